@@ -1,0 +1,32 @@
+@{
+    RootModule           = 'PimModule.dll'
+    ModuleVersion        = '0.1.0'
+    GUID                 = '6f1d2c4e-8b7a-4e35-9a0c-2d5b7e91c3a4'
+    Author               = 'PimModule contributors'
+    CompanyName          = 'PimModule'
+    Copyright            = '(c) PimModule contributors. MIT License.'
+    Description          = 'Microsoft Entra Privileged Identity Management for PowerShell: roles, role settings (policy), eligible and active assignments, just-in-time activation and approval, notifications, audit and alerts, on an embedded SQLite store or a shared PostgreSQL database.'
+    PowerShellVersion    = '7.4'
+    CompatiblePSEditions = @('Core')
+    RequiredAssemblies   = @('PimModule.Model.dll')
+    FormatsToProcess     = @('PimModule.format.ps1xml')
+    CmdletsToExport      = @(
+        'Connect-PimStore'
+        'Get-PimStore'
+        'Disconnect-PimStore'
+        'Get-PimRole'
+        'New-PimRole'
+        'Remove-PimRole'
+        'Get-PimAuditLog'
+        'Test-PimAuditLog'
+    )
+    FunctionsToExport    = @()
+    AliasesToExport      = @()
+    VariablesToExport    = @()
+    PrivateData          = @{
+        PSData = @{
+            Tags       = @('PIM', 'Entra', 'PrivilegedIdentityManagement', 'JIT', 'AzureAD', 'Security')
+            ProjectUri = 'https://example.invalid/PimModule'
+        }
+    }
+}

@@ -1,0 +1,170 @@
+#requires -Version 7.4
+<#
+.SYNOPSIS
+    Builds, tests, demonstrates and benchmarks PimModule.
+.DESCRIPTION
+    Build  stages an importable module in out/PimModule (manifest, cmdlet assembly, Dependencies/ with the
+           engine, its third-party assemblies and native SQLite for every supported platform, format file, help).
+    Test   builds, then runs the xunit suite and the Pester suite (in a fresh pwsh against out/PimModule),
+           prints 'N passed, N failed' and exits non-zero on any failure.
+    Demo   builds, then runs examples/SecurityReaderJit.ps1 against a fresh temporary store.
+    Bench  builds, then runs the benchmarks under bench/ and prints their ratios.
+    Clean  removes out/ and the projects' bin/obj folders.
+.EXAMPLE
+    dotnet tool restore && dotnet pwsh ./build.ps1 Test
+#>
+[CmdletBinding()]
+param(
+    [Parameter(Position = 0)]
+    [ValidateSet('Build', 'Test', 'Demo', 'Bench', 'Clean')]
+    [string] $Task = 'Build',
+
+    [ValidateSet('Debug', 'Release')]
+    [string] $Configuration = 'Release',
+
+    # Pester tags to run (all when empty).
+    [string[]] $Tag,
+
+    # Skip the xunit suite (Test only).
+    [switch] $SkipUnit
+)
+
+$ErrorActionPreference = 'Stop'
+Set-StrictMode -Version Latest
+$Root = $PSScriptRoot
+$Out = Join-Path $Root 'out'
+$ModuleOut = Join-Path $Out 'PimModule'
+$ResultsDir = Join-Path $Out 'test-results'
+$Rids = 'linux-x64', 'linux-arm64', 'osx-x64', 'osx-arm64', 'win-x64', 'win-arm64'
+
+function Invoke-Native {
+    param([string] $What, [scriptblock] $Command)
+    & $Command
+    if ($LASTEXITCODE -ne 0) { throw "$What failed (exit code $LASTEXITCODE)." }
+}
+
+function Get-PwshCommand {
+    # The pwsh running this script (the local dotnet tool): started again as a fresh process.
+    @([Environment]::ProcessPath, (Join-Path $PSHOME 'pwsh.dll'))
+}
+
+function Invoke-Clean {
+    foreach ($path in @($Out) + (Get-ChildItem $Root -Recurse -Directory -Include bin, obj -ErrorAction SilentlyContinue).FullName) {
+        if ($path -and (Test-Path $path)) { Remove-Item $path -Recurse -Force }
+    }
+    Write-Host 'Cleaned.'
+}
+
+function Invoke-Build {
+    Write-Host "Building PimModule ($Configuration)..."
+    Invoke-Native 'dotnet build' { dotnet build (Join-Path $Root 'src/PimModule/PimModule.csproj') -c $Configuration --nologo -v q -clp:ErrorsOnly }
+    if (Test-Path $ModuleOut) { Remove-Item $ModuleOut -Recurse -Force }
+    $deps = Join-Path $ModuleOut 'Dependencies'
+    New-Item -ItemType Directory -Path $deps -Force | Out-Null
+
+    # The engine and everything it depends on, with its .deps.json and runtimes/<rid>/native, in Dependencies/.
+    Invoke-Native 'dotnet publish (engine)' {
+        dotnet publish (Join-Path $Root 'src/PimModule.Engine/PimModule.Engine.csproj') -c $Configuration -o $deps --nologo -v q -clp:ErrorsOnly
+    }
+    $bin = Join-Path $Root "src/PimModule/bin/$Configuration/net8.0"
+    Copy-Item (Join-Path $bin 'PimModule.dll'), (Join-Path $bin 'PimModule.pdb'), (Join-Path $bin 'PimModule.Model.dll') $ModuleOut
+    # The shared model loads in the default context beside PimModule.dll; the engine's copy is not used.
+    Remove-Item (Join-Path $deps 'PimModule.Model.*') -Force
+    Copy-Item (Join-Path $Root 'PimModule.psd1') $ModuleOut
+    Copy-Item (Join-Path $Root 'src/PimModule/PimModule.format.ps1xml') $ModuleOut
+    $helpScript = Join-Path $Root 'docs/Build-Help.ps1'
+    if (Test-Path $helpScript) { & $helpScript -Source (Join-Path $Root 'docs') -Destination (Join-Path $ModuleOut 'en-US') }
+
+    # What the module must (not) hold.
+    foreach ($rid in $Rids) {
+        $native = Get-ChildItem (Join-Path $deps "runtimes/$rid/native") -Filter '*e_sqlite3*' -ErrorAction SilentlyContinue
+        if (-not $native) { throw "Native SQLite for $rid is missing from $deps/runtimes/$rid/native." }
+    }
+    if (Get-ChildItem $ModuleOut -Recurse -Filter 'System.Management.Automation.dll') { throw 'System.Management.Automation.dll must not be shipped.' }
+    if (Test-Path (Join-Path $ModuleOut 'PimModule.Engine.dll')) { throw 'The engine must only be in Dependencies/ (isolation).' }
+    Write-Host "Module staged in $ModuleOut"
+}
+
+function Get-PackagesFolder {
+    $line = dotnet nuget locals global-packages --list
+    ($line -replace '^global-packages:\s*', '').Trim()
+}
+
+function Invoke-Test {
+    Invoke-Build
+    New-Item -ItemType Directory -Path $ResultsDir -Force | Out-Null
+    $passed = 0; $failed = 0; $skipped = 0
+
+    if (-not $SkipUnit) {
+        Write-Host 'Running xunit tests...'
+        $trx = Join-Path $ResultsDir 'unit.trx'
+        if (Test-Path $trx) { Remove-Item $trx }
+        dotnet test (Join-Path $Root 'tests/Unit/PimModule.Tests.csproj') -c $Configuration --nologo -v q `
+            --logger "trx;LogFileName=$trx" --logger 'console;verbosity=minimal'
+        $unitExit = $LASTEXITCODE
+        if (-not (Test-Path $trx)) { throw "The xunit run wrote no results (exit code $unitExit)." }
+        $counters = ([xml](Get-Content $trx -Raw)).TestRun.ResultSummary.Counters
+        $passed += [int]$counters.passed; $failed += [int]$counters.failed + [int]$counters.error
+        $skipped += [int]$counters.total - [int]$counters.executed
+        Write-Host "xunit: $($counters.passed) passed, $([int]$counters.failed + [int]$counters.error) failed"
+        if ($unitExit -ne 0 -and [int]$counters.failed -eq 0) { $failed++ ; Write-Host "xunit exited with $unitExit." }
+    }
+
+    Write-Host 'Restoring test tools (Pester)...'
+    Invoke-Native 'dotnet restore (tools)' { dotnet restore (Join-Path $Root 'tests/Tools/Tools.csproj') --nologo -v q }
+    $packages = Get-PackagesFolder
+    $summary = Join-Path $ResultsDir 'pester-summary.json'
+    if (Test-Path $summary) { Remove-Item $summary }
+    $pwsh = Get-PwshCommand
+    $runner = Join-Path $Root 'tests/Pester/Invoke-PesterSuite.ps1'
+    $pesterArgs = @('-NoProfile', '-NonInteractive', '-File', $runner, '-PackagesFolder', $packages,
+        '-ModulePath', $ModuleOut, '-ResultsFolder', $ResultsDir)
+    if ($Tag) { $pesterArgs += @('-Tag', ($Tag -join ',')) }
+    & $pwsh[0] $pwsh[1] @pesterArgs
+    $pesterExit = $LASTEXITCODE
+    if (-not (Test-Path $summary)) { throw "The Pester run wrote no summary (exit code $pesterExit)." }
+    $p = Get-Content $summary -Raw | ConvertFrom-Json
+    $passed += $p.Passed; $failed += $p.Failed; $skipped += $p.Skipped
+    Write-Host "Pester: $($p.Passed) passed, $($p.Failed) failed"
+    if ($pesterExit -ne 0 -and $p.Failed -eq 0) { $failed++; Write-Host "Pester exited with $pesterExit." }
+
+    Write-Host ''
+    Write-Host "$passed passed, $failed failed, $skipped skipped"
+    if ($failed -gt 0) { exit 1 }
+}
+
+function Invoke-Demo {
+    Invoke-Build
+    $store = Join-Path ([IO.Path]::GetTempPath()) ("pim-demo-{0}.db" -f [guid]::NewGuid().ToString('N'))
+    $pwsh = Get-PwshCommand
+    $env:PIM_STORE_PATH = $store
+    try {
+        & $pwsh[0] $pwsh[1] -NoProfile -NonInteractive -File (Join-Path $Root 'examples/SecurityReaderJit.ps1') -ModulePath $ModuleOut -StorePath $store
+        if ($LASTEXITCODE -ne 0) { throw "The demo failed (exit code $LASTEXITCODE)." }
+    }
+    finally {
+        Remove-Item Env:PIM_STORE_PATH -ErrorAction SilentlyContinue
+        Get-ChildItem "$store*" -ErrorAction SilentlyContinue | Remove-Item -Force
+    }
+}
+
+function Invoke-Bench {
+    Invoke-Build
+    $pwsh = Get-PwshCommand
+    & $pwsh[0] $pwsh[1] -NoProfile -NonInteractive -File (Join-Path $Root 'bench/Invoke-Bench.ps1') -ModulePath $ModuleOut
+    if ($LASTEXITCODE -ne 0) { throw "The benchmarks failed (exit code $LASTEXITCODE)." }
+}
+
+Push-Location $Root
+try {
+    switch ($Task) {
+        'Clean' { Invoke-Clean }
+        'Build' { Invoke-Build }
+        'Test' { Invoke-Test }
+        'Demo' { Invoke-Demo }
+        'Bench' { Invoke-Bench }
+    }
+}
+finally {
+    Pop-Location
+}

@@ -1,0 +1,23 @@
+using PimModule.Storage;
+
+namespace PimModule;
+
+/// <summary>Who may administer PIM: the holders of an active Privileged Role Administrator or Global Administrator assignment.</summary>
+internal static class Authorization
+{
+    public static bool IsRoleAdministrator(UnitOfWork work, string principal) => work.ScalarLong(
+        "SELECT COUNT(*) FROM assignments WHERE principal_key = @pk AND type = 'Active' AND scope = '/' " +
+        "AND role_id IN (@pra, @ga) AND start_utc <= @now AND (end_utc IS NULL OR end_utc > @now)",
+        ("@pk", Db.Key(principal)), ("@pra", RoleCatalog.PrivilegedRoleAdministrator), ("@ga", RoleCatalog.GlobalAdministrator),
+        ("@now", work.Now)) > 0;
+
+    public static void RequireRoleAdministrator(UnitOfWork work, string what)
+    {
+        if (!IsRoleAdministrator(work, work.Actor))
+            throw new PimException("PimNotAuthorized", PimErrorCategory.PermissionDenied,
+                $"'{work.Actor}' may not {what}: that needs an active Privileged Role Administrator or Global Administrator " +
+                "assignment at directory scope '/' now.", work.Actor,
+                "Activate your Privileged Role Administrator role (Request-PimActivation -Role 'Privileged Role Administrator'), " +
+                "or act as a principal who holds it (Connect-PimStore -Principal).");
+    }
+}

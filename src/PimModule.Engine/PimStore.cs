@@ -1,0 +1,228 @@
+using PimModule.Storage;
+using PimModule.Storage.Sqlite;
+
+namespace PimModule;
+
+/// <summary>How to open a store.</summary>
+public sealed class PimStoreOptions
+{
+    public PimStoreProvider Provider { get; init; } = PimStoreProvider.Sqlite;
+    /// <summary>The SQLite file (Provider = Sqlite).</summary>
+    public string? Path { get; init; }
+    /// <summary>The connection string (Provider = PostgreSql).</summary>
+    public string? ConnectionString { get; init; }
+    /// <summary>The acting principal; the operating-system user when null.</summary>
+    public string? Principal { get; init; }
+    /// <summary>The clock every time rule reads; the system clock when null.</summary>
+    public TimeProvider? Clock { get; init; }
+}
+
+/// <summary>
+/// An open PIM store and the principal acting on it: the entry point of the engine. Each operation runs in
+/// one unit of work (one connection from the pool; one transaction for a change, retried on transient
+/// conflicts); a refusal throws <see cref="PimException"/> before anything is committed.
+/// </summary>
+public sealed class PimStore : IDisposable
+{
+    private const int MaxAttempts = 12;
+    private readonly IStoreProvider _provider;
+    private readonly PimStoreOptions _options;
+
+    private PimStore(IStoreProvider provider, PimStoreOptions options, string principal, TimeProvider clock, int schemaVersion, bool created)
+    {
+        _provider = provider;
+        _options = options;
+        Principal = principal;
+        Clock = clock;
+        SchemaVersion = schemaVersion;
+        Created = created;
+        Roles = new RoleService(this);
+        Audit = new AuditService(this);
+    }
+
+    public string Principal { get; }
+    public TimeProvider Clock { get; }
+    public int SchemaVersion { get; }
+    /// <summary>True when opening this store created it.</summary>
+    public bool Created { get; }
+    public PimStoreProvider Provider => _provider.Kind;
+    public string Location => _provider.Location;
+
+    public RoleService Roles { get; }
+    public AuditService Audit { get; }
+
+    public DateTime UtcNow => Clock.GetUtcNow().UtcDateTime;
+
+    public static PimStore Open(PimStoreOptions options)
+    {
+        var principal = options.Principal is null ? PimModule.Principal.Current() : PimModule.Principal.Validate(options.Principal);
+        var clock = options.Clock ?? TimeProvider.System;
+        IStoreProvider provider = options.Provider switch
+        {
+            PimStoreProvider.Sqlite => new SqliteStoreProvider(options.Path
+                ?? throw new PimException("PimStorePathRequired", PimErrorCategory.InvalidArgument,
+                    "A SQLite store needs a path.", null, "Give -Path.")),
+            _ => throw new PimException("PimProviderNotSupported", PimErrorCategory.NotImplemented,
+                $"The {options.Provider} provider is not available in this version of PimModule.", options.Provider,
+                "Use -Provider Sqlite."),
+        };
+        try
+        {
+            provider.CheckTarget();
+            var (version, created) = Run(provider, () => Migrator.Migrate(provider, principal, clock.GetUtcNow().UtcDateTime,
+                work => SeedNewStore(work)));
+            return new PimStore(provider, options, principal, clock, version, created);
+        }
+        catch
+        {
+            provider.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>A new store: the role catalogue, and the creator's permanent active Privileged Role Administrator assignment.</summary>
+    private static void SeedNewStore(UnitOfWork work)
+    {
+        work.Execute("INSERT INTO store_info (key, value) VALUES ('store_id', @id), ('created_by', @by), ('created_utc', @at)",
+            ("@id", Guid.NewGuid().ToString("D")), ("@by", work.Actor), ("@at", Db.ToTicks(work.Now).ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        RoleCatalog.Seed(work);
+        AuditLog.Append(work, "CreateStore", "Store", null, null, work.Actor, null,
+            new { CreatedBy = work.Actor, BuiltInRoles = RoleCatalog.BuiltIn.Count });
+
+        var requestId = Guid.NewGuid();
+        var assignment = new AssignmentRow(Guid.NewGuid(), work.Actor, RoleCatalog.PrivilegedRoleAdministrator, "/",
+            PimAssignmentType.Active, PimMemberType.Direct, work.Now, null,
+            "Creator of the store: PIM governs itself.", null, null, work.Actor, work.Now, requestId, null);
+        new RequestRow(requestId, PimRequestAction.AdminAssign, PimRequestStatus.Provisioned, work.Actor,
+            RoleCatalog.PrivilegedRoleAdministrator, "/", PimAssignmentType.Active, null, work.Now, null,
+            assignment.Justification, null, null, work.Actor, work.Now, Decided: work.Now, AssignmentId: assignment.Id).Add(work);
+        assignment.Add(work);
+        AuditLog.Append(work, nameof(PimRequestAction.AdminAssign), "Assignment", assignment.Id.ToString("D"),
+            assignment.RoleId, assignment.Principal, null, AuditView.Of(assignment));
+    }
+
+    /// <summary>The options to open this same store as another principal (same provider, location and clock).</summary>
+    public PimStoreOptions OptionsFor(string? principal) => new()
+    {
+        Provider = _options.Provider, Path = _options.Path, ConnectionString = _options.ConnectionString,
+        Principal = principal, Clock = _options.Clock,
+    };
+
+    /// <summary>
+    /// A change with a -WhatIf/-Confirm point: <paramref name="plan"/> validates (authorization, policy) and
+    /// describes the change; with a <paramref name="confirm"/> callback it runs first on a read, so a refusal
+    /// or a "no" changes nothing and holds no lock while a person answers; then plan and apply run together
+    /// in one write transaction.
+    /// </summary>
+    internal T? Change<TPlan, T>(Func<UnitOfWork, TPlan> plan, Func<TPlan, PimChange> describe,
+        Func<UnitOfWork, TPlan, T> apply, Func<PimChange, bool>? confirm) where T : class
+    {
+        if (confirm is not null && !confirm(describe(Read(plan)))) return null;
+        return Write(work => apply(work, plan(work)));
+    }
+
+    /// <summary>Runs a read in its own unit of work (no transaction).</summary>
+    internal T Read<T>(Func<UnitOfWork, T> read) => Run(_provider, () =>
+    {
+        using var connection = _provider.OpenConnection();
+        return read(new UnitOfWork(connection, null, Principal, UtcNow));
+    });
+
+    /// <summary>Runs a change in one write transaction; a refusal (exception) rolls everything back.</summary>
+    internal T Write<T>(Func<UnitOfWork, T> change) => Run(_provider, () =>
+    {
+        using var connection = _provider.OpenConnection();
+        using var tx = _provider.BeginWrite(connection);
+        var work = new UnitOfWork(connection, tx, Principal, UtcNow);
+        var result = change(work);
+        AuditLog.Flush(work);
+        tx.Commit();
+        return result;
+    });
+
+    /// <summary>A connection held for a long batch (bulk imports); the caller commits in batches.</summary>
+    internal BatchWriter OpenBatch() => new(this, _provider);
+
+    internal static T Run<T>(IStoreProvider provider, Func<T> action)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return action();
+            }
+            catch (PimException)
+            {
+                throw;
+            }
+            catch (Exception e) when (provider.IsTransient(e) && attempt < MaxAttempts)
+            {
+                Thread.Sleep(Random.Shared.Next(5, 20) * attempt); // back off; a bounded number of tries
+            }
+            catch (Exception e) when (provider.Translate(e) is { } translated)
+            {
+                throw translated;
+            }
+        }
+    }
+
+    public PimStoreInfo GetInfo() => Read(work =>
+    {
+        var now = work.Now;
+        string? Info(string key) => work.Scalar("SELECT value FROM store_info WHERE key = @k", ("@k", key)) as string;
+        return new PimStoreInfo
+        {
+            Provider = Provider,
+            Location = Location,
+            SchemaVersion = Migrator.ReadVersion(_provider, work.Connection, null),
+            Principal = Principal,
+            RoleCount = (int)work.ScalarLong("SELECT COUNT(*) FROM roles"),
+            CustomRoleCount = (int)work.ScalarLong("SELECT COUNT(*) FROM roles WHERE is_built_in = 0"),
+            AssignmentCount = work.ScalarLong("SELECT COUNT(*) FROM assignments WHERE end_utc IS NULL OR end_utc > @now", ("@now", now)),
+            EligibleAssignmentCount = work.ScalarLong(
+                "SELECT COUNT(*) FROM assignments WHERE type = 'Eligible' AND (end_utc IS NULL OR end_utc > @now)", ("@now", now)),
+            ActiveAssignmentCount = work.ScalarLong(
+                "SELECT COUNT(*) FROM assignments WHERE type = 'Active' AND (end_utc IS NULL OR end_utc > @now)", ("@now", now)),
+            PendingRequestCount = work.ScalarLong(
+                "SELECT COUNT(*) FROM requests WHERE status = 'PendingApproval' AND created_utc > @cut",
+                ("@cut", now - Policy.PendingRequestLifetime)),
+            AuditRecordCount = work.ScalarLong("SELECT COUNT(*) FROM audit_log"),
+            CreatedBy = Info("created_by") ?? "",
+            CreatedDateTime = long.TryParse(Info("created_utc"), out var t) ? Db.FromTicks(t) : default,
+        };
+    });
+
+    /// <summary>The principals the store knows (for completion): holders of assignments and requesters.</summary>
+    public IReadOnlyList<string> KnownPrincipals() => Read(work => work.Query(
+        "SELECT principal FROM assignments UNION SELECT principal FROM requests ORDER BY 1 LIMIT 5000", r => r.GetString(0)));
+
+    public void Dispose() => _provider.Dispose();
+}
+
+/// <summary>Holds one connection across many small transactions (a bulk import commits every N rows).</summary>
+internal sealed class BatchWriter : IDisposable
+{
+    private readonly PimStore _store;
+    private readonly IStoreProvider _provider;
+    private readonly PimStoreOptions _options;
+    private readonly System.Data.Common.DbConnection _connection;
+
+    public BatchWriter(PimStore store, IStoreProvider provider)
+    {
+        _store = store;
+        _provider = provider;
+        _connection = PimStore.Run(provider, provider.OpenConnection);
+    }
+
+    public T Write<T>(Func<UnitOfWork, T> change) => PimStore.Run(_provider, () =>
+    {
+        using var tx = _provider.BeginWrite(_connection);
+        var work = new UnitOfWork(_connection, tx, _store.Principal, _store.UtcNow);
+        var result = change(work);
+        AuditLog.Flush(work);
+        tx.Commit();
+        return result;
+    });
+
+    public void Dispose() => _connection.Dispose();
+}

@@ -1,0 +1,11 @@
+namespace PimModule;
+
+/// <summary>Fixed rules of PIM that are not per-role settings.</summary>
+public static class Policy
+{
+    /// <summary>A pending request that nobody decides within this time is Expired.</summary>
+    public static readonly TimeSpan PendingRequestLifetime = TimeSpan.FromHours(24);
+
+    /// <summary>Expired assignments are listed for this long after they end.</summary>
+    public static readonly TimeSpan ExpiredAssignmentVisibility = TimeSpan.FromDays(30);
+}

@@ -1,0 +1,59 @@
+using PimModule.Storage;
+
+namespace PimModule;
+
+/// <summary>The Entra built-in directory roles (name, template id, privileged, description), shipped as a resource.</summary>
+internal static class RoleCatalog
+{
+    public static readonly Guid GlobalAdministrator = Guid.Parse("62e90394-69f5-4237-9190-012177145e10");
+    public static readonly Guid PrivilegedRoleAdministrator = Guid.Parse("e8611ab8-c189-46e8-94e1-60213ab1f814");
+
+    /// <summary>The roles whose active holders administer PIM itself (settings, assignments, default approvers).</summary>
+    public static readonly Guid[] RoleAdministrators = [PrivilegedRoleAdministrator, GlobalAdministrator];
+
+    private static readonly Lazy<IReadOnlyList<PimRole>> Loaded = new(Load);
+
+    public static IReadOnlyList<PimRole> BuiltIn => Loaded.Value;
+
+    private static IReadOnlyList<PimRole> Load()
+    {
+        using var s = typeof(RoleCatalog).Assembly.GetManifestResourceStream("PimModule.BuiltInRoles.tsv")
+                      ?? throw new InvalidOperationException("The built-in role catalogue is missing from the engine assembly.");
+        using var r = new StreamReader(s);
+        var roles = new List<PimRole>();
+        r.ReadLine(); // header
+        while (r.ReadLine() is { } line)
+        {
+            if (line.Length == 0) continue;
+            var f = line.Split('\t');
+            roles.Add(new PimRole
+            {
+                Name = f[0], Id = Guid.Parse(f[1]), IsPrivileged = bool.Parse(f[2]), Description = f[3], IsBuiltIn = true,
+            });
+        }
+        return roles;
+    }
+
+    /// <summary>Inserts the catalogue into a new store (in the creating transaction).</summary>
+    public static void Seed(UnitOfWork work)
+    {
+        using var cmd = work.Command(
+            "INSERT INTO roles (role_id, name, name_key, description, is_built_in, is_privileged, created_utc, created_by) " +
+            "VALUES (@id, @name, @key, @desc, 1, @priv, @at, 'PimModule')");
+        var id = UnitOfWork.AddParameter(cmd, "@id", null);
+        var name = UnitOfWork.AddParameter(cmd, "@name", null);
+        var key = UnitOfWork.AddParameter(cmd, "@key", null);
+        var desc = UnitOfWork.AddParameter(cmd, "@desc", null);
+        var priv = UnitOfWork.AddParameter(cmd, "@priv", null);
+        UnitOfWork.AddParameter(cmd, "@at", work.Now);
+        foreach (var role in BuiltIn)
+        {
+            id.Value = Db.ToDb(role.Id);
+            name.Value = role.Name;
+            key.Value = Db.Key(role.Name);
+            desc.Value = role.Description;
+            priv.Value = Db.ToDb(role.IsPrivileged);
+            cmd.ExecuteNonQuery();
+        }
+    }
+}

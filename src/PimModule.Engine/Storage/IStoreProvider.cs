@@ -1,0 +1,40 @@
+using System.Data.Common;
+
+namespace PimModule.Storage;
+
+/// <summary>A numbered schema change: applied once, in order, at open; the version is recorded with it.</summary>
+internal sealed record Migration(int Version, string Description, string Sql);
+
+/// <summary>
+/// One storage provider (SQLite, PostgreSQL). Everything provider-specific sits behind this interface:
+/// checking the target before opening, connections, the migrations and how they are serialised, write
+/// transactions, and the classification of provider errors. The repositories above it speak portable SQL.
+/// </summary>
+internal interface IStoreProvider : IDisposable
+{
+    PimStoreProvider Kind { get; }
+
+    /// <summary>Where the store is, for people: a file path, or a connection string without its password.</summary>
+    string Location { get; }
+
+    IReadOnlyList<Migration> Migrations { get; }
+
+    /// <summary>Refuses, before anything is written, a target that cannot be or is not a PIM store.</summary>
+    void CheckTarget();
+
+    DbConnection OpenConnection();
+
+    /// <summary>Begins a transaction that holds the write lock from its first statement.</summary>
+    DbTransaction BeginWrite(DbConnection connection);
+
+    /// <summary>Serialises migrations between processes (inside the migration transaction).</summary>
+    void LockForMigration(UnitOfWork work);
+
+    bool TableExists(DbConnection connection, string table);
+
+    /// <summary>True for errors worth retrying: a busy/locked database, a serialization failure, a deadlock.</summary>
+    bool IsTransient(Exception exception);
+
+    /// <summary>Turns a provider exception into the engine's own; null when it cannot say more than the exception.</summary>
+    PimException? Translate(Exception exception);
+}

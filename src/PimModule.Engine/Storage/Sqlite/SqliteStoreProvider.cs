@@ -1,0 +1,147 @@
+using System.Data;
+using System.Data.Common;
+using System.Reflection;
+using Microsoft.Data.Sqlite;
+
+namespace PimModule.Storage.Sqlite;
+
+/// <summary>The embedded store: one SQLite file in WAL mode, shared by processes through SQLite's locks.</summary>
+internal sealed class SqliteStoreProvider : IStoreProvider
+{
+    private static readonly byte[] Header = "SQLite format 3\0"u8.ToArray();
+    private static readonly Lazy<IReadOnlyList<Migration>> LoadedMigrations = new(LoadMigrations);
+    private readonly string _connectionString;
+
+    public SqliteStoreProvider(string path)
+    {
+        Location = Path.GetFullPath(path);
+        _connectionString = new SqliteConnectionStringBuilder
+        {
+            DataSource = Location,
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            Pooling = true,
+            DefaultTimeout = 30,
+        }.ToString();
+    }
+
+    public PimStoreProvider Kind => PimStoreProvider.Sqlite;
+    public string Location { get; }
+    public IReadOnlyList<Migration> Migrations => LoadedMigrations.Value;
+
+    public void CheckTarget()
+    {
+        var folder = Path.GetDirectoryName(Location)!;
+        if (!Directory.Exists(folder))
+            throw new PimStoreException("PimStoreFolderNotFound", PimErrorCategory.ObjectNotFound,
+                $"Cannot open the store '{Location}': the folder '{folder}' does not exist.",
+                Location, $"Create the folder '{folder}' first, or give a -Path in a folder that exists.");
+
+        if (File.Exists(Location))
+        {
+            var head = new byte[Header.Length];
+            int read;
+            try
+            {
+                using var fs = new FileStream(Location, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+                read = fs.Read(head, 0, head.Length);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw new PimStoreException("PimStoreNotReadable", PimErrorCategory.PermissionDenied,
+                    $"Cannot read the store '{Location}': {e.Message}", Location,
+                    "Check the file's permissions, or give another -Path.", e);
+            }
+            if (read > 0 && (read < Header.Length || !head.AsSpan().SequenceEqual(Header)))
+                throw new PimStoreException("PimStoreInvalid", PimErrorCategory.InvalidData,
+                    $"The file '{Location}' is not a SQLite database, so it cannot be a PIM store. It was left untouched.",
+                    Location, "Give the -Path of a PIM store, or of a file that does not exist yet to create a new store.");
+            return;
+        }
+
+        // A new store: prove the folder is writable before SQLite creates anything.
+        try
+        {
+            using (new FileStream(Location, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None)) { }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            if (File.Exists(Location) && new FileInfo(Location).Length > 0) return; // another process won the race
+            throw new PimStoreException("PimStoreNotWritable", PimErrorCategory.PermissionDenied,
+                $"Cannot create the store '{Location}': the folder '{folder}' is not writable ({e.Message}).",
+                Location, "Give a -Path in a folder you can write to, or fix the folder's permissions.", e);
+        }
+    }
+
+    public DbConnection OpenConnection()
+    {
+        var c = new SqliteConnection(_connectionString);
+        c.Open();
+        using var cmd = c.CreateCommand();
+        // WAL lets readers and one writer share the file across processes; NORMAL sync is durable
+        // against a process crash. busy_timeout makes SQLite wait for the lock instead of failing.
+        cmd.CommandText = "PRAGMA busy_timeout = 15000; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;";
+        cmd.ExecuteNonQuery();
+        return c;
+    }
+
+    public DbTransaction BeginWrite(DbConnection connection)
+        => ((SqliteConnection)connection).BeginTransaction(IsolationLevel.Serializable, deferred: false); // BEGIN IMMEDIATE
+
+    public void LockForMigration(UnitOfWork work) { } // BEGIN IMMEDIATE already holds the write lock
+
+    public bool TableExists(DbConnection connection, string table)
+    {
+        using var cmd = connection.CreateCommand();
+        cmd.CommandText = "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = @n";
+        cmd.Parameters.Add(new SqliteParameter("@n", table));
+        return Convert.ToInt64(cmd.ExecuteScalar()) > 0;
+    }
+
+    public bool IsTransient(Exception exception)
+        => exception is SqliteException { SqliteErrorCode: 5 or 6 }; // SQLITE_BUSY, SQLITE_LOCKED
+
+    public PimException? Translate(Exception exception)
+    {
+        if (exception is not SqliteException e) return null;
+        return e.SqliteErrorCode switch
+        {
+            26 => new PimStoreException("PimStoreInvalid", PimErrorCategory.InvalidData,
+                $"The file '{Location}' is not a SQLite database (or is encrypted), so it cannot be a PIM store.",
+                Location, "Give the -Path of a PIM store, or of a file that does not exist yet.", e),
+            8 => new PimStoreException("PimStoreNotWritable", PimErrorCategory.PermissionDenied,
+                $"The store '{Location}' is read-only: {e.Message}", Location,
+                "Make the store file and its folder writable, or open another store.", e),
+            11 => new PimStoreException("PimStoreCorrupt", PimErrorCategory.InvalidData,
+                $"The store '{Location}' is damaged: {e.Message}", Location,
+                "Restore the store from a backup.", e),
+            14 => new PimStoreException("PimStoreNotWritable", PimErrorCategory.PermissionDenied,
+                $"Cannot open the store '{Location}': {e.Message}", Location,
+                "Check the file and its folder exist and are writable.", e),
+            5 or 6 => new PimStoreException("PimStoreBusy", PimErrorCategory.ResourceUnavailable,
+                $"The store '{Location}' stayed locked by another process: {e.Message}", Location,
+                "Try again; if it persists, look for a process holding the store open in a transaction.", e),
+            _ => new PimStoreException("PimStoreError", PimErrorCategory.WriteError,
+                $"The store '{Location}' failed: {e.Message}", Location, null, e),
+        };
+    }
+
+    public void Dispose() => SqliteConnection.ClearAllPools();
+
+    private static IReadOnlyList<Migration> LoadMigrations()
+    {
+        var asm = typeof(SqliteStoreProvider).Assembly;
+        const string prefix = "PimModule.Sqlite.";
+        return asm.GetManifestResourceNames()
+            .Where(n => n.StartsWith(prefix, StringComparison.Ordinal) && n.EndsWith(".sql", StringComparison.Ordinal))
+            .Select(n =>
+            {
+                var file = n[prefix.Length..^4];                       // 0001_initial
+                var version = int.Parse(file[..file.IndexOf('_')]);
+                using var s = asm.GetManifestResourceStream(n)!;
+                using var r = new StreamReader(s);
+                return new Migration(version, file[(file.IndexOf('_') + 1)..].Replace('_', ' '), r.ReadToEnd());
+            })
+            .OrderBy(m => m.Version)
+            .ToList();
+    }
+}

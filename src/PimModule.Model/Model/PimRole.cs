@@ -1,0 +1,46 @@
+namespace PimModule;
+
+/// <summary>A directory role of the catalogue: a built-in Entra role (Id = its template id) or a custom one.</summary>
+public sealed class PimRole
+{
+    public string Name { get; init; } = "";
+    public Guid Id { get; init; }
+    public string Description { get; init; } = "";
+    public bool IsBuiltIn { get; init; }
+    public bool IsPrivileged { get; init; }
+    public DateTime CreatedDateTime { get; init; }
+    public string CreatedBy { get; init; } = "";
+
+    public override string ToString() => Name;
+}
+
+/// <summary>
+/// What every <c>-Role</c> parameter of the module takes: a role name, a role id, or a role object
+/// (PowerShell converts each of these through a constructor).
+/// </summary>
+public sealed class PimRoleReference
+{
+    public PimRoleReference(string nameOrId)
+    {
+        if (nameOrId is null) throw new ArgumentNullException(nameof(nameOrId));
+        var text = nameOrId.Trim();
+        if (Guid.TryParse(text, out var id)) Id = id;
+        else Name = text;
+    }
+
+    public PimRoleReference(Guid id) => Id = id;
+
+    public PimRoleReference(PimRole role)
+    {
+        Id = role.Id;
+        Name = role.Name;
+    }
+
+    public string? Name { get; }
+    public Guid? Id { get; }
+
+    public override string ToString() => Name ?? Id?.ToString() ?? "";
+}
+
+/// <summary>What a change would do, for -WhatIf and -Confirm: the target and the action, in words.</summary>
+public readonly record struct PimChange(string Target, string Action);

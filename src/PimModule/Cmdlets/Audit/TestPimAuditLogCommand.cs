@@ -1,0 +1,16 @@
+using System.Management.Automation;
+
+namespace PimModule.Cmdlets;
+
+/// <summary>Walks the hash chain of the audit log and reports the first record changed, removed or inserted outside the module.</summary>
+[Cmdlet(VerbsDiagnostic.Test, "PimAuditLog")]
+[OutputType(typeof(PimAuditVerification))]
+public sealed class TestPimAuditLogCommand : PimCmdlet
+{
+    protected override void ProcessPim()
+    {
+        var result = Store.Audit.Verify();
+        if (!result.IsValid) WriteWarning(result.Reason);
+        WriteObject(result);
+    }
+}
