@@ -204,7 +204,6 @@ internal sealed class BatchWriter : IDisposable
 {
     private readonly PimStore _store;
     private readonly IStoreProvider _provider;
-    private readonly PimStoreOptions _options;
     private readonly System.Data.Common.DbConnection _connection;
 
     public BatchWriter(PimStore store, IStoreProvider provider)
