@@ -17,6 +17,13 @@
         'Get-PimRole'
         'New-PimRole'
         'Remove-PimRole'
+        'Get-PimRoleSetting'
+        'Set-PimRoleSetting'
+        'Set-PimNotificationSetting'
+        'Reset-PimRoleSetting'
+        'Copy-PimRoleSetting'
+        'Export-PimRoleSetting'
+        'Import-PimRoleSetting'
         'Get-PimAuditLog'
         'Test-PimAuditLog'
     )

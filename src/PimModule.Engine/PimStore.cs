@@ -38,6 +38,7 @@ public sealed class PimStore : IDisposable
         Created = created;
         Roles = new RoleService(this);
         Audit = new AuditService(this);
+        Settings = new SettingsService(this);
     }
 
     public string Principal { get; }
@@ -50,6 +51,7 @@ public sealed class PimStore : IDisposable
 
     public RoleService Roles { get; }
     public AuditService Audit { get; }
+    public SettingsService Settings { get; }
 
     public DateTime UtcNow => Clock.GetUtcNow().UtcDateTime;
 

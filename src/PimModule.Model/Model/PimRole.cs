@@ -36,6 +36,12 @@ public sealed class PimRoleReference
         Name = role.Name;
     }
 
+    public PimRoleReference(PimRoleSetting setting)
+    {
+        Id = setting.RoleId;
+        Name = setting.Role;
+    }
+
     public string? Name { get; }
     public Guid? Id { get; }
 

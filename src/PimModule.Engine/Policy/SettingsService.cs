@@ -1,0 +1,325 @@
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using PimModule.Storage;
+
+namespace PimModule;
+
+/// <summary>Role settings: reading, changing, resetting, copying, exporting and importing role policies.</summary>
+public sealed class SettingsService
+{
+    private readonly PimStore _store;
+    internal SettingsService(PimStore store) => _store = store;
+
+    // ---- reading -----------------------------------------------------------------------------------
+
+    public PimRoleSetting Get(PimRoleReference role) => _store.Read(work =>
+    {
+        var r = RoleService.Resolve(work, role);
+        return ToSetting(work, r);
+    });
+
+    /// <summary>The settings of the given roles (all roles when null), in one query.</summary>
+    public IReadOnlyList<PimRoleSetting> List(IReadOnlyCollection<PimRole>? roles = null) => _store.Read(work =>
+    {
+        var all = roles ?? work.Query("SELECT role_id, name, description, is_built_in, is_privileged, created_utc, created_by FROM roles ORDER BY name_key", RoleService.Map);
+        var rows = work.Query("SELECT role_id, rule_id, value_json, modified_utc, modified_by FROM policy_rules",
+                r => (RoleId: r.GetGuid("role_id"), Rule: r.GetText("rule_id"), Json: r.GetText("value_json"),
+                    At: r.GetUtc("modified_utc"), By: r.GetText("modified_by")))
+            .ToLookup(x => x.RoleId);
+        return all.Select(role =>
+        {
+            var mine = rows[role.Id].ToList();
+            var last = mine.OrderByDescending(x => x.At).FirstOrDefault();
+            return RolePolicy.FromRules(mine.Select(x => (x.Rule, x.Json)))
+                .ToSetting(role, mine.Count == 0 ? null : last.By, mine.Count == 0 ? null : last.At);
+        }).ToList();
+    });
+
+    /// <summary>The policy in force for a role (used by every rule that checks settings).</summary>
+    internal static RolePolicy Load(UnitOfWork work, Guid roleId)
+        => RolePolicy.FromRules(work.Query("SELECT rule_id, value_json FROM policy_rules WHERE role_id = @r",
+            r => (r.GetString(0), r.GetString(1)), ("@r", roleId)));
+
+    private static PimRoleSetting ToSetting(UnitOfWork work, PimRole role)
+    {
+        var modified = work.Query("SELECT modified_by, modified_utc FROM policy_rules WHERE role_id = @r ORDER BY modified_utc DESC LIMIT 1",
+            r => (By: r.GetString(0), At: r.GetUtc("modified_utc")), ("@r", role.Id)).FirstOrDefault();
+        return Load(work, role.Id).ToSetting(role, modified.By, modified.By is null ? null : modified.At);
+    }
+
+    /// <summary>Writes a policy as rule rows (only the rules that differ from Entra's default), audited.</summary>
+    private static void Save(UnitOfWork work, PimRole role, RolePolicy before, RolePolicy after, string action)
+    {
+        var old = work.Query("SELECT rule_id, value_json FROM policy_rules WHERE role_id = @r",
+            r => (r.GetString(0), r.GetString(1)), ("@r", role.Id)).ToDictionary(x => x.Item1, x => x.Item2);
+        foreach (var (ruleId, json) in after.ToRules())
+        {
+            var isDefault = RolePolicy.IsDefaultRule(ruleId, json);
+            old.TryGetValue(ruleId, out var stored);
+            if (isDefault && stored is not null)
+                work.Execute("DELETE FROM policy_rules WHERE role_id = @r AND rule_id = @k", ("@r", role.Id), ("@k", ruleId));
+            else if (!isDefault && stored != json)
+                work.Execute("INSERT INTO policy_rules (role_id, rule_id, value_json, modified_utc, modified_by) VALUES (@r, @k, @v, @t, @by) " +
+                             "ON CONFLICT (role_id, rule_id) DO UPDATE SET value_json = excluded.value_json, " +
+                             "modified_utc = excluded.modified_utc, modified_by = excluded.modified_by",
+                    ("@r", role.Id), ("@k", ruleId), ("@v", json), ("@t", work.Now), ("@by", work.Actor));
+        }
+        AuditLog.Append(work, action, "RoleSetting", role.Id.ToString("D"), role.Id, null, before.Describe(), after.Describe());
+    }
+
+    private sealed record Plan(PimRole Role, RolePolicy Before, RolePolicy After)
+    {
+        public bool Changes => RolePolicy.Diff(Before, After) != "no change";
+    }
+
+    private PimRoleSetting? Apply(PimRoleReference role, Action<RolePolicy> change, string verb, string action,
+        Func<PimChange, bool>? confirm, Action<string>? noChange = null)
+    {
+        var applied = _store.Change(
+            work =>
+            {
+                var r = RoleService.Resolve(work, role);
+                Authorization.RequireRoleAdministrator(work, $"change the settings of '{r.Name}'");
+                var before = Load(work, r.Id);
+                var after = before.Clone();
+                change(after);
+                after.Validate(r.Name);
+                return new Plan(r, before, after);
+            },
+            p => new PimChange(p.Role.Name, $"{verb}: {RolePolicy.Diff(p.Before, p.After)}"),
+            (work, p) =>
+            {
+                if (p.Changes) Save(work, p.Role, p.Before, p.After, action);
+                else noChange?.Invoke($"The settings of '{p.Role.Name}' already are as asked; nothing changed.");
+                return new Tuple<PimRoleSetting>(ToSetting(work, p.Role));
+            },
+            confirm);
+        return applied?.Item1;
+    }
+
+    public PimRoleSetting? Update(PimRoleReference role, PimRoleSettingUpdate update, Func<PimChange, bool>? confirm = null,
+        Action<string>? noChange = null)
+        => Apply(role, update.ApplyTo, "Set role setting", "UpdateRoleSetting", confirm, noChange);
+
+    public PimRoleSetting? UpdateNotification(PimRoleReference role, PimNotificationUpdate update, Func<PimChange, bool>? confirm = null,
+        Action<string>? noChange = null)
+        => Apply(role, update.ApplyTo, $"Set notification setting {update.Event}/{update.Recipient}", "UpdateRoleSetting", confirm, noChange);
+
+    public PimRoleSetting? Reset(PimRoleReference role, Func<PimChange, bool>? confirm = null, Action<string>? noChange = null)
+        => Apply(role, p => CopyInto(new RolePolicy(), p), "Reset role setting to Entra's defaults", "ResetRoleSetting", confirm, noChange);
+
+    public PimRoleSetting? Copy(PimRoleReference source, PimRoleReference destination, Func<PimChange, bool>? confirm = null,
+        Action<string>? noChange = null)
+    {
+        var from = _store.Read(work =>
+        {
+            var r = RoleService.Resolve(work, source);
+            return (Role: r, Policy: Load(work, r.Id));
+        });
+        return Apply(destination, p => CopyInto(from.Policy, p), $"Copy role setting from '{from.Role.Name}'", "CopyRoleSetting",
+            confirm, noChange);
+    }
+
+    private static void CopyInto(RolePolicy from, RolePolicy to)
+    {
+        var rules = from.ToRules().ToList();
+        var copy = RolePolicy.FromRules(rules);
+        to.ActivationMaxDuration = copy.ActivationMaxDuration;
+        to.ActivationRequirement = copy.ActivationRequirement;
+        to.AuthenticationContextId = copy.AuthenticationContextId;
+        to.RequireJustification = copy.RequireJustification;
+        to.RequireTicket = copy.RequireTicket;
+        to.RequireApproval = copy.RequireApproval;
+        to.Approvers = copy.Approvers;
+        to.RequireApproverJustification = copy.RequireApproverJustification;
+        to.AllowPermanentEligible = copy.AllowPermanentEligible;
+        to.EligibleExpiresAfter = copy.EligibleExpiresAfter;
+        to.AllowPermanentActive = copy.AllowPermanentActive;
+        to.ActiveExpiresAfter = copy.ActiveExpiresAfter;
+        to.RequireMfaOnActiveAssignment = copy.RequireMfaOnActiveAssignment;
+        to.RequireJustificationOnActiveAssignment = copy.RequireJustificationOnActiveAssignment;
+        foreach (var kv in copy.Notifications) to.Notifications[kv.Key] = kv.Value;
+    }
+
+    // ---- export / import ---------------------------------------------------------------------------
+
+    public const string FileSchema = "PimModule.RoleSettings";
+    public const int FileSchemaVersion = 1;
+
+    private static readonly JsonSerializerOptions FileJson = new()
+    {
+        WriteIndented = true,
+        UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+        Converters = { new JsonStringEnumConverter(allowIntegerValues: false) },
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
+
+    private sealed class FileDocument
+    {
+        public string Schema { get; set; } = FileSchema;
+        public int SchemaVersion { get; set; } = FileSchemaVersion;
+        public List<FileRole> Roles { get; set; } = [];
+    }
+
+    private sealed class FileRole
+    {
+        public string? Role { get; set; }
+        public Guid? RoleId { get; set; }
+        public TimeSpan ActivationMaxDuration { get; set; }
+        public PimActivationRequirement ActivationRequirement { get; set; }
+        public string? AuthenticationContextId { get; set; }
+        public bool RequireJustification { get; set; }
+        public bool RequireTicket { get; set; }
+        public bool RequireApproval { get; set; }
+        public List<string> Approvers { get; set; } = [];
+        public bool RequireApproverJustification { get; set; }
+        public bool AllowPermanentEligible { get; set; }
+        public TimeSpan EligibleExpiresAfter { get; set; }
+        public bool AllowPermanentActive { get; set; }
+        public TimeSpan ActiveExpiresAfter { get; set; }
+        public bool RequireMfaOnActiveAssignment { get; set; }
+        public bool RequireJustificationOnActiveAssignment { get; set; }
+        public List<FileNotification> Notifications { get; set; } = [];
+    }
+
+    private sealed class FileNotification
+    {
+        public PimNotificationEvent Event { get; set; }
+        public PimNotificationRecipient Recipient { get; set; }
+        public bool DefaultRecipients { get; set; }
+        public List<string> AdditionalRecipients { get; set; } = [];
+        public bool CriticalOnly { get; set; }
+    }
+
+    /// <summary>The settings of the given roles (all when null) as JSON: deterministic, so export → import → export is identical.</summary>
+    public string Export(IReadOnlyList<PimRoleReference>? roles)
+    {
+        var doc = _store.Read(work =>
+        {
+            var list = roles is null
+                ? work.Query("SELECT role_id, name, description, is_built_in, is_privileged, created_utc, created_by FROM roles ORDER BY name_key", RoleService.Map)
+                : roles.Select(r => RoleService.Resolve(work, r)).DistinctBy(r => r.Id).OrderBy(r => r.Name, StringComparer.OrdinalIgnoreCase).ToList();
+            return new FileDocument { Roles = list.Select(r => ToFile(r, Load(work, r.Id))).ToList() };
+        });
+        return JsonSerializer.Serialize(doc, FileJson).Replace("\r\n", "\n") + "\n";
+    }
+
+    private static FileRole ToFile(PimRole role, RolePolicy p) => new()
+    {
+        Role = role.Name, RoleId = role.Id, ActivationMaxDuration = p.ActivationMaxDuration, ActivationRequirement = p.ActivationRequirement,
+        AuthenticationContextId = p.AuthenticationContextId, RequireJustification = p.RequireJustification, RequireTicket = p.RequireTicket,
+        RequireApproval = p.RequireApproval, Approvers = [.. p.Approvers], RequireApproverJustification = p.RequireApproverJustification,
+        AllowPermanentEligible = p.AllowPermanentEligible, EligibleExpiresAfter = p.EligibleExpiresAfter,
+        AllowPermanentActive = p.AllowPermanentActive, ActiveExpiresAfter = p.ActiveExpiresAfter,
+        RequireMfaOnActiveAssignment = p.RequireMfaOnActiveAssignment, RequireJustificationOnActiveAssignment = p.RequireJustificationOnActiveAssignment,
+        Notifications = p.Notifications.OrderBy(k => k.Key.Item1).ThenBy(k => k.Key.Item2).Select(k => new FileNotification
+        {
+            Event = k.Key.Item1, Recipient = k.Key.Item2, DefaultRecipients = k.Value.DefaultRecipients,
+            AdditionalRecipients = [.. k.Value.AdditionalRecipients], CriticalOnly = k.Value.CriticalOnly,
+        }).ToList(),
+    };
+
+    private static RolePolicy FromFile(FileRole f)
+    {
+        var p = new RolePolicy
+        {
+            ActivationMaxDuration = f.ActivationMaxDuration, ActivationRequirement = f.ActivationRequirement,
+            AuthenticationContextId = string.IsNullOrEmpty(f.AuthenticationContextId) ? null : f.AuthenticationContextId,
+            RequireJustification = f.RequireJustification, RequireTicket = f.RequireTicket, RequireApproval = f.RequireApproval,
+            Approvers = [.. f.Approvers], RequireApproverJustification = f.RequireApproverJustification,
+            AllowPermanentEligible = f.AllowPermanentEligible, EligibleExpiresAfter = f.EligibleExpiresAfter,
+            AllowPermanentActive = f.AllowPermanentActive, ActiveExpiresAfter = f.ActiveExpiresAfter,
+            RequireMfaOnActiveAssignment = f.RequireMfaOnActiveAssignment,
+            RequireJustificationOnActiveAssignment = f.RequireJustificationOnActiveAssignment,
+        };
+        foreach (var n in f.Notifications)
+            p.Notifications[(n.Event, n.Recipient)] = new RolePolicy.NotificationRule(n.DefaultRecipients, [.. n.AdditionalRecipients], n.CriticalOnly);
+        return p;
+    }
+
+    private static FileDocument Parse(string json, string source)
+    {
+        PimException Invalid(string why, Exception? inner = null) => new("PimSettingFileInvalid", PimErrorCategory.InvalidData,
+            $"'{source}' is not a valid role settings file: {why}", source,
+            "Give a file written by Export-PimRoleSetting (fix or re-export it); nothing was imported.", inner);
+
+        JsonDocument head;
+        try
+        {
+            head = JsonDocument.Parse(json);
+        }
+        catch (JsonException e)
+        {
+            throw Invalid($"the JSON is malformed or truncated (line {e.LineNumber + 1}).", e);
+        }
+        using (head)
+        {
+            if (head.RootElement.ValueKind != JsonValueKind.Object
+                || !head.RootElement.TryGetProperty("Schema", out var schema) || schema.ValueKind != JsonValueKind.String
+                || schema.GetString() != FileSchema)
+                throw Invalid($"it has no \"Schema\": \"{FileSchema}\".");
+            if (!head.RootElement.TryGetProperty("SchemaVersion", out var v) || !v.TryGetInt32(out var version) || version < 1)
+                throw Invalid("it has no valid SchemaVersion.");
+            if (version > FileSchemaVersion)
+                throw new PimException("PimSettingFileTooNew", PimErrorCategory.InvalidData,
+                    $"'{source}' has role settings schema version {version}; this PimModule reads up to version {FileSchemaVersion}.",
+                    source, "Import it with a newer PimModule, or export it again from a store of this version.");
+        }
+        try
+        {
+            var doc = JsonSerializer.Deserialize<FileDocument>(json, FileJson) ?? throw Invalid("it is empty.");
+            var i = 0;
+            foreach (var r in doc.Roles)
+            {
+                i++;
+                if (r is null || (r.RoleId is null && string.IsNullOrWhiteSpace(r.Role)))
+                    throw Invalid($"role entry {i} names no Role or RoleId.");
+                if (r.Notifications.Count != 9
+                    || r.Notifications.Select(n => (n.Event, n.Recipient)).Distinct().Count() != 9)
+                    throw Invalid($"role '{r.Role ?? r.RoleId.ToString()}' must have the 9 notification rows (event × recipient), each once.");
+            }
+            return doc;
+        }
+        catch (JsonException e)
+        {
+            throw Invalid($"{e.Message}", e);
+        }
+    }
+
+    /// <summary>Validates every role of the file first, then applies all of them in one transaction, or none.</summary>
+    public IReadOnlyList<PimRoleSetting>? Import(string json, string source, Func<PimChange, bool>? confirm = null)
+    {
+        var doc = Parse(json, source);
+        var result = _store.Change(
+            work =>
+            {
+                Authorization.RequireRoleAdministrator(work, "import role settings");
+                var plans = new List<Plan>();
+                foreach (var f in doc.Roles)
+                {
+                    var role = (f.RoleId is { } id ? RoleService.Find(work, new PimRoleReference(id)) : null)
+                               ?? (f.Role is { } n ? RoleService.Find(work, new PimRoleReference(n)) : null)
+                               ?? throw new PimException("PimRoleNotFound", PimErrorCategory.ObjectNotFound,
+                                   $"'{source}' names the role '{f.Role ?? f.RoleId.ToString()}', which is not in this store; nothing was imported.",
+                                   f.Role ?? f.RoleId.ToString(), "Create the custom role first (New-PimRole), or remove it from the file.");
+                    var after = FromFile(f);
+                    after.Validate(role.Name);
+                    plans.Add(new Plan(role, Load(work, role.Id), after));
+                }
+                if (plans.Select(p => p.Role.Id).Distinct().Count() != plans.Count)
+                    throw new PimException("PimSettingFileInvalid", PimErrorCategory.InvalidData,
+                        $"'{source}' names a role twice.", source, "Keep one entry per role.");
+                return plans;
+            },
+            plans => new PimChange(source, $"Import role settings for {plans.Count(p => p.Changes)} role(s): " +
+                                           string.Join(", ", plans.Where(p => p.Changes).Select(p => p.Role.Name))),
+            (work, plans) =>
+            {
+                foreach (var p in plans.Where(p => p.Changes)) Save(work, p.Role, p.Before, p.After, "ImportRoleSetting");
+                return plans.Select(p => ToSetting(work, p.Role)).ToList();
+            },
+            confirm);
+        return result;
+    }
+}

@@ -1,0 +1,143 @@
+using System.Management.Automation;
+
+namespace PimModule.Cmdlets;
+
+/// <summary>
+/// Changes a role's settings: only the parameters named (or the columns piped in) change. Takes roles,
+/// setting objects and CSV rows from the pipeline.
+/// </summary>
+[Cmdlet(VerbsCommon.Set, "PimRoleSetting", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
+[OutputType(typeof(PimRoleSetting))]
+public sealed class SetPimRoleSettingCommand : PimCmdlet
+{
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+    [Alias("Name", "RoleName")]
+    [ArgumentCompleter(typeof(RoleNameCompleter))]
+    public PimRoleReference Role { get; set; } = null!;
+
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [DurationTransformation("Hours")]
+    public TimeSpan? ActivationMaxDuration { get; set; }
+
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    public PimActivationRequirement? ActivationRequirement { get; set; }
+
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [AllowEmptyString, AllowNull]
+    public string? AuthenticationContextId { get; set; }
+
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [BoolTransformation]
+    public bool? RequireJustification { get; set; }
+
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [BoolTransformation]
+    public bool? RequireTicket { get; set; }
+
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [BoolTransformation]
+    public bool? RequireApproval { get; set; }
+
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [AllowEmptyCollection, AllowEmptyString, AllowNull]
+    [ArgumentCompleter(typeof(PrincipalCompleter))]
+    public string[]? Approvers { get; set; }
+
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [BoolTransformation]
+    public bool? RequireApproverJustification { get; set; }
+
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [BoolTransformation]
+    public bool? AllowPermanentEligible { get; set; }
+
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [DurationTransformation("Days")]
+    public TimeSpan? EligibleExpiresAfter { get; set; }
+
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [BoolTransformation]
+    public bool? AllowPermanentActive { get; set; }
+
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [DurationTransformation("Days")]
+    public TimeSpan? ActiveExpiresAfter { get; set; }
+
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [BoolTransformation]
+    public bool? RequireMfaOnActiveAssignment { get; set; }
+
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [BoolTransformation]
+    public bool? RequireJustificationOnActiveAssignment { get; set; }
+
+    /// <summary>The piped object; its columns are checked so a misspelt CSV column is refused, not ignored.</summary>
+    [Parameter(ValueFromPipeline = true, DontShow = true)]
+    public PSObject? InputObject { get; set; }
+
+    [Parameter]
+    public SwitchParameter PassThru { get; set; }
+
+    private static readonly string[] ReadOnlyColumns =
+        ["RoleId", "Notifications", "IsDefault", "ModifiedBy", "ModifiedDateTime"];
+
+    protected override void ProcessPim()
+    {
+        PipedColumns.Check(this, InputObject, ReadOnlyColumns);
+        var update = new PimRoleSettingUpdate
+        {
+            ActivationMaxDuration = ActivationMaxDuration,
+            ActivationRequirement = ActivationRequirement,
+            AuthenticationContextId = MyInvocation.BoundParameters.ContainsKey(nameof(AuthenticationContextId)) ? AuthenticationContextId ?? "" : null,
+            RequireJustification = RequireJustification,
+            RequireTicket = RequireTicket,
+            RequireApproval = RequireApproval,
+            Approvers = MyInvocation.BoundParameters.ContainsKey(nameof(Approvers)) ? Approvers ?? [] : null,
+            RequireApproverJustification = RequireApproverJustification,
+            AllowPermanentEligible = AllowPermanentEligible,
+            EligibleExpiresAfter = EligibleExpiresAfter,
+            AllowPermanentActive = AllowPermanentActive,
+            ActiveExpiresAfter = ActiveExpiresAfter,
+            RequireMfaOnActiveAssignment = RequireMfaOnActiveAssignment,
+            RequireJustificationOnActiveAssignment = RequireJustificationOnActiveAssignment,
+        };
+        var result = Store.Settings.Update(Role, update, c => ShouldProcess(c.Target, c.Action), WriteVerbose);
+        if (PassThru && result is not null) WriteObject(result);
+    }
+}
+
+/// <summary>Refuses piped objects (CSV rows, hashtables turned objects) with columns the cmdlet does not know.</summary>
+internal static class PipedColumns
+{
+    public static void Check(PSCmdlet cmdlet, PSObject? input, IEnumerable<string> alsoKnown)
+    {
+        if (input?.BaseObject is not PSCustomObject) return; // module objects carry only known properties
+        var known = new HashSet<string>(alsoKnown, StringComparer.OrdinalIgnoreCase);
+        foreach (var p in cmdlet.MyInvocation.MyCommand.Parameters.Values)
+        {
+            known.Add(p.Name);
+            foreach (var a in p.Aliases) known.Add(a);
+        }
+        var unknown = input.Properties.Select(p => p.Name).Where(n => !known.Contains(n)).ToList();
+        if (unknown.Count == 0) return;
+        var hints = unknown.Select(u => Suggest(u, known) is { } s ? $"'{u}' (did you mean '{s}'?)" : $"'{u}'");
+        throw new PimException("PimInputColumnUnknown", PimErrorCategory.InvalidData,
+            $"The input has column(s) {string.Join(", ", hints)} that {cmdlet.MyInvocation.MyCommand.Name} does not know; the row was not applied.",
+            input, "Fix the column names (they are the parameter names), or remove the columns.");
+    }
+
+    private static string? Suggest(string name, IEnumerable<string> known)
+        => known.Select(k => (k, d: Distance(name.ToLowerInvariant(), k.ToLowerInvariant())))
+            .Where(x => x.d <= Math.Max(2, name.Length / 4)).OrderBy(x => x.d).Select(x => x.k).FirstOrDefault();
+
+    private static int Distance(string a, string b)
+    {
+        var d = new int[a.Length + 1, b.Length + 1];
+        for (var i = 0; i <= a.Length; i++) d[i, 0] = i;
+        for (var j = 0; j <= b.Length; j++) d[0, j] = j;
+        for (var i = 1; i <= a.Length; i++)
+            for (var j = 1; j <= b.Length; j++)
+                d[i, j] = Math.Min(Math.Min(d[i - 1, j] + 1, d[i, j - 1] + 1), d[i - 1, j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1));
+        return d[a.Length, b.Length];
+    }
+}
