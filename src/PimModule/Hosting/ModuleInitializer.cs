@@ -27,6 +27,19 @@ public sealed class ModuleInitializer : IModuleAssemblyInitializer, IModuleAssem
         if (Interlocked.Exchange(ref _hooked, 1) == 0) AssemblyLoadContext.Default.Resolving += ResolveEngine;
     }
 
+    [ThreadStatic] private static bool _resolving;
+
     private static Assembly? ResolveEngine(AssemblyLoadContext context, AssemblyName name)
-        => name.Name == PimLoadContext.EngineAssemblyName ? PimLoadContext.For(DependencyFolder).LoadEngine() : null;
+    {
+        if (name.Name != PimLoadContext.EngineAssemblyName || _resolving) return null; // no recursion when the file is missing
+        _resolving = true;
+        try
+        {
+            return PimLoadContext.For(DependencyFolder).LoadEngine();
+        }
+        finally
+        {
+            _resolving = false;
+        }
+    }
 }

@@ -119,11 +119,40 @@ internal static class PipedColumns
             foreach (var a in p.Aliases) known.Add(a);
         }
         var unknown = input.Properties.Select(p => p.Name).Where(n => !known.Contains(n)).ToList();
-        if (unknown.Count == 0) return;
+        if (unknown.Count == 0)
+        {
+            CheckValuesBound(cmdlet, input);
+            return;
+        }
         var hints = unknown.Select(u => Suggest(u, known) is { } s ? $"'{u}' (did you mean '{s}'?)" : $"'{u}'");
         throw new PimException("PimInputColumnUnknown", PimErrorCategory.InvalidData,
             $"The input has column(s) {string.Join(", ", hints)} that {cmdlet.MyInvocation.MyCommand.Name} does not know; the row was not applied.",
             input, "Fix the column names (they are the parameter names), or remove the columns.");
+    }
+
+    /// <summary>
+    /// PowerShell skips, silently, a column whose value it cannot convert to the parameter's type (an unknown
+    /// enum name, a bad date): refuse the row instead, naming the column, the value and what is expected.
+    /// </summary>
+    private static void CheckValuesBound(PSCmdlet cmdlet, PSObject input)
+    {
+        var bound = cmdlet.MyInvocation.BoundParameters;
+        foreach (var p in cmdlet.MyInvocation.MyCommand.Parameters.Values)
+        {
+            if (bound.ContainsKey(p.Name) || !p.ParameterSets.Values.Any(s => s.ValueFromPipelineByPropertyName)) continue;
+            var column = input.Properties.FirstOrDefault(c => string.Equals(c.Name, p.Name, StringComparison.OrdinalIgnoreCase)
+                || p.Aliases.Contains(c.Name, StringComparer.OrdinalIgnoreCase));
+            if (column?.Value is null || (column.Value is string text && text.Trim().Length == 0)) continue;
+            var type = Nullable.GetUnderlyingType(p.ParameterType) ?? p.ParameterType;
+            var expected = type.IsEnum ? "one of " + string.Join(", ", Enum.GetNames(type))
+                : type == typeof(bool) ? "True or False"
+                : type == typeof(TimeSpan) ? "a duration such as 04:00:00, 4h or 90d"
+                : type == typeof(DateTime) ? "a date and time such as 2026-12-01T09:00:00Z"
+                : "a " + type.Name;
+            throw new PimException("PimInputValueInvalid", PimErrorCategory.InvalidArgument,
+                $"The value '{column.Value}' of column '{column.Name}' is not valid for -{p.Name}: expected {expected}. The row was not applied.",
+                input, $"Correct the '{column.Name}' value.");
+        }
     }
 
     private static string? Suggest(string name, IEnumerable<string> known)
