@@ -73,7 +73,7 @@ function Invoke-Build {
     Copy-Item (Join-Path $Root 'PimModule.psd1') $ModuleOut
     Copy-Item (Join-Path $Root 'src/PimModule/PimModule.format.ps1xml') $ModuleOut
     $helpScript = Join-Path $Root 'docs/Build-Help.ps1'
-    if (Test-Path $helpScript) { & $helpScript -Source (Join-Path $Root 'docs') -Destination (Join-Path $ModuleOut 'en-US') }
+    if (Test-Path $helpScript) { & $helpScript -Source (Join-Path $Root 'docs') -Destination (Join-Path $ModuleOut 'en-US') -ModulePath $ModuleOut }
 
     # What the module must (not) hold.
     foreach ($rid in $Rids) {

@@ -38,8 +38,8 @@ Describe 'Role settings defaults' {
         $n.Count | Should -Be 9
         ($n | ForEach-Object { "$($_.Event)/$($_.Recipient)" } | Sort-Object -Unique).Count | Should -Be 9
         $n | Where-Object { -not $_.DefaultRecipients -or $_.CriticalOnly -or $_.AdditionalRecipients.Count } | Should -BeNullOrEmpty
-        $n.Event | Sort-Object -Unique | Should -Be @('Activated', 'ActiveAssigned', 'EligibleAssigned')
-        $n.Recipient | Sort-Object -Unique | Should -Be @('Admin', 'Approver', 'Requestor')
+        $n.Event | ForEach-Object ToString | Sort-Object -Unique | Should -Be @('Activated', 'ActiveAssigned', 'EligibleAssigned')
+        $n.Recipient | ForEach-Object ToString | Sort-Object -Unique | Should -Be @('Admin', 'Approver', 'Requestor')
     }
 
     It 'lists every role without -Role, and takes roles (and wildcards) from the pipeline' {

@@ -136,22 +136,31 @@ internal static class PipedColumns
     /// </summary>
     private static void CheckValuesBound(PSCmdlet cmdlet, PSObject input)
     {
-        var bound = cmdlet.MyInvocation.BoundParameters;
         foreach (var p in cmdlet.MyInvocation.MyCommand.Parameters.Values)
         {
-            if (bound.ContainsKey(p.Name) || !p.ParameterSets.Values.Any(s => s.ValueFromPipelineByPropertyName)) continue;
+            if (!p.ParameterSets.Values.Any(s => s.ValueFromPipelineByPropertyName)) continue;
             var column = input.Properties.FirstOrDefault(c => string.Equals(c.Name, p.Name, StringComparison.OrdinalIgnoreCase)
                 || p.Aliases.Contains(c.Name, StringComparer.OrdinalIgnoreCase));
             if (column?.Value is null || (column.Value is string text && text.Trim().Length == 0)) continue;
             var type = Nullable.GetUnderlyingType(p.ParameterType) ?? p.ParameterType;
-            var expected = type.IsEnum ? "one of " + string.Join(", ", Enum.GetNames(type))
-                : type == typeof(bool) ? "True or False"
-                : type == typeof(TimeSpan) ? "a duration such as 04:00:00, 4h or 90d"
-                : type == typeof(DateTime) ? "a date and time such as 2026-12-01T09:00:00Z"
-                : "a " + type.Name;
-            throw new PimException("PimInputValueInvalid", PimErrorCategory.InvalidArgument,
-                $"The value '{column.Value}' of column '{column.Name}' is not valid for -{p.Name}: expected {expected}. The row was not applied.",
-                input, $"Correct the '{column.Name}' value.");
+            try
+            {
+                object? value = column.Value;
+                foreach (var t in p.Attributes.OfType<ArgumentTransformationAttribute>()) value = t.Transform(null!, value);
+                if (value is not null) LanguagePrimitives.ConvertTo(value, type, System.Globalization.CultureInfo.InvariantCulture);
+                continue;
+            }
+            catch (Exception e) when (e is PSInvalidCastException or ArgumentTransformationMetadataException or InvalidCastException or FormatException)
+            {
+                var expected = type.IsEnum ? "one of " + string.Join(", ", Enum.GetNames(type))
+                    : type == typeof(bool) || type == typeof(SwitchParameter) ? "True or False"
+                    : type == typeof(TimeSpan) ? "a duration such as 04:00:00, 4h or 90d"
+                    : type == typeof(DateTime) ? "a date and time such as 2026-12-01T09:00:00Z"
+                    : "a " + type.Name;
+                throw new PimException("PimInputValueInvalid", PimErrorCategory.InvalidArgument,
+                    $"The value '{column.Value}' of column '{column.Name}' is not valid for -{p.Name}: expected {expected}. The row was not applied.",
+                    input, $"Correct the '{column.Name}' value.");
+            }
         }
     }
 
