@@ -39,6 +39,9 @@ public sealed class PimStore : IDisposable
         Roles = new RoleService(this);
         Audit = new AuditService(this);
         Settings = new SettingsService(this);
+        Assignments = new AssignmentService(this);
+        Mfa = new MfaService(this);
+        Requests = new RequestService(this);
     }
 
     public string Principal { get; }
@@ -52,6 +55,9 @@ public sealed class PimStore : IDisposable
     public RoleService Roles { get; }
     public AuditService Audit { get; }
     public SettingsService Settings { get; }
+    public AssignmentService Assignments { get; }
+    public MfaService Mfa { get; }
+    public RequestService Requests { get; }
 
     public DateTime UtcNow => Clock.GetUtcNow().UtcDateTime;
 
@@ -142,8 +148,24 @@ public sealed class PimStore : IDisposable
         return result;
     });
 
-    /// <summary>A connection held for a long batch (bulk imports); the caller commits in batches.</summary>
-    internal BatchWriter OpenBatch() => new(this, _provider);
+    /// <summary>Streams a query's rows on one connection held while the caller enumerates.</summary>
+    internal IEnumerable<T> Stream<T>(Func<UnitOfWork, IEnumerable<T>> query)
+    {
+        using var connection = Run(_provider, _provider.OpenConnection);
+        var work = new UnitOfWork(connection, null, Principal, UtcNow);
+        foreach (var item in query(work)) yield return item;
+    }
+
+    internal System.Data.Common.DbConnection OpenConnectionWithRetry() => Run(_provider, _provider.OpenConnection);
+
+    /// <summary>Begins a write transaction on a held connection (bulk paths), retrying while the store is busy.</summary>
+    internal (System.Data.Common.DbTransaction, UnitOfWork) BeginWithRetry(System.Data.Common.DbConnection connection) => Run(_provider, () =>
+    {
+        var tx = _provider.BeginWrite(connection);
+        return (tx, new UnitOfWork(connection, tx, Principal, UtcNow));
+    });
+
+    internal PimException? TranslateError(Exception e) => _provider.Translate(e);
 
     internal static T Run<T>(IStoreProvider provider, Func<T> action)
     {
@@ -198,32 +220,9 @@ public sealed class PimStore : IDisposable
     public IReadOnlyList<string> KnownPrincipals() => Read(work => work.Query(
         "SELECT principal FROM assignments UNION SELECT principal FROM requests ORDER BY 1 LIMIT 5000", r => r.GetString(0)));
 
+    /// <summary>The scopes assignments use (for completion).</summary>
+    public IReadOnlyList<string> KnownScopes() => Read(work => work.Query(
+        "SELECT DISTINCT scope FROM assignments ORDER BY 1 LIMIT 5000", r => r.GetString(0)));
+
     public void Dispose() => _provider.Dispose();
-}
-
-/// <summary>Holds one connection across many small transactions (a bulk import commits every N rows).</summary>
-internal sealed class BatchWriter : IDisposable
-{
-    private readonly PimStore _store;
-    private readonly IStoreProvider _provider;
-    private readonly System.Data.Common.DbConnection _connection;
-
-    public BatchWriter(PimStore store, IStoreProvider provider)
-    {
-        _store = store;
-        _provider = provider;
-        _connection = PimStore.Run(provider, provider.OpenConnection);
-    }
-
-    public T Write<T>(Func<UnitOfWork, T> change) => PimStore.Run(_provider, () =>
-    {
-        using var tx = _provider.BeginWrite(_connection);
-        var work = new UnitOfWork(_connection, tx, _store.Principal, _store.UtcNow);
-        var result = change(work);
-        AuditLog.Flush(work);
-        tx.Commit();
-        return result;
-    });
-
-    public void Dispose() => _connection.Dispose();
 }

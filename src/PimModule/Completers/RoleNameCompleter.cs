@@ -43,6 +43,46 @@ public sealed class PrincipalCompleter : IArgumentCompleter
     }
 }
 
+/// <summary>Completes the scopes assignments use.</summary>
+public sealed class ScopeCompleter : IArgumentCompleter
+{
+    public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
+        CommandAst commandAst, IDictionary fakeBoundParameters)
+    {
+        try
+        {
+            return Completion.Matching(PimSession.GetOrOpen().KnownScopes().Select(s => (s, s)), wordToComplete);
+        }
+        catch (PimException)
+        {
+            return [];
+        }
+    }
+}
+
+/// <summary>Completes the ids of pending requests the acting principal made or may decide.</summary>
+public sealed class RequestIdCompleter : IArgumentCompleter
+{
+    public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
+        CommandAst commandAst, IDictionary fakeBoundParameters)
+    {
+        try
+        {
+            var store = PimSession.GetOrOpen();
+            var pending = store.Requests.Query(new PimRequestQuery { Status = [PimRequestStatus.PendingApproval] })
+                .Where(r => string.Equals(r.Principal, store.Principal, StringComparison.OrdinalIgnoreCase))
+                .Concat(store.Requests.Query(new PimRequestQuery { PendingMyApproval = true }))
+                .DistinctBy(r => r.RequestId)
+                .Select(r => (r.RequestId.ToString(), $"{r.Action} {r.Role} for {r.Principal} ({r.CreatedDateTime:u})"));
+            return Completion.Matching(pending, wordToComplete);
+        }
+        catch (PimException)
+        {
+            return [];
+        }
+    }
+}
+
 /// <summary>Completes the audit log's action names.</summary>
 public sealed class AuditActionCompleter : IArgumentCompleter
 {

@@ -1,0 +1,189 @@
+using System.Data.Common;
+using PimModule.Storage;
+
+namespace PimModule;
+
+/// <summary>Eligible and active assignments: creating (one or in bulk), listing, updating, removing, and access checks.</summary>
+public sealed class AssignmentService
+{
+    private readonly PimStore _store;
+    internal AssignmentService(PimStore store) => _store = store;
+
+    internal const string Select =
+        "SELECT a.assignment_id, a.principal, a.role_id, r.name AS role_name, a.scope, a.type, a.member_type, a.start_utc, a.end_utc, " +
+        "a.justification, a.ticket_number, a.ticket_system, a.created_by, a.created_utc, a.request_id, a.eligible_id " +
+        "FROM assignments a JOIN roles r ON r.role_id = a.role_id";
+
+    internal static AssignmentRow MapRow(DbDataReader r) => new(
+        r.GetGuid("assignment_id"), r.GetText("principal"), r.GetGuid("role_id"), r.GetText("scope"),
+        r.GetEnum<PimAssignmentType>("type"), r.GetEnum<PimMemberType>("member_type"), r.GetUtc("start_utc"), r.GetDateTime("end_utc"),
+        r.GetStringOrNull("justification"), r.GetStringOrNull("ticket_number"), r.GetStringOrNull("ticket_system"),
+        r.GetText("created_by"), r.GetUtc("created_utc"), r.GetGuidOrNull("request_id"), r.GetGuidOrNull("eligible_id"));
+
+    internal static PimAssignment ToOutput(AssignmentRow a, string roleName, DateTime asOf) => new()
+    {
+        AssignmentId = a.Id, Principal = a.Principal, Role = roleName, RoleId = a.RoleId, Scope = a.Scope, Type = a.Type,
+        MemberType = a.MemberType, State = Schedules.StateAt(a.Start, a.End, asOf), StartDateTime = a.Start, EndDateTime = a.End,
+        Justification = a.Justification, TicketNumber = a.TicketNumber, CreatedBy = a.CreatedBy, CreatedDateTime = a.Created,
+    };
+
+    /// <summary>Starts creating assignments of one type: each Add is checked and written; rows commit in batches.</summary>
+    public AssignmentWriter BeginAssign(PimAssignmentType type, int batchSize = 2000) => new(_store, type, batchSize);
+
+    /// <summary>Creates one assignment (its own transaction).</summary>
+    public PimAssignment? Assign(PimAssignmentType type, PimAssignmentInput input, Func<PimChange, bool>? confirm = null)
+    {
+        using var writer = BeginAssign(type, 1);
+        var result = writer.Add(input, confirm);
+        writer.Commit();
+        return result;
+    }
+
+    /// <summary>Streams the assignments a query selects (one connection, rows as they are read).</summary>
+    public IEnumerable<PimAssignment> Query(PimAssignmentQuery q)
+    {
+        var asOf = q.AsOf is { } t ? Schedules.ToUtc(t) : _store.UtcNow;
+        var where = new List<string>();
+        var ps = new List<(string, object?)> { ("@asOf", asOf) };
+        if (q.AssignmentId is { } id) { where.Add("a.assignment_id = @id"); ps.Add(("@id", id)); }
+        if (q.Principal is { } p) { where.Add("a.principal_key = @pk"); ps.Add(("@pk", Db.Key(p))); }
+        if (q.RoleIds is { Count: > 0 } roles)
+        {
+            var names = roles.Select((r, i) => { ps.Add(("@r" + i, r)); return "@r" + i; });
+            where.Add($"a.role_id IN ({string.Join(", ", names)})");
+        }
+        if (q.Type is { } type) { where.Add("a.type = @type"); ps.Add(("@type", type)); }
+        if (q.MemberType is { } mt) { where.Add("a.member_type = @mt"); ps.Add(("@mt", mt)); }
+        var visible = "(a.end_utc IS NULL OR a.end_utc > @visibleFrom)";
+        ps.Add(("@visibleFrom", asOf - Policy.ExpiredAssignmentVisibility));
+        where.Add(q.State switch
+        {
+            PimAssignmentState.Active => "a.start_utc <= @asOf AND (a.end_utc IS NULL OR a.end_utc > @asOf)",
+            PimAssignmentState.Scheduled => "a.start_utc > @asOf",
+            PimAssignmentState.Expired => "a.end_utc <= @asOf AND " + visible,
+            PimAssignmentState.All => visible,
+            _ => "(a.end_utc IS NULL OR a.end_utc > @asOf)",
+        });
+        var sql = Select + " WHERE " + string.Join(" AND ", where) + " ORDER BY r.name_key, a.principal_key, a.type, a.start_utc";
+        var scope = q.Scope is null ? null : PimModule.Scope.Validate(q.Scope);
+        return _store.Stream(work => work.Stream(sql, r => (Row: MapRow(r), Role: r.GetText("role_name")), ps.ToArray())
+            .Where(x => scope is null || string.Equals(x.Row.Scope, scope, StringComparison.OrdinalIgnoreCase))
+            .Select(x => ToOutput(x.Row, x.Role, asOf)));
+    }
+
+    internal static AssignmentRow Find(UnitOfWork work, Guid id)
+        => work.Query(Select + " WHERE a.assignment_id = @id", MapRow, ("@id", id)).FirstOrDefault()
+           ?? throw new PimException("PimAssignmentNotFound", PimErrorCategory.ObjectNotFound,
+               $"There is no assignment with id {id}.", id, "List the assignments with Get-PimAssignment.");
+
+    private sealed record UpdatePlan(AssignmentRow Before, AssignmentRow After, PimRole Role, PimRequestAction Action);
+
+    /// <summary>Changes an assignment's end (AdminUpdate), extends it (AdminExtend) or renews an expired one (AdminRenew).</summary>
+    public PimAssignment? Update(Guid assignmentId, PimAssignmentChange change, Func<PimChange, bool>? confirm = null) => _store.Change(
+        work =>
+        {
+            var a = Find(work, assignmentId);
+            var role = RoleService.Resolve(work, new PimRoleReference(a.RoleId));
+            Authorization.RequireRoleAdministrator(work, $"change assignments of '{role.Name}'");
+            if (a.MemberType == PimMemberType.Activated)
+                throw new PimException("PimAssignmentNotUpdatable", PimErrorCategory.InvalidOperation,
+                    $"Assignment {a.Id} is an activation of '{role.Name}' by {a.Principal}; activations are not changed by administrators.",
+                    a.Id, "Remove it with Remove-PimAssignment, or let the principal deactivate or extend it.");
+            var policy = SettingsService.Load(work, a.RoleId);
+            var expired = a.End is { } end && end <= work.Now;
+            if (expired && work.Now - a.End!.Value > Policy.ExpiredAssignmentVisibility)
+                throw new PimException("PimAssignmentNotFound", PimErrorCategory.ObjectNotFound,
+                    $"Assignment {a.Id} expired more than 30 days ago and can no longer be renewed.", a.Id,
+                    "Create a new assignment with New-PimEligibleAssignment or New-PimActiveAssignment.");
+            var start = expired ? work.Now : a.Start;
+            var from = start > work.Now ? start : work.Now;
+            var (_, newEnd) = Schedules.ResolveAdmin(policy, a.Type, role.Name, work.Now, start,
+                change.EndDateTime, change.Duration is { } d ? from + d - start : null, change.Permanent);
+            if (change.EndDateTime is null && change.Duration is null && !change.Permanent)
+                throw new PimException("PimScheduleRequired", PimErrorCategory.InvalidArgument,
+                    "Say how the assignment should change: give -EndDateTime, -Duration or -Permanent.", a.Id, "Add one of them.");
+            if (a.Type == PimAssignmentType.Active && policy.RequireJustificationOnActiveAssignment && string.IsNullOrWhiteSpace(change.Justification ?? a.Justification))
+                throw Refusals.JustificationRequired(role.Name, "RequireJustificationOnActiveAssignment");
+            var action = expired ? PimRequestAction.AdminRenew
+                : newEnd is null && a.End is not null || newEnd > a.End ? PimRequestAction.AdminExtend
+                : PimRequestAction.AdminUpdate;
+            var after = a with
+            {
+                Start = start, End = newEnd, Justification = change.Justification ?? a.Justification,
+                TicketNumber = change.TicketNumber ?? a.TicketNumber, TicketSystem = change.TicketSystem ?? a.TicketSystem,
+            };
+            return new UpdatePlan(a, after, role, action);
+        },
+        p => new PimChange($"{p.Before.Type} assignment of '{p.Role.Name}' to {p.Before.Principal} at {p.Before.Scope} ({p.Before.Id})",
+            $"{p.Action}: end {(p.Before.End is { } b ? b.ToString("u") : "permanent")} -> {(p.After.End is { } n ? n.ToString("u") : "permanent")}"),
+        (work, p) =>
+        {
+            var requestId = Guid.NewGuid();
+            new RequestRow(requestId, p.Action, PimRequestStatus.Provisioned, p.After.Principal, p.After.RoleId, p.After.Scope, p.After.Type,
+                p.After.End - p.After.Start, p.After.Start, p.After.End, p.After.Justification, p.After.TicketNumber, p.After.TicketSystem,
+                work.Actor, work.Now, Decided: work.Now, AssignmentId: p.After.Id, TargetAssignmentId: p.After.Id).Add(work);
+            work.Execute("UPDATE assignments SET start_utc = @s, end_utc = @e, justification = @j, ticket_number = @tn, ticket_system = @ts, " +
+                         "request_id = @req WHERE assignment_id = @id",
+                ("@s", p.After.Start), ("@e", p.After.End), ("@j", p.After.Justification), ("@tn", p.After.TicketNumber),
+                ("@ts", p.After.TicketSystem), ("@req", requestId), ("@id", p.After.Id));
+            AuditLog.Append(work, p.Action.ToString(), "Assignment", p.After.Id.ToString("D"), p.After.RoleId, p.After.Principal,
+                AuditView.Of(p.Before), AuditView.Of(p.After));
+            return ToOutput(p.After with { RequestId = requestId }, p.Role.Name, work.Now);
+        },
+        confirm);
+
+    /// <summary>Removes an assignment (AdminRemove); the request and the audit log keep its history.</summary>
+    public PimAssignment? Remove(Guid assignmentId, Func<PimChange, bool>? confirm = null) => _store.Change(
+        work =>
+        {
+            var a = Find(work, assignmentId);
+            var role = RoleService.Resolve(work, new PimRoleReference(a.RoleId));
+            Authorization.RequireRoleAdministrator(work, $"remove assignments of '{role.Name}'");
+            return (Row: a, Role: role);
+        },
+        p => new PimChange($"{p.Row.Type} assignment of '{p.Role.Name}' to {p.Row.Principal} at {p.Row.Scope} ({p.Row.Id})", "Remove assignment"),
+        (work, p) =>
+        {
+            var a = p.Row;
+            new RequestRow(Guid.NewGuid(), PimRequestAction.AdminRemove, PimRequestStatus.Provisioned, a.Principal, a.RoleId, a.Scope, a.Type,
+                null, a.Start, a.End, null, null, null, work.Actor, work.Now, Decided: work.Now, TargetAssignmentId: a.Id).Add(work);
+            work.Execute("DELETE FROM assignments WHERE assignment_id = @id", ("@id", a.Id));
+            AuditLog.Append(work, nameof(PimRequestAction.AdminRemove), "Assignment", a.Id.ToString("D"), a.RoleId, a.Principal,
+                AuditView.Of(a), null);
+            return ToOutput(a, p.Role.Name, work.Now);
+        },
+        confirm);
+
+    /// <summary>Whether a principal holds a role active at a time and scope, and through which assignment (or why not).</summary>
+    public PimAccessResult CheckAccess(string principal, PimRoleReference role, string? scope, DateTime? asOf) => _store.Read(work =>
+    {
+        var p = Principal.Validate(principal);
+        var r = RoleService.Resolve(work, role);
+        var s = PimModule.Scope.Validate(scope);
+        var at = asOf is { } t ? Schedules.ToUtc(t) : work.Now;
+        var rows = work.Query(Select + " WHERE a.principal_key = @pk AND a.role_id = @r", MapRow, ("@pk", Db.Key(p)), ("@r", r.Id));
+        PimAccessResult Result(PimAccessReason reason, AssignmentRow? a, string detail) => new()
+        {
+            Principal = p, Role = r.Name, RoleId = r.Id, Scope = s, AsOf = at, HasAccess = reason == PimAccessReason.Granted,
+            Reason = reason, Assignment = a is null ? null : ToOutput(a, r.Name, at), Detail = detail,
+        };
+        var active = rows.Where(a => a.Type == PimAssignmentType.Active).ToList();
+        var covering = active.Where(a => PimModule.Scope.Covers(a.Scope, s)).ToList();
+        var granted = covering.Where(a => Schedules.StateAt(a.Start, a.End, at) == PimAssignmentState.Active)
+            .OrderBy(a => a.MemberType).ThenByDescending(a => a.End ?? DateTime.MaxValue).FirstOrDefault();
+        if (granted is not null)
+            return Result(PimAccessReason.Granted, granted,
+                $"{p} holds '{r.Name}' at {s} through {(granted.MemberType == PimMemberType.Activated ? "an activation" : "a direct active assignment")} " +
+                $"at {granted.Scope} ({granted.Id}), {(granted.End is { } e ? "until " + e.ToString("u") : "permanently")}.");
+        if (covering.Where(a => a.Start > at).MinBy(a => a.Start) is { } later)
+            return Result(PimAccessReason.Scheduled, later, $"{p}'s active assignment of '{r.Name}' starts at {later.Start:u}.");
+        if (covering.Where(a => a.End <= at).MaxBy(a => a.End) is { } ended)
+            return Result(PimAccessReason.Expired, ended, $"{p}'s active assignment of '{r.Name}' ended at {ended.End:u}.");
+        if (active.FirstOrDefault() is { } elsewhere)
+            return Result(PimAccessReason.OtherScope, elsewhere, $"{p} holds '{r.Name}' only at {elsewhere.Scope}, which does not cover {s}.");
+        if (rows.FirstOrDefault(a => a.Type == PimAssignmentType.Eligible && PimModule.Scope.Covers(a.Scope, s)
+                                     && Schedules.StateAt(a.Start, a.End, at) == PimAssignmentState.Active) is { } eligible)
+            return Result(PimAccessReason.EligibleOnly, eligible, $"{p} is eligible for '{r.Name}' but has not activated it.");
+        return Result(PimAccessReason.NoAssignment, null, $"{p} has no active assignment of '{r.Name}' at {s}.");
+    });
+}

@@ -1,0 +1,155 @@
+using System.Data.Common;
+using PimModule.Storage;
+
+namespace PimModule;
+
+/// <summary>
+/// Creates assignments of one type, one Add at a time, committing every <c>batchSize</c> rows in one
+/// transaction (the bulk path of Import-Csv | New-PimEligibleAssignment). A refused row throws before it
+/// writes anything, so the batch goes on; rows already committed stay when the pipeline stops.
+/// Roles and policies are cached for the writer's life; authorization is checked once per transaction.
+/// </summary>
+public sealed class AssignmentWriter : IDisposable
+{
+    private readonly PimStore _store;
+    private readonly PimAssignmentType _type;
+    private readonly int _batchSize;
+    private readonly Dictionary<string, PimRole> _roles = new(StringComparer.OrdinalIgnoreCase);
+    private readonly Dictionary<Guid, RolePolicy> _policies = [];
+    private DbConnection? _connection;
+    private DbTransaction? _tx;
+    private UnitOfWork? _work;
+    private int _pending;
+
+    internal AssignmentWriter(PimStore store, PimAssignmentType type, int batchSize)
+    {
+        _store = store;
+        _type = type;
+        _batchSize = Math.Max(1, batchSize);
+    }
+
+    /// <summary>Assignments committed so far.</summary>
+    public long Committed { get; private set; }
+
+    private UnitOfWork Work()
+    {
+        if (_work is not null) return _work;
+        _connection ??= _store.OpenConnectionWithRetry();
+        (_tx, _work) = _store.BeginWithRetry(_connection);
+        Authorization.RequireRoleAdministrator(_work,
+            $"assign roles ({_type.ToString().ToLowerInvariant()} assignments)");
+        return _work;
+    }
+
+    public PimAssignment? Add(PimAssignmentInput input, Func<PimChange, bool>? confirm = null)
+    {
+        try
+        {
+            return AddCore(input, confirm);
+        }
+        catch (Exception e) when (e is not PimException && _store.TranslateError(e) is { } translated)
+        {
+            Rollback();
+            throw translated;
+        }
+    }
+
+    private PimAssignment? AddCore(PimAssignmentInput input, Func<PimChange, bool>? confirm)
+    {
+        // Checks that need no store come first: a bad row costs nothing.
+        var principal = Principal.Validate(input.Principal);
+        if (input.Role is null)
+            throw new PimException("PimRoleRequired", PimErrorCategory.InvalidArgument, "No role was given.", null, "Give -Role.");
+        var scope = Scope.Validate(input.Scope);
+        var work = Work();
+        var role = ResolveRole(work, input.Role);
+        if (!_policies.TryGetValue(role.Id, out var policy)) _policies[role.Id] = policy = SettingsService.Load(work, role.Id);
+        var (start, end) = Schedules.ResolveAdmin(policy, _type, role.Name, work.Now, input.StartDateTime, input.EndDateTime,
+            input.Duration, input.Permanent);
+        if (_type == PimAssignmentType.Active)
+        {
+            if (policy.RequireJustificationOnActiveAssignment && string.IsNullOrWhiteSpace(input.Justification))
+                throw Refusals.JustificationRequired(role.Name, "RequireJustificationOnActiveAssignment");
+            if (policy.RequireMfaOnActiveAssignment)
+                Mfa.Require(work, work.Actor, input.MfaCode, role.Name, "RequireMfaOnActiveAssignment");
+        }
+        var existing = work.Query(AssignmentService.Select + " WHERE a.principal_key = @pk AND a.role_id = @r AND a.type = @t",
+                AssignmentService.MapRow, ("@pk", Db.Key(principal)), ("@r", role.Id), ("@t", _type))
+            .FirstOrDefault(a => string.Equals(a.Scope, scope, StringComparison.OrdinalIgnoreCase)
+                                 && Schedules.Overlaps(a.Start, a.End, start, end)
+                                 && (a.End is null || a.End > work.Now));
+        if (existing is not null)
+            throw new PimException("PimAssignmentExists", PimErrorCategory.ResourceExists,
+                $"{principal} already has an {_type.ToString().ToLowerInvariant()} assignment of '{role.Name}' at {scope} " +
+                $"for that time ({existing.Id}, {(existing.End is { } e ? "until " + e.ToString("u") : "permanent")}).",
+                existing.Id, "Change the existing assignment with Update-PimAssignment, or pick a time that does not overlap it.");
+
+        if (confirm is not null && !confirm(new PimChange($"{principal} → '{role.Name}' at {scope}",
+                $"Create {_type.ToString().ToLowerInvariant()} assignment ({start:u} – {(end is { } en ? en.ToString("u") : "permanent")})")))
+            return null;
+
+        var requestId = Guid.NewGuid();
+        var row = new AssignmentRow(Guid.NewGuid(), principal, role.Id, scope, _type, PimMemberType.Direct, start, end,
+            Blank(input.Justification), Blank(input.TicketNumber), Blank(input.TicketSystem), work.Actor, work.Now, requestId, null);
+        new RequestRow(requestId, PimRequestAction.AdminAssign, PimRequestStatus.Provisioned, principal, role.Id, scope, _type,
+            end - start, start, end, row.Justification, row.TicketNumber, row.TicketSystem, work.Actor, work.Now,
+            Decided: work.Now, AssignmentId: row.Id).Add(work);
+        row.Add(work);
+        AuditLog.Append(work, nameof(PimRequestAction.AdminAssign), "Assignment", row.Id.ToString("D"), role.Id, principal, null, AuditView.Of(row));
+        Events.AssignmentCreated(work, row, role);
+        if (++_pending >= _batchSize) Commit();
+        return AssignmentService.ToOutput(row, role.Name, work.Now);
+    }
+
+    private static string? Blank(string? s) => string.IsNullOrWhiteSpace(s) ? null : s.Trim();
+
+    private PimRole ResolveRole(UnitOfWork work, PimRoleReference reference)
+    {
+        var key = reference.Id?.ToString("D") ?? reference.Name ?? "";
+        if (_roles.TryGetValue(key, out var role)) return role;
+        role = RoleService.Resolve(work, reference);
+        _roles[key] = role;
+        return role;
+    }
+
+    /// <summary>Commits what is pending (call at the end; also called every batchSize rows).</summary>
+    public void Commit()
+    {
+        if (_work is null || _tx is null) return;
+        try
+        {
+            AuditLog.Flush(_work);
+            _tx.Commit();
+            Committed += _pending;
+        }
+        catch (Exception e) when (e is not PimException && _store.TranslateError(e) is { } translated)
+        {
+            Rollback();
+            throw translated;
+        }
+        finally
+        {
+            _tx.Dispose();
+            _tx = null;
+            _work = null;
+            _pending = 0;
+        }
+    }
+
+    private void Rollback()
+    {
+        try { _tx?.Rollback(); } catch (Exception) { /* the connection may be gone */ }
+        _tx?.Dispose();
+        _tx = null;
+        _work = null;
+        _pending = 0;
+    }
+
+    /// <summary>Rolls back what is not committed.</summary>
+    public void Dispose()
+    {
+        Rollback();
+        _connection?.Dispose();
+        _connection = null;
+    }
+}

@@ -1,0 +1,67 @@
+using System.Data.Common;
+using PimModule.Storage;
+
+namespace PimModule;
+
+/// <summary>Time rules of assignments: resolving a requested schedule against a role's policy, states, overlaps.</summary>
+internal static class Schedules
+{
+    public static DateTime ToUtc(DateTime d) => Db.FromTicks(Db.ToTicks(d));
+
+    /// <summary>
+    /// The [start, end) an administrator asked for, checked against the role's assignment rules
+    /// (Expiration_Admin_Eligibility / Expiration_Admin_Assignment). End null = permanent.
+    /// </summary>
+    public static (DateTime Start, DateTime? End) ResolveAdmin(RolePolicy policy, PimAssignmentType type, string role, DateTime now,
+        DateTime? start, DateTime? end, TimeSpan? duration, bool permanent)
+    {
+        var allowPermanent = type == PimAssignmentType.Eligible ? policy.AllowPermanentEligible : policy.AllowPermanentActive;
+        var max = type == PimAssignmentType.Eligible ? policy.EligibleExpiresAfter : policy.ActiveExpiresAfter;
+        var setting = type == PimAssignmentType.Eligible ? "AllowPermanentEligible / EligibleExpiresAfter" : "AllowPermanentActive / ActiveExpiresAfter";
+        var s = start is { } st ? ToUtc(st) : now;
+        var given = (end is null ? 0 : 1) + (duration is null ? 0 : 1) + (permanent ? 1 : 0);
+        if (given > 1)
+            throw new PimException("PimScheduleConflict", PimErrorCategory.InvalidArgument,
+                "Give only one of -EndDateTime, -Duration and -Permanent.", null, "Keep one of them.");
+        DateTime? e;
+        if (permanent)
+        {
+            if (!allowPermanent)
+                throw new PimException("PimPermanentAssignmentNotAllowed", PimErrorCategory.PermissionDenied,
+                    $"The settings of '{role}' do not allow permanent {type.ToString().ToLowerInvariant()} assignments ({setting}); they must end within {Days(max)}.",
+                    role, $"Give -EndDateTime or -Duration of at most {Days(max)}, or allow permanent assignments with Set-PimRoleSetting.");
+            e = null;
+        }
+        else if (end is { } en) e = ToUtc(en);
+        else if (duration is { } d)
+        {
+            if (d <= TimeSpan.Zero)
+                throw new PimException("PimDurationInvalid", PimErrorCategory.InvalidArgument,
+                    $"-Duration must be positive; {d:c} was given.", d, "Give a positive -Duration, for example 90d.");
+            e = s + d;
+        }
+        else e = allowPermanent ? null : s + max; // Entra's default: permanent when allowed, else the longest allowed
+        if (e is { } endUtc && endUtc <= s)
+            throw new PimException("PimEndBeforeStart", PimErrorCategory.InvalidArgument,
+                $"The assignment would end ({endUtc:u}) before it starts ({s:u}).", endUtc,
+                "Give an -EndDateTime after the -StartDateTime.");
+        if (!allowPermanent && e is { } last && last - s > max)
+            throw new PimException("PimAssignmentDurationExceedsMaximum", PimErrorCategory.InvalidArgument,
+                $"The settings of '{role}' require {type.ToString().ToLowerInvariant()} assignments to end within {Days(max)} ({setting}); " +
+                $"this one would last {Days(last - s)}.", last,
+                $"Give an -EndDateTime at most {Days(max)} after the start, or change the role's settings.");
+        return (s, e);
+    }
+
+    public static string Days(TimeSpan t) => t.TotalDays >= 1 && t.TotalDays == Math.Floor(t.TotalDays)
+        ? $"{t.TotalDays:0} day(s)"
+        : t.TotalHours >= 1 && t.TotalHours == Math.Floor(t.TotalHours) ? $"{t.TotalHours:0} hour(s)" : t.ToString("c");
+
+    public static PimAssignmentState StateAt(DateTime start, DateTime? end, DateTime asOf)
+        => start > asOf ? PimAssignmentState.Scheduled
+            : end is { } e && e <= asOf ? PimAssignmentState.Expired
+            : PimAssignmentState.Active;
+
+    public static bool Overlaps(DateTime s1, DateTime? e1, DateTime s2, DateTime? e2)
+        => (e2 is null || s1 < e2) && (e1 is null || s2 < e1);
+}

@@ -1,0 +1,9 @@
+namespace PimModule;
+
+/// <summary>Refusals shared by the request paths (admin assignments, activation, approval).</summary>
+internal static class Refusals
+{
+    public static PimException JustificationRequired(string role, string setting) => new("PimJustificationRequired",
+        PimErrorCategory.InvalidArgument,
+        $"The settings of '{role}' require a justification ({setting}).", role, "Give -Justification with the reason.");
+}

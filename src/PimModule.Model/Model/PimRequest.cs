@@ -1,0 +1,30 @@
+namespace PimModule;
+
+/// <summary>A role assignment schedule request: every change of an assignment goes through one, as in Entra.</summary>
+public sealed class PimRequest
+{
+    public Guid RequestId { get; init; }
+    public PimRequestAction Action { get; init; }
+    public PimRequestStatus Status { get; init; }
+    public string Principal { get; init; } = "";
+    public string Role { get; init; } = "";
+    public Guid RoleId { get; init; }
+    public string Scope { get; init; } = "/";
+    public PimAssignmentType AssignmentType { get; init; }
+    public TimeSpan? Duration { get; init; }
+    public DateTime? StartDateTime { get; init; }
+    public DateTime? EndDateTime { get; init; }
+    public string? Justification { get; init; }
+    public string? TicketNumber { get; init; }
+    public string? TicketSystem { get; init; }
+    public string CreatedBy { get; init; } = "";
+    public DateTime CreatedDateTime { get; init; }
+    public string? ApprovedBy { get; init; }
+    public string? DecisionJustification { get; init; }
+    public DateTime? DecidedDateTime { get; init; }
+    /// <summary>The assignment this request created or changed.</summary>
+    public Guid? AssignmentId { get; init; }
+    public string? AuthenticationContextId { get; init; }
+
+    public override string ToString() => $"{Action} {Role} for {Principal}: {Status}";
+}
