@@ -32,6 +32,12 @@
         'Test-PimAccess'
         'Get-PimRequest'
         'Register-PimMfaMethod'
+        'Request-PimActivation'
+        'Approve-PimRequest'
+        'Deny-PimRequest'
+        'Stop-PimRequest'
+        'Request-PimDeactivation'
+        'Request-PimExtension'
         'Get-PimAuditLog'
         'Test-PimAuditLog'
     )

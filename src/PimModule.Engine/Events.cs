@@ -6,4 +6,8 @@ namespace PimModule;
 internal static class Events
 {
     public static void AssignmentCreated(UnitOfWork work, AssignmentRow row, PimRole role) { }
+
+    public static void RequestCreated(UnitOfWork work, RequestRow request, PimRole role) { }
+
+    public static void RequestDecided(UnitOfWork work, RequestRow request, PimRole role) { }
 }

@@ -42,6 +42,7 @@ public sealed class PimStore : IDisposable
         Assignments = new AssignmentService(this);
         Mfa = new MfaService(this);
         Requests = new RequestService(this);
+        Activations = new ActivationService(this);
     }
 
     public string Principal { get; }
@@ -58,6 +59,7 @@ public sealed class PimStore : IDisposable
     public AssignmentService Assignments { get; }
     public MfaService Mfa { get; }
     public RequestService Requests { get; }
+    public ActivationService Activations { get; }
 
     public DateTime UtcNow => Clock.GetUtcNow().UtcDateTime;
 

@@ -55,6 +55,6 @@ internal static class PimSession
             Directory.CreateDirectory(folder);
             path = Path.Combine(folder, "pim.db");
         }
-        return new PimStoreOptions { Provider = PimStoreProvider.Sqlite, Path = path, Principal = principal };
+        return new PimStoreOptions { Provider = PimStoreProvider.Sqlite, Path = path, Principal = principal, Clock = PimClock.Instance };
     }
 }
