@@ -53,3 +53,24 @@ function Invoke-Sql {
     if ($LASTEXITCODE -ne 0) { throw "SQL failed: $out" }
     $out
 }
+
+function Get-TotpCode {
+    <# The code an authenticator app shows for a base32 secret at a time (RFC 6238, SHA-1, 30 s, 6 digits). #>
+    param([Parameter(Mandatory)] [string] $Secret, [datetime] $At = [datetime]::UtcNow)
+    $alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567'
+    $bits = ($Secret.ToUpperInvariant().ToCharArray() | ForEach-Object { [Convert]::ToString($alphabet.IndexOf($_), 2).PadLeft(5, '0') }) -join ''
+    $key = [byte[]]@(for ($i = 0; $i + 8 -le $bits.Length; $i += 8) { [Convert]::ToByte($bits.Substring($i, 8), 2) })
+    $step = [long][Math]::Floor(($At.ToUniversalTime() - [datetime]::UnixEpoch).TotalSeconds / 30)
+    $counter = [BitConverter]::GetBytes($step); if ([BitConverter]::IsLittleEndian) { [Array]::Reverse($counter) }
+    $hash = [Security.Cryptography.HMACSHA1]::new($key).ComputeHash($counter)
+    $o = $hash[-1] -band 0x0f
+    $value = (([int]$hash[$o] -band 0x7f) -shl 24) -bor ([int]$hash[$o + 1] -shl 16) -bor ([int]$hash[$o + 2] -shl 8) -bor [int]$hash[$o + 3]
+    '{0:D6}' -f ($value % 1000000)
+}
+
+function Set-TestClock {
+    <# Moves the module's clock (the PIM_TEST_UTCNOW hook); -Reset goes back to the system clock. #>
+    param([datetime] $UtcNow, [switch] $Reset)
+    if ($Reset) { Remove-Item Env:PIM_TEST_UTCNOW -ErrorAction SilentlyContinue; return }
+    $env:PIM_TEST_UTCNOW = $UtcNow.ToUniversalTime().ToString('o')
+}

@@ -14,9 +14,48 @@ public abstract class PimCmdlet : PSCmdlet
     /// <summary>The session's store, opened (created, migrated) on first use.</summary>
     protected PimStore Store => _store ??= PimSession.GetOrOpen();
 
-    protected override void BeginProcessing() => Guard(BeginPim);
-    protected override void ProcessRecord() => Guard(ProcessPim);
+    private HashSet<string>? _fromCommandLine;
+
+    protected override void BeginProcessing()
+    {
+        _fromCommandLine = new HashSet<string>(MyInvocation.BoundParameters.Keys, StringComparer.OrdinalIgnoreCase);
+        Guard(BeginPim);
+    }
+
+    protected override void ProcessRecord()
+    {
+        try
+        {
+            Guard(ProcessPim);
+        }
+        finally
+        {
+            if (MyInvocation.ExpectingInput) ResetPipelineParameters();
+        }
+    }
+
     protected override void EndProcessing() => Guard(EndPim);
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<Type, System.Reflection.PropertyInfo[]> PipelineProperties = new();
+
+    /// <summary>
+    /// PowerShell keeps a pipeline-bound parameter's value for the next input object when that object cannot bind it
+    /// (an empty CSV cell, a missing column). Each object must stand alone: reset what the pipeline bound.
+    /// </summary>
+    private void ResetPipelineParameters()
+    {
+        var properties = PipelineProperties.GetOrAdd(GetType(), t => t.GetProperties()
+            .Where(p => p.CanWrite && p.GetCustomAttributes(typeof(ParameterAttribute), true).Cast<ParameterAttribute>()
+                .Any(a => a.ValueFromPipeline || a.ValueFromPipelineByPropertyName))
+            .ToArray());
+        foreach (var p in properties)
+        {
+            if (_fromCommandLine?.Contains(p.Name) == true) continue;
+            p.SetValue(this, p.PropertyType.IsValueType && Nullable.GetUnderlyingType(p.PropertyType) is null
+                ? Activator.CreateInstance(p.PropertyType) : null);
+            MyInvocation.BoundParameters.Remove(p.Name);
+        }
+    }
 
     protected virtual void BeginPim() { }
     protected virtual void ProcessPim() { }

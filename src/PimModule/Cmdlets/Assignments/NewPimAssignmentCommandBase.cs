@@ -43,7 +43,7 @@ public abstract class NewPimAssignmentCommandBase : PimCmdlet, IDisposable
     public TimeSpan? Duration { get; set; }
 
     [Parameter(ValueFromPipelineByPropertyName = true)]
-    [BoolTransformation]
+    [BoolTransformation(EmptyIsFalse = true)]
     public SwitchParameter Permanent { get; set; }
 
     [Parameter(ValueFromPipelineByPropertyName = true)]
