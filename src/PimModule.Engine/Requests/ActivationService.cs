@@ -347,7 +347,8 @@ public sealed class ActivationService
             new RequestRow(requestId, PimRequestAction.SelfDeactivate, PimRequestStatus.Provisioned, work.Actor, p.Row.RoleId, p.Row.Scope,
                 PimAssignmentType.Active, null, p.Row.Start, end, null, null, null, work.Actor, work.Now, Decided: work.Now,
                 TargetAssignmentId: p.Row.Id).Add(work);
-            work.Execute("UPDATE assignments SET end_utc = @e WHERE assignment_id = @id", ("@e", end), ("@id", p.Row.Id));
+            if (p.Row.Start > work.Now) work.Execute("DELETE FROM assignments WHERE assignment_id = @id", ("@id", p.Row.Id)); // never started
+            else work.Execute("UPDATE assignments SET end_utc = @e WHERE assignment_id = @id", ("@e", end), ("@id", p.Row.Id));
             AuditLog.Append(work, nameof(PimRequestAction.SelfDeactivate), "Assignment", p.Row.Id.ToString("D"), p.Row.RoleId, p.Row.Principal,
                 AuditView.Of(p.Row), AuditView.Of(p.Row with { End = end }));
             return RequestService.ToOutput(FindRequest(work, requestId), p.Role.Name, work.Now);

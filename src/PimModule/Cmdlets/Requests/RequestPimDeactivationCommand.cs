@@ -3,7 +3,7 @@ using System.Management.Automation;
 namespace PimModule.Cmdlets;
 
 /// <summary>Ends one's own activation of a role (not in its first 5 minutes).</summary>
-[Cmdlet(VerbsLifecycle.Request, "PimDeactivation", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low, DefaultParameterSetName = "Role")]
+[Cmdlet(VerbsLifecycle.Request, "PimDeactivation", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low, DefaultParameterSetName = "Assignment")]
 [OutputType(typeof(PimRequest))]
 public sealed class RequestPimDeactivationCommand : PimCmdlet
 {
@@ -29,7 +29,7 @@ public sealed class RequestPimDeactivationCommand : PimCmdlet
 }
 
 /// <summary>Asks an administrator to extend one's own assignment that ends within 14 days.</summary>
-[Cmdlet(VerbsLifecycle.Request, "PimExtension", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low, DefaultParameterSetName = "Role")]
+[Cmdlet(VerbsLifecycle.Request, "PimExtension", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low, DefaultParameterSetName = "Assignment")]
 [OutputType(typeof(PimRequest))]
 public sealed class RequestPimExtensionCommand : PimCmdlet
 {
