@@ -9,6 +9,7 @@ namespace PimModule.Cmdlets;
 public sealed class ExportPimRoleSettingCommand : PimCmdlet
 {
     private readonly List<PimRoleReference> _roles = [];
+    private bool _rolesGiven;
 
     [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [Alias("Name", "RoleName")]
@@ -25,14 +26,16 @@ public sealed class ExportPimRoleSettingCommand : PimCmdlet
 
     protected override void ProcessPim()
     {
-        if (Role is not null) _roles.AddRange(RoleResolver.Resolve(this, Store, Role).Select(r => new PimRoleReference(r)));
+        if (Role is null) return;
+        _rolesGiven = true;
+        _roles.AddRange(RoleResolver.Resolve(this, Store, Role).Select(r => new PimRoleReference(r)));
     }
 
     protected override void EndPim()
     {
-        if (Role is not null && _roles.Count == 0) return; // nothing matched: the errors are written
+        if (_rolesGiven && _roles.Count == 0) return; // nothing matched: the errors are written
         var path = SessionState.Path.GetUnresolvedProviderPathFromPSPath(Path);
-        var json = Store.Settings.Export(Role is null ? null : _roles);
+        var json = Store.Settings.Export(_rolesGiven ? _roles : null);
         if (!ShouldProcess(path, "Export role settings")) return;
         try
         {
