@@ -161,11 +161,12 @@ public sealed class PimStore : IDisposable
     internal System.Data.Common.DbConnection OpenConnectionWithRetry() => Run(_provider, _provider.OpenConnection);
 
     /// <summary>Begins a write transaction on a held connection (bulk paths), retrying while the store is busy.</summary>
-    internal (System.Data.Common.DbTransaction, UnitOfWork) BeginWithRetry(System.Data.Common.DbConnection connection) => Run(_provider, () =>
-    {
-        var tx = _provider.BeginWrite(connection);
-        return (tx, new UnitOfWork(connection, tx, Principal, UtcNow));
-    });
+    internal (System.Data.Common.DbTransaction, UnitOfWork) BeginWithRetry(System.Data.Common.DbConnection connection, CommandCache? cache = null)
+        => Run(_provider, () =>
+        {
+            var tx = _provider.BeginWrite(connection);
+            return (tx, new UnitOfWork(connection, tx, Principal, UtcNow, cache));
+        });
 
     internal PimException? TranslateError(Exception e) => _provider.Translate(e);
 

@@ -8,13 +8,9 @@ internal sealed record AssignmentRow(
     DateTime Start, DateTime? End, string? Justification, string? TicketNumber, string? TicketSystem,
     string CreatedBy, DateTime Created, Guid? RequestId, Guid? EligibleId)
 {
-    public const string Insert =
-        "INSERT INTO assignments (assignment_id, principal, principal_key, role_id, scope, type, member_type, start_utc, end_utc, " +
-        "justification, ticket_number, ticket_system, created_by, created_utc, request_id, eligible_id) VALUES " +
-        "(@id, @p, @pk, @role, @scope, @type, @mt, @start, @end, @just, @tn, @ts, @by, @at, @req, @elig)";
-
-    public void Add(UnitOfWork work) => work.Execute(Insert,
-        ("@id", Id), ("@p", Principal), ("@pk", Db.Key(Principal)), ("@role", RoleId), ("@scope", Scope), ("@type", Type),
-        ("@mt", MemberType), ("@start", Start), ("@end", End), ("@just", Justification), ("@tn", TicketNumber),
-        ("@ts", TicketSystem), ("@by", CreatedBy), ("@at", Created), ("@req", RequestId), ("@elig", EligibleId));
+    public void Add(UnitOfWork work) => work.Insert("assignments",
+        ("assignment_id", Id), ("principal", Principal), ("principal_key", Db.Key(Principal)), ("role_id", RoleId), ("scope", Scope),
+        ("type", Type), ("member_type", MemberType), ("start_utc", Start), ("end_utc", End), ("justification", Justification),
+        ("ticket_number", TicketNumber), ("ticket_system", TicketSystem), ("created_by", CreatedBy), ("created_utc", Created),
+        ("request_id", RequestId), ("eligible_id", EligibleId));
 }

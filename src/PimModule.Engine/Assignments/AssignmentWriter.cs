@@ -17,6 +17,7 @@ public sealed class AssignmentWriter : IDisposable
     private readonly Dictionary<string, PimRole> _roles = new(StringComparer.OrdinalIgnoreCase);
     private readonly Dictionary<Guid, RolePolicy> _policies = [];
     private DbConnection? _connection;
+    private readonly CommandCache _commands = new();
     private DbTransaction? _tx;
     private UnitOfWork? _work;
     private int _pending;
@@ -35,7 +36,7 @@ public sealed class AssignmentWriter : IDisposable
     {
         if (_work is not null) return _work;
         _connection ??= _store.OpenConnectionWithRetry();
-        (_tx, _work) = _store.BeginWithRetry(_connection);
+        (_tx, _work) = _store.BeginWithRetry(_connection, _commands);
         Authorization.RequireRoleAdministrator(_work,
             $"assign roles ({_type.ToString().ToLowerInvariant()} assignments)");
         return _work;
@@ -73,11 +74,13 @@ public sealed class AssignmentWriter : IDisposable
             if (policy.RequireMfaOnActiveAssignment)
                 Mfa.Require(work, work.Actor, input.MfaCode, role.Name, "RequireMfaOnActiveAssignment");
         }
-        var existing = work.Query(AssignmentService.Select + " WHERE a.principal_key = @pk AND a.role_id = @r AND a.type = @t",
-                AssignmentService.MapRow, ("@pk", Db.Key(principal)), ("@r", role.Id), ("@t", _type))
-            .FirstOrDefault(a => string.Equals(a.Scope, scope, StringComparison.OrdinalIgnoreCase)
-                                 && Schedules.Overlaps(a.Start, a.End, start, end)
-                                 && (a.End is null || a.End > work.Now));
+        var existing = work.Query(
+                "SELECT assignment_id, scope, start_utc, end_utc FROM assignments WHERE principal_key = @pk AND role_id = @r AND type = @t",
+                r => (Id: r.GetGuid("assignment_id"), Scope: r.GetText("scope"), Start: r.GetUtc("start_utc"), End: r.GetDateTime("end_utc")),
+                ("@pk", Db.Key(principal)), ("@r", role.Id), ("@t", _type))
+            .Where(a => string.Equals(a.Scope, scope, StringComparison.OrdinalIgnoreCase)
+                        && Schedules.Overlaps(a.Start, a.End, start, end) && (a.End is null || a.End > work.Now))
+            .Select(a => new { a.Id, a.End }).FirstOrDefault();
         if (existing is not null)
             throw new PimException("PimAssignmentExists", PimErrorCategory.ResourceExists,
                 $"{principal} already has an {_type.ToString().ToLowerInvariant()} assignment of '{role.Name}' at {scope} " +
@@ -149,6 +152,7 @@ public sealed class AssignmentWriter : IDisposable
     public void Dispose()
     {
         Rollback();
+        _commands.Dispose();
         _connection?.Dispose();
         _connection = null;
     }

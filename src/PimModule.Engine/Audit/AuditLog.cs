@@ -18,7 +18,12 @@ internal static class AuditLog
     public const string Genesis = "0000000000000000000000000000000000000000000000000000000000000000";
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = false };
 
-    public static string? ToJson(object? value) => value is null ? null : JsonSerializer.Serialize(value, value.GetType(), Json);
+    public static string? ToJson(object? value) => value switch
+    {
+        null => null,
+        RawJson raw => raw.Json,
+        _ => JsonSerializer.Serialize(value, value.GetType(), Json),
+    };
 
     public static void Append(UnitOfWork work, string action, string targetType, string? targetId,
         Guid? roleId, string? principal, object? before, object? after)

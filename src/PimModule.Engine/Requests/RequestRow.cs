@@ -10,17 +10,11 @@ internal sealed record RequestRow(
     string? ApprovedBy = null, string? DecisionJustification = null, DateTime? Decided = null,
     Guid? AssignmentId = null, Guid? TargetAssignmentId = null, string? AuthenticationContext = null, bool MfaVerified = false)
 {
-    public const string Insert =
-        "INSERT INTO requests (request_id, action, status, principal, principal_key, role_id, scope, assignment_type, " +
-        "duration_ticks, start_utc, end_utc, justification, ticket_number, ticket_system, created_by, created_utc, approved_by, " +
-        "decision_justification, decided_utc, assignment_id, target_assignment_id, authentication_context, mfa_verified) VALUES " +
-        "(@id, @action, @status, @p, @pk, @role, @scope, @type, @dur, @start, @end, @just, @tn, @ts, @by, @at, @appr, @dj, @dec, " +
-        "@asg, @target, @ctx, @mfa)";
-
-    public void Add(UnitOfWork work) => work.Execute(Insert,
-        ("@id", Id), ("@action", Action), ("@status", Status), ("@p", Principal), ("@pk", Db.Key(Principal)), ("@role", RoleId),
-        ("@scope", Scope), ("@type", AssignmentType), ("@dur", Duration), ("@start", Start), ("@end", End),
-        ("@just", Justification), ("@tn", TicketNumber), ("@ts", TicketSystem), ("@by", CreatedBy), ("@at", Created),
-        ("@appr", ApprovedBy), ("@dj", DecisionJustification), ("@dec", Decided), ("@asg", AssignmentId),
-        ("@target", TargetAssignmentId), ("@ctx", AuthenticationContext), ("@mfa", MfaVerified));
+    public void Add(UnitOfWork work) => work.Insert("requests",
+        ("request_id", Id), ("action", Action), ("status", Status), ("principal", Principal), ("principal_key", Db.Key(Principal)),
+        ("role_id", RoleId), ("scope", Scope), ("assignment_type", AssignmentType), ("duration_ticks", Duration), ("start_utc", Start),
+        ("end_utc", End), ("justification", Justification), ("ticket_number", TicketNumber), ("ticket_system", TicketSystem),
+        ("created_by", CreatedBy), ("created_utc", Created), ("approved_by", ApprovedBy), ("decision_justification", DecisionJustification),
+        ("decided_utc", Decided), ("assignment_id", AssignmentId), ("target_assignment_id", TargetAssignmentId),
+        ("authentication_context", AuthenticationContext), ("mfa_verified", MfaVerified));
 }

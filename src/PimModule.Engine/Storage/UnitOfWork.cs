@@ -10,13 +10,17 @@ internal sealed class UnitOfWork
 {
     private AuditHead? _auditHead;
 
-    public UnitOfWork(DbConnection connection, DbTransaction? transaction, string actor, DateTime now)
+    public UnitOfWork(DbConnection connection, DbTransaction? transaction, string actor, DateTime now, CommandCache? cache = null)
     {
         Connection = connection;
         Transaction = transaction;
         Actor = actor;
         Now = now;
+        Cache = cache;
     }
+
+    /// <summary>Prepared commands kept across rows of a bulk path (same connection); null = a command per statement.</summary>
+    public CommandCache? Cache { get; }
 
     public DbConnection Connection { get; }
     public DbTransaction? Transaction { get; }
@@ -44,17 +48,68 @@ internal sealed class UnitOfWork
         return p;
     }
 
+    /// <summary>A command for one statement: from the cache when there is one (the caller must not dispose it then).</summary>
+    private DbCommand Rent(string sql, (string Name, object? Value)[] parameters)
+    {
+        if (Cache is null) return Command(sql, parameters);
+        var cmd = Cache.Get(Connection, sql);
+        cmd.Transaction = Transaction;
+        if (cmd.Parameters.Count == parameters.Length)
+        {
+            // Same statement, same parameters in the same order: set the values, keep the objects.
+            for (var i = 0; i < parameters.Length; i++) cmd.Parameters[i].Value = Db.ToDb(parameters[i].Value);
+            return cmd;
+        }
+        cmd.Parameters.Clear();
+        foreach (var (name, value) in parameters) AddParameter(cmd, name, value);
+        return cmd;
+    }
+
+    private void Return(DbCommand cmd)
+    {
+        if (Cache is null) cmd.Dispose();
+    }
+
     public int Execute(string sql, params (string Name, object? Value)[] parameters)
     {
-        using var cmd = Command(sql, parameters);
-        return cmd.ExecuteNonQuery();
+        var cmd = Rent(sql, parameters);
+        try { return cmd.ExecuteNonQuery(); }
+        finally { Return(cmd); }
+    }
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<(string, long), string> InsertSql = new();
+
+    /// <summary>
+    /// INSERT of the columns that have a value (the others keep their default, NULL): fewer parameters to bind
+    /// on the bulk paths. The statement text is cached per table and set of columns.
+    /// </summary>
+    public int Insert(string table, params (string Column, object? Value)[] values)
+    {
+        long mask = 0;
+        var count = 0;
+        for (var i = 0; i < values.Length; i++)
+            if (values[i].Value is not null) { mask |= 1L << i; count++; }
+        var sql = InsertSql.GetOrAdd((table, mask), key =>
+        {
+            var cols = values.Where((v, i) => (key.Item2 & (1L << i)) != 0).Select(v => v.Column).ToList();
+            return $"INSERT INTO {table} ({string.Join(", ", cols)}) VALUES ({string.Join(", ", cols.Select(c => "@" + c))})";
+        });
+        var ps = new (string, object?)[count];
+        var j = 0;
+        for (var i = 0; i < values.Length; i++)
+            if (values[i].Value is not null) ps[j++] = ("@" + values[i].Column, values[i].Value);
+        return Execute(sql, ps);
     }
 
     public object? Scalar(string sql, params (string Name, object? Value)[] parameters)
     {
-        using var cmd = Command(sql, parameters);
-        var v = cmd.ExecuteScalar();
-        return v is DBNull ? null : v;
+        var cmd = Rent(sql, parameters);
+        try
+        {
+            var v = cmd.ExecuteScalar();
+            return v is DBNull ? null : v;
+        }
+        finally { Return(cmd); }
     }
 
     public long ScalarLong(string sql, params (string Name, object? Value)[] parameters)
@@ -62,11 +117,15 @@ internal sealed class UnitOfWork
 
     public List<T> Query<T>(string sql, Func<DbDataReader, T> map, params (string Name, object? Value)[] parameters)
     {
-        using var cmd = Command(sql, parameters);
-        using var reader = cmd.ExecuteReader();
-        var list = new List<T>();
-        while (reader.Read()) list.Add(map(reader));
-        return list;
+        var cmd = Rent(sql, parameters);
+        try
+        {
+            using var reader = cmd.ExecuteReader();
+            var list = new List<T>();
+            while (reader.Read()) list.Add(map(reader));
+            return list;
+        }
+        finally { Return(cmd); }
     }
 
     public IEnumerable<T> Stream<T>(string sql, Func<DbDataReader, T> map, params (string Name, object? Value)[] parameters)
@@ -74,6 +133,28 @@ internal sealed class UnitOfWork
         using var cmd = Command(sql, parameters);
         using var reader = cmd.ExecuteReader();
         while (reader.Read()) yield return map(reader);
+    }
+}
+
+/// <summary>Commands prepared once per connection and reused (the bulk paths run the same statements per row).</summary>
+internal sealed class CommandCache : IDisposable
+{
+    private readonly Dictionary<string, DbCommand> _commands = new(StringComparer.Ordinal);
+
+    public DbCommand Get(DbConnection connection, string sql)
+    {
+        if (_commands.TryGetValue(sql, out var cmd) && cmd.Connection == connection) return cmd;
+        cmd?.Dispose();
+        cmd = connection.CreateCommand();
+        cmd.CommandText = sql;
+        _commands[sql] = cmd;
+        return cmd;
+    }
+
+    public void Dispose()
+    {
+        foreach (var c in _commands.Values) c.Dispose();
+        _commands.Clear();
     }
 }
 

@@ -79,7 +79,7 @@ internal sealed class SqliteStoreProvider : IStoreProvider
         using var cmd = c.CreateCommand();
         // WAL lets readers and one writer share the file across processes; NORMAL sync is durable
         // against a process crash. busy_timeout makes SQLite wait for the lock instead of failing.
-        cmd.CommandText = "PRAGMA busy_timeout = 15000; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;";
+        cmd.CommandText = "PRAGMA busy_timeout = 15000; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA cache_size = -65536;";
         cmd.ExecuteNonQuery();
         return c;
     }

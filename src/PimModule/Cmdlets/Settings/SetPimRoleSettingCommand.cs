@@ -109,56 +109,105 @@ public sealed class SetPimRoleSettingCommand : PimCmdlet
 /// <summary>Refuses piped objects (CSV rows, hashtables turned objects) with columns the cmdlet does not know.</summary>
 internal static class PipedColumns
 {
-    public static void Check(PSCmdlet cmdlet, PSObject? input, IEnumerable<string> alsoKnown)
+    private sealed record Column(string Parameter, string[] Aliases, System.Reflection.PropertyInfo Property, Type Type,
+        ArgumentTransformationAttribute[] Transforms);
+
+    private sealed record Shape(HashSet<string> Known, Column[] Columns);
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<(Type, string), Shape> Shapes = new();
+
+    private static Shape ShapeOf(PSCmdlet cmdlet, IEnumerable<string> alsoKnown) => Shapes.GetOrAdd((cmdlet.GetType(), string.Join(",", alsoKnown)), _ =>
     {
-        if (input?.BaseObject is not PSCustomObject) return; // module objects carry only known properties
         var known = new HashSet<string>(alsoKnown, StringComparer.OrdinalIgnoreCase);
+        var columns = new List<Column>();
         foreach (var p in cmdlet.MyInvocation.MyCommand.Parameters.Values)
         {
             known.Add(p.Name);
             foreach (var a in p.Aliases) known.Add(a);
+            if (!p.ParameterSets.Values.Any(s => s.ValueFromPipelineByPropertyName)) continue;
+            var property = cmdlet.GetType().GetProperty(p.Name);
+            if (property is null) continue;
+            columns.Add(new Column(p.Name, p.Aliases.ToArray(), property, Nullable.GetUnderlyingType(p.ParameterType) ?? p.ParameterType,
+                p.Attributes.OfType<ArgumentTransformationAttribute>().ToArray()));
         }
-        var unknown = input.Properties.Select(p => p.Name).Where(n => !known.Contains(n)).ToList();
-        if (unknown.Count == 0)
+        return new Shape(known, columns.ToArray());
+    });
+
+    // A PSCustomObject's columns are its instance members. Walking PSObject.Properties builds a merged view of
+    // every adapter per call (~20 µs a row in a bulk import); the instance members are a plain list.
+    private static readonly Func<PSObject, IEnumerable<PSMemberInfo>>? InstanceMembers = BindInstanceMembers();
+
+    private static Func<PSObject, IEnumerable<PSMemberInfo>>? BindInstanceMembers()
+    {
+        var property = typeof(PSObject).GetProperty("InstanceMembers",
+            System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Public);
+        if (property?.GetMethod is null) return null;
+        return o => property.GetValue(o) as IEnumerable<PSMemberInfo> ?? [];
+    }
+
+    private static IEnumerable<PSPropertyInfo> NoteProperties(PSObject input)
+    {
+        if (InstanceMembers is not null)
         {
-            CheckValuesBound(cmdlet, input);
-            return;
+            IEnumerable<PSMemberInfo>? members = null;
+            try { members = InstanceMembers(input); } catch (Exception) { /* fall back below */ }
+            if (members is not null) return members.OfType<PSPropertyInfo>();
         }
-        var hints = unknown.Select(u => Suggest(u, known) is { } s ? $"'{u}' (did you mean '{s}'?)" : $"'{u}'");
-        throw new PimException("PimInputColumnUnknown", PimErrorCategory.InvalidData,
-            $"The input has column(s) {string.Join(", ", hints)} that {cmdlet.MyInvocation.MyCommand.Name} does not know; the row was not applied.",
-            input, "Fix the column names (they are the parameter names), or remove the columns.");
+        return input.Properties;
+    }
+
+    public static void Check(PSCmdlet cmdlet, PSObject? input, IEnumerable<string> alsoKnown)
+    {
+        if (input?.BaseObject is not PSCustomObject) return; // module objects carry only known properties
+        var shape = ShapeOf(cmdlet, alsoKnown);
+        List<string>? unknown = null;
+        var columns = new Dictionary<string, PSPropertyInfo>(StringComparer.OrdinalIgnoreCase);
+        foreach (var p in NoteProperties(input))
+        {
+            columns[p.Name] = p;
+            if (!shape.Known.Contains(p.Name)) (unknown ??= []).Add(p.Name);
+        }
+        if (unknown is not null)
+        {
+            var hints = unknown.Select(u => Suggest(u, shape.Known) is { } s ? $"'{u}' (did you mean '{s}'?)" : $"'{u}'");
+            throw new PimException("PimInputColumnUnknown", PimErrorCategory.InvalidData,
+                $"The input has column(s) {string.Join(", ", hints)} that {cmdlet.MyInvocation.MyCommand.Name} does not know; the row was not applied.",
+                input, "Fix the column names (they are the parameter names), or remove the columns.");
+        }
+        CheckValuesBound(shape, cmdlet, input, columns);
     }
 
     /// <summary>
     /// PowerShell skips, silently, a column whose value it cannot convert to the parameter's type (an unknown
-    /// enum name, a bad date): refuse the row instead, naming the column, the value and what is expected.
+    /// enum name): refuse the row instead, naming the column, the value and what is expected. Only parameters
+    /// left unbound are looked at (the pipeline-bound ones are reset after every row, see PimCmdlet).
     /// </summary>
-    private static void CheckValuesBound(PSCmdlet cmdlet, PSObject input)
+    private static void CheckValuesBound(Shape shape, PSCmdlet cmdlet, PSObject input, Dictionary<string, PSPropertyInfo> columns)
     {
-        foreach (var p in cmdlet.MyInvocation.MyCommand.Parameters.Values)
+        foreach (var c in shape.Columns)
         {
-            if (!p.ParameterSets.Values.Any(s => s.ValueFromPipelineByPropertyName)) continue;
-            var column = input.Properties.FirstOrDefault(c => string.Equals(c.Name, p.Name, StringComparison.OrdinalIgnoreCase)
-                || p.Aliases.Contains(c.Name, StringComparer.OrdinalIgnoreCase));
+            if (c.Property.GetValue(cmdlet) is not null and not SwitchParameter) continue; // bound from this row
+            columns.TryGetValue(c.Parameter, out var column);
+            if (column is null)
+                foreach (var alias in c.Aliases)
+                    if (columns.TryGetValue(alias, out column)) break;
             if (column?.Value is null || (column.Value is string text && text.Trim().Length == 0)) continue;
-            var type = Nullable.GetUnderlyingType(p.ParameterType) ?? p.ParameterType;
             try
             {
                 object? value = column.Value;
-                foreach (var t in p.Attributes.OfType<ArgumentTransformationAttribute>()) value = t.Transform(null!, value);
-                if (value is not null) LanguagePrimitives.ConvertTo(value, type, System.Globalization.CultureInfo.InvariantCulture);
-                continue;
+                foreach (var t in c.Transforms) value = t.Transform(null!, value);
+                if (value is not null) LanguagePrimitives.ConvertTo(value, c.Type, System.Globalization.CultureInfo.InvariantCulture);
             }
             catch (Exception e) when (e is PSInvalidCastException or ArgumentTransformationMetadataException or InvalidCastException or FormatException)
             {
+                var type = c.Type;
                 var expected = type.IsEnum ? "one of " + string.Join(", ", Enum.GetNames(type))
                     : type == typeof(bool) || type == typeof(SwitchParameter) ? "True or False"
                     : type == typeof(TimeSpan) ? "a duration such as 04:00:00, 4h or 90d"
                     : type == typeof(DateTime) ? "a date and time such as 2026-12-01T09:00:00Z"
                     : "a " + type.Name;
                 throw new PimException("PimInputValueInvalid", PimErrorCategory.InvalidArgument,
-                    $"The value '{column.Value}' of column '{column.Name}' is not valid for -{p.Name}: expected {expected}. The row was not applied.",
+                    $"The value '{column.Value}' of column '{column.Name}' is not valid for -{c.Parameter}: expected {expected}. The row was not applied.",
                     input, $"Correct the '{column.Name}' value.");
             }
         }

@@ -72,7 +72,6 @@ CREATE TABLE requests (
 );
 CREATE INDEX ix_requests_status ON requests (status, created_utc);
 CREATE INDEX ix_requests_principal ON requests (principal_key, role_id);
-CREATE INDEX ix_requests_created ON requests (created_utc);
 
 CREATE TABLE audit_log (
     sequence       INTEGER PRIMARY KEY,
@@ -91,7 +90,7 @@ CREATE TABLE audit_log (
     prev_hash      TEXT    NOT NULL,
     hash           TEXT    NOT NULL
 );
-CREATE INDEX ix_audit_at ON audit_log (at_utc);
+-- The log is read in sequence order (time follows it); only the "about whom / which role" filters get
+-- an index, so that appending stays cheap on the bulk paths.
 CREATE INDEX ix_audit_principal ON audit_log (principal_key);
-CREATE INDEX ix_audit_actor ON audit_log (actor_key);
 CREATE INDEX ix_audit_role ON audit_log (role_id);
