@@ -115,4 +115,12 @@ $md = @('| measure | PimModule | baseline (same run) | ratio | target | result |
 $md += $results | ForEach-Object { "| $($_.Measure) | $($_.Module) | $($_.Baseline) | $($_.Ratio) | $($_.Target) | $($_.Result) | $(if ($_.Pass) { 'yes' } else { 'no' }) |" }
 $md += '', "Measured $(Get-Date -Format 'yyyy-MM-dd') on $([Environment]::ProcessorCount) cores with ``dotnet pwsh ./build.ps1 Bench`` ($Provider)."
 Set-Content (Join-Path $PSScriptRoot 'results.md') $md
+# The README shows the latest figures between its bench markers.
+$readme = Join-Path $PSScriptRoot '../README.md'
+if (Test-Path $readme) {
+    $text = Get-Content $readme -Raw
+    $block = "<!-- bench:start -->`n" + ($md -join "`n") + "`n<!-- bench:end -->"
+    $text = [regex]::Replace($text, '(?s)<!-- bench:start -->.*?<!-- bench:end -->', { param($m) $block })
+    Set-Content $readme $text -NoNewline
+}
 if ($results | Where-Object { -not $_.Pass }) { Write-Warning 'Some targets were missed.' }
