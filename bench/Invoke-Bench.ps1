@@ -112,7 +112,8 @@ finally {
 
 $results | Format-Table Measure, Module, Baseline, Ratio, Target, Result, Pass -AutoSize -Wrap | Out-String -Width 200 | Write-Host
 $md = @('| measure | PimModule | baseline (same run) | ratio | target | result | pass |', '|---|---|---|---|---|---|---|')
-$md += $results | ForEach-Object { "| $($_.Measure) | $($_.Module) | $($_.Baseline) | $($_.Ratio) | $($_.Target) | $($_.Result) | $(if ($_.Pass) { 'yes' } else { 'no' }) |" }
+function Cell($v) { "$v" -replace '\|', '\|' }
+$md += $results | ForEach-Object { "| $(Cell $_.Measure) | $(Cell $_.Module) | $(Cell $_.Baseline) | $(Cell $_.Ratio) | $(Cell $_.Target) | $(Cell $_.Result) | $(if ($_.Pass) { 'yes' } else { 'no' }) |" }
 $md += '', "Measured $(Get-Date -Format 'yyyy-MM-dd') on $([Environment]::ProcessorCount) cores with ``dotnet pwsh ./build.ps1 Bench`` ($Provider)."
 Set-Content (Join-Path $PSScriptRoot 'results.md') $md
 # The README shows the latest figures between its bench markers.
