@@ -1,4 +1,5 @@
 using PimModule.Storage;
+using PimModule.Storage.Postgres;
 using PimModule.Storage.Sqlite;
 
 namespace PimModule;
@@ -9,7 +10,7 @@ public sealed class PimStoreOptions
     public PimStoreProvider Provider { get; init; } = PimStoreProvider.Sqlite;
     /// <summary>The SQLite file (Provider = Sqlite).</summary>
     public string? Path { get; init; }
-    /// <summary>The connection string (Provider = PostgreSql).</summary>
+    /// <summary>The connection string (Provider = PostgreSql; Npgsql's syntax: Host=…;Port=…;Database=…;Username=…;Password=…).</summary>
     public string? ConnectionString { get; init; }
     /// <summary>The acting principal; the operating-system user when null.</summary>
     public string? Principal { get; init; }
@@ -72,9 +73,14 @@ public sealed class PimStore : IDisposable
             PimStoreProvider.Sqlite => new SqliteStoreProvider(options.Path
                 ?? throw new PimException("PimStorePathRequired", PimErrorCategory.InvalidArgument,
                     "A SQLite store needs a path.", null, "Give -Path.")),
+            PimStoreProvider.PostgreSql => new PostgresStoreProvider(string.IsNullOrWhiteSpace(options.ConnectionString)
+                ? throw new PimException("PimStoreConnectionStringRequired", PimErrorCategory.InvalidArgument,
+                    "A PostgreSQL store needs a connection string.", null,
+                    "Give -ConnectionString 'Host=…;Database=…;Username=…;Password=…' -Provider PostgreSql.")
+                : options.ConnectionString),
             _ => throw new PimException("PimProviderNotSupported", PimErrorCategory.NotImplemented,
                 $"The {options.Provider} provider is not available in this version of PimModule.", options.Provider,
-                "Use -Provider Sqlite."),
+                "Use -Provider Sqlite or -Provider PostgreSql."),
         };
         try
         {

@@ -34,11 +34,9 @@ public class StoreTests
     [Fact]
     public void Processes_opening_a_new_store_at_once_create_it_once()
     {
-        var folder = Path.Combine(Path.GetTempPath(), "pim-race-" + Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(folder);
-        var path = Path.Combine(folder, "pim.db");
+        using var target = new TestTarget();
         var stores = new PimStore[6];
-        Parallel.For(0, stores.Length, i => stores[i] = PimStore.Open(new PimStoreOptions { Path = path, Principal = $"p{i}" }));
+        Parallel.For(0, stores.Length, i => stores[i] = PimStore.Open(target.Options($"p{i}")));
         Assert.Single(stores, s => s.Created);
         var info = stores[0].GetInfo();
         Assert.Equal(1, info.ActiveAssignmentCount);
@@ -56,7 +54,7 @@ public class StoreTests
         Assert.Equal("PimStoreSchemaTooNew", e.ErrorId);
     }
 
-    [Fact]
+    [SqliteFact]
     public void A_file_that_is_not_sqlite_is_refused_untouched()
     {
         var path = Path.Combine(Path.GetTempPath(), "pim-notdb-" + Guid.NewGuid().ToString("N") + ".db");
@@ -70,7 +68,7 @@ public class StoreTests
         finally { File.Delete(path); }
     }
 
-    [Fact]
+    [SqliteFact]
     public void A_missing_folder_is_refused()
     {
         var path = Path.Combine(Path.GetTempPath(), "no-such-" + Guid.NewGuid().ToString("N"), "pim.db");
@@ -80,10 +78,106 @@ public class StoreTests
     }
 
     [Fact]
-    public void Migrations_are_numbered_without_gaps()
+    public void Migrations_are_numbered_without_gaps_and_the_same_on_both_providers()
     {
-        var provider = new Storage.Sqlite.SqliteStoreProvider(Path.Combine(Path.GetTempPath(), "unused.db"));
-        var versions = provider.Migrations.Select(m => m.Version).ToList();
+        using var sqlite = new Storage.Sqlite.SqliteStoreProvider(Path.Combine(Path.GetTempPath(), "unused.db"));
+        var versions = sqlite.Migrations.Select(m => m.Version).ToList();
         Assert.Equal(Enumerable.Range(1, versions.Count), versions);
+        using var pg = new Storage.Postgres.PostgresStoreProvider("Host=127.0.0.1;Database=unused;Username=u");
+        Assert.Equal(sqlite.Migrations.Select(m => (m.Version, m.Description)), pg.Migrations.Select(m => (m.Version, m.Description)));
+    }
+
+    [Fact]
+    public void A_postgres_location_never_shows_the_password()
+    {
+        using var pg = new Storage.Postgres.PostgresStoreProvider("Host=db.contoso.com;Port=5433;Database=pim;Username=pim;Password=s3cret!");
+        Assert.DoesNotContain("s3cret", pg.Location);
+        Assert.Contains("db.contoso.com", pg.Location);
+        Assert.Contains("Database=pim", pg.Location);
+    }
+
+    [PostgresFact]
+    public void A_database_with_other_tables_is_refused_untouched()
+    {
+        using var target = new TestTarget();
+        target.Sql("CREATE TABLE customers (id BIGINT PRIMARY KEY, name TEXT); INSERT INTO customers VALUES (1, 'Contoso')");
+        var e = Assert.Throws<PimStoreException>(() => PimStore.Open(target.Options("admin@contoso.com")));
+        Assert.Equal("PimStoreInvalid", e.ErrorId);
+        Npgsql.NpgsqlConnection.ClearAllPools();
+        using var c = new Npgsql.NpgsqlConnection(target.ConnectionString);
+        c.Open();
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = "SELECT (SELECT COUNT(*) FROM customers), to_regclass('schema_version') IS NULL";
+        using var r = cmd.ExecuteReader();
+        Assert.True(r.Read());
+        Assert.Equal(1L, r.GetInt64(0));
+        Assert.True(r.GetBoolean(1));
+    }
+
+    [PostgresFact]
+    public void An_unreachable_server_is_refused_as_unavailable()
+    {
+        var e = Assert.Throws<PimStoreException>(() => PimStore.Open(new PimStoreOptions
+        {
+            Provider = PimStoreProvider.PostgreSql, ConnectionString = "Host=127.0.0.1;Port=1;Database=pim;Username=pim;Password=x;Timeout=3",
+        }));
+        Assert.Equal("PimStoreUnavailable", e.ErrorId);
+        Assert.Contains("127.0.0.1:1", e.Message);
+        Assert.DoesNotContain("Password", e.Message);
+    }
+
+    [PostgresFact]
+    public void A_missing_database_is_refused_as_unavailable()
+    {
+        var cs = new Npgsql.NpgsqlConnectionStringBuilder(TestProvider.AdminConnection) { Database = "pim_no_such_" + Guid.NewGuid().ToString("N")[..8] };
+        var e = Assert.Throws<PimStoreException>(() => PimStore.Open(new PimStoreOptions { Provider = PimStoreProvider.PostgreSql, ConnectionString = cs.ConnectionString }));
+        Assert.Equal("PimStoreUnavailable", e.ErrorId);
+        Assert.Contains(cs.Database!, e.Message);
+    }
+
+    [PostgresFact]
+    public void The_postgres_schema_has_the_same_tables_and_columns_as_sqlite()
+    {
+        using var pg = new TestStore();
+        using var lite = new SqliteProbe();
+        var expected = lite.Columns();
+        var actual = new SortedSet<string>(StringComparer.Ordinal);
+        using (var c = new Npgsql.NpgsqlConnection(pg.Target.ConnectionString))
+        {
+            c.Open();
+            using var cmd = c.CreateCommand();
+            cmd.CommandText = "SELECT table_name || '.' || column_name || ':' || CASE WHEN data_type = 'bigint' THEN 'INTEGER' ELSE upper(data_type) END " +
+                              "FROM information_schema.columns WHERE table_schema = current_schema()";
+            using var r = cmd.ExecuteReader();
+            while (r.Read()) actual.Add(r.GetString(0));
+        }
+        Assert.Equal(expected, actual);
+    }
+
+    /// <summary>A fresh SQLite store beside a PostgreSQL run, to compare schemas.</summary>
+    private sealed class SqliteProbe : IDisposable
+    {
+        private readonly string _folder = Path.Combine(Path.GetTempPath(), "pim-probe-" + Guid.NewGuid().ToString("N"));
+
+        public SortedSet<string> Columns()
+        {
+            Directory.CreateDirectory(_folder);
+            var path = Path.Combine(_folder, "pim.db");
+            PimStore.Open(new PimStoreOptions { Path = path, Principal = "probe" }).Dispose();
+            var set = new SortedSet<string>(StringComparer.Ordinal);
+            using var c = new Microsoft.Data.Sqlite.SqliteConnection("Data Source=" + path + ";Pooling=False");
+            c.Open();
+            using var cmd = c.CreateCommand();
+            cmd.CommandText = "SELECT m.name || '.' || p.name || ':' || upper(p.type) FROM sqlite_master m, pragma_table_info(m.name) p WHERE m.type = 'table'";
+            using var r = cmd.ExecuteReader();
+            while (r.Read()) set.Add(r.GetString(0));
+            return set;
+        }
+
+        public void Dispose()
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            try { Directory.Delete(_folder, true); } catch (IOException) { }
+        }
     }
 }

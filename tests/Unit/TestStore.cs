@@ -1,44 +1,146 @@
 using Microsoft.Extensions.Time.Testing;
+using Npgsql;
 
 namespace PimModule.Tests;
 
-/// <summary>A throw-away SQLite store with a fake clock, deleted after the test.</summary>
+/// <summary>
+/// Which provider the suite runs on: SQLite by default; PostgreSQL when PIM_TEST_PROVIDER=PostgreSql, with
+/// PIM_TEST_PG_ADMIN the connection string of an account that may CREATE DATABASE (each store is a fresh one).
+/// </summary>
+public static class TestProvider
+{
+    public static PimStoreProvider Kind { get; } =
+        string.Equals(Environment.GetEnvironmentVariable("PIM_TEST_PROVIDER"), "PostgreSql", StringComparison.OrdinalIgnoreCase)
+            ? PimStoreProvider.PostgreSql : PimStoreProvider.Sqlite;
+
+    public static bool IsPostgres => Kind == PimStoreProvider.PostgreSql;
+
+    public static string AdminConnection => Environment.GetEnvironmentVariable("PIM_TEST_PG_ADMIN")
+        ?? throw new InvalidOperationException("PIM_TEST_PROVIDER=PostgreSql needs PIM_TEST_PG_ADMIN (an admin connection string).");
+
+    public static void Admin(string sql)
+    {
+        using var c = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(AdminConnection) { Pooling = false }.ConnectionString);
+        c.Open();
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = sql;
+        cmd.ExecuteNonQuery();
+    }
+}
+
+/// <summary>Where a fresh store lives: a file in a new temporary folder, or a new PostgreSQL database.</summary>
+public sealed class TestTarget : IDisposable
+{
+    public TestTarget()
+    {
+        if (TestProvider.IsPostgres)
+        {
+            Database = "pimtest_" + Guid.NewGuid().ToString("N")[..16];
+            TestProvider.Admin($"CREATE DATABASE {Database}");
+            ConnectionString = new NpgsqlConnectionStringBuilder(TestProvider.AdminConnection) { Database = Database }.ConnectionString;
+        }
+        else
+        {
+            Folder = Path.Combine(Path.GetTempPath(), "pim-unit-" + Guid.NewGuid().ToString("N"));
+            Directory.CreateDirectory(Folder);
+            FilePath = Path.Combine(Folder, "pim.db");
+        }
+    }
+
+    public string? Folder { get; }
+    public string? FilePath { get; }
+    public string? Database { get; }
+    public string? ConnectionString { get; }
+
+    public PimStoreOptions Options(string? principal, TimeProvider? clock = null) => new()
+    {
+        Provider = TestProvider.Kind, Path = FilePath, ConnectionString = ConnectionString, Principal = principal, Clock = clock,
+    };
+
+    /// <summary>Changes the store behind the engine's back (tampering, time travel, a future schema).</summary>
+    public void Sql(string sql)
+    {
+        if (TestProvider.IsPostgres)
+        {
+            using var c = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(ConnectionString) { Pooling = false }.ConnectionString);
+            c.Open();
+            using var cmd = c.CreateCommand();
+            cmd.CommandText = sql;
+            cmd.ExecuteNonQuery();
+        }
+        else
+        {
+            using var c = new Microsoft.Data.Sqlite.SqliteConnection("Data Source=" + FilePath + ";Pooling=False");
+            c.Open();
+            using var cmd = c.CreateCommand();
+            cmd.CommandText = sql;
+            cmd.ExecuteNonQuery();
+        }
+    }
+
+    public void Dispose()
+    {
+        if (Database is not null)
+        {
+            NpgsqlConnection.ClearAllPools();
+            try { TestProvider.Admin($"DROP DATABASE IF EXISTS {Database} WITH (FORCE)"); } catch (NpgsqlException) { }
+        }
+        else
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            try { Directory.Delete(Folder!, true); } catch (IOException) { }
+        }
+    }
+}
+
+/// <summary>A throw-away store on the active provider with a fake clock, deleted after the test.</summary>
 public sealed class TestStore : IDisposable
 {
+    private readonly List<PimStore> _opened = new();
+
     public TestStore(string principal = "admin@contoso.com", DateTimeOffset? start = null)
     {
-        Folder = Path.Combine(Path.GetTempPath(), "pim-unit-" + Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(Folder);
-        Path_ = System.IO.Path.Combine(Folder, "pim.db");
+        Target = new TestTarget();
         Clock = new FakeTimeProvider(start ?? new DateTimeOffset(2026, 1, 5, 9, 0, 0, TimeSpan.Zero));
         Store = Open(principal);
     }
 
-    public string Folder { get; }
-    public string Path_ { get; }
+    public TestTarget Target { get; }
     public FakeTimeProvider Clock { get; }
     public PimStore Store { get; private set; }
 
-    public PimStore Open(string principal) => PimStore.Open(new PimStoreOptions
+    public PimStore Open(string principal)
     {
-        Provider = PimStoreProvider.Sqlite, Path = Path_, Principal = principal, Clock = Clock,
-    });
+        var store = PimStore.Open(Target.Options(principal, Clock));
+        _opened.Add(store);
+        return store;
+    }
 
     public PimStore As(string principal) => Store = Open(principal);
 
     public void Dispose()
     {
-        Store.Dispose();
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        try { Directory.Delete(Folder, true); } catch (IOException) { }
+        foreach (var s in _opened) s.Dispose();
+        Target.Dispose();
     }
 
-    public void Sql(string sql)
+    public void Sql(string sql) => Target.Sql(sql);
+}
+
+/// <summary>A test about SQLite files (folders, headers, permissions): skipped when the suite runs on PostgreSQL.</summary>
+public sealed class SqliteFactAttribute : Xunit.FactAttribute
+{
+    public SqliteFactAttribute()
     {
-        using var c = new Microsoft.Data.Sqlite.SqliteConnection("Data Source=" + Path_ + ";Pooling=False");
-        c.Open();
-        using var cmd = c.CreateCommand();
-        cmd.CommandText = sql;
-        cmd.ExecuteNonQuery();
+        if (TestProvider.IsPostgres) Skip = "About SQLite files; the PostgreSQL run has its own equivalents.";
+    }
+}
+
+/// <summary>A test of the PostgreSQL provider itself: runs only when the suite runs on PostgreSQL.</summary>
+public sealed class PostgresFactAttribute : Xunit.FactAttribute
+{
+    public PostgresFactAttribute()
+    {
+        if (!TestProvider.IsPostgres) Skip = "Runs on PostgreSQL only (PIM_TEST_PROVIDER=PostgreSql).";
     }
 }

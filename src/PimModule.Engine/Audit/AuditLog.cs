@@ -140,24 +140,37 @@ internal static class AuditLog
         // Verify over the stored text of every column, as written: a parsed value could hide an edit.
         const string raw = "SELECT sequence, audit_id, at_utc, actor, action, target_type, target_id, role_id, principal, " +
                            "before_json, after_json, prev_hash, hash FROM audit_log ORDER BY sequence";
+        // The reader stays open while the loop runs: a break is noted and looked up after it (one command at a
+        // time per connection on PostgreSQL).
+        (long Seq, string Reason)? broken = null;
         foreach (var f in work.Stream(raw, ReadRaw))
         {
             checkedCount++;
             var seq = long.TryParse(f[0], out var s) ? s : -1;
             if (seq != expected)
-                return Broken(seq, seq > expected
+            {
+                broken = (seq, seq > expected
                     ? $"Record {seq} follows record {expected - 1}: record(s) {expected}..{seq - 1} were removed."
                     : $"Record {f[0]} is out of order (expected {expected}).");
+                break;
+            }
             if (!string.Equals(f[11], prev, StringComparison.Ordinal))
-                return Broken(seq, $"Record {seq} does not chain to record {seq - 1}: " +
-                                   "a record was inserted, replaced or removed before it.");
+            {
+                broken = (seq, $"Record {seq} does not chain to record {seq - 1}: " +
+                               "a record was inserted, replaced or removed before it.");
+                break;
+            }
             var hash = ComputeHash(seq, f[1] ?? "", long.TryParse(f[2], out var at) ? at : long.MinValue, f[3] ?? "", f[4] ?? "",
                 f[5] ?? "", f[6], f[7], f[8], f[9], f[10], f[11] ?? "");
             if (!string.Equals(hash, f[12], StringComparison.Ordinal))
-                return Broken(seq, $"Record {seq} was changed outside PimModule: its contents no longer match its hash.");
+            {
+                broken = (seq, $"Record {seq} was changed outside PimModule: its contents no longer match its hash.");
+                break;
+            }
             prev = f[12]!;
             expected++;
         }
+        if (broken is { } b) return Broken(b.Seq, b.Reason);
 
         var headSeq = work.Scalar("SELECT value FROM store_info WHERE key = 'audit_head_sequence'") as string;
         var headHash = work.Scalar("SELECT value FROM store_info WHERE key = 'audit_head_hash'") as string;

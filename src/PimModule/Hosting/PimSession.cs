@@ -2,7 +2,8 @@ namespace PimModule.Hosting;
 
 /// <summary>
 /// The store this PowerShell process works on. No command needs Connect-PimStore first: the first use opens
-/// the default store ($env:PIM_STORE_PATH, else the per-user data folder), creating and migrating it.
+/// the default store ($env:PIM_STORE_CONNECTION, a PostgreSQL connection string, if set; else $env:PIM_STORE_PATH,
+/// else the per-user data folder), creating and migrating it.
 /// </summary>
 internal static class PimSession
 {
@@ -10,6 +11,7 @@ internal static class PimSession
     private static PimStore? _store;
 
     public const string StorePathVariable = "PIM_STORE_PATH";
+    public const string StoreConnectionVariable = "PIM_STORE_CONNECTION";
 
     public static PimStore? Current
     {
@@ -47,6 +49,12 @@ internal static class PimSession
 
     public static PimStoreOptions DefaultOptions(string? principal)
     {
+        var connection = Environment.GetEnvironmentVariable(StoreConnectionVariable);
+        if (!string.IsNullOrWhiteSpace(connection))
+            return new PimStoreOptions
+            {
+                Provider = PimStoreProvider.PostgreSql, ConnectionString = connection, Principal = principal, Clock = PimClock.Instance,
+            };
         var path = Environment.GetEnvironmentVariable(StorePathVariable);
         if (string.IsNullOrWhiteSpace(path))
         {

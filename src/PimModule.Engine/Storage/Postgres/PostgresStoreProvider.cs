@@ -1,0 +1,192 @@
+using System.Data;
+using System.Data.Common;
+using Npgsql;
+
+namespace PimModule.Storage.Postgres;
+
+/// <summary>
+/// A shared store: one PostgreSQL database (its current schema), used by any number of processes and machines.
+/// Writes are serialised like SQLite's single writer: every write transaction first takes one database-wide
+/// advisory lock, so the audit hash chain is appended by one writer at a time. Migrations additionally take
+/// their own advisory lock, so two processes opening a new database at once migrate it once.
+/// </summary>
+internal sealed class PostgresStoreProvider : IStoreProvider
+{
+    /// <summary>The advisory lock every write transaction holds (any constant; "PIM" in ASCII).</summary>
+    internal const long WriteLockKey = 0x50494D_57;
+    /// <summary>The advisory lock a migration holds on top of the write lock.</summary>
+    internal const long MigrationLockKey = 0x50494D_4D;
+
+    private static readonly Lazy<IReadOnlyList<Migration>> LoadedMigrations = new(LoadMigrations);
+    private readonly NpgsqlDataSource _dataSource;
+    private readonly string _server;
+    private readonly string _database;
+    private readonly string _user;
+
+    public PostgresStoreProvider(string connectionString)
+    {
+        NpgsqlConnectionStringBuilder builder;
+        try
+        {
+            builder = new NpgsqlConnectionStringBuilder(connectionString);
+        }
+        catch (Exception e) when (e is ArgumentException or FormatException or KeyNotFoundException)
+        {
+            throw new PimStoreException("PimStoreConnectionStringInvalid", PimErrorCategory.InvalidArgument,
+                $"The PostgreSQL connection string is not valid: {e.Message}", null,
+                "Give a connection string such as 'Host=db.contoso.com;Port=5432;Database=pim;Username=pim;Password=…'.", e);
+        }
+        // A lock wait on the write lock is bounded; a timeout is retried by the engine like SQLite's busy store.
+        builder.ApplicationName ??= "PimModule";
+        var display = new NpgsqlConnectionStringBuilder(builder.ConnectionString);
+        display.Remove("Password");
+        Location = display.ConnectionString;
+        _server = $"{builder.Host ?? "localhost"}:{builder.Port}";
+        _database = builder.Database ?? builder.Username ?? "";
+        _user = builder.Username ?? Environment.UserName;
+        _dataSource = NpgsqlDataSource.Create(builder.ConnectionString);
+    }
+
+    public PimStoreProvider Kind => PimStoreProvider.PostgreSql;
+    public string Location { get; }
+    public IReadOnlyList<Migration> Migrations => LoadedMigrations.Value;
+
+    public void CheckTarget()
+    {
+        try
+        {
+            using var connection = OpenConnection();
+            if (TableExists(connection, "schema_version")) return; // a PIM store (the Migrator checks its version)
+            using var cmd = connection.CreateCommand();
+            cmd.CommandText = "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = current_schema()";
+            var tables = Convert.ToInt64(cmd.ExecuteScalar());
+            if (tables > 0)
+                throw new PimStoreException("PimStoreInvalid", PimErrorCategory.InvalidData,
+                    $"The database '{_database}' on {_server} already holds {tables} table(s) but no PIM store (no schema_version table), " +
+                    "so it cannot be a PIM store. It was left untouched.",
+                    Location, "Give the connection string of a PIM store, or of an empty database to create a new store in.");
+        }
+        catch (Exception e) when (e is not PimException && Translate(e) is { } translated)
+        {
+            throw translated;
+        }
+    }
+
+    public DbConnection OpenConnection()
+    {
+        try
+        {
+            return _dataSource.OpenConnection();
+        }
+        catch (NpgsqlException e) when (IsConnectionFailure(e))
+        {
+            // One more try: a server restarting or a dropped pooled connection; a wrong host or port fails again.
+            Thread.Sleep(250);
+            return _dataSource.OpenConnection();
+        }
+    }
+
+    public DbTransaction BeginWrite(DbConnection connection)
+    {
+        var tx = ((NpgsqlConnection)connection).BeginTransaction(IsolationLevel.ReadCommitted);
+        try
+        {
+            using var cmd = connection.CreateCommand();
+            cmd.Transaction = tx;
+            // READ COMMITTED: every statement after the lock sees everything committed before it was granted.
+            cmd.CommandText = $"SET LOCAL lock_timeout = '30s'; SELECT pg_advisory_xact_lock({WriteLockKey})";
+            cmd.ExecuteNonQuery();
+            return tx;
+        }
+        catch
+        {
+            tx.Dispose();
+            throw;
+        }
+    }
+
+    public void LockForMigration(UnitOfWork work) => work.Execute($"SELECT pg_advisory_xact_lock({MigrationLockKey})");
+
+    public bool TableExists(DbConnection connection, string table)
+    {
+        using var cmd = connection.CreateCommand();
+        cmd.CommandText = "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = @n";
+        cmd.Parameters.Add(new NpgsqlParameter("n", table));
+        return Convert.ToInt64(cmd.ExecuteScalar()) > 0;
+    }
+
+    public bool IsTransient(Exception exception) => exception switch
+    {
+        PostgresException p => p.SqlState is PostgresErrorCodes.SerializationFailure or PostgresErrorCodes.DeadlockDetected
+            or PostgresErrorCodes.LockNotAvailable or PostgresErrorCodes.CannotConnectNow,
+        _ => false, // connection failures get their one retry in OpenConnection
+    };
+
+    private static bool IsConnectionFailure(Exception e) => e switch
+    {
+        PostgresException p => p.SqlState.StartsWith("08", StringComparison.Ordinal) || p.SqlState == PostgresErrorCodes.CannotConnectNow
+            || p.SqlState == PostgresErrorCodes.AdminShutdown || p.SqlState == PostgresErrorCodes.TooManyConnections,
+        NpgsqlOperationInProgressException => false,
+        NpgsqlException n => n.InnerException is System.Net.Sockets.SocketException or IOException or TimeoutException
+            or System.Security.Authentication.AuthenticationException || n.IsTransient, // the server was not reached
+        _ => false,
+    };
+
+    public PimException? Translate(Exception exception)
+    {
+        if (exception is not NpgsqlException e) return null;
+        const string check = "Check the Host and Port of the connection string, that the server is running and accepts " +
+                             "TCP connections from this machine, and the Username and Password (or $env:PIM_STORE_CONNECTION).";
+        if (e is PostgresException p)
+        {
+            return p.SqlState switch
+            {
+                PostgresErrorCodes.InvalidPassword or PostgresErrorCodes.InvalidAuthorizationSpecification =>
+                    Unavailable($"The PostgreSQL server {_server} refused the login of '{_user}': {p.MessageText}",
+                        "Check the Username and Password of the connection string (or the server's pg_hba.conf).", p),
+                PostgresErrorCodes.InvalidCatalogName =>
+                    Unavailable($"The PostgreSQL server {_server} has no database '{_database}': {p.MessageText}",
+                        "Create the database first (CREATE DATABASE), or give the Database of an existing one.", p),
+                PostgresErrorCodes.InsufficientPrivilege or PostgresErrorCodes.ReadOnlySqlTransaction =>
+                    new PimStoreException("PimStoreNotWritable", PimErrorCategory.PermissionDenied,
+                        $"The PostgreSQL store '{Location}' refused '{_user}': {p.MessageText}", Location,
+                        "Grant the account CREATE on the database (for the first migration) and SELECT, INSERT, UPDATE, DELETE on the store's tables.", p),
+                PostgresErrorCodes.SerializationFailure or PostgresErrorCodes.DeadlockDetected or PostgresErrorCodes.LockNotAvailable =>
+                    new PimStoreException("PimStoreBusy", PimErrorCategory.ResourceUnavailable,
+                        $"The store '{Location}' stayed locked by another session: {p.MessageText}", Location,
+                        "Try again; if it persists, look for a session holding a long transaction on the store.", p),
+                _ when IsConnectionFailure(p) =>
+                    Unavailable($"The PostgreSQL server {_server} is not available: {p.MessageText}", check, p),
+                _ => new PimStoreException("PimStoreError", PimErrorCategory.WriteError,
+                    $"The store '{Location}' failed: {p.MessageText} ({p.SqlState})", Location, null, p),
+            };
+        }
+        if (IsConnectionFailure(e))
+            return Unavailable($"Cannot reach the PostgreSQL server {_server} (database '{_database}'): {e.Message}", check, e);
+        return new PimStoreException("PimStoreError", PimErrorCategory.WriteError,
+            $"The store '{Location}' failed: {e.Message}", Location, null, e);
+    }
+
+    private PimStoreException Unavailable(string message, string action, Exception inner)
+        => new("PimStoreUnavailable", PimErrorCategory.ResourceUnavailable, message, Location, action, inner);
+
+    public void Dispose() => _dataSource.Dispose();
+
+    private static IReadOnlyList<Migration> LoadMigrations()
+    {
+        var asm = typeof(PostgresStoreProvider).Assembly;
+        const string prefix = "PimModule.Postgres.";
+        return asm.GetManifestResourceNames()
+            .Where(n => n.StartsWith(prefix, StringComparison.Ordinal) && n.EndsWith(".sql", StringComparison.Ordinal))
+            .Select(n =>
+            {
+                var file = n[prefix.Length..^4];                       // 0001_initial
+                var version = int.Parse(file[..file.IndexOf('_')]);
+                using var s = asm.GetManifestResourceStream(n)!;
+                using var r = new StreamReader(s);
+                return new Migration(version, file[(file.IndexOf('_') + 1)..].Replace('_', ' '), r.ReadToEnd());
+            })
+            .OrderBy(m => m.Version)
+            .ToList();
+    }
+}
