@@ -5,8 +5,10 @@
 .DESCRIPTION
     Build  stages an importable module in out/PimModule (manifest, cmdlet assembly, Dependencies/ with the
            engine, its third-party assemblies and native SQLite for every supported platform, format file, help).
-    Test   builds, then runs the xunit suite and the Pester suite (in a fresh pwsh against out/PimModule),
-           prints 'N passed, N failed' and exits non-zero on any failure.
+    Test   builds, then runs the xunit suite and the Pester suite (in a fresh pwsh against out/PimModule) on
+           SQLite, and again on PostgreSQL when $env:PIM_TEST_PG_ADMIN holds an admin connection string
+           (each test store is a new database there); prints one 'N passed, N failed' line for all of it
+           and exits non-zero on any failure.
     Demo   builds, then runs examples/SecurityReaderJit.ps1 against a fresh temporary store.
     Bench  builds, then runs the benchmarks under bench/ and prints their ratios.
     Clean  removes out/ and the projects' bin/obj folders.
@@ -95,40 +97,58 @@ function Invoke-Test {
     New-Item -ItemType Directory -Path $ResultsDir -Force | Out-Null
     $passed = 0; $failed = 0; $skipped = 0
 
-    if (-not $SkipUnit) {
-        Write-Host 'Running xunit tests...'
-        $trx = Join-Path $ResultsDir 'unit.trx'
-        if (Test-Path $trx) { Remove-Item $trx }
-        dotnet test (Join-Path $Root 'tests/Unit/PimModule.Tests.csproj') -c $Configuration --nologo -v q `
-            --logger "trx;LogFileName=$trx" --logger 'console;verbosity=minimal'
-        $unitExit = $LASTEXITCODE
-        if (-not (Test-Path $trx)) { throw "The xunit run wrote no results (exit code $unitExit)." }
-        $counters = ([xml](Get-Content $trx -Raw)).TestRun.ResultSummary.Counters
-        $passed += [int]$counters.passed; $failed += [int]$counters.failed + [int]$counters.error
-        $skipped += [int]$counters.total - [int]$counters.executed
-        Write-Host "xunit: $($counters.passed) passed, $([int]$counters.failed + [int]$counters.error) failed"
-        if ($unitExit -ne 0 -and [int]$counters.failed -eq 0) { $failed++ ; Write-Host "xunit exited with $unitExit." }
-    }
+    # SQLite always; PostgreSQL too when an admin connection is given (each test store is a new database on it).
+    $providers = @('Sqlite')
+    if ($env:PIM_TEST_PG_ADMIN) { $providers += 'PostgreSql' }
+    else { Write-Host 'PIM_TEST_PG_ADMIN is not set: running on SQLite only (set it to an admin connection string, e.g. Host=127.0.0.1;Port=5432;Username=postgres;Database=postgres, to run on PostgreSQL too).' }
 
     Write-Host 'Restoring test tools (Pester)...'
     Invoke-Native 'dotnet restore (tools)' { dotnet restore (Join-Path $Root 'tests/Tools/Tools.csproj') --nologo -v q }
     $packages = Get-PackagesFolder
-    $summary = Join-Path $ResultsDir 'pester-summary.json'
-    if (Test-Path $summary) { Remove-Item $summary }
-    $pwsh = Get-PwshCommand
-    $runner = Join-Path $Root 'tests/Pester/Invoke-PesterSuite.ps1'
-    $pesterArgs = @('-NoProfile', '-NonInteractive', '-File', $runner, '-PackagesFolder', $packages,
-        '-ModulePath', $ModuleOut, '-ResultsFolder', $ResultsDir)
-    if ($Tag) { $pesterArgs += @('-Tag', ($Tag -join ',')) }
-    & $pwsh[0] $pwsh[1] @pesterArgs
-    $pesterExit = $LASTEXITCODE
-    if (-not (Test-Path $summary)) { throw "The Pester run wrote no summary (exit code $pesterExit)." }
-    $p = Get-Content $summary -Raw | ConvertFrom-Json
-    $passed += $p.Passed; $failed += $p.Failed; $skipped += $p.Skipped
-    Write-Host "Pester: $($p.Passed) passed, $($p.Failed) failed"
-    if ($pesterExit -ne 0 -and $p.Failed -eq 0) { $failed++; Write-Host "Pester exited with $pesterExit." }
+    $savedProvider = $env:PIM_TEST_PROVIDER
+    $built = $false
+    try {
+        foreach ($provider in $providers) {
+            $env:PIM_TEST_PROVIDER = $provider
+            if (-not $SkipUnit) {
+                Write-Host "Running xunit tests on $provider..."
+                $trx = Join-Path $ResultsDir "unit-$provider.trx"
+                if (Test-Path $trx) { Remove-Item $trx }
+                $noBuild = if ($built) { @('--no-build') } else { @() }
+                dotnet test (Join-Path $Root 'tests/Unit/PimModule.Tests.csproj') -c $Configuration --nologo -v q @noBuild `
+                    --logger "trx;LogFileName=$trx" --logger 'console;verbosity=minimal'
+                $unitExit = $LASTEXITCODE
+                $built = $true
+                if (-not (Test-Path $trx)) { throw "The xunit run on $provider wrote no results (exit code $unitExit)." }
+                $counters = ([xml](Get-Content $trx -Raw)).TestRun.ResultSummary.Counters
+                $passed += [int]$counters.passed; $failed += [int]$counters.failed + [int]$counters.error
+                $skipped += [int]$counters.total - [int]$counters.executed
+                Write-Host "xunit ($provider): $($counters.passed) passed, $([int]$counters.failed + [int]$counters.error) failed"
+                if ($unitExit -ne 0 -and [int]$counters.failed -eq 0) { $failed++ ; Write-Host "xunit exited with $unitExit." }
+            }
+
+            $summary = Join-Path $ResultsDir 'pester-summary.json'
+            if (Test-Path $summary) { Remove-Item $summary }
+            $pwsh = Get-PwshCommand
+            $runner = Join-Path $Root 'tests/Pester/Invoke-PesterSuite.ps1'
+            $pesterArgs = @('-NoProfile', '-NonInteractive', '-File', $runner, '-PackagesFolder', $packages,
+                '-ModulePath', $ModuleOut, '-ResultsFolder', $ResultsDir)
+            if ($Tag) { $pesterArgs += @('-Tag', ($Tag -join ',')) }
+            & $pwsh[0] $pwsh[1] @pesterArgs
+            $pesterExit = $LASTEXITCODE
+            if (-not (Test-Path $summary)) { throw "The Pester run on $provider wrote no summary (exit code $pesterExit)." }
+            $p = Get-Content $summary -Raw | ConvertFrom-Json
+            $passed += $p.Passed; $failed += $p.Failed; $skipped += $p.Skipped
+            Write-Host "Pester ($provider): $($p.Passed) passed, $($p.Failed) failed"
+            if ($pesterExit -ne 0 -and $p.Failed -eq 0) { $failed++; Write-Host "Pester exited with $pesterExit." }
+        }
+    }
+    finally {
+        $env:PIM_TEST_PROVIDER = $savedProvider
+    }
 
     Write-Host ''
+    Write-Host "Providers: $($providers -join ', ')"
     Write-Host "$passed passed, $failed failed, $skipped skipped"
     if ($failed -gt 0) { exit 1 }
 }

@@ -10,10 +10,13 @@
     The built module (out/PimModule by default).
 .PARAMETER StorePath
     The SQLite store to create; a new temporary file by default.
+.PARAMETER ConnectionString
+    Instead of -StorePath: an empty PostgreSQL database to create the store in (Npgsql connection string).
 #>
 param(
     [string] $ModulePath = (Join-Path $PSScriptRoot '../out/PimModule'),
-    [string] $StorePath = (Join-Path ([IO.Path]::GetTempPath()) ("pim-walkthrough-{0}.db" -f [guid]::NewGuid().ToString('N')))
+    [string] $StorePath = (Join-Path ([IO.Path]::GetTempPath()) ("pim-walkthrough-{0}.db" -f [guid]::NewGuid().ToString('N'))),
+    [string] $ConnectionString
 )
 $ErrorActionPreference = 'Stop'
 Import-Module $ModulePath -Force
@@ -39,7 +42,8 @@ $user1 = 'user1@contoso.com'
 $approver = 'approver1@contoso.com'
 
 Step 'Sign in to the PIM store as an administrator (the creator of a store is its Privileged Role Administrator)'
-Connect-PimStore -Path $StorePath -Principal $admin -PassThru | Format-List Provider, Location, Principal, RoleCount
+$store = if ($ConnectionString) { @{ ConnectionString = $ConnectionString; Provider = 'PostgreSql' } } else { @{ Path = $StorePath } }
+Connect-PimStore @store -Principal $admin -PassThru | Format-List Provider, Location, Principal, RoleCount
 
 Step 'Identity governance > Privileged Identity Management > Microsoft Entra roles > Roles: search for Security Reader'
 Get-PimRole 'Security*' | Format-Table Name, IsPrivileged, Id -AutoSize

@@ -7,7 +7,7 @@ BeforeAll {
         <# Security Reader as in the walkthrough; user1 eligible with MFA registered; returns user1's TOTP secret. #>
         param([switch] $Approval, [string[]] $Approvers = @('approver1@contoso.com'))
         Set-TestClock $T0
-        Connect-PimStore -Path (New-TestStorePath) -Principal 'admin@contoso.com'
+        $null = Connect-TestStore -Principal 'admin@contoso.com'
         Set-PimRoleSetting -Role 'Security Reader' -ActivationMaxDuration 4h -ActivationRequirement Mfa -RequireJustification $true -RequireApproval:$Approval.IsPresent -Approvers $Approvers
         New-PimEligibleAssignment -Principal 'user1@contoso.com' -Role 'Security Reader' -Duration 180d | Out-Null
         Connect-PimStore -Principal 'user1@contoso.com'
@@ -83,11 +83,11 @@ Describe 'Activation without approval' {
 
     It 'says with -WhatIf whether it would pass, and which rule blocks it' {
         $fp = Get-StoreFingerprint
-        $store = (Get-PimStore).Location
+        $store = Get-TestConnectArgument
         $script = @"
 Import-Module '$ModulePath'
 `$env:PIM_TEST_UTCNOW = '$($T0.AddMinutes(1).ToString('o'))'
-Connect-PimStore -Path '$store' -Principal 'user1@contoso.com'
+Connect-PimStore $store -Principal 'user1@contoso.com'
 Request-PimActivation -Role 'Security Reader' -WhatIf
 Request-PimActivation -Role 'Security Reader' -Justification 'x' -Duration 9h -WhatIf
 Request-PimActivation -Role 'Security Reader' -Justification 'x' -MfaCode '$(Code)' -WhatIf
@@ -272,7 +272,7 @@ Describe 'Decision refusals leave the store as it was' {
     }
 
     It 'lets only the first of two processes deciding at once win' {
-        $store = (Get-PimStore).Location
+        $store = Get-TestConnectArgument
         $go = Join-Path $TestDrive 'go'
         $jobs = 'Approve', 'Deny' | ForEach-Object {
             $verb = $_
@@ -281,7 +281,7 @@ Describe 'Decision refusals leave the store as it was' {
                 $script = @"
 Import-Module '$module'
 `$env:PIM_TEST_UTCNOW = '$($t0.AddMinutes(5).ToString('o'))'
-Connect-PimStore -Path '$store' -Principal 'approver1@contoso.com'
+Connect-PimStore $store -Principal 'approver1@contoso.com'
 while (-not (Test-Path '$go')) { Start-Sleep -Milliseconds 5 }
 try { `$r = $verb-PimRequest -RequestId '$id' -Justification 'race'; "won:`$(`$r.Status)" } catch { "lost:`$(`$_.FullyQualifiedErrorId)" }
 "@
@@ -306,7 +306,7 @@ try { `$r = $verb-PimRequest -RequestId '$id' -Justification 'race'; "won:`$(`$r
 Describe 'Extension' {
     BeforeEach {
         Set-TestClock $T0
-        Connect-PimStore -Path (New-TestStorePath) -Principal 'admin@contoso.com'
+        $null = Connect-TestStore -Principal 'admin@contoso.com'
         $script:soon = New-PimEligibleAssignment -Principal 'user1@contoso.com' -Role 'Security Reader' -Duration 10d
         New-PimEligibleAssignment -Principal 'user1@contoso.com' -Role 'Global Reader' -Duration 100d | Out-Null
         Connect-PimStore -Principal 'user1@contoso.com'
@@ -334,7 +334,7 @@ Describe 'Extension' {
 Describe 'The seed walkthrough' {
     It 'runs examples/SecurityReaderJit.ps1 to the end with the expected outcome' {
         $out = Invoke-FreshPwsh -Environment @{ PIM_TEST_UTCNOW = $null } -Script @"
-`$r = & '$RepoRoot/examples/SecurityReaderJit.ps1' -ModulePath '$ModulePath' -StorePath '$(New-TestStorePath)' 6>`$null | Select-Object -Last 1
+`$r = & '$RepoRoot/examples/SecurityReaderJit.ps1' -ModulePath '$ModulePath' $((New-TestStore).ConnectArguments -replace '^-Path', '-StorePath' -replace ' -Provider PostgreSql$') 6>`$null | Select-Object -Last 1
 `$r | ConvertTo-Json -Compress
 "@
         $result = $out[-1] | ConvertFrom-Json

@@ -8,7 +8,7 @@ AfterAll { Set-TestClock -Reset }
 Describe 'Creating assignments' {
     BeforeEach {
         Set-TestClock $T0
-        Connect-PimStore -Path (New-TestStorePath) -Principal 'admin@contoso.com'
+        $null = Connect-TestStore -Principal 'admin@contoso.com'
     }
 
     It 'makes a principal eligible, permanently when allowed, as an AdminAssign request and an audit record' {
@@ -55,7 +55,7 @@ Describe 'Creating assignments' {
 Describe 'States over time (-AsOf)' {
     BeforeAll {
         Set-TestClock $T0
-        Connect-PimStore -Path (New-TestStorePath) -Principal 'admin@contoso.com'
+        $null = Connect-TestStore -Principal 'admin@contoso.com'
         $script:now = New-PimEligibleAssignment -Principal 'now@contoso.com' -Role 'Security Reader' -EndDateTime $T0.AddDays(10)
         $script:later = New-PimEligibleAssignment -Principal 'later@contoso.com' -Role 'Security Reader' -StartDateTime $T0.AddDays(5) -EndDateTime $T0.AddDays(20)
     }
@@ -79,7 +79,7 @@ Describe 'States over time (-AsOf)' {
 Describe 'Scopes' {
     BeforeAll {
         Set-TestClock $T0
-        Connect-PimStore -Path (New-TestStorePath) -Principal 'admin@contoso.com'
+        $null = Connect-TestStore -Principal 'admin@contoso.com'
         New-PimActiveAssignment -Principal 'unit@contoso.com' -Role 'User Administrator' -Scope '/administrativeUnits/x' -Justification 'unit admin' | Out-Null
         New-PimActiveAssignment -Principal 'root@contoso.com' -Role 'User Administrator' -Justification 'tenant admin' | Out-Null
     }
@@ -110,7 +110,7 @@ Describe 'Scopes' {
 Describe 'Test-PimAccess' {
     BeforeAll {
         Set-TestClock $T0
-        Connect-PimStore -Path (New-TestStorePath) -Principal 'admin@contoso.com'
+        $null = Connect-TestStore -Principal 'admin@contoso.com'
         New-PimEligibleAssignment -Principal 'eligible@contoso.com' -Role 'Security Reader' | Out-Null
         New-PimActiveAssignment -Principal 'later@contoso.com' -Role 'Security Reader' -StartDateTime $T0.AddDays(1) -Duration 5d -Justification 'x' | Out-Null
         $script:g = New-PimActiveAssignment -Principal 'granted@contoso.com' -Role 'Security Reader' -Duration 2d -Justification 'x'
@@ -145,7 +145,7 @@ Describe 'Test-PimAccess' {
 Describe 'The CSV pipeline' {
     BeforeEach {
         Set-TestClock $T0
-        Connect-PimStore -Path (New-TestStorePath) -Principal 'admin@contoso.com'
+        $null = Connect-TestStore -Principal 'admin@contoso.com'
     }
 
     It 'imports rows with the obvious column names; a bad row fails alone, the others land' {
@@ -181,7 +181,7 @@ user6@contoso.com,Security Reader,administrativeUnits/x,,,,,,,
         $csv = Join-Path $TestDrive 'export.csv'
         Get-PimAssignment -Type Eligible | Export-Csv $csv -NoTypeInformation
         (Get-Content $csv)[0] | Should -Be '"AssignmentId","Principal","Role","RoleId","Scope","Type","MemberType","State","StartDateTime","EndDateTime","Justification","TicketNumber","CreatedBy","CreatedDateTime"'
-        Connect-PimStore -Path (New-TestStorePath) -Principal 'admin@contoso.com'
+        $null = Connect-TestStore -Principal 'admin@contoso.com'
         Import-Csv $csv | New-PimEligibleAssignment | Out-Null
         $back = Get-PimAssignment -Type Eligible | Sort-Object Principal
         $back.Principal | Should -Be @('user1@contoso.com', 'user2@contoso.com')
@@ -201,7 +201,7 @@ user6@contoso.com,Security Reader,administrativeUnits/x,,,,,,,
 Describe 'Refusals leave the store as it was' {
     BeforeEach {
         Set-TestClock $T0
-        Connect-PimStore -Path (New-TestStorePath) -Principal 'admin@contoso.com'
+        $null = Connect-TestStore -Principal 'admin@contoso.com'
         New-PimEligibleAssignment -Principal 'user1@contoso.com' -Role 'Security Reader' -Duration 30d | Out-Null
         $script:fp = Get-StoreFingerprint
     }
@@ -268,7 +268,7 @@ Describe 'Refusals leave the store as it was' {
 Describe 'Updating and removing' {
     BeforeEach {
         Set-TestClock $T0
-        Connect-PimStore -Path (New-TestStorePath) -Principal 'admin@contoso.com'
+        $null = Connect-TestStore -Principal 'admin@contoso.com'
         $script:a = New-PimEligibleAssignment -Principal 'user1@contoso.com' -Role 'Security Reader' -Duration 30d
     }
 

@@ -5,8 +5,7 @@ BeforeAll {
 
 Describe 'The audit log' {
     BeforeEach {
-        $script:path = New-TestStorePath
-        Connect-PimStore -Path $script:path -Principal 'admin@contoso.com'
+        $script:store = Connect-TestStore -Principal 'admin@contoso.com'
         1..4 | ForEach-Object { New-PimRole -Name "Audited $_" -Description "Role $_" } | Out-Null
         Remove-PimRole -Role 'Audited 4' -Confirm:$false
     }
@@ -41,10 +40,10 @@ Describe 'The audit log' {
         $r.FirstInvalidRecord | Should -BeNullOrEmpty
     }
 
-    It 'finds a record edited with the sqlite3 CLI' {
+    It 'finds a record edited behind its back (sqlite3 CLI, or psql on PostgreSQL)' {
         Disconnect-PimStore
-        Invoke-Sql -Path $script:path -Sql "UPDATE audit_log SET actor = 'mallory' WHERE sequence = 4"
-        Connect-PimStore -Path $script:path -Principal 'admin@contoso.com'
+        Invoke-Sql -Store $script:store -Sql "UPDATE audit_log SET actor = 'mallory' WHERE sequence = 4"
+        $null = Connect-TestStore -Store $script:store -Principal 'admin@contoso.com'
         $r = Test-PimAuditLog -WarningAction SilentlyContinue
         $r.IsValid | Should -BeFalse
         $r.FirstInvalidSequence | Should -Be 4
@@ -55,12 +54,12 @@ Describe 'The audit log' {
     }
 
     It 'finds a record whose before/after values were edited' {
-        Invoke-Sql -Path $script:path -Sql "UPDATE audit_log SET after_json = replace(after_json, 'Audited 2', 'Audited X') WHERE sequence = 4"
+        Invoke-Sql -Store $script:store -Sql "UPDATE audit_log SET after_json = replace(after_json, 'Audited 2', 'Audited X') WHERE sequence = 4"
         (Test-PimAuditLog -WarningAction SilentlyContinue).FirstInvalidSequence | Should -Be 4
     }
 
     It 'finds a record deleted from the middle' {
-        Invoke-Sql -Path $script:path -Sql 'DELETE FROM audit_log WHERE sequence = 3'
+        Invoke-Sql -Store $script:store -Sql 'DELETE FROM audit_log WHERE sequence = 3'
         $r = Test-PimAuditLog -WarningAction SilentlyContinue
         $r.IsValid | Should -BeFalse
         $r.FirstInvalidSequence | Should -Be 4
@@ -68,21 +67,21 @@ Describe 'The audit log' {
     }
 
     It 'finds the newest record deleted' {
-        Invoke-Sql -Path $script:path -Sql 'DELETE FROM audit_log WHERE sequence = 7'
+        Invoke-Sql -Store $script:store -Sql 'DELETE FROM audit_log WHERE sequence = 7'
         $r = Test-PimAuditLog -WarningAction SilentlyContinue
         $r.IsValid | Should -BeFalse
         $r.Reason | Should -Match 'removed'
     }
 
     It 'finds a forged record inserted with a fresh sequence number' {
-        Invoke-Sql -Path $script:path -Sql "INSERT INTO audit_log (sequence, audit_id, at_utc, actor, actor_key, action, target_type, prev_hash, hash) SELECT 8, audit_id, at_utc, 'mallory', 'mallory', 'AddRole', 'Role', hash, hash FROM audit_log WHERE sequence = 7"
+        Invoke-Sql -Store $script:store -Sql "INSERT INTO audit_log (sequence, audit_id, at_utc, actor, actor_key, action, target_type, prev_hash, hash) SELECT 8, audit_id, at_utc, 'mallory', 'mallory', 'AddRole', 'Role', hash, hash FROM audit_log WHERE sequence = 7"
         $r = Test-PimAuditLog -WarningAction SilentlyContinue
         $r.IsValid | Should -BeFalse
         $r.FirstInvalidSequence | Should -Be 8
     }
 
     It 'warns when the log is broken' {
-        Invoke-Sql -Path $script:path -Sql "UPDATE audit_log SET action = 'Nothing' WHERE sequence = 5"
+        Invoke-Sql -Store $script:store -Sql "UPDATE audit_log SET action = 'Nothing' WHERE sequence = 5"
         $null = Test-PimAuditLog -WarningVariable w -WarningAction SilentlyContinue
         $w | Should -Not -BeNullOrEmpty
     }

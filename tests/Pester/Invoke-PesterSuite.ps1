@@ -12,6 +12,10 @@ $ErrorActionPreference = 'Stop'
 Import-Module (Join-Path $PackagesFolder 'pester/5.7.1/tools/Pester.psd1') -MinimumVersion 5.7.1 -Force
 $env:PIM_TEST_MODULE = (Resolve-Path $ModulePath).Path
 $env:PIM_TEST_PACKAGES = $PackagesFolder
+# Which provider (PIM_TEST_PROVIDER); on PostgreSQL every test database is named after this run, and dropped at the end.
+$provider = if ($env:PIM_TEST_PROVIDER -eq 'PostgreSql') { 'PostgreSql' } else { 'Sqlite' }
+$env:PIM_TEST_RUN_ID = [guid]::NewGuid().ToString('N').Substring(0, 8)
+Write-Host "Pester on $provider"
 
 $config = New-PesterConfiguration
 $config.Run.Path = $PSScriptRoot
@@ -20,10 +24,19 @@ $config.Run.Exit = $false
 $config.Output.Verbosity = 'Normal'
 $config.TestResult.Enabled = $true
 $config.TestResult.OutputFormat = 'NUnitXml'
-$config.TestResult.OutputPath = Join-Path $ResultsFolder 'pester.xml'
+$config.TestResult.OutputPath = Join-Path $ResultsFolder "pester-$provider.xml"
 if ($Tag) { $config.Filter.Tag = $Tag -split ',' }
 
 $result = Invoke-Pester -Configuration $config
+if ($provider -eq 'PostgreSql') {
+    . (Join-Path $PSScriptRoot 'TestHelpers.ps1')
+    try {
+        $dbs = Invoke-Psql -ConnectionString $env:PIM_TEST_PG_ADMIN -Sql "SELECT datname FROM pg_database WHERE datname LIKE 'pimtest\_$($env:PIM_TEST_RUN_ID)\_%'"
+        foreach ($db in $dbs | Where-Object { $_ }) { $null = Invoke-Psql -ConnectionString $env:PIM_TEST_PG_ADMIN -Sql "DROP DATABASE IF EXISTS $db WITH (FORCE)" }
+        Write-Host "Dropped $(@($dbs | Where-Object { $_ }).Count) test databases."
+    }
+    catch { Write-Warning "Could not drop the test databases: $_" }
+}
 $summary = [ordered]@{
     Passed  = $result.PassedCount
     Failed  = $result.FailedCount + $result.FailedBlocksCount + $result.FailedContainersCount

@@ -20,11 +20,12 @@ Describe 'The built module' {
         Get-ChildItem $ModulePath -Recurse -Filter 'System.Management.Automation.dll' | Should -BeNullOrEmpty
         Get-ChildItem $ModulePath -Filter '*.dll' | ForEach-Object Name | Sort-Object | Should -Be @('PimModule.dll', 'PimModule.Model.dll')
         Join-Path $ModulePath 'Dependencies/Microsoft.Data.Sqlite.dll' | Should -Exist
+        Join-Path $ModulePath 'Dependencies/Npgsql.dll' | Should -Exist
         Join-Path $ModulePath 'Dependencies/PimModule.Engine.dll' | Should -Exist
     }
 
     It 'exports every cmdlet the manifest names' {
-        $out = Invoke-FreshPwsh -Environment @{ PIM_STORE_PATH = (New-TestStorePath) } -Script @"
+        $out = Invoke-FreshPwsh -Environment (New-TestStore).Environment -Script @"
 Import-Module '$ModulePath'
 `$m = Get-Module PimModule
 (Import-PowerShellDataFile (Join-Path `$m.ModuleBase 'PimModule.psd1')).CmdletsToExport | Where-Object { -not (Get-Command `$_ -Module PimModule -ErrorAction SilentlyContinue) }
@@ -57,8 +58,23 @@ Connect-PimStore -Path '$store'
         $out | Should -Contain 'sessionCopy=8'
     }
 
+    It 'loads Npgsql only in its own load context and opens a PostgreSQL store through it' {
+        if (-not $OnPostgres) { Set-ItResult -Skipped -Because 'needs a PostgreSQL server (PIM_TEST_PROVIDER=PostgreSql)' }
+        $store = New-TestStore
+        $out = Invoke-FreshPwsh -Environment @{ PIM_STORE_PATH = $null; PIM_STORE_CONNECTION = $null } -Script @"
+`$ErrorActionPreference = 'Stop'
+Import-Module '$ModulePath'
+`$info = Connect-PimStore -ConnectionString '$($store.ConnectionString)' -Provider PostgreSql -Principal 'admin@contoso.com' -PassThru
+`$info.Provider.ToString()
+`$info.ActiveAssignmentCount
+`$n = [AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { `$_.GetName().Name -eq 'Npgsql' }
+'contexts=' + ((`$n | ForEach-Object { [Runtime.Loader.AssemblyLoadContext]::GetLoadContext(`$_).Name }) -join ',')
+"@
+        $out | Should -Be @('PostgreSql', '1', 'contexts=PimModule')
+    }
+
     It 'loads its engine only in its own load context' {
-        $out = Invoke-FreshPwsh -Environment @{ PIM_STORE_PATH = (New-TestStorePath) } -Script @"
+        $out = Invoke-FreshPwsh -Environment (New-TestStore).Environment -Script @"
 Import-Module '$ModulePath'
 `$null = Get-PimRole 'Global Administrator'
 `$e = [AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { `$_.GetName().Name -eq 'PimModule.Engine' }

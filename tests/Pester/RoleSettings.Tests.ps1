@@ -10,7 +10,7 @@ BeforeAll {
 }
 
 Describe 'Role settings defaults' {
-    BeforeAll { Connect-PimStore -Path (New-TestStorePath) -Principal 'admin@contoso.com' }
+    BeforeAll { $null = Connect-TestStore -Principal 'admin@contoso.com' }
 
     It 'are Entra''s defaults for a role never configured' {
         $s = Get-PimRoleSetting -Role 'Security Reader'
@@ -51,7 +51,7 @@ Describe 'Role settings defaults' {
 }
 
 Describe 'The walkthrough''s settings pages, one line each' {
-    BeforeEach { Connect-PimStore -Path (New-TestStorePath) -Principal 'admin@contoso.com' }
+    BeforeEach { $null = Connect-TestStore -Principal 'admin@contoso.com' }
 
     It 'Activation: maximum duration, in any usual notation' -ForEach @(
         @{ Value = '4h' }, @{ Value = '04:00:00' }, @{ Value = 4 }, @{ Value = 'PT4H' }, @{ Value = [timespan]::FromHours(4) }
@@ -172,14 +172,14 @@ Describe 'The walkthrough''s settings pages, one line each' {
 
 Describe 'Export and import' {
     It 'round-trips exactly: export, import into a new store, export again' {
-        Connect-PimStore -Path (New-TestStorePath) -Principal 'admin@contoso.com'
+        $null = Connect-TestStore -Principal 'admin@contoso.com'
         Set-PimRoleSetting -Role 'Security Reader' -ActivationMaxDuration 4h -RequireApproval $true -Approvers 'a@contoso.com;b@contoso.com' -AllowPermanentEligible $false -EligibleExpiresAfter 180d
         Set-PimRoleSetting -Role 'Global Reader' -ActivationRequirement AuthenticationContext -AuthenticationContextId c7 -RequireTicket $true
         Set-PimNotificationSetting -Role 'Security Reader' -Event EligibleAssigned -Recipient Admin -AdditionalRecipients 'soc@contoso.com' -CriticalOnly $true
         $first = Join-Path $TestDrive 'first.json'
         $second = Join-Path $TestDrive 'second.json'
         Export-PimRoleSetting -Path $first
-        Connect-PimStore -Path (New-TestStorePath) -Principal 'admin@contoso.com'
+        $null = Connect-TestStore -Principal 'admin@contoso.com'
         Import-PimRoleSetting -Path $first -Confirm:$false
         Export-PimRoleSetting -Path $second
         (Get-FileHash $second).Hash | Should -Be (Get-FileHash $first).Hash
@@ -191,14 +191,14 @@ Describe 'Export and import' {
     }
 
     It 'exports chosen roles, from the pipeline too' {
-        Connect-PimStore -Path (New-TestStorePath) -Principal 'admin@contoso.com'
+        $null = Connect-TestStore -Principal 'admin@contoso.com'
         $file = Join-Path $TestDrive 'some.json'
         Get-PimRole 'Security*' | Export-PimRoleSetting -Path $file
         (Get-Content $file -Raw | ConvertFrom-Json).Roles.Role | Should -Be (Get-PimRole 'Security*').Name
     }
 
     It 'round-trips the scalar settings through Export-Csv and Import-Csv' {
-        Connect-PimStore -Path (New-TestStorePath) -Principal 'admin@contoso.com'
+        $null = Connect-TestStore -Principal 'admin@contoso.com'
         Set-PimRoleSetting -Role 'Security Reader' -ActivationMaxDuration 90m -ActivationRequirement AuthenticationContext -AuthenticationContextId c2 -RequireTicket $true -RequireApproval $true -Approvers 'x@contoso.com', 'y@contoso.com' -RequireApproverJustification $false -AllowPermanentActive $false -ActiveExpiresAfter 30d -RequireMfaOnActiveAssignment $true
         Set-PimRoleSetting -Role 'Global Reader' -RequireJustification $false -ActivationRequirement None
         $csv = Join-Path $TestDrive 'settings.csv'
@@ -215,7 +215,7 @@ Describe 'Export and import' {
 
 Describe 'Refusals leave the store as it was' {
     BeforeEach {
-        Connect-PimStore -Path (New-TestStorePath) -Principal 'admin@contoso.com'
+        $null = Connect-TestStore -Principal 'admin@contoso.com'
         $script:fp = Get-StoreFingerprint
     }
     AfterEach { Get-StoreFingerprint | Should -Be $script:fp }
@@ -322,7 +322,7 @@ Describe 'Refusals leave the store as it was' {
         Set-PimRoleSetting -Role 'Security Reader' -ActivationMaxDuration 2h
         New-PimRole -Name 'Only Here' | Out-Null
         Export-PimRoleSetting -Role 'Security Reader', 'Only Here' -Path (Join-Path $TestDrive 'two.json')
-        Connect-PimStore -Path (New-TestStorePath) -Principal 'admin@contoso.com'
+        $null = Connect-TestStore -Principal 'admin@contoso.com'
         $script:fp = Get-StoreFingerprint
         $err = { Import-PimRoleSetting -Path (Join-Path $TestDrive 'two.json') -Confirm:$false } |
             Should -Throw -ErrorId 'PimRoleNotFound,PimModule.Cmdlets.ImportPimRoleSettingCommand' -PassThru
@@ -340,7 +340,7 @@ Describe 'Refusals leave the store as it was' {
         Reset-PimRoleSetting -Role 'Security Reader' -WhatIf
         Copy-PimRoleSetting -Role 'Global Reader' -Destination 'Security Reader' -WhatIf
         (Get-PimRoleSetting 'Security Reader').IsDefault | Should -BeTrue
-        $out = Invoke-FreshPwsh -Environment @{ PIM_STORE_PATH = (New-TestStorePath) } -Script @"
+        $out = Invoke-FreshPwsh -Environment (New-TestStore).Environment -Script @"
 Import-Module '$ModulePath'
 Set-PimRoleSetting -Role 'Security Reader' -ActivationMaxDuration 4h -RequireApproval `$true -WhatIf
 (Get-PimRoleSetting 'Security Reader').ActivationMaxDuration.TotalHours

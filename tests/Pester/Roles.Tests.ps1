@@ -4,7 +4,7 @@ BeforeAll {
 }
 
 Describe 'The role catalogue' {
-    BeforeAll { Connect-PimStore -Path (New-TestStorePath) -Principal 'admin@contoso.com' }
+    BeforeAll { $null = Connect-TestStore -Principal 'admin@contoso.com' }
 
     It 'holds at least 60 built-in roles with unique names and ids' {
         $roles = Get-PimRole
@@ -70,8 +70,7 @@ Describe 'The role catalogue' {
 
 Describe 'Custom roles' {
     BeforeEach {
-        $script:path = New-TestStorePath
-        Connect-PimStore -Path $script:path -Principal 'admin@contoso.com'
+        $script:store = Connect-TestStore -Principal 'admin@contoso.com'
     }
 
     It 'creates, lists and removes a custom role, audited' {

@@ -4,9 +4,9 @@ BeforeAll {
 }
 
 Describe 'Opening a store' {
-    It 'creates the store on first use from $env:PIM_STORE_PATH, with no Connect-PimStore' {
-        $path = New-TestStorePath
-        $out = Invoke-FreshPwsh -Environment @{ PIM_STORE_PATH = $path } -Script @"
+    It 'creates the store on first use from $env:PIM_STORE_PATH (or $env:PIM_STORE_CONNECTION), with no Connect-PimStore' {
+        $store = New-TestStore
+        $out = Invoke-FreshPwsh -Environment $store.Environment -Script @"
 Import-Module '$ModulePath'
 (Get-PimRole 'Security Reader').Name
 (Get-PimRole).Count
@@ -14,14 +14,14 @@ Import-Module '$ModulePath'
 "@
         $out[0] | Should -Be 'Security Reader'
         [int]$out[1] | Should -BeGreaterOrEqual 60
-        $out[2] | Should -Be $path
-        $path | Should -Exist
+        $out[2] | Should -Be $store.Location
+        if ($OnPostgres) { [int](Invoke-Sql $store 'SELECT COUNT(*) FROM roles') | Should -BeGreaterOrEqual 60 } else { $store.Path | Should -Exist }
     }
 
     It 'creates the default store in the per-user data folder when no path is set' {
         $home2 = Join-Path $TestDrive 'home'
         New-Item -ItemType Directory $home2 | Out-Null
-        $out = Invoke-FreshPwsh -Environment @{ PIM_STORE_PATH = $null; HOME = $home2; XDG_DATA_HOME = $null; LOCALAPPDATA = $null } -Script @"
+        $out = Invoke-FreshPwsh -Environment @{ PIM_STORE_PATH = $null; PIM_STORE_CONNECTION = $null; HOME = $home2; XDG_DATA_HOME = $null; LOCALAPPDATA = $null } -Script @"
 Import-Module '$ModulePath'
 (Get-PimStore).Location
 "@
@@ -31,21 +31,21 @@ Import-Module '$ModulePath'
     }
 
     It 'reports provider, location, schema version, principal and counts' {
-        $path = New-TestStorePath
-        $info = Connect-PimStore -Path $path -Principal 'admin@contoso.com' -PassThru
-        $info.Provider | Should -Be 'Sqlite'
-        $info.Location | Should -Be $path
+        $store = New-TestStore
+        $info = if ($OnPostgres) { Connect-PimStore -ConnectionString $store.ConnectionString -Provider PostgreSql -Principal 'admin@contoso.com' -PassThru }
+        else { Connect-PimStore -Path $store.Path -Principal 'admin@contoso.com' -PassThru }
+        $info.Provider | Should -Be $TestProvider
+        $info.Location | Should -Be $store.Location
         $info.SchemaVersion | Should -BeGreaterOrEqual 1
         $info.Principal | Should -Be 'admin@contoso.com'
         $info.RoleCount | Should -BeGreaterOrEqual 60
         $info.AssignmentCount | Should -Be 1
         $info.PendingRequestCount | Should -Be 0
-        (Get-PimStore).Location | Should -Be $path
+        (Get-PimStore).Location | Should -Be $store.Location
     }
 
     It 'gives the creator a permanent active Privileged Role Administrator assignment' {
-        $path = New-TestStorePath
-        Connect-PimStore -Path $path -Principal 'creator@contoso.com'
+        $null = Connect-TestStore -Principal 'creator@contoso.com'
         $rec = Get-PimAuditLog -Action AdminAssign
         $rec.Principal | Should -Be 'creator@contoso.com'
         $rec.Role | Should -Be 'Privileged Role Administrator'
@@ -55,38 +55,36 @@ Import-Module '$ModulePath'
     }
 
     It 'acts as the operating-system user by default' {
-        Connect-PimStore -Path (New-TestStorePath)
+        $null = Connect-TestStore
         (Get-PimStore).Principal | Should -Be ([Environment]::UserName)
     }
 
     It 'migrates once: reopening keeps the data and the schema version' {
-        $path = New-TestStorePath
-        Connect-PimStore -Path $path -Principal 'admin@contoso.com'
+        $store = Connect-TestStore -Principal 'admin@contoso.com'
         New-PimRole -Name 'Kept Role' | Out-Null
         $v = (Get-PimStore).SchemaVersion
         Disconnect-PimStore
-        Connect-PimStore -Path $path -Principal 'admin@contoso.com'
+        $null = Connect-TestStore -Store $store -Principal 'admin@contoso.com'
         (Get-PimStore).SchemaVersion | Should -Be $v
         Get-PimRole 'Kept Role' | Should -Not -BeNullOrEmpty
-        (Invoke-Sql -Path $path -Sql 'SELECT COUNT(*) FROM schema_version') | Should -Be "$v"
+        (Invoke-Sql -Store $store -Sql 'SELECT COUNT(*) FROM schema_version') | Should -Be "$v"
     }
 
     It 'switches the acting principal on the open store with Connect-PimStore -Principal' {
-        $path = New-TestStorePath
-        Connect-PimStore -Path $path -Principal 'admin@contoso.com'
+        $store = Connect-TestStore -Principal 'admin@contoso.com'
         Connect-PimStore -Principal 'user1@contoso.com'
         (Get-PimStore).Principal | Should -Be 'user1@contoso.com'
-        (Get-PimStore).Location | Should -Be $path
+        (Get-PimStore).Location | Should -Be $store.Location
     }
 }
 
 Describe 'Refusing a store that cannot be opened' {
     BeforeEach {
-        $script:current = New-TestStorePath
-        Connect-PimStore -Path $script:current -Principal 'admin@contoso.com'
+        $script:current = (Connect-TestStore -Principal 'admin@contoso.com').Location
     }
 
     It 'refuses a path whose folder is missing, and creates nothing' {
+        if ($OnPostgres) { Set-ItResult -Skipped -Because 'about SQLite files (PostgreSQL: see "refuses a server it cannot reach")' }
         $path = Join-Path $TestDrive 'missing-folder/pim.db'
         { Connect-PimStore -Path $path } | Should -Throw -ErrorId 'PimStoreFolderNotFound,PimModule.Cmdlets.ConnectPimStoreCommand'
         Join-Path $TestDrive 'missing-folder' | Should -Not -Exist
@@ -94,6 +92,7 @@ Describe 'Refusing a store that cannot be opened' {
     }
 
     It 'refuses a folder it cannot write to' {
+        if ($OnPostgres) { Set-ItResult -Skipped -Because 'about SQLite files' }
         if ([Environment]::UserName -eq 'root' -or $IsWindows) {
             $path = '/sys/kernel/pim.db'   # root may write anywhere a permission allows; sysfs refuses even root
             if ($IsWindows) { Set-ItResult -Skipped -Because 'no read-only folder on this runner' }
@@ -111,6 +110,7 @@ Describe 'Refusing a store that cannot be opened' {
     }
 
     It 'refuses a file that is not a SQLite database, and leaves it untouched' {
+        if ($OnPostgres) { Set-ItResult -Skipped -Because 'about SQLite files (PostgreSQL: see "refuses a database that holds other tables")' }
         $path = Join-Path $TestDrive 'notes.db'
         Set-Content -Path $path -Value 'these are my notes, not a database'
         $hash = (Get-FileHash $path).Hash
@@ -122,18 +122,43 @@ Describe 'Refusing a store that cannot be opened' {
     }
 
     It 'refuses a store with a newer schema and never downgrades it' {
-        $path = New-TestStorePath
-        Connect-PimStore -Path $path -Principal 'admin@contoso.com'
+        $store = Connect-TestStore -Principal 'admin@contoso.com'
         Disconnect-PimStore
-        Invoke-Sql -Path $path -Sql "INSERT INTO schema_version (version, description, applied_utc) VALUES (999, 'from the future', 0)"
-        $hash = (Get-FileHash $path).Hash
-        { Connect-PimStore -Path $path } | Should -Throw -ErrorId 'PimStoreSchemaTooNew,PimModule.Cmdlets.ConnectPimStoreCommand'
-        (Get-FileHash $path).Hash | Should -Be $hash
-        (Invoke-Sql -Path $path -Sql 'SELECT MAX(version) FROM schema_version') | Should -Be '999'
+        $null = Connect-TestStore -Principal 'admin@contoso.com' -Store (New-TestStore)   # stay connected elsewhere
+        $script:current = (Get-PimStore).Location
+        Invoke-Sql -Store $store -Sql "INSERT INTO schema_version (version, description, applied_utc) VALUES (999, 'from the future', 0)"
+        $before = if ($OnPostgres) { Invoke-Sql $store 'SELECT COUNT(*), MAX(sequence) FROM audit_log' } else { (Get-FileHash $store.Path).Hash }
+        { Connect-TestStore -Store $store } | Should -Throw -ErrorId 'PimStoreSchemaTooNew,PimModule.Cmdlets.ConnectPimStoreCommand'
+        $after = if ($OnPostgres) { Invoke-Sql $store 'SELECT COUNT(*), MAX(sequence) FROM audit_log' } else { (Get-FileHash $store.Path).Hash }
+        $after | Should -Be $before
+        (Invoke-Sql -Store $store -Sql 'SELECT MAX(version) FROM schema_version') | Should -Be '999'
+        (Get-PimStore).Location | Should -Be $script:current
+    }
+
+    It 'refuses a server it cannot reach (PimStoreUnavailable), saying which server and what to check' {
+        if (-not $OnPostgres) { Set-ItResult -Skipped -Because 'PostgreSQL only' }
+        $err = { Connect-PimStore -ConnectionString 'Host=127.0.0.1;Port=1;Database=pim;Username=pim;Password=hunter2;Timeout=3' -Provider PostgreSql } |
+            Should -Throw -ErrorId 'PimStoreUnavailable,PimModule.Cmdlets.ConnectPimStoreCommand' -PassThru
+        $err.CategoryInfo.Category | Should -Be 'ResourceUnavailable'
+        $err.Exception.Message | Should -Match '127\.0\.0\.1:1'
+        $err.Exception.Message | Should -Not -Match 'hunter2'
+        "$($err.TargetObject)" | Should -Not -Match 'hunter2'
+        $err.ErrorDetails.RecommendedAction + $err.Exception.Message | Should -Match 'Port'
+        (Get-PimStore).Location | Should -Be $script:current
+    }
+
+    It 'refuses a database that holds other tables but no PIM store, and leaves it untouched' {
+        if (-not $OnPostgres) { Set-ItResult -Skipped -Because 'PostgreSQL only (SQLite: see "refuses a file that is not a SQLite database")' }
+        $store = New-TestStore
+        Invoke-Sql $store "CREATE TABLE notes (id BIGINT PRIMARY KEY, body TEXT); INSERT INTO notes VALUES (1, 'mine')" | Out-Null
+        $err = { Connect-TestStore -Store $store } | Should -Throw -ErrorId 'PimStoreInvalid,PimModule.Cmdlets.ConnectPimStoreCommand' -PassThru
+        $err.CategoryInfo.Category | Should -Be 'InvalidData'
+        Invoke-Sql $store "SELECT string_agg(table_name, ',') FROM information_schema.tables WHERE table_schema = 'public'" | Should -Be 'notes'
+        (Get-PimStore).Location | Should -Be $script:current
     }
 
     It 'refuses a principal that is not a principal' {
-        { Connect-PimStore -Path (New-TestStorePath) -Principal 'not a user' } |
+        { Connect-TestStore -Principal 'not a user' } |
             Should -Throw -ErrorId 'PimPrincipalInvalid,PimModule.Cmdlets.ConnectPimStoreCommand'
         (Get-PimStore).Location | Should -Be $script:current
     }
@@ -141,13 +166,13 @@ Describe 'Refusing a store that cannot be opened' {
 
 Describe 'Disconnect-PimStore' {
     It 'closes the store; the next command opens the default store again' {
-        $default = New-TestStorePath
-        $out = Invoke-FreshPwsh -Environment @{ PIM_STORE_PATH = $default } -Script @"
+        $default = New-TestStore
+        $out = Invoke-FreshPwsh -Environment $default.Environment -Script @"
 Import-Module '$ModulePath'
-Connect-PimStore -Path '$(New-TestStorePath)'
+Connect-PimStore $((New-TestStore).ConnectArguments)
 Disconnect-PimStore
 (Get-PimStore).Location
 "@
-        $out | Should -Be $default
+        $out | Should -Be $default.Location
     }
 }

@@ -32,6 +32,97 @@ function New-TestStorePath {
     Join-Path $TestDrive ("{0}-{1}.db" -f $Name, [guid]::NewGuid().ToString('N').Substring(0, 8))
 }
 
+# The provider the suite runs on: SQLite by default; PostgreSQL with PIM_TEST_PROVIDER=PostgreSql and
+# PIM_TEST_PG_ADMIN (an Npgsql connection string of an account that may CREATE DATABASE).
+$script:TestProvider = if ($env:PIM_TEST_PROVIDER -eq 'PostgreSql') { 'PostgreSql' } else { 'Sqlite' }
+$script:OnPostgres = $script:TestProvider -eq 'PostgreSql'
+
+function ConvertFrom-ConnectionString {
+    param([Parameter(Mandatory)] [string] $ConnectionString)
+    $b = [Data.Common.DbConnectionStringBuilder]::new()
+    $b.ConnectionString = $ConnectionString
+    $b
+}
+
+function Get-PsqlArgument {
+    <# psql's arguments (and PGPASSWORD) for an Npgsql connection string. #>
+    param([Parameter(Mandatory)] [string] $ConnectionString)
+    $b = ConvertFrom-ConnectionString $ConnectionString
+    $get = { param($names) foreach ($n in $names) { if ($b.ContainsKey($n)) { return [string]$b[$n] } } }
+    [pscustomobject]@{
+        Arguments = @('-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1',
+            '-h', (& $get 'Host', 'Server'), '-p', ((& $get 'Port') ?? '5432'),
+            '-U', (& $get 'Username', 'User Id', 'UserId', 'User Name', 'User'), '-d', (& $get 'Database', 'DB'))
+        Password  = & $get 'Password', 'PWD'
+    }
+}
+
+function Invoke-Psql {
+    param([Parameter(Mandatory)] [string] $ConnectionString, [Parameter(Mandatory)] [string] $Sql)
+    $psql = (Get-Command psql -ErrorAction SilentlyContinue).Source
+    if (-not $psql) { $psql = Get-ChildItem '/usr/lib/postgresql/*/bin/psql' -ErrorAction SilentlyContinue | Select-Object -Last 1 -ExpandProperty FullName }
+    if (-not $psql) { throw 'psql is needed for the PostgreSQL tests.' }
+    $a = Get-PsqlArgument $ConnectionString
+    $saved = $env:PGPASSWORD
+    if ($a.Password) { $env:PGPASSWORD = $a.Password }
+    try { $out = & $psql @($a.Arguments) -c $Sql 2>&1 }
+    finally { $env:PGPASSWORD = $saved }
+    if ($LASTEXITCODE -ne 0) { throw "psql failed: $out" }
+    $out | ForEach-Object { "$_" }
+}
+
+function New-TestStore {
+    <#
+    A fresh, empty store target on the active provider (nothing opened yet): a file under $TestDrive, or a
+    new PostgreSQL database named after this run (the runner drops them at the end). Returns what tests need:
+    Provider, Path or ConnectionString, the Location Get-PimStore shows, Environment (for Invoke-FreshPwsh: the
+    default store) and ConnectArguments (to paste into a fresh pwsh script after Connect-PimStore).
+    #>
+    param([string] $Name = 'pim')
+    if ($script:OnPostgres) {
+        if (-not $env:PIM_TEST_PG_ADMIN) { throw 'PIM_TEST_PROVIDER=PostgreSql needs PIM_TEST_PG_ADMIN.' }
+        $run = if ($env:PIM_TEST_RUN_ID) { $env:PIM_TEST_RUN_ID } else { 'adhoc' }
+        $db = 'pimtest_{0}_{1}' -f $run, [guid]::NewGuid().ToString('N').Substring(0, 10)
+        $null = Invoke-Psql -ConnectionString $env:PIM_TEST_PG_ADMIN -Sql "CREATE DATABASE $db"
+        $b = ConvertFrom-ConnectionString $env:PIM_TEST_PG_ADMIN
+        foreach ($k in @('Database', 'DB')) { if ($b.ContainsKey($k)) { $null = $b.Remove($k) } }
+        $b['Database'] = $db
+        $cs = $b.ConnectionString
+        foreach ($k in @('Password', 'PWD')) { if ($b.ContainsKey($k)) { $null = $b.Remove($k) } }
+        [pscustomobject]@{
+            Provider = 'PostgreSql'; Path = $null; ConnectionString = $cs; Database = $db; Location = $b.ConnectionString
+            Environment = @{ PIM_STORE_CONNECTION = $cs; PIM_STORE_PATH = $null }
+            ConnectArguments = "-ConnectionString '$cs' -Provider PostgreSql"
+        }
+    }
+    else {
+        $path = New-TestStorePath -Name $Name
+        [pscustomobject]@{
+            Provider = 'Sqlite'; Path = $path; ConnectionString = $null; Database = $null; Location = $path
+            Environment = @{ PIM_STORE_PATH = $path; PIM_STORE_CONNECTION = $null }
+            ConnectArguments = "-Path '$path'"
+        }
+    }
+}
+
+function Connect-TestStore {
+    <# Connect-PimStore to a store on the active provider: a fresh one (New-TestStore), or -Store. Returns the store. #>
+    param([string] $Principal, [object] $Store)
+    if (-not $Store) { $Store = New-TestStore }
+    $p = @{}
+    if ($Principal) { $p.Principal = $Principal }
+    if ($Store.Provider -eq 'PostgreSql') { Connect-PimStore -ConnectionString $Store.ConnectionString -Provider PostgreSql @p }
+    else { Connect-PimStore -Path $Store.Path @p }
+    $global:PimTestStore = $Store
+    $Store
+}
+
+function Get-TestConnectArgument {
+    <# The Connect-PimStore arguments of the store the tests are connected to, for a fresh pwsh script. #>
+    if (-not $global:PimTestStore) { throw 'No test store: use Connect-TestStore first.' }
+    $global:PimTestStore.ConnectArguments
+}
+
 function Get-StoreFingerprint {
     <# What must not move when a command is refused: the audit chain's head and every count. #>
     $s = Get-PimStore
@@ -40,8 +131,15 @@ function Get-StoreFingerprint {
 }
 
 function Invoke-Sql {
-    <# Changes a store behind the module's back, as an attacker or a careless admin would (sqlite3 CLI, else python3). #>
-    param([Parameter(Mandatory)] [string] $Path, [Parameter(Mandatory)] [string] $Sql)
+    <#
+    Changes a store behind the module's back, as an attacker or a careless admin would: with the sqlite3 CLI (else
+    python3) for a SQLite file, with psql for a PostgreSQL database. -Store is a New-TestStore result or a file path.
+    #>
+    param([Parameter(Mandatory)] [Alias('Path')] [object] $Store, [Parameter(Mandatory)] [string] $Sql)
+    if ($Store -isnot [string] -and $Store.Provider -eq 'PostgreSql') {
+        return Invoke-Psql -ConnectionString $Store.ConnectionString -Sql $Sql
+    }
+    $Path = if ($Store -is [string]) { $Store } else { $Store.Path }
     $sqlite = Get-Command sqlite3 -ErrorAction SilentlyContinue
     if ($sqlite) {
         $out = & $sqlite.Source $Path $Sql 2>&1
