@@ -40,15 +40,15 @@ $script:OnPostgres = $script:TestProvider -eq 'PostgreSql'
 function ConvertFrom-ConnectionString {
     param([Parameter(Mandatory)] [string] $ConnectionString)
     $b = [Data.Common.DbConnectionStringBuilder]::new()
-    $b.ConnectionString = $ConnectionString
-    $b
+    $b.set_ConnectionString($ConnectionString)   # a property set on a dictionary would add a key
+    , $b   # a dictionary: not enumerated into its entries
 }
 
 function Get-PsqlArgument {
     <# psql's arguments (and PGPASSWORD) for an Npgsql connection string. #>
     param([Parameter(Mandatory)] [string] $ConnectionString)
     $b = ConvertFrom-ConnectionString $ConnectionString
-    $get = { param($names) foreach ($n in $names) { if ($b.ContainsKey($n)) { return [string]$b[$n] } } }
+    $get = { param([string[]] $names) foreach ($n in $names) { if ($b.ContainsKey($n)) { return [string]$b[$n] } } }
     [pscustomobject]@{
         Arguments = @('-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1',
             '-h', (& $get 'Host', 'Server'), '-p', ((& $get 'Port') ?? '5432'),
@@ -87,10 +87,10 @@ function New-TestStore {
         $b = ConvertFrom-ConnectionString $env:PIM_TEST_PG_ADMIN
         foreach ($k in @('Database', 'DB')) { if ($b.ContainsKey($k)) { $null = $b.Remove($k) } }
         $b['Database'] = $db
-        $cs = $b.ConnectionString
+        $cs = $b.get_ConnectionString()
         foreach ($k in @('Password', 'PWD')) { if ($b.ContainsKey($k)) { $null = $b.Remove($k) } }
         [pscustomobject]@{
-            Provider = 'PostgreSql'; Path = $null; ConnectionString = $cs; Database = $db; Location = $b.ConnectionString
+            Provider = 'PostgreSql'; Path = $null; ConnectionString = $cs; Database = $db; Location = $b.get_ConnectionString()
             Environment = @{ PIM_STORE_CONNECTION = $cs; PIM_STORE_PATH = $null }
             ConnectArguments = "-ConnectionString '$cs' -Provider PostgreSql"
         }

@@ -36,11 +36,10 @@ internal sealed class PostgresStoreProvider : IStoreProvider
                 $"The PostgreSQL connection string is not valid: {e.Message}", null,
                 "Give a connection string such as 'Host=db.contoso.com;Port=5432;Database=pim;Username=pim;Password=…'.", e);
         }
-        // A lock wait on the write lock is bounded; a timeout is retried by the engine like SQLite's busy store.
-        builder.ApplicationName ??= "PimModule";
         var display = new NpgsqlConnectionStringBuilder(builder.ConnectionString);
         display.Remove("Password");
-        Location = display.ConnectionString;
+        Location = display.ConnectionString;              // what the user gave, less the password
+        builder.ApplicationName ??= "PimModule";           // how the sessions show in pg_stat_activity
         _server = $"{builder.Host ?? "localhost"}:{builder.Port}";
         _database = builder.Database ?? builder.Username ?? "";
         _user = builder.Username ?? Environment.UserName;
