@@ -132,7 +132,7 @@ $commands = foreach ($c in Get-Command -Module PimModule -CommandType Cmdlet | S
 ConvertTo-Json -InputObject @($commands) -Depth 10 | Set-Content -LiteralPath $env:PIMHELP_OUT -Encoding utf8
 '@
     $saved = @{}
-    $vars = @{ PIMHELP_MODULE = $Path; PIMHELP_OUT = $json; PIM_STORE_PATH = (Join-Path $temp 'pim.db') }
+    $vars = @{ PIMHELP_MODULE = $Path; PIMHELP_OUT = $json; PIM_STORE_PATH = (Join-Path $temp 'pim.db'); PIM_STORE_CONNECTION = $null }
     foreach ($k in $vars.Keys) { $saved[$k] = [Environment]::GetEnvironmentVariable($k); [Environment]::SetEnvironmentVariable($k, $vars[$k]) }
     try {
         $output = & ([Environment]::ProcessPath) (Join-Path $PSHOME 'pwsh.dll') -NoProfile -NonInteractive -Command $script 2>&1

@@ -43,7 +43,35 @@ internal sealed class PostgresStoreProvider : IStoreProvider
         _server = $"{builder.Host ?? "localhost"}:{builder.Port}";
         _database = builder.Database ?? builder.Username ?? "";
         _user = builder.Username ?? Environment.UserName;
-        _dataSource = NpgsqlDataSource.Create(builder.ConnectionString);
+        _dataSourceKey = builder.ConnectionString;
+        _dataSource = Acquire(_dataSourceKey);
+    }
+
+    // One data source (one pool) per connection string in the process, shared by every PimStore opened on it
+    // (Connect-PimStore -Principal opens the same store again as someone else) and closed with the last one.
+    private static readonly Dictionary<string, (NpgsqlDataSource Source, int Users)> DataSources = new(StringComparer.Ordinal);
+    private readonly string _dataSourceKey;
+    private int _disposed;
+
+    private static NpgsqlDataSource Acquire(string connectionString)
+    {
+        lock (DataSources)
+        {
+            var (source, users) = DataSources.TryGetValue(connectionString, out var e) ? e : (NpgsqlDataSource.Create(connectionString), 0);
+            DataSources[connectionString] = (source, users + 1);
+            return source;
+        }
+    }
+
+    private static void Release(string connectionString)
+    {
+        lock (DataSources)
+        {
+            if (!DataSources.TryGetValue(connectionString, out var e)) return;
+            if (e.Users > 1) { DataSources[connectionString] = (e.Source, e.Users - 1); return; }
+            DataSources.Remove(connectionString);
+            e.Source.Dispose();
+        }
     }
 
     public PimStoreProvider Kind => PimStoreProvider.PostgreSql;
@@ -169,7 +197,10 @@ internal sealed class PostgresStoreProvider : IStoreProvider
     private PimStoreException Unavailable(string message, string action, Exception inner)
         => new("PimStoreUnavailable", PimErrorCategory.ResourceUnavailable, message, Location, action, inner);
 
-    public void Dispose() => _dataSource.Dispose();
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 0) Release(_dataSourceKey);
+    }
 
     private static IReadOnlyList<Migration> LoadMigrations()
     {
