@@ -114,7 +114,7 @@ function Invoke-Test {
                 Write-Host "Running xunit tests on $provider..."
                 $trx = Join-Path $ResultsDir "unit-$provider.trx"
                 if (Test-Path $trx) { Remove-Item $trx }
-                $noBuild = if ($built) { @('--no-build') } else { @() }
+                $noBuild = @(if ($built) { '--no-build' })
                 dotnet test (Join-Path $Root 'tests/Unit/PimModule.Tests.csproj') -c $Configuration --nologo -v q @noBuild `
                     --logger "trx;LogFileName=$trx" --logger 'console;verbosity=minimal'
                 $unitExit = $LASTEXITCODE
