@@ -43,6 +43,9 @@ public sealed class PimStore : IDisposable
         Mfa = new MfaService(this);
         Requests = new RequestService(this);
         Activations = new ActivationService(this);
+        Notifications = new NotificationService(this);
+        Alerts = new AlertService(this);
+        Maintenance = new MaintenanceService(this);
     }
 
     public string Principal { get; }
@@ -60,6 +63,9 @@ public sealed class PimStore : IDisposable
     public MfaService Mfa { get; }
     public RequestService Requests { get; }
     public ActivationService Activations { get; }
+    public NotificationService Notifications { get; }
+    public AlertService Alerts { get; }
+    public MaintenanceService Maintenance { get; }
 
     public DateTime UtcNow => Clock.GetUtcNow().UtcDateTime;
 
@@ -107,6 +113,7 @@ public sealed class PimStore : IDisposable
             RoleCatalog.PrivilegedRoleAdministrator, "/", PimAssignmentType.Active, null, work.Now, null,
             assignment.Justification, null, null, work.Actor, work.Now, Decided: work.Now, AssignmentId: assignment.Id).Add(work);
         assignment.Add(work);
+        work.Execute("INSERT INTO store_info (key, value) VALUES ('bootstrap_assignment_id', @id)", ("@id", assignment.Id.ToString("D")));
         AuditLog.Append(work, nameof(PimRequestAction.AdminAssign), "Assignment", assignment.Id.ToString("D"),
             assignment.RoleId, assignment.Principal, null, AuditView.Of(assignment));
     }
@@ -145,6 +152,7 @@ public sealed class PimStore : IDisposable
         using var tx = _provider.BeginWrite(connection);
         var work = new UnitOfWork(connection, tx, Principal, UtcNow);
         var result = change(work);
+        Outbox.Flush(work);
         AuditLog.Flush(work);
         tx.Commit();
         return result;
