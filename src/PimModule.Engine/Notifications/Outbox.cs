@@ -58,7 +58,11 @@ internal static class Outbox
             written++;
         }
         work.Outgoing.Clear();
-        if (rows.Count > 0) work.InsertMany("notifications", Columns, rows);
+        // One prepared statement, executed per row: SQLite looks parameters up by name, so a multi-row
+        // statement with hundreds of parameters costs more than it saves.
+        var sql = $"INSERT INTO notifications ({string.Join(", ", Columns)}) VALUES ({string.Join(", ", Columns.Select(c => "@" + c))})";
+        foreach (var row in rows)
+            work.Execute(sql, Columns.Select((c, i) => ("@" + c, row[i])).ToArray());
         return written;
     }
 
