@@ -81,3 +81,13 @@ public sealed class PimMaintenanceResult
     public int AssignmentsPruned { get; init; }
     public int NotificationsPruned { get; init; }
 }
+
+/// <summary>A registered TOTP method, shown once: the secret (base32) and the otpauth:// URI for an authenticator app.</summary>
+public sealed class PimMfaRegistration
+{
+    public string Principal { get; init; } = "";
+    public string Secret { get; init; } = "";
+    public string Uri { get; init; } = "";
+    public DateTime CreatedDateTime { get; init; }
+}
+
