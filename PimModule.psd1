@@ -14,6 +14,7 @@
         'Connect-PimStore'
         'Get-PimStore'
         'Disconnect-PimStore'
+        'Copy-PimStore'
         'Get-PimRole'
         'New-PimRole'
         'Remove-PimRole'

@@ -231,6 +231,17 @@ public sealed class PimStore : IDisposable
     public IReadOnlyList<string> KnownPrincipals() => Read(work => work.Query(
         "SELECT principal FROM assignments UNION SELECT principal FROM requests ORDER BY 1 LIMIT 5000", r => r.GetString(0)));
 
+    /// <summary>Copies this whole store into a new one (another provider, or another file), audit chain intact.</summary>
+    public (int Tables, long Rows) CopyTo(PimStoreOptions destination, Action<string, long>? progress = null)
+    {
+        using var target = Open(new PimStoreOptions
+        {
+            Provider = destination.Provider, Path = destination.Path, ConnectionString = destination.ConnectionString,
+            Principal = Principal, Clock = Clock,
+        });
+        return StoreCopier.Copy(this, target, progress);
+    }
+
     /// <summary>The scopes assignments use (for completion).</summary>
     public IReadOnlyList<string> KnownScopes() => Read(work => work.Query(
         "SELECT DISTINCT scope FROM assignments ORDER BY 1 LIMIT 5000", r => r.GetString(0)));
