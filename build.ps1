@@ -75,7 +75,7 @@ function Invoke-Build {
     Copy-Item (Join-Path $Root 'PimModule.psd1') $ModuleOut
     Copy-Item (Join-Path $Root 'src/PimModule/PimModule.format.ps1xml') $ModuleOut
     $helpScript = Join-Path $Root 'docs/Build-Help.ps1'
-    if (Test-Path $helpScript) { & $helpScript -Source (Join-Path $Root 'docs') -Destination (Join-Path $ModuleOut 'en-US') -ModulePath $ModuleOut }
+    if ((Test-Path $helpScript) -and -not $env:PIM_SKIP_HELP) { & $helpScript -Source (Join-Path $Root 'docs') -Destination (Join-Path $ModuleOut 'en-US') -ModulePath $ModuleOut }
 
     # What the module must (not) hold.
     foreach ($rid in $Rids) {
@@ -101,6 +101,11 @@ function Invoke-Test {
     $providers = @('Sqlite')
     if ($env:PIM_TEST_PG_ADMIN) { $providers += 'PostgreSql' }
     else { Write-Host 'PIM_TEST_PG_ADMIN is not set: running on SQLite only (set it to an admin connection string, e.g. Host=127.0.0.1;Port=5432;Username=postgres;Database=postgres, to run on PostgreSQL too).' }
+
+    # The loopback SMTP server the e-mail tests start (tests/Pester/SmtpSink.ps1); not in PimModule.sln.
+    Write-Host 'Building the SMTP sink...'
+    Invoke-Native 'dotnet build (smtp sink)' { dotnet build (Join-Path $Root 'tests/SmtpSink/SmtpSink.csproj') -c Release --nologo -v q -clp:ErrorsOnly }
+    $env:PIM_TEST_SMTPSINK = Join-Path $Root 'tests/SmtpSink/bin/Release/net10.0/SmtpSink.dll'
 
     Write-Host 'Restoring test tools (Pester)...'
     Invoke-Native 'dotnet restore (tools)' { dotnet restore (Join-Path $Root 'tests/Tools/Tools.csproj') --nologo -v q }

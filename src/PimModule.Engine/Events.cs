@@ -1,13 +1,149 @@
+using System.Text;
 using PimModule.Storage;
 
 namespace PimModule;
 
-/// <summary>What happens after a change in the same transaction (notifications are queued here when they exist).</summary>
+/// <summary>
+/// What an event sends, to whom, as the role's notification settings say. Called inside the event's transaction;
+/// the messages are written with it (Outbox.Flush). Texts say who, which role, which scope, until when, and what to do.
+/// </summary>
 internal static class Events
 {
-    public static void AssignmentCreated(UnitOfWork work, AssignmentRow row, PimRole role) { }
+    private const string AssignedBatchKey = "events:assigned";
 
-    public static void RequestCreated(UnitOfWork work, RequestRow request, PimRole role) { }
+    private static string Until(DateTime? end) => end is { } e ? $"until {e:yyyy-MM-dd HH:mm} UTC" : "permanently";
 
-    public static void RequestDecided(UnitOfWork work, RequestRow request, PimRole role) { }
+    private static string Quote(string s) => "'" + s.Replace("'", "''") + "'";
+
+    /// <summary>An administrator assigned a role (eligible or active). The assignee hears at once; admins and approvers
+    /// get one message per role and batch (a bulk import of thousands sends them a summary, not thousands of mails).</summary>
+    public static void AssignmentCreated(UnitOfWork work, AssignmentRow row, PimRole role)
+    {
+        var rule = row.Type == PimAssignmentType.Eligible ? PimNotificationEvent.EligibleAssigned : PimNotificationEvent.ActiveAssigned;
+        var kind = row.Type == PimAssignmentType.Eligible ? "eligible for" : "assigned (active)";
+        var what = row.Type == PimAssignmentType.Eligible
+            ? $"To use it, activate it when you need it:\n  Request-PimActivation -Role {Quote(role.Name)} -Justification '<reason>'"
+            : "The role is active for you now; no activation is needed.";
+        Outbox.Queue(work, role, rule, PimNotificationRecipient.Requestor, [row.Principal], rule.ToString(),
+            $"PIM: You are {kind} the {role.Name} role",
+            $"{row.CreatedBy} made you ({row.Principal}) {kind} the role '{role.Name}' at scope {row.Scope}, from {row.Start:yyyy-MM-dd HH:mm} UTC {Until(row.End)}.\n" +
+            $"Justification: {row.Justification ?? "(none)"}\n\n{what}\n",
+            critical: role.IsPrivileged, principal: row.Principal, assignmentId: row.Id);
+        work.Memo(AssignedBatchKey, () => new List<(AssignmentRow Row, PimRole Role)>()).Add((row, role));
+    }
+
+    /// <summary>The admin and approver messages of the assignments made in this unit of work, per role and type.</summary>
+    public static void FlushAssignments(UnitOfWork work)
+    {
+        var batch = work.Memo(AssignedBatchKey, () => new List<(AssignmentRow Row, PimRole Role)>());
+        if (batch.Count == 0) return;
+        foreach (var group in batch.GroupBy(x => (x.Role.Id, x.Row.Type)))
+        {
+            var role = group.First().Role;
+            var rows = group.Select(x => x.Row).ToList();
+            var rule = group.Key.Type == PimAssignmentType.Eligible ? PimNotificationEvent.EligibleAssigned : PimNotificationEvent.ActiveAssigned;
+            var kind = group.Key.Type == PimAssignmentType.Eligible ? "eligible" : "active";
+            string subject, body;
+            if (rows.Count == 1)
+            {
+                var a = rows[0];
+                subject = $"PIM: {a.Principal} was assigned {role.Name} ({kind})";
+                body = $"{a.CreatedBy} assigned {a.Principal} the role '{role.Name}' as {kind} at scope {a.Scope}, " +
+                       $"from {a.Start:yyyy-MM-dd HH:mm} UTC {Until(a.End)}.\nJustification: {a.Justification ?? "(none)"}\n\n" +
+                       $"Review it: Get-PimAssignment -Principal {Quote(a.Principal)} -Role {Quote(role.Name)}\n" +
+                       $"Remove it if it is wrong: Remove-PimAssignment -AssignmentId {a.Id}\n";
+            }
+            else
+            {
+                var sb = new StringBuilder();
+                sb.Append($"{rows[0].CreatedBy} assigned the role '{role.Name}' as {kind} to {rows.Count} principals:\n");
+                foreach (var a in rows.Take(50)) sb.Append($"  {a.Principal} at {a.Scope}, {Until(a.End)}\n");
+                if (rows.Count > 50) sb.Append($"  … and {rows.Count - 50} more.\n");
+                sb.Append($"\nReview them: Get-PimAssignment -Role {Quote(role.Name)} -Type {group.Key.Type}\n");
+                subject = $"PIM: {rows.Count} principals were assigned {role.Name} ({kind})";
+                body = sb.ToString();
+            }
+            Outbox.Queue(work, role, rule, PimNotificationRecipient.Admin, Outbox.Administrators(work), rule.ToString(), subject, body,
+                critical: role.IsPrivileged, principal: rows.Count == 1 ? rows[0].Principal : null, assignmentId: rows.Count == 1 ? rows[0].Id : null);
+            Outbox.Queue(work, role, rule, PimNotificationRecipient.Approver, Outbox.RoleApprovers(work, role), rule.ToString(),
+                subject, body + "\nYou receive this as an approver of the role's requests.\n", critical: false,
+                principal: rows.Count == 1 ? rows[0].Principal : null, assignmentId: rows.Count == 1 ? rows[0].Id : null);
+        }
+        batch.Clear();
+    }
+
+    /// <summary>A self-service request was made: approvers hear of pending ones; a provisioned activation is confirmed.</summary>
+    public static void RequestCreated(UnitOfWork work, RequestRow q, PimRole role)
+    {
+        var extension = q.Action is PimRequestAction.SelfExtend or PimRequestAction.SelfRenew;
+        var rule = !extension ? PimNotificationEvent.Activated
+            : q.AssignmentType == PimAssignmentType.Eligible ? PimNotificationEvent.EligibleAssigned : PimNotificationEvent.ActiveAssigned;
+        if (q.Status == PimRequestStatus.PendingApproval)
+        {
+            var approvers = Approvals.ApproversOf(work, q);
+            var what = extension ? $"extend {q.Principal}'s {q.AssignmentType.ToString().ToLowerInvariant()} assignment of" : $"activate";
+            Outbox.Queue(work, role, rule, PimNotificationRecipient.Approver, approvers, extension ? "ExtensionRequested" : "ApprovalRequested",
+                $"PIM: Approval needed — {q.Principal} requests {role.Name}",
+                $"{q.Principal} asks to {what} the role '{role.Name}' at scope {q.Scope} for {q.Duration?.ToString("c") ?? "the role's maximum"}" +
+                $"{(q.Start is { } s ? $", from {s:yyyy-MM-dd HH:mm} UTC" : "")}.\nJustification: {q.Justification ?? "(none)"}\n" +
+                (q.TicketNumber is null ? "" : $"Ticket: {q.TicketNumber} ({q.TicketSystem})\n") +
+                $"\nApprove it:  Approve-PimRequest -RequestId {q.Id} -Justification '<reason>'\n" +
+                $"Deny it:     Deny-PimRequest -RequestId {q.Id} -Justification '<reason>'\n" +
+                $"The request expires if nobody decides within 24 hours ({(q.Created + Policy.PendingRequestLifetime):yyyy-MM-dd HH:mm} UTC).\n",
+                critical: true, principal: q.Principal, requestId: q.Id);
+            return;
+        }
+        if (q.Action == PimRequestAction.SelfActivate && q.Status == PimRequestStatus.Provisioned) Activated(work, q, role, null);
+    }
+
+    private static void Activated(UnitOfWork work, RequestRow q, PimRole role, string? approvedBy)
+    {
+        Outbox.Queue(work, role, PimNotificationEvent.Activated, PimNotificationRecipient.Requestor, [q.Principal], "Activated",
+            $"PIM: Your {role.Name} role is active",
+            $"Your activation of the role '{role.Name}' at scope {q.Scope} is complete{(approvedBy is null ? "" : $" (approved by {approvedBy})")}. " +
+            $"The role is active from {q.Start:yyyy-MM-dd HH:mm} UTC {Until(q.End)}.\n\n" +
+            $"End it early when you are done: Request-PimDeactivation -Role {Quote(role.Name)}\n",
+            critical: false, principal: q.Principal, requestId: q.Id, assignmentId: q.AssignmentId);
+        Outbox.Queue(work, role, PimNotificationEvent.Activated, PimNotificationRecipient.Admin, Outbox.Administrators(work), "Activated",
+            $"PIM: {q.Principal} activated {role.Name}",
+            $"{q.Principal} activated the role '{role.Name}' at scope {q.Scope}, {Until(q.End)}" +
+            $"{(approvedBy is null ? "" : $", approved by {approvedBy}")}.\nJustification: {q.Justification ?? "(none)"}\n" +
+            $"MFA: {(q.MfaVerified ? "verified" : "not required")}\n\nReview: Get-PimRequest -RequestId {q.Id}\n",
+            critical: role.IsPrivileged, principal: q.Principal, requestId: q.Id, assignmentId: q.AssignmentId);
+    }
+
+    /// <summary>A request was approved or denied: the requester hears the outcome.</summary>
+    public static void RequestDecided(UnitOfWork work, RequestRow q, PimRole role)
+    {
+        if (q.Status == PimRequestStatus.Provisioned && q.Action == PimRequestAction.SelfActivate)
+        {
+            Activated(work, q, role, q.ApprovedBy);
+            return;
+        }
+        var extension = q.Action is PimRequestAction.SelfExtend or PimRequestAction.SelfRenew;
+        var rule = !extension ? PimNotificationEvent.Activated
+            : q.AssignmentType == PimAssignmentType.Eligible ? PimNotificationEvent.EligibleAssigned : PimNotificationEvent.ActiveAssigned;
+        var outcome = q.Status == PimRequestStatus.Denied ? "denied" : "approved";
+        Outbox.Queue(work, role, rule, PimNotificationRecipient.Requestor, [q.Principal], q.Status == PimRequestStatus.Denied ? "RequestDenied" : "RequestApproved",
+            $"PIM: Your {role.Name} request was {outcome}",
+            $"{q.ApprovedBy} {outcome} your request to {(extension ? "extend" : "activate")} the role '{role.Name}' at scope {q.Scope}.\n" +
+            $"Reason: {q.DecisionJustification ?? "(none)"}\n" +
+            (q.Status == PimRequestStatus.Denied ? "You can ask again with a better justification, or talk to the approver.\n" : ""),
+            critical: false, principal: q.Principal, requestId: q.Id);
+    }
+
+    /// <summary>Maintenance: an assignment ends soon (14 days, 1 day) or has ended; each notice is queued once.</summary>
+    public static void Expiry(UnitOfWork work, AssignmentRow a, PimRole role, string notice)
+    {
+        var rule = a.Type == PimAssignmentType.Eligible ? PimNotificationEvent.EligibleAssigned : PimNotificationEvent.ActiveAssigned;
+        var expired = notice == "Expired";
+        var subject = expired ? $"PIM: Your {role.Name} assignment has expired" : $"PIM: Your {role.Name} assignment expires {(notice == "Expiring1d" ? "tomorrow" : "within 14 days")}";
+        var body = $"Your {a.Type.ToString().ToLowerInvariant()} assignment of the role '{role.Name}' at scope {a.Scope} " +
+                   (expired ? $"ended at {a.End:yyyy-MM-dd HH:mm} UTC.\n" : $"ends at {a.End:yyyy-MM-dd HH:mm} UTC.\n") +
+                   (a.MemberType == PimMemberType.Direct
+                       ? $"\nTo keep it, ask for {(expired ? "a renewal" : "an extension")}: Request-PimExtension -Role {Quote(role.Name)} -Type {a.Type} -Justification '<reason>'\n"
+                       : "");
+        Outbox.Queue(work, role, rule, PimNotificationRecipient.Requestor, [a.Principal], notice, subject, body, critical: false,
+            principal: a.Principal, assignmentId: a.Id, dedupeKey: $"{notice}|{a.Id}|{Db.ToTicks(a.End ?? DateTime.MaxValue)}");
+    }
 }

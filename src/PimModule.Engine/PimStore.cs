@@ -44,6 +44,9 @@ public sealed class PimStore : IDisposable
         Mfa = new MfaService(this);
         Requests = new RequestService(this);
         Activations = new ActivationService(this);
+        Notifications = new NotificationService(this);
+        Alerts = new AlertService(this);
+        Maintenance = new MaintenanceService(this);
     }
 
     public string Principal { get; }
@@ -61,6 +64,9 @@ public sealed class PimStore : IDisposable
     public MfaService Mfa { get; }
     public RequestService Requests { get; }
     public ActivationService Activations { get; }
+    public NotificationService Notifications { get; }
+    public AlertService Alerts { get; }
+    public MaintenanceService Maintenance { get; }
 
     public DateTime UtcNow => Clock.GetUtcNow().UtcDateTime;
 
@@ -113,6 +119,7 @@ public sealed class PimStore : IDisposable
             RoleCatalog.PrivilegedRoleAdministrator, "/", PimAssignmentType.Active, null, work.Now, null,
             assignment.Justification, null, null, work.Actor, work.Now, Decided: work.Now, AssignmentId: assignment.Id).Add(work);
         assignment.Add(work);
+        work.Execute("INSERT INTO store_info (key, value) VALUES ('bootstrap_assignment_id', @id)", ("@id", assignment.Id.ToString("D")));
         AuditLog.Append(work, nameof(PimRequestAction.AdminAssign), "Assignment", assignment.Id.ToString("D"),
             assignment.RoleId, assignment.Principal, null, AuditView.Of(assignment));
     }
@@ -151,6 +158,7 @@ public sealed class PimStore : IDisposable
         using var tx = _provider.BeginWrite(connection);
         var work = new UnitOfWork(connection, tx, Principal, UtcNow);
         var result = change(work);
+        Outbox.Flush(work);
         AuditLog.Flush(work);
         tx.Commit();
         return result;
@@ -228,6 +236,17 @@ public sealed class PimStore : IDisposable
     /// <summary>The principals the store knows (for completion): holders of assignments and requesters.</summary>
     public IReadOnlyList<string> KnownPrincipals() => Read(work => work.Query(
         "SELECT principal FROM assignments UNION SELECT principal FROM requests ORDER BY 1 LIMIT 5000", r => r.GetString(0)));
+
+    /// <summary>Copies this whole store into a new one (another provider, or another file), audit chain intact.</summary>
+    public (int Tables, long Rows) CopyTo(PimStoreOptions destination, Action<string, long>? progress = null)
+    {
+        using var target = Open(new PimStoreOptions
+        {
+            Provider = destination.Provider, Path = destination.Path, ConnectionString = destination.ConnectionString,
+            Principal = Principal, Clock = Clock,
+        });
+        return StoreCopier.Copy(this, target, progress);
+    }
 
     /// <summary>The scopes assignments use (for completion).</summary>
     public IReadOnlyList<string> KnownScopes() => Read(work => work.Query(

@@ -121,6 +121,7 @@ public sealed class AssignmentWriter : IDisposable
         if (_work is null || _tx is null) return;
         try
         {
+            Outbox.Flush(_work);
             AuditLog.Flush(_work);
             _tx.Commit();
             Committed += _pending;

@@ -3,15 +3,6 @@ using PimModule.Storage;
 
 namespace PimModule;
 
-/// <summary>A registered TOTP method, shown once: the secret (base32) and the otpauth:// URI for an authenticator app.</summary>
-public sealed class PimMfaRegistration
-{
-    public string Principal { get; init; } = "";
-    public string Secret { get; init; } = "";
-    public string Uri { get; init; } = "";
-    public DateTime CreatedDateTime { get; init; }
-}
-
 /// <summary>MFA by TOTP: registration, and checking a code (±1 step of skew, never the same step twice).</summary>
 public sealed class MfaService
 {

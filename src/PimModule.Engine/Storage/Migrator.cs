@@ -30,6 +30,7 @@ internal static class Migrator
                 ("@v", m.Version), ("@d", m.Description), ("@t", now));
         }
         if (created) seed(work);
+        Outbox.Flush(work);
         AuditLog.Flush(work);
         tx.Commit();
         return (latest, created);

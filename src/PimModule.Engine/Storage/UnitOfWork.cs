@@ -27,6 +27,21 @@ internal sealed class UnitOfWork
     public string Actor { get; }
     public DateTime Now { get; }
 
+    private Dictionary<string, object>? _memo;
+
+    /// <summary>A value computed once per unit of work (the bulk paths ask the same questions per row).</summary>
+    public T Memo<T>(string key, Func<T> compute) where T : notnull
+    {
+        _memo ??= new Dictionary<string, object>(StringComparer.Ordinal);
+        if (_memo.TryGetValue(key, out var v)) return (T)v;
+        var value = compute();
+        _memo[key] = value;
+        return value;
+    }
+
+    /// <summary>Notifications queued by this unit of work, written together before commit (see Outbox.Flush).</summary>
+    internal List<Outbox.Message> Outgoing { get; } = [];
+
     /// <summary>The audit chain's head, loaded on first append and written back once, before commit.</summary>
     internal AuditHead? AuditHead { get => _auditHead; set => _auditHead = value; }
 
@@ -99,6 +114,29 @@ internal sealed class UnitOfWork
         for (var i = 0; i < values.Length; i++)
             if (values[i].Value is not null) ps[j++] = ("@" + values[i].Column, values[i].Value);
         return Execute(sql, ps);
+    }
+
+    /// <summary>Inserts many rows of the same columns, a few dozen per statement.</summary>
+    public void InsertMany(string table, string[] columns, IReadOnlyList<object?[]> rows, int perStatement = 40)
+    {
+        for (var start = 0; start < rows.Count; start += perStatement)
+        {
+            var n = Math.Min(perStatement, rows.Count - start);
+            var key = $"{table}|{string.Join(",", columns)}|{n}";
+            var sql = InsertSql.GetOrAdd((key, -1), _ =>
+            {
+                var sb = new System.Text.StringBuilder($"INSERT INTO {table} ({string.Join(", ", columns)}) VALUES ");
+                for (var r = 0; r < n; r++)
+                    sb.Append(r == 0 ? "" : ", ").Append('(')
+                      .Append(string.Join(", ", columns.Select((_, c) => $"@r{r}c{c}"))).Append(')');
+                return sb.ToString();
+            });
+            var ps = new (string, object?)[n * columns.Length];
+            for (var r = 0; r < n; r++)
+                for (var c = 0; c < columns.Length; c++)
+                    ps[r * columns.Length + c] = ($"@r{r}c{c}", rows[start + r][c]);
+            Execute(sql, ps);
+        }
     }
 
     public object? Scalar(string sql, params (string Name, object? Value)[] parameters)

@@ -103,7 +103,7 @@ internal static class Completion
         foreach (var (text, tooltip) in items)
         {
             if (!pattern.IsMatch(text)) continue;
-            var quoted = text.IndexOfAny([' ', '\'', '"', '$', '`', '(', ')', '{', '}', ';', ',', '&', '@', '#', '[', ']']) >= 0
+            var quoted = text.IndexOfAny([' ', '\'', '"', '$', '`', '(', ')', '{', '}', ';', ',', '&', '#', '[', ']', '|', '<', '>']) >= 0 || text.StartsWith('@')
                 ? "'" + text.Replace("'", "''") + "'"
                 : text;
             yield return new CompletionResult(quoted, text, CompletionResultType.ParameterValue,

@@ -94,19 +94,17 @@ public abstract class NewPimAssignmentCommandBase : PimCmdlet, IDisposable
         _writer = null;
     }
 
-    /// <summary>PowerShell disposes the command when its pipeline ends, also after a terminating error: release the write lock.</summary>
+    /// <summary>
+    /// PowerShell disposes the command when its pipeline ends — also after a terminating error or Ctrl+C (which stops
+    /// the pipeline at the next WriteObject): the batch in progress rolls back, batches already committed stay.
+    /// </summary>
     public void Dispose()
     {
         _writer?.Dispose();
         _writer = null;
     }
 
-    protected override void StopProcessing()
-    {
-        // Ctrl+C: the batch in progress rolls back; batches already committed stay.
-        _writer?.Dispose();
-        _writer = null;
-    }
+
 }
 
 /// <summary>Makes a principal eligible for a role: they may activate it when they need it.</summary>

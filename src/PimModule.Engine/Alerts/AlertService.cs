@@ -1,0 +1,183 @@
+using PimModule.Storage;
+
+namespace PimModule;
+
+/// <summary>Entra's PIM alerts, computed from the store at a time: each names what is behind it and how to fix it.</summary>
+public sealed class AlertService
+{
+    public const string NoMfaOnRoleActivation = nameof(NoMfaOnRoleActivation);
+    public const string TooManyGlobalAdminsAssignedToTenant = nameof(TooManyGlobalAdminsAssignedToTenant);
+    public const string RolesAssignedOutsidePim = nameof(RolesAssignedOutsidePim);
+    public const string RedundantAssignment = nameof(RedundantAssignment);
+    public const string SequentialActivationRenewals = nameof(SequentialActivationRenewals);
+
+    public static readonly string[] Types =
+        [NoMfaOnRoleActivation, TooManyGlobalAdminsAssignedToTenant, RolesAssignedOutsidePim, RedundantAssignment, SequentialActivationRenewals];
+
+    private static PimAlertSetting Default(string type) => type switch
+    {
+        TooManyGlobalAdminsAssignedToTenant => new() { AlertType = type, Threshold = 3, Percentage = 10 },
+        RedundantAssignment => new() { AlertType = type, Window = TimeSpan.FromDays(90) },
+        SequentialActivationRenewals => new() { AlertType = type, Threshold = 2, Window = TimeSpan.FromHours(1) },
+        _ => new() { AlertType = type },
+    };
+
+    private readonly PimStore _store;
+    internal AlertService(PimStore store) => _store = store;
+
+    public IReadOnlyList<PimAlertSetting> GetSettings() => _store.Read(work => Types.Select(t => ReadSetting(work, t)).ToList());
+
+    private static PimAlertSetting ReadSetting(UnitOfWork work, string type)
+    {
+        var d = Default(type);
+        var v = work.Query("SELECT key, value FROM store_info WHERE key LIKE @p", r => (r.GetString(0), r.GetString(1)), ("@p", $"alert.{type}.%"))
+            .ToDictionary(x => x.Item1[$"alert.{type}.".Length..], x => x.Item2);
+        return new PimAlertSetting
+        {
+            AlertType = type,
+            Enabled = !v.TryGetValue("enabled", out var e) || e == "True",
+            Threshold = v.TryGetValue("threshold", out var t) ? int.Parse(t, System.Globalization.CultureInfo.InvariantCulture) : d.Threshold,
+            Percentage = v.TryGetValue("percentage", out var p) ? int.Parse(p, System.Globalization.CultureInfo.InvariantCulture) : d.Percentage,
+            Window = v.TryGetValue("window", out var w) ? TimeSpan.FromTicks(long.Parse(w, System.Globalization.CultureInfo.InvariantCulture)) : d.Window,
+        };
+    }
+
+    public PimAlertSetting? SetSetting(string type, bool? enabled, int? threshold, int? percentage, TimeSpan? window,
+        Func<PimChange, bool>? confirm = null) => _store.Change(
+        work =>
+        {
+            var known = Types.FirstOrDefault(t => string.Equals(t, type, StringComparison.OrdinalIgnoreCase))
+                ?? throw new PimException("PimAlertTypeUnknown", PimErrorCategory.InvalidArgument,
+                    $"'{type}' is not a PIM alert type. Known: {string.Join(", ", Types)}.", type, "Give one of the listed alert types.");
+            Authorization.RequireRoleAdministrator(work, "change alert settings");
+            if (threshold is < 1) throw new PimException("PimAlertSettingInvalid", PimErrorCategory.InvalidArgument, "-Threshold must be at least 1.", threshold, "Give a positive -Threshold.");
+            if (percentage is < 0 or > 100) throw new PimException("PimAlertSettingInvalid", PimErrorCategory.InvalidArgument, "-Percentage must be 0 to 100.", percentage, "Give -Percentage between 0 and 100.");
+            if (window is { } w && w <= TimeSpan.Zero) throw new PimException("PimAlertSettingInvalid", PimErrorCategory.InvalidArgument, "-Window must be positive.", window, "Give a positive -Window.");
+            return (Type: known, Before: ReadSetting(work, known));
+        },
+        p => new PimChange(p.Type, "Set alert setting"),
+        (work, p) =>
+        {
+            void Put(string key, string? value)
+            {
+                if (value is null) return;
+                work.Execute("INSERT INTO store_info (key, value) VALUES (@k, @v) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                    ("@k", $"alert.{p.Type}.{key}"), ("@v", value));
+            }
+            Put("enabled", enabled?.ToString());
+            Put("threshold", threshold?.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            Put("percentage", percentage?.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            Put("window", window?.Ticks.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            var after = ReadSetting(work, p.Type);
+            AuditLog.Append(work, "UpdateAlertSetting", "AlertSetting", p.Type, null, null, p.Before, after);
+            return after;
+        },
+        confirm);
+
+    public IReadOnlyList<PimAlert> Get(DateTime? asOf = null) => _store.Read(work =>
+    {
+        var at = asOf is { } t ? Schedules.ToUtc(t) : work.Now;
+        var roles = work.Query("SELECT role_id, name, description, is_built_in, is_privileged, created_utc, created_by FROM roles", RoleService.Map)
+            .ToDictionary(r => r.Id);
+        var current = work.Query(AssignmentService.Select + " WHERE a.start_utc <= @at AND (a.end_utc IS NULL OR a.end_utc > @at)",
+            AssignmentService.MapRow, ("@at", at));
+        var alerts = new List<PimAlert>();
+        PimAlert Alert(string type, string severity, string description, IEnumerable<AssignmentRow> rows, string fix)
+        {
+            var list = rows.ToList();
+            return new PimAlert
+            {
+                AlertType = type, Severity = severity, Description = description, Count = list.Count,
+                AssignmentIds = list.Select(a => a.Id).ToArray(),
+                Principals = list.Select(a => a.Principal).Distinct(StringComparer.OrdinalIgnoreCase).ToArray(),
+                Roles = list.Select(a => roles.TryGetValue(a.RoleId, out var r) ? r.Name : a.RoleId.ToString()).Distinct().ToArray(),
+                Fix = fix, AsOf = at,
+            };
+        }
+
+        // Privileged roles whose activation needs no MFA, with the eligible assignments that can use that.
+        if (ReadSetting(work, NoMfaOnRoleActivation).Enabled)
+        {
+            var noMfa = roles.Values.Where(r => r.IsPrivileged && SettingsService.Load(work, r.Id).ActivationRequirement == PimActivationRequirement.None)
+                .Select(r => r.Id).ToHashSet();
+            var rows = current.Where(a => a.Type == PimAssignmentType.Eligible && noMfa.Contains(a.RoleId)).ToList();
+            if (rows.Count > 0)
+            {
+                var names = rows.Select(a => roles[a.RoleId].Name).Distinct().ToList();
+                alerts.Add(Alert(NoMfaOnRoleActivation, "Medium",
+                    $"{names.Count} privileged role(s) can be activated without MFA ({string.Join(", ", names)}); {rows.Count} eligible assignment(s) can do so.",
+                    rows, string.Join(" ", names.Select(n => $"Set-PimRoleSetting -Role '{n}' -ActivationRequirement Mfa;"))));
+            }
+        }
+
+        // Too many Global Administrators: both the count and the share of all role holders reached.
+        var ga = ReadSetting(work, TooManyGlobalAdminsAssignedToTenant);
+        if (ga.Enabled)
+        {
+            var gaRows = current.Where(a => a.RoleId == RoleCatalog.GlobalAdministrator).ToList();
+            var gaCount = gaRows.Select(a => Db.Key(a.Principal)).Distinct().Count();
+            var holders = current.Select(a => Db.Key(a.Principal)).Distinct().Count();
+            var share = holders == 0 ? 0 : gaCount * 100.0 / holders;
+            if (gaCount >= (ga.Threshold ?? 3) && share >= (ga.Percentage ?? 10))
+                alerts.Add(Alert(TooManyGlobalAdminsAssignedToTenant, "Low",
+                    $"{gaCount} principals hold Global Administrator ({share:0}% of the {holders} role holders); the thresholds are {ga.Threshold} and {ga.Percentage}%.",
+                    gaRows, "Give them least-privileged roles instead and remove Global Administrator where it is not needed: " +
+                            "Get-PimAssignment -Role 'Global Administrator' | Remove-PimAssignment -WhatIf"));
+        }
+
+        // Permanent active assignments of privileged roles (PIM's own bootstrap assignment excepted).
+        if (ReadSetting(work, RolesAssignedOutsidePim).Enabled)
+        {
+            var bootstrap = work.Scalar("SELECT value FROM store_info WHERE key = 'bootstrap_assignment_id'") as string;
+            var rows = current.Where(a => a.Type == PimAssignmentType.Active && a.MemberType == PimMemberType.Direct && a.End is null
+                                          && roles.TryGetValue(a.RoleId, out var r) && r.IsPrivileged && a.Id.ToString("D") != bootstrap).ToList();
+            if (rows.Count > 0)
+                alerts.Add(Alert(RolesAssignedOutsidePim, "High",
+                    $"{rows.Count} permanent active assignment(s) of privileged roles bypass just-in-time activation.",
+                    rows, "Make them eligible (New-PimEligibleAssignment) and remove the permanent ones, or give them an end: " +
+                          "Update-PimAssignment -AssignmentId <id> -Duration 30d"));
+        }
+
+        // Eligible assignments nobody activated within the window.
+        var redundant = ReadSetting(work, RedundantAssignment);
+        if (redundant.Enabled)
+        {
+            var window = redundant.Window ?? TimeSpan.FromDays(90);
+            var since = at - window;
+            var used = work.Query("SELECT DISTINCT eligible_id FROM assignments WHERE member_type = 'Activated' AND eligible_id IS NOT NULL AND start_utc > @since",
+                r => r.GetString(0), ("@since", since)).ToHashSet(StringComparer.OrdinalIgnoreCase);
+            var rows = current.Where(a => a.Type == PimAssignmentType.Eligible && a.Start <= since && !used.Contains(a.Id.ToString("D"))).ToList();
+            if (rows.Count > 0)
+                alerts.Add(Alert(RedundantAssignment, "Low",
+                    $"{rows.Count} eligible assignment(s) were not activated in the last {window.TotalDays:0} days.",
+                    rows, "Remove what is not needed: Get-PimAssignment -Type Eligible | Where-Object AssignmentId -in $alert.AssignmentIds | Remove-PimAssignment"));
+        }
+
+        // The same role activated again and again: renewals within the window after the previous activation ended.
+        var renewals = ReadSetting(work, SequentialActivationRenewals);
+        if (renewals.Enabled)
+        {
+            var window = renewals.Window ?? TimeSpan.FromHours(1);
+            var activations = work.Query(AssignmentService.Select + " WHERE a.member_type = 'Activated' AND a.start_utc > @from AND a.start_utc <= @at",
+                AssignmentService.MapRow, ("@from", at - TimeSpan.FromDays(30)), ("@at", at));
+            var rows = new List<AssignmentRow>();
+            foreach (var g in activations.GroupBy(a => (Db.Key(a.Principal), a.RoleId)))
+            {
+                var ordered = g.OrderBy(a => a.Start).ToList();
+                var chain = new List<AssignmentRow> { ordered[0] };
+                var renewed = 0;
+                for (var i = 1; i < ordered.Count; i++)
+                {
+                    var previousEnd = ordered[i - 1].End ?? DateTime.MaxValue;
+                    if (ordered[i].Start - previousEnd <= window) { renewed++; chain.Add(ordered[i]); }
+                }
+                if (renewed >= (renewals.Threshold ?? 2)) rows.AddRange(chain);
+            }
+            if (rows.Count > 0)
+                alerts.Add(Alert(SequentialActivationRenewals, "Low",
+                    $"{rows.Select(a => (a.Principal, a.RoleId)).Distinct().Count()} principal(s) renewed the same role's activation again and again (within {window.TotalMinutes:0} minutes of the previous end).",
+                    rows, "Find out why; if the work needs it, raise the role's ActivationMaxDuration (Set-PimRoleSetting -Role <role> -ActivationMaxDuration 8h)."));
+        }
+        return (IReadOnlyList<PimAlert>)alerts;
+    });
+}

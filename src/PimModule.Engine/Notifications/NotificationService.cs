@@ -1,0 +1,217 @@
+using System.Data.Common;
+using MailKit.Net.Smtp;
+using MailKit.Security;
+using MimeKit;
+using PimModule.Storage;
+
+namespace PimModule;
+
+/// <summary>Filters of Get-PimNotification.</summary>
+public sealed class PimNotificationQuery
+{
+    public string? Recipient { get; init; }
+    public PimNotificationStatus[]? Status { get; init; }
+    public Guid? RequestId { get; init; }
+    public int? First { get; init; }
+}
+
+/// <summary>What Set-PimMailSetting names; null = leave as it is.</summary>
+public sealed class PimMailSettingUpdate
+{
+    public string? SmtpServer { get; init; }
+    public int? Port { get; init; }
+    public string? From { get; init; }
+    public bool? UseSsl { get; init; }
+    public string? UserName { get; init; }
+    /// <summary>The password (plain text only in memory; stored encrypted). An empty string removes it.</summary>
+    public string? Password { get; init; }
+}
+
+/// <summary>The outbox: reading it, the mail settings, and delivering over SMTP (MailKit) with retries.</summary>
+public sealed class NotificationService
+{
+    /// <summary>Delivery attempts before a message is Failed; the wait doubles each time from one minute.</summary>
+    public const int MaxAttempts = 5;
+    public static readonly TimeSpan ClaimLifetime = TimeSpan.FromMinutes(10);
+
+    private readonly PimStore _store;
+    internal NotificationService(PimStore store) => _store = store;
+
+    private const string Select =
+        "SELECT n.notification_id, n.created_utc, n.event, n.recipient_type, n.recipient, n.subject, n.body, n.role_id, r.name AS role_name, " +
+        "n.principal, n.request_id, n.assignment_id, n.critical, n.status, n.attempts, n.next_attempt_utc, n.sent_utc, n.last_error " +
+        "FROM notifications n LEFT JOIN roles r ON r.role_id = n.role_id";
+
+    private static PimNotification Map(DbDataReader r) => new()
+    {
+        NotificationId = r.GetGuid("notification_id"), CreatedDateTime = r.GetUtc("created_utc"), Event = r.GetText("event"),
+        RecipientType = r.GetEnum<PimNotificationRecipient>("recipient_type"), Recipient = r.GetText("recipient"),
+        Subject = r.GetText("subject"), Body = r.GetText("body"), RoleId = r.GetGuidOrNull("role_id"), Role = r.GetStringOrNull("role_name"),
+        Principal = r.GetStringOrNull("principal"), RequestId = r.GetGuidOrNull("request_id"), AssignmentId = r.GetGuidOrNull("assignment_id"),
+        Critical = r.GetFlag("critical"), Status = r.GetEnum<PimNotificationStatus>("status"), Attempts = (int)r.GetLong("attempts"),
+        NextAttemptDateTime = r.GetEnum<PimNotificationStatus>("status") == PimNotificationStatus.Pending ? r.GetUtc("next_attempt_utc") : null,
+        SentDateTime = r.GetDateTime("sent_utc"), LastError = r.GetStringOrNull("last_error"),
+    };
+
+    public IEnumerable<PimNotification> Query(PimNotificationQuery q)
+    {
+        var where = new List<string>();
+        var ps = new List<(string, object?)>();
+        if (q.Recipient is { } rcp) { where.Add("n.recipient_key = @r"); ps.Add(("@r", Db.Key(rcp))); }
+        if (q.RequestId is { } id) { where.Add("n.request_id = @q"); ps.Add(("@q", id)); }
+        if (q.Status is { Length: > 0 } st)
+            where.Add($"n.status IN ({string.Join(", ", st.Distinct().Select((s, i) => { ps.Add(("@s" + i, s)); return "@s" + i; }))})");
+        var sql = Select + (where.Count > 0 ? " WHERE " + string.Join(" AND ", where) : "") + " ORDER BY n.created_utc, n.notification_id";
+        if (q.First is { } f) { sql += " LIMIT @first"; ps.Add(("@first", f)); }
+        return _store.Stream(work => work.Stream(sql, Map, ps.ToArray()));
+    }
+
+    // ---- mail settings -----------------------------------------------------------------------------
+
+    private const string Prefix = "mail.";
+
+    public PimMailSetting GetMailSetting() => _store.Read(ReadMail);
+
+    private static PimMailSetting ReadMail(UnitOfWork work)
+    {
+        var values = work.Query("SELECT key, value FROM store_info WHERE key LIKE 'mail.%'", r => (r.GetString(0), r.GetString(1)))
+            .ToDictionary(x => x.Item1[Prefix.Length..], x => x.Item2);
+        return new PimMailSetting
+        {
+            SmtpServer = values.GetValueOrDefault("smtp_server"),
+            Port = int.TryParse(values.GetValueOrDefault("port"), out var p) ? p : 25,
+            From = values.GetValueOrDefault("from"),
+            UseSsl = values.GetValueOrDefault("use_ssl") == "True",
+            UserName = values.GetValueOrDefault("user_name"),
+            HasPassword = values.ContainsKey("password"),
+        };
+    }
+
+    public PimMailSetting? SetMailSetting(PimMailSettingUpdate u, Func<PimChange, bool>? confirm = null) => _store.Change(
+        work =>
+        {
+            Authorization.RequireRoleAdministrator(work, "change the mail settings");
+            if (u.Port is { } port && (port < 1 || port > 65535))
+                throw new PimException("PimMailSettingInvalid", PimErrorCategory.InvalidArgument, $"Port {port} is not a TCP port.", port, "Give -Port 1 to 65535 (25, 465 or 587 usually).");
+            if (u.From is { } from && !RolePolicy.IsMailAddress(from))
+                throw new PimException("PimMailSettingInvalid", PimErrorCategory.InvalidArgument, $"'{from}' is not an e-mail address.", from, "Give -From as pim@contoso.com.");
+            if (u.SmtpServer is { } server && (server.Trim().Length == 0 || server.Any(char.IsWhiteSpace)))
+                throw new PimException("PimMailSettingInvalid", PimErrorCategory.InvalidArgument, $"'{server}' is not a host name.", server, "Give -SmtpServer as smtp.contoso.com or an IP address.");
+            return ReadMail(work);
+        },
+        before => new PimChange(u.SmtpServer ?? before.SmtpServer ?? "(mail)", "Set mail settings"),
+        (work, before) =>
+        {
+            void Put(string key, string? value)
+            {
+                if (value is null) return;
+                if (value.Length == 0) work.Execute("DELETE FROM store_info WHERE key = @k", ("@k", Prefix + key));
+                else work.Execute("INSERT INTO store_info (key, value) VALUES (@k, @v) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                    ("@k", Prefix + key), ("@v", value));
+            }
+            Put("smtp_server", u.SmtpServer?.Trim());
+            Put("port", u.Port?.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            Put("from", u.From?.Trim());
+            Put("use_ssl", u.UseSsl?.ToString());
+            Put("user_name", u.UserName);
+            if (u.Password is not null) Put("password", u.Password.Length == 0 ? "" : SecretProtector.Protect(System.Text.Encoding.UTF8.GetBytes(u.Password)));
+            var after = ReadMail(work);
+            AuditLog.Append(work, "UpdateMailSetting", "MailSetting", null, null, null, before, after);
+            return after;
+        },
+        confirm);
+
+    // ---- delivery ----------------------------------------------------------------------------------
+
+    /// <summary>What one Send-PimNotification call did.</summary>
+    public sealed record SendResult(int Sent, int Retrying, int Failed, IReadOnlyList<PimNotification> Messages);
+
+    /// <summary>
+    /// Delivers due pending messages over SMTP. Messages are claimed first (so two senders at once never send
+    /// one twice), sent one by one, and each marked Sent, or rescheduled with a doubling wait, or Failed after
+    /// <see cref="MaxAttempts"/> attempts, with the reason.
+    /// </summary>
+    public SendResult Send(int max = 500, Action<int, int>? progress = null, CancellationToken cancel = default)
+    {
+        var mail = GetMailSetting();
+        if (string.IsNullOrEmpty(mail.SmtpServer) || string.IsNullOrEmpty(mail.From))
+            throw new PimException("PimMailNotConfigured", PimErrorCategory.InvalidOperation,
+                "No mail server is configured, so notifications cannot be sent.", null,
+                "Configure it first: Set-PimMailSetting -SmtpServer smtp.contoso.com -Port 587 -From pim@contoso.com [-UseSsl] [-Credential (Get-Credential)]");
+        var token = Guid.NewGuid().ToString("N");
+        var claimed = _store.Write(work =>
+        {
+            work.Execute(
+                "UPDATE notifications SET claim_token = @t, claimed_until_utc = @until WHERE notification_id IN (" +
+                "SELECT notification_id FROM notifications WHERE status = 'Pending' AND next_attempt_utc <= @now " +
+                "AND (claimed_until_utc IS NULL OR claimed_until_utc < @now) ORDER BY created_utc LIMIT @max)",
+                ("@t", token), ("@until", work.Now + ClaimLifetime), ("@now", work.Now), ("@max", max));
+            return work.Query(Select + " WHERE n.claim_token = @t ORDER BY n.created_utc", Map, ("@t", token));
+        });
+        if (claimed.Count == 0) return new SendResult(0, 0, 0, []);
+
+        byte[]? password = null;
+        if (mail.HasPassword)
+        {
+            var stored = _store.Read(w => w.Scalar("SELECT value FROM store_info WHERE key = 'mail.password'") as string);
+            if (stored is not null) password = SecretProtector.Unprotect(stored, "SMTP password");
+        }
+
+        int sent = 0, retrying = 0, failed = 0, done = 0;
+        var results = new List<PimNotification>();
+        using var client = new SmtpClient { Timeout = 30000 };
+        foreach (var n in claimed)
+        {
+            if (cancel.IsCancellationRequested) break; // unsent claims lapse and are picked up again
+            string? error = null;
+            try
+            {
+                if (!client.IsConnected)
+                {
+                    client.Connect(mail.SmtpServer, mail.Port, mail.UseSsl ? SecureSocketOptions.SslOnConnect : SecureSocketOptions.StartTlsWhenAvailable, cancel);
+                    if (mail.UserName is { Length: > 0 } user && password is not null)
+                        client.Authenticate(user, System.Text.Encoding.UTF8.GetString(password), cancel);
+                }
+                var message = new MimeMessage();
+                message.From.Add(MailboxAddress.Parse(mail.From));
+                message.To.Add(MailboxAddress.Parse(n.Recipient));
+                message.Subject = n.Subject;
+                if (n.Critical) message.Importance = MessageImportance.High;
+                message.Headers.Add("X-PIM-Notification", n.NotificationId.ToString());
+                message.Body = new TextPart("plain") { Text = n.Body };
+                client.Send(message, cancel);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                error = e.Message;
+                if (client.IsConnected) try { client.Disconnect(true); } catch (Exception) { /* reconnect next time */ }
+            }
+            var outcome = _store.Write(work =>
+            {
+                if (error is null)
+                {
+                    work.Execute("UPDATE notifications SET status = 'Sent', sent_utc = @t, attempts = attempts + 1, claim_token = NULL, last_error = NULL " +
+                                 "WHERE notification_id = @id AND claim_token = @c", ("@t", work.Now), ("@id", n.NotificationId), ("@c", token));
+                    return PimNotificationStatus.Sent;
+                }
+                var attempts = n.Attempts + 1;
+                var final = attempts >= MaxAttempts;
+                work.Execute("UPDATE notifications SET status = @s, attempts = @a, next_attempt_utc = @next, claim_token = NULL, " +
+                             "claimed_until_utc = NULL, last_error = @e WHERE notification_id = @id AND claim_token = @c",
+                    ("@s", final ? PimNotificationStatus.Failed : PimNotificationStatus.Pending), ("@a", attempts),
+                    ("@next", work.Now + TimeSpan.FromMinutes(Math.Pow(2, attempts - 1))), ("@e", error), ("@id", n.NotificationId), ("@c", token));
+                return final ? PimNotificationStatus.Failed : PimNotificationStatus.Pending;
+            });
+            switch (outcome)
+            {
+                case PimNotificationStatus.Sent: sent++; break;
+                case PimNotificationStatus.Failed: failed++; break;
+                default: retrying++; break;
+            }
+            progress?.Invoke(++done, claimed.Count);
+            results.Add(_store.Read(w => w.Query(Select + " WHERE n.notification_id = @id", Map, ("@id", n.NotificationId)).First()));
+        }
+        if (client.IsConnected) try { client.Disconnect(true); } catch (Exception) { /* closing only */ }
+        return new SendResult(sent, retrying, failed, results);
+    }
+}

@@ -1,0 +1,83 @@
+using PimModule.Storage;
+
+namespace PimModule;
+
+/// <summary>
+/// The durable outbox. Messages are queued by the event that causes them, to exactly the recipients the role's
+/// notification row names (default recipients if on, plus the additional ones; critical-only honoured), and are
+/// written in the same transaction as the event, just before it commits.
+/// </summary>
+internal static class Outbox
+{
+    internal sealed record Message(string Event, PimNotificationRecipient RecipientType, string Recipient, string Subject, string Body,
+        Guid? RoleId, string? Principal, Guid? RequestId, Guid? AssignmentId, bool Critical, string? DedupeKey);
+
+    private static readonly string[] Columns =
+    [
+        "notification_id", "created_utc", "event", "recipient_type", "recipient", "recipient_key", "subject", "body", "role_id",
+        "principal", "request_id", "assignment_id", "critical", "status", "attempts", "next_attempt_utc", "dedupe_key",
+    ];
+
+    /// <summary>Queues one message per recipient of a notification row of the role's settings.</summary>
+    public static int Queue(UnitOfWork work, PimRole role, PimNotificationEvent rule, PimNotificationRecipient recipientType,
+        IEnumerable<string> defaultRecipients, string evt, string subject, string body, bool critical,
+        string? principal = null, Guid? requestId = null, Guid? assignmentId = null, string? dedupeKey = null)
+    {
+        var policy = work.Memo("policy:" + role.Id, () => SettingsService.Load(work, role.Id));
+        var row = policy.Notifications[(rule, recipientType)];
+        if (row.CriticalOnly && !critical) return 0;
+        var recipients = (row.DefaultRecipients ? defaultRecipients : [])
+            .Concat(row.AdditionalRecipients)
+            .Where(RolePolicy.IsMailAddress)
+            .Distinct(StringComparer.OrdinalIgnoreCase)
+            .ToList();
+        foreach (var r in recipients)
+            work.Outgoing.Add(new Message(evt, recipientType, r, subject, body, role.Id, principal, requestId, assignmentId, critical,
+                dedupeKey is null ? null : $"{dedupeKey}|{Db.Key(r)}"));
+        return recipients.Count;
+    }
+
+    /// <summary>Writes the queued messages (called before every commit). Scheduled notices already queued are skipped.</summary>
+    public static int Flush(UnitOfWork work)
+    {
+        Events.FlushAssignments(work);
+        if (work.Outgoing.Count == 0) return 0;
+        var rows = new List<object?[]>(work.Outgoing.Count);
+        var written = 0;
+        foreach (var m in work.Outgoing)
+        {
+            if (m.DedupeKey is not null)
+            {
+                // A notice scheduled by maintenance goes out once, whoever queues it first.
+                if (work.ScalarLong("SELECT COUNT(*) FROM notifications WHERE dedupe_key = @k", ("@k", m.DedupeKey)) > 0) continue;
+            }
+            rows.Add([
+                Guid.NewGuid(), work.Now, m.Event, m.RecipientType, m.Recipient, Db.Key(m.Recipient), m.Subject, m.Body, m.RoleId,
+                m.Principal, m.RequestId, m.AssignmentId, m.Critical, nameof(PimNotificationStatus.Pending), 0, work.Now, m.DedupeKey,
+            ]);
+            written++;
+        }
+        work.Outgoing.Clear();
+        // One prepared statement, executed per row: SQLite looks parameters up by name, so a multi-row
+        // statement with hundreds of parameters costs more than it saves.
+        var sql = $"INSERT INTO notifications ({string.Join(", ", Columns)}) VALUES ({string.Join(", ", Columns.Select(c => "@" + c))})";
+        foreach (var row in rows)
+            work.Execute(sql, Columns.Select((c, i) => ("@" + c, row[i])).ToArray());
+        return written;
+    }
+
+    // ---- who ---------------------------------------------------------------------------------------
+
+    /// <summary>The default "admin" recipients: principals holding Privileged Role Administrator or Global Administrator now.</summary>
+    public static IReadOnlyList<string> Administrators(UnitOfWork work) => work.Memo("admins", () => (IReadOnlyList<string>)work.Query(
+        "SELECT DISTINCT principal FROM assignments WHERE type = 'Active' AND scope = '/' AND role_id IN (@pra, @ga) " +
+        "AND start_utc <= @now AND (end_utc IS NULL OR end_utc > @now) ORDER BY principal",
+        r => r.GetString(0), ("@pra", RoleCatalog.PrivilegedRoleAdministrator), ("@ga", RoleCatalog.GlobalAdministrator), ("@now", work.Now)));
+
+    /// <summary>The approvers of a role's activations: the listed ones, else the default approvers.</summary>
+    public static IReadOnlyList<string> RoleApprovers(UnitOfWork work, PimRole role)
+    {
+        var policy = work.Memo("policy:" + role.Id, () => SettingsService.Load(work, role.Id));
+        return policy.Approvers.Count > 0 ? policy.Approvers : Administrators(work);
+    }
+}

@@ -1,0 +1,61 @@
+BeforeDiscovery {
+    $module = if ($env:PIM_TEST_MODULE) { $env:PIM_TEST_MODULE } else { Join-Path $PSScriptRoot '../../out/PimModule' }
+    $env:PIM_STORE_PATH = Join-Path ([IO.Path]::GetTempPath()) ("pim-disc-{0}.db" -f [guid]::NewGuid().ToString('N'))
+    Import-Module $module -Force
+    $script:readVerbs = 'Get', 'Test', 'Connect', 'Disconnect'
+    $script:mutating = Get-Command -Module PimModule | Where-Object Verb -notin $readVerbs | ForEach-Object { @{ Name = $_.Name } }
+    $script:withRole = Get-Command -Module PimModule | Where-Object { $_.Parameters.ContainsKey('Role') } | ForEach-Object { @{ Name = $_.Name } }
+}
+
+BeforeAll {
+    . (Join-Path $PSScriptRoot 'TestHelpers.ps1')
+    Import-Module $ModulePath -Force
+    Connect-PimStore -Path (New-TestStorePath) -Principal 'admin@contoso.com'
+    New-PimEligibleAssignment -Principal 'user1@contoso.com' -Role 'Security Reader' -Scope '/administrativeUnits/emea' | Out-Null
+    function Complete([string] $Line) { (TabExpansion2 -inputScript $Line -cursorColumn $Line.Length).CompletionMatches.CompletionText }
+}
+
+Describe 'Every cmdlet that changes something supports -WhatIf and -Confirm' {
+    It '<Name>' -ForEach $mutating {
+        $c = Get-Command $Name
+        $c.Parameters.Keys | Should -Contain 'WhatIf'
+        $c.Parameters.Keys | Should -Contain 'Confirm'
+    }
+}
+
+Describe 'Every -Role parameter completes role names' {
+    It '<Name> -Role' -ForEach $withRole {
+        Complete "$Name -Role Security" | Should -Contain "'Security Reader'"
+        Complete "$Name -Role 'Security R" | Should -Contain "'Security Reader'"
+    }
+}
+
+Describe 'Completion of principals, scopes and request ids' {
+    It 'completes principals the store knows' {
+        Complete 'Get-PimAssignment -Principal user' | Should -Contain 'user1@contoso.com'
+    }
+
+    It 'completes scopes in use' {
+        Complete 'Get-PimAssignment -Scope /adm' | Should -Contain '/administrativeUnits/emea'
+    }
+
+    It 'completes the ids of requests pending for the acting principal' {
+        Set-PimRoleSetting -Role 'Security Reader' -RequireApproval $true -ActivationRequirement None
+        Connect-PimStore -Principal 'user1@contoso.com'
+        $r = Request-PimActivation -Role 'Security Reader' -Scope '/administrativeUnits/emea' -Justification 'x'
+        Complete 'Stop-PimRequest -RequestId ' | Should -Contain $r.RequestId.ToString()
+        Connect-PimStore -Principal 'admin@contoso.com'
+        Complete 'Approve-PimRequest -RequestId ' | Should -Contain $r.RequestId.ToString()
+    }
+}
+
+Describe 'Errors say what to do' {
+    It 'carries a recommended action, the category and the target' {
+        $err = { Request-PimActivation -Role 'Global Administrator' -Justification 'x' } | Should -Throw -PassThru
+        $err.FullyQualifiedErrorId | Should -Be 'PimNotEligible,PimModule.Cmdlets.RequestPimActivationCommand'
+        $err.ErrorDetails.RecommendedAction | Should -Match 'New-PimEligibleAssignment'
+        $err.CategoryInfo.Category | Should -Be 'PermissionDenied'
+        $err.TargetObject.Name | Should -Be 'Global Administrator'
+        $err.Exception.Message | Should -Match 'Global Administrator'
+    }
+}

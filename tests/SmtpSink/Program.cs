@@ -1,0 +1,129 @@
+// SmtpSink: a loopback SMTP server for the Pester tests (see tests/Pester/SmtpSink.ps1).
+//   dotnet SmtpSink.dll --port <n> --dir <folder> [--fail-first <k>] [--fail-file <path>]
+// Every accepted message is written as <dir>/<timestamp>-<guid>.eml (raw MIME) plus a <same>.json sidecar.
+// --fail-first k: the first k messages (DATA transactions) are refused with 451 and not written.
+// --fail-file p: while file p exists every message is refused with 451.
+// Prints "listening <port>" once the port accepts connections; runs until killed (SIGTERM/SIGINT exit cleanly).
+using System.Buffers;
+using System.Net;
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+using System.Text.Json;
+using MimeKit;
+using SmtpServer;
+using SmtpServer.Authentication;
+using SmtpServer.ComponentModel;
+using SmtpServer.Mail;
+using SmtpServer.Protocol;
+using SmtpServer.Storage;
+
+int port = 0, failFirst = 0;
+string? dir = null, failFile = null;
+for (int i = 0; i < args.Length; i++)
+{
+    string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value.");
+    switch (args[i])
+    {
+        case "--port": port = int.Parse(Next()); break;
+        case "--dir": dir = Next(); break;
+        case "--fail-first": failFirst = int.Parse(Next()); break;
+        case "--fail-file": failFile = Next(); break;
+        default:
+            Console.Error.WriteLine($"Unknown argument '{args[i]}'.");
+            Console.Error.WriteLine("usage: SmtpSink --port <n> --dir <folder> [--fail-first <k>] [--fail-file <path>]");
+            return 2;
+    }
+}
+if (port <= 0 || dir is null)
+{
+    Console.Error.WriteLine("usage: SmtpSink --port <n> --dir <folder> [--fail-first <k>] [--fail-file <path>]");
+    return 2;
+}
+Directory.CreateDirectory(dir);
+
+var options = new SmtpServerOptionsBuilder()
+    .ServerName("localhost")
+    .Endpoint(e => e
+        .Endpoint(new IPEndPoint(IPAddress.Loopback, port))
+        .IsSecure(false)
+        .AuthenticationRequired(false)
+        .AllowUnsecureAuthentication(true)) // AUTH PLAIN/LOGIN is offered without TLS; any credentials are accepted
+    .Build();
+
+var services = new ServiceProvider();
+services.Add(new SinkStore(dir, failFirst, failFile));
+services.Add(new DelegatingUserAuthenticator((_, _) => true));
+
+using var cts = new CancellationTokenSource();
+Console.CancelKeyPress += (_, e) => { e.Cancel = true; cts.Cancel(); };
+using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; cts.Cancel(); });
+
+var server = new SmtpServer.SmtpServer(options, services);
+var run = server.StartAsync(cts.Token);
+
+// Report readiness only once the listener really accepts connections.
+var deadline = DateTime.UtcNow.AddSeconds(20);
+while (true)
+{
+    if (run.IsCompleted) { await run; Console.Error.WriteLine("The server stopped before listening."); return 1; }
+    try
+    {
+        using var probe = new TcpClient();
+        await probe.ConnectAsync(IPAddress.Loopback, port);
+        break;
+    }
+    catch (SocketException) when (DateTime.UtcNow < deadline) { await Task.Delay(50); }
+}
+Console.WriteLine($"listening {port}");
+
+try { await run; }
+catch (OperationCanceledException) { }
+Console.WriteLine("stopped");
+return 0;
+
+sealed class SinkStore(string dir, int failFirst, string? failFile) : MessageStore
+{
+    int _attempts;
+    static readonly SmtpResponse Busy = new((SmtpReplyCode)451, "4.3.0 Mailbox busy, try again later (SmtpSink failure injection)");
+
+    public override async Task<SmtpResponse> SaveAsync(ISessionContext context, IMessageTransaction transaction,
+        ReadOnlySequence<byte> buffer, CancellationToken cancellationToken)
+    {
+        int attempt = Interlocked.Increment(ref _attempts);
+        if (attempt <= failFirst || (failFile is not null && File.Exists(failFile)))
+        {
+            Console.WriteLine($"refused {attempt}");
+            return Busy;
+        }
+
+        byte[] raw = buffer.ToArray();
+        var now = DateTime.UtcNow;
+        string stem = Path.Combine(dir, $"{now:yyyyMMdd'T'HHmmssfffffff}-{Guid.NewGuid():N}");
+        await File.WriteAllBytesAsync(stem + ".eml", raw, cancellationToken);
+
+        string? subject = null, body = null;
+        try
+        {
+            using var ms = new MemoryStream(raw);
+            var mime = await MimeMessage.LoadAsync(ms, cancellationToken);
+            subject = mime.Subject;
+            body = mime.TextBody;
+        }
+        catch (FormatException) { }
+
+        var sidecar = new
+        {
+            From = transaction.From is null ? "" : transaction.From.AsAddress(),
+            To = transaction.To.Select(m => m.AsAddress()).ToArray(),
+            Subject = subject,
+            Body = body,
+            User = context.Authentication.IsAuthenticated ? context.Authentication.User : null,
+            ReceivedUtc = now.ToString("O"),
+        };
+        // Write the sidecar under a temporary name and rename it, so readers never see half a file.
+        await File.WriteAllTextAsync(stem + ".json.tmp", JsonSerializer.Serialize(sidecar), cancellationToken);
+        File.Move(stem + ".json.tmp", stem + ".json");
+        Console.WriteLine($"accepted {Path.GetFileName(stem)}.eml");
+        return SmtpResponse.Ok;
+    }
+}
