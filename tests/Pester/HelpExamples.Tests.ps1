@@ -21,9 +21,9 @@
 
         # Not run by the example tests: <reason>
 
-    Such an example is not run; its It is reported as Skipped with the reason. Prefer making an example runnable
-    (a temporary path, 127.0.0.1, -WhatIf) over marking it. An example without code, or a marker without a reason,
-    fails.
+    Such an example is not run; its It is reported as Skipped with the reason (Set-ItResult -Skipped), so skips
+    show in every run. Prefer making an example runnable (a temporary path, 127.0.0.1, -WhatIf) over marking it.
+    A marker without a reason is not a skip: the example runs, and 'has a reason for every skipped example' fails.
 #>
 
 BeforeDiscovery {
@@ -51,8 +51,8 @@ BeforeAll {
     Import-Module $ModulePath -Force
     $script:SkipMarker = '(?m)^\s*#\s*Not run by the example tests:(?<reason>.*)$'
 
-    # Runs in the fresh process: reads the examples from a JSON file, runs each, prints the results as JSON last.
-    $script:Runner = @'
+    # Runs in each fresh process: reads the examples from a JSON file, runs each, prints the results as JSON last.
+    $runner = @'
 param([string] $ModulePath, [string] $ExamplesFile, [string] $WorkFolder)
 $ErrorActionPreference = 'Stop'
 $ProgressPreference = 'SilentlyContinue'
@@ -62,7 +62,7 @@ $__pimExamples = @(Get-Content -LiteralPath $ExamplesFile -Raw | ConvertFrom-Jso
 $__pimResults = [System.Collections.Generic.List[object]]::new()
 foreach ($__pimExample in $__pimExamples) {
     if ($__pimExample.Skip) {
-        $__pimResults.Add([pscustomobject]@{ Index = $__pimExample.Index; Title = $__pimExample.Title; Status = 'Skipped'; Error = $null })
+        $__pimResults.Add([pscustomobject]@{ Index = $__pimExample.Index; Title = $__pimExample.Title; Status = 'Skipped'; Error = $null; Ms = 0 })
         continue
     }
     $__pimClock = [Diagnostics.Stopwatch]::StartNew()
@@ -79,48 +79,73 @@ foreach ($__pimExample in $__pimExamples) {
 }
 [Console]::Out.WriteLine((ConvertTo-Json -InputObject $__pimResults.ToArray() -Compress -Depth 3))
 '@
+    $runnerFile = Join-Path $TestDrive 'run-examples.ps1'
+    Set-Content -LiteralPath $runnerFile -Value $runner
+
+    # One fresh pwsh per cmdlet, as Invoke-FreshPwsh starts them, but with its own environment
+    # (ProcessStartInfo.Environment, not this process's), so that up to one per core run at the same time.
+    $script:Runs = @{}
+    $pending = [System.Collections.Generic.Queue[string]]::new([string[]] @((Get-Command -Module PimModule -CommandType Cmdlet).Name | Sort-Object))
+    $running = [System.Collections.Generic.List[object]]::new()
+    $throttle = [Math]::Max(2, [Environment]::ProcessorCount)
+    while ($pending.Count -or $running.Count) {
+        while ($pending.Count -and $running.Count -lt $throttle) {
+            $name = $pending.Dequeue()
+            $helpExamples = @((Get-Help -Name $name).examples.example)
+            $toRun = @(for ($i = 0; $i -lt $helpExamples.Count; $i++) {
+                    $code = "$($helpExamples[$i].code)"
+                    $m = [regex]::Match($code, $SkipMarker)
+                    [pscustomobject]@{
+                        Index = $i
+                        Title = ("$($helpExamples[$i].title)" -replace '^[\s-]+|[\s-]+$', '')
+                        Code  = $code
+                        Skip  = if ($m.Success) { $m.Groups['reason'].Value.Trim() } else { $null }
+                    }
+                })
+            $work = Join-Path $TestDrive "examples-$name"
+            $temp = Join-Path $work 'tmp'
+            $null = New-Item -ItemType Directory -Path $temp -Force
+            $examplesFile = Join-Path $TestDrive "examples-$name.json"
+            ConvertTo-Json -InputObject $toRun -Depth 3 | Set-Content -LiteralPath $examplesFile
+
+            $start = [Diagnostics.ProcessStartInfo]::new([Environment]::ProcessPath)
+            foreach ($a in (Join-Path $PSHOME 'pwsh.dll'), '-NoProfile', '-NonInteractive', '-File', $runnerFile,
+                '-ModulePath', $ModulePath, '-ExamplesFile', $examplesFile, '-WorkFolder', $work) { $start.ArgumentList.Add($a) }
+            $start.UseShellExecute = $false
+            $start.RedirectStandardOutput = $true
+            $start.RedirectStandardError = $true
+            $start.WorkingDirectory = $work
+            $start.Environment['PIM_STORE_PATH'] = New-TestStorePath -Name $name
+            $start.Environment['PIM_SECRET_KEY'] = [Convert]::ToBase64String([Security.Cryptography.RandomNumberGenerator]::GetBytes(32))
+            $start.Environment.Remove('PIM_TEST_UTCNOW') | Out-Null
+            foreach ($v in 'TMPDIR', 'TEMP', 'TMP') { $start.Environment[$v] = $temp }
+            $process = [Diagnostics.Process]::Start($start)
+            $running.Add([pscustomobject]@{
+                    Name = $name; Examples = $toRun; Process = $process
+                    Stdout = $process.StandardOutput.ReadToEndAsync(); Stderr = $process.StandardError.ReadToEndAsync()
+                })
+        }
+        $done = @($running | Where-Object { $_.Process.WaitForExit(20) })
+        foreach ($run in $done) {
+            $run.Process.WaitForExit()
+            $output = @($run.Stdout.Result -split '\r?\n' | Where-Object { $_.Trim() })
+            $results = $null
+            try { $results = @($output[-1] | ConvertFrom-Json) } catch { }
+            $Runs[$run.Name] = [pscustomobject]@{
+                Examples = $run.Examples
+                Results  = if ($results -and $null -ne $results[0].Status) { $results } else { $null }
+                Output   = "exit $($run.Process.ExitCode)`n$($run.Stdout.Result)`n$($run.Stderr.Result)"
+            }
+            $run.Process.Dispose()
+            $null = $running.Remove($run)
+        }
+    }
 }
 
 Describe 'Help examples of <Name>' -Tag Help, HelpExamples -ForEach $CmdletExamples {
     BeforeAll {
-        # The examples as Get-Help shows them, with their skip markers.
-        $helpExamples = @((Get-Help -Name $Name).examples.example)
-        $toRun = @(for ($i = 0; $i -lt $helpExamples.Count; $i++) {
-                $code = "$($helpExamples[$i].code)"
-                $m = [regex]::Match($code, $SkipMarker)
-                [pscustomobject]@{
-                    Index = $i
-                    Title = ("$($helpExamples[$i].title)" -replace '^[\s-]+|[\s-]+$', '')
-                    Code  = $code
-                    Skip  = if ($m.Success) { $m.Groups['reason'].Value.Trim() } else { $null }
-                }
-            })
-
-        $work = Join-Path $TestDrive ("examples-{0}" -f $Name)
-        $temp = Join-Path $work 'tmp'
-        $null = New-Item -ItemType Directory -Path $temp -Force
-        $examplesFile = Join-Path $TestDrive ("examples-{0}.json" -f $Name)
-        ConvertTo-Json -InputObject $toRun -Depth 3 | Set-Content -LiteralPath $examplesFile
-        $runnerFile = Join-Path $TestDrive 'run-examples.ps1'
-        Set-Content -LiteralPath $runnerFile -Value $Runner
-
-        $quote = { param($s) "'" + ($s -replace "'", "''") + "'" }
-        $environment = @{
-            PIM_STORE_PATH   = New-TestStorePath -Name $Name
-            PIM_SECRET_KEY   = [Convert]::ToBase64String([Security.Cryptography.RandomNumberGenerator]::GetBytes(32))
-            PIM_TEST_UTCNOW  = $null
-            TMPDIR           = $temp
-            TEMP             = $temp
-            TMP              = $temp
-        }
-        $output = Invoke-FreshPwsh -AllowFailure -Environment $environment -Script (
-            "& {0} -ModulePath {1} -ExamplesFile {2} -WorkFolder {3}" -f (& $quote $runnerFile), (& $quote $ModulePath), (& $quote $examplesFile), (& $quote $work))
-        $last = @($output | Where-Object { "$_".Trim() }) | Select-Object -Last 1
-        $results = $null
-        try { $results = @($last | ConvertFrom-Json) } catch { }
-        if (-not $results -or $null -eq $results[0].Status) {
-            throw "The examples of $Name did not report their results. Output of the process:`n$($output -join "`n")"
-        }
+        $run = $Runs[$Name]
+        if (-not $run.Results) { throw "The examples of $Name did not report their results. Output of the process:`n$($run.Output)" }
     }
 
     It '<Title>' -ForEach $Examples {
@@ -128,7 +153,7 @@ Describe 'Help examples of <Name>' -Tag Help, HelpExamples -ForEach $CmdletExamp
             Set-ItResult -Skipped -Because "it is marked 'Not run by the example tests: $Skip'"
             return
         }
-        $result = $results | Where-Object Index -eq $Index
+        $result = $run.Results | Where-Object Index -eq $Index
         $result | Should -Not -BeNullOrEmpty -Because "the example '$Title' of $Name must have been run"
         $result.Title | Should -Be $Title
         if ($result.Status -ne 'Passed') {
@@ -137,7 +162,7 @@ Describe 'Help examples of <Name>' -Tag Help, HelpExamples -ForEach $CmdletExamp
     }
 
     It 'has a reason for every skipped example' {
-        $toRun | Where-Object { $null -ne $_.Skip -and -not $_.Skip } | ForEach-Object Title |
+        $run.Examples | Where-Object { $null -ne $_.Skip -and -not $_.Skip } | ForEach-Object Title |
             Should -BeNullOrEmpty -Because "'# Not run by the example tests:' must say why"
     }
 }
