@@ -4,7 +4,7 @@ BeforeAll {
     $script:T0 = [datetime]::new(2026, 6, 1, 8, 0, 0, [DateTimeKind]::Utc)
     function New-HealthyStore {
         Set-TestClock $T0
-        Connect-PimStore -Path (New-TestStorePath) -Principal 'admin@contoso.com'
+        Connect-TestStore -Principal 'admin@contoso.com' | Out-Null
         New-PimEligibleAssignment -Principal 'user1@contoso.com' -Role 'Security Reader' -Duration 180d | Out-Null
         New-PimEligibleAssignment -Principal 'user2@contoso.com' -Role 'Global Administrator' -Duration 180d | Out-Null
     }

@@ -10,7 +10,7 @@ BeforeDiscovery {
 BeforeAll {
     . (Join-Path $PSScriptRoot 'TestHelpers.ps1')
     Import-Module $ModulePath -Force
-    Connect-PimStore -Path (New-TestStorePath) -Principal 'admin@contoso.com'
+    Connect-TestStore -Principal 'admin@contoso.com' | Out-Null
     New-PimEligibleAssignment -Principal 'user1@contoso.com' -Role 'Security Reader' -Scope '/administrativeUnits/emea' | Out-Null
     function Complete([string] $Line) { (TabExpansion2 -inputScript $Line -cursorColumn $Line.Length).CompletionMatches.CompletionText }
 }

@@ -30,7 +30,9 @@ BeforeDiscovery {
     . (Join-Path $PSScriptRoot 'TestHelpers.ps1')
     Import-Module $ModulePath -Force
     $script:SkipMarker = '(?m)^\s*#\s*Not run by the example tests:(?<reason>.*)$'
-    $script:CmdletExamples = foreach ($name in (Get-Command -Module PimModule -CommandType Cmdlet).Name | Sort-Object) {
+    # The examples are about the help, not the store: they run once, in the SQLite pass.
+    $names = if ($env:PIM_TEST_PROVIDER -eq 'PostgreSql') { @() } else { (Get-Command -Module PimModule -CommandType Cmdlet).Name | Sort-Object }
+    $script:CmdletExamples = foreach ($name in $names) {
         $index = 0
         @{
             Name     = $name
@@ -116,6 +118,7 @@ foreach ($__pimExample in $__pimExamples) {
             $start.RedirectStandardError = $true
             $start.WorkingDirectory = $work
             $start.Environment['PIM_STORE_PATH'] = New-TestStorePath -Name $name
+            $start.Environment.Remove('PIM_STORE_CONNECTION') | Out-Null
             $start.Environment['PIM_SECRET_KEY'] = [Convert]::ToBase64String([Security.Cryptography.RandomNumberGenerator]::GetBytes(32))
             $start.Environment.Remove('PIM_TEST_UTCNOW') | Out-Null
             foreach ($v in 'TMPDIR', 'TEMP', 'TMP') { $start.Environment[$v] = $temp }

@@ -8,8 +8,7 @@ AfterAll { Set-TestClock -Reset }
 Describe 'Invoke-PimMaintenance' {
     BeforeEach {
         Set-TestClock $T0
-        $script:path = New-TestStorePath
-        Connect-PimStore -Path $path -Principal 'admin@contoso.com'
+        $script:connect = (Connect-TestStore -Principal 'admin@contoso.com').ConnectArguments
         Set-PimRoleSetting -Role 'Security Reader' -RequireApproval $true -ActivationRequirement None -Approvers 'approver1@contoso.com'
         New-PimEligibleAssignment -Principal 'user1@contoso.com' -Role 'Security Reader' -Duration 10d | Out-Null
         Connect-PimStore -Principal 'user1@contoso.com'
@@ -41,9 +40,9 @@ Describe 'Invoke-PimMaintenance' {
 
     It 'queues each notice once when two processes run it at once' {
         $jobs = 1..2 | ForEach-Object {
-            Start-ThreadJob -ArgumentList $path, $ModulePath, $T0 -ScriptBlock {
-                param($path, $module, $t0)
-                & ([Environment]::ProcessPath) (Join-Path $PSHOME 'pwsh.dll') -NoProfile -NonInteractive -Command "`$env:PIM_TEST_UTCNOW = '$($t0.ToString('o'))'; Import-Module '$module'; Connect-PimStore -Path '$path' -Principal 'admin@contoso.com'; 1..3 | ForEach-Object { Invoke-PimMaintenance | Out-Null }"
+            Start-ThreadJob -ArgumentList $connect, $ModulePath, $T0 -ScriptBlock {
+                param($connect, $module, $t0)
+                & ([Environment]::ProcessPath) (Join-Path $PSHOME 'pwsh.dll') -NoProfile -NonInteractive -Command "`$env:PIM_TEST_UTCNOW = '$($t0.ToString('o'))'; Import-Module '$module'; Connect-PimStore $connect -Principal 'admin@contoso.com'; 1..3 | ForEach-Object { Invoke-PimMaintenance | Out-Null }"
             }
         }
         $jobs | Wait-Job -Timeout 120 | Receive-Job | Out-Null

@@ -8,7 +8,7 @@ BeforeAll {
         <# The walkthrough's Security Reader with approval; secops gets the admin alerts; user1 eligible and pending. #>
         param([int] $Port)
         Set-TestClock $T0
-        Connect-PimStore -Path (New-TestStorePath) -Principal 'admin@contoso.com'
+        Connect-TestStore -Principal 'admin@contoso.com' | Out-Null
         Set-PimMailSetting -SmtpServer 127.0.0.1 -Port $Port -From 'pim@contoso.com'
         Set-PimRoleSetting -Role 'Security Reader' -ActivationMaxDuration 4h -RequireApproval $true -Approvers 'approver1@contoso.com'
         Set-PimNotificationSetting -Role 'Security Reader' -Event EligibleAssigned -Recipient Admin -AdditionalRecipients 'secops@contoso.com'
@@ -78,7 +78,7 @@ Describe 'Delivery failures' {
         $sink = Start-SmtpSink -FailFirst 1
         try {
             Set-TestClock $T0
-            Connect-PimStore -Path (New-TestStorePath) -Principal 'admin@contoso.com'
+            Connect-TestStore -Principal 'admin@contoso.com' | Out-Null
             Set-PimMailSetting -SmtpServer 127.0.0.1 -Port $sink.Port -From 'pim@contoso.com'
             Set-PimNotificationSetting -Role 'Global Reader' -Event EligibleAssigned -Recipient Admin -DefaultRecipients $false
             Set-PimNotificationSetting -Role 'Global Reader' -Event EligibleAssigned -Recipient Approver -DefaultRecipients $false
@@ -106,7 +106,7 @@ Describe 'Delivery failures' {
         $sink = Start-SmtpSink -FailFile $failFile
         try {
             Set-TestClock $T0
-            Connect-PimStore -Path (New-TestStorePath) -Principal 'admin@contoso.com'
+            Connect-TestStore -Principal 'admin@contoso.com' | Out-Null
             Set-PimMailSetting -SmtpServer 127.0.0.1 -Port $sink.Port -From 'pim@contoso.com'
             New-PimEligibleAssignment -Principal 'user8@contoso.com' -Role 'Global Reader' | Out-Null
             foreach ($i in 1..5) { Set-TestClock $T0.AddHours($i); Send-PimNotification -WarningAction SilentlyContinue }
@@ -122,16 +122,15 @@ Describe 'Delivery failures' {
         $sink = Start-SmtpSink
         try {
             Set-TestClock -Reset
-            $path = New-TestStorePath
-            Connect-PimStore -Path $path -Principal 'admin@contoso.com'
+            $connect = (Connect-TestStore -Principal 'admin@contoso.com').ConnectArguments
             Set-PimMailSetting -SmtpServer 127.0.0.1 -Port $sink.Port -From 'pim@contoso.com'
             1..30 | ForEach-Object { [pscustomobject]@{ Principal = "bulk$_@contoso.com"; Role = 'Reports Reader' } } | New-PimEligibleAssignment | Out-Null
             $expected = (Get-PimNotification -Status Pending).Count
             $expected | Should -BeGreaterThan 30
             $jobs = 1..2 | ForEach-Object {
-                Start-ThreadJob -ArgumentList $path, $ModulePath -ScriptBlock {
-                    param($path, $module)
-                    & ([Environment]::ProcessPath) (Join-Path $PSHOME 'pwsh.dll') -NoProfile -NonInteractive -Command "Import-Module '$module'; Connect-PimStore -Path '$path' -Principal 'admin@contoso.com'; Send-PimNotification"
+                Start-ThreadJob -ArgumentList $connect, $ModulePath -ScriptBlock {
+                    param($connect, $module)
+                    & ([Environment]::ProcessPath) (Join-Path $PSHOME 'pwsh.dll') -NoProfile -NonInteractive -Command "Import-Module '$module'; Connect-PimStore $connect -Principal 'admin@contoso.com'; Send-PimNotification"
                 }
             }
             $jobs | Wait-Job -Timeout 120 | Receive-Job | Out-Null
@@ -149,7 +148,7 @@ Describe 'Delivery failures' {
 }
 
 Describe 'Mail settings' {
-    BeforeEach { Connect-PimStore -Path (New-TestStorePath) -Principal 'admin@contoso.com' }
+    BeforeEach { $script:store = Connect-TestStore -Principal 'admin@contoso.com' }
 
     It 'never stores the password in clear text' {
         $cred = [pscredential]::new('mailer', (ConvertTo-SecureString 'Sup3rS3cret!pw' -AsPlainText -Force))
@@ -158,9 +157,13 @@ Describe 'Mail settings' {
         $s.SmtpServer | Should -Be 'smtp.contoso.com'
         $s.UserName | Should -Be 'mailer'
         $s.HasPassword | Should -BeTrue
-        $bytes = [IO.File]::ReadAllBytes((Get-PimStore).Location) + $(if (Test-Path "$((Get-PimStore).Location)-wal") { [IO.File]::ReadAllBytes("$((Get-PimStore).Location)-wal") })
-        [Text.Encoding]::UTF8.GetString($bytes) | Should -Not -Match 'Sup3rS3cret'
-        Invoke-Sql -Path (Get-PimStore).Location -Sql "SELECT value FROM store_info WHERE key = 'mail.password'" | Should -Match '^v1:'
+        (Invoke-Sql $store "SELECT key || '=' || value FROM store_info") -join "`n" | Should -Not -Match 'Sup3rS3cret'
+        if ($store.Provider -eq 'Sqlite') {
+            # not in the file either (nor in its write-ahead log)
+            $bytes = [IO.File]::ReadAllBytes($store.Path) + $(if (Test-Path "$($store.Path)-wal") { [IO.File]::ReadAllBytes("$($store.Path)-wal") })
+            [Text.Encoding]::UTF8.GetString($bytes) | Should -Not -Match 'Sup3rS3cret'
+        }
+        Invoke-Sql $store "SELECT value FROM store_info WHERE key = 'mail.password'" | Should -Match '^\s*v1:'
     }
 
     It 'refuses to send without a mail server, and bad settings' {
