@@ -26,6 +26,10 @@ public sealed class PimStoreOptions
 public sealed class PimStore : IDisposable
 {
     private const int MaxAttempts = 12;
+    private static long _retries;
+
+    /// <summary>Transient conflicts (busy, locked, serialization failures) retried inside the engine by this process.</summary>
+    public static long RetriedConflicts => Interlocked.Read(ref _retries);
     private readonly IStoreProvider _provider;
     private readonly PimStoreOptions _options;
 
@@ -198,6 +202,7 @@ public sealed class PimStore : IDisposable
             }
             catch (Exception e) when (provider.IsTransient(e) && attempt < MaxAttempts)
             {
+                Interlocked.Increment(ref _retries);
                 Thread.Sleep(Random.Shared.Next(5, 20) * attempt); // back off; a bounded number of tries
             }
             catch (Exception e) when (provider.Translate(e) is { } translated)
@@ -228,6 +233,7 @@ public sealed class PimStore : IDisposable
                 "SELECT COUNT(*) FROM requests WHERE status = 'PendingApproval' AND created_utc > @cut",
                 ("@cut", now - Policy.PendingRequestLifetime)),
             AuditRecordCount = work.ScalarLong("SELECT COUNT(*) FROM audit_log"),
+            RetriedConflicts = RetriedConflicts,
             CreatedBy = Info("created_by") ?? "",
             CreatedDateTime = long.TryParse(Info("created_utc"), out var t) ? Db.FromTicks(t) : default,
         };

@@ -20,6 +20,8 @@ public sealed class PimStoreInfo
     public long ActiveAssignmentCount { get; init; }
     public long PendingRequestCount { get; init; }
     public long AuditRecordCount { get; init; }
+    /// <summary>Transient conflicts this PowerShell process retried inside the engine (none reach the user).</summary>
+    public long RetriedConflicts { get; init; }
     public DateTime CreatedDateTime { get; init; }
     public string CreatedBy { get; init; } = "";
 }
