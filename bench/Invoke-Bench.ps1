@@ -18,103 +18,148 @@ param(
     [int] $Rows = 100000,
     [int] $Assignments = 1000000,
     [int] $AccessCalls = 2000,
-    [string] $Provider = 'Sqlite',
-    [string] $ConnectionString
+    # An account that may CREATE DATABASE (Npgsql syntax): the measures run again on PostgreSQL, beside SQLite's.
+    [string] $PostgresAdmin = $env:PIM_TEST_PG_ADMIN
 )
 $ErrorActionPreference = 'Stop'
 Import-Module $ModulePath -Force
 $work = Join-Path ([IO.Path]::GetTempPath()) ("pim-bench-{0}" -f [guid]::NewGuid().ToString('N').Substring(0, 8))
 New-Item -ItemType Directory $work | Out-Null
 $results = [Collections.Generic.List[object]]::new()
-function Add-Result($Measure, $Module, $Baseline, $Target, $Pass, $Note) {
-    $results.Add([pscustomobject]@{ Measure = $Measure; Module = $Module; Baseline = $Baseline; Ratio = $null; Target = $Target; Pass = $Pass; Note = $Note })
-}
-function Time([scriptblock] $Block) { $sw = [Diagnostics.Stopwatch]::StartNew(); & $Block | Out-Null; $sw.Stop(); $sw.Elapsed.TotalSeconds }
 
-try {
-    # ---- 1. bulk import ---------------------------------------------------------------------------
-    $csv = Join-Path $work 'assignments.csv'
-    $roles = 'Security Reader', 'Global Reader', 'Reports Reader', 'Message Center Reader', 'Directory Readers'
-    $sb = [Text.StringBuilder]::new("Principal,Role,Scope,StartDateTime,EndDateTime,Duration,Permanent,Justification,TicketNumber,TicketSystem`n")
-    for ($i = 0; $i -lt $Rows; $i++) {
-        [void]$sb.Append("user$i@contoso.com,$($roles[$i % 5]),/,,,,,bulk load,CHG$i,ServiceNow`n")
+function ConvertTo-Libpq([string] $ConnectionString) {
+    $map = @{ host = 'host'; server = 'host'; port = 'port'; username = 'user'; 'user id' = 'user'; userid = 'user'; password = 'password'; database = 'dbname' }
+    ($ConnectionString -split ';' | Where-Object { $_ -match '=' } | ForEach-Object {
+        $k, $v = $_ -split '=', 2; if ($map[$k.Trim().ToLowerInvariant()]) { "$($map[$k.Trim().ToLowerInvariant()])=$($v.Trim())" } }) -join ' '
+}
+function Invoke-BenchPsql([string] $ConnectionString, [string] $Sql) {
+    $out = & psql (ConvertTo-Libpq $ConnectionString) -v ON_ERROR_STOP=1 -qtA -c $Sql 2>&1
+    if ($LASTEXITCODE -ne 0) { throw "psql failed: $out" }
+}
+$script:benchDatabases = [Collections.Generic.List[string]]::new()
+function Connect-BenchStore([string] $Name, [object] $Store) {
+    # A new store on the provider being measured (or the one given); returns it.
+    if (-not $Store) {
+        if ($Provider -eq 'PostgreSql') {
+            $db = 'pimbench_{0}_{1}' -f $Name, [guid]::NewGuid().ToString('N').Substring(0, 8)
+            Invoke-BenchPsql $PostgresAdmin "CREATE DATABASE $db"
+            $script:benchDatabases.Add($db)
+            $Store = ($PostgresAdmin -split ';' | Where-Object { $_ -notmatch '^\s*database\s*=' }) -join ';'
+            $Store = "$Store;Database=$db"
+        }
+        else { $Store = Join-Path $work "$Name.db" }
     }
-    [IO.File]::WriteAllText($csv, $sb.ToString())
-    # Warm up both paths (JIT, caches) on a small file, so the timed runs compare steady states.
-    $warm = Join-Path $work 'warm.csv'
-    Get-Content $csv -TotalCount 3001 | Set-Content $warm
-    Connect-PimStore -Path (Join-Path $work 'warm.db') -Principal 'admin@contoso.com'
-    Import-Csv $warm | New-PimEligibleAssignment | Out-Null
-    Import-Csv $warm | ForEach-Object { [pscustomobject]@{ Principal = $_.Principal } } | Out-Null
-    Connect-PimStore -Path (Join-Path $work 'bulk.db') -Principal 'admin@contoso.com'
-
-    $baseline = Time { Import-Csv $csv | ForEach-Object {
-            [pscustomobject]@{ AssignmentId = [guid]::NewGuid(); Principal = $_.Principal; Role = $_.Role; RoleId = [guid]::Empty; Scope = $_.Scope
-                Type = 'Eligible'; MemberType = 'Direct'; State = 'Active'; StartDateTime = [datetime]::UtcNow; EndDateTime = $null
-                Justification = $_.Justification; TicketNumber = $_.TicketNumber; CreatedBy = 'admin@contoso.com'; CreatedDateTime = [datetime]::UtcNow }
-        } }
-    $module = Time { Import-Csv $csv | New-PimEligibleAssignment }
-    $count = (Get-PimStore).EligibleAssignmentCount
-    if ($count -ne $Rows) { throw "Bulk import stored $count of $Rows rows." }
-    $rate = [math]::Round($Rows / $module)
-    $ratio = $module / $baseline
-    $results.Add([pscustomobject]@{ Measure = "Import-Csv | New-PimEligibleAssignment ($($Rows.ToString('N0')) rows)"; Module = '{0:N2} s' -f $module
-        Baseline = '{0:N2} s (Import-Csv | ForEach-Object)' -f $baseline; Ratio = '{0:N2}x' -f $ratio; Target = '<= 3x, >= 10,000/s'
-        Result = '{0:N0} rows/s' -f $rate; Pass = ($ratio -le 3 -and $rate -ge 10000) })
-
-    # ---- 2. reading a million -----------------------------------------------------------------------
-    $db = Join-Path $work 'million.db'
-    Connect-PimStore -Path $db -Principal 'admin@contoso.com'
-    Disconnect-PimStore
-    $seed = Join-Path $PSScriptRoot 'seed-assignments.py'
-    & python3 $seed $db $Assignments
-    if ($LASTEXITCODE -ne 0) { throw 'Seeding the store failed.' }
-    Connect-PimStore -Path $db -Principal 'admin@contoso.com'
-
-    $out1 = Join-Path $work 'module.csv'; $out2 = Join-Path $work 'plain.csv'
-    $baseline = Time {
-        $t = [datetime]::UtcNow
-        1..$Assignments | ForEach-Object { [pscustomobject]@{ AssignmentId = [guid]::NewGuid(); Principal = "user$_@contoso.com"; Role = 'Security Reader'
-                RoleId = [guid]::Empty; Scope = '/'; Type = 'Eligible'; MemberType = 'Direct'; State = 'Active'; StartDateTime = $t; EndDateTime = $null
-                Justification = 'seed'; TicketNumber = $null; CreatedBy = 'admin@contoso.com'; CreatedDateTime = $t } } | Export-Csv $out2 -NoTypeInformation }
-    $module = Time { Get-PimAssignment | Export-Csv $out1 -NoTypeInformation }
-    $lines = [IO.File]::ReadLines($out1) | Measure-Object | ForEach-Object Count
-    if ($lines -lt $Assignments) { throw "Export wrote $lines lines for $Assignments assignments." }
-    $ratio = $module / $baseline
-    $results.Add([pscustomobject]@{ Measure = "Get-PimAssignment | Export-Csv ($($Assignments.ToString('N0')) assignments)"; Module = '{0:N2} s' -f $module
-        Baseline = '{0:N2} s (plain objects | Export-Csv)' -f $baseline; Ratio = '{0:N2}x' -f $ratio; Target = '<= 2x'
-        Result = '{0:N0} rows/s' -f ($Assignments / $module); Pass = $ratio -le 2 })
-
-    $samples = foreach ($i in 1..50) { $p = "user$(Get-Random -Maximum $Assignments)@contoso.com"; (Measure-Command { Get-PimAssignment -Principal $p }).TotalMilliseconds }
-    $median = ($samples | Sort-Object)[[int]($samples.Count / 2)]
-    $results.Add([pscustomobject]@{ Measure = "Get-PimAssignment -Principal x ($($Assignments.ToString('N0')) assignments)"; Module = '{0:N2} ms' -f $median
-        Baseline = 'index lookup'; Ratio = ''; Target = 'milliseconds'; Result = 'median of 50'; Pass = $median -lt 50 })
-
-    # ---- 3. access checks ---------------------------------------------------------------------------
-    $sw = [Diagnostics.Stopwatch]::new()
-    $times = [double[]]::new($AccessCalls)
-    $baseTimes = [double[]]::new($AccessCalls)
-    for ($i = 0; $i -lt $AccessCalls; $i++) {
-        $p = "user$(Get-Random -Maximum $Assignments)@contoso.com"
-        $sw.Restart(); $null = Test-PimAccess -Principal $p -Role 'Security Reader'; $sw.Stop(); $times[$i] = $sw.Elapsed.TotalMilliseconds
-        $sw.Restart(); $null = Test-Path -LiteralPath $db; $sw.Stop(); $baseTimes[$i] = $sw.Elapsed.TotalMilliseconds
+    if ($Provider -eq 'PostgreSql') { Connect-PimStore -ConnectionString $Store -Provider PostgreSql -Principal 'admin@contoso.com' }
+    else { Connect-PimStore -Path $Store -Principal 'admin@contoso.com' }
+    $Store
+}
+function Add-SeedAssignments([string] $Store, [int] $Count) {
+    # Written straight into the tables, as the module would: a million rows in seconds rather than minutes.
+    if ($Provider -eq 'PostgreSql') {
+        Invoke-BenchPsql $Store ("INSERT INTO assignments (assignment_id, principal, principal_key, role_id, scope, type, member_type, start_utc, " +
+            "justification, created_by, created_utc) SELECT md5('a' || g)::uuid::text, 'user' || g || '@contoso.com', 'user' || g || '@contoso.com', " +
+            "'5d6b6bb7-de71-4623-b4af-96380a352509', '/', 'Eligible', 'Direct', 639000000000000000, 'seed', 'admin@contoso.com', 639000000000000000 " +
+            "FROM generate_series(0, $($Count - 1)) g; ANALYZE assignments;")
     }
-    [array]::Sort($times); [array]::Sort($baseTimes)
-    $median = $times[[int]($AccessCalls / 2)]; $baseMedian = $baseTimes[[int]($AccessCalls / 2)]
-    $results.Add([pscustomobject]@{ Measure = "Test-PimAccess ($($Assignments.ToString('N0')) assignments)"; Module = '{0:N3} ms' -f $median
-        Baseline = '{0:N3} ms (Test-Path, a trivial cmdlet)' -f $baseMedian; Ratio = '{0:N1}x' -f ($median / $baseMedian); Target = 'median < 1 ms'
-        Result = "median of $AccessCalls"; Pass = $median -lt 1 })
-}
-finally {
-    Disconnect-PimStore
-    Remove-Item $work -Recurse -Force -ErrorAction SilentlyContinue
+    else {
+        & python3 (Join-Path $PSScriptRoot 'seed-assignments.py') $Store $Count
+        if ($LASTEXITCODE -ne 0) { throw 'Seeding the store failed.' }
+    }
 }
 
-$results | Format-Table Measure, Module, Baseline, Ratio, Target, Result, Pass -AutoSize -Wrap | Out-String -Width 200 | Write-Host
-$md = @('| measure | PimModule | baseline (same run) | ratio | target | result | pass |', '|---|---|---|---|---|---|---|')
+function Measure-Provider([string] $Provider) {
+    function Add-Result($Measure, $Module, $Baseline, $Target, $Pass, $Note) {
+        $results.Add([pscustomobject]@{ Measure = $Measure; Module = $Module; Baseline = $Baseline; Ratio = $null; Target = $Target; Pass = $Pass; Note = $Note })
+    }
+    function Time([scriptblock] $Block) { $sw = [Diagnostics.Stopwatch]::StartNew(); & $Block | Out-Null; $sw.Stop(); $sw.Elapsed.TotalSeconds }
+
+    try {
+        # ---- 1. bulk import ---------------------------------------------------------------------------
+        $csv = Join-Path $work 'assignments.csv'
+        $roles = 'Security Reader', 'Global Reader', 'Reports Reader', 'Message Center Reader', 'Directory Readers'
+        $sb = [Text.StringBuilder]::new("Principal,Role,Scope,StartDateTime,EndDateTime,Duration,Permanent,Justification,TicketNumber,TicketSystem`n")
+        for ($i = 0; $i -lt $Rows; $i++) {
+            [void]$sb.Append("user$i@contoso.com,$($roles[$i % 5]),/,,,,,bulk load,CHG$i,ServiceNow`n")
+        }
+        [IO.File]::WriteAllText($csv, $sb.ToString())
+        # Warm up both paths (JIT, caches) on a small file, so the timed runs compare steady states.
+        $warm = Join-Path $work 'warm.csv'
+        Get-Content $csv -TotalCount 3001 | Set-Content $warm
+        Connect-BenchStore 'warm' | Out-Null
+        Import-Csv $warm | New-PimEligibleAssignment | Out-Null
+        Import-Csv $warm | ForEach-Object { [pscustomobject]@{ Principal = $_.Principal } } | Out-Null
+        Connect-BenchStore 'bulk' | Out-Null
+
+        $baseline = Time { Import-Csv $csv | ForEach-Object {
+                [pscustomobject]@{ AssignmentId = [guid]::NewGuid(); Principal = $_.Principal; Role = $_.Role; RoleId = [guid]::Empty; Scope = $_.Scope
+                    Type = 'Eligible'; MemberType = 'Direct'; State = 'Active'; StartDateTime = [datetime]::UtcNow; EndDateTime = $null
+                    Justification = $_.Justification; TicketNumber = $_.TicketNumber; CreatedBy = 'admin@contoso.com'; CreatedDateTime = [datetime]::UtcNow }
+            } }
+        $module = Time { Import-Csv $csv | New-PimEligibleAssignment }
+        $count = (Get-PimStore).EligibleAssignmentCount
+        if ($count -ne $Rows) { throw "Bulk import stored $count of $Rows rows." }
+        $rate = [math]::Round($Rows / $module)
+        $ratio = $module / $baseline
+        $results.Add([pscustomobject]@{ Provider = $Provider; Measure = "Import-Csv | New-PimEligibleAssignment ($($Rows.ToString('N0')) rows)"; Module = '{0:N2} s' -f $module
+            Baseline = '{0:N2} s (Import-Csv | ForEach-Object)' -f $baseline; Ratio = '{0:N2}x' -f $ratio; Target = '<= 3x, >= 10,000/s'
+            Result = '{0:N0} rows/s' -f $rate; Pass = ($ratio -le 3 -and $rate -ge 10000) })
+
+        # ---- 2. reading a million -----------------------------------------------------------------------
+        $db = Connect-BenchStore 'million'
+        Disconnect-PimStore
+        Add-SeedAssignments $db $Assignments
+        Connect-BenchStore 'million' $db | Out-Null
+
+        $out1 = Join-Path $work 'module.csv'; $out2 = Join-Path $work 'plain.csv'
+        $baseline = Time {
+            $t = [datetime]::UtcNow
+            1..$Assignments | ForEach-Object { [pscustomobject]@{ AssignmentId = [guid]::NewGuid(); Principal = "user$_@contoso.com"; Role = 'Security Reader'
+                    RoleId = [guid]::Empty; Scope = '/'; Type = 'Eligible'; MemberType = 'Direct'; State = 'Active'; StartDateTime = $t; EndDateTime = $null
+                    Justification = 'seed'; TicketNumber = $null; CreatedBy = 'admin@contoso.com'; CreatedDateTime = $t } } | Export-Csv $out2 -NoTypeInformation }
+        $module = Time { Get-PimAssignment | Export-Csv $out1 -NoTypeInformation }
+        $lines = [IO.File]::ReadLines($out1) | Measure-Object | ForEach-Object Count
+        if ($lines -lt $Assignments) { throw "Export wrote $lines lines for $Assignments assignments." }
+        $ratio = $module / $baseline
+        $results.Add([pscustomobject]@{ Provider = $Provider; Measure = "Get-PimAssignment | Export-Csv ($($Assignments.ToString('N0')) assignments)"; Module = '{0:N2} s' -f $module
+            Baseline = '{0:N2} s (plain objects | Export-Csv)' -f $baseline; Ratio = '{0:N2}x' -f $ratio; Target = '<= 2x'
+            Result = '{0:N0} rows/s' -f ($Assignments / $module); Pass = $ratio -le 2 })
+
+        $samples = foreach ($i in 1..50) { $p = "user$(Get-Random -Maximum $Assignments)@contoso.com"; (Measure-Command { Get-PimAssignment -Principal $p }).TotalMilliseconds }
+        $median = ($samples | Sort-Object)[[int]($samples.Count / 2)]
+        $results.Add([pscustomobject]@{ Provider = $Provider; Measure = "Get-PimAssignment -Principal x ($($Assignments.ToString('N0')) assignments)"; Module = '{0:N2} ms' -f $median
+            Baseline = 'index lookup'; Ratio = ''; Target = 'milliseconds'; Result = 'median of 50'; Pass = $median -lt 50 })
+
+        # ---- 3. access checks ---------------------------------------------------------------------------
+        $sw = [Diagnostics.Stopwatch]::new()
+        $times = [double[]]::new($AccessCalls)
+        $baseTimes = [double[]]::new($AccessCalls)
+        for ($i = 0; $i -lt $AccessCalls; $i++) {
+            $p = "user$(Get-Random -Maximum $Assignments)@contoso.com"
+            $sw.Restart(); $null = Test-PimAccess -Principal $p -Role 'Security Reader'; $sw.Stop(); $times[$i] = $sw.Elapsed.TotalMilliseconds
+            $sw.Restart(); $null = Test-Path -LiteralPath $work; $sw.Stop(); $baseTimes[$i] = $sw.Elapsed.TotalMilliseconds
+        }
+        [array]::Sort($times); [array]::Sort($baseTimes)
+        $median = $times[[int]($AccessCalls / 2)]; $baseMedian = $baseTimes[[int]($AccessCalls / 2)]
+        $results.Add([pscustomobject]@{ Provider = $Provider; Measure = "Test-PimAccess ($($Assignments.ToString('N0')) assignments)"; Module = '{0:N3} ms' -f $median
+            Baseline = '{0:N3} ms (Test-Path, a trivial cmdlet)' -f $baseMedian; Ratio = '{0:N1}x' -f ($median / $baseMedian); Target = 'median < 1 ms'
+            Result = "median of $AccessCalls"; Pass = $median -lt 1 })
+    }
+    finally {
+        Disconnect-PimStore
+    }
+
+}
+
+$providers = @('Sqlite') + $(if ($PostgresAdmin) { 'PostgreSql' } else { Write-Host 'No $env:PIM_TEST_PG_ADMIN: measuring SQLite only.'; @() })
+foreach ($p in $providers) { Measure-Provider $p }
+Remove-Item $work -Recurse -Force -ErrorAction SilentlyContinue
+foreach ($db in $benchDatabases) { try { Invoke-BenchPsql $PostgresAdmin "DROP DATABASE IF EXISTS $db WITH (FORCE)" } catch { Write-Warning $_ } }
+
+$results | Format-Table Provider, Measure, Module, Baseline, Ratio, Target, Result, Pass -AutoSize -Wrap | Out-String -Width 200 | Write-Host
+$md = @('| provider | measure | PimModule | baseline (same run) | ratio | target | result | pass |', '|---|---|---|---|---|---|---|---|')
 function Cell($v) { "$v" -replace '\|', '\|' }
-$md += $results | ForEach-Object { "| $(Cell $_.Measure) | $(Cell $_.Module) | $(Cell $_.Baseline) | $(Cell $_.Ratio) | $(Cell $_.Target) | $(Cell $_.Result) | $(if ($_.Pass) { 'yes' } else { 'no' }) |" }
-$md += '', "Measured $(Get-Date -Format 'yyyy-MM-dd') on $([Environment]::ProcessorCount) cores with ``dotnet pwsh ./build.ps1 Bench`` ($Provider)."
+$md += $results | ForEach-Object { "| $($_.Provider) | $(Cell $_.Measure) | $(Cell $_.Module) | $(Cell $_.Baseline) | $(Cell $_.Ratio) | $(Cell $_.Target) | $(Cell $_.Result) | $(if ($_.Pass) { 'yes' } else { 'no' }) |" }
+$md += '', "Measured $(Get-Date -Format 'yyyy-MM-dd') on $([Environment]::ProcessorCount) cores with ``dotnet pwsh ./build.ps1 Bench`` ($($providers -join ' and ')), each provider's figures measured in one run."
 Set-Content (Join-Path $PSScriptRoot 'results.md') $md
 # The README shows the latest figures between its bench markers.
 $readme = Join-Path $PSScriptRoot '../README.md'
