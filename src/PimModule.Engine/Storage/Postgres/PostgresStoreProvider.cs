@@ -185,13 +185,13 @@ internal sealed class PostgresStoreProvider : IStoreProvider
                 _ when IsConnectionFailure(p) =>
                     Unavailable($"The PostgreSQL server {_server} is not available: {p.MessageText}", check, p),
                 _ => new PimStoreException("PimStoreError", PimErrorCategory.WriteError,
-                    $"The store '{Location}' failed: {p.MessageText} ({p.SqlState})", Location, null, p),
+                    $"The store '{Location}' failed: {p.MessageText} ({p.SqlState})", Location, "Try again; if it fails again, look for this error in the PostgreSQL server log.", p),
             };
         }
         if (IsConnectionFailure(e))
             return Unavailable($"Cannot reach the PostgreSQL server {_server} (database '{_database}'): {e.Message}", check, e);
         return new PimStoreException("PimStoreError", PimErrorCategory.WriteError,
-            $"The store '{Location}' failed: {e.Message}", Location, null, e);
+            $"The store '{Location}' failed: {e.Message}", Location, "Try again; if it fails again, check the connection to the PostgreSQL server and its log.", e);
     }
 
     private PimStoreException Unavailable(string message, string action, Exception inner)

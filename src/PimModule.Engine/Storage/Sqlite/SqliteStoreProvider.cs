@@ -121,7 +121,7 @@ internal sealed class SqliteStoreProvider : IStoreProvider
                 $"The store '{Location}' stayed locked by another process: {e.Message}", Location,
                 "Try again; if it persists, look for a process holding the store open in a transaction.", e),
             _ => new PimStoreException("PimStoreError", PimErrorCategory.WriteError,
-                $"The store '{Location}' failed: {e.Message}", Location, null, e),
+                $"The store '{Location}' failed: {e.Message}", Location, "Try again; if it fails again, check the disk (space, permissions) and run Test-PimAuditLog.", e),
         };
     }
 
