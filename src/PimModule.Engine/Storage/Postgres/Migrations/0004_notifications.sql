@@ -20,7 +20,8 @@ CREATE TABLE notifications (
     claimed_until_utc  BIGINT,
     sent_utc           BIGINT,
     last_error         TEXT COLLATE "C",
-    dedupe_key         TEXT COLLATE "C" UNIQUE
+    dedupe_key         TEXT COLLATE "C"
 );
 CREATE INDEX ix_notifications_status ON notifications (status, next_attempt_utc);
-CREATE INDEX ix_notifications_recipient ON notifications (recipient_key);
+-- Only scheduled notices carry a dedupe key: a partial unique index keeps the bulk path's inserts cheap.
+CREATE UNIQUE INDEX ux_notifications_dedupe ON notifications (dedupe_key) WHERE dedupe_key IS NOT NULL;
