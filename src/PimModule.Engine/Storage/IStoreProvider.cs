@@ -3,7 +3,26 @@ using System.Data.Common;
 namespace PimModule.Storage;
 
 /// <summary>A numbered schema change: applied once, in order, at open; the version is recorded with it.</summary>
-internal sealed record Migration(int Version, string Description, string Sql);
+internal sealed record Migration(int Version, string Description, string Sql)
+{
+    /// <summary>A provider's migrations: the engine's embedded resources named &lt;prefix&gt;NNNN_description.sql, in order.</summary>
+    public static IReadOnlyList<Migration> LoadEmbedded(string prefix)
+    {
+        var asm = typeof(Migration).Assembly;
+        return asm.GetManifestResourceNames()
+            .Where(n => n.StartsWith(prefix, StringComparison.Ordinal) && n.EndsWith(".sql", StringComparison.Ordinal))
+            .Select(n =>
+            {
+                var file = n[prefix.Length..^4];                       // 0001_initial
+                var version = int.Parse(file[..file.IndexOf('_')], System.Globalization.CultureInfo.InvariantCulture);
+                using var s = asm.GetManifestResourceStream(n)!;
+                using var r = new StreamReader(s);
+                return new Migration(version, file[(file.IndexOf('_') + 1)..].Replace('_', ' '), r.ReadToEnd());
+            })
+            .OrderBy(m => m.Version)
+            .ToList();
+    }
+}
 
 /// <summary>
 /// One storage provider (SQLite, PostgreSQL). Everything provider-specific sits behind this interface:

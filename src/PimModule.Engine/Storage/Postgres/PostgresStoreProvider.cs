@@ -17,7 +17,7 @@ internal sealed class PostgresStoreProvider : IStoreProvider
     /// <summary>The advisory lock a migration holds on top of the write lock.</summary>
     internal const long MigrationLockKey = 0x50494D_4D;
 
-    private static readonly Lazy<IReadOnlyList<Migration>> LoadedMigrations = new(LoadMigrations);
+    private static readonly Lazy<IReadOnlyList<Migration>> LoadedMigrations = new(() => Migration.LoadEmbedded("PimModule.Postgres."));
     private readonly NpgsqlDataSource _dataSource;
     private readonly string _server;
     private readonly string _database;
@@ -200,23 +200,5 @@ internal sealed class PostgresStoreProvider : IStoreProvider
     public void Dispose()
     {
         if (Interlocked.Exchange(ref _disposed, 1) == 0) Release(_dataSourceKey);
-    }
-
-    private static IReadOnlyList<Migration> LoadMigrations()
-    {
-        var asm = typeof(PostgresStoreProvider).Assembly;
-        const string prefix = "PimModule.Postgres.";
-        return asm.GetManifestResourceNames()
-            .Where(n => n.StartsWith(prefix, StringComparison.Ordinal) && n.EndsWith(".sql", StringComparison.Ordinal))
-            .Select(n =>
-            {
-                var file = n[prefix.Length..^4];                       // 0001_initial
-                var version = int.Parse(file[..file.IndexOf('_')]);
-                using var s = asm.GetManifestResourceStream(n)!;
-                using var r = new StreamReader(s);
-                return new Migration(version, file[(file.IndexOf('_') + 1)..].Replace('_', ' '), r.ReadToEnd());
-            })
-            .OrderBy(m => m.Version)
-            .ToList();
     }
 }

@@ -9,7 +9,7 @@ namespace PimModule.Storage.Sqlite;
 internal sealed class SqliteStoreProvider : IStoreProvider
 {
     private static readonly byte[] Header = "SQLite format 3\0"u8.ToArray();
-    private static readonly Lazy<IReadOnlyList<Migration>> LoadedMigrations = new(LoadMigrations);
+    private static readonly Lazy<IReadOnlyList<Migration>> LoadedMigrations = new(() => Migration.LoadEmbedded("PimModule.Sqlite."));
     private readonly string _connectionString;
 
     public SqliteStoreProvider(string path)
@@ -126,22 +126,4 @@ internal sealed class SqliteStoreProvider : IStoreProvider
     }
 
     public void Dispose() => SqliteConnection.ClearAllPools();
-
-    private static IReadOnlyList<Migration> LoadMigrations()
-    {
-        var asm = typeof(SqliteStoreProvider).Assembly;
-        const string prefix = "PimModule.Sqlite.";
-        return asm.GetManifestResourceNames()
-            .Where(n => n.StartsWith(prefix, StringComparison.Ordinal) && n.EndsWith(".sql", StringComparison.Ordinal))
-            .Select(n =>
-            {
-                var file = n[prefix.Length..^4];                       // 0001_initial
-                var version = int.Parse(file[..file.IndexOf('_')]);
-                using var s = asm.GetManifestResourceStream(n)!;
-                using var r = new StreamReader(s);
-                return new Migration(version, file[(file.IndexOf('_') + 1)..].Replace('_', ' '), r.ReadToEnd());
-            })
-            .OrderBy(m => m.Version)
-            .ToList();
-    }
 }
