@@ -123,6 +123,7 @@ public sealed class AssignmentWriter : IDisposable
         {
             Outbox.Flush(_work);
             AuditLog.Flush(_work);
+            _work.FlushPending();
             _tx.Commit();
             Committed += _pending;
         }

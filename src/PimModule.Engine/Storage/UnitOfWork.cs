@@ -64,8 +64,43 @@ internal sealed class UnitOfWork
     }
 
     /// <summary>A command for one statement: from the cache when there is one (the caller must not dispose it then).</summary>
+    private DbBatch? _pending;
+
+    /// <summary>
+    /// On a bulk path over the network (a provider that batches, i.e. PostgreSQL), INSERTs wait in a batch that is
+    /// sent in one round trip before the next read, statement or commit; SQLite runs in-process and does not batch.
+    /// </summary>
+    private bool Defer(string sql, (string Name, object? Value)[] parameters)
+    {
+        if (Cache is null || !Connection.CanCreateBatch || !sql.StartsWith("INSERT", StringComparison.Ordinal)) return false;
+        _pending ??= Connection.CreateBatch();
+        _pending.Transaction = Transaction;
+        var command = _pending.CreateBatchCommand();
+        command.CommandText = sql;
+        foreach (var (name, value) in parameters)
+        {
+            var p = command.CreateParameter();
+            p.ParameterName = name;
+            p.Value = Db.ToDb(value);
+            command.Parameters.Add(p);
+        }
+        _pending.BatchCommands.Add(command);
+        if (_pending.BatchCommands.Count >= 200) FlushPending();
+        return true;
+    }
+
+    /// <summary>Sends the INSERTs waiting in the batch (before any read, other statement or commit).</summary>
+    public void FlushPending()
+    {
+        if (_pending is null || _pending.BatchCommands.Count == 0) return;
+        var batch = _pending;
+        _pending = null;
+        using (batch) batch.ExecuteNonQuery();
+    }
+
     private DbCommand Rent(string sql, (string Name, object? Value)[] parameters)
     {
+        FlushPending();
         if (Cache is null) return Command(sql, parameters);
         var cmd = Cache.Get(Connection, sql);
         cmd.Transaction = Transaction;
@@ -87,6 +122,7 @@ internal sealed class UnitOfWork
 
     public int Execute(string sql, params (string Name, object? Value)[] parameters)
     {
+        if (Defer(sql, parameters)) return 1;
         var cmd = Rent(sql, parameters);
         try { return cmd.ExecuteNonQuery(); }
         finally { Return(cmd); }
@@ -168,6 +204,7 @@ internal sealed class UnitOfWork
 
     public IEnumerable<T> Stream<T>(string sql, Func<DbDataReader, T> map, params (string Name, object? Value)[] parameters)
     {
+        FlushPending();
         using var cmd = Command(sql, parameters);
         using var reader = cmd.ExecuteReader();
         while (reader.Read()) yield return map(reader);
