@@ -59,3 +59,18 @@ Describe 'Errors say what to do' {
         $err.Exception.Message | Should -Match 'Global Administrator'
     }
 }
+
+Describe 'Role objects from the pipeline' {
+    It 'feed Get-PimAssignment, Get-PimRequest and Get-PimRoleSetting' {
+        (Get-PimRole 'Security Reader' | Get-PimAssignment).Principal | Should -Contain 'user1@contoso.com'
+        (Get-PimRole 'Security Reader' | Get-PimRequest).Role | Select-Object -Unique | Should -Be 'Security Reader'
+        (Get-PimRole 'Security Reader' | Get-PimRoleSetting).Role | Should -Be 'Security Reader'
+    }
+
+    It 'reads request statuses as of another time' {
+        $pending = Get-PimRequest -Status PendingApproval | Select-Object -First 1
+        $pending | Should -Not -BeNullOrEmpty
+        (Get-PimRequest -RequestId $pending.RequestId -AsOf ([datetime]::UtcNow.AddDays(2))).Status | Should -Be 'Expired'
+        (Get-PimRequest -RequestId $pending.RequestId).Status | Should -Be 'PendingApproval'
+    }
+}

@@ -13,6 +13,8 @@ public sealed class PimRequestQuery
     public PimRequestAction[]? Action { get; init; }
     /// <summary>Only pending requests the acting principal may approve.</summary>
     public bool PendingMyApproval { get; init; }
+    /// <summary>The time statuses are read for (default: now).</summary>
+    public DateTime? AsOf { get; init; }
 }
 
 /// <summary>The request records: reading them (the self-service actions live in ActivationService).</summary>
@@ -53,7 +55,7 @@ public sealed partial class RequestService
 
     private static IEnumerable<PimRequest> QueryCore(UnitOfWork work, PimRequestQuery q)
     {
-        var now = work.Now;
+        var now = q.AsOf is { } asOf ? Schedules.ToUtc(asOf) : work.Now;
         var cut = now - Policy.PendingRequestLifetime;
         var where = new List<string>();
         var ps = new List<(string, object?)> { ("@cut", cut) };

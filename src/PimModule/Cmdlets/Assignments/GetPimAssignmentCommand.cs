@@ -11,7 +11,7 @@ public sealed class GetPimAssignmentCommand : PimCmdlet
     [ArgumentCompleter(typeof(PrincipalCompleter))]
     public string? Principal { get; set; }
 
-    [Parameter(Position = 1, ParameterSetName = "Filter", ValueFromPipelineByPropertyName = true)]
+    [Parameter(Position = 1, ParameterSetName = "Filter", ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [Alias("RoleName")]
     [SupportsWildcards]
     [ArgumentCompleter(typeof(RoleNameCompleter))]

@@ -21,10 +21,14 @@ public sealed class GetPimRequestCommand : PimCmdlet
     [ArgumentCompleter(typeof(PrincipalCompleter))]
     public string? Principal { get; set; }
 
-    [Parameter]
+    [Parameter(ValueFromPipeline = true)]
     [SupportsWildcards]
     [ArgumentCompleter(typeof(RoleNameCompleter))]
     public PimRoleReference[]? Role { get; set; }
+
+    /// <summary>The time the statuses are read for (a pending request undecided for 24 hours reads as Expired); now by default.</summary>
+    [Parameter]
+    public DateTime? AsOf { get; set; }
 
     /// <summary>Only pending requests the acting principal may approve.</summary>
     [Parameter]
@@ -41,7 +45,7 @@ public sealed class GetPimRequestCommand : PimCmdlet
         var query = new PimRequestQuery
         {
             RequestId = RequestId is null ? null : RequestIds.Parse(RequestId), Status = Status, Action = Action, Principal = Principal,
-            RoleIds = roleIds, PendingMyApproval = PendingMyApproval,
+            RoleIds = roleIds, PendingMyApproval = PendingMyApproval, AsOf = AsOf,
         };
         var any = false;
         foreach (var r in Store.Requests.Query(query))

@@ -7,7 +7,7 @@ namespace PimModule.Cmdlets;
 [OutputType(typeof(PimRequest))]
 public sealed class RequestPimDeactivationCommand : PimCmdlet
 {
-    [Parameter(Mandatory = true, Position = 0, ParameterSetName = "Role", ValueFromPipelineByPropertyName = true)]
+    [Parameter(Mandatory = true, Position = 0, ParameterSetName = "Role", ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [Alias("RoleName")]
     [ArgumentCompleter(typeof(RoleNameCompleter))]
     public PimRoleReference Role { get; set; } = null!;
@@ -33,7 +33,7 @@ public sealed class RequestPimDeactivationCommand : PimCmdlet
 [OutputType(typeof(PimRequest))]
 public sealed class RequestPimExtensionCommand : PimCmdlet
 {
-    [Parameter(Mandatory = true, Position = 0, ParameterSetName = "Role", ValueFromPipelineByPropertyName = true)]
+    [Parameter(Mandatory = true, Position = 0, ParameterSetName = "Role", ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [Alias("RoleName")]
     [ArgumentCompleter(typeof(RoleNameCompleter))]
     public PimRoleReference Role { get; set; } = null!;
