@@ -73,7 +73,7 @@ public sealed class SettingsService
         public bool Changes => RolePolicy.Diff(Before, After) != "no change";
     }
 
-    private PimRoleSetting? Apply(PimRoleReference role, Action<RolePolicy> change, string verb, string action,
+    private PimRoleSetting? Apply(PimRoleReference role, Func<RolePolicy, RolePolicy> change, string verb, string action,
         Func<PimChange, bool>? confirm, Action<string>? noChange = null)
     {
         var applied = _store.Change(
@@ -82,8 +82,7 @@ public sealed class SettingsService
                 var r = RoleService.Resolve(work, role);
                 Authorization.RequireRoleAdministrator(work, $"change the settings of '{r.Name}'");
                 var before = Load(work, r.Id);
-                var after = before.Clone();
-                change(after);
+                var after = change(before);
                 after.Validate(r.Name);
                 return new Plan(r, before, after);
             },
@@ -100,14 +99,14 @@ public sealed class SettingsService
 
     public PimRoleSetting? Update(PimRoleReference role, PimRoleSettingUpdate update, Func<PimChange, bool>? confirm = null,
         Action<string>? noChange = null)
-        => Apply(role, update.ApplyTo, "Set role setting", "UpdateRoleSetting", confirm, noChange);
+        => Apply(role, p => { var c = p.Clone(); update.ApplyTo(c); return c; }, "Set role setting", "UpdateRoleSetting", confirm, noChange);
 
     public PimRoleSetting? UpdateNotification(PimRoleReference role, PimNotificationUpdate update, Func<PimChange, bool>? confirm = null,
         Action<string>? noChange = null)
-        => Apply(role, update.ApplyTo, $"Set notification setting {update.Event}/{update.Recipient}", "UpdateRoleSetting", confirm, noChange);
+        => Apply(role, p => { var c = p.Clone(); update.ApplyTo(c); return c; }, $"Set notification setting {update.Event}/{update.Recipient}", "UpdateRoleSetting", confirm, noChange);
 
     public PimRoleSetting? Reset(PimRoleReference role, Func<PimChange, bool>? confirm = null, Action<string>? noChange = null)
-        => Apply(role, p => CopyInto(new RolePolicy(), p), "Reset role setting to Entra's defaults", "ResetRoleSetting", confirm, noChange);
+        => Apply(role, _ => new RolePolicy(), "Reset role setting to Entra's defaults", "ResetRoleSetting", confirm, noChange);
 
     public PimRoleSetting? Copy(PimRoleReference source, PimRoleReference destination, Func<PimChange, bool>? confirm = null,
         Action<string>? noChange = null)
@@ -117,29 +116,8 @@ public sealed class SettingsService
             var r = RoleService.Resolve(work, source);
             return (Role: r, Policy: Load(work, r.Id));
         });
-        return Apply(destination, p => CopyInto(from.Policy, p), $"Copy role setting from '{from.Role.Name}'", "CopyRoleSetting",
+        return Apply(destination, _ => from.Policy.Clone(), $"Copy role setting from '{from.Role.Name}'", "CopyRoleSetting",
             confirm, noChange);
-    }
-
-    private static void CopyInto(RolePolicy from, RolePolicy to)
-    {
-        var rules = from.ToRules().ToList();
-        var copy = RolePolicy.FromRules(rules);
-        to.ActivationMaxDuration = copy.ActivationMaxDuration;
-        to.ActivationRequirement = copy.ActivationRequirement;
-        to.AuthenticationContextId = copy.AuthenticationContextId;
-        to.RequireJustification = copy.RequireJustification;
-        to.RequireTicket = copy.RequireTicket;
-        to.RequireApproval = copy.RequireApproval;
-        to.Approvers = copy.Approvers;
-        to.RequireApproverJustification = copy.RequireApproverJustification;
-        to.AllowPermanentEligible = copy.AllowPermanentEligible;
-        to.EligibleExpiresAfter = copy.EligibleExpiresAfter;
-        to.AllowPermanentActive = copy.AllowPermanentActive;
-        to.ActiveExpiresAfter = copy.ActiveExpiresAfter;
-        to.RequireMfaOnActiveAssignment = copy.RequireMfaOnActiveAssignment;
-        to.RequireJustificationOnActiveAssignment = copy.RequireJustificationOnActiveAssignment;
-        foreach (var kv in copy.Notifications) to.Notifications[kv.Key] = kv.Value;
     }
 
     // ---- export / import ---------------------------------------------------------------------------
