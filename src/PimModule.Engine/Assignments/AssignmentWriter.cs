@@ -91,8 +91,8 @@ public sealed class AssignmentWriter : IDisposable
                 $"Create {_type.ToString().ToLowerInvariant()} assignment ({start:u} – {(end is { } en ? en.ToString("u") : "permanent")})")))
             return null;
 
-        var requestId = Guid.NewGuid();
-        var row = new AssignmentRow(Guid.NewGuid(), principal, role.Id, scope, _type, PimMemberType.Direct, start, end,
+        var requestId = Ids.New();
+        var row = new AssignmentRow(Ids.New(), principal, role.Id, scope, _type, PimMemberType.Direct, start, end,
             Blank(input.Justification), Blank(input.TicketNumber), Blank(input.TicketSystem), work.Actor, work.Now, requestId, null);
         new RequestRow(requestId, PimRequestAction.AdminAssign, PimRequestStatus.Provisioned, principal, role.Id, scope, _type,
             end - start, start, end, row.Justification, row.TicketNumber, row.TicketSystem, work.Actor, work.Now,

@@ -30,7 +30,7 @@ internal static class AuditLog
     {
         var head = work.AuditHead ??= LoadHead(work);
         var seq = head.Sequence + 1;
-        var id = Guid.NewGuid();
+        var id = Ids.New();
         var beforeJson = ToJson(before);
         var afterJson = ToJson(after);
         var roleText = roleId?.ToString("D");

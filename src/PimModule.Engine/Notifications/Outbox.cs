@@ -52,7 +52,7 @@ internal static class Outbox
                 if (work.ScalarLong("SELECT COUNT(*) FROM notifications WHERE dedupe_key = @k", ("@k", m.DedupeKey)) > 0) continue;
             }
             rows.Add([
-                Guid.NewGuid(), work.Now, m.Event, m.RecipientType, m.Recipient, Db.Key(m.Recipient), m.Subject, m.Body, m.RoleId,
+                Ids.New(), work.Now, m.Event, m.RecipientType, m.Recipient, Db.Key(m.Recipient), m.Subject, m.Body, m.RoleId,
                 m.Principal, m.RequestId, m.AssignmentId, m.Critical, nameof(PimNotificationStatus.Pending), 0, work.Now, m.DedupeKey,
             ]);
             written++;
