@@ -174,3 +174,21 @@ Describe 'Mail settings' {
         { Set-PimMailSetting -SmtpServer smtp.contoso.com -From 'pim@contoso.com' } | Should -Throw -ErrorId 'PimNotAuthorized*'
     }
 }
+
+Describe 'Set-PimMailSetting changes only what it names' {
+    It 'keeps the port and login when only the server changes, and removes the login on request' {
+        Connect-TestStore -Principal 'admin@contoso.com' | Out-Null
+        $cred = [pscredential]::new('mailer', (ConvertTo-SecureString 'pw-123' -AsPlainText -Force))
+        Set-PimMailSetting -SmtpServer smtp.contoso.com -Port 587 -UseSsl -From 'pim@contoso.com' -Credential $cred
+        Set-PimMailSetting -SmtpServer smtp2.contoso.com -From 'pim@contoso.com'
+        $s = Get-PimMailSetting
+        $s.SmtpServer | Should -Be 'smtp2.contoso.com'
+        $s.Port | Should -Be 587
+        $s.UseSsl | Should -BeTrue
+        $s.UserName | Should -Be 'mailer'
+        $s.HasPassword | Should -BeTrue
+        Set-PimMailSetting -SmtpServer smtp2.contoso.com -From 'pim@contoso.com' -Credential ([pscredential]::Empty)
+        (Get-PimMailSetting).HasPassword | Should -BeFalse
+        (Get-PimMailSetting).UserName | Should -BeNullOrEmpty
+    }
+}

@@ -59,10 +59,17 @@ public sealed class SetPimMailSettingCommand : PimCmdlet
 
     protected override void ProcessPim()
     {
+        // Only what is named changes; -Credential ([pscredential]::Empty) removes a stored login.
+        var bound = MyInvocation.BoundParameters;
+        var credential = bound.ContainsKey(nameof(Credential)) ? Credential ?? PSCredential.Empty : null;
+        var removeLogin = credential is not null && string.IsNullOrEmpty(credential.UserName);
         var result = Store.Notifications.SetMailSetting(new PimMailSettingUpdate
         {
-            SmtpServer = SmtpServer, Port = Port, From = From, UseSsl = UseSsl.IsPresent,
-            UserName = Credential?.UserName ?? "", Password = Credential is null ? "" : Credential.GetNetworkCredential().Password,
+            SmtpServer = SmtpServer, From = From,
+            Port = bound.ContainsKey(nameof(Port)) ? Port : null,
+            UseSsl = bound.ContainsKey(nameof(UseSsl)) ? UseSsl.IsPresent : null,
+            UserName = credential is null ? null : removeLogin ? "" : credential.UserName,
+            Password = credential is null ? null : removeLogin ? "" : credential.GetNetworkCredential().Password,
         }, c => ShouldProcess(c.Target, c.Action));
         if (PassThru && result is not null) WriteObject(result);
     }
