@@ -63,7 +63,7 @@ internal static class Events
                 subject = $"PIM: {rows.Count} principals were assigned {role.Name} ({kind})";
                 body = sb.ToString();
             }
-            Outbox.Queue(work, role, rule, PimNotificationRecipient.Admin, Outbox.Administrators(work), rule.ToString(), subject, body,
+            Outbox.Queue(work, role, rule, PimNotificationRecipient.Admin, Authorization.Administrators(work), rule.ToString(), subject, body,
                 critical: role.IsPrivileged, principal: rows.Count == 1 ? rows[0].Principal : null, assignmentId: rows.Count == 1 ? rows[0].Id : null);
             Outbox.Queue(work, role, rule, PimNotificationRecipient.Approver, Outbox.RoleApprovers(work, role), rule.ToString(),
                 subject, body + "\nYou receive this as an approver of the role's requests.\n", critical: false,
@@ -104,7 +104,7 @@ internal static class Events
             $"The role is active from {q.Start:yyyy-MM-dd HH:mm} UTC {Until(q.End)}.\n\n" +
             $"End it early when you are done: Request-PimDeactivation -Role {Quote(role.Name)}\n",
             critical: false, principal: q.Principal, requestId: q.Id, assignmentId: q.AssignmentId);
-        Outbox.Queue(work, role, PimNotificationEvent.Activated, PimNotificationRecipient.Admin, Outbox.Administrators(work), "Activated",
+        Outbox.Queue(work, role, PimNotificationEvent.Activated, PimNotificationRecipient.Admin, Authorization.Administrators(work), "Activated",
             $"PIM: {q.Principal} activated {role.Name}",
             $"{q.Principal} activated the role '{role.Name}' at scope {q.Scope}, {Until(q.End)}" +
             $"{(approvedBy is null ? "" : $", approved by {approvedBy}")}.\nJustification: {q.Justification ?? "(none)"}\n" +

@@ -11,6 +11,12 @@ internal static class Authorization
         ("@pk", Db.Key(principal)), ("@pra", RoleCatalog.PrivilegedRoleAdministrator), ("@ga", RoleCatalog.GlobalAdministrator),
         ("@now", work.Now)) > 0;
 
+    /// <summary>The principals who administer PIM now (the default admin recipients and default approvers), read once per unit of work.</summary>
+    public static IReadOnlyList<string> Administrators(UnitOfWork work) => work.Memo("admins", () => (IReadOnlyList<string>)work.Query(
+        "SELECT DISTINCT principal FROM assignments WHERE type = 'Active' AND scope = '/' AND role_id IN (@pra, @ga) " +
+        "AND start_utc <= @now AND (end_utc IS NULL OR end_utc > @now) ORDER BY principal",
+        r => r.GetString(0), ("@pra", RoleCatalog.PrivilegedRoleAdministrator), ("@ga", RoleCatalog.GlobalAdministrator), ("@now", work.Now)));
+
     public static void RequireRoleAdministrator(UnitOfWork work, string what)
     {
         if (!IsRoleAdministrator(work, work.Actor))

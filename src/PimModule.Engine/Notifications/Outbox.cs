@@ -23,7 +23,7 @@ internal static class Outbox
         IEnumerable<string> defaultRecipients, string evt, string subject, string body, bool critical,
         string? principal = null, Guid? requestId = null, Guid? assignmentId = null, string? dedupeKey = null)
     {
-        var policy = work.Memo("policy:" + role.Id, () => SettingsService.Load(work, role.Id));
+        var policy = SettingsService.LoadOnce(work, role.Id);
         var row = policy.Notifications[(rule, recipientType)];
         if (row.CriticalOnly && !critical) return 0;
         var recipients = (row.DefaultRecipients ? defaultRecipients : [])
@@ -66,16 +66,10 @@ internal static class Outbox
 
     // ---- who ---------------------------------------------------------------------------------------
 
-    /// <summary>The default "admin" recipients: principals holding Privileged Role Administrator or Global Administrator now.</summary>
-    public static IReadOnlyList<string> Administrators(UnitOfWork work) => work.Memo("admins", () => (IReadOnlyList<string>)work.Query(
-        "SELECT DISTINCT principal FROM assignments WHERE type = 'Active' AND scope = '/' AND role_id IN (@pra, @ga) " +
-        "AND start_utc <= @now AND (end_utc IS NULL OR end_utc > @now) ORDER BY principal",
-        r => r.GetString(0), ("@pra", RoleCatalog.PrivilegedRoleAdministrator), ("@ga", RoleCatalog.GlobalAdministrator), ("@now", work.Now)));
-
     /// <summary>The approvers of a role's activations: the listed ones, else the default approvers.</summary>
     public static IReadOnlyList<string> RoleApprovers(UnitOfWork work, PimRole role)
     {
-        var policy = work.Memo("policy:" + role.Id, () => SettingsService.Load(work, role.Id));
-        return policy.Approvers.Count > 0 ? policy.Approvers : Administrators(work);
+        var policy = SettingsService.LoadOnce(work, role.Id);
+        return policy.Approvers.Count > 0 ? policy.Approvers : Authorization.Administrators(work);
     }
 }

@@ -41,6 +41,9 @@ public sealed class SettingsService
         => RolePolicy.FromRules(work.Query("SELECT rule_id, value_json FROM policy_rules WHERE role_id = @r",
             r => (r.GetString(0), r.GetString(1)), ("@r", roleId)));
 
+    /// <summary>The policy in force, read once per unit of work (loops over requests and rows ask again and again).</summary>
+    internal static RolePolicy LoadOnce(UnitOfWork work, Guid roleId) => work.Memo("policy:" + roleId, () => Load(work, roleId));
+
     private static PimRoleSetting ToSetting(UnitOfWork work, PimRole role)
     {
         var modified = work.Query("SELECT modified_by, modified_utc FROM policy_rules WHERE role_id = @r ORDER BY modified_utc DESC LIMIT 1",
