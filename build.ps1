@@ -36,6 +36,10 @@ Set-StrictMode -Version Latest
 $Root = $PSScriptRoot
 $Out = Join-Path $Root 'out'
 $ModuleOut = Join-Path $Out 'PimModule'
+# The test variant: the same module with its engine built in configuration TestHooks (a clock the tests can move).
+# Only the tests load it; out/PimModule — what users import — contains no test hook.
+$TestModuleOut = Join-Path $Out 'test/PimModule'
+$HookMarkers = 'PIM_TEST_UTCNOW', 'EnvironmentTestClock', 'PIM_TEST_HOOKS'
 $ResultsDir = Join-Path $Out 'test-results'
 $Rids = 'linux-x64', 'linux-arm64', 'osx-x64', 'osx-arm64', 'win-x64', 'win-arm64'
 
@@ -84,7 +88,24 @@ function Invoke-Build {
     }
     if (Get-ChildItem $ModuleOut -Recurse -Filter 'System.Management.Automation.dll') { throw 'System.Management.Automation.dll must not be shipped.' }
     if (Test-Path (Join-Path $ModuleOut 'PimModule.Engine.dll')) { throw 'The engine must only be in Dependencies/ (isolation).' }
+    foreach ($dll in Get-ChildItem $ModuleOut -Recurse -Filter 'PimModule*.dll') {
+        $text = [Text.Encoding]::Unicode.GetString([IO.File]::ReadAllBytes($dll.FullName)) + [Text.Encoding]::UTF8.GetString([IO.File]::ReadAllBytes($dll.FullName))
+        foreach ($marker in $HookMarkers) { if ($text.Contains($marker)) { throw "$($dll.Name) contains the test hook '$marker': test hooks must never ship." } }
+    }
     Write-Host "Module staged in $ModuleOut"
+}
+
+function Invoke-BuildTestVariant {
+    Write-Host 'Building the test variant (engine in configuration TestHooks)...'
+    Invoke-Native 'dotnet build (engine, TestHooks)' {
+        dotnet build (Join-Path $Root 'src/PimModule.Engine/PimModule.Engine.csproj') -c TestHooks --nologo -v q -clp:ErrorsOnly
+    }
+    if (Test-Path $TestModuleOut) { Remove-Item $TestModuleOut -Recurse -Force }
+    New-Item -ItemType Directory -Path (Split-Path $TestModuleOut) -Force | Out-Null
+    Copy-Item $ModuleOut $TestModuleOut -Recurse
+    $bin = Join-Path $Root 'src/PimModule.Engine/bin/TestHooks/net8.0'
+    Copy-Item (Join-Path $bin 'PimModule.Engine.dll'), (Join-Path $bin 'PimModule.Engine.pdb') (Join-Path $TestModuleOut 'Dependencies') -Force
+    Write-Host "Test variant staged in $TestModuleOut"
 }
 
 function Get-PackagesFolder {
@@ -94,6 +115,7 @@ function Get-PackagesFolder {
 
 function Invoke-Test {
     Invoke-Build
+    Invoke-BuildTestVariant
     New-Item -ItemType Directory -Path $ResultsDir -Force | Out-Null
     $passed = 0; $failed = 0; $skipped = 0
 
@@ -120,7 +142,8 @@ function Invoke-Test {
                 $trx = Join-Path $ResultsDir "unit-$provider.trx"
                 if (Test-Path $trx) { Remove-Item $trx }
                 $noBuild = @(if ($built) { '--no-build' })
-                dotnet test (Join-Path $Root 'tests/Unit/PimModule.Tests.csproj') -c $Configuration --nologo -v q @noBuild `
+                # xunit builds the engine in configuration TestHooks: FakeTimeProvider stands in for the PostgreSQL server's clock too.
+                dotnet test (Join-Path $Root 'tests/Unit/PimModule.Tests.csproj') -c TestHooks --nologo -v q @noBuild `
                     --logger "trx;LogFileName=$trx" --logger 'console;verbosity=minimal'
                 $unitExit = $LASTEXITCODE
                 $built = $true
@@ -132,20 +155,28 @@ function Invoke-Test {
                 if ($unitExit -ne 0 -and [int]$counters.failed -eq 0) { $failed++ ; Write-Host "xunit exited with $unitExit." }
             }
 
-            $summary = Join-Path $ResultsDir 'pester-summary.json'
-            if (Test-Path $summary) { Remove-Item $summary }
-            $pwsh = Get-PwshCommand
-            $runner = Join-Path $Root 'tests/Pester/Invoke-PesterSuite.ps1'
-            $pesterArgs = @('-NoProfile', '-NonInteractive', '-File', $runner, '-PackagesFolder', $packages,
-                '-ModulePath', $ModuleOut, '-ResultsFolder', $ResultsDir)
-            if ($Tag) { $pesterArgs += @('-Tag', ($Tag -join ',')) }
-            & $pwsh[0] $pwsh[1] @pesterArgs
-            $pesterExit = $LASTEXITCODE
-            if (-not (Test-Path $summary)) { throw "The Pester run on $provider wrote no summary (exit code $pesterExit)." }
-            $p = Get-Content $summary -Raw | ConvertFrom-Json
-            $passed += $p.Passed; $failed += $p.Failed; $skipped += $p.Skipped
-            Write-Host "Pester ($provider): $($p.Passed) passed, $($p.Failed) failed"
-            if ($pesterExit -ne 0 -and $p.Failed -eq 0) { $failed++; Write-Host "Pester exited with $pesterExit." }
+            # Two Pester runs: the module users load (every test but those that move the clock), then the test variant for
+            # the tests tagged TestClock (a loaded binary module cannot be swapped within one process).
+            foreach ($run in @(
+                    @{ Name = 'Shipped'; Module = $ModuleOut; Include = $Tag; Exclude = @('TestClock') },
+                    @{ Name = 'TestClock'; Module = $TestModuleOut; Include = @(if ($Tag) { $Tag | Where-Object { $_ -eq 'TestClock' } } else { 'TestClock' }); Exclude = @() })) {
+                if ($Tag -and -not $run.Include) { continue }
+                $summary = Join-Path $ResultsDir "pester-summary-$($run.Name).json"
+                if (Test-Path $summary) { Remove-Item $summary }
+                $pwsh = Get-PwshCommand
+                $runner = Join-Path $Root 'tests/Pester/Invoke-PesterSuite.ps1'
+                $pesterArgs = @('-NoProfile', '-NonInteractive', '-File', $runner, '-PackagesFolder', $packages,
+                    '-ModulePath', $run.Module, '-ResultsFolder', $ResultsDir, '-Name', $run.Name)
+                if ($run.Include) { $pesterArgs += @('-Tag', ($run.Include -join ',')) }
+                if ($run.Exclude) { $pesterArgs += @('-ExcludeTag', ($run.Exclude -join ',')) }
+                & $pwsh[0] $pwsh[1] @pesterArgs
+                $pesterExit = $LASTEXITCODE
+                if (-not (Test-Path $summary)) { throw "The Pester run ($($run.Name)) on $provider wrote no summary (exit code $pesterExit)." }
+                $p = Get-Content $summary -Raw | ConvertFrom-Json
+                $passed += $p.Passed; $failed += $p.Failed; $skipped += $p.Skipped
+                Write-Host "Pester ($provider, $($run.Name)): $($p.Passed) passed, $($p.Failed) failed"
+                if ($pesterExit -ne 0 -and $p.Failed -eq 0) { $failed++; Write-Host "Pester exited with $pesterExit." }
+            }
         }
     }
     finally {

@@ -132,6 +132,22 @@ internal static class Events
             critical: false, principal: q.Principal, requestId: q.Id);
     }
 
+    /// <summary>An activation was ended or shortened because the eligible assignment it came from was removed or shortened.</summary>
+    public static void ActivationEnded(UnitOfWork work, AssignmentRow a, PimRole role, string why, Guid requestId)
+    {
+        var ended = a.End is { } e && e <= work.Now;
+        var what = ended ? "has ended" : $"now ends at {a.End:yyyy-MM-dd HH:mm} UTC";
+        Outbox.Queue(work, role, PimNotificationEvent.Activated, PimNotificationRecipient.Requestor, [a.Principal], "ActivationEnded",
+            $"PIM: Your {role.Name} activation {(ended ? "has ended" : "was shortened")}",
+            $"Your activation of the role '{role.Name}' at scope {a.Scope} {what}. {why}\n",
+            critical: false, principal: a.Principal, requestId: requestId, assignmentId: a.Id);
+        Outbox.Queue(work, role, PimNotificationEvent.Activated, PimNotificationRecipient.Admin, Authorization.Administrators(work), "ActivationEnded",
+            $"PIM: {a.Principal}'s {role.Name} activation {(ended ? "ended" : "was shortened")}",
+            $"{work.Actor}'s change ended {a.Principal}'s activation of the role '{role.Name}' at scope {a.Scope}: it {what}. {why}\n" +
+            $"\nReview: Get-PimRequest -RequestId {requestId}\n",
+            critical: role.IsPrivileged, principal: a.Principal, requestId: requestId, assignmentId: a.Id);
+    }
+
     /// <summary>Maintenance: an assignment ends soon (14 days, 1 day) or has ended; each notice is queued once.</summary>
     public static void Expiry(UnitOfWork work, AssignmentRow a, PimRole role, string notice)
     {

@@ -14,8 +14,11 @@ public sealed class PimStoreOptions
     public string? ConnectionString { get; init; }
     /// <summary>The acting principal; the operating-system user when null.</summary>
     public string? Principal { get; init; }
-    /// <summary>The clock every time rule reads; the system clock when null.</summary>
-    public TimeProvider? Clock { get; init; }
+    /// <summary>
+    /// The clock the engine reads; null = the system clock. Internal: only xunit (FakeTimeProvider) sets it — nothing in
+    /// the module users load can move its clock.
+    /// </summary>
+    internal TimeProvider? Clock { get; init; }
 }
 
 /// <summary>
@@ -77,7 +80,7 @@ public sealed class PimStore : IDisposable
     public static PimStore Open(PimStoreOptions options)
     {
         var principal = options.Principal is null ? PimModule.Principal.Current() : PimModule.Principal.Validate(options.Principal);
-        var clock = options.Clock ?? TimeProvider.System;
+        var clock = options.Clock ?? StoreClock.Default;
         IStoreProvider provider = options.Provider switch
         {
             PimStoreProvider.Sqlite => new SqliteStoreProvider(options.Path
@@ -95,7 +98,7 @@ public sealed class PimStore : IDisposable
         try
         {
             provider.CheckTarget();
-            var (version, created) = Run(provider, () => Migrator.Migrate(provider, principal, clock.GetUtcNow().UtcDateTime,
+            var (version, created) = Run(provider, () => Migrator.Migrate(provider, principal, clock,
                 work => SeedNewStore(work)));
             return new PimStore(provider, options, principal, clock, version, created);
         }
@@ -159,14 +162,22 @@ public sealed class PimStore : IDisposable
     internal T Write<T>(Func<UnitOfWork, T> change) => Run(_provider, () =>
     {
         using var connection = _provider.OpenConnection();
-        using var tx = _provider.BeginWrite(connection);
-        var work = new UnitOfWork(connection, tx, Principal, UtcNow);
+        var (transaction, now) = _provider.BeginWrite(connection, Clock);
+        using var tx = transaction;
+        var work = new UnitOfWork(connection, tx, Principal, now);
         var result = change(work);
-        Outbox.Flush(work);
-        AuditLog.Flush(work);
-        tx.Commit();
+        CommitWork(work, tx);
         return result;
     });
+
+    /// <summary>The one commit path: what must be written before commit (outbox, audit chain head, batched INSERTs), then commit.</summary>
+    internal void CommitWork(UnitOfWork work, System.Data.Common.DbTransaction tx)
+    {
+        Outbox.Flush(work);
+        AuditLog.Flush(work);
+        work.FlushPending();
+        tx.Commit();
+    }
 
     /// <summary>Streams a query's rows on one connection held while the caller enumerates.</summary>
     internal IEnumerable<T> Stream<T>(Func<UnitOfWork, IEnumerable<T>> query)
@@ -182,8 +193,8 @@ public sealed class PimStore : IDisposable
     internal (System.Data.Common.DbTransaction, UnitOfWork) BeginWithRetry(System.Data.Common.DbConnection connection, CommandCache? cache = null)
         => Run(_provider, () =>
         {
-            var tx = _provider.BeginWrite(connection);
-            return (tx, new UnitOfWork(connection, tx, Principal, UtcNow, cache));
+            var (tx, now) = _provider.BeginWrite(connection, Clock);
+            return (tx, new UnitOfWork(connection, tx, Principal, now, cache));
         });
 
     internal PimException? TranslateError(Exception e) => _provider.Translate(e);

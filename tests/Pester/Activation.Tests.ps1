@@ -19,7 +19,7 @@ BeforeAll {
 }
 AfterAll { Set-TestClock -Reset }
 
-Describe 'Activation without approval' {
+Describe 'Activation without approval' -Tag TestClock {
     BeforeEach { New-JitStore }
 
     It 'is Provisioned, and the role is held when the cmdlet returns' {
@@ -100,7 +100,7 @@ Request-PimActivation -Role 'Security Reader' -Justification 'x' -MfaCode '$(Cod
     }
 }
 
-Describe 'Activation refusals leave the store as it was' {
+Describe 'Activation refusals leave the store as it was' -Tag TestClock {
     BeforeEach {
         New-JitStore
         $script:fp = Get-StoreFingerprint
@@ -172,7 +172,7 @@ Describe 'Activation refusals leave the store as it was' {
     }
 }
 
-Describe 'Activation with approval' {
+Describe 'Activation with approval' -Tag TestClock {
     BeforeEach {
         New-JitStore -Approval
         $script:req = Request-PimActivation -Role 'Security Reader' -Duration 2h -Justification 'alert' -MfaCode (Code)
@@ -233,7 +233,7 @@ Describe 'Activation with approval' {
     }
 }
 
-Describe 'Decision refusals leave the store as it was' {
+Describe 'Decision refusals leave the store as it was' -Tag TestClock {
     BeforeEach {
         New-JitStore -Approval
         $script:req = Request-PimActivation -Role 'Security Reader' -Duration 2h -Justification 'alert' -MfaCode (Code)
@@ -303,7 +303,7 @@ try { `$r = $verb-PimRequest -RequestId '$id' -Justification 'race'; "won:`$(`$r
     }
 }
 
-Describe 'Extension' {
+Describe 'Extension' -Tag TestClock {
     BeforeEach {
         Set-TestClock $T0
         $null = Connect-TestStore -Principal 'admin@contoso.com'

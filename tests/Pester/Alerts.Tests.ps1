@@ -11,7 +11,7 @@ BeforeAll {
 }
 AfterAll { Set-TestClock -Reset }
 
-Describe 'Alerts' {
+Describe 'Alerts' -Tag TestClock {
     BeforeEach { New-HealthyStore }
 
     It 'stay quiet on a healthy store' {

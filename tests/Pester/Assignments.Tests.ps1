@@ -5,7 +5,7 @@ BeforeAll {
 }
 AfterAll { Set-TestClock -Reset }
 
-Describe 'Creating assignments' {
+Describe 'Creating assignments' -Tag TestClock {
     BeforeEach {
         Set-TestClock $T0
         $null = Connect-TestStore -Principal 'admin@contoso.com'
@@ -52,7 +52,7 @@ Describe 'Creating assignments' {
     }
 }
 
-Describe 'States over time (-AsOf)' {
+Describe 'States over time (-AsOf)' -Tag TestClock {
     BeforeAll {
         Set-TestClock $T0
         $null = Connect-TestStore -Principal 'admin@contoso.com'
@@ -76,7 +76,7 @@ Describe 'States over time (-AsOf)' {
     }
 }
 
-Describe 'Scopes' {
+Describe 'Scopes' -Tag TestClock {
     BeforeAll {
         Set-TestClock $T0
         $null = Connect-TestStore -Principal 'admin@contoso.com'
@@ -107,7 +107,7 @@ Describe 'Scopes' {
     }
 }
 
-Describe 'Test-PimAccess' {
+Describe 'Test-PimAccess' -Tag TestClock {
     BeforeAll {
         Set-TestClock $T0
         $null = Connect-TestStore -Principal 'admin@contoso.com'
@@ -142,7 +142,7 @@ Describe 'Test-PimAccess' {
     }
 }
 
-Describe 'The CSV pipeline' {
+Describe 'The CSV pipeline' -Tag TestClock {
     BeforeEach {
         Set-TestClock $T0
         $null = Connect-TestStore -Principal 'admin@contoso.com'
@@ -198,7 +198,7 @@ user6@contoso.com,Security Reader,administrativeUnits/x,,,,,,,
     }
 }
 
-Describe 'Refusals leave the store as it was' {
+Describe 'Refusals leave the store as it was' -Tag TestClock {
     BeforeEach {
         Set-TestClock $T0
         $null = Connect-TestStore -Principal 'admin@contoso.com'
@@ -265,7 +265,7 @@ Describe 'Refusals leave the store as it was' {
     }
 }
 
-Describe 'Updating and removing' {
+Describe 'Updating and removing' -Tag TestClock {
     BeforeEach {
         Set-TestClock $T0
         $null = Connect-TestStore -Principal 'admin@contoso.com'

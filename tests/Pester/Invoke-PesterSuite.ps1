@@ -6,16 +6,21 @@ param(
     [Parameter(Mandatory)] [string] $PackagesFolder,
     [Parameter(Mandatory)] [string] $ModulePath,
     [Parameter(Mandatory)] [string] $ResultsFolder,
-    [string] $Tag
+    [string] $Tag,
+    [string] $ExcludeTag,
+    # The run's name (results and summary files): Shipped (out/PimModule) or TestClock (out/test/PimModule).
+    [string] $Name = 'Shipped'
 )
 $ErrorActionPreference = 'Stop'
 Import-Module (Join-Path $PackagesFolder 'pester/5.7.1/tools/Pester.psd1') -MinimumVersion 5.7.1 -Force
 $env:PIM_TEST_MODULE = (Resolve-Path $ModulePath).Path
 $env:PIM_TEST_PACKAGES = $PackagesFolder
+# Set-TestClock works only against the test variant (the module users load has no clock hook).
+$env:PIM_TEST_HOOKS = if ($Name -eq 'TestClock') { '1' } else { $null }
 # Which provider (PIM_TEST_PROVIDER); on PostgreSQL every test database is named after this run, and dropped at the end.
 $provider = if ($env:PIM_TEST_PROVIDER -eq 'PostgreSql') { 'PostgreSql' } else { 'Sqlite' }
 $env:PIM_TEST_RUN_ID = [guid]::NewGuid().ToString('N').Substring(0, 8)
-Write-Host "Pester on $provider"
+Write-Host "Pester on $provider ($($Name): $ModulePath)"
 
 $config = New-PesterConfiguration
 $config.Run.Path = $PSScriptRoot
@@ -24,8 +29,9 @@ $config.Run.Exit = $false
 $config.Output.Verbosity = 'Normal'
 $config.TestResult.Enabled = $true
 $config.TestResult.OutputFormat = 'NUnitXml'
-$config.TestResult.OutputPath = Join-Path $ResultsFolder "pester-$provider.xml"
+$config.TestResult.OutputPath = Join-Path $ResultsFolder "pester-$provider-$Name.xml"
 if ($Tag) { $config.Filter.Tag = $Tag -split ',' }
+if ($ExcludeTag) { $config.Filter.ExcludeTag = $ExcludeTag -split ',' }
 
 $result = Invoke-Pester -Configuration $config
 if ($provider -eq 'PostgreSql') {
@@ -42,5 +48,5 @@ $summary = [ordered]@{
     Failed  = $result.FailedCount + $result.FailedBlocksCount + $result.FailedContainersCount
     Skipped = $result.SkippedCount + $result.NotRunCount
 }
-$summary | ConvertTo-Json | Set-Content (Join-Path $ResultsFolder 'pester-summary.json')
+$summary | ConvertTo-Json | Set-Content (Join-Path $ResultsFolder "pester-summary-$Name.json")
 exit ([int]($summary.Failed -gt 0))

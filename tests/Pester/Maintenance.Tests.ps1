@@ -5,7 +5,7 @@ BeforeAll {
 }
 AfterAll { Set-TestClock -Reset }
 
-Describe 'Invoke-PimMaintenance' {
+Describe 'Invoke-PimMaintenance' -Tag TestClock {
     BeforeEach {
         Set-TestClock $T0
         $script:connect = (Connect-TestStore -Principal 'admin@contoso.com').ConnectArguments

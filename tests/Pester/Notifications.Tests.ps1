@@ -21,7 +21,7 @@ BeforeAll {
 }
 AfterAll { Set-TestClock -Reset }
 
-Describe 'Notifications over SMTP' {
+Describe 'Notifications over SMTP' -Tag TestClock {
     BeforeAll { $script:sink = Start-SmtpSink }
     AfterAll { Stop-SmtpSink $sink -RemoveFolder }
 
@@ -73,7 +73,7 @@ Describe 'Notifications over SMTP' {
     }
 }
 
-Describe 'Delivery failures' {
+Describe 'Delivery failures' -Tag TestClock {
     It 'retries a message the server refused, after a growing wait, and sends it once' {
         $sink = Start-SmtpSink -FailFirst 1
         try {
@@ -147,7 +147,7 @@ Describe 'Delivery failures' {
     }
 }
 
-Describe 'Mail settings' {
+Describe 'Mail settings' -Tag TestClock {
     BeforeEach { $script:store = Connect-TestStore -Principal 'admin@contoso.com' }
 
     It 'never stores the password in clear text' {
@@ -175,7 +175,7 @@ Describe 'Mail settings' {
     }
 }
 
-Describe 'Set-PimMailSetting changes only what it names' {
+Describe 'Set-PimMailSetting changes only what it names' -Tag TestClock {
     It 'keeps the port and login when only the server changes, and removes the login on request' {
         Connect-TestStore -Principal 'admin@contoso.com' | Out-Null
         $cred = [pscredential]::new('mailer', (ConvertTo-SecureString 'pw-123' -AsPlainText -Force))

@@ -167,8 +167,13 @@ function Get-TotpCode {
 }
 
 function Set-TestClock {
-    <# Moves the module's clock (the PIM_TEST_UTCNOW hook); -Reset goes back to the system clock. #>
+    <#
+    Moves the clock of the TEST VARIANT of the module (out/test/PimModule, engine built in configuration TestHooks; the
+    PIM_TEST_UTCNOW hook exists only there); -Reset goes back to the system clock. Tests that use it are tagged TestClock
+    and run against that variant; the module users load (out/PimModule) has no such hook.
+    #>
     param([datetime] $UtcNow, [switch] $Reset)
     if ($Reset) { Remove-Item Env:PIM_TEST_UTCNOW -ErrorAction SilentlyContinue; return }
+    if ($env:PIM_TEST_HOOKS -ne '1') { throw 'Set-TestClock works only in the TestClock run (against out/test/PimModule): tag the Describe with -Tag TestClock.' }
     $env:PIM_TEST_UTCNOW = $UtcNow.ToUniversalTime().ToString('o')
 }

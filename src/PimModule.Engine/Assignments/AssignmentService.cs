@@ -27,16 +27,16 @@ public sealed class AssignmentService
         Justification = a.Justification, TicketNumber = a.TicketNumber, CreatedBy = a.CreatedBy, CreatedDateTime = a.Created,
     };
 
-    /// <summary>Starts creating assignments of one type: each Add is checked and written; rows commit in batches.</summary>
+    /// <summary>Starts creating assignments of one type: rows are buffered and written a batch per short transaction.</summary>
     public AssignmentWriter BeginAssign(PimAssignmentType type, int batchSize = 2000) => new(_store, type, batchSize);
 
-    /// <summary>Creates one assignment (its own transaction).</summary>
+    /// <summary>Creates one assignment (its own transaction); a refusal throws.</summary>
     public PimAssignment? Assign(PimAssignmentType type, PimAssignmentInput input, Func<PimChange, bool>? confirm = null)
     {
         using var writer = BeginAssign(type, 1);
-        var result = writer.Add(input, confirm);
-        writer.Commit();
-        return result;
+        var outcome = writer.Add(input, confirm).SingleOrDefault();
+        if (outcome?.Refusal is { } refusal) throw refusal;
+        return outcome?.Created;
     }
 
     /// <summary>Streams the assignments a query selects (one connection, rows as they are read).</summary>
@@ -112,6 +112,7 @@ public sealed class AssignmentService
                 Start = start, End = newEnd, Justification = change.Justification ?? a.Justification,
                 TicketNumber = change.TicketNumber ?? a.TicketNumber, TicketSystem = change.TicketSystem ?? a.TicketSystem,
             };
+            Guards.KeepAdministrator(work, a, newEnd, removed: false, role.Name);
             return new UpdatePlan(a, after, role, action);
         },
         p => new PimChange($"{p.Before.Type} assignment of '{p.Role.Name}' to {p.Before.Principal} at {p.Before.Scope} ({p.Before.Id})",
@@ -128,6 +129,7 @@ public sealed class AssignmentService
                 ("@ts", p.After.TicketSystem), ("@req", requestId), ("@id", p.After.Id));
             AuditLog.Append(work, p.Action.ToString(), "Assignment", p.After.Id.ToString("D"), p.After.RoleId, p.After.Principal,
                 AuditView.Of(p.Before), AuditView.Of(p.After));
+            Guards.EndActivationsOf(work, p.After, p.After.End, removed: false, p.Role);
             return ToOutput(p.After with { RequestId = requestId }, p.Role.Name, work.Now);
         },
         confirm);
@@ -139,6 +141,7 @@ public sealed class AssignmentService
             var a = Find(work, assignmentId);
             var role = RoleService.Resolve(work, new PimRoleReference(a.RoleId));
             Authorization.RequireRoleAdministrator(work, $"remove assignments of '{role.Name}'");
+            Guards.KeepAdministrator(work, a, null, removed: true, role.Name);
             return (Row: a, Role: role);
         },
         p => new PimChange($"{p.Row.Type} assignment of '{p.Role.Name}' to {p.Row.Principal} at {p.Row.Scope} ({p.Row.Id})", "Remove assignment"),
@@ -150,6 +153,7 @@ public sealed class AssignmentService
             work.Execute("DELETE FROM assignments WHERE assignment_id = @id", ("@id", a.Id));
             AuditLog.Append(work, nameof(PimRequestAction.AdminRemove), "Assignment", a.Id.ToString("D"), a.RoleId, a.Principal,
                 AuditView.Of(a), null);
+            Guards.EndActivationsOf(work, a, null, removed: true, p.Role);
             return ToOutput(a, p.Role.Name, work.Now);
         },
         confirm);

@@ -1,26 +1,35 @@
 using System.Data.Common;
+using System.Diagnostics;
 using PimModule.Storage;
 
 namespace PimModule;
 
+/// <summary>What became of one input row of a bulk assignment: the assignment created, or the refusal.</summary>
+public sealed record PimAssignmentOutcome(long Row, PimAssignmentInput Input, PimAssignment? Created, PimException? Refusal);
+
 /// <summary>
-/// Creates assignments of one type, one Add at a time, committing every <c>batchSize</c> rows in one
-/// transaction (the bulk path of Import-Csv | New-PimEligibleAssignment). A refused row throws before it
-/// writes anything, so the batch goes on; rows already committed stay when the pipeline stops.
-/// Roles and policies are cached for the writer's life; authorization is checked once per transaction.
+/// Creates assignments of one type (the bulk path of Import-Csv | New-PimEligibleAssignment). Rows are buffered and
+/// written a batch at a time, each batch in one short write transaction: no lock is held while the pipeline waits
+/// for its next row or a person answers -Confirm. Inside that transaction every row is decided on its own —
+/// authorization (an administrator now, read under the write lock), the role's policy, overlaps — and a refused row
+/// writes nothing while the others of the batch are written. If the store itself fails, the whole batch rolls back
+/// and the error names the first row not written.
 /// </summary>
 public sealed class AssignmentWriter : IDisposable
 {
+    /// <summary>A batch that waited this long for more rows is written at the next row (output keeps flowing).</summary>
+    private static readonly TimeSpan MaxWait = TimeSpan.FromSeconds(1);
+
     private readonly PimStore _store;
     private readonly PimAssignmentType _type;
     private readonly int _batchSize;
+    /// <summary>Rows waiting to be written, in input order; a row refused before the store was asked keeps its place.</summary>
+    private readonly List<(long Row, PimAssignmentInput Input, PimException? Refusal)> _buffer = [];
     private readonly Dictionary<string, PimRole> _roles = new(StringComparer.OrdinalIgnoreCase);
-    private readonly Dictionary<Guid, RolePolicy> _policies = [];
-    private DbConnection? _connection;
     private readonly CommandCache _commands = new();
-    private DbTransaction? _tx;
-    private UnitOfWork? _work;
-    private int _pending;
+    private readonly Stopwatch _waiting = new();
+    private DbConnection? _connection;
+    private long _rows;
 
     internal AssignmentWriter(PimStore store, PimAssignmentType type, int batchSize)
     {
@@ -32,48 +41,118 @@ public sealed class AssignmentWriter : IDisposable
     /// <summary>Assignments committed so far.</summary>
     public long Committed { get; private set; }
 
-    private UnitOfWork Work()
-    {
-        if (_work is not null) return _work;
-        _connection ??= _store.OpenConnectionWithRetry();
-        (_tx, _work) = _store.BeginWithRetry(_connection, _commands);
-        Authorization.RequireRoleAdministrator(_work,
-            $"assign roles ({_type.ToString().ToLowerInvariant()} assignments)");
-        return _work;
-    }
+    /// <summary>Rows waiting to be written.</summary>
+    public int Buffered => _buffer.Count;
 
-    public PimAssignment? Add(PimAssignmentInput input, Func<PimChange, bool>? confirm = null)
+    /// <summary>
+    /// Takes one row. Checks that need no store refuse it at once (a PimException). With <paramref name="confirm"/>
+    /// (-WhatIf / -Confirm) the row is first checked on a read — no lock is held while a person answers — and only a
+    /// confirmed row is buffered. Returns the outcomes of any batch this row completed (else none).
+    /// </summary>
+    public IReadOnlyList<PimAssignmentOutcome> Add(PimAssignmentInput input, Func<PimChange, bool>? confirm = null)
     {
+        var row = ++_rows;
         try
         {
-            return AddCore(input, confirm);
+            Precheck(input);
+            if (confirm is not null)
+            {
+                var plan = _store.Read(work => Plan(work, input, new Dictionary<string, PimRole>(StringComparer.OrdinalIgnoreCase), mfa: false));
+                if (!confirm(plan.Describe())) return [];
+            }
         }
-        catch (Exception e) when (e is not PimException && _store.TranslateError(e) is { } translated)
+        catch (PimException e) when (e is not PimStoreException && _buffer.Count > 0)
         {
-            Rollback();
-            throw translated;
+            _buffer.Add((row, input, e)); // reported in its place, after the rows before it
+            return [];
+        }
+        if (_buffer.Count == 0) _waiting.Restart();
+        _buffer.Add((row, input, null));
+        return _buffer.Count >= _batchSize || _waiting.Elapsed >= MaxWait ? Flush() : [];
+    }
+
+    /// <summary>Writes the buffered rows in one transaction and returns what became of each, in input order.</summary>
+    public IReadOnlyList<PimAssignmentOutcome> Flush()
+    {
+        if (_buffer.Count == 0) return [];
+        var batch = _buffer.ToArray();
+        _buffer.Clear();
+        _waiting.Reset();
+        var outcomes = new List<PimAssignmentOutcome>(batch.Length);
+        DbTransaction? tx = null;
+        try
+        {
+            _connection ??= _store.OpenConnectionWithRetry();
+            UnitOfWork work;
+            (tx, work) = _store.BeginWithRetry(_connection, _commands);
+            foreach (var (row, input, early) in batch)
+            {
+                if (early is not null)
+                {
+                    outcomes.Add(new PimAssignmentOutcome(row, input, null, early));
+                    continue;
+                }
+                try
+                {
+                    var plan = Plan(work, input, _roles, mfa: true);
+                    outcomes.Add(new PimAssignmentOutcome(row, input, Write(work, plan), null));
+                }
+                catch (PimException e) when (e is not PimStoreException)
+                {
+                    outcomes.Add(new PimAssignmentOutcome(row, input, null, e)); // this row wrote nothing; the batch goes on
+                }
+            }
+            _store.CommitWork(work, tx);
+            Committed += outcomes.Count(o => o.Created is not null);
+            return outcomes;
+        }
+        catch (Exception e)
+        {
+            Rollback(tx);
+            var cause = e as PimException ?? _store.TranslateError(e);
+            var first = batch.First(b => b.Refusal is null);
+            throw new PimStoreException(cause?.ErrorId ?? "PimStoreError", cause?.Category ?? PimErrorCategory.WriteError,
+                $"The store failed while writing rows {first.Row}–{batch[^1].Row}; none of them was written, starting with row {first.Row} " +
+                $"({first.Input.Principal} → {first.Input.Role}): {cause?.Message ?? e.Message}",
+                first.Input, cause?.RecommendedAction ?? "Fix the store's problem, then give the rows from that one on again.", e);
+        }
+        finally
+        {
+            tx?.Dispose();
         }
     }
 
-    private PimAssignment? AddCore(PimAssignmentInput input, Func<PimChange, bool>? confirm)
+    private sealed record AssignPlan(string Principal, PimRole Role, string Scope, DateTime Start, DateTime? End,
+        PimAssignmentInput Input, long? MfaStep, PimAssignmentType Type)
     {
-        // Checks that need no store come first: a bad row costs nothing.
-        var principal = Principal.Validate(input.Principal);
+        public PimChange Describe() => new($"{Principal} → '{Role.Name}' at {Scope}",
+            $"Create {Type.ToString().ToLowerInvariant()} assignment ({Start:u} – {(End is { } e ? e.ToString("u") : "permanent")})");
+    }
+
+    /// <summary>What needs no store: a bad row costs nothing.</summary>
+    private static void Precheck(PimAssignmentInput input)
+    {
+        Principal.Validate(input.Principal);
         if (input.Role is null)
             throw new PimException("PimRoleRequired", PimErrorCategory.InvalidArgument, "No role was given.", null, "Give -Role.");
+        Scope.Validate(input.Scope);
+    }
+
+    /// <summary>Every check of one row, against the store as this unit of work sees it; writes nothing.</summary>
+    private AssignPlan Plan(UnitOfWork work, PimAssignmentInput input, Dictionary<string, PimRole> roles, bool mfa)
+    {
+        var principal = Principal.Validate(input.Principal);
         var scope = Scope.Validate(input.Scope);
-        var work = Work();
-        var role = ResolveRole(work, input.Role);
-        if (!_policies.TryGetValue(role.Id, out var policy)) _policies[role.Id] = policy = SettingsService.Load(work, role.Id);
+        // Under the write lock (Flush) no other writer can change who administers the store until this transaction ends,
+        // and this writer only adds assignments, so the answer read once per transaction holds for each of its rows.
+        if (!work.Memo("writer:isAdmin", () => Authorization.IsRoleAdministrator(work, work.Actor)))
+            Authorization.RequireRoleAdministrator(work, $"assign roles ({_type.ToString().ToLowerInvariant()} assignments)");
+        var role = ResolveRole(work, input.Role!, roles);
+        var policy = work.Memo("writer:policy:" + role.Id.ToString("N"), () => SettingsService.Load(work, role.Id));
         var (start, end) = Schedules.ResolveAdmin(policy, _type, role.Name, work.Now, input.StartDateTime, input.EndDateTime,
             input.Duration, input.Permanent);
-        if (_type == PimAssignmentType.Active)
-        {
-            if (policy.RequireJustificationOnActiveAssignment && string.IsNullOrWhiteSpace(input.Justification))
-                throw Refusals.JustificationRequired(role.Name, "RequireJustificationOnActiveAssignment");
-            if (policy.RequireMfaOnActiveAssignment)
-                Mfa.Require(work, work.Actor, input.MfaCode, role.Name, "RequireMfaOnActiveAssignment");
-        }
+        if (_type == PimAssignmentType.Active && policy.RequireJustificationOnActiveAssignment && string.IsNullOrWhiteSpace(input.Justification))
+            throw Refusals.JustificationRequired(role.Name, "RequireJustificationOnActiveAssignment");
         var existing = work.Query(
                 "SELECT assignment_id, scope, start_utc, end_utc FROM assignments WHERE principal_key = @pk AND role_id = @r AND type = @t",
                 r => (Id: r.GetGuid("assignment_id"), Scope: r.GetText("scope"), Start: r.GetUtc("start_utc"), End: r.GetDateTime("end_utc")),
@@ -86,74 +165,49 @@ public sealed class AssignmentWriter : IDisposable
                 $"{principal} already has an {_type.ToString().ToLowerInvariant()} assignment of '{role.Name}' at {scope} " +
                 $"for that time ({existing.Id}, {(existing.End is { } e ? "until " + e.ToString("u") : "permanent")}).",
                 existing.Id, "Change the existing assignment with Update-PimAssignment, or pick a time that does not overlap it.");
+        // The administrator's MFA code is checked last, and only when the row will be written (never under -WhatIf).
+        long? step = null;
+        if (_type == PimAssignmentType.Active && policy.RequireMfaOnActiveAssignment)
+            step = mfa ? Mfa.Verify(work, work.Actor, input.MfaCode, role.Name, "RequireMfaOnActiveAssignment") : null;
+        return new AssignPlan(principal, role, scope, start, end, input, step, _type);
+    }
 
-        if (confirm is not null && !confirm(new PimChange($"{principal} → '{role.Name}' at {scope}",
-                $"Create {_type.ToString().ToLowerInvariant()} assignment ({start:u} – {(end is { } en ? en.ToString("u") : "permanent")})")))
-            return null;
-
+    private static PimAssignment Write(UnitOfWork work, AssignPlan p)
+    {
+        if (p.MfaStep is { } step) Mfa.Consume(work, work.Actor, step); // refuses (writing nothing) if the code was used meanwhile
+        var input = p.Input;
         var requestId = Ids.New();
-        var row = new AssignmentRow(Ids.New(), principal, role.Id, scope, _type, PimMemberType.Direct, start, end,
+        var row = new AssignmentRow(Ids.New(), p.Principal, p.Role.Id, p.Scope, p.Type, PimMemberType.Direct, p.Start, p.End,
             Blank(input.Justification), Blank(input.TicketNumber), Blank(input.TicketSystem), work.Actor, work.Now, requestId, null);
-        new RequestRow(requestId, PimRequestAction.AdminAssign, PimRequestStatus.Provisioned, principal, role.Id, scope, _type,
-            end - start, start, end, row.Justification, row.TicketNumber, row.TicketSystem, work.Actor, work.Now,
+        new RequestRow(requestId, PimRequestAction.AdminAssign, PimRequestStatus.Provisioned, p.Principal, p.Role.Id, p.Scope, p.Type,
+            p.End - p.Start, p.Start, p.End, row.Justification, row.TicketNumber, row.TicketSystem, work.Actor, work.Now,
             Decided: work.Now, AssignmentId: row.Id).Add(work);
         row.Add(work);
-        AuditLog.Append(work, nameof(PimRequestAction.AdminAssign), "Assignment", row.Id.ToString("D"), role.Id, principal, null, AuditView.Of(row));
-        Events.AssignmentCreated(work, row, role);
-        if (++_pending >= _batchSize) Commit();
-        return AssignmentService.ToOutput(row, role.Name, work.Now);
+        AuditLog.Append(work, nameof(PimRequestAction.AdminAssign), "Assignment", row.Id.ToString("D"), p.Role.Id, p.Principal, null, AuditView.Of(row));
+        Events.AssignmentCreated(work, row, p.Role);
+        return AssignmentService.ToOutput(row, p.Role.Name, work.Now);
     }
 
     private static string? Blank(string? s) => string.IsNullOrWhiteSpace(s) ? null : s.Trim();
 
-    private PimRole ResolveRole(UnitOfWork work, PimRoleReference reference)
+    private static PimRole ResolveRole(UnitOfWork work, PimRoleReference reference, Dictionary<string, PimRole> roles)
     {
         var key = reference.Id?.ToString("D") ?? reference.Name ?? "";
-        if (_roles.TryGetValue(key, out var role)) return role;
+        if (roles.TryGetValue(key, out var role)) return role;
         role = RoleService.Resolve(work, reference);
-        _roles[key] = role;
+        roles[key] = role;
         return role;
     }
 
-    /// <summary>Commits what is pending (call at the end; also called every batchSize rows).</summary>
-    public void Commit()
+    private static void Rollback(DbTransaction? tx)
     {
-        if (_work is null || _tx is null) return;
-        try
-        {
-            Outbox.Flush(_work);
-            AuditLog.Flush(_work);
-            _work.FlushPending();
-            _tx.Commit();
-            Committed += _pending;
-        }
-        catch (Exception e) when (e is not PimException && _store.TranslateError(e) is { } translated)
-        {
-            Rollback();
-            throw translated;
-        }
-        finally
-        {
-            _tx.Dispose();
-            _tx = null;
-            _work = null;
-            _pending = 0;
-        }
+        try { tx?.Rollback(); } catch (Exception) { /* the connection may be gone; disposing rolls back too */ }
     }
 
-    private void Rollback()
-    {
-        try { _tx?.Rollback(); } catch (Exception) { /* the connection may be gone */ }
-        _tx?.Dispose();
-        _tx = null;
-        _work = null;
-        _pending = 0;
-    }
-
-    /// <summary>Rolls back what is not committed.</summary>
+    /// <summary>Drops the rows not yet written (the pipeline stopped) and closes the connection.</summary>
     public void Dispose()
     {
-        Rollback();
+        _buffer.Clear();
         _commands.Dispose();
         _connection?.Dispose();
         _connection = null;

@@ -17,6 +17,17 @@ internal static class Authorization
         "AND start_utc <= @now AND (end_utc IS NULL OR end_utc > @now) ORDER BY principal",
         r => r.GetString(0), ("@pra", RoleCatalog.PrivilegedRoleAdministrator), ("@ga", RoleCatalog.GlobalAdministrator), ("@now", work.Now)));
 
+    /// <summary>True for an active Privileged Role Administrator or Global Administrator assignment at '/' (whatever its time).</summary>
+    public static bool IsAdministratorAssignment(AssignmentRow a) => a.Type == PimAssignmentType.Active && a.Scope == Scope.Root
+        && (a.RoleId == RoleCatalog.PrivilegedRoleAdministrator || a.RoleId == RoleCatalog.GlobalAdministrator);
+
+    /// <summary>The administrator assignments live now (any principal): their ids and ends (null = permanent).</summary>
+    public static IReadOnlyList<(Guid Id, DateTime? End)> AdministratorAssignments(UnitOfWork work) => work.Query(
+        "SELECT assignment_id, end_utc FROM assignments WHERE type = 'Active' AND scope = '/' AND role_id IN (@pra, @ga) " +
+        "AND start_utc <= @now AND (end_utc IS NULL OR end_utc > @now)",
+        r => (r.GetGuid("assignment_id"), r.GetDateTime("end_utc")),
+        ("@pra", RoleCatalog.PrivilegedRoleAdministrator), ("@ga", RoleCatalog.GlobalAdministrator), ("@now", work.Now));
+
     public static void RequireRoleAdministrator(UnitOfWork work, string what)
     {
         if (!IsRoleAdministrator(work, work.Actor))

@@ -6,7 +6,8 @@ namespace PimModule;
 /// What a scheduler runs: expires stale pending requests, queues expiring-soon and expired notices (each once),
 /// and prunes history past its retention (requests, expired assignments and delivered notifications after
 /// 30 days). Each step is its own transaction and idempotent, so runs at any interval — or two at once — are safe.
-/// The audit log is never pruned; a pruning run is itself audited.
+/// The audit log is never pruned; a pruning run is itself audited. It needs an administrator (it deletes history),
+/// checked inside each step's transaction.
 /// </summary>
 public sealed class MaintenanceService
 {
@@ -14,11 +15,14 @@ public sealed class MaintenanceService
     private readonly PimStore _store;
     internal MaintenanceService(PimStore store) => _store = store;
 
+    private const string What = "run maintenance (it expires requests and prunes history)";
+
     public PimMaintenanceResult Run(Action<string, int>? progress = null)
     {
         progress?.Invoke("Expiring undecided requests", 0);
         var expired = _store.Write(work =>
         {
+            Authorization.RequireRoleAdministrator(work, What);
             var stale = work.Query(RequestService.Select + " WHERE q.status = 'PendingApproval' AND q.created_utc <= @cut",
                 RequestService.MapRow, ("@cut", work.Now - Policy.PendingRequestLifetime));
             foreach (var q in stale)
@@ -34,6 +38,7 @@ public sealed class MaintenanceService
         progress?.Invoke("Queuing expiry notices", 33);
         var notices = _store.Write(work =>
         {
+            Authorization.RequireRoleAdministrator(work, What);
             var before = work.ScalarLong("SELECT COUNT(*) FROM notifications");
             var soon = work.Query(AssignmentService.Select + " WHERE a.member_type = 'Direct' AND a.end_utc IS NOT NULL " +
                                   "AND a.end_utc > @from AND a.end_utc <= @to",
@@ -53,6 +58,7 @@ public sealed class MaintenanceService
         progress?.Invoke("Pruning history past retention", 66);
         var (requests, assignments, notifications) = _store.Write(work =>
         {
+            Authorization.RequireRoleAdministrator(work, What);
             var cut = work.Now - Retention;
             var r = work.Execute("DELETE FROM requests WHERE status <> 'PendingApproval' AND created_utc < @cut " +
                                  "AND (decided_utc IS NULL OR decided_utc < @cut)", ("@cut", cut));

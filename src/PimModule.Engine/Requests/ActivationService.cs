@@ -337,6 +337,7 @@ public sealed class ActivationService
                 throw new PimException("PimDeactivationTooSoon", PimErrorCategory.InvalidOperation,
                     $"The activation of '{r.Name}' started at {a.Start:u}; it cannot be deactivated in its first {MinimumActivation.TotalMinutes:0} minutes.",
                     a.Id, $"Try again after {(a.Start + MinimumActivation):u}.");
+            Guards.KeepAdministrator(work, a, a.Start > work.Now ? a.Start : work.Now, removed: true, r.Name);
             return (Row: a, Role: r);
         },
         p => new PimChange($"'{p.Role.Name}' at {p.Row.Scope} for {p.Row.Principal} ({p.Row.Id})", "Deactivate"),
@@ -398,7 +399,9 @@ public sealed class ActivationService
         var a = AssignmentService.Find(work, q.TargetAssignmentId ?? Guid.Empty);
         var renew = a.End is { } e && e <= work.Now;
         var start = renew ? work.Now : a.Start;
-        var end = work.Now + (q.Duration ?? TimeSpan.FromDays(30));
+        var asked = work.Now + (q.Duration ?? TimeSpan.FromDays(30));
+        if (a.End is null) return a.Id;                                  // permanent meanwhile: nothing to extend
+        var end = !renew && a.End.Value > asked ? a.End.Value : asked;   // an approved extension never shortens
         var action = renew ? PimRequestAction.AdminRenew : PimRequestAction.AdminExtend;
         var adminRequest = Guid.NewGuid();
         new RequestRow(adminRequest, action, PimRequestStatus.Provisioned, a.Principal, a.RoleId, a.Scope, a.Type, end - start, start, end,

@@ -43,8 +43,11 @@ internal interface IStoreProvider : IDisposable
 
     DbConnection OpenConnection();
 
-    /// <summary>Begins a transaction that holds the write lock from its first statement.</summary>
-    DbTransaction BeginWrite(DbConnection connection);
+    /// <summary>
+    /// Begins a transaction that holds the write lock from its first statement, and says the time that stamps it:
+    /// the client's clock (SQLite, a local file), or the server's (PostgreSQL; see <see cref="StoreClock"/>).
+    /// </summary>
+    (DbTransaction Transaction, DateTime Now) BeginWrite(DbConnection connection, TimeProvider clock);
 
     /// <summary>Serialises migrations between processes (inside the migration transaction).</summary>
     void LockForMigration(UnitOfWork work);

@@ -8,7 +8,7 @@ internal static class Migrator
     public static int LatestVersion(IStoreProvider provider) => provider.Migrations.Max(m => m.Version);
 
     /// <returns>The schema version after migrating, and whether this call created the store.</returns>
-    public static (int Version, bool Created) Migrate(IStoreProvider provider, string actor, DateTime now,
+    public static (int Version, bool Created) Migrate(IStoreProvider provider, string actor, TimeProvider clock,
         Action<UnitOfWork> seed)
     {
         var latest = LatestVersion(provider);
@@ -17,7 +17,8 @@ internal static class Migrator
         Check(provider, current, latest);
         if (current == latest) return (current, false);
 
-        using var tx = provider.BeginWrite(connection);
+        var (transaction, now) = provider.BeginWrite(connection, clock);
+        using var tx = transaction;
         var work = new UnitOfWork(connection, tx, actor, now);
         provider.LockForMigration(work);
         current = ReadVersion(provider, connection, tx);

@@ -80,8 +80,22 @@ public abstract class PimCmdlet : PSCmdlet
     protected void Refuse(PimException e)
     {
         var record = ToErrorRecord(e);
-        if (MyInvocation.ExpectingInput) WriteError(record);
+        if (MyInvocation.ExpectingInput && e is not PimStoreException) WriteError(record); // a failing store stops the pipeline
         else ThrowTerminatingError(record);
+    }
+
+    /// <summary>
+    /// True when ShouldProcess may print (-WhatIf) or ask (-Confirm, or $ConfirmPreference at or below the cmdlet's impact):
+    /// the bulk paths then check each object on a read before asking, and otherwise skip that extra read.
+    /// </summary>
+    protected bool WillAskOrPreview(ConfirmImpact impact)
+    {
+        bool Bound(string name) => MyInvocation.BoundParameters.TryGetValue(name, out var v) && v is SwitchParameter { IsPresent: true };
+        if (MyInvocation.BoundParameters.ContainsKey("WhatIf")) return Bound("WhatIf");
+        if (MyInvocation.BoundParameters.ContainsKey("Confirm")) return Bound("Confirm");
+        if (GetVariableValue("WhatIfPreference") is { } w && LanguagePrimitives.IsTrue(w)) return true;
+        return GetVariableValue("ConfirmPreference") is { } c
+               && LanguagePrimitives.TryConvertTo<ConfirmImpact>(c, out var pref) && pref != ConfirmImpact.None && pref <= impact;
     }
 
     /// <summary>A lookup that found nothing: always non-terminating, as Get-Item does.</summary>

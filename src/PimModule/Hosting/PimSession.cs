@@ -53,7 +53,7 @@ internal static class PimSession
         if (!string.IsNullOrWhiteSpace(connection))
             return new PimStoreOptions
             {
-                Provider = PimStoreProvider.PostgreSql, ConnectionString = connection, Principal = principal, Clock = PimClock.Instance,
+                Provider = PimStoreProvider.PostgreSql, ConnectionString = connection, Principal = principal,
             };
         var path = Environment.GetEnvironmentVariable(StorePathVariable);
         if (string.IsNullOrWhiteSpace(path))
@@ -63,6 +63,6 @@ internal static class PimSession
             Directory.CreateDirectory(folder);
             path = Path.Combine(folder, "pim.db");
         }
-        return new PimStoreOptions { Provider = PimStoreProvider.Sqlite, Path = path, Principal = principal, Clock = PimClock.Instance };
+        return new PimStoreOptions { Provider = PimStoreProvider.Sqlite, Path = path, Principal = principal };
     }
 }

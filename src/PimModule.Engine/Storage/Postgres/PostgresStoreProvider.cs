@@ -113,7 +113,7 @@ internal sealed class PostgresStoreProvider : IStoreProvider
         }
     }
 
-    public DbTransaction BeginWrite(DbConnection connection)
+    public (DbTransaction Transaction, DateTime Now) BeginWrite(DbConnection connection, TimeProvider clock)
     {
         var tx = ((NpgsqlConnection)connection).BeginTransaction(IsolationLevel.ReadCommitted);
         try
@@ -121,9 +121,21 @@ internal sealed class PostgresStoreProvider : IStoreProvider
             using var cmd = connection.CreateCommand();
             cmd.Transaction = tx;
             // READ COMMITTED: every statement after the lock sees everything committed before it was granted.
-            cmd.CommandText = $"SET LOCAL lock_timeout = '30s'; SELECT pg_advisory_xact_lock({WriteLockKey})";
-            cmd.ExecuteNonQuery();
-            return tx;
+            // The server's clock, read once the lock is held, stamps the change (schema-qualified, so a search_path given
+            // in the connection string cannot put another clock_timestamp() in front of it).
+            cmd.CommandText = $"SET LOCAL lock_timeout = '30s'; SELECT pg_advisory_xact_lock({WriteLockKey}); SELECT pg_catalog.clock_timestamp()";
+            DateTime? server = null;
+            using (var reader = cmd.ExecuteReader())
+            {
+                do
+                {
+                    if (reader.FieldCount == 1 && reader.GetFieldType(0) == typeof(DateTime) && reader.Read()) server = reader.GetDateTime(0);
+                }
+                while (server is null && reader.NextResult());
+            }
+            if (server is not { } s) throw new InvalidOperationException("The PostgreSQL server did not say its time.");
+            var utc = s.Kind == DateTimeKind.Utc ? s : DateTime.SpecifyKind(s.ToUniversalTime(), DateTimeKind.Utc);
+            return (tx, StoreClock.StampsWithClient(clock) ? clock.GetUtcNow().UtcDateTime : StoreClock.CheckSkew(utc, clock, Location));
         }
         catch
         {

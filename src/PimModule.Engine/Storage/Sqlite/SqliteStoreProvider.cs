@@ -84,8 +84,9 @@ internal sealed class SqliteStoreProvider : IStoreProvider
         return c;
     }
 
-    public DbTransaction BeginWrite(DbConnection connection)
-        => ((SqliteConnection)connection).BeginTransaction(IsolationLevel.Serializable, deferred: false); // BEGIN IMMEDIATE
+    public (DbTransaction Transaction, DateTime Now) BeginWrite(DbConnection connection, TimeProvider clock)
+        => (((SqliteConnection)connection).BeginTransaction(IsolationLevel.Serializable, deferred: false), // BEGIN IMMEDIATE
+            clock.GetUtcNow().UtcDateTime);
 
     public void LockForMigration(UnitOfWork work) { } // BEGIN IMMEDIATE already holds the write lock
 

@@ -64,20 +64,26 @@ public abstract class NewPimAssignmentCommandBase : PimCmdlet, IDisposable
 
     protected virtual string? MfaCodeValue => null;
 
-    protected override void BeginPim() => _writer = Store.Assignments.BeginAssign(AssignmentType);
+    private bool _asks;
+
+    protected override void BeginPim()
+    {
+        _writer = Store.Assignments.BeginAssign(AssignmentType);
+        _asks = WillAskOrPreview(ConfirmImpact.Low);
+    }
 
     protected override void ProcessPim()
     {
         try
         {
             PipedColumns.Check(this, InputObject, ["Type", "MemberType", "State", "AssignmentId", "RoleId", "CreatedBy", "CreatedDateTime", "Role"]);
-            var created = _writer!.Add(new PimAssignmentInput
+            // Rows are buffered and written a batch per short transaction; a -WhatIf/-Confirm row is checked on a read first.
+            Report(_writer!.Add(new PimAssignmentInput
             {
                 Principal = Principal, Role = Role, Scope = Scope, StartDateTime = StartDateTime, EndDateTime = EndDateTime,
                 Duration = Duration, Permanent = Permanent.IsPresent, Justification = Justification, TicketNumber = TicketNumber,
                 TicketSystem = TicketSystem, MfaCode = MfaCodeValue,
-            }, c => ShouldProcess(c.Target, c.Action));
-            if (created is not null) WriteObject(created);
+            }, _asks ? c => ShouldProcess(c.Target, c.Action) : null));
         }
         finally
         {
@@ -88,10 +94,20 @@ public abstract class NewPimAssignmentCommandBase : PimCmdlet, IDisposable
 
     protected override void EndPim()
     {
-        _writer?.Commit();
+        if (_writer is not null) Report(_writer.Flush());
         if (_rows >= 5000) WriteProgress(new ProgressRecord(1, $"New-Pim{AssignmentType}Assignment", "Done") { RecordType = ProgressRecordType.Completed });
         _writer?.Dispose();
         _writer = null;
+    }
+
+    /// <summary>Each row's outcome: the assignment, or its own refusal (non-terminating with pipeline input).</summary>
+    private void Report(IReadOnlyList<PimAssignmentOutcome> outcomes)
+    {
+        foreach (var o in outcomes)
+        {
+            if (o.Created is not null) WriteObject(o.Created);
+            else if (o.Refusal is not null) Refuse(o.Refusal);
+        }
     }
 
     /// <summary>

@@ -41,7 +41,6 @@ public sealed class ConnectPimStoreCommand : PimCmdlet
                 Provider = PimStoreProvider.Sqlite,
                 Path = SessionState.Path.GetUnresolvedProviderPathFromPSPath(Path),
                 Principal = Principal,
-                Clock = PimClock.Instance,
             },
             ConnectionSet => new PimStoreOptions
             {
@@ -49,7 +48,6 @@ public sealed class ConnectPimStoreCommand : PimCmdlet
                 Path = Provider == PimStoreProvider.Sqlite ? ConnectionString : null,
                 ConnectionString = ConnectionString,
                 Principal = Principal,
-                Clock = PimClock.Instance,
             },
             _ => CurrentOrDefault(Principal),
         };

@@ -39,7 +39,7 @@ public sealed class CopyPimStoreCommand : PimCmdlet
         var options = new PimStoreOptions
         {
             Provider = destination.Provider, Path = destination.Path, ConnectionString = destination.ConnectionString,
-            Principal = Store.Principal, Clock = PimClock.Instance,
+            Principal = Store.Principal,
         };
         if (Switch)
         {

@@ -1,14 +1,14 @@
-namespace PimModule;
+#if PIM_TEST_HOOKS
+namespace PimModule.Testing;
 
 /// <summary>
-/// The module's clock: the system's, unless $env:PIM_TEST_UTCNOW holds an ISO 8601 time, read at every call —
-/// the test hook that lets a script (and the Pester suite) move time without sleeping. Set it only in tests:
-/// every record written meanwhile carries that time.
+/// TEST BUILD ONLY (configuration TestHooks, out/test/PimModule): compiled out of the module users load. A clock that
+/// reads an ISO 8601 time from an environment variable at every call, so the Pester suite can move time without sleeping.
 /// </summary>
-public sealed class PimClock : TimeProvider
+internal sealed class EnvironmentTestClock : TimeProvider
 {
     public const string Variable = "PIM_TEST_UTCNOW";
-    public static readonly PimClock Instance = new();
+    public static readonly EnvironmentTestClock Instance = new();
 
     public override DateTimeOffset GetUtcNow()
     {
@@ -20,3 +20,4 @@ public sealed class PimClock : TimeProvider
         return base.GetUtcNow();
     }
 }
+#endif

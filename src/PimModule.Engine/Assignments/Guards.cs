@@ -1,0 +1,78 @@
+using PimModule.Storage;
+
+namespace PimModule;
+
+/// <summary>
+/// Rules that hold across assignments, applied by every action that ends or shortens one, inside its transaction:
+/// the store keeps an administrator, and an activation never outlives the eligible assignment it came from.
+/// </summary>
+internal static class Guards
+{
+    /// <summary>
+    /// Refuses (PimLastAdministrator) an action that would make administration of the store end sooner: removing,
+    /// shortening or making time-bound the active Privileged Role Administrator / Global Administrator assignment at '/'
+    /// that no other such assignment outlasts. <paramref name="newEnd"/> is the assignment's end after the action
+    /// (null = permanent); <paramref name="removed"/> means it ends now.
+    /// </summary>
+    public static void KeepAdministrator(UnitOfWork work, AssignmentRow row, DateTime? newEnd, bool removed, string roleName)
+    {
+        if (!Authorization.IsAdministratorAssignment(row) || row.Start > work.Now || row.End is { } e && e <= work.Now) return;
+        var after = removed ? work.Now : newEnd;
+        if (Later(after, row.End) >= 0) return; // not ending sooner
+        var others = Authorization.AdministratorAssignments(work).Where(a => a.Id != row.Id).Select(a => a.End).ToList();
+        DateTime? horizonOthers = others.Count == 0 ? work.Now : others.Any(x => x is null) ? null : others.Max();
+        if (Later(Max(after, horizonOthers), Max(row.End, horizonOthers)) >= 0) return; // someone else administers at least as long
+        throw new PimException("PimLastAdministrator", PimErrorCategory.InvalidOperation,
+            $"{row.Principal}'s active assignment of '{roleName}' at '/' ({row.Id}) is the last that lets anyone administer this store " +
+            $"{(row.End is { } end ? "until " + end.ToString("u") : "permanently")}; " +
+            $"{(removed ? "removing it" : newEnd is null ? "changing it" : "ending it at " + newEnd.Value.ToString("u"))} would leave the store " +
+            "with nobody who can change role settings or assignments. Nothing was changed.",
+            row.Id, "First give another principal a permanent active Privileged Role Administrator or Global Administrator assignment " +
+            "at '/' (New-PimActiveAssignment -Role 'Privileged Role Administrator' -Permanent), then try again.");
+    }
+
+    /// <summary>
+    /// An eligible assignment was removed (<paramref name="removed"/>) or now ends at <paramref name="newEnd"/>: the activations
+    /// that came from it end (or are shortened to its new end), each through a request record, audited, and notified as the
+    /// role's settings say. The last administrator's activation is not ended this way (KeepAdministrator refuses).
+    /// </summary>
+    public static void EndActivationsOf(UnitOfWork work, AssignmentRow eligible, DateTime? newEnd, bool removed, PimRole role)
+    {
+        if (eligible.Type != PimAssignmentType.Eligible) return;
+        var limit = removed ? work.Now : newEnd;
+        if (limit is null) return; // permanent eligibility: nothing outlives it
+        var activations = work.Query(AssignmentService.Select + " WHERE a.eligible_id = @e AND (a.end_utc IS NULL OR a.end_utc > @limit)",
+            AssignmentService.MapRow, ("@e", eligible.Id), ("@limit", limit.Value));
+        foreach (var a in activations)
+        {
+            var end = limit.Value < work.Now ? work.Now : limit.Value;
+            var neverStarts = a.Start >= end;
+            KeepAdministrator(work, a, end, neverStarts || end <= work.Now, role.Name);
+            var action = end <= work.Now ? PimRequestAction.AdminRemove : PimRequestAction.AdminUpdate;
+            var why = removed
+                ? $"Its eligible assignment {eligible.Id} was removed."
+                : $"Its eligible assignment {eligible.Id} now ends at {newEnd:u}.";
+            var requestId = Guid.NewGuid();
+            new RequestRow(requestId, action, PimRequestStatus.Provisioned, a.Principal, a.RoleId, a.Scope, PimAssignmentType.Active,
+                null, a.Start, end, why, null, null, work.Actor, work.Now, Decided: work.Now, TargetAssignmentId: a.Id).Add(work);
+            if (neverStarts) work.Execute("DELETE FROM assignments WHERE assignment_id = @id", ("@id", a.Id));
+            else work.Execute("UPDATE assignments SET end_utc = @e, request_id = @r WHERE assignment_id = @id",
+                ("@e", end), ("@r", requestId), ("@id", a.Id));
+            var afterRow = a with { End = end };
+            AuditLog.Append(work, action.ToString(), "Assignment", a.Id.ToString("D"), a.RoleId, a.Principal, AuditView.Of(a),
+                neverStarts ? null : AuditView.Of(afterRow));
+            Events.ActivationEnded(work, afterRow, role, why, requestId);
+        }
+    }
+
+    /// <summary>Compares two ends where null is "never": &lt; 0 when <paramref name="a"/> comes first.</summary>
+    private static int Later(DateTime? a, DateTime? b) => (a, b) switch
+    {
+        (null, null) => 0,
+        (null, _) => 1,
+        (_, null) => -1,
+        _ => a.Value.CompareTo(b.Value),
+    };
+
+    private static DateTime? Max(DateTime? a, DateTime? b) => Later(a, b) >= 0 ? a : b;
+}
