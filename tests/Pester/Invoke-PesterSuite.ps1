@@ -46,7 +46,8 @@ if ($provider -eq 'PostgreSql') {
 $summary = [ordered]@{
     Passed  = $result.PassedCount
     Failed  = $result.FailedCount + $result.FailedBlocksCount + $result.FailedContainersCount
-    Skipped = $result.SkippedCount + $result.NotRunCount
+    # Tests a tag filter leaves out (the other run's) are NotRun, not skipped: count only those skipped with a reason.
+    Skipped = $result.SkippedCount
 }
 $summary | ConvertTo-Json | Set-Content (Join-Path $ResultsFolder "pester-summary-$Name.json")
 exit ([int]($summary.Failed -gt 0))
