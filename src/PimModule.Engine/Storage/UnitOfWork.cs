@@ -295,6 +295,9 @@ internal static class Db
     public static TEnum GetEnum<TEnum>(this DbDataReader r, string column) where TEnum : struct, Enum
         => Enum.Parse<TEnum>(r.GetString(r.GetOrdinal(column)));
 
-    /// <summary>Case-insensitive key for principals and role names (stored beside the display form).</summary>
-    public static string Key(string text) => text.Trim().ToLowerInvariant();
+    /// <summary>
+    /// The principal key of a validated principal: the same as <see cref="Principal.Fold"/> (the one canonical key; role
+    /// names use <see cref="RoleName.Key"/>). Kept for AssignmentWriter; new code calls Principal.Key / Principal.Fold.
+    /// </summary>
+    public static string Key(string text) => Principal.Fold(text);
 }

@@ -71,12 +71,15 @@ public abstract class NewPimAssignmentCommandBase : PimCmdlet, IDisposable
         try
         {
             PipedColumns.Check(this, InputObject, ["Type", "MemberType", "State", "AssignmentId", "RoleId", "CreatedBy", "CreatedDateTime", "Role"]);
-            var created = _writer!.Add(new PimAssignmentInput
+            var input = new PimAssignmentInput
             {
                 Principal = Principal, Role = Role, Scope = Scope, StartDateTime = StartDateTime, EndDateTime = EndDateTime,
                 Duration = Duration, Permanent = Permanent.IsPresent, Justification = Justification, TicketNumber = TicketNumber,
                 TicketSystem = TicketSystem, MfaCode = MfaCodeValue,
-            }, c => ShouldProcess(c.Target, c.Action));
+            };
+            // The input limits (PimAssignmentInput.Validate): AssignmentWriter.Add checks them on every row once the bulk
+            // writer calls it; until then they are checked here, so a CSV row and a command line meet the same rules.
+            var created = _writer!.Add(input.Validate(), c => ShouldProcess(c.Target, c.Action));
             if (created is not null) WriteObject(created);
         }
         finally
