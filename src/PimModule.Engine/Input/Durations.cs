@@ -21,6 +21,10 @@ public static partial class Durations
         RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex Short();
 
+    [GeneratedRegex(@"^-?P(?=[0-9]|T[0-9])([0-9]+Y)?([0-9]+M)?([0-9]+D)?(T(?=[0-9])([0-9]+H)?([0-9]+M)?([0-9]+(\.[0-9]+)?S)?)?\z",
+        RegexOptions.CultureInvariant)]
+    private static partial Regex Iso();
+
     /// <summary>The natural unit of a bare number: "Hours" or "Days".</summary>
     public static bool IsUnit(string unit) => unit is "Hours" or "Days";
 
@@ -66,13 +70,10 @@ public static partial class Durations
             {
                 return XmlConvert.ToTimeSpan(s);
             }
-            catch (OverflowException)
+            catch (Exception e) when (e is FormatException or OverflowException or ArgumentException)
             {
-                return s.StartsWith('-') ? TimeSpan.MinValue : TimeSpan.MaxValue;
-            }
-            catch (FormatException)
-            {
-                // not ISO 8601 after all: try the TimeSpan text below
+                // Well-formed ISO 8601 that XmlConvert cannot hold is too large: saturate, and the range checks refuse it.
+                if (Iso().IsMatch(s)) return s.StartsWith('-') ? TimeSpan.MinValue : TimeSpan.MaxValue;
             }
         }
         if (TimeSpan.TryParse(s, CultureInfo.InvariantCulture, out var t)) return t;

@@ -5,8 +5,8 @@ namespace PimModule;
 
 /// <summary>
 /// Role display names. A new name (New-PimRole -Name) is NFC-normalised and trimmed, 1 to 128 characters, and made of
-/// letters, digits, single spaces and the punctuation <c>- _ . , ' ( ) &amp; / : + #</c>; it may not hold control or
-/// format characters, other spaces, symbols, or compatibility characters that only look like others (the Kelvin sign,
+/// letters, digits 0-9, single spaces and ASCII punctuation and symbols; it may not hold control or format characters,
+/// other spaces, non-ASCII symbols and punctuation, or compatibility characters that only look like others (the Kelvin sign,
 /// fullwidth letters, ligatures: the name must be stable under NFKC), and its letters come from one script (Latin,
 /// Greek, Cyrillic …; Chinese, Japanese and Korean scripts may mix with each other and with Latin), so no name mixes
 /// look-alike letters of Latin, Greek and Cyrillic. Every built-in Entra role name passes.
@@ -15,8 +15,6 @@ namespace PimModule;
 /// </summary>
 public static class RoleName
 {
-    private const string Punctuation = "-_.,'()&/:+#";
-
     /// <summary>A new role's name, normalised, or PimRoleNameInvalid (PimInputTooLong / PimInputInvalid for length and control characters).</summary>
     public static string Validate(string? name, string parameter = "Name")
     {
@@ -55,8 +53,8 @@ public static class RoleName
                 case UnicodeCategory.SpaceSeparator when rune.Value == ' ':
                     break;
                 default:
-                    if (rune.Value < 0x80 && Punctuation.Contains((char)rune.Value)) break;
-                    throw Invalid(name, parameter, $"it has {at}, which a role name cannot hold (letters, digits 0-9, single spaces and {Punctuation} are allowed)");
+                    if (rune.Value is > 0x20 and < 0x7F) break; // ASCII punctuation and symbols
+                    throw Invalid(name, parameter, $"it has {at}, which a role name cannot hold (letters, digits 0-9, single spaces and ASCII punctuation are allowed)");
             }
             previousLetter = false;
             marks = 0;
@@ -140,5 +138,5 @@ public static class RoleName
 
     private static PimException Invalid(string? name, string parameter, string why) => new("PimRoleNameInvalid",
         PimErrorCategory.InvalidArgument, $"'{Input.Preview(name ?? "")}' is not a valid role name: {why}.", Input.Preview(name ?? ""),
-        $"Give -{parameter} a display name such as 'Helpdesk Tier 2 Operator': letters of one script, digits, single spaces and {Punctuation}.");
+        $"Give -{parameter} a display name such as 'Helpdesk Tier 2 Operator': letters of one script, digits, single spaces and ASCII punctuation.");
 }
