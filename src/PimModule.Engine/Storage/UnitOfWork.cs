@@ -253,7 +253,10 @@ internal static class Db
     {
         DateTimeKind.Utc => d.Ticks,
         DateTimeKind.Local => d.ToUniversalTime().Ticks,
-        _ => DateTime.SpecifyKind(d, DateTimeKind.Utc).Ticks, // unspecified times are taken as UTC
+        // A caller's Unspecified time is local time and is converted where it enters the engine (Times.Utc); the
+        // engine's own times are Kind Utc. What still arrives Unspecified is an internal constant (DateTime.MaxValue
+        // as "no end" in a dedupe key), taken as it is.
+        _ => DateTime.SpecifyKind(d, DateTimeKind.Utc).Ticks,
     };
 
     public static DateTime FromTicks(long ticks) => new(ticks, DateTimeKind.Utc);
