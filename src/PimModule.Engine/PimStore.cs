@@ -80,6 +80,7 @@ public sealed class PimStore : IDisposable
     public static PimStore Open(PimStoreOptions options)
     {
         var principal = options.Principal is null ? PimModule.Principal.Current() : PimModule.Principal.Validate(options.Principal);
+        Input.Text(options.ConnectionString, "ConnectionString", Input.ConnectionStringLength, secret: true);
         var clock = options.Clock ?? StoreClock.Default;
         IStoreProvider provider = options.Provider switch
         {

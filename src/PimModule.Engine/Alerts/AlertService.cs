@@ -46,6 +46,7 @@ public sealed class AlertService
         Func<PimChange, bool>? confirm = null) => _store.Change(
         work =>
         {
+            Input.Text(type, "AlertType", Input.ActionNameLength);
             var known = Types.FirstOrDefault(t => string.Equals(t, type, StringComparison.OrdinalIgnoreCase))
                 ?? throw new PimException("PimAlertTypeUnknown", PimErrorCategory.InvalidArgument,
                     $"'{type}' is not a PIM alert type. Known: {string.Join(", ", Types)}.", type, "Give one of the listed alert types.");
@@ -53,6 +54,7 @@ public sealed class AlertService
             if (threshold is < 1) throw new PimException("PimAlertSettingInvalid", PimErrorCategory.InvalidArgument, "-Threshold must be at least 1.", threshold, "Give a positive -Threshold.");
             if (percentage is < 0 or > 100) throw new PimException("PimAlertSettingInvalid", PimErrorCategory.InvalidArgument, "-Percentage must be 0 to 100.", percentage, "Give -Percentage between 0 and 100.");
             if (window is { } w && w <= TimeSpan.Zero) throw new PimException("PimAlertSettingInvalid", PimErrorCategory.InvalidArgument, "-Window must be positive.", window, "Give a positive -Window.");
+            Times.Duration(window, "Window");
             return (Type: known, Before: ReadSetting(work, known));
         },
         p => new PimChange(p.Type, "Set alert setting"),
@@ -76,7 +78,7 @@ public sealed class AlertService
 
     public IReadOnlyList<PimAlert> Get(DateTime? asOf = null) => _store.Read(work =>
     {
-        var at = asOf is { } t ? Schedules.ToUtc(t) : work.Now;
+        var at = asOf is { } t ? Times.Utc(t, "AsOf") : work.Now;
         var roles = work.Query("SELECT role_id, name, description, is_built_in, is_privileged, created_utc, created_by FROM roles", RoleService.Map)
             .ToDictionary(r => r.Id);
         var current = work.Query(AssignmentService.Select + " WHERE a.start_utc <= @at AND (a.end_utc IS NULL OR a.end_utc > @at)",
@@ -89,7 +91,7 @@ public sealed class AlertService
             {
                 AlertType = type, Severity = severity, Description = description, Count = list.Count,
                 AssignmentIds = list.Select(a => a.Id).ToArray(),
-                Principals = list.Select(a => a.Principal).Distinct(StringComparer.OrdinalIgnoreCase).ToArray(),
+                Principals = list.Select(a => a.Principal).Distinct(Principal.Comparer).ToArray(),
                 Roles = list.Select(a => roles.TryGetValue(a.RoleId, out var r) ? r.Name : a.RoleId.ToString()).Distinct().ToArray(),
                 Fix = fix, AsOf = at,
             };
@@ -115,8 +117,8 @@ public sealed class AlertService
         if (ga.Enabled)
         {
             var gaRows = current.Where(a => a.RoleId == RoleCatalog.GlobalAdministrator).ToList();
-            var gaCount = gaRows.Select(a => Db.Key(a.Principal)).Distinct().Count();
-            var holders = current.Select(a => Db.Key(a.Principal)).Distinct().Count();
+            var gaCount = gaRows.Select(a => Principal.Fold(a.Principal)).Distinct().Count();
+            var holders = current.Select(a => Principal.Fold(a.Principal)).Distinct().Count();
             var share = holders == 0 ? 0 : gaCount * 100.0 / holders;
             if (gaCount >= (ga.Threshold ?? 3) && share >= (ga.Percentage ?? 10))
                 alerts.Add(Alert(TooManyGlobalAdminsAssignedToTenant, "Low",
@@ -161,7 +163,7 @@ public sealed class AlertService
             var activations = work.Query(AssignmentService.Select + " WHERE a.member_type = 'Activated' AND a.start_utc > @from AND a.start_utc <= @at",
                 AssignmentService.MapRow, ("@from", at - TimeSpan.FromDays(30)), ("@at", at));
             var rows = new List<AssignmentRow>();
-            foreach (var g in activations.GroupBy(a => (Db.Key(a.Principal), a.RoleId)))
+            foreach (var g in activations.GroupBy(a => (Principal.Fold(a.Principal), a.RoleId)))
             {
                 var ordered = g.OrderBy(a => a.Start).ToList();
                 var chain = new List<AssignmentRow> { ordered[0] };

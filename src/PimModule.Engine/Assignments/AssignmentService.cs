@@ -42,11 +42,11 @@ public sealed class AssignmentService
     /// <summary>Streams the assignments a query selects (one connection, rows as they are read).</summary>
     public IEnumerable<PimAssignment> Query(PimAssignmentQuery q)
     {
-        var asOf = q.AsOf is { } t ? Schedules.ToUtc(t) : _store.UtcNow;
+        var asOf = q.AsOf is { } t ? Times.Utc(t, "AsOf") : _store.UtcNow;
         var where = new List<string>();
         var ps = new List<(string, object?)> { ("@asOf", asOf) };
         if (q.AssignmentId is { } id) { where.Add("a.assignment_id = @id"); ps.Add(("@id", id)); }
-        if (q.Principal is { } p) { where.Add("a.principal_key = @pk"); ps.Add(("@pk", Db.Key(p))); }
+        if (q.Principal is { } p) { where.Add("a.principal_key = @pk"); ps.Add(("@pk", Principal.Key(p))); }
         if (q.RoleIds is { Count: > 0 } roles)
         {
             var names = roles.Select((r, i) => { ps.Add(("@r" + i, r)); return "@r" + i; });
@@ -79,7 +79,10 @@ public sealed class AssignmentService
     private sealed record UpdatePlan(AssignmentRow Before, AssignmentRow After, PimRole Role, PimRequestAction Action);
 
     /// <summary>Changes an assignment's end (AdminUpdate), extends it (AdminExtend) or renews an expired one (AdminRenew).</summary>
-    public PimAssignment? Update(Guid assignmentId, PimAssignmentChange change, Func<PimChange, bool>? confirm = null) => _store.Change(
+    public PimAssignment? Update(Guid assignmentId, PimAssignmentChange change, Func<PimChange, bool>? confirm = null)
+        => UpdateCore(assignmentId, change.Validate(), confirm);
+
+    private PimAssignment? UpdateCore(Guid assignmentId, PimAssignmentChange change, Func<PimChange, bool>? confirm) => _store.Change(
         work =>
         {
             var a = Find(work, assignmentId);
@@ -98,7 +101,7 @@ public sealed class AssignmentService
             var start = expired ? work.Now : a.Start;
             var from = start > work.Now ? start : work.Now;
             var (_, newEnd) = Schedules.ResolveAdmin(policy, a.Type, role.Name, work.Now, start,
-                change.EndDateTime, change.Duration is { } d ? from + d - start : null, change.Permanent);
+                change.EndDateTime, change.Duration is { } d ? Times.Add(from, d, "Duration") - start : null, change.Permanent);
             if (change.EndDateTime is null && change.Duration is null && !change.Permanent)
                 throw new PimException("PimScheduleRequired", PimErrorCategory.InvalidArgument,
                     "Say how the assignment should change: give -EndDateTime, -Duration or -Permanent.", a.Id, "Add one of them.");
@@ -164,8 +167,8 @@ public sealed class AssignmentService
         var p = Principal.Validate(principal);
         var r = RoleService.Resolve(work, role);
         var s = PimModule.Scope.Validate(scope);
-        var at = asOf is { } t ? Schedules.ToUtc(t) : work.Now;
-        var rows = work.Query(Select + " WHERE a.principal_key = @pk AND a.role_id = @r", MapRow, ("@pk", Db.Key(p)), ("@r", r.Id));
+        var at = asOf is { } t ? Times.Utc(t, "AsOf") : work.Now;
+        var rows = work.Query(Select + " WHERE a.principal_key = @pk AND a.role_id = @r", MapRow, ("@pk", Principal.Fold(p)), ("@r", r.Id));
         PimAccessResult Result(PimAccessReason reason, AssignmentRow? a, string detail) => new()
         {
             Principal = p, Role = r.Name, RoleId = r.Id, Scope = s, AsOf = at, HasAccess = reason == PimAccessReason.Granted,

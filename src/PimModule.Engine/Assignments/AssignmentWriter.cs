@@ -25,7 +25,7 @@ public sealed class AssignmentWriter : IDisposable
     private readonly int _batchSize;
     /// <summary>Rows waiting to be written, in input order; a row refused before the store was asked keeps its place.</summary>
     private readonly List<(long Row, PimAssignmentInput Input, PimException? Refusal)> _buffer = [];
-    private readonly Dictionary<string, PimRole> _roles = new(StringComparer.OrdinalIgnoreCase);
+    private readonly Dictionary<string, PimRole> _roles = new(StringComparer.Ordinal);
     private readonly CommandCache _commands = new();
     private readonly Stopwatch _waiting = new();
     private DbConnection? _connection;
@@ -54,10 +54,10 @@ public sealed class AssignmentWriter : IDisposable
         var row = ++_rows;
         try
         {
-            Precheck(input);
+            input = Precheck(input);
             if (confirm is not null)
             {
-                var plan = _store.Read(work => Plan(work, input, new Dictionary<string, PimRole>(StringComparer.OrdinalIgnoreCase), mfa: false));
+                var plan = _store.Read(work => Plan(work, input, new Dictionary<string, PimRole>(StringComparer.Ordinal), mfa: false));
                 if (!confirm(plan.Describe())) return [];
             }
         }
@@ -129,13 +129,12 @@ public sealed class AssignmentWriter : IDisposable
             $"Create {Type.ToString().ToLowerInvariant()} assignment ({Start:u} – {(End is { } e ? e.ToString("u") : "permanent")})");
     }
 
-    /// <summary>What needs no store: a bad row costs nothing.</summary>
-    private static void Precheck(PimAssignmentInput input)
+    /// <summary>What needs no store — the input limits, principal, scope, times — so a bad row costs nothing; returns the row normalised.</summary>
+    private static PimAssignmentInput Precheck(PimAssignmentInput input)
     {
-        Principal.Validate(input.Principal);
         if (input.Role is null)
             throw new PimException("PimRoleRequired", PimErrorCategory.InvalidArgument, "No role was given.", null, "Give -Role.");
-        Scope.Validate(input.Scope);
+        return input.Validate();
     }
 
     /// <summary>Every check of one row, against the store as this unit of work sees it; writes nothing.</summary>
@@ -156,7 +155,7 @@ public sealed class AssignmentWriter : IDisposable
         var existing = work.Query(
                 "SELECT assignment_id, scope, start_utc, end_utc FROM assignments WHERE principal_key = @pk AND role_id = @r AND type = @t",
                 r => (Id: r.GetGuid("assignment_id"), Scope: r.GetText("scope"), Start: r.GetUtc("start_utc"), End: r.GetDateTime("end_utc")),
-                ("@pk", Db.Key(principal)), ("@r", role.Id), ("@t", _type))
+                ("@pk", Principal.Fold(principal)), ("@r", role.Id), ("@t", _type))
             .Where(a => string.Equals(a.Scope, scope, StringComparison.OrdinalIgnoreCase)
                         && Schedules.Overlaps(a.Start, a.End, start, end) && (a.End is null || a.End > work.Now))
             .Select(a => new { a.Id, a.End }).FirstOrDefault();
@@ -192,7 +191,7 @@ public sealed class AssignmentWriter : IDisposable
 
     private static PimRole ResolveRole(UnitOfWork work, PimRoleReference reference, Dictionary<string, PimRole> roles)
     {
-        var key = reference.Id?.ToString("D") ?? reference.Name ?? "";
+        var key = reference.Id?.ToString("D") ?? RoleName.Key(reference.Name);
         if (roles.TryGetValue(key, out var role)) return role;
         role = RoleService.Resolve(work, reference);
         roles[key] = role;

@@ -14,6 +14,28 @@ public sealed class PimAssignmentInput
     public string? TicketNumber { get; init; }
     public string? TicketSystem { get; init; }
     public string? MfaCode { get; init; }
+
+    /// <summary>
+    /// The input limits of one assignment, checked without the store (a bad CSV row costs nothing): the principal
+    /// (ASCII, 256), the scope (400; an empty scope is refused, a missing one is '/'), the role name (128), the
+    /// justification and ticket fields (500, no control characters), the times (UTC, 1900 … 9000; Unspecified is
+    /// local) and the duration (positive, at most 100 years). Returns a normalised copy; throws the first refusal.
+    /// AssignmentWriter.Add calls this on every row, so the cmdlets and CSV rows go through the same rules.
+    /// </summary>
+    public PimAssignmentInput Validate() => new()
+    {
+        Principal = PimModule.Principal.Validate(Principal),
+        Role = RoleName.Check(Role),
+        Scope = PimModule.Scope.Validate(Scope),
+        StartDateTime = Times.Utc(StartDateTime, nameof(StartDateTime)),
+        EndDateTime = Times.Utc(EndDateTime, nameof(EndDateTime)),
+        Duration = Times.Duration(Duration, nameof(Duration)),
+        Permanent = Permanent,
+        Justification = Input.Text(Justification, nameof(Justification), Input.JustificationLength),
+        TicketNumber = Input.Text(TicketNumber, nameof(TicketNumber), Input.TicketLength),
+        TicketSystem = Input.Text(TicketSystem, nameof(TicketSystem), Input.TicketLength),
+        MfaCode = Input.Text(MfaCode, nameof(MfaCode), Input.MfaCodeLength, secret: true),
+    };
 }
 
 /// <summary>Filters of Get-PimAssignment; all optional. Without State, active and scheduled assignments are listed.</summary>
@@ -38,4 +60,15 @@ public sealed class PimAssignmentChange
     public string? Justification { get; init; }
     public string? TicketNumber { get; init; }
     public string? TicketSystem { get; init; }
+
+    /// <summary>The input limits of an update (times, duration, justification and ticket fields); a normalised copy.</summary>
+    public PimAssignmentChange Validate() => new()
+    {
+        EndDateTime = Times.Utc(EndDateTime, nameof(EndDateTime)),
+        Duration = Times.Duration(Duration, nameof(Duration)),
+        Permanent = Permanent,
+        Justification = Input.Text(Justification, nameof(Justification), Input.JustificationLength),
+        TicketNumber = Input.Text(TicketNumber, nameof(TicketNumber), Input.TicketLength),
+        TicketSystem = Input.Text(TicketSystem, nameof(TicketSystem), Input.TicketLength),
+    };
 }

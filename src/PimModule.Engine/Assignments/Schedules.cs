@@ -6,7 +6,8 @@ namespace PimModule;
 /// <summary>Time rules of assignments: resolving a requested schedule against a role's policy, states, overlaps.</summary>
 internal static class Schedules
 {
-    public static DateTime ToUtc(DateTime d) => Db.FromTicks(Db.ToTicks(d));
+    /// <summary>A caller's time as UTC, bounded (see <see cref="Times.Utc(DateTime, string, TimeZoneInfo?)"/>).</summary>
+    public static DateTime ToUtc(DateTime d, string name) => Times.Utc(d, name);
 
     /// <summary>
     /// The [start, end) an administrator asked for, checked against the role's assignment rules
@@ -18,7 +19,7 @@ internal static class Schedules
         var allowPermanent = type == PimAssignmentType.Eligible ? policy.AllowPermanentEligible : policy.AllowPermanentActive;
         var max = type == PimAssignmentType.Eligible ? policy.EligibleExpiresAfter : policy.ActiveExpiresAfter;
         var setting = type == PimAssignmentType.Eligible ? "AllowPermanentEligible / EligibleExpiresAfter" : "AllowPermanentActive / ActiveExpiresAfter";
-        var s = start is { } st ? ToUtc(st) : now;
+        var s = start is { } st ? ToUtc(st, "StartDateTime") : now;
         var given = (end is null ? 0 : 1) + (duration is null ? 0 : 1) + (permanent ? 1 : 0);
         if (given > 1)
             throw new PimException("PimScheduleConflict", PimErrorCategory.InvalidArgument,
@@ -32,15 +33,9 @@ internal static class Schedules
                     role, $"Give -EndDateTime or -Duration of at most {Days(max)}, or allow permanent assignments with Set-PimRoleSetting.");
             e = null;
         }
-        else if (end is { } en) e = ToUtc(en);
-        else if (duration is { } d)
-        {
-            if (d <= TimeSpan.Zero)
-                throw new PimException("PimDurationInvalid", PimErrorCategory.InvalidArgument,
-                    $"-Duration must be positive; {d:c} was given.", d, "Give a positive -Duration, for example 90d.");
-            e = s + d;
-        }
-        else e = allowPermanent ? null : s + max; // Entra's default: permanent when allowed, else the longest allowed
+        else if (end is { } en) e = ToUtc(en, "EndDateTime");
+        else if (duration is { } d) e = Times.Add(s, Times.Duration(d, "Duration"), "Duration");
+        else e = allowPermanent ? null : Times.Add(s, max, type == PimAssignmentType.Eligible ? "EligibleExpiresAfter" : "ActiveExpiresAfter"); // Entra's default: permanent when allowed, else the longest allowed
         if (e is { } endUtc && endUtc <= s)
             throw new PimException("PimEndBeforeStart", PimErrorCategory.InvalidArgument,
                 $"The assignment would end ({endUtc:u}) before it starts ({s:u}).", endUtc,

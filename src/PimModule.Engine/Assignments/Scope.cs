@@ -11,13 +11,23 @@ public static partial class Scope
 {
     public const string Root = "/";
 
-    [GeneratedRegex(@"^[A-Za-z0-9_\-~:@.]+$")]
+    [GeneratedRegex(@"^[A-Za-z0-9_\-~:@.]+\z")]
     private static partial Regex Segment();
 
-    public static string Validate(string? text)
+    /// <summary>
+    /// The scope a caller gives, trimmed: null (not given) is '/', the whole directory; an empty or blank scope is
+    /// refused (PimScopeInvalid) — '/' must be given explicitly; at most 400 characters (PimInputTooLong).
+    /// </summary>
+    public static string Validate(string? text, string parameter = "Scope")
     {
-        var s = text?.Trim();
-        if (string.IsNullOrEmpty(s)) return Root;
+        if (text is null) return Root;
+        Input.Text(text, parameter, Input.ScopeLength, "PimScopeInvalid");
+        var s = text.Trim();
+        if (s.Length == 0)
+            throw new PimException("PimScopeInvalid", PimErrorCategory.InvalidArgument,
+                $"-{parameter} is empty. An empty scope is not taken as the whole directory: give '/' explicitly for the whole directory, " +
+                "or leave the parameter (or CSV column) out.", text,
+                "Give '/' for the whole directory, or a path such as '/administrativeUnits/<id>'.");
         string? why = null;
         if (!s.StartsWith('/')) why = "it must start with '/'";
         else if (s.Length > 1 && s.EndsWith('/')) why = "it must not end with '/'";
@@ -27,12 +37,12 @@ public static partial class Scope
             {
                 if (seg.Length == 0) { why = "it has an empty segment ('//')"; break; }
                 if (seg is "." or "..") { why = "'.' and '..' are not allowed"; break; }
-                if (!Segment().IsMatch(seg)) { why = $"the segment '{seg}' has characters a scope cannot hold"; break; }
+                if (!Segment().IsMatch(seg)) { why = $"the segment '{Input.Preview(seg)}' has characters a scope cannot hold"; break; }
             }
         }
         if (why is not null)
             throw new PimException("PimScopeInvalid", PimErrorCategory.InvalidArgument,
-                $"'{text}' is not a directory scope: {why}.", text,
+                $"'{Input.Preview(text)}' is not a directory scope: {why}.", Input.Preview(text),
                 "Give '/' for the whole directory, or a path such as '/administrativeUnits/<id>'.");
         return s;
     }

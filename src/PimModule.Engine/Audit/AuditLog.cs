@@ -40,9 +40,9 @@ internal static class AuditLog
             "INSERT INTO audit_log (sequence, audit_id, at_utc, actor, actor_key, action, target_type, target_id, role_id, " +
             "principal, principal_key, before_json, after_json, prev_hash, hash) VALUES " +
             "(@seq, @id, @at, @actor, @actorKey, @action, @tt, @tid, @role, @p, @pk, @b, @a, @prev, @hash)",
-            ("@seq", seq), ("@id", id), ("@at", work.Now), ("@actor", work.Actor), ("@actorKey", Db.Key(work.Actor)),
+            ("@seq", seq), ("@id", id), ("@at", work.Now), ("@actor", work.Actor), ("@actorKey", Principal.Fold(work.Actor)),
             ("@action", action), ("@tt", targetType), ("@tid", targetId), ("@role", roleText), ("@p", principal),
-            ("@pk", principal is null ? null : Db.Key(principal)), ("@b", beforeJson), ("@a", afterJson),
+            ("@pk", principal is null ? null : Principal.Fold(principal)), ("@b", beforeJson), ("@a", afterJson),
             ("@prev", head.Hash), ("@hash", hash));
         work.AuditHead = new AuditHead(seq, hash, true);
     }
@@ -107,12 +107,13 @@ internal static class AuditLog
     {
         var where = new List<string>();
         var ps = new List<(string, object?)>();
-        if (q.Since is { } since) { where.Add("a.at_utc >= @since"); ps.Add(("@since", since)); }
-        if (q.Until is { } until) { where.Add("a.at_utc <= @until"); ps.Add(("@until", until)); }
+        if (q.Since is { } since) { where.Add("a.at_utc >= @since"); ps.Add(("@since", Times.Utc(since, "Since"))); }
+        if (q.Until is { } until) { where.Add("a.at_utc <= @until"); ps.Add(("@until", Times.Utc(until, "Until"))); }
+        Input.List(q.Actions, "Action", Input.ActionNameLength, maxCount: 1000);
         if (q.Principal is { } p)
         {
             where.Add("(a.principal_key = @p OR a.actor_key = @p)");
-            ps.Add(("@p", Db.Key(p)));
+            ps.Add(("@p", Principal.Key(p)));
         }
         if (q.RoleId is { } role) { where.Add("a.role_id = @role"); ps.Add(("@role", role)); }
         if (q.Actions is { Length: > 0 } actions)

@@ -8,7 +8,7 @@ internal static class Authorization
     public static bool IsRoleAdministrator(UnitOfWork work, string principal) => work.ScalarLong(
         "SELECT COUNT(*) FROM assignments WHERE principal_key = @pk AND type = 'Active' AND scope = '/' " +
         "AND role_id IN (@pra, @ga) AND start_utc <= @now AND (end_utc IS NULL OR end_utc > @now)",
-        ("@pk", Db.Key(principal)), ("@pra", RoleCatalog.PrivilegedRoleAdministrator), ("@ga", RoleCatalog.GlobalAdministrator),
+        ("@pk", Principal.Fold(principal)), ("@pra", RoleCatalog.PrivilegedRoleAdministrator), ("@ga", RoleCatalog.GlobalAdministrator),
         ("@now", work.Now)) > 0;
 
     /// <summary>The principals who administer PIM now (the default admin recipients and default approvers), read once per unit of work.</summary>

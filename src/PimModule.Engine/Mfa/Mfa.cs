@@ -13,9 +13,9 @@ public sealed class MfaService
         work =>
         {
             var p = principal is null ? work.Actor : PimModule.Principal.Validate(principal);
-            if (!string.Equals(p, work.Actor, StringComparison.OrdinalIgnoreCase))
+            if (!PimModule.Principal.Same(p, work.Actor))
                 Authorization.RequireRoleAdministrator(work, $"register an MFA method for {p}");
-            var exists = work.ScalarLong("SELECT COUNT(*) FROM mfa_methods WHERE principal_key = @p", ("@p", Db.Key(p))) > 0;
+            var exists = work.ScalarLong("SELECT COUNT(*) FROM mfa_methods WHERE principal_key = @p", ("@p", Principal.Fold(p))) > 0;
             if (exists && !force)
                 throw new PimException("PimMfaAlreadyRegistered", PimErrorCategory.ResourceExists,
                     $"{p} already has an MFA method; registering again replaces it and the old authenticator stops working.", p,
@@ -26,9 +26,9 @@ public sealed class MfaService
         (work, p) =>
         {
             var secret = RandomNumberGenerator.GetBytes(20);
-            work.Execute("DELETE FROM mfa_methods WHERE principal_key = @p", ("@p", Db.Key(p)));
+            work.Execute("DELETE FROM mfa_methods WHERE principal_key = @p", ("@p", Principal.Fold(p)));
             work.Execute("INSERT INTO mfa_methods (principal_key, principal, secret_protected, created_utc, last_step) VALUES (@k, @p, @s, @t, 0)",
-                ("@k", Db.Key(p)), ("@p", p), ("@s", SecretProtector.Protect(secret)), ("@t", work.Now));
+                ("@k", Principal.Fold(p)), ("@p", p), ("@s", SecretProtector.Protect(secret)), ("@t", work.Now));
             AuditLog.Append(work, "RegisterMfaMethod", "MfaMethod", p, null, p, null, new { Principal = p, Method = "TOTP" });
             var b32 = Totp.ToBase32(secret);
             return new PimMfaRegistration
@@ -45,6 +45,7 @@ internal static class Mfa
     /// <summary>Checks a code (read-only) and returns its time step; the caller consumes it in its transaction.</summary>
     public static long Verify(UnitOfWork work, string principal, string? code, string role, string setting)
     {
+        Input.Text(code, "MfaCode", Input.MfaCodeLength, secret: true);
         if (string.IsNullOrWhiteSpace(code))
             throw new PimException("PimMfaRequired", PimErrorCategory.PermissionDenied,
                 $"The settings of '{role}' require multifactor authentication ({setting}), and no MFA code was given.", role,
@@ -54,7 +55,7 @@ internal static class Mfa
             throw new PimException("PimMfaInvalid", PimErrorCategory.SecurityError,
                 $"'{code}' is not an MFA code: it must be {Totp.Digits} digits.", code, "Give the 6-digit code your authenticator shows now.");
         var row = work.Query("SELECT secret_protected, last_step FROM mfa_methods WHERE principal_key = @p",
-            r => (Secret: r.GetString(0), Last: r.GetInt64(1)), ("@p", Db.Key(principal))).FirstOrDefault();
+            r => (Secret: r.GetString(0), Last: r.GetInt64(1)), ("@p", Principal.Fold(principal))).FirstOrDefault();
         if (row.Secret is null)
             throw new PimException("PimMfaNotRegistered", PimErrorCategory.PermissionDenied,
                 $"{principal} has no MFA method, so the MFA code cannot be checked.", principal,
@@ -75,7 +76,7 @@ internal static class Mfa
     public static void Consume(UnitOfWork work, string principal, long step)
     {
         if (work.Execute("UPDATE mfa_methods SET last_step = @s WHERE principal_key = @p AND last_step < @s",
-                ("@s", step), ("@p", Db.Key(principal))) == 0)
+                ("@s", step), ("@p", Principal.Fold(principal))) == 0)
             throw new PimException("PimMfaCodeReused", PimErrorCategory.SecurityError,
                 "This MFA code was already used; a code is accepted only once.", principal, "Wait for the next code and give that.");
     }

@@ -57,7 +57,7 @@ public sealed class NotificationService
     {
         var where = new List<string>();
         var ps = new List<(string, object?)>();
-        if (q.Recipient is { } rcp) { where.Add("n.recipient_key = @r"); ps.Add(("@r", Db.Key(rcp))); }
+        if (q.Recipient is { } rcp) { where.Add("n.recipient_key = @r"); ps.Add(("@r", Principal.Fold(Input.Text(rcp, "Recipient", Input.MailAddressLength)!))); }
         if (q.RequestId is { } id) { where.Add("n.request_id = @q"); ps.Add(("@q", id)); }
         if (q.Status is { Length: > 0 } st)
             where.Add($"n.status IN ({string.Join(", ", st.Distinct().Select((s, i) => { ps.Add(("@s" + i, s)); return "@s" + i; }))})");
@@ -90,11 +90,15 @@ public sealed class NotificationService
     public PimMailSetting? SetMailSetting(PimMailSettingUpdate u, Func<PimChange, bool>? confirm = null) => _store.Change(
         work =>
         {
+            Input.Text(u.SmtpServer, "SmtpServer", Input.HostNameLength);
+            Input.Text(u.From, "From", Input.MailAddressLength);
+            Input.Text(u.UserName, "UserName", Input.UserNameLength);
+            Input.Text(u.Password, "Password", Input.PasswordLength, secret: true);
             Authorization.RequireRoleAdministrator(work, "change the mail settings");
             if (u.Port is { } port && (port < 1 || port > 65535))
                 throw new PimException("PimMailSettingInvalid", PimErrorCategory.InvalidArgument, $"Port {port} is not a TCP port.", port, "Give -Port 1 to 65535 (25, 465 or 587 usually).");
             if (u.From is { } from && !RolePolicy.IsMailAddress(from))
-                throw new PimException("PimMailSettingInvalid", PimErrorCategory.InvalidArgument, $"'{from}' is not an e-mail address.", from, "Give -From as pim@contoso.com.");
+                throw new PimException("PimMailSettingInvalid", PimErrorCategory.InvalidArgument, $"'{from}' is not an e-mail address (addresses are ASCII).", from, "Give -From as pim@contoso.com.");
             if (u.SmtpServer is { } server && (server.Trim().Length == 0 || server.Any(char.IsWhiteSpace)))
                 throw new PimException("PimMailSettingInvalid", PimErrorCategory.InvalidArgument, $"'{server}' is not a host name.", server, "Give -SmtpServer as smtp.contoso.com or an IP address.");
             return ReadMail(work);

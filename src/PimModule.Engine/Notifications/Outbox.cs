@@ -29,11 +29,11 @@ internal static class Outbox
         var recipients = (row.DefaultRecipients ? defaultRecipients : [])
             .Concat(row.AdditionalRecipients)
             .Where(RolePolicy.IsMailAddress)
-            .Distinct(StringComparer.OrdinalIgnoreCase)
+            .Distinct(Principal.Comparer)
             .ToList();
         foreach (var r in recipients)
             work.Outgoing.Add(new Message(evt, recipientType, r, subject, body, role.Id, principal, requestId, assignmentId, critical,
-                dedupeKey is null ? null : $"{dedupeKey}|{Db.Key(r)}"));
+                dedupeKey is null ? null : $"{dedupeKey}|{Principal.Fold(r)}"));
         return recipients.Count;
     }
 
@@ -52,7 +52,7 @@ internal static class Outbox
                 if (work.ScalarLong("SELECT COUNT(*) FROM notifications WHERE dedupe_key = @k", ("@k", m.DedupeKey)) > 0) continue;
             }
             rows.Add([
-                Ids.New(), work.Now, m.Event, m.RecipientType, m.Recipient, Db.Key(m.Recipient), m.Subject, m.Body, m.RoleId,
+                Ids.New(), work.Now, m.Event, m.RecipientType, m.Recipient, Principal.Fold(m.Recipient), m.Subject, m.Body, m.RoleId,
                 m.Principal, m.RequestId, m.AssignmentId, m.Critical, nameof(PimNotificationStatus.Pending), 0, work.Now, m.DedupeKey,
             ]);
             written++;

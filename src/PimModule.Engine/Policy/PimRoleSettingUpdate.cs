@@ -33,7 +33,7 @@ public sealed class PimRoleSettingUpdate
         if (RequireApproval is { } a) p.RequireApproval = a;
         if (Approvers is { } list)
             p.Approvers = list.SelectMany(x => x.Split([';', ','], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
-                .Distinct(StringComparer.OrdinalIgnoreCase).ToList();
+                .Distinct(Principal.Comparer).ToList();
         if (RequireApproverJustification is { } aj) p.RequireApproverJustification = aj;
         if (AllowPermanentEligible is { } pe) p.AllowPermanentEligible = pe;
         if (EligibleExpiresAfter is { } ee) p.EligibleExpiresAfter = ee;
@@ -61,7 +61,7 @@ public sealed class PimNotificationUpdate
             AdditionalRecipients is null
                 ? row.AdditionalRecipients
                 : AdditionalRecipients.SelectMany(x => x.Split([';', ','], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
-                    .Distinct(StringComparer.OrdinalIgnoreCase).ToList(),
+                    .Distinct(Principal.Comparer).ToList(),
             CriticalOnly ?? row.CriticalOnly);
     }
 }

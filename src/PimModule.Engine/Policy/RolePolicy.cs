@@ -245,17 +245,23 @@ internal sealed partial class RolePolicy
 
     // ---- validation --------------------------------------------------------------------------------
 
-    [GeneratedRegex(@"^c([1-9]|[1-9][0-9])$")]
+    [GeneratedRegex(@"^c([1-9]|[1-9][0-9])\z")]
     private static partial Regex AuthenticationContextShape();
 
-    [GeneratedRegex(@"^[^@\s;,""'<>]+@[^@\s;,""'<>]+\.[^@\s;,""'<>]+$")]
+    [GeneratedRegex(@"^[^@\s;,""'<>]+@[^@\s;,""'<>]+\.[^@\s;,""'<>]+\z")]
     private static partial Regex MailShape();
 
-    public static bool IsMailAddress(string text) => MailShape().IsMatch(text);
+    /// <summary>An e-mail address a notification can go to: ASCII (as principals are), at most 256 characters, no control characters.</summary>
+    public static bool IsMailAddress(string text)
+        => text.Length <= Input.MailAddressLength && text.All(c => c is > ' ' and < '\u007F') && MailShape().IsMatch(text);
+
+    /// <summary>The shortest and longest EligibleExpiresAfter / ActiveExpiresAfter.</summary>
+    public static readonly TimeSpan MinExpiresAfter = TimeSpan.FromDays(1);
 
     /// <summary>Refuses a policy Entra would refuse; says which setting to change.</summary>
     public void Validate(string role)
     {
+        Input.Text(AuthenticationContextId, "AuthenticationContextId", Input.AuthenticationContextIdLength);
         if (ActivationMaxDuration < MinActivation || ActivationMaxDuration > MaxActivation)
             throw new PimException("PimActivationDurationOutOfRange", PimErrorCategory.InvalidArgument,
                 $"ActivationMaxDuration {ActivationMaxDuration:c} for '{role}' is out of range: it must be between 30 minutes and 24 hours.",
@@ -277,20 +283,27 @@ internal sealed partial class RolePolicy
                 $"-AuthenticationContextId '{AuthenticationContextId}' applies only when the activation requirement is AuthenticationContext; '{role}' requires {ActivationRequirement}.",
                 AuthenticationContextId, "Add -ActivationRequirement AuthenticationContext, or leave out -AuthenticationContextId.");
         }
-        if (EligibleExpiresAfter <= TimeSpan.Zero)
-            throw new PimException("PimExpirationOutOfRange", PimErrorCategory.InvalidArgument,
-                $"EligibleExpiresAfter must be a positive period; {EligibleExpiresAfter:c} was given for '{role}'.",
-                EligibleExpiresAfter, "Give -EligibleExpiresAfter a positive period, for example 180d.");
-        if (ActiveExpiresAfter <= TimeSpan.Zero)
-            throw new PimException("PimExpirationOutOfRange", PimErrorCategory.InvalidArgument,
-                $"ActiveExpiresAfter must be a positive period; {ActiveExpiresAfter:c} was given for '{role}'.",
-                ActiveExpiresAfter, "Give -ActiveExpiresAfter a positive period, for example 30d.");
+        foreach (var (name, value) in new[] { ("EligibleExpiresAfter", EligibleExpiresAfter), ("ActiveExpiresAfter", ActiveExpiresAfter) })
+        {
+            if (value > Times.MaxDuration)
+                throw new PimException("PimDurationInvalid", PimErrorCategory.InvalidArgument,
+                    $"{name} {Times.Describe(value)} for '{role}' is out of range: at most {Times.Describe(Times.MaxDuration)} (100 years) is allowed.",
+                    value, $"Give -{name} between 1 day and 100 years, for example 180d.");
+            if (value < MinExpiresAfter)
+                throw new PimException("PimExpirationOutOfRange", PimErrorCategory.InvalidArgument,
+                    $"{name} must be a period of at least 1 day; {value:c} was given for '{role}'.",
+                    value, $"Give -{name} between 1 day and 100 years, for example 180d.");
+        }
+        Input.List(Approvers, "Approvers", Input.PrincipalLength);
         foreach (var a in Approvers) Principal.Validate(a, "Approvers");
         foreach (var ((evt, r), rule) in Notifications)
+        {
+            Input.List(rule.AdditionalRecipients, "AdditionalRecipients", Input.MailAddressLength);
             foreach (var address in rule.AdditionalRecipients)
                 if (!IsMailAddress(address))
                     throw new PimException("PimRecipientInvalid", PimErrorCategory.InvalidArgument,
-                        $"'{address}' is not an email address (notification {evt}/{r} of '{role}').", address,
-                        "Give -AdditionalRecipients as email addresses, for example secops@contoso.com.");
+                        $"'{Input.Preview(address)}' is not an email address (notification {evt}/{r} of '{role}'); addresses are ASCII, as principals are.",
+                        Input.Preview(address), "Give -AdditionalRecipients as email addresses, for example secops@contoso.com.");
+        }
     }
 }

@@ -13,6 +13,23 @@ public sealed class PimActivationInput
     public string? TicketSystem { get; init; }
     public string? MfaCode { get; init; }
     public DateTime? StartDateTime { get; init; }
+
+    /// <summary>
+    /// The input limits, checked before the store is asked: scope (400; empty refused, missing is '/'), role name (128),
+    /// justification and ticket fields (500, no control characters), MFA code (64), start (UTC, 1900 … 9000; Unspecified
+    /// is local) and duration (positive, at most 100 years). Returns a normalised copy.
+    /// </summary>
+    public PimActivationInput Validate() => new()
+    {
+        Role = RoleName.Check(Role)!,
+        Scope = PimModule.Scope.Validate(Scope),
+        Duration = Times.Duration(Duration, nameof(Duration)),
+        Justification = Input.Text(Justification, nameof(Justification), Input.JustificationLength),
+        TicketNumber = Input.Text(TicketNumber, nameof(TicketNumber), Input.TicketLength),
+        TicketSystem = Input.Text(TicketSystem, nameof(TicketSystem), Input.TicketLength),
+        MfaCode = Input.Text(MfaCode, nameof(MfaCode), Input.MfaCodeLength, secret: true),
+        StartDateTime = Times.Utc(StartDateTime, nameof(StartDateTime)),
+    };
 }
 
 /// <summary>
@@ -38,18 +55,19 @@ public sealed class ActivationService
 
     private static ActivationPlan PlanActivation(UnitOfWork work, PimActivationInput input)
     {
+        input = input.Validate();
         var principal = work.Actor;
         var role = RoleService.Resolve(work, input.Role);
         var scope = PimModule.Scope.Validate(input.Scope);
         var policy = SettingsService.Load(work, role.Id);
-        var start = input.StartDateTime is { } s ? Schedules.ToUtc(s) : work.Now;
+        var start = input.StartDateTime ?? work.Now;
         if (start < work.Now - StartTolerance)
             throw new PimException("PimStartInvalid", PimErrorCategory.InvalidArgument,
                 $"The activation would start at {start:u}, in the past; a start may be at most {StartTolerance.TotalMinutes:0} minutes ago.",
                 start, "Leave out -StartDateTime to start now, or give a time in the future.");
 
         var mine = work.Query(AssignmentService.Select + " WHERE a.principal_key = @pk AND a.role_id = @r",
-            AssignmentService.MapRow, ("@pk", Db.Key(principal)), ("@r", role.Id));
+            AssignmentService.MapRow, ("@pk", Principal.Fold(principal)), ("@r", role.Id));
         var eligible = mine.Where(a => a.Type == PimAssignmentType.Eligible && PimModule.Scope.Covers(a.Scope, scope)
                                        && a.Start <= start && (a.End is null || a.End > start))
             .OrderByDescending(a => a.End ?? DateTime.MaxValue).FirstOrDefault();
@@ -64,14 +82,11 @@ public sealed class ActivationService
                 role, "Ask a Privileged Role Administrator for an eligible assignment (New-PimEligibleAssignment), or pick a role you are eligible for (Get-PimAssignment -Principal <you> -Type Eligible).");
         }
         var duration = input.Duration ?? policy.ActivationMaxDuration;
-        if (duration <= TimeSpan.Zero)
-            throw new PimException("PimDurationInvalid", PimErrorCategory.InvalidArgument,
-                $"-Duration must be positive; {duration:c} was given.", duration, "Give a positive -Duration, for example 1h.");
         if (duration > policy.ActivationMaxDuration)
             throw new PimException("PimDurationExceedsMaximum", PimErrorCategory.InvalidArgument,
                 $"'{role.Name}' can be activated for at most {Schedules.Days(policy.ActivationMaxDuration)} (ActivationMaxDuration); {Schedules.Days(duration)} was asked.",
                 duration, $"Give -Duration of at most {policy.ActivationMaxDuration:c}, or leave it out to get the maximum.");
-        var end = start + duration;
+        var end = Times.Add(start, duration, "Duration");
         if (eligible.End is { } eligibleEnd && end > eligibleEnd) end = eligibleEnd; // an activation never outlives its eligibility
 
         var active = mine.FirstOrDefault(a => a.Type == PimAssignmentType.Active
@@ -84,7 +99,7 @@ public sealed class ActivationService
                 active.MemberType == PimMemberType.Activated ? "Use the active role, or deactivate it first (Request-PimDeactivation)." : "Nothing to do: the role is active.");
         var pending = work.Query(RequestService.Select + " WHERE q.principal_key = @pk AND q.role_id = @r AND q.status = 'PendingApproval' " +
                                  "AND q.action = 'SelfActivate' AND q.created_utc > @cut",
-                RequestService.MapRow, ("@pk", Db.Key(principal)), ("@r", role.Id), ("@cut", work.Now - Policy.PendingRequestLifetime))
+                RequestService.MapRow, ("@pk", Principal.Fold(principal)), ("@r", role.Id), ("@cut", work.Now - Policy.PendingRequestLifetime))
             .FirstOrDefault(q => string.Equals(q.Scope, scope, StringComparison.OrdinalIgnoreCase));
         if (pending is not null)
             throw new PimException("PimRequestPending", PimErrorCategory.ResourceExists,
@@ -179,10 +194,11 @@ public sealed class ActivationService
 
     private DecisionPlan PlanDecision(UnitOfWork work, Guid requestId, string? justification, string what)
     {
+        Input.Text(justification, "Justification", Input.JustificationLength);
         var q = FindRequest(work, requestId);
         var role = RoleService.Resolve(work, new PimRoleReference(q.RoleId));
         RequirePending(q, work.Now, what);
-        if (string.Equals(q.Principal, work.Actor, StringComparison.OrdinalIgnoreCase))
+        if (Principal.Same(q.Principal, work.Actor))
             throw new PimException("PimCannotDecideOwnRequest", PimErrorCategory.PermissionDenied,
                 $"{work.Actor} made request {q.Id} and cannot decide it; requesters never approve their own requests.", q.Id,
                 "Ask one of the role's approvers to decide it.");
@@ -221,7 +237,7 @@ public sealed class ActivationService
                 var start = q.Start is { } s && s > work.Now ? s : work.Now;
                 var duration = q.Duration ?? p.Policy.ActivationMaxDuration;
                 var eligible = work.Query(AssignmentService.Select + " WHERE a.principal_key = @pk AND a.role_id = @r AND a.type = 'Eligible'",
-                        AssignmentService.MapRow, ("@pk", Db.Key(q.Principal)), ("@r", q.RoleId))
+                        AssignmentService.MapRow, ("@pk", Principal.Fold(q.Principal)), ("@r", q.RoleId))
                     .Where(a => PimModule.Scope.Covers(a.Scope, q.Scope) && a.Start <= start && (a.End is null || a.End > start))
                     .OrderByDescending(a => a.End ?? DateTime.MaxValue).FirstOrDefault()
                     ?? throw new PimException("PimNotEligible", PimErrorCategory.PermissionDenied,
@@ -275,7 +291,7 @@ public sealed class ActivationService
         {
             var q = FindRequest(work, requestId);
             var role = RoleService.Resolve(work, new PimRoleReference(q.RoleId));
-            if (!string.Equals(q.Principal, work.Actor, StringComparison.OrdinalIgnoreCase))
+            if (!Principal.Same(q.Principal, work.Actor))
                 throw new PimException("PimNotRequester", PimErrorCategory.PermissionDenied,
                     $"Request {q.Id} was made by {q.Principal}; only the requester can cancel it.", q.Id,
                     "Approvers decide others' requests with Approve-PimRequest or Deny-PimRequest.");
@@ -302,7 +318,7 @@ public sealed class ActivationService
         if (assignmentId is { } id)
         {
             var a = AssignmentService.Find(work, id);
-            if (!string.Equals(a.Principal, work.Actor, StringComparison.OrdinalIgnoreCase))
+            if (!Principal.Same(a.Principal, work.Actor))
                 throw new PimException("PimNotOwnAssignment", PimErrorCategory.PermissionDenied,
                     $"Assignment {a.Id} belongs to {a.Principal}; {work.Actor} can only {what} their own assignments.", a.Id,
                     "Administrators change others' assignments with Update-PimAssignment or Remove-PimAssignment.");
@@ -312,7 +328,7 @@ public sealed class ActivationService
             "No role was given.", null, "Give -Role."));
         var s = PimModule.Scope.Validate(scope);
         return work.Query(AssignmentService.Select + " WHERE a.principal_key = @pk AND a.role_id = @r", AssignmentService.MapRow,
-                   ("@pk", Db.Key(work.Actor)), ("@r", r.Id))
+                   ("@pk", Principal.Fold(work.Actor)), ("@r", r.Id))
                    .Where(a => string.Equals(a.Scope, s, StringComparison.OrdinalIgnoreCase) && match(a))
                    .OrderBy(a => a.End ?? DateTime.MaxValue).FirstOrDefault()
                ?? throw NotFound(work, r.Name, s, what);
@@ -360,6 +376,8 @@ public sealed class ActivationService
         TimeSpan? duration, string? justification, Func<PimChange, bool>? confirm = null) => _store.Change(
         work =>
         {
+            Input.Text(justification, "Justification", Input.JustificationLength);
+            Times.Duration(duration, "Duration");
             var a = FindOwn(work, assignmentId, role, scope,
                 x => (assignmentId is not null || x.Type == type) && x.MemberType == PimMemberType.Direct && x.End is { } e
                      && e - work.Now <= ExtensionWindow && work.Now - e <= Policy.ExpiredAssignmentVisibility, "extend");

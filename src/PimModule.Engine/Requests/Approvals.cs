@@ -10,9 +10,9 @@ internal static class Approvals
         var policy = SettingsService.LoadOnce(work, request.RoleId);
         var extension = request.Action is PimRequestAction.SelfExtend or PimRequestAction.SelfRenew;
         var approvers = policy.Approvers.Count > 0 && !extension ? policy.Approvers : Authorization.Administrators(work);
-        return approvers.Where(a => !string.Equals(a, request.Principal, StringComparison.OrdinalIgnoreCase)).ToList();
+        return approvers.Where(a => !Principal.Same(a, request.Principal)).ToList();
     }
 
     public static bool MayApprove(Storage.UnitOfWork work, RequestRow request, string principal)
-        => ApproversOf(work, request).Contains(principal, StringComparer.OrdinalIgnoreCase);
+        => ApproversOf(work, request).Contains(principal, Principal.Comparer);
 }

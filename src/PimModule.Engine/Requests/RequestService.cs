@@ -55,12 +55,12 @@ public sealed partial class RequestService
 
     private static IEnumerable<PimRequest> QueryCore(UnitOfWork work, PimRequestQuery q)
     {
-        var now = q.AsOf is { } asOf ? Schedules.ToUtc(asOf) : work.Now;
+        var now = q.AsOf is { } asOf ? Times.Utc(asOf, "AsOf") : work.Now;
         var cut = now - Policy.PendingRequestLifetime;
         var where = new List<string>();
         var ps = new List<(string, object?)> { ("@cut", cut) };
         if (q.RequestId is { } id) { where.Add("q.request_id = @id"); ps.Add(("@id", id)); }
-        if (q.Principal is { } p) { where.Add("q.principal_key = @pk"); ps.Add(("@pk", Db.Key(p))); }
+        if (q.Principal is { } p) { where.Add("q.principal_key = @pk"); ps.Add(("@pk", Principal.Key(p))); }
         if (q.RoleIds is { Count: > 0 } roles)
             where.Add($"q.role_id IN ({string.Join(", ", roles.Select((r, i) => { ps.Add(("@r" + i, r)); return "@r" + i; }))})");
         if (q.Action is { Length: > 0 } actions)

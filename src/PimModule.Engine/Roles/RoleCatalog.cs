@@ -50,7 +50,7 @@ internal static class RoleCatalog
         {
             id.Value = Db.ToDb(role.Id);
             name.Value = role.Name;
-            key.Value = Db.Key(role.Name);
+            key.Value = RoleName.Key(role.Name);
             desc.Value = role.Description;
             priv.Value = Db.ToDb(role.IsPrivileged);
             cmd.ExecuteNonQuery();

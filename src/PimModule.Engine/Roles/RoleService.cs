@@ -27,7 +27,7 @@ public sealed class RoleService
             var byId = work.Query(Select + " WHERE role_id = @id", Map, ("@id", id)).FirstOrDefault();
             if (byId is not null || reference.Name is null) return byId;
         }
-        return work.Query(Select + " WHERE name_key = @key", Map, ("@key", Db.Key(reference.Name!))).FirstOrDefault();
+        return work.Query(Select + " WHERE name_key = @key", Map, ("@key", RoleName.Key(reference.Name, "Role"))).FirstOrDefault();
     }
 
     internal static PimException NotFound(PimRoleReference reference) => new("PimRoleNotFound", PimErrorCategory.ObjectNotFound,
@@ -36,19 +36,13 @@ public sealed class RoleService
 
     public PimRole? Create(string name, string? description, Func<PimChange, bool>? confirm = null)
     {
-        var trimmed = name?.Trim() ?? "";
-        if (trimmed.Length is 0 or > 256 || trimmed.Any(char.IsControl))
-            throw new PimException("PimRoleNameInvalid", PimErrorCategory.InvalidArgument,
-                $"'{name}' is not a valid role name: it must be 1 to 256 characters with no control characters.", name,
-                "Give -Name a display name such as 'Helpdesk Tier 2 Operator'.");
-        if (Guid.TryParse(trimmed, out _))
-            throw new PimException("PimRoleNameInvalid", PimErrorCategory.InvalidArgument,
-                $"'{name}' looks like a role id; a role name cannot be a GUID.", name, "Give -Name a display name.");
+        var trimmed = RoleName.Validate(name);
+        var text = RoleName.ValidateDescription(description);
         return _store.Change(
             work =>
             {
                 Authorization.RequireRoleAdministrator(work, "create a custom role");
-                var existing = work.Query(Select + " WHERE name_key = @key", Map, ("@key", Db.Key(trimmed))).FirstOrDefault();
+                var existing = work.Query(Select + " WHERE name_key = @key", Map, ("@key", RoleName.Key(trimmed))).FirstOrDefault();
                 if (existing is not null)
                     throw new PimException("PimRoleExists", PimErrorCategory.ResourceExists,
                         $"A role named '{existing.Name}' already exists ({(existing.IsBuiltIn ? "built-in" : "custom")}, id {existing.Id}).",
@@ -60,12 +54,12 @@ public sealed class RoleService
             {
                 var role = new PimRole
                 {
-                    Name = n, Id = Guid.NewGuid(), Description = description?.Trim() ?? "", IsBuiltIn = false,
+                    Name = n, Id = Guid.NewGuid(), Description = text, IsBuiltIn = false,
                     IsPrivileged = false, CreatedDateTime = work.Now, CreatedBy = work.Actor,
                 };
                 work.Execute("INSERT INTO roles (role_id, name, name_key, description, is_built_in, is_privileged, created_utc, created_by) " +
                              "VALUES (@id, @name, @key, @desc, 0, 0, @at, @by)",
-                    ("@id", role.Id), ("@name", role.Name), ("@key", Db.Key(role.Name)), ("@desc", role.Description),
+                    ("@id", role.Id), ("@name", role.Name), ("@key", RoleName.Key(role.Name)), ("@desc", role.Description),
                     ("@at", role.CreatedDateTime), ("@by", role.CreatedBy));
                 AuditLog.Append(work, "AddRole", "Role", role.Id.ToString("D"), role.Id, null, null, AuditView.Of(role));
                 return role;

@@ -253,7 +253,10 @@ internal static class Db
     {
         DateTimeKind.Utc => d.Ticks,
         DateTimeKind.Local => d.ToUniversalTime().Ticks,
-        _ => DateTime.SpecifyKind(d, DateTimeKind.Utc).Ticks, // unspecified times are taken as UTC
+        // A caller's Unspecified time is local time and is converted where it enters the engine (Times.Utc); the
+        // engine's own times are Kind Utc. What still arrives Unspecified is an internal constant (DateTime.MaxValue
+        // as "no end" in a dedupe key), taken as it is.
+        _ => DateTime.SpecifyKind(d, DateTimeKind.Utc).Ticks,
     };
 
     public static DateTime FromTicks(long ticks) => new(ticks, DateTimeKind.Utc);
@@ -295,6 +298,9 @@ internal static class Db
     public static TEnum GetEnum<TEnum>(this DbDataReader r, string column) where TEnum : struct, Enum
         => Enum.Parse<TEnum>(r.GetString(r.GetOrdinal(column)));
 
-    /// <summary>Case-insensitive key for principals and role names (stored beside the display form).</summary>
-    public static string Key(string text) => text.Trim().ToLowerInvariant();
+    /// <summary>
+    /// The principal key of a validated principal: the same as <see cref="Principal.Fold"/> (the one canonical key; role
+    /// names use <see cref="RoleName.Key"/>). Kept for AssignmentWriter; new code calls Principal.Key / Principal.Fold.
+    /// </summary>
+    public static string Key(string text) => Principal.Fold(text);
 }

@@ -36,6 +36,7 @@ public sealed class GetPimAssignmentCommand : PimCmdlet
 
     /// <summary>The time the states are computed for (default: now).</summary>
     [Parameter]
+    [DateTimeTransformation]
     public DateTime? AsOf { get; set; }
 
     protected override void ProcessPim()

@@ -21,6 +21,7 @@ public sealed class TestPimAccessCommand : PimCmdlet
     public string? Scope { get; set; }
 
     [Parameter]
+    [DateTimeTransformation]
     public DateTime? AsOf { get; set; }
 
     [Parameter]

@@ -7,8 +7,8 @@ namespace PimModule.Cmdlets;
 [OutputType(typeof(PimAuditRecord))]
 public sealed class GetPimAuditLogCommand : PimCmdlet
 {
-    [Parameter] public DateTime? Since { get; set; }
-    [Parameter] public DateTime? Until { get; set; }
+    [Parameter, DateTimeTransformation] public DateTime? Since { get; set; }
+    [Parameter, DateTimeTransformation] public DateTime? Until { get; set; }
 
     /// <summary>Records made by, or about, this principal.</summary>
     [Parameter]
@@ -32,7 +32,7 @@ public sealed class GetPimAuditLogCommand : PimCmdlet
         var roleId = Role is null ? (Guid?)null : Store.Roles.Resolve(Role).Id;
         var records = Store.Audit.Query(new PimAuditQuery
         {
-            Since = Since?.ToUniversalTime(), Until = Until?.ToUniversalTime(), Principal = Principal, RoleId = roleId,
+            Since = Since, Until = Until, Principal = Principal, RoleId = roleId,
             Actions = Action, First = First,
         });
         WriteObject(records, enumerateCollection: true);

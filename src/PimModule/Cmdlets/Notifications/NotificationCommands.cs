@@ -123,6 +123,7 @@ public sealed class SendPimNotificationCommand : PimCmdlet
 public sealed class GetPimAlertCommand : PimCmdlet
 {
     [Parameter]
+    [DateTimeTransformation]
     public DateTime? AsOf { get; set; }
 
     [Parameter(Position = 0)]

@@ -28,6 +28,7 @@ public sealed class GetPimRequestCommand : PimCmdlet
 
     /// <summary>The time the statuses are read for (a pending request undecided for 24 hours reads as Expired); now by default.</summary>
     [Parameter]
+    [DateTimeTransformation]
     public DateTime? AsOf { get; set; }
 
     /// <summary>Only pending requests the acting principal may approve.</summary>
@@ -61,7 +62,7 @@ public sealed class GetPimRequestCommand : PimCmdlet
 
 internal static class RequestIds
 {
-    public static Guid Parse(string text) => Guid.TryParse(text?.Trim(), out var g) ? g
+    public static Guid Parse(string text) => Guid.TryParse(Input.Text(text, "RequestId", Input.IdLength)?.Trim(), out var g) ? g
         : throw new PimException("PimRequestIdInvalid", PimErrorCategory.InvalidArgument,
             $"'{text}' is not a request id: request ids are GUIDs.", text,
             "Copy the RequestId from Get-PimRequest, or pipe the request object.");

@@ -45,7 +45,7 @@ public sealed class RequestPimActivationCommand : PimCmdlet
             TicketSystem = TicketSystem, MfaCode = MfaCode, StartDateTime = StartDateTime,
         };
         var (_, message, _) = Store.Activations.CheckActivation(input);
-        if (!ShouldProcess($"'{Role}' for {Store.Principal}", message)) return;
+        if (!ShouldProcess($"'{Input.Preview(Role.ToString(), Input.RoleNameLength)}' for {Store.Principal}", message)) return;
         var request = Store.Activations.RequestActivation(input);
         if (request is null) return;
         if (request.Status == PimRequestStatus.PendingApproval)

@@ -61,7 +61,8 @@ internal static class RoleMatcher
 {
     public static List<PimRole> Match(IEnumerable<PimRole> roles, string name)
     {
-        var exact = roles.Where(r => string.Equals(r.Name, name.Trim(), StringComparison.OrdinalIgnoreCase)).ToList();
+        var key = RoleName.Key(name, "Name");
+        var exact = roles.Where(r => RoleName.Key(r.Name) == key).ToList();
         if (exact.Count > 0 || !WildcardPattern.ContainsWildcardCharacters(name)) return exact;
         var pattern = WildcardPattern.Get(name, WildcardOptions.IgnoreCase | WildcardOptions.CultureInvariant);
         try

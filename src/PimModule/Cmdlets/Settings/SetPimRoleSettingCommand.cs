@@ -169,7 +169,7 @@ internal static class PipedColumns
         }
         if (unknown is not null)
         {
-            var hints = unknown.Select(u => Suggest(u, shape.Known) is { } s ? $"'{u}' (did you mean '{s}'?)" : $"'{u}'");
+            var hints = unknown.Take(10).Select(u => Suggest(u, shape.Known) is { } s ? $"'{Input.Preview(u)}' (did you mean '{s}'?)" : $"'{Input.Preview(u)}'");
             throw new PimException("PimInputColumnUnknown", PimErrorCategory.InvalidData,
                 $"The input has column(s) {string.Join(", ", hints)} that {cmdlet.MyInvocation.MyCommand.Name} does not know; the row was not applied.",
                 input, "Fix the column names (they are the parameter names), or remove the columns.");
@@ -207,14 +207,14 @@ internal static class PipedColumns
                     : type == typeof(DateTime) ? "a date and time such as 2026-12-01T09:00:00Z"
                     : "a " + type.Name;
                 throw new PimException("PimInputValueInvalid", PimErrorCategory.InvalidArgument,
-                    $"The value '{column.Value}' of column '{column.Name}' is not valid for -{c.Parameter}: expected {expected}. The row was not applied.",
-                    input, $"Correct the '{column.Name}' value.");
+                    $"The value '{Input.Preview(column.Value?.ToString() ?? "")}' of column '{Input.Preview(column.Name)}' is not valid for -{c.Parameter}: expected {expected}. The row was not applied.",
+                    input, $"Correct the '{Input.Preview(column.Name)}' value.");
             }
         }
     }
 
     private static string? Suggest(string name, IEnumerable<string> known)
-        => known.Select(k => (k, d: Distance(name.ToLowerInvariant(), k.ToLowerInvariant())))
+        => name.Length > 64 ? null : known.Select(k => (k, d: Distance(name.ToLowerInvariant(), k.ToLowerInvariant())))
             .Where(x => x.d <= Math.Max(2, name.Length / 4)).OrderBy(x => x.d).Select(x => x.k).FirstOrDefault();
 
     private static int Distance(string a, string b)
