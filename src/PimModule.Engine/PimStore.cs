@@ -161,7 +161,19 @@ public sealed class PimStore : IDisposable
         using var connection = _provider.OpenConnection();
         using var tx = _provider.BeginWrite(connection);
         var work = new UnitOfWork(connection, tx, Principal, UtcNow);
-        var result = change(work);
+        T result;
+        try
+        {
+            result = change(work);
+        }
+        catch (MfaFailure failure)
+        {
+            // The one refusal that changes the store: the refused MFA code is counted and audited (written before
+            // anything else of the call), committed, and then the call is refused.
+            AuditLog.Flush(work);
+            tx.Commit();
+            throw failure.Refusal;
+        }
         Outbox.Flush(work);
         AuditLog.Flush(work);
         tx.Commit();

@@ -21,6 +21,7 @@ public sealed class AssignmentWriter : IDisposable
     private DbTransaction? _tx;
     private UnitOfWork? _work;
     private int _pending;
+    private string? _mfaAccepted;
 
     internal AssignmentWriter(PimStore store, PimAssignmentType type, int batchSize)
     {
@@ -48,11 +49,36 @@ public sealed class AssignmentWriter : IDisposable
         {
             return AddCore(input, confirm);
         }
+        catch (MfaFailure failure)
+        {
+            // The refused code's count and audit record are the only writes of this transaction (see CheckMfa): commit them.
+            Commit();
+            throw failure.Refusal;
+        }
         catch (Exception e) when (e is not PimException && _store.TranslateError(e) is { } translated)
         {
             Rollback();
             throw translated;
         }
+    }
+
+    /// <summary>
+    /// Checks the administrator's MFA code for a row, after -WhatIf/-Confirm said yes: in a transaction of its own
+    /// (the rows accepted so far are committed first), so that a refused code commits only its count and audit record.
+    /// A code accepted once is good for the rest of this pipeline (one command, one MFA proof), as it may be used only once.
+    /// </summary>
+    private UnitOfWork CheckMfa(UnitOfWork work, PimRole role, string? code)
+    {
+        if (_mfaAccepted is not null && string.Equals(code?.Trim(), _mfaAccepted, StringComparison.Ordinal)) return work;
+        if (work.Writes != 0)
+        {
+            Commit();
+            work = Work();
+        }
+        var proof = Mfa.Verify(work, work.Actor, code, role, "ActiveAssignment", "RequireMfaOnActiveAssignment")!;
+        Mfa.Consume(work, work.Actor, proof);
+        _mfaAccepted = code!.Trim();
+        return work;
     }
 
     private PimAssignment? AddCore(PimAssignmentInput input, Func<PimChange, bool>? confirm)
@@ -71,9 +97,12 @@ public sealed class AssignmentWriter : IDisposable
         {
             if (policy.RequireJustificationOnActiveAssignment && string.IsNullOrWhiteSpace(input.Justification))
                 throw Refusals.JustificationRequired(role.Name, "RequireJustificationOnActiveAssignment");
-            if (policy.RequireMfaOnActiveAssignment)
-                Mfa.Require(work, work.Actor, input.MfaCode, role.Name, "RequireMfaOnActiveAssignment");
         }
+        var needsMfa = _type == PimAssignmentType.Active && policy.RequireMfaOnActiveAssignment;
+        if (needsMfa && string.IsNullOrWhiteSpace(input.MfaCode))
+            throw new PimException("PimMfaRequired", PimErrorCategory.PermissionDenied,
+                $"The settings of '{role.Name}' require multifactor authentication (RequireMfaOnActiveAssignment), and no MFA code was given.", role.Name,
+                "Give -MfaCode with the 6-digit code from your authenticator (Register-PimMfaMethod sets one up).");
         var existing = work.Query(
                 "SELECT assignment_id, scope, start_utc, end_utc FROM assignments WHERE principal_key = @pk AND role_id = @r AND type = @t",
                 r => (Id: r.GetGuid("assignment_id"), Scope: r.GetText("scope"), Start: r.GetUtc("start_utc"), End: r.GetDateTime("end_utc")),
@@ -88,8 +117,10 @@ public sealed class AssignmentWriter : IDisposable
                 existing.Id, "Change the existing assignment with Update-PimAssignment, or pick a time that does not overlap it.");
 
         if (confirm is not null && !confirm(new PimChange($"{principal} → '{role.Name}' at {scope}",
-                $"Create {_type.ToString().ToLowerInvariant()} assignment ({start:u} – {(end is { } en ? en.ToString("u") : "permanent")})")))
+                $"Create {_type.ToString().ToLowerInvariant()} assignment ({start:u} – {(end is { } en ? en.ToString("u") : "permanent")})" +
+                (needsMfa ? "; your MFA code would be checked then (-WhatIf does not check it)" : ""))))
             return null;
+        if (needsMfa) work = CheckMfa(work, role, input.MfaCode);
 
         var requestId = Ids.New();
         var row = new AssignmentRow(Ids.New(), principal, role.Id, scope, _type, PimMemberType.Direct, start, end,
@@ -148,6 +179,7 @@ public sealed class AssignmentWriter : IDisposable
         _tx = null;
         _work = null;
         _pending = 0;
+        _mfaAccepted = null; // its use was rolled back with the rows
     }
 
     /// <summary>Rolls back what is not committed.</summary>
