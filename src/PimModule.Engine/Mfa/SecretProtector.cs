@@ -19,7 +19,7 @@ internal static class SecretProtector
     private static byte[]? _key;
     private static string? _keySource;
 
-    private static byte[] Key()
+    internal static byte[] Key()
     {
         var fromEnv = Environment.GetEnvironmentVariable(KeyVariable);
         lock (Gate)
