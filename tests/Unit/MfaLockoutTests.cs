@@ -163,6 +163,30 @@ public class MfaLockoutTests
     }
 
     [Fact]
+    public void RepeatedMfaFailures_names_the_principal_the_failures_and_the_lockout_within_its_window()
+    {
+        var (t, secret) = Setup();
+        using var _ = t;
+        var admin = t.Open("admin@contoso.com");
+        for (var i = 0; i < 4; i++) Refusal(t.Store, WrongCode(t, secret, i));
+        Assert.DoesNotContain(admin.Alerts.Get(), a => a.AlertType == AlertService.RepeatedMfaFailures); // 4 < 5
+        var lockedAt = t.Clock.GetUtcNow().UtcDateTime;
+        Refusal(t.Store, WrongCode(t, secret, 4));
+        var alert = Assert.Single(admin.Alerts.Get(), a => a.AlertType == AlertService.RepeatedMfaFailures);
+        Assert.Equal([User], alert.Principals);
+        Assert.Equal(5, alert.Count);
+        Assert.Equal("High", alert.Severity);
+        Assert.Equal(["Security Reader"], alert.Roles);
+        Assert.Contains($"{User}: 5 refused MFA codes, 1 lockout(s), locked until {lockedAt.AddMinutes(5):u}", alert.Description);
+        Assert.Contains("Register-PimMfaMethod -Principal", alert.Fix);
+        t.Clock.Advance(TimeSpan.FromHours(25));
+        Assert.DoesNotContain(admin.Alerts.Get(), a => a.AlertType == AlertService.RepeatedMfaFailures); // out of the window
+        Assert.Contains(admin.Alerts.Get(lockedAt.AddMinutes(1)), a => a.AlertType == AlertService.RepeatedMfaFailures); // -AsOf
+        admin.Alerts.SetSetting(AlertService.RepeatedMfaFailures, null, null, null, TimeSpan.FromDays(2));
+        Assert.Contains(admin.Alerts.Get(), a => a.AlertType == AlertService.RepeatedMfaFailures);
+    }
+
+    [Fact]
     public void Parallel_guessers_on_one_store_get_no_more_than_five_codes_checked_before_the_lock()
     {
         var (t, secret) = Setup();
