@@ -166,7 +166,18 @@ public sealed class PimStore : IDisposable
         var (transaction, now) = _provider.BeginWrite(connection, Clock);
         using var tx = transaction;
         var work = new UnitOfWork(connection, tx, Principal, now);
-        var result = change(work);
+        T result;
+        try
+        {
+            result = change(work);
+        }
+        catch (MfaFailure failure)
+        {
+            // The one refusal that changes the store: the refused MFA code is counted and audited (written before
+            // anything else of the call), committed, and then the call is refused.
+            CommitWork(work, tx);
+            throw failure.Refusal;
+        }
         CommitWork(work, tx);
         return result;
     });

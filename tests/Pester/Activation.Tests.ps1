@@ -16,6 +16,15 @@ BeforeAll {
     }
 
     function Code([int] $Minutes = 1, [string] $Secret = $script:secret) { Get-TotpCode -Secret $Secret -At $T0.AddMinutes($Minutes) }
+
+    function Assert-OnlyMfaFailureWritten($Before) {
+        <# A refused MFA code is the one refusal that writes: its MfaFailed audit record (and its count), nothing else. #>
+        $after = Get-PimStore
+        $after.AssignmentCount | Should -Be $Before.AssignmentCount
+        $after.PendingRequestCount | Should -Be $Before.PendingRequestCount
+        $after.AuditRecordCount | Should -Be ($Before.AuditRecordCount + 1)
+        (Get-PimAuditLog | Select-Object -Last 1).Action | Should -Be 'MfaFailed'
+    }
 }
 AfterAll { Set-TestClock -Reset }
 
@@ -145,8 +154,11 @@ Describe 'Activation refusals leave the store as it was' -Tag TestClock {
         Connect-PimStore -Principal 'user2@contoso.com'
         $other = (Register-PimMfaMethod).Secret
         Connect-PimStore -Principal 'user1@contoso.com'
-        $script:fp = Get-StoreFingerprint
+        $before = Get-PimStore
         { Request-PimActivation -Role 'Security Reader' -Justification 'x' -MfaCode (Code -Secret $other) } | Should -Throw -ErrorId 'PimMfaInvalid*'
+        Assert-OnlyMfaFailureWritten $before
+        (Get-PimAuditLog -Action MfaFailed).Count | Should -Be 3   # the wrong code, the one of the wrong length, the other's
+        $script:fp = Get-StoreFingerprint
     }
 
     It 'never accepts a code twice' {
@@ -155,8 +167,10 @@ Describe 'Activation refusals leave the store as it was' -Tag TestClock {
         Connect-PimStore -Principal 'user1@contoso.com'
         $code = Code
         Request-PimActivation -Role 'Security Reader' -Justification 'x' -MfaCode $code | Out-Null
-        $script:fp = Get-StoreFingerprint
+        $before = Get-PimStore
         { Request-PimActivation -Role 'Global Reader' -Justification 'same code' -MfaCode $code } | Should -Throw -ErrorId 'PimMfaCodeReused*'
+        Assert-OnlyMfaFailureWritten $before
+        $script:fp = Get-StoreFingerprint
     }
 
     It 'refuses a role that is already active' {

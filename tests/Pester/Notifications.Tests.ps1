@@ -163,7 +163,7 @@ Describe 'Mail settings' -Tag TestClock {
             $bytes = [IO.File]::ReadAllBytes($store.Path) + $(if (Test-Path "$($store.Path)-wal") { [IO.File]::ReadAllBytes("$($store.Path)-wal") })
             [Text.Encoding]::UTF8.GetString($bytes) | Should -Not -Match 'Sup3rS3cret'
         }
-        Invoke-Sql $store "SELECT value FROM store_info WHERE key = 'mail.password'" | Should -Match '^\s*v1:'
+        Invoke-Sql $store "SELECT value FROM store_info WHERE key = 'mail.password'" | Should -Match '^\s*v2:'   # AES-GCM, bound to this store (see SecretProtector)
     }
 
     It 'refuses to send without a mail server, and bad settings' {

@@ -10,15 +10,18 @@ public sealed class AlertService
     public const string RolesAssignedOutsidePim = nameof(RolesAssignedOutsidePim);
     public const string RedundantAssignment = nameof(RedundantAssignment);
     public const string SequentialActivationRenewals = nameof(SequentialActivationRenewals);
+    public const string RepeatedMfaFailures = nameof(RepeatedMfaFailures);
 
     public static readonly string[] Types =
-        [NoMfaOnRoleActivation, TooManyGlobalAdminsAssignedToTenant, RolesAssignedOutsidePim, RedundantAssignment, SequentialActivationRenewals];
+        [NoMfaOnRoleActivation, TooManyGlobalAdminsAssignedToTenant, RolesAssignedOutsidePim, RedundantAssignment, SequentialActivationRenewals,
+         RepeatedMfaFailures];
 
     private static PimAlertSetting Default(string type) => type switch
     {
         TooManyGlobalAdminsAssignedToTenant => new() { AlertType = type, Threshold = 3, Percentage = 10 },
         RedundantAssignment => new() { AlertType = type, Window = TimeSpan.FromDays(90) },
         SequentialActivationRenewals => new() { AlertType = type, Threshold = 2, Window = TimeSpan.FromHours(1) },
+        RepeatedMfaFailures => new() { AlertType = type, Threshold = Mfa.MaxFailures, Window = TimeSpan.FromHours(24) },
         _ => new() { AlertType = type },
     };
 
@@ -75,6 +78,21 @@ public sealed class AlertService
             return after;
         },
         confirm);
+
+    private static DateTime? LockedUntil(string? afterJson)
+    {
+        if (afterJson is null) return null;
+        try
+        {
+            using var doc = System.Text.Json.JsonDocument.Parse(afterJson);
+            return doc.RootElement.TryGetProperty("LockedUntil", out var v) && v.ValueKind == System.Text.Json.JsonValueKind.String
+                   && v.TryGetDateTime(out var d) ? DateTime.SpecifyKind(d, DateTimeKind.Utc) : null;
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return null;
+        }
+    }
 
     public IReadOnlyList<PimAlert> Get(DateTime? asOf = null) => _store.Read(work =>
     {
@@ -179,6 +197,47 @@ public sealed class AlertService
                 alerts.Add(Alert(SequentialActivationRenewals, "Low",
                     $"{rows.Select(a => (a.Principal, a.RoleId)).Distinct().Count()} principal(s) renewed the same role's activation again and again (within {window.TotalMinutes:0} minutes of the previous end).",
                     rows, "Find out why; if the work needs it, raise the role's ActivationMaxDuration (Set-PimRoleSetting -Role <role> -ActivationMaxDuration 8h)."));
+        }
+
+        // Refused MFA codes (someone guessing, or a broken authenticator): per principal, within the window.
+        var mfa = ReadSetting(work, RepeatedMfaFailures);
+        if (mfa.Enabled)
+        {
+            var window = mfa.Window ?? TimeSpan.FromHours(24);
+            var failures = work.Query(
+                    "SELECT principal, role_id, after_json FROM audit_log WHERE action = 'MfaFailed' AND at_utc > @from AND at_utc <= @at ORDER BY sequence",
+                    r => (Principal: r.GetStringOrNull("principal") ?? "", RoleId: r.GetStringOrNull("role_id"), LockedUntil: LockedUntil(r.GetStringOrNull("after_json"))),
+                    ("@from", at - window), ("@at", at))
+                .GroupBy(f => Db.Key(f.Principal))
+                .Where(g => g.Count() >= (mfa.Threshold ?? Mfa.MaxFailures))
+                .ToList();
+            if (failures.Count > 0)
+            {
+                var lines = failures.Select(g =>
+                {
+                    var locks = g.Where(f => f.LockedUntil is not null).ToList();
+                    var until = locks.Select(f => f.LockedUntil).Max();
+                    return $"{g.First().Principal}: {g.Count()} refused MFA codes, {locks.Count} lockout(s)" +
+                           (until is { } u && u > at ? $", locked until {u:u}" : "");
+                }).ToList();
+                var principals = failures.Select(g => g.First().Principal).ToArray();
+                alerts.Add(new PimAlert
+                {
+                    AlertType = RepeatedMfaFailures,
+                    Severity = failures.Any(g => g.Any(f => f.LockedUntil is not null)) ? "High" : "Medium",
+                    Description = $"{principals.Length} principal(s) gave wrong MFA codes again and again in the last {Schedules.Days(window)} " +
+                                  $"(threshold {mfa.Threshold ?? Mfa.MaxFailures}): {string.Join("; ", lines)}.",
+                    Count = failures.Sum(g => g.Count()),
+                    Principals = principals,
+                    Roles = failures.SelectMany(g => g).Select(f => f.RoleId).OfType<string>().Distinct()
+                        .Select(id => Guid.TryParse(id, out var g) && roles.TryGetValue(g, out var r) ? r.Name : id).ToArray(),
+                    Fix = "Ask each principal whether they entered those codes. If not, someone is acting as them and guessing their codes: " +
+                          "secure their account and register their MFA method again (Register-PimMfaMethod -Principal <principal> -Force, " +
+                          "which also lifts a lock); the attempts are in Get-PimAuditLog -Action MfaFailed -Principal <principal>. " +
+                          "If they did, check their authenticator's clock.",
+                    AsOf = at,
+                });
+            }
         }
         return (IReadOnlyList<PimAlert>)alerts;
     });

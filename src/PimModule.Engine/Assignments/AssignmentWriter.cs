@@ -30,6 +30,8 @@ public sealed class AssignmentWriter : IDisposable
     private readonly Stopwatch _waiting = new();
     private DbConnection? _connection;
     private long _rows;
+    /// <summary>The administrator's MFA code once accepted: one command, one MFA proof (a code is good only once).</summary>
+    private string? _mfaAccepted;
 
     internal AssignmentWriter(PimStore store, PimAssignmentType type, int batchSize)
     {
@@ -57,7 +59,7 @@ public sealed class AssignmentWriter : IDisposable
             input = Precheck(input);
             if (confirm is not null)
             {
-                var plan = _store.Read(work => Plan(work, input, new Dictionary<string, PimRole>(StringComparer.Ordinal), mfa: false));
+                var plan = _store.Read(work => Plan(work, input, new Dictionary<string, PimRole>(StringComparer.Ordinal)));
                 if (!confirm(plan.Describe())) return [];
             }
         }
@@ -71,7 +73,11 @@ public sealed class AssignmentWriter : IDisposable
         return _buffer.Count >= _batchSize || _waiting.Elapsed >= MaxWait ? Flush() : [];
     }
 
-    /// <summary>Writes the buffered rows in one transaction and returns what became of each, in input order.</summary>
+    /// <summary>
+    /// Writes the buffered rows in one transaction and returns what became of each, in input order. The one exception:
+    /// a row whose administrator's MFA code must be checked gets a transaction that holds nothing else (the rows before it
+    /// are committed first), so that a refused code commits only its failure count and audit record.
+    /// </summary>
     public IReadOnlyList<PimAssignmentOutcome> Flush()
     {
         if (_buffer.Count == 0) return [];
@@ -80,13 +86,27 @@ public sealed class AssignmentWriter : IDisposable
         _waiting.Reset();
         var outcomes = new List<PimAssignmentOutcome>(batch.Length);
         DbTransaction? tx = null;
+        UnitOfWork? work = null;
+        var firstUnwritten = 0;
+        var created = 0;
+        void Begin() => (tx, work) = _store.BeginWithRetry(_connection!, _commands);
+        void Commit(int next)
+        {
+            _store.CommitWork(work!, tx!);
+            tx!.Dispose();
+            tx = null;
+            Committed += created;
+            created = 0;
+            firstUnwritten = next;
+        }
+        var i = 0;
         try
         {
             _connection ??= _store.OpenConnectionWithRetry();
-            UnitOfWork work;
-            (tx, work) = _store.BeginWithRetry(_connection, _commands);
-            foreach (var (row, input, early) in batch)
+            Begin();
+            for (; i < batch.Length; i++)
             {
+                var (row, input, early) = batch[i];
                 if (early is not null)
                 {
                     outcomes.Add(new PimAssignmentOutcome(row, input, null, early));
@@ -94,39 +114,60 @@ public sealed class AssignmentWriter : IDisposable
                 }
                 try
                 {
-                    var plan = Plan(work, input, _roles, mfa: true);
-                    outcomes.Add(new PimAssignmentOutcome(row, input, Write(work, plan), null));
+                    var plan = Plan(work!, input, _roles);
+                    if (plan.NeedsMfa && !string.Equals(input.MfaCode?.Trim(), _mfaAccepted, StringComparison.Ordinal)) CheckMfa(plan);
+                    outcomes.Add(new PimAssignmentOutcome(row, input, Write(work!, plan), null));
+                    created++;
                 }
                 catch (PimException e) when (e is not PimStoreException)
                 {
                     outcomes.Add(new PimAssignmentOutcome(row, input, null, e)); // this row wrote nothing; the batch goes on
                 }
             }
-            _store.CommitWork(work, tx);
-            Committed += outcomes.Count(o => o.Created is not null);
+            Commit(batch.Length);
             return outcomes;
         }
         catch (Exception e)
         {
             Rollback(tx);
+            tx?.Dispose();
             var cause = e as PimException ?? _store.TranslateError(e);
-            var first = batch.First(b => b.Refusal is null);
+            var unwritten = batch.Skip(firstUnwritten).Where(b => b.Refusal is null).ToList();
+            var first = unwritten.Count > 0 ? unwritten[0] : batch[Math.Min(i, batch.Length - 1)];
             throw new PimStoreException(cause?.ErrorId ?? "PimStoreError", cause?.Category ?? PimErrorCategory.WriteError,
                 $"The store failed while writing rows {first.Row}–{batch[^1].Row}; none of them was written, starting with row {first.Row} " +
                 $"({first.Input.Principal} → {first.Input.Role}): {cause?.Message ?? e.Message}",
                 first.Input, cause?.RecommendedAction ?? "Fix the store's problem, then give the rows from that one on again.", e);
         }
-        finally
+
+        void CheckMfa(AssignPlan plan)
         {
-            tx?.Dispose();
+            if (work!.Writes != 0)
+            {
+                Commit(i); // the rows so far: the code's check must be alone in its transaction
+                Begin();
+            }
+            try
+            {
+                var proof = Mfa.Verify(work!, work!.Actor, plan.Input.MfaCode, plan.Role, "ActiveAssignment", "RequireMfaOnActiveAssignment")!;
+                Mfa.Consume(work!, work!.Actor, proof);
+                _mfaAccepted = plan.Input.MfaCode!.Trim();
+            }
+            catch (MfaFailure failure)
+            {
+                Commit(i + 1); // the refused code's count and audit record, alone
+                Begin();
+                throw failure.Refusal;
+            }
         }
     }
 
     private sealed record AssignPlan(string Principal, PimRole Role, string Scope, DateTime Start, DateTime? End,
-        PimAssignmentInput Input, long? MfaStep, PimAssignmentType Type)
+        PimAssignmentInput Input, bool NeedsMfa, PimAssignmentType Type)
     {
         public PimChange Describe() => new($"{Principal} → '{Role.Name}' at {Scope}",
-            $"Create {Type.ToString().ToLowerInvariant()} assignment ({Start:u} – {(End is { } e ? e.ToString("u") : "permanent")})");
+            $"Create {Type.ToString().ToLowerInvariant()} assignment ({Start:u} – {(End is { } e ? e.ToString("u") : "permanent")})" +
+            (NeedsMfa ? "; your MFA code would be checked then (-WhatIf does not check it)" : ""));
     }
 
     /// <summary>What needs no store — the input limits, principal, scope, times — so a bad row costs nothing; returns the row normalised.</summary>
@@ -138,7 +179,7 @@ public sealed class AssignmentWriter : IDisposable
     }
 
     /// <summary>Every check of one row, against the store as this unit of work sees it; writes nothing.</summary>
-    private AssignPlan Plan(UnitOfWork work, PimAssignmentInput input, Dictionary<string, PimRole> roles, bool mfa)
+    private AssignPlan Plan(UnitOfWork work, PimAssignmentInput input, Dictionary<string, PimRole> roles)
     {
         var principal = Principal.Validate(input.Principal);
         var scope = Scope.Validate(input.Scope);
@@ -164,16 +205,15 @@ public sealed class AssignmentWriter : IDisposable
                 $"{principal} already has an {_type.ToString().ToLowerInvariant()} assignment of '{role.Name}' at {scope} " +
                 $"for that time ({existing.Id}, {(existing.End is { } e ? "until " + e.ToString("u") : "permanent")}).",
                 existing.Id, "Change the existing assignment with Update-PimAssignment, or pick a time that does not overlap it.");
-        // The administrator's MFA code is checked last, and only when the row will be written (never under -WhatIf).
-        long? step = null;
-        if (_type == PimAssignmentType.Active && policy.RequireMfaOnActiveAssignment)
-            step = mfa ? Mfa.Verify(work, work.Actor, input.MfaCode, role.Name, "RequireMfaOnActiveAssignment") : null;
-        return new AssignPlan(principal, role, scope, start, end, input, step, _type);
+        // The administrator's MFA code is checked only when the row will be written (Flush), never under -WhatIf; a read
+        // (the -WhatIf/-Confirm pass) only checks that a code is given, a method exists and MFA is not locked.
+        var needsMfa = _type == PimAssignmentType.Active && policy.RequireMfaOnActiveAssignment;
+        if (needsMfa && work.Transaction is null) Mfa.Verify(work, work.Actor, input.MfaCode, role, "ActiveAssignment", "RequireMfaOnActiveAssignment");
+        return new AssignPlan(principal, role, scope, start, end, input, needsMfa, _type);
     }
 
     private static PimAssignment Write(UnitOfWork work, AssignPlan p)
     {
-        if (p.MfaStep is { } step) Mfa.Consume(work, work.Actor, step); // refuses (writing nothing) if the code was used meanwhile
         var input = p.Input;
         var requestId = Ids.New();
         var row = new AssignmentRow(Ids.New(), p.Principal, p.Role.Id, p.Scope, p.Type, PimMemberType.Direct, p.Start, p.End,

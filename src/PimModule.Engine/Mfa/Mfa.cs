@@ -26,10 +26,25 @@ public sealed class MfaService
         (work, p) =>
         {
             var secret = RandomNumberGenerator.GetBytes(20);
-            work.Execute("DELETE FROM mfa_methods WHERE principal_key = @p", ("@p", Principal.Fold(p)));
-            work.Execute("INSERT INTO mfa_methods (principal_key, principal, secret_protected, created_utc, last_step) VALUES (@k, @p, @s, @t, 0)",
-                ("@k", Principal.Fold(p)), ("@p", p), ("@s", SecretProtector.Protect(secret)), ("@t", work.Now));
-            AuditLog.Append(work, "RegisterMfaMethod", "MfaMethod", p, null, p, null, new { Principal = p, Method = "TOTP" });
+            var key = Principal.Fold(p);
+            var protectedSecret = SecretProtector.Protect(secret, SecretProtector.MfaContext(Mfa.StoreId(work), key));
+            // An administrator registering another principal's method (the helpdesk reset) also lifts a lock and
+            // forgets the lockouts; registering one's own again keeps them, so it is no way around a lock.
+            var reset = !Principal.Same(p, work.Actor);
+            var lockedUntil = work.Query("SELECT locked_until_utc FROM mfa_methods WHERE principal_key = @k",
+                r => r.GetDateTime("locked_until_utc"), ("@k", key)).FirstOrDefault();
+            var updated = work.Execute(
+                "UPDATE mfa_methods SET principal = @p, secret_protected = @s, created_utc = @t, last_step = 0" +
+                (reset ? ", failed_count = 0, lockouts = 0, locked_until_utc = NULL" : "") + " WHERE principal_key = @k",
+                ("@k", key), ("@p", p), ("@s", protectedSecret), ("@t", work.Now));
+            if (updated == 0)
+                work.Execute("INSERT INTO mfa_methods (principal_key, principal, secret_protected, created_utc, last_step) VALUES (@k, @p, @s, @t, 0)",
+                    ("@k", key), ("@p", p), ("@s", protectedSecret), ("@t", work.Now));
+            AuditLog.Append(work, "RegisterMfaMethod", "MfaMethod", p, null, p, null, new
+            {
+                Principal = p, Method = "TOTP",
+                LockLifted = reset && lockedUntil is { } until && until > work.Now,
+            });
             var b32 = Totp.ToBase32(secret);
             return new PimMfaRegistration
             {
@@ -40,48 +55,171 @@ public sealed class MfaService
         confirm);
 }
 
+/// <summary>A code checked and accepted: its step (consumed in the caller's transaction) and, when the stored secret
+/// was in the legacy unbound format, the secret re-encrypted with its binding.</summary>
+internal sealed record MfaProof(long Step, string? Reprotected);
+
+/// <summary>
+/// A code refused after it was checked: the failure is already counted and audited in the caller's write transaction,
+/// which holds nothing else of the call. The caller commits that transaction, then throws <see cref="Refusal"/>
+/// (PimStore.Write, AssignmentWriter.Add): the one refusal that changes the store.
+/// </summary>
+internal sealed class MfaFailure(PimException refusal) : Exception(refusal.Message, refusal)
+{
+    public PimException Refusal { get; } = refusal;
+}
+
+/// <summary>
+/// Checking MFA codes. A principal's MFA locks after <see cref="MaxFailures"/> refused codes in a row, for
+/// <see cref="FirstLockout"/>, doubling with each further lockout up to <see cref="MaxLockout"/>; a locked principal's
+/// code is not checked at all. An accepted code ends the run of failures but not the series of lockouts: the series
+/// starts again only when a lockout comes more than <see cref="LockoutMemory"/> after the previous one ended (or an
+/// administrator registers the principal's method again). Every refused code is audited (MfaFailed, without the code).
+/// Counting happens in the write transaction, which the providers serialise, so parallel guessers share one count.
+/// </summary>
 internal static class Mfa
 {
-    /// <summary>Checks a code (read-only) and returns its time step; the caller consumes it in its transaction.</summary>
-    public static long Verify(UnitOfWork work, string principal, string? code, string role, string setting)
+    public const int MaxFailures = 5;
+    public static readonly TimeSpan FirstLockout = TimeSpan.FromMinutes(5);
+    public static readonly TimeSpan MaxLockout = TimeSpan.FromHours(24);
+    public static readonly TimeSpan LockoutMemory = TimeSpan.FromHours(24);
+
+    /// <summary>How long the <paramref name="lockout"/>-th lockout of a series lasts: 5 min, 10, 20, … at most 24 h.</summary>
+    public static TimeSpan LockoutDuration(int lockout)
+    {
+        var minutes = FirstLockout.TotalMinutes * Math.Pow(2, Math.Clamp(lockout, 1, 30) - 1);
+        return minutes >= MaxLockout.TotalMinutes ? MaxLockout : TimeSpan.FromMinutes(minutes);
+    }
+
+    /// <summary>The store's id (bound into every ciphertext), read once per unit of work.</summary>
+    public static string StoreId(UnitOfWork work) => work.Memo("store_id",
+        () => work.Scalar("SELECT value FROM store_info WHERE key = 'store_id'") as string ?? "");
+
+    private sealed record Method(string PrincipalKey, string Secret, long LastStep, int Failed, int Lockouts, DateTime? LockedUntil);
+
+    /// <summary>
+    /// Checks <paramref name="principal"/>'s code for <paramref name="purpose"/> (e.g. "Activation" of <paramref name="role"/>).
+    /// In a read (no transaction: -WhatIf, the first pass of -Confirm) the code itself is never checked: only that one
+    /// is given, a method exists and MFA is not locked; null is returned. In a write transaction, which must not hold
+    /// any write of the call yet, a refused code throws <see cref="MfaFailure"/> (counted and audited); an accepted one
+    /// returns the proof the caller consumes (<see cref="Consume"/>).
+    /// </summary>
+    public static MfaProof? Verify(UnitOfWork work, string principal, string? code, PimRole role, string purpose, string setting)
     {
         Input.Text(code, "MfaCode", Input.MfaCodeLength, secret: true);
         if (string.IsNullOrWhiteSpace(code))
             throw new PimException("PimMfaRequired", PimErrorCategory.PermissionDenied,
-                $"The settings of '{role}' require multifactor authentication ({setting}), and no MFA code was given.", role,
+                $"The settings of '{role.Name}' require multifactor authentication ({setting}), and no MFA code was given.", role.Name,
                 "Give -MfaCode with the 6-digit code from your authenticator (Register-PimMfaMethod sets one up).");
-        var c = code.Trim();
-        if (c.Length != Totp.Digits || !c.All(char.IsAsciiDigit))
-            throw new PimException("PimMfaInvalid", PimErrorCategory.SecurityError,
-                $"'{code}' is not an MFA code: it must be {Totp.Digits} digits.", code, "Give the 6-digit code your authenticator shows now.");
-        var row = work.Query("SELECT secret_protected, last_step FROM mfa_methods WHERE principal_key = @p",
-            r => (Secret: r.GetString(0), Last: r.GetInt64(1)), ("@p", Principal.Fold(principal))).FirstOrDefault();
-        if (row.Secret is null)
+        var method = work.Query(
+            "SELECT principal_key, secret_protected, last_step, failed_count, lockouts, locked_until_utc FROM mfa_methods WHERE principal_key = @p",
+            r => new Method(r.GetText("principal_key"), r.GetText("secret_protected"), r.GetLong("last_step"), (int)r.GetLong("failed_count"),
+                (int)r.GetLong("lockouts"), r.GetDateTime("locked_until_utc")),
+            ("@p", Principal.Fold(principal))).FirstOrDefault();
+        if (method is null)
             throw new PimException("PimMfaNotRegistered", PimErrorCategory.PermissionDenied,
                 $"{principal} has no MFA method, so the MFA code cannot be checked.", principal,
                 "Register one with Register-PimMfaMethod, add the secret to an authenticator app, and try again.");
-        var step = Totp.Match(SecretProtector.Unprotect(row.Secret, $"MFA secret of {principal}"), c, work.Now);
+        if (method.LockedUntil is { } until && until > work.Now) throw Locked(principal, until, method.Lockouts);
+        if (work.Transaction is null) return null; // a read never checks a code: nothing could count the failure
+
+        if (work.Writes != 0)
+            throw new InvalidOperationException("An MFA code is checked before the call writes anything, so that a refused code commits only its own failure.");
+        var c = code.Trim();
+        if (c.Length != Totp.Digits || !c.All(char.IsAsciiDigit))
+            throw Fail(work, principal, method, role, purpose, "NotACode", new PimException("PimMfaInvalid", PimErrorCategory.SecurityError,
+                $"The MFA code given for {principal} is not a code: it must be {Totp.Digits} digits.", principal,
+                "Give the 6-digit code your authenticator shows now."));
+        var context = SecretProtector.MfaContext(StoreId(work), method.PrincipalKey);
+        var secret = SecretProtector.TryUnprotect(method.Secret, context);
+        if (secret is null)
+            throw Fail(work, principal, method, role, purpose, "SecretInvalid", new PimException("PimMfaSecretInvalid", PimErrorCategory.SecurityError,
+                $"The MFA method of {principal} cannot be used: its secret was not written for {principal} in this store, or this machine " +
+                $"has another key (${SecretProtector.KeyVariable}). No code can pass until the method is registered again.", principal,
+                $"Ask an administrator to register your method again (Register-PimMfaMethod -Principal {principal} -Force); if the store's " +
+                $"rows may have been changed outside PimModule, check it (Test-PimAuditLog). Use the store's ${SecretProtector.KeyVariable} everywhere."));
+        var step = Totp.Match(secret, c, work.Now);
         if (step is null)
-            throw new PimException("PimMfaInvalid", PimErrorCategory.SecurityError,
+            throw Fail(work, principal, method, role, purpose, "WrongCode", new PimException("PimMfaInvalid", PimErrorCategory.SecurityError,
                 $"The MFA code is wrong or has expired for {principal}.", principal,
-                "Give the code your authenticator shows now (check the device's clock).");
-        if (step <= row.Last)
-            throw new PimException("PimMfaCodeReused", PimErrorCategory.SecurityError,
-                $"This MFA code was already used; a code is accepted only once.", principal,
-                "Wait for the next code (30 seconds) and give that.");
-        return step.Value;
+                "Give the code your authenticator shows now (check the device's clock)."));
+        if (step <= method.LastStep)
+            throw Fail(work, principal, method, role, purpose, "CodeReused", new PimException("PimMfaCodeReused", PimErrorCategory.SecurityError,
+                "This MFA code was already used; a code is accepted only once.", principal,
+                "Wait for the next code (30 seconds) and give that."));
+        return new MfaProof(step.Value, SecretProtector.IsLegacy(method.Secret) ? SecretProtector.Protect(secret, context) : null);
     }
 
-    /// <summary>Marks the step used, in the caller's transaction; refuses if another request used it first.</summary>
-    public static void Consume(UnitOfWork work, string principal, long step)
+    private static PimException Locked(string principal, DateTime until, int lockouts) => new("PimMfaLocked", PimErrorCategory.SecurityError,
+        $"MFA for {principal} is locked until {until:u} after {MaxFailures} refused codes in a row (lockout {Math.Max(lockouts, 1)}; " +
+        $"each further lockout lasts twice as long, up to {MaxLockout.TotalHours:0} hours). No code is checked before then. " +
+        $"Wait until {until:u} and give the code your authenticator shows then; if you did not enter those codes, tell an administrator.",
+        principal,
+        $"Wait until {until:u}, or ask an administrator to register your MFA method again (Register-PimMfaMethod -Principal {principal} -Force), " +
+        "which lifts the lock; see who failed with Get-PimAuditLog -Action MfaFailed.");
+
+    /// <summary>Counts and audits a refused code in the caller's transaction; locks after the fifth in a row.</summary>
+    private static MfaFailure Fail(UnitOfWork work, string principal, Method method, PimRole role, string purpose, string reason, PimException refusal)
     {
-        if (work.Execute("UPDATE mfa_methods SET last_step = @s WHERE principal_key = @p AND last_step < @s",
-                ("@s", step), ("@p", Principal.Fold(principal))) == 0)
+        var failed = method.Failed + 1;
+        var lockouts = method.Lockouts;
+        DateTime? lockedUntil = null;
+        if (failed >= MaxFailures)
+        {
+            // A lockout more than a day after the previous one ended starts the series again at 5 minutes.
+            lockouts = method.LockedUntil is { } previous && work.Now - previous > LockoutMemory ? 1 : lockouts + 1;
+            lockedUntil = work.Now + LockoutDuration(lockouts);
+        }
+        work.Execute("UPDATE mfa_methods SET failed_count = @f, lockouts = @l, locked_until_utc = COALESCE(@u, locked_until_utc), " +
+                     "last_failure_utc = @t WHERE principal_key = @p",
+            ("@f", lockedUntil is null ? failed : 0), ("@l", lockouts), ("@u", lockedUntil), ("@t", work.Now), ("@p", method.PrincipalKey));
+        AuditLog.Append(work, "MfaFailed", "MfaMethod", principal, role.Id, principal, null, new
+        {
+            Principal = principal, Purpose = purpose, Role = role.Name, Reason = reason, FailedInARow = failed,
+            Lockouts = lockouts, LockedUntil = lockedUntil,
+        });
+        if (lockedUntil is { } until)
+            refusal = new PimException(refusal.ErrorId, refusal.Category,
+                $"{refusal.Message} That was the {MaxFailures}th refused code in a row: MFA for {principal} is now locked until {until:u} " +
+                $"(lockout {lockouts}); no code is checked before then.", refusal.Target,
+                $"Wait until {until:u}, or ask an administrator to register your MFA method again (Register-PimMfaMethod -Principal {principal} -Force).");
+        return new MfaFailure(refusal);
+    }
+
+    /// <summary>Marks the step used and ends the run of failures, in the caller's transaction; refuses if another request used it first.</summary>
+    public static void Consume(UnitOfWork work, string principal, MfaProof proof)
+    {
+        if (work.Execute("UPDATE mfa_methods SET last_step = @s, failed_count = 0, secret_protected = COALESCE(@n, secret_protected) " +
+                         "WHERE principal_key = @p AND last_step < @s",
+                ("@s", proof.Step), ("@n", proof.Reprotected), ("@p", Principal.Fold(principal))) == 0)
             throw new PimException("PimMfaCodeReused", PimErrorCategory.SecurityError,
                 "This MFA code was already used; a code is accepted only once.", principal, "Wait for the next code and give that.");
     }
 
-    /// <summary>Verify and consume (for callers already in a write transaction).</summary>
-    public static void Require(UnitOfWork work, string principal, string? code, string role, string setting)
-        => Consume(work, principal, Verify(work, principal, code, role, setting));
+    /// <summary>
+    /// Re-encrypts legacy (unbound) TOTP secrets and the SMTP password with their binding, when the store is migrated
+    /// to schema 5 by a process that has a key; texts this key cannot read stay as they are (re-encrypted at their
+    /// next use by a process that can).
+    /// </summary>
+    public static void BindLegacySecrets(UnitOfWork work)
+    {
+        if (!SecretProtector.HasKey()) return; // never create a key file just by opening a store
+        try
+        {
+            var storeId = StoreId(work);
+            foreach (var (key, text) in work.Query("SELECT principal_key, secret_protected FROM mfa_methods WHERE secret_protected LIKE 'v1:%'",
+                         r => (r.GetString(0), r.GetString(1))))
+            {
+                var context = SecretProtector.MfaContext(storeId, key);
+                if (SecretProtector.TryUnprotect(text, context) is { } plain)
+                    work.Execute("UPDATE mfa_methods SET secret_protected = @n WHERE principal_key = @k AND secret_protected = @o",
+                        ("@n", SecretProtector.Protect(plain, context)), ("@k", key), ("@o", text));
+            }
+            NotificationService.BindLegacyPassword(work);
+        }
+        catch (PimException e) when (e.ErrorId == "PimSecretKeyInvalid")
+        {
+            // A bad $env:PIM_SECRET_KEY is refused where a secret is used; opening the store does not depend on it.
+        }
+    }
 }

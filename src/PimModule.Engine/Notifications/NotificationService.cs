@@ -118,12 +118,23 @@ public sealed class NotificationService
             Put("from", u.From?.Trim());
             Put("use_ssl", u.UseSsl?.ToString());
             Put("user_name", u.UserName);
-            if (u.Password is not null) Put("password", u.Password.Length == 0 ? "" : SecretProtector.Protect(System.Text.Encoding.UTF8.GetBytes(u.Password)));
+            if (u.Password is not null)
+                Put("password", u.Password.Length == 0 ? ""
+                    : SecretProtector.Protect(System.Text.Encoding.UTF8.GetBytes(u.Password), SecretProtector.MailPasswordContext(Mfa.StoreId(work))));
             var after = ReadMail(work);
             AuditLog.Append(work, "UpdateMailSetting", "MailSetting", null, null, null, before, after);
             return after;
         },
         confirm);
+
+    /// <summary>Re-encrypts a legacy (unbound) SMTP password bound to this store, when this process can read it (migration 5).</summary>
+    internal static void BindLegacyPassword(UnitOfWork work)
+    {
+        if (work.Scalar("SELECT value FROM store_info WHERE key = 'mail.password'") is not string stored || !SecretProtector.IsLegacy(stored)) return;
+        var context = SecretProtector.MailPasswordContext(Mfa.StoreId(work));
+        if (SecretProtector.TryUnprotect(stored, context) is { } plain)
+            work.Execute("UPDATE store_info SET value = @n WHERE key = 'mail.password'", ("@n", SecretProtector.Protect(plain, context)));
+    }
 
     // ---- delivery ----------------------------------------------------------------------------------
 
@@ -157,8 +168,17 @@ public sealed class NotificationService
         byte[]? password = null;
         if (mail.HasPassword)
         {
-            var stored = _store.Read(w => w.Scalar("SELECT value FROM store_info WHERE key = 'mail.password'") as string);
-            if (stored is not null) password = SecretProtector.Unprotect(stored, "SMTP password");
+            var (stored, context) = _store.Read(w => (w.Scalar("SELECT value FROM store_info WHERE key = 'mail.password'") as string,
+                SecretProtector.MailPasswordContext(Mfa.StoreId(w))));
+            if (stored is not null)
+            {
+                password = SecretProtector.Unprotect(stored, context, "SMTP password");
+                if (SecretProtector.IsLegacy(stored)) // written before secrets were bound to their store: bind it now
+                {
+                    var rebound = SecretProtector.Protect(password, context);
+                    _store.Write(w => w.Execute("UPDATE store_info SET value = @n WHERE key = 'mail.password' AND value = @o", ("@n", rebound), ("@o", stored)));
+                }
+            }
         }
 
         int sent = 0, retrying = 0, failed = 0, done = 0;

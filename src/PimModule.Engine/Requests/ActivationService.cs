@@ -49,7 +49,11 @@ public sealed class ActivationService
     internal ActivationService(PimStore store) => _store = store;
 
     private sealed record ActivationPlan(PimRole Role, RolePolicy Policy, string Scope, DateTime Start, DateTime End, TimeSpan Duration,
-        AssignmentRow Eligible, long? MfaStep, PimActivationInput Input);
+        AssignmentRow Eligible, MfaProof? Mfa, PimActivationInput Input)
+    {
+        /// <summary>The role needs an MFA code (in a read, such as -WhatIf, the code is not checked, so <see cref="Mfa"/> is null).</summary>
+        public bool NeedsMfa => Policy.ActivationRequirement != PimActivationRequirement.None;
+    }
 
     // ---- request ------------------------------------------------------------------------------------
 
@@ -112,13 +116,14 @@ public sealed class ActivationService
             throw new PimException("PimTicketRequired", PimErrorCategory.InvalidArgument,
                 $"The settings of '{role.Name}' require ticket information on activation (RequireTicket).", role,
                 "Give -TicketNumber (and -TicketSystem) of the change or incident ticket.");
-        long? step = null;
+        // Last: a refused code is counted and audited, so every other rule has passed before a code is checked.
+        MfaProof? proof = null;
         if (policy.ActivationRequirement != PimActivationRequirement.None)
-            step = Mfa.Verify(work, principal, input.MfaCode, role.Name,
+            proof = PimModule.Mfa.Verify(work, principal, input.MfaCode, role, "Activation",
                 policy.ActivationRequirement == PimActivationRequirement.Mfa
                     ? "ActivationRequirement Mfa"
                     : $"ActivationRequirement AuthenticationContext {policy.AuthenticationContextId}");
-        return new ActivationPlan(role, policy, scope, start, end, end - start, eligible, step, input);
+        return new ActivationPlan(role, policy, scope, start, end, end - start, eligible, proof, input);
     }
 
     public PimRequest? RequestActivation(PimActivationInput input, Func<PimChange, bool>? confirm = null) => _store.Change(
@@ -127,7 +132,8 @@ public sealed class ActivationService
             $"Activate for {Schedules.Days(p.Duration)} from {p.Start:u}{(p.Policy.RequireApproval ? " (needs approval)" : "")}: every rule of the role's settings passes"),
         (work, p) =>
         {
-            if (p.MfaStep is { } step) Mfa.Consume(work, work.Actor, step);
+            if (p.Mfa is { } proof) PimModule.Mfa.Consume(work, work.Actor, proof);
+            else if (p.NeedsMfa) throw new InvalidOperationException("An activation that needs MFA is written only after its code was checked.");
             var requestId = Guid.NewGuid();
             var pending = p.Policy.RequireApproval;
             Guid? assignmentId = null;
@@ -145,7 +151,7 @@ public sealed class ActivationService
                 Trim(p.Input.TicketSystem), work.Actor, work.Now, Decided: pending ? null : work.Now, AssignmentId: assignmentId,
                 TargetAssignmentId: p.Eligible.Id,
                 AuthenticationContext: p.Policy.ActivationRequirement == PimActivationRequirement.AuthenticationContext ? p.Policy.AuthenticationContextId : null,
-                MfaVerified: p.MfaStep is not null);
+                MfaVerified: p.Mfa is not null);
             request.Add(work);
             AuditLog.Append(work, nameof(PimRequestAction.SelfActivate), "Request", requestId.ToString("D"), p.Role.Id, work.Actor, null,
                 new { RequestId = requestId, Status = request.Status.ToString(), p.Scope, StartDateTime = p.Start, EndDateTime = p.End,
@@ -163,6 +169,7 @@ public sealed class ActivationService
         {
             var p = PlanActivation(work, input);
             return (true, $"Activation of '{p.Role.Name}' at {p.Scope} for {Schedules.Days(p.Duration)} would pass" +
+                          (p.NeedsMfa ? " if the MFA code is right (-WhatIf does not check it: the code is checked, and used up, when the request is made)" : "") +
                           (p.Policy.RequireApproval ? " and wait for approval." : " and be active at once."), (PimException?)null);
         }
         catch (PimException e)

@@ -5,6 +5,9 @@ namespace PimModule.Storage;
 /// <summary>Applies a provider's numbered migrations at open, once, under the provider's migration lock.</summary>
 internal static class Migrator
 {
+    /// <summary>The schema from which secrets are bound to where they belong (see SecretProtector).</summary>
+    public const int BoundSecretsVersion = 5;
+
     public static int LatestVersion(IStoreProvider provider) => provider.Migrations.Max(m => m.Version);
 
     /// <returns>The schema version after migrating, and whether this call created the store.</returns>
@@ -31,6 +34,7 @@ internal static class Migrator
                 ("@v", m.Version), ("@d", m.Description), ("@t", now));
         }
         if (created) seed(work);
+        else if (current < BoundSecretsVersion) Mfa.BindLegacySecrets(work); // schema 5 binds secrets to their row and store
         Outbox.Flush(work);
         AuditLog.Flush(work);
         tx.Commit();

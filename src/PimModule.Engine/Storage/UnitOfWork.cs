@@ -120,8 +120,12 @@ internal sealed class UnitOfWork
         if (Cache is null) cmd.Dispose();
     }
 
+    /// <summary>Statements run through <see cref="Execute"/> so far (MFA checks that nothing of the call was written before them).</summary>
+    public int Writes { get; private set; }
+
     public int Execute(string sql, params (string Name, object? Value)[] parameters)
     {
+        Writes++;
         if (Defer(sql, parameters)) return 1;
         var cmd = Rent(sql, parameters);
         try { return cmd.ExecuteNonQuery(); }

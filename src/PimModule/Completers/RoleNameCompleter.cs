@@ -87,7 +87,7 @@ public sealed class RequestIdCompleter : IArgumentCompleter
 public sealed class AuditActionCompleter : IArgumentCompleter
 {
     private static readonly string[] Actions =
-        ["CreateStore", "AddRole", "RemoveRole", "UpdateRoleSetting", .. Enum.GetNames<PimRequestAction>()];
+        ["CreateStore", "AddRole", "RemoveRole", "UpdateRoleSetting", "RegisterMfaMethod", "MfaFailed", .. Enum.GetNames<PimRequestAction>()];
 
     public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
         CommandAst commandAst, IDictionary fakeBoundParameters)

@@ -128,7 +128,7 @@ public sealed class GetPimAlertCommand : PimCmdlet
 
     [Parameter(Position = 0)]
     [ValidateSet(AlertService.NoMfaOnRoleActivation, AlertService.TooManyGlobalAdminsAssignedToTenant, AlertService.RolesAssignedOutsidePim,
-        AlertService.RedundantAssignment, AlertService.SequentialActivationRenewals)]
+        AlertService.RedundantAssignment, AlertService.SequentialActivationRenewals, AlertService.RepeatedMfaFailures)]
     public string[]? AlertType { get; set; }
 
     protected override void ProcessPim()
@@ -145,14 +145,14 @@ public sealed class SetPimAlertSettingCommand : PimCmdlet
 {
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
     [ValidateSet(AlertService.NoMfaOnRoleActivation, AlertService.TooManyGlobalAdminsAssignedToTenant, AlertService.RolesAssignedOutsidePim,
-        AlertService.RedundantAssignment, AlertService.SequentialActivationRenewals)]
+        AlertService.RedundantAssignment, AlertService.SequentialActivationRenewals, AlertService.RepeatedMfaFailures)]
     public string AlertType { get; set; } = "";
 
     [Parameter]
     [BoolTransformation]
     public bool? Enabled { get; set; }
 
-    /// <summary>A count: Global Administrators (TooManyGlobalAdminsAssignedToTenant) or renewals (SequentialActivationRenewals).</summary>
+    /// <summary>A count: Global Administrators (TooManyGlobalAdminsAssignedToTenant), renewals (SequentialActivationRenewals) or refused MFA codes (RepeatedMfaFailures).</summary>
     [Parameter]
     public int? Threshold { get; set; }
 
@@ -160,7 +160,7 @@ public sealed class SetPimAlertSettingCommand : PimCmdlet
     [Parameter]
     public int? Percentage { get; set; }
 
-    /// <summary>The period: days without activation (RedundantAssignment) or the renewal timeframe (SequentialActivationRenewals).</summary>
+    /// <summary>The period: days without activation (RedundantAssignment), the renewal timeframe (SequentialActivationRenewals) or how far back refused MFA codes count (RepeatedMfaFailures).</summary>
     [Parameter]
     [DurationTransformation("Days")]
     public TimeSpan? Window { get; set; }
