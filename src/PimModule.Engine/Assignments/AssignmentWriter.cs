@@ -115,7 +115,7 @@ public sealed class AssignmentWriter : IDisposable
                 try
                 {
                     var plan = Plan(work!, input, _roles);
-                    if (plan.NeedsMfa && !string.Equals(input.MfaCode?.Trim(), _mfaAccepted, StringComparison.Ordinal)) CheckMfa(plan);
+                    if (plan.NeedsMfa && (_mfaAccepted is null || !string.Equals(input.MfaCode?.Trim(), _mfaAccepted, StringComparison.Ordinal))) CheckMfa(plan);
                     outcomes.Add(new PimAssignmentOutcome(row, input, Write(work!, plan), null));
                     created++;
                 }
