@@ -72,6 +72,7 @@ function Start-SmtpSink {
         if ($FailFirst -gt 0) { $sinkArgs += @('--fail-first', $FailFirst) }
         if ($FailFile) { $sinkArgs += @('--fail-file', "`"$([System.IO.Path]::GetFullPath($FailFile))`"") }
         if ($Certificate) { $sinkArgs += @('--tls-cert', "`"$($Certificate.PfxFile)`"", '--tls-password', $Certificate.Password) }
+        if ($Certificate.CrlFile) { $sinkArgs += @('--crl', "`"$($Certificate.CrlFile)`"", '--crl-port', $Certificate.CrlPort) }
         $sinkArgs += @('--log', "`"$(Join-Path $base 'session.log')`"")
 
         $process = Start-Process -FilePath ([Environment]::ProcessPath) -ArgumentList $sinkArgs -PassThru `
@@ -128,7 +129,8 @@ function Stop-SmtpSink {
 function Get-SmtpSinkMessage {
     <#
     .SYNOPSIS
-        The messages the sink accepted, oldest first: { From, To, Subject, Body, Raw, ReceivedUtc, User, Path }.
+        The messages the sink accepted, oldest first: { From, To, Subject, Body, Raw, ReceivedUtc, User, Secure, Path }.
+        User is the login the message came with; Secure says it came over TLS (STARTTLS).
         From and To are the SMTP envelope addresses; Body is the text/plain body.
     #>
     [CmdletBinding()]
@@ -152,6 +154,7 @@ function Get-SmtpSinkMessage {
             ReceivedUtc = [DateTime]::Parse($meta.ReceivedUtc, [cultureinfo]::InvariantCulture,
                 [System.Globalization.DateTimeStyles]::RoundtripKind)
             User        = $meta.User
+            Secure      = [bool]$meta.Secure
             Path        = $eml
         }
     }
@@ -199,7 +202,8 @@ function New-SmtpSinkCertificate {
     .SYNOPSIS
         A server certificate for 127.0.0.1 and localhost, issued by a test CA made here (or, with -SelfSigned, signed by
         itself and trusted by nobody). Returns { PfxFile, Password, CaFile }: PfxFile for Start-SmtpSink -Certificate,
-        CaFile (PEM of the CA) for a client to trust, e.g. SSL_CERT_FILE in a fresh pwsh.
+        CaFile (PEM of the CA) for a client to trust, e.g. SSL_CERT_FILE in a fresh pwsh. The server certificate names
+        http://127.0.0.1:<CrlPort>/ as its CRL distribution point; Start-SmtpSink serves the CA's (empty) CRL there.
     #>
     [CmdletBinding()]
     param(
@@ -221,7 +225,7 @@ function New-SmtpSinkCertificate {
     $null = $eku.Add([System.Security.Cryptography.Oid]::new('1.3.6.1.5.5.7.3.1'))   # server authentication
     $leafRequest.CertificateExtensions.Add([System.Security.Cryptography.X509Certificates.X509EnhancedKeyUsageExtension]::new($eku, $false))
 
-    $caFile = $null
+    $caFile = $null; $crlFile = $null; $crlPort = 0
     if ($SelfSigned) {
         $leaf = $leafRequest.CreateSelfSigned($now.AddMinutes(-5), $now.AddDays(2))
     }
@@ -236,6 +240,14 @@ function New-SmtpSinkCertificate {
         $ca = $caRequest.CreateSelfSigned($now.AddMinutes(-10), $now.AddDays(3))
         $serial = [byte[]]::new(12); [System.Security.Cryptography.RandomNumberGenerator]::Fill($serial); $serial[0] = $serial[0] -band 0x7f
         $leafRequest.CertificateExtensions.Add([System.Security.Cryptography.X509Certificates.X509AuthorityKeyIdentifierExtension]::CreateFromCertificate($ca, $true, $false))
+        # Clients check revocation (MailKit's default, kept): the CA's empty CRL is served by the sink on loopback.
+        $crlPort = Get-SmtpSinkFreePort
+        $leafRequest.CertificateExtensions.Add([System.Security.Cryptography.X509Certificates.CertificateRevocationListBuilder]::BuildCrlDistributionPointExtension(
+            [string[]]@("http://127.0.0.1:$crlPort/test-ca.crl"), $false))
+        $crlBytes = [System.Security.Cryptography.X509Certificates.CertificateRevocationListBuilder]::new().Build($ca, [System.Numerics.BigInteger]::One,
+            $now.AddDays(2), [System.Security.Cryptography.HashAlgorithmName]::SHA256, [System.Security.Cryptography.RSASignaturePadding]::Pkcs1, $now.AddMinutes(-5))
+        $crlFile = Join-Path $Folder ("test-ca-{0}.crl" -f [guid]::NewGuid().ToString('N').Substring(0, 8))
+        [System.IO.File]::WriteAllBytes($crlFile, $crlBytes)
         $signed = $leafRequest.Create($ca, $now.AddMinutes(-5), $now.AddDays(2), $serial)
         $leaf = [System.Security.Cryptography.X509Certificates.RSACertificateExtensions]::CopyWithPrivateKey($signed, $leafKey)
         $caFile = Join-Path $Folder ("test-ca-{0}.pem" -f [guid]::NewGuid().ToString('N').Substring(0, 8))
@@ -244,5 +256,5 @@ function New-SmtpSinkCertificate {
     $password = [guid]::NewGuid().ToString('N')
     $pfx = Join-Path $Folder ("smtp-{0}.pfx" -f [guid]::NewGuid().ToString('N').Substring(0, 8))
     [System.IO.File]::WriteAllBytes($pfx, $leaf.Export([System.Security.Cryptography.X509Certificates.X509ContentType]::Pfx, $password))
-    [pscustomobject]@{ PfxFile = $pfx; Password = $password; CaFile = $caFile; Thumbprint = $leaf.Thumbprint }
+    [pscustomobject]@{ PfxFile = $pfx; Password = $password; CaFile = $caFile; CrlFile = $crlFile; CrlPort = $crlPort; Thumbprint = $leaf.Thumbprint }
 }

@@ -1,11 +1,13 @@
 // SmtpSink: a loopback SMTP server for the Pester tests (see tests/Pester/SmtpSink.ps1).
 //   dotnet SmtpSink.dll --port <n> --dir <folder> [--fail-first <k>] [--fail-file <path>]
-//                       [--tls-cert <pfx> [--tls-password <p>]] [--log <file>]
+//                       [--tls-cert <pfx> [--tls-password <p>]] [--crl <file> --crl-port <n>] [--log <file>]
 // Every accepted message is written as <dir>/<timestamp>-<guid>.eml (raw MIME) plus a <same>.json sidecar.
 // --fail-first k: the first k messages (DATA transactions) are refused with 451 and not written.
 // --fail-file p: while file p exists every message is refused with 451.
 // --tls-cert pfx: STARTTLS is offered with this certificate (PKCS#12, its key inside), and AUTH only after it;
 //   without it the sink offers no STARTTLS and offers AUTH in clear text (the server a cautious client must refuse).
+// --crl file --crl-port n: serves the CRL file over HTTP on 127.0.0.1:n (any path), for a test CA whose certificates
+//   name http://127.0.0.1:n/… as their CRL distribution point (clients check revocation; nothing turns that off).
 // --log file: one line per SMTP command the sink executed ("<session> <secure|plain> <COMMAND>"), and for every login
 //   it received "AUTHENTICATE <secure|plain> <user> <password>": the tests read it to prove what reached the server.
 // Prints "listening <port>" once the port accepts connections; runs until killed (SIGTERM/SIGINT exit cleanly).
@@ -24,7 +26,8 @@ using SmtpServer.Protocol;
 using SmtpServer.Storage;
 
 int port = 0, failFirst = 0;
-string? dir = null, failFile = null, tlsCert = null, tlsPassword = null, logFile = null;
+string? dir = null, failFile = null, tlsCert = null, tlsPassword = null, logFile = null, crlFile = null;
+int crlPort = 0;
 for (int i = 0; i < args.Length; i++)
 {
     string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value.");
@@ -37,15 +40,17 @@ for (int i = 0; i < args.Length; i++)
         case "--tls-cert": tlsCert = Next(); break;
         case "--tls-password": tlsPassword = Next(); break;
         case "--log": logFile = Next(); break;
+        case "--crl": crlFile = Next(); break;
+        case "--crl-port": crlPort = int.Parse(Next()); break;
         default:
             Console.Error.WriteLine($"Unknown argument '{args[i]}'.");
-            Console.Error.WriteLine("usage: SmtpSink --port <n> --dir <folder> [--fail-first <k>] [--fail-file <path>] [--tls-cert <pfx> [--tls-password <p>]] [--log <file>]");
+            Console.Error.WriteLine("usage: SmtpSink --port <n> --dir <folder> [--fail-first <k>] [--fail-file <path>] [--tls-cert <pfx> [--tls-password <p>]] [--crl <file> --crl-port <n>] [--log <file>]");
             return 2;
     }
 }
 if (port <= 0 || dir is null)
 {
-    Console.Error.WriteLine("usage: SmtpSink --port <n> --dir <folder> [--fail-first <k>] [--fail-file <path>] [--tls-cert <pfx> [--tls-password <p>]] [--log <file>]");
+    Console.Error.WriteLine("usage: SmtpSink --port <n> --dir <folder> [--fail-first <k>] [--fail-file <path>] [--tls-cert <pfx> [--tls-password <p>]] [--crl <file> --crl-port <n>] [--log <file>]");
     return 2;
 }
 Directory.CreateDirectory(dir);
@@ -76,6 +81,28 @@ services.Add(new DelegatingUserAuthenticator((context, user, password) =>
 using var cts = new CancellationTokenSource();
 Console.CancelKeyPress += (_, e) => { e.Cancel = true; cts.Cancel(); };
 using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; cts.Cancel(); });
+
+if (crlFile is not null && crlPort > 0)
+{
+    var crl = File.ReadAllBytes(crlFile);
+    var http = new HttpListener();
+    http.Prefixes.Add($"http://127.0.0.1:{crlPort}/");
+    http.Start();
+    _ = Task.Run(async () =>
+    {
+        while (!cts.IsCancellationRequested)
+        {
+            HttpListenerContext request;
+            try { request = await http.GetContextAsync(); }
+            catch (Exception) { break; }
+            log.Write($"CRL {request.Request.Url?.AbsolutePath}");
+            request.Response.ContentType = "application/pkix-crl";
+            request.Response.ContentLength64 = crl.Length;
+            await request.Response.OutputStream.WriteAsync(crl);
+            request.Response.Close();
+        }
+    });
+}
 
 var server = new SmtpServer.SmtpServer(options, services);
 server.SessionCreated += (_, e) => e.Context.CommandExecuting += (_, c) =>
