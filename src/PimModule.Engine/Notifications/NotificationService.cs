@@ -233,7 +233,7 @@ public sealed class NotificationService
             : SecureSocketOptions.StartTlsWhenAvailable;
         try
         {
-            client.Connect(mail.SmtpServer, mail.Port, security, cancel);
+            client.Connect(mail.SmtpServer!, mail.Port, security, cancel);
         }
         catch (NotSupportedException) when (requireTls)
         {
