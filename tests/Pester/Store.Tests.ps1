@@ -88,7 +88,7 @@ Describe 'Refusing a store that cannot be opened' {
         $path = Join-Path $TestDrive 'missing-folder/pim.db'
         { Connect-PimStore -Path $path } | Should -Throw -ErrorId 'PimStoreFolderNotFound,PimModule.Cmdlets.ConnectPimStoreCommand'
         Join-Path $TestDrive 'missing-folder' | Should -Not -Exist
-        (Get-PimStore).Location | Should -Be $script:current
+        { Get-PimStore } | Should -Throw -ErrorId 'PimNotConnected,PimModule.Cmdlets.GetPimStoreCommand'   # a failed connect leaves no store
     }
 
     It 'refuses a folder it cannot write to' {
@@ -106,7 +106,7 @@ Describe 'Refusing a store that cannot be opened' {
         $err = { Connect-PimStore -Path $path } | Should -Throw -ErrorId 'PimStoreNotWritable,PimModule.Cmdlets.ConnectPimStoreCommand' -PassThru
         $err.CategoryInfo.Category | Should -Be 'PermissionDenied'
         $path | Should -Not -Exist
-        (Get-PimStore).Location | Should -Be $script:current
+        { Get-PimStore } | Should -Throw -ErrorId 'PimNotConnected,PimModule.Cmdlets.GetPimStoreCommand'   # a failed connect leaves no store
     }
 
     It 'refuses a file that is not a SQLite database, and leaves it untouched' {
@@ -118,7 +118,7 @@ Describe 'Refusing a store that cannot be opened' {
         $err.CategoryInfo.Category | Should -Be 'InvalidData'
         $err.TargetObject | Should -Be $path
         (Get-FileHash $path).Hash | Should -Be $hash
-        (Get-PimStore).Location | Should -Be $script:current
+        { Get-PimStore } | Should -Throw -ErrorId 'PimNotConnected,PimModule.Cmdlets.GetPimStoreCommand'   # a failed connect leaves no store
     }
 
     It 'refuses a store with a newer schema and never downgrades it' {
@@ -132,7 +132,7 @@ Describe 'Refusing a store that cannot be opened' {
         $after = if ($OnPostgres) { Invoke-Sql $store 'SELECT COUNT(*), MAX(sequence) FROM audit_log' } else { (Get-FileHash $store.Path).Hash }
         $after | Should -Be $before
         (Invoke-Sql -Store $store -Sql 'SELECT MAX(version) FROM schema_version') | Should -Be '999'
-        (Get-PimStore).Location | Should -Be $script:current
+        { Get-PimStore } | Should -Throw -ErrorId 'PimNotConnected,PimModule.Cmdlets.GetPimStoreCommand'   # a failed connect leaves no store
     }
 
     It 'refuses a server it cannot reach (PimStoreUnavailable), saying which server and what to check' {
@@ -144,7 +144,7 @@ Describe 'Refusing a store that cannot be opened' {
         $err.Exception.Message | Should -Not -Match 'hunter2'
         "$($err.TargetObject)" | Should -Not -Match 'hunter2'
         $err.ErrorDetails.RecommendedAction + $err.Exception.Message | Should -Match 'Port'
-        (Get-PimStore).Location | Should -Be $script:current
+        { Get-PimStore } | Should -Throw -ErrorId 'PimNotConnected,PimModule.Cmdlets.GetPimStoreCommand'   # a failed connect leaves no store
     }
 
     It 'refuses a database that holds other tables but no PIM store, and leaves it untouched' {
@@ -154,13 +154,13 @@ Describe 'Refusing a store that cannot be opened' {
         $err = { Connect-TestStore -Store $store } | Should -Throw -ErrorId 'PimStoreInvalid,PimModule.Cmdlets.ConnectPimStoreCommand' -PassThru
         $err.CategoryInfo.Category | Should -Be 'InvalidData'
         Invoke-Sql $store "SELECT string_agg(table_name, ',') FROM information_schema.tables WHERE table_schema = 'public'" | Should -Be 'notes'
-        (Get-PimStore).Location | Should -Be $script:current
+        { Get-PimStore } | Should -Throw -ErrorId 'PimNotConnected,PimModule.Cmdlets.GetPimStoreCommand'   # a failed connect leaves no store
     }
 
     It 'refuses a principal that is not a principal' {
         { Connect-TestStore -Principal 'not a user' } |
             Should -Throw -ErrorId 'PimPrincipalInvalid,PimModule.Cmdlets.ConnectPimStoreCommand'
-        (Get-PimStore).Location | Should -Be $script:current
+        { Get-PimStore } | Should -Throw -ErrorId 'PimNotConnected,PimModule.Cmdlets.GetPimStoreCommand'   # a failed connect leaves no store
     }
 }
 

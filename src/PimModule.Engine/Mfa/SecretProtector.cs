@@ -48,15 +48,26 @@ internal static class SecretProtector
     private static string KeyFile() => Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData,
         Environment.SpecialFolderOption.Create), "PimModule", "secret.key");
 
+    private const UnixFileMode OwnerOnlyFolder = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
+    private const UnixFileMode OwnerOnlyFile = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+
     private static byte[] LoadOrCreateFile(string path)
     {
+        var folder = Path.GetDirectoryName(path)!;
+        if (OperatingSystem.IsWindows()) Directory.CreateDirectory(folder);
+        else
+        {
+            // The module's own per-user folder: 0700, and the key 0600 (tightened if an older version left them open).
+            Directory.CreateDirectory(folder, OwnerOnlyFolder);
+            Tighten(folder, OwnerOnlyFolder);
+            if (File.Exists(path)) Tighten(path, OwnerOnlyFile);
+        }
         if (File.Exists(path)) return Decode(File.ReadAllText(path));
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         var key = RandomNumberGenerator.GetBytes(32);
         try
         {
             var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
-            if (!OperatingSystem.IsWindows()) options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+            if (!OperatingSystem.IsWindows()) options.UnixCreateMode = OwnerOnlyFile;
             using var fs = new FileStream(path, options);
             fs.Write(Encoding.ASCII.GetBytes(Convert.ToBase64String(key)));
             return key;
@@ -66,6 +77,20 @@ internal static class SecretProtector
             return Decode(File.ReadAllText(path)); // another process created it first
         }
     }
+
+    private static void Tighten(string path, UnixFileMode mode)
+    {
+        if (OperatingSystem.IsWindows()) return;
+        try
+        {
+            if ((File.GetUnixFileMode(path) & ~mode) != 0) File.SetUnixFileMode(path, mode);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // another owner's file: used as it is
+        }
+    }
+
 
     /// <summary>
     /// Encrypts <paramref name="plain"/> bound to <paramref name="context"/> (AES-GCM associated data): the text

@@ -25,6 +25,8 @@ public sealed class PimMailSettingUpdate
     public string? UserName { get; init; }
     /// <summary>The password (plain text only in memory; stored encrypted). An empty string removes it.</summary>
     public string? Password { get; init; }
+    /// <summary>Let the login travel without TLS when the server offers none (off unless an administrator says so).</summary>
+    public bool? AllowInsecureAuthentication { get; init; }
 }
 
 /// <summary>The outbox: reading it, the mail settings, and delivering over SMTP (MailKit) with retries.</summary>
@@ -84,6 +86,7 @@ public sealed class NotificationService
             UseSsl = values.GetValueOrDefault("use_ssl") == "True",
             UserName = values.GetValueOrDefault("user_name"),
             HasPassword = values.ContainsKey("password"),
+            AllowInsecureAuthentication = values.GetValueOrDefault("allow_insecure_auth") == "True",
         };
     }
 
@@ -118,6 +121,7 @@ public sealed class NotificationService
             Put("from", u.From?.Trim());
             Put("use_ssl", u.UseSsl?.ToString());
             Put("user_name", u.UserName);
+            Put("allow_insecure_auth", u.AllowInsecureAuthentication?.ToString());
             if (u.Password is not null)
                 Put("password", u.Password.Length == 0 ? ""
                     : SecretProtector.Protect(System.Text.Encoding.UTF8.GetBytes(u.Password), SecretProtector.MailPasswordContext(Mfa.StoreId(work))));
@@ -181,8 +185,11 @@ public sealed class NotificationService
             }
         }
 
+        var user = mail.UserName is { Length: > 0 } u && password is not null ? u : null;
+        PimException? insecure = null;
         int sent = 0, retrying = 0, failed = 0, done = 0;
         var results = new List<PimNotification>();
+        // Certificate validation stays MailKit's default (the system's trusted roots, the host name): never turned off.
         using var client = new SmtpClient { Timeout = 30000 };
         foreach (var n in claimed)
         {
@@ -190,12 +197,8 @@ public sealed class NotificationService
             string? error = null;
             try
             {
-                if (!client.IsConnected)
-                {
-                    client.Connect(mail.SmtpServer, mail.Port, mail.UseSsl ? SecureSocketOptions.SslOnConnect : SecureSocketOptions.StartTlsWhenAvailable, cancel);
-                    if (mail.UserName is { Length: > 0 } user && password is not null)
-                        client.Authenticate(user, System.Text.Encoding.UTF8.GetString(password), cancel);
-                }
+                if (insecure is not null) throw insecure; // the same server, the same answer: not asked again in this run
+                if (!client.IsConnected) Connect(client, mail, user, password, cancel);
                 var message = new MimeMessage();
                 message.From.Add(MailboxAddress.Parse(mail.From));
                 message.To.Add(MailboxAddress.Parse(n.Recipient));
@@ -207,7 +210,8 @@ public sealed class NotificationService
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
-                error = e.Message;
+                if (e is PimException { ErrorId: "PimMailInsecure" } refused) insecure = refused;
+                error = e is PimException p ? $"{p.ErrorId}: {p.Message} {p.RecommendedAction}" : e.Message;
                 if (client.IsConnected) try { client.Disconnect(true); } catch (Exception) { /* reconnect next time */ }
             }
             var outcome = _store.Write(work =>
@@ -238,4 +242,39 @@ public sealed class NotificationService
         if (client.IsConnected) try { client.Disconnect(true); } catch (Exception) { /* closing only */ }
         return new SendResult(sent, retrying, failed, results);
     }
+
+    /// <summary>
+    /// Connects and logs in. A login (user name and password) never travels without TLS: with -UseSsl TLS starts
+    /// with the first byte; else STARTTLS is required when there is a login (a server that does not offer it is
+    /// refused before AUTH), unless the administrator allowed it (-AllowInsecureAuthentication). Without a login,
+    /// STARTTLS is used when the server offers it.
+    /// </summary>
+    private static void Connect(SmtpClient client, PimMailSetting mail, string? user, byte[]? password, CancellationToken cancel)
+    {
+        var requireTls = user is not null && !mail.AllowInsecureAuthentication;
+        var security = mail.UseSsl ? SecureSocketOptions.SslOnConnect
+            : requireTls ? SecureSocketOptions.StartTls
+            : SecureSocketOptions.StartTlsWhenAvailable;
+        try
+        {
+            client.Connect(mail.SmtpServer!, mail.Port, security, cancel);
+        }
+        catch (NotSupportedException) when (requireTls)
+        {
+            throw Insecure(mail); // MailKit's word for "no STARTTLS offered": nothing was sent but EHLO
+        }
+        if (user is null) return;
+        if (requireTls && !client.IsSecure)
+        {
+            client.Disconnect(true);
+            throw Insecure(mail);
+        }
+        client.Authenticate(user, System.Text.Encoding.UTF8.GetString(password!), cancel);
+    }
+
+    private static PimException Insecure(PimMailSetting mail) => new("PimMailInsecure", PimErrorCategory.SecurityError,
+        $"The SMTP server {mail.SmtpServer}:{mail.Port} offers no TLS (no STARTTLS), so the login of '{mail.UserName}' was not sent and the message was not delivered.",
+        mail.SmtpServer,
+        "Use a server or port with TLS: Set-PimMailSetting -Port 587 (STARTTLS) or -Port 465 -UseSsl; or, only on a network you trust, " +
+        "let the password travel in clear text with Set-PimMailSetting -AllowInsecureAuthentication.");
 }

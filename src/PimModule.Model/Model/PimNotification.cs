@@ -42,6 +42,8 @@ public sealed class PimMailSetting
     public bool UseSsl { get; init; }
     public string? UserName { get; init; }
     public bool HasPassword { get; init; }
+    /// <summary>True when the administrator allowed the login to travel without TLS (Set-PimMailSetting -AllowInsecureAuthentication).</summary>
+    public bool AllowInsecureAuthentication { get; init; }
 }
 
 /// <summary>An Entra PIM alert: what fired, what is behind it, and how to fix it.</summary>

@@ -33,18 +33,53 @@ internal sealed class PostgresStoreProvider : IStoreProvider
         catch (Exception e) when (e is ArgumentException or FormatException or KeyNotFoundException)
         {
             throw new PimStoreException("PimStoreConnectionStringInvalid", PimErrorCategory.InvalidArgument,
-                $"The PostgreSQL connection string is not valid: {e.Message}", null,
+                $"The PostgreSQL connection string is not valid: {RedactParseError(connectionString, e.Message)}", null,
                 "Give a connection string such as 'Host=db.contoso.com;Port=5432;Database=pim;Username=pim;Password=…'.", e);
         }
-        var display = new NpgsqlConnectionStringBuilder(builder.ConnectionString);
-        display.Remove("Password");
-        Location = display.ConnectionString;              // what the user gave, less the password
+        Location = Redact(builder);                         // what the user gave, less every secret
         builder.ApplicationName ??= "PimModule";           // how the sessions show in pg_stat_activity
         _server = $"{builder.Host ?? "localhost"}:{builder.Port}";
         _database = builder.Database ?? builder.Username ?? "";
         _user = builder.Username ?? Environment.UserName;
         _dataSourceKey = builder.ConnectionString;
         _dataSource = Acquire(_dataSourceKey);
+    }
+
+    /// <summary>
+    /// A key whose value is a secret: Password (PWD, PSW), SSL Password, and any key that names a password, a
+    /// passphrase or a secret. Such values never reach Location, an error, -Verbose or the audit log.
+    /// </summary>
+    internal static bool IsSecretKey(string key)
+    {
+        var k = key.Replace(" ", "", StringComparison.Ordinal).ToLowerInvariant();
+        return k is "pwd" or "psw" || k.Contains("password", StringComparison.Ordinal)
+            || k.Contains("passphrase", StringComparison.Ordinal) || k.Contains("secret", StringComparison.Ordinal);
+    }
+
+    /// <summary>The connection string as it may be shown: every secret keyword removed (Npgsql's canonical keys).</summary>
+    internal static string Redact(NpgsqlConnectionStringBuilder builder)
+    {
+        var display = new NpgsqlConnectionStringBuilder(builder.ConnectionString);
+        foreach (var key in display.Keys.ToArray())
+            if (IsSecretKey(key)) display.Remove(key);
+        return display.ConnectionString;
+    }
+
+    /// <summary>Npgsql's word on a connection string it could not parse, with the value of any secret key blanked out.</summary>
+    private static string RedactParseError(string connectionString, string message)
+    {
+        try
+        {
+            var generic = new DbConnectionStringBuilder { ConnectionString = connectionString };
+            foreach (string key in generic.Keys)
+                if (IsSecretKey(key) && generic[key]?.ToString() is { Length: > 0 } value)
+                    message = message.Replace(value, "(secret)", StringComparison.Ordinal);
+        }
+        catch (ArgumentException)
+        {
+            // not even key=value pairs: Npgsql's message then names a position, never a value
+        }
+        return message;
     }
 
     // One data source (one pool) per connection string in the process, shared by every PimStore opened on it
@@ -190,6 +225,11 @@ internal sealed class PostgresStoreProvider : IStoreProvider
                     new PimStoreException("PimStoreNotWritable", PimErrorCategory.PermissionDenied,
                         $"The PostgreSQL store '{Location}' refused '{_user}': {p.MessageText}", Location,
                         "Grant the account CREATE on the database (for the first migration) and SELECT, INSERT, UPDATE, DELETE on the store's tables.", p),
+                PostgresErrorCodes.DiskFull =>
+                    new PimStoreException("PimStoreFull", PimErrorCategory.LimitsExceeded,
+                        $"The PostgreSQL store '{Location}' is full: the server {_server} has no disk space left ({p.MessageText}). " +
+                        "Nothing of this command was written.", Location,
+                        "Free disk space on the database server (its data directory or the store's tablespace), then run the command again.", p),
                 PostgresErrorCodes.SerializationFailure or PostgresErrorCodes.DeadlockDetected or PostgresErrorCodes.LockNotAvailable =>
                     new PimStoreException("PimStoreBusy", PimErrorCategory.ResourceUnavailable,
                         $"The store '{Location}' stayed locked by another session: {p.MessageText}", Location,

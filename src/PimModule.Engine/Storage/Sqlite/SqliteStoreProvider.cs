@@ -24,6 +24,9 @@ internal sealed class SqliteStoreProvider : IStoreProvider
         }.ToString();
     }
 
+    /// <summary>The mode of a store file this provider creates on Linux and macOS: read and write for its owner only.</summary>
+    internal const UnixFileMode PrivateFileMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+
     public PimStoreProvider Kind => PimStoreProvider.Sqlite;
     public string Location { get; }
     public IReadOnlyList<Migration> Migrations => LoadedMigrations.Value;
@@ -58,10 +61,13 @@ internal sealed class SqliteStoreProvider : IStoreProvider
             return;
         }
 
-        // A new store: prove the folder is writable before SQLite creates anything.
+        // A new store: prove the folder is writable before SQLite creates anything, and create the file readable
+        // by its owner only (0600 on Linux and macOS): SQLite gives its -wal and -shm files the mode of the database.
         try
         {
-            using (new FileStream(Location, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None)) { }
+            var create = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.ReadWrite, Share = FileShare.None };
+            if (!OperatingSystem.IsWindows()) create.UnixCreateMode = PrivateFileMode;
+            using (new FileStream(Location, create)) { }
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -118,6 +124,11 @@ internal sealed class SqliteStoreProvider : IStoreProvider
             14 => new PimStoreException("PimStoreNotWritable", PimErrorCategory.PermissionDenied,
                 $"Cannot open the store '{Location}': {e.Message}", Location,
                 "Check the file and its folder exist and are writable.", e),
+            13 => new PimStoreException("PimStoreFull", PimErrorCategory.LimitsExceeded,
+                $"The store '{Location}' is full: the disk that holds it has no space left (SQLite: {e.Message}). " +
+                "Nothing of this command was written.", Location,
+                $"Free space on the disk that holds '{Path.GetDirectoryName(Location)}' (or move the store there with Copy-PimStore), " +
+                "then run the command again.", e),
             5 or 6 => new PimStoreException("PimStoreBusy", PimErrorCategory.ResourceUnavailable,
                 $"The store '{Location}' stayed locked by another process: {e.Message}", Location,
                 "Try again; if it persists, look for a process holding the store open in a transaction.", e),

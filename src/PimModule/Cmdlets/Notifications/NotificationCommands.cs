@@ -46,13 +46,17 @@ public sealed class SetPimMailSettingCommand : PimCmdlet
     [ValidateNotNullOrEmpty]
     public string From { get; set; } = "";
 
-    /// <summary>TLS from the first byte (port 465); without it STARTTLS is used when the server offers it.</summary>
+    /// <summary>TLS from the first byte (port 465); without it STARTTLS is used when the server offers it (and required with a login).</summary>
     [Parameter]
     public SwitchParameter UseSsl { get; set; }
 
     [Parameter]
     [Credential]
     public PSCredential? Credential { get; set; }
+
+    /// <summary>Let the login travel in clear text when the server offers no TLS (never by default).</summary>
+    [Parameter]
+    public SwitchParameter AllowInsecureAuthentication { get; set; }
 
     [Parameter]
     public SwitchParameter PassThru { get; set; }
@@ -70,6 +74,7 @@ public sealed class SetPimMailSettingCommand : PimCmdlet
             UseSsl = bound.ContainsKey(nameof(UseSsl)) ? UseSsl.IsPresent : null,
             UserName = credential is null ? null : removeLogin ? "" : credential.UserName,
             Password = credential is null ? null : removeLogin ? "" : credential.GetNetworkCredential().Password,
+            AllowInsecureAuthentication = bound.ContainsKey(nameof(AllowInsecureAuthentication)) ? AllowInsecureAuthentication.IsPresent : null,
         }, c => ShouldProcess(c.Target, c.Action));
         if (PassThru && result is not null) WriteObject(result);
     }

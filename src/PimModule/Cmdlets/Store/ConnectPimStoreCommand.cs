@@ -34,7 +34,9 @@ public sealed class ConnectPimStoreCommand : PimCmdlet
 
     protected override void ProcessPim()
     {
-        var options = ParameterSetName switch
+        // A failure anywhere from here (a path that does not resolve, a principal that is not one, a store that
+        // cannot be opened) leaves the session with no store: nothing falls back to the one open before, nor to the default.
+        var store = PimSession.Connect(() => ParameterSetName switch
         {
             PathSet => new PimStoreOptions
             {
@@ -50,14 +52,23 @@ public sealed class ConnectPimStoreCommand : PimCmdlet
                 Principal = Principal,
             },
             _ => CurrentOrDefault(Principal),
-        };
-        var store = PimSession.Connect(options);
+        });
         WriteVerbose($"Connected to the {store.Provider} store '{store.Location}' as '{store.Principal}'" +
                      (store.Created ? " (created it)." : "."));
         if (PassThru) WriteObject(store.GetInfo());
     }
 
-    /// <summary>Without a path: the store already open (or the default one), as another principal.</summary>
+    /// <summary>
+    /// Without a path: the store already open (or the default one), as another principal. After a failed connect
+    /// there is no store to keep, and falling back to the default one is what must not happen: refused.
+    /// </summary>
     private static PimStoreOptions CurrentOrDefault(string? principal)
-        => PimSession.Current?.OptionsFor(principal) ?? PimSession.DefaultOptions(principal);
+    {
+        if (PimSession.Current is { } current) return current.OptionsFor(principal);
+        if (PimSession.ConnectFailed)
+            throw new PimException("PimNotConnected", PimErrorCategory.InvalidOperation,
+                "This session has no store to act on as another principal: the last Connect-PimStore failed, and the default store is not opened in its place.",
+                principal, "Give the store: Connect-PimStore -Path <file> or -ConnectionString <s> (with -Principal), or Disconnect-PimStore to go back to the default store.");
+        return PimSession.DefaultOptions(principal);
+    }
 }

@@ -3,7 +3,7 @@ using PimModule.Hosting;
 
 namespace PimModule.Cmdlets;
 
-/// <summary>Closes the session's store. The next command opens the default store again.</summary>
+/// <summary>Closes the session's store (and forgets a failed connect). The next command opens the default store again.</summary>
 [Cmdlet(VerbsCommunications.Disconnect, "PimStore")]
 [OutputType(typeof(void))]
 public sealed class DisconnectPimStoreCommand : PimCmdlet
