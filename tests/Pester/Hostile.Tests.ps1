@@ -6,6 +6,7 @@ BeforeDiscovery { $script:PgRun = $env:PIM_TEST_PROVIDER -eq 'PostgreSql' }
 
 BeforeAll {
     . (Join-Path $PSScriptRoot 'TestHelpers.ps1')
+    . (Join-Path $PSScriptRoot 'SmtpSink.ps1')
     Import-Module $ModulePath -Force
 
     function Invoke-Attack {
@@ -42,6 +43,82 @@ foreach (`$e in @(`$Error)[-1..-(@(`$Error).Count)]) { if (`$e -is [System.Manag
         if ($env:CI -eq 'true') { throw "$Tool is missing in CI: .ci/run installs it." }
         Set-ItResult -Skipped -Because "$Tool is not installed here (.ci/run installs it in CI)"
         return $false
+    }
+
+    # --- input attacks (findings 5, 6, 12, 15, 17) ---
+
+    function Invoke-InputAttack {
+        <#
+        Runs -Script in a fresh pwsh connected to the test store as -Principal. Each statement the script wants
+        reported goes through Attempt: it prints 'ok' or the FullyQualifiedErrorId (first part) of the error it got,
+        terminating or not. Returns the lines printed.
+        #>
+        param([Parameter(Mandatory)] [string] $Principal, [Parameter(Mandatory)] [string] $Script, [hashtable] $Environment = @{})
+        $prelude = @"
+`$ErrorActionPreference = 'Stop'
+Import-Module '$ModulePath'
+function Attempt([scriptblock] `$Block) {
+    try {
+        `$out = & { `$ErrorActionPreference = 'Continue'; & `$Block } 2>&1
+        `$errs = @(`$out | Where-Object { `$_ -is [System.Management.Automation.ErrorRecord] })
+        if (`$errs.Count) { foreach (`$e in `$errs) { 'ERR:' + (`$e.FullyQualifiedErrorId -split ',')[0] } } else { 'ok' }
+    }
+    catch { 'ERR:' + (`$_.FullyQualifiedErrorId -split ',')[0] }
+
+    # --- MFA attacks (findings 3, 10) ---
+
+
+
+
+    function New-MfaVictimStore {
+        <# admin creates the store; user1 is eligible for Security Reader (MFA on activation) and registers an authenticator. Returns user1's secret. #>
+        $null = Connect-TestStore -Principal 'admin@contoso.com'
+        Set-PimRoleSetting -Role 'Security Reader' -ActivationRequirement Mfa -RequireJustification $true
+        New-PimEligibleAssignment -Principal 'user1@contoso.com' -Role 'Security Reader' -Duration 30d | Out-Null
+        # user1 registers in their own window (this session stays connected once, as admin).
+        Invoke-Attack -Principal 'user1@contoso.com' -Script '(Register-PimMfaMethod).Secret' | Where-Object { $_ -match '^[A-Z2-7]{32}$' }
+    }
+
+    function Get-WrongCode {
+        <# -Count six-digit codes that none of the secret's codes of the next minutes (or the last) match. #>
+        param([Parameter(Mandatory)] [string] $Secret, [int] $Count = 1)
+        $now = [datetime]::UtcNow
+        $right = -4..8 | ForEach-Object { Get-TotpCode -Secret $Secret -At $now.AddSeconds(30 * $_) }
+        @(100000..999999 | Where-Object { $_ % 7919 -eq 0 } | ForEach-Object { '{0:D6}' -f $_ } | Where-Object { $_ -notin $right } | Select-Object -First $Count)
+    }
+
+    function Get-MfaFingerprint {
+        <# Everything but the MFA failure records: counts, requests, and the audit records that are not MfaFailed. #>
+        $s = Get-PimStore
+        $audit = @(Get-PimAuditLog | Where-Object Action -ne 'MfaFailed')
+        '{0}|{1}|{2}|{3}|{4}|{5}' -f $s.RoleCount, $s.AssignmentCount, $s.PendingRequestCount, @(Get-PimRequest).Count, $audit.Count, $audit[-1].Hash
+    }
+
+    # --- transport, connect, files (findings 7, 9, 11, 16) ---
+
+    function New-MailVictim {
+        <# An administrator's store whose mail login is set, with notifications waiting (an eligible assignment). #>
+        param([int] $Port, [string] $Password, [switch] $AllowInsecureAuthentication)
+        $null = Connect-TestStore -Principal 'admin@contoso.com'
+        $cred = [pscredential]::new('mailer', (ConvertTo-SecureString $Password -AsPlainText -Force))
+        $opt = @{}
+        if ($AllowInsecureAuthentication) { $opt.AllowInsecureAuthentication = $true }
+        Set-PimMailSetting -SmtpServer 127.0.0.1 -Port $Port -From 'pim@contoso.com' -Credential $cred @opt
+        New-PimEligibleAssignment -Principal 'user1@contoso.com' -Role 'Security Reader' | Out-Null
+        @(Get-PimNotification -Status Pending).Count | Should -BeGreaterThan 0
+    }
+
+    function Invoke-Send {
+        <# Send-PimNotification in a fresh pwsh that trusts only -CaFile (SSL_CERT_FILE, as OpenSSL and .NET on Linux read it). #>
+        param([string] $CaFile)
+        $env = @{}
+        if ($CaFile) { $env.SSL_CERT_FILE = $CaFile }
+        Invoke-FreshPwsh -Environment $env -Script @"
+Import-Module '$ModulePath'
+Connect-PimStore $(Get-TestConnectArgument) -Principal admin@contoso.com
+Send-PimNotification -WarningAction SilentlyContinue
+Get-PimNotification | ForEach-Object { 'notification|' + `$_.Status + '|' + (`$_.LastError -replace '\s+', ' ') }
+"@
     }
 }
 
@@ -216,5 +293,581 @@ Describe 'Finding 14: the last administrator stays' -Tag Hostile {
         New-PimActiveAssignment -Principal 'admin2@contoso.com' -Role 'Global Administrator' -Permanent -Justification 'second admin' | Out-Null
         Remove-PimAssignment -AssignmentId $bootstrap.AssignmentId -Confirm:$false | Out-Null
         Test-PimAccess -Principal 'admin@contoso.com' -Role 'Privileged Role Administrator' | Should -BeFalse
+    }
+}
+
+# Hostile input (issue 11, findings 5, 6, 12, 15, 17): look-alike principals, input that is too long or holds control
+# characters, empty scopes, out-of-range times and durations, and local times. Each attack runs as the attacker in a
+# fresh pwsh against a store set up by the victim; the test asserts the error id and that the store did not change.
+function As([string] `$Who) { Connect-PimStore $(Get-TestConnectArgument) -Principal `$Who }
+"@
+        $connect = "try { As '$Principal' } catch { 'CONNECT:' + (`$_.FullyQualifiedErrorId -split ',')[0]; exit 0 }"
+        Invoke-FreshPwsh -Script ($prelude + "`n" + $connect + "`n" + $Script) -Environment $Environment -AllowFailure
+    }
+
+    $script:Kelvin = [char]0x212A
+}
+
+Describe 'Look-alike principals: the Kelvin sign is not K' -Tag Hostile {
+    BeforeEach {
+        $null = Connect-TestStore -Principal 'admin@contoso.com'
+        Set-PimRoleSetting -Role 'Security Reader' -ActivationRequirement None -RequireJustification $false -RequireApproval $true -Approvers 'kate@contoso.com'
+        $script:fp = Get-StoreFingerprint
+    }
+
+    It 'refuses the look-alike as a principal, so kate cannot approve her own request into the role' -Tag Hostile {
+        $k = $script:Kelvin
+        # Step 1, as an administrator (or a CSV import): make 'Kate' with the Kelvin sign eligible.
+        $step1 = Invoke-InputAttack -Principal 'admin@contoso.com' -Script @"
+Attempt { New-PimEligibleAssignment -Principal '${k}ate@contoso.com' -Role 'Security Reader' }
+Attempt { [pscustomobject]@{ Principal = '${k}ate@contoso.com'; Role = 'Security Reader' } | New-PimEligibleAssignment }
+"@
+        $step1 | Should -Be @('ERR:PimPrincipalInvalid', 'ERR:PimPrincipalInvalid')
+        # Step 2, as the look-alike: act and request. Step 3, as kate: approve what is pending, then hold the role.
+        $step2 = Invoke-InputAttack -Principal "${k}ate@contoso.com" -Script "Attempt { Request-PimActivation -Role 'Security Reader' }"
+        $step2 | Should -Be 'CONNECT:PimPrincipalInvalid'
+        $step3 = Invoke-InputAttack -Principal 'kate@contoso.com' -Script @"
+Attempt { Get-PimRequest -PendingMyApproval | Approve-PimRequest -Justification 'looks fine' }
+(Test-PimAccess -Principal 'kate@contoso.com' -Role 'Security Reader').ToString()
+"@
+        $step3 | Should -Be @('ok', 'False')
+        Test-PimAccess -Principal 'kate@contoso.com' -Role 'Security Reader' | Should -BeFalse
+        Get-StoreFingerprint | Should -Be $script:fp
+    }
+
+    It 'says that user principal names are ASCII, and refuses look-alike approvers and recipients' -Tag Hostile {
+        $k = $script:Kelvin
+        $out = Invoke-InputAttack -Principal 'admin@contoso.com' -Script @"
+try { New-PimEligibleAssignment -Principal '${k}ate@contoso.com' -Role 'Security Reader' } catch { `$_.Exception.Message }
+Attempt { Set-PimRoleSetting -Role 'Security Reader' -Approvers '${k}ate@contoso.com' }
+Attempt { Set-PimNotificationSetting -Role 'Security Reader' -Event Activated -Recipient Admin -AdditionalRecipients 'sec${k}@contoso.com' }
+Attempt { Get-PimAssignment -Principal '${k}ate@contoso.com' }
+"@
+        $out[0] | Should -Match 'ASCII'
+        $out[0] | Should -Match 'U\+212A'
+        $out[1..3] | Should -Be @('ERR:PimPrincipalInvalid', 'ERR:PimRecipientInvalid', 'ERR:PimPrincipalInvalid')
+        Get-StoreFingerprint | Should -Be $script:fp
+    }
+}
+
+Describe 'Input limits: lengths and control characters' -Tag Hostile {
+    BeforeEach {
+        $null = Connect-TestStore -Principal 'admin@contoso.com'
+        Set-PimRoleSetting -Role 'Security Reader' -ActivationRequirement None
+        New-PimEligibleAssignment -Principal 'user1@contoso.com' -Role 'Security Reader' | Out-Null
+        $script:fp = Get-StoreFingerprint
+    }
+
+    It 'refuses a 10 MB justification (PimInputTooLong) without echoing it' -Tag Hostile {
+        $out = Invoke-InputAttack -Principal 'user1@contoso.com' -Script @"
+`$big = 'x' * 10MB
+Attempt { Request-PimActivation -Role 'Security Reader' -Justification `$big }
+try { Request-PimActivation -Role 'Security Reader' -Justification `$big } catch { `$_.Exception.Message.Length; `$_.CategoryInfo.Category }
+"@
+        $out[0] | Should -Be 'ERR:PimInputTooLong'
+        [int]$out[1] | Should -BeLessThan 400
+        $out[2] | Should -BeIn @('LimitsExceeded', 'InvalidArgument')
+        Get-StoreFingerprint | Should -Be $script:fp
+    }
+
+    It 'refuses a 1 MB scope and a 1 MB ticket (PimInputTooLong)' -Tag Hostile {
+        $out = Invoke-InputAttack -Principal 'admin@contoso.com' -Script @"
+`$mb = 'a' * 1MB
+Attempt { New-PimEligibleAssignment -Principal 'user2@contoso.com' -Role 'Security Reader' -Scope ('/' + `$mb) }
+Attempt { New-PimEligibleAssignment -Principal 'user2@contoso.com' -Role 'Security Reader' -TicketNumber `$mb }
+Attempt { New-PimEligibleAssignment -Principal 'user2@contoso.com' -Role 'Security Reader' -TicketSystem `$mb }
+Attempt { New-PimRole -Name ('R' * 129) }
+Attempt { New-PimRole -Name 'Long Description' -Description ('d' * 1025) }
+"@
+        $out | Should -Be @('ERR:PimInputTooLong', 'ERR:PimInputTooLong', 'ERR:PimInputTooLong', 'ERR:PimInputTooLong', 'ERR:PimInputTooLong')
+        Get-StoreFingerprint | Should -Be $script:fp
+    }
+
+    It 'refuses NUL and ESC in justifications, tickets, role names and descriptions (PimInputInvalid)' -Tag Hostile {
+        $out = Invoke-InputAttack -Principal 'user1@contoso.com' -Script @"
+Attempt { Request-PimActivation -Role 'Security Reader' -Justification "fine``e[2J``e]0;pwned``a" }
+Attempt { Request-PimActivation -Role 'Security Reader' -Justification 'ok' -TicketNumber "CHG``0" }
+Attempt { Request-PimActivation -Role 'Security Reader' -Justification 'ok' -TicketNumber 'CHG1' -TicketSystem "SN``e[31m" }
+As 'admin@contoso.com'
+Attempt { New-PimRole -Name "Evil``e[31mRole" }
+Attempt { New-PimRole -Name "Nul``0Role" }
+Attempt { New-PimRole -Name 'Fine Role' -Description "text``0more" }
+Attempt { New-PimRole -Name 'Fine Role' -Description "text``e[2Jmore" }
+Attempt { New-PimEligibleAssignment -Principal 'user2@contoso.com' -Role 'Security Reader' -Justification "a``0b" }
+"@
+        $out | Should -Be (@('ERR:PimInputInvalid') * 8)
+        Get-StoreFingerprint | Should -Be $script:fp
+    }
+
+    It 'names the parameter and the character as U+XXXX' -Tag Hostile {
+        $out = Invoke-InputAttack -Principal 'user1@contoso.com' -Script @"
+try { Request-PimActivation -Role 'Security Reader' -Justification "fine``e[2J" } catch { `$_.Exception.Message }
+"@
+        $out | Should -Match '-Justification'
+        $out | Should -Match 'U\+001B'
+        ($out -join '') | Should -Not -Match ([char]27)
+        Get-StoreFingerprint | Should -Be $script:fp
+    }
+
+    It 'refuses the CSV row with an over-long cell by its error id and writes the other rows' -Tag Hostile {
+        # The bulk path: New-PimEligibleAssignment checks every row with PimAssignmentInput.Validate (the lead wires it
+        # into AssignmentWriter.Add as well).
+        $csv = Join-Path $TestDrive 'long.csv'
+        $long = 'j' * 600
+        @"
+Principal,Role,Justification,TicketNumber
+user2@contoso.com,Security Reader,fine,CHG1
+user3@contoso.com,Security Reader,$long,CHG2
+user4@contoso.com,Security Reader,fine,CHG3
+"@ | Set-Content $csv
+        $out = Invoke-InputAttack -Principal 'admin@contoso.com' -Script @"
+Attempt { Import-Csv '$csv' | New-PimEligibleAssignment }
+(Get-PimAssignment -Type Eligible | Sort-Object Principal).Principal -join ','
+"@
+        $out | Should -Be @('ERR:PimInputTooLong', 'user1@contoso.com,user2@contoso.com,user4@contoso.com')
+    }
+}
+
+Describe 'Empty scopes are refused, not taken as the whole directory' -Tag Hostile {
+    BeforeEach {
+        $null = Connect-TestStore -Principal 'admin@contoso.com'
+        Set-PimRoleSetting -Role 'Security Reader' -ActivationRequirement None -RequireJustification $false
+        New-PimEligibleAssignment -Principal 'user1@contoso.com' -Role 'Security Reader' -Scope '/administrativeUnits/emea' | Out-Null
+        $script:fp = Get-StoreFingerprint
+    }
+
+    It 'refuses -Scope '''' on New-PimEligibleAssignment, Request-PimActivation and Test-PimAccess (PimScopeInvalid)' -Tag Hostile {
+        $admin = Invoke-InputAttack -Principal 'admin@contoso.com' -Script @"
+Attempt { New-PimEligibleAssignment -Principal 'user2@contoso.com' -Role 'Security Reader' -Scope '' }
+Attempt { New-PimActiveAssignment -Principal 'user2@contoso.com' -Role 'Security Reader' -Scope ' ' -Justification 'x' }
+Attempt { Test-PimAccess -Principal 'user1@contoso.com' -Role 'Security Reader' -Scope '' }
+"@
+        $admin | Should -Be @('ERR:PimScopeInvalid', 'ERR:PimScopeInvalid', 'ERR:PimScopeInvalid')
+        $user = Invoke-InputAttack -Principal 'user1@contoso.com' -Script "Attempt { Request-PimActivation -Role 'Security Reader' -Scope '' }"
+        $user | Should -Be 'ERR:PimScopeInvalid'
+        Get-StoreFingerprint | Should -Be $script:fp
+    }
+
+    It 'refuses a blank Scope cell in a CSV; a CSV without a Scope column means /' -Tag Hostile {
+        $blank = Join-Path $TestDrive 'blank-scope.csv'
+        "Principal,Role,Scope`nuser2@contoso.com,Security Reader,`n" | Set-Content $blank
+        $out = Invoke-InputAttack -Principal 'admin@contoso.com' -Script "Attempt { Import-Csv '$blank' | New-PimEligibleAssignment }"
+        $out | Should -Be 'ERR:PimScopeInvalid'
+        Get-StoreFingerprint | Should -Be $script:fp
+
+        $none = Join-Path $TestDrive 'no-scope.csv'
+        "Principal,Role`nuser3@contoso.com,Security Reader`n" | Set-Content $none
+        $out = Invoke-InputAttack -Principal 'admin@contoso.com' -Script "Attempt { Import-Csv '$none' | New-PimEligibleAssignment }"
+        $out | Should -Be 'ok'
+        (Get-PimAssignment -Principal 'user3@contoso.com').Scope | Should -Be '/'
+    }
+}
+
+Describe 'Out-of-range times and durations' -Tag Hostile {
+    BeforeEach {
+        $null = Connect-TestStore -Principal 'admin@contoso.com'
+        Set-PimRoleSetting -Role 'Security Reader' -ActivationRequirement None -RequireJustification $false
+        New-PimEligibleAssignment -Principal 'user1@contoso.com' -Role 'Security Reader' | Out-Null
+        $script:fp = Get-StoreFingerprint
+    }
+
+    It 'refuses TimeSpan.MaxValue, a start in 9999 and DateTime.MinValue with PimDurationInvalid / PimDateTimeInvalid' -Tag Hostile {
+        $admin = Invoke-InputAttack -Principal 'admin@contoso.com' -Script @"
+Attempt { New-PimEligibleAssignment -Principal 'user2@contoso.com' -Role 'Security Reader' -Duration ([TimeSpan]::MaxValue) }
+Attempt { New-PimEligibleAssignment -Principal 'user2@contoso.com' -Role 'Security Reader' -StartDateTime ([datetime]::new(9999, 12, 31, 0, 0, 0, [DateTimeKind]::Utc)) -Duration 30d }
+Attempt { New-PimEligibleAssignment -Principal 'user2@contoso.com' -Role 'Security Reader' -StartDateTime ([datetime]::new(8999, 12, 31, 0, 0, 0, [DateTimeKind]::Utc)) -Duration 3650d }
+Attempt { New-PimEligibleAssignment -Principal 'user2@contoso.com' -Role 'Security Reader' -Duration '1e300' }
+Attempt { Get-PimAssignment -AsOf ([datetime]::MinValue) }
+Attempt { Get-PimRequest -AsOf ([datetime]::MinValue) }
+Attempt { Test-PimAccess -Principal 'user1@contoso.com' -Role 'Security Reader' -AsOf ([datetime]::MaxValue) }
+Attempt { Get-PimAlert -AsOf ([datetime]::MinValue) }
+Attempt { Get-PimAuditLog -Since ([datetime]::MinValue) }
+Attempt { Set-PimRoleSetting -Role 'Security Reader' -EligibleExpiresAfter ([TimeSpan]::MaxValue) }
+Attempt { Set-PimRoleSetting -Role 'Security Reader' -ActiveExpiresAfter ([TimeSpan]::MaxValue) }
+Attempt { Set-PimAlertSetting -AlertType RedundantAssignment -Window ([TimeSpan]::MaxValue) }
+"@
+        $admin | Should -Be @('ERR:PimDurationInvalid', 'ERR:PimDateTimeInvalid', 'ERR:PimDateTimeInvalid', 'ERR:PimDurationInvalid',
+            'ERR:PimDateTimeInvalid', 'ERR:PimDateTimeInvalid', 'ERR:PimDateTimeInvalid', 'ERR:PimDateTimeInvalid', 'ERR:PimDateTimeInvalid',
+            'ERR:PimDurationInvalid', 'ERR:PimDurationInvalid', 'ERR:PimDurationInvalid')
+        $user = Invoke-InputAttack -Principal 'user1@contoso.com' -Script @"
+Attempt { Request-PimActivation -Role 'Security Reader' -Duration ([TimeSpan]::MaxValue) }
+Attempt { Request-PimActivation -Role 'Security Reader' -StartDateTime ([datetime]::new(9999, 12, 31, 23, 0, 0, [DateTimeKind]::Utc)) -Duration 2h }
+Attempt { Request-PimExtension -Role 'Security Reader' -Duration ([TimeSpan]::MaxValue) }
+"@
+        $user | Should -Be @('ERR:PimDurationInvalid', 'ERR:PimDateTimeInvalid', 'ERR:PimDurationInvalid')
+        Get-StoreFingerprint | Should -Be $script:fp
+    }
+
+    It 'refuses an EligibleExpiresAfter of TimeSpan.MaxValue from a CSV and from a settings file' -Tag Hostile {
+        $csv = Join-Path $TestDrive 'settings.csv'
+        "Role,EligibleExpiresAfter,AllowPermanentEligible`nSecurity Reader,$([TimeSpan]::MaxValue),False`n" | Set-Content $csv
+        $json = Join-Path $TestDrive 'settings.json'
+        Export-PimRoleSetting -Role 'Security Reader' -Path $json
+        (Get-Content $json -Raw) -replace '"EligibleExpiresAfter": "[^"]*"', ('"EligibleExpiresAfter": "' + [TimeSpan]::MaxValue + '"') | Set-Content $json
+        $out = Invoke-InputAttack -Principal 'admin@contoso.com' -Script @"
+Attempt { Import-Csv '$csv' | Set-PimRoleSetting }
+Attempt { Import-PimRoleSetting -Path '$json' }
+"@
+        $out | Should -Be @('ERR:PimDurationInvalid', 'ERR:PimDurationInvalid')
+        Get-StoreFingerprint | Should -Be $script:fp
+        # The role's default-end assignments keep working.
+        Set-PimRoleSetting -Role 'Security Reader' -AllowPermanentEligible $false
+        (New-PimEligibleAssignment -Principal 'user2@contoso.com' -Role 'Security Reader').EndDateTime | Should -Not -BeNullOrEmpty
+    }
+}
+
+Describe 'A DateTime of Kind Unspecified is local time' -Tag Hostile {
+    It 'stores an unspecified -StartDateTime as the local time it is, converted to UTC' -Tag Hostile {
+        $null = Connect-TestStore -Principal 'admin@contoso.com'
+        # Tokyo is UTC+9 all year: 09:00 local on 2030-01-01 is 00:00 UTC.
+        $out = Invoke-InputAttack -Principal 'admin@contoso.com' -Environment @{ TZ = 'Asia/Tokyo' } -Script @"
+Attempt { New-PimEligibleAssignment -Principal 'user2@contoso.com' -Role 'Security Reader' -StartDateTime ([datetime]::new(2030, 1, 1, 9, 0, 0)) -Duration 30d }
+"@
+        $out | Should -Be 'ok'
+        $a = Get-PimAssignment -Principal 'user2@contoso.com' -State All
+        $a.StartDateTime | Should -Be ([datetime]::new(2030, 1, 1, 0, 0, 0, [DateTimeKind]::Utc))
+        $a.StartDateTime.Kind | Should -Be 'Utc'
+    }
+}
+
+# Attacks on MFA (issue 11, findings 3 and 10), as a hostile user makes them with the module, a second pwsh window and
+# sqlite3/psql: guessing codes, -WhatIf as a free oracle, and pasting one principal's encrypted seed onto another's row.
+# A refused MFA code is the one refusal that writes (its MfaFailed audit record and its count): these tests check that
+# nothing else moved. Runs on SQLite and PostgreSQL; no test clock (real time, real TOTP codes).
+Describe 'Finding 3: MFA codes cannot be brute-forced' -Tag Hostile {
+    BeforeEach { $script:secret = New-MfaVictimStore; $secret | Should -Match '^[A-Z2-7]{32}$' }
+
+    It 'locks after 5 wrong codes: the 6th and a right one after it are refused PimMfaLocked, every failure audited, nothing else written' {
+        $fp = Get-MfaFingerprint
+        $wrong = Get-WrongCode -Secret $secret -Count 6
+        $right = Get-TotpCode -Secret $secret   # accepted for a minute or so: one step of skew either way
+        # The attacker holds user1's identity but not the authenticator, and guesses; the last try is even the right code.
+        $out = Invoke-Attack -Principal 'user1@contoso.com' -Script @"
+foreach (`$code in '$($wrong -join "','")') { try { Request-PimActivation -Role 'Security Reader' -Justification 'guess' -MfaCode `$code } catch { } }
+Request-PimActivation -Role 'Security Reader' -Justification 'right code, too late' -MfaCode '$right'
+"@
+        Get-AttackErrorId $out | Should -Be @('PimMfaInvalid', 'PimMfaInvalid', 'PimMfaInvalid', 'PimMfaInvalid', 'PimMfaInvalid', 'PimMfaLocked', 'PimMfaLocked')
+
+        $failures = @(Get-PimAuditLog -Action MfaFailed)
+        $failures.Count | Should -Be 5            # every code that was checked; the locked tries checked none
+        $failures.Principal | Sort-Object -Unique | Should -Be 'user1@contoso.com'
+        $failures.Role | Sort-Object -Unique | Should -Be 'Security Reader'
+        foreach ($c in $wrong) { ($failures.After -join "`n") | Should -Not -Match $c }   # never the code itself
+        $failures[-1].After | Should -Match '"LockedUntil":"'
+        Get-PimAssignment -Principal 'user1@contoso.com' -Type Active | Should -BeNullOrEmpty
+        Test-PimAccess -Principal 'user1@contoso.com' -Role 'Security Reader' | Should -BeFalse
+        Get-MfaFingerprint | Should -Be $fp
+        (Test-PimAuditLog).IsValid | Should -BeTrue
+    }
+
+    It 'says until when and what to do, in the PimMfaLocked error record' {
+        $wrong = Get-WrongCode -Secret $secret -Count 6
+        $out = Invoke-Attack -Principal 'user1@contoso.com' -Script @"
+foreach (`$code in '$($wrong -join "','")') {
+    try { Request-PimActivation -Role 'Security Reader' -Justification 'guess' -MfaCode `$code -ErrorAction Stop }
+    catch { 'CAT:' + `$_.CategoryInfo.Category; 'MSG:' + `$_.Exception.Message; 'FIX:' + `$_.ErrorDetails.RecommendedAction }
+}
+"@
+        $locked = $out | Where-Object { $_ -like 'MSG:MFA for user1@contoso.com is locked until *' }
+        $locked | Should -Not -BeNullOrEmpty
+        $locked | Should -Match 'locked until \d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ'
+        ($out | Where-Object { $_ -like 'CAT:*' } | Select-Object -Last 1) | Should -Be 'CAT:SecurityError'
+        ($out -join "`n") | Should -Match 'Register-PimMfaMethod -Principal user1@contoso.com -Force'
+    }
+
+    It 'never checks a code under -WhatIf: a wrong one is not recorded, a right one stays usable (Request-PimActivation)' {
+        $fp = Get-StoreFingerprint
+        $wrong = Get-WrongCode -Secret $secret -Count 6
+        $right = Get-TotpCode -Secret $secret
+        $out = Invoke-Attack -Principal 'user1@contoso.com' -Script @"
+foreach (`$code in '$($wrong -join "','")') { try { Request-PimActivation -Role 'Security Reader' -Justification 'probe' -MfaCode `$code -WhatIf } catch { } }
+Request-PimActivation -Role 'Security Reader' -Justification 'probe' -MfaCode '$right' -WhatIf
+"@
+        Get-AttackErrorId $out | Should -BeNullOrEmpty
+        ($out -join "`n") | Should -Not -Match 'PimMfaInvalid'             # -WhatIf is no oracle for codes
+        ($out -join "`n") | Should -Match 'does not check it'
+        Get-StoreFingerprint | Should -Be $fp                              # nothing recorded, nothing consumed
+        @(Get-PimAuditLog -Action MfaFailed).Count | Should -Be 0
+        $done = Invoke-Attack -Principal 'user1@contoso.com' -Script "(Request-PimActivation -Role 'Security Reader' -Justification 'for real' -MfaCode '$right').Status"
+        $done | Should -Contain 'Provisioned'
+    }
+
+    It 'never checks a code under -WhatIf: New-PimActiveAssignment with a wrong and then a right administrator code' {
+        Set-PimRoleSetting -Role 'Exchange Administrator' -RequireMfaOnActiveAssignment $true
+        $adminSecret = (Register-PimMfaMethod).Secret
+        $fp = Get-StoreFingerprint
+        $wrong = Get-WrongCode -Secret $adminSecret
+        $right = Get-TotpCode -Secret $adminSecret
+        $out = Invoke-Attack -Principal 'admin@contoso.com' -Script @"
+try { New-PimActiveAssignment -Principal 'user2@contoso.com' -Role 'Exchange Administrator' -Duration 1d -Justification 'probe' -MfaCode '$($wrong[0])' -WhatIf } catch { }
+New-PimActiveAssignment -Principal 'user2@contoso.com' -Role 'Exchange Administrator' -Duration 1d -Justification 'probe' -MfaCode '$right' -WhatIf
+"@
+        Get-AttackErrorId $out | Should -BeNullOrEmpty
+        ($out -join "`n") | Should -Match 'MFA code would be checked'
+        Get-StoreFingerprint | Should -Be $fp
+        $done = Invoke-Attack -Principal 'admin@contoso.com' -Script "(New-PimActiveAssignment -Principal 'user2@contoso.com' -Role 'Exchange Administrator' -Duration 1d -Justification 'for real' -MfaCode '$right').Principal"
+        $done | Should -Contain 'user2@contoso.com'
+    }
+
+    It 'shows RepeatedMfaFailures in Get-PimAlert after a lockout, naming the principal, the failures, the lockout and the fix' {
+        $wrong = Get-WrongCode -Secret $secret -Count 6
+        $null = Invoke-Attack -Principal 'user1@contoso.com' -Script @"
+foreach (`$code in '$($wrong -join "','")') { try { Request-PimActivation -Role 'Security Reader' -Justification 'guess' -MfaCode `$code } catch { } }
+"@
+        $alert = Get-PimAlert | Where-Object AlertType -eq 'RepeatedMfaFailures'
+        $alert | Should -Not -BeNullOrEmpty
+        $alert.Principals | Should -Be 'user1@contoso.com'
+        $alert.Count | Should -Be 5
+        $alert.Severity | Should -Be 'High'
+        $alert.Description | Should -Match 'user1@contoso\.com: 5 refused MFA codes, 1 lockout\(s\), locked until'
+        $alert.Fix | Should -Match 'Register-PimMfaMethod -Principal'
+        # The threshold is an alert setting like the others.
+        Set-PimAlertSetting -AlertType RepeatedMfaFailures -Threshold 6
+        Get-PimAlert -AlertType RepeatedMfaFailures | Should -BeNullOrEmpty
+        Set-PimAlertSetting -AlertType RepeatedMfaFailures -Threshold 2
+        (Get-PimAlert -AlertType RepeatedMfaFailures).Principals | Should -Be 'user1@contoso.com'
+    }
+}
+
+Describe 'Finding 10: an encrypted MFA seed is bound to its principal and store' -Tag Hostile {
+    BeforeEach { $script:secret = New-MfaVictimStore; $secret | Should -Match '^[A-Z2-7]{32}$' }
+
+    It 'refuses the attacker''s own authenticator after the attacker copied their encrypted seed onto the victim''s row' {
+        $tool = if ($OnPostgres) { 'psql' } else { 'sqlite3' }
+        if (-not (Assert-ToolOrSkip $tool)) { return }
+        $attackerSecret = (Invoke-Attack -Principal 'mallory@contoso.com' -Script '(Register-PimMfaMethod).Secret' | Where-Object { $_ -match '^[A-Z2-7]{32}$' })
+        $attackerSecret | Should -Not -BeNullOrEmpty
+        # No key needed: one UPDATE behind the module's back.
+        Invoke-Sql -Store $PimTestStore -Sql "UPDATE mfa_methods SET secret_protected = (SELECT secret_protected FROM mfa_methods WHERE principal_key = 'mallory@contoso.com') WHERE principal_key = 'user1@contoso.com'" | Out-Null
+        $fp = Get-MfaFingerprint
+        $out = Invoke-Attack -Principal 'user1@contoso.com' -Script "Request-PimActivation -Role 'Security Reader' -Justification 'swap' -MfaCode '$(Get-TotpCode -Secret $attackerSecret)'"
+        Get-AttackErrorId $out | Should -Be 'PimMfaSecretInvalid'
+        ($out -join "`n") | Should -Not -Match 'Cryptographic'
+        Get-PimAssignment -Principal 'user1@contoso.com' -Type Active | Should -BeNullOrEmpty
+        Test-PimAccess -Principal 'user1@contoso.com' -Role 'Security Reader' | Should -BeFalse
+        Get-MfaFingerprint | Should -Be $fp
+        (Get-PimAuditLog -Action MfaFailed).After | Should -Match '"Reason":"SecretInvalid"'
+    }
+}
+
+Describe 'An SMTP login never travels without TLS (finding 7)' -Tag Hostile {
+    BeforeAll { $script:trusted = New-SmtpSinkCertificate -Folder $TestDrive }
+
+    It 'does not send the password to a server that offers no STARTTLS, and says why (PimMailInsecure)' -Tag Hostile {
+        $password = 'Pa55-' + [guid]::NewGuid().ToString('N')
+        $sink = Start-SmtpSink   # no STARTTLS; offers AUTH PLAIN/LOGIN in clear text
+        try {
+            New-MailVictim -Port $sink.Port -Password $password
+            $before = Get-StoreFingerprint
+            $out = Invoke-Send
+            $log = Get-SmtpSinkLog $sink
+            ($log -join "`n") | Should -Not -Match ([regex]::Escape($password))
+            $log | Where-Object { $_ -match ' AUTH$|^AUTHENTICATE ' } | Should -BeNullOrEmpty
+            Get-SmtpSinkMessage $sink | Should -BeNullOrEmpty
+            $notes = @($out | Where-Object { $_ -like 'notification|*' })
+            $notes.Count | Should -BeGreaterThan 0
+            foreach ($n in $notes) { $n | Should -Match '^notification\|Pending\|PimMailInsecure: .*AllowInsecureAuthentication' }
+            ($out -join "`n") | Should -Not -Match ([regex]::Escape($password))
+            Get-StoreFingerprint | Should -Be $before
+        }
+        finally { Stop-SmtpSink $sink -RemoveFolder }
+    }
+
+    It 'logs in without TLS only when the administrator opted in with -AllowInsecureAuthentication' -Tag Hostile {
+        $password = 'Pa55-' + [guid]::NewGuid().ToString('N')
+        $sink = Start-SmtpSink
+        try {
+            New-MailVictim -Port $sink.Port -Password $password -AllowInsecureAuthentication
+            (Get-PimMailSetting).AllowInsecureAuthentication | Should -BeTrue
+            $out = Invoke-Send
+            @($out | Where-Object { $_ -like 'notification|*' }) | ForEach-Object { $_ | Should -Match '^notification\|Sent\|' }
+            $messages = Get-SmtpSinkMessage $sink
+            $messages.Count | Should -BeGreaterThan 0
+            $messages | ForEach-Object { $_.User | Should -Be 'mailer'; $_.Secure | Should -BeFalse }
+            # Naming the switch as $false turns the opt-in off again; other settings stay.
+            Set-PimMailSetting -SmtpServer 127.0.0.1 -From 'pim@contoso.com' -AllowInsecureAuthentication:$false
+            (Get-PimMailSetting).AllowInsecureAuthentication | Should -BeFalse
+            (Get-PimMailSetting).HasPassword | Should -BeTrue
+        }
+        finally { Stop-SmtpSink $sink -RemoveFolder }
+    }
+
+    It 'delivers and logs in over STARTTLS with a certificate the client trusts' -Tag Hostile {
+        $password = 'Pa55-' + [guid]::NewGuid().ToString('N')
+        $sink = Start-SmtpSink -Certificate $trusted
+        try {
+            New-MailVictim -Port $sink.Port -Password $password
+            $out = Invoke-Send -CaFile $trusted.CaFile
+            @($out | Where-Object { $_ -like 'notification|*' }) | ForEach-Object { $_ | Should -Match '^notification\|Sent\|' }
+            $messages = Get-SmtpSinkMessage $sink
+            $messages.Count | Should -BeGreaterThan 0
+            $messages | ForEach-Object { $_.User | Should -Be 'mailer'; $_.Secure | Should -BeTrue }
+            # The login came only after STARTTLS.
+            Get-SmtpSinkLog $sink | Where-Object { $_ -match ' AUTH$|^AUTHENTICATE ' } | ForEach-Object { $_ | Should -Match ' secure ' }
+        }
+        finally { Stop-SmtpSink $sink -RemoveFolder }
+    }
+
+    It 'refuses a server certificate that nobody trusts: nothing sent, no login (validation stays on)' -Tag Hostile {
+        $password = 'Pa55-' + [guid]::NewGuid().ToString('N')
+        $untrusted = New-SmtpSinkCertificate -Folder $TestDrive -SelfSigned
+        $sink = Start-SmtpSink -Certificate $untrusted
+        try {
+            New-MailVictim -Port $sink.Port -Password $password
+            $before = Get-StoreFingerprint
+            $out = Invoke-Send -CaFile $trusted.CaFile   # trusts the test CA, not this self-signed certificate
+            @($out | Where-Object { $_ -like 'notification|*' }) | ForEach-Object { $_ | Should -Match '^notification\|Pending\|.*certificate' }
+            Get-SmtpSinkMessage $sink | Should -BeNullOrEmpty
+            (Get-SmtpSinkLog $sink) -join "`n" | Should -Not -Match ([regex]::Escape($password))
+            Get-StoreFingerprint | Should -Be $before
+        }
+        finally { Stop-SmtpSink $sink -RemoveFolder }
+    }
+}
+
+Describe 'A failed Connect-PimStore leaves no store and opens no other (finding 9)' -Tag Hostile {
+    It 'refuses every command after a failed connect (<Name>) and never creates the default store' -Tag Hostile -ForEach @(
+        @{ Name = 'unreachable PostgreSQL'; Connect = "-ConnectionString 'Host=127.0.0.1;Port=1;Database=pim;Username=pim;Timeout=3' -Provider PostgreSql" }
+        @{ Name = 'a path whose folder is missing'; Connect = "-Path '<missing>'" }
+    ) {
+        $default = Join-Path $TestDrive ("default-{0}.db" -f [guid]::NewGuid().ToString('N').Substring(0, 8))
+        $connect = $Connect.Replace('<missing>', (Join-Path $TestDrive 'no-such-folder/pim.db'))
+        $out = Invoke-FreshPwsh -AllowFailure -Environment @{ PIM_STORE_PATH = $default; PIM_STORE_CONNECTION = $null } -Script @"
+Import-Module '$ModulePath'
+try { Connect-PimStore $connect -Principal admin@contoso.com; 'connect|ran' } catch { 'connect|' + `$_.FullyQualifiedErrorId }
+foreach (`$c in @({ Get-PimRole 'Security Reader' }, { New-PimRole -Name 'Planted' }, { Get-PimStore }, { Connect-PimStore -Principal 'mallory@contoso.com' })) {
+    try { & `$c | Out-Null; 'command|ran' } catch { 'command|' + `$_.FullyQualifiedErrorId + '|' + `$_.CategoryInfo.Category + '|' + `$_.Exception.Message }
+}
+'default|' + (Test-Path '$default')
+"@
+        ($out | Where-Object { $_ -like 'connect|*' }) | Should -Not -Be 'connect|ran'
+        $commands = @($out | Where-Object { $_ -like 'command|*' })
+        $commands.Count | Should -Be 4
+        foreach ($c in $commands) { $c | Should -Match '^command\|PimNotConnected,PimModule\.Cmdlets\.\w+Command\|InvalidOperation\|.*Connect-PimStore' }
+        $out | Should -Contain 'default|False'
+        $default | Should -Not -Exist
+    }
+
+    It 'does not go on with the store that was open before a failed connect' -Tag Hostile {
+        $null = Connect-TestStore -Principal 'admin@contoso.com'
+        $before = Get-StoreFingerprint
+        $out = Invoke-FreshPwsh -AllowFailure -Script @"
+Import-Module '$ModulePath'
+Connect-PimStore $(Get-TestConnectArgument) -Principal admin@contoso.com
+try { Connect-PimStore -Principal 'not a principal' } catch { 'connect|' + `$_.FullyQualifiedErrorId }
+try { New-PimRole -Name 'Planted after a failed connect' | Out-Null; 'command|ran' } catch { 'command|' + `$_.FullyQualifiedErrorId }
+"@
+        $out | Should -Contain 'connect|PimPrincipalInvalid,PimModule.Cmdlets.ConnectPimStoreCommand'
+        $out | Should -Contain 'command|PimNotConnected,PimModule.Cmdlets.NewPimRoleCommand'
+        Get-StoreFingerprint | Should -Be $before
+        Get-PimRole -Name 'Planted after a failed connect' -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+    }
+
+    It 'starts over after Disconnect-PimStore: the next command opens the default store again' -Tag Hostile {
+        $default = New-TestStore
+        $out = Invoke-FreshPwsh -AllowFailure -Environment $default.Environment -Script @"
+Import-Module '$ModulePath'
+try { Connect-PimStore -Path '$(Join-Path $TestDrive 'no-such-folder/pim.db')' } catch { }
+try { Get-PimStore | Out-Null; 'before|ran' } catch { 'before|' + `$_.FullyQualifiedErrorId }
+Disconnect-PimStore
+'after|' + (Get-PimStore).Location
+"@
+        $out | Should -Contain 'before|PimNotConnected,PimModule.Cmdlets.GetPimStoreCommand'
+        $out | Should -Contain "after|$($default.Location)"
+    }
+}
+
+Describe 'Store and key files are readable by their owner only (finding 11)' -Tag Hostile {
+    It 'creates the data folder 0700 and the store, its -wal and -shm 0600' -Tag Hostile {
+        if ($IsWindows) { Set-ItResult -Skipped -Because 'Unix file modes (Windows: the profile ACL)' }
+        if ($OnPostgres) { Set-ItResult -Skipped -Because 'about SQLite files (PostgreSQL keeps the store on the server)' }
+        $home2 = Join-Path $TestDrive ("home-{0}" -f [guid]::NewGuid().ToString('N').Substring(0, 8))
+        New-Item -ItemType Directory $home2 | Out-Null
+        $own = Join-Path $TestDrive ("own-{0}.db" -f [guid]::NewGuid().ToString('N').Substring(0, 8))
+        $out = Invoke-FreshPwsh -Environment @{ HOME = $home2; XDG_DATA_HOME = $null; PIM_STORE_PATH = $null; PIM_STORE_CONNECTION = $null; PIM_SECRET_KEY = $null } -Script @"
+function Mode([string] `$p) { [Convert]::ToString([int][IO.File]::GetUnixFileMode(`$p), 8) }
+Import-Module '$ModulePath'
+Connect-PimStore -Principal admin@contoso.com
+New-PimRole -Name 'Written' | Out-Null
+`$db = (Get-PimStore).Location
+`$folder = Split-Path `$db
+foreach (`$f in `$folder, `$db, "`$db-wal", "`$db-shm") { (Split-Path `$f -Leaf) + '=' + (Mode `$f) }
+Connect-PimStore -Path '$own' -Principal admin@contoso.com
+New-PimRole -Name 'Written' | Out-Null
+foreach (`$f in '$own', '$own-wal', '$own-shm') { 'own' + (Split-Path `$f -Leaf).Substring((Split-Path '$own' -Leaf).Length) + '=' + (Mode `$f) }
+"@
+        $out | Should -Contain 'PimModule=700'
+        $out | Should -Contain 'pim.db=600'
+        $out | Should -Contain 'pim.db-wal=600'
+        $out | Should -Contain 'pim.db-shm=600'
+        $out | Should -Contain 'own=600'
+        $out | Should -Contain 'own-wal=600'
+        $out | Should -Contain 'own-shm=600'
+    }
+
+    It 'creates the secret key file 0600 in a 0700 folder' -Tag Hostile {
+        if ($IsWindows) { Set-ItResult -Skipped -Because 'Unix file modes (Windows: the profile ACL)' }
+        $null = Connect-TestStore -Principal 'admin@contoso.com'
+        $home2 = Join-Path $TestDrive ("home-{0}" -f [guid]::NewGuid().ToString('N').Substring(0, 8))
+        New-Item -ItemType Directory $home2 | Out-Null
+        $out = Invoke-FreshPwsh -Environment @{ HOME = $home2; XDG_DATA_HOME = $null; PIM_SECRET_KEY = $null } -Script @"
+function Mode([string] `$p) { [Convert]::ToString([int][IO.File]::GetUnixFileMode(`$p), 8) }
+Import-Module '$ModulePath'
+Connect-PimStore $(Get-TestConnectArgument) -Principal admin@contoso.com
+Register-PimMfaMethod | Out-Null
+`$key = Join-Path ([Environment]::GetFolderPath('LocalApplicationData')) 'PimModule/secret.key'
+'key=' + (Mode `$key)
+'folder=' + (Mode (Split-Path `$key))
+"@
+        $out | Should -Contain 'key=600'
+        $out | Should -Contain 'folder=700'
+    }
+}
+
+Describe 'Connection-string secrets never reach output, errors or -Verbose (finding 16)' -Tag Hostile {
+    BeforeAll {
+        $script:marker = 's3cret-marker-' + [guid]::NewGuid().ToString('N').Substring(0, 8)
+        $script:pw = 'pw-marker-' + [guid]::NewGuid().ToString('N').Substring(0, 8)
+        function Get-ErrorText([System.Management.Automation.ErrorRecord] $e) {
+            $text = @($e.Exception.Message, "$($e.TargetObject)", $e.ErrorDetails.Message, $e.ErrorDetails.RecommendedAction, $e.CategoryInfo.TargetName)
+            for ($x = $e.Exception; $x; $x = $x.InnerException) { $text += $x.Message }
+            $text -join "`n"
+        }
+    }
+
+    It 'strips SSL Password and Password from an error of a connect that fails (<Name>)' -Tag Hostile -ForEach @(
+        @{ Name = 'server unreachable'; Base = 'Host=127.0.0.1;Port=1;Database=pim;Username=pim;Timeout=3' }
+        @{ Name = 'no such database'; Base = $null }
+        @{ Name = 'not a connection string Npgsql knows'; Base = 'Host=127.0.0.1;Port=1;Database=pim;Bogus Key=1' }
+    ) {
+        if (-not $OnPostgres) { Set-ItResult -Skipped -Because 'PostgreSQL only (a SQLite store has no connection string)' }
+        $cs = if ($Base) { $Base } else {
+            $b = ConvertFrom-ConnectionString $env:PIM_TEST_PG_ADMIN
+            foreach ($k in @('Database', 'DB', 'Password', 'PWD')) { if ($b.ContainsKey($k)) { $null = $b.Remove($k) } }
+            $b['Database'] = 'pim_no_such_db_' + [guid]::NewGuid().ToString('N').Substring(0, 8)
+            $b.get_ConnectionString()
+        }
+        $cs = "$cs;Password=$pw;SSL Password=$marker"
+        $vfile = Join-Path $TestDrive ("verbose-{0}.txt" -f [guid]::NewGuid().ToString('N'))
+        $err = { Connect-PimStore -ConnectionString $cs -Provider PostgreSql -Verbose 4> $vfile } | Should -Throw -PassThru
+        $err.FullyQualifiedErrorId | Should -Match '^PimStore\w+,PimModule\.Cmdlets\.ConnectPimStoreCommand$'
+        $text = (Get-ErrorText $err) + "`n" + (Get-Content $vfile -Raw -ErrorAction SilentlyContinue)
+        $text | Should -Not -Match $marker
+        $text | Should -Not -Match $pw
+    }
+
+    It 'strips them from Location, -Verbose and the audit log of a connect that succeeds' -Tag Hostile {
+        if (-not $OnPostgres) { Set-ItResult -Skipped -Because 'PostgreSQL only (a SQLite store has no connection string)' }
+        $store = New-TestStore
+        $cs = "$($store.ConnectionString);Password=$pw;SSL Password=$marker"
+        $verbose = Connect-PimStore -ConnectionString $cs -Provider PostgreSql -Principal 'admin@contoso.com' -Verbose 4>&1
+        ($verbose -join "`n") | Should -Match 'Connected to the PostgreSql store'
+        ($verbose -join "`n") | Should -Not -Match "$marker|$pw"
+        $location = (Get-PimStore).Location
+        $location | Should -Not -Match "$marker|$pw|Password"
+        $location | Should -Match "Database=$($store.Database)"
+        New-PimRole -Name 'Audited' | Out-Null
+        (Get-PimAuditLog | ConvertTo-Json -Depth 5) | Should -Not -Match "$marker|$pw"
+        (Get-PimStore | ConvertTo-Json) | Should -Not -Match "$marker|$pw"
     }
 }
