@@ -46,7 +46,6 @@ foreach (`$e in @(`$Error)[-1..-(@(`$Error).Count)]) { if (`$e -is [System.Manag
     }
 
     # --- input attacks (findings 5, 6, 12, 15, 17) ---
-
     function Invoke-InputAttack {
         <#
         Runs -Script in a fresh pwsh connected to the test store as -Principal. Each statement the script wants
@@ -64,12 +63,16 @@ function Attempt([scriptblock] `$Block) {
         if (`$errs.Count) { foreach (`$e in `$errs) { 'ERR:' + (`$e.FullyQualifiedErrorId -split ',')[0] } } else { 'ok' }
     }
     catch { 'ERR:' + (`$_.FullyQualifiedErrorId -split ',')[0] }
+}
+function As([string] `$Who) { Connect-PimStore $(Get-TestConnectArgument) -Principal `$Who }
+"@
+        $connect = "try { As '$Principal' } catch { 'CONNECT:' + (`$_.FullyQualifiedErrorId -split ',')[0]; exit 0 }"
+        Invoke-FreshPwsh -Script ($prelude + "`n" + $connect + "`n" + $Script) -Environment $Environment -AllowFailure
+    }
+
+    $script:Kelvin = [char]0x212A
 
     # --- MFA attacks (findings 3, 10) ---
-
-
-
-
     function New-MfaVictimStore {
         <# admin creates the store; user1 is eligible for Security Reader (MFA on activation) and registers an authenticator. Returns user1's secret. #>
         $null = Connect-TestStore -Principal 'admin@contoso.com'
@@ -95,7 +98,6 @@ function Attempt([scriptblock] `$Block) {
     }
 
     # --- transport, connect, files (findings 7, 9, 11, 16) ---
-
     function New-MailVictim {
         <# An administrator's store whose mail login is set, with notifications waiting (an eligible assignment). #>
         param([int] $Port, [string] $Password, [switch] $AllowInsecureAuthentication)
@@ -299,15 +301,6 @@ Describe 'Finding 14: the last administrator stays' -Tag Hostile {
 # Hostile input (issue 11, findings 5, 6, 12, 15, 17): look-alike principals, input that is too long or holds control
 # characters, empty scopes, out-of-range times and durations, and local times. Each attack runs as the attacker in a
 # fresh pwsh against a store set up by the victim; the test asserts the error id and that the store did not change.
-function As([string] `$Who) { Connect-PimStore $(Get-TestConnectArgument) -Principal `$Who }
-"@
-        $connect = "try { As '$Principal' } catch { 'CONNECT:' + (`$_.FullyQualifiedErrorId -split ',')[0]; exit 0 }"
-        Invoke-FreshPwsh -Script ($prelude + "`n" + $connect + "`n" + $Script) -Environment $Environment -AllowFailure
-    }
-
-    $script:Kelvin = [char]0x212A
-}
-
 Describe 'Look-alike principals: the Kelvin sign is not K' -Tag Hostile {
     BeforeEach {
         $null = Connect-TestStore -Principal 'admin@contoso.com'
