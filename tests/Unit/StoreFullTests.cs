@@ -14,7 +14,10 @@ namespace PimModule.Tests;
 public class StoreFullTests
 {
     /// <summary>Caps the store at its current size on every pooled connection the engine will use next.</summary>
-    private static void FillDisk(PimStore store, int connections = 4)
+    private static void FillDisk(PimStore store, int connections = 4) => CapPooledConnections(store, connections, 0, null);
+
+    /// <summary>Runs PRAGMA max_page_count = (pages now + <paramref name="extraPages"/>), then <paramref name="then"/>, on pooled connections.</summary>
+    private static void CapPooledConnections(PimStore store, int connections, int extraPages, string? then)
     {
         var held = new List<System.Data.Common.DbConnection>();
         try
@@ -25,7 +28,10 @@ public class StoreFullTests
                 using var cmd = c.CreateCommand();
                 cmd.CommandText = "PRAGMA page_count";
                 var pages = Convert.ToInt64(cmd.ExecuteScalar());
-                cmd.CommandText = $"PRAGMA max_page_count = {pages}";
+                cmd.CommandText = $"PRAGMA max_page_count = {pages + extraPages}";
+                cmd.ExecuteNonQuery();
+                if (then is null) continue;
+                cmd.CommandText = then;
                 cmd.ExecuteNonQuery();
             }
         }
@@ -133,29 +139,9 @@ public class StoreFullTests
     /// audit chain's head is written (the last write before every commit), past a cap that leaves room for the rows themselves.
     /// TEMP objects live on the connection only: the store's schema is untouched, and the blob is rolled back with the change.
     /// </summary>
-    private static void FillDiskAtCommit(PimStore store, int connections = 4)
-    {
-        var held = new List<System.Data.Common.DbConnection>();
-        try
-        {
-            for (var i = 0; i < connections; i++) held.Add(store.OpenConnectionWithRetry());
-            foreach (var c in held)
-            {
-                using var cmd = c.CreateCommand();
-                cmd.CommandText = "PRAGMA page_count";
-                var pages = Convert.ToInt64(cmd.ExecuteScalar());
-                cmd.CommandText = $"PRAGMA max_page_count = {pages + 1000}";
-                cmd.ExecuteNonQuery();
-                cmd.CommandText = "CREATE TEMP TRIGGER fill_disk_at_commit BEFORE INSERT ON main.store_info WHEN NEW.key = 'audit_head_hash' BEGIN " +
-                    "INSERT INTO store_info (key, value) VALUES ('filler-' || hex(randomblob(8)), zeroblob(16000000)); END;";
-                cmd.ExecuteNonQuery();
-            }
-        }
-        finally
-        {
-            foreach (var c in held) c.Dispose();
-        }
-    }
+    private static void FillDiskAtCommit(PimStore store, int connections = 4) => CapPooledConnections(store, connections, 1000,
+        "CREATE TEMP TRIGGER fill_disk_at_commit BEFORE INSERT ON main.store_info WHEN NEW.key = 'audit_head_hash' BEGIN " +
+        "INSERT INTO store_info (key, value) VALUES ('filler-' || hex(randomblob(8)), zeroblob(16000000)); END;");
 
     [SqliteFact]
     public void A_single_change_when_the_disk_fills_at_commit_is_PimStoreFull_and_writes_nothing()
