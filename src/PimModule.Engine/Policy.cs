@@ -6,6 +6,9 @@ public static class Policy
     /// <summary>A pending request that nobody decides within this time is Expired.</summary>
     public static readonly TimeSpan PendingRequestLifetime = TimeSpan.FromHours(24);
 
+    /// <summary>How many activation requests of one role (at different scopes) one principal may have waiting at once.</summary>
+    public const int MaxPendingActivationsPerRole = 5;
+
     /// <summary>Expired assignments are listed for this long after they end.</summary>
     public static readonly TimeSpan ExpiredAssignmentVisibility = TimeSpan.FromDays(30);
 }

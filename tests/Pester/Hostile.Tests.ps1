@@ -864,3 +864,62 @@ Describe 'Connection-string secrets never reach output, errors or -Verbose (find
         (Get-PimStore | ConvertTo-Json) | Should -Not -Match "$marker|$pw"
     }
 }
+
+# The second hostile pass (docs/security.md, "Second pass"): what it broke, kept broken-proof.
+Describe 'Second pass: what a newcomer attacker found' -Tag Hostile {
+    BeforeEach { $null = Connect-TestStore -Principal 'admin@contoso.com' }
+
+    It 'does not take invisible text for a justification or ticket (<Case>)' -ForEach @(
+        @{ Case = 'zero-width spaces'; Text = [string][char]0x200B * 3; Id = 'PimInputInvalid' }
+        @{ Case = 'a byte-order mark'; Text = [string][char]0xFEFF; Id = 'PimInputInvalid' }
+        @{ Case = 'joiners alone'; Text = [string][char]0x200D + [char]0x200C; Id = 'PimJustificationRequired' }
+    ) {
+        Set-PimRoleSetting -Role 'Global Reader' -ActivationRequirement None -RequireJustification $true
+        New-PimEligibleAssignment -Principal 'user1@contoso.com' -Role 'Global Reader' | Out-Null
+        $fp = Get-StoreFingerprint
+        $codes = ($Text.ToCharArray() | ForEach-Object { '[char]0x{0:X4}' -f [int]$_ }) -join ' + '
+        $out = Invoke-Attack -Principal 'user1@contoso.com' -Script "Request-PimActivation -Role 'Global Reader' -Justification ([string]($codes))"
+        Get-AttackErrorId $out | Should -Be @($Id)
+        Get-StoreFingerprint | Should -Be $fp
+    }
+
+    It 'asks the administrator''s MFA to extend an active assignment when the role requires MFA on active assignment' {
+        $a = New-PimActiveAssignment -Principal 'bob@contoso.com' -Role 'Exchange Administrator' -Duration 1d -Justification 'before the rule'
+        Set-PimRoleSetting -Role 'Exchange Administrator' -RequireMfaOnActiveAssignment $true
+        $fp = Get-StoreFingerprint
+        $out = Invoke-Attack -Principal 'admin@contoso.com' -Script "Update-PimAssignment -AssignmentId $($a.AssignmentId) -Permanent -Justification 'forever' -Confirm:`$false"
+        Get-AttackErrorId $out | Should -Be @('PimMfaRequired')
+        (Get-PimAssignment -AssignmentId $a.AssignmentId).EndDateTime | Should -Not -BeNullOrEmpty
+        Get-StoreFingerprint | Should -Be $fp
+    }
+
+    It 'refuses an empty item in a list parameter with the module''s own error (<Case>)' -ForEach @(
+        @{ Case = 'Set-PimRoleSetting -Approvers'; Script = "Set-PimRoleSetting -Role 'Security Reader' -Approvers @('bob@contoso.com', `$null)"; Id = 'PimInputInvalid' }
+        @{ Case = 'Set-PimNotificationSetting -AdditionalRecipients'; Script = "Set-PimNotificationSetting -Role 'Security Reader' -Event Activated -Recipient Admin -AdditionalRecipients @(`$null)"; Id = 'PimInputInvalid' }
+        @{ Case = 'Get-PimAssignment -Role'; Script = 'Get-PimAssignment -Role @($null)'; Id = 'PimRoleRequired' }
+        @{ Case = 'Get-PimRequest -Role'; Script = 'Get-PimRequest -Role @($null)'; Id = 'PimRoleRequired' }
+    ) {
+        $fp = Get-StoreFingerprint
+        $out = Invoke-Attack -Principal 'admin@contoso.com' -Script $Script
+        Get-AttackErrorId $out | Should -Be @($Id)
+        Get-StoreFingerprint | Should -Be $fp
+    }
+
+    It 'reads no more than a settings file can hold (Import-PimRoleSetting -Path /dev/zero)' {
+        if ($IsWindows) { Set-ItResult -Skipped -Because '/dev/zero is a Unix device' ; return }
+        $fp = Get-StoreFingerprint
+        $out = Invoke-Attack -Principal 'admin@contoso.com' -Script "Import-PimRoleSetting -Path /dev/zero -Confirm:`$false"
+        Get-AttackErrorId $out | Should -Be @('PimInputTooLong')
+        Get-StoreFingerprint | Should -Be $fp
+    }
+
+    It 'does not let one principal flood the approvers with requests at invented scopes' {
+        Set-PimRoleSetting -Role 'Global Reader' -ActivationRequirement None -RequireJustification $false -RequireApproval $true -Approvers 'approver1@contoso.com'
+        New-PimEligibleAssignment -Principal 'user1@contoso.com' -Role 'Global Reader' | Out-Null
+        $out = Invoke-Attack -Principal 'user1@contoso.com' -Script @'
+1..8 | ForEach-Object { try { Request-PimActivation -Role 'Global Reader' -Scope "/administrativeUnits/invented$_" -ErrorAction Stop | Out-Null } catch { } }
+'@
+        Get-AttackErrorId $out | Should -Be @('PimRequestLimitReached', 'PimRequestLimitReached', 'PimRequestLimitReached')
+        @(Get-PimRequest -Status PendingApproval -Principal 'user1@contoso.com').Count | Should -Be 5
+    }
+}

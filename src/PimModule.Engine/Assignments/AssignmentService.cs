@@ -76,7 +76,7 @@ public sealed class AssignmentService
            ?? throw new PimException("PimAssignmentNotFound", PimErrorCategory.ObjectNotFound,
                $"There is no assignment with id {id}.", id, "List the assignments with Get-PimAssignment.");
 
-    private sealed record UpdatePlan(AssignmentRow Before, AssignmentRow After, PimRole Role, PimRequestAction Action);
+    private sealed record UpdatePlan(AssignmentRow Before, AssignmentRow After, PimRole Role, PimRequestAction Action, MfaProof? Mfa);
 
     /// <summary>Changes an assignment's end (AdminUpdate), extends it (AdminExtend) or renews an expired one (AdminRenew).</summary>
     public PimAssignment? Update(Guid assignmentId, PimAssignmentChange change, Func<PimChange, bool>? confirm = null)
@@ -116,12 +116,19 @@ public sealed class AssignmentService
                 TicketNumber = change.TicketNumber ?? a.TicketNumber, TicketSystem = change.TicketSystem ?? a.TicketSystem,
             };
             Guards.KeepAdministrator(work, a, newEnd, removed: false, role.Name);
-            return new UpdatePlan(a, after, role, action);
+            // Extending or renewing an active assignment grants the role for longer: the role's RequireMfaOnActiveAssignment
+            // asks the administrator's MFA for it, as for a new one (checked last, before anything is written; a read only
+            // checks that a code is given and MFA is not locked).
+            var proof = a.Type == PimAssignmentType.Active && policy.RequireMfaOnActiveAssignment && action != PimRequestAction.AdminUpdate
+                ? Mfa.Verify(work, work.Actor, change.MfaCode, role, "ActiveAssignment", "RequireMfaOnActiveAssignment")
+                : null;
+            return new UpdatePlan(a, after, role, action, proof);
         },
         p => new PimChange($"{p.Before.Type} assignment of '{p.Role.Name}' to {p.Before.Principal} at {p.Before.Scope} ({p.Before.Id})",
             $"{p.Action}: end {(p.Before.End is { } b ? b.ToString("u") : "permanent")} -> {(p.After.End is { } n ? n.ToString("u") : "permanent")}"),
         (work, p) =>
         {
+            if (p.Mfa is { } proof) Mfa.Consume(work, work.Actor, proof);
             var requestId = Guid.NewGuid();
             new RequestRow(requestId, p.Action, PimRequestStatus.Provisioned, p.After.Principal, p.After.RoleId, p.After.Scope, p.After.Type,
                 p.After.End - p.After.Start, p.After.Start, p.After.End, p.After.Justification, p.After.TicketNumber, p.After.TicketSystem,

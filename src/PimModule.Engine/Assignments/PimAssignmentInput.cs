@@ -60,6 +60,8 @@ public sealed class PimAssignmentChange
     public string? Justification { get; init; }
     public string? TicketNumber { get; init; }
     public string? TicketSystem { get; init; }
+    /// <summary>The administrator's MFA code: needed to extend or renew an active assignment of a role that requires MFA on active assignment.</summary>
+    public string? MfaCode { get; init; }
 
     /// <summary>The input limits of an update (times, duration, justification and ticket fields); a normalised copy.</summary>
     public PimAssignmentChange Validate() => new()
@@ -70,5 +72,6 @@ public sealed class PimAssignmentChange
         Justification = Input.Text(Justification, nameof(Justification), Input.JustificationLength),
         TicketNumber = Input.Text(TicketNumber, nameof(TicketNumber), Input.TicketLength),
         TicketSystem = Input.Text(TicketSystem, nameof(TicketSystem), Input.TicketLength),
+        MfaCode = Input.Text(MfaCode, nameof(MfaCode), Input.MfaCodeLength, secret: true),
     };
 }

@@ -76,11 +76,17 @@ public static class Input
         if (FirstForbidden(value) is { } at)
             throw new PimException(invalidId, PimErrorCategory.InvalidArgument,
                 $"-{name} has the character {Describe(value, at)} at position {at + 1}; control characters, line separators, " +
-                "bidirectional overrides and unpaired surrogates are not allowed" + (secret ? "." : $" (the value starts '{Preview(value)}')."),
+                "invisible format characters (bidirectional controls, zero-width spaces) and unpaired surrogates are not allowed" + (secret ? "." : $" (the value starts '{Preview(value)}')."),
                 secret ? name : Preview(value),
                 $"Remove the character from -{name}.");
+        // Joiners are the only invisible characters text may hold (emoji sequences, Persian); text of nothing else but
+        // them and white space says nothing, so it counts as blank for every "required" rule.
+        if (value.Length > 0 && value.All(c => char.IsWhiteSpace(c) || c is ZeroWidthJoiner or ZeroWidthNonJoiner))
+            return value.Replace(ZeroWidthJoiner.ToString(), "").Replace(ZeroWidthNonJoiner.ToString(), "");
         return value;
     }
+
+    private const char ZeroWidthNonJoiner = '\u200C', ZeroWidthJoiner = '\u200D';
 
     /// <summary>As <see cref="Text"/>, by the documented limit of a parameter (see <see cref="Limits"/>).</summary>
     public static string? Text(string? value, string name) => Text(value, name, Limits[name]);
@@ -93,8 +99,26 @@ public static class Input
             throw new PimException("PimInputTooLong", PimErrorCategory.LimitsExceeded,
                 $"-{name} has {values.Count.ToString("N0", CultureInfo.InvariantCulture)} items; at most {maxCount} are allowed.", name,
                 $"Give at most {maxCount} items in -{name}.");
-        foreach (var v in values) Text(v, name, maxItem);
+        for (var i = 0; i < values.Count; i++)
+        {
+            if (string.IsNullOrWhiteSpace(values[i]))
+                throw new PimException("PimInputInvalid", PimErrorCategory.InvalidArgument,
+                    $"Item {i + 1} of -{name} is empty.", name, $"Remove the empty item from -{name}.");
+            Text(values[i], name, maxItem);
+        }
         return values;
+    }
+
+    /// <summary>Refuses a list (approvers, recipients) with a null item, which no principal can be.</summary>
+    public static IEnumerable<string> NoNullItems(IEnumerable<string?> values, string name)
+    {
+        var i = 0;
+        foreach (var v in values)
+        {
+            i++;
+            yield return v ?? throw new PimException("PimInputInvalid", PimErrorCategory.InvalidArgument,
+                $"Item {i} of -{name} is empty.", name, $"Remove the empty item from -{name}.");
+        }
     }
 
     /// <summary>The index of the first character text may not hold, or null.</summary>
@@ -105,7 +129,13 @@ public static class Input
             var c = value[i];
             if (char.IsHighSurrogate(c))
             {
-                if (i + 1 < value.Length && char.IsLowSurrogate(value[i + 1])) { i++; continue; }
+                if (i + 1 < value.Length && char.IsLowSurrogate(value[i + 1]))
+                {
+                    // Astral format characters (the invisible tag characters U+E0001–U+E007F) are refused too.
+                    if (CharUnicodeInfo.GetUnicodeCategory(char.ConvertToUtf32(c, value[i + 1])) == UnicodeCategory.Format) return i;
+                    i++;
+                    continue;
+                }
                 return i;
             }
             if (char.IsLowSurrogate(c) || IsForbidden(c)) return i;
@@ -113,11 +143,14 @@ public static class Input
         return null;
     }
 
-    /// <summary>Control characters (C0, DEL, C1), line and paragraph separators, bidirectional embeddings, overrides and isolates.</summary>
+    /// <summary>
+    /// Control characters (C0, DEL, C1), line and paragraph separators, and invisible format characters — bidirectional
+    /// embeddings, overrides, isolates and marks, zero-width spaces, the byte-order mark, soft hyphens — except the two
+    /// joiners (U+200C, U+200D) that emoji sequences and some scripts need.
+    /// </summary>
     public static bool IsForbidden(char c) => char.IsControl(c)
         || c is '\u2028' or '\u2029'
-        || c is >= '\u202A' and <= '\u202E'
-        || c is >= '\u2066' and <= '\u2069';
+        || c is not (ZeroWidthNonJoiner or ZeroWidthJoiner) && char.GetUnicodeCategory(c) == UnicodeCategory.Format;
 
     /// <summary>A short, printable form of a value for messages and error targets: at most 40 characters, controls as U+XXXX.</summary>
     public static string Preview(string value, int length = 40)

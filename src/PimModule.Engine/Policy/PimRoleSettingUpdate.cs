@@ -32,7 +32,7 @@ public sealed class PimRoleSettingUpdate
         if (RequireTicket is { } t) p.RequireTicket = t;
         if (RequireApproval is { } a) p.RequireApproval = a;
         if (Approvers is { } list)
-            p.Approvers = list.SelectMany(x => x.Split([';', ','], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            p.Approvers = Input.NoNullItems(list, nameof(Approvers)).SelectMany(x => x.Split([';', ','], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
                 .Distinct(Principal.Comparer).ToList();
         if (RequireApproverJustification is { } aj) p.RequireApproverJustification = aj;
         if (AllowPermanentEligible is { } pe) p.AllowPermanentEligible = pe;
@@ -60,7 +60,7 @@ public sealed class PimNotificationUpdate
             DefaultRecipients ?? row.DefaultRecipients,
             AdditionalRecipients is null
                 ? row.AdditionalRecipients
-                : AdditionalRecipients.SelectMany(x => x.Split([';', ','], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+                : Input.NoNullItems(AdditionalRecipients, nameof(AdditionalRecipients)).SelectMany(x => x.Split([';', ','], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
                     .Distinct(Principal.Comparer).ToList(),
             CriticalOnly ?? row.CriticalOnly);
     }

@@ -101,14 +101,20 @@ public sealed class ActivationService
                 $"'{role.Name}' is already active for {principal} at {scope} ({(active.MemberType == PimMemberType.Activated ? "activated" : "assigned")}, " +
                 $"{(active.End is { } ae ? "until " + ae.ToString("u") : "permanently")}).", active.Id,
                 active.MemberType == PimMemberType.Activated ? "Use the active role, or deactivate it first (Request-PimDeactivation)." : "Nothing to do: the role is active.");
-        var pending = work.Query(RequestService.Select + " WHERE q.principal_key = @pk AND q.role_id = @r AND q.status = 'PendingApproval' " +
+        var pendingForRole = work.Query(RequestService.Select + " WHERE q.principal_key = @pk AND q.role_id = @r AND q.status = 'PendingApproval' " +
                                  "AND q.action = 'SelfActivate' AND q.created_utc > @cut",
-                RequestService.MapRow, ("@pk", Principal.Fold(principal)), ("@r", role.Id), ("@cut", work.Now - Policy.PendingRequestLifetime))
-            .FirstOrDefault(q => string.Equals(q.Scope, scope, StringComparison.OrdinalIgnoreCase));
+                RequestService.MapRow, ("@pk", Principal.Fold(principal)), ("@r", role.Id), ("@cut", work.Now - Policy.PendingRequestLifetime));
+        var pending = pendingForRole.FirstOrDefault(q => string.Equals(q.Scope, scope, StringComparison.OrdinalIgnoreCase));
         if (pending is not null)
             throw new PimException("PimRequestPending", PimErrorCategory.ResourceExists,
                 $"{principal} already has a pending activation request for '{role.Name}' at {scope} ({pending.Id}, made {pending.Created:u}).",
                 pending.Id, $"Wait for the approvers, or cancel it: Stop-PimRequest -RequestId {pending.Id}");
+        // Scopes are free text: without a bound, one principal could fill the approvers' queue (and mailboxes) with requests.
+        if (pendingForRole.Count >= Policy.MaxPendingActivationsPerRole)
+            throw new PimException("PimRequestLimitReached", PimErrorCategory.LimitsExceeded,
+                $"{principal} already has {pendingForRole.Count} pending activation requests for '{role.Name}' (at most " +
+                $"{Policy.MaxPendingActivationsPerRole} wait at once).", role.Name,
+                "Wait for the approvers, or cancel a request you no longer need: Get-PimRequest -Status PendingApproval | Stop-PimRequest");
 
         if (policy.RequireJustification && string.IsNullOrWhiteSpace(input.Justification))
             throw Refusals.JustificationRequired(role.Name, "RequireJustification");

@@ -17,8 +17,9 @@ public sealed class RoleService
     /// <summary>The role a reference names (by id, else by exact name, case-insensitive); PimRoleNotFound otherwise.</summary>
     public PimRole Resolve(PimRoleReference reference) => _store.Read(work => Resolve(work, reference));
 
-    internal static PimRole Resolve(UnitOfWork work, PimRoleReference reference)
-        => Find(work, reference) ?? throw NotFound(reference);
+    internal static PimRole Resolve(UnitOfWork work, PimRoleReference? reference)
+        => Find(work, reference ?? throw new PimException("PimRoleRequired", PimErrorCategory.InvalidArgument, "No role was given.", null,
+               "Give -Role (a role name, id or role object).")) ?? throw NotFound(reference);
 
     internal static PimRole? Find(UnitOfWork work, PimRoleReference reference)
     {

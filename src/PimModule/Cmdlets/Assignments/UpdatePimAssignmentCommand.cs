@@ -32,12 +32,16 @@ public sealed class UpdatePimAssignmentCommand : PimCmdlet
     [Parameter]
     public string? TicketSystem { get; set; }
 
+    /// <summary>The administrator's current MFA code, when the role requires MFA on active assignment and this extends or renews one.</summary>
+    [Parameter]
+    public string? MfaCode { get; set; }
+
     protected override void ProcessPim()
     {
         var result = Store.Assignments.Update(AssignmentId, new PimAssignmentChange
         {
             EndDateTime = EndDateTime, Duration = Duration, Permanent = Permanent.IsPresent, Justification = Justification,
-            TicketNumber = TicketNumber, TicketSystem = TicketSystem,
+            TicketNumber = TicketNumber, TicketSystem = TicketSystem, MfaCode = MfaCode,
         }, c => ShouldProcess(c.Target, c.Action));
         if (result is not null) WriteObject(result);
     }

@@ -38,6 +38,9 @@ internal static class RoleResolver
         IReadOnlyList<PimRole>? all = null;
         foreach (var reference in references)
         {
+            if (reference is null)
+                throw new PimException("PimRoleRequired", PimErrorCategory.InvalidArgument, "-Role holds an empty item.", null,
+                    "Give role names, ids or role objects, without empty items.");
             if (reference.Id is null && reference.Name is { } name && WildcardPattern.ContainsWildcardCharacters(name))
             {
                 all ??= store.Roles.List();

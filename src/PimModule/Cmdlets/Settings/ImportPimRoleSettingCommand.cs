@@ -21,7 +21,7 @@ public sealed class ImportPimRoleSettingCommand : PimCmdlet
         string json;
         try
         {
-            json = File.ReadAllText(path);
+            json = ReadBounded(path);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -31,5 +31,21 @@ public sealed class ImportPimRoleSettingCommand : PimCmdlet
         }
         var result = Store.Settings.Import(json, path, c => ShouldProcess(c.Target, c.Action));
         if (PassThru && result is not null) WriteObject(result, enumerateCollection: true);
+    }
+
+    /// <summary>An export of every role's settings is a few hundred kilobytes: a larger file (or a device) is refused unread.</summary>
+    private const int MaxFileChars = 16 * 1024 * 1024;
+
+    private static string ReadBounded(string path)
+    {
+        using var reader = new StreamReader(path, detectEncodingFromByteOrderMarks: true);
+        var buffer = new char[MaxFileChars + 1];
+        int total = 0, read;
+        while (total < buffer.Length && (read = reader.Read(buffer, total, buffer.Length - total)) > 0) total += read;
+        if (total > MaxFileChars)
+            throw new PimException("PimInputTooLong", PimErrorCategory.LimitsExceeded,
+                $"'{path}' holds more than {MaxFileChars / (1024 * 1024)} MB of text; a file written by Export-PimRoleSetting is far smaller.",
+                path, "Give the -Path of a file written by Export-PimRoleSetting.");
+        return new string(buffer, 0, total);
     }
 }
