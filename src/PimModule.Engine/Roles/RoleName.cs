@@ -18,6 +18,11 @@ public static class RoleName
     /// <summary>A new role's name, normalised, or PimRoleNameInvalid (PimInputTooLong / PimInputInvalid for length and control characters).</summary>
     public static string Validate(string? name, string parameter = "Name")
     {
+        // A format character (zero-width, joiner, direction mark) is a look-alike trick in a name: PimRoleNameInvalid, said as such
+        // (bidirectional overrides, like control characters, are PimInputInvalid everywhere).
+        if (name is not null && name.Length <= Input.RoleNameLength && !name.Any(char.IsControl)
+            && name.Select((c, i) => (c, i)).FirstOrDefault(x => char.GetUnicodeCategory(x.c) == UnicodeCategory.Format && x.c is not (>= '\u202A' and <= '\u202E' or >= '\u2066' and <= '\u2069')) is { c: not '\0' } bad)
+            throw Invalid(name, parameter, $"it has the format character {Input.Describe(name, bad.i)} at position {bad.i + 1}");
         Input.Text(name, parameter, Input.RoleNameLength);
         var n = (name ?? "").Normalize(NormalizationForm.FormC).Trim(' ');
         if (n.Length == 0) throw Invalid(name, parameter, "it is empty");

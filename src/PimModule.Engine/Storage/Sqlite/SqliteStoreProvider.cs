@@ -137,5 +137,10 @@ internal sealed class SqliteStoreProvider : IStoreProvider
         };
     }
 
-    public void Dispose() => SqliteConnection.ClearAllPools();
+    /// <summary>Closes this store's pooled connections (only this store's: other stores of the session keep theirs).</summary>
+    public void Dispose()
+    {
+        using var connection = new SqliteConnection(_connectionString);
+        SqliteConnection.ClearPool(connection);
+    }
 }
