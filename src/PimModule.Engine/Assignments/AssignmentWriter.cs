@@ -188,7 +188,8 @@ public sealed class AssignmentWriter : IDisposable
         if (!work.Memo("writer:isAdmin", () => Authorization.IsRoleAdministrator(work, work.Actor)))
             Authorization.RequireRoleAdministrator(work, $"assign roles ({_type.ToString().ToLowerInvariant()} assignments)");
         var role = ResolveRole(work, input.Role!, roles);
-        var policy = work.Memo("writer:policy:" + role.Id.ToString("N"), () => SettingsService.Load(work, role.Id));
+        var policies = work.Memo("writer:policies", () => new Dictionary<Guid, RolePolicy>()); // read once per role and transaction
+        if (!policies.TryGetValue(role.Id, out var policy)) policies[role.Id] = policy = SettingsService.Load(work, role.Id);
         var (start, end) = Schedules.ResolveAdmin(policy, _type, role.Name, work.Now, input.StartDateTime, input.EndDateTime,
             input.Duration, input.Permanent);
         if (_type == PimAssignmentType.Active && policy.RequireJustificationOnActiveAssignment && string.IsNullOrWhiteSpace(input.Justification))
@@ -231,10 +232,12 @@ public sealed class AssignmentWriter : IDisposable
 
     private static PimRole ResolveRole(UnitOfWork work, PimRoleReference reference, Dictionary<string, PimRole> roles)
     {
+        // The role as the rows spell it first (a CSV repeats the same text), then by its canonical key.
+        var given = reference.Id?.ToString("D") ?? reference.Name ?? "";
+        if (roles.TryGetValue(given, out var role)) return role;
         var key = reference.Id?.ToString("D") ?? RoleName.Key(reference.Name);
-        if (roles.TryGetValue(key, out var role)) return role;
-        role = RoleService.Resolve(work, reference);
-        roles[key] = role;
+        if (!roles.TryGetValue(key, out role)) roles[key] = role = RoleService.Resolve(work, reference);
+        roles[given] = role;
         return role;
     }
 
