@@ -176,3 +176,16 @@ Disconnect-PimStore
         $out | Should -Be $default.Location
     }
 }
+
+Describe 'Connecting again to the same store' {
+    It 'sees every change other processes make afterwards (no stale reads)' {
+        $store = Connect-TestStore -Principal 'admin@contoso.com'
+        $null = Connect-TestStore -Principal 'admin@contoso.com' -Store $store
+        $before = (Get-PimStore).AuditRecordCount
+        foreach ($n in 1..2) {
+            $null = Invoke-FreshPwsh -Script "Import-Module '$ModulePath'; Connect-PimStore $($store.ConnectArguments) -Principal admin@contoso.com; New-PimRole -Name 'Written elsewhere $n' -Description d | Out-Null"
+            (Get-PimStore).AuditRecordCount | Should -Be ($before + $n)
+            @(Get-PimAuditLog).Count | Should -Be ($before + $n)
+        }
+    }
+}

@@ -73,7 +73,7 @@ internal static class PimSession
             var old = _store;
             _store = store;
             _failedConnect = null;
-            if (old is not null && !ReferenceEquals(old, store) && old.Location != store.Location) old.Dispose();
+            if (old is not null && !ReferenceEquals(old, store)) old.Dispose();
         }
         return store;
     }
