@@ -3,10 +3,14 @@
     PimModule's performance figures, each as a ratio against a baseline run beside it in the same process.
 .DESCRIPTION
     1. Import-Csv of N rows piped to New-PimEligibleAssignment, against the same Import-Csv piped to a
-       ForEach-Object that builds equivalent objects (target: >= 10,000 rows/s and <= 3x the baseline).
+       ForEach-Object that builds equivalent objects (targets: SQLite <= 2.5x the baseline and >= 10,000 rows/s;
+       PostgreSQL <= 3x and >= 20,000 rows/s, on a server with its default durability — fsync, synchronous_commit
+       and full_page_writes on, as users run it; the figure is marked as not comparable otherwise).
     2. Get-PimAssignment over M assignments piped to Export-Csv, against exporting M plain objects
-       (target: <= 2x), and a filtered query (-Principal) in milliseconds.
-    3. Test-PimAccess at M assignments: the median of many calls (target: < 1 ms).
+       (target: <= 1x), and a filtered query (-Principal) in milliseconds.
+    3. Test-PimAccess at M assignments: the median of many calls (target: SQLite < 0.2 ms, PostgreSQL < 0.5 ms).
+    4. Start-up: a fresh pwsh that imports the module, connects to a store and runs Test-PimAccess, against a bare
+       pwsh start (target: within 150 ms of it; the median of several starts).
     Prints a table and writes bench/results.md (included in the README).
 .PARAMETER Rows
     Rows of the bulk import (100,000 by default).
@@ -18,6 +22,7 @@ param(
     [int] $Rows = 100000,
     [int] $Assignments = 1000000,
     [int] $AccessCalls = 2000,
+    [int] $StartRuns = 9,
     # An account that may CREATE DATABASE (Npgsql syntax): the measures run again on PostgreSQL, beside SQLite's.
     [string] $PostgresAdmin = $env:PIM_TEST_PG_ADMIN
 )
@@ -100,9 +105,20 @@ function Measure-Provider([string] $Provider) {
         if ($count -ne $Rows) { throw "Bulk import stored $count of $Rows rows." }
         $rate = [math]::Round($Rows / $module)
         $ratio = $module / $baseline
+        $maxRatio, $minRate = if ($Provider -eq 'PostgreSql') { 3, 20000 } else { 2.5, 10000 }
+        $durable = $true; $durability = ''
+        if ($Provider -eq 'PostgreSql') {
+            # The figure counts only on a server as users run it: with its default durability.
+            $settings = foreach ($name in 'fsync', 'synchronous_commit', 'full_page_writes') {
+                $v = (& psql (ConvertTo-Libpq $PostgresAdmin) -qtA -c "SHOW $name" 2>&1 | Select-Object -First 1).ToString().Trim()
+                if ($v -ne 'on') { $durable = $false }
+                "$name=$v"
+            }
+            $durability = '; server ' + ($settings -join ', ') + $(if (-not $durable) { ' (not default durability: not comparable)' } else { '' })
+        }
         $results.Add([pscustomobject]@{ Provider = $Provider; Measure = "Import-Csv | New-PimEligibleAssignment ($($Rows.ToString('N0')) rows)"; Module = '{0:N2} s' -f $module
-            Baseline = '{0:N2} s (Import-Csv | ForEach-Object)' -f $baseline; Ratio = '{0:N2}x' -f $ratio; Target = '<= 3x, >= 10,000/s'
-            Result = '{0:N0} rows/s' -f $rate; Pass = ($ratio -le 3 -and $rate -ge 10000) })
+            Baseline = '{0:N2} s (Import-Csv | ForEach-Object)' -f $baseline; Ratio = '{0:N2}x' -f $ratio; Target = "<= $($maxRatio)x, >= $($minRate.ToString('N0'))/s"
+            Result = ('{0:N0} rows/s' -f $rate) + $durability; Pass = ($ratio -le $maxRatio -and $rate -ge $minRate -and $durable) })
 
         # ---- 2. reading a million -----------------------------------------------------------------------
         $db = Connect-BenchStore 'million'
@@ -121,8 +137,8 @@ function Measure-Provider([string] $Provider) {
         if ($lines -lt $Assignments) { throw "Export wrote $lines lines for $Assignments assignments." }
         $ratio = $module / $baseline
         $results.Add([pscustomobject]@{ Provider = $Provider; Measure = "Get-PimAssignment | Export-Csv ($($Assignments.ToString('N0')) assignments)"; Module = '{0:N2} s' -f $module
-            Baseline = '{0:N2} s (plain objects | Export-Csv)' -f $baseline; Ratio = '{0:N2}x' -f $ratio; Target = '<= 2x'
-            Result = '{0:N0} rows/s' -f ($Assignments / $module); Pass = $ratio -le 2 })
+            Baseline = '{0:N2} s (plain objects | Export-Csv)' -f $baseline; Ratio = '{0:N2}x' -f $ratio; Target = '<= 1x'
+            Result = '{0:N0} rows/s' -f ($Assignments / $module); Pass = $ratio -le 1 })
 
         $samples = foreach ($i in 1..50) { $p = "user$(Get-Random -Maximum $Assignments)@contoso.com"; (Measure-Command { Get-PimAssignment -Principal $p }).TotalMilliseconds }
         $median = ($samples | Sort-Object)[[int]($samples.Count / 2)]
@@ -130,6 +146,7 @@ function Measure-Provider([string] $Provider) {
             Baseline = 'index lookup'; Ratio = ''; Target = 'milliseconds'; Result = 'median of 50'; Pass = $median -lt 50 })
 
         # ---- 3. access checks ---------------------------------------------------------------------------
+        $accessTarget = if ($Provider -eq 'PostgreSql') { 0.5 } else { 0.2 }
         $sw = [Diagnostics.Stopwatch]::new()
         $times = [double[]]::new($AccessCalls)
         $baseTimes = [double[]]::new($AccessCalls)
@@ -141,8 +158,26 @@ function Measure-Provider([string] $Provider) {
         [array]::Sort($times); [array]::Sort($baseTimes)
         $median = $times[[int]($AccessCalls / 2)]; $baseMedian = $baseTimes[[int]($AccessCalls / 2)]
         $results.Add([pscustomobject]@{ Provider = $Provider; Measure = "Test-PimAccess ($($Assignments.ToString('N0')) assignments)"; Module = '{0:N3} ms' -f $median
-            Baseline = '{0:N3} ms (Test-Path, a trivial cmdlet)' -f $baseMedian; Ratio = '{0:N1}x' -f ($median / $baseMedian); Target = 'median < 1 ms'
-            Result = "median of $AccessCalls"; Pass = $median -lt 1 })
+            Baseline = '{0:N3} ms (Test-Path, a trivial cmdlet)' -f $baseMedian; Ratio = '{0:N1}x' -f ($median / $baseMedian); Target = "median < $accessTarget ms"
+            Result = "median of $AccessCalls"; Pass = $median -lt $accessTarget })
+
+        # ---- 4. start-up --------------------------------------------------------------------------------
+        # A fresh pwsh per start (the engine, Dapper and the providers load and JIT for real), against a bare start.
+        $exe = [Environment]::ProcessPath
+        [string[]] $prefix = if ((Split-Path $exe -Leaf) -like 'dotnet*') { @((Join-Path $PSHOME 'pwsh.dll')) } else { @() }
+        $connect = if ($Provider -eq 'PostgreSql') { "Connect-PimStore -ConnectionString '$db' -Provider PostgreSql -Principal 'admin@contoso.com'" } else { "Connect-PimStore -Path '$db' -Principal 'admin@contoso.com'" }
+        $first = "Import-Module '$ModulePath'; $connect; `$null = Test-PimAccess -Principal 'user1@contoso.com' -Role 'Security Reader'"
+        $bare = [Collections.Generic.List[double]]::new(); $withModule = [Collections.Generic.List[double]]::new()
+        foreach ($i in 0..$StartRuns) {
+            $b = Time { & $exe @prefix -NoProfile -NonInteractive -Command 'exit 0' }
+            $m = Time { & $exe @prefix -NoProfile -NonInteractive -Command $first }
+            if ($LASTEXITCODE -ne 0) { throw 'The start-up run failed.' }
+            if ($i -gt 0) { $bare.Add($b * 1000); $withModule.Add($m * 1000) } # the first pair warms the disk cache
+        }
+        $bareMedian = ($bare | Sort-Object)[[int]($bare.Count / 2)]; $moduleMedian = ($withModule | Sort-Object)[[int]($withModule.Count / 2)]
+        $results.Add([pscustomobject]@{ Provider = $Provider; Measure = 'Start-up: import, connect, first Test-PimAccess'; Module = '{0:N0} ms' -f $moduleMedian
+            Baseline = '{0:N0} ms (bare pwsh start)' -f $bareMedian; Ratio = '+{0:N0} ms' -f ($moduleMedian - $bareMedian); Target = '<= +150 ms'
+            Result = "median of $StartRuns starts"; Pass = ($moduleMedian - $bareMedian) -le 150 })
     }
     finally {
         Disconnect-PimStore

@@ -79,21 +79,18 @@ public sealed class PimStore : IDisposable
 
     public static PimStore Open(PimStoreOptions options)
     {
-        var principal = options.Principal is null ? PimModule.Principal.Current() : PimModule.Principal.Validate(options.Principal);
+        var principal = options.Principal is null ? global::PimModule.Identity.Principal.Current() : global::PimModule.Identity.Principal.Validate(options.Principal);
         Input.Text(options.ConnectionString, "ConnectionString", Input.ConnectionStringLength, secret: true);
         var clock = options.Clock ?? StoreClock.Default;
         IStoreProvider provider = options.Provider switch
         {
             PimStoreProvider.Sqlite => new SqliteStoreProvider(options.Path
-                ?? throw new PimException("PimStorePathRequired", PimErrorCategory.InvalidArgument,
-                    "A SQLite store needs a path.", null, "Give -Path.")),
+                ?? throw PimErrors.StorePathRequired("A SQLite store needs a path.", null, "Give -Path.")),
             PimStoreProvider.PostgreSql => new PostgresStoreProvider(string.IsNullOrWhiteSpace(options.ConnectionString)
-                ? throw new PimException("PimStoreConnectionStringRequired", PimErrorCategory.InvalidArgument,
-                    "A PostgreSQL store needs a connection string.", null,
+                ? throw PimErrors.StoreConnectionStringRequired("A PostgreSQL store needs a connection string.", null,
                     "Give -ConnectionString 'Host=…;Database=…;Username=…;Password=…' -Provider PostgreSql.")
                 : options.ConnectionString),
-            _ => throw new PimException("PimProviderNotSupported", PimErrorCategory.NotImplemented,
-                $"The {options.Provider} provider is not available in this version of PimModule.", options.Provider,
+            _ => throw PimErrors.ProviderNotSupported($"The {options.Provider} provider is not available in this version of PimModule.", options.Provider,
                 "Use -Provider Sqlite or -Provider PostgreSql."),
         };
         try
@@ -175,21 +172,12 @@ public sealed class PimStore : IDisposable
         {
             // The one refusal that changes the store: the refused MFA code is counted and audited (written before
             // anything else of the call), committed, and then the call is refused.
-            CommitWork(work, tx);
+            work.Commit();
             throw failure.Refusal;
         }
-        CommitWork(work, tx);
+        work.Commit();
         return result;
     });
-
-    /// <summary>The one commit path: what must be written before commit (outbox, audit chain head, batched INSERTs), then commit.</summary>
-    internal void CommitWork(UnitOfWork work, System.Data.Common.DbTransaction tx)
-    {
-        Outbox.Flush(work);
-        AuditLog.Flush(work);
-        work.FlushPending();
-        tx.Commit();
-    }
 
     /// <summary>Streams a query's rows on one connection held while the caller enumerates.</summary>
     internal IEnumerable<T> Stream<T>(Func<UnitOfWork, IEnumerable<T>> query)
@@ -254,7 +242,7 @@ public sealed class PimStore : IDisposable
                 "SELECT COUNT(*) FROM assignments WHERE type = 'Active' AND (end_utc IS NULL OR end_utc > @now)", ("@now", now)),
             PendingRequestCount = work.ScalarLong(
                 "SELECT COUNT(*) FROM requests WHERE status = 'PendingApproval' AND created_utc > @cut",
-                ("@cut", now - Policy.PendingRequestLifetime)),
+                ("@cut", now - Limits.PendingRequestLifetime)),
             AuditRecordCount = work.ScalarLong("SELECT COUNT(*) FROM audit_log"),
             RetriedConflicts = RetriedConflicts,
             CreatedBy = Info("created_by") ?? "",

@@ -1,6 +1,6 @@
 using PimModule.Storage;
 
-namespace PimModule;
+namespace PimModule.Alerts;
 
 /// <summary>Entra's PIM alerts, computed from the store at a time: each names what is behind it and how to fix it.</summary>
 public sealed class AlertService
@@ -51,12 +51,11 @@ public sealed class AlertService
         {
             Input.Text(type, "AlertType", Input.ActionNameLength);
             var known = Types.FirstOrDefault(t => string.Equals(t, type, StringComparison.OrdinalIgnoreCase))
-                ?? throw new PimException("PimAlertTypeUnknown", PimErrorCategory.InvalidArgument,
-                    $"'{type}' is not a PIM alert type. Known: {string.Join(", ", Types)}.", type, "Give one of the listed alert types.");
+                ?? throw PimErrors.AlertTypeUnknown($"'{type}' is not a PIM alert type. Known: {string.Join(", ", Types)}.", type, "Give one of the listed alert types.");
             Authorization.RequireRoleAdministrator(work, "change alert settings");
-            if (threshold is < 1) throw new PimException("PimAlertSettingInvalid", PimErrorCategory.InvalidArgument, "-Threshold must be at least 1.", threshold, "Give a positive -Threshold.");
-            if (percentage is < 0 or > 100) throw new PimException("PimAlertSettingInvalid", PimErrorCategory.InvalidArgument, "-Percentage must be 0 to 100.", percentage, "Give -Percentage between 0 and 100.");
-            if (window is { } w && w <= TimeSpan.Zero) throw new PimException("PimAlertSettingInvalid", PimErrorCategory.InvalidArgument, "-Window must be positive.", window, "Give a positive -Window.");
+            if (threshold is < 1) throw PimErrors.AlertSettingInvalid("-Threshold must be at least 1.", threshold, "Give a positive -Threshold.");
+            if (percentage is < 0 or > 100) throw PimErrors.AlertSettingInvalid("-Percentage must be 0 to 100.", percentage, "Give -Percentage between 0 and 100.");
+            if (window is { } w && w <= TimeSpan.Zero) throw PimErrors.AlertSettingInvalid("-Window must be positive.", window, "Give a positive -Window.");
             Times.Duration(window, "Window");
             return (Type: known, Before: ReadSetting(work, known));
         },

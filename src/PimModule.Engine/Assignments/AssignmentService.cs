@@ -1,7 +1,7 @@
 using System.Data.Common;
 using PimModule.Storage;
 
-namespace PimModule;
+namespace PimModule.Assignments;
 
 /// <summary>Eligible and active assignments: creating (one or in bulk), listing, updating, removing, and access checks.</summary>
 public sealed class AssignmentService
@@ -55,7 +55,7 @@ public sealed class AssignmentService
         if (q.Type is { } type) { where.Add("a.type = @type"); ps.Add(("@type", type)); }
         if (q.MemberType is { } mt) { where.Add("a.member_type = @mt"); ps.Add(("@mt", mt)); }
         var visible = "(a.end_utc IS NULL OR a.end_utc > @visibleFrom)";
-        ps.Add(("@visibleFrom", asOf - Policy.ExpiredAssignmentVisibility));
+        ps.Add(("@visibleFrom", asOf - Limits.ExpiredAssignmentVisibility));
         where.Add(q.State switch
         {
             PimAssignmentState.Active => "a.start_utc <= @asOf AND (a.end_utc IS NULL OR a.end_utc > @asOf)",
@@ -65,7 +65,7 @@ public sealed class AssignmentService
             _ => "(a.end_utc IS NULL OR a.end_utc > @asOf)",
         });
         var sql = Select + " WHERE " + string.Join(" AND ", where) + " ORDER BY r.name_key, a.principal_key, a.type, a.start_utc";
-        var scope = q.Scope is null ? null : PimModule.Scope.Validate(q.Scope);
+        var scope = q.Scope is null ? null : global::PimModule.Assignments.Scope.Validate(q.Scope);
         return _store.Stream(work => work.Stream(sql, r => (Row: MapRow(r), Role: r.GetText("role_name")), ps.ToArray())
             .Where(x => scope is null || string.Equals(x.Row.Scope, scope, StringComparison.OrdinalIgnoreCase))
             .Select(x => ToOutput(x.Row, x.Role, asOf)));
@@ -73,8 +73,7 @@ public sealed class AssignmentService
 
     internal static AssignmentRow Find(UnitOfWork work, Guid id)
         => work.Query(Select + " WHERE a.assignment_id = @id", MapRow, ("@id", id)).FirstOrDefault()
-           ?? throw new PimException("PimAssignmentNotFound", PimErrorCategory.ObjectNotFound,
-               $"There is no assignment with id {id}.", id, "List the assignments with Get-PimAssignment.");
+           ?? throw PimErrors.AssignmentNotFound($"There is no assignment with id {id}.", id, "List the assignments with Get-PimAssignment.");
 
     private sealed record UpdatePlan(AssignmentRow Before, AssignmentRow After, PimRole Role, PimRequestAction Action, MfaProof? Mfa);
 
@@ -89,22 +88,19 @@ public sealed class AssignmentService
             var role = RoleService.Resolve(work, new PimRoleReference(a.RoleId));
             Authorization.RequireRoleAdministrator(work, $"change assignments of '{role.Name}'");
             if (a.MemberType == PimMemberType.Activated)
-                throw new PimException("PimAssignmentNotUpdatable", PimErrorCategory.InvalidOperation,
-                    $"Assignment {a.Id} is an activation of '{role.Name}' by {a.Principal}; activations are not changed by administrators.",
+                throw PimErrors.AssignmentNotUpdatable($"Assignment {a.Id} is an activation of '{role.Name}' by {a.Principal}; activations are not changed by administrators.",
                     a.Id, "Remove it with Remove-PimAssignment, or let the principal deactivate or extend it.");
             var policy = SettingsService.Load(work, a.RoleId);
             var expired = a.End is { } end && end <= work.Now;
-            if (expired && work.Now - a.End!.Value > Policy.ExpiredAssignmentVisibility)
-                throw new PimException("PimAssignmentNotFound", PimErrorCategory.ObjectNotFound,
-                    $"Assignment {a.Id} expired more than 30 days ago and can no longer be renewed.", a.Id,
+            if (expired && work.Now - a.End!.Value > Limits.ExpiredAssignmentVisibility)
+                throw PimErrors.AssignmentNotFound($"Assignment {a.Id} expired more than 30 days ago and can no longer be renewed.", a.Id,
                     "Create a new assignment with New-PimEligibleAssignment or New-PimActiveAssignment.");
             var start = expired ? work.Now : a.Start;
             var from = start > work.Now ? start : work.Now;
             var (_, newEnd) = Schedules.ResolveAdmin(policy, a.Type, role.Name, work.Now, start,
                 change.EndDateTime, change.Duration is { } d ? Times.Add(from, d, "Duration") - start : null, change.Permanent);
             if (change.EndDateTime is null && change.Duration is null && !change.Permanent)
-                throw new PimException("PimScheduleRequired", PimErrorCategory.InvalidArgument,
-                    "Say how the assignment should change: give -EndDateTime, -Duration or -Permanent.", a.Id, "Add one of them.");
+                throw PimErrors.ScheduleRequired("Say how the assignment should change: give -EndDateTime, -Duration or -Permanent.", a.Id, "Add one of them.");
             if (a.Type == PimAssignmentType.Active && policy.RequireJustificationOnActiveAssignment && string.IsNullOrWhiteSpace(change.Justification ?? a.Justification))
                 throw Refusals.JustificationRequired(role.Name, "RequireJustificationOnActiveAssignment");
             var action = expired ? PimRequestAction.AdminRenew
@@ -173,7 +169,7 @@ public sealed class AssignmentService
     {
         var p = Principal.Validate(principal);
         var r = RoleService.Resolve(work, role);
-        var s = PimModule.Scope.Validate(scope);
+        var s = global::PimModule.Assignments.Scope.Validate(scope);
         var at = asOf is { } t ? Times.Utc(t, "AsOf") : work.Now;
         var rows = work.Query(Select + " WHERE a.principal_key = @pk AND a.role_id = @r", MapRow, ("@pk", Principal.Fold(p)), ("@r", r.Id));
         PimAccessResult Result(PimAccessReason reason, AssignmentRow? a, string detail) => new()
@@ -182,7 +178,7 @@ public sealed class AssignmentService
             Reason = reason, Assignment = a is null ? null : ToOutput(a, r.Name, at), Detail = detail,
         };
         var active = rows.Where(a => a.Type == PimAssignmentType.Active).ToList();
-        var covering = active.Where(a => PimModule.Scope.Covers(a.Scope, s)).ToList();
+        var covering = active.Where(a => global::PimModule.Assignments.Scope.Covers(a.Scope, s)).ToList();
         var granted = covering.Where(a => Schedules.StateAt(a.Start, a.End, at) == PimAssignmentState.Active)
             .OrderBy(a => a.MemberType).ThenByDescending(a => a.End ?? DateTime.MaxValue).FirstOrDefault();
         if (granted is not null)
@@ -195,7 +191,7 @@ public sealed class AssignmentService
             return Result(PimAccessReason.Expired, ended, $"{p}'s active assignment of '{r.Name}' ended at {ended.End:u}.");
         if (active.FirstOrDefault() is { } elsewhere)
             return Result(PimAccessReason.OtherScope, elsewhere, $"{p} holds '{r.Name}' only at {elsewhere.Scope}, which does not cover {s}.");
-        if (rows.FirstOrDefault(a => a.Type == PimAssignmentType.Eligible && PimModule.Scope.Covers(a.Scope, s)
+        if (rows.FirstOrDefault(a => a.Type == PimAssignmentType.Eligible && global::PimModule.Assignments.Scope.Covers(a.Scope, s)
                                      && Schedules.StateAt(a.Start, a.End, at) == PimAssignmentState.Active) is { } eligible)
             return Result(PimAccessReason.EligibleOnly, eligible, $"{p} is eligible for '{r.Name}' but has not activated it.");
         return Result(PimAccessReason.NoAssignment, null, $"{p} has no active assignment of '{r.Name}' at {s}.");

@@ -2,7 +2,7 @@ using System.Data.Common;
 using System.Diagnostics;
 using PimModule.Storage;
 
-namespace PimModule;
+namespace PimModule.Assignments;
 
 /// <summary>What became of one input row of a bulk assignment: the assignment created, or the refusal.</summary>
 public sealed record PimAssignmentOutcome(long Row, PimAssignmentInput Input, PimAssignment? Created, PimException? Refusal);
@@ -92,7 +92,7 @@ public sealed class AssignmentWriter : IDisposable
         void Begin() => (tx, work) = _store.BeginWithRetry(_connection!, _commands);
         void Commit(int next)
         {
-            _store.CommitWork(work!, tx!);
+            work!.Commit();
             tx!.Dispose();
             tx = null;
             Committed += created;
@@ -134,7 +134,7 @@ public sealed class AssignmentWriter : IDisposable
             var cause = e as PimException ?? _store.TranslateError(e);
             var unwritten = batch.Skip(firstUnwritten).Where(b => b.Refusal is null).ToList();
             var first = unwritten.Count > 0 ? unwritten[0] : batch[Math.Min(i, batch.Length - 1)];
-            throw new PimStoreException(cause?.ErrorId ?? "PimStoreError", cause?.Category ?? PimErrorCategory.WriteError,
+            throw PimErrors.BatchFailed(cause,
                 $"The store failed while writing rows {first.Row}–{batch[^1].Row}; none of them was written, starting with row {first.Row} " +
                 $"({first.Input.Principal} → {first.Input.Role}): {cause?.Message ?? e.Message}",
                 first.Input, cause?.RecommendedAction ?? "Fix the store's problem, then give the rows from that one on again.", e);
@@ -174,7 +174,7 @@ public sealed class AssignmentWriter : IDisposable
     private static PimAssignmentInput Precheck(PimAssignmentInput input)
     {
         if (input.Role is null)
-            throw new PimException("PimRoleRequired", PimErrorCategory.InvalidArgument, "No role was given.", null, "Give -Role.");
+            throw PimErrors.RoleRequired("No role was given.", null, "Give -Role.");
         return input.Validate();
     }
 
@@ -202,8 +202,7 @@ public sealed class AssignmentWriter : IDisposable
                         && Schedules.Overlaps(a.Start, a.End, start, end) && (a.End is null || a.End > work.Now))
             .Select(a => new { a.Id, a.End }).FirstOrDefault();
         if (existing is not null)
-            throw new PimException("PimAssignmentExists", PimErrorCategory.ResourceExists,
-                $"{principal} already has an {_type.ToString().ToLowerInvariant()} assignment of '{role.Name}' at {scope} " +
+            throw PimErrors.AssignmentExists($"{principal} already has an {_type.ToString().ToLowerInvariant()} assignment of '{role.Name}' at {scope} " +
                 $"for that time ({existing.Id}, {(existing.End is { } e ? "until " + e.ToString("u") : "permanent")}).",
                 existing.Id, "Change the existing assignment with Update-PimAssignment, or pick a time that does not overlap it.");
         // The administrator's MFA code is checked only when the row will be written (Flush), never under -WhatIf; a read

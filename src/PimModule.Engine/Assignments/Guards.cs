@@ -1,6 +1,6 @@
 using PimModule.Storage;
 
-namespace PimModule;
+namespace PimModule.Assignments;
 
 /// <summary>
 /// Rules that hold across assignments, applied by every action that ends or shortens one, inside its transaction:
@@ -22,8 +22,7 @@ internal static class Guards
         var others = Authorization.AdministratorAssignments(work).Where(a => a.Id != row.Id).Select(a => a.End).ToList();
         DateTime? horizonOthers = others.Count == 0 ? work.Now : others.Any(x => x is null) ? null : others.Max();
         if (Later(Max(after, horizonOthers), Max(row.End, horizonOthers)) >= 0) return; // someone else administers at least as long
-        throw new PimException("PimLastAdministrator", PimErrorCategory.InvalidOperation,
-            $"{row.Principal}'s active assignment of '{roleName}' at '/' ({row.Id}) is the last that lets anyone administer this store " +
+        throw PimErrors.LastAdministrator($"{row.Principal}'s active assignment of '{roleName}' at '/' ({row.Id}) is the last that lets anyone administer this store " +
             $"{(row.End is { } end ? "until " + end.ToString("u") : "permanently")}; " +
             $"{(removed ? "removing it" : newEnd is null ? "changing it" : "ending it at " + newEnd.Value.ToString("u"))} would leave the store " +
             "with nobody who can change role settings or assignments. Nothing was changed.",

@@ -1,4 +1,4 @@
-namespace PimModule;
+namespace PimModule.Assignments;
 
 /// <summary>What New-PimEligibleAssignment / New-PimActiveAssignment bind, one per assignment.</summary>
 public sealed class PimAssignmentInput
@@ -24,9 +24,9 @@ public sealed class PimAssignmentInput
     /// </summary>
     public PimAssignmentInput Validate() => new()
     {
-        Principal = PimModule.Principal.Validate(Principal),
+        Principal = global::PimModule.Identity.Principal.Validate(Principal),
         Role = RoleName.Check(Role),
-        Scope = PimModule.Scope.Validate(Scope),
+        Scope = global::PimModule.Assignments.Scope.Validate(Scope),
         StartDateTime = Times.Utc(StartDateTime, nameof(StartDateTime)),
         EndDateTime = Times.Utc(EndDateTime, nameof(EndDateTime)),
         Duration = Times.Duration(Duration, nameof(Duration)),

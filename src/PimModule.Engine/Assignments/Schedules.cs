@@ -1,7 +1,7 @@
 using System.Data.Common;
 using PimModule.Storage;
 
-namespace PimModule;
+namespace PimModule.Assignments;
 
 /// <summary>Time rules of assignments: resolving a requested schedule against a role's policy, states, overlaps.</summary>
 internal static class Schedules
@@ -22,14 +22,12 @@ internal static class Schedules
         var s = start is { } st ? ToUtc(st, "StartDateTime") : now;
         var given = (end is null ? 0 : 1) + (duration is null ? 0 : 1) + (permanent ? 1 : 0);
         if (given > 1)
-            throw new PimException("PimScheduleConflict", PimErrorCategory.InvalidArgument,
-                "Give only one of -EndDateTime, -Duration and -Permanent.", null, "Keep one of them.");
+            throw PimErrors.ScheduleConflict("Give only one of -EndDateTime, -Duration and -Permanent.", null, "Keep one of them.");
         DateTime? e;
         if (permanent)
         {
             if (!allowPermanent)
-                throw new PimException("PimPermanentAssignmentNotAllowed", PimErrorCategory.PermissionDenied,
-                    $"The settings of '{role}' do not allow permanent {type.ToString().ToLowerInvariant()} assignments ({setting}); they must end within {Days(max)}.",
+                throw PimErrors.PermanentAssignmentNotAllowed($"The settings of '{role}' do not allow permanent {type.ToString().ToLowerInvariant()} assignments ({setting}); they must end within {Days(max)}.",
                     role, $"Give -EndDateTime or -Duration of at most {Days(max)}, or allow permanent assignments with Set-PimRoleSetting.");
             e = null;
         }
@@ -37,12 +35,10 @@ internal static class Schedules
         else if (duration is { } d) e = Times.Add(s, Times.Duration(d, "Duration"), "Duration");
         else e = allowPermanent ? null : Times.Add(s, max, type == PimAssignmentType.Eligible ? "EligibleExpiresAfter" : "ActiveExpiresAfter"); // Entra's default: permanent when allowed, else the longest allowed
         if (e is { } endUtc && endUtc <= s)
-            throw new PimException("PimEndBeforeStart", PimErrorCategory.InvalidArgument,
-                $"The assignment would end ({endUtc:u}) before it starts ({s:u}).", endUtc,
+            throw PimErrors.EndBeforeStart($"The assignment would end ({endUtc:u}) before it starts ({s:u}).", endUtc,
                 "Give an -EndDateTime after the -StartDateTime.");
         if (!allowPermanent && e is { } last && last - s > max)
-            throw new PimException("PimAssignmentDurationExceedsMaximum", PimErrorCategory.InvalidArgument,
-                $"The settings of '{role}' require {type.ToString().ToLowerInvariant()} assignments to end within {Days(max)} ({setting}); " +
+            throw PimErrors.AssignmentDurationExceedsMaximum($"The settings of '{role}' require {type.ToString().ToLowerInvariant()} assignments to end within {Days(max)} ({setting}); " +
                 $"this one would last {Days(last - s)}.", last,
                 $"Give an -EndDateTime at most {Days(max)} after the start, or change the role's settings.");
         return (s, e);

@@ -1,6 +1,6 @@
 using System.Text.RegularExpressions;
 
-namespace PimModule;
+namespace PimModule.Assignments;
 
 /// <summary>
 /// Directory scopes are paths: '/' is the whole directory; '/administrativeUnits/x' covers itself and what is
@@ -21,11 +21,10 @@ public static partial class Scope
     public static string Validate(string? text, string parameter = "Scope")
     {
         if (text is null) return Root;
-        Input.Text(text, parameter, Input.ScopeLength, "PimScopeInvalid");
+        Input.Text(text, parameter, Input.ScopeLength, PimErrors.ScopeInvalid);
         var s = text.Trim();
         if (s.Length == 0)
-            throw new PimException("PimScopeInvalid", PimErrorCategory.InvalidArgument,
-                $"-{parameter} is empty. An empty scope is not taken as the whole directory: give '/' explicitly for the whole directory, " +
+            throw PimErrors.ScopeInvalid($"-{parameter} is empty. An empty scope is not taken as the whole directory: give '/' explicitly for the whole directory, " +
                 "or leave the parameter (or CSV column) out.", text,
                 "Give '/' for the whole directory, or a path such as '/administrativeUnits/<id>'.");
         string? why = null;
@@ -41,8 +40,7 @@ public static partial class Scope
             }
         }
         if (why is not null)
-            throw new PimException("PimScopeInvalid", PimErrorCategory.InvalidArgument,
-                $"'{Input.Preview(text)}' is not a directory scope: {why}.", Input.Preview(text),
+            throw PimErrors.ScopeInvalid($"'{Input.Preview(text)}' is not a directory scope: {why}.", Input.Preview(text),
                 "Give '/' for the whole directory, or a path such as '/administrativeUnits/<id>'.");
         return s;
     }

@@ -4,9 +4,19 @@ using System.Text;
 using System.Text.Json;
 using PimModule.Storage;
 
-namespace PimModule;
+namespace PimModule.Audit;
 
 internal sealed record AuditHead(long Sequence, string Hash, bool Dirty);
+
+/// <summary>The audit chain of one unit of work: its head, loaded on first append and written back once, before commit.</summary>
+internal sealed class AuditChain : ICommitParticipant
+{
+    public int Order => 100; // last: every other participant may still append records
+
+    public AuditHead? Head { get; set; }
+
+    public void BeforeCommit(UnitOfWork work) => AuditLog.Flush(work);
+}
 
 /// <summary>
 /// The append-only, hash-chained audit log. Every mutation appends its records in the same transaction as
@@ -28,7 +38,8 @@ internal static class AuditLog
     public static void Append(UnitOfWork work, string action, string targetType, string? targetId,
         Guid? roleId, string? principal, object? before, object? after)
     {
-        var head = work.AuditHead ??= LoadHead(work);
+        var chain = work.Participant<AuditChain>();
+        var head = chain.Head ??= LoadHead(work);
         var seq = head.Sequence + 1;
         var id = Ids.New();
         var beforeJson = ToJson(before);
@@ -44,17 +55,18 @@ internal static class AuditLog
             ("@action", action), ("@tt", targetType), ("@tid", targetId), ("@role", roleText), ("@p", principal),
             ("@pk", principal is null ? null : Principal.Fold(principal)), ("@b", beforeJson), ("@a", afterJson),
             ("@prev", head.Hash), ("@hash", hash));
-        work.AuditHead = new AuditHead(seq, hash, true);
+        chain.Head = new AuditHead(seq, hash, true);
     }
 
-    /// <summary>Writes the chain's head beside the log; called once per transaction, before commit.</summary>
+    /// <summary>Writes the chain's head beside the log; once per transaction, before commit (AuditChain).</summary>
     public static void Flush(UnitOfWork work)
     {
-        if (work.AuditHead is not { Dirty: true } head) return;
+        var chain = work.Participant<AuditChain>();
+        if (chain.Head is not { Dirty: true } head) return;
         const string upsert = "INSERT INTO store_info (key, value) VALUES (@k, @v) ON CONFLICT (key) DO UPDATE SET value = excluded.value";
         work.Execute(upsert, ("@k", "audit_head_sequence"), ("@v", head.Sequence.ToString(System.Globalization.CultureInfo.InvariantCulture)));
         work.Execute(upsert, ("@k", "audit_head_hash"), ("@v", head.Hash));
-        work.AuditHead = head with { Dirty = false };
+        chain.Head = head with { Dirty = false };
     }
 
     private static AuditHead LoadHead(UnitOfWork work)

@@ -1,4 +1,4 @@
-namespace PimModule;
+namespace PimModule.Audit;
 
 /// <summary>Reading and verifying the audit log (appending happens inside each change, see AuditLog).</summary>
 public sealed class AuditService

@@ -1,4 +1,4 @@
-namespace PimModule;
+namespace PimModule.Audit;
 
 /// <summary>JSON already written (the audit log stores it as it is).</summary>
 internal readonly record struct RawJson(string Json);

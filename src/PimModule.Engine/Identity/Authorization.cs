@@ -1,6 +1,6 @@
 using PimModule.Storage;
 
-namespace PimModule;
+namespace PimModule.Identity;
 
 /// <summary>Who may administer PIM: the holders of an active Privileged Role Administrator or Global Administrator assignment.</summary>
 internal static class Authorization
@@ -31,8 +31,7 @@ internal static class Authorization
     public static void RequireRoleAdministrator(UnitOfWork work, string what)
     {
         if (!IsRoleAdministrator(work, work.Actor))
-            throw new PimException("PimNotAuthorized", PimErrorCategory.PermissionDenied,
-                $"'{work.Actor}' may not {what}: that needs an active Privileged Role Administrator or Global Administrator " +
+            throw PimErrors.NotAuthorized($"'{work.Actor}' may not {what}: that needs an active Privileged Role Administrator or Global Administrator " +
                 "assignment at directory scope '/' now.", work.Actor,
                 "Activate your Privileged Role Administrator role (Request-PimActivation -Role 'Privileged Role Administrator'), " +
                 "or act as a principal who holds it (Connect-PimStore -Principal).");

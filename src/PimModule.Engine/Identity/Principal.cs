@@ -1,6 +1,6 @@
 using System.Text.RegularExpressions;
 
-namespace PimModule;
+namespace PimModule.Identity;
 
 /// <summary>
 /// Principals are the users and service identities that hold roles: a user principal name
@@ -33,22 +33,19 @@ public static partial class Principal
     /// <summary>Returns the principal trimmed, or throws PimPrincipalInvalid (PimInputTooLong beyond 256 characters).</summary>
     public static string Validate(string? text, string parameter = "Principal")
     {
-        Input.Text(text, parameter, Input.PrincipalLength, "PimPrincipalInvalid");
+        Input.Text(text, parameter, Input.PrincipalLength, PimErrors.PrincipalInvalid);
         var trimmed = text?.Trim(' ');
         if (string.IsNullOrEmpty(trimmed))
-            throw new PimException("PimPrincipalInvalid", PimErrorCategory.InvalidArgument,
-                $"-{parameter} is empty; a principal is needed.", text, $"Give -{parameter} as a user principal name (user1@contoso.com).");
+            throw PimErrors.PrincipalInvalid($"-{parameter} is empty; a principal is needed.", text, $"Give -{parameter} as a user principal name (user1@contoso.com).");
         for (var i = 0; i < trimmed.Length; i++)
         {
             if (trimmed[i] > '\u007E')
-                throw new PimException("PimPrincipalInvalid", PimErrorCategory.InvalidArgument,
-                    $"'{Input.Preview(text!)}' is not a principal: it has the non-ASCII character {Input.Describe(trimmed, i)} at position {i + 1}. " +
+                throw PimErrors.PrincipalInvalid($"'{Input.Preview(text!)}' is not a principal: it has the non-ASCII character {Input.Describe(trimmed, i)} at position {i + 1}. " +
                     "Entra user principal names are ASCII; a character that only looks like a letter is not one.",
                     Input.Preview(text!), $"Type -{parameter} again in plain ASCII (user1@contoso.com).");
         }
         if (!Shape().IsMatch(trimmed))
-            throw new PimException("PimPrincipalInvalid", PimErrorCategory.InvalidArgument,
-                $"'{Input.Preview(text!)}' is not a principal. Give a user principal name (user1@contoso.com), an account name (user1 or CONTOSO\\user1) or an object id.",
+            throw PimErrors.PrincipalInvalid($"'{Input.Preview(text!)}' is not a principal. Give a user principal name (user1@contoso.com), an account name (user1 or CONTOSO\\user1) or an object id.",
                 Input.Preview(text!), $"Correct the -{parameter} value.");
         return trimmed;
     }
@@ -102,8 +99,7 @@ public static partial class Principal
         }
         catch (PimException e)
         {
-            throw new PimException("PimPrincipalInvalid", PimErrorCategory.InvalidArgument,
-                $"The operating-system user name '{Input.Preview(osUserName ?? "")}' is not a valid principal ({e.Message}), so it cannot act " +
+            throw PimErrors.PrincipalInvalid($"The operating-system user name '{Input.Preview(osUserName ?? "")}' is not a valid principal ({e.Message}), so it cannot act " +
                 "as the default principal.", Input.Preview(osUserName ?? ""),
                 "Give the principal to act as: Connect-PimStore -Principal user1@contoso.com", e);
         }

@@ -1,6 +1,6 @@
 using PimModule.Storage;
 
-namespace PimModule;
+namespace PimModule.Maintenance;
 
 /// <summary>
 /// What a scheduler runs: expires stale pending requests, queues expiring-soon and expired notices (each once),
@@ -24,11 +24,11 @@ public sealed class MaintenanceService
         {
             Authorization.RequireRoleAdministrator(work, What);
             var stale = work.Query(RequestService.Select + " WHERE q.status = 'PendingApproval' AND q.created_utc <= @cut",
-                RequestService.MapRow, ("@cut", work.Now - Policy.PendingRequestLifetime));
+                RequestService.MapRow, ("@cut", work.Now - Limits.PendingRequestLifetime));
             foreach (var q in stale)
             {
                 work.Execute("UPDATE requests SET status = 'Expired', decided_utc = @t WHERE request_id = @id AND status = 'PendingApproval'",
-                    ("@t", q.Created + Policy.PendingRequestLifetime), ("@id", q.Id));
+                    ("@t", q.Created + Limits.PendingRequestLifetime), ("@id", q.Id));
                 AuditLog.Append(work, "ExpireRequest", "Request", q.Id.ToString("D"), q.RoleId, q.Principal,
                     new { Status = nameof(PimRequestStatus.PendingApproval) }, new { Status = nameof(PimRequestStatus.Expired) });
             }

@@ -4,7 +4,7 @@ using MailKit.Security;
 using MimeKit;
 using PimModule.Storage;
 
-namespace PimModule;
+namespace PimModule.Notifications;
 
 /// <summary>Filters of Get-PimNotification.</summary>
 public sealed class PimNotificationQuery
@@ -99,11 +99,11 @@ public sealed class NotificationService
             Input.Text(u.Password, "Password", Input.PasswordLength, secret: true);
             Authorization.RequireRoleAdministrator(work, "change the mail settings");
             if (u.Port is { } port && (port < 1 || port > 65535))
-                throw new PimException("PimMailSettingInvalid", PimErrorCategory.InvalidArgument, $"Port {port} is not a TCP port.", port, "Give -Port 1 to 65535 (25, 465 or 587 usually).");
+                throw PimErrors.MailSettingInvalid($"Port {port} is not a TCP port.", port, "Give -Port 1 to 65535 (25, 465 or 587 usually).");
             if (u.From is { } from && !RolePolicy.IsMailAddress(from))
-                throw new PimException("PimMailSettingInvalid", PimErrorCategory.InvalidArgument, $"'{from}' is not an e-mail address (addresses are ASCII).", from, "Give -From as pim@contoso.com.");
+                throw PimErrors.MailSettingInvalid($"'{from}' is not an e-mail address (addresses are ASCII).", from, "Give -From as pim@contoso.com.");
             if (u.SmtpServer is { } server && (server.Trim().Length == 0 || server.Any(char.IsWhiteSpace)))
-                throw new PimException("PimMailSettingInvalid", PimErrorCategory.InvalidArgument, $"'{server}' is not a host name.", server, "Give -SmtpServer as smtp.contoso.com or an IP address.");
+                throw PimErrors.MailSettingInvalid($"'{server}' is not a host name.", server, "Give -SmtpServer as smtp.contoso.com or an IP address.");
             return ReadMail(work);
         },
         before => new PimChange(u.SmtpServer ?? before.SmtpServer ?? "(mail)", "Set mail settings"),
@@ -154,8 +154,7 @@ public sealed class NotificationService
     {
         var mail = GetMailSetting();
         if (string.IsNullOrEmpty(mail.SmtpServer) || string.IsNullOrEmpty(mail.From))
-            throw new PimException("PimMailNotConfigured", PimErrorCategory.InvalidOperation,
-                "No mail server is configured, so notifications cannot be sent.", null,
+            throw PimErrors.MailNotConfigured("No mail server is configured, so notifications cannot be sent.", null,
                 "Configure it first: Set-PimMailSetting -SmtpServer smtp.contoso.com -Port 587 -From pim@contoso.com [-UseSsl] [-Credential (Get-Credential)]");
         var token = Guid.NewGuid().ToString("N");
         var claimed = _store.Write(work =>
@@ -210,7 +209,7 @@ public sealed class NotificationService
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
-                if (e is PimException { ErrorId: "PimMailInsecure" } refused) insecure = refused;
+                if (e is PimException refused && refused.ErrorId == PimErrors.IdOf(nameof(PimErrors.MailInsecure))) insecure = refused;
                 error = e is PimException p ? $"{p.ErrorId}: {p.Message} {p.RecommendedAction}" : e.Message;
                 if (client.IsConnected) try { client.Disconnect(true); } catch (Exception) { /* reconnect next time */ }
             }
@@ -272,8 +271,7 @@ public sealed class NotificationService
         client.Authenticate(user, System.Text.Encoding.UTF8.GetString(password!), cancel);
     }
 
-    private static PimException Insecure(PimMailSetting mail) => new("PimMailInsecure", PimErrorCategory.SecurityError,
-        $"The SMTP server {mail.SmtpServer}:{mail.Port} offers no TLS (no STARTTLS), so the login of '{mail.UserName}' was not sent and the message was not delivered.",
+    private static PimException Insecure(PimMailSetting mail) => PimErrors.MailInsecure($"The SMTP server {mail.SmtpServer}:{mail.Port} offers no TLS (no STARTTLS), so the login of '{mail.UserName}' was not sent and the message was not delivered.",
         mail.SmtpServer,
         "Use a server or port with TLS: Set-PimMailSetting -Port 587 (STARTTLS) or -Port 465 -UseSsl; or, only on a network you trust, " +
         "let the password travel in clear text with Set-PimMailSetting -AllowInsecureAuthentication.");

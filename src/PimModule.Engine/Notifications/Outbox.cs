@@ -1,6 +1,6 @@
 using PimModule.Storage;
 
-namespace PimModule;
+namespace PimModule.Notifications;
 
 /// <summary>
 /// The durable outbox. Messages are queued by the event that causes them, to exactly the recipients the role's
@@ -9,6 +9,14 @@ namespace PimModule;
 /// </summary>
 internal static class Outbox
 {
+    /// <summary>The messages queued by one unit of work, written together before it commits.</summary>
+    internal sealed class Pending : ICommitParticipant
+    {
+        public int Order => 10;
+        public List<Message> Messages { get; } = [];
+        public void BeforeCommit(UnitOfWork work) => Flush(work);
+    }
+
     internal sealed record Message(string Event, PimNotificationRecipient RecipientType, string Recipient, string Subject, string Body,
         Guid? RoleId, string? Principal, Guid? RequestId, Guid? AssignmentId, bool Critical, string? DedupeKey);
 
@@ -32,19 +40,22 @@ internal static class Outbox
             .Distinct(Principal.Comparer)
             .ToList();
         foreach (var r in recipients)
-            work.Outgoing.Add(new Message(evt, recipientType, r, subject, body, role.Id, principal, requestId, assignmentId, critical,
+            work.Participant<Pending>().Messages.Add(new Message(evt, recipientType, r, subject, body, role.Id, principal, requestId, assignmentId, critical,
                 dedupeKey is null ? null : $"{dedupeKey}|{Principal.Fold(r)}"));
         return recipients.Count;
     }
 
-    /// <summary>Writes the queued messages (called before every commit). Scheduled notices already queued are skipped.</summary>
+    /// <summary>
+    /// Writes the queued messages (before every commit, through <see cref="Pending"/>; earlier when the caller counts them).
+    /// Scheduled notices already queued are skipped.
+    /// </summary>
     public static int Flush(UnitOfWork work)
     {
-        Events.FlushAssignments(work);
-        if (work.Outgoing.Count == 0) return 0;
-        var rows = new List<object?[]>(work.Outgoing.Count);
+        var outgoing = work.Participant<Pending>().Messages;
+        if (outgoing.Count == 0) return 0;
+        var rows = new List<object?[]>(outgoing.Count);
         var written = 0;
-        foreach (var m in work.Outgoing)
+        foreach (var m in outgoing)
         {
             if (m.DedupeKey is not null)
             {
@@ -57,7 +68,7 @@ internal static class Outbox
             ]);
             written++;
         }
-        work.Outgoing.Clear();
+        outgoing.Clear();
         // A few rows per statement: fewer statements to run, while SQLite (which looks parameters up by name)
         // is not slowed down by hundreds of parameters in one statement.
         if (rows.Count > 0) work.InsertMany("notifications", Columns, rows, perStatement: 8);

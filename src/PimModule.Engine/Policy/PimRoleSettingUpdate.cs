@@ -1,4 +1,4 @@
-namespace PimModule;
+namespace PimModule.Policy;
 
 /// <summary>The settings Set-PimRoleSetting names; null = leave as it is. An empty string or list clears.</summary>
 public sealed class PimRoleSettingUpdate

@@ -3,7 +3,7 @@ using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using System.Xml;
 
-namespace PimModule;
+namespace PimModule.Policy;
 
 /// <summary>
 /// A role's policy: Entra's unifiedRoleManagementPolicy rules, each stored under its rule id. This class is
@@ -263,35 +263,29 @@ internal sealed partial class RolePolicy
     {
         Input.Text(AuthenticationContextId, "AuthenticationContextId", Input.AuthenticationContextIdLength);
         if (ActivationMaxDuration < MinActivation || ActivationMaxDuration > MaxActivation)
-            throw new PimException("PimActivationDurationOutOfRange", PimErrorCategory.InvalidArgument,
-                $"ActivationMaxDuration {ActivationMaxDuration:c} for '{role}' is out of range: it must be between 30 minutes and 24 hours.",
+            throw PimErrors.ActivationDurationOutOfRange($"ActivationMaxDuration {ActivationMaxDuration:c} for '{role}' is out of range: it must be between 30 minutes and 24 hours.",
                 ActivationMaxDuration, "Give -ActivationMaxDuration between '00:30:00' and '24:00:00' (for example 4h).");
         if (ActivationRequirement == PimActivationRequirement.AuthenticationContext)
         {
             if (string.IsNullOrWhiteSpace(AuthenticationContextId))
-                throw new PimException("PimAuthenticationContextRequired", PimErrorCategory.InvalidArgument,
-                    $"'{role}' would require a Conditional Access authentication context on activation, but no context is named.",
+                throw PimErrors.AuthenticationContextRequired($"'{role}' would require a Conditional Access authentication context on activation, but no context is named.",
                     role, "Give -AuthenticationContextId (for example c1) together with -ActivationRequirement AuthenticationContext.");
             if (!AuthenticationContextShape().IsMatch(AuthenticationContextId))
-                throw new PimException("PimAuthenticationContextInvalid", PimErrorCategory.InvalidArgument,
-                    $"'{AuthenticationContextId}' is not an authentication context id; Entra's ids are c1 to c99.",
+                throw PimErrors.AuthenticationContextInvalid($"'{AuthenticationContextId}' is not an authentication context id; Entra's ids are c1 to c99.",
                     AuthenticationContextId, "Give -AuthenticationContextId as c1 … c99.");
         }
         else if (!string.IsNullOrEmpty(AuthenticationContextId))
         {
-            throw new PimException("PimAuthenticationContextNotApplicable", PimErrorCategory.InvalidArgument,
-                $"-AuthenticationContextId '{AuthenticationContextId}' applies only when the activation requirement is AuthenticationContext; '{role}' requires {ActivationRequirement}.",
+            throw PimErrors.AuthenticationContextNotApplicable($"-AuthenticationContextId '{AuthenticationContextId}' applies only when the activation requirement is AuthenticationContext; '{role}' requires {ActivationRequirement}.",
                 AuthenticationContextId, "Add -ActivationRequirement AuthenticationContext, or leave out -AuthenticationContextId.");
         }
         foreach (var (name, value) in new[] { ("EligibleExpiresAfter", EligibleExpiresAfter), ("ActiveExpiresAfter", ActiveExpiresAfter) })
         {
             if (value > Times.MaxDuration)
-                throw new PimException("PimDurationInvalid", PimErrorCategory.InvalidArgument,
-                    $"{name} {Times.Describe(value)} for '{role}' is out of range: at most {Times.Describe(Times.MaxDuration)} (100 years) is allowed.",
+                throw PimErrors.DurationInvalid($"{name} {Times.Describe(value)} for '{role}' is out of range: at most {Times.Describe(Times.MaxDuration)} (100 years) is allowed.",
                     value, $"Give -{name} between 1 day and 100 years, for example 180d.");
             if (value < MinExpiresAfter)
-                throw new PimException("PimExpirationOutOfRange", PimErrorCategory.InvalidArgument,
-                    $"{name} must be a period of at least 1 day; {value:c} was given for '{role}'.",
+                throw PimErrors.ExpirationOutOfRange($"{name} must be a period of at least 1 day; {value:c} was given for '{role}'.",
                     value, $"Give -{name} between 1 day and 100 years, for example 180d.");
         }
         Input.List(Approvers, "Approvers", Input.PrincipalLength);
@@ -301,8 +295,7 @@ internal sealed partial class RolePolicy
             Input.List(rule.AdditionalRecipients, "AdditionalRecipients", Input.MailAddressLength);
             foreach (var address in rule.AdditionalRecipients)
                 if (!IsMailAddress(address))
-                    throw new PimException("PimRecipientInvalid", PimErrorCategory.InvalidArgument,
-                        $"'{Input.Preview(address)}' is not an email address (notification {evt}/{r} of '{role}'); addresses are ASCII, as principals are.",
+                    throw PimErrors.RecipientInvalid($"'{Input.Preview(address)}' is not an email address (notification {evt}/{r} of '{role}'); addresses are ASCII, as principals are.",
                         Input.Preview(address), "Give -AdditionalRecipients as email addresses, for example secops@contoso.com.");
         }
     }

@@ -3,7 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using PimModule.Storage;
 
-namespace PimModule;
+namespace PimModule.Policy;
 
 /// <summary>Role settings: reading, changing, resetting, copying, exporting and importing role policies.</summary>
 public sealed class SettingsService
@@ -221,8 +221,7 @@ public sealed class SettingsService
 
     private static FileDocument Parse(string json, string source)
     {
-        PimException Invalid(string why, Exception? inner = null) => new("PimSettingFileInvalid", PimErrorCategory.InvalidData,
-            $"'{source}' is not a valid role settings file: {why}", source,
+        PimException Invalid(string why, Exception? inner = null) => PimErrors.SettingFileInvalid($"'{source}' is not a valid role settings file: {why}", source,
             "Give a file written by Export-PimRoleSetting (fix or re-export it); nothing was imported.", inner);
 
         JsonDocument head;
@@ -243,8 +242,7 @@ public sealed class SettingsService
             if (!head.RootElement.TryGetProperty("SchemaVersion", out var v) || !v.TryGetInt32(out var version) || version < 1)
                 throw Invalid("it has no valid SchemaVersion.");
             if (version > FileSchemaVersion)
-                throw new PimException("PimSettingFileTooNew", PimErrorCategory.InvalidData,
-                    $"'{source}' has role settings schema version {version}; this PimModule reads up to version {FileSchemaVersion}.",
+                throw PimErrors.SettingFileTooNew($"'{source}' has role settings schema version {version}; this PimModule reads up to version {FileSchemaVersion}.",
                     source, "Import it with a newer PimModule, or export it again from a store of this version.");
         }
         try
@@ -281,16 +279,14 @@ public sealed class SettingsService
                 {
                     var role = (f.RoleId is { } id ? RoleService.Find(work, new PimRoleReference(id)) : null)
                                ?? (f.Role is { } n ? RoleService.Find(work, new PimRoleReference(n)) : null)
-                               ?? throw new PimException("PimRoleNotFound", PimErrorCategory.ObjectNotFound,
-                                   $"'{source}' names the role '{f.Role ?? f.RoleId.ToString()}', which is not in this store; nothing was imported.",
+                               ?? throw PimErrors.RoleNotFound($"'{source}' names the role '{f.Role ?? f.RoleId.ToString()}', which is not in this store; nothing was imported.",
                                    f.Role ?? f.RoleId.ToString(), "Create the custom role first (New-PimRole), or remove it from the file.");
                     var after = FromFile(f);
                     after.Validate(role.Name);
                     plans.Add(new Plan(role, Load(work, role.Id), after));
                 }
                 if (plans.Select(p => p.Role.Id).Distinct().Count() != plans.Count)
-                    throw new PimException("PimSettingFileInvalid", PimErrorCategory.InvalidData,
-                        $"'{source}' names a role twice.", source, "Keep one entry per role.");
+                    throw PimErrors.SettingFileInvalid($"'{source}' names a role twice.", source, "Keep one entry per role.");
                 return plans;
             },
             plans => new PimChange(source, $"Import role settings for {plans.Count(p => p.Changes)} role(s): " +

@@ -1,6 +1,6 @@
 using PimModule.Storage;
 
-namespace PimModule;
+namespace PimModule.Requests;
 
 /// <summary>What Request-PimActivation asks for.</summary>
 public sealed class PimActivationInput
@@ -22,7 +22,7 @@ public sealed class PimActivationInput
     public PimActivationInput Validate() => new()
     {
         Role = RoleName.Check(Role)!,
-        Scope = PimModule.Scope.Validate(Scope),
+        Scope = global::PimModule.Assignments.Scope.Validate(Scope),
         Duration = Times.Duration(Duration, nameof(Duration)),
         Justification = Input.Text(Justification, nameof(Justification), Input.JustificationLength),
         TicketNumber = Input.Text(TicketNumber, nameof(TicketNumber), Input.TicketLength),
@@ -62,33 +62,30 @@ public sealed class ActivationService
         input = input.Validate();
         var principal = work.Actor;
         var role = RoleService.Resolve(work, input.Role);
-        var scope = PimModule.Scope.Validate(input.Scope);
+        var scope = global::PimModule.Assignments.Scope.Validate(input.Scope);
         var policy = SettingsService.Load(work, role.Id);
         var start = input.StartDateTime ?? work.Now;
         if (start < work.Now - StartTolerance)
-            throw new PimException("PimStartInvalid", PimErrorCategory.InvalidArgument,
-                $"The activation would start at {start:u}, in the past; a start may be at most {StartTolerance.TotalMinutes:0} minutes ago.",
+            throw PimErrors.StartInvalid($"The activation would start at {start:u}, in the past; a start may be at most {StartTolerance.TotalMinutes:0} minutes ago.",
                 start, "Leave out -StartDateTime to start now, or give a time in the future.");
 
         var mine = work.Query(AssignmentService.Select + " WHERE a.principal_key = @pk AND a.role_id = @r",
             AssignmentService.MapRow, ("@pk", Principal.Fold(principal)), ("@r", role.Id));
-        var eligible = mine.Where(a => a.Type == PimAssignmentType.Eligible && PimModule.Scope.Covers(a.Scope, scope)
+        var eligible = mine.Where(a => a.Type == PimAssignmentType.Eligible && global::PimModule.Assignments.Scope.Covers(a.Scope, scope)
                                        && a.Start <= start && (a.End is null || a.End > start))
             .OrderByDescending(a => a.End ?? DateTime.MaxValue).FirstOrDefault();
         if (eligible is null)
         {
-            var later = mine.Where(a => a.Type == PimAssignmentType.Eligible && PimModule.Scope.Covers(a.Scope, scope) && a.Start > start)
+            var later = mine.Where(a => a.Type == PimAssignmentType.Eligible && global::PimModule.Assignments.Scope.Covers(a.Scope, scope) && a.Start > start)
                 .MinBy(a => a.Start);
-            throw new PimException("PimNotEligible", PimErrorCategory.PermissionDenied,
-                later is not null
+            throw PimErrors.NotEligible(later is not null
                     ? $"{principal} is eligible for '{role.Name}' at {scope} only from {later.Start:u}."
                     : $"{principal} is not eligible for '{role.Name}' at {scope}{(input.StartDateTime is null ? "" : $" at {start:u}")}.",
                 role, "Ask a Privileged Role Administrator for an eligible assignment (New-PimEligibleAssignment), or pick a role you are eligible for (Get-PimAssignment -Principal <you> -Type Eligible).");
         }
         var duration = input.Duration ?? policy.ActivationMaxDuration;
         if (duration > policy.ActivationMaxDuration)
-            throw new PimException("PimDurationExceedsMaximum", PimErrorCategory.InvalidArgument,
-                $"'{role.Name}' can be activated for at most {Schedules.Days(policy.ActivationMaxDuration)} (ActivationMaxDuration); {Schedules.Days(duration)} was asked.",
+            throw PimErrors.DurationExceedsMaximum($"'{role.Name}' can be activated for at most {Schedules.Days(policy.ActivationMaxDuration)} (ActivationMaxDuration); {Schedules.Days(duration)} was asked.",
                 duration, $"Give -Duration of at most {policy.ActivationMaxDuration:c}, or leave it out to get the maximum.");
         var end = Times.Add(start, duration, "Duration");
         if (eligible.End is { } eligibleEnd && end > eligibleEnd) end = eligibleEnd; // an activation never outlives its eligibility
@@ -97,35 +94,31 @@ public sealed class ActivationService
                                               && string.Equals(a.Scope, scope, StringComparison.OrdinalIgnoreCase)
                                               && (a.End is null || a.End > work.Now) && Schedules.Overlaps(a.Start, a.End, start, end));
         if (active is not null)
-            throw new PimException("PimAlreadyActive", PimErrorCategory.ResourceExists,
-                $"'{role.Name}' is already active for {principal} at {scope} ({(active.MemberType == PimMemberType.Activated ? "activated" : "assigned")}, " +
+            throw PimErrors.AlreadyActive($"'{role.Name}' is already active for {principal} at {scope} ({(active.MemberType == PimMemberType.Activated ? "activated" : "assigned")}, " +
                 $"{(active.End is { } ae ? "until " + ae.ToString("u") : "permanently")}).", active.Id,
                 active.MemberType == PimMemberType.Activated ? "Use the active role, or deactivate it first (Request-PimDeactivation)." : "Nothing to do: the role is active.");
         var pendingForRole = work.Query(RequestService.Select + " WHERE q.principal_key = @pk AND q.role_id = @r AND q.status = 'PendingApproval' " +
                                  "AND q.action = 'SelfActivate' AND q.created_utc > @cut",
-                RequestService.MapRow, ("@pk", Principal.Fold(principal)), ("@r", role.Id), ("@cut", work.Now - Policy.PendingRequestLifetime));
+                RequestService.MapRow, ("@pk", Principal.Fold(principal)), ("@r", role.Id), ("@cut", work.Now - Limits.PendingRequestLifetime));
         var pending = pendingForRole.FirstOrDefault(q => string.Equals(q.Scope, scope, StringComparison.OrdinalIgnoreCase));
         if (pending is not null)
-            throw new PimException("PimRequestPending", PimErrorCategory.ResourceExists,
-                $"{principal} already has a pending activation request for '{role.Name}' at {scope} ({pending.Id}, made {pending.Created:u}).",
+            throw PimErrors.RequestPending($"{principal} already has a pending activation request for '{role.Name}' at {scope} ({pending.Id}, made {pending.Created:u}).",
                 pending.Id, $"Wait for the approvers, or cancel it: Stop-PimRequest -RequestId {pending.Id}");
         // Scopes are free text: without a bound, one principal could fill the approvers' queue (and mailboxes) with requests.
-        if (pendingForRole.Count >= Policy.MaxPendingActivationsPerRole)
-            throw new PimException("PimRequestLimitReached", PimErrorCategory.LimitsExceeded,
-                $"{principal} already has {pendingForRole.Count} pending activation requests for '{role.Name}' (at most " +
-                $"{Policy.MaxPendingActivationsPerRole} wait at once).", role.Name,
+        if (pendingForRole.Count >= Limits.MaxPendingActivationsPerRole)
+            throw PimErrors.RequestLimitReached($"{principal} already has {pendingForRole.Count} pending activation requests for '{role.Name}' (at most " +
+                $"{Limits.MaxPendingActivationsPerRole} wait at once).", role.Name,
                 "Wait for the approvers, or cancel a request you no longer need: Get-PimRequest -Status PendingApproval | Stop-PimRequest");
 
         if (policy.RequireJustification && string.IsNullOrWhiteSpace(input.Justification))
             throw Refusals.JustificationRequired(role.Name, "RequireJustification");
         if (policy.RequireTicket && string.IsNullOrWhiteSpace(input.TicketNumber))
-            throw new PimException("PimTicketRequired", PimErrorCategory.InvalidArgument,
-                $"The settings of '{role.Name}' require ticket information on activation (RequireTicket).", role,
+            throw PimErrors.TicketRequired($"The settings of '{role.Name}' require ticket information on activation (RequireTicket).", role,
                 "Give -TicketNumber (and -TicketSystem) of the change or incident ticket.");
         // Last: a refused code is counted and audited, so every other rule has passed before a code is checked.
         MfaProof? proof = null;
         if (policy.ActivationRequirement != PimActivationRequirement.None)
-            proof = PimModule.Mfa.Verify(work, principal, input.MfaCode, role, "Activation",
+            proof = Mfa.Verify(work, principal, input.MfaCode, role, "Activation",
                 policy.ActivationRequirement == PimActivationRequirement.Mfa
                     ? "ActivationRequirement Mfa"
                     : $"ActivationRequirement AuthenticationContext {policy.AuthenticationContextId}");
@@ -138,7 +131,7 @@ public sealed class ActivationService
             $"Activate for {Schedules.Days(p.Duration)} from {p.Start:u}{(p.Policy.RequireApproval ? " (needs approval)" : "")}: every rule of the role's settings passes"),
         (work, p) =>
         {
-            if (p.Mfa is { } proof) PimModule.Mfa.Consume(work, work.Actor, proof);
+            if (p.Mfa is { } proof) Mfa.Consume(work, work.Actor, proof);
             else if (p.NeedsMfa) throw new InvalidOperationException("An activation that needs MFA is written only after its code was checked.");
             var requestId = Guid.NewGuid();
             var pending = p.Policy.RequireApproval;
@@ -190,15 +183,13 @@ public sealed class ActivationService
 
     internal static RequestRow FindRequest(UnitOfWork work, Guid id)
         => work.Query(RequestService.Select + " WHERE q.request_id = @id", RequestService.MapRow, ("@id", id)).FirstOrDefault()
-           ?? throw new PimException("PimRequestNotFound", PimErrorCategory.ObjectNotFound,
-               $"There is no request with id {id}.", id, "List requests with Get-PimRequest.");
+           ?? throw PimErrors.RequestNotFound($"There is no request with id {id}.", id, "List requests with Get-PimRequest.");
 
     private static void RequirePending(RequestRow q, DateTime now, string what)
     {
         var status = RequestService.EffectiveStatus(q, now);
         if (status != PimRequestStatus.PendingApproval)
-            throw new PimException("PimRequestNotPending", PimErrorCategory.InvalidOperation,
-                $"Request {q.Id} ({q.Action} '{q.Principal}') cannot be {what}: it is {status}" +
+            throw PimErrors.RequestNotPending($"Request {q.Id} ({q.Action} '{q.Principal}') cannot be {what}: it is {status}" +
                 (q.ApprovedBy is not null ? $" (decided by {q.ApprovedBy} at {q.Decided:u})" : "") + ". The first decision stands.",
                 q.Id, "Only pending requests can be decided or canceled; see Get-PimRequest -Status PendingApproval.");
     }
@@ -212,17 +203,14 @@ public sealed class ActivationService
         var role = RoleService.Resolve(work, new PimRoleReference(q.RoleId));
         RequirePending(q, work.Now, what);
         if (Principal.Same(q.Principal, work.Actor))
-            throw new PimException("PimCannotDecideOwnRequest", PimErrorCategory.PermissionDenied,
-                $"{work.Actor} made request {q.Id} and cannot decide it; requesters never approve their own requests.", q.Id,
+            throw PimErrors.CannotDecideOwnRequest($"{work.Actor} made request {q.Id} and cannot decide it; requesters never approve their own requests.", q.Id,
                 "Ask one of the role's approvers to decide it.");
         if (!Approvals.MayApprove(work, q, work.Actor))
-            throw new PimException("PimNotApprover", PimErrorCategory.PermissionDenied,
-                $"{work.Actor} is not an approver of '{role.Name}' requests. Approvers: {string.Join(", ", Approvals.ApproversOf(work, q))}.",
+            throw PimErrors.NotApprover($"{work.Actor} is not an approver of '{role.Name}' requests. Approvers: {string.Join(", ", Approvals.ApproversOf(work, q))}.",
                 q.Id, "Ask a listed approver (or, when the role lists none, a Privileged Role Administrator) to decide it.");
         var policy = SettingsService.Load(work, q.RoleId);
         if (policy.RequireApproverJustification && string.IsNullOrWhiteSpace(justification))
-            throw new PimException("PimJustificationRequired", PimErrorCategory.InvalidArgument,
-                $"The settings of '{role.Name}' require approvers to give a reason (RequireApproverJustification).", q.Id,
+            throw PimErrors.JustificationRequired($"The settings of '{role.Name}' require approvers to give a reason (RequireApproverJustification).", q.Id,
                 "Give -Justification with the reason for your decision.");
         return new DecisionPlan(q, role, policy);
     }
@@ -234,7 +222,7 @@ public sealed class ActivationService
             "UPDATE requests SET status = @s, approved_by = @by, decision_justification = @j, decided_utc = @t, " +
             "assignment_id = COALESCE(@a, assignment_id) WHERE request_id = @id AND status = 'PendingApproval' AND created_utc > @cut",
             ("@s", status), ("@by", work.Actor), ("@j", Trim(justification)), ("@t", work.Now), ("@a", assignmentId), ("@id", q.Id),
-            ("@cut", work.Now - Policy.PendingRequestLifetime));
+            ("@cut", work.Now - Limits.PendingRequestLifetime));
         if (changed == 0) RequirePending(FindRequest(work, q.Id), work.Now, "decided"); // someone else decided first
     }
 
@@ -251,10 +239,9 @@ public sealed class ActivationService
                 var duration = q.Duration ?? p.Policy.ActivationMaxDuration;
                 var eligible = work.Query(AssignmentService.Select + " WHERE a.principal_key = @pk AND a.role_id = @r AND a.type = 'Eligible'",
                         AssignmentService.MapRow, ("@pk", Principal.Fold(q.Principal)), ("@r", q.RoleId))
-                    .Where(a => PimModule.Scope.Covers(a.Scope, q.Scope) && a.Start <= start && (a.End is null || a.End > start))
+                    .Where(a => global::PimModule.Assignments.Scope.Covers(a.Scope, q.Scope) && a.Start <= start && (a.End is null || a.End > start))
                     .OrderByDescending(a => a.End ?? DateTime.MaxValue).FirstOrDefault()
-                    ?? throw new PimException("PimNotEligible", PimErrorCategory.PermissionDenied,
-                        $"{q.Principal} is no longer eligible for '{p.Role.Name}' at {q.Scope}, so the request cannot be approved.", q.Id,
+                    ?? throw PimErrors.NotEligible($"{q.Principal} is no longer eligible for '{p.Role.Name}' at {q.Scope}, so the request cannot be approved.", q.Id,
                         "Deny the request, or restore the eligible assignment first.");
                 var end = start + duration;
                 if (eligible.End is { } ee && end > ee) end = ee;
@@ -305,8 +292,7 @@ public sealed class ActivationService
             var q = FindRequest(work, requestId);
             var role = RoleService.Resolve(work, new PimRoleReference(q.RoleId));
             if (!Principal.Same(q.Principal, work.Actor))
-                throw new PimException("PimNotRequester", PimErrorCategory.PermissionDenied,
-                    $"Request {q.Id} was made by {q.Principal}; only the requester can cancel it.", q.Id,
+                throw PimErrors.NotRequester($"Request {q.Id} was made by {q.Principal}; only the requester can cancel it.", q.Id,
                     "Approvers decide others' requests with Approve-PimRequest or Deny-PimRequest.");
             RequirePending(q, work.Now, "canceled");
             return (Request: q, Role: role);
@@ -332,14 +318,12 @@ public sealed class ActivationService
         {
             var a = AssignmentService.Find(work, id);
             if (!Principal.Same(a.Principal, work.Actor))
-                throw new PimException("PimNotOwnAssignment", PimErrorCategory.PermissionDenied,
-                    $"Assignment {a.Id} belongs to {a.Principal}; {work.Actor} can only {what} their own assignments.", a.Id,
+                throw PimErrors.NotOwnAssignment($"Assignment {a.Id} belongs to {a.Principal}; {work.Actor} can only {what} their own assignments.", a.Id,
                     "Administrators change others' assignments with Update-PimAssignment or Remove-PimAssignment.");
             return match(a) ? a : throw NotFound(work, a.RoleId.ToString(), a.Scope, what);
         }
-        var r = RoleService.Resolve(work, role ?? throw new PimException("PimRoleRequired", PimErrorCategory.InvalidArgument,
-            "No role was given.", null, "Give -Role."));
-        var s = PimModule.Scope.Validate(scope);
+        var r = RoleService.Resolve(work, role ?? throw PimErrors.RoleRequired("No role was given.", null, "Give -Role."));
+        var s = global::PimModule.Assignments.Scope.Validate(scope);
         return work.Query(AssignmentService.Select + " WHERE a.principal_key = @pk AND a.role_id = @r", AssignmentService.MapRow,
                    ("@pk", Principal.Fold(work.Actor)), ("@r", r.Id))
                    .Where(a => string.Equals(a.Scope, s, StringComparison.OrdinalIgnoreCase) && match(a))
@@ -347,13 +331,11 @@ public sealed class ActivationService
                ?? throw NotFound(work, r.Name, s, what);
     }
 
-    private static PimException NotFound(UnitOfWork work, string role, string scope, string what) => new(
-        what == "deactivate" ? "PimNotActive" : "PimAssignmentNotFound", PimErrorCategory.ObjectNotFound,
-        what == "deactivate"
-            ? $"{work.Actor} has no activation of '{role}' at {scope} to deactivate."
-            : $"{work.Actor} has no assignment of '{role}' at {scope} that can be extended (it must end within {ExtensionWindow.TotalDays:0} days).",
-        role, what == "deactivate" ? "See your activations with Get-PimAssignment -Principal <you> -MemberType Activated." :
-            "See your assignments with Get-PimAssignment -Principal <you> -State All.");
+    private static PimException NotFound(UnitOfWork work, string role, string scope, string what) => what == "deactivate"
+        ? PimErrors.NotActive($"{work.Actor} has no activation of '{role}' at {scope} to deactivate.",
+            role, "See your activations with Get-PimAssignment -Principal <you> -MemberType Activated.")
+        : PimErrors.AssignmentNotFound($"{work.Actor} has no assignment of '{role}' at {scope} that can be extended (it must end within {ExtensionWindow.TotalDays:0} days).",
+            role, "See your assignments with Get-PimAssignment -Principal <you> -State All.");
 
     public PimRequest? RequestDeactivation(PimRoleReference? role, string? scope, Guid? assignmentId, Func<PimChange, bool>? confirm = null) => _store.Change(
         work =>
@@ -363,8 +345,7 @@ public sealed class ActivationService
                      && Schedules.StateAt(x.Start, x.End, work.Now) != PimAssignmentState.Expired, "deactivate");
             var r = RoleService.Resolve(work, new PimRoleReference(a.RoleId));
             if (a.Start <= work.Now && work.Now - a.Start < MinimumActivation)
-                throw new PimException("PimDeactivationTooSoon", PimErrorCategory.InvalidOperation,
-                    $"The activation of '{r.Name}' started at {a.Start:u}; it cannot be deactivated in its first {MinimumActivation.TotalMinutes:0} minutes.",
+                throw PimErrors.DeactivationTooSoon($"The activation of '{r.Name}' started at {a.Start:u}; it cannot be deactivated in its first {MinimumActivation.TotalMinutes:0} minutes.",
                     a.Id, $"Try again after {(a.Start + MinimumActivation):u}.");
             Guards.KeepAdministrator(work, a, a.Start > work.Now ? a.Start : work.Now, removed: true, r.Name);
             return (Row: a, Role: r);
@@ -393,17 +374,16 @@ public sealed class ActivationService
             Times.Duration(duration, "Duration");
             var a = FindOwn(work, assignmentId, role, scope,
                 x => (assignmentId is not null || x.Type == type) && x.MemberType == PimMemberType.Direct && x.End is { } e
-                     && e - work.Now <= ExtensionWindow && work.Now - e <= Policy.ExpiredAssignmentVisibility, "extend");
+                     && e - work.Now <= ExtensionWindow && work.Now - e <= Limits.ExpiredAssignmentVisibility, "extend");
             var r = RoleService.Resolve(work, new PimRoleReference(a.RoleId));
             var policy = SettingsService.Load(work, a.RoleId);
             var d = duration ?? (a.Type == PimAssignmentType.Eligible ? policy.EligibleExpiresAfter : policy.ActiveExpiresAfter);
             Schedules.ResolveAdmin(policy, a.Type, r.Name, work.Now, work.Now, null, d, false); // the policy must allow what is asked
             var pending = work.ScalarLong("SELECT COUNT(*) FROM requests WHERE target_assignment_id = @a AND status = 'PendingApproval' " +
                                           "AND action IN ('SelfExtend', 'SelfRenew') AND created_utc > @cut",
-                ("@a", a.Id), ("@cut", work.Now - Policy.PendingRequestLifetime));
+                ("@a", a.Id), ("@cut", work.Now - Limits.PendingRequestLifetime));
             if (pending > 0)
-                throw new PimException("PimRequestPending", PimErrorCategory.ResourceExists,
-                    $"An extension of this assignment of '{r.Name}' is already waiting for an administrator.", a.Id,
+                throw PimErrors.RequestPending($"An extension of this assignment of '{r.Name}' is already waiting for an administrator.", a.Id,
                     "Wait for the decision, or cancel it with Stop-PimRequest.");
             return (Row: a, Role: r, Duration: d);
         },

@@ -1,4 +1,4 @@
-namespace PimModule;
+namespace PimModule.Requests;
 
 /// <summary>Who approves a request: the role's listed approvers, else its default approvers (active Privileged Role
 /// Administrators and Global Administrators) — never the requester. Extensions are decided by administrators.</summary>

@@ -1,6 +1,6 @@
 using PimModule.Storage;
 
-namespace PimModule;
+namespace PimModule.Requests;
 
 /// <summary>A role assignment schedule request as stored: every mutation of an assignment goes through one.</summary>
 internal sealed record RequestRow(
@@ -11,7 +11,7 @@ internal sealed record RequestRow(
     Guid? AssignmentId = null, Guid? TargetAssignmentId = null, string? AuthenticationContext = null, bool MfaVerified = false)
 {
     public void Add(UnitOfWork work) => work.Insert("requests",
-        ("request_id", Id), ("action", Action), ("status", Status), ("principal", Principal), ("principal_key", PimModule.Principal.Fold(Principal)),
+        ("request_id", Id), ("action", Action), ("status", Status), ("principal", Principal), ("principal_key", global::PimModule.Identity.Principal.Fold(Principal)),
         ("role_id", RoleId), ("scope", Scope), ("assignment_type", AssignmentType), ("duration_ticks", Duration), ("start_utc", Start),
         ("end_utc", End), ("justification", Justification), ("ticket_number", TicketNumber), ("ticket_system", TicketSystem),
         ("created_by", CreatedBy), ("created_utc", Created), ("approved_by", ApprovedBy), ("decision_justification", DecisionJustification),

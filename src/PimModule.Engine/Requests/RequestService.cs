@@ -1,7 +1,7 @@
 using System.Data.Common;
 using PimModule.Storage;
 
-namespace PimModule;
+namespace PimModule.Requests;
 
 /// <summary>Filters of Get-PimRequest; all optional.</summary>
 public sealed class PimRequestQuery
@@ -40,7 +40,7 @@ public sealed partial class RequestService
 
     /// <summary>The status as of now: a pending request nobody decided within 24 hours reads as Expired.</summary>
     internal static PimRequestStatus EffectiveStatus(RequestRow q, DateTime now)
-        => q.Status == PimRequestStatus.PendingApproval && now - q.Created >= Policy.PendingRequestLifetime ? PimRequestStatus.Expired : q.Status;
+        => q.Status == PimRequestStatus.PendingApproval && now - q.Created >= Limits.PendingRequestLifetime ? PimRequestStatus.Expired : q.Status;
 
     internal static PimRequest ToOutput(RequestRow q, string? roleName, DateTime now) => new()
     {
@@ -56,7 +56,7 @@ public sealed partial class RequestService
     private static IEnumerable<PimRequest> QueryCore(UnitOfWork work, PimRequestQuery q)
     {
         var now = q.AsOf is { } asOf ? Times.Utc(asOf, "AsOf") : work.Now;
-        var cut = now - Policy.PendingRequestLifetime;
+        var cut = now - Limits.PendingRequestLifetime;
         var where = new List<string>();
         var ps = new List<(string, object?)> { ("@cut", cut) };
         if (q.RequestId is { } id) { where.Add("q.request_id = @id"); ps.Add(("@id", id)); }

@@ -1,6 +1,6 @@
 using PimModule.Storage;
 
-namespace PimModule;
+namespace PimModule.Roles;
 
 /// <summary>The Entra built-in directory roles (name, template id, privileged, description), shipped as a resource.</summary>
 internal static class RoleCatalog

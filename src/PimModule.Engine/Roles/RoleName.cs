@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 
-namespace PimModule;
+namespace PimModule.Roles;
 
 /// <summary>
 /// Role display names. A new name (New-PimRole -Name) is NFC-normalised and trimmed, 1 to 128 characters, and made of
@@ -79,8 +79,7 @@ public static class RoleName
         var d = (description ?? "").Normalize(NormalizationForm.FormC).Trim();
         for (var i = 0; i < d.Length; i++)
             if (char.GetUnicodeCategory(d, i) == UnicodeCategory.Format)
-                throw new PimException("PimInputInvalid", PimErrorCategory.InvalidArgument,
-                    $"-{parameter} has the format character {Input.Describe(d, i)} at position {i + 1}; format characters change how text " +
+                throw PimErrors.InputInvalid($"-{parameter} has the format character {Input.Describe(d, i)} at position {i + 1}; format characters change how text " +
                     "is shown and are not allowed.", Input.Preview(d), $"Remove the character from -{parameter}.");
         return d;
     }
@@ -141,7 +140,6 @@ public static class RoleName
         _ => "Other-" + (c >> 8).ToString("X", CultureInfo.InvariantCulture),
     };
 
-    private static PimException Invalid(string? name, string parameter, string why) => new("PimRoleNameInvalid",
-        PimErrorCategory.InvalidArgument, $"'{Input.Preview(name ?? "")}' is not a valid role name: {why}.", Input.Preview(name ?? ""),
+    private static PimException Invalid(string? name, string parameter, string why) => PimErrors.RoleNameInvalid($"'{Input.Preview(name ?? "")}' is not a valid role name: {why}.", Input.Preview(name ?? ""),
         $"Give -{parameter} a display name such as 'Helpdesk Tier 2 Operator': letters of one script, digits, single spaces and ASCII punctuation.");
 }

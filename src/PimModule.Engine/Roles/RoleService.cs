@@ -1,7 +1,7 @@
 using System.Data.Common;
 using PimModule.Storage;
 
-namespace PimModule;
+namespace PimModule.Roles;
 
 /// <summary>The role catalogue: the built-in Entra roles and custom roles.</summary>
 public sealed class RoleService
@@ -18,7 +18,7 @@ public sealed class RoleService
     public PimRole Resolve(PimRoleReference reference) => _store.Read(work => Resolve(work, reference));
 
     internal static PimRole Resolve(UnitOfWork work, PimRoleReference? reference)
-        => Find(work, reference ?? throw new PimException("PimRoleRequired", PimErrorCategory.InvalidArgument, "No role was given.", null,
+        => Find(work, reference ?? throw PimErrors.RoleRequired("No role was given.", null,
                "Give -Role (a role name, id or role object).")) ?? throw NotFound(reference);
 
     internal static PimRole? Find(UnitOfWork work, PimRoleReference reference)
@@ -31,8 +31,7 @@ public sealed class RoleService
         return work.Query(Select + " WHERE name_key = @key", Map, ("@key", RoleName.Key(reference.Name, "Role"))).FirstOrDefault();
     }
 
-    internal static PimException NotFound(PimRoleReference reference) => new("PimRoleNotFound", PimErrorCategory.ObjectNotFound,
-        $"There is no role '{reference}' in the store.", reference.ToString(),
+    internal static PimException NotFound(PimRoleReference reference) => PimErrors.RoleNotFound($"There is no role '{reference}' in the store.", reference.ToString(),
         "Check the name with Get-PimRole (tab completion lists the roles), or give the role's id.");
 
     public PimRole? Create(string name, string? description, Func<PimChange, bool>? confirm = null)
@@ -45,8 +44,7 @@ public sealed class RoleService
                 Authorization.RequireRoleAdministrator(work, "create a custom role");
                 var existing = work.Query(Select + " WHERE name_key = @key", Map, ("@key", RoleName.Key(trimmed))).FirstOrDefault();
                 if (existing is not null)
-                    throw new PimException("PimRoleExists", PimErrorCategory.ResourceExists,
-                        $"A role named '{existing.Name}' already exists ({(existing.IsBuiltIn ? "built-in" : "custom")}, id {existing.Id}).",
+                    throw PimErrors.RoleExists($"A role named '{existing.Name}' already exists ({(existing.IsBuiltIn ? "built-in" : "custom")}, id {existing.Id}).",
                         trimmed, "Choose another -Name, or use the existing role.");
                 return trimmed;
             },
@@ -73,15 +71,13 @@ public sealed class RoleService
         {
             var role = Resolve(work, reference);
             if (role.IsBuiltIn)
-                throw new PimException("PimBuiltInRoleNotRemovable", PimErrorCategory.InvalidOperation,
-                    $"'{role.Name}' is a built-in Entra role; built-in roles cannot be removed.", role,
+                throw PimErrors.BuiltInRoleNotRemovable($"'{role.Name}' is a built-in Entra role; built-in roles cannot be removed.", role,
                     "Only custom roles made with New-PimRole can be removed.");
             Authorization.RequireRoleAdministrator(work, $"remove the role '{role.Name}'");
             var live = work.ScalarLong("SELECT COUNT(*) FROM assignments WHERE role_id = @id AND (end_utc IS NULL OR end_utc > @now)",
                 ("@id", role.Id), ("@now", work.Now));
             if (live > 0)
-                throw new PimException("PimRoleInUse", PimErrorCategory.InvalidOperation,
-                    $"The role '{role.Name}' still has {live} eligible or active assignment(s).", role,
+                throw PimErrors.RoleInUse($"The role '{role.Name}' still has {live} eligible or active assignment(s).", role,
                     $"Remove them first: Get-PimAssignment -Role '{role.Name}' | Remove-PimAssignment");
             return role;
         },

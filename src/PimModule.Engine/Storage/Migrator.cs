@@ -35,9 +35,7 @@ internal static class Migrator
         }
         if (created) seed(work);
         else if (current < BoundSecretsVersion) Mfa.BindLegacySecrets(work); // schema 5 binds secrets to their row and store
-        Outbox.Flush(work);
-        AuditLog.Flush(work);
-        tx.Commit();
+        work.Commit();
         return (latest, created);
     }
 
@@ -53,8 +51,7 @@ internal static class Migrator
     private static void Check(IStoreProvider provider, int current, int latest)
     {
         if (current > latest)
-            throw new PimStoreException("PimStoreSchemaTooNew", PimErrorCategory.InvalidData,
-                $"The store '{provider.Location}' has schema version {current}, newer than this module knows ({latest}). " +
+            throw PimErrors.StoreSchemaTooNew($"The store '{provider.Location}' has schema version {current}, newer than this module knows ({latest}). " +
                 "It was written by a newer PimModule; it is left untouched and will not be downgraded.",
                 provider.Location, "Update PimModule to a version that knows this schema, or open another store.");
     }

@@ -27,8 +27,7 @@ internal static class StoreClock
         var mine = client.GetUtcNow().UtcDateTime;
         var skew = mine - server;
         if (skew.Duration() > MaxSkew)
-            throw new PimStoreException("PimClockSkew", PimErrorCategory.InvalidOperation,
-                $"This computer's clock ({mine:u}) is {Math.Abs(skew.TotalMinutes):0} minutes {(skew > TimeSpan.Zero ? "ahead of" : "behind")} " +
+            throw PimErrors.ClockSkew($"This computer's clock ({mine:u}) is {Math.Abs(skew.TotalMinutes):0} minutes {(skew > TimeSpan.Zero ? "ahead of" : "behind")} " +
                 $"the store server's ({server:u}); changes are refused while they differ by more than {MaxSkew.TotalMinutes:0} minutes, " +
                 "so that no client can stamp a shared store with a wrong time. Nothing was changed.",
                 location, "Synchronise this computer's clock (NTP), then try again.");

@@ -1,6 +1,6 @@
 using PimModule.Storage;
 
-namespace PimModule;
+namespace PimModule.Storage;
 
 /// <summary>
 /// Copies a whole store into another, new one (SQLite → PostgreSQL and back): every table row for row, in one
@@ -15,16 +15,14 @@ internal static class StoreCopier
     public static (int Tables, long Rows) Copy(PimStore source, PimStore destination, Action<string, long>? progress)
     {
         if (source.SchemaVersion != destination.SchemaVersion)
-            throw new PimException("PimStoreSchemaMismatch", PimErrorCategory.InvalidOperation,
-                $"The stores have different schema versions ({source.SchemaVersion} and {destination.SchemaVersion}).",
+            throw PimErrors.StoreSchemaMismatch($"The stores have different schema versions ({source.SchemaVersion} and {destination.SchemaVersion}).",
                 destination.Location, "Open both with the same PimModule version.");
         return destination.Write(dst =>
         {
             var foreign = dst.ScalarLong("SELECT COUNT(*) FROM assignments") > 1 || dst.ScalarLong("SELECT COUNT(*) FROM audit_log") > 2
                           || dst.ScalarLong("SELECT COUNT(*) FROM roles WHERE is_built_in = 0") > 0;
             if (foreign)
-                throw new PimException("PimStoreNotEmpty", PimErrorCategory.ResourceExists,
-                    $"The destination '{destination.Location}' already holds data; a store is copied only into a new, empty one.",
+                throw PimErrors.StoreNotEmpty($"The destination '{destination.Location}' already holds data; a store is copied only into a new, empty one.",
                     destination.Location, "Give a destination that does not exist yet (or an empty database).");
             foreach (var t in Enumerable.Reverse(Tables)) dst.Execute($"DELETE FROM {t}");
             long rows = 0;

@@ -1,4 +1,5 @@
 using System.Data.Common;
+using Dapper;
 
 namespace PimModule.Storage;
 
@@ -8,7 +9,7 @@ namespace PimModule.Storage;
 /// </summary>
 internal sealed class UnitOfWork
 {
-    private AuditHead? _auditHead;
+    static UnitOfWork() => SqlTypes.Register();
 
     public UnitOfWork(DbConnection connection, DbTransaction? transaction, string actor, DateTime now, CommandCache? cache = null)
     {
@@ -39,11 +40,75 @@ internal sealed class UnitOfWork
         return value;
     }
 
-    /// <summary>Notifications queued by this unit of work, written together before commit (see Outbox.Flush).</summary>
-    internal List<Outbox.Message> Outgoing { get; } = [];
+    // ---- the one commit path -----------------------------------------------------------------------
 
-    /// <summary>The audit chain's head, loaded on first append and written back once, before commit.</summary>
-    internal AuditHead? AuditHead { get => _auditHead; set => _auditHead = value; }
+    private readonly List<ICommitParticipant> _participants = [];
+    private readonly HashSet<ICommitParticipant> _ran = [];
+
+    /// <summary>The participant of type <typeparamref name="T"/> of this unit of work, enlisted on first use.</summary>
+    public T Participant<T>() where T : class, ICommitParticipant, new()
+    {
+        foreach (var p in _participants)
+            if (p is T t) return t;
+        var created = new T();
+        _participants.Add(created);
+        return created;
+    }
+
+    /// <summary>
+    /// Commits the unit of work: every enlisted participant writes what it holds (lowest order first; one may enlist
+    /// another while it runs), the batched statements are sent, then the transaction commits. PimStore.Write, the bulk
+    /// writer and the migrator all commit through here.
+    /// </summary>
+    public void Commit()
+    {
+        if (Transaction is null) throw new InvalidOperationException("A read has nothing to commit.");
+        while (_participants.Where(p => !_ran.Contains(p)).OrderBy(p => p.Order).FirstOrDefault() is { } next)
+        {
+            _ran.Add(next);
+            next.BeforeCommit(this);
+        }
+        FlushPending();
+        Transaction.Commit();
+    }
+
+    // ---- Dapper ------------------------------------------------------------------------------------
+    // Parameters are objects (anonymous or rows); lists expand with IN @list; value conversions are SqlTypes'. Enums are
+    // passed as text (enum.ToString()). Every call first sends the batched INSERTs of a bulk path.
+
+    public List<T> Query<T>(string sql, object? param = null)
+    {
+        FlushPending();
+        return Connection.Query<T>(sql, param, Transaction).AsList();
+    }
+
+    public T? QueryFirstOrDefault<T>(string sql, object? param = null)
+    {
+        FlushPending();
+        return Connection.QueryFirstOrDefault<T>(sql, param, Transaction);
+    }
+
+    /// <summary>Rows read one at a time while the caller enumerates (the connection's one open reader).</summary>
+    public IEnumerable<T> Stream<T>(string sql, object? param = null)
+    {
+        FlushPending();
+        return Connection.Query<T>(sql, param, Transaction, buffered: false);
+    }
+
+    public T? Scalar<T>(string sql, object? param = null)
+    {
+        FlushPending();
+        return Connection.ExecuteScalar<T>(sql, param, Transaction);
+    }
+
+    public int Execute(string sql, object param)
+    {
+        FlushPending();
+        Writes++;
+        return Connection.Execute(sql, param, Transaction);
+    }
+
+    // ---- legacy (tuple parameters); being replaced by the Dapper calls above -------------------------
 
     public DbCommand Command(string sql, params (string Name, object? Value)[] parameters)
     {

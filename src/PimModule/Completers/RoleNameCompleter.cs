@@ -70,7 +70,7 @@ public sealed class RequestIdCompleter : IArgumentCompleter
         {
             var store = PimSession.GetOrOpen();
             var pending = store.Requests.Query(new PimRequestQuery { Status = [PimRequestStatus.PendingApproval] })
-                .Where(r => PimModule.Principal.Same(r.Principal, store.Principal))
+                .Where(r => global::PimModule.Identity.Principal.Same(r.Principal, store.Principal))
                 .Concat(store.Requests.Query(new PimRequestQuery { PendingMyApproval = true }))
                 .DistinctBy(r => r.RequestId)
                 .Select(r => (r.RequestId.ToString(), $"{r.Action} {r.Role} for {r.Principal} ({r.CreatedDateTime:u})"));

@@ -40,8 +40,7 @@ internal static class PimSession
     }
 
     /// <summary>The refusal of every command after a failed Connect-PimStore.</summary>
-    public static PimException NotConnected(string why) => new("PimNotConnected", PimErrorCategory.InvalidOperation,
-        $"This session has no store: the last Connect-PimStore failed ({why}). Nothing was opened in its place.", null,
+    public static PimException NotConnected(string why) => PimErrors.NotConnected($"This session has no store: the last Connect-PimStore failed ({why}). Nothing was opened in its place.", null,
         "Run a Connect-PimStore that succeeds (Connect-PimStore -Path <file> or -ConnectionString <s>), or Disconnect-PimStore to go back to the default store.");
 
     /// <summary>

@@ -32,8 +32,7 @@ internal sealed class PostgresStoreProvider : IStoreProvider
         }
         catch (Exception e) when (e is ArgumentException or FormatException or KeyNotFoundException)
         {
-            throw new PimStoreException("PimStoreConnectionStringInvalid", PimErrorCategory.InvalidArgument,
-                $"The PostgreSQL connection string is not valid: {RedactParseError(connectionString, e.Message)}", null,
+            throw PimErrors.StoreConnectionStringInvalid($"The PostgreSQL connection string is not valid: {RedactParseError(connectionString, e.Message)}", null,
                 "Give a connection string such as 'Host=db.contoso.com;Port=5432;Database=pim;Username=pim;Password=…'.", e);
         }
         Location = Redact(builder);                         // what the user gave, less every secret
@@ -123,8 +122,7 @@ internal sealed class PostgresStoreProvider : IStoreProvider
             cmd.CommandText = "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = current_schema()";
             var tables = Convert.ToInt64(cmd.ExecuteScalar());
             if (tables > 0)
-                throw new PimStoreException("PimStoreInvalid", PimErrorCategory.InvalidData,
-                    $"The database '{_database}' on {_server} already holds {tables} table(s) but no PIM store (no schema_version table), " +
+                throw PimErrors.StoreInvalid($"The database '{_database}' on {_server} already holds {tables} table(s) but no PIM store (no schema_version table), " +
                     "so it cannot be a PIM store. It was left untouched.",
                     Location, "Give the connection string of a PIM store, or of an empty database to create a new store in.");
         }
@@ -222,32 +220,27 @@ internal sealed class PostgresStoreProvider : IStoreProvider
                     Unavailable($"The PostgreSQL server {_server} has no database '{_database}': {p.MessageText}",
                         "Create the database first (CREATE DATABASE), or give the Database of an existing one.", p),
                 PostgresErrorCodes.InsufficientPrivilege or PostgresErrorCodes.ReadOnlySqlTransaction =>
-                    new PimStoreException("PimStoreNotWritable", PimErrorCategory.PermissionDenied,
-                        $"The PostgreSQL store '{Location}' refused '{_user}': {p.MessageText}", Location,
+                    PimErrors.StoreNotWritable($"The PostgreSQL store '{Location}' refused '{_user}': {p.MessageText}", Location,
                         "Grant the account CREATE on the database (for the first migration) and SELECT, INSERT, UPDATE, DELETE on the store's tables.", p),
                 PostgresErrorCodes.DiskFull =>
-                    new PimStoreException("PimStoreFull", PimErrorCategory.LimitsExceeded,
-                        $"The PostgreSQL store '{Location}' is full: the server {_server} has no disk space left ({p.MessageText}). " +
+                    PimErrors.StoreFull($"The PostgreSQL store '{Location}' is full: the server {_server} has no disk space left ({p.MessageText}). " +
                         "Nothing of this command was written.", Location,
                         "Free disk space on the database server (its data directory or the store's tablespace), then run the command again.", p),
                 PostgresErrorCodes.SerializationFailure or PostgresErrorCodes.DeadlockDetected or PostgresErrorCodes.LockNotAvailable =>
-                    new PimStoreException("PimStoreBusy", PimErrorCategory.ResourceUnavailable,
-                        $"The store '{Location}' stayed locked by another session: {p.MessageText}", Location,
+                    PimErrors.StoreBusy($"The store '{Location}' stayed locked by another session: {p.MessageText}", Location,
                         "Try again; if it persists, look for a session holding a long transaction on the store.", p),
                 _ when IsConnectionFailure(p) =>
                     Unavailable($"The PostgreSQL server {_server} is not available: {p.MessageText}", check, p),
-                _ => new PimStoreException("PimStoreError", PimErrorCategory.WriteError,
-                    $"The store '{Location}' failed: {p.MessageText} ({p.SqlState})", Location, "Try again; if it fails again, look for this error in the PostgreSQL server log.", p),
+                _ => PimErrors.StoreError($"The store '{Location}' failed: {p.MessageText} ({p.SqlState})", Location, "Try again; if it fails again, look for this error in the PostgreSQL server log.", p),
             };
         }
         if (IsConnectionFailure(e))
             return Unavailable($"Cannot reach the PostgreSQL server {_server} (database '{_database}'): {e.Message}", check, e);
-        return new PimStoreException("PimStoreError", PimErrorCategory.WriteError,
-            $"The store '{Location}' failed: {e.Message}", Location, "Try again; if it fails again, check the connection to the PostgreSQL server and its log.", e);
+        return PimErrors.StoreError($"The store '{Location}' failed: {e.Message}", Location, "Try again; if it fails again, check the connection to the PostgreSQL server and its log.", e);
     }
 
     private PimStoreException Unavailable(string message, string action, Exception inner)
-        => new("PimStoreUnavailable", PimErrorCategory.ResourceUnavailable, message, Location, action, inner);
+        => PimErrors.StoreUnavailable(message, Location, action, inner);
 
     public void Dispose()
     {

@@ -35,8 +35,7 @@ internal sealed class SqliteStoreProvider : IStoreProvider
     {
         var folder = Path.GetDirectoryName(Location)!;
         if (!Directory.Exists(folder))
-            throw new PimStoreException("PimStoreFolderNotFound", PimErrorCategory.ObjectNotFound,
-                $"Cannot open the store '{Location}': the folder '{folder}' does not exist.",
+            throw PimErrors.StoreFolderNotFound($"Cannot open the store '{Location}': the folder '{folder}' does not exist.",
                 Location, $"Create the folder '{folder}' first, or give a -Path in a folder that exists.");
 
         if (File.Exists(Location))
@@ -50,13 +49,11 @@ internal sealed class SqliteStoreProvider : IStoreProvider
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
-                throw new PimStoreException("PimStoreNotReadable", PimErrorCategory.PermissionDenied,
-                    $"Cannot read the store '{Location}': {e.Message}", Location,
+                throw PimErrors.StoreNotReadable($"Cannot read the store '{Location}': {e.Message}", Location,
                     "Check the file's permissions, or give another -Path.", e);
             }
             if (read > 0 && (read < Header.Length || !head.AsSpan().SequenceEqual(Header)))
-                throw new PimStoreException("PimStoreInvalid", PimErrorCategory.InvalidData,
-                    $"The file '{Location}' is not a SQLite database, so it cannot be a PIM store. It was left untouched.",
+                throw PimErrors.StoreInvalid($"The file '{Location}' is not a SQLite database, so it cannot be a PIM store. It was left untouched.",
                     Location, "Give the -Path of a PIM store, or of a file that does not exist yet to create a new store.");
             return;
         }
@@ -72,8 +69,7 @@ internal sealed class SqliteStoreProvider : IStoreProvider
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             if (File.Exists(Location) && new FileInfo(Location).Length > 0) return; // another process won the race
-            throw new PimStoreException("PimStoreNotWritable", PimErrorCategory.PermissionDenied,
-                $"Cannot create the store '{Location}': the folder '{folder}' is not writable ({e.Message}).",
+            throw PimErrors.StoreNotWritable($"Cannot create the store '{Location}': the folder '{folder}' is not writable ({e.Message}).",
                 Location, "Give a -Path in a folder you can write to, or fix the folder's permissions.", e);
         }
     }
@@ -112,28 +108,21 @@ internal sealed class SqliteStoreProvider : IStoreProvider
         if (exception is not SqliteException e) return null;
         return e.SqliteErrorCode switch
         {
-            26 => new PimStoreException("PimStoreInvalid", PimErrorCategory.InvalidData,
-                $"The file '{Location}' is not a SQLite database (or is encrypted), so it cannot be a PIM store.",
+            26 => PimErrors.StoreInvalid($"The file '{Location}' is not a SQLite database (or is encrypted), so it cannot be a PIM store.",
                 Location, "Give the -Path of a PIM store, or of a file that does not exist yet.", e),
-            8 => new PimStoreException("PimStoreNotWritable", PimErrorCategory.PermissionDenied,
-                $"The store '{Location}' is read-only: {e.Message}", Location,
+            8 => PimErrors.StoreNotWritable($"The store '{Location}' is read-only: {e.Message}", Location,
                 "Make the store file and its folder writable, or open another store.", e),
-            11 => new PimStoreException("PimStoreCorrupt", PimErrorCategory.InvalidData,
-                $"The store '{Location}' is damaged: {e.Message}", Location,
+            11 => PimErrors.StoreCorrupt($"The store '{Location}' is damaged: {e.Message}", Location,
                 "Restore the store from a backup.", e),
-            14 => new PimStoreException("PimStoreNotWritable", PimErrorCategory.PermissionDenied,
-                $"Cannot open the store '{Location}': {e.Message}", Location,
+            14 => PimErrors.StoreNotWritable($"Cannot open the store '{Location}': {e.Message}", Location,
                 "Check the file and its folder exist and are writable.", e),
-            13 => new PimStoreException("PimStoreFull", PimErrorCategory.LimitsExceeded,
-                $"The store '{Location}' is full: the disk that holds it has no space left (SQLite: {e.Message}). " +
+            13 => PimErrors.StoreFull($"The store '{Location}' is full: the disk that holds it has no space left (SQLite: {e.Message}). " +
                 "Nothing of this command was written.", Location,
                 $"Free space on the disk that holds '{Path.GetDirectoryName(Location)}' (or move the store there with Copy-PimStore), " +
                 "then run the command again.", e),
-            5 or 6 => new PimStoreException("PimStoreBusy", PimErrorCategory.ResourceUnavailable,
-                $"The store '{Location}' stayed locked by another process: {e.Message}", Location,
+            5 or 6 => PimErrors.StoreBusy($"The store '{Location}' stayed locked by another process: {e.Message}", Location,
                 "Try again; if it persists, look for a process holding the store open in a transaction.", e),
-            _ => new PimStoreException("PimStoreError", PimErrorCategory.WriteError,
-                $"The store '{Location}' failed: {e.Message}", Location, "Try again; if it fails again, check the disk (space, permissions) and run Test-PimAuditLog.", e),
+            _ => PimErrors.StoreError($"The store '{Location}' failed: {e.Message}", Location, "Try again; if it fails again, check the disk (space, permissions) and run Test-PimAuditLog.", e),
         };
     }
 

@@ -55,15 +55,13 @@ public sealed class GetPimRequestCommand : PimCmdlet
             WriteObject(r);
         }
         if (!any && query.RequestId is { } id)
-            WriteNotFound(new PimException("PimRequestNotFound", PimErrorCategory.ObjectNotFound,
-                $"There is no request with id {id}.", id, "List requests with Get-PimRequest."));
+            WriteNotFound(PimErrors.RequestNotFound($"There is no request with id {id}.", id, "List requests with Get-PimRequest."));
     }
 }
 
 internal static class RequestIds
 {
     public static Guid Parse(string text) => Guid.TryParse(Input.Text(text, "RequestId", Input.IdLength)?.Trim(), out var g) ? g
-        : throw new PimException("PimRequestIdInvalid", PimErrorCategory.InvalidArgument,
-            $"'{text}' is not a request id: request ids are GUIDs.", text,
+        : throw PimErrors.RequestIdInvalid($"'{text}' is not a request id: request ids are GUIDs.", text,
             "Copy the RequestId from Get-PimRequest, or pipe the request object.");
 }

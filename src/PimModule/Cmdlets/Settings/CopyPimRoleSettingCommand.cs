@@ -30,7 +30,7 @@ public sealed class CopyPimRoleSettingCommand : PimCmdlet
                 var result = Store.Settings.Copy(Role, destination, c => ShouldProcess(c.Target, c.Action), WriteVerbose);
                 if (PassThru && result is not null) WriteObject(result);
             }
-            catch (PimException e) when (Destination.Length > 1 && e.ErrorId == "PimRoleNotFound" && Equals(e.Target, destination.ToString()))
+            catch (PimException e) when (Destination.Length > 1 && e.ErrorId == PimErrors.IdOf(nameof(PimErrors.RoleNotFound)) && Equals(e.Target, destination.ToString()))
             {
                 WriteError(ToErrorRecord(e)); // one unknown destination does not stop the others
             }

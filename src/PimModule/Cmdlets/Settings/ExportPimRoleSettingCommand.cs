@@ -43,8 +43,7 @@ public sealed class ExportPimRoleSettingCommand : PimCmdlet
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new PimException("PimSettingFileNotWritable", PimErrorCategory.WriteError,
-                $"Cannot write '{path}': {e.Message}", path, "Give a -Path in a folder that exists and that you can write to.", e);
+            throw PimErrors.SettingFileNotWritable($"Cannot write '{path}': {e.Message}", path, "Give a -Path in a folder that exists and that you can write to.", e);
         }
         if (PassThru) WriteObject(new FileInfo(path));
     }

@@ -39,7 +39,7 @@ internal static class RoleResolver
         foreach (var reference in references)
         {
             if (reference is null)
-                throw new PimException("PimRoleRequired", PimErrorCategory.InvalidArgument, "-Role holds an empty item.", null,
+                throw PimErrors.RoleRequired("-Role holds an empty item.", null,
                     "Give role names, ids or role objects, without empty items.");
             if (reference.Id is null && reference.Name is { } name && WildcardPattern.ContainsWildcardCharacters(name))
             {

@@ -25,9 +25,9 @@ public sealed class ImportPimRoleSettingCommand : PimCmdlet
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new PimException(e is FileNotFoundException or DirectoryNotFoundException ? "PimSettingFileNotFound" : "PimSettingFileNotReadable",
-                e is FileNotFoundException or DirectoryNotFoundException ? PimErrorCategory.ObjectNotFound : PimErrorCategory.ReadError,
-                $"Cannot read '{path}': {e.Message}", path, "Give the -Path of a file written by Export-PimRoleSetting.", e);
+            throw e is FileNotFoundException or DirectoryNotFoundException
+                ? PimErrors.SettingFileNotFound($"Cannot read '{path}': {e.Message}", path, "Give the -Path of a file written by Export-PimRoleSetting.", e)
+                : PimErrors.SettingFileNotReadable($"Cannot read '{path}': {e.Message}", path, "Give the -Path of a file written by Export-PimRoleSetting.", e);
         }
         var result = Store.Settings.Import(json, path, c => ShouldProcess(c.Target, c.Action));
         if (PassThru && result is not null) WriteObject(result, enumerateCollection: true);
@@ -43,8 +43,7 @@ public sealed class ImportPimRoleSettingCommand : PimCmdlet
         int total = 0, read;
         while (total < buffer.Length && (read = reader.Read(buffer, total, buffer.Length - total)) > 0) total += read;
         if (total > MaxFileChars)
-            throw new PimException("PimInputTooLong", PimErrorCategory.LimitsExceeded,
-                $"'{path}' holds more than {MaxFileChars / (1024 * 1024)} MB of text; a file written by Export-PimRoleSetting is far smaller.",
+            throw PimErrors.InputTooLong($"'{path}' holds more than {MaxFileChars / (1024 * 1024)} MB of text; a file written by Export-PimRoleSetting is far smaller.",
                 path, "Give the -Path of a file written by Export-PimRoleSetting.");
         return new string(buffer, 0, total);
     }

@@ -170,8 +170,7 @@ internal static class PipedColumns
         if (unknown is not null)
         {
             var hints = unknown.Take(10).Select(u => Suggest(u, shape.Known) is { } s ? $"'{Input.Preview(u)}' (did you mean '{s}'?)" : $"'{Input.Preview(u)}'");
-            throw new PimException("PimInputColumnUnknown", PimErrorCategory.InvalidData,
-                $"The input has column(s) {string.Join(", ", hints)} that {cmdlet.MyInvocation.MyCommand.Name} does not know; the row was not applied.",
+            throw PimErrors.InputColumnUnknown($"The input has column(s) {string.Join(", ", hints)} that {cmdlet.MyInvocation.MyCommand.Name} does not know; the row was not applied.",
                 input, "Fix the column names (they are the parameter names), or remove the columns.");
         }
         CheckValuesBound(shape, cmdlet, input, columns);
@@ -206,8 +205,7 @@ internal static class PipedColumns
                     : type == typeof(TimeSpan) ? "a duration such as 04:00:00, 4h or 90d"
                     : type == typeof(DateTime) ? "a date and time such as 2026-12-01T09:00:00Z"
                     : "a " + type.Name;
-                throw new PimException("PimInputValueInvalid", PimErrorCategory.InvalidArgument,
-                    $"The value '{Input.Preview(column.Value?.ToString() ?? "")}' of column '{Input.Preview(column.Name)}' is not valid for -{c.Parameter}: expected {expected}. The row was not applied.",
+                throw PimErrors.InputValueInvalid($"The value '{Input.Preview(column.Value?.ToString() ?? "")}' of column '{Input.Preview(column.Name)}' is not valid for -{c.Parameter}: expected {expected}. The row was not applied.",
                     input, $"Correct the '{Input.Preview(column.Name)}' value.");
             }
         }

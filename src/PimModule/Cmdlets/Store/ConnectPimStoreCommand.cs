@@ -66,8 +66,7 @@ public sealed class ConnectPimStoreCommand : PimCmdlet
     {
         if (PimSession.Current is { } current) return current.OptionsFor(principal);
         if (PimSession.ConnectFailed)
-            throw new PimException("PimNotConnected", PimErrorCategory.InvalidOperation,
-                "This session has no store to act on as another principal: the last Connect-PimStore failed, and the default store is not opened in its place.",
+            throw PimErrors.NotConnected("This session has no store to act on as another principal: the last Connect-PimStore failed, and the default store is not opened in its place.",
                 principal, "Give the store: Connect-PimStore -Path <file> or -ConnectionString <s> (with -Principal), or Disconnect-PimStore to go back to the default store.");
         return PimSession.DefaultOptions(principal);
     }

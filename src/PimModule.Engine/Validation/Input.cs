@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 
-namespace PimModule;
+namespace PimModule.Validation;
 
 /// <summary>
 /// The limits on input, in one place: every string the engine takes from a caller (a cmdlet parameter, a CSV cell
@@ -64,21 +64,20 @@ public static class Input
     /// character is PimInputInvalid (or <paramref name="invalidId"/>, e.g. PimPrincipalInvalid). Returns the value unchanged.
     /// <paramref name="secret"/> keeps the value out of the error (passwords, codes).
     /// </summary>
-    public static string? Text(string? value, string name, int max, string invalidId = "PimInputInvalid", bool secret = false)
+    public static string? Text(string? value, string name, int max, Func<string, object?, string?, Exception?, PimException>? invalid = null, bool secret = false)
     {
         if (value is null) return null;
         if (value.Length > max)
-            throw new PimException("PimInputTooLong", PimErrorCategory.LimitsExceeded,
-                $"-{name} is {value.Length.ToString("N0", CultureInfo.InvariantCulture)} characters long; at most {max} are allowed" +
+            throw PimErrors.InputTooLong($"-{name} is {value.Length.ToString("N0", CultureInfo.InvariantCulture)} characters long; at most {max} are allowed" +
                 (secret ? "." : $" (it starts '{Preview(value)}')."),
                 secret ? name : Preview(value),
                 $"Give -{name} of at most {max} characters.");
         if (FirstForbidden(value) is { } at)
-            throw new PimException(invalidId, PimErrorCategory.InvalidArgument,
+            throw (invalid ?? PimErrors.InputInvalid)(
                 $"-{name} has the character {Describe(value, at)} at position {at + 1}; control characters, line separators, " +
                 "invisible format characters (bidirectional controls, zero-width spaces) and unpaired surrogates are not allowed" + (secret ? "." : $" (the value starts '{Preview(value)}')."),
                 secret ? name : Preview(value),
-                $"Remove the character from -{name}.");
+                $"Remove the character from -{name}.", null);
         // Joiners are the only invisible characters text may hold (emoji sequences, Persian); text of nothing else but
         // them and white space says nothing, so it counts as blank for every "required" rule.
         if (value.Length > 0 && value.All(c => char.IsWhiteSpace(c) || c is ZeroWidthJoiner or ZeroWidthNonJoiner))
@@ -96,14 +95,12 @@ public static class Input
     {
         if (values is null) return null;
         if (values.Count > maxCount)
-            throw new PimException("PimInputTooLong", PimErrorCategory.LimitsExceeded,
-                $"-{name} has {values.Count.ToString("N0", CultureInfo.InvariantCulture)} items; at most {maxCount} are allowed.", name,
+            throw PimErrors.InputTooLong($"-{name} has {values.Count.ToString("N0", CultureInfo.InvariantCulture)} items; at most {maxCount} are allowed.", name,
                 $"Give at most {maxCount} items in -{name}.");
         for (var i = 0; i < values.Count; i++)
         {
             if (string.IsNullOrWhiteSpace(values[i]))
-                throw new PimException("PimInputInvalid", PimErrorCategory.InvalidArgument,
-                    $"Item {i + 1} of -{name} is empty.", name, $"Remove the empty item from -{name}.");
+                throw PimErrors.InputInvalid($"Item {i + 1} of -{name} is empty.", name, $"Remove the empty item from -{name}.");
             Text(values[i], name, maxItem);
         }
         return values;
@@ -116,8 +113,7 @@ public static class Input
         foreach (var v in values)
         {
             i++;
-            yield return v ?? throw new PimException("PimInputInvalid", PimErrorCategory.InvalidArgument,
-                $"Item {i} of -{name} is empty.", name, $"Remove the empty item from -{name}.");
+            yield return v ?? throw PimErrors.InputInvalid($"Item {i} of -{name} is empty.", name, $"Remove the empty item from -{name}.");
         }
     }
 

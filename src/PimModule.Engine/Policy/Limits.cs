@@ -1,7 +1,7 @@
-namespace PimModule;
+namespace PimModule.Policy;
 
 /// <summary>Fixed rules of PIM that are not per-role settings.</summary>
-public static class Policy
+public static class Limits
 {
     /// <summary>A pending request that nobody decides within this time is Expired.</summary>
     public static readonly TimeSpan PendingRequestLifetime = TimeSpan.FromHours(24);

@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using PimModule.Storage;
 
-namespace PimModule;
+namespace PimModule.MultiFactor;
 
 /// <summary>MFA by TOTP: registration, and checking a code (±1 step of skew, never the same step twice).</summary>
 public sealed class MfaService
@@ -12,13 +12,12 @@ public sealed class MfaService
     public PimMfaRegistration? Register(string? principal, bool force, Func<PimChange, bool>? confirm = null) => _store.Change(
         work =>
         {
-            var p = principal is null ? work.Actor : PimModule.Principal.Validate(principal);
-            if (!PimModule.Principal.Same(p, work.Actor))
+            var p = principal is null ? work.Actor : global::PimModule.Identity.Principal.Validate(principal);
+            if (!global::PimModule.Identity.Principal.Same(p, work.Actor))
                 Authorization.RequireRoleAdministrator(work, $"register an MFA method for {p}");
             var exists = work.ScalarLong("SELECT COUNT(*) FROM mfa_methods WHERE principal_key = @p", ("@p", Principal.Fold(p))) > 0;
             if (exists && !force)
-                throw new PimException("PimMfaAlreadyRegistered", PimErrorCategory.ResourceExists,
-                    $"{p} already has an MFA method; registering again replaces it and the old authenticator stops working.", p,
+                throw PimErrors.MfaAlreadyRegistered($"{p} already has an MFA method; registering again replaces it and the old authenticator stops working.", p,
                     "Add -Force to replace it.");
             return p;
         },
@@ -108,8 +107,7 @@ internal static class Mfa
     {
         Input.Text(code, "MfaCode", Input.MfaCodeLength, secret: true);
         if (string.IsNullOrWhiteSpace(code))
-            throw new PimException("PimMfaRequired", PimErrorCategory.PermissionDenied,
-                $"The settings of '{role.Name}' require multifactor authentication ({setting}), and no MFA code was given.", role.Name,
+            throw PimErrors.MfaRequired($"The settings of '{role.Name}' require multifactor authentication ({setting}), and no MFA code was given.", role.Name,
                 "Give -MfaCode with the 6-digit code from your authenticator (Register-PimMfaMethod sets one up).");
         var method = work.Query(
             "SELECT principal_key, secret_protected, last_step, failed_count, lockouts, locked_until_utc FROM mfa_methods WHERE principal_key = @p",
@@ -117,8 +115,7 @@ internal static class Mfa
                 (int)r.GetLong("lockouts"), r.GetDateTime("locked_until_utc")),
             ("@p", Principal.Fold(principal))).FirstOrDefault();
         if (method is null)
-            throw new PimException("PimMfaNotRegistered", PimErrorCategory.PermissionDenied,
-                $"{principal} has no MFA method, so the MFA code cannot be checked.", principal,
+            throw PimErrors.MfaNotRegistered($"{principal} has no MFA method, so the MFA code cannot be checked.", principal,
                 "Register one with Register-PimMfaMethod, add the secret to an authenticator app, and try again.");
         if (method.LockedUntil is { } until && until > work.Now) throw Locked(principal, until, method.Lockouts);
         if (work.Transaction is null) return null; // a read never checks a code: nothing could count the failure
@@ -127,31 +124,26 @@ internal static class Mfa
             throw new InvalidOperationException("An MFA code is checked before the call writes anything, so that a refused code commits only its own failure.");
         var c = code.Trim();
         if (c.Length != Totp.Digits || !c.All(char.IsAsciiDigit))
-            throw Fail(work, principal, method, role, purpose, "NotACode", new PimException("PimMfaInvalid", PimErrorCategory.SecurityError,
-                $"The MFA code given for {principal} is not a code: it must be {Totp.Digits} digits.", principal,
+            throw Fail(work, principal, method, role, purpose, "NotACode", PimErrors.MfaInvalid($"The MFA code given for {principal} is not a code: it must be {Totp.Digits} digits.", principal,
                 "Give the 6-digit code your authenticator shows now."));
         var context = SecretProtector.MfaContext(StoreId(work), method.PrincipalKey);
         var secret = SecretProtector.TryUnprotect(method.Secret, context);
         if (secret is null)
-            throw Fail(work, principal, method, role, purpose, "SecretInvalid", new PimException("PimMfaSecretInvalid", PimErrorCategory.SecurityError,
-                $"The MFA method of {principal} cannot be used: its secret was not written for {principal} in this store, or this machine " +
+            throw Fail(work, principal, method, role, purpose, "SecretInvalid", PimErrors.MfaSecretInvalid($"The MFA method of {principal} cannot be used: its secret was not written for {principal} in this store, or this machine " +
                 $"has another key (${SecretProtector.KeyVariable}). No code can pass until the method is registered again.", principal,
                 $"Ask an administrator to register your method again (Register-PimMfaMethod -Principal {principal} -Force); if the store's " +
                 $"rows may have been changed outside PimModule, check it (Test-PimAuditLog). Use the store's ${SecretProtector.KeyVariable} everywhere."));
         var step = Totp.Match(secret, c, work.Now);
         if (step is null)
-            throw Fail(work, principal, method, role, purpose, "WrongCode", new PimException("PimMfaInvalid", PimErrorCategory.SecurityError,
-                $"The MFA code is wrong or has expired for {principal}.", principal,
+            throw Fail(work, principal, method, role, purpose, "WrongCode", PimErrors.MfaInvalid($"The MFA code is wrong or has expired for {principal}.", principal,
                 "Give the code your authenticator shows now (check the device's clock)."));
         if (step <= method.LastStep)
-            throw Fail(work, principal, method, role, purpose, "CodeReused", new PimException("PimMfaCodeReused", PimErrorCategory.SecurityError,
-                "This MFA code was already used; a code is accepted only once.", principal,
+            throw Fail(work, principal, method, role, purpose, "CodeReused", PimErrors.MfaCodeReused("This MFA code was already used; a code is accepted only once.", principal,
                 "Wait for the next code (30 seconds) and give that."));
         return new MfaProof(step.Value, SecretProtector.IsLegacy(method.Secret) ? SecretProtector.Protect(secret, context) : null);
     }
 
-    private static PimException Locked(string principal, DateTime until, int lockouts) => new("PimMfaLocked", PimErrorCategory.SecurityError,
-        $"MFA for {principal} is locked until {until:u} after {MaxFailures} refused codes in a row (lockout {Math.Max(lockouts, 1)}; " +
+    private static PimException Locked(string principal, DateTime until, int lockouts) => PimErrors.MfaLocked($"MFA for {principal} is locked until {until:u} after {MaxFailures} refused codes in a row (lockout {Math.Max(lockouts, 1)}; " +
         $"each further lockout lasts twice as long, up to {MaxLockout.TotalHours:0} hours). No code is checked before then. " +
         $"Wait until {until:u} and give the code your authenticator shows then; if you did not enter those codes, tell an administrator.",
         principal,
@@ -179,9 +171,9 @@ internal static class Mfa
             Lockouts = lockouts, LockedUntil = lockedUntil,
         });
         if (lockedUntil is { } until)
-            refusal = new PimException(refusal.ErrorId, refusal.Category,
+            refusal = PimErrors.Retold(refusal,
                 $"{refusal.Message} That was the {MaxFailures}th refused code in a row: MFA for {principal} is now locked until {until:u} " +
-                $"(lockout {lockouts}); no code is checked before then.", refusal.Target,
+                $"(lockout {lockouts}); no code is checked before then.",
                 $"Wait until {until:u}, or ask an administrator to register your MFA method again (Register-PimMfaMethod -Principal {principal} -Force).");
         return new MfaFailure(refusal);
     }
@@ -192,8 +184,7 @@ internal static class Mfa
         if (work.Execute("UPDATE mfa_methods SET last_step = @s, failed_count = 0, secret_protected = COALESCE(@n, secret_protected) " +
                          "WHERE principal_key = @p AND last_step < @s",
                 ("@s", proof.Step), ("@n", proof.Reprotected), ("@p", Principal.Fold(principal))) == 0)
-            throw new PimException("PimMfaCodeReused", PimErrorCategory.SecurityError,
-                "This MFA code was already used; a code is accepted only once.", principal, "Wait for the next code and give that.");
+            throw PimErrors.MfaCodeReused("This MFA code was already used; a code is accepted only once.", principal, "Wait for the next code and give that.");
     }
 
     /// <summary>
@@ -217,7 +208,7 @@ internal static class Mfa
             }
             NotificationService.BindLegacyPassword(work);
         }
-        catch (PimException e) when (e.ErrorId == "PimSecretKeyInvalid")
+        catch (PimException e) when (e.ErrorId == PimErrors.IdOf(nameof(PimErrors.SecretKeyInvalid)))
         {
             // A bad $env:PIM_SECRET_KEY is refused where a secret is used; opening the store does not depend on it.
         }

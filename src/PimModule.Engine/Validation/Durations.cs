@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text.RegularExpressions;
 using System.Xml;
 
-namespace PimModule;
+namespace PimModule.Validation;
 
 /// <summary>
 /// The duration text PimModule takes (parameters and CSV cells): a TimeSpan's text ('04:00:00', '1.00:00:00'),
@@ -80,9 +80,7 @@ public static partial class Durations
         throw NotADuration(text, unit, name);
     }
 
-    private static PimException NotADuration(string text, string unit, string name) => new("PimDurationInvalid",
-        PimErrorCategory.InvalidArgument,
-        $"'{Input.Preview(text)}' is not a duration. Give a TimeSpan, 'hh:mm:ss', 'd.hh:mm:ss', ISO 8601 (PT4H, P90D) or a short form " +
+    private static PimException NotADuration(string text, string unit, string name) => PimErrors.DurationInvalid($"'{Input.Preview(text)}' is not a duration. Give a TimeSpan, 'hh:mm:ss', 'd.hh:mm:ss', ISO 8601 (PT4H, P90D) or a short form " +
         $"such as 30m, 4h, 90d; a bare number counts {unit.ToLowerInvariant()}.", Input.Preview(text),
         $"Correct -{name}, for example 8h or 90d.");
 }

@@ -1,7 +1,7 @@
 using System.Text;
 using PimModule.Storage;
 
-namespace PimModule;
+namespace PimModule.Notifications;
 
 /// <summary>
 /// What an event sends, to whom, as the role's notification settings say. Called inside the event's transaction;
@@ -9,7 +9,13 @@ namespace PimModule;
 /// </summary>
 internal static class Events
 {
-    private const string AssignedBatchKey = "events:assigned";
+    /// <summary>The assignments made in one unit of work whose admin and approver mails go out per role and type, before commit.</summary>
+    internal sealed class AssignedBatch : ICommitParticipant
+    {
+        public int Order => 0; // first: it queues outbox messages
+        public List<(AssignmentRow Row, PimRole Role)> Rows { get; } = [];
+        public void BeforeCommit(UnitOfWork work) => FlushAssignments(work);
+    }
 
     private static string Until(DateTime? end) => end is { } e ? $"until {e:yyyy-MM-dd HH:mm} UTC" : "permanently";
 
@@ -29,13 +35,13 @@ internal static class Events
             $"{row.CreatedBy} made you ({row.Principal}) {kind} the role '{role.Name}' at scope {row.Scope}, from {row.Start:yyyy-MM-dd HH:mm} UTC {Until(row.End)}.\n" +
             $"Justification: {row.Justification ?? "(none)"}\n\n{what}\n",
             critical: role.IsPrivileged, principal: row.Principal, assignmentId: row.Id);
-        work.Memo(AssignedBatchKey, () => new List<(AssignmentRow Row, PimRole Role)>()).Add((row, role));
+        work.Participant<AssignedBatch>().Rows.Add((row, role));
     }
 
     /// <summary>The admin and approver messages of the assignments made in this unit of work, per role and type.</summary>
-    public static void FlushAssignments(UnitOfWork work)
+    private static void FlushAssignments(UnitOfWork work)
     {
-        var batch = work.Memo(AssignedBatchKey, () => new List<(AssignmentRow Row, PimRole Role)>());
+        var batch = work.Participant<AssignedBatch>().Rows;
         if (batch.Count == 0) return;
         foreach (var group in batch.GroupBy(x => (x.Role.Id, x.Row.Type)))
         {
@@ -89,7 +95,7 @@ internal static class Events
                 (q.TicketNumber is null ? "" : $"Ticket: {q.TicketNumber} ({q.TicketSystem})\n") +
                 $"\nApprove it:  Approve-PimRequest -RequestId {q.Id} -Justification '<reason>'\n" +
                 $"Deny it:     Deny-PimRequest -RequestId {q.Id} -Justification '<reason>'\n" +
-                $"The request expires if nobody decides within 24 hours ({(q.Created + Policy.PendingRequestLifetime):yyyy-MM-dd HH:mm} UTC).\n",
+                $"The request expires if nobody decides within 24 hours ({(q.Created + Limits.PendingRequestLifetime):yyyy-MM-dd HH:mm} UTC).\n",
                 critical: true, principal: q.Principal, requestId: q.Id);
             return;
         }

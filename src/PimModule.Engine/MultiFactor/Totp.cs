@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 
-namespace PimModule;
+namespace PimModule.MultiFactor;
 
 /// <summary>RFC 6238 time-based one-time passwords (HMAC-SHA-1, 30-second steps, 6 digits), and RFC 4648 base32.</summary>
 public static class Totp

@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 
-namespace PimModule;
+namespace PimModule.MultiFactor;
 
 /// <summary>
 /// Encrypts secrets kept in the store (TOTP secrets, the SMTP password) with AES-256-GCM. The key comes from
@@ -40,8 +40,7 @@ internal static class SecretProtector
             if (k.Length == 32) return k;
         }
         catch (FormatException) { }
-        throw new PimException("PimSecretKeyInvalid", PimErrorCategory.InvalidData,
-            $"${KeyVariable} must be the base64 text of 32 random bytes.", KeyVariable,
+        throw PimErrors.SecretKeyInvalid($"${KeyVariable} must be the base64 text of 32 random bytes.", KeyVariable,
             "Set it to [Convert]::ToBase64String([Security.Cryptography.RandomNumberGenerator]::GetBytes(32)), the same everywhere the store is used.");
     }
 
@@ -137,8 +136,7 @@ internal static class SecretProtector
 
     /// <summary>Decrypts a secret (see <see cref="TryUnprotect"/>), refusing with PimSecretUnreadable when it cannot.</summary>
     public static byte[] Unprotect(string text, string context, string what)
-        => TryUnprotect(text, context) ?? throw new PimException("PimSecretUnreadable", PimErrorCategory.SecurityError,
-            $"The {what} in the store cannot be decrypted with this machine's key, or it was not written for this store.", what,
+        => TryUnprotect(text, context) ?? throw PimErrors.SecretUnreadable($"The {what} in the store cannot be decrypted with this machine's key, or it was not written for this store.", what,
             $"Use the same ${KeyVariable} (or key file) as the process that stored it, or set it again.");
 
     /// <summary>True when a key exists ($env:PIM_SECRET_KEY, or the key file); creates nothing.</summary>

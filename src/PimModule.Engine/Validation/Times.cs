@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace PimModule;
+namespace PimModule.Validation;
 
 /// <summary>
 /// Times and durations as the engine takes them: every caller-given <see cref="DateTime"/> is normalised here to UTC
@@ -42,8 +42,7 @@ public static class Times
     /// <summary>As <see cref="Utc(DateTime, string, TimeZoneInfo?)"/>; null stays null (not given).</summary>
     public static DateTime? Utc(DateTime? value, string name) => value is { } v ? Utc(v, name) : null;
 
-    private static PimException OutOfRange(DateTime value, string name) => new("PimDateTimeInvalid", PimErrorCategory.InvalidArgument,
-        $"-{name} {value.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture)} ({value.Kind}) is out of range: " +
+    private static PimException OutOfRange(DateTime value, string name) => PimErrors.DateTimeInvalid($"-{name} {value.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture)} ({value.Kind}) is out of range: " +
         $"times must lie between {MinTime:yyyy-MM-dd} and {MaxTime:yyyy-MM-dd} UTC.", value,
         $"Give -{name} between {MinTime:yyyy-MM-dd} and {MaxTime:yyyy-MM-dd}.");
 
@@ -52,11 +51,9 @@ public static class Times
     {
         var limit = max ?? MaxDuration;
         if (value <= TimeSpan.Zero)
-            throw new PimException("PimDurationInvalid", PimErrorCategory.InvalidArgument,
-                $"-{name} must be positive; {value:c} was given.", value, $"Give a positive -{name}, for example 90d or 4h.");
+            throw PimErrors.DurationInvalid($"-{name} must be positive; {value:c} was given.", value, $"Give a positive -{name}, for example 90d or 4h.");
         if (value > limit)
-            throw new PimException("PimDurationInvalid", PimErrorCategory.InvalidArgument,
-                $"-{name} {Describe(value)} is out of range: at most {Describe(limit)} is allowed.", value,
+            throw PimErrors.DurationInvalid($"-{name} {Describe(value)} is out of range: at most {Describe(limit)} is allowed.", value,
                 $"Give -{name} of at most {Describe(limit)}.");
         return value;
     }
@@ -74,8 +71,7 @@ public static class Times
         // Compared without overflow: start.Ticks + duration.Ticks may not fit in a long.
         var tooLate = duration.Ticks > 0 && start.Ticks > MaxTime.Ticks - duration.Ticks;
         if (tooLate || start.Ticks + duration.Ticks < MinTime.Ticks || start.Ticks + duration.Ticks > MaxTime.Ticks)
-            throw new PimException("PimDateTimeInvalid", PimErrorCategory.InvalidArgument,
-                $"{start.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture)} UTC plus -{name} {Describe(duration)} is out of range: " +
+            throw PimErrors.DateTimeInvalid($"{start.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture)} UTC plus -{name} {Describe(duration)} is out of range: " +
                 $"times must lie between {MinTime:yyyy-MM-dd} and {MaxTime:yyyy-MM-dd} UTC.", duration,
                 $"Give an earlier start or a shorter -{name}.");
         return new DateTime(start.Ticks + duration.Ticks, DateTimeKind.Utc);

@@ -1,0 +1,64 @@
+namespace PimModule.Errors;
+
+internal static partial class PimErrors
+{
+    public static PimStoreException ClockSkew(string message, object? target = null, string? recommendedAction = null, Exception? inner = null)
+        => MakeStore(PimErrorCategory.InvalidOperation, message, target, recommendedAction, inner);
+
+    public static PimException NotConnected(string message, object? target = null, string? recommendedAction = null, Exception? inner = null)
+        => Make(PimErrorCategory.InvalidOperation, message, target, recommendedAction, inner);
+
+    public static PimException ProviderNotSupported(string message, object? target = null, string? recommendedAction = null, Exception? inner = null)
+        => Make(PimErrorCategory.NotImplemented, message, target, recommendedAction, inner);
+
+    public static PimException SecretKeyInvalid(string message, object? target = null, string? recommendedAction = null, Exception? inner = null)
+        => Make(PimErrorCategory.InvalidData, message, target, recommendedAction, inner);
+
+    public static PimException SecretUnreadable(string message, object? target = null, string? recommendedAction = null, Exception? inner = null)
+        => Make(PimErrorCategory.SecurityError, message, target, recommendedAction, inner);
+
+    public static PimStoreException StoreBusy(string message, object? target = null, string? recommendedAction = null, Exception? inner = null)
+        => MakeStore(PimErrorCategory.ResourceUnavailable, message, target, recommendedAction, inner);
+
+    public static PimStoreException StoreConnectionStringInvalid(string message, object? target = null, string? recommendedAction = null, Exception? inner = null)
+        => MakeStore(PimErrorCategory.InvalidArgument, message, target, recommendedAction, inner);
+
+    public static PimException StoreConnectionStringRequired(string message, object? target = null, string? recommendedAction = null, Exception? inner = null)
+        => Make(PimErrorCategory.InvalidArgument, message, target, recommendedAction, inner);
+
+    public static PimStoreException StoreCorrupt(string message, object? target = null, string? recommendedAction = null, Exception? inner = null)
+        => MakeStore(PimErrorCategory.InvalidData, message, target, recommendedAction, inner);
+
+    public static PimStoreException StoreError(string message, object? target = null, string? recommendedAction = null, Exception? inner = null)
+        => MakeStore(PimErrorCategory.WriteError, message, target, recommendedAction, inner);
+
+    public static PimStoreException StoreFolderNotFound(string message, object? target = null, string? recommendedAction = null, Exception? inner = null)
+        => MakeStore(PimErrorCategory.ObjectNotFound, message, target, recommendedAction, inner);
+
+    public static PimStoreException StoreFull(string message, object? target = null, string? recommendedAction = null, Exception? inner = null)
+        => MakeStore(PimErrorCategory.LimitsExceeded, message, target, recommendedAction, inner);
+
+    public static PimStoreException StoreInvalid(string message, object? target = null, string? recommendedAction = null, Exception? inner = null)
+        => MakeStore(PimErrorCategory.InvalidData, message, target, recommendedAction, inner);
+
+    public static PimException StoreNotEmpty(string message, object? target = null, string? recommendedAction = null, Exception? inner = null)
+        => Make(PimErrorCategory.ResourceExists, message, target, recommendedAction, inner);
+
+    public static PimStoreException StoreNotReadable(string message, object? target = null, string? recommendedAction = null, Exception? inner = null)
+        => MakeStore(PimErrorCategory.PermissionDenied, message, target, recommendedAction, inner);
+
+    public static PimStoreException StoreNotWritable(string message, object? target = null, string? recommendedAction = null, Exception? inner = null)
+        => MakeStore(PimErrorCategory.PermissionDenied, message, target, recommendedAction, inner);
+
+    public static PimException StorePathRequired(string message, object? target = null, string? recommendedAction = null, Exception? inner = null)
+        => Make(PimErrorCategory.InvalidArgument, message, target, recommendedAction, inner);
+
+    public static PimException StoreSchemaMismatch(string message, object? target = null, string? recommendedAction = null, Exception? inner = null)
+        => Make(PimErrorCategory.InvalidOperation, message, target, recommendedAction, inner);
+
+    public static PimStoreException StoreSchemaTooNew(string message, object? target = null, string? recommendedAction = null, Exception? inner = null)
+        => MakeStore(PimErrorCategory.InvalidData, message, target, recommendedAction, inner);
+
+    public static PimStoreException StoreUnavailable(string message, object? target = null, string? recommendedAction = null, Exception? inner = null)
+        => MakeStore(PimErrorCategory.ResourceUnavailable, message, target, recommendedAction, inner);
+}

@@ -1,0 +1,82 @@
+# The engine's shape, checked from the source (issue 12): each table's SQL in its own data-access class, lists bound by
+# Dapper (no IN list built by hand), every error id made by PimErrors, namespaces that follow folders, one cmdlet per file.
+BeforeDiscovery {
+    $root = (Resolve-Path (Join-Path $PSScriptRoot '../..')).Path
+    $script:sources = Get-ChildItem (Join-Path $root 'src') -Recurse -Filter *.cs |
+        Where-Object { $_.FullName -notmatch '[\\/](obj|bin)[\\/]' }
+    $migrations = Get-ChildItem (Join-Path $root 'src/PimModule.Engine/Storage') -Recurse -Filter *.sql
+    $script:tables = $migrations | Get-Content | Select-String -Pattern 'CREATE TABLE (\w+)' -AllMatches |
+        ForEach-Object { $_.Matches.Groups[1].Value } | Sort-Object -Unique | ForEach-Object {
+            $pascal = -join ($_ -split '_' | ForEach-Object { $_.Substring(0, 1).ToUpperInvariant() + $_.Substring(1) })
+            @{ Table = $_; Owner = "$($pascal)Table.cs" }
+        }
+    $script:cmdletFiles = $sources | Where-Object { $_.FullName -match '[\\/]Cmdlets[\\/]' -and (Get-Content $_.FullName -Raw) -match '\[Cmdlet\(' } |
+        ForEach-Object { @{ File = $_.Name; Path = $_.FullName } }
+}
+
+BeforeAll {
+    $root = (Resolve-Path (Join-Path $PSScriptRoot '../..')).Path
+    $sources = Get-ChildItem (Join-Path $root 'src') -Recurse -Filter *.cs | Where-Object { $_.FullName -notmatch '[\\/](obj|bin)[\\/]' }
+    function Get-Relative([string] $Path) { [IO.Path]::GetRelativePath($root, $Path) -replace '\\', '/' }
+}
+
+Describe 'Each table is read and written by its own data-access class' {
+    It '<Table> appears in SQL only in Storage/<Owner>' -ForEach $tables {
+        $sql = "(?i)\b(FROM|INTO|UPDATE|JOIN|TABLE|COPY)\s+$Table\b"
+        $found = $sources | Where-Object { (Get-Content $_.FullName -Raw) -match $sql } | ForEach-Object { Get-Relative $_.FullName }
+        $found | Where-Object { $_ -ne "src/PimModule.Engine/Storage/$Owner" } | Should -BeNullOrEmpty
+    }
+}
+
+Describe 'Lists are bound by Dapper' {
+    It 'no IN (…) list is built by hand' {
+        $handBuilt = '(?i)IN \((\{|@\w*0\b|"\s*\+)|string\.Join\([^)]*"@'
+        $sources | Where-Object { (Get-Content $_.FullName -Raw) -match $handBuilt } | ForEach-Object { Get-Relative $_.FullName } |
+            Should -BeNullOrEmpty
+    }
+}
+
+Describe 'Every error id is made by PimErrors' {
+    BeforeAll {
+        $factory = $sources | Where-Object { $_.FullName -match '[\\/]Errors[\\/]PimErrors' }
+        $ids = $factory | Get-Content | Select-String 'public static Pim(Store)?Exception (\w+)\(' | ForEach-Object { 'Pim' + $_.Matches[0].Groups[2].Value }
+        $others = $sources | Where-Object { $_.FullName -notmatch '[\\/]Errors[\\/]PimErrors' }
+    }
+    It 'the factory makes the ids the tests know' {
+        $ids | Should -Contain 'PimNotAuthorized'
+        $ids | Should -Contain 'PimRoleNotFound'
+        @($ids | Group-Object | Where-Object Count -gt 1).Name | Should -BeNullOrEmpty
+    }
+    It 'no PimException is constructed outside the factory' {
+        $others | Where-Object { (Get-Content $_.FullName -Raw) -match 'new\s+Pim(Store)?Exception\s*\(' } | ForEach-Object { Get-Relative $_.FullName } |
+            Should -BeNullOrEmpty
+    }
+    It 'no error id is written as a string literal outside the factory' {
+        $ids | Should -Not -BeNullOrEmpty
+        $literal = '"(' + (($ids | ForEach-Object { [regex]::Escape($_) }) -join '|') + ')"'
+        $others | Where-Object { (Get-Content $_.FullName -Raw) -match $literal } | ForEach-Object { Get-Relative $_.FullName } |
+            Should -BeNullOrEmpty
+    }
+}
+
+Describe 'Namespaces follow folders' {
+    It 'every file declares the namespace of its folder' {
+        $wrong = foreach ($f in $sources) {
+            $project = ($f.FullName -replace '\\', '/') -replace '^.*/src/([^/]+)/.*$', '$1'
+            $folder = [IO.Path]::GetRelativePath((Join-Path $root "src/$project"), $f.DirectoryName) -replace '\\', '/'
+            $expected = 'PimModule' + $(if ($folder -ne '.') { '.' + ($folder -replace '/', '.') } else { '' })
+            $match = Select-String -LiteralPath $f.FullName -Pattern '^namespace ([\w.]+);' | Select-Object -First 1
+            if ($match -and $match.Matches[0].Groups[1].Value -ne $expected) { "$(Get-Relative $f.FullName): $($match.Matches[0].Groups[1].Value) (expected $expected)" }
+        }
+        $wrong | Should -BeNullOrEmpty
+    }
+}
+
+Describe 'One cmdlet per file, named after it' {
+    It '<File>' -ForEach $cmdletFiles {
+        $text = Get-Content $Path -Raw
+        $attributes = [regex]::Matches($text, '\[Cmdlet\(Verbs\w+\.(\w+),\s*"(\w+)"')
+        $attributes.Count | Should -Be 1
+        "$($attributes[0].Groups[1].Value)$($attributes[0].Groups[2].Value)Command.cs" | Should -Be $File
+    }
+}
