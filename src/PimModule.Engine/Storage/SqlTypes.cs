@@ -20,6 +20,7 @@ internal static class SqlTypes
         foreach (var t in new[] { typeof(DateTime), typeof(DateTime?), typeof(Guid), typeof(Guid?), typeof(bool), typeof(bool?),
                      typeof(TimeSpan), typeof(TimeSpan?), typeof(DateTimeOffset), typeof(DateTimeOffset?) })
             SqlMapper.RemoveTypeMap(t);
+        DefaultTypeMap.MatchNamesWithUnderscores = true; // snake_case columns map to PascalCase members
         SqlMapper.AddTypeHandler(new UtcTicks());
         SqlMapper.AddTypeHandler(new OffsetTicks());
         SqlMapper.AddTypeHandler(new DurationTicks());
