@@ -101,8 +101,7 @@ public sealed class AssignmentService
                 change.EndDateTime, change.Duration is { } d ? Times.Add(from, d, "Duration") - start : null, change.Permanent);
             if (change.EndDateTime is null && change.Duration is null && !change.Permanent)
                 throw PimErrors.ScheduleRequired("Say how the assignment should change: give -EndDateTime, -Duration or -Permanent.", a.Id, "Add one of them.");
-            if (a.Type == PimAssignmentType.Active && policy.RequireJustificationOnActiveAssignment && string.IsNullOrWhiteSpace(change.Justification ?? a.Justification))
-                throw Refusals.JustificationRequired(role.Name, "RequireJustificationOnActiveAssignment");
+            policy.CheckAdminText(role.Name, a.Type, change.Justification ?? a.Justification, change.TicketNumber ?? a.TicketNumber);
             var action = expired ? PimRequestAction.AdminRenew
                 : newEnd is null && a.End is not null || newEnd > a.End ? PimRequestAction.AdminExtend
                 : PimRequestAction.AdminUpdate;

@@ -192,8 +192,7 @@ public sealed class AssignmentWriter : IDisposable
         if (!policies.TryGetValue(role.Id, out var policy)) policies[role.Id] = policy = SettingsService.Load(work, role.Id);
         var (start, end) = Schedules.ResolveAdmin(policy, _type, role.Name, work.Now, input.StartDateTime, input.EndDateTime,
             input.Duration, input.Permanent);
-        if (_type == PimAssignmentType.Active && policy.RequireJustificationOnActiveAssignment && string.IsNullOrWhiteSpace(input.Justification))
-            throw Refusals.JustificationRequired(role.Name, "RequireJustificationOnActiveAssignment");
+        policy.CheckAdminText(role.Name, _type, input.Justification, input.TicketNumber);
         var existing = work.Query(
                 "SELECT assignment_id, scope, start_utc, end_utc FROM assignments WHERE principal_key = @pk AND role_id = @r AND type = @t",
                 r => (Id: r.GetGuid("assignment_id"), Scope: r.GetText("scope"), Start: r.GetUtc("start_utc"), End: r.GetDateTime("end_utc")),

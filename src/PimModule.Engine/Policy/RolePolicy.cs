@@ -39,6 +39,28 @@ internal sealed partial class RolePolicy
     public bool RequireJustificationOnActiveAssignment { get; set; } = true;
     public Dictionary<(PimNotificationEvent, PimNotificationRecipient), NotificationRule> Notifications { get; private set; } = DefaultNotifications();
 
+    /// <summary>What a requester writes when activating: a justification and ticket when required, each matching its pattern.</summary>
+    public void CheckActivationText(string role, string? justification, string? ticketNumber)
+    {
+        if (RequireJustification && string.IsNullOrWhiteSpace(justification))
+            throw Refusals.JustificationRequired(role, "RequireJustification");
+        if (RequireTicket && string.IsNullOrWhiteSpace(ticketNumber))
+            throw PimErrors.TicketRequired($"The settings of '{role}' require ticket information on activation (RequireTicket).", role,
+                "Give -TicketNumber (and -TicketSystem) of the change or incident ticket.");
+        CheckPatterns(role, justification, ticketNumber);
+    }
+
+    /// <summary>What an administrator writes when assigning (or updating) a role: a justification when required, the patterns.</summary>
+    public void CheckAdminText(string role, PimAssignmentType type, string? justification, string? ticketNumber)
+    {
+        if (type == PimAssignmentType.Active && RequireJustificationOnActiveAssignment && string.IsNullOrWhiteSpace(justification))
+            throw Refusals.JustificationRequired(role, "RequireJustificationOnActiveAssignment");
+        CheckPatterns(role, justification, ticketNumber);
+    }
+
+    /// <summary>JustificationPattern and TicketPattern (issue 12): implemented beside the setting descriptors.</summary>
+    partial void CheckPatterns(string role, string? justification, string? ticketNumber);
+
     public sealed record NotificationRule(bool DefaultRecipients, IReadOnlyList<string> AdditionalRecipients, bool CriticalOnly);
 
     private static Dictionary<(PimNotificationEvent, PimNotificationRecipient), NotificationRule> DefaultNotifications()

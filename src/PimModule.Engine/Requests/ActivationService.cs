@@ -110,11 +110,7 @@ public sealed class ActivationService
                 $"{Limits.MaxPendingActivationsPerRole} wait at once).", role.Name,
                 "Wait for the approvers, or cancel a request you no longer need: Get-PimRequest -Status PendingApproval | Stop-PimRequest");
 
-        if (policy.RequireJustification && string.IsNullOrWhiteSpace(input.Justification))
-            throw Refusals.JustificationRequired(role.Name, "RequireJustification");
-        if (policy.RequireTicket && string.IsNullOrWhiteSpace(input.TicketNumber))
-            throw PimErrors.TicketRequired($"The settings of '{role.Name}' require ticket information on activation (RequireTicket).", role,
-                "Give -TicketNumber (and -TicketSystem) of the change or incident ticket.");
+        policy.CheckActivationText(role.Name, input.Justification, input.TicketNumber);
         // Last: a refused code is counted and audited, so every other rule has passed before a code is checked.
         MfaProof? proof = null;
         if (policy.ActivationRequirement != PimActivationRequirement.None)
