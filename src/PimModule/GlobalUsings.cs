@@ -12,3 +12,8 @@ global using PimModule.Roles;
 global using PimModule.Storage;
 global using PimModule.Validation;
 global using PimModule.Errors;
+// The cmdlet assembly's own folders: every cmdlet sees its shared helpers, completers and argument transformations.
+global using PimModule.Cmdlets;
+global using PimModule.Cmdlets.Common;
+global using PimModule.Completers;
+global using PimModule.Transforms;

@@ -1,6 +1,6 @@
 using System.Management.Automation;
 
-namespace PimModule;
+namespace PimModule.Transforms;
 
 /// <summary>
 /// Lets a [bool] parameter take what CSV files and people write: $true/$false, 'True'/'False', 1/0, yes/no, on/off.

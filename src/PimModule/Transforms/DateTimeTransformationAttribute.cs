@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Management.Automation;
 
-namespace PimModule;
+namespace PimModule.Transforms;
 
 /// <summary>
 /// Lets a [DateTime] parameter take DateTime objects and the text of CSV files: ISO 8601 ('2026-12-01T09:00:00Z',

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Management.Automation;
 
-namespace PimModule;
+namespace PimModule.Transforms;
 
 /// <summary>
 /// Lets a [TimeSpan] parameter take a TimeSpan, '04:00:00', ISO 8601 ('PT4H', 'P90D') or short forms

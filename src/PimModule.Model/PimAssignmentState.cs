@@ -1,0 +1,9 @@
+namespace PimModule;
+
+public enum PimAssignmentState
+{
+    Active,
+    Scheduled,
+    Expired,
+    All,
+}

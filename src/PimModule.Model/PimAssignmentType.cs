@@ -1,0 +1,7 @@
+namespace PimModule;
+
+public enum PimAssignmentType
+{
+    Eligible,
+    Active,
+}

@@ -1,0 +1,12 @@
+namespace PimModule;
+
+/// <summary>What Test-PimAuditLog found.</summary>
+public sealed class PimAuditVerification
+{
+    public bool IsValid { get; init; }
+    public long RecordsChecked { get; init; }
+    /// <summary>The first record that is not as the module wrote it (null when the log is valid).</summary>
+    public PimAuditRecord? FirstInvalidRecord { get; init; }
+    public long? FirstInvalidSequence { get; init; }
+    public string? Reason { get; init; }
+}

@@ -1,0 +1,8 @@
+namespace PimModule;
+
+public enum PimNotificationStatus
+{
+    Pending,
+    Sent,
+    Failed,
+}

@@ -1,0 +1,12 @@
+namespace PimModule;
+
+public enum PimRequestStatus
+{
+    PendingApproval,
+    Provisioned,
+    Denied,
+    Canceled,
+    Expired,
+    Revoked,
+    Failed,
+}

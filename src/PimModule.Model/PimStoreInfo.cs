@@ -1,0 +1,21 @@
+namespace PimModule;
+
+/// <summary>What Get-PimStore shows: where the store is, its schema and what it holds.</summary>
+public sealed class PimStoreInfo
+{
+    public PimStoreProvider Provider { get; init; }
+    public string Location { get; init; } = "";
+    public int SchemaVersion { get; init; }
+    public string Principal { get; init; } = "";
+    public int RoleCount { get; init; }
+    public int CustomRoleCount { get; init; }
+    public long AssignmentCount { get; init; }
+    public long EligibleAssignmentCount { get; init; }
+    public long ActiveAssignmentCount { get; init; }
+    public long PendingRequestCount { get; init; }
+    public long AuditRecordCount { get; init; }
+    /// <summary>Transient conflicts this PowerShell process retried inside the engine (none reach the user).</summary>
+    public long RetriedConflicts { get; init; }
+    public DateTime CreatedDateTime { get; init; }
+    public string CreatedBy { get; init; } = "";
+}

@@ -1,0 +1,7 @@
+namespace PimModule;
+
+public enum PimStoreProvider
+{
+    Sqlite,
+    PostgreSql,
+}

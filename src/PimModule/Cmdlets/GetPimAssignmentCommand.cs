@@ -1,0 +1,61 @@
+using System.Management.Automation;
+
+namespace PimModule.Cmdlets;
+
+/// <summary>Lists eligible and active assignments: flat objects, as of now or -AsOf.</summary>
+[Cmdlet(VerbsCommon.Get, "PimAssignment", DefaultParameterSetName = ParameterSets.Filter)]
+[OutputType(typeof(PimAssignment))]
+public sealed class GetPimAssignmentCommand : PimCmdlet
+{
+    [Parameter(Position = 0, ParameterSetName = ParameterSets.Filter, ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(PrincipalCompleter))]
+    public string? Principal { get; set; }
+
+    [Parameter(Position = 1, ParameterSetName = ParameterSets.Filter, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [Alias("RoleName")]
+    [SupportsWildcards]
+    [ArgumentCompleter(typeof(RoleNameCompleter))]
+    public PimRoleReference[]? Role { get; set; }
+
+    [Parameter(ParameterSetName = ParameterSets.Filter)]
+    [ArgumentCompleter(typeof(ScopeCompleter))]
+    public string? Scope { get; set; }
+
+    [Parameter(ParameterSetName = ParameterSets.Filter)]
+    public PimAssignmentType? Type { get; set; }
+
+    [Parameter(ParameterSetName = ParameterSets.Filter)]
+    public PimMemberType? MemberType { get; set; }
+
+    /// <summary>Active (in force), Scheduled (starts later), Expired (ended within 30 days) or All; active and scheduled by default.</summary>
+    [Parameter]
+    public PimAssignmentState? State { get; set; }
+
+    [Parameter(Mandatory = true, ParameterSetName = ParameterSets.Id, ValueFromPipelineByPropertyName = true)]
+    public Guid AssignmentId { get; set; }
+
+    /// <summary>The time the states are computed for (default: now).</summary>
+    [Parameter]
+    [DateTimeTransformation]
+    public DateTime? AsOf { get; set; }
+
+    protected override void ProcessPim()
+    {
+        IReadOnlyCollection<Guid>? roleIds = null;
+        if (Role is { Length: > 0 })
+        {
+            roleIds = RoleResolver.Resolve(this, Store, Role).Select(r => r.Id).ToList();
+            if (roleIds.Count == 0) return;
+        }
+        var query = new PimAssignmentQuery
+        {
+            AssignmentId = ParameterSetName == ParameterSets.Id ? AssignmentId : null,
+            Principal = Principal, RoleIds = roleIds, Scope = Scope, Type = Type, MemberType = MemberType,
+            State = State ?? (ParameterSetName == ParameterSets.Id ? PimAssignmentState.All : null), AsOf = AsOf,
+        };
+        foreach (var a in Store.Assignments.Query(query))
+        {
+            WriteObject(a);
+        }
+    }
+}

@@ -1,0 +1,21 @@
+using System.Management.Automation;
+using System.Net;
+
+namespace PimModule.Cmdlets;
+
+/// <summary>Expires stale requests, queues expiring-soon notices once, prunes history past retention. Safe from any scheduler.</summary>
+[Cmdlet(VerbsLifecycle.Invoke, "PimMaintenance", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
+[OutputType(typeof(PimMaintenanceResult))]
+public sealed class InvokePimMaintenanceCommand : PimCmdlet
+{
+    protected override void ProcessPim()
+    {
+        if (!ShouldProcess(Store.Location, "Expire stale requests, queue expiry notices, prune history older than 30 days")) return;
+        var result = Store.Maintenance.Run((activity, percent) =>
+            WriteProgress(new ProgressRecord(1, "Invoke-PimMaintenance", activity)
+            {
+                PercentComplete = percent, RecordType = percent >= 100 ? ProgressRecordType.Completed : ProgressRecordType.Processing,
+            }));
+        WriteObject(result);
+    }
+}
