@@ -39,13 +39,21 @@ Describe 'Lists are bound by Dapper' {
 Describe 'Every error id is made by PimErrors' {
     BeforeAll {
         $factory = $sources | Where-Object { $_.FullName -match '[\\/]Errors[\\/]PimErrors' }
-        $ids = $factory | Get-Content | Select-String 'public static Pim(Store)?Exception (\w+)\(' | ForEach-Object { 'Pim' + $_.Matches[0].Groups[2].Value }
+        # A factory method makes its id when it calls Make/MakeStore; an overload (a purpose-made message, such as
+        # RoleNotFound(PimRoleReference)) must delegate to the method of its name, so it makes no id of its own.
+        $factoryText = ($factory | ForEach-Object { Get-Content $_.FullName -Raw }) -join "`n"
+        $methods = [regex]::Matches($factoryText, 'public static Pim(?:Store)?Exception (\w+)\([^)]*\)\s*=>\s*(\w+)\(')
+        $ids = $methods | Where-Object { $_.Groups[2].Value -in 'Make', 'MakeStore' } | ForEach-Object { 'Pim' + $_.Groups[1].Value }
+        $overloads = $methods | Where-Object { $_.Groups[2].Value -notin 'Make', 'MakeStore' -and "Pim$($_.Groups[1].Value)" -in $ids }
         $others = $sources | Where-Object { $_.FullName -notmatch '[\\/]Errors[\\/]PimErrors' }
     }
     It 'the factory makes the ids the tests know' {
         $ids | Should -Contain 'PimNotAuthorized'
         $ids | Should -Contain 'PimRoleNotFound'
         @($ids | Group-Object | Where-Object Count -gt 1).Name | Should -BeNullOrEmpty
+    }
+    It 'an overload of a factory method delegates to the method that makes its id' {
+        $overloads | Where-Object { $_.Groups[2].Value -ne $_.Groups[1].Value } | ForEach-Object { $_.Groups[1].Value } | Should -BeNullOrEmpty
     }
     It 'no PimException is constructed outside the factory' {
         $others | Where-Object { (Get-Content $_.FullName -Raw) -match 'new\s+Pim(Store)?Exception\s*\(' } | ForEach-Object { Get-Relative $_.FullName } |

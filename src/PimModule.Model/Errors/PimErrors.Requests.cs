@@ -41,6 +41,10 @@ internal static partial class PimErrors
     public static PimException RequestNotFound(string message, object? target = null, string? recommendedAction = null, Exception? inner = null)
         => Make(PimErrorCategory.ObjectNotFound, message, target, recommendedAction, inner);
 
+    /// <summary>PimRequestNotFound for a request id that names no request: the one message of the engine and the cmdlets.</summary>
+    public static PimException RequestNotFound(Guid requestId)
+        => RequestNotFound($"There is no request with id {requestId}.", requestId, "List requests with Get-PimRequest.");
+
     public static PimException RequestNotPending(string message, object? target = null, string? recommendedAction = null, Exception? inner = null)
         => Make(PimErrorCategory.InvalidOperation, message, target, recommendedAction, inner);
 

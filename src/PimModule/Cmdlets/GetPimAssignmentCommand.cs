@@ -41,12 +41,8 @@ public sealed class GetPimAssignmentCommand : PimCmdlet
 
     protected override void ProcessPim()
     {
-        IReadOnlyCollection<Guid>? roleIds = null;
-        if (Role is { Length: > 0 })
-        {
-            roleIds = RoleResolver.Resolve(this, Store, Role).Select(r => r.Id).ToList();
-            if (roleIds.Count == 0) return;
-        }
+        var roleIds = Common.RoleResolver.ResolveIds(this, Store, Role);
+        if (roleIds is { Count: 0 }) return;
         var query = new PimAssignmentQuery
         {
             AssignmentId = ParameterSetName == ParameterSets.Id ? AssignmentId : null,

@@ -37,12 +37,8 @@ public sealed class GetPimRequestCommand : PimCmdlet
 
     protected override void ProcessPim()
     {
-        IReadOnlyCollection<Guid>? roleIds = null;
-        if (Role is { Length: > 0 })
-        {
-            roleIds = RoleResolver.Resolve(this, Store, Role).Select(r => r.Id).ToList();
-            if (roleIds.Count == 0) return;
-        }
+        var roleIds = Common.RoleResolver.ResolveIds(this, Store, Role);
+        if (roleIds is { Count: 0 }) return;
         var query = new PimRequestQuery
         {
             RequestId = RequestId is null ? null : RequestIds.Parse(RequestId), Status = Status, Action = Action, Principal = Principal,
@@ -55,6 +51,6 @@ public sealed class GetPimRequestCommand : PimCmdlet
             WriteObject(r);
         }
         if (!any && query.RequestId is { } id)
-            WriteNotFound(PimErrors.RequestNotFound($"There is no request with id {id}.", id, "List requests with Get-PimRequest."));
+            WriteNotFound(PimErrors.RequestNotFound(id));
     }
 }

@@ -26,7 +26,7 @@ public sealed class GetPimRoleCommand : PimCmdlet
             foreach (var id in Id)
             {
                 var role = roles.FirstOrDefault(r => r.Id == id);
-                if (role is null) WriteNotFound(PimErrors.RoleNotFound($"There is no role with id '{id}' in the store.", id, "Check the id with Get-PimRole."));
+                if (role is null) WriteNotFound(PimErrors.RoleNotFound(new PimRoleReference(id)));
                 else WriteObject(role);
             }
             return;
@@ -42,8 +42,7 @@ public sealed class GetPimRoleCommand : PimCmdlet
             var matches = RoleMatcher.Match(roles, name);
             if (matches.Count == 0 && !WildcardPattern.ContainsWildcardCharacters(name))
             {
-                WriteNotFound(PimErrors.RoleNotFound($"There is no role named '{name}'.", name,
-                    "Check the name (Get-PimRole lists them all; wildcards such as 'Security*' work), or use -Id."));
+                WriteNotFound(PimErrors.RoleNotFound(new PimRoleReference(name)));
                 continue;
             }
             foreach (var role in matches)

@@ -76,14 +76,14 @@ public abstract class NewPimAssignmentCommandBase : PimCmdlet, IDisposable
     {
         try
         {
-            PipedColumns.Check(this, InputObject, ["Type", "MemberType", "State", "AssignmentId", "RoleId", "CreatedBy", "CreatedDateTime", "Role"]);
+            Common.PipedColumns.Check(this, InputObject, ["Type", "MemberType", "State", "AssignmentId", "RoleId", "CreatedBy", "CreatedDateTime", "Role"]);
             // Rows are buffered and written a batch per short transaction; a -WhatIf/-Confirm row is checked on a read first.
             Report(_writer!.Add(new PimAssignmentInput
             {
                 Principal = Principal, Role = Role, Scope = Scope, StartDateTime = StartDateTime, EndDateTime = EndDateTime,
                 Duration = Duration, Permanent = Permanent.IsPresent, Justification = Justification, TicketNumber = TicketNumber,
                 TicketSystem = TicketSystem, MfaCode = MfaCodeValue,
-            }, _asks ? c => ShouldProcess(c.Target, c.Action) : null));
+            }, _asks ? c => ShouldProcess(c) : null));
         }
         finally
         {

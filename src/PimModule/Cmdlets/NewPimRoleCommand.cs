@@ -17,7 +17,7 @@ public sealed class NewPimRoleCommand : PimCmdlet
 
     protected override void ProcessPim()
     {
-        var role = Store.Roles.Create(Name, Description, c => ShouldProcess(c.Target, c.Action));
+        var role = Store.Roles.Create(Name, Description, ShouldProcess);
         if (role is not null) WriteObject(role);
     }
 }

@@ -98,6 +98,9 @@ public abstract class PimCmdlet : PSCmdlet
                && LanguagePrimitives.TryConvertTo<ConfirmImpact>(c, out var pref) && pref != ConfirmImpact.None && pref <= impact;
     }
 
+    /// <summary>Asks about a change the engine describes (-WhatIf prints it, -Confirm asks): the engine's confirm callback.</summary>
+    protected bool ShouldProcess(PimChange change) => ShouldProcess(change.Target, change.Action);
+
     /// <summary>A lookup that found nothing: always non-terminating, as Get-Item does.</summary>
     protected void WriteNotFound(PimException e) => WriteError(ToErrorRecord(e));
 

@@ -18,7 +18,7 @@ public abstract class PimDecisionCommandBase : PimCmdlet
 
     protected override void ProcessPim()
     {
-        var result = Decide(RequestIds.Parse(RequestId), c => ShouldProcess(c.Target, c.Action));
+        var result = Decide(RequestIds.Parse(RequestId), ShouldProcess);
         if (result is not null) WriteObject(result);
     }
 }

@@ -18,7 +18,7 @@ public sealed class RegisterPimMfaMethodCommand : PimCmdlet
 
     protected override void ProcessPim()
     {
-        var registration = Store.Mfa.Register(Principal, Force, c => ShouldProcess(c.Target, c.Action));
+        var registration = Store.Mfa.Register(Principal, Force, ShouldProcess);
         if (registration is not null) WriteObject(registration);
     }
 }

@@ -16,7 +16,7 @@ public sealed class RemovePimAssignmentCommand : PimCmdlet
 
     protected override void ProcessPim()
     {
-        var removed = Store.Assignments.Remove(AssignmentId, c => ShouldProcess(c.Target, c.Action));
+        var removed = Store.Assignments.Remove(AssignmentId, ShouldProcess);
         if (PassThru && removed is not null) WriteObject(removed);
     }
 }

@@ -17,7 +17,7 @@ public sealed class RemovePimRoleCommand : PimCmdlet
 
     protected override void ProcessPim()
     {
-        var removed = Store.Roles.Remove(Role, c => ShouldProcess(c.Target, c.Action));
+        var removed = Store.Roles.Remove(Role, ShouldProcess);
         if (PassThru && removed is not null) WriteObject(removed);
     }
 }

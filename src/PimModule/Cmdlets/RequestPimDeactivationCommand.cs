@@ -23,7 +23,7 @@ public sealed class RequestPimDeactivationCommand : PimCmdlet
     protected override void ProcessPim()
     {
         var result = Store.Activations.RequestDeactivation(ParameterSetName == ParameterSets.Role ? Role : null, Scope,
-            ParameterSetName == ParameterSets.Assignment ? AssignmentId : null, c => ShouldProcess(c.Target, c.Action));
+            ParameterSetName == ParameterSets.Assignment ? AssignmentId : null, ShouldProcess);
         if (result is not null) WriteObject(result);
     }
 }

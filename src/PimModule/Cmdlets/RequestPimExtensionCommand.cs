@@ -34,7 +34,7 @@ public sealed class RequestPimExtensionCommand : PimCmdlet
     protected override void ProcessPim()
     {
         var result = Store.Activations.RequestExtension(ParameterSetName == ParameterSets.Role ? Role : null, Scope, Type,
-            ParameterSetName == ParameterSets.Assignment ? AssignmentId : null, Duration, Justification, c => ShouldProcess(c.Target, c.Action));
+            ParameterSetName == ParameterSets.Assignment ? AssignmentId : null, Duration, Justification, ShouldProcess);
         if (result is not null) WriteObject(result);
     }
 }

@@ -1,5 +1,4 @@
 using System.Management.Automation;
-using System.Net;
 
 namespace PimModule.Cmdlets;
 
@@ -35,7 +34,7 @@ public sealed class SetPimAlertSettingCommand : PimCmdlet
 
     protected override void ProcessPim()
     {
-        var result = Store.Alerts.SetSetting(AlertType, Enabled, Threshold, Percentage, Window, c => ShouldProcess(c.Target, c.Action));
+        var result = Store.Alerts.SetSetting(AlertType, Enabled, Threshold, Percentage, Window, ShouldProcess);
         if (PassThru && result is not null) WriteObject(result);
     }
 }

@@ -1,5 +1,4 @@
 using System.Management.Automation;
-using System.Net;
 
 namespace PimModule.Cmdlets;
 
@@ -49,7 +48,7 @@ public sealed class SetPimMailSettingCommand : PimCmdlet
             UserName = credential is null ? null : removeLogin ? "" : credential.UserName,
             Password = credential is null ? null : removeLogin ? "" : credential.GetNetworkCredential().Password,
             AllowInsecureAuthentication = bound.ContainsKey(nameof(AllowInsecureAuthentication)) ? AllowInsecureAuthentication.IsPresent : null,
-        }, c => ShouldProcess(c.Target, c.Action));
+        }, ShouldProcess);
         if (PassThru && result is not null) WriteObject(result);
     }
 }

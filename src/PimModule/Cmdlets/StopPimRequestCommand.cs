@@ -14,7 +14,7 @@ public sealed class StopPimRequestCommand : PimCmdlet
 
     protected override void ProcessPim()
     {
-        var result = Store.Activations.Cancel(RequestIds.Parse(RequestId), c => ShouldProcess(c.Target, c.Action));
+        var result = Store.Activations.Cancel(RequestIds.Parse(RequestId), ShouldProcess);
         if (result is not null) WriteObject(result);
     }
 }

@@ -42,7 +42,7 @@ public sealed class UpdatePimAssignmentCommand : PimCmdlet
         {
             EndDateTime = EndDateTime, Duration = Duration, Permanent = Permanent.IsPresent, Justification = Justification,
             TicketNumber = TicketNumber, TicketSystem = TicketSystem, MfaCode = MfaCode,
-        }, c => ShouldProcess(c.Target, c.Action));
+        }, ShouldProcess);
         if (result is not null) WriteObject(result);
     }
 }
