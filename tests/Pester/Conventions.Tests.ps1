@@ -74,3 +74,13 @@ Describe 'Role objects from the pipeline' {
         (Get-PimRequest -RequestId $pending.RequestId).Status | Should -Be 'PendingApproval'
     }
 }
+
+Describe 'Error ids name the cmdlet as documented' {
+    It 'every cmdlet is the class PimModule.Cmdlets.<Verb><Noun>Command (the second part of its FullyQualifiedErrorId)' {
+        # README and about_PimModule document ids such as PimRoleNotFound,PimModule.Cmdlets.GetPimRoleCommand: scripts match
+        # them, so a cmdlet class never leaves the namespace PimModule.Cmdlets (its file stays in src/PimModule/Cmdlets/).
+        Get-Command -Module PimModule -CommandType Cmdlet |
+            Where-Object { $_.ImplementingType.FullName -cne "PimModule.Cmdlets.$($_.Verb)$($_.Noun)Command" } |
+            ForEach-Object { "$($_.Name): $($_.ImplementingType.FullName)" } | Should -BeNullOrEmpty
+    }
+}
