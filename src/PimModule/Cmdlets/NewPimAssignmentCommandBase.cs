@@ -119,6 +119,4 @@ public abstract class NewPimAssignmentCommandBase : PimCmdlet, IDisposable
         _writer?.Dispose();
         _writer = null;
     }
-
-
 }
