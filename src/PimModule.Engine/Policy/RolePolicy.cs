@@ -95,7 +95,7 @@ internal sealed partial class RolePolicy
     /// <summary>Every rule of this policy as (rule id, JSON in Graph's shape), in a fixed order.</summary>
     public IEnumerable<(string RuleId, string Json)> ToRules()
     {
-        foreach (var (ruleId, rule) in RoleSettings.ToRules(this)) yield return (ruleId, rule.ToJsonString());
+        foreach (var rule in RoleSettings.ToRules(this)) yield return rule;
         foreach (var ((evt, recipient), rule) in Notifications.OrderBy(k => k.Key.Item1).ThenBy(k => k.Key.Item2))
             yield return (NotificationRuleId(evt, recipient), new JsonObject
             {
@@ -109,6 +109,9 @@ internal sealed partial class RolePolicy
         new(() => new RolePolicy().ToRules().ToDictionary(r => r.RuleId, r => r.Json));
 
     public static bool IsDefaultRule(string ruleId, string json) => DefaultRules.Value.TryGetValue(ruleId, out var d) && d == json;
+
+    /// <summary>A rule id this version of PimModule reads and writes (rows of other ids are left as they are).</summary>
+    public static bool IsKnownRule(string ruleId) => RoleSettings.IsSettingRule(ruleId) || DefaultRules.Value.ContainsKey(ruleId);
 
     /// <summary>The policy made of Entra's defaults overlaid with the stored rules.</summary>
     public static RolePolicy FromRules(IEnumerable<(string RuleId, string Json)> rows)

@@ -18,7 +18,8 @@ internal static class RoleSettings
 
     /// <summary>
     /// Each rule's JSON shape (member order as written); the settings fill the members. A rule whose JSON equals the
-    /// one of the default policy is not stored.
+    /// one of the default policy is not stored. PimModule's own rules (Entra has no such rule) are left out of a policy's
+    /// rules while they hold the defaults, so a policy that does not use them is Entra's rules only.
     /// </summary>
     public static readonly IReadOnlyList<(string Id, string Shape)> Rules =
     [
@@ -31,6 +32,8 @@ internal static class RoleSettings
         (RolePolicy.AssignmentEnablementRule, """{"enabledRules":[]}"""),
         (RolePolicy.TextPatternRule, """{"justificationPattern":null,"ticketPattern":null}"""),
     ];
+
+    private static readonly HashSet<string> OwnRules = new([RolePolicy.TextPatternRule], StringComparer.Ordinal);
 
     /// <summary>The order of the members of an enablement rule's enabledRules list (Graph's).</summary>
     private static readonly string[] EnabledRuleOrder = ["MultiFactorAuthentication", "Justification", "Ticketing"];
@@ -166,8 +169,18 @@ internal static class RoleSettings
 
     // ---- rules <-> settings ------------------------------------------------------------------------
 
+    /// <summary>The rules of the policy's settings as JSON (PimModule's own rules only when they differ from the default).</summary>
+    public static IEnumerable<(string RuleId, string Json)> ToRules(RolePolicy p)
+    {
+        foreach (var (id, rule) in Fill(p))
+        {
+            var json = rule.ToJsonString();
+            if (!OwnRules.Contains(id) || json != DefaultJson.Value[id]) yield return (id, json);
+        }
+    }
+
     /// <summary>Every rule of the policy's settings as JSON objects, filled from the settings.</summary>
-    public static Dictionary<string, JsonObject> ToRules(RolePolicy p)
+    private static Dictionary<string, JsonObject> Fill(RolePolicy p)
     {
         var rules = Rules.ToDictionary(r => r.Id, r => JsonNode.Parse(r.Shape)!.AsObject(), StringComparer.Ordinal);
         foreach (var s in All) s.WriteRule(p, rules);
@@ -181,7 +194,7 @@ internal static class RoleSettings
     }
 
     private static readonly Lazy<Dictionary<string, string>> DefaultJson =
-        new(() => ToRules(new RolePolicy()).ToDictionary(kv => kv.Key, kv => kv.Value.ToJsonString(), StringComparer.Ordinal));
+        new(() => Fill(new RolePolicy()).ToDictionary(kv => kv.Key, kv => kv.Value.ToJsonString(), StringComparer.Ordinal));
 
     /// <summary>Reads every setting from the rules: the default policy's rules overlaid with the stored ones.</summary>
     public static void FromRules(IReadOnlyDictionary<string, string> stored, RolePolicy p)

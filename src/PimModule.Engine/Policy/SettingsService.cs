@@ -50,7 +50,11 @@ public sealed class SettingsService
     private static void Save(UnitOfWork work, PimRole role, RolePolicy before, RolePolicy after, string action)
     {
         var old = PolicyRulesTable.OfRole(work, role.Id).ToDictionary(x => x.RuleId, x => x.ValueJson);
-        foreach (var (ruleId, json) in after.ToRules())
+        var rules = after.ToRules().ToList();
+        // A known rule the policy no longer lists (PimModule's own rules, back to their defaults) is deleted.
+        foreach (var ruleId in old.Keys.Where(RolePolicy.IsKnownRule).Except(rules.Select(r => r.RuleId)).ToList())
+            PolicyRulesTable.Delete(work, role.Id, ruleId);
+        foreach (var (ruleId, json) in rules)
         {
             var isDefault = RolePolicy.IsDefaultRule(ruleId, json);
             old.TryGetValue(ruleId, out var stored);
