@@ -196,12 +196,22 @@ internal static class RoleSettings
     private static readonly Lazy<Dictionary<string, string>> DefaultJson =
         new(() => Fill(new RolePolicy()).ToDictionary(kv => kv.Key, kv => kv.Value.ToJsonString(), StringComparer.Ordinal));
 
+    // The default policy's rules as built (not parsed) nodes, only ever read: shared by every policy read.
+    private static readonly Lazy<Dictionary<string, JsonObject>> DefaultNodes = new(() =>
+    {
+        var rules = Fill(new RolePolicy());
+        foreach (var rule in rules.Values) // materialise every node now, so that concurrent reads never initialise one
+            foreach (var (_, node) in rule)
+                if (node is JsonArray a) _ = a.Count;
+        return rules;
+    });
+
     /// <summary>Reads every setting from the rules: the default policy's rules overlaid with the stored ones.</summary>
     public static void FromRules(IReadOnlyDictionary<string, string> stored, RolePolicy p)
     {
-        var rules = new Dictionary<string, JsonObject>(StringComparer.Ordinal);
-        foreach (var (id, json) in DefaultJson.Value)
-            rules[id] = JsonNode.Parse(stored.TryGetValue(id, out var s) ? s : json)!.AsObject();
+        if (stored.Count == 0) return; // a new RolePolicy holds the defaults
+        var rules = new Dictionary<string, JsonObject>(DefaultNodes.Value, StringComparer.Ordinal);
+        foreach (var (id, json) in stored) rules[id] = JsonNode.Parse(json)!.AsObject();
         foreach (var setting in All) setting.ReadRule(rules, p);
     }
 
