@@ -349,3 +349,155 @@ Set-PimRoleSetting -Role 'Security Reader' -ActivationMaxDuration 4h -RequireApp
         $out[-1] | Should -Be '8'
     }
 }
+
+Describe 'Justification and ticket patterns' {
+    BeforeEach {
+        $null = Connect-TestStore -Principal 'admin@contoso.com'
+        Set-PimRoleSetting -Role 'Global Reader' -ActivationRequirement None -RequireJustification $false
+        New-PimEligibleAssignment -Principal 'user1@contoso.com' -Role 'Global Reader' -Duration 180d | Out-Null
+    }
+
+    It 'are empty by default, set, shown, and cleared with an empty string' {
+        $s = Get-PimRoleSetting 'Security Reader'
+        $s.JustificationPattern | Should -BeNullOrEmpty
+        $s.TicketPattern | Should -BeNullOrEmpty
+        Set-PimRoleSetting -Role 'Security Reader' -JustificationPattern '^[A-Z]' -TicketPattern '^INC[0-9]{6}$'
+        $s = Get-PimRoleSetting 'Security Reader'
+        $s.JustificationPattern | Should -Be '^[A-Z]'
+        $s.TicketPattern | Should -Be '^INC[0-9]{6}$'
+        $s.IsDefault | Should -BeFalse
+        Set-PimRoleSetting -Role 'Security Reader' -JustificationPattern '' -TicketPattern $null
+        $s = Get-PimRoleSetting 'Security Reader'
+        $s.JustificationPattern | Should -BeNullOrEmpty
+        $s.TicketPattern | Should -BeNullOrEmpty
+        $s.IsDefault | Should -BeTrue
+    }
+
+    It 'refuse an activation whose justification does not match, leaving the store unchanged; accept one that does' {
+        Set-PimRoleSetting -Role 'Global Reader' -JustificationPattern '^(Incident|Change) [0-9]+'
+        Connect-PimStore -Principal 'user1@contoso.com'
+        $fp = Get-StoreFingerprint
+        $err = { Request-PimActivation -Role 'Global Reader' -Justification 'because' } |
+            Should -Throw -ErrorId 'PimJustificationInvalid,PimModule.Cmdlets.RequestPimActivationCommand' -PassThru
+        $err.Exception.Message | Should -Match ([regex]::Escape("'^(Incident|Change) [0-9]+'"))
+        $err.CategoryInfo.Category | Should -Be 'InvalidArgument'
+        { Request-PimActivation -Role 'Global Reader' } | Should -Throw -ErrorId 'PimJustificationInvalid*' # not given counts as empty
+        Get-StoreFingerprint | Should -Be $fp
+        (Request-PimActivation -Role 'Global Reader' -Justification 'Incident 4711').Status | Should -Be 'Provisioned'
+    }
+
+    It 'refuse an activation whose ticket number does not match; accept one that does' {
+        Set-PimRoleSetting -Role 'Global Reader' -TicketPattern '^INC[0-9]{6}$'
+        Connect-PimStore -Principal 'user1@contoso.com'
+        $fp = Get-StoreFingerprint
+        $err = { Request-PimActivation -Role 'Global Reader' -TicketNumber 'INC12' } |
+            Should -Throw -ErrorId 'PimTicketInvalid,PimModule.Cmdlets.RequestPimActivationCommand' -PassThru
+        $err.Exception.Message | Should -Match ([regex]::Escape("'^INC[0-9]{6}$'"))
+        { Request-PimActivation -Role 'Global Reader' } | Should -Throw -ErrorId 'PimTicketInvalid*'
+        Get-StoreFingerprint | Should -Be $fp
+        (Request-PimActivation -Role 'Global Reader' -TicketNumber 'INC123456').Status | Should -Be 'Provisioned'
+    }
+
+    It 'refuse an admin assignment that does not match, single and in a bulk Import-Csv, applying the good rows' {
+        Set-PimRoleSetting -Role 'Security Reader' -JustificationPattern '^CAB-[0-9]+' -TicketPattern '^(CHG[0-9]+)?$'
+        $fp = Get-StoreFingerprint
+        { New-PimEligibleAssignment -Principal 'user2@contoso.com' -Role 'Security Reader' -Duration 30d -Justification 'please' } |
+            Should -Throw -ErrorId 'PimJustificationInvalid,PimModule.Cmdlets.NewPimEligibleAssignmentCommand'
+        { New-PimActiveAssignment -Principal 'user2@contoso.com' -Role 'Security Reader' -Duration 10d -Justification 'CAB-7' -TicketNumber 'INC1' } |
+            Should -Throw -ErrorId 'PimTicketInvalid,PimModule.Cmdlets.NewPimActiveAssignmentCommand'
+        Get-StoreFingerprint | Should -Be $fp
+        (New-PimEligibleAssignment -Principal 'user2@contoso.com' -Role 'Security Reader' -Duration 30d -Justification 'CAB-7').Principal | Should -Be 'user2@contoso.com'
+        $csv = Join-Path $TestDrive 'bulk.csv'
+        @(
+            [pscustomobject]@{ Principal = 'user3@contoso.com'; Role = 'Security Reader'; Duration = '30d'; Justification = 'CAB-1'; TicketNumber = 'CHG1' }
+            [pscustomobject]@{ Principal = 'user4@contoso.com'; Role = 'Security Reader'; Duration = '30d'; Justification = 'no'; TicketNumber = '' }
+            [pscustomobject]@{ Principal = 'user5@contoso.com'; Role = 'Security Reader'; Duration = '30d'; Justification = 'CAB-2'; TicketNumber = 'INC9' }
+            [pscustomobject]@{ Principal = 'user6@contoso.com'; Role = 'Security Reader'; Duration = '30d'; Justification = 'CAB-3'; TicketNumber = '' }
+        ) | Export-Csv $csv -NoTypeInformation
+        $made = Import-Csv $csv | New-PimEligibleAssignment -ErrorVariable errs -ErrorAction SilentlyContinue
+        @($made).Principal | Should -Be @('user3@contoso.com', 'user6@contoso.com')
+        $errs.FullyQualifiedErrorId | Should -Be @('PimJustificationInvalid,PimModule.Cmdlets.NewPimEligibleAssignmentCommand', 'PimTicketInvalid,PimModule.Cmdlets.NewPimEligibleAssignmentCommand')
+        (Get-PimAssignment -Role 'Security Reader' -Type Eligible).Principal | Sort-Object | Should -Be @('user2@contoso.com', 'user3@contoso.com', 'user6@contoso.com')
+    }
+
+    It 'run without backtracking: a catastrophic pattern against a long input returns fast' {
+        Set-PimRoleSetting -Role 'Global Reader' -JustificationPattern '^(a+)+$'
+        Connect-PimStore -Principal 'user1@contoso.com'
+        $text = ('a' * 499) + '!'
+        $watch = [Diagnostics.Stopwatch]::StartNew()
+        { Request-PimActivation -Role 'Global Reader' -Justification $text } | Should -Throw -ErrorId 'PimJustificationInvalid*'
+        $watch.Elapsed.TotalSeconds | Should -BeLessThan 2
+    }
+
+    It 'refuse, when set, a pattern NonBacktracking cannot run (<Case>), leaving the store unchanged' -ForEach @(
+        @{ Case = 'backreference'; Pattern = '(a)\1' }
+        @{ Case = 'lookahead'; Pattern = '(?=INC)INC[0-9]+' }
+        @{ Case = 'lookbehind'; Pattern = '(?<!x)y' }
+        @{ Case = 'atomic group'; Pattern = '(?>a+)b' }
+        @{ Case = 'syntax error'; Pattern = '[unclosed' }
+    ) {
+        $fp = Get-StoreFingerprint
+        $err = { Set-PimRoleSetting -Role 'Security Reader' -TicketPattern $Pattern } |
+            Should -Throw -ErrorId 'PimPatternInvalid,PimModule.Cmdlets.SetPimRoleSettingCommand' -PassThru
+        $err.CategoryInfo.Category | Should -Be 'InvalidArgument'
+        $err.Exception.Message | Should -Match 'NonBacktracking'
+        { Set-PimRoleSetting -Role 'Security Reader' -JustificationPattern $Pattern } | Should -Throw -ErrorId 'PimPatternInvalid*'
+        Get-StoreFingerprint | Should -Be $fp
+    }
+
+    It 'refuse a pattern longer than 500 characters' {
+        { Set-PimRoleSetting -Role 'Security Reader' -JustificationPattern ('a' * 501) } | Should -Throw -ErrorId 'PimInputTooLong*'
+    }
+
+    It 'are exported and imported' {
+        Set-PimRoleSetting -Role 'Security Reader' -JustificationPattern '^[A-Z]' -TicketPattern '^INC[0-9]+$'
+        $first = Join-Path $TestDrive 'patterns.json'
+        $second = Join-Path $TestDrive 'patterns2.json'
+        Export-PimRoleSetting -Path $first
+        $doc = Get-Content $first -Raw | ConvertFrom-Json
+        $sr = $doc.Roles | Where-Object Role -eq 'Security Reader'
+        $sr.JustificationPattern | Should -Be '^[A-Z]'
+        $sr.TicketPattern | Should -Be '^INC[0-9]+$'
+        ($doc.Roles | Where-Object Role -eq 'Global Reader').PSObject.Properties.Name | Should -Not -Contain 'TicketPattern'
+        $null = Connect-TestStore -Principal 'admin@contoso.com'
+        Import-PimRoleSetting -Path $first -Confirm:$false
+        $s = Get-PimRoleSetting 'Security Reader'
+        $s.JustificationPattern | Should -Be '^[A-Z]'
+        $s.TicketPattern | Should -Be '^INC[0-9]+$'
+        Export-PimRoleSetting -Path $second
+        (Get-FileHash $second).Hash | Should -Be (Get-FileHash $first).Hash
+    }
+
+    It 'round-trip through Export-Csv and Import-Csv' {
+        Set-PimRoleSetting -Role 'Security Reader' -JustificationPattern '^"quoted", and ;semi' -TicketPattern '^INC[0-9]+$'
+        $csv = Join-Path $TestDrive 'patterns.csv'
+        Get-PimRoleSetting -Role 'Security Reader', 'Global Reader' | Export-Csv -Path $csv -NoTypeInformation
+        Reset-PimRoleSetting -Role 'Security Reader' -Confirm:$false
+        Set-PimRoleSetting -Role 'Global Reader' -TicketPattern 'x'
+        Import-Csv $csv | Set-PimRoleSetting -Confirm:$false
+        $s = Get-PimRoleSetting 'Security Reader'
+        $s.JustificationPattern | Should -Be '^"quoted", and ;semi'
+        $s.TicketPattern | Should -Be '^INC[0-9]+$'
+        (Get-PimRoleSetting 'Global Reader').TicketPattern | Should -BeNullOrEmpty # the empty cell clears
+    }
+
+    It 'show in -WhatIf, which changes nothing' {
+        $out = Invoke-FreshPwsh -Environment (New-TestStore).Environment -Script @"
+Import-Module '$ModulePath'
+Set-PimRoleSetting -Role 'Security Reader' -JustificationPattern '^[A-Z]' -TicketPattern '^INC' -WhatIf
+(Get-PimRoleSetting 'Security Reader').IsDefault
+"@
+        $out -join "`n" | Should -Match "What if: .*JustificationPattern: '' -> '\^\[A-Z\]'.*TicketPattern: '' -> '\^INC'.*Security Reader"
+        $out[-1] | Should -Be 'True'
+    }
+
+    It 'are parameters of Set-PimRoleSetting taken from the pipeline, like every setting of the settings object' {
+        $command = Get-Command Set-PimRoleSetting
+        $settings = (Get-PimRoleSetting 'Security Reader').PSObject.Properties.Name |
+            Where-Object { $_ -notin 'Role', 'RoleId', 'Notifications', 'IsDefault', 'ModifiedBy', 'ModifiedDateTime' }
+        $settings | Should -Contain 'JustificationPattern'
+        foreach ($name in $settings) {
+            $command.Parameters[$name].Attributes.Where({ $_ -is [System.Management.Automation.ParameterAttribute] }).ValueFromPipelineByPropertyName | Should -Contain $true
+        }
+    }
+}

@@ -1,46 +1,63 @@
 namespace PimModule.Policy;
 
-/// <summary>The settings Set-PimRoleSetting names; null = leave as it is. An empty string or list clears.</summary>
+/// <summary>
+/// The settings Set-PimRoleSetting names, by name (the table of <see cref="RoleSettings"/>); a setting not named is
+/// left as it is. An empty string or list clears. The typed properties are the same values for C# callers; a setting
+/// without one is named through the indexer: <c>new PimRoleSettingUpdate { ["TicketPattern"] = "^INC[0-9]+$" }</c>.
+/// </summary>
 public sealed class PimRoleSettingUpdate
 {
-    public TimeSpan? ActivationMaxDuration { get; init; }
-    public PimActivationRequirement? ActivationRequirement { get; init; }
-    public string? AuthenticationContextId { get; init; }
-    public bool? RequireJustification { get; init; }
-    public bool? RequireTicket { get; init; }
-    public bool? RequireApproval { get; init; }
-    public IReadOnlyList<string>? Approvers { get; init; }
-    public bool? RequireApproverJustification { get; init; }
-    public bool? AllowPermanentEligible { get; init; }
-    public TimeSpan? EligibleExpiresAfter { get; init; }
-    public bool? AllowPermanentActive { get; init; }
-    public TimeSpan? ActiveExpiresAfter { get; init; }
-    public bool? RequireMfaOnActiveAssignment { get; init; }
-    public bool? RequireJustificationOnActiveAssignment { get; init; }
+    private readonly Dictionary<string, object> _values = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>The names of every role setting, in the order of the settings object.</summary>
+    public static IReadOnlyList<string> SettingNames { get; } = RoleSettings.All.Select(s => s.Name).ToList();
+
+    /// <summary>Whether an empty value of the setting clears it (a string or list): a parameter named with $null counts as empty.</summary>
+    public static bool EmptyClears(string setting) => Setting(setting).EmptyClears;
+
+    /// <summary>The value named for a setting; null = not named. Setting null un-names it.</summary>
+    public object? this[string setting]
+    {
+        get => _values.GetValueOrDefault(Setting(setting).Name);
+        set
+        {
+            var name = Setting(setting).Name;
+            if (value is null) _values.Remove(name);
+            else _values[name] = value;
+        }
+    }
+
+    /// <summary>Whether the update names the setting.</summary>
+    public bool Names(string setting) => _values.ContainsKey(setting);
+
+    private static RoleSetting Setting(string name) => RoleSettings.Find(name)
+        ?? throw new ArgumentException($"There is no role setting '{name}'; the settings are {string.Join(", ", SettingNames)}.", nameof(name));
+
+    private T? Value<T>(string name) where T : class => _values.TryGetValue(name, out var v) ? v as T : null;
+
+    public TimeSpan? ActivationMaxDuration { get => Duration(nameof(ActivationMaxDuration)); init => this[nameof(ActivationMaxDuration)] = value; }
+    public PimActivationRequirement? ActivationRequirement { get => _values.TryGetValue(nameof(ActivationRequirement), out var v) ? (PimActivationRequirement)v : null; init => this[nameof(ActivationRequirement)] = value; }
+    public string? AuthenticationContextId { get => Value<string>(nameof(AuthenticationContextId)); init => this[nameof(AuthenticationContextId)] = value; }
+    public bool? RequireJustification { get => Flag(nameof(RequireJustification)); init => this[nameof(RequireJustification)] = value; }
+    public bool? RequireTicket { get => Flag(nameof(RequireTicket)); init => this[nameof(RequireTicket)] = value; }
+    public bool? RequireApproval { get => Flag(nameof(RequireApproval)); init => this[nameof(RequireApproval)] = value; }
+    public IReadOnlyList<string>? Approvers { get => Value<IReadOnlyList<string>>(nameof(Approvers)); init => this[nameof(Approvers)] = value; }
+    public bool? RequireApproverJustification { get => Flag(nameof(RequireApproverJustification)); init => this[nameof(RequireApproverJustification)] = value; }
+    public bool? AllowPermanentEligible { get => Flag(nameof(AllowPermanentEligible)); init => this[nameof(AllowPermanentEligible)] = value; }
+    public TimeSpan? EligibleExpiresAfter { get => Duration(nameof(EligibleExpiresAfter)); init => this[nameof(EligibleExpiresAfter)] = value; }
+    public bool? AllowPermanentActive { get => Flag(nameof(AllowPermanentActive)); init => this[nameof(AllowPermanentActive)] = value; }
+    public TimeSpan? ActiveExpiresAfter { get => Duration(nameof(ActiveExpiresAfter)); init => this[nameof(ActiveExpiresAfter)] = value; }
+    public bool? RequireMfaOnActiveAssignment { get => Flag(nameof(RequireMfaOnActiveAssignment)); init => this[nameof(RequireMfaOnActiveAssignment)] = value; }
+    public bool? RequireJustificationOnActiveAssignment { get => Flag(nameof(RequireJustificationOnActiveAssignment)); init => this[nameof(RequireJustificationOnActiveAssignment)] = value; }
+
+    private bool? Flag(string name) => _values.TryGetValue(name, out var v) ? (bool)v : null;
+    private TimeSpan? Duration(string name) => _values.TryGetValue(name, out var v) ? (TimeSpan)v : null;
 
     internal void ApplyTo(RolePolicy p)
     {
-        if (ActivationMaxDuration is { } d) p.ActivationMaxDuration = d;
-        if (ActivationRequirement is { } r)
-        {
-            p.ActivationRequirement = r;
-            // Moving away from an authentication context drops its id, unless the caller names one (then Validate refuses).
-            if (r != PimActivationRequirement.AuthenticationContext && AuthenticationContextId is null) p.AuthenticationContextId = null;
-        }
-        if (AuthenticationContextId is { } id) p.AuthenticationContextId = id.Trim().Length == 0 ? null : id.Trim();
-        if (RequireJustification is { } j) p.RequireJustification = j;
-        if (RequireTicket is { } t) p.RequireTicket = t;
-        if (RequireApproval is { } a) p.RequireApproval = a;
-        if (Approvers is { } list)
-            p.Approvers = Input.NoNullItems(list, nameof(Approvers)).SelectMany(x => x.Split([';', ','], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
-                .Distinct(Principal.Comparer).ToList();
-        if (RequireApproverJustification is { } aj) p.RequireApproverJustification = aj;
-        if (AllowPermanentEligible is { } pe) p.AllowPermanentEligible = pe;
-        if (EligibleExpiresAfter is { } ee) p.EligibleExpiresAfter = ee;
-        if (AllowPermanentActive is { } pa) p.AllowPermanentActive = pa;
-        if (ActiveExpiresAfter is { } ae) p.ActiveExpiresAfter = ae;
-        if (RequireMfaOnActiveAssignment is { } m) p.RequireMfaOnActiveAssignment = m;
-        if (RequireJustificationOnActiveAssignment is { } ja) p.RequireJustificationOnActiveAssignment = ja;
+        foreach (var s in RoleSettings.All)
+            if (_values.TryGetValue(s.Name, out var value))
+                s.Apply(p, value, this);
     }
 }
 

@@ -22,51 +22,46 @@ public sealed class SettingsService
     /// <summary>The settings of the given roles (all roles when null), in one query.</summary>
     public IReadOnlyList<PimRoleSetting> List(IReadOnlyCollection<PimRole>? roles = null) => _store.Read(work =>
     {
-        var all = roles ?? work.Query("SELECT role_id, name, description, is_built_in, is_privileged, created_utc, created_by FROM roles ORDER BY name_key", RoleService.Map);
-        var rows = work.Query("SELECT role_id, rule_id, value_json, modified_utc, modified_by FROM policy_rules",
-                r => (RoleId: r.GetGuid("role_id"), Rule: r.GetText("rule_id"), Json: r.GetText("value_json"),
-                    At: r.GetUtc("modified_utc"), By: r.GetText("modified_by")))
-            .ToLookup(x => x.RoleId);
+        var all = roles ?? RolesTable.AllByName(work);
+        var rows = PolicyRulesTable.All(work).ToLookup(x => x.RoleId);
         return all.Select(role =>
         {
             var mine = rows[role.Id].ToList();
-            var last = mine.OrderByDescending(x => x.At).FirstOrDefault();
-            return RolePolicy.FromRules(mine.Select(x => (x.Rule, x.Json)))
-                .ToSetting(role, mine.Count == 0 ? null : last.By, mine.Count == 0 ? null : last.At);
+            var last = mine.OrderByDescending(x => x.ModifiedUtc).FirstOrDefault();
+            return RolePolicy.FromRules(mine.Select(x => (x.RuleId, x.ValueJson)))
+                .ToSetting(role, last?.ModifiedBy, last?.ModifiedUtc);
         }).ToList();
     });
 
     /// <summary>The policy in force for a role (used by every rule that checks settings).</summary>
     internal static RolePolicy Load(UnitOfWork work, Guid roleId)
-        => RolePolicy.FromRules(work.Query("SELECT rule_id, value_json FROM policy_rules WHERE role_id = @r",
-            r => (r.GetString(0), r.GetString(1)), ("@r", roleId)));
+        => RolePolicy.FromRules(PolicyRulesTable.OfRole(work, roleId).Select(r => (r.RuleId, r.ValueJson)));
 
     /// <summary>The policy in force, read once per unit of work (loops over requests and rows ask again and again).</summary>
     internal static RolePolicy LoadOnce(UnitOfWork work, Guid roleId) => work.Memo("policy:" + roleId, () => Load(work, roleId));
 
     private static PimRoleSetting ToSetting(UnitOfWork work, PimRole role)
     {
-        var modified = work.Query("SELECT modified_by, modified_utc FROM policy_rules WHERE role_id = @r ORDER BY modified_utc DESC LIMIT 1",
-            r => (By: r.GetString(0), At: r.GetUtc("modified_utc")), ("@r", role.Id)).FirstOrDefault();
-        return Load(work, role.Id).ToSetting(role, modified.By, modified.By is null ? null : modified.At);
+        var modified = PolicyRulesTable.LastModified(work, role.Id);
+        return Load(work, role.Id).ToSetting(role, modified?.ModifiedBy, modified?.ModifiedUtc);
     }
 
     /// <summary>Writes a policy as rule rows (only the rules that differ from Entra's default), audited.</summary>
     private static void Save(UnitOfWork work, PimRole role, RolePolicy before, RolePolicy after, string action)
     {
-        var old = work.Query("SELECT rule_id, value_json FROM policy_rules WHERE role_id = @r",
-            r => (r.GetString(0), r.GetString(1)), ("@r", role.Id)).ToDictionary(x => x.Item1, x => x.Item2);
-        foreach (var (ruleId, json) in after.ToRules())
+        var old = PolicyRulesTable.OfRole(work, role.Id).ToDictionary(x => x.RuleId, x => x.ValueJson);
+        var rules = after.ToRules().ToList();
+        // A known rule the policy no longer lists (PimModule's own rules, back to their defaults) is deleted.
+        foreach (var ruleId in old.Keys.Where(RolePolicy.IsKnownRule).Except(rules.Select(r => r.RuleId)).ToList())
+            PolicyRulesTable.Delete(work, role.Id, ruleId);
+        foreach (var (ruleId, json) in rules)
         {
             var isDefault = RolePolicy.IsDefaultRule(ruleId, json);
             old.TryGetValue(ruleId, out var stored);
             if (isDefault && stored is not null)
-                work.Execute("DELETE FROM policy_rules WHERE role_id = @r AND rule_id = @k", ("@r", role.Id), ("@k", ruleId));
+                PolicyRulesTable.Delete(work, role.Id, ruleId);
             else if (!isDefault && stored != json)
-                work.Execute("INSERT INTO policy_rules (role_id, rule_id, value_json, modified_utc, modified_by) VALUES (@r, @k, @v, @t, @by) " +
-                             "ON CONFLICT (role_id, rule_id) DO UPDATE SET value_json = excluded.value_json, " +
-                             "modified_utc = excluded.modified_utc, modified_by = excluded.modified_by",
-                    ("@r", role.Id), ("@k", ruleId), ("@v", json), ("@t", work.Now), ("@by", work.Actor));
+                PolicyRulesTable.Upsert(work, new PolicyRulesTable.Row(role.Id, ruleId, json, work.Now, work.Actor));
         }
         AuditLog.Append(work, action, "RoleSetting", role.Id.ToString("D"), role.Id, null, before.Describe(), after.Describe());
     }
@@ -143,25 +138,71 @@ public sealed class SettingsService
         public List<FileRole> Roles { get; set; } = [];
     }
 
+    /// <summary>
+    /// One role of the file: Role, RoleId, every setting of <see cref="RoleSettings"/> (in table order, by name), then
+    /// Notifications. Read and written by <see cref="FileRoleConverter"/>.
+    /// </summary>
+    [JsonConverter(typeof(FileRoleConverter))]
     private sealed class FileRole
     {
         public string? Role { get; set; }
         public Guid? RoleId { get; set; }
-        public TimeSpan ActivationMaxDuration { get; set; }
-        public PimActivationRequirement ActivationRequirement { get; set; }
-        public string? AuthenticationContextId { get; set; }
-        public bool RequireJustification { get; set; }
-        public bool RequireTicket { get; set; }
-        public bool RequireApproval { get; set; }
-        public List<string> Approvers { get; set; } = [];
-        public bool RequireApproverJustification { get; set; }
-        public bool AllowPermanentEligible { get; set; }
-        public TimeSpan EligibleExpiresAfter { get; set; }
-        public bool AllowPermanentActive { get; set; }
-        public TimeSpan ActiveExpiresAfter { get; set; }
-        public bool RequireMfaOnActiveAssignment { get; set; }
-        public bool RequireJustificationOnActiveAssignment { get; set; }
+        public RolePolicy Policy { get; set; } = new();
         public List<FileNotification> Notifications { get; set; } = [];
+    }
+
+    private sealed class FileRoleConverter : JsonConverter<FileRole>
+    {
+        public override FileRole Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+        {
+            if (reader.TokenType != JsonTokenType.StartObject)
+                throw new JsonException($"The JSON value could not be converted to a role entry.");
+            var f = new FileRole();
+            foreach (var s in RoleSettings.All) s.SetFileDefault(f.Policy); // a member left out has its type's default, as before
+            while (reader.Read())
+            {
+                if (reader.TokenType == JsonTokenType.EndObject) return f;
+                var name = reader.GetString()!;
+                reader.Read();
+                switch (name)
+                {
+                    case nameof(FileRole.Role):
+                        f.Role = JsonSerializer.Deserialize<string?>(ref reader, options);
+                        break;
+                    case nameof(FileRole.RoleId):
+                        f.RoleId = JsonSerializer.Deserialize<Guid?>(ref reader, options);
+                        break;
+                    case nameof(FileRole.Notifications):
+                        f.Notifications = JsonSerializer.Deserialize<List<FileNotification>>(ref reader, options)
+                                          ?? throw new JsonException("Notifications is null; give the 9 notification rows.");
+                        break;
+                    default:
+                        var setting = RoleSettings.All.FirstOrDefault(s => s.Name == name) // exact case, as the serializer's members
+                                      ?? throw new JsonException($"The JSON property '{name}' could not be mapped to any .NET member contained in type '{typeof(FileRole)}'.");
+                        setting.ReadFile(ref reader, f.Policy, options);
+                        break;
+                }
+            }
+            throw new JsonException("The role entry is not closed.");
+        }
+
+        public override void Write(Utf8JsonWriter writer, FileRole value, JsonSerializerOptions options)
+        {
+            writer.WriteStartObject();
+            writer.WritePropertyName(nameof(FileRole.Role));
+            JsonSerializer.Serialize(writer, value.Role, options);
+            writer.WritePropertyName(nameof(FileRole.RoleId));
+            JsonSerializer.Serialize(writer, value.RoleId, options);
+            foreach (var s in RoleSettings.All)
+            {
+                if (s.OmitFromFileWhenEmpty && s.IsEmpty(value.Policy)) continue;
+                writer.WritePropertyName(s.Name);
+                s.WriteFile(writer, value.Policy, options);
+            }
+            writer.WritePropertyName(nameof(FileRole.Notifications));
+            JsonSerializer.Serialize(writer, value.Notifications, options);
+            writer.WriteEndObject();
+        }
     }
 
     private sealed class FileNotification
@@ -179,7 +220,7 @@ public sealed class SettingsService
         var doc = _store.Read(work =>
         {
             var list = roles is null
-                ? work.Query("SELECT role_id, name, description, is_built_in, is_privileged, created_utc, created_by FROM roles ORDER BY name_key", RoleService.Map)
+                ? RolesTable.AllByName(work)
                 : roles.Select(r => RoleService.Resolve(work, r)).DistinctBy(r => r.Id).OrderBy(r => r.Name, StringComparer.OrdinalIgnoreCase).ToList();
             return new FileDocument { Roles = list.Select(r => ToFile(r, Load(work, r.Id))).ToList() };
         });
@@ -188,12 +229,7 @@ public sealed class SettingsService
 
     private static FileRole ToFile(PimRole role, RolePolicy p) => new()
     {
-        Role = role.Name, RoleId = role.Id, ActivationMaxDuration = p.ActivationMaxDuration, ActivationRequirement = p.ActivationRequirement,
-        AuthenticationContextId = p.AuthenticationContextId, RequireJustification = p.RequireJustification, RequireTicket = p.RequireTicket,
-        RequireApproval = p.RequireApproval, Approvers = [.. p.Approvers], RequireApproverJustification = p.RequireApproverJustification,
-        AllowPermanentEligible = p.AllowPermanentEligible, EligibleExpiresAfter = p.EligibleExpiresAfter,
-        AllowPermanentActive = p.AllowPermanentActive, ActiveExpiresAfter = p.ActiveExpiresAfter,
-        RequireMfaOnActiveAssignment = p.RequireMfaOnActiveAssignment, RequireJustificationOnActiveAssignment = p.RequireJustificationOnActiveAssignment,
+        Role = role.Name, RoleId = role.Id, Policy = p.Clone(),
         Notifications = p.Notifications.OrderBy(k => k.Key.Item1).ThenBy(k => k.Key.Item2).Select(k => new FileNotification
         {
             Event = k.Key.Item1, Recipient = k.Key.Item2, DefaultRecipients = k.Value.DefaultRecipients,
@@ -203,17 +239,7 @@ public sealed class SettingsService
 
     private static RolePolicy FromFile(FileRole f)
     {
-        var p = new RolePolicy
-        {
-            ActivationMaxDuration = f.ActivationMaxDuration, ActivationRequirement = f.ActivationRequirement,
-            AuthenticationContextId = string.IsNullOrEmpty(f.AuthenticationContextId) ? null : f.AuthenticationContextId,
-            RequireJustification = f.RequireJustification, RequireTicket = f.RequireTicket, RequireApproval = f.RequireApproval,
-            Approvers = [.. f.Approvers], RequireApproverJustification = f.RequireApproverJustification,
-            AllowPermanentEligible = f.AllowPermanentEligible, EligibleExpiresAfter = f.EligibleExpiresAfter,
-            AllowPermanentActive = f.AllowPermanentActive, ActiveExpiresAfter = f.ActiveExpiresAfter,
-            RequireMfaOnActiveAssignment = f.RequireMfaOnActiveAssignment,
-            RequireJustificationOnActiveAssignment = f.RequireJustificationOnActiveAssignment,
-        };
+        var p = f.Policy.Clone();
         foreach (var n in f.Notifications)
             p.Notifications[(n.Event, n.Recipient)] = new RolePolicy.NotificationRule(n.DefaultRecipients, [.. n.AdditionalRecipients], n.CriticalOnly);
         return p;

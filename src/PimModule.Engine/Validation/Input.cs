@@ -28,6 +28,8 @@ public static class Input
     public const int IdLength = 64;
     public const int ActionNameLength = 64;
     public const int ConnectionStringLength = 4096;
+    /// <summary>JustificationPattern and TicketPattern (regular expressions).</summary>
+    public const int PatternLength = 500;
     /// <summary>At most this many principals or addresses in one list (approvers, additional recipients).</summary>
     public const int ListCount = 100;
 
@@ -49,6 +51,8 @@ public static class Input
         ["Name"] = RoleNameLength,
         ["Description"] = RoleDescriptionLength,
         ["AuthenticationContextId"] = AuthenticationContextIdLength,
+        ["JustificationPattern"] = PatternLength,
+        ["TicketPattern"] = PatternLength,
         ["SmtpServer"] = HostNameLength,
         ["From"] = MailAddressLength,
         ["UserName"] = UserNameLength,

@@ -34,4 +34,16 @@ internal static partial class PimErrors
 
     public static PimException SettingFileTooNew(string message, object? target = null, string? recommendedAction = null, Exception? inner = null)
         => Make(PimErrorCategory.InvalidData, message, target, recommendedAction, inner);
+
+    /// <summary>A JustificationPattern or TicketPattern that is not a regular expression PimModule can run (NonBacktracking).</summary>
+    public static PimException PatternInvalid(string message, object? target = null, string? recommendedAction = null, Exception? inner = null)
+        => Make(PimErrorCategory.InvalidArgument, message, target, recommendedAction, inner);
+
+    /// <summary>A justification that does not match the role's JustificationPattern.</summary>
+    public static PimException JustificationInvalid(string message, object? target = null, string? recommendedAction = null, Exception? inner = null)
+        => Make(PimErrorCategory.InvalidArgument, message, target, recommendedAction, inner);
+
+    /// <summary>A ticket number that does not match the role's TicketPattern.</summary>
+    public static PimException TicketInvalid(string message, object? target = null, string? recommendedAction = null, Exception? inner = null)
+        => Make(PimErrorCategory.InvalidArgument, message, target, recommendedAction, inner);
 }

@@ -73,7 +73,8 @@ public sealed class PimNotificationSettingList : ReadOnlyCollection<PimNotificat
 
 /// <summary>
 /// A role's settings — the PIM policy — as one flat object: activation, assignment and notification rules.
-/// Every property maps to one Entra policy rule (unifiedRoleManagementPolicy rules).
+/// Every property maps to one Entra policy rule (unifiedRoleManagementPolicy rules). The settings are defined once, in
+/// the engine's setting table (Policy/RoleSettings.cs); a property here is filled by name from that table.
 /// </summary>
 public sealed class PimRoleSetting
 {
@@ -98,6 +99,11 @@ public sealed class PimRoleSetting
     public TimeSpan ActiveExpiresAfter { get; init; }
     public bool RequireMfaOnActiveAssignment { get; init; }
     public bool RequireJustificationOnActiveAssignment { get; init; }
+
+    // Text patterns (PimModule's own rule TextPattern_PimModule): .NET regular expressions, run with NonBacktracking,
+    // that a justification / a ticket number must match on activation and on admin assignment; null = none.
+    public string? JustificationPattern { get; init; }
+    public string? TicketPattern { get; init; }
 
     // Notification (the nine Notification_* rules)
     public PimNotificationSettingList Notifications { get; init; } = new([]);

@@ -71,6 +71,14 @@ public sealed class SetPimRoleSettingCommand : PimCmdlet
     [BoolTransformation]
     public bool? RequireJustificationOnActiveAssignment { get; set; }
 
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [AllowEmptyString, AllowNull]
+    public string? JustificationPattern { get; set; }
+
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [AllowEmptyString, AllowNull]
+    public string? TicketPattern { get; set; }
+
     /// <summary>The piped object; its columns are checked so a misspelt CSV column is refused, not ignored.</summary>
     [Parameter(ValueFromPipeline = true, DontShow = true)]
     public PSObject? InputObject { get; set; }
@@ -78,29 +86,29 @@ public sealed class SetPimRoleSettingCommand : PimCmdlet
     [Parameter]
     public SwitchParameter PassThru { get; set; }
 
+    /// <summary>Every role setting's parameter: one per setting of the engine's table, by name (checked once, here).</summary>
+    private static readonly (string Name, System.Reflection.PropertyInfo Property, bool EmptyClears)[] SettingParameters =
+        PimRoleSettingUpdate.SettingNames.Select(n => (n,
+                typeof(SetPimRoleSettingCommand).GetProperty(n) ?? throw new InvalidOperationException($"Set-PimRoleSetting has no parameter for the setting {n}."),
+                PimRoleSettingUpdate.EmptyClears(n)))
+            .ToArray();
+
+    private static object Empty(Type type) => type == typeof(string) ? "" : Array.Empty<string>();
+
     private static readonly string[] ReadOnlyColumns =
         ["RoleId", "Notifications", "IsDefault", "ModifiedBy", "ModifiedDateTime"];
 
     protected override void ProcessPim()
     {
         PipedColumns.Check(this, InputObject, ReadOnlyColumns);
-        var update = new PimRoleSettingUpdate
+        var update = new PimRoleSettingUpdate();
+        foreach (var (name, property, emptyClears) in SettingParameters)
         {
-            ActivationMaxDuration = ActivationMaxDuration,
-            ActivationRequirement = ActivationRequirement,
-            AuthenticationContextId = MyInvocation.BoundParameters.ContainsKey(nameof(AuthenticationContextId)) ? AuthenticationContextId ?? "" : null,
-            RequireJustification = RequireJustification,
-            RequireTicket = RequireTicket,
-            RequireApproval = RequireApproval,
-            Approvers = MyInvocation.BoundParameters.ContainsKey(nameof(Approvers)) ? Approvers ?? [] : null,
-            RequireApproverJustification = RequireApproverJustification,
-            AllowPermanentEligible = AllowPermanentEligible,
-            EligibleExpiresAfter = EligibleExpiresAfter,
-            AllowPermanentActive = AllowPermanentActive,
-            ActiveExpiresAfter = ActiveExpiresAfter,
-            RequireMfaOnActiveAssignment = RequireMfaOnActiveAssignment,
-            RequireJustificationOnActiveAssignment = RequireJustificationOnActiveAssignment,
-        };
+            // A string or list setting named (even with $null) clears when empty; a value setting is named when it has a value.
+            update[name] = emptyClears
+                ? MyInvocation.BoundParameters.ContainsKey(name) ? property.GetValue(this) ?? Empty(property.PropertyType) : null
+                : property.GetValue(this);
+        }
         var result = Store.Settings.Update(Role, update, c => ShouldProcess(c.Target, c.Action), WriteVerbose);
         if (PassThru && result is not null) WriteObject(result);
     }
