@@ -41,7 +41,7 @@ public sealed class GetPimAssignmentCommand : PimCmdlet
 
     protected override void ProcessPim()
     {
-        var roleIds = Common.RoleResolver.ResolveIds(this, Store, Role);
+        var roleIds = RoleResolver.ResolveIds(this, Store, Role);
         if (roleIds is { Count: 0 }) return;
         var query = new PimAssignmentQuery
         {

@@ -29,7 +29,7 @@ public sealed class ImportPimRoleSettingCommand : PimCmdlet
                 ? PimErrors.SettingFileNotFound($"Cannot read '{path}': {e.Message}", path, "Give the -Path of a file written by Export-PimRoleSetting.", e)
                 : PimErrors.SettingFileNotReadable($"Cannot read '{path}': {e.Message}", path, "Give the -Path of a file written by Export-PimRoleSetting.", e);
         }
-        var result = Store.Settings.Import(json, path, c => ShouldProcess(c.Target, c.Action));
+        var result = Store.Settings.Import(json, path, ShouldProcess);
         if (PassThru && result is not null) WriteObject(result, enumerateCollection: true);
     }
 

@@ -27,7 +27,7 @@ public sealed class CopyPimRoleSettingCommand : PimCmdlet
         {
             try
             {
-                var result = Store.Settings.Copy(Role, destination, c => ShouldProcess(c.Target, c.Action), WriteVerbose);
+                var result = Store.Settings.Copy(Role, destination, ShouldProcess, WriteVerbose);
                 if (PassThru && result is not null) WriteObject(result);
             }
             catch (PimException e) when (Destination.Length > 1 && e.ErrorId == PimErrors.IdOf(nameof(PimErrors.RoleNotFound)) && Equals(e.Target, destination.ToString()))

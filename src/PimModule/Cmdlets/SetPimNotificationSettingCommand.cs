@@ -43,7 +43,7 @@ public sealed class SetPimNotificationSettingCommand : PimCmdlet
             AdditionalRecipients = MyInvocation.BoundParameters.ContainsKey(nameof(AdditionalRecipients)) ? AdditionalRecipients ?? [] : null,
             CriticalOnly = CriticalOnly,
         };
-        var result = Store.Settings.UpdateNotification(Role, update, c => ShouldProcess(c.Target, c.Action), WriteVerbose);
+        var result = Store.Settings.UpdateNotification(Role, update, ShouldProcess, WriteVerbose);
         if (PassThru && result is not null) WriteObject(result);
     }
 }

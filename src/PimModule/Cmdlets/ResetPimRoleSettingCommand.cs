@@ -17,7 +17,7 @@ public sealed class ResetPimRoleSettingCommand : PimCmdlet
 
     protected override void ProcessPim()
     {
-        var result = Store.Settings.Reset(Role, c => ShouldProcess(c.Target, c.Action), WriteVerbose);
+        var result = Store.Settings.Reset(Role, ShouldProcess, WriteVerbose);
         if (PassThru && result is not null) WriteObject(result);
     }
 }
