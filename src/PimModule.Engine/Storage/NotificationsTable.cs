@@ -47,7 +47,7 @@ internal static partial class NotificationsTable
         if (statuses is { Count: > 0 }) where.Add("status IN @statuses");
         var sql = Select + (where.Count > 0 ? " WHERE " + string.Join(" AND ", where) : "") + " ORDER BY created_utc, notification_id" +
                   (first is null ? "" : " LIMIT @first");
-        return work.Stream<Row>(sql, new { recipientKey, requestId, statuses, first = (long?)first });
+        return work.Stream<Row>(SqlLists.For(work, sql), new { recipientKey, requestId, statuses, first = (long?)first });
     }
 
     public static Row? ById(UnitOfWork work, Guid id) => work.QueryFirstOrDefault<Row>(Select + " WHERE notification_id = @id", new { id });
@@ -65,7 +65,7 @@ internal static partial class NotificationsTable
     {
         var queued = new HashSet<string>(StringComparer.Ordinal);
         foreach (var chunk in keys.Distinct(StringComparer.Ordinal).Chunk(500))
-            queued.UnionWith(work.Query<string>("SELECT dedupe_key FROM notifications WHERE dedupe_key IN @chunk", new { chunk }));
+            queued.UnionWith(work.Query<string>(SqlLists.For(work, "SELECT dedupe_key FROM notifications WHERE dedupe_key IN @chunk"), new { chunk }));
         return queued;
     }
 
