@@ -74,8 +74,8 @@ internal static partial class NotificationsTable
     /// <summary>Claims up to <paramref name="max"/> due messages, oldest first, for one sender until <paramref name="until"/>; returns them.</summary>
     public static List<Row> Claim(UnitOfWork work, string token, DateTime until, int max)
     {
-        work.Execute("UPDATE notifications SET claim_token = @token, claimed_until_utc = @until WHERE notification_id IN (" +
-                     "SELECT notification_id FROM notifications WHERE " + DueAt + " ORDER BY created_utc LIMIT @max)",
+        work.Execute("UPDATE notifications SET claim_token = @token, claimed_until_utc = @until WHERE notification_id IN " +
+                     "(SELECT notification_id FROM notifications WHERE " + DueAt + " ORDER BY created_utc LIMIT @max)",
             new { token, until, now = work.Now, max = (long)max });
         return work.Query<Row>(Select + " WHERE claim_token = @token ORDER BY created_utc", new { token });
     }
