@@ -96,8 +96,7 @@ public sealed class PimStore : IDisposable
         try
         {
             provider.CheckTarget();
-            var (version, created) = Run(provider, () => Migrator.Migrate(provider, principal, clock,
-                work => SeedNewStore(work)));
+            var (version, created) = Run(provider, () => Migrator.Migrate(provider, principal, clock, SeedNewStore, UpgradeStore));
             return new PimStore(provider, options, principal, clock, version, created);
         }
         catch
@@ -110,8 +109,9 @@ public sealed class PimStore : IDisposable
     /// <summary>A new store: the role catalogue, and the creator's permanent active Privileged Role Administrator assignment.</summary>
     private static void SeedNewStore(UnitOfWork work)
     {
-        work.Execute("INSERT INTO store_info (key, value) VALUES ('store_id', @id), ('created_by', @by), ('created_utc', @at)",
-            ("@id", Guid.NewGuid().ToString("D")), ("@by", work.Actor), ("@at", Db.ToTicks(work.Now).ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        StoreInfoTable.Insert(work, StoreInfoTable.StoreId, Guid.NewGuid().ToString("D"));
+        StoreInfoTable.Insert(work, StoreInfoTable.CreatedBy, work.Actor);
+        StoreInfoTable.Insert(work, StoreInfoTable.CreatedUtc, SqlTypes.Ticks(work.Now).ToString(System.Globalization.CultureInfo.InvariantCulture));
         RoleCatalog.Seed(work);
         AuditLog.Append(work, "CreateStore", "Store", null, null, work.Actor, null,
             new { CreatedBy = work.Actor, BuiltInRoles = RoleCatalog.BuiltIn.Count });
@@ -124,9 +124,15 @@ public sealed class PimStore : IDisposable
             RoleCatalog.PrivilegedRoleAdministrator, "/", PimAssignmentType.Active, null, work.Now, null,
             assignment.Justification, null, null, work.Actor, work.Now, Decided: work.Now, AssignmentId: assignment.Id).Add(work);
         assignment.Add(work);
-        work.Execute("INSERT INTO store_info (key, value) VALUES ('bootstrap_assignment_id', @id)", ("@id", assignment.Id.ToString("D")));
+        StoreInfoTable.Insert(work, StoreInfoTable.BootstrapAssignmentId, assignment.Id.ToString("D"));
         AuditLog.Append(work, nameof(PimRequestAction.AdminAssign), "Assignment", assignment.Id.ToString("D"),
             assignment.RoleId, assignment.Principal, null, AuditView.Of(assignment));
+    }
+
+    /// <summary>What migrating an existing store from <paramref name="from"/> needs of the domain (schema 5 binds secrets to their row and store).</summary>
+    private static void UpgradeStore(UnitOfWork work, int from)
+    {
+        if (from < Migrator.BoundSecretsVersion) MultiFactor.Mfa.BindLegacySecrets(work);
     }
 
     /// <summary>The options to open this same store as another principal (same provider, location and clock).</summary>
@@ -226,33 +232,32 @@ public sealed class PimStore : IDisposable
     public PimStoreInfo GetInfo() => Read(work =>
     {
         var now = work.Now;
-        string? Info(string key) => work.Scalar("SELECT value FROM store_info WHERE key = @k", ("@k", key)) as string;
+        string? Info(string key) => StoreInfoTable.Get(work, key);
         return new PimStoreInfo
         {
             Provider = Provider,
             Location = Location,
-            SchemaVersion = Migrator.ReadVersion(_provider, work.Connection, null),
+            SchemaVersion = Migrator.ReadVersion(_provider, work),
             Principal = Principal,
-            RoleCount = (int)work.ScalarLong("SELECT COUNT(*) FROM roles"),
-            CustomRoleCount = (int)work.ScalarLong("SELECT COUNT(*) FROM roles WHERE is_built_in = 0"),
-            AssignmentCount = work.ScalarLong("SELECT COUNT(*) FROM assignments WHERE end_utc IS NULL OR end_utc > @now", ("@now", now)),
-            EligibleAssignmentCount = work.ScalarLong(
-                "SELECT COUNT(*) FROM assignments WHERE type = 'Eligible' AND (end_utc IS NULL OR end_utc > @now)", ("@now", now)),
-            ActiveAssignmentCount = work.ScalarLong(
-                "SELECT COUNT(*) FROM assignments WHERE type = 'Active' AND (end_utc IS NULL OR end_utc > @now)", ("@now", now)),
-            PendingRequestCount = work.ScalarLong(
-                "SELECT COUNT(*) FROM requests WHERE status = 'PendingApproval' AND created_utc > @cut",
-                ("@cut", now - Limits.PendingRequestLifetime)),
-            AuditRecordCount = work.ScalarLong("SELECT COUNT(*) FROM audit_log"),
+            RoleCount = (int)RolesTable.Count(work),
+            CustomRoleCount = (int)RolesTable.CustomCount(work),
+            AssignmentCount = AssignmentsTable.CountNotEnded(work, now),
+            EligibleAssignmentCount = AssignmentsTable.CountNotEnded(work, now, PimAssignmentType.Eligible),
+            ActiveAssignmentCount = AssignmentsTable.CountNotEnded(work, now, PimAssignmentType.Active),
+            PendingRequestCount = RequestsTable.CountPendingAt(work, now),
+            AuditRecordCount = AuditLogTable.Count(work),
             RetriedConflicts = RetriedConflicts,
-            CreatedBy = Info("created_by") ?? "",
-            CreatedDateTime = long.TryParse(Info("created_utc"), out var t) ? Db.FromTicks(t) : default,
+            CreatedBy = Info(StoreInfoTable.CreatedBy) ?? "",
+            CreatedDateTime = long.TryParse(Info(StoreInfoTable.CreatedUtc), out var t) ? SqlTypes.FromTicks(t) : default,
         };
     });
 
     /// <summary>The principals the store knows (for completion): holders of assignments and requesters.</summary>
-    public IReadOnlyList<string> KnownPrincipals() => Read(work => work.Query(
-        "SELECT principal FROM assignments UNION SELECT principal FROM requests ORDER BY 1 LIMIT 5000", r => r.GetString(0)));
+    public IReadOnlyList<string> KnownPrincipals() => Read(work =>
+        AssignmentsTable.KnownPrincipals(work, KnownLimit).Concat(RequestsTable.KnownPrincipals(work, KnownLimit))
+            .Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).Take(KnownLimit).ToList());
+
+    private const int KnownLimit = 5000;
 
     /// <summary>Copies this whole store into a new one (another provider, or another file), audit chain intact.</summary>
     public (int Tables, long Rows) CopyTo(PimStoreOptions destination, Action<string, long>? progress = null)
@@ -262,12 +267,15 @@ public sealed class PimStore : IDisposable
             Provider = destination.Provider, Path = destination.Path, ConnectionString = destination.ConnectionString,
             Principal = Principal, Clock = Clock,
         });
-        return StoreCopier.Copy(this, target, progress);
+        if (SchemaVersion != target.SchemaVersion)
+            throw PimErrors.StoreSchemaMismatch($"The stores have different schema versions ({SchemaVersion} and {target.SchemaVersion}).",
+                target.Location, "Open both with the same PimModule version.");
+        // The source is read on one connection held while the destination is written in one transaction.
+        return Read(source => target.Write(destination => StoreCopier.Copy(source, destination, target.Location, progress)));
     }
 
     /// <summary>The scopes assignments use (for completion).</summary>
-    public IReadOnlyList<string> KnownScopes() => Read(work => work.Query(
-        "SELECT DISTINCT scope FROM assignments ORDER BY 1 LIMIT 5000", r => r.GetString(0)));
+    public IReadOnlyList<string> KnownScopes() => Read(work => AssignmentsTable.KnownScopes(work, KnownLimit));
 
     public void Dispose() => _provider.Dispose();
 }

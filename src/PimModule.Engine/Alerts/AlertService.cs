@@ -33,8 +33,8 @@ public sealed class AlertService
     private static PimAlertSetting ReadSetting(UnitOfWork work, string type)
     {
         var d = Default(type);
-        var v = work.Query("SELECT key, value FROM store_info WHERE key LIKE @p", r => (r.GetString(0), r.GetString(1)), ("@p", $"alert.{type}.%"))
-            .ToDictionary(x => x.Item1[$"alert.{type}.".Length..], x => x.Item2);
+        var prefix = $"alert.{type}.";
+        var v = StoreInfoTable.WithPrefix(work, prefix).ToDictionary(x => x.Key[prefix.Length..], x => x.Value);
         return new PimAlertSetting
         {
             AlertType = type,
@@ -65,8 +65,7 @@ public sealed class AlertService
             void Put(string key, string? value)
             {
                 if (value is null) return;
-                work.Execute("INSERT INTO store_info (key, value) VALUES (@k, @v) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                    ("@k", $"alert.{p.Type}.{key}"), ("@v", value));
+                StoreInfoTable.Put(work, $"alert.{p.Type}.{key}", value);
             }
             Put("enabled", enabled?.ToString());
             Put("threshold", threshold?.ToString(System.Globalization.CultureInfo.InvariantCulture));
@@ -96,10 +95,9 @@ public sealed class AlertService
     public IReadOnlyList<PimAlert> Get(DateTime? asOf = null) => _store.Read(work =>
     {
         var at = asOf is { } t ? Times.Utc(t, "AsOf") : work.Now;
-        var roles = work.Query("SELECT role_id, name, description, is_built_in, is_privileged, created_utc, created_by FROM roles", RoleService.Map)
-            .ToDictionary(r => r.Id);
-        var current = work.Query(AssignmentService.Select + " WHERE a.start_utc <= @at AND (a.end_utc IS NULL OR a.end_utc > @at)",
-            AssignmentService.MapRow, ("@at", at));
+        var roles = RolesTable.All(work).ToDictionary(r => r.Id);
+        // Assignments of roles the catalogue still has (a removed custom role's ended assignments stay in the table).
+        var current = AssignmentsTable.InForceAt(work, at).FindAll(a => roles.ContainsKey(a.RoleId));
         var alerts = new List<PimAlert>();
         PimAlert Alert(string type, string severity, string description, IEnumerable<AssignmentRow> rows, string fix)
         {
@@ -147,7 +145,7 @@ public sealed class AlertService
         // Permanent active assignments of privileged roles (PIM's own bootstrap assignment excepted).
         if (ReadSetting(work, RolesAssignedOutsidePim).Enabled)
         {
-            var bootstrap = work.Scalar("SELECT value FROM store_info WHERE key = 'bootstrap_assignment_id'") as string;
+            var bootstrap = StoreInfoTable.Get(work, StoreInfoTable.BootstrapAssignmentId);
             var rows = current.Where(a => a.Type == PimAssignmentType.Active && a.MemberType == PimMemberType.Direct && a.End is null
                                           && roles.TryGetValue(a.RoleId, out var r) && r.IsPrivileged && a.Id.ToString("D") != bootstrap).ToList();
             if (rows.Count > 0)
@@ -163,8 +161,7 @@ public sealed class AlertService
         {
             var window = redundant.Window ?? TimeSpan.FromDays(90);
             var since = at - window;
-            var used = work.Query("SELECT DISTINCT eligible_id FROM assignments WHERE member_type = 'Activated' AND eligible_id IS NOT NULL AND start_utc > @since",
-                r => r.GetString(0), ("@since", since)).ToHashSet(StringComparer.OrdinalIgnoreCase);
+            var used = AssignmentsTable.EligibleIdsActivatedSince(work, since).ToHashSet(StringComparer.OrdinalIgnoreCase);
             var rows = current.Where(a => a.Type == PimAssignmentType.Eligible && a.Start <= since && !used.Contains(a.Id.ToString("D"))).ToList();
             if (rows.Count > 0)
                 alerts.Add(Alert(RedundantAssignment, "Low",
@@ -177,8 +174,7 @@ public sealed class AlertService
         if (renewals.Enabled)
         {
             var window = renewals.Window ?? TimeSpan.FromHours(1);
-            var activations = work.Query(AssignmentService.Select + " WHERE a.member_type = 'Activated' AND a.start_utc > @from AND a.start_utc <= @at",
-                AssignmentService.MapRow, ("@from", at - TimeSpan.FromDays(30)), ("@at", at));
+            var activations = AssignmentsTable.ActivationsStartedBetween(work, at - TimeSpan.FromDays(30), at).FindAll(a => roles.ContainsKey(a.RoleId));
             var rows = new List<AssignmentRow>();
             foreach (var g in activations.GroupBy(a => (Principal.Fold(a.Principal), a.RoleId)))
             {
@@ -203,11 +199,9 @@ public sealed class AlertService
         if (mfa.Enabled)
         {
             var window = mfa.Window ?? TimeSpan.FromHours(24);
-            var failures = work.Query(
-                    "SELECT principal, role_id, after_json FROM audit_log WHERE action = 'MfaFailed' AND at_utc > @from AND at_utc <= @at ORDER BY sequence",
-                    r => (Principal: r.GetStringOrNull("principal") ?? "", RoleId: r.GetStringOrNull("role_id"), LockedUntil: LockedUntil(r.GetStringOrNull("after_json"))),
-                    ("@from", at - window), ("@at", at))
-                .GroupBy(f => Db.Key(f.Principal))
+            var failures = AuditLogTable.MfaFailures(work, at - window, at)
+                .Select(r => (Principal: r.Principal ?? "", r.RoleId, LockedUntil: LockedUntil(r.AfterJson)))
+                .GroupBy(f => Principal.Fold(f.Principal))
                 .Where(g => g.Count() >= (mfa.Threshold ?? Mfa.MaxFailures))
                 .ToList();
             if (failures.Count > 0)

@@ -1,4 +1,3 @@
-using System.Data.Common;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
@@ -8,12 +7,18 @@ namespace PimModule.Audit;
 
 internal sealed record AuditHead(long Sequence, string Hash, bool Dirty);
 
-/// <summary>The audit chain of one unit of work: its head, loaded on first append and written back once, before commit.</summary>
+/// <summary>
+/// The audit chain of one unit of work: its head, loaded on first append, and the records appended, written together
+/// with the head once, before commit.
+/// </summary>
 internal sealed class AuditChain : ICommitParticipant
 {
     public int Order => 100; // last: every other participant may still append records
 
     public AuditHead? Head { get; set; }
+
+    /// <summary>The records appended in this unit of work and not written yet.</summary>
+    public List<AuditLogTable.New> Pending { get; } = [];
 
     public void BeforeCommit(UnitOfWork work) => AuditLog.Flush(work);
 }
@@ -45,36 +50,36 @@ internal static class AuditLog
         var beforeJson = ToJson(before);
         var afterJson = ToJson(after);
         var roleText = roleId?.ToString("D");
-        var hash = ComputeHash(seq, id.ToString("D"), Db.ToTicks(work.Now), work.Actor, action, targetType, targetId,
+        var hash = ComputeHash(seq, id.ToString("D"), SqlTypes.Ticks(work.Now), work.Actor, action, targetType, targetId,
             roleText, principal, beforeJson, afterJson, head.Hash);
-        work.Execute(
-            "INSERT INTO audit_log (sequence, audit_id, at_utc, actor, actor_key, action, target_type, target_id, role_id, " +
-            "principal, principal_key, before_json, after_json, prev_hash, hash) VALUES " +
-            "(@seq, @id, @at, @actor, @actorKey, @action, @tt, @tid, @role, @p, @pk, @b, @a, @prev, @hash)",
-            ("@seq", seq), ("@id", id), ("@at", work.Now), ("@actor", work.Actor), ("@actorKey", Principal.Fold(work.Actor)),
-            ("@action", action), ("@tt", targetType), ("@tid", targetId), ("@role", roleText), ("@p", principal),
-            ("@pk", principal is null ? null : Principal.Fold(principal)), ("@b", beforeJson), ("@a", afterJson),
-            ("@prev", head.Hash), ("@hash", hash));
+        chain.Pending.Add(new AuditLogTable.New(seq, id, work.Now, work.Actor, Principal.Fold(work.Actor), action, targetType, targetId, roleText,
+            principal, principal is null ? null : Principal.Fold(principal), beforeJson, afterJson, head.Hash, hash));
         chain.Head = new AuditHead(seq, hash, true);
     }
 
-    /// <summary>Writes the chain's head beside the log; once per transaction, before commit (AuditChain).</summary>
+    /// <summary>Records appended in this unit of work and not written yet (an MFA check must come before any of them).</summary>
+    public static int Unwritten(UnitOfWork work) => work.Participant<AuditChain>().Pending.Count;
+
+    /// <summary>
+    /// Writes the appended records and the chain's head beside the log; once per transaction, before commit (AuditChain),
+    /// so the bulk paths write their records together.
+    /// </summary>
     public static void Flush(UnitOfWork work)
     {
         var chain = work.Participant<AuditChain>();
+        if (chain.Pending.Count > 0)
+        {
+            AuditLogTable.Insert(work, chain.Pending);
+            chain.Pending.Clear();
+        }
         if (chain.Head is not { Dirty: true } head) return;
-        const string upsert = "INSERT INTO store_info (key, value) VALUES (@k, @v) ON CONFLICT (key) DO UPDATE SET value = excluded.value";
-        work.Execute(upsert, ("@k", "audit_head_sequence"), ("@v", head.Sequence.ToString(System.Globalization.CultureInfo.InvariantCulture)));
-        work.Execute(upsert, ("@k", "audit_head_hash"), ("@v", head.Hash));
+        StoreInfoTable.Put(work, StoreInfoTable.AuditHeadSequence, head.Sequence.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        StoreInfoTable.Put(work, StoreInfoTable.AuditHeadHash, head.Hash);
         chain.Head = head with { Dirty = false };
     }
 
     private static AuditHead LoadHead(UnitOfWork work)
-    {
-        var rows = work.Query("SELECT sequence, hash FROM audit_log ORDER BY sequence DESC LIMIT 1",
-            r => new AuditHead(r.GetInt64(0), r.GetString(1), false));
-        return rows.Count == 0 ? new AuditHead(0, Genesis, false) : rows[0];
-    }
+        => AuditLogTable.Head(work) is { } h ? new AuditHead(h.Sequence, h.Hash, false) : new AuditHead(0, Genesis, false);
 
     internal static string ComputeHash(long seq, string id, long atTicks, string actor, string action, string targetType,
         string? targetId, string? roleId, string? principal, string? before, string? after, string prevHash)
@@ -93,50 +98,37 @@ internal static class AuditLog
         return Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(sb.ToString()))).ToLowerInvariant();
     }
 
-    private const string SelectColumns =
-        "SELECT a.sequence, a.audit_id, a.at_utc, a.actor, a.action, a.target_type, a.target_id, a.role_id, r.name AS role_name, " +
-        "a.principal, a.before_json, a.after_json, a.prev_hash, a.hash FROM audit_log a LEFT JOIN roles r ON r.role_id = a.role_id";
-
-    private static PimAuditRecord Map(DbDataReader r) => new()
+    private static PimAuditRecord ToRecord(AuditLogTable.Row r, IReadOnlyDictionary<Guid, string> roleNames)
     {
-        Sequence = r.GetLong("sequence"),
-        AuditId = Guid.TryParse(r.GetStringOrNull("audit_id"), out var g) ? g : Guid.Empty,
-        DateTime = r.GetUtc("at_utc"),
-        Actor = r.GetText("actor"),
-        Action = r.GetText("action"),
-        TargetType = r.GetText("target_type"),
-        TargetId = r.GetStringOrNull("target_id"),
-        RoleId = Guid.TryParse(r.GetStringOrNull("role_id"), out var rid) ? rid : null,
-        Role = r.GetStringOrNull("role_name"),
-        Principal = r.GetStringOrNull("principal"),
-        Before = r.GetStringOrNull("before_json"),
-        After = r.GetStringOrNull("after_json"),
-        PreviousHash = r.GetText("prev_hash"),
-        Hash = r.GetText("hash"),
-    };
+        var roleId = Guid.TryParse(r.RoleId, out var rid) ? rid : (Guid?)null;
+        return new PimAuditRecord
+        {
+            Sequence = r.Sequence,
+            AuditId = Guid.TryParse(r.AuditId, out var g) ? g : Guid.Empty,
+            DateTime = r.AtUtc,
+            Actor = r.Actor,
+            Action = r.Action,
+            TargetType = r.TargetType,
+            TargetId = r.TargetId,
+            RoleId = roleId,
+            Role = roleId is { } id && roleNames.TryGetValue(id, out var name) ? name : null,
+            Principal = r.Principal,
+            Before = r.BeforeJson,
+            After = r.AfterJson,
+            PreviousHash = r.PrevHash,
+            Hash = r.Hash,
+        };
+    }
 
     public static List<PimAuditRecord> Query(UnitOfWork work, PimAuditQuery q)
     {
-        var where = new List<string>();
-        var ps = new List<(string, object?)>();
-        if (q.Since is { } since) { where.Add("a.at_utc >= @since"); ps.Add(("@since", Times.Utc(since, "Since"))); }
-        if (q.Until is { } until) { where.Add("a.at_utc <= @until"); ps.Add(("@until", Times.Utc(until, "Until"))); }
+        var since = q.Since is { } s ? Times.Utc(s, "Since") : (DateTime?)null;
+        var until = q.Until is { } u ? Times.Utc(u, "Until") : (DateTime?)null;
         Input.List(q.Actions, "Action", Input.ActionNameLength, maxCount: 1000);
-        if (q.Principal is { } p)
-        {
-            where.Add("(a.principal_key = @p OR a.actor_key = @p)");
-            ps.Add(("@p", Principal.Key(p)));
-        }
-        if (q.RoleId is { } role) { where.Add("a.role_id = @role"); ps.Add(("@role", role)); }
-        if (q.Actions is { Length: > 0 } actions)
-        {
-            var names = new List<string>();
-            for (var i = 0; i < actions.Length; i++) { names.Add("@act" + i); ps.Add(("@act" + i, actions[i])); }
-            where.Add($"a.action IN ({string.Join(", ", names)})");
-        }
-        var sql = SelectColumns + (where.Count > 0 ? " WHERE " + string.Join(" AND ", where) : "") + " ORDER BY a.sequence";
-        if (q.First is { } first) { sql += " LIMIT @first"; ps.Add(("@first", first)); }
-        return work.Query(sql, Map, ps.ToArray());
+        var principalKey = q.Principal is { } p ? Principal.Key(p) : null;
+        var rows = AuditLogTable.Query(work, since, until, principalKey, q.RoleId, q.Actions, q.First);
+        var names = RolesTable.Names(work);
+        return rows.ConvertAll(r => ToRecord(r, names));
     }
 
     public static PimAuditVerification Verify(UnitOfWork work)
@@ -151,12 +143,10 @@ internal static class AuditLog
         };
 
         // Verify over the stored text of every column, as written: a parsed value could hide an edit.
-        const string raw = "SELECT sequence, audit_id, at_utc, actor, action, target_type, target_id, role_id, principal, " +
-                           "before_json, after_json, prev_hash, hash FROM audit_log ORDER BY sequence";
         // The reader stays open while the loop runs: a break is noted and looked up after it (one command at a
         // time per connection on PostgreSQL).
         (long Seq, string Reason)? broken = null;
-        foreach (var f in work.Stream(raw, ReadRaw))
+        foreach (var f in AuditLogTable.StoredText(work))
         {
             checkedCount++;
             var seq = long.TryParse(f[0], out var s) ? s : -1;
@@ -185,8 +175,8 @@ internal static class AuditLog
         }
         if (broken is { } b) return Broken(b.Seq, b.Reason);
 
-        var headSeq = work.Scalar("SELECT value FROM store_info WHERE key = 'audit_head_sequence'") as string;
-        var headHash = work.Scalar("SELECT value FROM store_info WHERE key = 'audit_head_hash'") as string;
+        var headSeq = StoreInfoTable.Get(work, StoreInfoTable.AuditHeadSequence);
+        var headHash = StoreInfoTable.Get(work, StoreInfoTable.AuditHeadHash);
         if (headSeq is not null && long.TryParse(headSeq, out var hs) && (hs != expected - 1 || headHash != prev))
         {
             return new PimAuditVerification
@@ -201,32 +191,13 @@ internal static class AuditLog
         return new PimAuditVerification { IsValid = true, RecordsChecked = checkedCount };
     }
 
-    private static string?[] ReadRaw(DbDataReader r)
-    {
-        var f = new string?[13];
-        for (var i = 0; i < f.Length; i++)
-        {
-            if (r.IsDBNull(i)) continue;
-            var v = r.GetValue(i);
-            f[i] = v switch
-            {
-                string t => t,
-                long l => l.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                int n => n.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                IFormattable x => x.ToString(null, System.Globalization.CultureInfo.InvariantCulture),
-                _ => v.ToString(),
-            };
-        }
-        return f;
-    }
-
     private static PimAuditRecord? TryGet(UnitOfWork work, long sequence)
     {
         try
         {
-            return work.Query(SelectColumns + " WHERE a.sequence = @s", Map, ("@s", sequence)).FirstOrDefault();
+            return AuditLogTable.BySequence(work, sequence) is { } row ? ToRecord(row, RolesTable.Names(work)) : null;
         }
-        catch (Exception e) when (e is FormatException or InvalidCastException or OverflowException)
+        catch (Exception e) when (e is FormatException or InvalidCastException or OverflowException or System.Data.DataException)
         {
             return new PimAuditRecord { Sequence = sequence, Action = "(unreadable)" };
         }

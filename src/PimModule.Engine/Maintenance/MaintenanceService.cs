@@ -23,13 +23,11 @@ public sealed class MaintenanceService
         var expired = _store.Write(work =>
         {
             Authorization.RequireRoleAdministrator(work, What);
-            var stale = work.Query(RequestService.Select + " WHERE q.status = 'PendingApproval' AND q.created_utc <= @cut",
-                RequestService.MapRow, ("@cut", work.Now - Limits.PendingRequestLifetime));
+            var stale = RequestsTable.LapsedAt(work, work.Now);
             foreach (var q in stale)
             {
-                work.Execute("UPDATE requests SET status = 'Expired', decided_utc = @t WHERE request_id = @id AND status = 'PendingApproval'",
-                    ("@t", q.Created + Limits.PendingRequestLifetime), ("@id", q.Id));
-                AuditLog.Append(work, "ExpireRequest", "Request", q.Id.ToString("D"), q.RoleId, q.Principal,
+                RequestsTable.Expire(work, q.RequestId, q.CreatedUtc + Limits.PendingRequestLifetime);
+                AuditLog.Append(work, "ExpireRequest", "Request", q.RequestId.ToString("D"), q.RoleId, q.Principal,
                     new { Status = nameof(PimRequestStatus.PendingApproval) }, new { Status = nameof(PimRequestStatus.Expired) });
             }
             return stale.Count;
@@ -39,20 +37,19 @@ public sealed class MaintenanceService
         var notices = _store.Write(work =>
         {
             Authorization.RequireRoleAdministrator(work, What);
-            var before = work.ScalarLong("SELECT COUNT(*) FROM notifications");
-            var soon = work.Query(AssignmentService.Select + " WHERE a.member_type = 'Direct' AND a.end_utc IS NOT NULL " +
-                                  "AND a.end_utc > @from AND a.end_utc <= @to",
-                AssignmentService.MapRow, ("@from", work.Now - Retention), ("@to", work.Now + TimeSpan.FromDays(14)));
-            var roles = new Dictionary<Guid, PimRole>();
+            var before = NotificationsTable.Count(work);
+            var soon = AssignmentsTable.DirectEndingBetween(work, work.Now - Retention, work.Now + TimeSpan.FromDays(14));
+            var roles = new Dictionary<Guid, PimRole?>();
             foreach (var a in soon)
             {
-                if (!roles.TryGetValue(a.RoleId, out var role)) roles[a.RoleId] = role = RoleService.Resolve(work, new PimRoleReference(a.RoleId));
+                if (!roles.TryGetValue(a.RoleId, out var role)) roles[a.RoleId] = role = RolesTable.ById(work, a.RoleId);
+                if (role is null) continue; // an ended assignment of a custom role removed since: no one to tell about it
                 var left = a.End!.Value - work.Now;
                 var notice = left <= TimeSpan.Zero ? "Expired" : left <= TimeSpan.FromDays(1) ? "Expiring1d" : "Expiring14d";
                 Events.Expiry(work, a, role, notice);
             }
             Outbox.Flush(work);
-            return (int)(work.ScalarLong("SELECT COUNT(*) FROM notifications") - before);
+            return (int)(NotificationsTable.Count(work) - before);
         });
 
         progress?.Invoke("Pruning history past retention", 66);
@@ -60,10 +57,9 @@ public sealed class MaintenanceService
         {
             Authorization.RequireRoleAdministrator(work, What);
             var cut = work.Now - Retention;
-            var r = work.Execute("DELETE FROM requests WHERE status <> 'PendingApproval' AND created_utc < @cut " +
-                                 "AND (decided_utc IS NULL OR decided_utc < @cut)", ("@cut", cut));
-            var a = work.Execute("DELETE FROM assignments WHERE end_utc IS NOT NULL AND end_utc < @cut", ("@cut", cut));
-            var n = work.Execute("DELETE FROM notifications WHERE status <> 'Pending' AND created_utc < @cut", ("@cut", cut));
+            var r = RequestsTable.DeleteDecidedBefore(work, cut);
+            var a = AssignmentsTable.DeleteEndedBefore(work, cut);
+            var n = NotificationsTable.Prune(work, cut);
             if (r + a + n > 0)
                 AuditLog.Append(work, "PruneHistory", "Store", null, null, null, null,
                     new { Before = cut, Requests = r, Assignments = a, Notifications = n });

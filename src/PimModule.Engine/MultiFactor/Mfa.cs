@@ -15,7 +15,7 @@ public sealed class MfaService
             var p = principal is null ? work.Actor : global::PimModule.Identity.Principal.Validate(principal);
             if (!global::PimModule.Identity.Principal.Same(p, work.Actor))
                 Authorization.RequireRoleAdministrator(work, $"register an MFA method for {p}");
-            var exists = work.ScalarLong("SELECT COUNT(*) FROM mfa_methods WHERE principal_key = @p", ("@p", Principal.Fold(p))) > 0;
+            var exists = MfaMethodsTable.Exists(work, Principal.Fold(p));
             if (exists && !force)
                 throw PimErrors.MfaAlreadyRegistered($"{p} already has an MFA method; registering again replaces it and the old authenticator stops working.", p,
                     "Add -Force to replace it.");
@@ -30,15 +30,8 @@ public sealed class MfaService
             // An administrator registering another principal's method (the helpdesk reset) also lifts a lock and
             // forgets the lockouts; registering one's own again keeps them, so it is no way around a lock.
             var reset = !Principal.Same(p, work.Actor);
-            var lockedUntil = work.Query("SELECT locked_until_utc FROM mfa_methods WHERE principal_key = @k",
-                r => r.GetDateTime("locked_until_utc"), ("@k", key)).FirstOrDefault();
-            var updated = work.Execute(
-                "UPDATE mfa_methods SET principal = @p, secret_protected = @s, created_utc = @t, last_step = 0" +
-                (reset ? ", failed_count = 0, lockouts = 0, locked_until_utc = NULL" : "") + " WHERE principal_key = @k",
-                ("@k", key), ("@p", p), ("@s", protectedSecret), ("@t", work.Now));
-            if (updated == 0)
-                work.Execute("INSERT INTO mfa_methods (principal_key, principal, secret_protected, created_utc, last_step) VALUES (@k, @p, @s, @t, 0)",
-                    ("@k", key), ("@p", p), ("@s", protectedSecret), ("@t", work.Now));
+            var lockedUntil = MfaMethodsTable.Get(work, key)?.LockedUntilUtc;
+            MfaMethodsTable.Register(work, key, p, protectedSecret, liftLock: reset);
             AuditLog.Append(work, "RegisterMfaMethod", "MfaMethod", p, null, p, null, new
             {
                 Principal = p, Method = "TOTP",
@@ -92,9 +85,7 @@ internal static class Mfa
 
     /// <summary>The store's id (bound into every ciphertext), read once per unit of work.</summary>
     public static string StoreId(UnitOfWork work) => work.Memo("store_id",
-        () => work.Scalar("SELECT value FROM store_info WHERE key = 'store_id'") as string ?? "");
-
-    private sealed record Method(string PrincipalKey, string Secret, long LastStep, int Failed, int Lockouts, DateTime? LockedUntil);
+        () => StoreInfoTable.Get(work, StoreInfoTable.StoreId) ?? "");
 
     /// <summary>
     /// Checks <paramref name="principal"/>'s code for <paramref name="purpose"/> (e.g. "Activation" of <paramref name="role"/>).
@@ -109,25 +100,21 @@ internal static class Mfa
         if (string.IsNullOrWhiteSpace(code))
             throw PimErrors.MfaRequired($"The settings of '{role.Name}' require multifactor authentication ({setting}), and no MFA code was given.", role.Name,
                 "Give -MfaCode with the 6-digit code from your authenticator (Register-PimMfaMethod sets one up).");
-        var method = work.Query(
-            "SELECT principal_key, secret_protected, last_step, failed_count, lockouts, locked_until_utc FROM mfa_methods WHERE principal_key = @p",
-            r => new Method(r.GetText("principal_key"), r.GetText("secret_protected"), r.GetLong("last_step"), (int)r.GetLong("failed_count"),
-                (int)r.GetLong("lockouts"), r.GetDateTime("locked_until_utc")),
-            ("@p", Principal.Fold(principal))).FirstOrDefault();
+        var method = MfaMethodsTable.Get(work, Principal.Fold(principal));
         if (method is null)
             throw PimErrors.MfaNotRegistered($"{principal} has no MFA method, so the MFA code cannot be checked.", principal,
                 "Register one with Register-PimMfaMethod, add the secret to an authenticator app, and try again.");
-        if (method.LockedUntil is { } until && until > work.Now) throw Locked(principal, until, method.Lockouts);
+        if (method.LockedUntilUtc is { } until && until > work.Now) throw Locked(principal, until, (int)method.Lockouts);
         if (work.Transaction is null) return null; // a read never checks a code: nothing could count the failure
 
-        if (work.Writes != 0)
+        if (work.Writes != 0 || AuditLog.Unwritten(work) != 0)
             throw new InvalidOperationException("An MFA code is checked before the call writes anything, so that a refused code commits only its own failure.");
         var c = code.Trim();
         if (c.Length != Totp.Digits || !c.All(char.IsAsciiDigit))
             throw Fail(work, principal, method, role, purpose, "NotACode", PimErrors.MfaInvalid($"The MFA code given for {principal} is not a code: it must be {Totp.Digits} digits.", principal,
                 "Give the 6-digit code your authenticator shows now."));
         var context = SecretProtector.MfaContext(StoreId(work), method.PrincipalKey);
-        var secret = SecretProtector.TryUnprotect(method.Secret, context);
+        var secret = SecretProtector.TryUnprotect(method.SecretProtected, context);
         if (secret is null)
             throw Fail(work, principal, method, role, purpose, "SecretInvalid", PimErrors.MfaSecretInvalid($"The MFA method of {principal} cannot be used: its secret was not written for {principal} in this store, or this machine " +
                 $"has another key (${SecretProtector.KeyVariable}). No code can pass until the method is registered again.", principal,
@@ -140,7 +127,7 @@ internal static class Mfa
         if (step <= method.LastStep)
             throw Fail(work, principal, method, role, purpose, "CodeReused", PimErrors.MfaCodeReused("This MFA code was already used; a code is accepted only once.", principal,
                 "Wait for the next code (30 seconds) and give that."));
-        return new MfaProof(step.Value, SecretProtector.IsLegacy(method.Secret) ? SecretProtector.Protect(secret, context) : null);
+        return new MfaProof(step.Value, SecretProtector.IsLegacy(method.SecretProtected) ? SecretProtector.Protect(secret, context) : null);
     }
 
     private static PimException Locked(string principal, DateTime until, int lockouts) => PimErrors.MfaLocked($"MFA for {principal} is locked until {until:u} after {MaxFailures} refused codes in a row (lockout {Math.Max(lockouts, 1)}; " +
@@ -151,20 +138,18 @@ internal static class Mfa
         "which lifts the lock; see who failed with Get-PimAuditLog -Action MfaFailed.");
 
     /// <summary>Counts and audits a refused code in the caller's transaction; locks after the fifth in a row.</summary>
-    private static MfaFailure Fail(UnitOfWork work, string principal, Method method, PimRole role, string purpose, string reason, PimException refusal)
+    private static MfaFailure Fail(UnitOfWork work, string principal, MfaMethodsTable.Row method, PimRole role, string purpose, string reason, PimException refusal)
     {
-        var failed = method.Failed + 1;
-        var lockouts = method.Lockouts;
+        var failed = (int)method.FailedCount + 1;
+        var lockouts = (int)method.Lockouts;
         DateTime? lockedUntil = null;
         if (failed >= MaxFailures)
         {
             // A lockout more than a day after the previous one ended starts the series again at 5 minutes.
-            lockouts = method.LockedUntil is { } previous && work.Now - previous > LockoutMemory ? 1 : lockouts + 1;
+            lockouts = method.LockedUntilUtc is { } previous && work.Now - previous > LockoutMemory ? 1 : lockouts + 1;
             lockedUntil = work.Now + LockoutDuration(lockouts);
         }
-        work.Execute("UPDATE mfa_methods SET failed_count = @f, lockouts = @l, locked_until_utc = COALESCE(@u, locked_until_utc), " +
-                     "last_failure_utc = @t WHERE principal_key = @p",
-            ("@f", lockedUntil is null ? failed : 0), ("@l", lockouts), ("@u", lockedUntil), ("@t", work.Now), ("@p", method.PrincipalKey));
+        MfaMethodsTable.RecordFailure(work, method.PrincipalKey, lockedUntil is null ? failed : 0, lockouts, lockedUntil);
         AuditLog.Append(work, "MfaFailed", "MfaMethod", principal, role.Id, principal, null, new
         {
             Principal = principal, Purpose = purpose, Role = role.Name, Reason = reason, FailedInARow = failed,
@@ -181,9 +166,7 @@ internal static class Mfa
     /// <summary>Marks the step used and ends the run of failures, in the caller's transaction; refuses if another request used it first.</summary>
     public static void Consume(UnitOfWork work, string principal, MfaProof proof)
     {
-        if (work.Execute("UPDATE mfa_methods SET last_step = @s, failed_count = 0, secret_protected = COALESCE(@n, secret_protected) " +
-                         "WHERE principal_key = @p AND last_step < @s",
-                ("@s", proof.Step), ("@n", proof.Reprotected), ("@p", Principal.Fold(principal))) == 0)
+        if (MfaMethodsTable.Consume(work, Principal.Fold(principal), proof.Step, proof.Reprotected) == 0)
             throw PimErrors.MfaCodeReused("This MFA code was already used; a code is accepted only once.", principal, "Wait for the next code and give that.");
     }
 
@@ -198,13 +181,11 @@ internal static class Mfa
         try
         {
             var storeId = StoreId(work);
-            foreach (var (key, text) in work.Query("SELECT principal_key, secret_protected FROM mfa_methods WHERE secret_protected LIKE 'v1:%'",
-                         r => (r.GetString(0), r.GetString(1))))
+            foreach (var (key, text) in MfaMethodsTable.Legacy(work))
             {
                 var context = SecretProtector.MfaContext(storeId, key);
                 if (SecretProtector.TryUnprotect(text, context) is { } plain)
-                    work.Execute("UPDATE mfa_methods SET secret_protected = @n WHERE principal_key = @k AND secret_protected = @o",
-                        ("@n", SecretProtector.Protect(plain, context)), ("@k", key), ("@o", text));
+                    MfaMethodsTable.Rebind(work, key, SecretProtector.Protect(plain, context), text);
             }
             NotificationService.BindLegacyPassword(work);
         }

@@ -166,6 +166,6 @@ internal static class Events
                        ? $"\nTo keep it, ask for {(expired ? "a renewal" : "an extension")}: Request-PimExtension -Role {Quote(role.Name)} -Type {a.Type} -Justification '<reason>'\n"
                        : "");
         Outbox.Queue(work, role, rule, PimNotificationRecipient.Requestor, [a.Principal], notice, subject, body, critical: false,
-            principal: a.Principal, assignmentId: a.Id, dedupeKey: $"{notice}|{a.Id}|{Db.ToTicks(a.End ?? DateTime.MaxValue)}");
+            principal: a.Principal, assignmentId: a.Id, dedupeKey: $"{notice}|{a.Id}|{SqlTypes.Ticks(a.End ?? DateTime.MaxValue)}");
     }
 }

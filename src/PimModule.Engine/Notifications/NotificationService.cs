@@ -1,4 +1,3 @@
-using System.Data.Common;
 using MailKit.Net.Smtp;
 using MailKit.Security;
 using MimeKit;
@@ -39,45 +38,30 @@ public sealed class NotificationService
     private readonly PimStore _store;
     internal NotificationService(PimStore store) => _store = store;
 
-    private const string Select =
-        "SELECT n.notification_id, n.created_utc, n.event, n.recipient_type, n.recipient, n.subject, n.body, n.role_id, r.name AS role_name, " +
-        "n.principal, n.request_id, n.assignment_id, n.critical, n.status, n.attempts, n.next_attempt_utc, n.sent_utc, n.last_error " +
-        "FROM notifications n LEFT JOIN roles r ON r.role_id = n.role_id";
-
-    private static PimNotification Map(DbDataReader r) => new()
-    {
-        NotificationId = r.GetGuid("notification_id"), CreatedDateTime = r.GetUtc("created_utc"), Event = r.GetText("event"),
-        RecipientType = r.GetEnum<PimNotificationRecipient>("recipient_type"), Recipient = r.GetText("recipient"),
-        Subject = r.GetText("subject"), Body = r.GetText("body"), RoleId = r.GetGuidOrNull("role_id"), Role = r.GetStringOrNull("role_name"),
-        Principal = r.GetStringOrNull("principal"), RequestId = r.GetGuidOrNull("request_id"), AssignmentId = r.GetGuidOrNull("assignment_id"),
-        Critical = r.GetFlag("critical"), Status = r.GetEnum<PimNotificationStatus>("status"), Attempts = (int)r.GetLong("attempts"),
-        NextAttemptDateTime = r.GetEnum<PimNotificationStatus>("status") == PimNotificationStatus.Pending ? r.GetUtc("next_attempt_utc") : null,
-        SentDateTime = r.GetDateTime("sent_utc"), LastError = r.GetStringOrNull("last_error"),
-    };
+    private static PimNotification ToNotification(UnitOfWork work, NotificationsTable.Row row)
+        => row.ToNotification(row.RoleId is { } id && RolesTable.Names(work).TryGetValue(id, out var name) ? name : null);
 
     public IEnumerable<PimNotification> Query(PimNotificationQuery q)
     {
-        var where = new List<string>();
-        var ps = new List<(string, object?)>();
-        if (q.Recipient is { } rcp) { where.Add("n.recipient_key = @r"); ps.Add(("@r", Principal.Fold(Input.Text(rcp, "Recipient", Input.MailAddressLength)!))); }
-        if (q.RequestId is { } id) { where.Add("n.request_id = @q"); ps.Add(("@q", id)); }
-        if (q.Status is { Length: > 0 } st)
-            where.Add($"n.status IN ({string.Join(", ", st.Distinct().Select((s, i) => { ps.Add(("@s" + i, s)); return "@s" + i; }))})");
-        var sql = Select + (where.Count > 0 ? " WHERE " + string.Join(" AND ", where) : "") + " ORDER BY n.created_utc, n.notification_id";
-        if (q.First is { } f) { sql += " LIMIT @first"; ps.Add(("@first", f)); }
-        return _store.Stream(work => work.Stream(sql, Map, ps.ToArray()));
+        var recipientKey = q.Recipient is { } rcp ? Principal.Fold(Input.Text(rcp, "Recipient", Input.MailAddressLength)!) : null;
+        var statuses = q.Status is { Length: > 0 } st ? st.Distinct().Select(s => s.ToString()).ToList() : null;
+        return _store.Stream(work =>
+        {
+            RolesTable.Names(work); // read before the stream holds the connection's reader
+            return NotificationsTable.Query(work, recipientKey, q.RequestId, statuses, q.First).Select(r => ToNotification(work, r));
+        });
     }
 
     // ---- mail settings -----------------------------------------------------------------------------
 
     private const string Prefix = "mail.";
+    private const string PasswordKey = Prefix + "password";
 
     public PimMailSetting GetMailSetting() => _store.Read(ReadMail);
 
     private static PimMailSetting ReadMail(UnitOfWork work)
     {
-        var values = work.Query("SELECT key, value FROM store_info WHERE key LIKE 'mail.%'", r => (r.GetString(0), r.GetString(1)))
-            .ToDictionary(x => x.Item1[Prefix.Length..], x => x.Item2);
+        var values = StoreInfoTable.WithPrefix(work, Prefix).ToDictionary(x => x.Key[Prefix.Length..], x => x.Value);
         return new PimMailSetting
         {
             SmtpServer = values.GetValueOrDefault("smtp_server"),
@@ -112,9 +96,8 @@ public sealed class NotificationService
             void Put(string key, string? value)
             {
                 if (value is null) return;
-                if (value.Length == 0) work.Execute("DELETE FROM store_info WHERE key = @k", ("@k", Prefix + key));
-                else work.Execute("INSERT INTO store_info (key, value) VALUES (@k, @v) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                    ("@k", Prefix + key), ("@v", value));
+                if (value.Length == 0) StoreInfoTable.Delete(work, Prefix + key);
+                else StoreInfoTable.Put(work, Prefix + key, value);
             }
             Put("smtp_server", u.SmtpServer?.Trim());
             Put("port", u.Port?.ToString(System.Globalization.CultureInfo.InvariantCulture));
@@ -134,10 +117,10 @@ public sealed class NotificationService
     /// <summary>Re-encrypts a legacy (unbound) SMTP password bound to this store, when this process can read it (migration 5).</summary>
     internal static void BindLegacyPassword(UnitOfWork work)
     {
-        if (work.Scalar("SELECT value FROM store_info WHERE key = 'mail.password'") is not string stored || !SecretProtector.IsLegacy(stored)) return;
+        if (StoreInfoTable.Get(work, PasswordKey) is not { } stored || !SecretProtector.IsLegacy(stored)) return;
         var context = SecretProtector.MailPasswordContext(Mfa.StoreId(work));
         if (SecretProtector.TryUnprotect(stored, context) is { } plain)
-            work.Execute("UPDATE store_info SET value = @n WHERE key = 'mail.password'", ("@n", SecretProtector.Protect(plain, context)));
+            StoreInfoTable.Replace(work, PasswordKey, SecretProtector.Protect(plain, context));
     }
 
     // ---- delivery ----------------------------------------------------------------------------------
@@ -158,20 +141,13 @@ public sealed class NotificationService
                 "Configure it first: Set-PimMailSetting -SmtpServer smtp.contoso.com -Port 587 -From pim@contoso.com [-UseSsl] [-Credential (Get-Credential)]");
         var token = Guid.NewGuid().ToString("N");
         var claimed = _store.Write(work =>
-        {
-            work.Execute(
-                "UPDATE notifications SET claim_token = @t, claimed_until_utc = @until WHERE notification_id IN (" +
-                "SELECT notification_id FROM notifications WHERE status = 'Pending' AND next_attempt_utc <= @now " +
-                "AND (claimed_until_utc IS NULL OR claimed_until_utc < @now) ORDER BY created_utc LIMIT @max)",
-                ("@t", token), ("@until", work.Now + ClaimLifetime), ("@now", work.Now), ("@max", max));
-            return work.Query(Select + " WHERE n.claim_token = @t ORDER BY n.created_utc", Map, ("@t", token));
-        });
+            NotificationsTable.Claim(work, token, work.Now + ClaimLifetime, max).ConvertAll(r => ToNotification(work, r)));
         if (claimed.Count == 0) return new SendResult(0, 0, 0, []);
 
         byte[]? password = null;
         if (mail.HasPassword)
         {
-            var (stored, context) = _store.Read(w => (w.Scalar("SELECT value FROM store_info WHERE key = 'mail.password'") as string,
+            var (stored, context) = _store.Read(w => (StoreInfoTable.Get(w, PasswordKey),
                 SecretProtector.MailPasswordContext(Mfa.StoreId(w))));
             if (stored is not null)
             {
@@ -179,7 +155,7 @@ public sealed class NotificationService
                 if (SecretProtector.IsLegacy(stored)) // written before secrets were bound to their store: bind it now
                 {
                     var rebound = SecretProtector.Protect(password, context);
-                    _store.Write(w => w.Execute("UPDATE store_info SET value = @n WHERE key = 'mail.password' AND value = @o", ("@n", rebound), ("@o", stored)));
+                    _store.Write(w => StoreInfoTable.Replace(w, PasswordKey, rebound, expected: stored));
                 }
             }
         }
@@ -217,16 +193,13 @@ public sealed class NotificationService
             {
                 if (error is null)
                 {
-                    work.Execute("UPDATE notifications SET status = 'Sent', sent_utc = @t, attempts = attempts + 1, claim_token = NULL, last_error = NULL " +
-                                 "WHERE notification_id = @id AND claim_token = @c", ("@t", work.Now), ("@id", n.NotificationId), ("@c", token));
+                    NotificationsTable.MarkSent(work, n.NotificationId, token);
                     return PimNotificationStatus.Sent;
                 }
                 var attempts = n.Attempts + 1;
                 var final = attempts >= MaxAttempts;
-                work.Execute("UPDATE notifications SET status = @s, attempts = @a, next_attempt_utc = @next, claim_token = NULL, " +
-                             "claimed_until_utc = NULL, last_error = @e WHERE notification_id = @id AND claim_token = @c",
-                    ("@s", final ? PimNotificationStatus.Failed : PimNotificationStatus.Pending), ("@a", attempts),
-                    ("@next", work.Now + TimeSpan.FromMinutes(Math.Pow(2, attempts - 1))), ("@e", error), ("@id", n.NotificationId), ("@c", token));
+                NotificationsTable.MarkFailed(work, n.NotificationId, token, final ? PimNotificationStatus.Failed : PimNotificationStatus.Pending,
+                    attempts, work.Now + TimeSpan.FromMinutes(Math.Pow(2, attempts - 1)), error);
                 return final ? PimNotificationStatus.Failed : PimNotificationStatus.Pending;
             });
             switch (outcome)
@@ -236,7 +209,8 @@ public sealed class NotificationService
                 default: retrying++; break;
             }
             progress?.Invoke(++done, claimed.Count);
-            results.Add(_store.Read(w => w.Query(Select + " WHERE n.notification_id = @id", Map, ("@id", n.NotificationId)).First()));
+            results.Add(_store.Read(w => ToNotification(w, NotificationsTable.ById(w, n.NotificationId)
+                ?? throw new InvalidOperationException($"Notification {n.NotificationId} vanished while it was claimed."))));
         }
         if (client.IsConnected) try { client.Disconnect(true); } catch (Exception) { /* closing only */ }
         return new SendResult(sent, retrying, failed, results);

@@ -20,12 +20,6 @@ internal static class Outbox
     internal sealed record Message(string Event, PimNotificationRecipient RecipientType, string Recipient, string Subject, string Body,
         Guid? RoleId, string? Principal, Guid? RequestId, Guid? AssignmentId, bool Critical, string? DedupeKey);
 
-    private static readonly string[] Columns =
-    [
-        "notification_id", "created_utc", "event", "recipient_type", "recipient", "recipient_key", "subject", "body", "role_id",
-        "principal", "request_id", "assignment_id", "critical", "status", "attempts", "next_attempt_utc", "dedupe_key",
-    ];
-
     /// <summary>Queues one message per recipient of a notification row of the role's settings.</summary>
     public static int Queue(UnitOfWork work, PimRole role, PimNotificationEvent rule, PimNotificationRecipient recipientType,
         IEnumerable<string> defaultRecipients, string evt, string subject, string body, bool critical,
@@ -53,26 +47,19 @@ internal static class Outbox
     {
         var outgoing = work.Participant<Pending>().Messages;
         if (outgoing.Count == 0) return 0;
-        var rows = new List<object?[]>(outgoing.Count);
-        var written = 0;
+        // A notice scheduled by maintenance goes out once, whoever queues it first.
+        var keys = outgoing.Where(m => m.DedupeKey is not null).Select(m => m.DedupeKey!).ToList();
+        var queued = keys.Count == 0 ? null : NotificationsTable.QueuedDedupeKeys(work, keys);
+        var rows = new List<NotificationsTable.New>(outgoing.Count);
         foreach (var m in outgoing)
         {
-            if (m.DedupeKey is not null)
-            {
-                // A notice scheduled by maintenance goes out once, whoever queues it first.
-                if (work.ScalarLong("SELECT COUNT(*) FROM notifications WHERE dedupe_key = @k", ("@k", m.DedupeKey)) > 0) continue;
-            }
-            rows.Add([
-                Ids.New(), work.Now, m.Event, m.RecipientType, m.Recipient, Principal.Fold(m.Recipient), m.Subject, m.Body, m.RoleId,
-                m.Principal, m.RequestId, m.AssignmentId, m.Critical, nameof(PimNotificationStatus.Pending), 0, work.Now, m.DedupeKey,
-            ]);
-            written++;
+            if (m.DedupeKey is not null && !queued!.Add(m.DedupeKey)) continue;
+            rows.Add(new NotificationsTable.New(Ids.New(), work.Now, m.Event, m.RecipientType, m.Recipient, Principal.Fold(m.Recipient), m.Subject,
+                m.Body, m.RoleId, m.Principal, m.RequestId, m.AssignmentId, m.Critical, m.DedupeKey));
         }
         outgoing.Clear();
-        // A few rows per statement: fewer statements to run, while SQLite (which looks parameters up by name)
-        // is not slowed down by hundreds of parameters in one statement.
-        if (rows.Count > 0) work.InsertMany("notifications", Columns, rows, perStatement: 8);
-        return written;
+        NotificationsTable.Insert(work, rows);
+        return rows.Count;
     }
 
     // ---- who ---------------------------------------------------------------------------------------

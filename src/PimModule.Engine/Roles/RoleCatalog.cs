@@ -35,25 +35,9 @@ internal static class RoleCatalog
     }
 
     /// <summary>Inserts the catalogue into a new store (in the creating transaction).</summary>
-    public static void Seed(UnitOfWork work)
+    public static void Seed(UnitOfWork work) => RolesTable.InsertMany(work, BuiltIn.Select(r => new PimRole
     {
-        using var cmd = work.Command(
-            "INSERT INTO roles (role_id, name, name_key, description, is_built_in, is_privileged, created_utc, created_by) " +
-            "VALUES (@id, @name, @key, @desc, 1, @priv, @at, 'PimModule')");
-        var id = UnitOfWork.AddParameter(cmd, "@id", null);
-        var name = UnitOfWork.AddParameter(cmd, "@name", null);
-        var key = UnitOfWork.AddParameter(cmd, "@key", null);
-        var desc = UnitOfWork.AddParameter(cmd, "@desc", null);
-        var priv = UnitOfWork.AddParameter(cmd, "@priv", null);
-        UnitOfWork.AddParameter(cmd, "@at", work.Now);
-        foreach (var role in BuiltIn)
-        {
-            id.Value = Db.ToDb(role.Id);
-            name.Value = role.Name;
-            key.Value = RoleName.Key(role.Name);
-            desc.Value = role.Description;
-            priv.Value = Db.ToDb(role.IsPrivileged);
-            cmd.ExecuteNonQuery();
-        }
-    }
+        Id = r.Id, Name = r.Name, Description = r.Description, IsBuiltIn = true, IsPrivileged = r.IsPrivileged,
+        CreatedDateTime = work.Now, CreatedBy = "PimModule",
+    }));
 }

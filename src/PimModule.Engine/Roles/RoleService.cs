@@ -1,4 +1,3 @@
-using System.Data.Common;
 using PimModule.Storage;
 
 namespace PimModule.Roles;
@@ -6,13 +5,11 @@ namespace PimModule.Roles;
 /// <summary>The role catalogue: the built-in Entra roles and custom roles.</summary>
 public sealed class RoleService
 {
-    private const string Select =
-        "SELECT role_id, name, description, is_built_in, is_privileged, created_utc, created_by FROM roles";
     private readonly PimStore _store;
 
     internal RoleService(PimStore store) => _store = store;
 
-    public IReadOnlyList<PimRole> List() => _store.Read(work => work.Query(Select + " ORDER BY name_key", Map));
+    public IReadOnlyList<PimRole> List() => _store.Read(work => RolesTable.All(work));
 
     /// <summary>The role a reference names (by id, else by exact name, case-insensitive); PimRoleNotFound otherwise.</summary>
     public PimRole Resolve(PimRoleReference reference) => _store.Read(work => Resolve(work, reference));
@@ -25,10 +22,10 @@ public sealed class RoleService
     {
         if (reference.Id is { } id)
         {
-            var byId = work.Query(Select + " WHERE role_id = @id", Map, ("@id", id)).FirstOrDefault();
+            var byId = RolesTable.ById(work, id);
             if (byId is not null || reference.Name is null) return byId;
         }
-        return work.Query(Select + " WHERE name_key = @key", Map, ("@key", RoleName.Key(reference.Name, "Role"))).FirstOrDefault();
+        return RolesTable.ByNameKey(work, RoleName.Key(reference.Name, "Role"));
     }
 
     internal static PimException NotFound(PimRoleReference reference) => PimErrors.RoleNotFound($"There is no role '{reference}' in the store.", reference.ToString(),
@@ -42,7 +39,7 @@ public sealed class RoleService
             work =>
             {
                 Authorization.RequireRoleAdministrator(work, "create a custom role");
-                var existing = work.Query(Select + " WHERE name_key = @key", Map, ("@key", RoleName.Key(trimmed))).FirstOrDefault();
+                var existing = RolesTable.ByNameKey(work, RoleName.Key(trimmed));
                 if (existing is not null)
                     throw PimErrors.RoleExists($"A role named '{existing.Name}' already exists ({(existing.IsBuiltIn ? "built-in" : "custom")}, id {existing.Id}).",
                         trimmed, "Choose another -Name, or use the existing role.");
@@ -56,10 +53,7 @@ public sealed class RoleService
                     Name = n, Id = Guid.NewGuid(), Description = text, IsBuiltIn = false,
                     IsPrivileged = false, CreatedDateTime = work.Now, CreatedBy = work.Actor,
                 };
-                work.Execute("INSERT INTO roles (role_id, name, name_key, description, is_built_in, is_privileged, created_utc, created_by) " +
-                             "VALUES (@id, @name, @key, @desc, 0, 0, @at, @by)",
-                    ("@id", role.Id), ("@name", role.Name), ("@key", RoleName.Key(role.Name)), ("@desc", role.Description),
-                    ("@at", role.CreatedDateTime), ("@by", role.CreatedBy));
+                RolesTable.Insert(work, role);
                 AuditLog.Append(work, "AddRole", "Role", role.Id.ToString("D"), role.Id, null, null, AuditView.Of(role));
                 return role;
             },
@@ -74,8 +68,7 @@ public sealed class RoleService
                 throw PimErrors.BuiltInRoleNotRemovable($"'{role.Name}' is a built-in Entra role; built-in roles cannot be removed.", role,
                     "Only custom roles made with New-PimRole can be removed.");
             Authorization.RequireRoleAdministrator(work, $"remove the role '{role.Name}'");
-            var live = work.ScalarLong("SELECT COUNT(*) FROM assignments WHERE role_id = @id AND (end_utc IS NULL OR end_utc > @now)",
-                ("@id", role.Id), ("@now", work.Now));
+            var live = AssignmentsTable.CountNotEndedOfRole(work, role.Id, work.Now);
             if (live > 0)
                 throw PimErrors.RoleInUse($"The role '{role.Name}' still has {live} eligible or active assignment(s).", role,
                     $"Remove them first: Get-PimAssignment -Role '{role.Name}' | Remove-PimAssignment");
@@ -84,13 +77,17 @@ public sealed class RoleService
         role => new PimChange($"{role.Name} ({role.Id})", "Remove custom role"),
         (work, role) =>
         {
-            work.Execute("DELETE FROM roles WHERE role_id = @id", ("@id", role.Id));
+            RolesTable.Delete(work, role.Id);
             AuditLog.Append(work, "RemoveRole", "Role", role.Id.ToString("D"), role.Id, null, AuditView.Of(role), null);
             return role;
         },
         confirm);
 
-    internal static PimRole Map(DbDataReader r) => new()
+    /// <summary>
+    /// Legacy reader map, kept only while SettingsService still reads roles itself (its helper moves that to
+    /// RolesTable.All); the lead deletes it with the Db class after merging.
+    /// </summary>
+    internal static PimRole Map(System.Data.Common.DbDataReader r) => new()
     {
         Id = r.GetGuid("role_id"),
         Name = r.GetText("name"),

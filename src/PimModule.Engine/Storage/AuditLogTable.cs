@@ -1,8 +1,91 @@
+using System.Globalization;
+
 namespace PimModule.Storage;
 
 /// <summary>
-/// The audit_log table: its SQL, its row type and its named predicates. No other file writes SQL against audit_log.
+/// The audit_log table (append-only, hash-chained): its SQL, its row types and its named predicates. No other file
+/// writes SQL against audit_log.
 /// </summary>
 internal static partial class AuditLogTable
 {
+    /// <summary>A record to append (sequence and hashes computed by the chain).</summary>
+    internal sealed record New(long Sequence, Guid AuditId, DateTime AtUtc, string Actor, string ActorKey, string Action, string TargetType,
+        string? TargetId, string? RoleId, string? Principal, string? PrincipalKey, string? BeforeJson, string? AfterJson, string PrevHash, string Hash);
+
+    /// <summary>A record as read (role_id and audit_id as stored: a record changed outside PimModule may hold anything).</summary>
+    internal sealed record Row(long Sequence, string? AuditId, DateTime AtUtc, string Actor, string Action, string TargetType, string? TargetId,
+        string? RoleId, string? Principal, string? BeforeJson, string? AfterJson, string PrevHash, string Hash);
+
+    /// <summary>The newest record's place in the chain.</summary>
+    internal sealed record HeadRow(long Sequence, string Hash);
+
+    /// <summary>A refused MFA code as the RepeatedMfaFailures alert reads it.</summary>
+    internal sealed record MfaFailureRow(string? Principal, string? RoleId, string? AfterJson);
+
+    private const string Select =
+        "SELECT sequence, audit_id, at_utc, actor, action, target_type, target_id, role_id, principal, before_json, after_json, prev_hash, hash FROM audit_log";
+
+    private static readonly string[] Columns =
+    [
+        "sequence", "audit_id", "at_utc", "actor", "actor_key", "action", "target_type", "target_id", "role_id", "principal",
+        "principal_key", "before_json", "after_json", "prev_hash", "hash",
+    ];
+
+    /// <summary>Appends records (the chain's, written together just before the unit of work commits).</summary>
+    public static void Insert(UnitOfWork work, IReadOnlyList<New> records) => BulkRows.Insert(work, "audit_log", Columns,
+        records.Select(r => new object?[]
+        {
+            r.Sequence, r.AuditId, r.AtUtc, r.Actor, r.ActorKey, r.Action, r.TargetType, r.TargetId, r.RoleId, r.Principal,
+            r.PrincipalKey, r.BeforeJson, r.AfterJson, r.PrevHash, r.Hash,
+        }).ToList());
+
+    public static HeadRow? Head(UnitOfWork work) => work.QueryFirstOrDefault<HeadRow>("SELECT sequence, hash FROM audit_log ORDER BY sequence DESC LIMIT 1");
+
+    public static long Count(UnitOfWork work) => work.Scalar<long>("SELECT COUNT(*) FROM audit_log");
+
+    /// <summary>Get-PimAuditLog's filters (each null = any), in sequence order.</summary>
+    public static List<Row> Query(UnitOfWork work, DateTime? since, DateTime? until, string? principalKey, Guid? roleId, string[]? actions, int? first)
+    {
+        var where = new List<string>();
+        if (since is not null) where.Add("at_utc >= @since");
+        if (until is not null) where.Add("at_utc <= @until");
+        if (principalKey is not null) where.Add("(principal_key = @principalKey OR actor_key = @principalKey)");
+        if (roleId is not null) where.Add("role_id = @roleId");
+        if (actions is { Length: > 0 }) where.Add("action IN @actions");
+        var sql = Select + (where.Count > 0 ? " WHERE " + string.Join(" AND ", where) : "") + " ORDER BY sequence" + (first is null ? "" : " LIMIT @first");
+        return work.Query<Row>(SqlLists.For(work, sql), new { since, until, principalKey, roleId, actions, first = (long?)first });
+    }
+
+    public static Row? BySequence(UnitOfWork work, long sequence) => work.QueryFirstOrDefault<Row>(Select + " WHERE sequence = @sequence", new { sequence });
+
+    /// <summary>The refused MFA codes of a window (the partial index ix_audit_mfa_failed), in sequence order.</summary>
+    public static List<MfaFailureRow> MfaFailures(UnitOfWork work, DateTime from, DateTime to) => work.Query<MfaFailureRow>(
+        "SELECT principal, role_id, after_json FROM audit_log WHERE action = 'MfaFailed' AND at_utc > @from AND at_utc <= @to ORDER BY sequence",
+        new { from, to });
+
+    /// <summary>
+    /// Every record's columns as the stored text, in sequence order, read while the caller enumerates (verification hashes
+    /// what was written: a parsed value could hide an edit). Columns: sequence, audit_id, at_utc, actor, action, target_type,
+    /// target_id, role_id, principal, before_json, after_json, prev_hash, hash.
+    /// </summary>
+    public static IEnumerable<string?[]> StoredText(UnitOfWork work)
+    {
+        foreach (IDictionary<string, object?> row in work.Stream<dynamic>(Select + " ORDER BY sequence"))
+        {
+            var f = new string?[row.Count];
+            var i = 0;
+            foreach (var v in row.Values) f[i++] = Text(v);
+            yield return f;
+        }
+    }
+
+    private static string? Text(object? v) => v switch
+    {
+        null or DBNull => null,
+        string t => t,
+        long l => l.ToString(CultureInfo.InvariantCulture),
+        int n => n.ToString(CultureInfo.InvariantCulture),
+        IFormattable x => x.ToString(null, CultureInfo.InvariantCulture),
+        _ => v.ToString(),
+    };
 }

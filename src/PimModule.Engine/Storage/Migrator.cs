@@ -1,8 +1,10 @@
-using System.Data.Common;
-
 namespace PimModule.Storage;
 
-/// <summary>Applies a provider's numbered migrations at open, once, under the provider's migration lock.</summary>
+/// <summary>
+/// Applies a provider's numbered migrations at open, once, under the provider's migration lock, in one unit of work
+/// committed through UnitOfWork.Commit like every other change. What a new or migrated store needs of the domain (the
+/// catalogue and the creator's assignment; re-encrypting secrets) the caller passes in: storage never calls the domain.
+/// </summary>
 internal static class Migrator
 {
     /// <summary>The schema from which secrets are bound to where they belong (see SecretProtector).</summary>
@@ -10,13 +12,15 @@ internal static class Migrator
 
     public static int LatestVersion(IStoreProvider provider) => provider.Migrations.Max(m => m.Version);
 
+    /// <param name="seed">Fills a store this call created (in the migrating unit of work).</param>
+    /// <param name="upgrade">Adapts the data of an existing store migrated from the given version (in the migrating unit of work).</param>
     /// <returns>The schema version after migrating, and whether this call created the store.</returns>
     public static (int Version, bool Created) Migrate(IStoreProvider provider, string actor, TimeProvider clock,
-        Action<UnitOfWork> seed)
+        Action<UnitOfWork> seed, Action<UnitOfWork, int> upgrade)
     {
         var latest = LatestVersion(provider);
         using var connection = provider.OpenConnection();
-        var current = ReadVersion(provider, connection, null);
+        var current = ReadVersion(provider, new UnitOfWork(connection, null, actor, clock.GetUtcNow().UtcDateTime));
         Check(provider, current, latest);
         if (current == latest) return (current, false);
 
@@ -24,29 +28,23 @@ internal static class Migrator
         using var tx = transaction;
         var work = new UnitOfWork(connection, tx, actor, now);
         provider.LockForMigration(work);
-        current = ReadVersion(provider, connection, tx);
+        current = ReadVersion(provider, work);
         Check(provider, current, latest);
         var created = current == 0;
         foreach (var m in provider.Migrations.Where(m => m.Version > current).OrderBy(m => m.Version))
         {
-            work.Execute(m.Sql);
-            work.Execute("INSERT INTO schema_version (version, description, applied_utc) VALUES (@v, @d, @t)",
-                ("@v", m.Version), ("@d", m.Description), ("@t", now));
+            work.Execute(m.Sql, new { });
+            SchemaVersionTable.Insert(work, m.Version, m.Description);
         }
         if (created) seed(work);
-        else if (current < BoundSecretsVersion) Mfa.BindLegacySecrets(work); // schema 5 binds secrets to their row and store
+        else upgrade(work, current);
         work.Commit();
         return (latest, created);
     }
 
-    public static int ReadVersion(IStoreProvider provider, DbConnection connection, DbTransaction? tx)
-    {
-        if (!provider.TableExists(connection, "schema_version")) return 0;
-        using var cmd = connection.CreateCommand();
-        cmd.Transaction = tx;
-        cmd.CommandText = "SELECT COALESCE(MAX(version), 0) FROM schema_version";
-        return Convert.ToInt32(cmd.ExecuteScalar());
-    }
+    /// <summary>The store's schema version; 0 for a database that is not a store yet.</summary>
+    public static int ReadVersion(IStoreProvider provider, UnitOfWork work)
+        => provider.TableExists(work.Connection, SchemaVersionTable.Name) ? SchemaVersionTable.Current(work) : 0;
 
     private static void Check(IStoreProvider provider, int current, int latest)
     {

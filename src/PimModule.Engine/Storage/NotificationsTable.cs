@@ -1,8 +1,98 @@
 namespace PimModule.Storage;
 
 /// <summary>
-/// The notifications table: its SQL, its row type and its named predicates. No other file writes SQL against notifications.
+/// The notifications table (the durable outbox): its SQL, its row types and its named predicates. No other file writes
+/// SQL against notifications.
 /// </summary>
 internal static partial class NotificationsTable
 {
+    /// <summary>A message as read.</summary>
+    internal sealed record Row(Guid NotificationId, DateTime CreatedUtc, string Event, PimNotificationRecipient RecipientType, string Recipient,
+        string Subject, string Body, Guid? RoleId, string? Principal, Guid? RequestId, Guid? AssignmentId, bool Critical,
+        PimNotificationStatus Status, long Attempts, DateTime NextAttemptUtc, DateTime? SentUtc, string? LastError)
+    {
+        public PimNotification ToNotification(string? roleName) => new()
+        {
+            NotificationId = NotificationId, CreatedDateTime = CreatedUtc, Event = Event, RecipientType = RecipientType, Recipient = Recipient,
+            Subject = Subject, Body = Body, RoleId = RoleId, Role = roleName, Principal = Principal, RequestId = RequestId,
+            AssignmentId = AssignmentId, Critical = Critical, Status = Status, Attempts = (int)Attempts,
+            NextAttemptDateTime = Status == PimNotificationStatus.Pending ? NextAttemptUtc : null, SentDateTime = SentUtc, LastError = LastError,
+        };
+    }
+
+    /// <summary>A message to queue (status Pending, due now).</summary>
+    internal sealed record New(Guid NotificationId, DateTime CreatedUtc, string Event, PimNotificationRecipient RecipientType, string Recipient,
+        string RecipientKey, string Subject, string Body, Guid? RoleId, string? Principal, Guid? RequestId, Guid? AssignmentId, bool Critical,
+        string? DedupeKey);
+
+    private const string Select =
+        "SELECT notification_id, created_utc, event, recipient_type, recipient, subject, body, role_id, principal, request_id, assignment_id, " +
+        "critical, status, attempts, next_attempt_utc, sent_utc, last_error FROM notifications";
+
+    private static readonly string[] Columns =
+    [
+        "notification_id", "created_utc", "event", "recipient_type", "recipient", "recipient_key", "subject", "body", "role_id",
+        "principal", "request_id", "assignment_id", "critical", "status", "attempts", "next_attempt_utc", "dedupe_key",
+    ];
+
+    /// <summary>Due: pending, its time come, and not claimed by a sender whose claim still holds.</summary>
+    private const string DueAt = "status = 'Pending' AND next_attempt_utc <= @now AND (claimed_until_utc IS NULL OR claimed_until_utc < @now)";
+
+    /// <summary>Get-PimNotification's filters (each null = any), oldest first, streamed.</summary>
+    public static IEnumerable<Row> Query(UnitOfWork work, string? recipientKey, Guid? requestId, IReadOnlyCollection<string>? statuses, int? first)
+    {
+        var where = new List<string>();
+        if (recipientKey is not null) where.Add("recipient_key = @recipientKey");
+        if (requestId is not null) where.Add("request_id = @requestId");
+        if (statuses is { Count: > 0 }) where.Add("status IN @statuses");
+        var sql = Select + (where.Count > 0 ? " WHERE " + string.Join(" AND ", where) : "") + " ORDER BY created_utc, notification_id" +
+                  (first is null ? "" : " LIMIT @first");
+        return work.Stream<Row>(SqlLists.For(work, sql), new { recipientKey, requestId, statuses, first = (long?)first });
+    }
+
+    public static Row? ById(UnitOfWork work, Guid id) => work.QueryFirstOrDefault<Row>(Select + " WHERE notification_id = @id", new { id });
+
+    /// <summary>Queues messages (written together, just before the unit of work commits).</summary>
+    public static void Insert(UnitOfWork work, IReadOnlyList<New> messages) => BulkRows.Insert(work, "notifications", Columns,
+        messages.Select(m => new object?[]
+        {
+            m.NotificationId, m.CreatedUtc, m.Event, m.RecipientType, m.Recipient, m.RecipientKey, m.Subject, m.Body, m.RoleId,
+            m.Principal, m.RequestId, m.AssignmentId, m.Critical, nameof(PimNotificationStatus.Pending), 0L, m.CreatedUtc, m.DedupeKey,
+        }).ToList());
+
+    /// <summary>Which of these dedupe keys are already queued (a scheduled notice goes out once).</summary>
+    public static HashSet<string> QueuedDedupeKeys(UnitOfWork work, IReadOnlyCollection<string> keys)
+    {
+        var queued = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var chunk in keys.Distinct(StringComparer.Ordinal).Chunk(500))
+            queued.UnionWith(work.Query<string>(SqlLists.For(work, "SELECT dedupe_key FROM notifications WHERE dedupe_key IN @chunk"), new { chunk }));
+        return queued;
+    }
+
+    public static long Count(UnitOfWork work) => work.Scalar<long>("SELECT COUNT(*) FROM notifications");
+
+    /// <summary>Claims up to <paramref name="max"/> due messages, oldest first, for one sender until <paramref name="until"/>; returns them.</summary>
+    public static List<Row> Claim(UnitOfWork work, string token, DateTime until, int max)
+    {
+        work.Execute("UPDATE notifications SET claim_token = @token, claimed_until_utc = @until WHERE notification_id IN " +
+                     "(SELECT notification_id FROM notifications WHERE " + DueAt + " ORDER BY created_utc LIMIT @max)",
+            new { token, until, now = work.Now, max = (long)max });
+        return work.Query<Row>(Select + " WHERE claim_token = @token ORDER BY created_utc", new { token });
+    }
+
+    /// <summary>Marks a claimed message sent.</summary>
+    public static int MarkSent(UnitOfWork work, Guid id, string token) => work.Execute(
+        "UPDATE notifications SET status = 'Sent', sent_utc = @now, attempts = attempts + 1, claim_token = NULL, last_error = NULL " +
+        "WHERE notification_id = @id AND claim_token = @token", new { now = work.Now, id, token });
+
+    /// <summary>Records a failed attempt of a claimed message: due again at <paramref name="next"/>, or Failed for good.</summary>
+    public static int MarkFailed(UnitOfWork work, Guid id, string token, PimNotificationStatus status, long attempts, DateTime next, string error)
+        => work.Execute(
+            "UPDATE notifications SET status = @status, attempts = @attempts, next_attempt_utc = @next, claim_token = NULL, " +
+            "claimed_until_utc = NULL, last_error = @error WHERE notification_id = @id AND claim_token = @token",
+            new { status = status.ToString(), attempts, next, error, id, token });
+
+    /// <summary>Deletes delivered or failed messages made before <paramref name="cut"/>; pending ones stay.</summary>
+    public static int Prune(UnitOfWork work, DateTime cut)
+        => work.Execute("DELETE FROM notifications WHERE status <> 'Pending' AND created_utc < @cut", new { cut });
 }
