@@ -1,8 +1,184 @@
+using System.Globalization;
+using Dapper;
+using Npgsql;
+
 namespace PimModule.Storage;
 
 /// <summary>
-/// The requests table: its SQL, its row type and its named predicates. No other file writes SQL against requests.
+/// The requests table: its SQL, its row (<see cref="RequestRow"/>, which Dapper fills through its constructor) and its
+/// named predicates. No other file writes SQL against requests. Statements name the table <c>q</c>; the predicates
+/// bind <c>@now</c>, the time the question is asked for.
 /// </summary>
 internal static partial class RequestsTable
 {
+    /// <summary>The columns in the order of RequestRow's constructor, named as its parameters.</summary>
+    private const string Columns =
+        "q.request_id AS id, q.action, q.status, q.principal, q.role_id, q.scope, q.assignment_type, q.duration_ticks AS duration, " +
+        "q.start_utc AS start, q.end_utc AS \"end\", q.justification, q.ticket_number, q.ticket_system, q.created_by, " +
+        "q.created_utc AS created, q.approved_by, q.decision_justification, q.decided_utc AS decided, q.assignment_id, " +
+        "q.target_assignment_id, q.authentication_context, q.mfa_verified";
+
+    private const string Select = "SELECT " + Columns + " FROM requests q";
+
+    // ---- named predicates -------------------------------------------------------------------------------
+
+    private static readonly string Lifetime = Limits.PendingRequestLifetime.Ticks.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>
+    /// Pending at @now: waiting for a decision, and made less than <see cref="Limits.PendingRequestLifetime"/> (24 hours)
+    /// before @now. The one text of "pending" in SQL; <see cref="IsPendingAt"/> is the same rule for a row in memory.
+    /// </summary>
+    public static readonly string PendingAtNow = $"(q.status = 'PendingApproval' AND q.created_utc > @now - {Lifetime})";
+
+    /// <summary>
+    /// Expired undecided at @now: still stored as PendingApproval, but nobody decided it within 24 hours of when it was
+    /// made. It reads as Expired (<see cref="StatusAt"/>) until Invoke-PimMaintenance marks it so (<see cref="Expire"/>).
+    /// </summary>
+    public static readonly string ExpiredUndecidedAtNow = $"(q.status = 'PendingApproval' AND q.created_utc <= @now - {Lifetime})";
+
+    /// <summary><see cref="PendingAtNow"/> for a row in memory.</summary>
+    public static bool IsPendingAt(RequestRow q, DateTime now)
+        => q.Status == PimRequestStatus.PendingApproval && q.Created > now - Limits.PendingRequestLifetime;
+
+    /// <summary>The status a request has at <paramref name="now"/>: a pending one nobody decided in time reads as Expired.</summary>
+    public static PimRequestStatus StatusAt(RequestRow q, DateTime now)
+        => q.Status == PimRequestStatus.PendingApproval && !IsPendingAt(q, now) ? PimRequestStatus.Expired : q.Status;
+
+    /// <summary>When a request expires if nobody decides it (for messages; the rule is <see cref="PendingAtNow"/>).</summary>
+    public static DateTime ExpiresAt(RequestRow q) => q.Created + Limits.PendingRequestLifetime;
+
+    // ---- reads -------------------------------------------------------------------------------------------
+
+    public static RequestRow? Find(UnitOfWork work, Guid id)
+        => work.QueryFirstOrDefault<RequestRow>(Select + " WHERE q.request_id = @id", new { id });
+
+    /// <summary>The activation requests (SelfActivate) of one principal for one role, at any scope, pending at <paramref name="now"/>.</summary>
+    public static List<RequestRow> PendingActivationsAt(UnitOfWork work, string principal, Guid roleId, DateTime now)
+        => work.Query<RequestRow>(Select + " WHERE q.principal_key = @key AND q.role_id = @roleId AND q.action = 'SelfActivate' AND " +
+                                  PendingAtNow + " ORDER BY q.created_utc, q.request_id",
+            new { key = Principal.Fold(principal), roleId, now });
+
+    /// <summary>Every request of one role (any principal, any action) pending at <paramref name="now"/>: the approvers' queue.</summary>
+    public static List<RequestRow> PendingForRoleAt(UnitOfWork work, Guid roleId, DateTime now)
+        => work.Query<RequestRow>(Select + " WHERE q.role_id = @roleId AND " + PendingAtNow + " ORDER BY q.created_utc, q.request_id",
+            new { roleId, now });
+
+    /// <summary>How many requests are pending at <paramref name="now"/> (Get-PimStore).</summary>
+    public static long CountPendingAt(UnitOfWork work, DateTime now)
+        => work.Scalar<long>("SELECT COUNT(*) FROM requests q WHERE " + PendingAtNow, new { now });
+
+    /// <summary>How many extension or renewal requests (SelfExtend, SelfRenew) of one assignment are pending at <paramref name="now"/>.</summary>
+    public static long CountPendingExtensionsAt(UnitOfWork work, Guid assignmentId, DateTime now)
+        => work.Scalar<long>("SELECT COUNT(*) FROM requests q WHERE q.target_assignment_id = @assignmentId " +
+                             "AND q.action IN ('SelfExtend', 'SelfRenew') AND " + PendingAtNow, new { assignmentId, now });
+
+    /// <summary>The requests that expired undecided at <paramref name="now"/> and are not marked Expired yet (Invoke-PimMaintenance).</summary>
+    public static List<RequestRow> ExpiredUndecidedAt(UnitOfWork work, DateTime now)
+        => work.Query<RequestRow>(Select + " WHERE " + ExpiredUndecidedAtNow + " ORDER BY q.created_utc, q.request_id", new { now });
+
+    /// <summary>The principals that made or were given requests (for completion), at most <paramref name="limit"/>.</summary>
+    public static List<string> Principals(UnitOfWork work, int limit)
+        => work.Query<string>("SELECT DISTINCT q.principal FROM requests q ORDER BY 1 LIMIT @limit", new { limit });
+
+    /// <summary>
+    /// Get-PimRequest's rows in the order they were made, streamed while the caller enumerates. Every filter is optional;
+    /// statuses are read as of <paramref name="now"/> (a PendingApproval row older than 24 hours is Expired).
+    /// </summary>
+    public static IEnumerable<RequestRow> List(UnitOfWork work, DateTime now, Guid? id = null, string? principal = null,
+        IReadOnlyCollection<Guid>? roleIds = null, IReadOnlyCollection<PimRequestAction>? actions = null,
+        IReadOnlyCollection<PimRequestStatus>? statuses = null)
+    {
+        var where = new List<string>();
+        if (id is not null) where.Add("q.request_id = @id");
+        if (principal is not null) where.Add("q.principal_key = @key");
+        if (roleIds is { Count: > 0 }) where.Add(AnyOf(work, "q.role_id", "roleIds"));
+        if (actions is { Count: > 0 }) where.Add(AnyOf(work, "q.action", "actions"));
+        var stored = new List<string>();
+        if (statuses is { Count: > 0 })
+        {
+            var parts = new List<string>();
+            foreach (var s in statuses.Distinct())
+            {
+                if (s == PimRequestStatus.PendingApproval) parts.Add(PendingAtNow);
+                else
+                {
+                    stored.Add(s.ToString());
+                    if (s == PimRequestStatus.Expired) parts.Add(ExpiredUndecidedAtNow);
+                }
+            }
+            if (stored.Count > 0) parts.Add(AnyOf(work, "q.status", "stored"));
+            where.Add("(" + string.Join(" OR ", parts) + ")");
+        }
+        var sql = Select + (where.Count > 0 ? " WHERE " + string.Join(" AND ", where) : "") + " ORDER BY q.created_utc, q.request_id";
+        return work.Stream<RequestRow>(sql, new
+        {
+            now, id, key = principal is null ? null : Principal.Fold(principal),
+            roleIds = roleIds?.Select(r => r.ToString("D")).ToArray(),
+            actions = actions?.Select(a => a.ToString()).ToArray(),
+            stored = stored.ToArray(),
+        });
+    }
+
+    /// <summary>
+    /// "<paramref name="column"/> is one of @<paramref name="list"/>", bound by Dapper: SQLite gets the list expanded
+    /// (IN @list), PostgreSQL gets it as one array (Dapper sends lists to Npgsql as arrays and leaves the text as it is,
+    /// so IN @list would not parse there). The values are text, as the columns are.
+    /// </summary>
+    private static string AnyOf(UnitOfWork work, string column, string list)
+        => work.Connection is NpgsqlConnection ? $"{column} = ANY(@{list})" : $"{column} IN @{list}";
+
+    // ---- writes ------------------------------------------------------------------------------------------
+
+    /// <summary>
+    /// Writes a new request. Through <see cref="UnitOfWork.Insert"/>, the statement the bulk paths batch on PostgreSQL
+    /// (Import-Csv | New-PimEligibleAssignment writes a request per row).
+    /// </summary>
+    public static void Insert(UnitOfWork work, RequestRow q) => work.Insert("requests",
+        ("request_id", q.Id), ("action", q.Action), ("status", q.Status), ("principal", q.Principal), ("principal_key", Principal.Fold(q.Principal)),
+        ("role_id", q.RoleId), ("scope", q.Scope), ("assignment_type", q.AssignmentType), ("duration_ticks", q.Duration), ("start_utc", q.Start),
+        ("end_utc", q.End), ("justification", q.Justification), ("ticket_number", q.TicketNumber), ("ticket_system", q.TicketSystem),
+        ("created_by", q.CreatedBy), ("created_utc", q.Created), ("approved_by", q.ApprovedBy), ("decision_justification", q.DecisionJustification),
+        ("decided_utc", q.Decided), ("assignment_id", q.AssignmentId), ("target_assignment_id", q.TargetAssignmentId),
+        ("authentication_context", q.AuthenticationContext), ("mfa_verified", q.MfaVerified));
+
+    /// <summary>
+    /// Ends a request that is pending at <paramref name="now"/>, in one statement: approved (Provisioned) or Denied by
+    /// <paramref name="decidedBy"/>, or Canceled (no decider). An activation's assignment and its final window are recorded
+    /// with the decision. False when the request was not pending any more: someone decided first, or it expired.
+    /// </summary>
+    public static bool Close(UnitOfWork work, Guid id, PimRequestStatus status, string? decidedBy, string? justification, DateTime now,
+        Guid? assignmentId = null, DateTime? start = null, DateTime? end = null)
+        => work.Execute(
+            "UPDATE requests AS q SET status = @status, approved_by = @decidedBy, decision_justification = @justification, decided_utc = @now, " +
+            "assignment_id = COALESCE(@assignmentId, q.assignment_id), start_utc = COALESCE(@start, q.start_utc), end_utc = COALESCE(@end, q.end_utc) " +
+            "WHERE q.request_id = @id AND " + PendingAtNow,
+            new { id, status = status.ToString(), decidedBy, justification, now, assignmentId, start, end }) > 0;
+
+    /// <summary>Marks a request that expired undecided as Expired, at the time it expired; false when it was decided meanwhile.</summary>
+    public static bool Expire(UnitOfWork work, RequestRow q)
+        => work.Execute("UPDATE requests AS q SET status = 'Expired', decided_utc = @at WHERE q.request_id = @id AND q.status = 'PendingApproval'",
+            new { id = q.Id, at = ExpiresAt(q) }) > 0;
+
+    /// <summary>Deletes the requests made and decided before <paramref name="cut"/> (pending ones stay); returns how many.</summary>
+    public static int PruneDecidedBefore(UnitOfWork work, DateTime cut)
+        => work.Execute("DELETE FROM requests WHERE status <> 'PendingApproval' AND created_utc < @cut AND (decided_utc IS NULL OR decided_utc < @cut)",
+            new { cut });
+
+    // ---- until MaintenanceService calls ExpiredUndecidedAt and Expire ------------------------------------
+    // The old text and reader of request rows (tuple parameters, DbDataReader), kept for its one caller; remove with it.
+
+    internal const string LegacySelect =
+        "SELECT q.request_id, q.action, q.status, q.principal, q.role_id, q.scope, q.assignment_type, q.duration_ticks, " +
+        "q.start_utc, q.end_utc, q.justification, q.ticket_number, q.ticket_system, q.created_by, q.created_utc, q.approved_by, " +
+        "q.decision_justification, q.decided_utc, q.assignment_id, q.target_assignment_id, q.authentication_context, q.mfa_verified " +
+        "FROM requests q";
+
+    internal static RequestRow LegacyMap(System.Data.Common.DbDataReader r) => new(
+        r.GetGuid("request_id"), r.GetEnum<PimRequestAction>("action"), r.GetEnum<PimRequestStatus>("status"), r.GetText("principal"),
+        r.GetGuid("role_id"), r.GetText("scope"), r.GetEnum<PimAssignmentType>("assignment_type"),
+        r.GetLongOrNull("duration_ticks") is { } d ? TimeSpan.FromTicks(d) : null, r.GetDateTime("start_utc"), r.GetDateTime("end_utc"),
+        r.GetStringOrNull("justification"), r.GetStringOrNull("ticket_number"), r.GetStringOrNull("ticket_system"),
+        r.GetText("created_by"), r.GetUtc("created_utc"), r.GetStringOrNull("approved_by"), r.GetStringOrNull("decision_justification"),
+        r.GetDateTime("decided_utc"), r.GetGuidOrNull("assignment_id"), r.GetGuidOrNull("target_assignment_id"),
+        r.GetStringOrNull("authentication_context"), r.GetFlag("mfa_verified"));
 }

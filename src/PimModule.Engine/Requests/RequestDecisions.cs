@@ -1,0 +1,154 @@
+using PimModule.Storage;
+
+namespace PimModule.Requests;
+
+/// <summary>
+/// Deciding pending requests: approving (which provisions an activation, or applies an extension), denying, and the
+/// requester's cancel. The first decision wins: a request is closed only while it is still pending, in one statement.
+/// </summary>
+internal sealed class RequestDecisions
+{
+    private readonly PimStore _store;
+    public RequestDecisions(PimStore store) => _store = store;
+
+    private static RequestRow FindRequest(UnitOfWork work, Guid id)
+        => RequestsTable.Find(work, id)
+           ?? throw PimErrors.RequestNotFound($"There is no request with id {id}.", id, "List requests with Get-PimRequest.");
+
+    private static void RequirePending(RequestRow q, DateTime now, string what)
+    {
+        var status = RequestsTable.StatusAt(q, now);
+        if (status != PimRequestStatus.PendingApproval)
+            throw PimErrors.RequestNotPending($"Request {q.Id} ({q.Action} '{q.Principal}') cannot be {what}: it is {status}" +
+                (q.ApprovedBy is not null ? $" (decided by {q.ApprovedBy} at {q.Decided:u})" : "") + ". The first decision stands.",
+                q.Id, "Only pending requests can be decided or canceled; see Get-PimRequest -Status PendingApproval.");
+    }
+
+    /// <summary>Closes a request still pending now; when it is not (someone decided first), refuses with what happened to it.</summary>
+    private static void Close(UnitOfWork work, RequestRow q, PimRequestStatus status, string? decidedBy, string? justification, string what,
+        Guid? assignmentId = null, DateTime? start = null, DateTime? end = null)
+    {
+        if (!RequestsTable.Close(work, q.Id, status, decidedBy, RequestRow.Text(justification), work.Now, assignmentId, start, end))
+            RequirePending(FindRequest(work, q.Id), work.Now, what);
+    }
+
+    private sealed record Plan(RequestRow Request, PimRole Role, RolePolicy Policy);
+
+    private static Plan PlanDecision(UnitOfWork work, Guid requestId, string? justification, string what)
+    {
+        Input.Text(justification, "Justification", Input.JustificationLength);
+        var q = FindRequest(work, requestId);
+        var role = RoleService.Resolve(work, new PimRoleReference(q.RoleId));
+        RequirePending(q, work.Now, what);
+        if (Principal.Same(q.Principal, work.Actor))
+            throw PimErrors.CannotDecideOwnRequest($"{work.Actor} made request {q.Id} and cannot decide it; requesters never approve their own requests.", q.Id,
+                "Ask one of the role's approvers to decide it.");
+        if (!Approvals.MayApprove(work, q, work.Actor))
+            throw PimErrors.NotApprover($"{work.Actor} is not an approver of '{role.Name}' requests. Approvers: {string.Join(", ", Approvals.ApproversOf(work, q))}.",
+                q.Id, "Ask a listed approver (or, when the role lists none, a Privileged Role Administrator) to decide it.");
+        var policy = SettingsService.Load(work, q.RoleId);
+        if (policy.RequireApproverJustification && string.IsNullOrWhiteSpace(justification))
+            throw PimErrors.JustificationRequired($"The settings of '{role.Name}' require approvers to give a reason (RequireApproverJustification).", q.Id,
+                "Give -Justification with the reason for your decision.");
+        return new Plan(q, role, policy);
+    }
+
+    public PimRequest? Approve(Guid requestId, string? justification, Func<PimChange, bool>? confirm) => _store.Change(
+        work => PlanDecision(work, requestId, justification, "approved"),
+        p => new PimChange($"{p.Request.Action} '{p.Role.Name}' for {p.Request.Principal} ({p.Request.Id})", "Approve request"),
+        (work, p) =>
+        {
+            var q = p.Request;
+            Guid? assignmentId = null;
+            if (q.Action == PimRequestAction.SelfActivate) assignmentId = ProvisionActivation(work, q, p, justification);
+            else if (q.Action is PimRequestAction.SelfExtend or PimRequestAction.SelfRenew)
+            {
+                Close(work, q, PimRequestStatus.Provisioned, work.Actor, justification, "decided", q.TargetAssignmentId);
+                assignmentId = ApplyExtension(work, q);
+            }
+            else Close(work, q, PimRequestStatus.Provisioned, work.Actor, justification, "decided");
+            AuditLog.Append(work, "ApproveRequest", "Request", q.Id.ToString("D"), q.RoleId, q.Principal,
+                new { Status = nameof(PimRequestStatus.PendingApproval) },
+                new { Status = nameof(PimRequestStatus.Provisioned), ApprovedBy = work.Actor, Justification = RequestRow.Text(justification), AssignmentId = assignmentId });
+            var decided = FindRequest(work, q.Id);
+            Events.RequestDecided(work, decided, p.Role);
+            return RequestService.ToOutput(decided, p.Role.Name, work.Now);
+        },
+        confirm);
+
+    /// <summary>
+    /// An approved activation: active from the approval (or the requested start, when later) for the requested duration,
+    /// within the eligibility it comes from as it stands now.
+    /// </summary>
+    private static Guid ProvisionActivation(UnitOfWork work, RequestRow q, Plan p, string? justification)
+    {
+        var start = q.Start is { } s && s > work.Now ? s : work.Now;
+        var eligible = Eligibility.Source(Eligibility.Held(work, q.Principal, q.RoleId), q.Scope, start)
+            ?? throw PimErrors.NotEligible($"{q.Principal} is no longer eligible for '{p.Role.Name}' at {q.Scope}, so the request cannot be approved.", q.Id,
+                "Deny the request, or restore the eligible assignment first.");
+        var end = Eligibility.End(eligible, start, q.Duration ?? p.Policy.ActivationMaxDuration);
+        var row = new AssignmentRow(Ids.New(), q.Principal, q.RoleId, q.Scope, PimAssignmentType.Active, PimMemberType.Activated,
+            start, end, q.Justification, q.TicketNumber, q.TicketSystem, q.Principal, work.Now, q.Id, eligible.Id);
+        Close(work, q, PimRequestStatus.Provisioned, work.Actor, justification, "decided", row.Id, start, end);
+        row.Add(work);
+        return row.Id;
+    }
+
+    /// <summary>An approved extension: the administrator's AdminExtend (or AdminRenew) of the assignment; it never shortens it.</summary>
+    private static Guid ApplyExtension(UnitOfWork work, RequestRow q)
+    {
+        var a = AssignmentsTable.ForRequests.Find(work, q.TargetAssignmentId ?? Guid.Empty)
+                ?? throw PimErrors.AssignmentNotFound($"There is no assignment with id {q.TargetAssignmentId}.", q.TargetAssignmentId,
+                    "List the assignments with Get-PimAssignment.");
+        if (a.End is not { } currentEnd) return a.Id;                // permanent meanwhile: nothing to extend
+        var renew = currentEnd <= work.Now;
+        var start = renew ? work.Now : a.Start;
+        var asked = work.Now + (q.Duration ?? TimeSpan.FromDays(30));
+        var end = !renew && currentEnd > asked ? currentEnd : asked;   // an approved extension never shortens
+        var action = renew ? PimRequestAction.AdminRenew : PimRequestAction.AdminExtend;
+        var adminRequest = Ids.New();
+        RequestsTable.Insert(work, new RequestRow(adminRequest, action, PimRequestStatus.Provisioned, a.Principal, a.RoleId, a.Scope, a.Type,
+            end - start, start, end, q.Justification, null, null, work.Actor, work.Now, Decided: work.Now, AssignmentId: a.Id, TargetAssignmentId: a.Id));
+        AssignmentsTable.ForRequests.Reschedule(work, a.Id, start, end, adminRequest);
+        AuditLog.Append(work, action.ToString(), "Assignment", a.Id.ToString("D"), a.RoleId, a.Principal, AuditView.Of(a),
+            AuditView.Of(a with { Start = start, End = end }));
+        return a.Id;
+    }
+
+    public PimRequest? Deny(Guid requestId, string? justification, Func<PimChange, bool>? confirm) => _store.Change(
+        work => PlanDecision(work, requestId, justification, "denied"),
+        p => new PimChange($"{p.Request.Action} '{p.Role.Name}' for {p.Request.Principal} ({p.Request.Id})", "Deny request"),
+        (work, p) =>
+        {
+            Close(work, p.Request, PimRequestStatus.Denied, work.Actor, justification, "decided");
+            AuditLog.Append(work, "DenyRequest", "Request", p.Request.Id.ToString("D"), p.Request.RoleId, p.Request.Principal,
+                new { Status = nameof(PimRequestStatus.PendingApproval) },
+                new { Status = nameof(PimRequestStatus.Denied), DeniedBy = work.Actor, Justification = RequestRow.Text(justification) });
+            var decided = FindRequest(work, p.Request.Id);
+            Events.RequestDecided(work, decided, p.Role);
+            return RequestService.ToOutput(decided, p.Role.Name, work.Now);
+        },
+        confirm);
+
+    /// <summary>Cancels one's own pending request.</summary>
+    public PimRequest? Cancel(Guid requestId, Func<PimChange, bool>? confirm) => _store.Change(
+        work =>
+        {
+            var q = FindRequest(work, requestId);
+            var role = RoleService.Resolve(work, new PimRoleReference(q.RoleId));
+            if (!Principal.Same(q.Principal, work.Actor))
+                throw PimErrors.NotRequester($"Request {q.Id} was made by {q.Principal}; only the requester can cancel it.", q.Id,
+                    "Approvers decide others' requests with Approve-PimRequest or Deny-PimRequest.");
+            RequirePending(q, work.Now, "canceled");
+            return (Request: q, Role: role);
+        },
+        p => new PimChange($"{p.Request.Action} '{p.Role.Name}' ({p.Request.Id})", "Cancel request"),
+        (work, p) =>
+        {
+            Close(work, p.Request, PimRequestStatus.Canceled, null, null, "canceled");
+            AuditLog.Append(work, "CancelRequest", "Request", p.Request.Id.ToString("D"), p.Request.RoleId, p.Request.Principal,
+                new { Status = nameof(PimRequestStatus.PendingApproval) }, new { Status = nameof(PimRequestStatus.Canceled) });
+            return RequestService.ToOutput(FindRequest(work, p.Request.Id), p.Role.Name, work.Now);
+        },
+        confirm);
+}

@@ -1,0 +1,110 @@
+using PimModule.Storage;
+
+namespace PimModule.Requests;
+
+/// <summary>
+/// What principals do with their own assignments: end an activation early (Request-PimDeactivation, provisioned at
+/// once) and ask an administrator to extend or renew an assignment that ends soon (Request-PimExtension, pending).
+/// </summary>
+internal sealed class SelfService
+{
+    /// <summary>An activation cannot be deactivated in its first minutes.</summary>
+    public static readonly TimeSpan MinimumActivation = TimeSpan.FromMinutes(5);
+    /// <summary>Only assignments ending within this window can be extended.</summary>
+    public static readonly TimeSpan ExtensionWindow = TimeSpan.FromDays(14);
+
+    private readonly PimStore _store;
+    public SelfService(PimStore store) => _store = store;
+
+    /// <summary>The acting principal's assignment that <paramref name="match"/> accepts: the one given by id, else the first to end of the role at the scope.</summary>
+    private static AssignmentRow FindOwn(UnitOfWork work, Guid? assignmentId, PimRoleReference? role, string? scope,
+        Func<AssignmentRow, bool> match, string what)
+    {
+        if (assignmentId is { } id)
+        {
+            var a = AssignmentsTable.ForRequests.Find(work, id)
+                    ?? throw PimErrors.AssignmentNotFound($"There is no assignment with id {id}.", id, "List the assignments with Get-PimAssignment.");
+            if (!Principal.Same(a.Principal, work.Actor))
+                throw PimErrors.NotOwnAssignment($"Assignment {a.Id} belongs to {a.Principal}; {work.Actor} can only {what} their own assignments.", a.Id,
+                    "Administrators change others' assignments with Update-PimAssignment or Remove-PimAssignment.");
+            return match(a) ? a : throw NotFound(work, a.RoleId.ToString(), a.Scope, what);
+        }
+        var r = RoleService.Resolve(work, role ?? throw PimErrors.RoleRequired("No role was given.", null, "Give -Role."));
+        var s = global::PimModule.Assignments.Scope.Validate(scope);
+        return AssignmentsTable.ForRequests.Held(work, work.Actor, r.Id)
+                   .Where(a => string.Equals(a.Scope, s, StringComparison.OrdinalIgnoreCase) && match(a))
+                   .OrderBy(a => a.End ?? DateTime.MaxValue).FirstOrDefault()
+               ?? throw NotFound(work, r.Name, s, what);
+    }
+
+    private static PimException NotFound(UnitOfWork work, string role, string scope, string what) => what == "deactivate"
+        ? PimErrors.NotActive($"{work.Actor} has no activation of '{role}' at {scope} to deactivate.",
+            role, "See your activations with Get-PimAssignment -Principal <you> -MemberType Activated.")
+        : PimErrors.AssignmentNotFound($"{work.Actor} has no assignment of '{role}' at {scope} that can be extended (it must end within {ExtensionWindow.TotalDays:0} days).",
+            role, "See your assignments with Get-PimAssignment -Principal <you> -State All.");
+
+    public PimRequest? Deactivate(PimRoleReference? role, string? scope, Guid? assignmentId, Func<PimChange, bool>? confirm) => _store.Change(
+        work =>
+        {
+            var a = FindOwn(work, assignmentId, role, scope,
+                x => x.Type == PimAssignmentType.Active && x.MemberType == PimMemberType.Activated
+                     && Schedules.StateAt(x.Start, x.End, work.Now) != PimAssignmentState.Expired, "deactivate");
+            var r = RoleService.Resolve(work, new PimRoleReference(a.RoleId));
+            if (a.Start <= work.Now && work.Now - a.Start < MinimumActivation)
+                throw PimErrors.DeactivationTooSoon($"The activation of '{r.Name}' started at {a.Start:u}; it cannot be deactivated in its first {MinimumActivation.TotalMinutes:0} minutes.",
+                    a.Id, $"Try again after {(a.Start + MinimumActivation):u}.");
+            Guards.KeepAdministrator(work, a, a.Start > work.Now ? a.Start : work.Now, removed: true, r.Name);
+            return (Row: a, Role: r);
+        },
+        p => new PimChange($"'{p.Role.Name}' at {p.Row.Scope} for {p.Row.Principal} ({p.Row.Id})", "Deactivate"),
+        (work, p) =>
+        {
+            var neverStarted = p.Row.Start > work.Now;
+            var end = neverStarted ? p.Row.Start : work.Now;
+            var request = new RequestRow(Ids.New(), PimRequestAction.SelfDeactivate, PimRequestStatus.Provisioned, work.Actor, p.Row.RoleId, p.Row.Scope,
+                PimAssignmentType.Active, null, p.Row.Start, end, null, null, null, work.Actor, work.Now, Decided: work.Now,
+                TargetAssignmentId: p.Row.Id);
+            RequestsTable.Insert(work, request);
+            if (neverStarted) AssignmentsTable.ForRequests.Delete(work, p.Row.Id);
+            else AssignmentsTable.ForRequests.End(work, p.Row.Id, end);
+            AuditLog.Append(work, nameof(PimRequestAction.SelfDeactivate), "Assignment", p.Row.Id.ToString("D"), p.Row.RoleId, p.Row.Principal,
+                AuditView.Of(p.Row), AuditView.Of(p.Row with { End = end }));
+            return RequestService.ToOutput(request, p.Role.Name, work.Now);
+        },
+        confirm);
+
+    public PimRequest? RequestExtension(PimRoleReference? role, string? scope, PimAssignmentType type, Guid? assignmentId,
+        TimeSpan? duration, string? justification, Func<PimChange, bool>? confirm) => _store.Change(
+        work =>
+        {
+            Input.Text(justification, "Justification", Input.JustificationLength);
+            Times.Duration(duration, "Duration");
+            var a = FindOwn(work, assignmentId, role, scope,
+                x => (assignmentId is not null || x.Type == type) && x.MemberType == PimMemberType.Direct && x.End is { } e
+                     && e - work.Now <= ExtensionWindow && work.Now - e <= Limits.ExpiredAssignmentVisibility, "extend");
+            var r = RoleService.Resolve(work, new PimRoleReference(a.RoleId));
+            var policy = SettingsService.Load(work, a.RoleId);
+            var d = duration ?? (a.Type == PimAssignmentType.Eligible ? policy.EligibleExpiresAfter : policy.ActiveExpiresAfter);
+            Schedules.ResolveAdmin(policy, a.Type, r.Name, work.Now, work.Now, null, d, false); // the policy must allow what is asked
+            if (RequestsTable.CountPendingExtensionsAt(work, a.Id, work.Now) > 0)
+                throw PimErrors.RequestPending($"An extension of this assignment of '{r.Name}' is already waiting for an administrator.", a.Id,
+                    "Wait for the decision, or cancel it with Stop-PimRequest.");
+            return (Row: a, Role: r, Duration: d);
+        },
+        p => new PimChange($"{p.Row.Type} assignment of '{p.Role.Name}' at {p.Row.Scope} ({p.Row.Id})",
+            $"Ask an administrator to extend it by {Schedules.Days(p.Duration)}"),
+        (work, p) =>
+        {
+            var requestId = Ids.New();
+            var action = p.Row.End <= work.Now ? PimRequestAction.SelfRenew : PimRequestAction.SelfExtend;
+            var request = new RequestRow(requestId, action, PimRequestStatus.PendingApproval, work.Actor, p.Row.RoleId, p.Row.Scope,
+                p.Row.Type, p.Duration, work.Now, work.Now + p.Duration, RequestRow.Text(justification), null, null, work.Actor, work.Now,
+                TargetAssignmentId: p.Row.Id);
+            RequestsTable.Insert(work, request);
+            AuditLog.Append(work, action.ToString(), "Request", requestId.ToString("D"), p.Row.RoleId, work.Actor, null,
+                new { RequestId = requestId, AssignmentId = p.Row.Id, Duration = p.Duration.ToString("c"), Justification = request.Justification });
+            Events.RequestCreated(work, request, p.Role);
+            return RequestService.ToOutput(request, p.Role.Name, work.Now);
+        },
+        confirm);
+}
