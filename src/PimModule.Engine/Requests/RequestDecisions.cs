@@ -97,9 +97,7 @@ internal sealed class RequestDecisions
     /// <summary>An approved extension: the administrator's AdminExtend (or AdminRenew) of the assignment; it never shortens it.</summary>
     private static Guid ApplyExtension(UnitOfWork work, RequestRow q)
     {
-        var a = AssignmentsTable.ForRequests.Find(work, q.TargetAssignmentId ?? Guid.Empty)
-                ?? throw PimErrors.AssignmentNotFound($"There is no assignment with id {q.TargetAssignmentId}.", q.TargetAssignmentId,
-                    "List the assignments with Get-PimAssignment.");
+        var a = SelfService.FindAssignment(work, q.TargetAssignmentId ?? Guid.Empty);
         if (a.End is not { } currentEnd) return a.Id;                // permanent meanwhile: nothing to extend
         var renew = currentEnd <= work.Now;
         var start = renew ? work.Now : a.Start;

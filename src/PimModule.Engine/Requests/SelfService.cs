@@ -16,14 +16,18 @@ internal sealed class SelfService
     private readonly PimStore _store;
     public SelfService(PimStore store) => _store = store;
 
+    /// <summary>The assignment with this id (anyone's), else PimAssignmentNotFound.</summary>
+    internal static AssignmentRow FindAssignment(UnitOfWork work, Guid id)
+        => AssignmentsTable.ForRequests.Find(work, id)
+           ?? throw PimErrors.AssignmentNotFound($"There is no assignment with id {id}.", id, "List the assignments with Get-PimAssignment.");
+
     /// <summary>The acting principal's assignment that <paramref name="match"/> accepts: the one given by id, else the first to end of the role at the scope.</summary>
     private static AssignmentRow FindOwn(UnitOfWork work, Guid? assignmentId, PimRoleReference? role, string? scope,
         Func<AssignmentRow, bool> match, string what)
     {
         if (assignmentId is { } id)
         {
-            var a = AssignmentsTable.ForRequests.Find(work, id)
-                    ?? throw PimErrors.AssignmentNotFound($"There is no assignment with id {id}.", id, "List the assignments with Get-PimAssignment.");
+            var a = FindAssignment(work, id);
             if (!Principal.Same(a.Principal, work.Actor))
                 throw PimErrors.NotOwnAssignment($"Assignment {a.Id} belongs to {a.Principal}; {work.Actor} can only {what} their own assignments.", a.Id,
                     "Administrators change others' assignments with Update-PimAssignment or Remove-PimAssignment.");
