@@ -254,7 +254,7 @@ public sealed class PimStore : IDisposable
 
     /// <summary>The principals the store knows (for completion): holders of assignments and requesters.</summary>
     public IReadOnlyList<string> KnownPrincipals() => Read(work =>
-        AssignmentsTable.KnownPrincipals(work, KnownLimit).Concat(RequestsTable.KnownPrincipals(work, KnownLimit))
+        AssignmentsTable.KnownPrincipals(work, KnownLimit).Concat(RequestsTable.Principals(work, KnownLimit))
             .Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).Take(KnownLimit).ToList());
 
     private const int KnownLimit = 5000;

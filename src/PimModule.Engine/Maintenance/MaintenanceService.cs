@@ -23,11 +23,11 @@ public sealed class MaintenanceService
         var expired = _store.Write(work =>
         {
             Authorization.RequireRoleAdministrator(work, What);
-            var stale = RequestsTable.LapsedAt(work, work.Now);
+            var stale = RequestsTable.ExpiredUndecidedAt(work, work.Now);
             foreach (var q in stale)
             {
-                RequestsTable.Expire(work, q.RequestId, q.CreatedUtc + Limits.PendingRequestLifetime);
-                AuditLog.Append(work, "ExpireRequest", "Request", q.RequestId.ToString("D"), q.RoleId, q.Principal,
+                RequestsTable.Expire(work, q);
+                AuditLog.Append(work, "ExpireRequest", "Request", q.Id.ToString("D"), q.RoleId, q.Principal,
                     new { Status = nameof(PimRequestStatus.PendingApproval) }, new { Status = nameof(PimRequestStatus.Expired) });
             }
             return stale.Count;
@@ -57,7 +57,7 @@ public sealed class MaintenanceService
         {
             Authorization.RequireRoleAdministrator(work, What);
             var cut = work.Now - Retention;
-            var r = RequestsTable.DeleteDecidedBefore(work, cut);
+            var r = RequestsTable.PruneDecidedBefore(work, cut);
             var a = AssignmentsTable.DeleteEndedBefore(work, cut);
             var n = NotificationsTable.Prune(work, cut);
             if (r + a + n > 0)

@@ -23,12 +23,6 @@ public sealed partial class RequestService
     private readonly PimStore _store;
     internal RequestService(PimStore store) => _store = store;
 
-    /// <summary>The old text and reader of request rows, kept only for MaintenanceService until it calls RequestsTable; remove with it.</summary>
-    internal const string Select = RequestsTable.LegacySelect;
-
-    /// <inheritdoc cref="Select"/>
-    internal static RequestRow MapRow(DbDataReader r) => RequestsTable.LegacyMap(r);
-
     internal static PimRequest ToOutput(RequestRow q, string? roleName, DateTime now) => new()
     {
         RequestId = q.Id, Action = q.Action, Status = RequestsTable.StatusAt(q, now), Principal = q.Principal, Role = roleName ?? q.RoleId.ToString(),

@@ -163,22 +163,4 @@ internal static partial class RequestsTable
     public static int PruneDecidedBefore(UnitOfWork work, DateTime cut)
         => work.Execute("DELETE FROM requests WHERE status <> 'PendingApproval' AND created_utc < @cut AND (decided_utc IS NULL OR decided_utc < @cut)",
             new { cut });
-
-    // ---- until MaintenanceService calls ExpiredUndecidedAt and Expire ------------------------------------
-    // The old text and reader of request rows (tuple parameters, DbDataReader), kept for its one caller; remove with it.
-
-    internal const string LegacySelect =
-        "SELECT q.request_id, q.action, q.status, q.principal, q.role_id, q.scope, q.assignment_type, q.duration_ticks, " +
-        "q.start_utc, q.end_utc, q.justification, q.ticket_number, q.ticket_system, q.created_by, q.created_utc, q.approved_by, " +
-        "q.decision_justification, q.decided_utc, q.assignment_id, q.target_assignment_id, q.authentication_context, q.mfa_verified " +
-        "FROM requests q";
-
-    internal static RequestRow LegacyMap(System.Data.Common.DbDataReader r) => new(
-        r.GetGuid("request_id"), r.GetEnum<PimRequestAction>("action"), r.GetEnum<PimRequestStatus>("status"), r.GetText("principal"),
-        r.GetGuid("role_id"), r.GetText("scope"), r.GetEnum<PimAssignmentType>("assignment_type"),
-        r.GetLongOrNull("duration_ticks") is { } d ? TimeSpan.FromTicks(d) : null, r.GetDateTime("start_utc"), r.GetDateTime("end_utc"),
-        r.GetStringOrNull("justification"), r.GetStringOrNull("ticket_number"), r.GetStringOrNull("ticket_system"),
-        r.GetText("created_by"), r.GetUtc("created_utc"), r.GetStringOrNull("approved_by"), r.GetStringOrNull("decision_justification"),
-        r.GetDateTime("decided_utc"), r.GetGuidOrNull("assignment_id"), r.GetGuidOrNull("target_assignment_id"),
-        r.GetStringOrNull("authentication_context"), r.GetFlag("mfa_verified"));
 }
