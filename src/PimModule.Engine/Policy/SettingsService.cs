@@ -22,7 +22,7 @@ public sealed class SettingsService
     /// <summary>The settings of the given roles (all roles when null), in one query.</summary>
     public IReadOnlyList<PimRoleSetting> List(IReadOnlyCollection<PimRole>? roles = null) => _store.Read(work =>
     {
-        var all = roles ?? RolesTable.AllByName(work);
+        var all = roles ?? RolesTable.All(work);
         var rows = PolicyRulesTable.All(work).ToLookup(x => x.RoleId);
         return all.Select(role =>
         {
@@ -220,7 +220,7 @@ public sealed class SettingsService
         var doc = _store.Read(work =>
         {
             var list = roles is null
-                ? RolesTable.AllByName(work)
+                ? RolesTable.All(work)
                 : roles.Select(r => RoleService.Resolve(work, r)).DistinctBy(r => r.Id).OrderBy(r => r.Name, StringComparer.OrdinalIgnoreCase).ToList();
             return new FileDocument { Roles = list.Select(r => ToFile(r, Load(work, r.Id))).ToList() };
         });

@@ -82,19 +82,4 @@ public sealed class RoleService
             return role;
         },
         confirm);
-
-    /// <summary>
-    /// Legacy reader map, kept only while SettingsService still reads roles itself (its helper moves that to
-    /// RolesTable.All); the lead deletes it with the Db class after merging.
-    /// </summary>
-    internal static PimRole Map(System.Data.Common.DbDataReader r) => new()
-    {
-        Id = r.GetGuid("role_id"),
-        Name = r.GetText("name"),
-        Description = r.GetText("description"),
-        IsBuiltIn = r.GetFlag("is_built_in"),
-        IsPrivileged = r.GetFlag("is_privileged"),
-        CreatedDateTime = r.GetUtc("created_utc"),
-        CreatedBy = r.GetText("created_by"),
-    };
 }
