@@ -2,7 +2,7 @@ using System.Management.Automation;
 
 namespace PimModule.Cmdlets.Common;
 
-/// <summary>Turns -Role values into roles: names may be wildcards; a name or id that matches nothing is a non-terminating error.</summary>
+/// <summary>Resolves -Role values to their roles: names may be wildcards; a name or id that matches nothing is a non-terminating error.</summary>
 internal static class RoleResolver
 {
     public static List<PimRole> Resolve(PimCmdlet cmdlet, PimStore store, IEnumerable<PimRoleReference> references)
