@@ -16,6 +16,13 @@
     Rows of the bulk import (100,000 by default).
 .PARAMETER Assignments
     Assignments in the store for the read measures (1,000,000 by default).
+.PARAMETER Measure
+    The measures to run (all by default): Import (1), Export (2), Access (3), StartUp (4). A partial run prints its
+    table but leaves bench/results.md and the README as they are.
+.PARAMETER Providers
+    The providers to measure (SQLite, and PostgreSQL when -PostgresAdmin is given, by default).
+.EXAMPLE
+    ./bench/Invoke-Bench.ps1 -ModulePath ./out/PimModule -Measure Import -Rows 100000 -PostgresAdmin $env:PIM_TEST_PG_ADMIN
 #>
 param(
     [Parameter(Mandatory)] [string] $ModulePath,
@@ -23,6 +30,8 @@ param(
     [int] $Assignments = 1000000,
     [int] $AccessCalls = 2000,
     [int] $StartRuns = 9,
+    [ValidateSet('Import', 'Export', 'Access', 'StartUp')] [string[]] $Measure = @('Import', 'Export', 'Access', 'StartUp'),
+    [ValidateSet('Sqlite', 'PostgreSql')] [string[]] $Providers,
     # An account that may CREATE DATABASE (Npgsql syntax): the measures run again on PostgreSQL, beside SQLite's.
     [string] $PostgresAdmin = $env:PIM_TEST_PG_ADMIN
 )
@@ -80,6 +89,7 @@ function Measure-Provider([string] $Provider) {
 
     try {
         # ---- 1. bulk import ---------------------------------------------------------------------------
+        if ('Import' -in $Measure) {
         $csv = Join-Path $work 'assignments.csv'
         $roles = 'Security Reader', 'Global Reader', 'Reports Reader', 'Message Center Reader', 'Directory Readers'
         $sb = [Text.StringBuilder]::new("Principal,Role,Scope,StartDateTime,EndDateTime,Duration,Permanent,Justification,TicketNumber,TicketSystem`n")
@@ -119,12 +129,15 @@ function Measure-Provider([string] $Provider) {
         $results.Add([pscustomobject]@{ Provider = $Provider; Measure = "Import-Csv | New-PimEligibleAssignment ($($Rows.ToString('N0')) rows)"; Module = '{0:N2} s' -f $module
             Baseline = '{0:N2} s (Import-Csv | ForEach-Object)' -f $baseline; Ratio = '{0:N2}x' -f $ratio; Target = "<= $($maxRatio)x, >= $($minRate.ToString('N0'))/s"
             Result = ('{0:N0} rows/s' -f $rate) + $durability; Pass = ($ratio -le $maxRatio -and $rate -ge $minRate -and $durable) })
+        }
+        if (-not ($Measure | Where-Object { $_ -ne 'Import' })) { return }
 
         # ---- 2. reading a million -----------------------------------------------------------------------
         $db = Connect-BenchStore 'million'
         Disconnect-PimStore
         Add-SeedAssignments $db $Assignments
         Connect-BenchStore 'million' $db | Out-Null
+        if ('Export' -in $Measure) {
 
         $out1 = Join-Path $work 'module.csv'; $out2 = Join-Path $work 'plain.csv'
         $baseline = Time {
@@ -144,8 +157,10 @@ function Measure-Provider([string] $Provider) {
         $median = ($samples | Sort-Object)[[int]($samples.Count / 2)]
         $results.Add([pscustomobject]@{ Provider = $Provider; Measure = "Get-PimAssignment -Principal x ($($Assignments.ToString('N0')) assignments)"; Module = '{0:N2} ms' -f $median
             Baseline = 'index lookup'; Ratio = ''; Target = 'milliseconds'; Result = 'median of 50'; Pass = $median -lt 50 })
+        }
 
         # ---- 3. access checks ---------------------------------------------------------------------------
+        if ('Access' -in $Measure) {
         $accessTarget = if ($Provider -eq 'PostgreSql') { 0.5 } else { 0.2 }
         $sw = [Diagnostics.Stopwatch]::new()
         $times = [double[]]::new($AccessCalls)
@@ -160,8 +175,10 @@ function Measure-Provider([string] $Provider) {
         $results.Add([pscustomobject]@{ Provider = $Provider; Measure = "Test-PimAccess ($($Assignments.ToString('N0')) assignments)"; Module = '{0:N3} ms' -f $median
             Baseline = '{0:N3} ms (Test-Path, a trivial cmdlet)' -f $baseMedian; Ratio = '{0:N1}x' -f ($median / $baseMedian); Target = "median < $accessTarget ms"
             Result = "median of $AccessCalls"; Pass = $median -lt $accessTarget })
+        }
 
         # ---- 4. start-up --------------------------------------------------------------------------------
+        if ('StartUp' -notin $Measure) { return }
         # A fresh pwsh per start (the engine, Dapper and the providers load and JIT for real), against a bare start.
         $exe = [Environment]::ProcessPath
         [string[]] $prefix = if ((Split-Path $exe -Leaf) -like 'dotnet*') { @((Join-Path $PSHOME 'pwsh.dll')) } else { @() }
@@ -185,12 +202,14 @@ function Measure-Provider([string] $Provider) {
 
 }
 
-$providers = @('Sqlite') + $(if ($PostgresAdmin) { 'PostgreSql' } else { Write-Host 'No $env:PIM_TEST_PG_ADMIN: measuring SQLite only.'; @() })
+$providers = if ($Providers) { $Providers } else { @('Sqlite') + $(if ($PostgresAdmin) { 'PostgreSql' } else { Write-Host 'No $env:PIM_TEST_PG_ADMIN: measuring SQLite only.'; @() }) }
+if ('PostgreSql' -in $providers -and -not $PostgresAdmin) { throw 'Measuring PostgreSql needs -PostgresAdmin (or $env:PIM_TEST_PG_ADMIN).' }
 foreach ($p in $providers) { Measure-Provider $p }
 Remove-Item $work -Recurse -Force -ErrorAction SilentlyContinue
 foreach ($db in $benchDatabases) { try { Invoke-BenchPsql $PostgresAdmin "DROP DATABASE IF EXISTS $db WITH (FORCE)" } catch { Write-Warning $_ } }
 
 $results | Format-Table Provider, Measure, Module, Baseline, Ratio, Target, Result, Pass -AutoSize -Wrap | Out-String -Width 200 | Write-Host
+if ($Measure.Count -lt 4) { if ($results | Where-Object { -not $_.Pass }) { Write-Warning 'Some targets were missed.' }; return }
 $md = @('| provider | measure | PimModule | baseline (same run) | ratio | target | result | pass |', '|---|---|---|---|---|---|---|---|')
 function Cell($v) { "$v" -replace '\|', '\|' }
 $md += $results | ForEach-Object { "| $($_.Provider) | $(Cell $_.Measure) | $(Cell $_.Module) | $(Cell $_.Baseline) | $(Cell $_.Ratio) | $(Cell $_.Target) | $(Cell $_.Result) | $(if ($_.Pass) { 'yes' } else { 'no' }) |" }

@@ -1,5 +1,4 @@
 using System.Data.Common;
-using PimModule.Storage;
 
 namespace PimModule.Assignments;
 
@@ -9,16 +8,11 @@ public sealed class AssignmentService
     private readonly PimStore _store;
     internal AssignmentService(PimStore store) => _store = store;
 
-    internal const string Select =
-        "SELECT a.assignment_id, a.principal, a.role_id, r.name AS role_name, a.scope, a.type, a.member_type, a.start_utc, a.end_utc, " +
-        "a.justification, a.ticket_number, a.ticket_system, a.created_by, a.created_utc, a.request_id, a.eligible_id " +
-        "FROM assignments a JOIN roles r ON r.role_id = a.role_id";
+    /// <summary>For the areas that still read assignments through the legacy helpers (see <see cref="AssignmentsTable.LegacySelect"/>).</summary>
+    internal const string Select = AssignmentsTable.LegacySelect;
 
-    internal static AssignmentRow MapRow(DbDataReader r) => new(
-        r.GetGuid("assignment_id"), r.GetText("principal"), r.GetGuid("role_id"), r.GetText("scope"),
-        r.GetEnum<PimAssignmentType>("type"), r.GetEnum<PimMemberType>("member_type"), r.GetUtc("start_utc"), r.GetDateTime("end_utc"),
-        r.GetStringOrNull("justification"), r.GetStringOrNull("ticket_number"), r.GetStringOrNull("ticket_system"),
-        r.GetText("created_by"), r.GetUtc("created_utc"), r.GetGuidOrNull("request_id"), r.GetGuidOrNull("eligible_id"));
+    /// <inheritdoc cref="AssignmentsTable.LegacyMap"/>
+    internal static AssignmentRow MapRow(DbDataReader r) => AssignmentsTable.LegacyMap(r);
 
     internal static PimAssignment ToOutput(AssignmentRow a, string roleName, DateTime asOf) => new()
     {
@@ -39,41 +33,54 @@ public sealed class AssignmentService
         return outcome?.Created;
     }
 
-    /// <summary>Streams the assignments a query selects (one connection, rows as they are read).</summary>
+    /// <summary>
+    /// Streams the assignments a query selects (one connection, rows as they are read), ordered by role name, principal,
+    /// type and start. The role names come from the catalogue, read once: the rows of one principal (or one id) are few
+    /// and are put in that order here; any other listing — up to every assignment of the store — is read role by role,
+    /// in name order, each role's rows in the store's order, so nothing is joined, sorted or held here.
+    /// </summary>
     public IEnumerable<PimAssignment> Query(PimAssignmentQuery q)
     {
         var asOf = q.AsOf is { } t ? Times.Utc(t, "AsOf") : _store.UtcNow;
-        var where = new List<string>();
-        var ps = new List<(string, object?)> { ("@asOf", asOf) };
-        if (q.AssignmentId is { } id) { where.Add("a.assignment_id = @id"); ps.Add(("@id", id)); }
-        if (q.Principal is { } p) { where.Add("a.principal_key = @pk"); ps.Add(("@pk", Principal.Key(p))); }
-        if (q.RoleIds is { Count: > 0 } roles)
-        {
-            var names = roles.Select((r, i) => { ps.Add(("@r" + i, r)); return "@r" + i; });
-            where.Add($"a.role_id IN ({string.Join(", ", names)})");
-        }
-        if (q.Type is { } type) { where.Add("a.type = @type"); ps.Add(("@type", type)); }
-        if (q.MemberType is { } mt) { where.Add("a.member_type = @mt"); ps.Add(("@mt", mt)); }
-        var visible = "(a.end_utc IS NULL OR a.end_utc > @visibleFrom)";
-        ps.Add(("@visibleFrom", asOf - Limits.ExpiredAssignmentVisibility));
-        where.Add(q.State switch
-        {
-            PimAssignmentState.Active => "a.start_utc <= @asOf AND (a.end_utc IS NULL OR a.end_utc > @asOf)",
-            PimAssignmentState.Scheduled => "a.start_utc > @asOf",
-            PimAssignmentState.Expired => "a.end_utc <= @asOf AND " + visible,
-            PimAssignmentState.All => visible,
-            _ => "(a.end_utc IS NULL OR a.end_utc > @asOf)",
-        });
-        var sql = Select + " WHERE " + string.Join(" AND ", where) + " ORDER BY r.name_key, a.principal_key, a.type, a.start_utc";
+        var listing = new AssignmentsTable.Listing(q.Principal is { } p ? Principal.Key(p) : null, q.Type, q.MemberType, q.State,
+            asOf, asOf - Limits.ExpiredAssignmentVisibility);
         var scope = q.Scope is null ? null : global::PimModule.Assignments.Scope.Validate(q.Scope);
-        return _store.Stream(work => work.Stream(sql, r => (Row: MapRow(r), Role: r.GetText("role_name")), ps.ToArray())
+        return _store.Stream(work => List(work, q, listing)
             .Where(x => scope is null || string.Equals(x.Row.Scope, scope, StringComparison.OrdinalIgnoreCase))
             .Select(x => ToOutput(x.Row, x.Role, asOf)));
     }
 
+    private static IEnumerable<(AssignmentRow Row, string Role)> List(UnitOfWork work, PimAssignmentQuery q, AssignmentsTable.Listing listing)
+    {
+        var wanted = q.RoleIds is { Count: > 0 } ids ? ids.ToHashSet() : null;
+        if (q.AssignmentId is null && listing.PrincipalKey is null)
+        {
+            foreach (var role in RolesTable.InNameOrder(work).Where(r => wanted is null || wanted.Contains(r.Id)))
+                foreach (var row in AssignmentsTable.ListOfRole(work, role.Id, listing))
+                    yield return (row, role.Name);
+            yield break;
+        }
+        var rows = q.AssignmentId is { } id
+            ? AssignmentsTable.ListOne(work, id, listing) is { } one ? [one] : []
+            : AssignmentsTable.ListOfPrincipal(work, listing);
+        rows = rows.Where(r => wanted is null || wanted.Contains(r.RoleId)).ToList();
+        if (rows.Count == 0) yield break;
+        var roles = RolesTable.InNameOrder(work, rows.Select(r => r.RoleId).Distinct()); // the roles of these rows only
+        var rank = new Dictionary<Guid, (int Rank, string Name)>(roles.Count);
+        for (var i = 0; i < roles.Count; i++) rank[roles[i].Id] = (i, roles[i].Name);
+        foreach (var row in rows.Where(r => rank.ContainsKey(r.RoleId))
+                     .OrderBy(r => rank[r.RoleId].Rank)
+                     .ThenBy(r => r.PrincipalKey, StringComparer.Ordinal)
+                     .ThenBy(r => r.Type.ToString(), StringComparer.Ordinal)
+                     .ThenBy(r => r.Start))
+            yield return (row, rank[row.RoleId].Name);
+    }
+
+    /// <summary>The assignment with this id (of a role the store still has); PimAssignmentNotFound otherwise.</summary>
     internal static AssignmentRow Find(UnitOfWork work, Guid id)
-        => work.Query(Select + " WHERE a.assignment_id = @id", MapRow, ("@id", id)).FirstOrDefault()
-           ?? throw PimErrors.AssignmentNotFound($"There is no assignment with id {id}.", id, "List the assignments with Get-PimAssignment.");
+        => AssignmentsTable.Find(work, id) is { } a && RoleService.Find(work, new PimRoleReference(a.RoleId)) is not null
+            ? a
+            : throw PimErrors.AssignmentNotFound($"There is no assignment with id {id}.", id, "List the assignments with Get-PimAssignment.");
 
     private sealed record UpdatePlan(AssignmentRow Before, AssignmentRow After, PimRole Role, PimRequestAction Action, MfaProof? Mfa);
 
@@ -128,10 +135,7 @@ public sealed class AssignmentService
             new RequestRow(requestId, p.Action, PimRequestStatus.Provisioned, p.After.Principal, p.After.RoleId, p.After.Scope, p.After.Type,
                 p.After.End - p.After.Start, p.After.Start, p.After.End, p.After.Justification, p.After.TicketNumber, p.After.TicketSystem,
                 work.Actor, work.Now, Decided: work.Now, AssignmentId: p.After.Id, TargetAssignmentId: p.After.Id).Add(work);
-            work.Execute("UPDATE assignments SET start_utc = @s, end_utc = @e, justification = @j, ticket_number = @tn, ticket_system = @ts, " +
-                         "request_id = @req WHERE assignment_id = @id",
-                ("@s", p.After.Start), ("@e", p.After.End), ("@j", p.After.Justification), ("@tn", p.After.TicketNumber),
-                ("@ts", p.After.TicketSystem), ("@req", requestId), ("@id", p.After.Id));
+            AssignmentsTable.UpdateSchedule(work, p.After, requestId);
             AuditLog.Append(work, p.Action.ToString(), "Assignment", p.After.Id.ToString("D"), p.After.RoleId, p.After.Principal,
                 AuditView.Of(p.Before), AuditView.Of(p.After));
             Guards.EndActivationsOf(work, p.After, p.After.End, removed: false, p.Role);
@@ -155,7 +159,7 @@ public sealed class AssignmentService
             var a = p.Row;
             new RequestRow(Guid.NewGuid(), PimRequestAction.AdminRemove, PimRequestStatus.Provisioned, a.Principal, a.RoleId, a.Scope, a.Type,
                 null, a.Start, a.End, null, null, null, work.Actor, work.Now, Decided: work.Now, TargetAssignmentId: a.Id).Add(work);
-            work.Execute("DELETE FROM assignments WHERE assignment_id = @id", ("@id", a.Id));
+            AssignmentsTable.Delete(work, a.Id);
             AuditLog.Append(work, nameof(PimRequestAction.AdminRemove), "Assignment", a.Id.ToString("D"), a.RoleId, a.Principal,
                 AuditView.Of(a), null);
             Guards.EndActivationsOf(work, a, null, removed: true, p.Role);
@@ -170,7 +174,7 @@ public sealed class AssignmentService
         var r = RoleService.Resolve(work, role);
         var s = global::PimModule.Assignments.Scope.Validate(scope);
         var at = asOf is { } t ? Times.Utc(t, "AsOf") : work.Now;
-        var rows = work.Query(Select + " WHERE a.principal_key = @pk AND a.role_id = @r", MapRow, ("@pk", Principal.Fold(p)), ("@r", r.Id));
+        var rows = AssignmentsTable.ForPrincipalAndRole(work, Principal.Fold(p), r.Id);
         PimAccessResult Result(PimAccessReason reason, AssignmentRow? a, string detail) => new()
         {
             Principal = p, Role = r.Name, RoleId = r.Id, Scope = s, AsOf = at, HasAccess = reason == PimAccessReason.Granted,

@@ -1,6 +1,5 @@
 using System.Data.Common;
 using System.Diagnostics;
-using PimModule.Storage;
 
 namespace PimModule.Assignments;
 
@@ -14,6 +13,14 @@ public sealed record PimAssignmentOutcome(long Row, PimAssignmentInput Input, Pi
 /// authorization (an administrator now, read under the write lock), the role's policy, overlaps — and a refused row
 /// writes nothing while the others of the batch are written. If the store itself fails, the whole batch rolls back
 /// and the error names the first row not written.
+/// <para>
+/// Once the input shows itself to be a bulk import — from its second full batch on — a full batch is written on a
+/// second thread while the pipeline reads and checks the next one (one batch in flight at a time, on the writer's one
+/// connection, so batches still commit in input order). Its outcomes, or its failure, come with the next row taken
+/// after it is done, or at the latest with the next full batch or <see cref="Flush"/>, always in input order. A failure
+/// drops the rows taken since (none of them is written either). The first batch and <see cref="Flush"/> are written
+/// at once, so a short pipeline (and a single assignment) gets its outcome from the call that completes it.
+/// </para>
 /// </summary>
 public sealed class AssignmentWriter : IDisposable
 {
@@ -23,13 +30,20 @@ public sealed class AssignmentWriter : IDisposable
     private readonly PimStore _store;
     private readonly PimAssignmentType _type;
     private readonly int _batchSize;
-    /// <summary>Rows waiting to be written, in input order; a row refused before the store was asked keeps its place.</summary>
-    private readonly List<(long Row, PimAssignmentInput Input, PimException? Refusal)> _buffer = [];
+    /// <summary>Rows waiting to be written, in input order; a row refused before the store was asked keeps its place.
+    /// A row taken behind others is checked with its batch (<see cref="Checked"/> false), on the thread that writes it.</summary>
+    private readonly List<Taken> _buffer = [];
     private readonly Dictionary<string, PimRole> _roles = new(StringComparer.Ordinal);
     private readonly CommandCache _commands = new();
     private readonly Stopwatch _waiting = new();
     private DbConnection? _connection;
     private long _rows;
+    private long _committed;
+    private int _batches;
+    /// <summary>The batch being written on the second thread, if any.</summary>
+    private Task<IReadOnlyList<PimAssignmentOutcome>>? _inFlight;
+    /// <summary>Set by <see cref="Dispose"/>: a batch in flight rolls back instead of committing.</summary>
+    private volatile bool _stopping;
     /// <summary>The administrator's MFA code once accepted: one command, one MFA proof (a code is good only once).</summary>
     private string? _mfaAccepted;
 
@@ -41,7 +55,7 @@ public sealed class AssignmentWriter : IDisposable
     }
 
     /// <summary>Assignments committed so far.</summary>
-    public long Committed { get; private set; }
+    public long Committed => Interlocked.Read(ref _committed);
 
     /// <summary>Rows waiting to be written.</summary>
     public int Buffered => _buffer.Count;
@@ -49,64 +63,122 @@ public sealed class AssignmentWriter : IDisposable
     /// <summary>
     /// Takes one row. Checks that need no store refuse it at once (a PimException). With <paramref name="confirm"/>
     /// (-WhatIf / -Confirm) the row is first checked on a read — no lock is held while a person answers — and only a
-    /// confirmed row is buffered. Returns the outcomes of any batch this row completed (else none).
+    /// confirmed row is buffered. Returns the outcomes of the batches written since the last call that are done (else none).
     /// </summary>
     public IReadOnlyList<PimAssignmentOutcome> Add(PimAssignmentInput input, Func<PimChange, bool>? confirm = null)
     {
         var row = ++_rows;
+        if (confirm is null && (_buffer.Count > 0 || _inFlight is not null))
+        {
+            // Behind other rows its refusal would wait for theirs anyway: it is checked with its batch, where it is written.
+            if (_buffer.Count == 0) _waiting.Restart();
+            _buffer.Add(new Taken(row, input, null, Checked: false));
+            return _buffer.Count >= _batchSize || _waiting.Elapsed >= MaxWait ? Send(last: false) : Finished();
+        }
         try
         {
             input = Precheck(input);
             if (confirm is not null)
             {
-                var plan = _store.Read(work => Plan(work, input, new Dictionary<string, PimRole>(StringComparer.Ordinal)));
-                if (!confirm(plan.Describe())) return [];
+                var plan = _store.Read(work => Plan(work, input, new Dictionary<string, PimRole>(StringComparer.Ordinal),
+                    new Holdings(work, _type, () => [])));
+                if (!confirm(plan.Describe())) return Finished();
             }
         }
-        catch (PimException e) when (e is not PimStoreException && _buffer.Count > 0)
+        catch (PimException e) when (e is not PimStoreException && (_buffer.Count > 0 || _inFlight is not null))
         {
-            _buffer.Add((row, input, e)); // reported in its place, after the rows before it
-            return [];
+            _buffer.Add(new Taken(row, input, e, Checked: true)); // reported in its place, after the rows before it
+            return Finished();
         }
         if (_buffer.Count == 0) _waiting.Restart();
-        _buffer.Add((row, input, null));
-        return _buffer.Count >= _batchSize || _waiting.Elapsed >= MaxWait ? Flush() : [];
+        _buffer.Add(new Taken(row, input, null, Checked: true));
+        return _buffer.Count >= _batchSize || _waiting.Elapsed >= MaxWait ? Send(last: false) : Finished();
     }
 
-    /// <summary>
-    /// Writes the buffered rows in one transaction and returns what became of each, in input order. The one exception:
-    /// a row whose administrator's MFA code must be checked gets a transaction that holds nothing else (the rows before it
-    /// are committed first), so that a refused code commits only its failure count and audit record.
-    /// </summary>
-    public IReadOnlyList<PimAssignmentOutcome> Flush()
+    /// <summary>Writes the buffered rows (after the batch in flight) and returns the outcomes of both, in input order.</summary>
+    public IReadOnlyList<PimAssignmentOutcome> Flush() => Send(last: true);
+
+    /// <summary>The outcomes of the batch in flight if it is done (its failure, if it failed); else none.</summary>
+    private IReadOnlyList<PimAssignmentOutcome> Finished() => _inFlight is { IsCompleted: true } ? Landed() : [];
+
+    /// <summary>Waits for the batch in flight and returns its outcomes, or throws its failure (dropping the rows taken since).</summary>
+    private IReadOnlyList<PimAssignmentOutcome> Landed()
     {
-        if (_buffer.Count == 0) return [];
+        if (_inFlight is not { } task) return [];
+        _inFlight = null;
+        try
+        {
+            return task.GetAwaiter().GetResult();
+        }
+        catch
+        {
+            _buffer.Clear(); // nothing after the failed batch is written: "from that row on again" holds
+            _waiting.Reset();
+            throw;
+        }
+    }
+
+    /// <summary>Sends the buffered rows: written now (the first batch, the last), or on the second thread (see the class).</summary>
+    private IReadOnlyList<PimAssignmentOutcome> Send(bool last)
+    {
+        var earlier = Landed(); // one batch at a time, in order
+        if (_buffer.Count == 0) return earlier;
         var batch = _buffer.ToArray();
         _buffer.Clear();
         _waiting.Reset();
+        if (last || _batches++ == 0)
+        {
+            var now = Write(batch);
+            return earlier.Count == 0 ? now : [.. earlier, .. now];
+        }
+        _inFlight = Task.Run(() => Write(batch));
+        return earlier;
+    }
+
+    /// <summary>
+    /// Writes one batch in one transaction and returns what became of each row, in input order. Each row is decided
+    /// on its own, in order, against the store and the rows decided before it; what the accepted rows write (their
+    /// requests, assignments, audit records and mails) is written together just before the transaction commits. The one
+    /// exception: a row whose administrator's MFA code must be checked gets a transaction that holds nothing else (the
+    /// rows before it are committed first), so that a refused code commits only its failure count and audit record.
+    /// </summary>
+    private IReadOnlyList<PimAssignmentOutcome> Write(Taken[] batch)
+    {
+        for (var k = 0; k < batch.Length; k++)
+        {
+            if (batch[k].Checked) continue;
+            try { batch[k] = batch[k] with { Input = Precheck(batch[k].Input), Checked = true }; }
+            catch (PimException e) when (e is not PimStoreException) { batch[k] = batch[k] with { Refusal = e, Checked = true }; }
+        }
         var outcomes = new List<PimAssignmentOutcome>(batch.Length);
         DbTransaction? tx = null;
         UnitOfWork? work = null;
+        Decided? decided = null;
         var firstUnwritten = 0;
-        var created = 0;
-        void Begin() => (tx, work) = _store.BeginWithRetry(_connection!, _commands);
+        var i = 0;
+        void Begin()
+        {
+            (tx, work) = _store.BeginWithRetry(_connection!, _commands);
+            // The overlap checks of this transaction read, once, what the principals of the rows still to decide hold.
+            decided = new Decided(work!, _type, () => PrincipalKeys(batch, i));
+        }
         void Commit(int next)
         {
+            decided!.Write();
+            if (_stopping) throw new OperationCanceledException("The pipeline stopped: the batch in progress is rolled back.");
             work!.Commit();
             tx!.Dispose();
             tx = null;
-            Committed += created;
-            created = 0;
+            Interlocked.Add(ref _committed, decided.Count);
             firstUnwritten = next;
         }
-        var i = 0;
         try
         {
             _connection ??= _store.OpenConnectionWithRetry();
             Begin();
             for (; i < batch.Length; i++)
             {
-                var (row, input, early) = batch[i];
+                var (row, input, early, _) = batch[i];
                 if (early is not null)
                 {
                     outcomes.Add(new PimAssignmentOutcome(row, input, null, early));
@@ -114,10 +186,9 @@ public sealed class AssignmentWriter : IDisposable
                 }
                 try
                 {
-                    var plan = Plan(work!, input, _roles);
+                    var plan = Plan(work!, input, _roles, decided!.Holdings);
                     if (plan.NeedsMfa && (_mfaAccepted is null || !string.Equals(input.MfaCode?.Trim(), _mfaAccepted, StringComparison.Ordinal))) CheckMfa(plan);
-                    outcomes.Add(new PimAssignmentOutcome(row, input, Write(work!, plan), null));
-                    created++;
+                    outcomes.Add(new PimAssignmentOutcome(row, input, decided!.Add(plan), null));
                 }
                 catch (PimException e) when (e is not PimStoreException)
                 {
@@ -142,7 +213,7 @@ public sealed class AssignmentWriter : IDisposable
 
         void CheckMfa(AssignPlan plan)
         {
-            if (work!.Writes != 0)
+            if (work!.Writes != 0 || decided!.Count != 0)
             {
                 Commit(i); // the rows so far: the code's check must be alone in its transaction
                 Begin();
@@ -162,6 +233,16 @@ public sealed class AssignmentWriter : IDisposable
         }
     }
 
+    /// <summary>The principal keys of the rows from <paramref name="from"/> on that the store has not refused yet.</summary>
+    private static IEnumerable<string> PrincipalKeys(Taken[] batch, int from)
+    {
+        for (var j = from; j < batch.Length; j++)
+            if (batch[j].Refusal is null) yield return Principal.Fold(batch[j].Input.Principal!);
+    }
+
+    /// <summary>A row taken: its number in the input, the input (normalised once checked), its refusal before the store was asked.</summary>
+    private readonly record struct Taken(long Row, PimAssignmentInput Input, PimException? Refusal, bool Checked);
+
     private sealed record AssignPlan(string Principal, PimRole Role, string Scope, DateTime Start, DateTime? End,
         PimAssignmentInput Input, bool NeedsMfa, PimAssignmentType Type)
     {
@@ -178,11 +259,14 @@ public sealed class AssignmentWriter : IDisposable
         return input.Validate();
     }
 
-    /// <summary>Every check of one row, against the store as this unit of work sees it; writes nothing.</summary>
-    private AssignPlan Plan(UnitOfWork work, PimAssignmentInput input, Dictionary<string, PimRole> roles)
+    /// <summary>
+    /// Every check of one row (normalised by <see cref="Precheck"/>), against the store as this unit of work sees it and
+    /// the assignments <paramref name="holdings"/> knows of (the store's and those decided before it); writes nothing.
+    /// </summary>
+    private AssignPlan Plan(UnitOfWork work, PimAssignmentInput input, Dictionary<string, PimRole> roles, Holdings holdings)
     {
-        var principal = Principal.Validate(input.Principal);
-        var scope = Scope.Validate(input.Scope);
+        var principal = input.Principal!;
+        var scope = input.Scope!;
         // Under the write lock (Flush) no other writer can change who administers the store until this transaction ends,
         // and this writer only adds assignments, so the answer read once per transaction holds for each of its rows.
         if (!work.Memo("writer:isAdmin", () => Authorization.IsRoleAdministrator(work, work.Actor)))
@@ -193,14 +277,7 @@ public sealed class AssignmentWriter : IDisposable
         var (start, end) = Schedules.ResolveAdmin(policy, _type, role.Name, work.Now, input.StartDateTime, input.EndDateTime,
             input.Duration, input.Permanent);
         policy.CheckAdminText(role.Name, _type, input.Justification, input.TicketNumber);
-        var existing = work.Query(
-                "SELECT assignment_id, scope, start_utc, end_utc FROM assignments WHERE principal_key = @pk AND role_id = @r AND type = @t",
-                r => (Id: r.GetGuid("assignment_id"), Scope: r.GetText("scope"), Start: r.GetUtc("start_utc"), End: r.GetDateTime("end_utc")),
-                ("@pk", Principal.Fold(principal)), ("@r", role.Id), ("@t", _type))
-            .Where(a => string.Equals(a.Scope, scope, StringComparison.OrdinalIgnoreCase)
-                        && Schedules.Overlaps(a.Start, a.End, start, end) && (a.End is null || a.End > work.Now))
-            .Select(a => new { a.Id, a.End }).FirstOrDefault();
-        if (existing is not null)
+        if (holdings.Overlapping(Principal.Fold(principal), role.Id, scope, start, end) is { } existing)
             throw PimErrors.AssignmentExists($"{principal} already has an {_type.ToString().ToLowerInvariant()} assignment of '{role.Name}' at {scope} " +
                 $"for that time ({existing.Id}, {(existing.End is { } e ? "until " + e.ToString("u") : "permanent")}).",
                 existing.Id, "Change the existing assignment with Update-PimAssignment, or pick a time that does not overlap it.");
@@ -211,19 +288,94 @@ public sealed class AssignmentWriter : IDisposable
         return new AssignPlan(principal, role, scope, start, end, input, needsMfa, _type);
     }
 
-    private static PimAssignment Write(UnitOfWork work, AssignPlan p)
+    /// <summary>
+    /// The assignments of the writer's type that the overlap checks of one unit of work compare with: those the store
+    /// holds for the principals concerned — read in one query when first asked, for every principal
+    /// <c>principalKeys</c> names (a batch's rows), or for one principal not among them — and those decided since.
+    /// </summary>
+    private sealed class Holdings(UnitOfWork work, PimAssignmentType type, Func<IEnumerable<string>> principalKeys)
     {
-        var input = p.Input;
-        var requestId = Ids.New();
-        var row = new AssignmentRow(Ids.New(), p.Principal, p.Role.Id, p.Scope, p.Type, PimMemberType.Direct, p.Start, p.End,
-            Blank(input.Justification), Blank(input.TicketNumber), Blank(input.TicketSystem), work.Actor, work.Now, requestId, null);
-        new RequestRow(requestId, PimRequestAction.AdminAssign, PimRequestStatus.Provisioned, p.Principal, p.Role.Id, p.Scope, p.Type,
-            p.End - p.Start, p.Start, p.End, row.Justification, row.TicketNumber, row.TicketSystem, work.Actor, work.Now,
-            Decided: work.Now, AssignmentId: row.Id).Add(work);
-        row.Add(work);
-        AuditLog.Append(work, nameof(PimRequestAction.AdminAssign), "Assignment", row.Id.ToString("D"), p.Role.Id, p.Principal, null, AuditView.Of(row));
-        Events.AssignmentCreated(work, row, p.Role);
-        return AssignmentService.ToOutput(row, p.Role.Name, work.Now);
+        private Dictionary<string, List<AssignmentsTable.Held>>? _byPrincipal;
+
+        private void Read(IEnumerable<string> keys)
+        {
+            var wanted = keys.Where(k => !_byPrincipal!.ContainsKey(k)).Distinct(StringComparer.Ordinal).ToList();
+            foreach (var k in wanted) _byPrincipal![k] = [];
+            if (wanted.Count == 0) return;
+            foreach (var h in AssignmentsTable.HeldBy(work, wanted, type, work.Now)) _byPrincipal![h.PrincipalKey].Add(h);
+        }
+
+        private List<AssignmentsTable.Held> Of(string principalKey)
+        {
+            if (_byPrincipal is null)
+            {
+                _byPrincipal = new Dictionary<string, List<AssignmentsTable.Held>>(StringComparer.Ordinal);
+                Read(principalKeys().Append(principalKey));
+            }
+            if (!_byPrincipal.TryGetValue(principalKey, out var held))
+            {
+                Read([principalKey]);
+                held = _byPrincipal[principalKey];
+            }
+            return held;
+        }
+
+        /// <summary>An assignment of the role at the same scope (case-insensitive) whose time overlaps [start, end) and that has not ended.</summary>
+        public AssignmentsTable.Held? Overlapping(string principalKey, Guid roleId, string scope, DateTime start, DateTime? end)
+        {
+            foreach (var a in Of(principalKey))
+                if (a.RoleId == roleId && string.Equals(a.Scope, scope, StringComparison.OrdinalIgnoreCase)
+                    && Schedules.Overlaps(a.Start, a.End, start, end) && (a.End is null || a.End > work.Now))
+                    return a;
+            return null;
+        }
+
+        public void Add(AssignmentRow a) => Of(a.PrincipalKey).Add(new AssignmentsTable.Held(a.Id, a.PrincipalKey, a.RoleId, a.Scope, a.Start, a.End));
+    }
+
+    /// <summary>
+    /// The rows decided in one write transaction: what they write waits here and is written together (<see cref="Write"/>)
+    /// just before the transaction commits — in one COPY per table on PostgreSQL — in the order the rows were decided.
+    /// </summary>
+    private sealed class Decided(UnitOfWork work, PimAssignmentType type, Func<IEnumerable<string>> principalKeys)
+    {
+        private readonly List<RequestRow> _requests = [];
+        private readonly List<AssignmentRow> _assignments = [];
+        private readonly List<AuditLogTable.Chained> _audit = [];
+
+        public Holdings Holdings { get; } = new(work, type, principalKeys);
+
+        /// <summary>Rows decided and not written yet.</summary>
+        public int Count => _assignments.Count;
+
+        /// <summary>Decides the row: its request, assignment, audit record and mails, in memory; returns what the caller is shown.</summary>
+        public PimAssignment Add(AssignPlan p)
+        {
+            var input = p.Input;
+            var requestId = Ids.New();
+            var row = new AssignmentRow(Ids.New(), p.Principal, p.Role.Id, p.Scope, p.Type, PimMemberType.Direct, p.Start, p.End,
+                Blank(input.Justification), Blank(input.TicketNumber), Blank(input.TicketSystem), work.Actor, work.Now, requestId, null);
+            var request = new RequestRow(requestId, PimRequestAction.AdminAssign, PimRequestStatus.Provisioned, p.Principal, p.Role.Id, p.Scope, p.Type,
+                p.End - p.Start, p.Start, p.End, row.Justification, row.TicketNumber, row.TicketSystem, work.Actor, work.Now,
+                Decided: work.Now, AssignmentId: row.Id);
+            Events.AssignmentCreated(work, row, p.Role); // queues the mails (written below, and the per-role summaries at commit)
+            _audit.Add(AuditLogTable.Chain(work, nameof(PimRequestAction.AdminAssign), "Assignment", row.Id.ToString("D"), p.Role.Id, p.Principal,
+                null, AuditView.Of(row).Json));
+            _requests.Add(request);
+            _assignments.Add(row);
+            Holdings.Add(row);
+            return AssignmentService.ToOutput(row, p.Role.Name, work.Now);
+        }
+
+        /// <summary>Writes what the decided rows hold (requests, assignments, audit records, the assignees' mails).</summary>
+        public void Write()
+        {
+            if (_assignments.Count == 0) return;
+            RequestsTable.InsertMany(work, _requests);
+            AssignmentsTable.InsertMany(work, _assignments);
+            AuditLogTable.InsertMany(work, _audit);
+            NotificationsTable.InsertQueued(work);
+        }
     }
 
     private static string? Blank(string? s) => string.IsNullOrWhiteSpace(s) ? null : s.Trim();
@@ -244,9 +396,13 @@ public sealed class AssignmentWriter : IDisposable
         try { tx?.Rollback(); } catch (Exception) { /* the connection may be gone; disposing rolls back too */ }
     }
 
-    /// <summary>Drops the rows not yet written (the pipeline stopped) and closes the connection.</summary>
+    /// <summary>Drops the rows not yet written (the pipeline stopped; a batch in flight rolls back) and closes the connection.</summary>
     public void Dispose()
     {
+        _stopping = true;
+        try { _inFlight?.Wait(); }
+        catch (AggregateException) { /* rolled back, or failed: nothing of it was committed */ }
+        _inFlight = null;
         _buffer.Clear();
         _commands.Dispose();
         _connection?.Dispose();

@@ -1,5 +1,3 @@
-using PimModule.Storage;
-
 namespace PimModule.Assignments;
 
 /// <summary>
@@ -40,8 +38,7 @@ internal static class Guards
         if (eligible.Type != PimAssignmentType.Eligible) return;
         var limit = removed ? work.Now : newEnd;
         if (limit is null) return; // permanent eligibility: nothing outlives it
-        var activations = work.Query(AssignmentService.Select + " WHERE a.eligible_id = @e AND (a.end_utc IS NULL OR a.end_utc > @limit)",
-            AssignmentService.MapRow, ("@e", eligible.Id), ("@limit", limit.Value));
+        var activations = AssignmentsTable.ActivationsOf(work, eligible.Id, limit.Value);
         foreach (var a in activations)
         {
             var end = limit.Value < work.Now ? work.Now : limit.Value;
@@ -54,9 +51,8 @@ internal static class Guards
             var requestId = Guid.NewGuid();
             new RequestRow(requestId, action, PimRequestStatus.Provisioned, a.Principal, a.RoleId, a.Scope, PimAssignmentType.Active,
                 null, a.Start, end, why, null, null, work.Actor, work.Now, Decided: work.Now, TargetAssignmentId: a.Id).Add(work);
-            if (neverStarts) work.Execute("DELETE FROM assignments WHERE assignment_id = @id", ("@id", a.Id));
-            else work.Execute("UPDATE assignments SET end_utc = @e, request_id = @r WHERE assignment_id = @id",
-                ("@e", end), ("@r", requestId), ("@id", a.Id));
+            if (neverStarts) AssignmentsTable.Delete(work, a.Id);
+            else AssignmentsTable.EndAt(work, a.Id, end, requestId);
             var afterRow = a with { End = end };
             AuditLog.Append(work, action.ToString(), "Assignment", a.Id.ToString("D"), a.RoleId, a.Principal, AuditView.Of(a),
                 neverStarts ? null : AuditView.Of(afterRow));

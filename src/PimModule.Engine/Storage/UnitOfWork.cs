@@ -20,7 +20,7 @@ internal sealed class UnitOfWork
         Cache = cache;
     }
 
-    /// <summary>Prepared commands kept across rows of a bulk path (same connection); null = a command per statement.</summary>
+    /// <summary>Prepared commands kept across the batches of a bulk path (same connection); null = a command per statement.</summary>
     public CommandCache? Cache { get; }
 
     public DbConnection Connection { get; }
@@ -57,8 +57,8 @@ internal sealed class UnitOfWork
 
     /// <summary>
     /// Commits the unit of work: every enlisted participant writes what it holds (lowest order first; one may enlist
-    /// another while it runs), the batched statements are sent, then the transaction commits. PimStore.Write, the bulk
-    /// writer and the migrator all commit through here.
+    /// another while it runs), then the transaction commits. PimStore.Write, the bulk writer and the migrator all commit
+    /// through here.
     /// </summary>
     public void Commit()
     {
@@ -68,45 +68,63 @@ internal sealed class UnitOfWork
             _ran.Add(next);
             next.BeforeCommit(this);
         }
-        FlushPending();
         Transaction.Commit();
     }
 
     // ---- Dapper ------------------------------------------------------------------------------------
-    // Parameters are objects (anonymous or rows); lists expand with IN @list; value conversions are SqlTypes'. Enums are
-    // passed as text (enum.ToString()). Every call first sends the batched INSERTs of a bulk path.
+    // Parameters are objects (anonymous or rows); lists expand with IN @list (see AnyOf); value conversions are SqlTypes'.
+    // Enums are passed as text (enum.ToString()).
 
-    public List<T> Query<T>(string sql, object? param = null)
-    {
-        FlushPending();
-        return Connection.Query<T>(sql, param, Transaction).AsList();
-    }
+    public List<T> Query<T>(string sql, object? param = null) => Connection.Query<T>(sql, param, Transaction).AsList();
 
-    public T? QueryFirstOrDefault<T>(string sql, object? param = null)
-    {
-        FlushPending();
-        return Connection.QueryFirstOrDefault<T>(sql, param, Transaction);
-    }
+    public T? QueryFirstOrDefault<T>(string sql, object? param = null) => Connection.QueryFirstOrDefault<T>(sql, param, Transaction);
 
     /// <summary>Rows read one at a time while the caller enumerates (the connection's one open reader).</summary>
-    public IEnumerable<T> Stream<T>(string sql, object? param = null)
-    {
-        FlushPending();
-        return Connection.Query<T>(sql, param, Transaction, buffered: false);
-    }
+    public IEnumerable<T> Stream<T>(string sql, object? param = null) => Connection.Query<T>(sql, param, Transaction, buffered: false);
 
-    public T? Scalar<T>(string sql, object? param = null)
-    {
-        FlushPending();
-        return Connection.ExecuteScalar<T>(sql, param, Transaction);
-    }
+    public T? Scalar<T>(string sql, object? param = null) => Connection.ExecuteScalar<T>(sql, param, Transaction);
 
     public int Execute(string sql, object param)
     {
-        FlushPending();
         Writes++;
         return Connection.Execute(sql, param, Transaction);
     }
+
+    /// <summary>
+    /// "<paramref name="column"/> is one of the texts of the list parameter <paramref name="parameter"/>", whose value is
+    /// <see cref="TextList"/>: one parameter however long the list — an array on PostgreSQL (<c>= ANY(@p)</c>), a JSON
+    /// array on SQLite (<c>IN (SELECT value FROM json_each(@p))</c>), where Dapper's <c>IN @list</c> would bind one
+    /// parameter per item and Microsoft.Data.Sqlite look each of them up by name. Both use the column's index.
+    /// </summary>
+    public string AnyOf(string column, string parameter) => Connection is Npgsql.NpgsqlConnection
+        ? $"{column} = ANY(@{parameter})"
+        : $"{column} IN (SELECT value FROM json_each(@{parameter}))";
+
+    /// <summary>
+    /// <paramref name="table"/> read through <paramref name="index"/>: SQLite's <c>INDEXED BY</c> where its planner,
+    /// which has no statistics, would pick another index (PostgreSQL's planner has them: the table alone).
+    /// </summary>
+    public string Through(string table, string index) => Connection is Npgsql.NpgsqlConnection ? table : $"{table} INDEXED BY {index}";
+
+    /// <summary>The value of an <see cref="AnyOf"/> parameter.</summary>
+    public object TextList(IEnumerable<string> values) => Connection is Npgsql.NpgsqlConnection
+        ? values.ToArray()
+        : System.Text.Json.JsonSerializer.Serialize(values);
+
+    /// <summary>
+    /// Rows of one table written together (the bulk paths): binary COPY on PostgreSQL; on SQLite one prepared INSERT,
+    /// bound by position and stepped per row. Give the values of each row in the order of <paramref name="columns"/>;
+    /// <see cref="BulkInsert.Complete"/> sends what is left.
+    /// </summary>
+    public BulkInsert Bulk(string table, params string[] columns) => Connection switch
+    {
+        Npgsql.NpgsqlConnection pg => new Postgres.PostgresBulkInsert(this, pg, table, columns),
+        Microsoft.Data.Sqlite.SqliteConnection => new Sqlite.SqliteBulkInsert(this, table, columns),
+        _ => throw new NotSupportedException($"No bulk insert for {Connection.GetType().Name}."),
+    };
+
+    /// <summary>Counts rows a bulk insert wrote (see <see cref="Writes"/>).</summary>
+    internal void Wrote(int rows) => Writes += rows;
 
     // ---- legacy (tuple parameters); being replaced by the Dapper calls above -------------------------
 
@@ -129,43 +147,8 @@ internal sealed class UnitOfWork
     }
 
     /// <summary>A command for one statement: from the cache when there is one (the caller must not dispose it then).</summary>
-    private DbBatch? _pending;
-
-    /// <summary>
-    /// On a bulk path over the network (a provider that batches, i.e. PostgreSQL), INSERTs wait in a batch that is
-    /// sent in one round trip before the next read, statement or commit; SQLite runs in-process and does not batch.
-    /// </summary>
-    private bool Defer(string sql, (string Name, object? Value)[] parameters)
-    {
-        if (Cache is null || !Connection.CanCreateBatch || !sql.StartsWith("INSERT", StringComparison.Ordinal)) return false;
-        _pending ??= Connection.CreateBatch();
-        _pending.Transaction = Transaction;
-        var command = _pending.CreateBatchCommand();
-        command.CommandText = sql;
-        foreach (var (name, value) in parameters)
-        {
-            var p = command.CreateParameter();
-            p.ParameterName = name;
-            p.Value = Db.ToDb(value);
-            command.Parameters.Add(p);
-        }
-        _pending.BatchCommands.Add(command);
-        if (_pending.BatchCommands.Count >= 200) FlushPending();
-        return true;
-    }
-
-    /// <summary>Sends the INSERTs waiting in the batch (before any read, other statement or commit).</summary>
-    public void FlushPending()
-    {
-        if (_pending is null || _pending.BatchCommands.Count == 0) return;
-        var batch = _pending;
-        _pending = null;
-        using (batch) batch.ExecuteNonQuery();
-    }
-
     private DbCommand Rent(string sql, (string Name, object? Value)[] parameters)
     {
-        FlushPending();
         if (Cache is null) return Command(sql, parameters);
         var cmd = Cache.Get(Connection, sql);
         cmd.Transaction = Transaction;
@@ -191,7 +174,6 @@ internal sealed class UnitOfWork
     public int Execute(string sql, params (string Name, object? Value)[] parameters)
     {
         Writes++;
-        if (Defer(sql, parameters)) return 1;
         var cmd = Rent(sql, parameters);
         try { return cmd.ExecuteNonQuery(); }
         finally { Return(cmd); }
@@ -273,7 +255,6 @@ internal sealed class UnitOfWork
 
     public IEnumerable<T> Stream<T>(string sql, Func<DbDataReader, T> map, params (string Name, object? Value)[] parameters)
     {
-        FlushPending();
         using var cmd = Command(sql, parameters);
         using var reader = cmd.ExecuteReader();
         while (reader.Read()) yield return map(reader);
@@ -300,6 +281,69 @@ internal sealed class CommandCache : IDisposable
         foreach (var c in _commands.Values) c.Dispose();
         _commands.Clear();
     }
+}
+
+/// <summary>
+/// Rows of one table written together (<see cref="UnitOfWork.Bulk"/>): start each row with <see cref="Row"/>, give its
+/// values in the order of the columns, then <see cref="Complete"/>. Values are the store's: text, or 64-bit integers
+/// (times as UTC ticks, flags 0/1, ids as GUID text — the conversions of <see cref="SqlTypes"/>).
+/// </summary>
+internal abstract class BulkInsert : IDisposable
+{
+    protected BulkInsert(UnitOfWork work, string table, string[] columns)
+    {
+        Work = work;
+        Sql = $"INSERT INTO {table} ({string.Join(", ", columns)}) VALUES ({string.Join(", ", columns.Select((_, i) => "@p" + i))})";
+        Columns = columns.Length;
+    }
+
+    protected UnitOfWork Work { get; }
+
+    /// <summary>The one-row INSERT (the SQLite path runs it per row).</summary>
+    protected string Sql { get; }
+
+    protected int Columns { get; }
+
+    /// <summary>Rows given so far.</summary>
+    public int Rows { get; protected set; }
+
+    public abstract void Row();
+    public abstract void Text(string? value);
+    public abstract void Long(long value);
+    public abstract void Null();
+
+    public void Long(long? value)
+    {
+        if (value is { } v) Long(v); else Null();
+    }
+
+    public virtual void Id(Guid value) => Text(value.ToString("D"));
+
+    public void Id(Guid? value)
+    {
+        if (value is { } v) Id(v); else Null();
+    }
+
+    public void Time(DateTime value) => Long(SqlTypes.Ticks(value));
+
+    public void Time(DateTime? value)
+    {
+        if (value is { } v) Time(v); else Null();
+    }
+
+    public void Flag(bool value) => Long(value ? 1L : 0L);
+
+    /// <summary>Sends the rows not sent yet; returns how many rows were written in all.</summary>
+    public int Complete()
+    {
+        Finish();
+        Work.Wrote(Rows);
+        return Rows;
+    }
+
+    protected abstract void Finish();
+
+    public abstract void Dispose();
 }
 
 /// <summary>Value conversions shared by every provider: times are UTC ticks, booleans 0/1, ids text.</summary>
