@@ -8,12 +8,6 @@ public sealed class AssignmentService
     private readonly PimStore _store;
     internal AssignmentService(PimStore store) => _store = store;
 
-    /// <summary>For the areas that still read assignments through the legacy helpers (see <see cref="AssignmentsTable.LegacySelect"/>).</summary>
-    internal const string Select = AssignmentsTable.LegacySelect;
-
-    /// <inheritdoc cref="AssignmentsTable.LegacyMap"/>
-    internal static AssignmentRow MapRow(DbDataReader r) => AssignmentsTable.LegacyMap(r);
-
     internal static PimAssignment ToOutput(AssignmentRow a, string roleName, DateTime asOf) => new()
     {
         AssignmentId = a.Id, Principal = a.Principal, Role = roleName, RoleId = a.RoleId, Scope = a.Scope, Type = a.Type,

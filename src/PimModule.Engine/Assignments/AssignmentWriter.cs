@@ -341,7 +341,6 @@ public sealed class AssignmentWriter : IDisposable
     {
         private readonly List<RequestRow> _requests = [];
         private readonly List<AssignmentRow> _assignments = [];
-        private readonly List<AuditLogTable.Chained> _audit = [];
 
         public Holdings Holdings { get; } = new(work, type, principalKeys);
 
@@ -359,8 +358,8 @@ public sealed class AssignmentWriter : IDisposable
                 p.End - p.Start, p.Start, p.End, row.Justification, row.TicketNumber, row.TicketSystem, work.Actor, work.Now,
                 Decided: work.Now, AssignmentId: row.Id);
             Events.AssignmentCreated(work, row, p.Role); // queues the mails (written below, and the per-role summaries at commit)
-            _audit.Add(AuditLogTable.Chain(work, nameof(PimRequestAction.AdminAssign), "Assignment", row.Id.ToString("D"), p.Role.Id, p.Principal,
-                null, AuditView.Of(row).Json));
+            AuditLog.Append(work, nameof(PimRequestAction.AdminAssign), "Assignment", row.Id.ToString("D"), p.Role.Id, p.Principal,
+                null, AuditView.Of(row)); // written with the others before commit (AuditChain)
             _requests.Add(request);
             _assignments.Add(row);
             Holdings.Add(row);
@@ -373,8 +372,7 @@ public sealed class AssignmentWriter : IDisposable
             if (_assignments.Count == 0) return;
             RequestsTable.InsertMany(work, _requests);
             AssignmentsTable.InsertMany(work, _assignments);
-            AuditLogTable.InsertMany(work, _audit);
-            NotificationsTable.InsertQueued(work);
+            // The audit records and the mails are written by their commit participants (AuditChain, Outbox.Pending).
         }
     }
 

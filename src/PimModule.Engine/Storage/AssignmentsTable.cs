@@ -225,4 +225,100 @@ internal static partial class AssignmentsTable
         }
         bulk.Complete();
     }
+
+    // ---- the store overview, alerts, maintenance and completion ----------------------------------------------
+
+    /// <summary>An assignments row as read by the queries below (columns in the order of the constructor).</summary>
+    private sealed record TablesRow(Guid AssignmentId, string Principal, Guid RoleId, string Scope, PimAssignmentType Type, PimMemberType MemberType,
+        DateTime StartUtc, DateTime? EndUtc, string? Justification, string? TicketNumber, string? TicketSystem, string CreatedBy, DateTime CreatedUtc,
+        Guid? RequestId, Guid? EligibleId)
+    {
+        public AssignmentRow ToAssignment() => new(AssignmentId, Principal, RoleId, Scope, Type, MemberType, StartUtc, EndUtc, Justification,
+            TicketNumber, TicketSystem, CreatedBy, CreatedUtc, RequestId, EligibleId);
+    }
+
+    private const string TablesSelect =
+        "SELECT assignment_id, principal, role_id, scope, type, member_type, start_utc, end_utc, justification, ticket_number, ticket_system, " +
+        "created_by, created_utc, request_id, eligible_id FROM assignments";
+
+
+    private static List<AssignmentRow> TablesQuery(UnitOfWork work, string where, object param)
+        => work.Query<TablesRow>(TablesSelect + " WHERE " + where, param).ConvertAll(r => r.ToAssignment());
+
+    /// <summary>The assignments in force at <paramref name="at"/> (started, not ended).</summary>
+    public static List<AssignmentRow> InForceAt(UnitOfWork work, DateTime at)
+        => TablesQuery(work, LiveAt, new { at });
+
+    /// <summary>The activations that started after <paramref name="from"/> and by <paramref name="to"/>.</summary>
+    public static List<AssignmentRow> ActivationsStartedBetween(UnitOfWork work, DateTime from, DateTime to)
+        => TablesQuery(work, "member_type = 'Activated' AND start_utc > @from AND start_utc <= @to", new { from, to });
+
+    /// <summary>The eligible assignments activated after <paramref name="since"/> (their ids, as stored).</summary>
+    public static List<string> EligibleIdsActivatedSince(UnitOfWork work, DateTime since) => work.Query<string>(
+        "SELECT DISTINCT eligible_id FROM assignments WHERE member_type = 'Activated' AND eligible_id IS NOT NULL AND start_utc > @since", new { since });
+
+    /// <summary>Direct assignments with an end after <paramref name="from"/> and by <paramref name="to"/> (expiry notices).</summary>
+    public static List<AssignmentRow> DirectEndingBetween(UnitOfWork work, DateTime from, DateTime to)
+        => TablesQuery(work, "member_type = 'Direct' AND end_utc IS NOT NULL AND end_utc > @from AND end_utc <= @to", new { from, to });
+
+    /// <summary>Deletes the assignments that ended before <paramref name="cut"/>.</summary>
+    public static int DeleteEndedBefore(UnitOfWork work, DateTime cut)
+        => work.Execute("DELETE FROM assignments WHERE end_utc IS NOT NULL AND end_utc < @cut", new { cut });
+
+    /// <summary>Assignments not ended at <paramref name="now"/>, of one type or (null) both.</summary>
+    public static long CountNotEnded(UnitOfWork work, DateTime now, PimAssignmentType? type = null) => type is { } t
+        ? work.Scalar<long>("SELECT COUNT(*) FROM assignments WHERE type = @type AND " + NotEndedAt, new { type = t.ToString(), at = now })
+        : work.Scalar<long>("SELECT COUNT(*) FROM assignments WHERE " + NotEndedAt, new { at = now });
+
+    /// <summary>A role's assignments not ended at <paramref name="now"/> (a role in use cannot be removed).</summary>
+    public static long CountNotEndedOfRole(UnitOfWork work, Guid roleId, DateTime now)
+        => work.Scalar<long>("SELECT COUNT(*) FROM assignments WHERE role_id = @roleId AND " + NotEndedAt, new { roleId, at = now });
+
+    /// <summary>Every assignment row, ended or not.</summary>
+    public static long CountAll(UnitOfWork work) => work.Scalar<long>("SELECT COUNT(*) FROM assignments");
+
+    /// <summary>The principals holding assignments, in order (completion), at most <paramref name="max"/>.</summary>
+    public static List<string> KnownPrincipals(UnitOfWork work, int max)
+        => work.Query<string>("SELECT DISTINCT principal FROM assignments ORDER BY 1 LIMIT @max", new { max = (long)max });
+
+    /// <summary>The scopes assignments use, in order (completion), at most <paramref name="max"/>.</summary>
+    public static List<string> KnownScopes(UnitOfWork work, int max)
+        => work.Query<string>("SELECT DISTINCT scope FROM assignments ORDER BY 1 LIMIT @max", new { max = (long)max });
+
+    // ---- activation requests ---------------------------------------------------------------------------------
+
+    /// <summary>
+    /// The assignment statements of the request paths (activation, approval, deactivation, extension), with their own
+    /// mapping onto <see cref="AssignmentRow"/> (Dapper fills it through its constructor).
+    /// </summary>
+    internal static class ForRequests
+    {
+        /// <summary>The columns in the order of AssignmentRow's constructor, named as its parameters.</summary>
+        private const string Columns =
+            "a.assignment_id AS id, a.principal, a.role_id, a.scope, a.type, a.member_type, a.start_utc AS start, a.end_utc AS \"end\", " +
+            "a.justification, a.ticket_number, a.ticket_system, a.created_by, a.created_utc AS created, a.request_id, a.eligible_id";
+
+        private const string Select = "SELECT " + Columns + " FROM assignments a";
+
+        public static AssignmentRow? Find(UnitOfWork work, Guid id)
+            => work.QueryFirstOrDefault<AssignmentRow>(Select + " WHERE a.assignment_id = @id", new { id });
+
+        /// <summary>Every assignment (any type, scope and time) one principal holds of one role.</summary>
+        public static List<AssignmentRow> Held(UnitOfWork work, string principal, Guid roleId)
+            => work.Query<AssignmentRow>(Select + " WHERE a.principal_key = @key AND a.role_id = @roleId",
+                new { key = Principal.Fold(principal), roleId });
+
+        /// <summary>An activation ends at <paramref name="end"/> (deactivated).</summary>
+        public static void End(UnitOfWork work, Guid id, DateTime end)
+            => work.Execute("UPDATE assignments SET end_utc = @end WHERE assignment_id = @id", new { id, end });
+
+        /// <summary>An activation that never started is deleted (deactivated before its start).</summary>
+        public static void Delete(UnitOfWork work, Guid id)
+            => work.Execute("DELETE FROM assignments WHERE assignment_id = @id", new { id });
+
+        /// <summary>An approved extension or renewal: the assignment's new window, and the request that set it.</summary>
+        public static void Reschedule(UnitOfWork work, Guid id, DateTime start, DateTime end, Guid requestId)
+            => work.Execute("UPDATE assignments SET start_utc = @start, end_utc = @end, request_id = @requestId WHERE assignment_id = @id",
+                new { id, start, end, requestId });
+    }
 }

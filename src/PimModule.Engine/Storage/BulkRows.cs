@@ -19,7 +19,6 @@ internal static class BulkRows
     public static void Insert(UnitOfWork work, string table, string[] columns, IReadOnlyList<object?[]> rows)
     {
         if (rows.Count == 0) return;
-        work.FlushPending();
         if (work.Connection is NpgsqlConnection pg && rows.Count > 1)
         {
             Copy(pg, table, columns, rows);
