@@ -129,17 +129,20 @@ internal static partial class RequestsTable
 
     // ---- writes ------------------------------------------------------------------------------------------
 
-    /// <summary>
-    /// Writes a new request. Through <see cref="UnitOfWork.Insert"/>, the statement the bulk paths batch on PostgreSQL
-    /// (Import-Csv | New-PimEligibleAssignment writes a request per row).
-    /// </summary>
-    public static void Insert(UnitOfWork work, RequestRow q) => work.Insert("requests",
-        ("request_id", q.Id), ("action", q.Action), ("status", q.Status), ("principal", q.Principal), ("principal_key", Principal.Fold(q.Principal)),
-        ("role_id", q.RoleId), ("scope", q.Scope), ("assignment_type", q.AssignmentType), ("duration_ticks", q.Duration), ("start_utc", q.Start),
-        ("end_utc", q.End), ("justification", q.Justification), ("ticket_number", q.TicketNumber), ("ticket_system", q.TicketSystem),
-        ("created_by", q.CreatedBy), ("created_utc", q.Created), ("approved_by", q.ApprovedBy), ("decision_justification", q.DecisionJustification),
-        ("decided_utc", q.Decided), ("assignment_id", q.AssignmentId), ("target_assignment_id", q.TargetAssignmentId),
-        ("authentication_context", q.AuthenticationContext), ("mfa_verified", q.MfaVerified));
+    /// <summary>Writes a new request (the bulk writer writes its batches' requests with <see cref="InsertMany"/>).</summary>
+    public static void Insert(UnitOfWork work, RequestRow q) => work.Execute(
+        "INSERT INTO requests (request_id, action, status, principal, principal_key, role_id, scope, assignment_type, duration_ticks, start_utc, " +
+        "end_utc, justification, ticket_number, ticket_system, created_by, created_utc, approved_by, decision_justification, decided_utc, " +
+        "assignment_id, target_assignment_id, authentication_context, mfa_verified) VALUES (@Id, @Action, @Status, @Principal, @PrincipalKey, " +
+        "@RoleId, @Scope, @AssignmentType, @DurationTicks, @Start, @End, @Justification, @TicketNumber, @TicketSystem, @CreatedBy, @Created, " +
+        "@ApprovedBy, @DecisionJustification, @Decided, @AssignmentId, @TargetAssignmentId, @AuthenticationContext, @MfaVerified)",
+        new
+        {
+            q.Id, Action = q.Action.ToString(), Status = q.Status.ToString(), q.Principal, PrincipalKey = Principal.Fold(q.Principal), q.RoleId, q.Scope,
+            AssignmentType = q.AssignmentType.ToString(), DurationTicks = q.Duration?.Ticks, q.Start, q.End, q.Justification, q.TicketNumber,
+            q.TicketSystem, q.CreatedBy, q.Created, q.ApprovedBy, q.DecisionJustification, q.Decided, q.AssignmentId, q.TargetAssignmentId,
+            q.AuthenticationContext, q.MfaVerified,
+        });
 
     /// <summary>
     /// Ends a request that is pending at <paramref name="now"/>, in one statement: approved (Provisioned) or Denied by
@@ -163,4 +166,51 @@ internal static partial class RequestsTable
     public static int PruneDecidedBefore(UnitOfWork work, DateTime cut)
         => work.Execute("DELETE FROM requests WHERE status <> 'PendingApproval' AND created_utc < @cut AND (decided_utc IS NULL OR decided_utc < @cut)",
             new { cut });
+
+    // ---- the bulk writer's batches --------------------------------------------------------------------
+
+    private static readonly string[] BulkColumns =
+    [
+        "request_id", "action", "status", "principal", "principal_key", "role_id", "scope", "assignment_type", "duration_ticks",
+        "start_utc", "end_utc", "justification", "ticket_number", "ticket_system", "created_by", "created_utc", "approved_by",
+        "decision_justification", "decided_utc", "assignment_id", "target_assignment_id", "authentication_context", "mfa_verified",
+    ];
+
+    /// <summary>
+    /// Writes the requests of a batch of new assignments (one AdminAssign each) together: binary COPY on PostgreSQL, a
+    /// prepared INSERT on SQLite. The same columns and values as <see cref="RequestRow.Add"/> writes one at a time.
+    /// </summary>
+    public static void InsertMany(UnitOfWork work, IReadOnlyList<RequestRow> rows)
+    {
+        if (rows.Count == 0) return;
+        using var bulk = work.Bulk("requests", BulkColumns);
+        foreach (var q in rows)
+        {
+            bulk.Row();
+            bulk.Id(q.Id);
+            bulk.Text(q.Action.ToString());
+            bulk.Text(q.Status.ToString());
+            bulk.Text(q.Principal);
+            bulk.Text(Principal.Fold(q.Principal));
+            bulk.Id(q.RoleId);
+            bulk.Text(q.Scope);
+            bulk.Text(q.AssignmentType.ToString());
+            bulk.Long(q.Duration?.Ticks);
+            bulk.Time(q.Start);
+            bulk.Time(q.End);
+            bulk.Text(q.Justification);
+            bulk.Text(q.TicketNumber);
+            bulk.Text(q.TicketSystem);
+            bulk.Text(q.CreatedBy);
+            bulk.Time(q.Created);
+            bulk.Text(q.ApprovedBy);
+            bulk.Text(q.DecisionJustification);
+            bulk.Time(q.Decided);
+            bulk.Id(q.AssignmentId);
+            bulk.Id(q.TargetAssignmentId);
+            bulk.Text(q.AuthenticationContext);
+            bulk.Flag(q.MfaVerified);
+        }
+        bulk.Complete();
+    }
 }
