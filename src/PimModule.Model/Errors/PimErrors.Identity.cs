@@ -1,0 +1,13 @@
+namespace PimModule.Errors;
+
+internal static partial class PimErrors
+{
+    public static PimException CredentialInvalid(string message, object? target = null, string? recommendedAction = null, Exception? inner = null)
+        => Make(PimErrorCategory.InvalidData, message, target, recommendedAction, inner);
+
+    public static PimException CredentialPassphraseInvalid(string message, object? target = null, string? recommendedAction = null, Exception? inner = null)
+        => Make(PimErrorCategory.SecurityError, message, target, recommendedAction, inner);
+
+    public static PimException SealInvalid(string message, object? target = null, string? recommendedAction = null, Exception? inner = null)
+        => Make(PimErrorCategory.SecurityError, message, target, recommendedAction, inner);
+}
