@@ -10,4 +10,10 @@ internal static partial class PimErrors
 
     public static PimException SealInvalid(string message, object? target = null, string? recommendedAction = null, Exception? inner = null)
         => Make(PimErrorCategory.SecurityError, message, target, recommendedAction, inner);
+
+    public static PimStoreException StoreTrustChanged(string message, object? target = null, string? recommendedAction = null, Exception? inner = null)
+        => MakeStore(PimErrorCategory.SecurityError, message, target, recommendedAction, inner);
+
+    public static PimStoreException StoreRolledBack(string message, object? target = null, string? recommendedAction = null, Exception? inner = null)
+        => MakeStore(PimErrorCategory.SecurityError, message, target, recommendedAction, inner);
 }
