@@ -176,3 +176,24 @@ public class SealTests
         return output;
     }
 }
+
+public sealed class CredentialFolderTests : IDisposable
+{
+    private readonly string _root = Directory.CreateTempSubdirectory("pim-keys-").FullName;
+
+    public void Dispose() => Directory.Delete(_root, recursive: true);
+
+    [Fact]
+    public void A_credential_is_made_once_kept_owner_only_and_loads_back()
+    {
+        var c = CredentialFolder.Create("User1@Contoso.com", null, "", root: _root);
+        Assert.Equal(Path.Combine(_root, "user1@contoso.com.pem"), c.Path);
+        Assert.StartsWith("-----BEGIN PUBLIC KEY-----", c.PublicKey);
+        if (!OperatingSystem.IsWindows()) Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(c.Path!));
+        Assert.DoesNotContain("PUBLIC", File.ReadAllText(c.Path!));
+        using var key = CredentialFolder.Load("user1@contoso.com", null, "", root: _root);
+        Assert.Equal(c.Thumbprint, key.Thumbprint);
+        Assert.Equal("PimCredentialExists", Assert.Throws<PimException>(() => CredentialFolder.Create("user1@contoso.com", null, "", root: _root)).ErrorId);
+        Assert.Equal("PimCredentialNotFound", Assert.Throws<PimException>(() => CredentialFolder.Load("user2@contoso.com", null, "", root: _root)).ErrorId);
+    }
+}

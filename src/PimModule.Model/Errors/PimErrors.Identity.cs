@@ -16,4 +16,13 @@ internal static partial class PimErrors
 
     public static PimStoreException StoreRolledBack(string message, object? target = null, string? recommendedAction = null, Exception? inner = null)
         => MakeStore(PimErrorCategory.SecurityError, message, target, recommendedAction, inner);
+
+    public static PimException CredentialExists(string message, object? target = null, string? recommendedAction = null, Exception? inner = null)
+        => Make(PimErrorCategory.ResourceExists, message, target, recommendedAction, inner);
+
+    public static PimException CredentialNotFound(string message, object? target = null, string? recommendedAction = null, Exception? inner = null)
+        => Make(PimErrorCategory.ObjectNotFound, message, target, recommendedAction, inner);
+
+    public static PimException CredentialNotRegistered(string message, object? target = null, string? recommendedAction = null, Exception? inner = null)
+        => Make(PimErrorCategory.SecurityError, message, target, recommendedAction, inner);
 }
