@@ -197,3 +197,25 @@ public sealed class CredentialFolderTests : IDisposable
         Assert.Equal("PimCredentialNotFound", Assert.Throws<PimException>(() => CredentialFolder.Load("user2@contoso.com", null, "", root: _root)).ErrorId);
     }
 }
+
+public class KeyEncryptionTests
+{
+    [Fact]
+    public void A_secret_encrypted_to_a_principal_opens_only_with_their_key_and_context()
+    {
+        using var rsa = RSA.Create(2048);
+        var req = new CertificateRequest("CN=r", rsa, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        using var cert = req.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1));
+        foreach (var make in new Func<PimKey>[] { () => PimKey.Create(256), () => PimKey.Create(384), () => PimKey.FromCertificate(cert, true) })
+        {
+            using var mine = make();
+            using var other = PimKey.Create(256);
+            using var publicOnly = PimKey.FromPublicPem(mine.PublicKeyPem());
+            var secret = Encoding.UTF8.GetBytes("JBSWY3DPEHPK3PXP");
+            var sealedText = publicOnly.EncryptTo(secret, "user1@contoso.com|store-1");
+            Assert.Equal(secret, mine.Decrypt(sealedText, "user1@contoso.com|store-1"));
+            Assert.Equal("PimMfaSecretInvalid", Assert.Throws<PimException>(() => mine.Decrypt(sealedText, "user2@contoso.com|store-1")).ErrorId);
+            Assert.Equal("PimMfaSecretInvalid", Assert.Throws<PimException>(() => other.Decrypt(sealedText, "user1@contoso.com|store-1")).ErrorId);
+        }
+    }
+}

@@ -175,6 +175,69 @@ internal sealed class PimKey : IDisposable
             ? _ec.VerifyData(data, signature, Hash, DSASignatureFormat.IeeeP1363FixedFieldConcatenation)
             : _rsa!.VerifyData(data, signature, HashAlgorithmName.SHA256, RSASignaturePadding.Pss);
 
+    // ---- encryption to this key (a principal's MFA secret, the mailer's SMTP password) -------------------------------
+    // EC: an ephemeral ECDH key on the same curve, SHA-256 of the shared secret as the AES-256-GCM key. RSA: OAEP-SHA256
+    // wraps a random AES key. Either way the context (principal and store) is the associated data, so a ciphertext copied
+    // onto another row or into another store does not decrypt. Format "k1:" + base64(len(header) 2 bytes | header | nonce 12
+    // | tag 16 | cipher), the header being the ephemeral public key (EC) or the wrapped key (RSA).
+
+    public string EncryptTo(ReadOnlySpan<byte> plain, string context)
+    {
+        byte[] header, aesKey;
+        if (_ec is not null)
+        {
+            using var ephemeral = ECDiffieHellman.Create(_ec.ExportParameters(false).Curve);
+            using var peer = ECDiffieHellman.Create(_ec.ExportParameters(false));
+            aesKey = ephemeral.DeriveKeyFromHash(peer.PublicKey, HashAlgorithmName.SHA256);
+            header = ephemeral.PublicKey.ExportSubjectPublicKeyInfo();
+        }
+        else
+        {
+            aesKey = RandomNumberGenerator.GetBytes(32);
+            header = _rsa!.Encrypt(aesKey, RSAEncryptionPadding.OaepSHA256);
+        }
+        var nonce = RandomNumberGenerator.GetBytes(12);
+        var tag = new byte[16];
+        var cipher = new byte[plain.Length];
+        using (var aes = new AesGcm(aesKey, 16)) aes.Encrypt(nonce, plain, cipher, tag, System.Text.Encoding.UTF8.GetBytes(context));
+        CryptographicOperations.ZeroMemory(aesKey);
+        return "k1:" + Convert.ToBase64String([(byte)(header.Length >> 8), (byte)header.Length, .. header, .. nonce, .. tag, .. cipher]);
+    }
+
+    /// <summary>Decrypts what <see cref="EncryptTo"/> made for this key and context; anything else is PimMfaSecretInvalid.</summary>
+    public byte[] Decrypt(string text, string context)
+    {
+        if (!HasPrivateKey) throw new InvalidOperationException("A public key cannot decrypt.");
+        try
+        {
+            if (!text.StartsWith("k1:", StringComparison.Ordinal)) throw new CryptographicException("not a k1 ciphertext");
+            var bytes = Convert.FromBase64String(text[3..]);
+            var headerLength = (bytes[0] << 8) | bytes[1];
+            var header = bytes.AsSpan(2, headerLength);
+            var nonce = bytes.AsSpan(2 + headerLength, 12);
+            var tag = bytes.AsSpan(14 + headerLength, 16);
+            var cipher = bytes.AsSpan(30 + headerLength);
+            byte[] aesKey;
+            if (_ec is not null)
+            {
+                using var mine = ECDiffieHellman.Create(_ec.ExportParameters(true));
+                using var ephemeral = ECDiffieHellman.Create();
+                ephemeral.ImportSubjectPublicKeyInfo(header, out _);
+                aesKey = mine.DeriveKeyFromHash(ephemeral.PublicKey, HashAlgorithmName.SHA256);
+            }
+            else aesKey = _rsa!.Decrypt(header.ToArray(), RSAEncryptionPadding.OaepSHA256);
+            var plain = new byte[cipher.Length];
+            using (var aes = new AesGcm(aesKey, 16)) aes.Decrypt(nonce, cipher, tag, plain, System.Text.Encoding.UTF8.GetBytes(context));
+            CryptographicOperations.ZeroMemory(aesKey);
+            return plain;
+        }
+        catch (Exception e) when (e is CryptographicException or FormatException or ArgumentException or IndexOutOfRangeException)
+        {
+            throw PimErrors.MfaSecretInvalid("The secret does not decrypt with this key for this principal and store: it was not made for them here.", null,
+                "Register the MFA method again (Register-PimMfaMethod).", e);
+        }
+    }
+
     private HashAlgorithmName Hash => Algorithm == "ES384" ? HashAlgorithmName.SHA384 : HashAlgorithmName.SHA256;
 
     private static PimException Unsupported(string what)
