@@ -1,0 +1,88 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace PimModule.Identity.Keys;
+
+/// <summary>What a user has verified of one store: pinned on first use (or from -TrustAnchor) and moved forward as they verify.</summary>
+internal sealed record KnownStore(string Location, string StoreId, string Root, long Sequence, string HeadHash);
+
+/// <summary>
+/// The user's known-stores file (known-stores.json in their PimModule folder, 0600, replaced atomically under a lock):
+/// per location, the store id, the root key's thumbprint and the highest sequence with its head hash that this user
+/// has verified. Another store or another root at a known location is PimStoreTrustChanged; a store whose log does not
+/// extend what the user verified (cut off, or cut off and grown again by honest writers) is PimStoreRolledBack.
+/// </summary>
+internal sealed class KnownStores
+{
+    private static readonly JsonSerializerOptions Json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
+
+    private sealed record FileShape(int Version, List<KnownStore> Stores);
+
+    public KnownStores(string? path = null) => FilePath = path ?? System.IO.Path.Combine(UserFolder.Path(), "known-stores.json");
+
+    public string FilePath { get; }
+
+    public KnownStore? Find(string location) => Read().FirstOrDefault(s => Same(s.Location, location));
+
+    private static bool Same(string a, string b) => string.Equals(a, b, OperatingSystem.IsWindows() ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal);
+
+    private List<KnownStore> Read()
+    {
+        if (!File.Exists(FilePath)) return [];
+        try
+        {
+            return JsonSerializer.Deserialize<FileShape>(File.ReadAllText(FilePath), Json)?.Stores ?? [];
+        }
+        catch (JsonException e)
+        {
+            throw PimErrors.StoreTrustChanged($"The known-stores file '{FilePath}' is not readable ({e.Message}); no store is trusted from it.",
+                FilePath, "Restore the file from a backup, or remove it and pin each store again with -TrustAnchor.", e);
+        }
+    }
+
+    /// <summary>
+    /// Checks a store against the pin for its location and records what was verified now. <paramref name="hashAt"/> gives
+    /// the verified head hash of the store's chain at a sequence (null when the chain is shorter). With no pin, the store is
+    /// pinned (trust on first use) unless <paramref name="anchor"/> names another store or root.
+    /// </summary>
+    public void CheckAndAdvance(string location, string storeId, string root, long sequence, string headHash,
+        Func<long, string?> hashAt, (string StoreId, string Root)? anchor = null)
+    {
+        if (anchor is { } a && (!string.Equals(a.StoreId, storeId, StringComparison.OrdinalIgnoreCase) || !string.Equals(a.Root, root, StringComparison.OrdinalIgnoreCase)))
+            throw PimErrors.StoreTrustChanged($"The store at {location} is {storeId} with root key {root}, not the trust anchor {a.StoreId}:{a.Root} that was given.",
+                location, "Check that -TrustAnchor names this store and its root, and that the store was not replaced.");
+        UserFolder.Locked(FilePath, () =>
+        {
+            var stores = Read();
+            var pin = stores.FirstOrDefault(s => Same(s.Location, location));
+            if (pin is not null)
+            {
+                if (!string.Equals(pin.StoreId, storeId, StringComparison.OrdinalIgnoreCase) || !string.Equals(pin.Root, root, StringComparison.OrdinalIgnoreCase))
+                    throw PimErrors.StoreTrustChanged(
+                        $"The store at {location} is {storeId} with root key {Short(root)}, but you trusted store {pin.StoreId} with root key {Short(pin.Root)} there.",
+                        location, "If the store was replaced on purpose, connect with -TrustAnchor <storeId>:<thumbprint> given by its administrator.");
+                if (sequence < pin.Sequence || !string.Equals(hashAt(pin.Sequence), pin.HeadHash, StringComparison.Ordinal))
+                    throw PimErrors.StoreRolledBack(
+                        $"The store at {location} does not extend what you verified: you saw record {pin.Sequence} with hash {Short(pin.HeadHash)}, and its log " +
+                        (sequence < pin.Sequence ? $"now ends at record {sequence}." : "now holds another record there."),
+                        location, "If an administrator restored it from a backup, they confirm it with Confirm-PimStoreRestore; otherwise the store was tampered with.");
+                if (sequence == pin.Sequence) return 0;
+                stores.Remove(pin);
+            }
+            stores.Add(new KnownStore(location, storeId, root, sequence, headHash));
+            UserFolder.WriteAtomically(FilePath, JsonSerializer.Serialize(new FileShape(1, stores), Json), overwrite: true);
+            return 0;
+        });
+    }
+
+    /// <summary>Forgets the pin of a location (after an administrator confirmed a restore, the next connect pins anew).</summary>
+    public void Forget(string location) => UserFolder.Locked(FilePath, () =>
+    {
+        var stores = Read();
+        if (stores.RemoveAll(s => Same(s.Location, location)) > 0)
+            UserFolder.WriteAtomically(FilePath, JsonSerializer.Serialize(new FileShape(1, stores), Json), overwrite: true);
+        return 0;
+    });
+
+    private static string Short(string s) => s.Length > 16 ? s[..16] + "…" : s;
+}

@@ -1,0 +1,155 @@
+using System.Text;
+using System.Text.Json.Nodes;
+using PimModule.Audit;
+
+namespace PimModule.Identity.Keys;
+
+/// <summary>One audit record as the seal verifier needs it (the chain is already checked record by record).</summary>
+internal sealed record SealedRecord(long Sequence, string Hash, string Action, string ActorKey, string? AfterJson);
+
+/// <summary>A seal as stored: the records it covers (after <see cref="FromSequence"/>, up to <see cref="ToSequence"/>) and its envelope.</summary>
+internal sealed record SealRow(long FromSequence, long ToSequence, string Envelope);
+
+/// <summary>The verdict on a chain's seals.</summary>
+internal sealed record SealVerdict(bool IsValid, long RecordsChecked, long? FirstInvalidRecord, string? Reason);
+
+/// <summary>
+/// Seals: every transaction of a Verified store is sealed inside itself by its actor, over the previous and the new head
+/// of the audit chain — a JWS whose payload is the canonical JSON {"head":{"hash","seq"},"prev":{"hash","seq"},"store","v"}.
+/// The genesis record (sequence 1) binds the store id and the root key; key bindings and revocations are audit records
+/// themselves, so whether a key was valid is judged by its place in the chain, never by a time the signer claims.
+/// </summary>
+internal static class Seals
+{
+    public const string GenesisAction = "CreateStore";
+    public const string BindAction = "RegisterCredential";
+    public const string RevokeAction = "RevokeCredential";
+
+    public static byte[] Payload(string storeId, long prevSequence, string prevHash, long headSequence, string headHash)
+        => CanonicalJson.Serialize(new JsonObject
+        {
+            ["v"] = 1, ["store"] = storeId,
+            ["prev"] = new JsonObject { ["seq"] = prevSequence, ["hash"] = prevHash },
+            ["head"] = new JsonObject { ["seq"] = headSequence, ["hash"] = headHash },
+        });
+
+    /// <summary>
+    /// Checks that the seals cover the chain without a gap, each over the chain's own hashes, each signed by a key bound (and
+    /// not revoked) to its actor before the records it covers, and each record in it made by that actor. Records and seals
+    /// come in sequence order; the records' own hash chain is the caller's to check.
+    /// </summary>
+    public static SealVerdict Verify(string storeId, IEnumerable<SealedRecord> records, IEnumerable<SealRow> seals, string genesisHash)
+    {
+        var bindings = new Dictionary<string, (string PrincipalKey, PimKey Key)>(StringComparer.OrdinalIgnoreCase); // thumbprint →
+        var revoked = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        using var sealIterator = seals.GetEnumerator();
+        long checkedRecords = 0, sealedUpTo = 0;
+        var prevHash = genesisHash;
+        SealRow? seal = null;
+        string? sealActor = null, sealHead = null;
+        var pending = new List<SealedRecord>(); // bindings of the current seal apply after it
+        SealVerdict Fail(long seq, string why) => new(false, checkedRecords, seq, why);
+        try
+        {
+            foreach (var r in records)
+            {
+                checkedRecords++;
+                if (seal is null || r.Sequence > seal.ToSequence)
+                {
+                    foreach (var b in pending) Apply(b, bindings, revoked);
+                    pending.Clear();
+                    if (!sealIterator.MoveNext()) return Fail(r.Sequence, $"record {r.Sequence} is not sealed");
+                    seal = sealIterator.Current;
+                    if (seal.FromSequence != sealedUpTo) return Fail(r.Sequence, $"the seal after record {sealedUpTo} starts at record {seal.FromSequence}");
+                    if (r.Sequence != seal.FromSequence + 1) return Fail(r.Sequence, $"record {seal.FromSequence + 1} is missing");
+                    Jws.Envelope env;
+                    try { env = Jws.Parse(seal.Envelope); }
+                    catch (PimException e) { return Fail(r.Sequence, e.Message); }
+                    sealActor = Principal.Fold(env.Actor);
+                    if (r.Sequence == 1)
+                    {
+                        // The genesis record names the store and its root key: the first seal is the root's.
+                        if (r.Action != GenesisAction || Root(r.AfterJson) is not { } root) return Fail(1, "the first record is not the store's genesis with its root key");
+                        if (!string.Equals(root.StoreId, storeId, StringComparison.OrdinalIgnoreCase)) return Fail(1, $"the genesis record names store {root.StoreId}, not {storeId}");
+                        bindings[root.Key.Thumbprint] = (Principal.Fold(root.Principal), root.Key);
+                    }
+                    if (!bindings.TryGetValue(env.KeyId, out var bound)) return Fail(r.Sequence, $"the seal of records {seal.FromSequence + 1}-{seal.ToSequence} is by key {env.KeyId}, which is not bound to anyone there");
+                    if (revoked.Contains(env.KeyId)) return Fail(r.Sequence, $"the seal of records {seal.FromSequence + 1}-{seal.ToSequence} is by key {env.KeyId}, which was revoked before");
+                    if (bound.PrincipalKey != sealActor) return Fail(r.Sequence, $"the seal names {env.Actor}, but key {env.KeyId} is bound to {bound.PrincipalKey}");
+                    byte[] payload;
+                    try { payload = Jws.Verify(env, bound.Key); }
+                    catch (PimException e) { return Fail(r.Sequence, e.Message); }
+                    // What the seal says must be the chain: prev is the record before its range, head its last record.
+                    if (!MatchesExceptHead(payload, storeId, seal.FromSequence, prevHash, seal.ToSequence, out sealHead))
+                        return Fail(r.Sequence, $"the seal of records {seal.FromSequence + 1}-{seal.ToSequence} is over another chain");
+                }
+                if (r.ActorKey != sealActor) return Fail(r.Sequence, $"record {r.Sequence} is by {r.ActorKey}, but its transaction is sealed by {sealActor}");
+                if (r.Sequence == seal.ToSequence)
+                {
+                    if (!string.Equals(sealHead, r.Hash, StringComparison.Ordinal)) return Fail(r.Sequence, $"the seal of records {seal.FromSequence + 1}-{seal.ToSequence} is over another record {r.Sequence}");
+                    sealedUpTo = r.Sequence;
+                }
+                if (r.Action is BindAction or RevokeAction) pending.Add(r);
+                prevHash = r.Hash;
+            }
+            if (seal is not null && sealedUpTo != seal.ToSequence) return Fail(sealedUpTo + 1, $"the seal of records {seal.FromSequence + 1}-{seal.ToSequence} covers records the log does not hold");
+            if (sealIterator.MoveNext()) return Fail(sealedUpTo + 1, $"a seal covers records after {sealedUpTo}, which the log does not hold");
+            return new SealVerdict(true, checkedRecords, null, null);
+        }
+        finally
+        {
+            foreach (var (_, b) in bindings) b.Key.Dispose();
+        }
+    }
+
+    /// <summary>True when the payload is this store's, from (prevSeq, prevHash) to headSeq; gives the head hash it names.</summary>
+    private static bool MatchesExceptHead(byte[] payload, string storeId, long prevSeq, string prevHash, long headSeq, out string? headHash)
+    {
+        headHash = null;
+        JsonObject? o;
+        try { o = JsonNode.Parse(payload) as JsonObject; }
+        catch (System.Text.Json.JsonException) { return false; }
+        if (o is null || o["head"]?["hash"]?.GetValue<string>() is not { } h) return false;
+        headHash = h;
+        // Byte for byte the canonical payload: no second spelling of one seal.
+        return payload.AsSpan().SequenceEqual(Payload(storeId, prevSeq, prevHash, headSeq, h));
+    }
+
+    private sealed record RootBinding(string StoreId, string Principal, PimKey Key);
+
+    private static RootBinding? Root(string? afterJson)
+    {
+        if (afterJson is null) return null;
+        try
+        {
+            var o = JsonNode.Parse(afterJson) as JsonObject;
+            if (o?["StoreId"]?.GetValue<string>() is not { } store || o["RootPublicKey"]?.GetValue<string>() is not { } pem ||
+                o["CreatedBy"]?.GetValue<string>() is not { } by) return null;
+            return new RootBinding(store, by, PimKey.FromPublicPem(pem));
+        }
+        catch (Exception e) when (e is System.Text.Json.JsonException or InvalidOperationException or PimException or FormatException)
+        {
+            return null;
+        }
+    }
+
+    private static void Apply(SealedRecord r, Dictionary<string, (string, PimKey)> bindings, HashSet<string> revoked)
+    {
+        try
+        {
+            var o = JsonNode.Parse(r.AfterJson ?? "{}") as JsonObject;
+            if (r.Action == BindAction && o?["Principal"]?.GetValue<string>() is { } p && o["PublicKey"]?.GetValue<string>() is { } pem)
+            {
+                var key = PimKey.FromPublicPem(pem);
+                // One key, one principal: a key bound before keeps its first principal.
+                if (!bindings.ContainsKey(key.Thumbprint)) bindings[key.Thumbprint] = (Principal.Fold(p), key);
+                else key.Dispose();
+            }
+            else if (r.Action == RevokeAction && o?["Thumbprint"]?.GetValue<string>() is { } t) revoked.Add(t);
+        }
+        catch (Exception e) when (e is System.Text.Json.JsonException or InvalidOperationException or PimException or FormatException)
+        {
+            // A binding record that does not parse binds nothing.
+        }
+    }
+}

@@ -1,0 +1,28 @@
+namespace PimModule.Errors;
+
+internal static partial class PimErrors
+{
+    public static PimException CredentialInvalid(string message, object? target = null, string? recommendedAction = null, Exception? inner = null)
+        => Make(PimErrorCategory.InvalidData, message, target, recommendedAction, inner);
+
+    public static PimException CredentialPassphraseInvalid(string message, object? target = null, string? recommendedAction = null, Exception? inner = null)
+        => Make(PimErrorCategory.SecurityError, message, target, recommendedAction, inner);
+
+    public static PimException SealInvalid(string message, object? target = null, string? recommendedAction = null, Exception? inner = null)
+        => Make(PimErrorCategory.SecurityError, message, target, recommendedAction, inner);
+
+    public static PimStoreException StoreTrustChanged(string message, object? target = null, string? recommendedAction = null, Exception? inner = null)
+        => MakeStore(PimErrorCategory.SecurityError, message, target, recommendedAction, inner);
+
+    public static PimStoreException StoreRolledBack(string message, object? target = null, string? recommendedAction = null, Exception? inner = null)
+        => MakeStore(PimErrorCategory.SecurityError, message, target, recommendedAction, inner);
+
+    public static PimException CredentialExists(string message, object? target = null, string? recommendedAction = null, Exception? inner = null)
+        => Make(PimErrorCategory.ResourceExists, message, target, recommendedAction, inner);
+
+    public static PimException CredentialNotFound(string message, object? target = null, string? recommendedAction = null, Exception? inner = null)
+        => Make(PimErrorCategory.ObjectNotFound, message, target, recommendedAction, inner);
+
+    public static PimException CredentialNotRegistered(string message, object? target = null, string? recommendedAction = null, Exception? inner = null)
+        => Make(PimErrorCategory.SecurityError, message, target, recommendedAction, inner);
+}

@@ -1,0 +1,138 @@
+using System.Text.Json;
+using PimModule.Identity.Keys;
+using Xunit;
+
+namespace PimModule.Tests;
+
+/// <summary>The seal verifier over a synthetic chain: who may seal what is judged by place in the chain.</summary>
+public sealed class SealVerifierTests : IDisposable
+{
+    private const string Store = "5b0c8a52-2f7e-4d7b-9a55-0d1f0c9e1a01";
+    private const string Genesis = "0000";
+    private readonly PimKey _root = PimKey.Create();
+    private readonly PimKey _user = PimKey.Create(384);
+    private readonly PimKey _attacker = PimKey.Create();
+    private readonly List<SealedRecord> _records = [];
+    private readonly List<SealRow> _seals = [];
+
+    public void Dispose()
+    {
+        _root.Dispose();
+        _user.Dispose();
+        _attacker.Dispose();
+    }
+
+    private string HeadHash => _records.Count == 0 ? Genesis : _records[^1].Hash;
+
+    /// <summary>One transaction: its records, then its seal by <paramref name="signer"/> as <paramref name="actor"/>.</summary>
+    private void Transaction(PimKey signer, string actor, params (string Action, object? After)[] records)
+    {
+        var from = _records.Count;
+        var prev = HeadHash;
+        foreach (var (action, after) in records)
+            _records.Add(new SealedRecord(_records.Count + 1, "hash" + (_records.Count + 1), action, actor.ToLowerInvariant(),
+                after is null ? null : JsonSerializer.Serialize(after)));
+        _seals.Add(new SealRow(from, _records.Count, Jws.Sign(signer, actor, Seals.Payload(Store, from, prev, _records.Count, HeadHash))));
+    }
+
+    private void Honest()
+    {
+        Transaction(_root, "admin@contoso.com",
+            (Seals.GenesisAction, new { StoreId = Store, CreatedBy = "admin@contoso.com", RootPublicKey = _root.PublicKeyPem() }),
+            ("AdminAssign", null));
+        Transaction(_root, "admin@contoso.com", (Seals.BindAction, new { Principal = "user1@contoso.com", PublicKey = _user.PublicKeyPem(), Thumbprint = _user.Thumbprint }));
+        Transaction(_user, "user1@contoso.com", ("SelfActivate", null), ("Activated", null));
+    }
+
+    private SealVerdict Verify() => Seals.Verify(Store, _records, _seals, Genesis);
+
+    [Fact]
+    public void An_honest_chain_verifies()
+    {
+        Honest();
+        var v = Verify();
+        Assert.True(v.IsValid, v.Reason);
+        Assert.Equal(5, v.RecordsChecked);
+    }
+
+    [Fact]
+    public void A_key_bound_to_nobody_does_not_seal()
+    {
+        Honest();
+        Transaction(_attacker, "admin@contoso.com", ("AdminAssign", null));
+        var v = Verify();
+        Assert.False(v.IsValid);
+        Assert.Equal(6, v.FirstInvalidRecord);
+    }
+
+    [Fact]
+    public void A_user_key_does_not_seal_as_the_administrator()
+    {
+        Honest();
+        Transaction(_user, "admin@contoso.com", ("AdminAssign", null));
+        Assert.Equal(6, Verify().FirstInvalidRecord);
+    }
+
+    [Fact]
+    public void A_record_by_another_actor_inside_a_seal_is_refused()
+    {
+        Honest();
+        Transaction(_user, "user1@contoso.com", ("SelfActivate", null));
+        _records[^1] = _records[^1] with { ActorKey = "admin@contoso.com" };
+        Assert.Equal(6, Verify().FirstInvalidRecord);
+    }
+
+    [Fact]
+    public void A_revoked_key_seals_nothing_after_its_revocation()
+    {
+        Honest();
+        Transaction(_root, "admin@contoso.com", (Seals.RevokeAction, new { Thumbprint = _user.Thumbprint }));
+        Transaction(_user, "user1@contoso.com", ("SelfActivate", null));
+        Assert.Equal(7, Verify().FirstInvalidRecord);
+    }
+
+    [Fact]
+    public void A_key_cannot_be_used_in_the_transaction_that_binds_it()
+    {
+        Transaction(_root, "admin@contoso.com",
+            (Seals.GenesisAction, new { StoreId = Store, CreatedBy = "admin@contoso.com", RootPublicKey = _root.PublicKeyPem() }));
+        // The attacker's transaction binds their key and seals with it at once.
+        var from = _records.Count;
+        var prev = HeadHash;
+        _records.Add(new SealedRecord(2, "hash2", Seals.BindAction, "eve@contoso.com",
+            JsonSerializer.Serialize(new { Principal = "eve@contoso.com", PublicKey = _attacker.PublicKeyPem() })));
+        _seals.Add(new SealRow(from, 2, Jws.Sign(_attacker, "eve@contoso.com", Seals.Payload(Store, from, prev, 2, "hash2"))));
+        Assert.Equal(2, Verify().FirstInvalidRecord);
+    }
+
+    [Fact]
+    public void A_seal_over_another_chain_or_another_store_is_refused()
+    {
+        Honest();
+        _records[3] = _records[3] with { Hash = "edited" }; // record 4 edited and the chain "recomputed" from there
+        _records[4] = _records[4] with { Hash = "edited5" };
+        Assert.False(Verify().IsValid);
+        _records.Clear(); _seals.Clear();
+        Honest();
+        Assert.False(Seals.Verify("another-store", _records, _seals, Genesis).IsValid);
+    }
+
+    [Fact]
+    public void An_unsealed_tail_and_a_cut_log_are_refused()
+    {
+        Honest();
+        _records.Add(new SealedRecord(6, "hash6", "AdminAssign", "admin@contoso.com", null));
+        Assert.Equal(6, Verify().FirstInvalidRecord);
+        _records.RemoveAt(5);
+        _records.RemoveAt(4); // the last transaction's second record cut off
+        Assert.False(Verify().IsValid);
+    }
+
+    [Fact]
+    public void A_genesis_naming_another_root_is_refused()
+    {
+        Transaction(_attacker, "admin@contoso.com",
+            (Seals.GenesisAction, new { StoreId = Store, CreatedBy = "admin@contoso.com", RootPublicKey = _root.PublicKeyPem() }));
+        Assert.Equal(1, Verify().FirstInvalidRecord);
+    }
+}
