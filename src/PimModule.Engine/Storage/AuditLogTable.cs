@@ -51,9 +51,9 @@ internal static partial class AuditLogTable
         if (until is not null) where.Add("at_utc <= @until");
         if (principalKey is not null) where.Add("(principal_key = @principalKey OR actor_key = @principalKey)");
         if (roleId is not null) where.Add("role_id = @roleId");
-        if (actions is { Length: > 0 }) where.Add("action IN @actions");
+        if (actions is { Length: > 0 }) where.Add(work.AnyOf("action", "actions"));
         var sql = Select + (where.Count > 0 ? " WHERE " + string.Join(" AND ", where) : "") + " ORDER BY sequence" + (first is null ? "" : " LIMIT @first");
-        return work.Query<Row>(SqlLists.For(work, sql), new { since, until, principalKey, roleId, actions, first = (long?)first });
+        return work.Query<Row>(sql, new { since, until, principalKey, roleId, actions = actions is { Length: > 0 } ? work.TextList(actions) : null, first = (long?)first });
     }
 
     public static Row? BySequence(UnitOfWork work, long sequence) => work.QueryFirstOrDefault<Row>(Select + " WHERE sequence = @sequence", new { sequence });

@@ -44,10 +44,10 @@ internal static partial class NotificationsTable
         var where = new List<string>();
         if (recipientKey is not null) where.Add("recipient_key = @recipientKey");
         if (requestId is not null) where.Add("request_id = @requestId");
-        if (statuses is { Count: > 0 }) where.Add("status IN @statuses");
+        if (statuses is { Count: > 0 }) where.Add(work.AnyOf("status", "statuses"));
         var sql = Select + (where.Count > 0 ? " WHERE " + string.Join(" AND ", where) : "") + " ORDER BY created_utc, notification_id" +
                   (first is null ? "" : " LIMIT @first");
-        return work.Stream<Row>(SqlLists.For(work, sql), new { recipientKey, requestId, statuses, first = (long?)first });
+        return work.Stream<Row>(sql, new { recipientKey, requestId, statuses = statuses is null ? null : work.TextList(statuses), first = (long?)first });
     }
 
     public static Row? ById(UnitOfWork work, Guid id) => work.QueryFirstOrDefault<Row>(Select + " WHERE notification_id = @id", new { id });
@@ -64,8 +64,9 @@ internal static partial class NotificationsTable
     public static HashSet<string> QueuedDedupeKeys(UnitOfWork work, IReadOnlyCollection<string> keys)
     {
         var queued = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var chunk in keys.Distinct(StringComparer.Ordinal).Chunk(500))
-            queued.UnionWith(work.Query<string>(SqlLists.For(work, "SELECT dedupe_key FROM notifications WHERE dedupe_key IN @chunk"), new { chunk }));
+        if (keys.Count > 0)
+            queued.UnionWith(work.Query<string>("SELECT dedupe_key FROM notifications WHERE " + work.AnyOf("dedupe_key", "keys"),
+                new { keys = work.TextList(keys.Distinct(StringComparer.Ordinal)) }));
         return queued;
     }
 

@@ -1,6 +1,5 @@
 using System.Globalization;
 using Dapper;
-using Npgsql;
 
 namespace PimModule.Storage;
 
@@ -91,8 +90,8 @@ internal static partial class RequestsTable
         var where = new List<string>();
         if (id is not null) where.Add("q.request_id = @id");
         if (principal is not null) where.Add("q.principal_key = @key");
-        if (roleIds is { Count: > 0 }) where.Add(AnyOf(work, "q.role_id", "roleIds"));
-        if (actions is { Count: > 0 }) where.Add(AnyOf(work, "q.action", "actions"));
+        if (roleIds is { Count: > 0 }) where.Add(work.AnyOf("q.role_id", "roleIds"));
+        if (actions is { Count: > 0 }) where.Add(work.AnyOf("q.action", "actions"));
         var stored = new List<string>();
         if (statuses is { Count: > 0 })
         {
@@ -106,26 +105,18 @@ internal static partial class RequestsTable
                     if (s == PimRequestStatus.Expired) parts.Add(ExpiredUndecidedAtNow);
                 }
             }
-            if (stored.Count > 0) parts.Add(AnyOf(work, "q.status", "stored"));
+            if (stored.Count > 0) parts.Add(work.AnyOf("q.status", "stored"));
             where.Add("(" + string.Join(" OR ", parts) + ")");
         }
         var sql = Select + (where.Count > 0 ? " WHERE " + string.Join(" AND ", where) : "") + " ORDER BY q.created_utc, q.request_id";
         return work.Stream<RequestRow>(sql, new
         {
             now, id, key = principal is null ? null : Principal.Fold(principal),
-            roleIds = roleIds?.Select(r => r.ToString("D")).ToArray(),
-            actions = actions?.Select(a => a.ToString()).ToArray(),
-            stored = stored.ToArray(),
+            roleIds = roleIds is null ? null : work.TextList(roleIds.Select(r => r.ToString("D"))),
+            actions = actions is null ? null : work.TextList(actions.Select(a => a.ToString())),
+            stored = work.TextList(stored),
         });
     }
-
-    /// <summary>
-    /// "<paramref name="column"/> is one of @<paramref name="list"/>", bound by Dapper: SQLite gets the list expanded
-    /// (IN @list), PostgreSQL gets it as one array (Dapper sends lists to Npgsql as arrays and leaves the text as it is,
-    /// so IN @list would not parse there). The values are text, as the columns are.
-    /// </summary>
-    private static string AnyOf(UnitOfWork work, string column, string list)
-        => work.Connection is NpgsqlConnection ? $"{column} = ANY(@{list})" : $"{column} IN @{list}";
 
     // ---- writes ------------------------------------------------------------------------------------------
 

@@ -72,7 +72,7 @@ internal sealed class UnitOfWork
     }
 
     // ---- Dapper ------------------------------------------------------------------------------------
-    // Parameters are objects (anonymous or rows); lists expand with IN @list (see AnyOf); value conversions are SqlTypes'.
+    // Parameters are objects (anonymous or rows); a list is one parameter, bound with AnyOf and TextList; value conversions are SqlTypes'.
     // Enums are passed as text (enum.ToString()).
 
     public List<T> Query<T>(string sql, object? param = null) => Connection.Query<T>(sql, param, Transaction).AsList();
