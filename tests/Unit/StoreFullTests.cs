@@ -10,7 +10,10 @@ namespace PimModule.Tests;
 /// command that hit it is written. SQLite's disk is made "full" with PRAGMA max_page_count on the store's pooled
 /// connections (the pragma is per connection); PostgreSQL's disk-full SQLSTATE 53100 is checked through the
 /// provider's translation, since a test cannot fill the server's disk.
+/// Runs alone (collection <see cref="PooledConnectionsCollection"/>): any other test's dispose clears every SQLite
+/// pool, and with it the capped connections, which let a write through on a "full" disk.
 /// </summary>
+[Collection(PooledConnectionsCollection.Name)]
 public class StoreFullTests
 {
     /// <summary>Caps the store at its current size on every pooled connection the engine will use next.</summary>
@@ -233,4 +236,11 @@ public class StoreFullTests
         Assert.NotNull(e);
         AssertFull(e!);
     }
+}
+
+/// <summary>Tests that change pooled connections themselves: they run after the parallel ones, one at a time.</summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class PooledConnectionsCollection
+{
+    public const string Name = "Pooled connections";
 }
