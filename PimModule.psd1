@@ -49,6 +49,11 @@
         'Invoke-PimMaintenance'
         'Get-PimAuditLog'
         'Test-PimAuditLog'
+        'Export-PimAuditLog'
+        'New-PimCredential'
+        'Register-PimCredential'
+        'Get-PimCredential'
+        'Revoke-PimCredential'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

@@ -19,6 +19,39 @@ public sealed class PimStoreOptions
     /// the module users load can move its clock.
     /// </summary>
     internal TimeProvider? Clock { get; init; }
+
+    /// <summary>
+    /// The identity mode: for a new store, what it is created as (null = Verified); for an existing store, what the caller
+    /// expects (null = whatever it is; another mode is refused with PimIdentityModeMismatch).
+    /// </summary>
+    public PimIdentityMode? IdentityMode { get; init; }
+
+    /// <summary>Verified stores: the private key's file (PEM), else the principal's key in their PimModule key folder.</summary>
+    public string? CredentialPath { get; init; }
+
+    /// <summary>The passphrase of an encrypted key file (and of the key made for a store's creator).</summary>
+    public System.Security.SecureString? CredentialPassphrase { get; init; }
+
+    /// <summary>Verified stores: a certificate with its private key (ECDSA P-256/P-384, or RSA of 2048 bits or more) to act with.</summary>
+    public System.Security.Cryptography.X509Certificates.X509Certificate2? Certificate { get; init; }
+
+    /// <summary>"&lt;storeId&gt;:&lt;root thumbprint&gt;" (or the thumbprint alone): the store must be this one, whatever this user pinned before.</summary>
+    public string? TrustAnchor { get; init; }
+
+    /// <summary>The per-user PimModule folder (keys, known stores); null = the platform's. Internal: xunit gives each test its own.</summary>
+    internal string? UserFolder { get; init; }
+
+    /// <summary>These options with the identity parameters a caller gave (each null keeps what is there).</summary>
+    public PimStoreOptions WithIdentity(PimIdentityMode? mode, string? credentialPath, System.Security.SecureString? passphrase,
+        System.Security.Cryptography.X509Certificates.X509Certificate2? certificate, string? trustAnchor) => new()
+    {
+        Provider = Provider, Path = Path, ConnectionString = ConnectionString, Principal = Principal, Clock = Clock, UserFolder = UserFolder,
+        IdentityMode = mode ?? IdentityMode,
+        CredentialPath = credentialPath ?? (certificate is null ? CredentialPath : null),
+        CredentialPassphrase = passphrase ?? CredentialPassphrase,
+        Certificate = certificate ?? (credentialPath is null ? Certificate : null),
+        TrustAnchor = trustAnchor ?? TrustAnchor,
+    };
 }
 
 /// <summary>
@@ -36,8 +69,10 @@ public sealed class PimStore : IDisposable
     private readonly IStoreProvider _provider;
     private readonly PimStoreOptions _options;
 
-    private PimStore(IStoreProvider provider, PimStoreOptions options, string principal, TimeProvider clock, int schemaVersion, bool created)
+    private PimStore(IStoreProvider provider, PimStoreOptions options, string principal, TimeProvider clock, int schemaVersion, bool created,
+        StoreIdentityState identity)
     {
+        _identity = identity;
         _provider = provider;
         _options = options;
         Principal = principal;
@@ -54,9 +89,21 @@ public sealed class PimStore : IDisposable
         Notifications = new NotificationService(this);
         Alerts = new AlertService(this);
         Maintenance = new MaintenanceService(this);
+        Credentials = new CredentialService(this);
     }
 
+    private readonly StoreIdentityState _identity;
+
+    /// <summary>What opening the store established of its identity: its id, mode and root, and the acting principal's key (Verified).</summary>
+    internal sealed record StoreIdentityState(string StoreId, PimIdentityMode Mode, string? RootThumbprint, global::PimModule.Identity.Keys.PimKey? Key);
+
     public string Principal { get; }
+    public string StoreId => _identity.StoreId;
+    public PimIdentityMode IdentityMode => _identity.Mode;
+    /// <summary>"&lt;StoreId&gt;:&lt;root thumbprint&gt;" of a Verified store; null for a Lab store.</summary>
+    public string? TrustAnchor => _identity.RootThumbprint is { } root ? $"{StoreId}:{root}" : null;
+    /// <summary>The acting principal's key thumbprint (Verified stores).</summary>
+    public string? CredentialThumbprint => _identity.Key?.Thumbprint;
     public TimeProvider Clock { get; }
     public int SchemaVersion { get; }
     /// <summary>True when opening this store created it.</summary>
@@ -74,6 +121,7 @@ public sealed class PimStore : IDisposable
     public NotificationService Notifications { get; }
     public AlertService Alerts { get; }
     public MaintenanceService Maintenance { get; }
+    public CredentialService Credentials { get; }
 
     public DateTime UtcNow => Clock.GetUtcNow().UtcDateTime;
 
@@ -93,28 +141,122 @@ public sealed class PimStore : IDisposable
             _ => throw PimErrors.ProviderNotSupported($"The {options.Provider} provider is not available in this version of PimModule.", options.Provider,
                 "Use -Provider Sqlite or -Provider PostgreSql."),
         };
+        global::PimModule.Identity.Keys.PimKey? key = null;
         try
         {
+            var anchor = options.TrustAnchor is { } ta ? StoreIdentity.ParseAnchor(ta) : ((string? StoreId, string Root)?)null;
             provider.CheckTarget();
-            var (version, created) = Run(provider, () => Migrator.Migrate(provider, principal, clock, SeedNewStore, UpgradeStore));
-            return new PimStore(provider, options, principal, clock, version, created);
+            var creating = options.IdentityMode ?? PimIdentityMode.Verified;
+            var (version, created) = Run(provider, () => Migrator.Migrate(provider, principal, clock,
+                work => SeedNewStore(work, creating, () => key ??= CreatorKey(options, principal)), UpgradeStore));
+            var identity = Establish(provider, options, principal, clock, created, anchor, ref key);
+            return new PimStore(provider, options, principal, clock, version, created, identity);
         }
         catch
         {
+            key?.Dispose();
             provider.Dispose();
             throw;
         }
     }
 
-    /// <summary>A new store: the role catalogue, and the creator's permanent active Privileged Role Administrator assignment.</summary>
-    private static void SeedNewStore(UnitOfWork work)
+    private static string Passphrase(PimStoreOptions options)
+        => options.CredentialPassphrase is { } p ? new System.Net.NetworkCredential("", p).Password : "";
+
+    /// <summary>The acting principal's own key: the certificate, the file, or their key folder (PimCredentialNotFound when none).</summary>
+    private static global::PimModule.Identity.Keys.PimKey ActingKey(PimStoreOptions options, string principal)
     {
-        StoreInfoTable.Insert(work, StoreInfoTable.StoreId, Guid.NewGuid().ToString("D"));
+        if (options.Certificate is { } certificate) return global::PimModule.Identity.Keys.PimKey.FromCertificate(certificate, requirePrivateKey: true);
+        return global::PimModule.Identity.Keys.CredentialFolder.Load(principal, options.CredentialPath, Passphrase(options),
+            options.UserFolder is { } root ? System.IO.Path.Combine(root, "keys") : null);
+    }
+
+    /// <summary>The key of a new Verified store's creator: theirs if they have one, else made now in their key folder (its root of trust).</summary>
+    private static global::PimModule.Identity.Keys.PimKey CreatorKey(PimStoreOptions options, string principal)
+    {
+        if (options.Certificate is not null) return ActingKey(options, principal);
+        var folder = options.UserFolder is { } root ? System.IO.Path.Combine(root, "keys") : null;
+        if (!File.Exists(options.CredentialPath ?? global::PimModule.Identity.Keys.CredentialFolder.PathFor(principal, folder)))
+            global::PimModule.Identity.Keys.CredentialFolder.Create(principal, options.CredentialPath, Passphrase(options), root: folder);
+        return ActingKey(options, principal);
+    }
+
+    private static global::PimModule.Identity.Keys.KnownStores KnownStoresOf(PimStoreOptions options)
+        => new(options.UserFolder is { } root ? System.IO.Path.Combine(root, "known-stores.json") : null);
+
+    /// <summary>
+    /// After migrating: the store's mode (another one asked for is refused), and in a Verified store the proof of who acts:
+    /// the whole log verifies, the acting key is bound to the principal by it, and the store extends what this user pinned.
+    /// Nothing is written to the store.
+    /// </summary>
+    private static StoreIdentityState Establish(IStoreProvider provider, PimStoreOptions options, string principal, TimeProvider clock, bool created,
+        (string? StoreId, string Root)? anchor, ref global::PimModule.Identity.Keys.PimKey? key)
+    {
+        var known = KnownStoresOf(options);
+        var evidence = Run(provider, () =>
+        {
+            using var connection = provider.OpenConnection();
+            return StoreIdentity.Read(new UnitOfWork(connection, null, principal, clock.GetUtcNow().UtcDateTime));
+        });
+        var mode = StoreIdentity.Resolve(evidence, known.Find(provider.Location) is not null, anchor is not null);
+        if (options.IdentityMode is { } asked && asked != mode)
+            throw PimErrors.IdentityModeMismatch(
+                $"The store '{provider.Location}' is a {mode} store; it cannot be opened as {asked}. Nothing was changed.", provider.Location,
+                mode == PimIdentityMode.Verified
+                    ? "Connect without -IdentityMode (or with -IdentityMode Verified), acting with your own key; a Verified store never becomes Lab."
+                    : "Connect without -IdentityMode; an administrator turns a Lab store into a Verified one with Protect-PimStore.");
+        if (mode == PimIdentityMode.Lab) return new StoreIdentityState(evidence.StoreId, mode, null, null);
+
+        key ??= ActingKey(options, principal);
+        var actingKey = key;
+        var (check, verdict, head) = Run(provider, () =>
+        {
+            using var connection = provider.OpenConnection();
+            var work = new UnitOfWork(connection, null, principal, clock.GetUtcNow().UtcDateTime) { IdentityMode = PimIdentityMode.Verified };
+            var (result, seals) = AuditLog.VerifyAll(work);
+            return (result, seals, AuditLogTable.Head(work));
+        });
+        if (!check.IsValid || verdict is null || head is null)
+            throw PimErrors.StoreTampered(
+                $"The store '{provider.Location}' is a Verified store whose log does not verify: {check.Reason} Nothing was changed, and nothing in it is trusted.",
+                provider.Location, "Restore the store from a backup (an administrator confirms it with Confirm-PimStoreRestore), and find out who changed it outside PimModule.");
+        var root = verdict.RootThumbprint!;
+        var principalKey = global::PimModule.Identity.Principal.Fold(principal);
+        if (!verdict.Bindings.TryGetValue(actingKey.Thumbprint, out var boundTo) || boundTo != principalKey)
+            throw PimErrors.CredentialNotRegistered(boundTo is null
+                    ? $"The key {actingKey.Thumbprint} is not registered (or was revoked) for {principal} in the store '{provider.Location}'. Nothing was changed."
+                    : $"The key {actingKey.Thumbprint} is registered to another principal, not to {principal}. Nothing was changed.",
+                principal, "Give your own key (the one an administrator registered for you with Register-PimCredential), or ask them to register this one.");
+        if (created) known.Forget(provider.Location); // a store made here now replaces whatever was pinned at this location
+        var anchorPin = anchor is { } a ? (a.StoreId ?? evidence.StoreId, a.Root) : ((string, string)?)null;
+        known.CheckAndAdvance(provider.Location, evidence.StoreId, root, head.Sequence, head.Hash, seq => Run(provider, () =>
+        {
+            using var connection = provider.OpenConnection();
+            return AuditLogTable.BySequence(new UnitOfWork(connection, null, principal, clock.GetUtcNow().UtcDateTime), seq)?.Hash;
+        }), anchorPin);
+        return new StoreIdentityState(evidence.StoreId, mode, root, actingKey);
+    }
+
+    /// <summary>A new store: the role catalogue, and the creator's permanent active Privileged Role Administrator assignment.</summary>
+    private static void SeedNewStore(UnitOfWork work, PimIdentityMode mode, Func<global::PimModule.Identity.Keys.PimKey> creatorKey)
+    {
+        var storeId = Guid.NewGuid().ToString("D");
+        StoreInfoTable.Insert(work, StoreInfoTable.StoreId, storeId);
         StoreInfoTable.Insert(work, StoreInfoTable.CreatedBy, work.Actor);
         StoreInfoTable.Insert(work, StoreInfoTable.CreatedUtc, SqlTypes.Ticks(work.Now).ToString(System.Globalization.CultureInfo.InvariantCulture));
         RoleCatalog.Seed(work);
-        AuditLog.Append(work, "CreateStore", "Store", null, null, work.Actor, null,
-            new { CreatedBy = work.Actor, BuiltInRoles = RoleCatalog.BuiltIn.Count });
+        object genesis;
+        if (mode == PimIdentityMode.Verified)
+        {
+            work.IdentityMode = PimIdentityMode.Verified;
+            genesis = StoreIdentity.SeedVerified(work, storeId, creatorKey());
+        }
+        else
+        {
+            StoreIdentity.SeedLab(work);
+            genesis = new { CreatedBy = work.Actor, BuiltInRoles = RoleCatalog.BuiltIn.Count };
+        }
+        AuditLog.Append(work, global::PimModule.Identity.Keys.Seals.GenesisAction, "Store", null, null, work.Actor, null, genesis);
 
         var requestId = Guid.NewGuid();
         var assignment = new AssignmentRow(Guid.NewGuid(), work.Actor, RoleCatalog.PrivilegedRoleAdministrator, "/",
@@ -139,7 +281,11 @@ public sealed class PimStore : IDisposable
     public PimStoreOptions OptionsFor(string? principal) => new()
     {
         Provider = _options.Provider, Path = _options.Path, ConnectionString = _options.ConnectionString,
-        Principal = principal, Clock = _options.Clock,
+        Principal = principal, Clock = _options.Clock, UserFolder = _options.UserFolder,
+        // The same principal keeps their key; another one brings their own (from their key folder).
+        Certificate = Identity.Principal.Same(principal ?? Principal, Principal) ? _options.Certificate : null,
+        CredentialPath = Identity.Principal.Same(principal ?? Principal, Principal) ? _options.CredentialPath : null,
+        CredentialPassphrase = Identity.Principal.Same(principal ?? Principal, Principal) ? _options.CredentialPassphrase : null,
     };
 
     /// <summary>
@@ -155,11 +301,19 @@ public sealed class PimStore : IDisposable
         return Write(work => apply(work, plan(work)));
     }
 
+    /// <summary>A unit of work of this store: its mode, and in a Verified store the acting key that seals what it writes.</summary>
+    private UnitOfWork NewWork(System.Data.Common.DbConnection connection, System.Data.Common.DbTransaction? tx, DateTime now, CommandCache? cache = null)
+        => new(connection, tx, Principal, now, cache)
+        {
+            IdentityMode = _identity.Mode,
+            Sealer = tx is not null && _identity.Key is { } key ? new global::PimModule.Identity.Keys.Sealer(key, _identity.StoreId) : null,
+        };
+
     /// <summary>Runs a read in its own unit of work (no transaction).</summary>
     internal T Read<T>(Func<UnitOfWork, T> read) => Run(_provider, () =>
     {
         using var connection = _provider.OpenConnection();
-        return read(new UnitOfWork(connection, null, Principal, UtcNow));
+        return read(NewWork(connection, null, UtcNow));
     });
 
     /// <summary>Runs a change in one write transaction; a refusal (exception) rolls everything back.</summary>
@@ -168,7 +322,7 @@ public sealed class PimStore : IDisposable
         using var connection = _provider.OpenConnection();
         var (transaction, now) = _provider.BeginWrite(connection, Clock);
         using var tx = transaction;
-        var work = new UnitOfWork(connection, tx, Principal, now);
+        var work = NewWork(connection, tx, now);
         T result;
         try
         {
@@ -189,7 +343,7 @@ public sealed class PimStore : IDisposable
     internal IEnumerable<T> Stream<T>(Func<UnitOfWork, IEnumerable<T>> query)
     {
         using var connection = Run(_provider, _provider.OpenConnection);
-        var work = new UnitOfWork(connection, null, Principal, UtcNow);
+        var work = NewWork(connection, null, UtcNow);
         foreach (var item in query(work)) yield return item;
     }
 
@@ -200,7 +354,7 @@ public sealed class PimStore : IDisposable
         => Run(_provider, () =>
         {
             var (tx, now) = _provider.BeginWrite(connection, Clock);
-            return (tx, new UnitOfWork(connection, tx, Principal, now, cache));
+            return (tx, NewWork(connection, tx, now, cache));
         });
 
     internal PimException? TranslateError(Exception e) => _provider.Translate(e);
@@ -238,6 +392,9 @@ public sealed class PimStore : IDisposable
             Provider = Provider,
             Location = Location,
             SchemaVersion = Migrator.ReadVersion(_provider, work),
+            StoreId = StoreId,
+            IdentityMode = IdentityMode,
+            TrustAnchor = TrustAnchor,
             Principal = Principal,
             RoleCount = (int)RolesTable.Count(work),
             CustomRoleCount = (int)RolesTable.CustomCount(work),
@@ -265,7 +422,7 @@ public sealed class PimStore : IDisposable
         using var target = Open(new PimStoreOptions
         {
             Provider = destination.Provider, Path = destination.Path, ConnectionString = destination.ConnectionString,
-            Principal = Principal, Clock = Clock,
+            Principal = Principal, Clock = Clock, IdentityMode = PimIdentityMode.Lab, UserFolder = _options.UserFolder,
         });
         if (SchemaVersion != target.SchemaVersion)
             throw PimErrors.StoreSchemaMismatch($"The stores have different schema versions ({SchemaVersion} and {target.SchemaVersion}).",
@@ -277,5 +434,9 @@ public sealed class PimStore : IDisposable
     /// <summary>The scopes assignments use (for completion).</summary>
     public IReadOnlyList<string> KnownScopes() => Read(work => AssignmentsTable.KnownScopes(work, KnownLimit));
 
-    public void Dispose() => _provider.Dispose();
+    public void Dispose()
+    {
+        _identity.Key?.Dispose();
+        _provider.Dispose();
+    }
 }

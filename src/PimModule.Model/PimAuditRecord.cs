@@ -17,4 +17,6 @@ public sealed class PimAuditRecord
     public string? After { get; init; }
     public string PreviousHash { get; init; } = "";
     public string Hash { get; init; } = "";
+    /// <summary>Lab (the actor was claimed) or Verified (the actor's own key sealed the transaction that wrote this record).</summary>
+    public PimIdentityMode IdentityMode { get; init; }
 }

@@ -9,4 +9,8 @@ public sealed class PimAuditVerification
     public PimAuditRecord? FirstInvalidRecord { get; init; }
     public long? FirstInvalidSequence { get; init; }
     public string? Reason { get; init; }
+    /// <summary>The store's identity mode; in a Verified store the seals, key bindings and revocations were checked too.</summary>
+    public PimIdentityMode IdentityMode { get; init; }
+    /// <summary>The seals checked (Verified stores; 0 in a Lab store).</summary>
+    public long SealsChecked { get; init; }
 }

@@ -13,4 +13,10 @@ public sealed class PimCredential
     /// <summary>The private key's file (New-PimCredential), else empty.</summary>
     public string? Path { get; init; }
     public bool Encrypted { get; init; }
+    /// <summary>Get-PimCredential: Active (the principal acts with it), Pending (a second administrator must confirm it) or Revoked.</summary>
+    public string? State { get; init; }
+    public string? RegisteredBy { get; init; }
+    public DateTime? RegisteredDateTime { get; init; }
+    public string? RevokedBy { get; init; }
+    public DateTime? RevokedDateTime { get; init; }
 }

@@ -6,6 +6,12 @@ public sealed class PimStoreInfo
     public PimStoreProvider Provider { get; init; }
     public string Location { get; init; } = "";
     public int SchemaVersion { get; init; }
+    /// <summary>The store's id, fixed at its creation (a copy keeps it).</summary>
+    public string StoreId { get; init; } = "";
+    /// <summary>Lab (principals are claimed) or Verified (principals act with their own keys; every change is sealed).</summary>
+    public PimIdentityMode IdentityMode { get; init; }
+    /// <summary>A Verified store's root of trust as -TrustAnchor takes it: "&lt;StoreId&gt;:&lt;root key thumbprint&gt;"; empty for a Lab store.</summary>
+    public string? TrustAnchor { get; init; }
     public string Principal { get; init; } = "";
     public int RoleCount { get; init; }
     public int CustomRoleCount { get; init; }

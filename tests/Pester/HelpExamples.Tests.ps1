@@ -59,6 +59,10 @@ param([string] $ModulePath, [string] $ExamplesFile, [string] $WorkFolder)
 $ErrorActionPreference = 'Stop'
 $ProgressPreference = 'SilentlyContinue'
 Import-Module $ModulePath
+# The examples that act as several principals are Lab examples (a Verified store needs each principal's own key):
+# Lab unless an example names its mode.
+$PSDefaultParameterValues['Connect-PimStore:IdentityMode'] = 'Lab'
+Connect-PimStore # the default store ($env:PIM_STORE_PATH), made a Lab store
 Set-Location -LiteralPath $WorkFolder
 $__pimExamples = @(Get-Content -LiteralPath $ExamplesFile -Raw | ConvertFrom-Json)
 $__pimResults = [System.Collections.Generic.List[object]]::new()
@@ -122,6 +126,7 @@ foreach ($__pimExample in $__pimExamples) {
             $start.Environment['PIM_SECRET_KEY'] = [Convert]::ToBase64String([Security.Cryptography.RandomNumberGenerator]::GetBytes(32))
             $start.Environment.Remove('PIM_TEST_UTCNOW') | Out-Null
             foreach ($v in 'TMPDIR', 'TEMP', 'TMP') { $start.Environment[$v] = $temp }
+            $start.Environment['XDG_DATA_HOME'] = Join-Path $work 'data' # keys and known stores of this run only
             $process = [Diagnostics.Process]::Start($start)
             $running.Add([pscustomobject]@{
                     Name = $name; Examples = $toRun; Process = $process

@@ -20,6 +20,9 @@ $env:PIM_TEST_HOOKS = if ($Name -eq 'TestClock') { '1' } else { $null }
 # Which provider (PIM_TEST_PROVIDER); on PostgreSQL every test database is named after this run, and dropped at the end.
 $provider = if ($env:PIM_TEST_PROVIDER -eq 'PostgreSql') { 'PostgreSql' } else { 'Sqlite' }
 $env:PIM_TEST_RUN_ID = [guid]::NewGuid().ToString('N').Substring(0, 8)
+# Keys and known stores (the per-user PimModule folder) of this run only: never the real user's.
+$env:XDG_DATA_HOME = Join-Path ([IO.Path]::GetTempPath()) "pim-test-data-$($env:PIM_TEST_RUN_ID)"
+$null = New-Item -ItemType Directory -Path $env:XDG_DATA_HOME -Force
 Write-Host "Pester on $provider ($($Name): $ModulePath)"
 
 $config = New-PesterConfiguration

@@ -4,6 +4,10 @@ if (-not $script:ModulePath) { $script:ModulePath = Join-Path $PSScriptRoot '../
 $script:PackagesFolder = $env:PIM_TEST_PACKAGES
 $script:RepoRoot = (Resolve-Path (Join-Path $PSScriptRoot '../..')).Path
 
+# Test stores are Lab stores unless identity is what the test is about (those pass -IdentityMode Verified, or create
+# a store with Connect-PimStore -IdentityMode Verified in a folder of their own: Use-TestUserFolder).
+$global:PSDefaultParameterValues['Connect-PimStore:IdentityMode'] = 'Lab'
+
 function Invoke-FreshPwsh {
     <# Runs a script in a new pwsh -NoProfile process (as a user would start one); returns its output lines. #>
     param(
@@ -92,7 +96,7 @@ function New-TestStore {
         [pscustomobject]@{
             Provider = 'PostgreSql'; Path = $null; ConnectionString = $cs; Database = $db; Location = $b.get_ConnectionString()
             Environment = @{ PIM_STORE_CONNECTION = $cs; PIM_STORE_PATH = $null }
-            ConnectArguments = "-ConnectionString '$cs' -Provider PostgreSql"
+            ConnectArguments = "-ConnectionString '$cs' -Provider PostgreSql -IdentityMode Lab"
         }
     }
     else {
@@ -100,7 +104,7 @@ function New-TestStore {
         [pscustomobject]@{
             Provider = 'Sqlite'; Path = $path; ConnectionString = $null; Database = $null; Location = $path
             Environment = @{ PIM_STORE_PATH = $path; PIM_STORE_CONNECTION = $null }
-            ConnectArguments = "-Path '$path'"
+            ConnectArguments = "-Path '$path' -IdentityMode Lab"
         }
     }
 }

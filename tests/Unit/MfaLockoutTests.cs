@@ -381,7 +381,7 @@ public class SecretBindingTests
         t.Sql("DELETE FROM schema_version WHERE version = 5");
 
         var reopened = t.Open(User);
-        Assert.Equal(5, reopened.SchemaVersion);
+        Assert.Equal(6, reopened.SchemaVersion); // migrated from 4 through 5 (and 6, identity)
         var text = Cell(t, "SELECT secret_protected FROM mfa_methods");
         Assert.StartsWith("v2:", text);
         var storeId = Cell(t, "SELECT value FROM store_info WHERE key = 'store_id'");

@@ -163,7 +163,7 @@ public class StoreTests
         {
             Directory.CreateDirectory(_folder);
             var path = Path.Combine(_folder, "pim.db");
-            PimStore.Open(new PimStoreOptions { Path = path, Principal = "probe" }).Dispose();
+            PimStore.Open(new PimStoreOptions { Path = path, Principal = "probe", IdentityMode = PimIdentityMode.Lab }).Dispose();
             var set = new SortedSet<string>(StringComparer.Ordinal);
             using var c = new Microsoft.Data.Sqlite.SqliteConnection("Data Source=" + path + ";Pooling=False");
             c.Open();

@@ -52,9 +52,10 @@ public sealed class TestTarget : IDisposable
     public string? Database { get; }
     public string? ConnectionString { get; }
 
-    public PimStoreOptions Options(string? principal, TimeProvider? clock = null) => new()
+    /// <summary>Lab unless identity is what the test is about.</summary>
+    public PimStoreOptions Options(string? principal, TimeProvider? clock = null, PimIdentityMode mode = PimIdentityMode.Lab) => new()
     {
-        Provider = TestProvider.Kind, Path = FilePath, ConnectionString = ConnectionString, Principal = principal, Clock = clock,
+        Provider = TestProvider.Kind, Path = FilePath, ConnectionString = ConnectionString, Principal = principal, Clock = clock, IdentityMode = mode,
     };
 
     /// <summary>Changes the store behind the engine's back (tampering, time travel, a future schema).</summary>

@@ -17,6 +17,9 @@ internal sealed class AuditChain : ICommitParticipant
 
     public AuditHead? Head { get; set; }
 
+    /// <summary>The head before this unit of work appended anything (what its seal starts from).</summary>
+    public AuditHead? Start { get; set; }
+
     /// <summary>The records appended in this unit of work and not written yet.</summary>
     public List<AuditLogTable.New> Pending { get; } = [];
 
@@ -44,7 +47,12 @@ internal static class AuditLog
         Guid? roleId, string? principal, object? before, object? after)
     {
         var chain = work.Participant<AuditChain>();
-        var head = chain.Head ??= LoadHead(work);
+        if (chain.Head is null)
+        {
+            chain.Head = chain.Start = LoadHead(work);
+            if (work.Sealer is not null) work.Participant<PimModule.Identity.Keys.SealParticipant>();
+        }
+        var head = chain.Head;
         var seq = head.Sequence + 1;
         var id = Ids.New();
         var beforeJson = ToJson(before);
@@ -98,7 +106,7 @@ internal static class AuditLog
         return Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(sb.ToString()))).ToLowerInvariant();
     }
 
-    private static PimAuditRecord ToRecord(AuditLogTable.Row r, IReadOnlyDictionary<Guid, string> roleNames)
+    private static PimAuditRecord ToRecord(AuditLogTable.Row r, IReadOnlyDictionary<Guid, string> roleNames, PimIdentityMode mode)
     {
         var roleId = Guid.TryParse(r.RoleId, out var rid) ? rid : (Guid?)null;
         return new PimAuditRecord
@@ -117,6 +125,7 @@ internal static class AuditLog
             After = r.AfterJson,
             PreviousHash = r.PrevHash,
             Hash = r.Hash,
+            IdentityMode = mode,
         };
     }
 
@@ -128,10 +137,38 @@ internal static class AuditLog
         var principalKey = q.Principal is { } p ? Principal.Key(p) : null;
         var rows = AuditLogTable.Query(work, since, until, principalKey, q.RoleId, q.Actions, q.First);
         var names = RolesTable.Names(work);
-        return rows.ConvertAll(r => ToRecord(r, names));
+        return rows.ConvertAll(r => ToRecord(r, names, work.IdentityMode));
     }
 
-    public static PimAuditVerification Verify(UnitOfWork work)
+    /// <summary>
+    /// Test-PimAuditLog: the hash chain record by record and its head; in a Verified store also every seal, the key bindings
+    /// and revocations and the entitlement of each actor, judged by the log itself.
+    /// </summary>
+    public static PimAuditVerification Verify(UnitOfWork work) => VerifyAll(work).Result;
+
+    /// <summary>As <see cref="Verify"/>, with the seal verifier's verdict (null in a Lab store, or when the chain itself is broken).</summary>
+    public static (PimAuditVerification Result, Identity.Keys.SealVerdict? Seals) VerifyAll(UnitOfWork work)
+    {
+        var chain = VerifyChain(work);
+        if (!chain.IsValid || work.IdentityMode != PimIdentityMode.Verified) return (chain, null);
+        var storeId = StoreInfoTable.Get(work, StoreInfoTable.StoreId) ?? "";
+        var seals = SealsTable.All(work).ConvertAll(r => new Identity.Keys.SealRow(r.FromSequence, r.ToSequence, r.Envelope));
+        var records = AuditLogTable.SealInputs(work, [Identity.Keys.Seals.GenesisAction, Identity.Keys.Seals.BindAction,
+                Identity.Keys.Seals.RevokeAction, Identity.Keys.Seals.ProposeAction])
+            .Select(r => new Identity.Keys.SealedRecord(r.Sequence, r.Hash, r.Action, Principal.Fold(r.Actor), r.AfterJson, r.TargetType, r.TargetId, SqlTypes.Ticks(r.AtUtc)));
+        var verdict = Identity.Keys.Seals.Verify(storeId, records, seals, Genesis);
+        if (verdict.IsValid)
+            return (new PimAuditVerification { IsValid = true, RecordsChecked = chain.RecordsChecked, IdentityMode = PimIdentityMode.Verified, SealsChecked = verdict.SealsChecked }, verdict);
+        var seq = verdict.FirstInvalidRecord ?? 0;
+        return (new PimAuditVerification
+        {
+            IsValid = false, RecordsChecked = verdict.RecordsChecked, FirstInvalidSequence = seq, FirstInvalidRecord = TryGet(work, seq),
+            Reason = "The log is not sealed as PimModule seals it: " + verdict.Reason + ".", IdentityMode = PimIdentityMode.Verified,
+            SealsChecked = verdict.SealsChecked,
+        }, verdict);
+    }
+
+    private static PimAuditVerification VerifyChain(UnitOfWork work)
     {
         long checkedCount = 0;
         long expected = 1;
@@ -139,7 +176,7 @@ internal static class AuditLog
         PimAuditVerification Broken(long seq, string reason) => new()
         {
             IsValid = false, RecordsChecked = checkedCount, FirstInvalidRecord = TryGet(work, seq),
-            FirstInvalidSequence = seq, Reason = reason,
+            FirstInvalidSequence = seq, Reason = reason, IdentityMode = work.IdentityMode,
         };
 
         // Verify over the stored text of every column, as written: a parsed value could hide an edit.
@@ -186,16 +223,17 @@ internal static class AuditLog
                 Reason = hs > expected - 1
                     ? $"The log ends at record {expected - 1} but the store recorded {hs}: the newest records were removed."
                     : $"The log's last record {expected - 1} is not the head the store recorded ({hs}): records were added or replaced outside PimModule.",
+                IdentityMode = work.IdentityMode,
             };
         }
-        return new PimAuditVerification { IsValid = true, RecordsChecked = checkedCount };
+        return new PimAuditVerification { IsValid = true, RecordsChecked = checkedCount, IdentityMode = work.IdentityMode };
     }
 
     private static PimAuditRecord? TryGet(UnitOfWork work, long sequence)
     {
         try
         {
-            return AuditLogTable.BySequence(work, sequence) is { } row ? ToRecord(row, RolesTable.Names(work)) : null;
+            return AuditLogTable.BySequence(work, sequence) is { } row ? ToRecord(row, RolesTable.Names(work), work.IdentityMode) : null;
         }
         catch (Exception e) when (e is FormatException or InvalidCastException or OverflowException or System.Data.DataException)
         {

@@ -39,6 +39,14 @@ internal static class Outbox
         return recipients.Count;
     }
 
+    /// <summary>A notice to one principal that no role setting governs (their key was changed): queued when they have a mail address.</summary>
+    public static int Notice(UnitOfWork work, string evt, string recipient, string subject, string body)
+    {
+        if (!RolePolicy.IsMailAddress(recipient)) return 0;
+        work.Participant<Pending>().Messages.Add(new Message(evt, PimNotificationRecipient.Requestor, recipient, subject, body, null, recipient, null, null, true, null));
+        return 1;
+    }
+
     /// <summary>
     /// Writes the queued messages (before every commit, through <see cref="Pending"/>; earlier when the caller counts them).
     /// Scheduled notices already queued are skipped.

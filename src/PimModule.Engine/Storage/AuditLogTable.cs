@@ -56,6 +56,18 @@ internal static partial class AuditLogTable
         return work.Query<Row>(sql, new { since, until, principalKey, roleId, actions = actions is { Length: > 0 } ? work.TextList(actions) : null, first = (long?)first });
     }
 
+    /// <summary>A record as the seal verifier reads it (after_json only where the verifier replays it).</summary>
+    internal sealed record SealInputRow(long Sequence, string Hash, string Action, string Actor, string? AfterJson, string TargetType, string? TargetId, DateTime AtUtc);
+
+    /// <summary>
+    /// Every record as the seal verifier needs it, in sequence order, read while the caller enumerates: after_json only for
+    /// the genesis, key bindings and assignments (what the verifier replays).
+    /// </summary>
+    public static IEnumerable<SealInputRow> SealInputs(UnitOfWork work, string[] replayedActions) => work.Stream<SealInputRow>(
+        "SELECT sequence, hash, action, actor, CASE WHEN target_type = 'Assignment' OR " + work.AnyOf("action", "replayed") +
+        " THEN after_json END AS after_json, target_type, target_id, at_utc FROM audit_log ORDER BY sequence",
+        new { replayed = work.TextList(replayedActions) });
+
     public static Row? BySequence(UnitOfWork work, long sequence) => work.QueryFirstOrDefault<Row>(Select + " WHERE sequence = @sequence", new { sequence });
 
     /// <summary>The refused MFA codes of a window (the partial index ix_audit_mfa_failed), in sequence order.</summary>

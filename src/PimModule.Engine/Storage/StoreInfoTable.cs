@@ -14,6 +14,8 @@ internal static partial class StoreInfoTable
     public const string BootstrapAssignmentId = "bootstrap_assignment_id";
     public const string AuditHeadSequence = "audit_head_sequence";
     public const string AuditHeadHash = "audit_head_hash";
+    public const string IdentityMode = "identity_mode";
+    public const string RootThumbprint = "root_thumbprint";
 
     public static string? Get(UnitOfWork work, string key)
         => work.QueryFirstOrDefault<string>("SELECT value FROM store_info WHERE key = @key", new { key });

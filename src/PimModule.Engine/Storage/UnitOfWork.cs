@@ -28,6 +28,12 @@ internal sealed class UnitOfWork
     public string Actor { get; }
     public DateTime Now { get; }
 
+    /// <summary>In a Verified store, the acting principal's key that seals this unit of work's audit records; null in a Lab store.</summary>
+    public PimModule.Identity.Keys.Sealer? Sealer { get; set; }
+
+    /// <summary>The store's identity mode (Lab until the store is known to be Verified).</summary>
+    public PimIdentityMode IdentityMode { get; set; }
+
     private Dictionary<string, object>? _memo;
 
     /// <summary>A value computed once per unit of work (the bulk paths ask the same questions per row).</summary>

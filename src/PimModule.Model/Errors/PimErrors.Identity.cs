@@ -25,4 +25,19 @@ internal static partial class PimErrors
 
     public static PimException CredentialNotRegistered(string message, object? target = null, string? recommendedAction = null, Exception? inner = null)
         => Make(PimErrorCategory.SecurityError, message, target, recommendedAction, inner);
+
+    public static PimException IdentityModeMismatch(string message, object? target = null, string? recommendedAction = null, Exception? inner = null)
+        => Make(PimErrorCategory.InvalidOperation, message, target, recommendedAction, inner);
+
+    public static PimException CredentialInUse(string message, object? target = null, string? recommendedAction = null, Exception? inner = null)
+        => Make(PimErrorCategory.ResourceExists, message, target, recommendedAction, inner);
+
+    public static PimException CredentialRevoked(string message, object? target = null, string? recommendedAction = null, Exception? inner = null)
+        => Make(PimErrorCategory.SecurityError, message, target, recommendedAction, inner);
+
+    public static PimException CredentialRebindRefused(string message, object? target = null, string? recommendedAction = null, Exception? inner = null)
+        => Make(PimErrorCategory.PermissionDenied, message, target, recommendedAction, inner);
+
+    public static PimStoreException StoreTampered(string message, object? target = null, string? recommendedAction = null, Exception? inner = null)
+        => MakeStore(PimErrorCategory.SecurityError, message, target, recommendedAction, inner);
 }

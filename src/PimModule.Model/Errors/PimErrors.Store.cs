@@ -61,4 +61,10 @@ internal static partial class PimErrors
 
     public static PimStoreException StoreUnavailable(string message, object? target = null, string? recommendedAction = null, Exception? inner = null)
         => MakeStore(PimErrorCategory.ResourceUnavailable, message, target, recommendedAction, inner);
+
+    public static PimException FileExists(string message, object? target = null, string? recommendedAction = null, Exception? inner = null)
+        => Make(PimErrorCategory.ResourceExists, message, target, recommendedAction, inner);
+
+    public static PimException FileNotWritable(string message, object? target = null, string? recommendedAction = null, Exception? inner = null)
+        => Make(PimErrorCategory.WriteError, message, target, recommendedAction, inner);
 }

@@ -26,6 +26,29 @@ public sealed class ConnectPimStoreCommand : PimCmdlet
     [ArgumentCompleter(typeof(PrincipalCompleter))]
     public string? Principal { get; set; }
 
+    /// <summary>For a new store: Verified (the default) or Lab. For an existing one: the mode expected (another is refused).</summary>
+    [Parameter]
+    public PimIdentityMode IdentityMode { get; set; }
+
+    /// <summary>Verified stores: your private key's file (PEM, from New-PimCredential -Path); by default your PimModule key folder.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? CredentialPath { get; set; }
+
+    /// <summary>The passphrase of an encrypted key file.</summary>
+    [Parameter]
+    public System.Security.SecureString? CredentialPassphrase { get; set; }
+
+    /// <summary>Verified stores: a certificate with its private key (a PFX loaded with Get-PfxCertificate or X509Certificate2, or one from the certificate store).</summary>
+    [Parameter]
+    [ValidateNotNull]
+    public System.Security.Cryptography.X509Certificates.X509Certificate2? Certificate { get; set; }
+
+    /// <summary>Verified stores: "&lt;StoreId&gt;:&lt;root thumbprint&gt;" as Get-PimStore shows it (TrustAnchor) — the store must be this one (unattended runbooks).</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? TrustAnchor { get; set; }
+
     [Parameter]
     public SwitchParameter PassThru { get; set; }
 
@@ -33,7 +56,9 @@ public sealed class ConnectPimStoreCommand : PimCmdlet
     {
         // A failure anywhere from here (a path that does not resolve, a principal that is not one, a store that
         // cannot be opened) leaves the session with no store: nothing falls back to the one open before, nor to the default.
-        var store = PimSession.Connect(() => ParameterSetName switch
+        if (CredentialPath is not null && Certificate is not null)
+            throw PimErrors.InputValueInvalid("Give -CredentialPath or -Certificate, not both: a principal acts with one key.", null, "Remove one of them.");
+        var store = PimSession.Connect(() => (ParameterSetName switch
         {
             ParameterSets.Path => new PimStoreOptions
             {
@@ -49,9 +74,11 @@ public sealed class ConnectPimStoreCommand : PimCmdlet
                 Principal = Principal,
             },
             _ => CurrentOrDefault(Principal),
-        });
-        WriteVerbose($"Connected to the {store.Provider} store '{store.Location}' as '{store.Principal}'" +
-                     (store.Created ? " (created it)." : "."));
+        }).WithIdentity(MyInvocation.BoundParameters.ContainsKey(nameof(IdentityMode)) ? IdentityMode : null,
+            CredentialPath is null ? null : SessionState.Path.GetUnresolvedProviderPathFromPSPath(CredentialPath),
+            CredentialPassphrase, Certificate, TrustAnchor));
+        WriteVerbose($"Connected to the {store.Provider} store '{store.Location}' ({store.IdentityMode}) as '{store.Principal}'" +
+                     (store.CredentialThumbprint is { } t ? $" with key {t}" : "") + (store.Created ? " (created it)." : "."));
         if (PassThru) WriteObject(store.GetInfo());
     }
 

@@ -5,13 +5,23 @@ using PimModule.Audit;
 namespace PimModule.Identity.Keys;
 
 /// <summary>One audit record as the seal verifier needs it (the chain is already checked record by record).</summary>
-internal sealed record SealedRecord(long Sequence, string Hash, string Action, string ActorKey, string? AfterJson);
+internal sealed record SealedRecord(long Sequence, string Hash, string Action, string ActorKey, string? AfterJson,
+    string? TargetType = null, string? TargetId = null, long AtTicks = 0);
 
 /// <summary>A seal as stored: the records it covers (after <see cref="FromSequence"/>, up to <see cref="ToSequence"/>) and its envelope.</summary>
 internal sealed record SealRow(long FromSequence, long ToSequence, string Envelope);
 
 /// <summary>The verdict on a chain's seals.</summary>
-internal sealed record SealVerdict(bool IsValid, long RecordsChecked, long? FirstInvalidRecord, string? Reason);
+internal sealed record SealVerdict(bool IsValid, long RecordsChecked, long? FirstInvalidRecord, string? Reason)
+{
+    /// <summary>The seals checked.</summary>
+    public long SealsChecked { get; init; }
+    /// <summary>The root key's thumbprint and its principal's key (from the genesis record).</summary>
+    public string? RootThumbprint { get; init; }
+    public string? RootPrincipalKey { get; init; }
+    /// <summary>At the end of the log: every key bound and not revoked (thumbprint → principal key).</summary>
+    public IReadOnlyDictionary<string, string> Bindings { get; init; } = new Dictionary<string, string>();
+}
 
 /// <summary>
 /// Seals: every transaction of a Verified store is sealed inside itself by its actor, over the previous and the new head
@@ -24,6 +34,8 @@ internal static class Seals
     public const string GenesisAction = "CreateStore";
     public const string BindAction = "RegisterCredential";
     public const string RevokeAction = "RevokeCredential";
+    /// <summary>A binding that a second administrator must confirm (the principal already has a key): binds nothing itself.</summary>
+    public const string ProposeAction = "ProposeCredential";
 
     public static byte[] Payload(string storeId, long prevSequence, string prevHash, long headSequence, string headHash)
         => CanonicalJson.Serialize(new JsonObject
@@ -43,7 +55,10 @@ internal static class Seals
         var bindings = new Dictionary<string, (string PrincipalKey, PimKey Key)>(StringComparer.OrdinalIgnoreCase); // thumbprint →
         var revoked = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         using var sealIterator = seals.GetEnumerator();
-        long checkedRecords = 0, sealedUpTo = 0;
+        long checkedRecords = 0, sealedUpTo = 0, sealsChecked = 0;
+        var admins = new AdministratorReplay();
+        var proposals = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase); // thumbprint → proposer key
+        string? rootThumbprint = null, rootPrincipal = null;
         var prevHash = genesisHash;
         SealRow? seal = null;
         string? sealActor = null, sealHead = null;
@@ -56,7 +71,7 @@ internal static class Seals
                 checkedRecords++;
                 if (seal is null || r.Sequence > seal.ToSequence)
                 {
-                    foreach (var b in pending) Apply(b, bindings, revoked);
+                    foreach (var b in pending) Apply(b, bindings, revoked, proposals);
                     pending.Clear();
                     if (!sealIterator.MoveNext()) return Fail(r.Sequence, $"record {r.Sequence} is not sealed");
                     seal = sealIterator.Current;
@@ -72,6 +87,8 @@ internal static class Seals
                         if (r.Action != GenesisAction || Root(r.AfterJson) is not { } root) return Fail(1, "the first record is not the store's genesis with its root key");
                         if (!string.Equals(root.StoreId, storeId, StringComparison.OrdinalIgnoreCase)) return Fail(1, $"the genesis record names store {root.StoreId}, not {storeId}");
                         bindings[root.Key.Thumbprint] = (Principal.Fold(root.Principal), root.Key);
+                        rootThumbprint = root.Key.Thumbprint;
+                        rootPrincipal = Principal.Fold(root.Principal);
                     }
                     if (!bindings.TryGetValue(env.KeyId, out var bound)) return Fail(r.Sequence, $"the seal of records {seal.FromSequence + 1}-{seal.ToSequence} is by key {env.KeyId}, which is not bound to anyone there");
                     if (revoked.Contains(env.KeyId)) return Fail(r.Sequence, $"the seal of records {seal.FromSequence + 1}-{seal.ToSequence} is by key {env.KeyId}, which was revoked before");
@@ -82,6 +99,7 @@ internal static class Seals
                     // What the seal says must be the chain: prev is the record before its range, head its last record.
                     if (!MatchesExceptHead(payload, storeId, seal.FromSequence, prevHash, seal.ToSequence, out sealHead))
                         return Fail(r.Sequence, $"the seal of records {seal.FromSequence + 1}-{seal.ToSequence} is over another chain");
+                    sealsChecked++;
                 }
                 if (r.ActorKey != sealActor) return Fail(r.Sequence, $"record {r.Sequence} is by {r.ActorKey}, but its transaction is sealed by {sealActor}");
                 if (r.Sequence == seal.ToSequence)
@@ -89,12 +107,23 @@ internal static class Seals
                     if (!string.Equals(sealHead, r.Hash, StringComparison.Ordinal)) return Fail(r.Sequence, $"the seal of records {seal.FromSequence + 1}-{seal.ToSequence} is over another record {r.Sequence}");
                     sealedUpTo = r.Sequence;
                 }
-                if (r.Action is BindAction or RevokeAction) pending.Add(r);
+                // Entitlement, judged by the log itself (the genesis transaction is the root's): administrator actions and key
+                // bindings need the root principal or an administrator at that point of the chain; a principal may replace or
+                // revoke their own key; binding a key to a principal who has one needs them, or a second administrator.
+                if (seal.FromSequence > 0 && Entitlement(r, sealActor!, rootPrincipal, admins, bindings, revoked, proposals) is { } refused)
+                    return Fail(r.Sequence, refused);
+                admins.Observe(r);
+                if (r.Action is BindAction or RevokeAction or ProposeAction) pending.Add(r);
                 prevHash = r.Hash;
             }
             if (seal is not null && sealedUpTo != seal.ToSequence) return Fail(sealedUpTo + 1, $"the seal of records {seal.FromSequence + 1}-{seal.ToSequence} covers records the log does not hold");
             if (sealIterator.MoveNext()) return Fail(sealedUpTo + 1, $"a seal covers records after {sealedUpTo}, which the log does not hold");
-            return new SealVerdict(true, checkedRecords, null, null);
+            foreach (var b in pending) Apply(b, bindings, revoked, proposals);
+            return new SealVerdict(true, checkedRecords, null, null)
+            {
+                SealsChecked = sealsChecked, RootThumbprint = rootThumbprint, RootPrincipalKey = rootPrincipal,
+                Bindings = bindings.Where(b => !revoked.Contains(b.Key)).ToDictionary(b => b.Key, b => b.Value.PrincipalKey, StringComparer.OrdinalIgnoreCase),
+            };
         }
         finally
         {
@@ -133,11 +162,16 @@ internal static class Seals
         }
     }
 
-    private static void Apply(SealedRecord r, Dictionary<string, (string, PimKey)> bindings, HashSet<string> revoked)
+    private static void Apply(SealedRecord r, Dictionary<string, (string, PimKey)> bindings, HashSet<string> revoked, Dictionary<string, string> proposals)
     {
         try
         {
             var o = JsonNode.Parse(r.AfterJson ?? "{}") as JsonObject;
+            if (r.Action == ProposeAction)
+            {
+                if (o?["Thumbprint"]?.GetValue<string>() is { } proposed) proposals[proposed] = r.ActorKey;
+                return;
+            }
             if (r.Action == BindAction && o?["Principal"]?.GetValue<string>() is { } p && o["PublicKey"]?.GetValue<string>() is { } pem)
             {
                 var key = PimKey.FromPublicPem(pem);
@@ -151,5 +185,67 @@ internal static class Seals
         {
             // A binding record that does not parse binds nothing.
         }
+    }
+
+    /// <summary>Why the actor of <paramref name="r"/> was not entitled to it at its place in the chain; null when they were.</summary>
+    private static string? Entitlement(SealedRecord r, string actor, string? root, AdministratorReplay admins,
+        Dictionary<string, (string PrincipalKey, PimKey Key)> bindings, HashSet<string> revoked, Dictionary<string, string> proposals)
+    {
+        var isAdmin = actor == root || admins.IsAdministrator(actor, r.AtTicks);
+        if (r.Action is BindAction or ProposeAction)
+        {
+            var o = Parse(r.AfterJson);
+            var principal = o?["Principal"]?.GetValue<string>() is { } p ? Principal.Fold(p) : null;
+            var thumbprint = o?["Thumbprint"]?.GetValue<string>();
+            if (principal is null || thumbprint is null) return $"record {r.Sequence} binds a key without naming its principal and thumbprint";
+            var hasKey = bindings.Any(b => b.Value.PrincipalKey == principal && !revoked.Contains(b.Key));
+            if (principal == actor && hasKey) return null; // the principal, with their current key, replaces it
+            if (!isAdmin) return $"record {r.Sequence} binds a key to {principal}, but {actor} was not an administrator there";
+            if (r.Action == ProposeAction || !hasKey) return null;
+            return proposals.TryGetValue(thumbprint, out var by) && by != actor ? null
+                : $"record {r.Sequence} binds a second key to {principal} by {actor} alone (it needs {principal}'s current key or a second administrator)";
+        }
+        if (r.Action == RevokeAction)
+        {
+            var thumbprint = Parse(r.AfterJson)?["Thumbprint"]?.GetValue<string>();
+            if (isAdmin || (thumbprint is not null && bindings.TryGetValue(thumbprint, out var b) && b.PrincipalKey == actor)) return null;
+            return $"record {r.Sequence} revokes a key, but {actor} was not an administrator there nor its principal";
+        }
+        if (r.Action.StartsWith("Admin", StringComparison.Ordinal) && !isAdmin)
+            return $"record {r.Sequence} ({r.Action}) is an administrator's change, but {actor} was not an administrator there";
+        return null;
+    }
+
+    private static JsonObject? Parse(string? json)
+    {
+        try { return json is null ? null : JsonNode.Parse(json) as JsonObject; }
+        catch (System.Text.Json.JsonException) { return null; }
+    }
+
+    /// <summary>
+    /// Who administers PIM at a point of the chain, replayed from the log's own assignment records (each carries the
+    /// assignment as it is after the change, or nothing when it is removed): an active Privileged Role Administrator or
+    /// Global Administrator assignment at '/' whose schedule covers the record's time.
+    /// </summary>
+    private sealed class AdministratorReplay
+    {
+        private readonly Dictionary<string, (string PrincipalKey, long Start, long? End)> _live = new(StringComparer.OrdinalIgnoreCase);
+
+        public void Observe(SealedRecord r)
+        {
+            if (r.TargetType != "Assignment" || r.TargetId is null) return;
+            _live.Remove(r.TargetId);
+            var o = Parse(r.AfterJson);
+            if (o is null || o["Type"]?.GetValue<string>() != "Active" || o["Scope"]?.GetValue<string>() != "/") return;
+            if (!Guid.TryParse(o["RoleId"]?.GetValue<string>(), out var role) || !RoleCatalog.RoleAdministrators.Contains(role)) return;
+            if (o["Principal"]?.GetValue<string>() is not { } p || !DateTime.TryParse(o["StartDateTime"]?.GetValue<string>(), null,
+                    System.Globalization.DateTimeStyles.AdjustToUniversal | System.Globalization.DateTimeStyles.AssumeUniversal, out var start)) return;
+            long? end = o["EndDateTime"]?.GetValue<string>() is { } e && DateTime.TryParse(e, null,
+                System.Globalization.DateTimeStyles.AdjustToUniversal | System.Globalization.DateTimeStyles.AssumeUniversal, out var endAt) ? endAt.Ticks : null;
+            _live[r.TargetId] = (Principal.Fold(p), start.Ticks, end);
+        }
+
+        public bool IsAdministrator(string principalKey, long atTicks)
+            => _live.Values.Any(a => a.PrincipalKey == principalKey && a.Start <= atTicks && (a.End is null || atTicks < a.End));
     }
 }

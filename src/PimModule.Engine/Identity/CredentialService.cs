@@ -1,0 +1,168 @@
+using PimModule.Identity.Keys;
+
+namespace PimModule.Identity;
+
+/// <summary>
+/// Credentials of a Verified store: which public key acts for which principal. Administrators bind keys (one key, one
+/// principal); a principal who has a key gets another only with that key (they replace it themselves) or with a second
+/// administrator confirming the first one's proposal, and is told by mail. Every binding, proposal and revocation is an
+/// audit record sealed in its transaction, which is what verification replays.
+/// </summary>
+public sealed class CredentialService
+{
+    private readonly PimStore _store;
+    internal CredentialService(PimStore store) => _store = store;
+
+    /// <summary>Makes a key pair for a principal and keeps its private key (their key folder, or <paramref name="path"/>); no store is needed.</summary>
+    public static PimCredential New(string principal, string? path, ReadOnlySpan<char> passphrase, int curveBits = 256)
+    {
+        if (curveBits is not (256 or 384))
+            throw PimErrors.InputValueInvalid($"There is no P-{curveBits} key here.", curveBits, "Give -Algorithm ES256 (P-256) or ES384 (P-384).");
+        return CredentialFolder.Create(principal, path, passphrase, curveBits);
+    }
+
+    /// <summary>A public key as Register-PimCredential takes it: PEM text, a PimCredential, or a certificate.</summary>
+    internal static PimKey PublicKeyOf(object value) => value switch
+    {
+        PimCredential c => PimKey.FromPublicPem(c.PublicKey),
+        System.Security.Cryptography.X509Certificates.X509Certificate2 cert => PimKey.FromCertificate(cert, requirePrivateKey: false),
+        string pem => PimKey.FromPublicPem(Input.Text(pem, "PublicKey", 20_000) ?? ""),
+        _ => throw PimErrors.CredentialInvalid($"A public key is a PEM (BEGIN PUBLIC KEY), a PimCredential or an X509Certificate2, not a {value.GetType().Name}.",
+            value.GetType().Name, "Pipe New-PimCredential's output, give its PublicKey, or a certificate."),
+    };
+
+    private void RequireVerified()
+    {
+        if (_store.IdentityMode != PimIdentityMode.Verified)
+            throw PimErrors.IdentityModeMismatch($"The store '{_store.Location}' is a Lab store: principals are claimed there, and it holds no credentials.",
+                _store.Location, "Use a Verified store (new stores are Verified unless -IdentityMode Lab is given), or turn this one into one with Protect-PimStore.");
+    }
+
+    public PimCredential? Register(string principal, object publicKey, bool propose, Func<PimChange, bool>? confirm = null)
+    {
+        RequireVerified();
+        principal = Principal.Validate(principal);
+        using var key = PublicKeyOf(publicKey);
+        var thumbprint = key.Thumbprint;
+        var pem = key.PublicKeyPem();
+        var algorithm = key.Algorithm;
+        return _store.Change(work =>
+        {
+            var principalKey = Principal.Fold(principal);
+            var actorKey = Principal.Fold(work.Actor);
+            var existing = CredentialsTable.ByThumbprint(work, thumbprint);
+            if (existing is not null && existing.PrincipalKey != principalKey)
+                throw PimErrors.CredentialInUse($"The key {thumbprint} is already bound to {existing.Principal}; one key belongs to one principal. Nothing was changed.",
+                    thumbprint, $"{principal} makes a key of their own with New-PimCredential, and you register its PublicKey.");
+            if (existing is { State: CredentialsTable.Revoked })
+                throw PimErrors.CredentialRevoked($"The key {thumbprint} of {existing.Principal} was revoked; a revoked key is never bound again. Nothing was changed.",
+                    thumbprint, $"{principal} makes a new key with New-PimCredential, and you register that one.");
+            var current = CredentialsTable.OfPrincipal(work, principalKey).Where(c => c.State == CredentialsTable.Active).ToList();
+            var self = actorKey == principalKey && current.Count > 0; // the principal, acting with their current key, replaces it
+            if (!self) Authorization.RequireRoleAdministrator(work, $"register a key for {principal}");
+            if (existing is { State: CredentialsTable.Active }) return (Kind: "Unchanged", Existing: existing, Current: current);
+            if (existing is { State: CredentialsTable.Pending })
+            {
+                if (Principal.Fold(existing.RegisteredBy) == actorKey)
+                    throw PimErrors.CredentialRebindRefused($"You proposed the key {thumbprint} for {principal} yourself: a second administrator must confirm it. Nothing was changed.",
+                        principal, "Ask another administrator to run the same Register-PimCredential command.");
+                return (Kind: "Confirm", Existing: existing, Current: current);
+            }
+            if (current.Count > 0 && !self && !propose)
+                throw PimErrors.CredentialRebindRefused(
+                    $"{principal} already has a key ({current[0].Thumbprint}); binding another one needs their current key or a second administrator. Nothing was changed.",
+                    principal, $"{principal} registers the new key themselves (connected with their current key), or you run this again with -Propose and a second administrator confirms it with the same command.");
+            return (Kind: current.Count > 0 && !self ? "Propose" : "Bind", Existing: (CredentialsTable.Row?)null, Current: current);
+        },
+        plan => new PimChange(principal, plan.Kind switch
+        {
+            "Unchanged" => "Register credential: already registered",
+            "Confirm" => $"Confirm the key {thumbprint} proposed by {plan.Existing!.RegisteredBy}",
+            "Propose" => $"Propose the key {thumbprint} (a second administrator confirms it)",
+            _ => $"Register the key {thumbprint} ({algorithm})",
+        }),
+        (work, plan) =>
+        {
+            var now = work.Now;
+            switch (plan.Kind)
+            {
+                case "Unchanged":
+                    return Describe(plan.Existing!);
+                case "Confirm":
+                    CredentialsTable.Confirm(work, thumbprint, work.Actor);
+                    break;
+                case "Propose":
+                    CredentialsTable.Insert(work, new CredentialsTable.Row(thumbprint, principal, Principal.Fold(principal), algorithm, pem, CredentialsTable.Pending,
+                        work.Actor, now, null, null, null));
+                    AuditLog.Append(work, Seals.ProposeAction, "Credential", thumbprint, null, principal, null,
+                        new { Principal = principal, PublicKey = pem, Thumbprint = thumbprint });
+                    Outbox.Notice(work, "CredentialProposed", principal, $"PIM: a new key was proposed for you ({thumbprint[..16]}…)",
+                        $"{work.Actor} proposed the key {thumbprint} for {principal} in the PIM store {_store.StoreId}. It acts for you once a second administrator confirms it. If you did not ask for it, tell your administrators now.");
+                    return Describe(CredentialsTable.ByThumbprint(work, thumbprint)!);
+                default:
+                    CredentialsTable.Insert(work, new CredentialsTable.Row(thumbprint, principal, Principal.Fold(principal), algorithm, pem, CredentialsTable.Active,
+                        work.Actor, now, null, null, null));
+                    break;
+            }
+            // A principal's keys before this one stay bound (a runbook certificate beside a person's key) until revoked.
+            AuditLog.Append(work, Seals.BindAction, "Credential", thumbprint, null, principal, null,
+                new { Principal = principal, PublicKey = pem, Thumbprint = thumbprint });
+            if (plan.Current.Count > 0)
+                Outbox.Notice(work, "CredentialRegistered", principal, $"PIM: a new key acts for you ({thumbprint[..16]}…)",
+                    $"{work.Actor} registered the key {thumbprint} for {principal} in the PIM store {_store.StoreId}. If you did not ask for it, revoke it (Revoke-PimCredential) and tell your administrators now.");
+            return Describe(CredentialsTable.ByThumbprint(work, thumbprint)!);
+        }, confirm);
+    }
+
+    public IReadOnlyList<PimCredential> Get(string? principal, string? thumbprint)
+    {
+        RequireVerified();
+        var principalKey = principal is null ? null : Principal.Key(principal);
+        var tp = thumbprint is null ? null : Thumbprint(thumbprint);
+        return _store.Read(work => (principalKey is null ? CredentialsTable.All(work) : CredentialsTable.OfPrincipal(work, principalKey))
+            .Where(r => tp is null || string.Equals(r.Thumbprint, tp, StringComparison.Ordinal)).Select(Describe).ToList());
+    }
+
+    public PimCredential? Revoke(string thumbprint, Func<PimChange, bool>? confirm = null)
+    {
+        RequireVerified();
+        var tp = Thumbprint(thumbprint);
+        return _store.Change(work =>
+        {
+            var row = CredentialsTable.ByThumbprint(work, tp)
+                ?? throw PimErrors.CredentialNotFound($"No key {tp} is registered in this store.", tp, "See the keys with Get-PimCredential.");
+            if (row.State == CredentialsTable.Revoked) return row;
+            if (string.Equals(StoreInfoTable.Get(work, StoreInfoTable.RootThumbprint), tp, StringComparison.OrdinalIgnoreCase))
+                throw PimErrors.CredentialRebindRefused($"The key {tp} is the store's root of trust; it is not revoked. Nothing was changed.", tp,
+                    "Keep the root key safe; its holder's other keys can be revoked.");
+            if (row.PrincipalKey != Principal.Fold(work.Actor)) Authorization.RequireRoleAdministrator(work, $"revoke a key of {row.Principal}");
+            return row;
+        },
+        row => new PimChange($"{row.Principal} ({tp})", row.State == CredentialsTable.Revoked ? "Revoke credential: already revoked" : "Revoke credential"),
+        (work, row) =>
+        {
+            if (row.State == CredentialsTable.Revoked) return Describe(row);
+            CredentialsTable.Revoke(work, tp, work.Actor, work.Now);
+            AuditLog.Append(work, Seals.RevokeAction, "Credential", tp, null, row.Principal, null, new { Principal = row.Principal, Thumbprint = tp });
+            if (row.PrincipalKey != Principal.Fold(work.Actor))
+                Outbox.Notice(work, "CredentialRevoked", row.Principal, $"PIM: your key {tp[..16]}… was revoked",
+                    $"{work.Actor} revoked the key {tp} of {row.Principal} in the PIM store {_store.StoreId}; it acts for nobody from now on.");
+            return Describe(CredentialsTable.ByThumbprint(work, tp)!);
+        }, confirm);
+    }
+
+    private static string Thumbprint(string text)
+    {
+        var t = (Input.Text(text, "Thumbprint", 64) ?? "").Trim();
+        if (t.Length != 64 || !t.All(Uri.IsHexDigit))
+            throw PimErrors.InputValueInvalid($"'{Input.Preview(text)}' is not a key thumbprint (64 hex digits: the SHA-256 of the public key).", Input.Preview(text),
+                "Copy the Thumbprint from Get-PimCredential or New-PimCredential.");
+        return t.ToUpperInvariant();
+    }
+
+    private static PimCredential Describe(CredentialsTable.Row r) => new()
+    {
+        Principal = r.Principal, Thumbprint = r.Thumbprint, Algorithm = r.Algorithm, PublicKey = r.PublicKey, State = r.State,
+        RegisteredBy = r.RegisteredBy, RegisteredDateTime = r.RegisteredUtc, RevokedBy = r.RevokedBy, RevokedDateTime = r.RevokedUtc,
+    };
+}

@@ -1,0 +1,19 @@
+namespace PimModule.Storage;
+
+/// <summary>
+/// The seals table: one row per sealed transaction of a Verified store — its actor's JWS over the audit chain's head
+/// before (from_sequence) and after (to_sequence) it. No other file writes SQL against seals.
+/// </summary>
+internal static class SealsTable
+{
+    internal sealed record Row(long FromSequence, long ToSequence, string Actor, string KeyId, string Envelope);
+
+    public static void Insert(UnitOfWork work, Row r) => work.Execute(
+        "INSERT INTO seals (to_sequence, from_sequence, actor, key_id, envelope) VALUES (@ToSequence, @FromSequence, @Actor, @KeyId, @Envelope)", r);
+
+    /// <summary>Every seal in chain order.</summary>
+    public static List<Row> All(UnitOfWork work)
+        => work.Query<Row>("SELECT from_sequence, to_sequence, actor, key_id, envelope FROM seals ORDER BY to_sequence");
+
+    public static long Count(UnitOfWork work) => work.Scalar<long>("SELECT COUNT(*) FROM seals");
+}
