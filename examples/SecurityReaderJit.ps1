@@ -5,6 +5,9 @@
     Finds the Security Reader role, configures its activation, assignment and notification settings, makes
     User1 eligible, lets User1 register MFA and activate with a reason, lets an approver see and approve the
     request, shows that User1 holds the role, and that it expires. Prints what a user would see.
+    The store is Verified: the administrator, User1 and the approver each act with their own key (made with
+    New-PimCredential; the administrator registers the public keys), every change is sealed with its actor's key,
+    and the log is checked at the end.
     Run it with `dotnet pwsh ./build.ps1 Demo`, which builds the module and uses a fresh temporary store.
 .PARAMETER ModulePath
     The built module (out/PimModule by default).
@@ -16,7 +19,9 @@
 param(
     [string] $ModulePath = (Join-Path $PSScriptRoot '../out/PimModule'),
     [string] $StorePath = (Join-Path ([IO.Path]::GetTempPath()) ("pim-walkthrough-{0}.db" -f [guid]::NewGuid().ToString('N'))),
-    [string] $ConnectionString
+    [string] $ConnectionString,
+    # Where each principal keeps their private key (in real life: their own PimModule key folder, on their own machine).
+    [string] $KeyFolder = (Join-Path ([IO.Path]::GetTempPath()) ("pim-walkthrough-keys-{0}" -f [guid]::NewGuid().ToString('N')))
 )
 $ErrorActionPreference = 'Stop'
 Import-Module $ModulePath -Force
@@ -40,10 +45,20 @@ function Get-TotpCode {
 $admin = 'admin@contoso.com'
 $user1 = 'user1@contoso.com'
 $approver = 'approver1@contoso.com'
+$null = New-Item -ItemType Directory -Path $KeyFolder -Force
+$keyOf = @{ $admin = Join-Path $KeyFolder 'admin.pem'; $user1 = Join-Path $KeyFolder 'user1.pem'; $approver = Join-Path $KeyFolder 'approver1.pem' }
 
-Step 'Sign in to the PIM store as an administrator (the creator of a store is its Privileged Role Administrator)'
+Step 'Sign in to the PIM store as an administrator (the creator of a Verified store is its Privileged Role Administrator; their key is its root of trust)'
 $store = if ($ConnectionString) { @{ ConnectionString = $ConnectionString; Provider = 'PostgreSql' } } else { @{ Path = $StorePath } }
-Connect-PimStore @store -Principal $admin -PassThru | Format-List Provider, Location, Principal, RoleCount
+Connect-PimStore @store -Principal $admin -IdentityMode Verified -CredentialPath $keyOf[$admin] -PassThru |
+    Format-List Provider, Location, IdentityMode, TrustAnchor, Principal, RoleCount
+
+Step 'User1 and the approver each make their own key; the administrator registers the public keys'
+foreach ($who in $user1, $approver) {
+    $credential = New-PimCredential -Principal $who -Path $keyOf[$who]   # run by the principal: the private key stays with them
+    $credential | Register-PimCredential -Principal $who                 # run by the administrator: only the public key travels
+}
+Get-PimCredential | Format-Table Principal, Thumbprint, Algorithm, State -AutoSize
 
 Step 'Identity governance > Privileged Identity Management > Microsoft Entra roles > Roles: search for Security Reader'
 Get-PimRole 'Security*' | Format-Table Name, IsPrivileged, Id -AutoSize
@@ -71,7 +86,7 @@ New-PimEligibleAssignment -Principal $user1 -Role $role -Duration 180d -Justific
     Format-Table Principal, Role, Type, State, StartDateTime, EndDateTime -AutoSize
 
 Step 'User1 signs in: My roles > Eligible assignments'
-Connect-PimStore -Principal $user1
+Connect-PimStore -Principal $user1 -CredentialPath $keyOf[$user1]
 Get-PimAssignment -Principal $user1 -Type Eligible | Format-Table Role, Scope, State, EndDateTime -AutoSize
 
 Step 'User1 registers an authenticator app (the secret is shown once)'
@@ -84,13 +99,13 @@ $request = Request-PimActivation -Role 'Security Reader' -Duration 2h -Justifica
 $request | Format-List RequestId, Action, Status, Role, Duration, Justification
 
 Step 'The approver sees the request waiting for them, and approves it'
-Connect-PimStore -Principal $approver
+Connect-PimStore -Principal $approver -CredentialPath $keyOf[$approver]
 Get-PimRequest -PendingMyApproval | Format-Table RequestId, Principal, Role, Duration, Justification -AutoSize
 $approved = Get-PimRequest -PendingMyApproval | Approve-PimRequest -Justification 'Alert 4711 is real'
 $approved | Format-List RequestId, Status, ApprovedBy, DecisionJustification, StartDateTime, EndDateTime
 
 Step 'User1 holds Security Reader now (an activated, time-bound active assignment)'
-Connect-PimStore -Principal $user1
+Connect-PimStore -Principal $user1 -CredentialPath $keyOf[$user1]
 Test-PimAccess -Principal $user1 -Role 'Security Reader' -Detailed | Format-List HasAccess, Reason, Detail
 $active = Get-PimAssignment -Principal $user1 -Role 'Security Reader' -Type Active
 $active | Format-Table Principal, Role, Type, MemberType, State, EndDateTime -AutoSize
@@ -102,9 +117,9 @@ Get-PimAssignment -Principal $user1 -Role 'Security Reader' -Type Active -State 
     Format-Table Principal, Role, State, EndDateTime -AutoSize
 
 Step 'The audit trail of the walkthrough, and its integrity'
-Connect-PimStore -Principal $admin
+Connect-PimStore -Principal $admin -CredentialPath $keyOf[$admin]
 Get-PimAuditLog | Format-Table Sequence, Actor, Action, Role, Principal -AutoSize
-Test-PimAuditLog | Format-List IsValid, RecordsChecked
+Test-PimAuditLog | Format-List IsValid, IdentityMode, RecordsChecked, SealsChecked
 
 # The outcome, for scripts and tests.
 [pscustomobject]@{
@@ -112,4 +127,5 @@ Test-PimAuditLog | Format-List IsValid, RecordsChecked
     HeldDuringActivation = Test-PimAccess -Principal $user1 -Role 'Security Reader' -AsOf $active.StartDateTime.AddMinutes(1)
     HeldAfterExpiry     = Test-PimAccess -Principal $user1 -Role 'Security Reader' -AsOf $after
     AuditLogValid       = (Test-PimAuditLog).IsValid
+    IdentityMode        = "$((Get-PimStore).IdentityMode)"
 }

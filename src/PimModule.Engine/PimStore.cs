@@ -218,9 +218,11 @@ public sealed class PimStore : IDisposable
         });
         if (!check.IsValid || verdict is null || head is null)
             throw PimErrors.StoreTampered(
-                $"The store '{provider.Location}' is a Verified store whose log does not verify: {check.Reason} Nothing was changed, and nothing in it is trusted.",
+                $"The store '{provider.Location}' is a Verified store whose log does not verify: {check.Reason ?? "it holds no records (it was emptied)."} Nothing was changed, and nothing in it is trusted.",
                 provider.Location, "Restore the store from a backup (an administrator confirms it with Confirm-PimStoreRestore), and find out who changed it outside PimModule.");
-        var root = verdict.RootThumbprint!;
+        if (verdict.RootThumbprint is not { } root)
+            throw PimErrors.StoreTampered($"The store '{provider.Location}' is a Verified store whose log has no genesis record (it was emptied). Nothing was changed, and nothing in it is trusted.",
+                provider.Location, "Restore the store from a backup, and find out who changed it outside PimModule.");
         var principalKey = global::PimModule.Identity.Principal.Fold(principal);
         if (!verdict.Bindings.TryGetValue(actingKey.Thumbprint, out var boundTo) || boundTo != principalKey)
             throw PimErrors.CredentialNotRegistered(boundTo is null

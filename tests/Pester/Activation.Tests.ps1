@@ -347,8 +347,10 @@ Describe 'Extension' -Tag TestClock {
 
 Describe 'The seed walkthrough' {
     It 'runs examples/SecurityReaderJit.ps1 to the end with the expected outcome' {
+        $target = New-TestStore
+        $storeArgument = if ($target.Provider -eq 'PostgreSql') { "-ConnectionString '$($target.ConnectionString)'" } else { "-StorePath '$($target.Path)'" }
         $out = Invoke-FreshPwsh -Environment @{ PIM_TEST_UTCNOW = $null } -Script @"
-`$r = & '$RepoRoot/examples/SecurityReaderJit.ps1' -ModulePath '$ModulePath' $((New-TestStore).ConnectArguments -replace '^-Path', '-StorePath' -replace ' -Provider PostgreSql$') 6>`$null | Select-Object -Last 1
+`$r = & '$RepoRoot/examples/SecurityReaderJit.ps1' -ModulePath '$ModulePath' $storeArgument -KeyFolder '$(Join-Path $TestDrive "walkthrough-keys-$([guid]::NewGuid())")' 6>`$null | Select-Object -Last 1
 `$r | ConvertTo-Json -Compress
 "@
         $result = $out[-1] | ConvertFrom-Json
@@ -356,5 +358,6 @@ Describe 'The seed walkthrough' {
         $result.HeldDuringActivation | Should -BeTrue
         $result.HeldAfterExpiry | Should -BeFalse
         $result.AuditLogValid | Should -BeTrue
+        $result.IdentityMode | Should -Be 'Verified'
     }
 }

@@ -57,7 +57,18 @@ internal static partial class AuditLogTable
     }
 
     /// <summary>A record as the seal verifier reads it (after_json only where the verifier replays it).</summary>
-    internal sealed record SealInputRow(long Sequence, string Hash, string Action, string Actor, string? AfterJson, string TargetType, string? TargetId, DateTime AtUtc);
+    /// <remarks>Properties, not a positional record: SQLite types the CASE column by its value (BLOB when no row has one), and Dapper maps properties by name.</remarks>
+    internal sealed class SealInputRow
+    {
+        public long Sequence { get; init; }
+        public string Hash { get; init; } = "";
+        public string Action { get; init; } = "";
+        public string Actor { get; init; } = "";
+        public string? AfterJson { get; init; }
+        public string TargetType { get; init; } = "";
+        public string? TargetId { get; init; }
+        public DateTime AtUtc { get; init; }
+    }
 
     /// <summary>
     /// Every record as the seal verifier needs it, in sequence order, read while the caller enumerates: after_json only for
