@@ -198,6 +198,18 @@ Revoke-PimCredential -Thumbprint $($store.User1Key.Thumbprint) -Confirm:`$false
         Get-PimNotification | Where-Object Recipient -eq 'user1@contoso.com' | Should -Not -BeNullOrEmpty
     }
 
+    It 'refuses revoking a principal''s key and binding another one, by one administrator alone' {
+        $store = New-VerifiedStore
+        Use-TestUser admin
+        Connect-Verified $store admin@contoso.com
+        Revoke-PimCredential -Thumbprint $store.User1Key.Thumbprint -Confirm:$false
+        $mine = New-PimCredential -Principal user1@contoso.com -Path (Join-Path $TestDrive "taken-$([guid]::NewGuid()).pem")
+        $before = Get-RawFingerprint $store
+        $e = Get-Refusal { $mine | Register-PimCredential -Principal user1@contoso.com -ErrorAction Stop }
+        $e.FullyQualifiedErrorId | Should -Be 'PimCredentialRebindRefused,PimModule.Cmdlets.RegisterPimCredentialCommand'
+        Get-RawFingerprint $store | Should -Be $before
+    }
+
     It 'refuses a key that is bound to another principal (one key, one principal)' {
         $store = New-VerifiedStore
         Use-TestUser admin

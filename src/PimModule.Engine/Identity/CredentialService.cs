@@ -57,9 +57,11 @@ public sealed class CredentialService
             if (existing is { State: CredentialsTable.Revoked })
                 throw PimErrors.CredentialRevoked($"The key {thumbprint} of {existing.Principal} was revoked; a revoked key is never bound again. Nothing was changed.",
                     thumbprint, $"{principal} makes a new key with New-PimCredential, and you register that one.");
-            var current = CredentialsTable.OfPrincipal(work, principalKey).Where(c => c.State == CredentialsTable.Active).ToList();
-            var self = actorKey == principalKey && current.Count > 0; // the principal, acting with their current key, replaces it
-            if (!self) Authorization.RequireRoleAdministrator(work, $"register a key for {principal}");
+            var keys = CredentialsTable.OfPrincipal(work, principalKey);
+            var self = actorKey == principalKey && keys.Any(c => c.State == CredentialsTable.Active); // the principal, with their current key, replaces it
+            // A key revoked counts: revoking a principal's key and binding another is not a way round the second administrator.
+            var current = keys.Where(c => c.State is CredentialsTable.Active or CredentialsTable.Revoked).ToList();
+            if (!self) RequireKeyAdministrator(work, $"register a key for {principal}");
             if (existing is { State: CredentialsTable.Active }) return (Kind: "Unchanged", Existing: existing, Current: current);
             if (existing is { State: CredentialsTable.Pending })
             {
@@ -107,7 +109,7 @@ public sealed class CredentialService
             // A principal's keys before this one stay bound (a runbook certificate beside a person's key) until revoked.
             AuditLog.Append(work, Seals.BindAction, "Credential", thumbprint, null, principal, null,
                 new { Principal = principal, PublicKey = pem, Thumbprint = thumbprint });
-            if (plan.Current.Count > 0)
+            if (plan.Current.Count > 0 || !Principal.Same(work.Actor, principal))
                 Outbox.Notice(work, "CredentialRegistered", principal, $"PIM: a new key acts for you ({thumbprint[..16]}…)",
                     $"{work.Actor} registered the key {thumbprint} for {principal} in the PIM store {_store.StoreId}. If you did not ask for it, revoke it (Revoke-PimCredential) and tell your administrators now.");
             return Describe(CredentialsTable.ByThumbprint(work, thumbprint)!);
@@ -135,7 +137,7 @@ public sealed class CredentialService
             if (string.Equals(StoreInfoTable.Get(work, StoreInfoTable.RootThumbprint), tp, StringComparison.OrdinalIgnoreCase))
                 throw PimErrors.CredentialRebindRefused($"The key {tp} is the store's root of trust; it is not revoked. Nothing was changed.", tp,
                     "Keep the root key safe; its holder's other keys can be revoked.");
-            if (row.PrincipalKey != Principal.Fold(work.Actor)) Authorization.RequireRoleAdministrator(work, $"revoke a key of {row.Principal}");
+            if (row.PrincipalKey != Principal.Fold(work.Actor)) RequireKeyAdministrator(work, $"revoke a key of {row.Principal}");
             return row;
         },
         row => new PimChange($"{row.Principal} ({tp})", row.State == CredentialsTable.Revoked ? "Revoke credential: already revoked" : "Revoke credential"),
@@ -149,6 +151,20 @@ public sealed class CredentialService
                     $"{work.Actor} revoked the key {tp} of {row.Principal} in the PIM store {_store.StoreId}; it acts for nobody from now on.");
             return Describe(CredentialsTable.ByThumbprint(work, tp)!);
         }, confirm);
+    }
+
+    /// <summary>
+    /// Key administration in a Verified store: the root principal, or a direct (assigned, not activated) Privileged Role
+    /// Administrator or Global Administrator — what the log's verifier replays.
+    /// </summary>
+    private static void RequireKeyAdministrator(UnitOfWork work, string what)
+    {
+        Authorization.RequireRoleAdministrator(work, what);
+        var actorKey = Principal.Fold(work.Actor);
+        var root = StoreInfoTable.Get(work, StoreInfoTable.CreatedBy);
+        if ((root is not null && Principal.Fold(root) == actorKey) || AssignmentsTable.IsDirectAdministrator(work, actorKey, work.Now)) return;
+        throw PimErrors.NotAuthorized($"'{work.Actor}' may not {what}: in a Verified store that needs a direct (assigned, not activated) Privileged Role Administrator or Global Administrator assignment. Nothing was changed.",
+            work.Actor, "Ask an administrator with a direct assignment, or the store's creator.");
     }
 
     private static string Thumbprint(string text)

@@ -22,7 +22,7 @@ internal static class StoreIdentity
         {
             genesisHasRoot = genesis?.AfterJson is { } a && JsonNode.Parse(a) is JsonObject o && o.ContainsKey("RootPublicKey");
         }
-        catch (System.Text.Json.JsonException)
+        catch (Exception e) when (e is System.Text.Json.JsonException or ArgumentException)
         {
             genesisHasRoot = true; // an unreadable genesis is not evidence of a Lab store
         }

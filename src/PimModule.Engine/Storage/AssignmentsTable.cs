@@ -87,6 +87,11 @@ internal static partial class AssignmentsTable
         => work.Scalar<long>("SELECT COUNT(*) FROM assignments WHERE principal_key = @principalKey AND " + Administrative + " AND " + LiveAt,
             new { principalKey, at, pra = RoleCatalog.PrivilegedRoleAdministrator, ga = RoleCatalog.GlobalAdministrator }) > 0;
 
+    /// <summary>Whether the principal holds a direct (assigned, not activated) administrator assignment in force at <paramref name="at"/>.</summary>
+    public static bool IsDirectAdministrator(UnitOfWork work, string principalKey, DateTime at)
+        => work.Scalar<long>("SELECT COUNT(*) FROM assignments WHERE principal_key = @principalKey AND member_type = @direct AND " + Administrative + " AND " + LiveAt,
+            new { principalKey, at, direct = nameof(PimMemberType.Direct), pra = RoleCatalog.PrivilegedRoleAdministrator, ga = RoleCatalog.GlobalAdministrator }) > 0;
+
     /// <summary>The principals who hold an administrator assignment in force at <paramref name="at"/>, each once, in order.</summary>
     public static List<string> Administrators(UnitOfWork work, DateTime at)
         => work.Query<string>("SELECT DISTINCT principal FROM assignments WHERE " + Administrative + " AND " + LiveAt + " ORDER BY principal",

@@ -42,6 +42,14 @@ internal static class Jws
         {
             throw Invalid("the header is not JSON", e);
         }
+        try
+        {
+            _ = header.Count; // JsonObject builds its dictionary lazily: a duplicate member throws here
+        }
+        catch (ArgumentException e)
+        {
+            throw Invalid("the header names a member twice", e);
+        }
         if (header.ContainsKey("crit")) throw Invalid("the header names critical extensions, which PimModule does not understand");
         static string Text(JsonObject h, string name)
             => h[name] is JsonValue v && v.TryGetValue<string>(out var s) && s.Length > 0 ? s : throw Invalid($"the header has no '{name}'");

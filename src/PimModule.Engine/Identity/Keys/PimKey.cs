@@ -54,8 +54,16 @@ internal sealed class PimKey : IDisposable
     {
         if (pem.Contains("BEGIN CERTIFICATE", StringComparison.Ordinal))
         {
-            using var cert = X509Certificate2.CreateFromPem(pem);
-            return FromCertificate(cert, requirePrivateKey: false);
+            X509Certificate2 cert;
+            try
+            {
+                cert = X509Certificate2.CreateFromPem(pem);
+            }
+            catch (Exception e) when (e is CryptographicException or ArgumentException)
+            {
+                throw PimErrors.CredentialInvalid($"The certificate is not readable: {e.Message}", null, "Give the certificate's PEM as exported, or an X509Certificate2.", e);
+            }
+            using (cert) return FromCertificate(cert, requirePrivateKey: false);
         }
         if (!PemEncoding.TryFind(pem, out var fields) || pem[fields.Label] is not "PUBLIC KEY")
             throw PimErrors.CredentialInvalid("The public key is not a PEM 'PUBLIC KEY' (SubjectPublicKeyInfo) nor a certificate.", null,

@@ -57,7 +57,7 @@ internal static class Seals
         using var sealIterator = seals.GetEnumerator();
         long checkedRecords = 0, sealedUpTo = 0, sealsChecked = 0;
         var admins = new AdministratorReplay();
-        var proposals = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase); // thumbprint → proposer key
+        var proposals = new Dictionary<string, (string Proposer, string Principal)>(StringComparer.OrdinalIgnoreCase); // thumbprint →
         string? rootThumbprint = null, rootPrincipal = null;
         var prevHash = genesisHash;
         SealRow? seal = null;
@@ -107,12 +107,12 @@ internal static class Seals
                     if (!string.Equals(sealHead, r.Hash, StringComparison.Ordinal)) return Fail(r.Sequence, $"the seal of records {seal.FromSequence + 1}-{seal.ToSequence} is over another record {r.Sequence}");
                     sealedUpTo = r.Sequence;
                 }
-                // Entitlement, judged by the log itself (the genesis transaction is the root's): administrator actions and key
-                // bindings need the root principal or an administrator at that point of the chain; a principal may replace or
-                // revoke their own key; binding a key to a principal who has one needs them, or a second administrator.
+                // Entitlement, judged by the log itself (the genesis transaction is the root's): key bindings need the root
+                // principal or a direct administrator at that point of the chain; a principal may replace or revoke their own
+                // key; binding a key to a principal who has (or had) one needs them, or a second administrator.
                 if (seal.FromSequence > 0 && Entitlement(r, sealActor!, rootPrincipal, admins, bindings, revoked, proposals) is { } refused)
                     return Fail(r.Sequence, refused);
-                admins.Observe(r);
+                admins.Observe(r, sealActor!, rootPrincipal);
                 if (r.Action is BindAction or RevokeAction or ProposeAction) pending.Add(r);
                 prevHash = r.Hash;
             }
@@ -156,32 +156,36 @@ internal static class Seals
                 o["CreatedBy"]?.GetValue<string>() is not { } by) return null;
             return new RootBinding(store, by, PimKey.FromPublicPem(pem));
         }
-        catch (Exception e) when (e is System.Text.Json.JsonException or InvalidOperationException or PimException or FormatException)
+        catch (Exception e) when (e is System.Text.Json.JsonException or InvalidOperationException or PimException or FormatException or ArgumentException
+                                       or System.Security.Cryptography.CryptographicException)
         {
             return null;
         }
     }
 
-    private static void Apply(SealedRecord r, Dictionary<string, (string, PimKey)> bindings, HashSet<string> revoked, Dictionary<string, string> proposals)
+    private static void Apply(SealedRecord r, Dictionary<string, (string, PimKey)> bindings, HashSet<string> revoked, Dictionary<string, (string Proposer, string Principal)> proposals)
     {
         try
         {
             var o = JsonNode.Parse(r.AfterJson ?? "{}") as JsonObject;
             if (r.Action == ProposeAction)
             {
-                if (o?["Thumbprint"]?.GetValue<string>() is { } proposed) proposals[proposed] = r.ActorKey;
+                if (o?["Thumbprint"]?.GetValue<string>() is { } proposed && o["Principal"]?.GetValue<string>() is { } forWhom)
+                    proposals[proposed] = (r.ActorKey, Principal.Fold(forWhom));
                 return;
             }
             if (r.Action == BindAction && o?["Principal"]?.GetValue<string>() is { } p && o["PublicKey"]?.GetValue<string>() is { } pem)
             {
                 var key = PimKey.FromPublicPem(pem);
+                proposals.Remove(key.Thumbprint); // a proposal is used once
                 // One key, one principal: a key bound before keeps its first principal.
                 if (!bindings.ContainsKey(key.Thumbprint)) bindings[key.Thumbprint] = (Principal.Fold(p), key);
                 else key.Dispose();
             }
             else if (r.Action == RevokeAction && o?["Thumbprint"]?.GetValue<string>() is { } t) revoked.Add(t);
         }
-        catch (Exception e) when (e is System.Text.Json.JsonException or InvalidOperationException or PimException or FormatException)
+        catch (Exception e) when (e is System.Text.Json.JsonException or InvalidOperationException or PimException or FormatException or ArgumentException
+                                       or System.Security.Cryptography.CryptographicException)
         {
             // A binding record that does not parse binds nothing.
         }
@@ -189,21 +193,32 @@ internal static class Seals
 
     /// <summary>Why the actor of <paramref name="r"/> was not entitled to it at its place in the chain; null when they were.</summary>
     private static string? Entitlement(SealedRecord r, string actor, string? root, AdministratorReplay admins,
-        Dictionary<string, (string PrincipalKey, PimKey Key)> bindings, HashSet<string> revoked, Dictionary<string, string> proposals)
+        Dictionary<string, (string PrincipalKey, PimKey Key)> bindings, HashSet<string> revoked, Dictionary<string, (string Proposer, string Principal)> proposals)
     {
+        // Key administration needs the root principal or a direct administrator at that point of the chain.
         var isAdmin = actor == root || admins.IsAdministrator(actor, r.AtTicks);
         if (r.Action is BindAction or ProposeAction)
         {
             var o = Parse(r.AfterJson);
             var principal = o?["Principal"]?.GetValue<string>() is { } p ? Principal.Fold(p) : null;
             var thumbprint = o?["Thumbprint"]?.GetValue<string>();
-            if (principal is null || thumbprint is null) return $"record {r.Sequence} binds a key without naming its principal and thumbprint";
-            var hasKey = bindings.Any(b => b.Value.PrincipalKey == principal && !revoked.Contains(b.Key));
-            if (principal == actor && hasKey) return null; // the principal, with their current key, replaces it
+            if (principal is null || thumbprint is null || o?["PublicKey"]?.GetValue<string>() is not { } pem) return $"record {r.Sequence} binds a key without naming its principal, key and thumbprint";
+            try
+            {
+                using var key = PimKey.FromPublicPem(pem);
+                if (!string.Equals(key.Thumbprint, thumbprint, StringComparison.OrdinalIgnoreCase)) return $"record {r.Sequence} names thumbprint {thumbprint}, which is not its key's";
+            }
+            catch (Exception e) when (e is PimException or ArgumentException or System.Security.Cryptography.CryptographicException)
+            {
+                return $"record {r.Sequence} binds a key that is not one";
+            }
+            var hasActiveKey = bindings.Any(b => b.Value.PrincipalKey == principal && !revoked.Contains(b.Key));
+            var everHadKey = bindings.Any(b => b.Value.PrincipalKey == principal);
+            if (principal == actor && hasActiveKey) return null; // the principal, with their current key, replaces it
             if (!isAdmin) return $"record {r.Sequence} binds a key to {principal}, but {actor} was not an administrator there";
-            if (r.Action == ProposeAction || !hasKey) return null;
-            return proposals.TryGetValue(thumbprint, out var by) && by != actor ? null
-                : $"record {r.Sequence} binds a second key to {principal} by {actor} alone (it needs {principal}'s current key or a second administrator)";
+            if (r.Action == ProposeAction || !everHadKey) return null;
+            return proposals.TryGetValue(thumbprint, out var proposal) && proposal.Proposer != actor && proposal.Principal == principal ? null
+                : $"record {r.Sequence} binds another key to {principal} by {actor} alone (it needs {principal}'s current key or a second administrator)";
         }
         if (r.Action == RevokeAction)
         {
@@ -211,8 +226,6 @@ internal static class Seals
             if (isAdmin || (thumbprint is not null && bindings.TryGetValue(thumbprint, out var b) && b.PrincipalKey == actor)) return null;
             return $"record {r.Sequence} revokes a key, but {actor} was not an administrator there nor its principal";
         }
-        if (r.Action.StartsWith("Admin", StringComparison.Ordinal) && !isAdmin)
-            return $"record {r.Sequence} ({r.Action}) is an administrator's change, but {actor} was not an administrator there";
         return null;
     }
 
@@ -231,12 +244,18 @@ internal static class Seals
     {
         private readonly Dictionary<string, (string PrincipalKey, long Start, long? End)> _live = new(StringComparer.OrdinalIgnoreCase);
 
-        public void Observe(SealedRecord r)
+        /// <summary>
+        /// Follows an assignment record: only administrators' changes (Admin*) made by the root principal or an
+        /// administrator at that point count, so a self-sealed record by anyone else grants nothing; activations (just
+        /// in time) do not make key administrators.
+        /// </summary>
+        public void Observe(SealedRecord r, string actor, string? root)
         {
-            if (r.TargetType != "Assignment" || r.TargetId is null) return;
+            if (r.TargetType != "Assignment" || r.TargetId is null || !r.Action.StartsWith("Admin", StringComparison.Ordinal)) return;
+            if (actor != root && !IsAdministrator(actor, r.AtTicks)) return;
             _live.Remove(r.TargetId);
             var o = Parse(r.AfterJson);
-            if (o is null || o["Type"]?.GetValue<string>() != "Active" || o["Scope"]?.GetValue<string>() != "/") return;
+            if (o is null || o["Type"]?.GetValue<string>() != "Active" || o["Scope"]?.GetValue<string>() != "/" || o["MemberType"]?.GetValue<string>() is "Activated") return;
             if (!Guid.TryParse(o["RoleId"]?.GetValue<string>(), out var role) || !RoleCatalog.RoleAdministrators.Contains(role)) return;
             if (o["Principal"]?.GetValue<string>() is not { } p || !DateTime.TryParse(o["StartDateTime"]?.GetValue<string>(), null,
                     System.Globalization.DateTimeStyles.AdjustToUniversal | System.Globalization.DateTimeStyles.AssumeUniversal, out var start)) return;
