@@ -1,3 +1,4 @@
+using PimModule.Identity.Keys;
 using PimModule.Storage;
 using PimModule.Storage.Postgres;
 using PimModule.Storage.Sqlite;
@@ -95,7 +96,12 @@ public sealed class PimStore : IDisposable
     private readonly StoreIdentityState _identity;
 
     /// <summary>What opening the store established of its identity: its id, mode and root, and the acting principal's key (Verified).</summary>
-    internal sealed record StoreIdentityState(string StoreId, PimIdentityMode Mode, string? RootThumbprint, global::PimModule.Identity.Keys.PimKey? Key);
+    internal sealed record StoreIdentityState(string StoreId, PimIdentityMode Mode, string? RootThumbprint, string? RootPrincipalKey, PimKey? Key,
+        VerifiedPoint? Point);
+
+    /// <summary>The root key's thumbprint and its principal as the verified log names them (Verified stores; null in a Lab store).</summary>
+    internal string? RootThumbprint => _identity.RootThumbprint;
+    internal string? RootPrincipalKey => _identity.RootPrincipalKey;
 
     public string Principal { get; }
     public string StoreId => _identity.StoreId;
@@ -141,15 +147,19 @@ public sealed class PimStore : IDisposable
             _ => throw PimErrors.ProviderNotSupported($"The {options.Provider} provider is not available in this version of PimModule.", options.Provider,
                 "Use -Provider Sqlite or -Provider PostgreSql."),
         };
-        global::PimModule.Identity.Keys.PimKey? key = null;
+        PimKey? key = null;
         try
         {
             var anchor = options.TrustAnchor is { } ta ? StoreIdentity.ParseAnchor(ta) : ((string? StoreId, string Root)?)null;
             provider.CheckTarget();
             var creating = options.IdentityMode ?? PimIdentityMode.Verified;
-            var (version, created) = Run(provider, () => Migrator.Migrate(provider, principal, clock,
-                work => SeedNewStore(work, creating, () => key ??= CreatorKey(options, principal)), UpgradeStore));
-            var identity = Establish(provider, options, principal, clock, created, anchor, ref key);
+            var pin = KnownStoresOf(options).Find(provider.Location);
+            var (version, created) = Run(provider, () => Migrator.Migrate(provider, principal, clock, work =>
+            {
+                RefuseToCreate(provider.Location, anchor, pin);
+                SeedNewStore(work, creating, () => key ??= CreatorKey(options, principal));
+            }, UpgradeStore));
+            var identity = Establish(provider, options, principal, clock, anchor, ref key);
             return new PimStore(provider, options, principal, clock, version, created, identity);
         }
         catch
@@ -160,87 +170,113 @@ public sealed class PimStore : IDisposable
         }
     }
 
+    /// <summary>
+    /// No store where one is expected: a -TrustAnchor names a store, and a pin says this user verified one there. Making a
+    /// new store in its place (with a new root) would hide that it is gone: refused, before anything is created.
+    /// </summary>
+    private static void RefuseToCreate(string location, (string? StoreId, string Root)? anchor, KnownStore? pin)
+    {
+        if (anchor is { } a)
+            throw PimErrors.StoreTrustChanged($"There is no store at {location}, and -TrustAnchor names one ({a.StoreId ?? "root"} {a.Root}). Nothing was created.",
+                location, "Check the -Path or -ConnectionString: a runbook never creates the store it is anchored to.");
+        if (pin is not null)
+            throw PimErrors.StoreRolledBack(
+                $"There is no store at {location} any more, but you verified store {pin.StoreId} there (up to record {pin.Sequence}). Nothing was created.",
+                location, "Restore the store from its backup. If it was removed on purpose, remove its entry from your known-stores file, then connect again.");
+    }
+
     private static string Passphrase(PimStoreOptions options)
         => options.CredentialPassphrase is { } p ? new System.Net.NetworkCredential("", p).Password : "";
 
     /// <summary>The acting principal's own key: the certificate, the file, or their key folder (PimCredentialNotFound when none).</summary>
-    private static global::PimModule.Identity.Keys.PimKey ActingKey(PimStoreOptions options, string principal)
+    private static PimKey ActingKey(PimStoreOptions options, string principal)
     {
-        if (options.Certificate is { } certificate) return global::PimModule.Identity.Keys.PimKey.FromCertificate(certificate, requirePrivateKey: true);
-        return global::PimModule.Identity.Keys.CredentialFolder.Load(principal, options.CredentialPath, Passphrase(options),
+        if (options.Certificate is { } certificate) return PimKey.FromCertificate(certificate, requirePrivateKey: true);
+        return CredentialFolder.Load(principal, options.CredentialPath, Passphrase(options),
             options.UserFolder is { } root ? System.IO.Path.Combine(root, "keys") : null);
     }
 
     /// <summary>The key of a new Verified store's creator: theirs if they have one, else made now in their key folder (its root of trust).</summary>
-    private static global::PimModule.Identity.Keys.PimKey CreatorKey(PimStoreOptions options, string principal)
+    private static PimKey CreatorKey(PimStoreOptions options, string principal)
     {
         if (options.Certificate is not null) return ActingKey(options, principal);
         var folder = options.UserFolder is { } root ? System.IO.Path.Combine(root, "keys") : null;
-        if (!File.Exists(options.CredentialPath ?? global::PimModule.Identity.Keys.CredentialFolder.PathFor(principal, folder)))
-            global::PimModule.Identity.Keys.CredentialFolder.Create(principal, options.CredentialPath, Passphrase(options), root: folder);
+        if (!File.Exists(options.CredentialPath ?? CredentialFolder.PathFor(principal, folder)))
+            CredentialFolder.Create(principal, options.CredentialPath, Passphrase(options), root: folder);
         return ActingKey(options, principal);
     }
 
-    private static global::PimModule.Identity.Keys.KnownStores KnownStoresOf(PimStoreOptions options)
+    private static KnownStores KnownStoresOf(PimStoreOptions options)
         => new(options.UserFolder is { } root ? System.IO.Path.Combine(root, "known-stores.json") : null);
 
     /// <summary>
     /// After migrating: the store's mode (another one asked for is refused), and in a Verified store the proof of who acts:
     /// the whole log verifies, the acting key is bound to the principal by it, and the store extends what this user pinned.
-    /// Nothing is written to the store.
+    /// All of it is read in one snapshot of the store, and nothing is written to it.
     /// </summary>
-    private static StoreIdentityState Establish(IStoreProvider provider, PimStoreOptions options, string principal, TimeProvider clock, bool created,
-        (string? StoreId, string Root)? anchor, ref global::PimModule.Identity.Keys.PimKey? key)
+    private static StoreIdentityState Establish(IStoreProvider provider, PimStoreOptions options, string principal, TimeProvider clock,
+        (string? StoreId, string Root)? anchor, ref PimKey? key)
     {
         var known = KnownStoresOf(options);
-        var evidence = Run(provider, () =>
+        var pinned = known.Find(provider.Location) is not null;
+        var acting = key;
+        var result = Run(provider, () =>
         {
             using var connection = provider.OpenConnection();
-            return StoreIdentity.Read(new UnitOfWork(connection, null, principal, clock.GetUtcNow().UtcDateTime));
-        });
-        var mode = StoreIdentity.Resolve(evidence, known.Find(provider.Location) is not null, anchor is not null);
-        if (options.IdentityMode is { } asked && asked != mode)
-            throw PimErrors.IdentityModeMismatch(
-                $"The store '{provider.Location}' is a {mode} store; it cannot be opened as {asked}. Nothing was changed.", provider.Location,
-                mode == PimIdentityMode.Verified
-                    ? "Connect without -IdentityMode (or with -IdentityMode Verified), acting with your own key; a Verified store never becomes Lab."
-                    : "Connect without -IdentityMode; an administrator turns a Lab store into a Verified one with Protect-PimStore.");
-        if (mode == PimIdentityMode.Lab) return new StoreIdentityState(evidence.StoreId, mode, null, null);
+            using var snapshot = provider.BeginSnapshot(connection);
+            var work = new UnitOfWork(connection, snapshot, principal, clock.GetUtcNow().UtcDateTime);
+            var evidence = StoreIdentity.Read(work);
+            var mode = StoreIdentity.Resolve(evidence, pinned, anchor is not null);
+            if (options.IdentityMode is { } asked && asked != mode)
+                throw PimErrors.IdentityModeMismatch(
+                    $"The store '{provider.Location}' is a {mode} store; it cannot be opened as {asked}. Nothing was changed.", provider.Location,
+                    mode == PimIdentityMode.Verified
+                        ? "Connect without -IdentityMode (or with -IdentityMode Verified), acting with your own key; a Verified store never becomes Lab."
+                        : "Connect without -IdentityMode; an administrator turns a Lab store into a Verified one with Protect-PimStore.");
+            if (mode == PimIdentityMode.Lab) return new StoreIdentityState(evidence.StoreId, mode, null, null, null, null);
 
-        key ??= ActingKey(options, principal);
-        var actingKey = key;
-        var (check, verdict, head) = Run(provider, () =>
-        {
-            using var connection = provider.OpenConnection();
-            var work = new UnitOfWork(connection, null, principal, clock.GetUtcNow().UtcDateTime) { IdentityMode = PimIdentityMode.Verified };
-            var (result, seals) = AuditLog.VerifyAll(work);
-            return (result, seals, AuditLogTable.Head(work));
+            acting ??= ActingKey(options, principal);
+            work.IdentityMode = PimIdentityMode.Verified;
+            var (check, verdict) = AuditLog.VerifyAll(work);
+            var head = AuditLogTable.Head(work);
+            if (!check.IsValid || verdict is null || head is null || verdict.RootThumbprint is null)
+                throw PimErrors.StoreTampered(
+                    $"The store '{provider.Location}' is a Verified store whose log does not verify: {check.Reason ?? "it holds no genesis record (it was emptied)."} Nothing was changed, and nothing in it is trusted.",
+                    provider.Location, "Restore the store from a backup, and find out who changed it outside PimModule.");
+            var principalKey = Identity.Principal.Fold(principal);
+            if (!verdict.Bindings.TryGetValue(acting.Thumbprint, out var boundTo) || boundTo != principalKey)
+                throw PimErrors.CredentialNotRegistered(boundTo is null
+                        ? $"The key {acting.Thumbprint} is not registered (or was revoked) for {principal} in the store '{provider.Location}'. Nothing was changed."
+                        : $"The key {acting.Thumbprint} is registered to another principal, not to {principal}. Nothing was changed.",
+                    principal, "Give your own key (the one an administrator registered for you with Register-PimCredential), or ask them to register this one.");
+            var anchorPin = anchor is { } a ? (a.StoreId ?? evidence.StoreId, a.Root) : ((string, string)?)null;
+            known.CheckAndAdvance(provider.Location, evidence.StoreId, verdict.RootThumbprint, head.Sequence, head.Hash,
+                seq => AuditLogTable.BySequence(work, seq)?.Hash, anchorPin);
+            return new StoreIdentityState(evidence.StoreId, mode, verdict.RootThumbprint, verdict.RootPrincipalKey, acting,
+                new VerifiedPoint(head.Sequence, head.Hash));
         });
-        if (!check.IsValid || verdict is null || head is null)
-            throw PimErrors.StoreTampered(
-                $"The store '{provider.Location}' is a Verified store whose log does not verify: {check.Reason ?? "it holds no records (it was emptied)."} Nothing was changed, and nothing in it is trusted.",
-                provider.Location, "Restore the store from a backup (an administrator confirms it with Confirm-PimStoreRestore), and find out who changed it outside PimModule.");
-        if (verdict.RootThumbprint is not { } root)
-            throw PimErrors.StoreTampered($"The store '{provider.Location}' is a Verified store whose log has no genesis record (it was emptied). Nothing was changed, and nothing in it is trusted.",
-                provider.Location, "Restore the store from a backup, and find out who changed it outside PimModule.");
-        var principalKey = global::PimModule.Identity.Principal.Fold(principal);
-        if (!verdict.Bindings.TryGetValue(actingKey.Thumbprint, out var boundTo) || boundTo != principalKey)
-            throw PimErrors.CredentialNotRegistered(boundTo is null
-                    ? $"The key {actingKey.Thumbprint} is not registered (or was revoked) for {principal} in the store '{provider.Location}'. Nothing was changed."
-                    : $"The key {actingKey.Thumbprint} is registered to another principal, not to {principal}. Nothing was changed.",
-                principal, "Give your own key (the one an administrator registered for you with Register-PimCredential), or ask them to register this one.");
-        if (created) known.Forget(provider.Location); // a store made here now replaces whatever was pinned at this location
-        var anchorPin = anchor is { } a ? (a.StoreId ?? evidence.StoreId, a.Root) : ((string, string)?)null;
-        known.CheckAndAdvance(provider.Location, evidence.StoreId, root, head.Sequence, head.Hash, seq => Run(provider, () =>
+        key = acting;
+        return result;
+    }
+
+    /// <summary>
+    /// Writes what this session verified and wrote into the user's known-stores file (after each cmdlet, and when the
+    /// store is closed), so that cutting off the records it wrote is a rollback to this user too.
+    /// </summary>
+    public void SaveTrust()
+    {
+        if (_identity.Point is not { Moved: true } point || _identity.RootThumbprint is not { } root) return;
+        var (sequence, hash) = point.Current;
+        Read(work =>
         {
-            using var connection = provider.OpenConnection();
-            return AuditLogTable.BySequence(new UnitOfWork(connection, null, principal, clock.GetUtcNow().UtcDateTime), seq)?.Hash;
-        }), anchorPin);
-        return new StoreIdentityState(evidence.StoreId, mode, root, actingKey);
+            KnownStoresOf(_options).Advance(Location, StoreId, root, sequence, hash, seq => AuditLogTable.BySequence(work, seq)?.Hash);
+            return 0;
+        });
+        point.Saved();
     }
 
     /// <summary>A new store: the role catalogue, and the creator's permanent active Privileged Role Administrator assignment.</summary>
-    private static void SeedNewStore(UnitOfWork work, PimIdentityMode mode, Func<global::PimModule.Identity.Keys.PimKey> creatorKey)
+    private static void SeedNewStore(UnitOfWork work, PimIdentityMode mode, Func<PimKey> creatorKey)
     {
         var storeId = Guid.NewGuid().ToString("D");
         StoreInfoTable.Insert(work, StoreInfoTable.StoreId, storeId);
@@ -258,7 +294,7 @@ public sealed class PimStore : IDisposable
             StoreIdentity.SeedLab(work);
             genesis = new { CreatedBy = work.Actor, BuiltInRoles = RoleCatalog.BuiltIn.Count };
         }
-        AuditLog.Append(work, global::PimModule.Identity.Keys.Seals.GenesisAction, "Store", null, null, work.Actor, null, genesis);
+        AuditLog.Append(work, Seals.GenesisAction, "Store", null, null, work.Actor, null, genesis);
 
         var requestId = Guid.NewGuid();
         var assignment = new AssignmentRow(Guid.NewGuid(), work.Actor, RoleCatalog.PrivilegedRoleAdministrator, "/",
@@ -308,7 +344,7 @@ public sealed class PimStore : IDisposable
         => new(connection, tx, Principal, now, cache)
         {
             IdentityMode = _identity.Mode,
-            Sealer = tx is not null && _identity.Key is { } key ? new global::PimModule.Identity.Keys.Sealer(key, _identity.StoreId) : null,
+            Sealer = tx is not null && _identity.Key is { } key ? new Sealer(key, _identity.StoreId, _identity.Point!) : null,
         };
 
     /// <summary>Runs a read in its own unit of work (no transaction).</summary>
@@ -438,6 +474,14 @@ public sealed class PimStore : IDisposable
 
     public void Dispose()
     {
+        try
+        {
+            SaveTrust();
+        }
+        catch (PimException)
+        {
+            // Closing never fails; the next connect checks the store against the pin as it was.
+        }
         _identity.Key?.Dispose();
         _provider.Dispose();
     }

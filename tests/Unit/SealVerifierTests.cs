@@ -135,4 +135,55 @@ public sealed class SealVerifierTests : IDisposable
             (Seals.GenesisAction, new { StoreId = Store, CreatedBy = "admin@contoso.com", RootPublicKey = _root.PublicKeyPem() }));
         Assert.Equal(1, Verify().FirstInvalidRecord);
     }
+
+    /// <summary>One transaction of records given whole (with their targets and times), sealed by <paramref name="signer"/>.</summary>
+    private void Transaction(PimKey signer, string actor, params SealedRecord[] records)
+    {
+        var from = _records.Count;
+        var prev = HeadHash;
+        foreach (var r in records) _records.Add(r with { Sequence = _records.Count + 1, Hash = "hash" + (_records.Count + 1), ActorKey = actor.ToLowerInvariant() });
+        _seals.Add(new SealRow(from, _records.Count, Jws.Sign(signer, actor, Seals.Payload(Store, from, prev, _records.Count, HeadHash))));
+    }
+
+    private static SealedRecord At(DateTime at, string action, object? after, string? targetType = null, string? targetId = null)
+        => new(0, "", action, "", after is null ? null : JsonSerializer.Serialize(after), targetType, targetId, at.Ticks);
+
+    [Fact]
+    public void A_former_administrator_cannot_date_a_record_back_into_their_assignment()
+    {
+        var t0 = new DateTime(2026, 1, 1, 0, 0, 0, DateTimeKind.Utc);
+        var ended = t0.AddDays(1);
+        using var admin2 = PimKey.Create();
+        Transaction(_root, "admin@contoso.com",
+            At(t0, Seals.GenesisAction, new { StoreId = Store, CreatedBy = "admin@contoso.com", RootPublicKey = _root.PublicKeyPem() }));
+        Transaction(_root, "admin@contoso.com",
+            At(t0, "AdminAssign", new { Principal = "admin2@contoso.com", RoleId = RoleCatalog.PrivilegedRoleAdministrator, Scope = "/", Type = "Active",
+                MemberType = "Direct", StartDateTime = t0, EndDateTime = ended }, "Assignment", Guid.NewGuid().ToString()),
+            At(t0, Seals.BindAction, new { Principal = "admin2@contoso.com", PublicKey = admin2.PublicKeyPem(), Thumbprint = admin2.Thumbprint }),
+            At(t0, Seals.BindAction, new { Principal = "user1@contoso.com", PublicKey = _user.PublicKeyPem(), Thumbprint = _user.Thumbprint }));
+        Transaction(_root, "admin@contoso.com", At(ended.AddDays(30), "AddRole", null));
+        // A month after their assignment ended, admin2 revokes user1's key, claiming a time inside it.
+        Transaction(admin2, "admin2@contoso.com", At(t0.AddHours(1), Seals.RevokeAction, new { Principal = "user1@contoso.com", Thumbprint = _user.Thumbprint }));
+        var v = Verify();
+        Assert.False(v.IsValid);
+        Assert.Equal(6, v.FirstInvalidRecord);
+        Assert.Contains("not an administrator", v.Reason);
+    }
+
+    [Fact]
+    public void An_administrator_in_office_may_revoke()
+    {
+        var t0 = new DateTime(2026, 1, 1, 0, 0, 0, DateTimeKind.Utc);
+        using var admin2 = PimKey.Create();
+        Transaction(_root, "admin@contoso.com",
+            At(t0, Seals.GenesisAction, new { StoreId = Store, CreatedBy = "admin@contoso.com", RootPublicKey = _root.PublicKeyPem() }));
+        Transaction(_root, "admin@contoso.com",
+            At(t0, "AdminAssign", new { Principal = "admin2@contoso.com", RoleId = RoleCatalog.PrivilegedRoleAdministrator, Scope = "/", Type = "Active",
+                MemberType = "Direct", StartDateTime = t0, EndDateTime = t0.AddDays(1) }, "Assignment", Guid.NewGuid().ToString()),
+            At(t0, Seals.BindAction, new { Principal = "admin2@contoso.com", PublicKey = admin2.PublicKeyPem(), Thumbprint = admin2.Thumbprint }),
+            At(t0, Seals.BindAction, new { Principal = "user1@contoso.com", PublicKey = _user.PublicKeyPem(), Thumbprint = _user.Thumbprint }));
+        Transaction(admin2, "admin2@contoso.com", At(t0.AddHours(1), Seals.RevokeAction, new { Principal = "user1@contoso.com", Thumbprint = _user.Thumbprint }));
+        var v = Verify();
+        Assert.True(v.IsValid, v.Reason);
+    }
 }

@@ -133,11 +133,11 @@ public sealed class CredentialService
         {
             var row = CredentialsTable.ByThumbprint(work, tp)
                 ?? throw PimErrors.CredentialNotFound($"No key {tp} is registered in this store.", tp, "See the keys with Get-PimCredential.");
-            if (row.State == CredentialsTable.Revoked) return row;
-            if (string.Equals(StoreInfoTable.Get(work, StoreInfoTable.RootThumbprint), tp, StringComparison.OrdinalIgnoreCase))
-                throw PimErrors.CredentialRebindRefused($"The key {tp} is the store's root of trust; it is not revoked. Nothing was changed.", tp,
-                    "Keep the root key safe; its holder's other keys can be revoked.");
             if (row.PrincipalKey != Principal.Fold(work.Actor)) RequireKeyAdministrator(work, $"revoke a key of {row.Principal}");
+            if (row.State == CredentialsTable.Revoked) return row;
+            if (string.Equals(_store.RootThumbprint, tp, StringComparison.OrdinalIgnoreCase))
+                throw PimErrors.CredentialIsRoot($"The key {tp} is the store's root of trust; it is not revoked. Nothing was changed.", tp,
+                    "Keep the root key safe; its holder's other keys can be revoked.");
             return row;
         },
         row => new PimChange($"{row.Principal} ({tp})", row.State == CredentialsTable.Revoked ? "Revoke credential: already revoked" : "Revoke credential"),
@@ -157,12 +157,12 @@ public sealed class CredentialService
     /// Key administration in a Verified store: the root principal, or a direct (assigned, not activated) Privileged Role
     /// Administrator or Global Administrator — what the log's verifier replays.
     /// </summary>
-    private static void RequireKeyAdministrator(UnitOfWork work, string what)
+    private void RequireKeyAdministrator(UnitOfWork work, string what)
     {
         Authorization.RequireRoleAdministrator(work, what);
         var actorKey = Principal.Fold(work.Actor);
-        var root = StoreInfoTable.Get(work, StoreInfoTable.CreatedBy);
-        if ((root is not null && Principal.Fold(root) == actorKey) || AssignmentsTable.IsDirectAdministrator(work, actorKey, work.Now)) return;
+        // The root principal as the verified log names it (store_info's copy is a row anyone with write access can edit).
+        if (actorKey == _store.RootPrincipalKey || AssignmentsTable.IsDirectAdministrator(work, actorKey, work.Now)) return;
         throw PimErrors.NotAuthorized($"'{work.Actor}' may not {what}: in a Verified store that needs a direct (assigned, not activated) Privileged Role Administrator or Global Administrator assignment. Nothing was changed.",
             work.Actor, "Ask an administrator with a direct assignment, or the store's creator.");
     }

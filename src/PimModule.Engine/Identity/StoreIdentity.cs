@@ -17,10 +17,12 @@ internal static class StoreIdentity
     {
         var mode = StoreInfoTable.Get(work, StoreInfoTable.IdentityMode);
         var genesis = AuditLogTable.BySequence(work, 1);
-        var genesisHasRoot = false;
+        // Every store's log starts with its genesis; one with none (emptied, or its first record removed) is not taken for a
+        // Lab store: it is judged as Verified, where it does not verify.
+        var genesisHasRoot = genesis is null;
         try
         {
-            genesisHasRoot = genesis?.AfterJson is { } a && JsonNode.Parse(a) is JsonObject o && o.ContainsKey("RootPublicKey");
+            genesisHasRoot |= genesis?.AfterJson is { } a && JsonNode.Parse(a) is JsonObject o && o.ContainsKey("RootPublicKey");
         }
         catch (Exception e) when (e is System.Text.Json.JsonException or ArgumentException)
         {
@@ -46,7 +48,7 @@ internal static class StoreIdentity
         StoreInfoTable.Insert(work, StoreInfoTable.RootThumbprint, root.Thumbprint);
         CredentialsTable.Insert(work, new CredentialsTable.Row(root.Thumbprint, work.Actor, Principal.Fold(work.Actor), root.Algorithm, root.PublicKeyPem(),
             CredentialsTable.Active, work.Actor, work.Now, null, null, null));
-        work.Sealer = new Sealer(root, storeId);
+        work.Sealer = new Sealer(root, storeId, new VerifiedPoint(0, AuditLog.Genesis));
         return new { StoreId = storeId, CreatedBy = work.Actor, IdentityMode = nameof(PimIdentityMode.Verified), RootPublicKey = root.PublicKeyPem(),
             RootThumbprint = root.Thumbprint, BuiltInRoles = RoleCatalog.BuiltIn.Count };
     }

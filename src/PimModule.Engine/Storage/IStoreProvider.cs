@@ -49,6 +49,12 @@ internal interface IStoreProvider : IDisposable
     /// </summary>
     (DbTransaction Transaction, DateTime Now) BeginWrite(DbConnection connection, TimeProvider clock);
 
+    /// <summary>
+    /// Begins a read-only transaction whose statements all see one snapshot of the store (verification reads the log in
+    /// several statements: a write between them must not be seen by some and not others).
+    /// </summary>
+    DbTransaction BeginSnapshot(DbConnection connection);
+
     /// <summary>Serialises migrations between processes (inside the migration transaction).</summary>
     void LockForMigration(UnitOfWork work);
 

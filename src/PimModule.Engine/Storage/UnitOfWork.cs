@@ -75,6 +75,7 @@ internal sealed class UnitOfWork
             next.BeforeCommit(this);
         }
         Transaction.Commit();
+        Sealer?.Committed();
     }
 
     // ---- Dapper ------------------------------------------------------------------------------------

@@ -40,4 +40,7 @@ internal static partial class PimErrors
 
     public static PimStoreException StoreTampered(string message, object? target = null, string? recommendedAction = null, Exception? inner = null)
         => MakeStore(PimErrorCategory.SecurityError, message, target, recommendedAction, inner);
+
+    public static PimException CredentialIsRoot(string message, object? target = null, string? recommendedAction = null, Exception? inner = null)
+        => Make(PimErrorCategory.PermissionDenied, message, target, recommendedAction, inner);
 }

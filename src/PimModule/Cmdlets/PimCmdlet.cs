@@ -34,7 +34,12 @@ public abstract class PimCmdlet : PSCmdlet
         }
     }
 
-    protected override void EndProcessing() => Guard(EndPim);
+    protected override void EndProcessing()
+    {
+        Guard(EndPim);
+        // What this command wrote to a Verified store is what the user has seen of it: pinned once per command, not per object.
+        Guard(() => _store?.SaveTrust());
+    }
 
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<Type, System.Reflection.PropertyInfo[]> PipelineProperties = new();
 

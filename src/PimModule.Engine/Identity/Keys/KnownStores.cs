@@ -46,7 +46,18 @@ internal sealed class KnownStores
     /// pinned (trust on first use) unless <paramref name="anchor"/> names another store or root.
     /// </summary>
     public void CheckAndAdvance(string location, string storeId, string root, long sequence, string headHash,
-        Func<long, string?> hashAt, (string StoreId, string Root)? anchor = null)
+        Func<long, string?> hashAt, (string StoreId, string Root)? anchor = null) => Check(location, storeId, root, sequence, headHash, hashAt, anchor, behindIsRollback: true);
+
+    /// <summary>
+    /// After this session wrote: moves the pin of the location forward to what it wrote (its commits checked, in their
+    /// transactions, that they extend what it verified). A pin already further on (another session of this user) stays,
+    /// once the store is seen to hold it.
+    /// </summary>
+    public void Advance(string location, string storeId, string root, long sequence, string headHash, Func<long, string?> hashAt)
+        => Check(location, storeId, root, sequence, headHash, hashAt, null, behindIsRollback: false);
+
+    private void Check(string location, string storeId, string root, long sequence, string headHash,
+        Func<long, string?> hashAt, (string StoreId, string Root)? anchor, bool behindIsRollback)
     {
         if (anchor is { } a && (!string.Equals(a.StoreId, storeId, StringComparison.OrdinalIgnoreCase) || !string.Equals(a.Root, root, StringComparison.OrdinalIgnoreCase)))
             throw PimErrors.StoreTrustChanged($"The store at {location} is {storeId} with root key {root}, not the trust anchor {a.StoreId}:{a.Root} that was given.",
@@ -55,18 +66,24 @@ internal sealed class KnownStores
         {
             var stores = Read();
             var pin = stores.FirstOrDefault(s => Same(s.Location, location));
+            if (pin is not null && anchor is not null &&
+                (!string.Equals(pin.StoreId, storeId, StringComparison.OrdinalIgnoreCase) || !string.Equals(pin.Root, root, StringComparison.OrdinalIgnoreCase)))
+            {
+                stores.Remove(pin); // the trust anchor, given explicitly (and matched above), replaces a pin of another store
+                pin = null;
+            }
             if (pin is not null)
             {
                 if (!string.Equals(pin.StoreId, storeId, StringComparison.OrdinalIgnoreCase) || !string.Equals(pin.Root, root, StringComparison.OrdinalIgnoreCase))
                     throw PimErrors.StoreTrustChanged(
                         $"The store at {location} is {storeId} with root key {Short(root)}, but you trusted store {pin.StoreId} with root key {Short(pin.Root)} there.",
                         location, "If the store was replaced on purpose, connect with -TrustAnchor <storeId>:<thumbprint> given by its administrator.");
-                if (sequence < pin.Sequence || !string.Equals(hashAt(pin.Sequence), pin.HeadHash, StringComparison.Ordinal))
+                if ((behindIsRollback && sequence < pin.Sequence) || !string.Equals(hashAt(pin.Sequence), pin.HeadHash, StringComparison.Ordinal))
                     throw PimErrors.StoreRolledBack(
                         $"The store at {location} does not extend what you verified: you saw record {pin.Sequence} with hash {Short(pin.HeadHash)}, and its log " +
                         (sequence < pin.Sequence ? $"now ends at record {sequence}." : "now holds another record there."),
                         location, "If an administrator restored it from a backup, they confirm it with Confirm-PimStoreRestore; otherwise the store was tampered with.");
-                if (sequence == pin.Sequence) return 0;
+                if (sequence <= pin.Sequence) return 0;
                 stores.Remove(pin);
             }
             stores.Add(new KnownStore(location, storeId, root, sequence, headHash));

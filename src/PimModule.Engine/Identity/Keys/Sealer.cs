@@ -1,10 +1,45 @@
 namespace PimModule.Identity.Keys;
 
-/// <summary>The acting principal's key in a Verified store, and the store its seals name.</summary>
-internal sealed class Sealer(PimKey key, string storeId)
+/// <summary>
+/// The point of a Verified store's log that this session has verified (at connect) or written itself (each sealed
+/// commit moves it): every later write checks, inside its transaction, that the record there is still the same, so a
+/// log cut off or rolled back after this session saw it is refused, not written on.
+/// </summary>
+internal sealed class VerifiedPoint(long sequence, string hash)
+{
+    private readonly object _gate = new();
+
+    public (long Sequence, string Hash) Current { get { lock (_gate) return (sequence, hash); } }
+
+    /// <summary>True when it moved since the user's known-stores file was last written.</summary>
+    public bool Moved { get; private set; }
+
+    public void Advance(long toSequence, string toHash)
+    {
+        lock (_gate)
+        {
+            if (toSequence <= sequence) return;
+            (sequence, hash, Moved) = (toSequence, toHash, true);
+        }
+    }
+
+    public void Saved() { lock (_gate) Moved = false; }
+}
+
+/// <summary>The acting principal's key in a Verified store, the store its seals name, and the session's verified point.</summary>
+internal sealed class Sealer(PimKey key, string storeId, VerifiedPoint point)
 {
     public PimKey Key { get; } = key;
     public string StoreId { get; } = storeId;
+    public VerifiedPoint Point { get; } = point;
+
+    /// <summary>The head this unit of work sealed (moves the verified point once the transaction has committed).</summary>
+    public AuditHead? SealedHead { get; set; }
+
+    public void Committed()
+    {
+        if (SealedHead is { } head) Point.Advance(head.Sequence, head.Hash);
+    }
 }
 
 /// <summary>
@@ -26,6 +61,12 @@ internal sealed class SealParticipant : ICommitParticipant
             throw PimErrors.CredentialNotRegistered(
                 $"The key {sealer.Key.Thumbprint} is not (or no longer) registered to {work.Actor} in this store: nothing was changed.",
                 work.Actor, "Ask an administrator to register your current key (Register-PimCredential), then Connect-PimStore again.");
+        var (pinSequence, pinHash) = sealer.Point.Current;
+        if (pinSequence > 0 && !string.Equals(AuditLogTable.BySequence(work, pinSequence)?.Hash, pinHash, StringComparison.Ordinal))
+            throw PimErrors.StoreRolledBack(
+                $"The store no longer holds record {pinSequence} as this session verified it: its log was cut off or rolled back since you connected. Nothing was changed.",
+                work.Actor, "Disconnect-PimStore, and tell your administrators: the store was changed outside PimModule.");
+        sealer.SealedHead = head;
         var payload = Seals.Payload(sealer.StoreId, start.Sequence, start.Hash, head.Sequence, head.Hash);
         SealsTable.Insert(work, new SealsTable.Row(start.Sequence, head.Sequence, work.Actor, sealer.Key.Thumbprint, Jws.Sign(sealer.Key, work.Actor, payload)));
     }

@@ -55,7 +55,7 @@ internal static class Seals
         var bindings = new Dictionary<string, (string PrincipalKey, PimKey Key)>(StringComparer.OrdinalIgnoreCase); // thumbprint →
         var revoked = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         using var sealIterator = seals.GetEnumerator();
-        long checkedRecords = 0, sealedUpTo = 0, sealsChecked = 0;
+        long checkedRecords = 0, sealedUpTo = 0, sealsChecked = 0, latest = long.MinValue;
         var admins = new AdministratorReplay();
         var proposals = new Dictionary<string, (string Proposer, string Principal)>(StringComparer.OrdinalIgnoreCase); // thumbprint →
         string? rootThumbprint = null, rootPrincipal = null;
@@ -66,8 +66,9 @@ internal static class Seals
         SealVerdict Fail(long seq, string why) => new(false, checkedRecords, seq, why);
         try
         {
-            foreach (var r in records)
+            foreach (var record in records)
             {
+                var r = record;
                 checkedRecords++;
                 if (seal is null || r.Sequence > seal.ToSequence)
                 {
@@ -110,7 +111,11 @@ internal static class Seals
                 // Entitlement, judged by the log itself (the genesis transaction is the root's): key bindings need the root
                 // principal or a direct administrator at that point of the chain; a principal may replace or revoke their own
                 // key; binding a key to a principal who has (or had) one needs them, or a second administrator.
-                if (seal.FromSequence > 0 && Entitlement(r, sealActor!, rootPrincipal, admins, bindings, revoked, proposals) is { } refused)
+                // A record is judged no earlier than the latest time already in the chain: its writer chooses the time it
+                // claims, and a former administrator must not write "back then".
+                latest = Math.Max(latest, r.AtTicks);
+                r = r with { AtTicks = latest };
+                if (seal.FromSequence > 0 && Entitlement(r, sealActor!, rootPrincipal, rootThumbprint, admins, bindings, revoked, proposals) is { } refused)
                     return Fail(r.Sequence, refused);
                 admins.Observe(r, sealActor!, rootPrincipal);
                 if (r.Action is BindAction or RevokeAction or ProposeAction) pending.Add(r);
@@ -192,7 +197,7 @@ internal static class Seals
     }
 
     /// <summary>Why the actor of <paramref name="r"/> was not entitled to it at its place in the chain; null when they were.</summary>
-    private static string? Entitlement(SealedRecord r, string actor, string? root, AdministratorReplay admins,
+    private static string? Entitlement(SealedRecord r, string actor, string? root, string? rootThumbprint, AdministratorReplay admins,
         Dictionary<string, (string PrincipalKey, PimKey Key)> bindings, HashSet<string> revoked, Dictionary<string, (string Proposer, string Principal)> proposals)
     {
         // Key administration needs the root principal or a direct administrator at that point of the chain.
@@ -223,6 +228,8 @@ internal static class Seals
         if (r.Action == RevokeAction)
         {
             var thumbprint = Parse(r.AfterJson)?["Thumbprint"]?.GetValue<string>();
+            if (thumbprint is not null && rootThumbprint is not null && string.Equals(thumbprint, rootThumbprint, StringComparison.OrdinalIgnoreCase))
+                return $"record {r.Sequence} revokes the store's root key";
             if (isAdmin || (thumbprint is not null && bindings.TryGetValue(thumbprint, out var b) && b.PrincipalKey == actor)) return null;
             return $"record {r.Sequence} revokes a key, but {actor} was not an administrator there nor its principal";
         }

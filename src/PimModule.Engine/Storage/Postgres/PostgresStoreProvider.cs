@@ -146,6 +146,16 @@ internal sealed class PostgresStoreProvider : IStoreProvider
         }
     }
 
+    public DbTransaction BeginSnapshot(DbConnection connection)
+    {
+        var tx = ((NpgsqlConnection)connection).BeginTransaction(IsolationLevel.RepeatableRead); // one snapshot for every statement
+        using var cmd = connection.CreateCommand();
+        cmd.Transaction = tx;
+        cmd.CommandText = "SET TRANSACTION READ ONLY";
+        cmd.ExecuteNonQuery();
+        return tx;
+    }
+
     public (DbTransaction Transaction, DateTime Now) BeginWrite(DbConnection connection, TimeProvider clock)
     {
         var tx = ((NpgsqlConnection)connection).BeginTransaction(IsolationLevel.ReadCommitted);

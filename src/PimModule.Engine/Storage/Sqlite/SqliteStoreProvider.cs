@@ -92,6 +92,9 @@ internal sealed class SqliteStoreProvider : IStoreProvider
 
     public void LockForMigration(UnitOfWork work) { } // BEGIN IMMEDIATE already holds the write lock
 
+    // BEGIN DEFERRED: in WAL mode the first read fixes the snapshot the whole transaction reads; writers are not blocked.
+    public DbTransaction BeginSnapshot(DbConnection connection) => ((SqliteConnection)connection).BeginTransaction(deferred: true);
+
     public bool TableExists(DbConnection connection, string table)
     {
         using var cmd = connection.CreateCommand();
