@@ -11,13 +11,17 @@
     3. Test-PimAccess at M assignments: the median of many calls (target: SQLite < 0.2 ms, PostgreSQL < 0.5 ms).
     4. Start-up: a fresh pwsh that imports the module, connects to a store and runs Test-PimAccess, against a bare
        pwsh start (target: within 150 ms of it; the median of several starts).
+    5. Identity: the same N-row import into a Verified store against a Lab store (target: <= 1.2x), and
+       Test-PimAuditLog over the Verified store's log — chain, seals, bindings (target: >= 20,000 records/s).
+    Measures 1-4 run on Lab stores (as before the identity modes); every store of the bench uses keys and known
+    stores in a folder of its own (XDG_DATA_HOME), never the user's.
     Prints a table and writes bench/results.md (included in the README).
 .PARAMETER Rows
     Rows of the bulk import (100,000 by default).
 .PARAMETER Assignments
     Assignments in the store for the read measures (1,000,000 by default).
 .PARAMETER Measure
-    The measures to run (all by default): Import (1), Export (2), Access (3), StartUp (4). A partial run prints its
+    The measures to run (all by default): Import (1), Export (2), Access (3), StartUp (4), Identity (5). A partial run prints its
     table but leaves bench/results.md and the README as they are.
 .PARAMETER Providers
     The providers to measure (SQLite, and PostgreSQL when -PostgresAdmin is given, by default).
@@ -30,7 +34,7 @@ param(
     [int] $Assignments = 1000000,
     [int] $AccessCalls = 2000,
     [int] $StartRuns = 9,
-    [ValidateSet('Import', 'Export', 'Access', 'StartUp')] [string[]] $Measure = @('Import', 'Export', 'Access', 'StartUp'),
+    [ValidateSet('Import', 'Export', 'Access', 'StartUp', 'Identity')] [string[]] $Measure = @('Import', 'Export', 'Access', 'StartUp', 'Identity'),
     [ValidateSet('Sqlite', 'PostgreSql')] [string[]] $Providers,
     # An account that may CREATE DATABASE (Npgsql syntax): the measures run again on PostgreSQL, beside SQLite's.
     [string] $PostgresAdmin = $env:PIM_TEST_PG_ADMIN
@@ -39,6 +43,7 @@ $ErrorActionPreference = 'Stop'
 Import-Module $ModulePath -Force
 $work = Join-Path ([IO.Path]::GetTempPath()) ("pim-bench-{0}" -f [guid]::NewGuid().ToString('N').Substring(0, 8))
 New-Item -ItemType Directory $work | Out-Null
+$env:XDG_DATA_HOME = Join-Path $work 'data' # the bench's keys and known stores, not the user's
 $results = [Collections.Generic.List[object]]::new()
 
 function ConvertTo-Libpq([string] $ConnectionString) {
@@ -51,7 +56,7 @@ function Invoke-BenchPsql([string] $ConnectionString, [string] $Sql) {
     if ($LASTEXITCODE -ne 0) { throw "psql failed: $out" }
 }
 $script:benchDatabases = [Collections.Generic.List[string]]::new()
-function Connect-BenchStore([string] $Name, [object] $Store) {
+function Connect-BenchStore([string] $Name, [object] $Store, [string] $IdentityMode = 'Lab') {
     # A new store on the provider being measured (or the one given); returns it.
     if (-not $Store) {
         if ($Provider -eq 'PostgreSql') {
@@ -63,8 +68,8 @@ function Connect-BenchStore([string] $Name, [object] $Store) {
         }
         else { $Store = Join-Path $work "$Name.db" }
     }
-    if ($Provider -eq 'PostgreSql') { Connect-PimStore -ConnectionString $Store -Provider PostgreSql -Principal 'admin@contoso.com' }
-    else { Connect-PimStore -Path $Store -Principal 'admin@contoso.com' }
+    if ($Provider -eq 'PostgreSql') { Connect-PimStore -ConnectionString $Store -Provider PostgreSql -Principal 'admin@contoso.com' -IdentityMode $IdentityMode }
+    else { Connect-PimStore -Path $Store -Principal 'admin@contoso.com' -IdentityMode $IdentityMode }
     $Store
 }
 function Add-SeedAssignments([string] $Store, [int] $Count) {
@@ -130,7 +135,38 @@ function Measure-Provider([string] $Provider) {
             Baseline = '{0:N2} s (Import-Csv | ForEach-Object)' -f $baseline; Ratio = '{0:N2}x' -f $ratio; Target = "<= $($maxRatio)x, >= $($minRate.ToString('N0'))/s"
             Result = ('{0:N0} rows/s' -f $rate) + $durability; Pass = ($ratio -le $maxRatio -and $rate -ge $minRate -and $durable) })
         }
-        if (-not ($Measure | Where-Object { $_ -ne 'Import' })) { return }
+        # ---- 5. identity: a Verified store against a Lab store ----------------------------------------
+        if ('Identity' -in $Measure) {
+        $csv = Join-Path $work 'identity.csv'
+        $roles = 'Security Reader', 'Global Reader', 'Reports Reader', 'Message Center Reader', 'Directory Readers'
+        $sb = [Text.StringBuilder]::new("Principal,Role,Scope,Justification,TicketNumber,TicketSystem`n")
+        for ($i = 0; $i -lt $Rows; $i++) { [void]$sb.Append("user$i@contoso.com,$($roles[$i % 5]),/,bulk load,CHG$i,ServiceNow`n") }
+        [IO.File]::WriteAllText($csv, $sb.ToString())
+        $warm = Join-Path $work 'identity-warm.csv'
+        Get-Content $csv -TotalCount 3001 | Set-Content $warm
+        Connect-BenchStore 'warmverified' -IdentityMode Verified | Out-Null
+        Import-Csv $warm | New-PimEligibleAssignment | Out-Null
+        Connect-BenchStore 'lab' | Out-Null
+        $lab = Time { Import-Csv $csv | New-PimEligibleAssignment }
+        $verifiedStore = Connect-BenchStore 'verified' -IdentityMode Verified
+        $verified = Time { Import-Csv $csv | New-PimEligibleAssignment }
+        if ((Get-PimStore).EligibleAssignmentCount -ne $Rows) { throw "The Verified import stored $((Get-PimStore).EligibleAssignmentCount) of $Rows rows." }
+        $ratio = $verified / $lab
+        $results.Add([pscustomobject]@{ Provider = $Provider; Measure = "Import into a Verified store ($($Rows.ToString('N0')) rows)"; Module = '{0:N2} s' -f $verified
+            Baseline = '{0:N2} s (the same import, Lab store)' -f $lab; Ratio = '{0:N2}x' -f $ratio; Target = '<= 1.2x'
+            Result = '{0:N0} rows/s' -f ($Rows / $verified); Pass = $ratio -le 1.2 })
+        $check = $null
+        $seconds = Time { $script:check = Test-PimAuditLog }
+        $check = $script:check
+        if (-not $check.IsValid) { throw "The Verified store's log does not verify: $($check.Reason)" }
+        $perSecond = $check.RecordsChecked / $seconds
+        $reconnect = Time { Connect-BenchStore 'verified' -Store $verifiedStore -IdentityMode Verified }
+        $results.Add([pscustomobject]@{ Provider = $Provider; Measure = "Test-PimAuditLog, Verified ($($check.RecordsChecked.ToString('N0')) records, $($check.SealsChecked.ToString('N0')) seals)"
+            Module = '{0:N2} s' -f $seconds; Baseline = ''; Ratio = ''; Target = '>= 20,000 records/s'
+            Result = ('{0:N0} records/s; a connect (which verifies it all) {1:N2} s' -f $perSecond, $reconnect); Pass = $perSecond -ge 20000 })
+        }
+
+        if (-not ($Measure | Where-Object { $_ -notin 'Import', 'Identity' })) { return }
 
         # ---- 2. reading a million -----------------------------------------------------------------------
         $db = Connect-BenchStore 'million'
@@ -209,7 +245,7 @@ Remove-Item $work -Recurse -Force -ErrorAction SilentlyContinue
 foreach ($db in $benchDatabases) { try { Invoke-BenchPsql $PostgresAdmin "DROP DATABASE IF EXISTS $db WITH (FORCE)" } catch { Write-Warning $_ } }
 
 $results | Format-Table Provider, Measure, Module, Baseline, Ratio, Target, Result, Pass -AutoSize -Wrap | Out-String -Width 200 | Write-Host
-if ($Measure.Count -lt 4) { if ($results | Where-Object { -not $_.Pass }) { Write-Warning 'Some targets were missed.' }; return }
+if ($Measure.Count -lt 5) { if ($results | Where-Object { -not $_.Pass }) { Write-Warning 'Some targets were missed.' }; return }
 $md = @('| provider | measure | PimModule | baseline (same run) | ratio | target | result | pass |', '|---|---|---|---|---|---|---|---|')
 function Cell($v) { "$v" -replace '\|', '\|' }
 $md += $results | ForEach-Object { "| $($_.Provider) | $(Cell $_.Measure) | $(Cell $_.Module) | $(Cell $_.Baseline) | $(Cell $_.Ratio) | $(Cell $_.Target) | $(Cell $_.Result) | $(if ($_.Pass) { 'yes' } else { 'no' }) |" }

@@ -33,13 +33,14 @@ internal static class AuditExport
         foreach (var f in AuditLogTable.StoredText(work))
         {
             records++;
+            var sequence = long.Parse(f[0]!, System.Globalization.CultureInfo.InvariantCulture);
             output.Write(Line(new JsonObject
             {
-                ["type"] = "record", ["seq"] = long.Parse(f[0]!, System.Globalization.CultureInfo.InvariantCulture), ["auditId"] = f[1],
+                ["type"] = "record", ["seq"] = sequence, ["auditId"] = f[1],
                 ["atTicks"] = f[2], ["actor"] = f[3], ["action"] = f[4], ["targetType"] = f[5], ["targetId"] = f[6], ["roleId"] = f[7],
                 ["principal"] = f[8], ["before"] = f[9], ["after"] = f[10], ["prevHash"] = f[11], ["hash"] = f[12],
             }));
-            while (next < seals.Count && seals[next].ToSequence.ToString(System.Globalization.CultureInfo.InvariantCulture) == f[0])
+            while (next < seals.Count && seals[next].ToSequence == sequence)
             {
                 var s = seals[next++];
                 output.Write(Line(new JsonObject { ["type"] = "seal", ["from"] = s.FromSequence, ["to"] = s.ToSequence, ["jws"] = s.Envelope }));

@@ -24,7 +24,7 @@ public sealed class CredentialService
     /// <summary>A public key as Register-PimCredential takes it: PEM text, a PimCredential, or a certificate.</summary>
     internal static PimKey PublicKeyOf(object value) => value switch
     {
-        PimCredential c => PimKey.FromPublicPem(c.PublicKey),
+        PimCredential c => PimKey.FromPublicPem(Input.Text(c.PublicKey, "PublicKey", 20_000) ?? ""),
         System.Security.Cryptography.X509Certificates.X509Certificate2 cert => PimKey.FromCertificate(cert, requirePrivateKey: false),
         string pem => PimKey.FromPublicPem(Input.Text(pem, "PublicKey", 20_000) ?? ""),
         _ => throw PimErrors.CredentialInvalid($"A public key is a PEM (BEGIN PUBLIC KEY), a PimCredential or an X509Certificate2, not a {value.GetType().Name}.",
