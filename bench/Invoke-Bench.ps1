@@ -146,14 +146,18 @@ function Measure-Provider([string] $Provider) {
         Get-Content $csv -TotalCount 3001 | Set-Content $warm
         Connect-BenchStore 'warmverified' -IdentityMode Verified | Out-Null
         Import-Csv $warm | New-PimEligibleAssignment | Out-Null
-        Connect-BenchStore 'lab' | Out-Null
-        $lab = Time { Import-Csv $csv | New-PimEligibleAssignment }
-        $verifiedStore = Connect-BenchStore 'verified' -IdentityMode Verified
-        $verified = Time { Import-Csv $csv | New-PimEligibleAssignment }
-        if ((Get-PimStore).EligibleAssignmentCount -ne $Rows) { throw "The Verified import stored $((Get-PimStore).EligibleAssignmentCount) of $Rows rows." }
+        # Alternated, twice each, the faster of each kept: the machine's noise is larger than what a seal per batch costs.
+        $lab = [double]::MaxValue; $verified = [double]::MaxValue
+        foreach ($round in 1, 2) {
+            Connect-BenchStore "lab$round" | Out-Null
+            $lab = [math]::Min($lab, (Time { Import-Csv $csv | New-PimEligibleAssignment }))
+            $verifiedStore = Connect-BenchStore "verified$round" -IdentityMode Verified
+            $verified = [math]::Min($verified, (Time { Import-Csv $csv | New-PimEligibleAssignment }))
+            if ((Get-PimStore).EligibleAssignmentCount -ne $Rows) { throw "The Verified import stored $((Get-PimStore).EligibleAssignmentCount) of $Rows rows." }
+        }
         $ratio = $verified / $lab
         $results.Add([pscustomobject]@{ Provider = $Provider; Measure = "Import into a Verified store ($($Rows.ToString('N0')) rows)"; Module = '{0:N2} s' -f $verified
-            Baseline = '{0:N2} s (the same import, Lab store)' -f $lab; Ratio = '{0:N2}x' -f $ratio; Target = '<= 1.2x'
+            Baseline = '{0:N2} s (the same import, Lab store; faster of 2 each)' -f $lab; Ratio = '{0:N2}x' -f $ratio; Target = '<= 1.2x'
             Result = '{0:N0} rows/s' -f ($Rows / $verified); Pass = $ratio -le 1.2 })
         $check = $null
         $seconds = Time { $script:check = Test-PimAuditLog }
