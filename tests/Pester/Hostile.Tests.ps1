@@ -1400,6 +1400,35 @@ Describe 'Verified stores: who acts is proven, not claimed' -Tag Hostile {
         }
     }
 
+    Describe 'MFA secrets in a Verified store' {
+        It 'encrypts each MFA secret to its principal''s own key: a code works for them, and a copy works for nobody else' {
+            $store = New-VerifiedStore
+            Use-TestUser admin
+            Connect-Verified $store admin@contoso.com
+            Set-PimRoleSetting -Role 'Security Reader' -ActivationRequirement Mfa
+            Use-TestUser user2
+            $user2Key = New-PimCredential -Principal user2@contoso.com
+            Use-TestUser admin
+            $user2Key | Register-PimCredential -Principal user2@contoso.com | Out-Null
+            New-PimEligibleAssignment -Principal user2@contoso.com -Role 'Security Reader' -Permanent -Justification 'JIT' | Out-Null
+            Use-TestUser user1
+            Connect-Verified $store user1@contoso.com
+            $mfa = Register-PimMfaMethod
+            $text = (Invoke-Sql -Store $store -Sql "SELECT secret_protected FROM mfa_methods WHERE principal_key = 'user1@contoso.com'") -join ''
+            $text | Should -BeLike 'kv:*'
+            $text | Should -Match "^kv:$($store.User1Key.Thumbprint) k1:[A-Za-z0-9+/=]+$"   # one entry: user1's key, nobody else's
+            (Request-PimActivation -Role 'Security Reader' -Justification 'With my own MFA' -MfaCode (Get-TotpCode $mfa.Secret)).Status | Should -Be 'Provisioned'
+            # user2 copies user1's secret onto their own MFA row, behind the module's back.
+            Use-TestUser user2
+            Connect-Verified $store user2@contoso.com
+            Register-PimMfaMethod | Out-Null
+            Invoke-Sql -Store $store -Sql "UPDATE mfa_methods SET secret_protected = '$text', failed_count = 0 WHERE principal_key = 'user2@contoso.com'" | Out-Null
+            $e = Get-Refusal { Request-PimActivation -Role 'Security Reader' -Justification 'With a stolen secret' -MfaCode (Get-TotpCode $mfa.Secret) -ErrorAction Stop }
+            $e.FullyQualifiedErrorId | Should -Be 'PimMfaSecretInvalid,PimModule.Cmdlets.RequestPimActivationCommand'
+            Get-PimAssignment -Principal user2@contoso.com -Type Active | Should -BeNullOrEmpty
+        }
+    }
+
     Describe 'Credential refusals' {
         It 'refuses an ordinary user registering a key for another principal, or revoking another''s key' {
             $store = New-VerifiedStore
@@ -1428,6 +1457,19 @@ Describe 'Verified stores: who acts is proven, not claimed' -Tag Hostile {
             $before = Get-RawFingerprint $store
             $e = Get-Refusal { $store.User1Key | Register-PimCredential -Principal user1@contoso.com -ErrorAction Stop }
             $e.FullyQualifiedErrorId | Should -Be 'PimCredentialRevoked,PimModule.Cmdlets.RegisterPimCredentialCommand'
+            Get-RawFingerprint $store | Should -Be $before
+        }
+
+        It 'registers a public key given as PEM text, and refuses one with a character no PEM has' {
+            $store = New-VerifiedStore
+            Use-TestUser admin
+            Connect-Verified $store admin@contoso.com
+            $key = New-PimCredential -Principal user5@contoso.com -Path (Join-Path $TestDrive "pem-$([guid]::NewGuid()).pem")
+            (Register-PimCredential -Principal user5@contoso.com -PublicKey ([string]$key.PublicKey)).State | Should -Be 'Active'
+            $other = New-PimCredential -Principal user6@contoso.com -Path (Join-Path $TestDrive "pem-$([guid]::NewGuid()).pem")
+            $before = Get-RawFingerprint $store
+            $e = Get-Refusal { Register-PimCredential -Principal user6@contoso.com -PublicKey ($other.PublicKey.Insert(30, [string][char]0x202E)) -ErrorAction Stop }
+            $e.FullyQualifiedErrorId | Should -Be 'PimCredentialInvalid,PimModule.Cmdlets.RegisterPimCredentialCommand'
             Get-RawFingerprint $store | Should -Be $before
         }
 

@@ -24,12 +24,28 @@ public sealed class CredentialService
     /// <summary>A public key as Register-PimCredential takes it: PEM text, a PimCredential, or a certificate.</summary>
     internal static PimKey PublicKeyOf(object value) => value switch
     {
-        PimCredential c => PimKey.FromPublicPem(Input.Text(c.PublicKey, "PublicKey", 20_000) ?? ""),
+        PimCredential c => PimKey.FromPublicPem(Pem(c.PublicKey)),
         System.Security.Cryptography.X509Certificates.X509Certificate2 cert => PimKey.FromCertificate(cert, requirePrivateKey: false),
-        string pem => PimKey.FromPublicPem(Input.Text(pem, "PublicKey", 20_000) ?? ""),
+        string pem => PimKey.FromPublicPem(Pem(pem)),
         _ => throw PimErrors.CredentialInvalid($"A public key is a PEM (BEGIN PUBLIC KEY), a PimCredential or an X509Certificate2, not a {value.GetType().Name}.",
             value.GetType().Name, "Pipe New-PimCredential's output, give its PublicKey, or a certificate."),
     };
+
+    /// <summary>PEM text: at most 20,000 characters, printable ASCII and line breaks only (a PEM has nothing else).</summary>
+    private static string Pem(string? text)
+    {
+        if (string.IsNullOrEmpty(text)) throw PimErrors.CredentialInvalid("-PublicKey is empty.", null, "Give the PublicKey of New-PimCredential's output.");
+        if (text.Length > 20_000)
+            throw PimErrors.InputTooLong($"-PublicKey is {text.Length:N0} characters long; a public key's PEM is at most 20,000.", null, "Give the public key's PEM alone.");
+        for (var i = 0; i < text.Length; i++)
+        {
+            var c = text[i];
+            if (c is '\r' or '\n' || (c >= ' ' && c <= '~')) continue;
+            throw PimErrors.CredentialInvalid($"-PublicKey has the character U+{(int)c:X4} at position {i + 1}; a PEM is printable ASCII and line breaks.", null,
+                "Give the PublicKey of New-PimCredential's output as it is.");
+        }
+        return text;
+    }
 
     private void RequireVerified()
     {

@@ -26,7 +26,10 @@ public sealed class MfaService
         {
             var secret = RandomNumberGenerator.GetBytes(20);
             var key = Principal.Fold(p);
-            var protectedSecret = SecretProtector.Protect(secret, SecretProtector.MfaContext(Mfa.StoreId(work), key));
+            var context = SecretProtector.MfaContext(Mfa.StoreId(work), key);
+            // A Verified store keeps it encrypted to the principal's own keys; a Lab store with the shared key.
+            var protectedSecret = work.IdentityMode == PimIdentityMode.Verified
+                ? KeySecrets.Protect(work, p, secret, context) : SecretProtector.Protect(secret, context);
             // An administrator registering another principal's method (the helpdesk reset) also lifts a lock and
             // forgets the lockouts; registering one's own again keeps them, so it is no way around a lock.
             var reset = !Principal.Same(p, work.Actor);
@@ -114,7 +117,14 @@ internal static class Mfa
             throw Fail(work, principal, method, role, purpose, "NotACode", PimErrors.MfaInvalid($"The MFA code given for {principal} is not a code: it must be {Totp.Digits} digits.", principal,
                 "Give the 6-digit code your authenticator shows now."));
         var context = SecretProtector.MfaContext(StoreId(work), method.PrincipalKey);
-        var secret = SecretProtector.TryUnprotect(method.SecretProtected, context);
+        var keySecret = KeySecrets.IsKeySecret(method.SecretProtected);
+        var secret = keySecret ? KeySecrets.TryUnprotect(work, method.SecretProtected, context)
+            : work.IdentityMode == PimIdentityMode.Verified ? null // a Verified store reads no secret under the shared key
+            : SecretProtector.TryUnprotect(method.SecretProtected, context);
+        if (secret is null && work.IdentityMode == PimIdentityMode.Verified)
+            throw Fail(work, principal, method, role, purpose, "SecretInvalid", PimErrors.MfaSecretInvalid($"The MFA method of {principal} cannot be used with the key you act with: " +
+                "its secret is encrypted to the keys the principal had when it was registered (or was not written for them in this store). No code can pass until it is registered again.", principal,
+                "Register your MFA method again while connected with this key (Register-PimMfaMethod -Force), or connect with the key you registered it with."));
         if (secret is null)
             throw Fail(work, principal, method, role, purpose, "SecretInvalid", PimErrors.MfaSecretInvalid($"The MFA method of {principal} cannot be used: its secret was not written for {principal} in this store, or this machine " +
                 $"has another key (${SecretProtector.KeyVariable}). No code can pass until the method is registered again.", principal,
@@ -127,7 +137,7 @@ internal static class Mfa
         if (step <= method.LastStep)
             throw Fail(work, principal, method, role, purpose, "CodeReused", PimErrors.MfaCodeReused("This MFA code was already used; a code is accepted only once.", principal,
                 "Wait for the next code (30 seconds) and give that."));
-        return new MfaProof(step.Value, SecretProtector.IsLegacy(method.SecretProtected) ? SecretProtector.Protect(secret, context) : null);
+        return new MfaProof(step.Value, !keySecret && SecretProtector.IsLegacy(method.SecretProtected) ? SecretProtector.Protect(secret, context) : null);
     }
 
     private static PimException Locked(string principal, DateTime until, int lockouts) => PimErrors.MfaLocked($"MFA for {principal} is locked until {until:u} after {MaxFailures} refused codes in a row (lockout {Math.Max(lockouts, 1)}; " +
