@@ -50,6 +50,7 @@
         'Get-PimAuditLog'
         'Test-PimAuditLog'
         'Export-PimAuditLog'
+        'Confirm-PimStoreRestore'
         'New-PimCredential'
         'Register-PimCredential'
         'Get-PimCredential'

@@ -42,6 +42,9 @@ public sealed class PimStoreOptions
     /// <summary>The per-user PimModule folder (keys, known stores); null = the platform's. Internal: xunit gives each test its own.</summary>
     internal string? UserFolder { get; init; }
 
+    /// <summary>Opened by Confirm-PimStoreRestore: a log that does not extend the pin is let in, and only the confirmation writes.</summary>
+    internal bool AcceptingRestore { get; init; }
+
     /// <summary>These options with the identity parameters a caller gave (each null keeps what is there).</summary>
     public PimStoreOptions WithIdentity(PimIdentityMode? mode, string? credentialPath, System.Security.SecureString? passphrase,
         System.Security.Cryptography.X509Certificates.X509Certificate2? certificate, string? trustAnchor) => new()
@@ -250,13 +253,83 @@ public sealed class PimStore : IDisposable
                         : $"The key {acting.Thumbprint} is registered to another principal, not to {principal}. Nothing was changed.",
                     principal, "Give your own key (the one an administrator registered for you with Register-PimCredential), or ask them to register this one.");
             var anchorPin = anchor is { } a ? (a.StoreId ?? evidence.StoreId, a.Root) : ((string, string)?)null;
-            known.CheckAndAdvance(provider.Location, evidence.StoreId, verdict.RootThumbprint, head.Sequence, head.Hash,
-                seq => AuditLogTable.BySequence(work, seq)?.Hash, anchorPin);
+            if (options.AcceptingRestore)
+            {
+                // Confirm-PimStoreRestore: the log verifies and the acting key is bound, but it need not extend the pin; it must
+                // still be the store (id and root) this user trusts. The pin moves once the restore is confirmed.
+                if (known.Find(provider.Location) is { } trusted &&
+                    (!string.Equals(trusted.StoreId, evidence.StoreId, StringComparison.OrdinalIgnoreCase) || !string.Equals(trusted.Root, verdict.RootThumbprint, StringComparison.OrdinalIgnoreCase)))
+                    throw PimErrors.StoreTrustChanged($"The store at {provider.Location} is {evidence.StoreId} with root key {verdict.RootThumbprint}, not the store you trusted there ({trusted.StoreId}): a restore is confirmed only on the same store.",
+                        provider.Location, "Restore the backup of the store you trusted, or connect with -TrustAnchor if the store was replaced on purpose.");
+            }
+            else
+                known.CheckAndAdvance(provider.Location, evidence.StoreId, verdict.RootThumbprint, head.Sequence, head.Hash,
+                    seq => AuditLogTable.BySequence(work, seq)?.Hash, anchorPin, verdict.ConfirmedRestores);
             return new StoreIdentityState(evidence.StoreId, mode, verdict.RootThumbprint, verdict.RootPrincipalKey, acting,
                 new VerifiedPoint(head.Sequence, head.Hash));
         });
         key = acting;
         return result;
+    }
+
+    /// <summary>
+    /// Confirm-PimStoreRestore: opens a Verified store that was restored from a backup (its log verifies, but it does not
+    /// extend what this user verified), and — when the acting principal is the root or a direct administrator, and
+    /// <paramref name="confirm"/> agrees — seals a ConfirmRestore record on it. Users whose pins the restore gave up
+    /// are then let in (the log holds a restore they had not seen, to before what they saw); nothing else is excused.
+    /// Returns the store, or null when the confirmation was declined (nothing written, the store closed).
+    /// </summary>
+    public static PimStore? ConfirmRestore(PimStoreOptions options, string reason, Func<PimChange, bool>? confirm)
+    {
+        var why = Input.Text(reason, "Reason", Input.JustificationLength) is { Length: > 0 } r ? r
+            : throw PimErrors.InputValueInvalid("-Reason is empty: say why the store was restored.", null, "Give -Reason, e.g. 'Restored from the backup of 2026-12-01 after the disk failed'.");
+        var store = Open(new PimStoreOptions
+        {
+            Provider = options.Provider, Path = options.Path, ConnectionString = options.ConnectionString, Principal = options.Principal, Clock = options.Clock,
+            IdentityMode = options.IdentityMode, CredentialPath = options.CredentialPath, CredentialPassphrase = options.CredentialPassphrase,
+            Certificate = options.Certificate, TrustAnchor = options.TrustAnchor, UserFolder = options.UserFolder, AcceptingRestore = true,
+        });
+        try
+        {
+            if (store.IdentityMode != PimIdentityMode.Verified)
+                throw PimErrors.IdentityModeMismatch($"The store '{store.Location}' is a Lab store: there is no verified log whose restore could be confirmed.",
+                    store.Location, "A Lab store is restored by copying the file or database back; nothing needs confirming.");
+            var (sequence, hash) = store._identity.Point!.Current;
+            var done = store.Change(work =>
+            {
+                store.Credentials.RequireKeyAdministrator(work, "confirm a restore of the store");
+                return sequence;
+            },
+            _ => new PimChange(store.Location, $"Confirm the store was restored from a backup (its log ends at record {sequence}): {why}"),
+            (work, _) =>
+            {
+                AuditLog.Append(work, Seals.RestoreAction, "Store", store.StoreId, null, null, null,
+                    new { RestoredTo = new { Sequence = sequence, Hash = hash }, Reason = why });
+                return (object)sequence;
+            }, confirm);
+            if (done is null)
+            {
+                store.Dispose();
+                return null;
+            }
+            // The pin starts again from the confirmed restore.
+            var known = KnownStoresOf(options);
+            known.Forget(store.Location);
+            var (at, atHash) = store._identity.Point!.Current;
+            store.Read(work =>
+            {
+                var restores = AuditLogTable.Query(work, null, null, null, null, [Seals.RestoreAction], null).Select(x => x.Sequence).ToList();
+                known.CheckAndAdvance(store.Location, store.StoreId, store.RootThumbprint!, at, atHash, seq => AuditLogTable.BySequence(work, seq)?.Hash, null, restores);
+                return 0;
+            });
+            store._identity.Point.Saved();
+            return store; // handed out only now: before the confirmation nothing but it could write to this store
+        }
+        catch
+        {
+            store.Dispose();
+            throw;
+        }
     }
 
     /// <summary>

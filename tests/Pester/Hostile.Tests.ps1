@@ -1400,6 +1400,58 @@ Describe 'Verified stores: who acts is proven, not claimed' -Tag Hostile {
         }
     }
 
+    Describe 'A store restored from a backup' {
+        It 'is let in once an administrator confirms the restore, by nobody else, and the confirmation excuses nothing later' {
+            $store = New-VerifiedStore
+            Use-TestUser user1
+            Connect-Verified $store user1@contoso.com
+            Disconnect-PimStore
+            $backup = New-TestStore
+            if ($store.Provider -eq 'PostgreSql') {
+                Invoke-Psql -ConnectionString $env:PIM_TEST_PG_ADMIN -Sql "DROP DATABASE $($backup.Database) WITH (FORCE)" | Out-Null
+                Invoke-Psql -ConnectionString $env:PIM_TEST_PG_ADMIN -Sql "CREATE DATABASE $($backup.Database) TEMPLATE $($store.Database)" | Out-Null
+            }
+            else { Copy-Item -LiteralPath $store.Path -Destination $backup.Path }
+            # Life goes on after the backup: the administrator writes, and user1 sees it.
+            Use-TestUser admin
+            Connect-Verified $store admin@contoso.com
+            1..3 | ForEach-Object { New-PimRole -Name "After the backup $_" | Out-Null }
+            Use-TestUser user1
+            Connect-Verified $store user1@contoso.com
+            Disconnect-PimStore
+            # The store is restored from the backup.
+            if ($store.Provider -eq 'PostgreSql') {
+                Invoke-Psql -ConnectionString $env:PIM_TEST_PG_ADMIN -Sql "DROP DATABASE $($store.Database) WITH (FORCE)" | Out-Null
+                Invoke-Psql -ConnectionString $env:PIM_TEST_PG_ADMIN -Sql "CREATE DATABASE $($store.Database) TEMPLATE $($backup.Database)" | Out-Null
+            }
+            else { Copy-Item -LiteralPath $backup.Path -Destination $store.Path -Force }
+            $before = Get-RawFingerprint $store
+            (Get-Refusal { Connect-Verified $store user1@contoso.com }).FullyQualifiedErrorId | Should -Be 'PimStoreRolledBack,PimModule.Cmdlets.ConnectPimStoreCommand'
+            # An ordinary user cannot confirm it; nor can the administrator without saying why.
+            $p = if ($store.Provider -eq 'PostgreSql') { @{ ConnectionString = $store.ConnectionString; Provider = 'PostgreSql' } } else { @{ Path = $store.Path } }
+            $e = Get-Refusal { Confirm-PimStoreRestore @p -Principal user1@contoso.com -Reason 'I say so' -Confirm:$false }
+            $e.FullyQualifiedErrorId | Should -Be 'PimNotAuthorized,PimModule.Cmdlets.ConfirmPimStoreRestoreCommand'
+            Get-RawFingerprint $store | Should -Be $before
+            Use-TestUser admin
+            (Get-Refusal { Connect-Verified $store admin@contoso.com }).FullyQualifiedErrorId | Should -Be 'PimStoreRolledBack,PimModule.Cmdlets.ConnectPimStoreCommand'
+            Confirm-PimStoreRestore @p -Principal admin@contoso.com -Reason 'Restored from the backup after a disk failure' -WhatIf
+            Get-RawFingerprint $store | Should -Be $before
+            Confirm-PimStoreRestore @p -Principal admin@contoso.com -Reason 'Restored from the backup after a disk failure' -Confirm:$false
+            (Get-PimAuditLog | Select-Object -Last 1).Action | Should -Be 'ConfirmRestore'
+            (Test-PimAuditLog).IsValid | Should -BeTrue
+            Disconnect-PimStore
+            # user1 is let in again; then someone cuts off what user1 verified after the confirmation: refused.
+            Use-TestUser user1
+            Connect-Verified $store user1@contoso.com
+            Request-PimActivation -Role 'Security Reader' -Justification 'After the restore' | Out-Null
+            Disconnect-PimStore
+            $cut = [long](Invoke-Sql -Store $store -Sql 'SELECT MAX(sequence) FROM audit_log') - 1
+            $cutHash = (Invoke-Sql -Store $store -Sql "SELECT hash FROM audit_log WHERE sequence = $cut") -join ''
+            Invoke-Sql -Store $store -Sql "DELETE FROM audit_log WHERE sequence > $cut; DELETE FROM seals WHERE to_sequence > $cut; UPDATE store_info SET value = '$cut' WHERE key = 'audit_head_sequence'; UPDATE store_info SET value = '$cutHash' WHERE key = 'audit_head_hash'" | Out-Null
+            (Get-Refusal { Connect-Verified $store user1@contoso.com }).FullyQualifiedErrorId | Should -Be 'PimStoreRolledBack,PimModule.Cmdlets.ConnectPimStoreCommand'
+        }
+    }
+
     Describe 'MFA secrets in a Verified store' {
         It 'encrypts each MFA secret to its principal''s own key: a code works for them, and a copy works for nobody else' {
             $store = New-VerifiedStore

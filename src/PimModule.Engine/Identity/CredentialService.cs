@@ -173,7 +173,7 @@ public sealed class CredentialService
     /// Key administration in a Verified store: the root principal, or a direct (assigned, not activated) Privileged Role
     /// Administrator or Global Administrator — what the log's verifier replays.
     /// </summary>
-    private void RequireKeyAdministrator(UnitOfWork work, string what)
+    internal void RequireKeyAdministrator(UnitOfWork work, string what)
     {
         Authorization.RequireRoleAdministrator(work, what);
         var actorKey = Principal.Fold(work.Actor);

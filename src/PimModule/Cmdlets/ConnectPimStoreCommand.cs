@@ -6,48 +6,11 @@ namespace PimModule.Cmdlets;
 /// <summary>Opens (creates, migrates) a store and sets the acting principal for this session.</summary>
 [Cmdlet(VerbsCommunications.Connect, "PimStore", DefaultParameterSetName = ParameterSets.Default)]
 [OutputType(typeof(PimStoreInfo))]
-public sealed class ConnectPimStoreCommand : PimCmdlet
+public sealed class ConnectPimStoreCommand : StoreConnectionCommandBase
 {
-
-    [Parameter(Mandatory = true, Position = 0, ParameterSetName = ParameterSets.Path)]
-    [ValidateNotNullOrEmpty]
-    public string Path { get; set; } = "";
-
-    [Parameter(Mandatory = true, ParameterSetName = ParameterSets.ConnectionString)]
-    [ValidateNotNullOrEmpty]
-    public string ConnectionString { get; set; } = "";
-
-    [Parameter(ParameterSetName = ParameterSets.ConnectionString)]
-    public PimStoreProvider Provider { get; set; } = PimStoreProvider.PostgreSql;
-
-    /// <summary>Act as this principal (a UPN, account name or object id); the operating-system user by default.</summary>
-    [Parameter]
-    [ValidateNotNullOrEmpty]
-    [ArgumentCompleter(typeof(PrincipalCompleter))]
-    public string? Principal { get; set; }
-
     /// <summary>For a new store: Verified (the default) or Lab. For an existing one: the mode expected (another is refused).</summary>
     [Parameter]
     public PimIdentityMode IdentityMode { get; set; }
-
-    /// <summary>Verified stores: your private key's file (PEM, from New-PimCredential -Path); by default your PimModule key folder.</summary>
-    [Parameter]
-    [ValidateNotNullOrEmpty]
-    public string? CredentialPath { get; set; }
-
-    /// <summary>The passphrase of an encrypted key file.</summary>
-    [Parameter]
-    public System.Security.SecureString? CredentialPassphrase { get; set; }
-
-    /// <summary>Verified stores: a certificate with its private key (a PFX loaded with Get-PfxCertificate or X509Certificate2, or one from the certificate store).</summary>
-    [Parameter]
-    [ValidateNotNull]
-    public System.Security.Cryptography.X509Certificates.X509Certificate2? Certificate { get; set; }
-
-    /// <summary>Verified stores: "&lt;StoreId&gt;:&lt;root thumbprint&gt;" as Get-PimStore shows it (TrustAnchor) — the store must be this one (unattended runbooks).</summary>
-    [Parameter]
-    [ValidateNotNullOrEmpty]
-    public string? TrustAnchor { get; set; }
 
     [Parameter]
     public SwitchParameter PassThru { get; set; }
@@ -56,42 +19,9 @@ public sealed class ConnectPimStoreCommand : PimCmdlet
     {
         // A failure anywhere from here (a path that does not resolve, a principal that is not one, a store that
         // cannot be opened) leaves the session with no store: nothing falls back to the one open before, nor to the default.
-        if (CredentialPath is not null && Certificate is not null)
-            throw PimErrors.InputValueInvalid("Give -CredentialPath or -Certificate, not both: a principal acts with one key.", null, "Remove one of them.");
-        var store = PimSession.Connect(() => (ParameterSetName switch
-        {
-            ParameterSets.Path => new PimStoreOptions
-            {
-                Provider = PimStoreProvider.Sqlite,
-                Path = SessionState.Path.GetUnresolvedProviderPathFromPSPath(Path),
-                Principal = Principal,
-            },
-            ParameterSets.ConnectionString => new PimStoreOptions
-            {
-                Provider = Provider,
-                Path = Provider == PimStoreProvider.Sqlite ? ConnectionString : null,
-                ConnectionString = ConnectionString,
-                Principal = Principal,
-            },
-            _ => CurrentOrDefault(Principal),
-        }).WithIdentity(MyInvocation.BoundParameters.ContainsKey(nameof(IdentityMode)) ? IdentityMode : null,
-            CredentialPath is null ? null : SessionState.Path.GetUnresolvedProviderPathFromPSPath(CredentialPath),
-            CredentialPassphrase, Certificate, TrustAnchor));
+        var store = PimSession.Connect(() => StoreOptions(MyInvocation.BoundParameters.ContainsKey(nameof(IdentityMode)) ? IdentityMode : null));
         WriteVerbose($"Connected to the {store.Provider} store '{store.Location}' ({store.IdentityMode}) as '{store.Principal}'" +
                      (store.CredentialThumbprint is { } t ? $" with key {t}" : "") + (store.Created ? " (created it)." : "."));
         if (PassThru) WriteObject(store.GetInfo());
-    }
-
-    /// <summary>
-    /// Without a path: the store already open (or the default one), as another principal. After a failed connect
-    /// there is no store to keep, and falling back to the default one is what must not happen: refused.
-    /// </summary>
-    private static PimStoreOptions CurrentOrDefault(string? principal)
-    {
-        if (PimSession.Current is { } current) return current.OptionsFor(principal);
-        if (PimSession.ConnectFailed)
-            throw PimErrors.NotConnected("This session has no store to act on as another principal: the last Connect-PimStore failed, and the default store is not opened in its place.",
-                principal, "Give the store: Connect-PimStore -Path <file> or -ConnectionString <s> (with -Principal), or Disconnect-PimStore to go back to the default store.");
-        return PimSession.DefaultOptions(principal);
     }
 }

@@ -50,12 +50,19 @@ internal static class PimSession
     public static PimStore Connect(PimStoreOptions options) => Connect(() => options);
 
     /// <summary>As <see cref="Connect(PimStoreOptions)"/>, with options that may themselves fail to resolve.</summary>
-    public static PimStore Connect(Func<PimStoreOptions> options)
+    public static PimStore Connect(Func<PimStoreOptions> options) => Connect(() => PimStore.Open(options()))!;
+
+    /// <summary>
+    /// Makes the store <paramref name="open"/> returns the session's; null (declined) leaves the session as it is. A failure
+    /// leaves the session with no store, as a failed Connect-PimStore does.
+    /// </summary>
+    public static PimStore? Connect(Func<PimStore?> open)
     {
-        PimStore store;
+        PimStore? store;
         try
         {
-            store = PimStore.Open(options());
+            store = open();
+            if (store is null) return null;
         }
         catch (Exception e)
         {

@@ -4,7 +4,11 @@ using System.Text.Json.Serialization;
 namespace PimModule.Identity.Keys;
 
 /// <summary>What a user has verified of one store: pinned on first use (or from -TrustAnchor) and moved forward as they verify.</summary>
-internal sealed record KnownStore(string Location, string StoreId, string Root, long Sequence, string HeadHash);
+internal sealed record KnownStore(string Location, string StoreId, string Root, long Sequence, string HeadHash)
+{
+    /// <summary>The last confirmed restore (its record's sequence) in the log this user verified; 0 when none.</summary>
+    public long LastRestore { get; init; }
+}
 
 /// <summary>
 /// The user's known-stores file (known-stores.json in their PimModule folder, 0600, replaced atomically under a lock):
@@ -45,8 +49,15 @@ internal sealed class KnownStores
     /// the verified head hash of the store's chain at a sequence (null when the chain is shorter). With no pin, the store is
     /// pinned (trust on first use) unless <paramref name="anchor"/> names another store or root.
     /// </summary>
+    /// <param name="restores">
+    /// The sequences of the restores confirmed by administrators in the verified log (Confirm-PimStoreRestore). A log that
+    /// does not extend the pin is accepted when it holds a restore this user had not seen, to a point before what they saw:
+    /// what they saw after it was given up on purpose, and the pin moves to the restored log. A restore they had seen
+    /// excuses nothing later.
+    /// </param>
     public void CheckAndAdvance(string location, string storeId, string root, long sequence, string headHash,
-        Func<long, string?> hashAt, (string StoreId, string Root)? anchor = null) => Check(location, storeId, root, sequence, headHash, hashAt, anchor, behindIsRollback: true);
+        Func<long, string?> hashAt, (string StoreId, string Root)? anchor = null, IReadOnlyList<long>? restores = null)
+        => Check(location, storeId, root, sequence, headHash, hashAt, anchor, behindIsRollback: true, restores ?? []);
 
     /// <summary>
     /// After this session wrote: moves the pin of the location forward to what it wrote (its commits checked, in their
@@ -54,10 +65,10 @@ internal sealed class KnownStores
     /// once the store is seen to hold it.
     /// </summary>
     public void Advance(string location, string storeId, string root, long sequence, string headHash, Func<long, string?> hashAt)
-        => Check(location, storeId, root, sequence, headHash, hashAt, null, behindIsRollback: false);
+        => Check(location, storeId, root, sequence, headHash, hashAt, null, behindIsRollback: false, null);
 
     private void Check(string location, string storeId, string root, long sequence, string headHash,
-        Func<long, string?> hashAt, (string StoreId, string Root)? anchor, bool behindIsRollback)
+        Func<long, string?> hashAt, (string StoreId, string Root)? anchor, bool behindIsRollback, IReadOnlyList<long>? restores)
     {
         if (anchor is { } a && (!string.Equals(a.StoreId, storeId, StringComparison.OrdinalIgnoreCase) || !string.Equals(a.Root, root, StringComparison.OrdinalIgnoreCase)))
             throw PimErrors.StoreTrustChanged($"The store at {location} is {storeId} with root key {root}, not the trust anchor {a.StoreId}:{a.Root} that was given.",
@@ -78,7 +89,15 @@ internal sealed class KnownStores
                     throw PimErrors.StoreTrustChanged(
                         $"The store at {location} is {storeId} with root key {Short(root)}, but you trusted store {pin.StoreId} with root key {Short(pin.Root)} there.",
                         location, "If the store was replaced on purpose, connect with -TrustAnchor <storeId>:<thumbprint> given by its administrator.");
-                if ((behindIsRollback && sequence < pin.Sequence) || !string.Equals(hashAt(pin.Sequence), pin.HeadHash, StringComparison.Ordinal))
+                var extends = !(behindIsRollback && sequence < pin.Sequence) && string.Equals(hashAt(pin.Sequence), pin.HeadHash, StringComparison.Ordinal);
+                if (!extends && restores is not null && restores.Any(r => r > pin.LastRestore && r <= pin.Sequence))
+                {
+                    stores.Remove(pin);
+                    stores.Add(new KnownStore(location, storeId, root, sequence, headHash) { LastRestore = restores[^1] });
+                    UserFolder.WriteAtomically(FilePath, JsonSerializer.Serialize(new FileShape(1, stores), Json), overwrite: true);
+                    return 0;
+                }
+                if (!extends)
                     throw PimErrors.StoreRolledBack(
                         $"The store at {location} does not extend what you verified: you saw record {pin.Sequence} with hash {Short(pin.HeadHash)}, and its log " +
                         (sequence < pin.Sequence ? $"now ends at record {sequence}." : "now holds another record there."),
@@ -86,7 +105,10 @@ internal sealed class KnownStores
                 if (sequence <= pin.Sequence) return 0;
                 stores.Remove(pin);
             }
-            stores.Add(new KnownStore(location, storeId, root, sequence, headHash));
+            stores.Add(new KnownStore(location, storeId, root, sequence, headHash)
+            {
+                LastRestore = restores is { Count: > 0 } ? restores[^1] : pin?.LastRestore ?? 0,
+            });
             UserFolder.WriteAtomically(FilePath, JsonSerializer.Serialize(new FileShape(1, stores), Json), overwrite: true);
             return 0;
         });

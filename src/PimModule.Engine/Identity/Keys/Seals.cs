@@ -21,6 +21,8 @@ internal sealed record SealVerdict(bool IsValid, long RecordsChecked, long? Firs
     public string? RootPrincipalKey { get; init; }
     /// <summary>At the end of the log: every key bound and not revoked (thumbprint → principal key).</summary>
     public IReadOnlyDictionary<string, string> Bindings { get; init; } = new Dictionary<string, string>();
+    /// <summary>The sequences of the restores confirmed by entitled administrators (Confirm-PimStoreRestore), in chain order.</summary>
+    public IReadOnlyList<long> ConfirmedRestores { get; init; } = [];
 }
 
 /// <summary>
@@ -36,6 +38,8 @@ internal static class Seals
     public const string RevokeAction = "RevokeCredential";
     /// <summary>A binding that a second administrator must confirm (the principal already has a key): binds nothing itself.</summary>
     public const string ProposeAction = "ProposeCredential";
+    /// <summary>An administrator's confirmation that the store was restored from a backup on purpose (Confirm-PimStoreRestore).</summary>
+    public const string RestoreAction = "ConfirmRestore";
 
     public static byte[] Payload(string storeId, long prevSequence, string prevHash, long headSequence, string headHash)
         => CanonicalJson.Serialize(new JsonObject
@@ -59,6 +63,7 @@ internal static class Seals
         var admins = new AdministratorReplay();
         var proposals = new Dictionary<string, (string Proposer, string Principal)>(StringComparer.OrdinalIgnoreCase); // thumbprint →
         string? rootThumbprint = null, rootPrincipal = null;
+        var restores = new List<long>();
         var prevHash = genesisHash;
         SealRow? seal = null;
         string? sealActor = null, sealHead = null;
@@ -118,6 +123,7 @@ internal static class Seals
                 if (seal.FromSequence > 0 && Entitlement(r, sealActor!, rootPrincipal, rootThumbprint, admins, bindings, revoked, proposals) is { } refused)
                     return Fail(r.Sequence, refused);
                 admins.Observe(r, sealActor!, rootPrincipal);
+                if (r.Action == RestoreAction) restores.Add(r.Sequence);
                 if (r.Action is BindAction or RevokeAction or ProposeAction) pending.Add(r);
                 prevHash = r.Hash;
             }
@@ -126,7 +132,7 @@ internal static class Seals
             foreach (var b in pending) Apply(b, bindings, revoked, proposals);
             return new SealVerdict(true, checkedRecords, null, null)
             {
-                SealsChecked = sealsChecked, RootThumbprint = rootThumbprint, RootPrincipalKey = rootPrincipal,
+                SealsChecked = sealsChecked, RootThumbprint = rootThumbprint, RootPrincipalKey = rootPrincipal, ConfirmedRestores = restores,
                 Bindings = bindings.Where(b => !revoked.Contains(b.Key)).ToDictionary(b => b.Key, b => b.Value.PrincipalKey, StringComparer.OrdinalIgnoreCase),
             };
         }
@@ -225,6 +231,8 @@ internal static class Seals
             return proposals.TryGetValue(thumbprint, out var proposal) && proposal.Proposer != actor && proposal.Principal == principal ? null
                 : $"record {r.Sequence} binds another key to {principal} by {actor} alone (it needs {principal}'s current key or a second administrator)";
         }
+        if (r.Action == RestoreAction)
+            return isAdmin ? null : $"record {r.Sequence} confirms a restore, but {actor} was not the root nor a direct administrator there";
         if (r.Action == RevokeAction)
         {
             var thumbprint = Parse(r.AfterJson)?["Thumbprint"]?.GetValue<string>();
