@@ -51,6 +51,7 @@
         'Test-PimAuditLog'
         'Export-PimAuditLog'
         'Confirm-PimStoreRestore'
+        'Protect-PimStore'
         'New-PimCredential'
         'Register-PimCredential'
         'Get-PimCredential'

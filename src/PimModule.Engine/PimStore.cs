@@ -333,6 +333,72 @@ public sealed class PimStore : IDisposable
     }
 
     /// <summary>
+    /// Protect-PimStore: turns a Lab store into a Verified one, once. The acting administrator's key (theirs, or made now)
+    /// becomes the root of trust; <paramref name="confirm"/> is shown what they endorse — every privileged assignment not
+    /// ended — and a ProtectStore record, sealed by them, names the root key and carries that endorsement as the starting
+    /// point of the verified log. Every MFA method is removed (secrets kept under the shared key are not read in a
+    /// Verified store): each principal registers theirs again. Returns the store, reopened as Verified (null: declined).
+    /// </summary>
+    public static PimStore? Protect(PimStoreOptions options, Func<PimChange, bool>? confirm)
+    {
+        PimKey? key = null;
+        using (var lab = Open(new PimStoreOptions
+        {
+            Provider = options.Provider, Path = options.Path, ConnectionString = options.ConnectionString, Principal = options.Principal,
+            Clock = options.Clock, UserFolder = options.UserFolder,
+        }))
+        {
+            if (lab.IdentityMode == PimIdentityMode.Verified)
+                throw PimErrors.IdentityModeMismatch($"The store '{lab.Location}' is a Verified store already; it is protected once.", lab.Location,
+                    "Connect to it with your own key (Connect-PimStore); nothing needs protecting.");
+            try
+            {
+                var done = lab.Change(work =>
+                {
+                    Authorization.RequireRoleAdministrator(work, "protect the store (make it a Verified store)");
+                    var names = RolesTable.Names(work);
+                    var listing = new AssignmentsTable.Listing(null, null, null, null, work.Now, work.Now);
+                    return RolesTable.All(work).Where(r => r.IsPrivileged)
+                        .SelectMany(r => AssignmentsTable.ListOfRole(work, r.Id, listing).Select(a => (Row: a, Role: r.Name))).ToList();
+                },
+                endorsed => new PimChange(lab.Location, $"Protect the store: make it Verified, with {Identity.Principal.Fold(lab.Principal)}'s key as its root, endorsing " +
+                    $"{endorsed.Count} privileged assignment(s)" + (endorsed.Count == 0 ? "" : ": " + string.Join("; ", endorsed.Take(20).Select(e =>
+                        $"{e.Row.Principal} {e.Row.Type} {e.Role} at {e.Row.Scope}")) + (endorsed.Count > 20 ? $"; and {endorsed.Count - 20} more" : "")) +
+                    ". Every MFA method is removed: each principal registers theirs again."),
+                (work, endorsed) =>
+                {
+                    key ??= CreatorKey(options, lab.Principal);
+                    var head = AuditLogTable.Head(work);
+                    work.IdentityMode = PimIdentityMode.Verified;
+                    work.Sealer = new Sealer(key, lab.StoreId, new VerifiedPoint(0, AuditLog.Genesis));
+                    StoreInfoTable.Put(work, StoreInfoTable.IdentityMode, nameof(PimIdentityMode.Verified));
+                    StoreInfoTable.Put(work, StoreInfoTable.RootThumbprint, key.Thumbprint);
+                    StoreInfoTable.Put(work, StoreInfoTable.VerifiedFromSequence, ((head?.Sequence ?? 0) + 1).ToString(System.Globalization.CultureInfo.InvariantCulture));
+                    if (CredentialsTable.ByThumbprint(work, key.Thumbprint) is null)
+                        CredentialsTable.Insert(work, new CredentialsTable.Row(key.Thumbprint, work.Actor, Identity.Principal.Fold(work.Actor), key.Algorithm, key.PublicKeyPem(),
+                            CredentialsTable.Active, work.Actor, work.Now, null, null, null));
+                    var removed = MfaMethodsTable.DeleteAll(work);
+                    var views = new System.Text.Json.Nodes.JsonArray();
+                    foreach (var e in endorsed) views.Add(System.Text.Json.Nodes.JsonNode.Parse(AuditView.Of(e.Row).Json));
+                    AuditLog.Append(work, Seals.ProtectAction, "Store", lab.StoreId, null, work.Actor, null, new System.Text.Json.Nodes.JsonObject
+                    {
+                        ["StoreId"] = lab.StoreId, ["CreatedBy"] = work.Actor, ["IdentityMode"] = nameof(PimIdentityMode.Verified),
+                        ["RootPublicKey"] = key.PublicKeyPem(), ["RootThumbprint"] = key.Thumbprint, ["Endorsed"] = views, ["MfaMethodsRemoved"] = removed,
+                    });
+                    return (object)endorsed.Count;
+                }, confirm);
+                if (done is null) return null;
+            }
+            finally
+            {
+                key?.Dispose();
+            }
+        }
+        // Reopened as what it is now: the whole log verifies, from its Lab beginning to the sealed protection, and is pinned.
+        return Open(options.WithIdentity(PimIdentityMode.Verified, null, null, null, null));
+    }
+
+    /// <summary>
     /// Writes what this session verified and wrote into the user's known-stores file (after each cmdlet, and when the
     /// store is closed), so that cutting off the records it wrote is a rollback to this user too.
     /// </summary>

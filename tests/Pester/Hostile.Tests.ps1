@@ -1400,6 +1400,73 @@ Describe 'Verified stores: who acts is proven, not claimed' -Tag Hostile {
         }
     }
 
+    Describe 'A Lab store protected into a Verified one' {
+        It 'is protected once by an administrator, endorsing its privileged assignments; then only keys act' {
+            $script:Users = Join-Path $TestDrive "users-$([guid]::NewGuid().ToString('N').Substring(0, 8))"
+            $store = Connect-TestStore -Principal admin@contoso.com
+            New-PimActiveAssignment -Principal admin2@contoso.com -Role 'Global Administrator' -Permanent -Justification 'Second administrator' | Out-Null
+            New-PimEligibleAssignment -Principal user1@contoso.com -Role 'Security Reader' -Duration 90d -Justification 'Rota' | Out-Null
+            $labRecords = (Get-PimStore).AuditRecordCount
+            # An ordinary user, claimed in the Lab store, is refused, and nothing moves.
+            Connect-TestStore -Principal user1@contoso.com -Store $store | Out-Null
+            $before = Get-RawFingerprint $store
+            $e = Get-Refusal { Protect-PimStore -Confirm:$false }
+            $e.FullyQualifiedErrorId | Should -Be 'PimNotAuthorized,PimModule.Cmdlets.ProtectPimStoreCommand'
+            Get-RawFingerprint $store | Should -Be $before
+            (Get-PimStore).IdentityMode | Should -Be 'Lab'
+            # The administrator protects it.
+            Connect-TestStore -Principal admin@contoso.com -Store $store | Out-Null
+            Use-TestUser admin
+            Protect-PimStore -Confirm:$false -WarningAction SilentlyContinue
+            $info = Get-PimStore
+            $info.IdentityMode | Should -Be 'Verified'
+            $info.TrustAnchor | Should -Match ':[0-9A-F]{64}$'
+            $protect = Get-PimAuditLog -Action ProtectStore
+            $protect.Sequence | Should -Be ($labRecords + 1)
+            $endorsed = ($protect.After | ConvertFrom-Json).Endorsed
+            $endorsed.Principal | Should -Contain 'admin2@contoso.com'
+            (Get-PimAuditLog | Where-Object Sequence -lt $protect.Sequence).IdentityMode | Sort-Object -Unique | Should -Be 'Lab'
+            (Test-PimAuditLog).IsValid | Should -BeTrue
+            # A library PimModule does not use checks it too: the Lab past chained, the Verified part sealed.
+            $python = @('/usr/bin/python3', 'python3') | Where-Object { (Get-Command $_ -ErrorAction SilentlyContinue) -and ($(& $_ -c 'import jwcrypto' 2>$null; $LASTEXITCODE) -eq 0) } | Select-Object -First 1
+            if ($python) {
+                $file = Join-Path $TestDrive "protected-$([guid]::NewGuid()).jsonl"
+                Export-PimAuditLog -Path $file
+                $out = & $python (Join-Path $RepoRoot 'tests/thirdparty/verify_pim_log.py') $file 2>&1
+                $LASTEXITCODE | Should -Be 0 -Because "$out"
+            }
+            elseif ($env:CI) { throw 'CI must have python3-jwcrypto (.ci/run installs it).' }
+            # A store is protected once; and from now on a claim is not enough.
+            (Get-Refusal { Protect-PimStore -Confirm:$false }).FullyQualifiedErrorId | Should -Be 'PimIdentityModeMismatch,PimModule.Cmdlets.ProtectPimStoreCommand'
+            Use-TestUser user1
+            (Get-Refusal { Connect-Verified $store user1@contoso.com }).FullyQualifiedErrorId | Should -Be 'PimCredentialNotFound,PimModule.Cmdlets.ConnectPimStoreCommand'
+            (Get-Refusal { Connect-Verified $store admin@contoso.com -Extra @{ IdentityMode = 'Lab' } }).FullyQualifiedErrorId |
+                Should -Be 'PimIdentityModeMismatch,PimModule.Cmdlets.ConnectPimStoreCommand'
+        }
+
+        It 'is not made Lab again by editing rows, nor given seals over its Lab past' {
+            $script:Users = Join-Path $TestDrive "users-$([guid]::NewGuid().ToString('N').Substring(0, 8))"
+            $store = Connect-TestStore -Principal admin@contoso.com
+            Use-TestUser admin
+            Protect-PimStore -Confirm:$false -WarningAction SilentlyContinue
+            New-PimRole -Name 'After the protection' | Out-Null
+            # A seal slipped over a record of the Lab past does not verify.
+            $envelope = (Invoke-Sql -Store $store -Sql 'SELECT envelope FROM seals ORDER BY to_sequence LIMIT 1') -join ''
+            Invoke-Sql -Store $store -Sql "INSERT INTO seals (to_sequence, from_sequence, actor, key_id, envelope) VALUES (1, 0, 'admin@contoso.com', 'x', '$envelope')" | Out-Null
+            (Test-PimAuditLog -WarningAction SilentlyContinue).IsValid | Should -BeFalse
+            Invoke-Sql -Store $store -Sql 'DELETE FROM seals WHERE to_sequence = 1' | Out-Null
+            (Test-PimAuditLog).IsValid | Should -BeTrue
+            Disconnect-PimStore
+            # The mode row says Lab, the seals and bindings are gone: the ProtectStore record still says Verified.
+            Invoke-Sql -Store $store -Sql "UPDATE store_info SET value = 'Lab' WHERE key = 'identity_mode'; DELETE FROM seals; DELETE FROM credentials" | Out-Null
+            $before = Get-RawFingerprint $store
+            Use-TestUser newcomer
+            $e = Get-Refusal { Connect-Verified $store admin@contoso.com -Extra @{ IdentityMode = 'Lab' } }
+            $e.FullyQualifiedErrorId | Should -Be 'PimIdentityModeMismatch,PimModule.Cmdlets.ConnectPimStoreCommand'
+            Get-RawFingerprint $store | Should -Be $before
+        }
+    }
+
     Describe 'A store restored from a backup' {
         It 'is let in once an administrator confirms the restore, by nobody else, and the confirmation excuses nothing later' {
             $store = New-VerifiedStore

@@ -378,12 +378,13 @@ public class SecretBindingTests
         t.Sql($"INSERT INTO store_info (key, value) VALUES ('mail.password', '{legacyPassword}')");
         t.Sql("DROP INDEX ix_audit_mfa_failed");
         foreach (var c in new[] { "failed_count", "lockouts", "locked_until_utc", "last_failure_utc" }) t.Sql($"ALTER TABLE mfa_methods DROP COLUMN {c}");
+        t.Sql("DROP INDEX ix_audit_protect");
         t.Sql("DROP TABLE credentials");
         t.Sql("DROP TABLE seals");
         t.Sql("DELETE FROM schema_version WHERE version >= 5");
 
         var reopened = t.Open(User);
-        Assert.Equal(6, reopened.SchemaVersion); // migrated from 4 through 5 (and 6, identity)
+        Assert.Equal(7, reopened.SchemaVersion); // migrated from 4 through 5 (and 6-7, identity)
         var text = Cell(t, "SELECT secret_protected FROM mfa_methods");
         Assert.StartsWith("v2:", text);
         var storeId = Cell(t, "SELECT value FROM store_info WHERE key = 'store_id'");

@@ -3,7 +3,9 @@
 
 From the exported bytes alone: every record's SHA-256 over its length-prefixed fields, the chain (each record names
 the hash of the one before it, from the genesis hash), and in a Verified store every seal: a compact JWS whose key is
-bound by the log itself (the genesis record's RootPublicKey, RegisterCredential records; RevokeCredential ends one),
+bound by the log itself (the genesis record's RootPublicKey — or, for a store that began as a Lab store, its
+ProtectStore record's, the records before it chained but not sealed — RegisterCredential records; RevokeCredential
+ends one),
 whose protected header names that key (kid) and the actor of every record it covers, and whose payload is the canonical
 {"head":{"hash","seq"},"prev":{"hash","seq"},"store","v":1} of the chain. Exit 0 when the log verifies, 1 otherwise
 (the reason on stderr). Entitlement (who may bind keys) is PimModule's Test-PimAuditLog's to check; this is the
@@ -64,6 +66,7 @@ def main(path):
     seal_from, seal_prev = 0, prev_hash
     covered = []       # the records of the transaction being read
     expected, records, seals = 1, 0, 0
+    lab_prefix = False
     for item in lines[1:]:
         if item["type"] == "record":
             r = item
@@ -75,10 +78,26 @@ def main(path):
                 fail("record %d does not match its hash" % r["seq"])
             if r["seq"] == 1 and verified:
                 after = json.loads(r["after"] or "{}")
-                if r["action"] != "CreateStore" or after.get("StoreId", "").lower() != store.lower():
-                    fail("the genesis record does not name this store")
+                if r["action"] != "CreateStore":
+                    fail("the first record is not the store's genesis")
+                # A store that began as a Lab store: its Verified part starts at its ProtectStore record.
+                lab_prefix = "RootPublicKey" not in after
+            if verified and (r["seq"] == 1 and not lab_prefix or lab_prefix and r["action"] == "ProtectStore"):
+                after = json.loads(r["after"] or "{}")
+                if after.get("StoreId", "").lower() != store.lower():
+                    fail("record %d does not name this store" % r["seq"])
                 root = jwk.JWK.from_pem(after["RootPublicKey"].encode())
                 keys[thumbprint(root)] = (after["CreatedBy"].lower(), root)
+                if lab_prefix:
+                    lab_prefix = False
+                    seal_from, seal_prev, covered = r["seq"] - 1, r["prevHash"], []
+            elif verified and r["action"] == "ProtectStore":
+                fail("record %d protects a store that is Verified already" % r["seq"])
+            if lab_prefix:
+                prev_hash = r["hash"]
+                expected += 1
+                records += 1
+                continue
             if r["action"] in ("RegisterCredential", "RevokeCredential"):
                 pending.append(r)
             covered.append(r)
@@ -87,6 +106,8 @@ def main(path):
             records += 1
         elif item["type"] == "seal":
             seals += 1
+            if lab_prefix:
+                fail("a seal covers records of the store before it was Verified")
             if item["from"] != seal_from or item["to"] != expected - 1:
                 fail("the seal of records %d-%d does not follow the chain" % (item["from"] + 1, item["to"]))
             token = jws.JWS()

@@ -106,7 +106,7 @@ internal static class AuditLog
         return Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(sb.ToString()))).ToLowerInvariant();
     }
 
-    private static PimAuditRecord ToRecord(AuditLogTable.Row r, IReadOnlyDictionary<Guid, string> roleNames, PimIdentityMode mode)
+    private static PimAuditRecord ToRecord(AuditLogTable.Row r, IReadOnlyDictionary<Guid, string> roleNames, PimIdentityMode mode, long verifiedFrom)
     {
         var roleId = Guid.TryParse(r.RoleId, out var rid) ? rid : (Guid?)null;
         return new PimAuditRecord
@@ -125,9 +125,13 @@ internal static class AuditLog
             After = r.AfterJson,
             PreviousHash = r.PrevHash,
             Hash = r.Hash,
-            IdentityMode = mode,
+            IdentityMode = mode == PimIdentityMode.Verified && r.Sequence >= verifiedFrom ? PimIdentityMode.Verified : PimIdentityMode.Lab,
         };
     }
+
+    /// <summary>Where a store's Verified records begin: 1, or the record that protected a store that began as Lab.</summary>
+    private static long VerifiedFrom(UnitOfWork work)
+        => long.TryParse(StoreInfoTable.Get(work, StoreInfoTable.VerifiedFromSequence), out var from) ? from : 1;
 
     public static List<PimAuditRecord> Query(UnitOfWork work, PimAuditQuery q)
     {
@@ -137,7 +141,8 @@ internal static class AuditLog
         var principalKey = q.Principal is { } p ? Principal.Key(p) : null;
         var rows = AuditLogTable.Query(work, since, until, principalKey, q.RoleId, q.Actions, q.First);
         var names = RolesTable.Names(work);
-        return rows.ConvertAll(r => ToRecord(r, names, work.IdentityMode));
+        var verifiedFrom = VerifiedFrom(work);
+        return rows.ConvertAll(r => ToRecord(r, names, work.IdentityMode, verifiedFrom));
     }
 
     /// <summary>
@@ -154,7 +159,7 @@ internal static class AuditLog
         var storeId = StoreInfoTable.Get(work, StoreInfoTable.StoreId) ?? "";
         var seals = SealsTable.All(work).ConvertAll(r => new Identity.Keys.SealRow(r.FromSequence, r.ToSequence, r.Envelope));
         var records = AuditLogTable.SealInputs(work, [Identity.Keys.Seals.GenesisAction, Identity.Keys.Seals.BindAction,
-                Identity.Keys.Seals.RevokeAction, Identity.Keys.Seals.ProposeAction])
+                Identity.Keys.Seals.RevokeAction, Identity.Keys.Seals.ProposeAction, Identity.Keys.Seals.ProtectAction])
             .Select(r => new Identity.Keys.SealedRecord(r.Sequence, r.Hash, r.Action, Principal.Fold(r.Actor), r.AfterJson, r.TargetType, r.TargetId, SqlTypes.Ticks(r.AtUtc)));
         var verdict = Identity.Keys.Seals.Verify(storeId, records, seals, Genesis);
         if (verdict.IsValid)
@@ -233,7 +238,7 @@ internal static class AuditLog
     {
         try
         {
-            return AuditLogTable.BySequence(work, sequence) is { } row ? ToRecord(row, RolesTable.Names(work), work.IdentityMode) : null;
+            return AuditLogTable.BySequence(work, sequence) is { } row ? ToRecord(row, RolesTable.Names(work), work.IdentityMode, VerifiedFrom(work)) : null;
         }
         catch (Exception e) when (e is FormatException or InvalidCastException or OverflowException or System.Data.DataException)
         {

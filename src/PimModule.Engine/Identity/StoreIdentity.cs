@@ -28,6 +28,7 @@ internal static class StoreIdentity
         {
             genesisHasRoot = true; // an unreadable genesis is not evidence of a Lab store
         }
+        genesisHasRoot |= AuditLogTable.WasProtected(work); // a store protected from Lab keeps that record
         return new Evidence(StoreInfoTable.Get(work, StoreInfoTable.StoreId) ?? "",
             string.Equals(mode, nameof(PimIdentityMode.Verified), StringComparison.Ordinal) ? PimIdentityMode.Verified : PimIdentityMode.Lab,
             SealsTable.Count(work) > 0, CredentialsTable.Count(work) > 0, genesisHasRoot, StoreInfoTable.Get(work, StoreInfoTable.RootThumbprint));

@@ -43,6 +43,10 @@ internal static partial class AuditLogTable
 
     public static long Count(UnitOfWork work) => work.Scalar<long>("SELECT COUNT(*) FROM audit_log");
 
+    /// <summary>Whether the store was ever protected from Lab (a ProtectStore record; the partial index ix_audit_protect).</summary>
+    public static bool WasProtected(UnitOfWork work)
+        => work.Scalar<long>("SELECT COUNT(*) FROM (SELECT 1 FROM audit_log WHERE action = 'ProtectStore' LIMIT 1) x") > 0;
+
     /// <summary>Get-PimAuditLog's filters (each null = any), in sequence order.</summary>
     public static List<Row> Query(UnitOfWork work, DateTime? since, DateTime? until, string? principalKey, Guid? roleId, string[]? actions, int? first)
     {

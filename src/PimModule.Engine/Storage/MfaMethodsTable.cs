@@ -54,4 +54,7 @@ internal static partial class MfaMethodsTable
     public static int Rebind(UnitOfWork work, string principalKey, string secretProtected, string expected) => work.Execute(
         "UPDATE mfa_methods SET secret_protected = @secretProtected WHERE principal_key = @principalKey AND secret_protected = @expected",
         new { secretProtected, principalKey, expected });
+
+    /// <summary>Removes every method (Protect-PimStore: secrets kept under the shared key are not read in a Verified store); the rows removed.</summary>
+    public static int DeleteAll(UnitOfWork work) => work.Execute("DELETE FROM mfa_methods", new { });
 }

@@ -16,6 +16,8 @@ internal static partial class StoreInfoTable
     public const string AuditHeadHash = "audit_head_hash";
     public const string IdentityMode = "identity_mode";
     public const string RootThumbprint = "root_thumbprint";
+    /// <summary>The first record of the Verified part of a store protected from Lab (display only: verification finds it in the log).</summary>
+    public const string VerifiedFromSequence = "verified_from_sequence";
 
     public static string? Get(UnitOfWork work, string key)
         => work.QueryFirstOrDefault<string>("SELECT value FROM store_info WHERE key = @key", new { key });

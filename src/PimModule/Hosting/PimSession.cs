@@ -56,13 +56,17 @@ internal static class PimSession
     /// Makes the store <paramref name="open"/> returns the session's; null (declined) leaves the session as it is. A failure
     /// leaves the session with no store, as a failed Connect-PimStore does.
     /// </summary>
-    public static PimStore? Connect(Func<PimStore?> open)
+    public static PimStore? Connect(Func<PimStore?> open, bool keepOnFailure = false)
     {
         PimStore? store;
         try
         {
             store = open();
             if (store is null) return null;
+        }
+        catch (Exception) when (keepOnFailure)
+        {
+            throw; // a refused change of the store (Protect-PimStore) leaves the session as it was
         }
         catch (Exception e)
         {

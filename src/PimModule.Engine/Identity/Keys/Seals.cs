@@ -38,6 +38,8 @@ internal static class Seals
     public const string RevokeAction = "RevokeCredential";
     /// <summary>A binding that a second administrator must confirm (the principal already has a key): binds nothing itself.</summary>
     public const string ProposeAction = "ProposeCredential";
+    /// <summary>The genesis of the Verified part of a store that began as a Lab store (Protect-PimStore): its root key and what it endorsed.</summary>
+    public const string ProtectAction = "ProtectStore";
     /// <summary>An administrator's confirmation that the store was restored from a backup on purpose (Confirm-PimStoreRestore).</summary>
     public const string RestoreAction = "ConfirmRestore";
 
@@ -68,13 +70,46 @@ internal static class Seals
         SealRow? seal = null;
         string? sealActor = null, sealHead = null;
         var pending = new List<SealedRecord>(); // bindings of the current seal apply after it
+        var labPrefix = false; // records of a store that began as a Lab store, before it was protected: chained, not sealed
+        long genesisFrom = 0;  // the seal of the genesis transaction (the root's own): its records are not judged
         SealVerdict Fail(long seq, string why) => new(false, checkedRecords, seq, why);
+        bool SetRoot(SealedRecord genesis, out string? why)
+        {
+            why = null;
+            if (Root(genesis.AfterJson) is not { } root) { why = $"record {genesis.Sequence} does not name the store's root key"; return false; }
+            if (!string.Equals(root.StoreId, storeId, StringComparison.OrdinalIgnoreCase)) { why = $"record {genesis.Sequence} names store {root.StoreId}, not {storeId}"; return false; }
+            bindings[root.Key.Thumbprint] = (Principal.Fold(root.Principal), root.Key);
+            rootThumbprint = root.Key.Thumbprint;
+            rootPrincipal = Principal.Fold(root.Principal);
+            return true;
+        }
         try
         {
             foreach (var record in records)
             {
                 var r = record;
                 checkedRecords++;
+                if (r.Sequence == 1)
+                {
+                    if (r.Action != GenesisAction) return Fail(1, "the first record is not the store's genesis");
+                    labPrefix = Root(r.AfterJson) is null; // a Lab genesis: the Verified part starts at its ProtectStore record
+                }
+                if (labPrefix)
+                {
+                    latest = Math.Max(latest, r.AtTicks);
+                    if (r.Action != ProtectAction)
+                    {
+                        prevHash = r.Hash; // a Lab record: the caller checked its place in the chain; nobody sealed it
+                        continue;
+                    }
+                    // Protect-PimStore: the root key, and the assignments the administrator endorsed as the starting point.
+                    if (!SetRoot(r, out var why)) return Fail(r.Sequence, why!);
+                    admins.Endorse(Parse(r.AfterJson)?["Endorsed"] as JsonArray, latest);
+                    labPrefix = false;
+                    sealedUpTo = genesisFrom = r.Sequence - 1;
+                }
+                else if (r.Action == ProtectAction)
+                    return Fail(r.Sequence, $"record {r.Sequence} protects a store that is Verified already");
                 if (seal is null || r.Sequence > seal.ToSequence)
                 {
                     foreach (var b in pending) Apply(b, bindings, revoked, proposals);
@@ -87,15 +122,8 @@ internal static class Seals
                     try { env = Jws.Parse(seal.Envelope); }
                     catch (PimException e) { return Fail(r.Sequence, e.Message); }
                     sealActor = Principal.Fold(env.Actor);
-                    if (r.Sequence == 1)
-                    {
-                        // The genesis record names the store and its root key: the first seal is the root's.
-                        if (r.Action != GenesisAction || Root(r.AfterJson) is not { } root) return Fail(1, "the first record is not the store's genesis with its root key");
-                        if (!string.Equals(root.StoreId, storeId, StringComparison.OrdinalIgnoreCase)) return Fail(1, $"the genesis record names store {root.StoreId}, not {storeId}");
-                        bindings[root.Key.Thumbprint] = (Principal.Fold(root.Principal), root.Key);
-                        rootThumbprint = root.Key.Thumbprint;
-                        rootPrincipal = Principal.Fold(root.Principal);
-                    }
+                    // The genesis record names the store and its root key: the first seal is the root's.
+                    if (r.Sequence == 1 && !SetRoot(r, out var why)) return Fail(1, why!);
                     if (!bindings.TryGetValue(env.KeyId, out var bound)) return Fail(r.Sequence, $"the seal of records {seal.FromSequence + 1}-{seal.ToSequence} is by key {env.KeyId}, which is not bound to anyone there");
                     if (revoked.Contains(env.KeyId)) return Fail(r.Sequence, $"the seal of records {seal.FromSequence + 1}-{seal.ToSequence} is by key {env.KeyId}, which was revoked before");
                     if (bound.PrincipalKey != sealActor) return Fail(r.Sequence, $"the seal names {env.Actor}, but key {env.KeyId} is bound to {bound.PrincipalKey}");
@@ -120,13 +148,14 @@ internal static class Seals
                 // claims, and a former administrator must not write "back then".
                 latest = Math.Max(latest, r.AtTicks);
                 r = r with { AtTicks = latest };
-                if (seal.FromSequence > 0 && Entitlement(r, sealActor!, rootPrincipal, rootThumbprint, admins, bindings, revoked, proposals) is { } refused)
+                if (seal.FromSequence > genesisFrom && Entitlement(r, sealActor!, rootPrincipal, rootThumbprint, admins, bindings, revoked, proposals) is { } refused)
                     return Fail(r.Sequence, refused);
                 admins.Observe(r, sealActor!, rootPrincipal);
                 if (r.Action == RestoreAction) restores.Add(r.Sequence);
                 if (r.Action is BindAction or RevokeAction or ProposeAction) pending.Add(r);
                 prevHash = r.Hash;
             }
+            if (seal is null && sealIterator.MoveNext()) return Fail(1, "a seal covers records of the store before it was Verified");
             if (seal is not null && sealedUpTo != seal.ToSequence) return Fail(sealedUpTo + 1, $"the seal of records {seal.FromSequence + 1}-{seal.ToSequence} covers records the log does not hold");
             if (sealIterator.MoveNext()) return Fail(sealedUpTo + 1, $"a seal covers records after {sealedUpTo}, which the log does not hold");
             foreach (var b in pending) Apply(b, bindings, revoked, proposals);
@@ -146,10 +175,10 @@ internal static class Seals
     private static bool MatchesExceptHead(byte[] payload, string storeId, long prevSeq, string prevHash, long headSeq, out string? headHash)
     {
         headHash = null;
-        JsonObject? o;
-        try { o = JsonNode.Parse(payload) as JsonObject; }
+        string? h;
+        try { h = JsonNode.Parse(payload) is JsonObject { } o && o["head"] is JsonObject head ? Str(head["hash"]) : null; }
         catch (System.Text.Json.JsonException) { return false; }
-        if (o is null || o["head"]?["hash"]?.GetValue<string>() is not { } h) return false;
+        if (h is null) return false;
         headHash = h;
         // Byte for byte the canonical payload: no second spelling of one seal.
         return payload.AsSpan().SequenceEqual(Payload(storeId, prevSeq, prevHash, headSeq, h));
@@ -163,8 +192,8 @@ internal static class Seals
         try
         {
             var o = JsonNode.Parse(afterJson) as JsonObject;
-            if (o?["StoreId"]?.GetValue<string>() is not { } store || o["RootPublicKey"]?.GetValue<string>() is not { } pem ||
-                o["CreatedBy"]?.GetValue<string>() is not { } by) return null;
+            if (Str(o?["StoreId"]) is not { } store || Str(o["RootPublicKey"]) is not { } pem ||
+                Str(o["CreatedBy"]) is not { } by) return null;
             return new RootBinding(store, by, PimKey.FromPublicPem(pem));
         }
         catch (Exception e) when (e is System.Text.Json.JsonException or InvalidOperationException or PimException or FormatException or ArgumentException
@@ -181,11 +210,11 @@ internal static class Seals
             var o = JsonNode.Parse(r.AfterJson ?? "{}") as JsonObject;
             if (r.Action == ProposeAction)
             {
-                if (o?["Thumbprint"]?.GetValue<string>() is { } proposed && o["Principal"]?.GetValue<string>() is { } forWhom)
+                if (Str(o?["Thumbprint"]) is { } proposed && Str(o["Principal"]) is { } forWhom)
                     proposals[proposed] = (r.ActorKey, Principal.Fold(forWhom));
                 return;
             }
-            if (r.Action == BindAction && o?["Principal"]?.GetValue<string>() is { } p && o["PublicKey"]?.GetValue<string>() is { } pem)
+            if (r.Action == BindAction && Str(o?["Principal"]) is { } p && Str(o["PublicKey"]) is { } pem)
             {
                 var key = PimKey.FromPublicPem(pem);
                 proposals.Remove(key.Thumbprint); // a proposal is used once
@@ -193,7 +222,7 @@ internal static class Seals
                 if (!bindings.ContainsKey(key.Thumbprint)) bindings[key.Thumbprint] = (Principal.Fold(p), key);
                 else key.Dispose();
             }
-            else if (r.Action == RevokeAction && o?["Thumbprint"]?.GetValue<string>() is { } t) revoked.Add(t);
+            else if (r.Action == RevokeAction && Str(o?["Thumbprint"]) is { } t) revoked.Add(t);
         }
         catch (Exception e) when (e is System.Text.Json.JsonException or InvalidOperationException or PimException or FormatException or ArgumentException
                                        or System.Security.Cryptography.CryptographicException)
@@ -211,9 +240,9 @@ internal static class Seals
         if (r.Action is BindAction or ProposeAction)
         {
             var o = Parse(r.AfterJson);
-            var principal = o?["Principal"]?.GetValue<string>() is { } p ? Principal.Fold(p) : null;
-            var thumbprint = o?["Thumbprint"]?.GetValue<string>();
-            if (principal is null || thumbprint is null || o?["PublicKey"]?.GetValue<string>() is not { } pem) return $"record {r.Sequence} binds a key without naming its principal, key and thumbprint";
+            var principal = Str(o?["Principal"]) is { } p ? Principal.Fold(p) : null;
+            var thumbprint = Str(o?["Thumbprint"]);
+            if (principal is null || thumbprint is null || Str(o?["PublicKey"]) is not { } pem) return $"record {r.Sequence} binds a key without naming its principal, key and thumbprint";
             try
             {
                 using var key = PimKey.FromPublicPem(pem);
@@ -235,7 +264,7 @@ internal static class Seals
             return isAdmin ? null : $"record {r.Sequence} confirms a restore, but {actor} was not the root nor a direct administrator there";
         if (r.Action == RevokeAction)
         {
-            var thumbprint = Parse(r.AfterJson)?["Thumbprint"]?.GetValue<string>();
+            var thumbprint = Str(Parse(r.AfterJson)?["Thumbprint"]);
             if (thumbprint is not null && rootThumbprint is not null && string.Equals(thumbprint, rootThumbprint, StringComparison.OrdinalIgnoreCase))
                 return $"record {r.Sequence} revokes the store's root key";
             if (isAdmin || (thumbprint is not null && bindings.TryGetValue(thumbprint, out var b) && b.PrincipalKey == actor)) return null;
@@ -243,6 +272,9 @@ internal static class Seals
         }
         return null;
     }
+
+    /// <summary>A JSON string's value; null for anything else (a record's JSON is whatever its writer made it).</summary>
+    private static string? Str(JsonNode? node) => node is JsonValue v && v.TryGetValue<string>(out var text) ? text : null;
 
     private static JsonObject? Parse(string? json)
     {
@@ -269,14 +301,25 @@ internal static class Seals
             if (r.TargetType != "Assignment" || r.TargetId is null || !r.Action.StartsWith("Admin", StringComparison.Ordinal)) return;
             if (actor != root && !IsAdministrator(actor, r.AtTicks)) return;
             _live.Remove(r.TargetId);
-            var o = Parse(r.AfterJson);
-            if (o is null || o["Type"]?.GetValue<string>() != "Active" || o["Scope"]?.GetValue<string>() != "/" || o["MemberType"]?.GetValue<string>() is "Activated") return;
-            if (!Guid.TryParse(o["RoleId"]?.GetValue<string>(), out var role) || !RoleCatalog.RoleAdministrators.Contains(role)) return;
-            if (o["Principal"]?.GetValue<string>() is not { } p || !DateTime.TryParse(o["StartDateTime"]?.GetValue<string>(), null,
+            if (Parse(r.AfterJson) is { } o) Add(r.TargetId, o);
+        }
+
+        private void Add(string id, JsonObject o)
+        {
+            if (o is null || Str(o["Type"]) != "Active" || Str(o["Scope"]) != "/" || Str(o["MemberType"]) is "Activated") return;
+            if (!Guid.TryParse(Str(o["RoleId"]), out var role) || !RoleCatalog.RoleAdministrators.Contains(role)) return;
+            if (Str(o["Principal"]) is not { } p || !DateTime.TryParse(Str(o["StartDateTime"]), null,
                     System.Globalization.DateTimeStyles.AdjustToUniversal | System.Globalization.DateTimeStyles.AssumeUniversal, out var start)) return;
-            long? end = o["EndDateTime"]?.GetValue<string>() is { } e && DateTime.TryParse(e, null,
+            long? end = Str(o["EndDateTime"]) is { } e && DateTime.TryParse(e, null,
                 System.Globalization.DateTimeStyles.AdjustToUniversal | System.Globalization.DateTimeStyles.AssumeUniversal, out var endAt) ? endAt.Ticks : null;
-            _live[r.TargetId] = (Principal.Fold(p), start.Ticks, end);
+            _live[id] = (Principal.Fold(p), start.Ticks, end);
+        }
+
+        /// <summary>The administrator assignments a Protect-PimStore record endorsed (as the starting point of the Verified log).</summary>
+        public void Endorse(JsonArray? endorsed, long atTicks)
+        {
+            foreach (var node in endorsed ?? [])
+                if (node is JsonObject o && Str(o["AssignmentId"]) is { } id) Add(id, o);
         }
 
         public bool IsAdministrator(string principalKey, long atTicks)

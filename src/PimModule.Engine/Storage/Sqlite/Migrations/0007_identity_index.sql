@@ -1,0 +1,3 @@
+-- Schema version 7: opening a store asks whether it was ever protected from Lab (Protect-PimStore) — a question on
+-- every connect, answered through this partial index instead of a scan of the log.
+CREATE INDEX ix_audit_protect ON audit_log (sequence) WHERE action = 'ProtectStore';
