@@ -376,7 +376,7 @@ public sealed class PimStore : IDisposable
                     StoreInfoTable.Put(work, StoreInfoTable.VerifiedFromSequence, ((head?.Sequence ?? 0) + 1).ToString(System.Globalization.CultureInfo.InvariantCulture));
                     if (CredentialsTable.ByThumbprint(work, key.Thumbprint) is null)
                         CredentialsTable.Insert(work, new CredentialsTable.Row(key.Thumbprint, work.Actor, Identity.Principal.Fold(work.Actor), key.Algorithm, key.PublicKeyPem(),
-                            CredentialsTable.Active, work.Actor, work.Now, null, null, null));
+                            CredentialsTable.Active, work.Actor, work.Now, null, null, null, IsRoot: true));
                     var removed = MfaMethodsTable.DeleteAll(work);
                     var views = new System.Text.Json.Nodes.JsonArray();
                     foreach (var e in endorsed) views.Add(System.Text.Json.Nodes.JsonNode.Parse(AuditView.Of(e.Row).Json));

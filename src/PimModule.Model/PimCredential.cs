@@ -19,4 +19,6 @@ public sealed class PimCredential
     public DateTime? RegisteredDateTime { get; init; }
     public string? RevokedBy { get; init; }
     public DateTime? RevokedDateTime { get; init; }
+    /// <summary>A root-level key: the store's root of trust, a rotated root, or a break-glass root.</summary>
+    public bool IsRoot { get; init; }
 }

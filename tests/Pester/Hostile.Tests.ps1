@@ -1467,6 +1467,58 @@ Describe 'Verified stores: who acts is proven, not claimed' -Tag Hostile {
         }
     }
 
+    Describe 'Root rotation and a break-glass root' {
+        It 'rotates the root (signed by the old key, which is then retired) and names a break-glass root who administers keys alone' {
+            $store = New-VerifiedStore
+            Use-TestUser admin
+            Connect-Verified $store admin@contoso.com
+            $anchor = (Get-PimStore).TrustAnchor
+            $newRoot = New-PimCredential -Principal admin@contoso.com -Path (Join-Path $TestDrive "root2-$([guid]::NewGuid()).pem")
+            ($newRoot | Register-PimCredential -Principal admin@contoso.com -Root -WarningAction SilentlyContinue).IsRoot | Should -BeTrue
+            # The old root key acts no more; the new one does, and the store is the same store to everyone.
+            (Get-Refusal { Connect-Verified $store admin@contoso.com }).FullyQualifiedErrorId | Should -Be 'PimCredentialNotRegistered,PimModule.Cmdlets.ConnectPimStoreCommand'
+            Connect-Verified $store admin@contoso.com -Extra @{ CredentialPath = $newRoot.Path }
+            (Get-PimStore).TrustAnchor | Should -Be $anchor
+            (Test-PimAuditLog).IsValid | Should -BeTrue
+            # The last root key is not retired; a key holder is not made a root.
+            $before = Get-RawFingerprint $store
+            (Get-Refusal { Revoke-PimCredential -Thumbprint $newRoot.Thumbprint -Confirm:$false -ErrorAction Stop }).FullyQualifiedErrorId |
+                Should -Be 'PimCredentialIsRoot,PimModule.Cmdlets.RevokePimCredentialCommand'
+            $spare = New-PimCredential -Principal user1@contoso.com -Path (Join-Path $TestDrive "u1root-$([guid]::NewGuid()).pem")
+            (Get-Refusal { $spare | Register-PimCredential -Principal user1@contoso.com -Root -ErrorAction Stop }).FullyQualifiedErrorId |
+                Should -Be 'PimCredentialRebindRefused,PimModule.Cmdlets.RegisterPimCredentialCommand'
+            Get-RawFingerprint $store | Should -Be $before
+            # A break-glass root, with no role assignment, registers a key for a newcomer.
+            $glass = New-PimCredential -Principal breakglass@contoso.com -Path (Join-Path $TestDrive "glass-$([guid]::NewGuid()).pem")
+            $glass | Register-PimCredential -Principal breakglass@contoso.com -Root | Out-Null
+            Connect-Verified $store breakglass@contoso.com -Extra @{ CredentialPath = $glass.Path }
+            $newcomer = New-PimCredential -Principal user9@contoso.com -Path (Join-Path $TestDrive "u9-$([guid]::NewGuid()).pem")
+            ($newcomer | Register-PimCredential -Principal user9@contoso.com).State | Should -Be 'Active'
+            (Test-PimAuditLog).IsValid | Should -BeTrue
+            # user1, who pinned the store before all this, connects as before.
+            Use-TestUser user1
+            Connect-Verified $store user1@contoso.com
+            (Get-PimStore).TrustAnchor | Should -Be $anchor
+        }
+
+        It 'refuses a root key from an administrator who is not root-level' {
+            $store = New-VerifiedStore
+            Use-TestUser admin2
+            $admin2 = New-PimCredential -Principal admin2@contoso.com
+            Use-TestUser admin
+            Connect-Verified $store admin@contoso.com
+            $admin2 | Register-PimCredential -Principal admin2@contoso.com | Out-Null
+            New-PimActiveAssignment -Principal admin2@contoso.com -Role 'Privileged Role Administrator' -Permanent -Justification 'Second administrator' | Out-Null
+            Use-TestUser admin2
+            Connect-Verified $store admin2@contoso.com
+            $mine = New-PimCredential -Principal admin2@contoso.com -Path (Join-Path $TestDrive "a2root-$([guid]::NewGuid()).pem")
+            $before = Get-RawFingerprint $store
+            (Get-Refusal { $mine | Register-PimCredential -Principal admin2@contoso.com -Root -ErrorAction Stop }).FullyQualifiedErrorId |
+                Should -Be 'PimNotAuthorized,PimModule.Cmdlets.RegisterPimCredentialCommand'
+            Get-RawFingerprint $store | Should -Be $before
+        }
+    }
+
     Describe 'A store restored from a backup' {
         It 'is let in once an administrator confirms the restore, by nobody else, and the confirmation excuses nothing later' {
             $store = New-VerifiedStore

@@ -186,4 +186,46 @@ public sealed class SealVerifierTests : IDisposable
         var v = Verify();
         Assert.True(v.IsValid, v.Reason);
     }
+
+    [Fact]
+    public void A_root_rotates_by_its_own_key_and_nobody_else_makes_a_root_key()
+    {
+        var t0 = new DateTime(2026, 1, 1, 0, 0, 0, DateTimeKind.Utc);
+        using var newRoot = PimKey.Create();
+        using var admin2 = PimKey.Create();
+        Transaction(_root, "admin@contoso.com",
+            At(t0, Seals.GenesisAction, new { StoreId = Store, CreatedBy = "admin@contoso.com", RootPublicKey = _root.PublicKeyPem() }));
+        Transaction(_root, "admin@contoso.com",
+            At(t0, "AdminAssign", new { Principal = "admin2@contoso.com", RoleId = RoleCatalog.PrivilegedRoleAdministrator, Scope = "/", Type = "Active",
+                MemberType = "Direct", StartDateTime = t0, EndDateTime = (DateTime?)null }, "Assignment", Guid.NewGuid().ToString()),
+            At(t0, Seals.BindAction, new { Principal = "admin2@contoso.com", PublicKey = admin2.PublicKeyPem(), Thumbprint = admin2.Thumbprint }));
+        // The rotation: a new root key, and the old one retired, sealed by the old one.
+        Transaction(_root, "admin@contoso.com",
+            At(t0, Seals.BindAction, new { Principal = "admin@contoso.com", PublicKey = newRoot.PublicKeyPem(), Thumbprint = newRoot.Thumbprint, Root = true }),
+            At(t0, Seals.RevokeAction, new { Principal = "admin@contoso.com", Thumbprint = _root.Thumbprint }));
+        Transaction(newRoot, "admin@contoso.com", At(t0, "AddRole", null));
+        var v = Verify();
+        Assert.True(v.IsValid, v.Reason);
+        Assert.Equal(_root.Thumbprint, v.RootThumbprint); // the store's identity stays its genesis root
+        Assert.False(v.Bindings.ContainsKey(_root.Thumbprint));
+
+        // An administrator who is not root-level makes themselves a root key: refused.
+        using var forged = PimKey.Create();
+        Transaction(admin2, "admin2@contoso.com",
+            At(t0, Seals.BindAction, new { Principal = "admin2@contoso.com", PublicKey = forged.PublicKeyPem(), Thumbprint = forged.Thumbprint, Root = true }));
+        v = Verify();
+        Assert.False(v.IsValid);
+        Assert.Contains("root key", v.Reason);
+    }
+
+    [Fact]
+    public void The_last_root_key_is_never_retired()
+    {
+        Transaction(_root, "admin@contoso.com",
+            (Seals.GenesisAction, new { StoreId = Store, CreatedBy = "admin@contoso.com", RootPublicKey = _root.PublicKeyPem() }));
+        Transaction(_root, "admin@contoso.com", (Seals.RevokeAction, new { Principal = "admin@contoso.com", Thumbprint = _root.Thumbprint }));
+        var v = Verify();
+        Assert.False(v.IsValid);
+        Assert.Contains("last root key", v.Reason);
+    }
 }

@@ -50,7 +50,7 @@ internal static class AuditLog
         if (chain.Head is null)
         {
             chain.Head = chain.Start = LoadHead(work);
-            if (work.Sealer is not null) work.Participant<PimModule.Identity.Keys.SealParticipant>();
+            if (work.Sealer is { } sealer) PimModule.Identity.Keys.SealParticipant.Enlist(work, sealer);
         }
         var head = chain.Head;
         var seq = head.Sequence + 1;

@@ -54,9 +54,16 @@ public sealed class CredentialService
                 _store.Location, "Use a Verified store (new stores are Verified unless -IdentityMode Lab is given), or turn this one into one with Protect-PimStore.");
     }
 
-    public PimCredential? Register(string principal, object publicKey, bool propose, Func<PimChange, bool>? confirm = null)
+    /// <param name="root">
+    /// A root-level key (root principals act with a root key): for the acting root principal themselves, a rotation — the
+    /// new key becomes a root key and the one they act with is retired in the same sealed transaction; for a principal
+    /// with no key, a break-glass second root.
+    /// </param>
+    public PimCredential? Register(string principal, object publicKey, bool propose, Func<PimChange, bool>? confirm = null, bool root = false)
     {
         RequireVerified();
+        if (root && propose)
+            throw PimErrors.InputValueInvalid("A root key is not proposed: a root-level principal registers it, acting with their root key.", null, "Remove -Propose or -Root.");
         principal = Principal.Validate(principal);
         using var key = PublicKeyOf(publicKey);
         var thumbprint = key.Thumbprint;
@@ -77,6 +84,21 @@ public sealed class CredentialService
             var self = actorKey == principalKey && keys.Any(c => c.State == CredentialsTable.Active); // the principal, with their current key, replaces it
             // A key revoked counts: revoking a principal's key and binding another is not a way round the second administrator.
             var current = keys.Where(c => c.State is CredentialsTable.Active or CredentialsTable.Revoked).ToList();
+            if (root)
+            {
+                var acting = _store.CredentialThumbprint is { } t ? CredentialsTable.ByThumbprint(work, t) : null;
+                if (acting is not { IsRoot: true, State: CredentialsTable.Active } || acting.PrincipalKey != actorKey)
+                    throw PimErrors.NotAuthorized($"'{work.Actor}' may not register a root key: only a root-level principal does, acting with their root key. Nothing was changed.",
+                        work.Actor, "Ask the store's root (its creator, or a break-glass root) to run it, connected with their root key.");
+                if (existing is { State: CredentialsTable.Active, IsRoot: true }) return (Kind: "Unchanged", Existing: existing, Current: current);
+                if (existing is not null)
+                    throw PimErrors.CredentialInUse($"The key {thumbprint} is bound already (not as a root key); a root key is a new key. Nothing was changed.", thumbprint,
+                        "Make a new key with New-PimCredential for the root.");
+                if (actorKey != principalKey && current.Count > 0)
+                    throw PimErrors.CredentialRebindRefused($"{principal} has a key already; a break-glass root key goes to a principal who has none. Nothing was changed.",
+                        principal, "Name another principal (a break-glass account) for the second root.");
+                return (Kind: actorKey == principalKey ? "RotateRoot" : "Bind", Existing: (CredentialsTable.Row?)null, Current: current);
+            }
             if (!self) RequireKeyAdministrator(work, $"register a key for {principal}");
             if (existing is { State: CredentialsTable.Active }) return (Kind: "Unchanged", Existing: existing, Current: current);
             if (existing is { State: CredentialsTable.Pending })
@@ -97,7 +119,8 @@ public sealed class CredentialService
             "Unchanged" => "Register credential: already registered",
             "Confirm" => $"Confirm the key {thumbprint} proposed by {plan.Existing!.RegisteredBy}",
             "Propose" => $"Propose the key {thumbprint} (a second administrator confirms it)",
-            _ => $"Register the key {thumbprint} ({algorithm})",
+            "RotateRoot" => $"Rotate the root key: {thumbprint} becomes a root key, and the key you act with ({_store.CredentialThumbprint}) is retired",
+            _ => root ? $"Register the key {thumbprint} ({algorithm}) as a break-glass root key" : $"Register the key {thumbprint} ({algorithm})",
         }),
         (work, plan) =>
         {
@@ -111,7 +134,7 @@ public sealed class CredentialService
                     break;
                 case "Propose":
                     CredentialsTable.Insert(work, new CredentialsTable.Row(thumbprint, principal, Principal.Fold(principal), algorithm, pem, CredentialsTable.Pending,
-                        work.Actor, now, null, null, null));
+                        work.Actor, now, null, null, null, IsRoot: false));
                     AuditLog.Append(work, Seals.ProposeAction, "Credential", thumbprint, null, principal, null,
                         new { Principal = principal, PublicKey = pem, Thumbprint = thumbprint });
                     Outbox.Notice(work, "CredentialProposed", principal, $"PIM: a new key was proposed for you ({thumbprint[..16]}…)",
@@ -119,12 +142,19 @@ public sealed class CredentialService
                     return Describe(CredentialsTable.ByThumbprint(work, thumbprint)!);
                 default:
                     CredentialsTable.Insert(work, new CredentialsTable.Row(thumbprint, principal, Principal.Fold(principal), algorithm, pem, CredentialsTable.Active,
-                        work.Actor, now, null, null, null));
+                        work.Actor, now, null, null, null, IsRoot: root));
                     break;
             }
             // A principal's keys before this one stay bound (a runbook certificate beside a person's key) until revoked.
-            AuditLog.Append(work, Seals.BindAction, "Credential", thumbprint, null, principal, null,
-                new { Principal = principal, PublicKey = pem, Thumbprint = thumbprint });
+            AuditLog.Append(work, Seals.BindAction, "Credential", thumbprint, null, principal, null, root
+                ? new { Principal = principal, PublicKey = pem, Thumbprint = thumbprint, Root = true }
+                : (object)new { Principal = principal, PublicKey = pem, Thumbprint = thumbprint });
+            if (plan.Kind == "RotateRoot" && _store.CredentialThumbprint is { } old)
+            {
+                // Signed by the old root: the rotation and the old key's retirement are one sealed transaction.
+                CredentialsTable.Revoke(work, old, work.Actor, now);
+                AuditLog.Append(work, Seals.RevokeAction, "Credential", old, null, principal, null, new { Principal = principal, Thumbprint = old, RotatedTo = thumbprint });
+            }
             if (plan.Current.Count > 0 || !Principal.Same(work.Actor, principal))
                 Outbox.Notice(work, "CredentialRegistered", principal, $"PIM: a new key acts for you ({thumbprint[..16]}…)",
                     $"{work.Actor} registered the key {thumbprint} for {principal} in the PIM store {_store.StoreId}. If you did not ask for it, revoke it (Revoke-PimCredential) and tell your administrators now.");
@@ -151,9 +181,9 @@ public sealed class CredentialService
                 ?? throw PimErrors.CredentialNotFound($"No key {tp} is registered in this store.", tp, "See the keys with Get-PimCredential.");
             if (row.PrincipalKey != Principal.Fold(work.Actor)) RequireKeyAdministrator(work, $"revoke a key of {row.Principal}");
             if (row.State == CredentialsTable.Revoked) return row;
-            if (string.Equals(_store.RootThumbprint, tp, StringComparison.OrdinalIgnoreCase))
-                throw PimErrors.CredentialIsRoot($"The key {tp} is the store's root of trust; it is not revoked. Nothing was changed.", tp,
-                    "Keep the root key safe; its holder's other keys can be revoked.");
+            if (row.IsRoot && (!CredentialsTable.IsRootPrincipal(work, Principal.Fold(work.Actor)) || CredentialsTable.ActiveRootCount(work) < 2))
+                throw PimErrors.CredentialIsRoot($"The key {tp} is a root key of the store; only a root-level principal retires one, and never the last. Nothing was changed.", tp,
+                    "Rotate the root instead (Register-PimCredential -Root with a new key, connected with the root key), or keep it safe.");
             return row;
         },
         row => new PimChange($"{row.Principal} ({tp})", row.State == CredentialsTable.Revoked ? "Revoke credential: already revoked" : "Revoke credential"),
@@ -170,15 +200,17 @@ public sealed class CredentialService
     }
 
     /// <summary>
-    /// Key administration in a Verified store: the root principal, or a direct (assigned, not activated) Privileged Role
+    /// Key administration in a Verified store: a root-level principal, or a direct (assigned, not activated) Privileged Role
     /// Administrator or Global Administrator — what the log's verifier replays.
     /// </summary>
     internal void RequireKeyAdministrator(UnitOfWork work, string what)
     {
-        Authorization.RequireRoleAdministrator(work, what);
         var actorKey = Principal.Fold(work.Actor);
-        // The root principal as the verified log names it (store_info's copy is a row anyone with write access can edit).
-        if (actorKey == _store.RootPrincipalKey || AssignmentsTable.IsDirectAdministrator(work, actorKey, work.Now)) return;
+        // Root-level principals (the root as the verified log names it, a rotated or break-glass root) administer keys by
+        // themselves, assignment or not: that is what a break-glass root is for.
+        if (actorKey == _store.RootPrincipalKey || CredentialsTable.IsRootPrincipal(work, actorKey)) return;
+        Authorization.RequireRoleAdministrator(work, what);
+        if (AssignmentsTable.IsDirectAdministrator(work, actorKey, work.Now)) return;
         throw PimErrors.NotAuthorized($"'{work.Actor}' may not {what}: in a Verified store that needs a direct (assigned, not activated) Privileged Role Administrator or Global Administrator assignment. Nothing was changed.",
             work.Actor, "Ask an administrator with a direct assignment, or the store's creator.");
     }
@@ -195,6 +227,6 @@ public sealed class CredentialService
     private static PimCredential Describe(CredentialsTable.Row r) => new()
     {
         Principal = r.Principal, Thumbprint = r.Thumbprint, Algorithm = r.Algorithm, PublicKey = r.PublicKey, State = r.State,
-        RegisteredBy = r.RegisteredBy, RegisteredDateTime = r.RegisteredUtc, RevokedBy = r.RevokedBy, RevokedDateTime = r.RevokedUtc,
+        RegisteredBy = r.RegisteredBy, RegisteredDateTime = r.RegisteredUtc, RevokedBy = r.RevokedBy, RevokedDateTime = r.RevokedUtc, IsRoot = r.IsRoot,
     };
 }

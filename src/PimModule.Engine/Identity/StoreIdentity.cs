@@ -48,7 +48,7 @@ internal static class StoreIdentity
         StoreInfoTable.Insert(work, StoreInfoTable.IdentityMode, nameof(PimIdentityMode.Verified));
         StoreInfoTable.Insert(work, StoreInfoTable.RootThumbprint, root.Thumbprint);
         CredentialsTable.Insert(work, new CredentialsTable.Row(root.Thumbprint, work.Actor, Principal.Fold(work.Actor), root.Algorithm, root.PublicKeyPem(),
-            CredentialsTable.Active, work.Actor, work.Now, null, null, null));
+            CredentialsTable.Active, work.Actor, work.Now, null, null, null, IsRoot: true));
         work.Sealer = new Sealer(root, storeId, new VerifiedPoint(0, AuditLog.Genesis));
         return new { StoreId = storeId, CreatedBy = work.Actor, IdentityMode = nameof(PimIdentityMode.Verified), RootPublicKey = root.PublicKeyPem(),
             RootThumbprint = root.Thumbprint, BuiltInRoles = RoleCatalog.BuiltIn.Count };

@@ -12,14 +12,14 @@ internal static class CredentialsTable
     public const string Revoked = "Revoked";
 
     internal sealed record Row(string Thumbprint, string Principal, string PrincipalKey, string Algorithm, string PublicKey, string State,
-        string RegisteredBy, DateTime RegisteredUtc, string? ConfirmedBy, string? RevokedBy, DateTime? RevokedUtc);
+        string RegisteredBy, DateTime RegisteredUtc, string? ConfirmedBy, string? RevokedBy, DateTime? RevokedUtc, bool IsRoot);
 
     private const string Select =
-        "SELECT thumbprint, principal, principal_key, algorithm, public_key, state, registered_by, registered_utc, confirmed_by, revoked_by, revoked_utc FROM credentials";
+        "SELECT thumbprint, principal, principal_key, algorithm, public_key, state, registered_by, registered_utc, confirmed_by, revoked_by, revoked_utc, is_root FROM credentials";
 
     public static void Insert(UnitOfWork work, Row r) => work.Execute(
-        "INSERT INTO credentials (thumbprint, principal, principal_key, algorithm, public_key, state, registered_by, registered_utc, confirmed_by, revoked_by, revoked_utc) " +
-        "VALUES (@Thumbprint, @Principal, @PrincipalKey, @Algorithm, @PublicKey, @State, @RegisteredBy, @RegisteredUtc, @ConfirmedBy, @RevokedBy, @RevokedUtc)", r);
+        "INSERT INTO credentials (thumbprint, principal, principal_key, algorithm, public_key, state, registered_by, registered_utc, confirmed_by, revoked_by, revoked_utc, is_root) " +
+        "VALUES (@Thumbprint, @Principal, @PrincipalKey, @Algorithm, @PublicKey, @State, @RegisteredBy, @RegisteredUtc, @ConfirmedBy, @RevokedBy, @RevokedUtc, @IsRoot)", r);
 
     public static Row? ByThumbprint(UnitOfWork work, string thumbprint)
         => work.QueryFirstOrDefault<Row>(Select + " WHERE thumbprint = @thumbprint", new { thumbprint });
@@ -42,6 +42,15 @@ internal static class CredentialsTable
     public static int Revoke(UnitOfWork work, string thumbprint, string revokedBy, DateTime revokedUtc)
         => work.Execute("UPDATE credentials SET state = @revoked, revoked_by = @revokedBy, revoked_utc = @revokedUtc WHERE thumbprint = @thumbprint AND state <> @revoked",
             new { thumbprint, revokedBy, revokedUtc, revoked = Revoked });
+
+    /// <summary>Whether the principal holds an active root-level key (the root, a rotated root, a break-glass root).</summary>
+    public static bool IsRootPrincipal(UnitOfWork work, string principalKey)
+        => work.Scalar<long>("SELECT COUNT(*) FROM credentials WHERE principal_key = @principalKey AND state = @state AND is_root = 1",
+            new { principalKey, state = Active }) > 0;
+
+    /// <summary>The active root-level keys.</summary>
+    public static long ActiveRootCount(UnitOfWork work)
+        => work.Scalar<long>("SELECT COUNT(*) FROM credentials WHERE state = @state AND is_root = 1", new { state = Active });
 
     public static long Count(UnitOfWork work) => work.Scalar<long>("SELECT COUNT(*) FROM credentials");
 }

@@ -25,10 +25,20 @@ public sealed class RegisterPimCredentialCommand : PimCmdlet
     [Parameter]
     public SwitchParameter Propose { get; set; }
 
+    /// <summary>
+    /// A root-level key (run by a root-level principal acting with their root key): for yourself, a root rotation — the key
+    /// you act with is retired in the same sealed transaction; for a principal with no key, a break-glass second root.
+    /// </summary>
+    [Parameter]
+    public SwitchParameter Root { get; set; }
+
     protected override void ProcessPim()
     {
         var value = PublicKey is PSObject pso ? pso.BaseObject : PublicKey;
-        var result = Store.Credentials.Register(Principal, value, Propose, ShouldProcess);
-        if (result is not null) WriteObject(result);
+        var result = Store.Credentials.Register(Principal, value, Propose, ShouldProcess, Root);
+        if (result is null) return;
+        if (Root && global::PimModule.Identity.Principal.Same(result.Principal, Store.Principal) && result.Thumbprint != Store.CredentialThumbprint)
+            WriteWarning($"The key you acted with is retired: connect again with the new root key {result.Thumbprint} (Connect-PimStore -CredentialPath <its file>).");
+        WriteObject(result);
     }
 }

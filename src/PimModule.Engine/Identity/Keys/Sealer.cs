@@ -45,17 +45,17 @@ internal sealed class Sealer(PimKey key, string storeId, VerifiedPoint point)
 /// <summary>
 /// Seals a unit of work of a Verified store inside itself, after the audit chain wrote its records: a JWS by the actor's
 /// key over the chain's head before and after the transaction (one seal per transaction, so a bulk batch costs one).
-/// The key must be bound, active, to the actor at that moment — checked here, in the transaction that writes: a key
-/// revoked by another session since this one connected seals nothing, and the whole transaction is refused.
+/// When the unit of work appends its first record — inside the transaction that writes, before anything of its own is
+/// in the store — the key must be bound, active, to the actor, and the store must still hold what this session
+/// verified: a key revoked by another session seals nothing, and a log cut off since is not written on. (Checked
+/// then rather than at commit, so a transaction may retire the very key that seals it: a root rotation.)
 /// </summary>
 internal sealed class SealParticipant : ICommitParticipant
 {
     public int Order => 200; // after AuditChain (100): the records and the head are written
 
-    public void BeforeCommit(UnitOfWork work)
+    public static void Enlist(UnitOfWork work, Sealer sealer)
     {
-        var chain = work.Participant<AuditChain>();
-        if (work.Sealer is not { } sealer || chain.Start is not { } start || chain.Head is not { } head || head.Sequence == start.Sequence) return;
         var actorKey = Principal.Fold(work.Actor);
         if (!CredentialsTable.IsActiveFor(work, sealer.Key.Thumbprint, actorKey))
             throw PimErrors.CredentialNotRegistered(
@@ -66,6 +66,13 @@ internal sealed class SealParticipant : ICommitParticipant
             throw PimErrors.StoreRolledBack(
                 $"The store no longer holds record {pinSequence} as this session verified it: its log was cut off or rolled back since you connected. Nothing was changed.",
                 work.Actor, "Disconnect-PimStore, and tell your administrators: the store was changed outside PimModule.");
+        work.Participant<SealParticipant>();
+    }
+
+    public void BeforeCommit(UnitOfWork work)
+    {
+        var chain = work.Participant<AuditChain>();
+        if (work.Sealer is not { } sealer || chain.Start is not { } start || chain.Head is not { } head || head.Sequence == start.Sequence) return;
         sealer.SealedHead = head;
         var payload = Seals.Payload(sealer.StoreId, start.Sequence, start.Hash, head.Sequence, head.Hash);
         SealsTable.Insert(work, new SealsTable.Row(start.Sequence, head.Sequence, work.Actor, sealer.Key.Thumbprint, Jws.Sign(sealer.Key, work.Actor, payload)));

@@ -65,10 +65,11 @@ internal static class Seals
         var admins = new AdministratorReplay();
         var proposals = new Dictionary<string, (string Proposer, string Principal)>(StringComparer.OrdinalIgnoreCase); // thumbprint →
         string? rootThumbprint = null, rootPrincipal = null;
+        var roots = new RootLevel();
         var restores = new List<long>();
         var prevHash = genesisHash;
         SealRow? seal = null;
-        string? sealActor = null, sealHead = null;
+        string? sealActor = null, sealHead = null, sealKeyId = null;
         var pending = new List<SealedRecord>(); // bindings of the current seal apply after it
         var labPrefix = false; // records of a store that began as a Lab store, before it was protected: chained, not sealed
         long genesisFrom = 0;  // the seal of the genesis transaction (the root's own): its records are not judged
@@ -81,6 +82,8 @@ internal static class Seals
             bindings[root.Key.Thumbprint] = (Principal.Fold(root.Principal), root.Key);
             rootThumbprint = root.Key.Thumbprint;
             rootPrincipal = Principal.Fold(root.Principal);
+            roots.Keys.Add(root.Key.Thumbprint);
+            roots.Principals.Add(rootPrincipal);
             return true;
         }
         try
@@ -112,7 +115,7 @@ internal static class Seals
                     return Fail(r.Sequence, $"record {r.Sequence} protects a store that is Verified already");
                 if (seal is null || r.Sequence > seal.ToSequence)
                 {
-                    foreach (var b in pending) Apply(b, bindings, revoked, proposals);
+                    foreach (var b in pending) Apply(b, bindings, revoked, proposals, roots);
                     pending.Clear();
                     if (!sealIterator.MoveNext()) return Fail(r.Sequence, $"record {r.Sequence} is not sealed");
                     seal = sealIterator.Current;
@@ -122,6 +125,7 @@ internal static class Seals
                     try { env = Jws.Parse(seal.Envelope); }
                     catch (PimException e) { return Fail(r.Sequence, e.Message); }
                     sealActor = Principal.Fold(env.Actor);
+                    sealKeyId = env.KeyId;
                     // The genesis record names the store and its root key: the first seal is the root's.
                     if (r.Sequence == 1 && !SetRoot(r, out var why)) return Fail(1, why!);
                     if (!bindings.TryGetValue(env.KeyId, out var bound)) return Fail(r.Sequence, $"the seal of records {seal.FromSequence + 1}-{seal.ToSequence} is by key {env.KeyId}, which is not bound to anyone there");
@@ -148,7 +152,7 @@ internal static class Seals
                 // claims, and a former administrator must not write "back then".
                 latest = Math.Max(latest, r.AtTicks);
                 r = r with { AtTicks = latest };
-                if (seal.FromSequence > genesisFrom && Entitlement(r, sealActor!, rootPrincipal, rootThumbprint, admins, bindings, revoked, proposals) is { } refused)
+                if (seal.FromSequence > genesisFrom && Entitlement(r, sealActor!, sealKeyId!, roots, pending, admins, bindings, revoked, proposals) is { } refused)
                     return Fail(r.Sequence, refused);
                 admins.Observe(r, sealActor!, rootPrincipal);
                 if (r.Action == RestoreAction) restores.Add(r.Sequence);
@@ -158,7 +162,7 @@ internal static class Seals
             if (seal is null && sealIterator.MoveNext()) return Fail(1, "a seal covers records of the store before it was Verified");
             if (seal is not null && sealedUpTo != seal.ToSequence) return Fail(sealedUpTo + 1, $"the seal of records {seal.FromSequence + 1}-{seal.ToSequence} covers records the log does not hold");
             if (sealIterator.MoveNext()) return Fail(sealedUpTo + 1, $"a seal covers records after {sealedUpTo}, which the log does not hold");
-            foreach (var b in pending) Apply(b, bindings, revoked, proposals);
+            foreach (var b in pending) Apply(b, bindings, revoked, proposals, roots);
             return new SealVerdict(true, checkedRecords, null, null)
             {
                 SealsChecked = sealsChecked, RootThumbprint = rootThumbprint, RootPrincipalKey = rootPrincipal, ConfirmedRestores = restores,
@@ -203,7 +207,8 @@ internal static class Seals
         }
     }
 
-    private static void Apply(SealedRecord r, Dictionary<string, (string, PimKey)> bindings, HashSet<string> revoked, Dictionary<string, (string Proposer, string Principal)> proposals)
+    private static void Apply(SealedRecord r, Dictionary<string, (string, PimKey)> bindings, HashSet<string> revoked, Dictionary<string, (string Proposer, string Principal)> proposals,
+        RootLevel roots)
     {
         try
         {
@@ -219,6 +224,11 @@ internal static class Seals
                 var key = PimKey.FromPublicPem(pem);
                 proposals.Remove(key.Thumbprint); // a proposal is used once
                 // One key, one principal: a key bound before keeps its first principal.
+                if (IsRootBinding(o))
+                {
+                    roots.Keys.Add(key.Thumbprint);
+                    roots.Principals.Add(Principal.Fold(p));
+                }
                 if (!bindings.ContainsKey(key.Thumbprint)) bindings[key.Thumbprint] = (Principal.Fold(p), key);
                 else key.Dispose();
             }
@@ -231,12 +241,23 @@ internal static class Seals
         }
     }
 
-    /// <summary>Why the actor of <paramref name="r"/> was not entitled to it at its place in the chain; null when they were.</summary>
-    private static string? Entitlement(SealedRecord r, string actor, string? root, string? rootThumbprint, AdministratorReplay admins,
-        Dictionary<string, (string PrincipalKey, PimKey Key)> bindings, HashSet<string> revoked, Dictionary<string, (string Proposer, string Principal)> proposals)
+    /// <summary>The root-level keys and their principals: the root of trust, rotated roots and break-glass roots.</summary>
+    private sealed class RootLevel
     {
-        // Key administration needs the root principal or a direct administrator at that point of the chain.
-        var isAdmin = actor == root || admins.IsAdministrator(actor, r.AtTicks);
+        public HashSet<string> Keys { get; } = new(StringComparer.OrdinalIgnoreCase);
+        public HashSet<string> Principals { get; } = new(StringComparer.Ordinal);
+    }
+
+    private static bool IsRootBinding(JsonObject? o) => o?["Root"] is JsonValue v && v.TryGetValue<bool>(out var root) && root;
+
+    /// <summary>Why the actor of <paramref name="r"/> was not entitled to it at its place in the chain; null when they were.</summary>
+    private static string? Entitlement(SealedRecord r, string actor, string sealKeyId, RootLevel roots, List<SealedRecord> pendingInTransaction,
+        AdministratorReplay admins, Dictionary<string, (string PrincipalKey, PimKey Key)> bindings, HashSet<string> revoked,
+        Dictionary<string, (string Proposer, string Principal)> proposals)
+    {
+        // Key administration needs a root-level principal or a direct administrator at that point of the chain.
+        var isRoot = roots.Principals.Contains(actor);
+        var isAdmin = isRoot || admins.IsAdministrator(actor, r.AtTicks);
         if (r.Action is BindAction or ProposeAction)
         {
             var o = Parse(r.AfterJson);
@@ -254,6 +275,14 @@ internal static class Seals
             }
             var hasActiveKey = bindings.Any(b => b.Value.PrincipalKey == principal && !revoked.Contains(b.Key));
             var everHadKey = bindings.Any(b => b.Value.PrincipalKey == principal);
+            if (IsRootBinding(o))
+            {
+                // A root-level key is given by a root-level principal sealing with a root key: to themselves (rotation), or
+                // to a principal who has no key (a break-glass root).
+                if (r.Action != BindAction || !isRoot || !roots.Keys.Contains(sealKeyId) || revoked.Contains(sealKeyId))
+                    return $"record {r.Sequence} binds a root key, but it is not sealed by a root key of a root-level principal";
+                return principal == actor || !everHadKey ? null : $"record {r.Sequence} makes a root key for {principal}, who has a key already";
+            }
             if (principal == actor && hasActiveKey) return null; // the principal, with their current key, replaces it
             if (!isAdmin) return $"record {r.Sequence} binds a key to {principal}, but {actor} was not an administrator there";
             if (r.Action == ProposeAction || !everHadKey) return null;
@@ -265,8 +294,14 @@ internal static class Seals
         if (r.Action == RevokeAction)
         {
             var thumbprint = Str(Parse(r.AfterJson)?["Thumbprint"]);
-            if (thumbprint is not null && rootThumbprint is not null && string.Equals(thumbprint, rootThumbprint, StringComparison.OrdinalIgnoreCase))
-                return $"record {r.Sequence} revokes the store's root key";
+            if (thumbprint is not null && roots.Keys.Contains(thumbprint))
+            {
+                // A root key is retired only by a root-level principal, and never the last one.
+                if (!isRoot) return $"record {r.Sequence} revokes a root key, but {actor} is not a root-level principal";
+                var added = pendingInTransaction.Count(b => b.Action == BindAction && IsRootBinding(Parse(b.AfterJson)));
+                var retired = pendingInTransaction.Count(b => b.Action == RevokeAction && Str(Parse(b.AfterJson)?["Thumbprint"]) is { } t && roots.Keys.Contains(t)) + 1;
+                return roots.Keys.Count(k => !revoked.Contains(k)) + added - retired >= 1 ? null : $"record {r.Sequence} revokes the store's last root key";
+            }
             if (isAdmin || (thumbprint is not null && bindings.TryGetValue(thumbprint, out var b) && b.PrincipalKey == actor)) return null;
             return $"record {r.Sequence} revokes a key, but {actor} was not an administrator there nor its principal";
         }
