@@ -113,6 +113,9 @@ public sealed class PimStore : IDisposable
     public string? TrustAnchor => _identity.RootThumbprint is { } root ? $"{StoreId}:{root}" : null;
     /// <summary>The acting principal's key thumbprint (Verified stores).</summary>
     public string? CredentialThumbprint => _identity.Key?.Thumbprint;
+
+    /// <summary>The acting principal's key (Verified stores): it reads what is encrypted to them (their MFA secret; the SMTP password, for the mailer).</summary>
+    internal PimKey? CredentialKey => _identity.Key;
     public TimeProvider Clock { get; }
     public int SchemaVersion { get; }
     /// <summary>True when opening this store created it.</summary>

@@ -1600,6 +1600,41 @@ Describe 'Verified stores: who acts is proven, not claimed' -Tag Hostile {
         }
     }
 
+    Describe 'The SMTP password in a Verified store' {
+        It 'is encrypted to the mailer''s own keys: the mailer sends, another administrator cannot read it and claims nothing' {
+            $store = New-VerifiedStore
+            Use-TestUser mailer
+            $mailerKey = New-PimCredential -Principal mailer@contoso.com
+            Use-TestUser admin
+            Connect-Verified $store admin@contoso.com
+            $mailerKey | Register-PimCredential -Principal mailer@contoso.com | Out-Null
+            $password = 'Pa55-' + [guid]::NewGuid().ToString('N')
+            $sink = Start-SmtpSink
+            try {
+                $login = [pscredential]::new('smtpuser', (ConvertTo-SecureString $password -AsPlainText -Force))
+                Set-PimMailSetting -SmtpServer 127.0.0.1 -Port $sink.Port -From pim@contoso.com -Credential $login -Mailer mailer@contoso.com -AllowInsecureAuthentication
+                (Get-PimMailSetting).Mailer | Should -Be 'mailer@contoso.com'
+                $text = (Invoke-Sql -Store $store -Sql "SELECT value FROM store_info WHERE key = 'mail.password'") -join ''
+                $text | Should -Match "^kv:$($mailerKey.Thumbprint) k1:[A-Za-z0-9+/=]+$"   # the mailer's key only
+                New-PimEligibleAssignment -Principal user7@contoso.com -Role 'Security Reader' -Permanent -Justification 'Mail me' | Out-Null
+                $pending = (Invoke-Sql -Store $store -Sql "SELECT COUNT(*) FROM notifications WHERE status = 'Pending'") -join ''
+                [int]$pending | Should -BeGreaterThan 0
+                $before = (Invoke-Sql -Store $store -Sql "SELECT status || coalesce(claim_token, '') FROM notifications ORDER BY notification_id") -join ','
+                $e = Get-Refusal { Send-PimNotification -ErrorAction Stop }
+                $e.FullyQualifiedErrorId | Should -Be 'PimSecretUnreadable,PimModule.Cmdlets.SendPimNotificationCommand'
+                "$($e.Exception.Message)" | Should -Not -Match ([regex]::Escape($password))
+                (Invoke-Sql -Store $store -Sql "SELECT status || coalesce(claim_token, '') FROM notifications ORDER BY notification_id") -join ',' | Should -Be $before
+                Use-TestUser mailer
+                Connect-Verified $store mailer@contoso.com
+                Send-PimNotification | Out-Null
+                $messages = @(Get-SmtpSinkMessage $sink)
+                $messages.Count | Should -BeGreaterThan 0
+                $messages | ForEach-Object { $_.User | Should -Be 'smtpuser' }
+            }
+            finally { Stop-SmtpSink $sink -RemoveFolder }
+        }
+    }
+
     Describe 'Credential refusals' {
         It 'refuses an ordinary user registering a key for another principal, or revoking another''s key' {
             $store = New-VerifiedStore

@@ -3,7 +3,7 @@ using PimModule.Identity.Keys;
 namespace PimModule.MultiFactor;
 
 /// <summary>
-/// A principal's MFA secret in a Verified store, encrypted to that principal's own keys — no shared PIM_SECRET_KEY:
+/// A principal's secret in a Verified store (their MFA secret; the SMTP password, the mailer's), encrypted to that principal's own keys — no shared PIM_SECRET_KEY:
 /// "kv:" + one "thumbprint k1-ciphertext" per key, joined by '|' (ECDH for EC keys, RSA-OAEP for RSA, AES-256-GCM with
 /// the principal and the store as associated data; see PimKey.EncryptTo). Only a holder of one of those private keys
 /// reads it: another principal, an administrator, or anyone with the store and the shared key does not.
@@ -39,17 +39,17 @@ internal static class KeySecrets
         }
     }
 
-    /// <summary>The secret, decrypted with the acting key; null when it was not encrypted to that key (or not for this context).</summary>
-    public static byte[]? TryUnprotect(UnitOfWork work, string text, string context)
+    /// <summary>The secret, decrypted with <paramref name="key"/> (the acting key); null when it was not encrypted to that key (or not for this context).</summary>
+    public static byte[]? TryUnprotect(PimKey? key, string text, string context)
     {
-        if (work.Sealer is not { } sealer) return null;
+        if (key is null || !IsKeySecret(text)) return null;
         foreach (var entry in text[Prefix.Length..].Split('|'))
         {
             var space = entry.IndexOf(' ');
-            if (space <= 0 || !string.Equals(entry[..space], sealer.Key.Thumbprint, StringComparison.OrdinalIgnoreCase)) continue;
+            if (space <= 0 || !string.Equals(entry[..space], key.Thumbprint, StringComparison.OrdinalIgnoreCase)) continue;
             try
             {
-                return sealer.Key.Decrypt(entry[(space + 1)..], context);
+                return key.Decrypt(entry[(space + 1)..], context);
             }
             catch (PimException)
             {

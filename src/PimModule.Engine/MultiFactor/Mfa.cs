@@ -118,7 +118,7 @@ internal static class Mfa
                 "Give the 6-digit code your authenticator shows now."));
         var context = SecretProtector.MfaContext(StoreId(work), method.PrincipalKey);
         var keySecret = KeySecrets.IsKeySecret(method.SecretProtected);
-        var secret = keySecret ? KeySecrets.TryUnprotect(work, method.SecretProtected, context)
+        var secret = keySecret ? KeySecrets.TryUnprotect(work.Sealer?.Key, method.SecretProtected, context)
             : work.IdentityMode == PimIdentityMode.Verified ? null // a Verified store reads no secret under the shared key
             : SecretProtector.TryUnprotect(method.SecretProtected, context);
         if (secret is null && work.IdentityMode == PimIdentityMode.Verified)

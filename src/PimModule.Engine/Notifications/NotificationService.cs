@@ -26,6 +26,8 @@ public sealed class PimMailSettingUpdate
     public string? Password { get; init; }
     /// <summary>Let the login travel without TLS when the server offers none (off unless an administrator says so).</summary>
     public bool? AllowInsecureAuthentication { get; init; }
+    /// <summary>Verified stores: the principal whose keys the password is encrypted to (who sends); by default the one who sets it.</summary>
+    public string? Mailer { get; init; }
 }
 
 /// <summary>The outbox: reading it, the mail settings, and delivering over SMTP (MailKit) with retries.</summary>
@@ -70,6 +72,7 @@ public sealed class NotificationService
             UseSsl = values.GetValueOrDefault("use_ssl") == "True",
             UserName = values.GetValueOrDefault("user_name"),
             HasPassword = values.ContainsKey("password"),
+            Mailer = values.GetValueOrDefault("mailer"),
             AllowInsecureAuthentication = values.GetValueOrDefault("allow_insecure_auth") == "True",
         };
     }
@@ -81,6 +84,10 @@ public sealed class NotificationService
             Input.Text(u.From, "From", Input.MailAddressLength);
             Input.Text(u.UserName, "UserName", Input.UserNameLength);
             Input.Text(u.Password, "Password", Input.PasswordLength, secret: true);
+            if (u.Mailer is not null) Principal.Validate(u.Mailer, "Mailer");
+            if (u.Mailer is not null && u.Password is null)
+                throw PimErrors.MailSettingInvalid("-Mailer names whose keys the SMTP password is encrypted to: give it with -Credential.", u.Mailer,
+                    "Give -Credential (the SMTP login) with -Mailer.");
             Authorization.RequireRoleAdministrator(work, "change the mail settings");
             if (u.Port is { } port && (port < 1 || port > 65535))
                 throw PimErrors.MailSettingInvalid($"Port {port} is not a TCP port.", port, "Give -Port 1 to 65535 (25, 465 or 587 usually).");
@@ -106,8 +113,17 @@ public sealed class NotificationService
             Put("user_name", u.UserName);
             Put("allow_insecure_auth", u.AllowInsecureAuthentication?.ToString());
             if (u.Password is not null)
+            {
+                var plain = System.Text.Encoding.UTF8.GetBytes(u.Password);
+                var context = SecretProtector.MailPasswordContext(Mfa.StoreId(work));
+                // A Verified store encrypts it to the mailer's own keys: only the mailer, acting with their key, sends with it.
+                var mailer = work.IdentityMode == PimIdentityMode.Verified && u.Password.Length > 0 ? Principal.Validate(u.Mailer ?? work.Actor, "Mailer") : null;
                 Put("password", u.Password.Length == 0 ? ""
-                    : SecretProtector.Protect(System.Text.Encoding.UTF8.GetBytes(u.Password), SecretProtector.MailPasswordContext(Mfa.StoreId(work))));
+                    : mailer is not null ? KeySecrets.Protect(work, mailer, plain, context) : SecretProtector.Protect(plain, context));
+                if (mailer is not null) Put("mailer", mailer);
+                else StoreInfoTable.Delete(work, Prefix + "mailer");
+                System.Security.Cryptography.CryptographicOperations.ZeroMemory(plain);
+            }
             var after = ReadMail(work);
             AuditLog.Append(work, "UpdateMailSetting", "MailSetting", null, null, null, before, after);
             return after;
@@ -139,24 +155,34 @@ public sealed class NotificationService
         if (string.IsNullOrEmpty(mail.SmtpServer) || string.IsNullOrEmpty(mail.From))
             throw PimErrors.MailNotConfigured("No mail server is configured, so notifications cannot be sent.", null,
                 "Configure it first: Set-PimMailSetting -SmtpServer smtp.contoso.com -Port 587 -From pim@contoso.com [-UseSsl] [-Credential (Get-Credential)]");
+        // In a Verified store the password is read first: a sender who cannot read it (not the mailer) claims nothing.
+        byte[]? password = null;
+        var (stored, context) = mail.HasPassword
+            ? _store.Read(w => (StoreInfoTable.Get(w, PasswordKey), SecretProtector.MailPasswordContext(Mfa.StoreId(w))))
+            : (null, "");
+        if (stored is not null && (KeySecrets.IsKeySecret(stored) || _store.IdentityMode == PimIdentityMode.Verified))
+        {
+            password = KeySecrets.TryUnprotect(_store.CredentialKey, stored, context)
+                ?? throw PimErrors.SecretUnreadable(
+                    KeySecrets.IsKeySecret(stored)
+                        ? $"The SMTP password is encrypted to the keys of the mailer {mail.Mailer}; {_store.Principal}, acting with key {_store.CredentialThumbprint}, cannot read it. Nothing was sent."
+                        : "The SMTP password of this Verified store is kept under the shared key, which a Verified store does not read. Nothing was sent.",
+                    mail.Mailer, $"Send as the mailer ({mail.Mailer ?? "set one"}: Connect-PimStore -Principal {mail.Mailer ?? "<mailer>"}), or set the login again with Set-PimMailSetting -Credential [-Mailer].");
+            stored = null;
+        }
+
         var token = Guid.NewGuid().ToString("N");
         var claimed = _store.Write(work =>
             NotificationsTable.Claim(work, token, work.Now + ClaimLifetime, max).ConvertAll(r => ToNotification(work, r)));
         if (claimed.Count == 0) return new SendResult(0, 0, 0, []);
 
-        byte[]? password = null;
-        if (mail.HasPassword)
+        if (stored is not null)
         {
-            var (stored, context) = _store.Read(w => (StoreInfoTable.Get(w, PasswordKey),
-                SecretProtector.MailPasswordContext(Mfa.StoreId(w))));
-            if (stored is not null)
+            password = SecretProtector.Unprotect(stored, context, "SMTP password");
+            if (SecretProtector.IsLegacy(stored)) // written before secrets were bound to their store: bind it now
             {
-                password = SecretProtector.Unprotect(stored, context, "SMTP password");
-                if (SecretProtector.IsLegacy(stored)) // written before secrets were bound to their store: bind it now
-                {
-                    var rebound = SecretProtector.Protect(password, context);
-                    _store.Write(w => StoreInfoTable.Replace(w, PasswordKey, rebound, expected: stored));
-                }
+                var rebound = SecretProtector.Protect(password, context);
+                _store.Write(w => StoreInfoTable.Replace(w, PasswordKey, rebound, expected: stored));
             }
         }
 

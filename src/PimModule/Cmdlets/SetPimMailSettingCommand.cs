@@ -31,6 +31,12 @@ public sealed class SetPimMailSettingCommand : PimCmdlet
     [Parameter]
     public SwitchParameter AllowInsecureAuthentication { get; set; }
 
+    /// <summary>Verified stores: the principal whose keys the SMTP password is encrypted to — who sends; by default you.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(PrincipalCompleter))]
+    public string? Mailer { get; set; }
+
     [Parameter]
     public SwitchParameter PassThru { get; set; }
 
@@ -48,6 +54,7 @@ public sealed class SetPimMailSettingCommand : PimCmdlet
             UserName = credential is null ? null : removeLogin ? "" : credential.UserName,
             Password = credential is null ? null : removeLogin ? "" : credential.GetNetworkCredential().Password,
             AllowInsecureAuthentication = bound.ContainsKey(nameof(AllowInsecureAuthentication)) ? AllowInsecureAuthentication.IsPresent : null,
+            Mailer = Mailer,
         }, ShouldProcess);
         if (PassThru && result is not null) WriteObject(result);
     }
