@@ -249,6 +249,17 @@ public sealed class PimStore : IDisposable
                 throw PimErrors.StoreTampered(
                     $"The store '{provider.Location}' is a Verified store whose log does not verify: {check.Reason ?? "it holds no genesis record (it was emptied)."} Nothing was changed, and nothing in it is trusted.",
                     provider.Location, "Restore the store from a backup, and find out who changed it outside PimModule.");
+            // Which store this is comes first: another store than the anchor or the pin names is refused as such, whatever the key.
+            if (anchor is { } given && (!string.Equals(given.StoreId ?? evidence.StoreId, evidence.StoreId, StringComparison.OrdinalIgnoreCase) ||
+                                        !string.Equals(given.Root, verdict.RootThumbprint, StringComparison.OrdinalIgnoreCase)))
+                throw PimErrors.StoreTrustChanged(
+                    $"The store at {provider.Location} is {evidence.StoreId} with root key {verdict.RootThumbprint}, not the trust anchor {given.StoreId ?? "(any store)"}:{given.Root} that was given. Nothing was changed.",
+                    provider.Location, "Check that -TrustAnchor names this store and its root, and that the store was not replaced.");
+            if (anchor is null && known.Find(provider.Location) is { } pinnedStore &&
+                (!string.Equals(pinnedStore.StoreId, evidence.StoreId, StringComparison.OrdinalIgnoreCase) || !string.Equals(pinnedStore.Root, verdict.RootThumbprint, StringComparison.OrdinalIgnoreCase)))
+                throw PimErrors.StoreTrustChanged(
+                    $"The store at {provider.Location} is {evidence.StoreId}, but you trusted store {pinnedStore.StoreId} (another root key) there. Nothing was changed.",
+                    provider.Location, "If the store was replaced on purpose, connect with -TrustAnchor <storeId>:<thumbprint> given by its administrator.");
             var principalKey = Identity.Principal.Fold(principal);
             if (!verdict.Bindings.TryGetValue(acting.Thumbprint, out var boundTo) || boundTo != principalKey)
                 throw PimErrors.CredentialNotRegistered(boundTo is null

@@ -360,4 +360,15 @@ Describe 'The seed walkthrough' {
         $result.AuditLogValid | Should -BeTrue
         $result.IdentityMode | Should -Be 'Verified'
     }
+
+    It 'runs examples/RunbookWithCertificate.ps1: a runbook acts with its certificate, and another store is refused' {
+        $work = Join-Path $TestDrive "runbook-$([guid]::NewGuid().ToString('N').Substring(0, 8))"
+        $out = Invoke-FreshPwsh -Environment @{ PIM_TEST_UTCNOW = $null; XDG_DATA_HOME = (Join-Path $work 'data') } -Script @"
+& '$RepoRoot/examples/RunbookWithCertificate.ps1' -ModulePath '$ModulePath' -WorkFolder '$work' 6>`$null | Out-String -Width 200
+"@
+        $text = $out -join "`n"
+        $text | Should -Match 'runbook@contoso\.com'
+        $text | Should -Match 'IsValid\s*:\s*True'
+        $text | Should -Match 'Refused as it should be: PimStoreTrustChanged'
+    }
 }
