@@ -42,6 +42,9 @@ public sealed class PimStoreOptions
     /// <summary>The per-user PimModule folder (keys, known stores); null = the platform's. Internal: xunit gives each test its own.</summary>
     internal string? UserFolder { get; init; }
 
+    /// <summary>Told the last record verified, every 10,000 records, while a store's log is verified (the first connect verifies all of it).</summary>
+    public Action<long>? VerificationProgress { get; init; }
+
     /// <summary>Opened by Confirm-PimStoreRestore: a log that does not extend the pin is let in, and only the confirmation writes.</summary>
     internal bool AcceptingRestore { get; init; }
 
@@ -50,6 +53,7 @@ public sealed class PimStoreOptions
         System.Security.Cryptography.X509Certificates.X509Certificate2? certificate, string? trustAnchor) => new()
     {
         Provider = Provider, Path = Path, ConnectionString = ConnectionString, Principal = Principal, Clock = Clock, UserFolder = UserFolder,
+        VerificationProgress = VerificationProgress,
         IdentityMode = mode ?? IdentityMode,
         CredentialPath = credentialPath ?? (certificate is null ? CredentialPath : null),
         CredentialPassphrase = passphrase ?? CredentialPassphrase,
@@ -100,7 +104,10 @@ public sealed class PimStore : IDisposable
 
     /// <summary>What opening the store established of its identity: its id, mode and root, and the acting principal's key (Verified).</summary>
     internal sealed record StoreIdentityState(string StoreId, PimIdentityMode Mode, string? RootThumbprint, string? RootPrincipalKey, PimKey? Key,
-        VerifiedPoint? Point);
+        VerifiedPoint? Point, VerifiedState? Verified = null);
+
+    /// <summary>The verified state this session answers from (Verified stores; null in a Lab store).</summary>
+    internal VerifiedState? Verified => _identity.Verified;
 
     /// <summary>The root key's thumbprint and its principal as the verified log names them (Verified stores; null in a Lab store).</summary>
     internal string? RootThumbprint => _identity.RootThumbprint;
@@ -226,8 +233,13 @@ public sealed class PimStore : IDisposable
         var known = KnownStoresOf(options);
         var pinned = known.Find(provider.Location) is not null;
         var acting = key;
+        VerifiedState? verified = null;
+        try
+        {
         var result = Run(provider, () =>
         {
+            verified?.Dispose();
+            verified = null;
             using var connection = provider.OpenConnection();
             using var snapshot = provider.BeginSnapshot(connection);
             var work = new UnitOfWork(connection, snapshot, principal, clock.GetUtcNow().UtcDateTime);
@@ -243,8 +255,11 @@ public sealed class PimStore : IDisposable
 
             acting ??= ActingKey(options, principal);
             work.IdentityMode = PimIdentityMode.Verified;
-            var (check, verdict) = AuditLog.VerifyAll(work);
-            var head = AuditLogTable.Head(work);
+            // The user's verified checkpoint of this store: only the records after it are verified (all of them the first time).
+            verified = VerifiedState.Open(options.UserFolder, evidence.StoreId, provider.Location);
+            var check = verified.Sync(work, options.VerificationProgress);
+            var verdict = check.IsValid ? verified.State : null;
+            var head = check.IsValid && verified.Head.Sequence > 0 ? new AuditLogTable.HeadRow(verified.Head.Sequence, verified.Head.Hash) : null;
             if (!check.IsValid || verdict is null || head is null || verdict.RootThumbprint is null)
                 throw PimErrors.StoreTampered(
                     $"The store '{provider.Location}' is a Verified store whose log does not verify: {check.Reason ?? "it holds no genesis record (it was emptied)."} Nothing was changed, and nothing in it is trusted.",
@@ -261,7 +276,9 @@ public sealed class PimStore : IDisposable
                     $"The store at {provider.Location} is {evidence.StoreId}, but you trusted store {pinnedStore.StoreId} (another root key) there. Nothing was changed.",
                     provider.Location, "If the store was replaced on purpose, connect with -TrustAnchor <storeId>:<thumbprint> given by its administrator.");
             var principalKey = Identity.Principal.Fold(principal);
-            if (!verdict.Bindings.TryGetValue(acting.Thumbprint, out var boundTo) || boundTo != principalKey)
+            var bindings = verdict.Bindings.Where(b => !verdict.Revoked.Contains(b.Key, StringComparer.OrdinalIgnoreCase))
+                .ToDictionary(b => b.Key, b => b.Value.Principal, StringComparer.OrdinalIgnoreCase);
+            if (!bindings.TryGetValue(acting.Thumbprint, out var boundTo) || boundTo != principalKey)
                 throw PimErrors.CredentialNotRegistered(boundTo is null
                         ? $"The key {acting.Thumbprint} is not registered (or was revoked) for {principal} in the store '{provider.Location}'. Nothing was changed."
                         : $"The key {acting.Thumbprint} is registered to another principal, not to {principal}. Nothing was changed.",
@@ -278,12 +295,18 @@ public sealed class PimStore : IDisposable
             }
             else
                 known.CheckAndAdvance(provider.Location, evidence.StoreId, verdict.RootThumbprint, head.Sequence, head.Hash,
-                    seq => AuditLogTable.BySequence(work, seq)?.Hash, anchorPin, verdict.ConfirmedRestores);
-            return new StoreIdentityState(evidence.StoreId, mode, verdict.RootThumbprint, verdict.RootPrincipalKey, acting,
-                new VerifiedPoint(head.Sequence, head.Hash));
+                    seq => AuditLogTable.BySequence(work, seq)?.Hash, anchorPin, verdict.Restores);
+            return new StoreIdentityState(evidence.StoreId, mode, verdict.RootThumbprint, verdict.RootPrincipal, acting,
+                new VerifiedPoint(head.Sequence, head.Hash), verified);
         });
         key = acting;
         return result;
+        }
+        catch
+        {
+            verified?.Dispose();
+            throw;
+        }
     }
 
     /// <summary>
@@ -497,6 +520,7 @@ public sealed class PimStore : IDisposable
         => new(connection, tx, Principal, now, cache)
         {
             IdentityMode = _identity.Mode,
+            Verified = _identity.Verified,
             Sealer = tx is not null && _identity.Key is { } key ? new Sealer(key, _identity.StoreId, _identity.Point!) : null,
         };
 
@@ -636,6 +660,7 @@ public sealed class PimStore : IDisposable
             // Closing never fails; the next connect checks the store against the pin as it was.
         }
         _identity.Key?.Dispose();
+        _identity.Verified?.Dispose();
         _provider.Dispose();
     }
 }

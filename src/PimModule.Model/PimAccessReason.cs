@@ -15,4 +15,9 @@ public enum PimAccessReason
     Expired,
     /// <summary>Active at another scope that does not cover the one asked.</summary>
     OtherScope,
+    /// <summary>
+    /// Verified stores: the store holds an assignment that would grant it, but the verified log does not (it was written,
+    /// restored or changed around the module), so it counts for nothing.
+    /// </summary>
+    Unverified,
 }

@@ -8,8 +8,9 @@ public sealed class AssignmentService
     private readonly PimStore _store;
     internal AssignmentService(PimStore store) => _store = store;
 
-    internal static PimAssignment ToOutput(AssignmentRow a, string roleName, DateTime asOf) => new()
+    internal static PimAssignment ToOutput(AssignmentRow a, string roleName, DateTime asOf, bool verified = true) => new()
     {
+        Verified = verified,
         AssignmentId = a.Id, Principal = a.Principal, Role = roleName, RoleId = a.RoleId, Scope = a.Scope, Type = a.Type,
         MemberType = a.MemberType, State = Schedules.StateAt(a.Start, a.End, asOf), StartDateTime = a.Start, EndDateTime = a.End,
         Justification = a.Justification, TicketNumber = a.TicketNumber, CreatedBy = a.CreatedBy, CreatedDateTime = a.Created,
@@ -39,9 +40,24 @@ public sealed class AssignmentService
         var listing = new AssignmentsTable.Listing(q.Principal is { } p ? Principal.Key(p) : null, q.Type, q.MemberType, q.State,
             asOf, asOf - Limits.ExpiredAssignmentVisibility);
         var scope = q.Scope is null ? null : global::PimModule.Assignments.Scope.Validate(q.Scope);
-        return _store.Stream(work => List(work, q, listing)
+        return _store.Stream(work => Believed(work, List(work, q, listing), q.IncludeUnverified)
             .Where(x => scope is null || string.Equals(x.Row.Scope, scope, StringComparison.OrdinalIgnoreCase))
-            .Select(x => ToOutput(x.Row, x.Role, asOf)));
+            .Select(x => ToOutput(x.Row, x.Role, asOf, x.Verified)));
+    }
+
+    /// <summary>
+    /// The rows that count (Verified stores: those the verified log has as they are), and with <paramref name="includeUnverified"/>
+    /// the others too, marked. The verified state is brought up to date before the first row is read.
+    /// </summary>
+    private static IEnumerable<(AssignmentRow Row, string Role, bool Verified)> Believed(UnitOfWork work, IEnumerable<(AssignmentRow Row, string Role)> rows,
+        bool includeUnverified)
+    {
+        var verified = work.VerifiedNow();
+        foreach (var (row, role) in rows)
+        {
+            var believed = verified is null || verified.Believes(row);
+            if (believed || includeUnverified) yield return (row, role, believed);
+        }
     }
 
     private static IEnumerable<(AssignmentRow Row, string Role)> List(UnitOfWork work, PimAssignmentQuery q, AssignmentsTable.Listing listing)
@@ -168,12 +184,21 @@ public sealed class AssignmentService
         var r = RoleService.Resolve(work, role);
         var s = global::PimModule.Assignments.Scope.Validate(scope);
         var at = asOf is { } t ? Times.Utc(t, "AsOf") : work.Now;
-        var rows = AssignmentsTable.ForPrincipalAndRole(work, Principal.Fold(p), r.Id);
+        var all = AssignmentsTable.ForPrincipalAndRole(work, Principal.Fold(p), r.Id);
+        var rows = all.Where(work.Believes).ToList();
         PimAccessResult Result(PimAccessReason reason, AssignmentRow? a, string detail) => new()
         {
             Principal = p, Role = r.Name, RoleId = r.Id, Scope = s, AsOf = at, HasAccess = reason == PimAccessReason.Granted,
-            Reason = reason, Assignment = a is null ? null : ToOutput(a, r.Name, at), Detail = detail,
+            Reason = reason, Assignment = a is null ? null : ToOutput(a, r.Name, at, rows.Contains(a)), Detail = detail,
         };
+        // A row that would grant the role but that the verified log does not hold counts for nothing, and is said so.
+        if (rows.Count < all.Count && !rows.Any(a => a.Type == PimAssignmentType.Active && global::PimModule.Assignments.Scope.Covers(a.Scope, s)
+                                                   && Schedules.StateAt(a.Start, a.End, at) == PimAssignmentState.Active)
+            && all.Except(rows).FirstOrDefault(a => a.Type == PimAssignmentType.Active && global::PimModule.Assignments.Scope.Covers(a.Scope, s)
+                                                     && Schedules.StateAt(a.Start, a.End, at) == PimAssignmentState.Active) is { } unverified)
+            return Result(PimAccessReason.Unverified, unverified,
+                $"The store holds an active assignment of '{r.Name}' for {p} at {unverified.Scope} ({unverified.Id}), but the verified log does not: " +
+                "it was written or changed around PimModule, and grants nothing. Test-PimAuditLog reports it.");
         var active = rows.Where(a => a.Type == PimAssignmentType.Active).ToList();
         var covering = active.Where(a => global::PimModule.Assignments.Scope.Covers(a.Scope, s)).ToList();
         var granted = covering.Where(a => Schedules.StateAt(a.Start, a.End, at) == PimAssignmentState.Active)

@@ -49,6 +49,8 @@ public sealed class PimAssignmentQuery
     public PimAssignmentState? State { get; init; }
     public DateTime? AsOf { get; init; }
     public PimMemberType? MemberType { get; init; }
+    /// <summary>Verified stores: list the rows the verified log does not hold as they are too (Verified = false).</summary>
+    public bool IncludeUnverified { get; init; }
 }
 
 /// <summary>Update-PimAssignment's new schedule: one of EndDateTime, Duration (from now or the start) or Permanent.</summary>

@@ -152,16 +152,26 @@ internal static class AuditLog
     public static PimAuditVerification Verify(UnitOfWork work) => VerifyAll(work).Result;
 
     /// <summary>As <see cref="Verify"/>, with the seal verifier's verdict (null in a Lab store, or when the chain itself is broken).</summary>
-    public static (PimAuditVerification Result, Identity.Keys.SealVerdict? Seals) VerifyAll(UnitOfWork work)
+    public static (PimAuditVerification Result, Identity.Keys.SealVerdict? Seals) VerifyAll(UnitOfWork work,
+        Action<Identity.Keys.SealedRecord, Identity.Keys.SealContext>? observe = null) => VerifyFrom(work, null, observe);
+
+    /// <summary>
+    /// Verifies the log after a verified checkpoint (<paramref name="resume"/>; null = from the genesis) up to the head the
+    /// store recorded when asked: the chain record by record from the checkpoint's hash, and every seal after it, resuming
+    /// the seal verifier's state; <paramref name="observe"/> sees each verified record with its sealing actor.
+    /// </summary>
+    public static (PimAuditVerification Result, Identity.Keys.SealVerdict? Seals) VerifyFrom(UnitOfWork work, Identity.Keys.SealState? resume,
+        Action<Identity.Keys.SealedRecord, Identity.Keys.SealContext>? observe)
     {
-        var chain = VerifyChain(work);
+        var (upTo, headHash) = RecordedHead(work);
+        var chain = VerifyChain(work, resume?.SealedUpTo ?? 0, resume?.PrevHash ?? Genesis, resume?.CheckedRecords ?? 0, upTo, headHash);
         if (!chain.IsValid || work.IdentityMode != PimIdentityMode.Verified) return (chain, null);
         var storeId = StoreInfoTable.Get(work, StoreInfoTable.StoreId) ?? "";
-        var seals = SealsTable.All(work).ConvertAll(r => new Identity.Keys.SealRow(r.FromSequence, r.ToSequence, r.Envelope));
-        var records = AuditLogTable.SealInputs(work, [Identity.Keys.Seals.GenesisAction, Identity.Keys.Seals.BindAction,
-                Identity.Keys.Seals.RevokeAction, Identity.Keys.Seals.ProposeAction, Identity.Keys.Seals.ProtectAction])
-            .Select(r => new Identity.Keys.SealedRecord(r.Sequence, r.Hash, r.Action, Principal.Fold(r.Actor), r.AfterJson, r.TargetType, r.TargetId, SqlTypes.Ticks(r.AtUtc)));
-        var verdict = Identity.Keys.Seals.Verify(storeId, records, seals, Genesis);
+        var seals = SealsTable.After(work, resume?.SealedUpTo ?? -1, upTo).ConvertAll(r => new Identity.Keys.SealRow(r.FromSequence, r.ToSequence, r.Envelope));
+        var records = AuditLogTable.SealInputs(work, resume?.SealedUpTo ?? 0, upTo)
+            .Select(r => new Identity.Keys.SealedRecord(r.Sequence, r.Hash, r.Action, Principal.Fold(r.Actor), r.AfterJson, r.TargetType, r.TargetId,
+                SqlTypes.Ticks(r.AtUtc), r.Principal is null ? null : Principal.Fold(r.Principal), r.RoleId));
+        var verdict = Identity.Keys.Seals.Verify(storeId, records, seals, Genesis, resume, observe);
         if (verdict.IsValid)
             return (new PimAuditVerification { IsValid = true, RecordsChecked = chain.RecordsChecked, IdentityMode = PimIdentityMode.Verified, SealsChecked = verdict.SealsChecked }, verdict);
         var seq = verdict.FirstInvalidRecord ?? 0;
@@ -173,11 +183,19 @@ internal static class AuditLog
         }, verdict);
     }
 
-    private static PimAuditVerification VerifyChain(UnitOfWork work)
+    /// <summary>The head the store recorded beside the log (store_info, written with every record): its sequence (MaxValue when none) and hash.</summary>
+    public static (long Sequence, string? Hash) RecordedHead(UnitOfWork work)
     {
-        long checkedCount = 0;
-        long expected = 1;
-        var prev = Genesis;
+        var info = StoreInfoTable.Many(work, [StoreInfoTable.AuditHeadSequence, StoreInfoTable.AuditHeadHash]);
+        var seq = info.TryGetValue(StoreInfoTable.AuditHeadSequence, out var text) && long.TryParse(text, out var hs) ? hs : long.MaxValue;
+        return (seq, info.TryGetValue(StoreInfoTable.AuditHeadHash, out var hash) ? hash : null);
+    }
+
+    private static PimAuditVerification VerifyChain(UnitOfWork work, long after, string afterHash, long checkedBefore, long upTo, string? headHash)
+    {
+        long checkedCount = checkedBefore;
+        long expected = after + 1;
+        var prev = afterHash;
         PimAuditVerification Broken(long seq, string reason) => new()
         {
             IsValid = false, RecordsChecked = checkedCount, FirstInvalidRecord = TryGet(work, seq),
@@ -188,7 +206,7 @@ internal static class AuditLog
         // The reader stays open while the loop runs: a break is noted and looked up after it (one command at a
         // time per connection on PostgreSQL).
         (long Seq, string Reason)? broken = null;
-        foreach (var f in AuditLogTable.StoredText(work))
+        foreach (var f in AuditLogTable.StoredText(work, after, upTo))
         {
             checkedCount++;
             var seq = long.TryParse(f[0], out var s) ? s : -1;
@@ -217,17 +235,16 @@ internal static class AuditLog
         }
         if (broken is { } b) return Broken(b.Seq, b.Reason);
 
-        var headSeq = StoreInfoTable.Get(work, StoreInfoTable.AuditHeadSequence);
-        var headHash = StoreInfoTable.Get(work, StoreInfoTable.AuditHeadHash);
-        if (headSeq is not null && long.TryParse(headSeq, out var hs) && (hs != expected - 1 || headHash != prev))
+        // The head the store recorded (read before the records, in one statement, so a commit meanwhile is not mistaken for a change).
+        if (upTo != long.MaxValue && (upTo != expected - 1 || headHash != prev))
         {
             return new PimAuditVerification
             {
                 IsValid = false, RecordsChecked = checkedCount, FirstInvalidRecord = TryGet(work, expected - 1),
-                FirstInvalidSequence = Math.Min(hs, expected),
-                Reason = hs > expected - 1
-                    ? $"The log ends at record {expected - 1} but the store recorded {hs}: the newest records were removed."
-                    : $"The log's last record {expected - 1} is not the head the store recorded ({hs}): records were added or replaced outside PimModule.",
+                FirstInvalidSequence = Math.Min(upTo, expected),
+                Reason = upTo > expected - 1
+                    ? $"The log ends at record {expected - 1} but the store recorded {upTo}: the newest records were removed."
+                    : $"The log's last record {expected - 1} is not the head the store recorded ({upTo}): records were added or replaced outside PimModule.",
                 IdentityMode = work.IdentityMode,
             };
         }

@@ -8,7 +8,11 @@ public sealed class AuditService
 
     public IReadOnlyList<PimAuditRecord> Query(PimAuditQuery query) => _store.Read(work => AuditLog.Query(work, query));
 
-    public PimAuditVerification Verify() => _store.Read(AuditLog.Verify);
+    /// <summary>
+    /// Test-PimAuditLog: the chain (and in a Verified store every seal, binding and entitlement, replayed from the genesis
+    /// into a fresh state that trusts no checkpoint), and that the store's state rows agree with that state.
+    /// </summary>
+    public PimAuditVerification Verify(Action<long>? progress = null) => _store.Read(work => StateCheck.Verify(work, progress));
 
     /// <summary>Writes the log and its seals (JSON lines, RFC 8785) to <paramref name="path"/>, created owner-only; the records and seals written.</summary>
     public (long Records, long Seals) Export(string path, bool force)

@@ -61,6 +61,9 @@ public sealed class NotificationService
 
     public PimMailSetting GetMailSetting() => _store.Read(ReadMail);
 
+    /// <summary>The mail settings as the store holds them (Test-PimAuditLog compares them with the sealed ones).</summary>
+    internal static PimMailSetting ReadMailSetting(UnitOfWork work) => ReadMail(work);
+
     private static PimMailSetting ReadMail(UnitOfWork work)
     {
         var values = StoreInfoTable.WithPrefix(work, Prefix).ToDictionary(x => x.Key[Prefix.Length..], x => x.Value);
@@ -155,6 +158,12 @@ public sealed class NotificationService
         if (string.IsNullOrEmpty(mail.SmtpServer) || string.IsNullOrEmpty(mail.From))
             throw PimErrors.MailNotConfigured("No mail server is configured, so notifications cannot be sent.", null,
                 "Configure it first: Set-PimMailSetting -SmtpServer smtp.contoso.com -Port 587 -From pim@contoso.com [-UseSsl] [-Credential (Get-Credential)]");
+        // In a Verified store the mail settings are the ones an administrator sealed, or nothing is sent: a writer to the
+        // store cannot point the sender (and its login) at a server of their own.
+        if (_store.Verified is not null && !_store.Read(w => w.VerifiedNow()!.Mail() is { } sealedMail && sealedMail == AuditLog.ToJson(ReadMail(w))))
+            throw PimErrors.StoreTampered(
+                "The mail settings in the store are not the ones an administrator sealed in the verified log (they were changed around PimModule). Nothing was sent.",
+                mail.SmtpServer, "Run Test-PimAuditLog; an administrator sets the mail settings again with Set-PimMailSetting.");
         // In a Verified store the password is read first: a sender who cannot read it (not the mailer) claims nothing.
         byte[]? password = null;
         var (stored, context) = mail.HasPassword
@@ -172,8 +181,17 @@ public sealed class NotificationService
         }
 
         var token = Guid.NewGuid().ToString("N");
+        var unverified = new HashSet<Guid>();
         var claimed = _store.Write(work =>
-            NotificationsTable.Claim(work, token, work.Now + ClaimLifetime, max).ConvertAll(r => ToNotification(work, r)));
+        {
+            var rows = NotificationsTable.Claim(work, token, work.Now + ClaimLifetime, max);
+            // Verified stores: only messages a verified change queued, as it queued them, are sent.
+            if (work.VerifiedNow() is { } verified)
+                foreach (var r in rows)
+                    if (!verified.HasNotification(r.NotificationId, VerifiedState.Digest(r.NotificationId, r.Recipient, r.Subject, r.Body, r.Event, r.Critical)))
+                        unverified.Add(r.NotificationId);
+            return rows.ConvertAll(r => ToNotification(work, r));
+        });
         if (claimed.Count == 0) return new SendResult(0, 0, 0, []);
 
         if (stored is not null)
@@ -198,6 +216,9 @@ public sealed class NotificationService
             string? error = null;
             try
             {
+                if (unverified.Contains(n.NotificationId))
+                    throw PimErrors.StoreTampered("This message was not queued by a verified change (it was written into the outbox around PimModule), so it is not sent.",
+                        n.NotificationId, "Run Test-PimAuditLog and find out who wrote to the store outside PimModule.");
                 if (insecure is not null) throw insecure; // the same server, the same answer: not asked again in this run
                 if (!client.IsConnected) Connect(client, mail, user, password, cancel);
                 var message = new MimeMessage();
@@ -223,7 +244,7 @@ public sealed class NotificationService
                     return PimNotificationStatus.Sent;
                 }
                 var attempts = n.Attempts + 1;
-                var final = attempts >= MaxAttempts;
+                var final = attempts >= MaxAttempts || unverified.Contains(n.NotificationId);
                 NotificationsTable.MarkFailed(work, n.NotificationId, token, final ? PimNotificationStatus.Failed : PimNotificationStatus.Pending,
                     attempts, work.Now + TimeSpan.FromMinutes(Math.Pow(2, attempts - 1)), error);
                 return final ? PimNotificationStatus.Failed : PimNotificationStatus.Pending;

@@ -17,6 +17,9 @@ internal static class Outbox
         public void BeforeCommit(UnitOfWork work) => Flush(work);
     }
 
+    /// <summary>The audit action that lists the messages a Verified store's transaction queued.</summary>
+    public const string QueueAction = "QueueNotifications";
+
     internal sealed record Message(string Event, PimNotificationRecipient RecipientType, string Recipient, string Subject, string Body,
         Guid? RoleId, string? Principal, Guid? RequestId, Guid? AssignmentId, bool Critical, string? DedupeKey);
 
@@ -67,6 +70,15 @@ internal static class Outbox
         }
         outgoing.Clear();
         NotificationsTable.Insert(work, rows);
+        // A Verified store logs what it queued (each message's digest), sealed with the change that caused it: the
+        // sender sends only messages a verified change queued, never a row written into the outbox around the module.
+        if (work.IdentityMode == PimIdentityMode.Verified && rows.Count > 0)
+            AuditLog.Append(work, QueueAction, "Notification", null, null, null, null, new System.Text.Json.Nodes.JsonArray(rows.Select(r =>
+                (System.Text.Json.Nodes.JsonNode)new System.Text.Json.Nodes.JsonObject
+                {
+                    ["Id"] = r.NotificationId.ToString("D"),
+                    ["Digest"] = VerifiedState.Digest(r.NotificationId, r.Recipient, r.Subject, r.Body, r.Event, r.Critical),
+                }).ToArray()));
         return rows.Count;
     }
 

@@ -24,18 +24,36 @@ public sealed class SettingsService
     {
         var all = roles ?? RolesTable.All(work);
         var rows = PolicyRulesTable.All(work).ToLookup(x => x.RoleId);
+        var verified = work.VerifiedNow();
         return all.Select(role =>
         {
             var mine = rows[role.Id].ToList();
             var last = mine.OrderByDescending(x => x.ModifiedUtc).FirstOrDefault();
-            return RolePolicy.FromRules(mine.Select(x => (x.RuleId, x.ValueJson)))
-                .ToSetting(role, last?.ModifiedBy, last?.ModifiedUtc);
+            var stored = RolePolicy.FromRules(mine.Select(x => (x.RuleId, x.ValueJson)));
+            return (verified is null ? stored : Verified(verified, role.Id, stored)).ToSetting(role, last?.ModifiedBy, last?.ModifiedUtc);
         }).ToList();
     });
 
     /// <summary>The policy in force for a role (used by every rule that checks settings).</summary>
     internal static RolePolicy Load(UnitOfWork work, Guid roleId)
-        => RolePolicy.FromRules(PolicyRulesTable.OfRole(work, roleId).Select(r => (r.RuleId, r.ValueJson)));
+    {
+        var stored = RolePolicy.FromRules(PolicyRulesTable.OfRole(work, roleId).Select(r => (r.RuleId, r.ValueJson)));
+        return work.VerifiedNow() is { } verified ? Verified(verified, roleId, stored) : stored;
+    }
+
+    /// <summary>
+    /// A Verified store's policy of a role: as an administrator sealed it last (the rules its record carries), or Entra's
+    /// defaults when none did — the store's rule rows count for nothing. A record from before the rules were logged is
+    /// matched with the stored rows: they count only when they say what it said.
+    /// </summary>
+    private static RolePolicy Verified(VerifiedState verified, Guid roleId, RolePolicy stored)
+    {
+        if (verified.Policy(roleId) is not { } sealedPolicy) return RolePolicy.FromRules([]);
+        if (sealedPolicy.Rules is { } rules) return StateReplay.Rules(rules);
+        if (AuditLog.ToJson(stored.Describe()) == sealedPolicy.Describe) return stored;
+        throw PimErrors.StoreTampered($"The settings of role {roleId} in the store are not the ones an administrator sealed in the verified log. Nothing was changed.",
+            roleId, "Run Test-PimAuditLog, and have an administrator set the role's settings again (Set-PimRoleSetting), or restore the store from a backup.");
+    }
 
     /// <summary>The policy in force, read once per unit of work (loops over requests and rows ask again and again).</summary>
     internal static RolePolicy LoadOnce(UnitOfWork work, Guid roleId) => work.Memo("policy:" + roleId, () => Load(work, roleId));
@@ -63,7 +81,10 @@ public sealed class SettingsService
             else if (!isDefault && stored != json)
                 PolicyRulesTable.Upsert(work, new PolicyRulesTable.Row(role.Id, ruleId, json, work.Now, work.Actor));
         }
-        AuditLog.Append(work, action, "RoleSetting", role.Id.ToString("D"), role.Id, null, before.Describe(), after.Describe());
+        // The record carries the rules themselves beside what they say, so the verified state replays the policy exactly.
+        var described = after.Describe();
+        described[StateReplay.RulesKey] = JsonSerializer.Serialize(after.ToRules().ToDictionary(r => r.RuleId, r => r.Json, StringComparer.Ordinal));
+        AuditLog.Append(work, action, "RoleSetting", role.Id.ToString("D"), role.Id, null, before.Describe(), described);
     }
 
     private sealed record Plan(PimRole Role, RolePolicy Before, RolePolicy After)

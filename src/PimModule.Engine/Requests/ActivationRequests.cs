@@ -94,9 +94,10 @@ internal sealed class ActivationRequests
             var ticketNumber = RequestRow.Text(p.Input.TicketNumber);
             var ticketSystem = RequestRow.Text(p.Input.TicketSystem);
             Guid? assignmentId = null;
+            AssignmentRow? activation = null;
             if (!pending)
             {
-                var row = new AssignmentRow(Ids.New(), work.Actor, p.Role.Id, p.Scope, PimAssignmentType.Active, PimMemberType.Activated,
+                var row = activation = new AssignmentRow(Ids.New(), work.Actor, p.Role.Id, p.Scope, PimAssignmentType.Active, PimMemberType.Activated,
                     p.Start, p.End, justification, ticketNumber, ticketSystem, work.Actor, work.Now, requestId, p.Eligible.Id);
                 row.Add(work);
                 assignmentId = row.Id;
@@ -112,6 +113,10 @@ internal sealed class ActivationRequests
                 new { RequestId = requestId, Status = request.Status.ToString(), p.Scope, StartDateTime = p.Start, EndDateTime = p.End,
                       Justification = request.Justification, request.TicketNumber, MfaVerified = request.MfaVerified,
                       AuthenticationContextId = request.AuthenticationContext, AssignmentId = assignmentId });
+            // The activation itself, as every assignment change is logged (the verified state replays it from this record).
+            if (activation is not null)
+                AuditLog.Append(work, nameof(PimRequestAction.SelfActivate), "Assignment", activation.Id.ToString("D"), activation.RoleId, activation.Principal,
+                    null, AuditView.Of(activation));
             Events.RequestCreated(work, request, p.Role);
             return RequestService.ToOutput(request, p.Role.Name, work.Now);
         },

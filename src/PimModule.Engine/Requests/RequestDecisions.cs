@@ -60,7 +60,8 @@ internal sealed class RequestDecisions
         {
             var q = p.Request;
             Guid? assignmentId = null;
-            if (q.Action == PimRequestAction.SelfActivate) assignmentId = ProvisionActivation(work, q, p, justification);
+            AssignmentRow? activation = null;
+            if (q.Action == PimRequestAction.SelfActivate) assignmentId = (activation = ProvisionActivation(work, q, p, justification)).Id;
             else if (q.Action is PimRequestAction.SelfExtend or PimRequestAction.SelfRenew)
             {
                 Close(work, q, PimRequestStatus.Provisioned, work.Actor, justification, "decided", q.TargetAssignmentId);
@@ -70,6 +71,9 @@ internal sealed class RequestDecisions
             AuditLog.Append(work, "ApproveRequest", "Request", q.Id.ToString("D"), q.RoleId, q.Principal,
                 new { Status = nameof(PimRequestStatus.PendingApproval) },
                 new { Status = nameof(PimRequestStatus.Provisioned), ApprovedBy = work.Actor, Justification = RequestRow.Text(justification), AssignmentId = assignmentId });
+            // The activation the approval provisions, logged after the approval that entitles it.
+            if (activation is not null)
+                AuditLog.Append(work, "ApproveRequest", "Assignment", activation.Id.ToString("D"), activation.RoleId, activation.Principal, null, AuditView.Of(activation));
             var decided = FindRequest(work, q.Id);
             Events.RequestDecided(work, decided, p.Role);
             return RequestService.ToOutput(decided, p.Role.Name, work.Now);
@@ -80,7 +84,7 @@ internal sealed class RequestDecisions
     /// An approved activation: active from the approval (or the requested start, when later) for the requested duration,
     /// within the eligibility it comes from as it stands now.
     /// </summary>
-    private static Guid ProvisionActivation(UnitOfWork work, RequestRow q, Plan p, string? justification)
+    private static AssignmentRow ProvisionActivation(UnitOfWork work, RequestRow q, Plan p, string? justification)
     {
         var start = q.Start is { } s && s > work.Now ? s : work.Now;
         var eligible = Eligibility.Source(Eligibility.Held(work, q.Principal, q.RoleId), q.Scope, start)
@@ -91,7 +95,7 @@ internal sealed class RequestDecisions
             start, end, q.Justification, q.TicketNumber, q.TicketSystem, q.Principal, work.Now, q.Id, eligible.Id);
         Close(work, q, PimRequestStatus.Provisioned, work.Actor, justification, "decided", row.Id, start, end);
         row.Add(work);
-        return row.Id;
+        return row;
     }
 
     /// <summary>An approved extension: the administrator's AdminExtend (or AdminRenew) of the assignment; it never shortens it.</summary>

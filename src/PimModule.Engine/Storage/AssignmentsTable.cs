@@ -42,9 +42,19 @@ internal static partial class AssignmentsTable
             CreatedBy, SqlTypes.FromTicks(CreatedUtc), RequestId is null ? null : Guid.Parse(RequestId), EligibleId is null ? null : Guid.Parse(EligibleId));
     }
 
-    private static AssignmentRow? One(UnitOfWork work, string sql, object param) => work.QueryFirstOrDefault<Stored>(sql, param)?.ToRow();
+    // Every read below answers from rows that count: in a Verified store, those the verified log has as they are (a row
+    // written, restored or changed around the module counts for nothing). The listing (ListOf*) and Test-PimAccess
+    // (ForPrincipalAndRole) read the rows as they are and say which count themselves.
 
-    private static List<AssignmentRow> Many(UnitOfWork work, string sql, object param) => work.Query<Stored>(sql, param).ConvertAll(r => r.ToRow());
+    private static AssignmentRow? One(UnitOfWork work, string sql, object param)
+        => work.QueryFirstOrDefault<Stored>(sql, param)?.ToRow() is { } row && work.Believes(row) ? row : null;
+
+    private static List<AssignmentRow> Many(UnitOfWork work, string sql, object param) => Believed(work, work.Query<Stored>(sql, param).ConvertAll(r => r.ToRow()));
+
+    private static List<AssignmentRow> Believed(UnitOfWork work, List<AssignmentRow> rows)
+        => work.Verified is null ? rows : rows.FindAll(work.Believes);
+
+    private static List<AssignmentRow> Raw(UnitOfWork work, string sql, object param) => work.Query<Stored>(sql, param).ConvertAll(r => r.ToRow());
 
     // ---- named predicates (their parameters are named in them) ------------------------------------------
 
@@ -76,33 +86,42 @@ internal static partial class AssignmentsTable
 
     /// <summary>Every assignment (any type, time and scope) a principal holds of a role: Test-PimAccess's one index lookup.</summary>
     public static List<AssignmentRow> ForPrincipalAndRole(UnitOfWork work, string principalKey, Guid roleId)
-        => Many(work, SelectRows + " WHERE principal_key = @principalKey AND role_id = @roleId", new { principalKey, roleId });
+        => Raw(work, SelectRows + " WHERE principal_key = @principalKey AND role_id = @roleId", new { principalKey, roleId });
 
     /// <summary>The activations that came from an eligible assignment and have not ended by <paramref name="after"/>.</summary>
     public static List<AssignmentRow> ActivationsOf(UnitOfWork work, Guid eligibleId, DateTime after)
         => Many(work, SelectRows + " WHERE eligible_id = @eligibleId AND " + NotEndedAt, new { eligibleId, at = after });
 
+    /// <summary>The administrator assignments in force at <paramref name="at"/> that count (of one principal, or of anyone).</summary>
+    private static List<AssignmentRow> AdministratorRows(UnitOfWork work, string? principalKey, DateTime at)
+        => Many(work, SelectRows + " WHERE " + (principalKey is null ? "" : "principal_key = @principalKey AND ") + Administrative + " AND " + LiveAt,
+            new { principalKey, at, pra = RoleCatalog.PrivilegedRoleAdministrator, ga = RoleCatalog.GlobalAdministrator });
+
     /// <summary>Whether the principal holds an administrator assignment in force at <paramref name="at"/>.</summary>
-    public static bool IsAdministrator(UnitOfWork work, string principalKey, DateTime at)
-        => work.Scalar<long>("SELECT COUNT(*) FROM assignments WHERE principal_key = @principalKey AND " + Administrative + " AND " + LiveAt,
+    public static bool IsAdministrator(UnitOfWork work, string principalKey, DateTime at) => work.Verified is not null
+        ? AdministratorRows(work, principalKey, at).Count > 0
+        : work.Scalar<long>("SELECT COUNT(*) FROM assignments WHERE principal_key = @principalKey AND " + Administrative + " AND " + LiveAt,
             new { principalKey, at, pra = RoleCatalog.PrivilegedRoleAdministrator, ga = RoleCatalog.GlobalAdministrator }) > 0;
 
     /// <summary>Whether the principal holds a direct (assigned, not activated) administrator assignment in force at <paramref name="at"/>.</summary>
-    public static bool IsDirectAdministrator(UnitOfWork work, string principalKey, DateTime at)
-        => work.Scalar<long>("SELECT COUNT(*) FROM assignments WHERE principal_key = @principalKey AND member_type = @direct AND " + Administrative + " AND " + LiveAt,
+    public static bool IsDirectAdministrator(UnitOfWork work, string principalKey, DateTime at) => work.Verified is not null
+        ? AdministratorRows(work, principalKey, at).Any(a => a.MemberType == PimMemberType.Direct)
+        : work.Scalar<long>("SELECT COUNT(*) FROM assignments WHERE principal_key = @principalKey AND member_type = @direct AND " + Administrative + " AND " + LiveAt,
             new { principalKey, at, direct = nameof(PimMemberType.Direct), pra = RoleCatalog.PrivilegedRoleAdministrator, ga = RoleCatalog.GlobalAdministrator }) > 0;
 
     /// <summary>The principals who hold an administrator assignment in force at <paramref name="at"/>, each once, in order.</summary>
-    public static List<string> Administrators(UnitOfWork work, DateTime at)
-        => work.Query<string>("SELECT DISTINCT principal FROM assignments WHERE " + Administrative + " AND " + LiveAt + " ORDER BY principal",
+    public static List<string> Administrators(UnitOfWork work, DateTime at) => work.Verified is not null
+        ? AdministratorRows(work, null, at).Select(a => a.Principal).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList()
+        : work.Query<string>("SELECT DISTINCT principal FROM assignments WHERE " + Administrative + " AND " + LiveAt + " ORDER BY principal",
             AdministrativeAt(at));
 
     /// <summary>An assignment's id and end (null = permanent).</summary>
     internal sealed record Schedule(Guid Id, DateTime? End);
 
     /// <summary>The administrator assignments in force at <paramref name="at"/> (any principal).</summary>
-    public static List<Schedule> AdministratorAssignments(UnitOfWork work, DateTime at)
-        => work.Query<Schedule>("SELECT assignment_id AS id, end_utc AS \"end\" FROM assignments WHERE " + Administrative + " AND " + LiveAt,
+    public static List<Schedule> AdministratorAssignments(UnitOfWork work, DateTime at) => work.Verified is not null
+        ? AdministratorRows(work, null, at).ConvertAll(a => new Schedule(a.Id, a.End))
+        : work.Query<Schedule>("SELECT assignment_id AS id, end_utc AS \"end\" FROM assignments WHERE " + Administrative + " AND " + LiveAt,
             AdministrativeAt(at));
 
     // ---- Get-PimAssignment -----------------------------------------------------------------------------
@@ -248,7 +267,7 @@ internal static partial class AssignmentsTable
 
 
     private static List<AssignmentRow> TablesQuery(UnitOfWork work, string where, object param)
-        => work.Query<TablesRow>(TablesSelect + " WHERE " + where, param).ConvertAll(r => r.ToAssignment());
+        => Believed(work, work.Query<TablesRow>(TablesSelect + " WHERE " + where, param).ConvertAll(r => r.ToAssignment()));
 
     /// <summary>The assignments in force at <paramref name="at"/> (started, not ended).</summary>
     public static List<AssignmentRow> InForceAt(UnitOfWork work, DateTime at)
@@ -259,8 +278,11 @@ internal static partial class AssignmentsTable
         => TablesQuery(work, "member_type = 'Activated' AND start_utc > @from AND start_utc <= @to", new { from, to });
 
     /// <summary>The eligible assignments activated after <paramref name="since"/> (their ids, as stored).</summary>
-    public static List<string> EligibleIdsActivatedSince(UnitOfWork work, DateTime since) => work.Query<string>(
-        "SELECT DISTINCT eligible_id FROM assignments WHERE member_type = 'Activated' AND eligible_id IS NOT NULL AND start_utc > @since", new { since });
+    public static List<string> EligibleIdsActivatedSince(UnitOfWork work, DateTime since) => work.Verified is not null
+        ? TablesQuery(work, "member_type = 'Activated' AND eligible_id IS NOT NULL AND start_utc > @since", new { since })
+            .Select(a => a.EligibleId!.Value.ToString("D")).Distinct(StringComparer.OrdinalIgnoreCase).ToList()
+        : work.Query<string>(
+            "SELECT DISTINCT eligible_id FROM assignments WHERE member_type = 'Activated' AND eligible_id IS NOT NULL AND start_utc > @since", new { since });
 
     /// <summary>Direct assignments with an end after <paramref name="from"/> and by <paramref name="to"/> (expiry notices).</summary>
     public static List<AssignmentRow> DirectEndingBetween(UnitOfWork work, DateTime from, DateTime to)
@@ -278,6 +300,9 @@ internal static partial class AssignmentsTable
     /// <summary>A role's assignments not ended at <paramref name="now"/> (a role in use cannot be removed).</summary>
     public static long CountNotEndedOfRole(UnitOfWork work, Guid roleId, DateTime now)
         => work.Scalar<long>("SELECT COUNT(*) FROM assignments WHERE role_id = @roleId AND " + NotEndedAt, new { roleId, at = now });
+
+    /// <summary>Every assignment row as the store holds it, counted or not (Test-PimAuditLog compares them with the verified log).</summary>
+    public static List<AssignmentRow> AllAsStored(UnitOfWork work) => Raw(work, SelectRows, new { });
 
     /// <summary>Every assignment row, ended or not.</summary>
     public static long CountAll(UnitOfWork work) => work.Scalar<long>("SELECT COUNT(*) FROM assignments");
@@ -306,12 +331,12 @@ internal static partial class AssignmentsTable
         private const string Select = "SELECT " + Columns + " FROM assignments a";
 
         public static AssignmentRow? Find(UnitOfWork work, Guid id)
-            => work.QueryFirstOrDefault<AssignmentRow>(Select + " WHERE a.assignment_id = @id", new { id });
+            => work.QueryFirstOrDefault<AssignmentRow>(Select + " WHERE a.assignment_id = @id", new { id }) is { } a && work.Believes(a) ? a : null;
 
-        /// <summary>Every assignment (any type, scope and time) one principal holds of one role.</summary>
+        /// <summary>Every assignment (any type, scope and time) one principal holds of one role (that counts).</summary>
         public static List<AssignmentRow> Held(UnitOfWork work, string principal, Guid roleId)
-            => work.Query<AssignmentRow>(Select + " WHERE a.principal_key = @key AND a.role_id = @roleId",
-                new { key = Principal.Fold(principal), roleId });
+            => Believed(work, work.Query<AssignmentRow>(Select + " WHERE a.principal_key = @key AND a.role_id = @roleId",
+                new { key = Principal.Fold(principal), roleId }));
 
         /// <summary>An activation ends at <paramref name="end"/> (deactivated).</summary>
         public static void End(UnitOfWork work, Guid id, DateTime end)

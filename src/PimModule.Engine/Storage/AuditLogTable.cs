@@ -72,16 +72,17 @@ internal static partial class AuditLogTable
         public string TargetType { get; init; } = "";
         public string? TargetId { get; init; }
         public DateTime AtUtc { get; init; }
+        public string? Principal { get; init; }
+        public string? RoleId { get; init; }
     }
 
     /// <summary>
-    /// Every record as the seal verifier needs it, in sequence order, read while the caller enumerates: after_json only for
-    /// the genesis, key bindings and assignments (what the verifier replays).
+    /// The records after <paramref name="after"/> up to <paramref name="upTo"/> as the seal verifier and the state replay need
+    /// them, in sequence order, read while the caller enumerates.
     /// </summary>
-    public static IEnumerable<SealInputRow> SealInputs(UnitOfWork work, string[] replayedActions) => work.Stream<SealInputRow>(
-        "SELECT sequence, hash, action, actor, CASE WHEN target_type = 'Assignment' OR " + work.AnyOf("action", "replayed") +
-        " THEN after_json END AS after_json, target_type, target_id, at_utc FROM audit_log ORDER BY sequence",
-        new { replayed = work.TextList(replayedActions) });
+    public static IEnumerable<SealInputRow> SealInputs(UnitOfWork work, long after = 0, long upTo = long.MaxValue) => work.Stream<SealInputRow>(
+        "SELECT sequence, hash, action, actor, after_json, target_type, target_id, at_utc, principal, role_id FROM audit_log " +
+        "WHERE sequence > @after AND sequence <= @upTo ORDER BY sequence", new { after, upTo });
 
     public static Row? BySequence(UnitOfWork work, long sequence) => work.QueryFirstOrDefault<Row>(Select + " WHERE sequence = @sequence", new { sequence });
 
@@ -95,9 +96,9 @@ internal static partial class AuditLogTable
     /// what was written: a parsed value could hide an edit). Columns: sequence, audit_id, at_utc, actor, action, target_type,
     /// target_id, role_id, principal, before_json, after_json, prev_hash, hash.
     /// </summary>
-    public static IEnumerable<string?[]> StoredText(UnitOfWork work)
+    public static IEnumerable<string?[]> StoredText(UnitOfWork work, long after = 0, long upTo = long.MaxValue)
     {
-        foreach (IDictionary<string, object?> row in work.Stream<dynamic>(Select + " ORDER BY sequence"))
+        foreach (IDictionary<string, object?> row in work.Stream<dynamic>(Select + " WHERE sequence > @after AND sequence <= @upTo ORDER BY sequence", new { after, upTo }))
         {
             var f = new string?[row.Count];
             var i = 0;

@@ -48,32 +48,47 @@ internal static partial class RequestsTable
 
     // ---- reads -------------------------------------------------------------------------------------------
 
+    /// <summary>
+    /// Whether a request row counts: in a Verified store a self-service request (activation, extension, renewal: what
+    /// approvers decide) only as the verified log has it; administrators' requests are their assignments' history.
+    /// </summary>
+    public static bool Counts(UnitOfWork work, RequestRow q)
+        => work.Verified is null || q.Action is not (PimRequestAction.SelfActivate or PimRequestAction.SelfExtend or PimRequestAction.SelfRenew) || work.Believes(q);
+
+    private static List<RequestRow> Counted(UnitOfWork work, List<RequestRow> rows) => work.Verified is null ? rows : rows.FindAll(q => Counts(work, q));
+
+    /// <summary>Every self-service request as stored (Test-PimAuditLog compares them with the verified log).</summary>
+    public static List<RequestRow> SelfService(UnitOfWork work)
+        => work.Query<RequestRow>(Select + " WHERE q.action IN ('SelfActivate', 'SelfExtend', 'SelfRenew') ORDER BY q.created_utc, q.request_id");
+
     public static RequestRow? Find(UnitOfWork work, Guid id)
-        => work.QueryFirstOrDefault<RequestRow>(Select + " WHERE q.request_id = @id", new { id });
+        => work.QueryFirstOrDefault<RequestRow>(Select + " WHERE q.request_id = @id", new { id }) is { } q && Counts(work, q) ? q : null;
 
     /// <summary>The activation requests (SelfActivate) of one principal for one role, at any scope, pending at <paramref name="now"/>.</summary>
     public static List<RequestRow> PendingActivationsAt(UnitOfWork work, string principal, Guid roleId, DateTime now)
-        => work.Query<RequestRow>(Select + " WHERE q.principal_key = @key AND q.role_id = @roleId AND q.action = 'SelfActivate' AND " +
+        => Counted(work, work.Query<RequestRow>(Select + " WHERE q.principal_key = @key AND q.role_id = @roleId AND q.action = 'SelfActivate' AND " +
                                   PendingAtNow + " ORDER BY q.created_utc, q.request_id",
-            new { key = Principal.Fold(principal), roleId, now });
+            new { key = Principal.Fold(principal), roleId, now }));
 
     /// <summary>Every request of one role (any principal, any action) pending at <paramref name="now"/>: the approvers' queue.</summary>
     public static List<RequestRow> PendingForRoleAt(UnitOfWork work, Guid roleId, DateTime now)
-        => work.Query<RequestRow>(Select + " WHERE q.role_id = @roleId AND " + PendingAtNow + " ORDER BY q.created_utc, q.request_id",
-            new { roleId, now });
+        => Counted(work, work.Query<RequestRow>(Select + " WHERE q.role_id = @roleId AND " + PendingAtNow + " ORDER BY q.created_utc, q.request_id",
+            new { roleId, now }));
 
     /// <summary>How many requests are pending at <paramref name="now"/> (Get-PimStore).</summary>
     public static long CountPendingAt(UnitOfWork work, DateTime now)
         => work.Scalar<long>("SELECT COUNT(*) FROM requests q WHERE " + PendingAtNow, new { now });
 
     /// <summary>How many extension or renewal requests (SelfExtend, SelfRenew) of one assignment are pending at <paramref name="now"/>.</summary>
-    public static long CountPendingExtensionsAt(UnitOfWork work, Guid assignmentId, DateTime now)
-        => work.Scalar<long>("SELECT COUNT(*) FROM requests q WHERE q.target_assignment_id = @assignmentId " +
+    public static long CountPendingExtensionsAt(UnitOfWork work, Guid assignmentId, DateTime now) => work.Verified is not null
+        ? Counted(work, work.Query<RequestRow>(Select + " WHERE q.target_assignment_id = @assignmentId AND q.action IN ('SelfExtend', 'SelfRenew') AND " +
+                                               PendingAtNow, new { assignmentId, now })).Count
+        : work.Scalar<long>("SELECT COUNT(*) FROM requests q WHERE q.target_assignment_id = @assignmentId " +
                              "AND q.action IN ('SelfExtend', 'SelfRenew') AND " + PendingAtNow, new { assignmentId, now });
 
     /// <summary>The requests that expired undecided at <paramref name="now"/> and are not marked Expired yet (Invoke-PimMaintenance).</summary>
     public static List<RequestRow> ExpiredUndecidedAt(UnitOfWork work, DateTime now)
-        => work.Query<RequestRow>(Select + " WHERE " + ExpiredUndecidedAtNow + " ORDER BY q.created_utc, q.request_id", new { now });
+        => Counted(work, work.Query<RequestRow>(Select + " WHERE " + ExpiredUndecidedAtNow + " ORDER BY q.created_utc, q.request_id", new { now }));
 
     /// <summary>The principals that made or were given requests (for completion), at most <paramref name="limit"/>.</summary>
     public static List<string> Principals(UnitOfWork work, int limit)
@@ -109,13 +124,14 @@ internal static partial class RequestsTable
             where.Add("(" + string.Join(" OR ", parts) + ")");
         }
         var sql = Select + (where.Count > 0 ? " WHERE " + string.Join(" AND ", where) : "") + " ORDER BY q.created_utc, q.request_id";
+        work.VerifiedNow(); // before the stream holds the connection
         return work.Stream<RequestRow>(sql, new
         {
             now, id, key = principal is null ? null : Principal.Fold(principal),
             roleIds = roleIds is null ? null : work.TextList(roleIds.Select(r => r.ToString("D"))),
             actions = actions is null ? null : work.TextList(actions.Select(a => a.ToString())),
             stored = work.TextList(stored),
-        });
+        }).Where(q => Counts(work, q));
     }
 
     // ---- writes ------------------------------------------------------------------------------------------

@@ -12,8 +12,12 @@ internal static class SealsTable
         "INSERT INTO seals (to_sequence, from_sequence, actor, key_id, envelope) VALUES (@ToSequence, @FromSequence, @Actor, @KeyId, @Envelope)", r);
 
     /// <summary>Every seal in chain order.</summary>
-    public static List<Row> All(UnitOfWork work)
-        => work.Query<Row>("SELECT from_sequence, to_sequence, actor, key_id, envelope FROM seals ORDER BY to_sequence");
+    public static List<Row> All(UnitOfWork work) => After(work, -1);
+
+    /// <summary>The seals of the transactions after record <paramref name="from"/> (from_sequence at or after it) up to <paramref name="upTo"/>, in chain order.</summary>
+    public static List<Row> After(UnitOfWork work, long from, long upTo = long.MaxValue)
+        => work.Query<Row>("SELECT from_sequence, to_sequence, actor, key_id, envelope FROM seals WHERE from_sequence >= @from AND to_sequence <= @upTo ORDER BY to_sequence",
+            new { from, upTo });
 
     public static long Count(UnitOfWork work) => work.Scalar<long>("SELECT COUNT(*) FROM seals");
 }

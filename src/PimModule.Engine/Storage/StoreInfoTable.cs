@@ -22,6 +22,11 @@ internal static partial class StoreInfoTable
     public static string? Get(UnitOfWork work, string key)
         => work.QueryFirstOrDefault<string>("SELECT value FROM store_info WHERE key = @key", new { key });
 
+    /// <summary>Several keys read in one statement (one snapshot of them, even outside a transaction).</summary>
+    public static Dictionary<string, string> Many(UnitOfWork work, string[] keys)
+        => work.Query<Row>("SELECT key, value FROM store_info WHERE " + work.AnyOf("key", "keys"), new { keys = work.TextList(keys) })
+            .ToDictionary(r => r.Key, r => r.Value, StringComparer.Ordinal);
+
     /// <summary>The rows whose key starts with <paramref name="prefix"/> (a settings group such as "mail.").</summary>
     public static List<Row> WithPrefix(UnitOfWork work, string prefix)
         => work.Query<Row>("SELECT key, value FROM store_info WHERE key LIKE @pattern", new { pattern = prefix + "%" });

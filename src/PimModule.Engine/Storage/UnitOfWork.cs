@@ -34,6 +34,33 @@ internal sealed class UnitOfWork
     /// <summary>The store's identity mode (Lab until the store is known to be Verified).</summary>
     public PimIdentityMode IdentityMode { get; set; }
 
+    /// <summary>In a Verified store, the state the verified log yields (the session's checkpoint); null in a Lab store.</summary>
+    public PimModule.Verification.VerifiedState? Verified { get; set; }
+
+    private bool _verifiedSynced;
+
+    /// <summary>
+    /// The verified state brought up to the store's head, once per unit of work (inside a write's transaction, before its
+    /// decisions): what others committed since is verified and applied first. Null in a Lab store. A log that no longer
+    /// verifies is refused (PimStoreTampered): nothing in it is trusted.
+    /// </summary>
+    public PimModule.Verification.VerifiedState? VerifiedNow()
+    {
+        if (Verified is not { } v || _verifiedSynced) return Verified;
+        var check = v.Sync(this);
+        if (!check.IsValid)
+            throw PimErrors.StoreTampered($"The store's log no longer verifies: {check.Reason} Nothing was changed, and nothing in it is trusted.",
+                check.FirstInvalidSequence, "Run Test-PimAuditLog, restore the store from a backup, and find out who changed it outside PimModule.");
+        _verifiedSynced = true;
+        return v;
+    }
+
+    /// <summary>True when an assignment row counts: in a Lab store always; in a Verified store when the verified log has it as it is.</summary>
+    public bool Believes(AssignmentRow a) => VerifiedNow() is not { } v || v.Believes(a);
+
+    /// <summary>True when a self-service request row counts (Verified stores: as the verified log has it).</summary>
+    public bool Believes(PimModule.Requests.RequestRow q) => VerifiedNow() is not { } v || v.Believes(q);
+
     private Dictionary<string, object>? _memo;
 
     /// <summary>A value computed once per unit of work (the bulk paths ask the same questions per row).</summary>

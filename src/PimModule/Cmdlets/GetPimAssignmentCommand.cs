@@ -34,6 +34,10 @@ public sealed class GetPimAssignmentCommand : PimCmdlet
     [Parameter(Mandatory = true, ParameterSetName = ParameterSets.Id, ValueFromPipelineByPropertyName = true)]
     public Guid AssignmentId { get; set; }
 
+    /// <summary>Verified stores: list the rows the verified log does not hold as they are too, with Verified = $false (they grant nothing).</summary>
+    [Parameter]
+    public SwitchParameter IncludeUnverified { get; set; }
+
     /// <summary>The time the states are computed for (default: now).</summary>
     [Parameter]
     [DateTimeTransformation]
@@ -48,6 +52,7 @@ public sealed class GetPimAssignmentCommand : PimCmdlet
             AssignmentId = ParameterSetName == ParameterSets.Id ? AssignmentId : null,
             Principal = Principal, RoleIds = roleIds, Scope = Scope, Type = Type, MemberType = MemberType,
             State = State ?? (ParameterSetName == ParameterSets.Id ? PimAssignmentState.All : null), AsOf = AsOf,
+            IncludeUnverified = IncludeUnverified,
         };
         foreach (var a in Store.Assignments.Query(query))
         {

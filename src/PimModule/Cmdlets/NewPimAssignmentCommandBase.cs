@@ -76,7 +76,7 @@ public abstract class NewPimAssignmentCommandBase : PimCmdlet, IDisposable
     {
         try
         {
-            PipedColumns.Check(this, InputObject, ["Type", "MemberType", "State", "AssignmentId", "RoleId", "CreatedBy", "CreatedDateTime", "Role"]);
+            PipedColumns.Check(this, InputObject, ["Type", "MemberType", "State", "AssignmentId", "RoleId", "CreatedBy", "CreatedDateTime", "Role", "Verified"]);
             // Rows are buffered and written a batch per short transaction; a -WhatIf/-Confirm row is checked on a read first.
             Report(_writer!.Add(new PimAssignmentInput
             {

@@ -48,6 +48,19 @@ public abstract class StoreConnectionCommandBase : PimCmdlet
     /// The options of the store named (-Path, -ConnectionString), or of the session's store (or the default one) as another
     /// principal, with the identity parameters given.
     /// </summary>
+    /// <summary>Write-Progress while a Verified store's log is verified (all of it the first time this user connects).</summary>
+    private void VerificationProgress(long verified)
+    {
+        try
+        {
+            WriteProgress(new ProgressRecord(7, "Verifying the store's log", $"{verified:N0} records verified (the first connect verifies all of them; later ones only what is new)"));
+        }
+        catch (InvalidOperationException)
+        {
+            // The store was reopened after this command ended: nobody to show progress to.
+        }
+    }
+
     protected PimStoreOptions StoreOptions(PimIdentityMode? mode)
     {
         if (CredentialPath is not null && Certificate is not null)
@@ -59,6 +72,7 @@ public abstract class StoreConnectionCommandBase : PimCmdlet
                 Provider = PimStoreProvider.Sqlite,
                 Path = SessionState.Path.GetUnresolvedProviderPathFromPSPath(Path),
                 Principal = Principal,
+                VerificationProgress = VerificationProgress,
             },
             ParameterSets.ConnectionString => new PimStoreOptions
             {
@@ -66,6 +80,7 @@ public abstract class StoreConnectionCommandBase : PimCmdlet
                 Path = Provider == PimStoreProvider.Sqlite ? ConnectionString : null,
                 ConnectionString = ConnectionString,
                 Principal = Principal,
+                VerificationProgress = VerificationProgress,
             },
             _ => CurrentOrDefault(Principal),
         }).WithIdentity(mode, CredentialPath is null ? null : SessionState.Path.GetUnresolvedProviderPathFromPSPath(CredentialPath),

@@ -9,7 +9,7 @@ public sealed class TestPimAuditLogCommand : PimCmdlet
 {
     protected override void ProcessPim()
     {
-        var result = Store.Audit.Verify();
+        var result = Store.Audit.Verify(n => WriteProgress(new ProgressRecord(8, "Verifying the audit log", $"{n:N0} records verified")));
         if (!result.IsValid) WriteWarning(result.Reason);
         WriteObject(result);
     }

@@ -57,7 +57,13 @@ internal sealed class SealParticipant : ICommitParticipant
     public static void Enlist(UnitOfWork work, Sealer sealer)
     {
         var actorKey = Principal.Fold(work.Actor);
-        if (!CredentialsTable.IsActiveFor(work, sealer.Key.Thumbprint, actorKey))
+        // The key must be bound to the actor, and not revoked, by the verified log as it stands now (a row of the
+        // credentials table put back around the module counts for nothing).
+        var active = work.VerifiedNow() is { } verified
+            ? verified.State.Bindings.TryGetValue(sealer.Key.Thumbprint, out var bound) && bound.Principal == actorKey
+              && !verified.State.Revoked.Contains(sealer.Key.Thumbprint, StringComparer.OrdinalIgnoreCase)
+            : CredentialsTable.IsActiveFor(work, sealer.Key.Thumbprint, actorKey);
+        if (!active)
             throw PimErrors.CredentialNotRegistered(
                 $"The key {sealer.Key.Thumbprint} is not (or no longer) registered to {work.Actor} in this store: nothing was changed.",
                 work.Actor, "Ask an administrator to register your current key (Register-PimCredential), then Connect-PimStore again.");

@@ -6,7 +6,7 @@ namespace PimModule.Identity.Keys;
 
 /// <summary>One audit record as the seal verifier needs it (the chain is already checked record by record).</summary>
 internal sealed record SealedRecord(long Sequence, string Hash, string Action, string ActorKey, string? AfterJson,
-    string? TargetType = null, string? TargetId = null, long AtTicks = 0);
+    string? TargetType = null, string? TargetId = null, long AtTicks = 0, string? PrincipalKey = null, string? RoleId = null);
 
 /// <summary>A seal as stored: the records it covers (after <see cref="FromSequence"/>, up to <see cref="ToSequence"/>) and its envelope.</summary>
 internal sealed record SealRow(long FromSequence, long ToSequence, string Envelope);
@@ -23,6 +23,37 @@ internal sealed record SealVerdict(bool IsValid, long RecordsChecked, long? Firs
     public IReadOnlyDictionary<string, string> Bindings { get; init; } = new Dictionary<string, string>();
     /// <summary>The sequences of the restores confirmed by entitled administrators (Confirm-PimStoreRestore), in chain order.</summary>
     public IReadOnlyList<long> ConfirmedRestores { get; init; } = [];
+    /// <summary>Where the verifier stopped (a valid log): enough to verify only what is appended later.</summary>
+    public SealState? State { get; init; }
+}
+
+/// <summary>Who made a record, as its seal proves it (Trusted: the genesis transaction, or the Lab past a Protect-PimStore endorsed).</summary>
+internal readonly record struct SealContext(string Actor, long Transaction, bool Trusted, long VerifiedAtTicks);
+
+/// <summary>
+/// The seal verifier's state at the end of a verified log (a checkpoint): the keys bound and revoked, the root-level
+/// keys, the open proposals, the administrators replayed, the chain's head and its latest time. Serialised as JSON in a
+/// user's verified checkpoint, never in the shared store.
+/// </summary>
+internal sealed class SealState
+{
+    public sealed class Binding { public string Principal { get; set; } = ""; public string Pem { get; set; } = ""; }
+    public sealed class Admin { public string Principal { get; set; } = ""; public long Start { get; set; } public long? End { get; set; } }
+    public long SealedUpTo { get; set; }
+    public string PrevHash { get; set; } = "";
+    public long Latest { get; set; }
+    public long GenesisFrom { get; set; }
+    public long CheckedRecords { get; set; }
+    public long SealsChecked { get; set; }
+    public string? RootThumbprint { get; set; }
+    public string? RootPrincipal { get; set; }
+    public Dictionary<string, Binding> Bindings { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+    public List<string> Revoked { get; set; } = [];
+    public List<string> RootKeys { get; set; } = [];
+    public List<string> RootPrincipals { get; set; } = [];
+    public Dictionary<string, string[]> Proposals { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+    public List<long> Restores { get; set; } = [];
+    public Dictionary<string, Admin> Admins { get; set; } = new(StringComparer.OrdinalIgnoreCase);
 }
 
 /// <summary>
@@ -56,7 +87,8 @@ internal static class Seals
     /// not revoked) to its actor before the records it covers, and each record in it made by that actor. Records and seals
     /// come in sequence order; the records' own hash chain is the caller's to check.
     /// </summary>
-    public static SealVerdict Verify(string storeId, IEnumerable<SealedRecord> records, IEnumerable<SealRow> seals, string genesisHash)
+    public static SealVerdict Verify(string storeId, IEnumerable<SealedRecord> records, IEnumerable<SealRow> seals, string genesisHash,
+        SealState? resume = null, Action<SealedRecord, SealContext>? observe = null)
     {
         var bindings = new Dictionary<string, (string PrincipalKey, PimKey Key)>(StringComparer.OrdinalIgnoreCase); // thumbprint →
         var revoked = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
@@ -73,6 +105,19 @@ internal static class Seals
         var pending = new List<SealedRecord>(); // bindings of the current seal apply after it
         var labPrefix = false; // records of a store that began as a Lab store, before it was protected: chained, not sealed
         long genesisFrom = 0;  // the seal of the genesis transaction (the root's own): its records are not judged
+        var pems = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        if (resume is not null)
+        {
+            foreach (var (t, b) in resume.Bindings) { bindings[t] = (b.Principal, PimKey.FromPublicPem(b.Pem)); pems[t] = b.Pem; }
+            revoked.UnionWith(resume.Revoked);
+            foreach (var (t, p) in resume.Proposals) if (p is [var by, var forWhom]) proposals[t] = (by, forWhom);
+            roots.Keys.UnionWith(resume.RootKeys);
+            roots.Principals.UnionWith(resume.RootPrincipals);
+            restores.AddRange(resume.Restores);
+            admins.Load(resume.Admins);
+            (checkedRecords, sealedUpTo, sealsChecked, latest, genesisFrom) = (resume.CheckedRecords, resume.SealedUpTo, resume.SealsChecked, resume.Latest, resume.GenesisFrom);
+            (rootThumbprint, rootPrincipal, prevHash) = (resume.RootThumbprint, resume.RootPrincipal, resume.PrevHash);
+        }
         SealVerdict Fail(long seq, string why) => new(false, checkedRecords, seq, why);
         bool SetRoot(SealedRecord genesis, out string? why)
         {
@@ -80,6 +125,7 @@ internal static class Seals
             if (Root(genesis.AfterJson) is not { } root) { why = $"record {genesis.Sequence} does not name the store's root key"; return false; }
             if (!string.Equals(root.StoreId, storeId, StringComparison.OrdinalIgnoreCase)) { why = $"record {genesis.Sequence} names store {root.StoreId}, not {storeId}"; return false; }
             bindings[root.Key.Thumbprint] = (Principal.Fold(root.Principal), root.Key);
+            pems[root.Key.Thumbprint] = root.Pem;
             rootThumbprint = root.Key.Thumbprint;
             rootPrincipal = Principal.Fold(root.Principal);
             roots.Keys.Add(root.Key.Thumbprint);
@@ -103,6 +149,7 @@ internal static class Seals
                     if (r.Action != ProtectAction)
                     {
                         prevHash = r.Hash; // a Lab record: the caller checked its place in the chain; nobody sealed it
+                        observe?.Invoke(record, new SealContext(r.ActorKey, 0, true, latest));
                         continue;
                     }
                     // Protect-PimStore: the root key, and the assignments the administrator endorsed as the starting point.
@@ -115,7 +162,7 @@ internal static class Seals
                     return Fail(r.Sequence, $"record {r.Sequence} protects a store that is Verified already");
                 if (seal is null || r.Sequence > seal.ToSequence)
                 {
-                    foreach (var b in pending) Apply(b, bindings, revoked, proposals, roots);
+                    foreach (var b in pending) Apply(b, bindings, revoked, proposals, roots, pems);
                     pending.Clear();
                     if (!sealIterator.MoveNext()) return Fail(r.Sequence, $"record {r.Sequence} is not sealed");
                     seal = sealIterator.Current;
@@ -142,7 +189,9 @@ internal static class Seals
                 if (r.ActorKey != sealActor) return Fail(r.Sequence, $"record {r.Sequence} is by {r.ActorKey}, but its transaction is sealed by {sealActor}");
                 if (r.Sequence == seal.ToSequence)
                 {
-                    if (!string.Equals(sealHead, r.Hash, StringComparison.Ordinal)) return Fail(r.Sequence, $"the seal of records {seal.FromSequence + 1}-{seal.ToSequence} is over another record {r.Sequence}");
+                    // The seal is over other records than these: one of them was changed (and the chain recomputed). Which one
+                    // the seal cannot say; the first record of its transaction is reported.
+                    if (!string.Equals(sealHead, r.Hash, StringComparison.Ordinal)) return Fail(seal.FromSequence + 1, $"the seal of records {seal.FromSequence + 1}-{seal.ToSequence} is over other records than these (one of them was changed)");
                     sealedUpTo = r.Sequence;
                 }
                 // Entitlement, judged by the log itself (the genesis transaction is the root's): key bindings need the root
@@ -155,6 +204,7 @@ internal static class Seals
                 if (seal.FromSequence > genesisFrom && Entitlement(r, sealActor!, sealKeyId!, roots, pending, admins, bindings, revoked, proposals) is { } refused)
                     return Fail(r.Sequence, refused);
                 admins.Observe(r, sealActor!, rootPrincipal);
+                observe?.Invoke(record, new SealContext(sealActor!, seal.FromSequence, seal.FromSequence <= genesisFrom, latest));
                 if (r.Action == RestoreAction) restores.Add(r.Sequence);
                 if (r.Action is BindAction or RevokeAction or ProposeAction) pending.Add(r);
                 prevHash = r.Hash;
@@ -162,9 +212,19 @@ internal static class Seals
             if (seal is null && sealIterator.MoveNext()) return Fail(1, "a seal covers records of the store before it was Verified");
             if (seal is not null && sealedUpTo != seal.ToSequence) return Fail(sealedUpTo + 1, $"the seal of records {seal.FromSequence + 1}-{seal.ToSequence} covers records the log does not hold");
             if (sealIterator.MoveNext()) return Fail(sealedUpTo + 1, $"a seal covers records after {sealedUpTo}, which the log does not hold");
-            foreach (var b in pending) Apply(b, bindings, revoked, proposals, roots);
+            foreach (var b in pending) Apply(b, bindings, revoked, proposals, roots, pems);
+            var state = new SealState
+            {
+                SealedUpTo = sealedUpTo, PrevHash = prevHash, Latest = latest, GenesisFrom = genesisFrom, CheckedRecords = checkedRecords,
+                SealsChecked = sealsChecked, RootThumbprint = rootThumbprint, RootPrincipal = rootPrincipal,
+                Revoked = [.. revoked], RootKeys = [.. roots.Keys], RootPrincipals = [.. roots.Principals], Restores = [.. restores],
+                Proposals = proposals.ToDictionary(p => p.Key, p => new[] { p.Value.Proposer, p.Value.Principal }, StringComparer.OrdinalIgnoreCase),
+                Admins = admins.Save(),
+            };
+            foreach (var (t, b) in bindings) state.Bindings[t] = new SealState.Binding { Principal = b.PrincipalKey, Pem = pems.TryGetValue(t, out var pem) ? pem : "" };
             return new SealVerdict(true, checkedRecords, null, null)
             {
+                State = labPrefix ? null : state,
                 SealsChecked = sealsChecked, RootThumbprint = rootThumbprint, RootPrincipalKey = rootPrincipal, ConfirmedRestores = restores,
                 Bindings = bindings.Where(b => !revoked.Contains(b.Key)).ToDictionary(b => b.Key, b => b.Value.PrincipalKey, StringComparer.OrdinalIgnoreCase),
             };
@@ -188,7 +248,7 @@ internal static class Seals
         return payload.AsSpan().SequenceEqual(Payload(storeId, prevSeq, prevHash, headSeq, h));
     }
 
-    private sealed record RootBinding(string StoreId, string Principal, PimKey Key);
+    private sealed record RootBinding(string StoreId, string Principal, PimKey Key, string Pem);
 
     private static RootBinding? Root(string? afterJson)
     {
@@ -198,7 +258,7 @@ internal static class Seals
             var o = JsonNode.Parse(afterJson) as JsonObject;
             if (Str(o?["StoreId"]) is not { } store || Str(o["RootPublicKey"]) is not { } pem ||
                 Str(o["CreatedBy"]) is not { } by) return null;
-            return new RootBinding(store, by, PimKey.FromPublicPem(pem));
+            return new RootBinding(store, by, PimKey.FromPublicPem(pem), pem);
         }
         catch (Exception e) when (e is System.Text.Json.JsonException or InvalidOperationException or PimException or FormatException or ArgumentException
                                        or System.Security.Cryptography.CryptographicException)
@@ -208,7 +268,7 @@ internal static class Seals
     }
 
     private static void Apply(SealedRecord r, Dictionary<string, (string, PimKey)> bindings, HashSet<string> revoked, Dictionary<string, (string Proposer, string Principal)> proposals,
-        RootLevel roots)
+        RootLevel roots, Dictionary<string, string> pems)
     {
         try
         {
@@ -229,7 +289,7 @@ internal static class Seals
                     roots.Keys.Add(key.Thumbprint);
                     roots.Principals.Add(Principal.Fold(p));
                 }
-                if (!bindings.ContainsKey(key.Thumbprint)) bindings[key.Thumbprint] = (Principal.Fold(p), key);
+                if (!bindings.ContainsKey(key.Thumbprint)) { bindings[key.Thumbprint] = (Principal.Fold(p), key); pems[key.Thumbprint] = pem; }
                 else key.Dispose();
             }
             else if (r.Action == RevokeAction && Str(o?["Thumbprint"]) is { } t) revoked.Add(t);
@@ -356,6 +416,14 @@ internal static class Seals
             foreach (var node in endorsed ?? [])
                 if (node is JsonObject o && Str(o["AssignmentId"]) is { } id) Add(id, o);
         }
+
+        public void Load(Dictionary<string, SealState.Admin> saved)
+        {
+            foreach (var (id, a) in saved) _live[id] = (a.Principal, a.Start, a.End);
+        }
+
+        public Dictionary<string, SealState.Admin> Save() => _live.ToDictionary(a => a.Key,
+            a => new SealState.Admin { Principal = a.Value.PrincipalKey, Start = a.Value.Start, End = a.Value.End }, StringComparer.OrdinalIgnoreCase);
 
         public bool IsAdministrator(string principalKey, long atTicks)
             => _live.Values.Any(a => a.PrincipalKey == principalKey && a.Start <= atTicks && (a.End is null || atTicks < a.End));

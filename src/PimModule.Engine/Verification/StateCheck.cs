@@ -1,0 +1,91 @@
+namespace PimModule.Verification;
+
+/// <summary>
+/// Test-PimAuditLog in a Verified store: the whole log replayed into a fresh state (trusting no checkpoint), then every
+/// state row of the store compared with it — assignments (missing, different, or unverified), self-service requests,
+/// role settings and mail settings — and every sealed change its actor was not entitled to.
+/// </summary>
+internal static class StateCheck
+{
+    /// <summary>At most this many disagreements are listed (the count says how many there were).</summary>
+    public const int MaxListed = 1000;
+
+    public static PimAuditVerification Verify(UnitOfWork work, Action<long>? progress = null)
+    {
+        if (work.IdentityMode != PimIdentityMode.Verified) return AuditLog.Verify(work);
+        using var fresh = VerifiedState.InMemory();
+        var check = fresh.Sync(work, progress);
+        if (!check.IsValid) return check;
+        var found = new List<PimStateDisagreement>();
+        long total = 0;
+        void Add(string kind, string id, string problem, string detail)
+        {
+            total++;
+            if (found.Count < MaxListed) found.Add(new PimStateDisagreement { Kind = kind, Id = id, Problem = problem, Detail = detail });
+        }
+        foreach (var (seq, kind, id, reason) in fresh.Refused())
+            Add("Record", seq.ToString(System.Globalization.CultureInfo.InvariantCulture), "NotEntitled", reason + (id is null ? "" : $" ({kind} {id})"));
+
+        // Assignments: both sides in id order, merged.
+        var verified = fresh.AllAssignments().Select(a => (Id: a.Id.ToLowerInvariant(), a.View)).OrderBy(a => a.Id, StringComparer.Ordinal).ToList();
+        var stored = AssignmentsTable.AllAsStored(work).Select(a => (Id: a.Id.ToString("D"), View: AuditView.Of(a).Json))
+            .OrderBy(a => a.Id, StringComparer.Ordinal).ToList();
+        int i = 0, j = 0;
+        while (i < verified.Count || j < stored.Count)
+        {
+            var c = i >= verified.Count ? 1 : j >= stored.Count ? -1 : string.CompareOrdinal(verified[i].Id, stored[j].Id);
+            if (c < 0)
+            {
+                // Verified, but not in the store: removed around the module (it was not removed by a verified change).
+                Add("Assignment", verified[i].Id, "Missing", "The verified log holds this assignment; the store does not.");
+                i++;
+            }
+            else if (c > 0)
+            {
+                Add("Assignment", stored[j].Id, "Unverified", "The store holds this assignment; the verified log does not (it was written or put back around PimModule). It grants nothing.");
+                j++;
+            }
+            else
+            {
+                if (verified[i].View != stored[j].View)
+                    Add("Assignment", stored[j].Id, "Different", $"The store holds {stored[j].View}; the verified log holds {verified[i].View}. It counts as the log has it.");
+                i++; j++;
+            }
+        }
+
+        // Self-service requests: every one in the store is as the log has it.
+        foreach (var q in RequestsTable.SelfService(work))
+            if (!fresh.Believes(q))
+                Add("Request", q.Id.ToString("D"), fresh.Request(q.Id) is null ? "Unverified" : "Different",
+                    $"The store holds request {q.Id} ({q.Action}, {q.Status}) as the verified log does not. It counts for nothing.");
+
+        // Role settings: the store's rule rows say what an administrator sealed.
+        var sealedPolicies = fresh.AllPolicies().ToDictionary(p => p.RoleId, StringComparer.OrdinalIgnoreCase);
+        foreach (var group in PolicyRulesTable.All(work).GroupBy(r => r.RoleId).Select(g => g.Key)
+                     .Concat(sealedPolicies.Keys.Select(Guid.Parse)).Distinct())
+        {
+            var rows = PolicyRulesTable.OfRole(work, group).Select(r => (r.RuleId, r.ValueJson));
+            var storedPolicy = AuditLog.ToJson(RolePolicy.FromRules(rows).Describe());
+            var expected = sealedPolicies.TryGetValue(group.ToString("D"), out var p)
+                ? p.Rules is { } rules ? AuditLog.ToJson(StateReplay.Rules(rules).Describe()) : p.Describe
+                : AuditLog.ToJson(RolePolicy.FromRules([]).Describe());
+            if (storedPolicy != expected)
+                Add("RoleSetting", group.ToString("D"), "Different", "The store's rules of this role say other settings than an administrator sealed. The sealed settings apply.");
+        }
+
+        // Mail settings.
+        var mail = NotificationService.ReadMailSetting(work);
+        if (fresh.Mail() is { } sealedMail ? sealedMail != AuditLog.ToJson(mail) : !string.IsNullOrEmpty(mail.SmtpServer))
+            Add("MailSetting", "mail", "Different", "The store's mail settings are not the ones an administrator sealed: nothing is sent until an administrator sets them again.");
+
+        if (total == 0) return check;
+        return new PimAuditVerification
+        {
+            IsValid = false, RecordsChecked = check.RecordsChecked, SealsChecked = check.SealsChecked, IdentityMode = PimIdentityMode.Verified,
+            Reason = $"{total} state row(s) or change(s) disagree with the verified log (see Disagreements): they count for nothing. " +
+                     found[0].Kind + " " + found[0].Id + ": " + found[0].Detail,
+            FirstInvalidSequence = found.FirstOrDefault(f => f.Kind == "Record") is { } r && long.TryParse(r.Id, out var s) ? s : null,
+            Disagreements = found,
+        };
+    }
+}

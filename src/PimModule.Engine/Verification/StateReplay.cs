@@ -1,0 +1,300 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Dapper;
+using Microsoft.Data.Sqlite;
+using PimModule.Identity.Keys;
+
+namespace PimModule.Verification;
+
+/// <summary>
+/// Applies verified records to a checkpoint's state, each only when its sealing actor was entitled to it at that point
+/// of the chain (judged by the state replayed so far, never by the store's tables):
+/// <list type="bullet">
+/// <item>assignments: Admin* by an administrator (an active Privileged Role Administrator or Global Administrator at '/');
+/// an activation by its eligible principal when the role's verified policy needs no approval, or by an approver of a
+/// verified pending request; a deactivation by its holder (it only ends the activation);</item>
+/// <item>requests: made by their principal; approved or denied by a listed (else default) approver who is not the
+/// requester, while pending; canceled by the requester; expired by anyone once 24 hours passed without a decision;</item>
+/// <item>role settings and mail settings: by an administrator; queued notices: by any registered principal;</item>
+/// <item>pruning: by an administrator, of what ended 30 days before.</item>
+/// </list>
+/// The genesis transaction and the Lab past a Protect-PimStore endorsed are applied as they are. A change its actor was
+/// not entitled to counts for nothing, and is noted (Test-PimAuditLog reports it).
+/// </summary>
+internal sealed class StateReplay(SqliteConnection db, SqliteTransaction tx, DateTime verifierNow, Action<long>? progress)
+{
+    /// <summary>How far a record's time may be ahead of the verifier's clock and still count as due (clock skew).</summary>
+    private static readonly TimeSpan Skew = TimeSpan.FromMinutes(5);
+
+    private long _transaction = -1;
+    private readonly Dictionary<string, bool> _isAdmin = new(StringComparer.Ordinal);
+    private HashSet<string>? _admins;
+    private readonly Dictionary<string, (string PrincipalKey, string RoleId, string? Scope)> _approved = new(StringComparer.OrdinalIgnoreCase);
+    private long _seen;
+
+    public void Observe(SealedRecord r, SealContext ctx)
+    {
+        if (ctx.Transaction != _transaction)
+        {
+            _transaction = ctx.Transaction;
+            _isAdmin.Clear();
+            _admins = null;
+            _approved.Clear();
+        }
+        if (++_seen % 10000 == 0) progress?.Invoke(r.Sequence);
+        switch (r.TargetType)
+        {
+            case "Assignment": Assignment(r, ctx); break;
+            case "Request": Request(r, ctx); break;
+            case "RoleSetting": Policy(r, ctx); break;
+            case "MailSetting": Mail(r, ctx); break;
+            case "Notification": Notifications(r, ctx); break;
+            case "Store" when r.Action == "PruneHistory": Prune(r, ctx); break;
+        }
+    }
+
+    // ---- assignments -------------------------------------------------------------------------------------
+
+    private sealed record View(string Id, string PrincipalKey, string RoleId, string Type, string Scope, string MemberType, long Start, long? End, string Json);
+
+    private static View? Parse(string id, string? json)
+    {
+        if (json is null) return null;
+        try
+        {
+            if (JsonNode.Parse(json) is not JsonObject o) return null;
+            if (Str(o["AssignmentId"]) is not { } aid || !string.Equals(aid, id, StringComparison.OrdinalIgnoreCase)) return null;
+            if (Str(o["Principal"]) is not { } p || Str(o["RoleId"]) is not { } role || !Guid.TryParse(role, out var roleId) || Str(o["Scope"]) is not { } scope
+                || Str(o["Type"]) is not ("Eligible" or "Active") || Str(o["MemberType"]) is not ("Direct" or "Activated")
+                || Time(o["StartDateTime"]) is not { } start) return null;
+            long? end = o["EndDateTime"] is null ? null : Time(o["EndDateTime"]) ?? -1;
+            if (end == -1) return null;
+            return new View(id.ToLowerInvariant(), Principal.Fold(p), roleId.ToString("D"), Str(o["Type"])!, scope, Str(o["MemberType"])!, start, end, json);
+        }
+        catch (JsonException) { return null; }
+    }
+
+    private View? Load(string id) => db.QueryFirstOrDefault<View>(
+        "SELECT id, principal_key, role_id, type, scope, member_type, start_ticks AS start, end_ticks AS \"end\", view AS json FROM assignments WHERE id = @id",
+        new { id = id.ToLowerInvariant() }, tx);
+
+    private void Assignment(SealedRecord r, SealContext ctx)
+    {
+        if (r.TargetId is not { } id || !Guid.TryParse(id, out _)) { Refuse(r, "Assignment", "it names no assignment"); return; }
+        var after = Parse(id, r.AfterJson);
+        if (r.AfterJson is not null && after is null) { Refuse(r, "Assignment", "its assignment does not parse"); return; }
+        var current = Load(id);
+        var why = ctx.Trusted ? null : AssignmentEntitlement(r, ctx, current, after);
+        if (why is not null) { Refuse(r, "Assignment", why); return; }
+        if (after is null) db.Execute("DELETE FROM assignments WHERE id = @id", new { id = id.ToLowerInvariant() }, tx);
+        else db.Execute(
+            "INSERT INTO assignments (id, principal_key, role_id, type, scope, member_type, start_ticks, end_ticks, view) VALUES " +
+            "(@Id, @PrincipalKey, @RoleId, @Type, @Scope, @MemberType, @Start, @End, @Json) ON CONFLICT (id) DO UPDATE SET principal_key = excluded.principal_key, " +
+            "role_id = excluded.role_id, type = excluded.type, scope = excluded.scope, member_type = excluded.member_type, start_ticks = excluded.start_ticks, " +
+            "end_ticks = excluded.end_ticks, view = excluded.view", after, tx);
+    }
+
+    private string? AssignmentEntitlement(SealedRecord r, SealContext ctx, View? current, View? after)
+    {
+        var t = ctx.VerifiedAtTicks;
+        if (r.Action.StartsWith("Admin", StringComparison.Ordinal))
+            return IsAdmin(ctx.Actor, t) ? null : $"{ctx.Actor} was not an administrator there";
+        switch (r.Action)
+        {
+            case "SelfActivate":
+                if (current is not null || after is null) return "an activation makes a new assignment";
+                if (after.PrincipalKey != ctx.Actor) return $"{ctx.Actor} activated a role for {after.PrincipalKey}";
+                if (after.Type != "Active" || after.MemberType != "Activated") return "an activation is an active, activated assignment";
+                if (!IsEligible(after.PrincipalKey, after.RoleId, after.Scope, after.Start)) return $"{after.PrincipalKey} was not eligible for the role at {after.Scope} then";
+                var policy = PolicyOf(after.RoleId);
+                if (policy.RequireApproval) return "the role's settings required approval";
+                if (after.End is not { } end || TimeSpan.FromTicks(end - after.Start) > policy.ActivationMaxDuration + TimeSpan.FromMinutes(1))
+                    return "the activation is longer than the role's settings allowed";
+                return null;
+            case "ApproveRequest":
+                if (current is not null || after is null) return "an approved activation makes a new assignment";
+                if (!_approved.TryGetValue(after.Id, out var q) || q.PrincipalKey != after.PrincipalKey || q.RoleId != after.RoleId
+                    || (q.Scope is not null && !string.Equals(q.Scope, after.Scope, StringComparison.Ordinal)))
+                    return "no approval sealed in its transaction provisions it";
+                if (after.Type != "Active" || after.MemberType != "Activated") return "an activation is an active, activated assignment";
+                return null;
+            case "SelfDeactivate":
+                if (current is null || after is null) return "it deactivates no verified activation";
+                if (current.PrincipalKey != ctx.Actor) return $"{ctx.Actor} deactivated {current.PrincipalKey}'s activation";
+                if (after with { End = current.End, Json = current.Json } != current) return "a deactivation changes only the end";
+                if (after.End is not { } newEnd || current.End is { } oldEnd && newEnd > oldEnd) return "a deactivation never lengthens an activation";
+                return null;
+            default:
+                return $"'{r.Action}' does not change assignments";
+        }
+    }
+
+    private bool IsAdmin(string principalKey, long t)
+    {
+        if (_isAdmin.TryGetValue(principalKey, out var known)) return known;
+        var yes = db.QueryFirstOrDefault<long>(
+            "SELECT COUNT(*) FROM assignments WHERE principal_key = @p AND type = 'Active' AND scope = '/' AND role_id IN (@pra, @ga) " +
+            "AND start_ticks <= @t AND (end_ticks IS NULL OR end_ticks > @t)",
+            new { p = principalKey, pra = RoleCatalog.PrivilegedRoleAdministrator.ToString("D"), ga = RoleCatalog.GlobalAdministrator.ToString("D"), t }, tx) > 0;
+        _isAdmin[principalKey] = yes;
+        return yes;
+    }
+
+    private HashSet<string> Admins(long t) => _admins ??= db.Query<string>(
+        "SELECT DISTINCT principal_key FROM assignments WHERE type = 'Active' AND scope = '/' AND role_id IN (@pra, @ga) " +
+        "AND start_ticks <= @t AND (end_ticks IS NULL OR end_ticks > @t)",
+        new { pra = RoleCatalog.PrivilegedRoleAdministrator.ToString("D"), ga = RoleCatalog.GlobalAdministrator.ToString("D"), t }, tx).ToHashSet(StringComparer.Ordinal);
+
+    private bool IsEligible(string principalKey, string roleId, string scope, long at) => db.Query<View>(
+            "SELECT id, principal_key, role_id, type, scope, member_type, start_ticks AS start, end_ticks AS \"end\", view AS json FROM assignments " +
+            "WHERE principal_key = @principalKey AND role_id = @roleId AND type = 'Eligible'", new { principalKey, roleId }, tx)
+        .Any(a => PimModule.Assignments.Scope.Covers(a.Scope, scope) && a.Start <= at && (a.End is null || a.End > at));
+
+    private RolePolicy PolicyOf(string roleId)
+    {
+        var rules = db.QueryFirstOrDefault<string>("SELECT rules FROM policies WHERE role_id = @roleId", new { roleId }, tx);
+        return Rules(rules);
+    }
+
+    /// <summary>A policy from the rules a RoleSetting record carries (none: Entra's defaults).</summary>
+    public static RolePolicy Rules(string? rulesJson)
+    {
+        if (rulesJson is null) return RolePolicy.FromRules([]);
+        var rules = JsonSerializer.Deserialize<Dictionary<string, string>>(rulesJson) ?? [];
+        return RolePolicy.FromRules(rules.Select(kv => (kv.Key, kv.Value)));
+    }
+
+    // ---- requests ----------------------------------------------------------------------------------------
+
+    private VerifiedState.RequestState? Req(string id) => db.QueryFirstOrDefault<VerifiedState.RequestState>(
+        "SELECT id, action, status, principal_key, role_id, scope, target_id, assignment_id, created_ticks FROM requests WHERE id = @id",
+        new { id = id.ToLowerInvariant() }, tx);
+
+    private void Request(SealedRecord r, SealContext ctx)
+    {
+        if (r.TargetId is not { } id || !Guid.TryParse(id, out _)) { Refuse(r, "Request", "it names no request"); return; }
+        id = id.ToLowerInvariant();
+        JsonObject? after;
+        try { after = r.AfterJson is null ? null : JsonNode.Parse(r.AfterJson) as JsonObject; }
+        catch (JsonException) { after = null; }
+        var t = ctx.VerifiedAtTicks;
+        var current = Req(id);
+        switch (r.Action)
+        {
+            case "SelfActivate" or "SelfExtend" or "SelfRenew":
+            {
+                if (current is not null) { Refuse(r, "Request", "the request exists already"); return; }
+                if (!ctx.Trusted && r.PrincipalKey != ctx.Actor) { Refuse(r, "Request", $"{ctx.Actor} made a request for {r.PrincipalKey}"); return; }
+                if (r.PrincipalKey is null || !Guid.TryParse(r.RoleId, out var role)) { Refuse(r, "Request", "it names no principal or role"); return; }
+                var status = r.Action == "SelfActivate" ? Str(after?["Status"]) ?? "" : "PendingApproval";
+                if (status is not ("PendingApproval" or "Provisioned")) { Refuse(r, "Request", "a new request is pending or provisioned"); return; }
+                // An activation names the assignment it provisioned (none while pending); an extension the assignment it extends.
+                var assignment = r.Action == "SelfActivate" ? Str(after?["AssignmentId"])?.ToLowerInvariant() : null;
+                var target = r.Action == "SelfActivate" ? null : Str(after?["AssignmentId"])?.ToLowerInvariant();
+                var scope = r.Action == "SelfActivate" ? Str(after?["Scope"]) : target is null ? null : Load(target)?.Scope;
+                db.Execute("INSERT INTO requests (id, action, status, principal_key, role_id, scope, target_id, assignment_id, created_ticks) VALUES " +
+                           "(@id, @action, @status, @p, @role, @scope, @target, @assignment, @created)",
+                    new { id, action = r.Action, status, p = r.PrincipalKey, role = role.ToString("D"), scope, target, assignment, created = r.AtTicks }, tx);
+                return;
+            }
+            case "ApproveRequest" or "DenyRequest" or "CancelRequest" or "ExpireRequest":
+            {
+                if (current is null) { Refuse(r, "Request", "it decides no verified request"); return; }
+                if (current.Status != "PendingApproval") { Refuse(r, "Request", $"the request was {current.Status} already"); return; }
+                var expiresAt = current.CreatedTicks + Limits.PendingRequestLifetime.Ticks;
+                string? why = null;
+                if (r.Action == "ExpireRequest")
+                {
+                    // Time passed: anyone registered may seal it, once it was due — by the chain's time and by this verifier's clock.
+                    if (t < expiresAt || r.AtTicks < expiresAt) why = "it was not due: the request was still within its 24 hours";
+                    else if (expiresAt > (verifierNow + Skew).Ticks) why = "it was not due: the request's 24 hours have not passed yet";
+                }
+                else if (ctx.Trusted) why = null;
+                else if (t >= expiresAt) why = "the request had expired (24 hours without a decision)";
+                else if (r.Action == "CancelRequest") why = current.PrincipalKey == ctx.Actor ? null : $"{ctx.Actor} did not make the request";
+                else if (current.PrincipalKey == ctx.Actor) why = "requesters never decide their own requests";
+                else if (!Approvers(current, t).Contains(ctx.Actor)) why = $"{ctx.Actor} was not an approver of the request there";
+                if (why is not null) { Refuse(r, "Request", why); return; }
+                var status = r.Action switch { "ApproveRequest" => "Provisioned", "DenyRequest" => "Denied", "CancelRequest" => "Canceled", _ => "Expired" };
+                var provisioned = r.Action == "ApproveRequest" ? Str(after?["AssignmentId"])?.ToLowerInvariant() : null;
+                db.Execute("UPDATE requests SET status = @status, assignment_id = COALESCE(@provisioned, assignment_id) WHERE id = @id",
+                    new { id, status, provisioned = current.Action == "SelfActivate" ? provisioned : null }, tx);
+                if (provisioned is not null && current.Action == "SelfActivate") _approved[provisioned] = (current.PrincipalKey, current.RoleId, current.Scope);
+                return;
+            }
+            default:
+                Refuse(r, "Request", $"'{r.Action}' does not change requests");
+                return;
+        }
+    }
+
+    /// <summary>Who could decide a request at <paramref name="t"/>: the role's listed approvers (activations), else the administrators.</summary>
+    private HashSet<string> Approvers(VerifiedState.RequestState q, long t)
+    {
+        if (q.Action == "SelfActivate" && PolicyOf(q.RoleId) is { Approvers.Count: > 0 } policy)
+            return policy.Approvers.Select(Principal.Fold).ToHashSet(StringComparer.Ordinal);
+        return Admins(t);
+    }
+
+    // ---- settings, mail, notices, pruning -------------------------------------------------------------------
+
+    private void Policy(SealedRecord r, SealContext ctx)
+    {
+        if (!Guid.TryParse(r.TargetId, out var role)) { Refuse(r, "RoleSetting", "it names no role"); return; }
+        if (!ctx.Trusted && !IsAdmin(ctx.Actor, ctx.VerifiedAtTicks)) { Refuse(r, "RoleSetting", $"{ctx.Actor} was not an administrator there"); return; }
+        SortedDictionary<string, string>? described;
+        try { described = r.AfterJson is null ? null : JsonSerializer.Deserialize<SortedDictionary<string, string>>(r.AfterJson); }
+        catch (JsonException) { described = null; }
+        if (described is null) { Refuse(r, "RoleSetting", "its settings do not parse"); return; }
+        described.Remove(RulesKey, out var rules);
+        db.Execute("INSERT INTO policies (role_id, describe, rules) VALUES (@role, @describe, @rules) ON CONFLICT (role_id) DO UPDATE SET " +
+                   "describe = excluded.describe, rules = excluded.rules",
+            new { role = role.ToString("D"), describe = Audit.AuditLog.ToJson(described), rules }, tx);
+    }
+
+    /// <summary>The key of a RoleSetting record's rules (their JSON, ruleId → value), beside the settings it describes.</summary>
+    public const string RulesKey = "$Rules";
+
+    private void Mail(SealedRecord r, SealContext ctx)
+    {
+        if (!ctx.Trusted && !IsAdmin(ctx.Actor, ctx.VerifiedAtTicks)) { Refuse(r, "MailSetting", $"{ctx.Actor} was not an administrator there"); return; }
+        if (r.AfterJson is null) { Refuse(r, "MailSetting", "it holds no settings"); return; }
+        db.Execute("INSERT INTO mail (id, view) VALUES (1, @view) ON CONFLICT (id) DO UPDATE SET view = excluded.view", new { view = r.AfterJson }, tx);
+    }
+
+    private void Notifications(SealedRecord r, SealContext ctx)
+    {
+        JsonArray? list;
+        try { list = r.AfterJson is null ? null : JsonNode.Parse(r.AfterJson) as JsonArray; }
+        catch (JsonException) { list = null; }
+        if (list is null) { Refuse(r, "Notification", "it lists no messages"); return; }
+        foreach (var m in list)
+            if (m is JsonObject o && Str(o["Id"]) is { } id && Guid.TryParse(id, out var g) && Str(o["Digest"]) is { } digest)
+                db.Execute("INSERT INTO notifications (id, digest) VALUES (@id, @digest) ON CONFLICT (id) DO NOTHING", new { id = g.ToString("D"), digest }, tx);
+    }
+
+    private void Prune(SealedRecord r, SealContext ctx)
+    {
+        JsonObject? after;
+        try { after = r.AfterJson is null ? null : JsonNode.Parse(r.AfterJson) as JsonObject; }
+        catch (JsonException) { after = null; }
+        if (Time(after?["Before"]) is not { } cut) { Refuse(r, "Record", "it names no time to prune before"); return; }
+        if (!ctx.Trusted && !IsAdmin(ctx.Actor, ctx.VerifiedAtTicks)) { Refuse(r, "Record", $"{ctx.Actor} was not an administrator there"); return; }
+        if (cut > ctx.VerifiedAtTicks - Maintenance.MaintenanceService.Retention.Ticks + TimeSpan.FromMinutes(1).Ticks)
+        { Refuse(r, "Record", "it prunes history that is not 30 days old"); return; }
+        db.Execute("DELETE FROM assignments WHERE end_ticks IS NOT NULL AND end_ticks < @cut", new { cut }, tx);
+    }
+
+    // ---- helpers -------------------------------------------------------------------------------------------
+
+    private void Refuse(SealedRecord r, string kind, string why)
+        => db.Execute("INSERT INTO refused (sequence, kind, id, reason) VALUES (@seq, @kind, @id, @reason) ON CONFLICT (sequence) DO NOTHING",
+            new { seq = r.Sequence, kind, id = r.TargetId, reason = $"record {r.Sequence} ({r.Action} by {r.ActorKey}) counts for nothing: {why}" }, tx);
+
+    private static string? Str(JsonNode? node) => node is JsonValue v && v.TryGetValue<string>(out var text) ? text : null;
+
+    private static long? Time(JsonNode? node)
+        => Str(node) is { } text && DateTime.TryParse(text, CultureInfo.InvariantCulture,
+            DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out var t) ? t.Ticks : null;
+}

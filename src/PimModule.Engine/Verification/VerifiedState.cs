@@ -1,0 +1,236 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Dapper;
+using Microsoft.Data.Sqlite;
+using PimModule.Identity.Keys;
+
+namespace PimModule.Verification;
+
+/// <summary>
+/// The state that replaying a Verified store's verified log yields, kept per user and store in a checkpoint: a small
+/// SQLite file in the user's PimModule folder (0600), keyed by the store's id and location, holding the seal verifier's
+/// state and the chain's head it was verified to. Each unit of work that asks brings it up to the store's recorded head
+/// first: only the records after the checkpoint are verified (chain, seals, bindings, entitlement) and applied; a
+/// checkpoint that the store's chain does not extend (a fork, a rollback, another store) is rebuilt from the genesis,
+/// never believed. Rows of the shared store count only when they are as this state has them.
+/// </summary>
+internal sealed class VerifiedState : IDisposable
+{
+    private readonly object _gate = new();
+    private readonly SqliteConnection _db;
+    private (long Sequence, string Hash, SealState State)? _synced;
+
+    /// <summary>The checkpoint's file (null for an in-memory one, which Test-PimAuditLog rebuilds).</summary>
+    public string? File { get; }
+
+    private VerifiedState(SqliteConnection db, string? file)
+    {
+        _db = db;
+        File = file;
+        _db.Execute(Schema);
+    }
+
+    private const string Schema = """
+        PRAGMA journal_mode = WAL;
+        CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+        CREATE TABLE IF NOT EXISTS assignments (id TEXT PRIMARY KEY, principal_key TEXT NOT NULL, role_id TEXT NOT NULL, type TEXT NOT NULL,
+            scope TEXT NOT NULL, member_type TEXT NOT NULL, start_ticks INTEGER NOT NULL, end_ticks INTEGER, view TEXT NOT NULL);
+        CREATE INDEX IF NOT EXISTS ix_assignments_principal ON assignments (principal_key, role_id);
+        CREATE TABLE IF NOT EXISTS requests (id TEXT PRIMARY KEY, action TEXT NOT NULL, status TEXT NOT NULL, principal_key TEXT NOT NULL,
+            role_id TEXT NOT NULL, scope TEXT, target_id TEXT, assignment_id TEXT, created_ticks INTEGER NOT NULL);
+        CREATE TABLE IF NOT EXISTS policies (role_id TEXT PRIMARY KEY, describe TEXT NOT NULL, rules TEXT);
+        CREATE TABLE IF NOT EXISTS mail (id INTEGER PRIMARY KEY CHECK (id = 1), view TEXT NOT NULL);
+        CREATE TABLE IF NOT EXISTS notifications (id TEXT PRIMARY KEY, digest TEXT NOT NULL);
+        CREATE TABLE IF NOT EXISTS refused (sequence INTEGER PRIMARY KEY, kind TEXT NOT NULL, id TEXT, reason TEXT NOT NULL);
+        """;
+
+    /// <summary>The checkpoint of a store at a location, in the user's PimModule folder (<paramref name="root"/> null = the platform's).</summary>
+    public static VerifiedState Open(string? root, string storeId, string location)
+    {
+        var folder = root is null ? UserFolder.Path("verified") : System.IO.Path.Combine(root, "verified");
+        UserFolder.EnsureFolder(folder);
+        // The name never comes from the store as it is (its id could be any text): a digest of where and which store it is.
+        var name = Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(storeId + "\n" + location)))[..32].ToLowerInvariant();
+        var file = System.IO.Path.Combine(folder, name + ".checkpoint");
+        if (!System.IO.File.Exists(file))
+        {
+            try
+            {
+                var create = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.ReadWrite, Share = FileShare.ReadWrite };
+                if (!OperatingSystem.IsWindows()) create.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+                using (new FileStream(file, create)) { }
+            }
+            catch (IOException) when (System.IO.File.Exists(file)) { /* another process made it */ }
+        }
+        var db = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = file, Pooling = false, DefaultTimeout = 60 }.ToString());
+        db.Open();
+        try { return new VerifiedState(db, file); }
+        catch { db.Dispose(); throw; }
+    }
+
+    /// <summary>A checkpoint in memory (Test-PimAuditLog replays the whole log into one, trusting no file).</summary>
+    public static VerifiedState InMemory()
+    {
+        var db = new SqliteConnection("Data Source=:memory:");
+        db.Open();
+        return new VerifiedState(db, null);
+    }
+
+    /// <summary>The seal verifier's state at the verified head (bindings, roots, restores): after a <see cref="Sync"/>.</summary>
+    public SealState State => _synced?.State ?? throw new InvalidOperationException("The verified state was not brought up to date.");
+
+    /// <summary>The verified head.</summary>
+    public (long Sequence, string Hash) Head => _synced is { } s ? (s.Sequence, s.Hash) : (0, Audit.AuditLog.Genesis);
+
+    /// <summary>
+    /// Brings the state up to the head the store recorded: nothing to do when it is there; else the tail after the
+    /// checkpoint is verified and applied (everything, when the store's chain does not extend the checkpoint). Returns the
+    /// verification (invalid: nothing is applied, the checkpoint stays as it was).
+    /// </summary>
+    public PimAuditVerification Sync(UnitOfWork work, Action<long>? progress = null)
+    {
+        lock (_gate)
+        {
+            var (upTo, headHash) = Audit.AuditLog.RecordedHead(work);
+            if (_synced is { } s && s.Sequence == upTo && s.Hash == headHash)
+                return new PimAuditVerification { IsValid = true, IdentityMode = PimIdentityMode.Verified, RecordsChecked = 0 };
+            using var tx = _db.BeginTransaction(deferred: false);
+            var meta = ReadMeta(tx);
+            if (meta is { } m && m.Sequence == upTo && m.Hash == headHash)
+            {
+                _synced = m;
+                tx.Commit();
+                return new PimAuditVerification { IsValid = true, IdentityMode = PimIdentityMode.Verified, RecordsChecked = 0 };
+            }
+            var resume = meta is { } c && c.Sequence < upTo &&
+                         string.Equals(Storage.AuditLogTable.BySequence(work, c.Sequence)?.Hash, c.Hash, StringComparison.Ordinal)
+                ? c.State : null;
+            if (resume is null) Clear(tx);
+            var replay = new StateReplay(_db, tx, work.Now, progress);
+            var (check, verdict) = Audit.AuditLog.VerifyFrom(work, resume, replay.Observe);
+            if (!check.IsValid || verdict?.State is not { } state)
+            {
+                tx.Rollback();
+                return check;
+            }
+            var head = (Sequence: state.SealedUpTo, Hash: state.PrevHash);
+            WriteMeta(tx, head.Sequence, head.Hash, state);
+            tx.Commit();
+            _synced = (head.Sequence, head.Hash, state);
+            return check;
+        }
+    }
+
+    private (long Sequence, string Hash, SealState State)? ReadMeta(SqliteTransaction tx)
+    {
+        var rows = _db.Query<(string Key, string Value)>("SELECT key, value FROM meta", transaction: tx).ToDictionary(r => r.Key, r => r.Value);
+        if (!rows.TryGetValue("head_sequence", out var seq) || !rows.TryGetValue("head_hash", out var hash) || !rows.TryGetValue("seal_state", out var json)) return null;
+        try
+        {
+            return JsonSerializer.Deserialize<SealState>(json) is { } state && long.TryParse(seq, out var n) ? (n, hash, state) : null;
+        }
+        catch (JsonException) { return null; }
+    }
+
+    private void WriteMeta(SqliteTransaction tx, long sequence, string hash, SealState state)
+    {
+        const string Put = "INSERT INTO meta (key, value) VALUES (@key, @value) ON CONFLICT (key) DO UPDATE SET value = excluded.value";
+        _db.Execute(Put, new { key = "head_sequence", value = sequence.ToString(System.Globalization.CultureInfo.InvariantCulture) }, tx);
+        _db.Execute(Put, new { key = "head_hash", value = hash }, tx);
+        _db.Execute(Put, new { key = "seal_state", value = JsonSerializer.Serialize(state) }, tx);
+    }
+
+    private void Clear(SqliteTransaction tx)
+        => _db.Execute("DELETE FROM meta; DELETE FROM assignments; DELETE FROM requests; DELETE FROM policies; DELETE FROM mail; " +
+                       "DELETE FROM notifications; DELETE FROM refused;", transaction: tx);
+
+    // ---- what the engine asks ------------------------------------------------------------------------------
+
+    /// <summary>The verified view (as the audit log writes it) of an assignment; null when the verified state has none.</summary>
+    public string? AssignmentView(Guid id)
+    {
+        lock (_gate) return _db.QueryFirstOrDefault<string>("SELECT view FROM assignments WHERE id = @id", new { id = id.ToString("D") });
+    }
+
+    /// <summary>True when the store's row is the assignment as the verified log has it.</summary>
+    public bool Believes(AssignmentRow a) => string.Equals(AssignmentView(a.Id), Audit.AuditView.Of(a).Json, StringComparison.Ordinal);
+
+    /// <summary>A request as the verified log has it (self-service requests: activation, extension, renewal).</summary>
+    internal sealed record RequestState(string Id, string Action, string Status, string PrincipalKey, string RoleId, string? Scope,
+        string? TargetId, string? AssignmentId, long CreatedTicks);
+
+    public RequestState? Request(Guid id)
+    {
+        lock (_gate) return _db.QueryFirstOrDefault<RequestState>(
+            "SELECT id, action, status, principal_key, role_id, scope, target_id, assignment_id, created_ticks FROM requests WHERE id = @id",
+            new { id = id.ToString("D") });
+    }
+
+    /// <summary>True when the store's request row is as the verified log has it (what decides who may act on it).</summary>
+    public bool Believes(Requests.RequestRow q)
+    {
+        if (Request(q.Id) is not { } v) return false;
+        return v.Action == q.Action.ToString() && v.Status == q.Status.ToString() && v.PrincipalKey == Principal.Fold(q.Principal)
+               && Guid.TryParse(v.RoleId, out var role) && role == q.RoleId
+               && (v.Scope is null || string.Equals(v.Scope, q.Scope, StringComparison.Ordinal))
+               && (v.TargetId is null || string.Equals(v.TargetId, q.TargetAssignmentId?.ToString("D"), StringComparison.OrdinalIgnoreCase))
+               && (v.AssignmentId is null || string.Equals(v.AssignmentId, q.AssignmentId?.ToString("D"), StringComparison.OrdinalIgnoreCase))
+               && v.CreatedTicks == Storage.SqlTypes.Ticks(q.Created);
+    }
+
+    /// <summary>A role's policy as an administrator sealed it last: its rules (null for records from before they were logged) and its description.</summary>
+    internal sealed record PolicyState(string RoleId, string Describe, string? Rules);
+
+    public PolicyState? Policy(Guid roleId)
+    {
+        lock (_gate) return _db.QueryFirstOrDefault<PolicyState>("SELECT role_id, describe, rules FROM policies WHERE role_id = @id", new { id = roleId.ToString("D") });
+    }
+
+    /// <summary>The mail settings as an administrator sealed them last (as the audit log wrote them); null when none was.</summary>
+    public string? Mail()
+    {
+        lock (_gate) return _db.QueryFirstOrDefault<string>("SELECT view FROM mail WHERE id = 1");
+    }
+
+    /// <summary>True when a verified change queued this outbox message with this content.</summary>
+    public bool HasNotification(Guid id, string digest)
+    {
+        lock (_gate) return _db.QueryFirstOrDefault<string>("SELECT digest FROM notifications WHERE id = @id", new { id = id.ToString("D") }) == digest;
+    }
+
+    /// <summary>Every verified assignment's id and view, in id order (Test-PimAuditLog compares the store's rows with them).</summary>
+    public IEnumerable<(string Id, string View)> AllAssignments()
+    {
+        lock (_gate) return _db.Query<(string, string)>("SELECT id, view FROM assignments ORDER BY id").ToList();
+    }
+
+    public IReadOnlyList<RequestState> AllRequests()
+    {
+        lock (_gate) return _db.Query<RequestState>(
+            "SELECT id, action, status, principal_key, role_id, scope, target_id, assignment_id, created_ticks FROM requests ORDER BY id").ToList();
+    }
+
+    public IReadOnlyList<PolicyState> AllPolicies()
+    {
+        lock (_gate) return _db.Query<PolicyState>("SELECT role_id, describe, rules FROM policies ORDER BY role_id").ToList();
+    }
+
+    /// <summary>The sealed changes whose actors were not entitled to them (they count for nothing), in chain order.</summary>
+    public IReadOnlyList<(long Sequence, string Kind, string? Id, string Reason)> Refused()
+    {
+        lock (_gate) return _db.Query<(long, string, string?, string)>("SELECT sequence, kind, id, reason FROM refused ORDER BY sequence").ToList();
+    }
+
+    /// <summary>The digest of an outbox message's content: what its QueueNotifications record holds.</summary>
+    public static string Digest(Guid id, string recipient, string subject, string body, string evt, bool critical)
+    {
+        var text = string.Join("\u001f", id.ToString("D"), Principal.Fold(recipient), evt, critical ? "1" : "0", subject, body);
+        return Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(text))).ToLowerInvariant();
+    }
+
+    public void Dispose()
+    {
+        lock (_gate) _db.Dispose();
+    }
+}
