@@ -1580,6 +1580,220 @@ Describe 'Verified stores: who acts is proven, not claimed' -Tag Hostile {
         }
     }
 
+    # Issue 14: nobody grants a role by writing to the store. Each test writes around the module with sqlite3/psql, then
+    # asserts the answer, that nothing is believed (hidden, Unverified, refused) and that Test-PimAuditLog reports it.
+    Describe 'Answers come from the verified log, never from a row as read' {
+        BeforeAll {
+            function Get-Disagreement {
+                <# Test-PimAuditLog's disagreements of one kind and id (the log must still verify: only state rows disagree). #>
+                param([string] $Kind, [string] $Id)
+                $check = Test-PimAuditLog -WarningAction SilentlyContinue
+                $check.IsValid | Should -BeFalse
+                @($check.Disagreements | Where-Object { $_.Kind -eq $Kind -and $_.Id -eq $Id })
+            }
+
+            function Copy-AssignmentRow {
+                <# An assignments row copied around the module, with another id and principal (and optionally other columns). #>
+                param([object] $Store, [string] $FromId, [string] $NewId, [string] $Principal, [string] $Set = '')
+                $cols = 'role_id, scope, type, member_type, start_utc, end_utc, justification, ticket_number, ticket_system, created_by, created_utc, request_id, eligible_id'
+                Invoke-Sql -Store $Store -Sql "INSERT INTO assignments (assignment_id, principal, principal_key, $cols) SELECT '$NewId', '$Principal', '$($Principal.ToLowerInvariant())', $cols FROM assignments WHERE assignment_id = '$FromId'" | Out-Null
+                if ($Set) { Invoke-Sql -Store $Store -Sql "UPDATE assignments SET $Set WHERE assignment_id = '$NewId'" | Out-Null }
+            }
+        }
+
+        It 'does not believe a copy of an administrator''s assignment inserted under another name' {
+            $store = New-VerifiedStore
+            Use-TestUser admin
+            Connect-Verified $store admin@contoso.com
+            $admin = Get-PimAssignment -Principal admin@contoso.com -Role 'Privileged Role Administrator'
+            $forged = [guid]::NewGuid().ToString()
+            Copy-AssignmentRow -Store $store -FromId $admin.AssignmentId -NewId $forged -Principal 'user1@contoso.com'
+            # Seen as written: the row is there.
+            ((Invoke-Sql -Store $store -Sql "SELECT COUNT(*) FROM assignments WHERE principal_key = 'user1@contoso.com' AND role_id = '$($admin.RoleId)'") -join '') | Should -Be '1'
+            Test-PimAccess -Principal user1@contoso.com -Role 'Privileged Role Administrator' | Should -BeFalse
+            $detail = Test-PimAccess -Principal user1@contoso.com -Role 'Privileged Role Administrator' -Detailed
+            $detail.Reason | Should -Be 'Unverified'
+            "$($detail.AssignmentId)" | Should -Be $forged
+            @(Get-PimAssignment -Principal user1@contoso.com -Role 'Privileged Role Administrator').Count | Should -Be 0
+            $shown = @(Get-PimAssignment -Principal user1@contoso.com -Role 'Privileged Role Administrator' -IncludeUnverified)
+            $shown.Count | Should -Be 1
+            $shown[0].Verified | Should -BeFalse
+            (Get-PimAssignment -Principal admin@contoso.com -Role 'Privileged Role Administrator').Verified | Should -BeTrue
+            (Get-Disagreement Assignment $forged)[0].Problem | Should -Be 'Unverified'
+            # Nor does it let user1 act as an administrator: refused inside the transaction, and nothing moves.
+            Use-TestUser user1
+            Connect-Verified $store user1@contoso.com
+            $before = Get-RawFingerprint $store
+            $e = Get-Refusal { New-PimActiveAssignment -Principal user1@contoso.com -Role 'Global Administrator' -Permanent -Justification 'mine' -ErrorAction Stop }
+            $e.FullyQualifiedErrorId | Should -Be 'PimNotAuthorized,PimModule.Cmdlets.NewPimActiveAssignmentCommand'
+            Get-RawFingerprint $store | Should -Be $before
+            # The approvers' default list (administrators) does not name the forged holder either.
+            (Get-PimStore).IdentityMode | Should -Be 'Verified'
+        }
+
+        It 'does not believe a removed assignment put back under its old id' {
+            $store = New-VerifiedStore
+            Use-TestUser admin
+            Connect-Verified $store admin@contoso.com
+            $a = New-PimActiveAssignment -Principal user1@contoso.com -Role 'Security Administrator' -Duration '30.00:00:00' -Justification 'project'
+            Test-PimAccess -Principal user1@contoso.com -Role 'Security Administrator' | Should -BeTrue
+            Invoke-Sql -Store $store -Sql "CREATE TABLE saved_row AS SELECT * FROM assignments WHERE assignment_id = '$($a.AssignmentId)'" | Out-Null
+            Remove-PimAssignment -AssignmentId $a.AssignmentId -Confirm:$false | Out-Null
+            Invoke-Sql -Store $store -Sql "INSERT INTO assignments SELECT * FROM saved_row; DROP TABLE saved_row" | Out-Null
+            Test-PimAccess -Principal user1@contoso.com -Role 'Security Administrator' | Should -BeFalse
+            (Test-PimAccess -Principal user1@contoso.com -Role 'Security Administrator' -Detailed).Reason | Should -Be 'Unverified'
+            @(Get-PimAssignment -AssignmentId $a.AssignmentId).Count | Should -Be 0
+            (Get-Disagreement Assignment "$($a.AssignmentId)")[0].Problem | Should -Be 'Unverified'
+        }
+
+        It 'does not believe an end date made later, nor a scope widened' {
+            $store = New-VerifiedStore
+            Use-TestUser admin
+            Connect-Verified $store admin@contoso.com
+            $short = New-PimActiveAssignment -Principal user1@contoso.com -Role 'Security Administrator' -Duration '1.00:00:00' -Justification 'a day'
+            $narrow = New-PimActiveAssignment -Principal user1@contoso.com -Role 'User Administrator' -Scope '/administrativeUnits/emea' -Permanent -Justification 'EMEA'
+            Test-PimAccess -Principal user1@contoso.com -Role 'User Administrator' -Scope '/' | Should -BeFalse
+            Invoke-Sql -Store $store -Sql "UPDATE assignments SET end_utc = NULL WHERE assignment_id = '$($short.AssignmentId)'; UPDATE assignments SET scope = '/' WHERE assignment_id = '$($narrow.AssignmentId)'" | Out-Null
+            # A week from now the day-long assignment has ended, whatever the row says; the widened one never covered '/'.
+            $later = Test-PimAccess -Principal user1@contoso.com -Role 'Security Administrator' -AsOf ([datetime]::UtcNow.AddDays(7)) -Detailed
+            $later.HasAccess | Should -BeFalse
+            $later.Reason | Should -Be 'Unverified'
+            $wide = Test-PimAccess -Principal user1@contoso.com -Role 'User Administrator' -Scope '/' -Detailed
+            $wide.HasAccess | Should -BeFalse
+            $wide.Reason | Should -Be 'Unverified'
+            (Get-Disagreement Assignment "$($short.AssignmentId)")[0].Problem | Should -Be 'Different'
+            (Get-Disagreement Assignment "$($narrow.AssignmentId)")[0].Problem | Should -Be 'Different'
+            @(Get-PimAssignment -Principal user1@contoso.com -IncludeUnverified | Where-Object { -not $_.Verified }).Count | Should -Be 2
+        }
+
+        It 'does not let a key whose revocation row was deleted act again' {
+            $store = New-VerifiedStore
+            Use-TestUser admin
+            Connect-Verified $store admin@contoso.com
+            Revoke-PimCredential -Thumbprint $store.User1Key.Thumbprint -Confirm:$false | Out-Null
+            # The revocation undone around the module: the row is active again.
+            Invoke-Sql -Store $store -Sql "UPDATE credentials SET state = 'Active', revoked_by = NULL, revoked_utc = NULL WHERE thumbprint = '$($store.User1Key.Thumbprint)'" | Out-Null
+            $before = Get-RawFingerprint $store
+            Use-TestUser user1
+            $e = Get-Refusal { Connect-Verified $store user1@contoso.com }
+            $e.FullyQualifiedErrorId | Should -Be 'PimCredentialNotRegistered,PimModule.Cmdlets.ConnectPimStoreCommand'
+            Get-RawFingerprint $store | Should -Be $before
+        }
+
+        It 'does not believe a request set to Provisioned with an active row beside it' {
+            $store = New-VerifiedStore
+            Use-TestUser admin
+            Connect-Verified $store admin@contoso.com
+            Set-PimRoleSetting -Role 'Security Reader' -RequireApproval $true -Approvers admin@contoso.com
+            Use-TestUser user1
+            Connect-Verified $store user1@contoso.com
+            $q = Request-PimActivation -Role 'Security Reader' -Justification 'please'
+            $q.Status | Should -Be 'PendingApproval'
+            $eligible = Get-PimAssignment -Principal user1@contoso.com -Role 'Security Reader'
+            $forged = [guid]::NewGuid().ToString()
+            Copy-AssignmentRow -Store $store -FromId $eligible.AssignmentId -NewId $forged -Principal 'user1@contoso.com' -Set "type = 'Active', member_type = 'Activated', request_id = '$($q.RequestId)', eligible_id = '$($eligible.AssignmentId)'"
+            Invoke-Sql -Store $store -Sql "UPDATE requests SET status = 'Provisioned', assignment_id = '$forged', approved_by = 'admin@contoso.com' WHERE request_id = '$($q.RequestId)'" | Out-Null
+            Test-PimAccess -Principal user1@contoso.com -Role 'Security Reader' | Should -BeFalse
+            (Test-PimAccess -Principal user1@contoso.com -Role 'Security Reader' -Detailed).Reason | Should -Be 'Unverified'
+            @(Get-PimRequest -RequestId $q.RequestId -ErrorAction SilentlyContinue).Count | Should -Be 0
+            (Get-Disagreement Request "$($q.RequestId)")[0].Problem | Should -Be 'Different'
+            (Get-Disagreement Assignment $forged)[0].Problem | Should -Be 'Unverified'
+        }
+
+        It 'sees through a verified row edited while a session is open, at its next call' {
+            $store = New-VerifiedStore
+            Use-TestUser admin
+            Connect-Verified $store admin@contoso.com
+            $a = New-PimActiveAssignment -Principal user1@contoso.com -Role 'Security Administrator' -Permanent -Justification 'ops'
+            Test-PimAccess -Principal user1@contoso.com -Role 'Security Administrator' | Should -BeTrue
+            $ga = (Get-PimRole -Name 'Global Administrator').Id
+            Invoke-Sql -Store $store -Sql "UPDATE assignments SET role_id = '$ga' WHERE assignment_id = '$($a.AssignmentId)'" | Out-Null
+            Test-PimAccess -Principal user1@contoso.com -Role 'Global Administrator' | Should -BeFalse
+            (Test-PimAccess -Principal user1@contoso.com -Role 'Global Administrator' -Detailed).Reason | Should -Be 'Unverified'
+            @(Get-PimAssignment -Role 'Global Administrator' | Where-Object Principal -eq 'user1@contoso.com').Count | Should -Be 0
+            (Get-Disagreement Assignment "$($a.AssignmentId)")[0].Problem | Should -Be 'Different'
+        }
+
+        It 'sends nothing when the mail setting was changed around the module, nor a message written into the outbox' {
+            $store = New-VerifiedStore
+            $sink = Start-SmtpSink
+            $trap = Start-SmtpSink
+            try {
+                Use-TestUser admin
+                Connect-Verified $store admin@contoso.com
+                Set-PimMailSetting -SmtpServer 127.0.0.1 -Port $sink.Port -From pim@contoso.com
+                New-PimEligibleAssignment -Principal user7@contoso.com -Role 'Security Reader' -Permanent -Justification 'Mail me' | Out-Null
+                # The attacker points the sender at their own server.
+                Invoke-Sql -Store $store -Sql "UPDATE store_info SET value = '$($trap.Port)' WHERE key = 'mail.port'" | Out-Null
+                $before = (Invoke-Sql -Store $store -Sql "SELECT status || coalesce(claim_token, '') FROM notifications ORDER BY notification_id") -join ','
+                $e = Get-Refusal { Send-PimNotification -ErrorAction Stop }
+                $e.FullyQualifiedErrorId | Should -Be 'PimStoreTampered,PimModule.Cmdlets.SendPimNotificationCommand'
+                (Invoke-Sql -Store $store -Sql "SELECT status || coalesce(claim_token, '') FROM notifications ORDER BY notification_id") -join ',' | Should -Be $before
+                @(Get-SmtpSinkMessage $trap).Count | Should -Be 0
+                @(Get-SmtpSinkMessage $sink).Count | Should -Be 0
+                (Get-Disagreement MailSetting mail).Count | Should -Be 1
+                # Put back; a message written into the outbox around the module is not sent, the module's are.
+                Set-PimMailSetting -SmtpServer 127.0.0.1 -Port $sink.Port -From pim@contoso.com
+                $cols = 'created_utc, event, recipient_type, recipient, recipient_key, subject, body, role_id, principal, request_id, assignment_id, critical, status, attempts, next_attempt_utc'
+                $forged = [guid]::NewGuid().ToString()
+                Invoke-Sql -Store $store -Sql "INSERT INTO notifications (notification_id, $cols) SELECT '$forged', created_utc, event, recipient_type, 'victim@contoso.com', 'victim@contoso.com', 'Your password expired', 'Log in at http://evil.example', role_id, principal, request_id, assignment_id, critical, status, attempts, next_attempt_utc FROM notifications WHERE status = 'Pending' LIMIT 1" | Out-Null
+                Send-PimNotification -WarningAction SilentlyContinue | Out-Null
+                $messages = @(Get-SmtpSinkMessage $sink)
+                $messages.Count | Should -BeGreaterThan 0
+                $messages | ForEach-Object { "$($_.To)" | Should -Not -Match 'victim' }
+                (Get-PimNotification | Where-Object NotificationId -eq $forged).Status | Should -Be 'Failed'
+                @(Get-SmtpSinkMessage $trap).Count | Should -Be 0
+            }
+            finally { Stop-SmtpSink $sink -RemoveFolder; Stop-SmtpSink $trap -RemoveFolder }
+        }
+
+        It 'counts for nothing an administrator''s change sealed by a principal who is not one' {
+            $store = New-VerifiedStore
+            Use-TestUser user1
+            $keyPath = Join-Path $env:XDG_DATA_HOME 'PimModule/keys/user1@contoso.com.pem'
+            $ga = '62e90394-69f5-4237-9190-012177145e10'
+            $id = [guid]::NewGuid().ToString()
+            $now = [datetime]::UtcNow.ToString('o')
+            $after = '{"AssignmentId":"' + $id + '","Principal":"user1@contoso.com","RoleId":"' + $ga + '","Scope":"/","Type":"Active","MemberType":"Direct","StartDateTime":"' + $now + '","EndDateTime":null,"Justification":"mine","TicketNumber":null,"TicketSystem":null}'
+            # user1 writes the row and a record of it, chained and sealed with user1's own (registered) key.
+            Add-ForgedTransaction -Store $store -KeyPath $keyPath -Actor 'user1@contoso.com' -Records @(@{ Action = 'AdminAssign'; TargetType = 'Assignment'; TargetId = $id; Principal = 'user1@contoso.com'; After = $after })
+            $ticks = [datetime]::UtcNow.AddMinutes(-1).Ticks
+            Invoke-Sql -Store $store -Sql "INSERT INTO assignments (assignment_id, principal, principal_key, role_id, scope, type, member_type, start_utc, end_utc, justification, created_by, created_utc) VALUES ('$id', 'user1@contoso.com', 'user1@contoso.com', '$ga', '/', 'Active', 'Direct', $ticks, NULL, 'mine', 'user1@contoso.com', $ticks)" | Out-Null
+            Connect-Verified $store user1@contoso.com
+            Test-PimAccess -Principal user1@contoso.com -Role 'Global Administrator' | Should -BeFalse
+            $check = Test-PimAuditLog -WarningAction SilentlyContinue
+            $check.IsValid | Should -BeFalse
+            ($check.Disagreements | Where-Object Kind -eq 'Record').Problem | Should -Be 'NotEntitled'
+            ($check.Disagreements | Where-Object Kind -eq 'Record').Detail | Should -Match 'not an administrator'
+            $before = Get-RawFingerprint $store
+            $e = Get-Refusal { New-PimRole -Name 'By a forged admin' -ErrorAction Stop }
+            $e.FullyQualifiedErrorId | Should -Be 'PimNotAuthorized,PimModule.Cmdlets.NewPimRoleCommand'
+            Get-RawFingerprint $store | Should -Be $before
+        }
+
+        It 'counts for nothing an expiry sealed before the request was due' {
+            $store = New-VerifiedStore
+            Use-TestUser admin
+            Connect-Verified $store admin@contoso.com
+            Set-PimRoleSetting -Role 'Security Reader' -RequireApproval $true -Approvers admin@contoso.com
+            Use-TestUser user1
+            Connect-Verified $store user1@contoso.com
+            $q = Request-PimActivation -Role 'Security Reader' -Justification 'please'
+            $keyPath = Join-Path $env:XDG_DATA_HOME 'PimModule/keys/user1@contoso.com.pem'
+            Add-ForgedTransaction -Store $store -KeyPath $keyPath -Actor 'user1@contoso.com' -Records @(@{ Action = 'ExpireRequest'; TargetType = 'Request'; TargetId = "$($q.RequestId)"; Principal = 'user1@contoso.com'; After = '{"Status":"Expired"}' })
+            Invoke-Sql -Store $store -Sql "UPDATE requests SET status = 'Expired' WHERE request_id = '$($q.RequestId)'" | Out-Null
+            $check = Test-PimAuditLog -WarningAction SilentlyContinue
+            $check.IsValid | Should -BeFalse
+            ($check.Disagreements | Where-Object Kind -eq 'Record').Detail | Should -Match 'not due'
+            # The request is still pending as the log has it: the administrator approves it.
+            Use-TestUser admin
+            Connect-Verified $store admin@contoso.com
+            Invoke-Sql -Store $store -Sql "UPDATE requests SET status = 'PendingApproval' WHERE request_id = '$($q.RequestId)'" | Out-Null
+            (Approve-PimRequest -RequestId $q.RequestId -Justification 'ok' -Confirm:$false).Status | Should -Be 'Provisioned'
+            Test-PimAccess -Principal user1@contoso.com -Role 'Security Reader' | Should -BeTrue
+        }
+    }
+
     Describe 'MFA secrets in a Verified store' {
         It 'encrypts each MFA secret to its principal''s own key: a code works for them, and a copy works for nobody else' {
             $store = New-VerifiedStore

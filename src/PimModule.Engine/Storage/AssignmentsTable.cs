@@ -169,11 +169,11 @@ internal static partial class AssignmentsTable
 
     /// <summary>The listing's rows of one principal (<see cref="Listing.PrincipalKey"/>: an index lookup, a few rows), any order.</summary>
     public static List<AssignmentRow> ListOfPrincipal(UnitOfWork work, Listing q)
-        => Many(work, SelectRows + " WHERE " + Where(q), Parameters(q));
+        => Raw(work, SelectRows + " WHERE " + Where(q), Parameters(q));
 
     /// <summary>The listing's row with this id, if the filters keep it.</summary>
     public static AssignmentRow? ListOne(UnitOfWork work, Guid id, Listing q)
-        => One(work, SelectRows + " WHERE assignment_id = @id AND " + Where(q), Parameters(q, id: id));
+        => work.QueryFirstOrDefault<Stored>(SelectRows + " WHERE assignment_id = @id AND " + Where(q), Parameters(q, id: id))?.ToRow();
 
     // ---- writes ----------------------------------------------------------------------------------------
 
@@ -183,21 +183,21 @@ internal static partial class AssignmentsTable
         "@PrincipalKey, @RoleId, @Scope, @Type, @MemberType, @Start, @End, @Justification, @TicketNumber, @TicketSystem, @CreatedBy, " +
         "@Created, @RequestId, @EligibleId)";
 
-    public static void Insert(UnitOfWork work, AssignmentRow a) => work.Execute(InsertSql, new
+    public static void Insert(UnitOfWork work, AssignmentRow a) => work.Wrote(a.Id, () => work.Execute(InsertSql, new
     {
         a.Id, a.Principal, a.PrincipalKey, a.RoleId, a.Scope, Type = a.Type.ToString(), MemberType = a.MemberType.ToString(),
         a.Start, a.End, a.Justification, a.TicketNumber, a.TicketSystem, a.CreatedBy, a.Created, a.RequestId, a.EligibleId,
-    });
+    }));
 
     /// <summary>An administrator's change of an assignment's schedule and texts, through request <paramref name="requestId"/>.</summary>
-    public static void UpdateSchedule(UnitOfWork work, AssignmentRow after, Guid requestId) => work.Execute(
+    public static void UpdateSchedule(UnitOfWork work, AssignmentRow after, Guid requestId) => work.Wrote(after.Id, () => work.Execute(
         "UPDATE assignments SET start_utc = @Start, end_utc = @End, justification = @Justification, ticket_number = @TicketNumber, " +
         "ticket_system = @TicketSystem, request_id = @requestId WHERE assignment_id = @Id",
-        new { after.Id, after.Start, after.End, after.Justification, after.TicketNumber, after.TicketSystem, requestId });
+        new { after.Id, after.Start, after.End, after.Justification, after.TicketNumber, after.TicketSystem, requestId }));
 
     /// <summary>Ends an assignment at <paramref name="end"/>, through request <paramref name="requestId"/>.</summary>
     public static void EndAt(UnitOfWork work, Guid id, DateTime end, Guid requestId)
-        => work.Execute("UPDATE assignments SET end_utc = @end, request_id = @requestId WHERE assignment_id = @id", new { id, end, requestId });
+        => work.Wrote(id, () => work.Execute("UPDATE assignments SET end_utc = @end, request_id = @requestId WHERE assignment_id = @id", new { id, end, requestId }));
 
     public static void Delete(UnitOfWork work, Guid id) => work.Execute("DELETE FROM assignments WHERE assignment_id = @id", new { id });
 
@@ -226,6 +226,7 @@ internal static partial class AssignmentsTable
     public static void InsertMany(UnitOfWork work, IReadOnlyList<AssignmentRow> rows)
     {
         if (rows.Count == 0) return;
+        if (work.Verified is not null) foreach (var a in rows) work.Wrote(a.Id);
         using var bulk = work.Bulk("assignments", BulkColumns);
         foreach (var a in rows)
         {
@@ -340,7 +341,7 @@ internal static partial class AssignmentsTable
 
         /// <summary>An activation ends at <paramref name="end"/> (deactivated).</summary>
         public static void End(UnitOfWork work, Guid id, DateTime end)
-            => work.Execute("UPDATE assignments SET end_utc = @end WHERE assignment_id = @id", new { id, end });
+            => work.Wrote(id, () => work.Execute("UPDATE assignments SET end_utc = @end WHERE assignment_id = @id", new { id, end }));
 
         /// <summary>An activation that never started is deleted (deactivated before its start).</summary>
         public static void Delete(UnitOfWork work, Guid id)
@@ -348,7 +349,7 @@ internal static partial class AssignmentsTable
 
         /// <summary>An approved extension or renewal: the assignment's new window, and the request that set it.</summary>
         public static void Reschedule(UnitOfWork work, Guid id, DateTime start, DateTime end, Guid requestId)
-            => work.Execute("UPDATE assignments SET start_utc = @start, end_utc = @end, request_id = @requestId WHERE assignment_id = @id",
-                new { id, start, end, requestId });
+            => work.Wrote(id, () => work.Execute("UPDATE assignments SET start_utc = @start, end_utc = @end, request_id = @requestId WHERE assignment_id = @id",
+                new { id, start, end, requestId }));
     }
 }

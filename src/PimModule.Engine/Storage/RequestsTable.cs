@@ -137,7 +137,7 @@ internal static partial class RequestsTable
     // ---- writes ------------------------------------------------------------------------------------------
 
     /// <summary>Writes a new request (the bulk writer writes its batches' requests with <see cref="InsertMany"/>).</summary>
-    public static void Insert(UnitOfWork work, RequestRow q) => work.Execute(
+    public static void Insert(UnitOfWork work, RequestRow q) => work.Wrote(q.Id, () => work.Execute(
         "INSERT INTO requests (request_id, action, status, principal, principal_key, role_id, scope, assignment_type, duration_ticks, start_utc, " +
         "end_utc, justification, ticket_number, ticket_system, created_by, created_utc, approved_by, decision_justification, decided_utc, " +
         "assignment_id, target_assignment_id, authentication_context, mfa_verified) VALUES (@Id, @Action, @Status, @Principal, @PrincipalKey, " +
@@ -149,7 +149,7 @@ internal static partial class RequestsTable
             AssignmentType = q.AssignmentType.ToString(), DurationTicks = q.Duration?.Ticks, q.Start, q.End, q.Justification, q.TicketNumber,
             q.TicketSystem, q.CreatedBy, q.Created, q.ApprovedBy, q.DecisionJustification, q.Decided, q.AssignmentId, q.TargetAssignmentId,
             q.AuthenticationContext, q.MfaVerified,
-        });
+        }));
 
     /// <summary>
     /// Ends a request that is pending at <paramref name="now"/>, in one statement: approved (Provisioned) or Denied by
@@ -158,16 +158,16 @@ internal static partial class RequestsTable
     /// </summary>
     public static bool Close(UnitOfWork work, Guid id, PimRequestStatus status, string? decidedBy, string? justification, DateTime now,
         Guid? assignmentId = null, DateTime? start = null, DateTime? end = null)
-        => work.Execute(
+        => work.Wrote(id, () => work.Execute(
             "UPDATE requests AS q SET status = @status, approved_by = @decidedBy, decision_justification = @justification, decided_utc = @now, " +
             "assignment_id = COALESCE(@assignmentId, q.assignment_id), start_utc = COALESCE(@start, q.start_utc), end_utc = COALESCE(@end, q.end_utc) " +
             "WHERE q.request_id = @id AND " + PendingAtNow,
-            new { id, status = status.ToString(), decidedBy, justification, now, assignmentId, start, end }) > 0;
+            new { id, status = status.ToString(), decidedBy, justification, now, assignmentId, start, end })) > 0;
 
     /// <summary>Marks a request that expired undecided as Expired, at the time it expired; false when it was decided meanwhile.</summary>
     public static bool Expire(UnitOfWork work, RequestRow q)
-        => work.Execute("UPDATE requests AS q SET status = 'Expired', decided_utc = @at WHERE q.request_id = @id AND q.status = 'PendingApproval'",
-            new { id = q.Id, at = ExpiresAt(q) }) > 0;
+        => work.Wrote(q.Id, () => work.Execute("UPDATE requests AS q SET status = 'Expired', decided_utc = @at WHERE q.request_id = @id AND q.status = 'PendingApproval'",
+            new { id = q.Id, at = ExpiresAt(q) })) > 0;
 
     /// <summary>Deletes the requests made and decided before <paramref name="cut"/> (pending ones stay); returns how many.</summary>
     public static int PruneDecidedBefore(UnitOfWork work, DateTime cut)

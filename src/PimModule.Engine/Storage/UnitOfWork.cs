@@ -55,11 +55,26 @@ internal sealed class UnitOfWork
         return v;
     }
 
+    private HashSet<Guid>? _writtenHere;
+
+    /// <summary>
+    /// An assignment or request row this unit of work writes (after reading it as the verified log has it): it counts when
+    /// read again in this transaction, whose records seal the change.
+    /// </summary>
+    public void Wrote(Guid id) => (_writtenHere ??= []).Add(id);
+
+    /// <summary>Runs a statement that writes the row <paramref name="id"/> (see <see cref="Wrote(Guid)"/>).</summary>
+    public T Wrote<T>(Guid id, Func<T> write)
+    {
+        Wrote(id);
+        return write();
+    }
+
     /// <summary>True when an assignment row counts: in a Lab store always; in a Verified store when the verified log has it as it is.</summary>
-    public bool Believes(AssignmentRow a) => VerifiedNow() is not { } v || v.Believes(a);
+    public bool Believes(AssignmentRow a) => VerifiedNow() is not { } v || _writtenHere?.Contains(a.Id) == true || v.Believes(a);
 
     /// <summary>True when a self-service request row counts (Verified stores: as the verified log has it).</summary>
-    public bool Believes(PimModule.Requests.RequestRow q) => VerifiedNow() is not { } v || v.Believes(q);
+    public bool Believes(PimModule.Requests.RequestRow q) => VerifiedNow() is not { } v || _writtenHere?.Contains(q.Id) == true || v.Believes(q);
 
     private Dictionary<string, object>? _memo;
 
