@@ -20,11 +20,5 @@ public sealed class PimAssignment
     public string? TicketNumber { get; init; }
     public string CreatedBy { get; init; } = "";
     public DateTime CreatedDateTime { get; init; }
-    /// <summary>
-    /// True when the assignment is as the verified log has it (always, in a Lab store). Get-PimAssignment shows an
-    /// unverified one only with -IncludeUnverified; it grants nothing.
-    /// </summary>
-    public bool Verified { get; init; } = true;
-
     public override string ToString() => $"{Principal} {Type} {Role} at {Scope}";
 }

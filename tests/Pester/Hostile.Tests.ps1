@@ -1192,6 +1192,9 @@ Describe 'Verified stores: who acts is proven, not claimed' -Tag Hostile {
     Describe 'A log anyone can check' {
         It 'finds an audit record edited with the SHA-256 chain recomputed; connecting is refused' {
             $store = New-VerifiedStore
+            Use-TestUser user1
+            Connect-Verified $store user1@contoso.com   # user1's checkpoint: the log as it is now
+            Disconnect-PimStore
             Use-TestUser admin
             Connect-Verified $store admin@contoso.com
             $seq = (Get-PimAuditLog -Action AdminAssign | Where-Object Principal -eq 'user1@contoso.com' | Select-Object -First 1).Sequence
@@ -1618,7 +1621,7 @@ Describe 'Verified stores: who acts is proven, not claimed' -Tag Hostile {
             $shown = @(Get-PimAssignment -Principal user1@contoso.com -Role 'Privileged Role Administrator' -IncludeUnverified)
             $shown.Count | Should -Be 1
             $shown[0].Verified | Should -BeFalse
-            (Get-PimAssignment -Principal admin@contoso.com -Role 'Privileged Role Administrator').Verified | Should -BeTrue
+            (Get-PimAssignment -Principal admin@contoso.com -Role 'Privileged Role Administrator' -IncludeUnverified).Verified | Should -BeTrue
             (Get-Disagreement Assignment $forged)[0].Problem | Should -Be 'Unverified'
             # Nor does it let user1 act as an administrator: refused inside the transaction, and nothing moves.
             Use-TestUser user1
@@ -1769,6 +1772,25 @@ Describe 'Verified stores: who acts is proven, not claimed' -Tag Hostile {
             $e = Get-Refusal { New-PimRole -Name 'By a forged admin' -ErrorAction Stop }
             $e.FullyQualifiedErrorId | Should -Be 'PimNotAuthorized,PimModule.Cmdlets.NewPimRoleCommand'
             Get-RawFingerprint $store | Should -Be $before
+        }
+
+        It 'copies a Verified store with its log and seals: the copy verifies and believes no row written around the module' {
+            $store = New-VerifiedStore
+            Use-TestUser admin
+            Connect-Verified $store admin@contoso.com
+            $admin = Get-PimAssignment -Principal admin@contoso.com -Role 'Privileged Role Administrator'
+            $forged = [guid]::NewGuid().ToString()
+            Copy-AssignmentRow -Store $store -FromId $admin.AssignmentId -NewId $forged -Principal 'user1@contoso.com'
+            $target = New-TestStore -Name 'copy'
+            if ($target.Provider -eq 'PostgreSql') { Copy-PimStore -DestinationConnectionString $target.ConnectionString -DestinationProvider PostgreSql -Confirm:$false | Out-Null }
+            else { Copy-PimStore -DestinationPath $target.Path -Confirm:$false | Out-Null }
+            ((Invoke-Sql -Store $target -Sql 'SELECT COUNT(*) FROM seals') -join '') | Should -Be ((Invoke-Sql -Store $store -Sql 'SELECT COUNT(*) FROM seals') -join '')
+            Connect-Verified $target user1@contoso.com   # a new location: verified from its genesis, pinned anew
+            (Get-PimStore).IdentityMode | Should -Be 'Verified'
+            (Get-PimStore).StoreId | Should -Be (Invoke-Sql -Store $store -Sql "SELECT value FROM store_info WHERE key = 'store_id'")
+            Test-PimAccess -Principal user1@contoso.com -Role 'Privileged Role Administrator' | Should -BeFalse
+            Test-PimAccess -Principal admin@contoso.com -Role 'Privileged Role Administrator' | Should -BeTrue
+            (Get-Disagreement Assignment $forged)[0].Problem | Should -Be 'Unverified'
         }
 
         It 'counts for nothing an expiry sealed before the request was due' {

@@ -70,3 +70,62 @@ Describe 'Invoke-PimMaintenance' -Tag TestClock {
         Get-StoreFingerprint | Should -Be $fp
     }
 }
+
+# Issue 14: in a Verified store, what happens because time passed is sealed by whoever runs it; the verifier checks it was due.
+Describe 'Invoke-PimMaintenance in a Verified store, run by an ordinary principal''s scheduler' -Tag TestClock {
+    BeforeAll {
+        function Use-Person([string] $Name) {
+            $env:XDG_DATA_HOME = Join-Path $script:People $Name
+            $null = New-Item -ItemType Directory -Path $env:XDG_DATA_HOME -Force
+        }
+        function Connect-As([string] $Principal) {
+            $p = @{ Principal = $Principal; IdentityMode = 'Verified' }
+            if ($script:VStore.Provider -eq 'PostgreSql') { Connect-PimStore -ConnectionString $script:VStore.ConnectionString -Provider PostgreSql @p | Out-Null }
+            else { Connect-PimStore -Path $script:VStore.Path @p | Out-Null }
+        }
+    }
+    AfterAll { Remove-Item Env:XDG_DATA_HOME -ErrorAction SilentlyContinue }
+
+    It 'expires what is due and nothing else, needs no administrator key, and the log verifies' {
+        Set-TestClock $T0
+        $script:VStore = New-TestStore
+        $script:People = Join-Path $TestDrive "people-$([guid]::NewGuid().ToString('N').Substring(0, 8))"
+        Use-Person admin
+        Connect-As admin@contoso.com
+        foreach ($who in 'user1', 'user2', 'scheduler') {
+            Use-Person $who
+            $key = New-PimCredential -Principal "$who@contoso.com"
+            Use-Person admin
+            $key | Register-PimCredential -Principal "$who@contoso.com" | Out-Null
+        }
+        Set-PimRoleSetting -Role 'Security Reader' -RequireApproval $true -ActivationRequirement None -Approvers 'admin@contoso.com'
+        'user1', 'user2' | ForEach-Object { New-PimEligibleAssignment -Principal "$_@contoso.com" -Role 'Security Reader' -Duration 10d -Justification 'JIT' | Out-Null }
+        Use-Person user1
+        Connect-As user1@contoso.com
+        $due = Request-PimActivation -Role 'Security Reader' -Justification 'made first'
+        Set-TestClock $T0.AddHours(20)
+        Use-Person user2
+        Connect-As user2@contoso.com
+        $notDue = Request-PimActivation -Role 'Security Reader' -Justification 'made later'
+
+        Set-TestClock $T0.AddHours(25)
+        Use-Person scheduler
+        Connect-As scheduler@contoso.com   # registered, no role at all
+        $r = Invoke-PimMaintenance
+        $r.RequestsExpired | Should -Be 1
+        $r.AssignmentsPruned | Should -Be 0   # pruning deletes history: an administrator's, skipped here
+        (Get-PimRequest -RequestId $due.RequestId).Status | Should -Be 'Expired'
+        (Get-PimRequest -RequestId $notDue.RequestId).Status | Should -Be 'PendingApproval'
+        $expiry = @(Get-PimAuditLog -Action ExpireRequest)
+        $expiry.Count | Should -Be 1
+        $expiry[0].Actor | Should -Be 'scheduler@contoso.com'
+        $expiry[0].IdentityMode | Should -Be 'Verified'
+        (Test-PimAuditLog).IsValid | Should -BeTrue
+        # Another user's verified state agrees: the due request expired, the other is still the approver's to decide.
+        Use-Person admin
+        Connect-As admin@contoso.com
+        (Approve-PimRequest -RequestId $notDue.RequestId -Justification 'ok' -Confirm:$false).Status | Should -Be 'Provisioned'
+        $e = try { Approve-PimRequest -RequestId $due.RequestId -Justification 'late' -Confirm:$false -ErrorAction Stop } catch { $_ }
+        $e.FullyQualifiedErrorId | Should -Be 'PimRequestNotPending,PimModule.Cmdlets.ApprovePimRequestCommand'
+    }
+}

@@ -8,9 +8,8 @@ public sealed class AssignmentService
     private readonly PimStore _store;
     internal AssignmentService(PimStore store) => _store = store;
 
-    internal static PimAssignment ToOutput(AssignmentRow a, string roleName, DateTime asOf, bool verified = true) => new()
+    internal static PimAssignment ToOutput(AssignmentRow a, string roleName, DateTime asOf) => new()
     {
-        Verified = verified,
         AssignmentId = a.Id, Principal = a.Principal, Role = roleName, RoleId = a.RoleId, Scope = a.Scope, Type = a.Type,
         MemberType = a.MemberType, State = Schedules.StateAt(a.Start, a.End, asOf), StartDateTime = a.Start, EndDateTime = a.End,
         Justification = a.Justification, TicketNumber = a.TicketNumber, CreatedBy = a.CreatedBy, CreatedDateTime = a.Created,
@@ -34,7 +33,13 @@ public sealed class AssignmentService
     /// and are put in that order here; any other listing — up to every assignment of the store — is read role by role,
     /// in name order, each role's rows in the store's order, so nothing is joined, sorted or held here.
     /// </summary>
-    public IEnumerable<PimAssignment> Query(PimAssignmentQuery q)
+    public IEnumerable<PimAssignment> Query(PimAssignmentQuery q) => QueryMarked(q).Select(x => x.Assignment);
+
+    /// <summary>
+    /// As <see cref="Query"/>, each with whether the verified log holds it as it is (always true in a Lab store; rows it does
+    /// not hold are listed only with <see cref="PimAssignmentQuery.IncludeUnverified"/>).
+    /// </summary>
+    public IEnumerable<(PimAssignment Assignment, bool Verified)> QueryMarked(PimAssignmentQuery q)
     {
         var asOf = q.AsOf is { } t ? Times.Utc(t, "AsOf") : _store.UtcNow;
         var listing = new AssignmentsTable.Listing(q.Principal is { } p ? Principal.Key(p) : null, q.Type, q.MemberType, q.State,
@@ -42,7 +47,7 @@ public sealed class AssignmentService
         var scope = q.Scope is null ? null : global::PimModule.Assignments.Scope.Validate(q.Scope);
         return _store.Stream(work => Believed(work, List(work, q, listing), q.IncludeUnverified)
             .Where(x => scope is null || string.Equals(x.Row.Scope, scope, StringComparison.OrdinalIgnoreCase))
-            .Select(x => ToOutput(x.Row, x.Role, asOf, x.Verified)));
+            .Select(x => (ToOutput(x.Row, x.Role, asOf), x.Verified)));
     }
 
     /// <summary>
@@ -189,7 +194,7 @@ public sealed class AssignmentService
         PimAccessResult Result(PimAccessReason reason, AssignmentRow? a, string detail) => new()
         {
             Principal = p, Role = r.Name, RoleId = r.Id, Scope = s, AsOf = at, HasAccess = reason == PimAccessReason.Granted,
-            Reason = reason, Assignment = a is null ? null : ToOutput(a, r.Name, at, rows.Contains(a)), Detail = detail,
+            Reason = reason, Assignment = a is null ? null : ToOutput(a, r.Name, at), Detail = detail,
         };
         // A row that would grant the role but that the verified log does not hold counts for nothing, and is said so.
         if (rows.Count < all.Count && !rows.Any(a => a.Type == PimAssignmentType.Active && global::PimModule.Assignments.Scope.Covers(a.Scope, s)

@@ -23,6 +23,9 @@ internal sealed class AuditChain : ICommitParticipant
     /// <summary>The records appended in this unit of work and not written yet.</summary>
     public List<AuditLogTable.New> Pending { get; } = [];
 
+    /// <summary>The records this unit of work wrote (a Verified store's session applies them to its verified state once committed).</summary>
+    public List<AuditLogTable.New> Written { get; } = [];
+
     public void BeforeCommit(UnitOfWork work) => AuditLog.Flush(work);
 }
 
@@ -78,6 +81,7 @@ internal static class AuditLog
         if (chain.Pending.Count > 0)
         {
             AuditLogTable.Insert(work, chain.Pending);
+            if (work.Verified is not null) chain.Written.AddRange(chain.Pending);
             chain.Pending.Clear();
         }
         if (chain.Head is not { Dirty: true } head) return;
@@ -164,11 +168,14 @@ internal static class AuditLog
         Action<Identity.Keys.SealedRecord, Identity.Keys.SealContext>? observe)
     {
         var (upTo, headHash) = RecordedHead(work);
-        var chain = VerifyChain(work, resume?.SealedUpTo ?? 0, resume?.PrevHash ?? Genesis, resume?.CheckedRecords ?? 0, upTo, headHash);
+        // From the genesis every record is read (one added past the recorded head is found); a tail is read up to the head
+        // recorded when asked (a commit meanwhile is the next call's).
+        var readTo = resume is null ? long.MaxValue : upTo;
+        var chain = VerifyChain(work, resume?.SealedUpTo ?? 0, resume?.PrevHash ?? Genesis, resume?.CheckedRecords ?? 0, upTo, headHash, readTo);
         if (!chain.IsValid || work.IdentityMode != PimIdentityMode.Verified) return (chain, null);
         var storeId = StoreInfoTable.Get(work, StoreInfoTable.StoreId) ?? "";
-        var seals = SealsTable.After(work, resume?.SealedUpTo ?? -1, upTo).ConvertAll(r => new Identity.Keys.SealRow(r.FromSequence, r.ToSequence, r.Envelope));
-        var records = AuditLogTable.SealInputs(work, resume?.SealedUpTo ?? 0, upTo)
+        var seals = SealsTable.After(work, resume?.SealedUpTo ?? -1, readTo).ConvertAll(r => new Identity.Keys.SealRow(r.FromSequence, r.ToSequence, r.Envelope));
+        var records = AuditLogTable.SealInputs(work, resume?.SealedUpTo ?? 0, readTo)
             .Select(r => new Identity.Keys.SealedRecord(r.Sequence, r.Hash, r.Action, Principal.Fold(r.Actor), r.AfterJson, r.TargetType, r.TargetId,
                 SqlTypes.Ticks(r.AtUtc), r.Principal is null ? null : Principal.Fold(r.Principal), r.RoleId));
         var verdict = Identity.Keys.Seals.Verify(storeId, records, seals, Genesis, resume, observe);
@@ -191,7 +198,7 @@ internal static class AuditLog
         return (seq, info.TryGetValue(StoreInfoTable.AuditHeadHash, out var hash) ? hash : null);
     }
 
-    private static PimAuditVerification VerifyChain(UnitOfWork work, long after, string afterHash, long checkedBefore, long upTo, string? headHash)
+    private static PimAuditVerification VerifyChain(UnitOfWork work, long after, string afterHash, long checkedBefore, long upTo, string? headHash, long readTo)
     {
         long checkedCount = checkedBefore;
         long expected = after + 1;
@@ -206,7 +213,7 @@ internal static class AuditLog
         // The reader stays open while the loop runs: a break is noted and looked up after it (one command at a
         // time per connection on PostgreSQL).
         (long Seq, string Reason)? broken = null;
-        foreach (var f in AuditLogTable.StoredText(work, after, upTo))
+        foreach (var f in AuditLogTable.StoredText(work, after, readTo))
         {
             checkedCount++;
             var seq = long.TryParse(f[0], out var s) ? s : -1;

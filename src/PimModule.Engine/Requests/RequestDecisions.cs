@@ -73,7 +73,7 @@ internal sealed class RequestDecisions
                 new { Status = nameof(PimRequestStatus.Provisioned), ApprovedBy = work.Actor, Justification = RequestRow.Text(justification), AssignmentId = assignmentId });
             // The activation the approval provisions, logged after the approval that entitles it.
             if (activation is not null)
-                AuditLog.Append(work, "ApproveRequest", "Assignment", activation.Id.ToString("D"), activation.RoleId, activation.Principal, null, AuditView.Of(activation));
+                AuditLog.Append(work, nameof(PimRequestAction.SelfActivate), "Assignment", activation.Id.ToString("D"), activation.RoleId, activation.Principal, null, AuditView.Of(activation));
             var decided = FindRequest(work, q.Id);
             Events.RequestDecided(work, decided, p.Role);
             return RequestService.ToOutput(decided, p.Role.Name, work.Now);

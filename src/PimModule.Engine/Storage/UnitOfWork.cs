@@ -118,6 +118,11 @@ internal sealed class UnitOfWork
         }
         Transaction.Commit();
         Sealer?.Committed();
+        // A Verified store's session applies what it has just sealed to its verified state, from memory (the records it
+        // wrote and its seal, verified as any others; nothing re-read from the store). Best effort: the next call that
+        // needs the state verifies whatever it lacks from the store instead.
+        if (Verified is { } verified && Sealer is { Seal: { } seal } && Participant<PimModule.Audit.AuditChain>().Written is { Count: > 0 } written)
+            verified.ApplyOwn(this, written, seal);
     }
 
     // ---- Dapper ------------------------------------------------------------------------------------

@@ -76,7 +76,7 @@ internal sealed class StateReplay(SqliteConnection db, SqliteTransaction tx, Dat
     }
 
     private View? Load(string id) => db.QueryFirstOrDefault<View>(
-        "SELECT id, principal_key, role_id, type, scope, member_type, start_ticks AS start, end_ticks AS \"end\", view AS json FROM assignments WHERE id = @id",
+        "SELECT id, principal_key, role_id, type, scope, member_type, start_ticks AS start, end_ticks AS \"end\", view AS json FROM verified_assignments WHERE id = @id",
         new { id = id.ToLowerInvariant() }, tx);
 
     private void Assignment(SealedRecord r, SealContext ctx)
@@ -87,9 +87,9 @@ internal sealed class StateReplay(SqliteConnection db, SqliteTransaction tx, Dat
         var current = Load(id);
         var why = ctx.Trusted ? null : AssignmentEntitlement(r, ctx, current, after);
         if (why is not null) { Refuse(r, "Assignment", why); return; }
-        if (after is null) db.Execute("DELETE FROM assignments WHERE id = @id", new { id = id.ToLowerInvariant() }, tx);
+        if (after is null) db.Execute("DELETE FROM verified_assignments WHERE id = @id", new { id = id.ToLowerInvariant() }, tx);
         else db.Execute(
-            "INSERT INTO assignments (id, principal_key, role_id, type, scope, member_type, start_ticks, end_ticks, view) VALUES " +
+            "INSERT INTO verified_assignments (id, principal_key, role_id, type, scope, member_type, start_ticks, end_ticks, view) VALUES " +
             "(@Id, @PrincipalKey, @RoleId, @Type, @Scope, @MemberType, @Start, @End, @Json) ON CONFLICT (id) DO UPDATE SET principal_key = excluded.principal_key, " +
             "role_id = excluded.role_id, type = excluded.type, scope = excluded.scope, member_type = excluded.member_type, start_ticks = excluded.start_ticks, " +
             "end_ticks = excluded.end_ticks, view = excluded.view", after, tx);
@@ -102,9 +102,9 @@ internal sealed class StateReplay(SqliteConnection db, SqliteTransaction tx, Dat
             return IsAdmin(ctx.Actor, t) ? null : $"{ctx.Actor} was not an administrator there";
         switch (r.Action)
         {
-            case "SelfActivate":
-                if (current is not null || after is null) return "an activation makes a new assignment";
-                if (after.PrincipalKey != ctx.Actor) return $"{ctx.Actor} activated a role for {after.PrincipalKey}";
+            case "SelfActivate" when after is not null && after.PrincipalKey == ctx.Actor:
+                // Activated by its principal, at once: eligible then, and the role's settings then needed no approval.
+                if (current is not null) return "an activation makes a new assignment";
                 if (after.Type != "Active" || after.MemberType != "Activated") return "an activation is an active, activated assignment";
                 if (!IsEligible(after.PrincipalKey, after.RoleId, after.Scope, after.Start)) return $"{after.PrincipalKey} was not eligible for the role at {after.Scope} then";
                 var policy = PolicyOf(after.RoleId);
@@ -112,11 +112,12 @@ internal sealed class StateReplay(SqliteConnection db, SqliteTransaction tx, Dat
                 if (after.End is not { } end || TimeSpan.FromTicks(end - after.Start) > policy.ActivationMaxDuration + TimeSpan.FromMinutes(1))
                     return "the activation is longer than the role's settings allowed";
                 return null;
-            case "ApproveRequest":
-                if (current is not null || after is null) return "an approved activation makes a new assignment";
+            case "SelfActivate":
+                // Provisioned by an approver: an approval sealed earlier in the same transaction names it.
+                if (current is not null || after is null) return "an activation makes a new assignment";
                 if (!_approved.TryGetValue(after.Id, out var q) || q.PrincipalKey != after.PrincipalKey || q.RoleId != after.RoleId
                     || (q.Scope is not null && !string.Equals(q.Scope, after.Scope, StringComparison.Ordinal)))
-                    return "no approval sealed in its transaction provisions it";
+                    return $"{ctx.Actor} activated a role for {after.PrincipalKey}, and no approval sealed in its transaction provisions it";
                 if (after.Type != "Active" || after.MemberType != "Activated") return "an activation is an active, activated assignment";
                 return null;
             case "SelfDeactivate":
@@ -134,7 +135,7 @@ internal sealed class StateReplay(SqliteConnection db, SqliteTransaction tx, Dat
     {
         if (_isAdmin.TryGetValue(principalKey, out var known)) return known;
         var yes = db.QueryFirstOrDefault<long>(
-            "SELECT COUNT(*) FROM assignments WHERE principal_key = @p AND type = 'Active' AND scope = '/' AND role_id IN (@pra, @ga) " +
+            "SELECT COUNT(*) FROM verified_assignments WHERE principal_key = @p AND type = 'Active' AND scope = '/' AND role_id IN (@pra, @ga) " +
             "AND start_ticks <= @t AND (end_ticks IS NULL OR end_ticks > @t)",
             new { p = principalKey, pra = RoleCatalog.PrivilegedRoleAdministrator.ToString("D"), ga = RoleCatalog.GlobalAdministrator.ToString("D"), t }, tx) > 0;
         _isAdmin[principalKey] = yes;
@@ -142,18 +143,18 @@ internal sealed class StateReplay(SqliteConnection db, SqliteTransaction tx, Dat
     }
 
     private HashSet<string> Admins(long t) => _admins ??= db.Query<string>(
-        "SELECT DISTINCT principal_key FROM assignments WHERE type = 'Active' AND scope = '/' AND role_id IN (@pra, @ga) " +
+        "SELECT DISTINCT principal_key FROM verified_assignments WHERE type = 'Active' AND scope = '/' AND role_id IN (@pra, @ga) " +
         "AND start_ticks <= @t AND (end_ticks IS NULL OR end_ticks > @t)",
         new { pra = RoleCatalog.PrivilegedRoleAdministrator.ToString("D"), ga = RoleCatalog.GlobalAdministrator.ToString("D"), t }, tx).ToHashSet(StringComparer.Ordinal);
 
     private bool IsEligible(string principalKey, string roleId, string scope, long at) => db.Query<View>(
-            "SELECT id, principal_key, role_id, type, scope, member_type, start_ticks AS start, end_ticks AS \"end\", view AS json FROM assignments " +
+            "SELECT id, principal_key, role_id, type, scope, member_type, start_ticks AS start, end_ticks AS \"end\", view AS json FROM verified_assignments " +
             "WHERE principal_key = @principalKey AND role_id = @roleId AND type = 'Eligible'", new { principalKey, roleId }, tx)
         .Any(a => PimModule.Assignments.Scope.Covers(a.Scope, scope) && a.Start <= at && (a.End is null || a.End > at));
 
     private RolePolicy PolicyOf(string roleId)
     {
-        var rules = db.QueryFirstOrDefault<string>("SELECT rules FROM policies WHERE role_id = @roleId", new { roleId }, tx);
+        var rules = db.QueryFirstOrDefault<string>("SELECT rules FROM verified_policies WHERE role_id = @roleId", new { roleId }, tx);
         return Rules(rules);
     }
 
@@ -168,7 +169,7 @@ internal sealed class StateReplay(SqliteConnection db, SqliteTransaction tx, Dat
     // ---- requests ----------------------------------------------------------------------------------------
 
     private VerifiedState.RequestState? Req(string id) => db.QueryFirstOrDefault<VerifiedState.RequestState>(
-        "SELECT id, action, status, principal_key, role_id, scope, target_id, assignment_id, created_ticks FROM requests WHERE id = @id",
+        "SELECT id, action, status, principal_key, role_id, scope, target_id, assignment_id, created_ticks FROM verified_requests WHERE id = @id",
         new { id = id.ToLowerInvariant() }, tx);
 
     private void Request(SealedRecord r, SealContext ctx)
@@ -193,7 +194,7 @@ internal sealed class StateReplay(SqliteConnection db, SqliteTransaction tx, Dat
                 var assignment = r.Action == "SelfActivate" ? Str(after?["AssignmentId"])?.ToLowerInvariant() : null;
                 var target = r.Action == "SelfActivate" ? null : Str(after?["AssignmentId"])?.ToLowerInvariant();
                 var scope = r.Action == "SelfActivate" ? Str(after?["Scope"]) : target is null ? null : Load(target)?.Scope;
-                db.Execute("INSERT INTO requests (id, action, status, principal_key, role_id, scope, target_id, assignment_id, created_ticks) VALUES " +
+                db.Execute("INSERT INTO verified_requests (id, action, status, principal_key, role_id, scope, target_id, assignment_id, created_ticks) VALUES " +
                            "(@id, @action, @status, @p, @role, @scope, @target, @assignment, @created)",
                     new { id, action = r.Action, status, p = r.PrincipalKey, role = role.ToString("D"), scope, target, assignment, created = r.AtTicks }, tx);
                 return;
@@ -218,7 +219,7 @@ internal sealed class StateReplay(SqliteConnection db, SqliteTransaction tx, Dat
                 if (why is not null) { Refuse(r, "Request", why); return; }
                 var status = r.Action switch { "ApproveRequest" => "Provisioned", "DenyRequest" => "Denied", "CancelRequest" => "Canceled", _ => "Expired" };
                 var provisioned = r.Action == "ApproveRequest" ? Str(after?["AssignmentId"])?.ToLowerInvariant() : null;
-                db.Execute("UPDATE requests SET status = @status, assignment_id = COALESCE(@provisioned, assignment_id) WHERE id = @id",
+                db.Execute("UPDATE verified_requests SET status = @status, assignment_id = COALESCE(@provisioned, assignment_id) WHERE id = @id",
                     new { id, status, provisioned = current.Action == "SelfActivate" ? provisioned : null }, tx);
                 if (provisioned is not null && current.Action == "SelfActivate") _approved[provisioned] = (current.PrincipalKey, current.RoleId, current.Scope);
                 return;
@@ -248,7 +249,7 @@ internal sealed class StateReplay(SqliteConnection db, SqliteTransaction tx, Dat
         catch (JsonException) { described = null; }
         if (described is null) { Refuse(r, "RoleSetting", "its settings do not parse"); return; }
         described.Remove(RulesKey, out var rules);
-        db.Execute("INSERT INTO policies (role_id, describe, rules) VALUES (@role, @describe, @rules) ON CONFLICT (role_id) DO UPDATE SET " +
+        db.Execute("INSERT INTO verified_policies (role_id, describe, rules) VALUES (@role, @describe, @rules) ON CONFLICT (role_id) DO UPDATE SET " +
                    "describe = excluded.describe, rules = excluded.rules",
             new { role = role.ToString("D"), describe = Audit.AuditLog.ToJson(described), rules }, tx);
     }
@@ -260,7 +261,7 @@ internal sealed class StateReplay(SqliteConnection db, SqliteTransaction tx, Dat
     {
         if (!ctx.Trusted && !IsAdmin(ctx.Actor, ctx.VerifiedAtTicks)) { Refuse(r, "MailSetting", $"{ctx.Actor} was not an administrator there"); return; }
         if (r.AfterJson is null) { Refuse(r, "MailSetting", "it holds no settings"); return; }
-        db.Execute("INSERT INTO mail (id, view) VALUES (1, @view) ON CONFLICT (id) DO UPDATE SET view = excluded.view", new { view = r.AfterJson }, tx);
+        db.Execute("INSERT INTO verified_mail (id, view) VALUES (1, @view) ON CONFLICT (id) DO UPDATE SET view = excluded.view", new { view = r.AfterJson }, tx);
     }
 
     private void Notifications(SealedRecord r, SealContext ctx)
@@ -271,7 +272,7 @@ internal sealed class StateReplay(SqliteConnection db, SqliteTransaction tx, Dat
         if (list is null) { Refuse(r, "Notification", "it lists no messages"); return; }
         foreach (var m in list)
             if (m is JsonObject o && Str(o["Id"]) is { } id && Guid.TryParse(id, out var g) && Str(o["Digest"]) is { } digest)
-                db.Execute("INSERT INTO notifications (id, digest) VALUES (@id, @digest) ON CONFLICT (id) DO NOTHING", new { id = g.ToString("D"), digest }, tx);
+                db.Execute("INSERT INTO verified_notifications (id, digest) VALUES (@id, @digest) ON CONFLICT (id) DO NOTHING", new { id = g.ToString("D"), digest }, tx);
     }
 
     private void Prune(SealedRecord r, SealContext ctx)
@@ -283,13 +284,13 @@ internal sealed class StateReplay(SqliteConnection db, SqliteTransaction tx, Dat
         if (!ctx.Trusted && !IsAdmin(ctx.Actor, ctx.VerifiedAtTicks)) { Refuse(r, "Record", $"{ctx.Actor} was not an administrator there"); return; }
         if (cut > ctx.VerifiedAtTicks - Maintenance.MaintenanceService.Retention.Ticks + TimeSpan.FromMinutes(1).Ticks)
         { Refuse(r, "Record", "it prunes history that is not 30 days old"); return; }
-        db.Execute("DELETE FROM assignments WHERE end_ticks IS NOT NULL AND end_ticks < @cut", new { cut }, tx);
+        db.Execute("DELETE FROM verified_assignments WHERE end_ticks IS NOT NULL AND end_ticks < @cut", new { cut }, tx);
     }
 
     // ---- helpers -------------------------------------------------------------------------------------------
 
     private void Refuse(SealedRecord r, string kind, string why)
-        => db.Execute("INSERT INTO refused (sequence, kind, id, reason) VALUES (@seq, @kind, @id, @reason) ON CONFLICT (sequence) DO NOTHING",
+        => db.Execute("INSERT INTO verified_refused (sequence, kind, id, reason) VALUES (@seq, @kind, @id, @reason) ON CONFLICT (sequence) DO NOTHING",
             new { seq = r.Sequence, kind, id = r.TargetId, reason = $"record {r.Sequence} ({r.Action} by {r.ActorKey}) counts for nothing: {why}" }, tx);
 
     private static string? Str(JsonNode? node) => node is JsonValue v && v.TryGetValue<string>(out var text) ? text : null;

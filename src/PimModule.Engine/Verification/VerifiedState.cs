@@ -31,18 +31,22 @@ internal sealed class VerifiedState : IDisposable
         _db.Execute(Schema);
     }
 
+    /// <summary>The checkpoint's format: what this version of PimModule writes and reads (another one is rebuilt).</summary>
+    private const string Format = "pim-checkpoint-1";
+
     private const string Schema = """
         PRAGMA journal_mode = WAL;
+        PRAGMA synchronous = NORMAL;
         CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-        CREATE TABLE IF NOT EXISTS assignments (id TEXT PRIMARY KEY, principal_key TEXT NOT NULL, role_id TEXT NOT NULL, type TEXT NOT NULL,
+        CREATE TABLE IF NOT EXISTS verified_assignments (id TEXT PRIMARY KEY, principal_key TEXT NOT NULL, role_id TEXT NOT NULL, type TEXT NOT NULL,
             scope TEXT NOT NULL, member_type TEXT NOT NULL, start_ticks INTEGER NOT NULL, end_ticks INTEGER, view TEXT NOT NULL);
-        CREATE INDEX IF NOT EXISTS ix_assignments_principal ON assignments (principal_key, role_id);
-        CREATE TABLE IF NOT EXISTS requests (id TEXT PRIMARY KEY, action TEXT NOT NULL, status TEXT NOT NULL, principal_key TEXT NOT NULL,
+        CREATE INDEX IF NOT EXISTS ix_assignments_principal ON verified_assignments (principal_key, role_id);
+        CREATE TABLE IF NOT EXISTS verified_requests (id TEXT PRIMARY KEY, action TEXT NOT NULL, status TEXT NOT NULL, principal_key TEXT NOT NULL,
             role_id TEXT NOT NULL, scope TEXT, target_id TEXT, assignment_id TEXT, created_ticks INTEGER NOT NULL);
-        CREATE TABLE IF NOT EXISTS policies (role_id TEXT PRIMARY KEY, describe TEXT NOT NULL, rules TEXT);
-        CREATE TABLE IF NOT EXISTS mail (id INTEGER PRIMARY KEY CHECK (id = 1), view TEXT NOT NULL);
-        CREATE TABLE IF NOT EXISTS notifications (id TEXT PRIMARY KEY, digest TEXT NOT NULL);
-        CREATE TABLE IF NOT EXISTS refused (sequence INTEGER PRIMARY KEY, kind TEXT NOT NULL, id TEXT, reason TEXT NOT NULL);
+        CREATE TABLE IF NOT EXISTS verified_policies (role_id TEXT PRIMARY KEY, describe TEXT NOT NULL, rules TEXT);
+        CREATE TABLE IF NOT EXISTS verified_mail (id INTEGER PRIMARY KEY CHECK (id = 1), view TEXT NOT NULL);
+        CREATE TABLE IF NOT EXISTS verified_notifications (id TEXT PRIMARY KEY, digest TEXT NOT NULL);
+        CREATE TABLE IF NOT EXISTS verified_refused (sequence INTEGER PRIMARY KEY, kind TEXT NOT NULL, id TEXT, reason TEXT NOT NULL);
         """;
 
     /// <summary>The checkpoint of a store at a location, in the user's PimModule folder (<paramref name="root"/> null = the platform's).</summary>
@@ -122,9 +126,43 @@ internal sealed class VerifiedState : IDisposable
         }
     }
 
+    /// <summary>
+    /// After a commit of this session: its own records and seal, verified (seal, bindings, entitlement) and applied as the
+    /// store's would be, when they follow the verified head directly. Otherwise, or on any failure, nothing is applied
+    /// here: the next <see cref="Sync"/> reads them from the store.
+    /// </summary>
+    public void ApplyOwn(UnitOfWork work, IReadOnlyList<Storage.AuditLogTable.New> written, SealRow seal)
+    {
+        lock (_gate)
+        {
+            if (_synced is not { } s || s.Sequence != seal.FromSequence || written[0].Sequence != seal.FromSequence + 1
+                || !string.Equals(written[0].PrevHash, s.Hash, StringComparison.Ordinal)) return;
+            try
+            {
+                using var tx = _db.BeginTransaction(deferred: false);
+                if (ReadMeta(tx) is not { } meta || meta.Sequence != s.Sequence || meta.Hash != s.Hash) return; // another session moved it
+                var storeId = work.Sealer?.StoreId ?? "";
+                var replay = new StateReplay(_db, tx, work.Now, null);
+                var records = written.Select(r => new SealedRecord(r.Sequence, r.Hash, r.Action, r.ActorKey, r.AfterJson, r.TargetType, r.TargetId,
+                    Storage.SqlTypes.Ticks(r.AtUtc), r.PrincipalKey, r.RoleId));
+                var verdict = Seals.Verify(storeId, records, [seal], Audit.AuditLog.Genesis, meta.State, replay.Observe);
+                if (!verdict.IsValid || verdict.State is not { } state) return;
+                WriteMeta(tx, state.SealedUpTo, state.PrevHash, state);
+                tx.Commit();
+                _synced = (state.SealedUpTo, state.PrevHash, state);
+            }
+            catch (Exception e) when (e is SqliteException or JsonException or PimException or InvalidOperationException)
+            {
+                // Left to the next sync.
+            }
+        }
+    }
+
     private (long Sequence, string Hash, SealState State)? ReadMeta(SqliteTransaction tx)
     {
         var rows = _db.Query<(string Key, string Value)>("SELECT key, value FROM meta", transaction: tx).ToDictionary(r => r.Key, r => r.Value);
+        // A checkpoint of another format (another version of PimModule wrote it) is rebuilt, never read.
+        if (!rows.TryGetValue("format", out var format) || format != Format) return null;
         if (!rows.TryGetValue("head_sequence", out var seq) || !rows.TryGetValue("head_hash", out var hash) || !rows.TryGetValue("seal_state", out var json)) return null;
         try
         {
@@ -138,19 +176,20 @@ internal sealed class VerifiedState : IDisposable
         const string Put = "INSERT INTO meta (key, value) VALUES (@key, @value) ON CONFLICT (key) DO UPDATE SET value = excluded.value";
         _db.Execute(Put, new { key = "head_sequence", value = sequence.ToString(System.Globalization.CultureInfo.InvariantCulture) }, tx);
         _db.Execute(Put, new { key = "head_hash", value = hash }, tx);
+        _db.Execute(Put, new { key = "format", value = Format }, tx);
         _db.Execute(Put, new { key = "seal_state", value = JsonSerializer.Serialize(state) }, tx);
     }
 
     private void Clear(SqliteTransaction tx)
-        => _db.Execute("DELETE FROM meta; DELETE FROM assignments; DELETE FROM requests; DELETE FROM policies; DELETE FROM mail; " +
-                       "DELETE FROM notifications; DELETE FROM refused;", transaction: tx);
+        => _db.Execute("DELETE FROM meta; DELETE FROM verified_assignments; DELETE FROM verified_requests; DELETE FROM verified_policies; DELETE FROM verified_mail; " +
+                       "DELETE FROM verified_notifications; DELETE FROM verified_refused;", transaction: tx);
 
     // ---- what the engine asks ------------------------------------------------------------------------------
 
     /// <summary>The verified view (as the audit log writes it) of an assignment; null when the verified state has none.</summary>
     public string? AssignmentView(Guid id)
     {
-        lock (_gate) return _db.QueryFirstOrDefault<string>("SELECT view FROM assignments WHERE id = @id", new { id = id.ToString("D") });
+        lock (_gate) return _db.QueryFirstOrDefault<string>("SELECT view FROM verified_assignments WHERE id = @id", new { id = id.ToString("D") });
     }
 
     /// <summary>True when the store's row is the assignment as the verified log has it.</summary>
@@ -163,7 +202,7 @@ internal sealed class VerifiedState : IDisposable
     public RequestState? Request(Guid id)
     {
         lock (_gate) return _db.QueryFirstOrDefault<RequestState>(
-            "SELECT id, action, status, principal_key, role_id, scope, target_id, assignment_id, created_ticks FROM requests WHERE id = @id",
+            "SELECT id, action, status, principal_key, role_id, scope, target_id, assignment_id, created_ticks FROM verified_requests WHERE id = @id",
             new { id = id.ToString("D") });
     }
 
@@ -184,42 +223,42 @@ internal sealed class VerifiedState : IDisposable
 
     public PolicyState? Policy(Guid roleId)
     {
-        lock (_gate) return _db.QueryFirstOrDefault<PolicyState>("SELECT role_id, describe, rules FROM policies WHERE role_id = @id", new { id = roleId.ToString("D") });
+        lock (_gate) return _db.QueryFirstOrDefault<PolicyState>("SELECT role_id, describe, rules FROM verified_policies WHERE role_id = @id", new { id = roleId.ToString("D") });
     }
 
     /// <summary>The mail settings as an administrator sealed them last (as the audit log wrote them); null when none was.</summary>
     public string? Mail()
     {
-        lock (_gate) return _db.QueryFirstOrDefault<string>("SELECT view FROM mail WHERE id = 1");
+        lock (_gate) return _db.QueryFirstOrDefault<string>("SELECT view FROM verified_mail WHERE id = 1");
     }
 
     /// <summary>True when a verified change queued this outbox message with this content.</summary>
     public bool HasNotification(Guid id, string digest)
     {
-        lock (_gate) return _db.QueryFirstOrDefault<string>("SELECT digest FROM notifications WHERE id = @id", new { id = id.ToString("D") }) == digest;
+        lock (_gate) return _db.QueryFirstOrDefault<string>("SELECT digest FROM verified_notifications WHERE id = @id", new { id = id.ToString("D") }) == digest;
     }
 
     /// <summary>Every verified assignment's id and view, in id order (Test-PimAuditLog compares the store's rows with them).</summary>
     public IEnumerable<(string Id, string View)> AllAssignments()
     {
-        lock (_gate) return _db.Query<(string, string)>("SELECT id, view FROM assignments ORDER BY id").ToList();
+        lock (_gate) return _db.Query<(string, string)>("SELECT id, view FROM verified_assignments ORDER BY id").ToList();
     }
 
     public IReadOnlyList<RequestState> AllRequests()
     {
         lock (_gate) return _db.Query<RequestState>(
-            "SELECT id, action, status, principal_key, role_id, scope, target_id, assignment_id, created_ticks FROM requests ORDER BY id").ToList();
+            "SELECT id, action, status, principal_key, role_id, scope, target_id, assignment_id, created_ticks FROM verified_requests ORDER BY id").ToList();
     }
 
     public IReadOnlyList<PolicyState> AllPolicies()
     {
-        lock (_gate) return _db.Query<PolicyState>("SELECT role_id, describe, rules FROM policies ORDER BY role_id").ToList();
+        lock (_gate) return _db.Query<PolicyState>("SELECT role_id, describe, rules FROM verified_policies ORDER BY role_id").ToList();
     }
 
     /// <summary>The sealed changes whose actors were not entitled to them (they count for nothing), in chain order.</summary>
     public IReadOnlyList<(long Sequence, string Kind, string? Id, string Reason)> Refused()
     {
-        lock (_gate) return _db.Query<(long, string, string?, string)>("SELECT sequence, kind, id, reason FROM refused ORDER BY sequence").ToList();
+        lock (_gate) return _db.Query<(long, string, string?, string)>("SELECT sequence, kind, id, reason FROM verified_refused ORDER BY sequence").ToList();
     }
 
     /// <summary>The digest of an outbox message's content: what its QueueNotifications record holds.</summary>

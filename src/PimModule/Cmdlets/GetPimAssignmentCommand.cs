@@ -34,7 +34,10 @@ public sealed class GetPimAssignmentCommand : PimCmdlet
     [Parameter(Mandatory = true, ParameterSetName = ParameterSets.Id, ValueFromPipelineByPropertyName = true)]
     public Guid AssignmentId { get; set; }
 
-    /// <summary>Verified stores: list the rows the verified log does not hold as they are too, with Verified = $false (they grant nothing).</summary>
+    /// <summary>
+    /// Verified stores: list the rows the verified log does not hold as they are too; every object then carries Verified
+    /// ($false: it grants nothing). Without it such rows are hidden, and the objects have the contract's columns only.
+    /// </summary>
     [Parameter]
     public SwitchParameter IncludeUnverified { get; set; }
 
@@ -54,9 +57,17 @@ public sealed class GetPimAssignmentCommand : PimCmdlet
             State = State ?? (ParameterSetName == ParameterSets.Id ? PimAssignmentState.All : null), AsOf = AsOf,
             IncludeUnverified = IncludeUnverified,
         };
-        foreach (var a in Store.Assignments.Query(query))
+        if (!IncludeUnverified)
         {
-            WriteObject(a);
+            foreach (var a in Store.Assignments.Query(query)) WriteObject(a);
+            return;
+        }
+        // The contract's columns, and Verified: whether the verified log holds the row as it is (false: it grants nothing).
+        foreach (var (a, verified) in Store.Assignments.QueryMarked(query))
+        {
+            var o = new PSObject(a);
+            o.Properties.Add(new PSNoteProperty("Verified", verified));
+            WriteObject(o);
         }
     }
 }

@@ -36,6 +36,9 @@ internal sealed class Sealer(PimKey key, string storeId, VerifiedPoint point)
     /// <summary>The head this unit of work sealed (moves the verified point once the transaction has committed).</summary>
     public AuditHead? SealedHead { get; set; }
 
+    /// <summary>The seal this unit of work wrote: the records after <see cref="AuditHead.Sequence"/> of its start, and its envelope.</summary>
+    public SealRow? Seal { get; set; }
+
     public void Committed()
     {
         if (SealedHead is { } head) Point.Advance(head.Sequence, head.Hash);
@@ -81,6 +84,8 @@ internal sealed class SealParticipant : ICommitParticipant
         if (work.Sealer is not { } sealer || chain.Start is not { } start || chain.Head is not { } head || head.Sequence == start.Sequence) return;
         sealer.SealedHead = head;
         var payload = Seals.Payload(sealer.StoreId, start.Sequence, start.Hash, head.Sequence, head.Hash);
-        SealsTable.Insert(work, new SealsTable.Row(start.Sequence, head.Sequence, work.Actor, sealer.Key.Thumbprint, Jws.Sign(sealer.Key, work.Actor, payload)));
+        var envelope = Jws.Sign(sealer.Key, work.Actor, payload);
+        SealsTable.Insert(work, new SealsTable.Row(start.Sequence, head.Sequence, work.Actor, sealer.Key.Thumbprint, envelope));
+        sealer.Seal = new SealRow(start.Sequence, head.Sequence, envelope);
     }
 }
