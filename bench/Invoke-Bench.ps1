@@ -13,6 +13,10 @@
        pwsh start (target: within 150 ms of it; the median of several starts).
     5. Identity: the same N-row import into a Verified store against a Lab store (target: <= 1.2x), and
        Test-PimAuditLog over the Verified store's log — chain, seals, bindings (target: >= 20,000 records/s).
+    6. Verified state: M assignments imported into a Verified store (through the module, so every one is in the log).
+       A user's first connect verifies the whole log into their checkpoint (target: >= 20,000 records/s); then, with an
+       up-to-date checkpoint, Test-PimAccess (target: median < 1 ms), connect + first answer (target: < 300 ms), and
+       Get-PimAssignment | Export-Csv against the same export from a Lab store of M assignments (target: <= 1.5x).
     Measures 1-4 run on Lab stores (as before the identity modes); every store of the bench uses keys and known
     stores in a folder of its own (XDG_DATA_HOME), never the user's.
     Prints a table and writes bench/results.md (included in the README).
@@ -21,7 +25,7 @@
 .PARAMETER Assignments
     Assignments in the store for the read measures (1,000,000 by default).
 .PARAMETER Measure
-    The measures to run (all by default): Import (1), Export (2), Access (3), StartUp (4), Identity (5). A partial run prints its
+    The measures to run (all by default): Import (1), Export (2), Access (3), StartUp (4), Identity (5), Verified (6). A partial run prints its
     table but leaves bench/results.md and the README as they are.
 .PARAMETER Providers
     The providers to measure (SQLite, and PostgreSQL when -PostgresAdmin is given, by default).
@@ -34,7 +38,7 @@ param(
     [int] $Assignments = 1000000,
     [int] $AccessCalls = 2000,
     [int] $StartRuns = 9,
-    [ValidateSet('Import', 'Export', 'Access', 'StartUp', 'Identity')] [string[]] $Measure = @('Import', 'Export', 'Access', 'StartUp', 'Identity'),
+    [ValidateSet('Import', 'Export', 'Access', 'StartUp', 'Identity', 'Verified')] [string[]] $Measure = @('Import', 'Export', 'Access', 'StartUp', 'Identity', 'Verified'),
     [ValidateSet('Sqlite', 'PostgreSql')] [string[]] $Providers,
     # An account that may CREATE DATABASE (Npgsql syntax): the measures run again on PostgreSQL, beside SQLite's.
     [string] $PostgresAdmin = $env:PIM_TEST_PG_ADMIN
@@ -170,7 +174,77 @@ function Measure-Provider([string] $Provider) {
             Result = ('{0:N0} records/s; a connect (which verifies it all) {1:N2} s' -f $perSecond, $reconnect); Pass = $perSecond -ge 20000 })
         }
 
-        if (-not ($Measure | Where-Object { $_ -notin 'Import', 'Identity' })) { return }
+        # ---- 6. verified state: a million assignments in a Verified store ---------------------------------
+        if ('Verified' -in $Measure) {
+        $csvM = Join-Path $work 'verified-million.csv'
+        $roles = 'Security Reader', 'Global Reader', 'Reports Reader', 'Message Center Reader', 'Directory Readers'
+        $writer = [IO.StreamWriter]::new($csvM)
+        $writer.WriteLine('Principal,Role,Scope,Justification')
+        for ($i = 0; $i -lt $Assignments; $i++) { $writer.WriteLine("user$i@contoso.com,$($roles[$i % 5]),/,bulk load") }
+        $writer.Dispose()
+        $vstore = Connect-BenchStore 'vmillion' -IdentityMode Verified
+        $import = Time { Import-Csv $csvM | New-PimEligibleAssignment }
+        Disconnect-PimStore
+        # A user's first connect: their checkpoint is made, verifying every record (with Write-Progress), on another folder.
+        $savedData = $env:XDG_DATA_HOME
+        $fresh = Join-Path $work 'data-fresh'
+        New-Item -ItemType Directory (Join-Path $fresh 'PimModule') -Force | Out-Null
+        Copy-Item (Join-Path $savedData 'PimModule/keys') (Join-Path $fresh 'PimModule/keys') -Recurse -Force
+        $env:XDG_DATA_HOME = $fresh
+        $ProgressPreference = 'SilentlyContinue'
+        $first = Time { Connect-BenchStore 'vmillion' -Store $vstore -IdentityMode Verified }
+        $records = (Get-PimStore).AuditRecordCount
+        $rate = $records / $first
+        $results.Add([pscustomobject]@{ Provider = $Provider; Measure = "First connect to a Verified store: the whole log verified ($($records.ToString('N0')) records, $($Assignments.ToString('N0')) assignments)"
+            Module = '{0:N2} s' -f $first; Baseline = ('import through the module {0:N0} s' -f $import); Ratio = ''; Target = '>= 20,000 records/s'
+            Result = '{0:N0} records/s' -f $rate; Pass = $rate -ge 20000 })
+        # Up-to-date checkpoint: access checks, against the same checks on a Lab store of as many assignments.
+        $labDb = Connect-BenchStore 'vlab'
+        Disconnect-PimStore
+        Add-SeedAssignments $labDb $Assignments
+        $sw = [Diagnostics.Stopwatch]::new()
+        $median = @{}
+        foreach ($mode in 'Lab', 'Verified') {
+            if ($mode -eq 'Lab') { Connect-BenchStore 'vlab' -Store $labDb | Out-Null } else { Connect-BenchStore 'vmillion' -Store $vstore -IdentityMode Verified | Out-Null }
+            $times = [double[]]::new($AccessCalls)
+            for ($i = 0; $i -lt $AccessCalls; $i++) {
+                $p = "user$(Get-Random -Maximum $Assignments)@contoso.com"
+                $sw.Restart(); $null = Test-PimAccess -Principal $p -Role 'Security Reader'; $sw.Stop(); $times[$i] = $sw.Elapsed.TotalMilliseconds
+            }
+            [array]::Sort($times)
+            $median[$mode] = $times[[int]($AccessCalls / 2)]
+        }
+        $results.Add([pscustomobject]@{ Provider = $Provider; Measure = "Test-PimAccess, Verified store, up-to-date checkpoint ($($Assignments.ToString('N0')) assignments)"
+            Module = '{0:N3} ms' -f $median.Verified; Baseline = '{0:N3} ms (Lab store, same size)' -f $median.Lab; Ratio = '{0:N2}x' -f ($median.Verified / $median.Lab)
+            Target = 'median < 1 ms'; Result = "median of $AccessCalls"; Pass = $median.Verified -lt 1 })
+        $starts = foreach ($i in 1..7) {
+            Disconnect-PimStore
+            Time { Connect-BenchStore 'vmillion' -Store $vstore -IdentityMode Verified; Test-PimAccess -Principal 'user1@contoso.com' -Role 'Global Reader' } | ForEach-Object { $_ * 1000 }
+        }
+        $labStarts = foreach ($i in 1..7) {
+            Disconnect-PimStore
+            Time { Connect-BenchStore 'vlab' -Store $labDb; Test-PimAccess -Principal 'user1@contoso.com' -Role 'Global Reader' } | ForEach-Object { $_ * 1000 }
+        }
+        $startMedian = ($starts | Sort-Object)[3]; $labStartMedian = ($labStarts | Sort-Object)[3]
+        $results.Add([pscustomobject]@{ Provider = $Provider; Measure = 'Connect + first answer, Verified store, up-to-date checkpoint'; Module = '{0:N0} ms' -f $startMedian
+            Baseline = '{0:N0} ms (Lab store)' -f $labStartMedian; Ratio = '{0:N2}x' -f ($startMedian / $labStartMedian); Target = '< 300 ms'
+            Result = 'median of 7, in a session'; Pass = $startMedian -lt 300 })
+        $outV = Join-Path $work 'verified.csv'; $outL = Join-Path $work 'lab.csv'
+        Connect-BenchStore 'vlab' -Store $labDb | Out-Null
+        $labExport = Time { Get-PimAssignment | Export-Csv $outL -NoTypeInformation }
+        Connect-BenchStore 'vmillion' -Store $vstore -IdentityMode Verified | Out-Null
+        $verifiedExport = Time { Get-PimAssignment | Export-Csv $outV -NoTypeInformation }
+        $lines = [IO.File]::ReadLines($outV) | Measure-Object | ForEach-Object Count
+        if ($lines -lt $Assignments) { throw "The Verified export wrote $lines lines for $Assignments assignments." }
+        $ratio = $verifiedExport / $labExport
+        $results.Add([pscustomobject]@{ Provider = $Provider; Measure = "Get-PimAssignment | Export-Csv, Verified store ($($Assignments.ToString('N0')) assignments)"
+            Module = '{0:N2} s' -f $verifiedExport; Baseline = '{0:N2} s (Lab store, same size)' -f $labExport; Ratio = '{0:N2}x' -f $ratio; Target = '<= 1.5x'
+            Result = '{0:N0} rows/s' -f ($Assignments / $verifiedExport); Pass = $ratio -le 1.5 })
+        Disconnect-PimStore
+        $env:XDG_DATA_HOME = $savedData
+        }
+
+        if (-not ($Measure | Where-Object { $_ -notin 'Import', 'Identity', 'Verified' })) { return }
 
         # ---- 2. reading a million -----------------------------------------------------------------------
         $db = Connect-BenchStore 'million'
@@ -249,7 +323,7 @@ Remove-Item $work -Recurse -Force -ErrorAction SilentlyContinue
 foreach ($db in $benchDatabases) { try { Invoke-BenchPsql $PostgresAdmin "DROP DATABASE IF EXISTS $db WITH (FORCE)" } catch { Write-Warning $_ } }
 
 $results | Format-Table Provider, Measure, Module, Baseline, Ratio, Target, Result, Pass -AutoSize -Wrap | Out-String -Width 200 | Write-Host
-if ($Measure.Count -lt 5) { if ($results | Where-Object { -not $_.Pass }) { Write-Warning 'Some targets were missed.' }; return }
+if ($Measure.Count -lt 6) { if ($results | Where-Object { -not $_.Pass }) { Write-Warning 'Some targets were missed.' }; return }
 $md = @('| provider | measure | PimModule | baseline (same run) | ratio | target | result | pass |', '|---|---|---|---|---|---|---|---|')
 function Cell($v) { "$v" -replace '\|', '\|' }
 $md += $results | ForEach-Object { "| $($_.Provider) | $(Cell $_.Measure) | $(Cell $_.Module) | $(Cell $_.Baseline) | $(Cell $_.Ratio) | $(Cell $_.Target) | $(Cell $_.Result) | $(if ($_.Pass) { 'yes' } else { 'no' }) |" }

@@ -32,14 +32,15 @@ internal sealed class VerifiedState : IDisposable
     }
 
     /// <summary>The checkpoint's format: what this version of PimModule writes and reads (another one is rebuilt).</summary>
-    private const string Format = "pim-checkpoint-1";
+    private const string Format = "pim-checkpoint-2";
 
     private const string Schema = """
         PRAGMA journal_mode = WAL;
         PRAGMA synchronous = NORMAL;
+        PRAGMA cache_size = -65536;
         CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
         CREATE TABLE IF NOT EXISTS verified_assignments (id TEXT PRIMARY KEY, principal_key TEXT NOT NULL, role_id TEXT NOT NULL, type TEXT NOT NULL,
-            scope TEXT NOT NULL, member_type TEXT NOT NULL, start_ticks INTEGER NOT NULL, end_ticks INTEGER, view TEXT NOT NULL);
+            scope TEXT NOT NULL, member_type TEXT NOT NULL, start_ticks INTEGER NOT NULL, end_ticks INTEGER, digest BLOB NOT NULL);
         CREATE INDEX IF NOT EXISTS ix_assignments_principal ON verified_assignments (principal_key, role_id);
         CREATE TABLE IF NOT EXISTS verified_requests (id TEXT PRIMARY KEY, action TEXT NOT NULL, status TEXT NOT NULL, principal_key TEXT NOT NULL,
             role_id TEXT NOT NULL, scope TEXT, target_id TEXT, assignment_id TEXT, created_ticks INTEGER NOT NULL);
@@ -111,7 +112,7 @@ internal sealed class VerifiedState : IDisposable
                          string.Equals(Storage.AuditLogTable.BySequence(work, c.Sequence)?.Hash, c.Hash, StringComparison.Ordinal)
                 ? c.State : null;
             if (resume is null) Clear(tx);
-            var replay = new StateReplay(_db, tx, work.Now, progress);
+            using var replay = new StateReplay(_db, tx, work.Now, progress);
             var (check, verdict) = Audit.AuditLog.VerifyFrom(work, resume, replay.Observe);
             if (!check.IsValid || verdict?.State is not { } state)
             {
@@ -142,7 +143,7 @@ internal sealed class VerifiedState : IDisposable
                 using var tx = _db.BeginTransaction(deferred: false);
                 if (ReadMeta(tx) is not { } meta || meta.Sequence != s.Sequence || meta.Hash != s.Hash) return; // another session moved it
                 var storeId = work.Sealer?.StoreId ?? "";
-                var replay = new StateReplay(_db, tx, work.Now, null);
+                using var replay = new StateReplay(_db, tx, work.Now, null);
                 var records = written.Select(r => new SealedRecord(r.Sequence, r.Hash, r.Action, r.ActorKey, r.AfterJson, r.TargetType, r.TargetId,
                     Storage.SqlTypes.Ticks(r.AtUtc), r.PrincipalKey, r.RoleId));
                 var verdict = Seals.Verify(storeId, records, [seal], Audit.AuditLog.Genesis, meta.State, replay.Observe);
@@ -186,14 +187,34 @@ internal sealed class VerifiedState : IDisposable
 
     // ---- what the engine asks ------------------------------------------------------------------------------
 
-    /// <summary>The verified view (as the audit log writes it) of an assignment; null when the verified state has none.</summary>
-    public string? AssignmentView(Guid id)
+    /// <summary>The digest of an assignment as the verified log has it (of the view the audit log writes); null when it has none.</summary>
+    public byte[]? AssignmentDigest(Guid id)
     {
-        lock (_gate) return _db.QueryFirstOrDefault<string>("SELECT view FROM verified_assignments WHERE id = @id", new { id = id.ToString("D") });
+        lock (_gate)
+        {
+            // The listing asks once per row (up to every assignment of the store): one prepared statement, reused.
+            if (_viewById is null)
+            {
+                _viewById = _db.CreateCommand();
+                _viewById.CommandText = "SELECT digest FROM verified_assignments WHERE id = $id";
+                _viewId = _viewById.Parameters.Add("$id", SqliteType.Text);
+                _viewById.Prepare();
+            }
+            _viewId!.Value = id.ToString("D");
+            return _viewById.ExecuteScalar() as byte[];
+        }
     }
 
+    /// <summary>What the checkpoint keeps of an assignment's view: its SHA-256.</summary>
+    public static byte[] DigestOf(string view) => SHA256.HashData(Encoding.UTF8.GetBytes(view));
+
     /// <summary>True when the store's row is the assignment as the verified log has it.</summary>
-    public bool Believes(AssignmentRow a) => string.Equals(AssignmentView(a.Id), Audit.AuditView.Of(a).Json, StringComparison.Ordinal);
+    public bool Believes(AssignmentRow a)
+        => AssignmentDigest(a.Id) is { } d && d.AsSpan().SequenceEqual(DigestOf(Audit.AuditView.Of(a).Json));
+
+    private SqliteCommand? _viewById;
+    private SqliteParameter? _viewId;
+
 
     /// <summary>A request as the verified log has it (self-service requests: activation, extension, renewal).</summary>
     internal sealed record RequestState(string Id, string Action, string Status, string PrincipalKey, string RoleId, string? Scope,
@@ -239,9 +260,9 @@ internal sealed class VerifiedState : IDisposable
     }
 
     /// <summary>Every verified assignment's id and view, in id order (Test-PimAuditLog compares the store's rows with them).</summary>
-    public IEnumerable<(string Id, string View)> AllAssignments()
+    public IEnumerable<(string Id, byte[] Digest)> AllAssignments()
     {
-        lock (_gate) return _db.Query<(string, string)>("SELECT id, view FROM verified_assignments ORDER BY id").ToList();
+        lock (_gate) return _db.Query<(string, byte[])>("SELECT id, digest FROM verified_assignments ORDER BY id").ToList();
     }
 
     public IReadOnlyList<RequestState> AllRequests()
@@ -270,6 +291,10 @@ internal sealed class VerifiedState : IDisposable
 
     public void Dispose()
     {
-        lock (_gate) _db.Dispose();
+        lock (_gate)
+        {
+            _viewById?.Dispose();
+            _db.Dispose();
+        }
     }
 }
