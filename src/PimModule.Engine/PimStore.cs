@@ -171,9 +171,15 @@ public sealed class PimStore : IDisposable
             {
                 RefuseToCreate(provider.Location, anchor, pin);
                 SeedNewStore(work, creating, () => key ??= CreatorKey(options, principal));
-            }, UpgradeStore));
+            }, UpgradeStore, work => StoreIdentity.Resolve(StoreIdentity.Read(work), pin is not null, anchor is not null) == PimIdentityMode.Verified));
             var identity = Establish(provider, options, principal, clock, anchor, ref key);
-            return new PimStore(provider, options, principal, clock, version, created, identity);
+            var store = new PimStore(provider, options, principal, clock, version, created, identity);
+            if (version < Migrator.LatestVersion(provider))
+            {
+                try { return store.MigrateSealed(version); }
+                catch { store.Dispose(); throw; }
+            }
+            return store;
         }
         catch
         {
@@ -486,6 +492,40 @@ public sealed class PimStore : IDisposable
     }
 
     /// <summary>What migrating an existing store from <paramref name="from"/> needs of the domain (schema 5 binds secrets to their row and store).</summary>
+    /// <summary>The audit action of a Verified store's schema migration (sealed by an administrator).</summary>
+    public const string MigrateAction = "MigrateSchema";
+
+    /// <summary>
+    /// A Verified store whose schema is older than this module's: migrated as an administrator's sealed change (the acting
+    /// principal's, verified as an administrator inside the transaction; a MigrateSchema record names the versions and the
+    /// migrations). Anyone else is refused, and nothing is changed: an administrator opens it with this version first.
+    /// </summary>
+    internal PimStore MigrateSealed(int from) => MigrateSealed(from, null);
+
+    /// <summary>As <see cref="MigrateSealed(int)"/>, with the migrations to run given (xunit runs one of its own).</summary>
+    internal PimStore MigrateSealed(int from, IReadOnlyList<Migration>? migrations)
+    {
+        Write(work =>
+        {
+            Authorization.RequireRoleAdministrator(work, $"migrate this Verified store's schema from version {from} (an administrator's sealed change)");
+            _provider.LockForMigration(work);
+            var current = Migrator.ReadVersion(_provider, work);
+            var ran = migrations ?? Migrator.Apply(_provider, work, current);
+            if (migrations is not null)
+                foreach (var m in migrations.Where(m => m.Version > current))
+                {
+                    work.Execute(m.Sql, new { });
+                    SchemaVersionTable.Insert(work, m.Version, m.Description);
+                }
+            if (ran.Count == 0) return 0;
+            UpgradeStore(work, current);
+            AuditLog.Append(work, MigrateAction, "Store", StoreId, null, null, new { SchemaVersion = current },
+                new { SchemaVersion = ran.Max(m => m.Version), Migrations = ran.Select(m => $"{m.Version:0000} {m.Description}").ToArray() });
+            return ran.Count;
+        });
+        return this;
+    }
+
     private static void UpgradeStore(UnitOfWork work, int from)
     {
         if (from < Migrator.BoundSecretsVersion) MultiFactor.Mfa.BindLegacySecrets(work);

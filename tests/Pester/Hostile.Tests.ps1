@@ -1669,15 +1669,23 @@ Describe 'Verified stores: who acts is proven, not claimed' -Tag Hostile {
             @(Get-PimAssignment -Principal user1@contoso.com -IncludeUnverified | Where-Object { -not $_.Verified }).Count | Should -Be 2
         }
 
-        It 'does not let a key whose revocation row was deleted act again' {
+        It 'does not let a key whose revocation row was deleted act again, in a session open before or a new one' {
             $store = New-VerifiedStore
-            Use-TestUser admin
-            Connect-Verified $store admin@contoso.com
-            Revoke-PimCredential -Thumbprint $store.User1Key.Thumbprint -Confirm:$false | Out-Null
+            Use-TestUser user1
+            Connect-Verified $store user1@contoso.com   # user1's session, open while the key is revoked
+            $script = @"
+    `$env:XDG_DATA_HOME = '$(Join-Path $script:Users admin)'
+    Import-Module '$ModulePath'
+    Connect-PimStore $($store.ConnectArguments -replace '-IdentityMode Lab', '-IdentityMode Verified') -Principal admin@contoso.com
+    Revoke-PimCredential -Thumbprint $($store.User1Key.Thumbprint) -Confirm:`$false
+"@
+            Invoke-FreshPwsh -Script $script | Out-Null
             # The revocation undone around the module: the row is active again.
             Invoke-Sql -Store $store -Sql "UPDATE credentials SET state = 'Active', revoked_by = NULL, revoked_utc = NULL WHERE thumbprint = '$($store.User1Key.Thumbprint)'" | Out-Null
             $before = Get-RawFingerprint $store
-            Use-TestUser user1
+            $e = Get-Refusal { Request-PimActivation -Role 'Security Reader' -Justification 'After the revocation' -ErrorAction Stop }
+            $e.FullyQualifiedErrorId | Should -Match '^PimCredentialNotRegistered,'
+            Get-RawFingerprint $store | Should -Be $before
             $e = Get-Refusal { Connect-Verified $store user1@contoso.com }
             $e.FullyQualifiedErrorId | Should -Be 'PimCredentialNotRegistered,PimModule.Cmdlets.ConnectPimStoreCommand'
             Get-RawFingerprint $store | Should -Be $before
@@ -1785,6 +1793,7 @@ Describe 'Verified stores: who acts is proven, not claimed' -Tag Hostile {
             if ($target.Provider -eq 'PostgreSql') { Copy-PimStore -DestinationConnectionString $target.ConnectionString -DestinationProvider PostgreSql -Confirm:$false | Out-Null }
             else { Copy-PimStore -DestinationPath $target.Path -Confirm:$false | Out-Null }
             ((Invoke-Sql -Store $target -Sql 'SELECT COUNT(*) FROM seals') -join '') | Should -Be ((Invoke-Sql -Store $store -Sql 'SELECT COUNT(*) FROM seals') -join '')
+            Use-TestUser user1
             Connect-Verified $target user1@contoso.com   # a new location: verified from its genesis, pinned anew
             (Get-PimStore).IdentityMode | Should -Be 'Verified'
             (Get-PimStore).StoreId | Should -Be (Invoke-Sql -Store $store -Sql "SELECT value FROM store_info WHERE key = 'store_id'")

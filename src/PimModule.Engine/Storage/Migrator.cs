@@ -15,14 +15,23 @@ internal static class Migrator
     /// <param name="seed">Fills a store this call created (in the migrating unit of work).</param>
     /// <param name="upgrade">Adapts the data of an existing store migrated from the given version (in the migrating unit of work).</param>
     /// <returns>The schema version after migrating, and whether this call created the store.</returns>
+    /// <summary>The schema from which a store may be Verified (the identity tables): its migrations are sealed by an administrator.</summary>
+    public const int IdentityVersion = 7;
+
+    /// <param name="deferVerified">
+    /// True for a store at <see cref="IdentityVersion"/> or later: when it is Verified (<paramref name="isVerified"/> asks),
+    /// nothing is migrated here: its migrations are an administrator's sealed change, once the opener's identity is proven.
+    /// </param>
     public static (int Version, bool Created) Migrate(IStoreProvider provider, string actor, TimeProvider clock,
-        Action<UnitOfWork> seed, Action<UnitOfWork, int> upgrade)
+        Action<UnitOfWork> seed, Action<UnitOfWork, int> upgrade, Func<UnitOfWork, bool>? isVerified = null)
     {
         var latest = LatestVersion(provider);
         using var connection = provider.OpenConnection();
-        var current = ReadVersion(provider, new UnitOfWork(connection, null, actor, clock.GetUtcNow().UtcDateTime));
+        var reading = new UnitOfWork(connection, null, actor, clock.GetUtcNow().UtcDateTime);
+        var current = ReadVersion(provider, reading);
         Check(provider, current, latest);
         if (current == latest) return (current, false);
+        if (current >= IdentityVersion && isVerified?.Invoke(reading) == true) return (current, false);
 
         var (transaction, now) = provider.BeginWrite(connection, clock);
         using var tx = transaction;
@@ -31,15 +40,23 @@ internal static class Migrator
         current = ReadVersion(provider, work);
         Check(provider, current, latest);
         var created = current == 0;
-        foreach (var m in provider.Migrations.Where(m => m.Version > current).OrderBy(m => m.Version))
-        {
-            work.Execute(m.Sql, new { });
-            SchemaVersionTable.Insert(work, m.Version, m.Description);
-        }
+        Apply(provider, work, current);
         if (created) seed(work);
         else upgrade(work, current);
         work.Commit();
         return (latest, created);
+    }
+
+    /// <summary>Runs the migrations after <paramref name="current"/> in the caller's unit of work (which holds the migration lock); the ones run.</summary>
+    public static IReadOnlyList<Migration> Apply(IStoreProvider provider, UnitOfWork work, int current)
+    {
+        var pending = provider.Migrations.Where(m => m.Version > current).OrderBy(m => m.Version).ToList();
+        foreach (var m in pending)
+        {
+            work.Execute(m.Sql, new { });
+            SchemaVersionTable.Insert(work, m.Version, m.Description);
+        }
+        return pending;
     }
 
     /// <summary>The store's schema version; 0 for a database that is not a store yet.</summary>

@@ -53,6 +53,10 @@ internal sealed class StateReplay(SqliteConnection db, SqliteTransaction tx, Dat
             case "MailSetting": Mail(r, ctx); break;
             case "Notification": Notifications(r, ctx); break;
             case "Store" when r.Action == "PruneHistory": Prune(r, ctx); break;
+            case "Store" when r.Action == PimStore.MigrateAction:
+                // A schema migration of a Verified store is an administrator's sealed change.
+                if (!ctx.Trusted && !IsAdmin(ctx.Actor, ctx.VerifiedAtTicks)) Refuse(r, "Record", $"{ctx.Actor} was not an administrator there (a schema migration is an administrator's change)");
+                break;
         }
     }
 
