@@ -26,8 +26,18 @@ internal static class KeySecrets
         {
             if (work.Sealer is { } sealer && Principal.Fold(work.Actor) == principalKey)
                 recipients[sealer.Key.Thumbprint] = PimKey.FromPublicPem(sealer.Key.PublicKeyPem());
-            foreach (var c in CredentialsTable.OfPrincipal(work, principalKey).Where(c => c.State == CredentialsTable.Active))
-                if (!recipients.ContainsKey(c.Thumbprint)) recipients[c.Thumbprint] = PimKey.FromPublicPem(c.PublicKey);
+            // The keys the verified log binds to the principal (not revoked): a row put into the credentials table around the
+            // module receives nothing.
+            if (work.VerifiedNow() is { } verified)
+            {
+                foreach (var (thumbprint, b) in verified.State.Bindings)
+                    if (b.Principal == principalKey && !verified.State.Revoked.Contains(thumbprint, StringComparer.OrdinalIgnoreCase) && b.Pem.Length > 0
+                        && !recipients.ContainsKey(thumbprint))
+                        recipients[thumbprint] = PimKey.FromPublicPem(b.Pem);
+            }
+            else
+                foreach (var c in CredentialsTable.OfPrincipal(work, principalKey).Where(c => c.State == CredentialsTable.Active))
+                    if (!recipients.ContainsKey(c.Thumbprint)) recipients[c.Thumbprint] = PimKey.FromPublicPem(c.PublicKey);
             if (recipients.Count == 0)
                 throw PimErrors.CredentialNotRegistered($"{principal} has no key in this Verified store, so no MFA secret can be kept for them. Nothing was changed.",
                     principal, $"Register a key for {principal} first (New-PimCredential, run by them; Register-PimCredential).");
