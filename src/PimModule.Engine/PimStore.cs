@@ -262,7 +262,7 @@ public sealed class PimStore : IDisposable
             acting ??= ActingKey(options, principal);
             work.IdentityMode = PimIdentityMode.Verified;
             // The user's verified checkpoint of this store: only the records after it are verified (all of them the first time).
-            verified = VerifiedState.Open(options.UserFolder, evidence.StoreId, provider.Location);
+            verified = VerifiedState.Open(options.UserFolder, evidence.StoreId, provider.Location, provider.BeginSnapshot);
             var check = verified.Sync(work, options.VerificationProgress);
             var verdict = check.IsValid ? verified.State : null;
             var head = check.IsValid && verified.Head.Sequence > 0 ? new AuditLogTable.HeadRow(verified.Head.Sequence, verified.Head.Hash) : null;
@@ -401,11 +401,12 @@ public sealed class PimStore : IDisposable
                     Authorization.RequireRoleAdministrator(work, "protect the store (make it a Verified store)");
                     var names = RolesTable.Names(work);
                     var listing = new AssignmentsTable.Listing(null, null, null, null, work.Now, work.Now);
-                    return RolesTable.All(work).Where(r => r.IsPrivileged)
+                    // What the Lab past says counts only as endorsed here: the assignments of privileged and custom roles.
+                    return RolesTable.All(work).Where(r => r.IsPrivileged || !r.IsBuiltIn)
                         .SelectMany(r => AssignmentsTable.ListOfRole(work, r.Id, listing).Select(a => (Row: a, Role: r.Name))).ToList();
                 },
                 endorsed => new PimChange(lab.Location, $"Protect the store: make it Verified, with {Identity.Principal.Fold(lab.Principal)}'s key as its root, endorsing " +
-                    $"{endorsed.Count} privileged assignment(s)" + (endorsed.Count == 0 ? "" : ": " + string.Join("; ", endorsed.Take(20).Select(e =>
+                    $"{endorsed.Count} privileged or custom-role assignment(s)" + (endorsed.Count == 0 ? "" : ": " + string.Join("; ", endorsed.Take(20).Select(e =>
                         $"{e.Row.Principal} {e.Row.Type} {e.Role} at {e.Row.Scope}")) + (endorsed.Count > 20 ? $"; and {endorsed.Count - 20} more" : "")) +
                     ". Every MFA method is removed: each principal registers theirs again."),
                 (work, endorsed) =>
@@ -427,6 +428,8 @@ public sealed class PimStore : IDisposable
                     {
                         ["StoreId"] = lab.StoreId, ["CreatedBy"] = work.Actor, ["IdentityMode"] = nameof(PimIdentityMode.Verified),
                         ["RootPublicKey"] = key.PublicKeyPem(), ["RootThumbprint"] = key.Thumbprint, ["Endorsed"] = views, ["MfaMethodsRemoved"] = removed,
+                        // The settings endorsed as they are: every role's policy rules, and the mail settings.
+                        ["Policies"] = Endorsement.Policies(work), ["Mail"] = Endorsement.Mail(work),
                     });
                     return (object)endorsed.Count;
                 }, confirm);

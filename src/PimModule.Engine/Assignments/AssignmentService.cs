@@ -162,7 +162,10 @@ public sealed class AssignmentService
     public PimAssignment? Remove(Guid assignmentId, Func<PimChange, bool>? confirm = null) => _store.Change(
         work =>
         {
-            var a = Find(work, assignmentId);
+            // Whatever its row now holds: an assignment the verified log has is removable (a column edited around the
+            // module does not put it out of an administrator's reach).
+            var a = AssignmentsTable.FindKnown(work, assignmentId) is { } known && RoleService.Find(work, new PimRoleReference(known.RoleId)) is not null
+                ? known : Find(work, assignmentId);
             var role = RoleService.Resolve(work, new PimRoleReference(a.RoleId));
             Authorization.RequireRoleAdministrator(work, $"remove assignments of '{role.Name}'");
             Guards.KeepAdministrator(work, a, null, removed: true, role.Name);

@@ -161,26 +161,51 @@ internal static class AuditLog
 
     /// <summary>
     /// Verifies the log after a verified checkpoint (<paramref name="resume"/>; null = from the genesis) up to the head the
-    /// store recorded when asked: the chain record by record from the checkpoint's hash, and every seal after it, resuming
-    /// the seal verifier's state; <paramref name="observe"/> sees each verified record with its sealing actor.
+    /// store recorded when asked: in one pass over the records as stored, each record's hash and its place in the chain
+    /// from the checkpoint's hash, and — in a Verified store — every seal after it, resuming the seal verifier's state;
+    /// <paramref name="observe"/> sees each record that passed both, with its sealing actor. The caller reads in one
+    /// snapshot (a transaction), so the head, the records and the seals agree.
     /// </summary>
     public static (PimAuditVerification Result, Identity.Keys.SealVerdict? Seals) VerifyFrom(UnitOfWork work, Identity.Keys.SealState? resume,
         Action<Identity.Keys.SealedRecord, Identity.Keys.SealContext>? observe)
     {
         var (upTo, headHash) = RecordedHead(work);
-        // From the genesis every record is read (one added past the recorded head is found); a tail is read up to the head
-        // recorded when asked (a commit meanwhile is the next call's).
+        var verified = work.IdentityMode == PimIdentityMode.Verified;
+        PimAuditVerification Invalid(long seq, string reason, long records) => new()
+        {
+            IsValid = false, RecordsChecked = records, FirstInvalidRecord = TryGet(work, seq), FirstInvalidSequence = seq, Reason = reason,
+            IdentityMode = work.IdentityMode,
+        };
+        if (verified && upTo == long.MaxValue && AuditLogTable.Head(work) is { } present)
+            return (Invalid(present.Sequence, "The store no longer records the head of its log beside it: it was removed outside PimModule.", 0), null);
+        // From the genesis every record is read (one added past the recorded head is found); a tail up to the recorded head,
+        // and nothing may follow it.
         var readTo = resume is null ? long.MaxValue : upTo;
-        var chain = VerifyChain(work, resume?.SealedUpTo ?? 0, resume?.PrevHash ?? Genesis, resume?.CheckedRecords ?? 0, upTo, headHash, readTo);
-        if (!chain.IsValid || work.IdentityMode != PimIdentityMode.Verified) return (chain, null);
-        var storeId = StoreInfoTable.Get(work, StoreInfoTable.StoreId) ?? "";
-        var seals = SealsTable.After(work, resume?.SealedUpTo ?? -1, readTo).ConvertAll(r => new Identity.Keys.SealRow(r.FromSequence, r.ToSequence, r.Envelope));
-        var records = AuditLogTable.SealInputs(work, resume?.SealedUpTo ?? 0, readTo)
-            .Select(r => new Identity.Keys.SealedRecord(r.Sequence, r.Hash, r.Action, Principal.Fold(r.Actor), r.AfterJson, r.TargetType, r.TargetId,
-                SqlTypes.Ticks(r.AtUtc), r.Principal is null ? null : Principal.Fold(r.Principal), r.RoleId));
-        var verdict = Identity.Keys.Seals.Verify(storeId, records, seals, Genesis, resume, observe);
-        if (verdict.IsValid)
-            return (new PimAuditVerification { IsValid = true, RecordsChecked = chain.RecordsChecked, IdentityMode = PimIdentityMode.Verified, SealsChecked = verdict.SealsChecked }, verdict);
+        if (resume is not null && AuditLogTable.Head(work) is { } last && last.Sequence > upTo)
+            return (Invalid(upTo + 1, $"The log holds records after the head the store recorded ({upTo}): they were added outside PimModule.", resume.CheckedRecords), null);
+        var after = resume?.SealedUpTo ?? 0;
+        var chain = new ChainCheck(after + 1, resume?.PrevHash ?? Genesis, resume?.CheckedRecords ?? 0);
+        var seals = verified
+            ? SealsTable.After(work, resume?.SealedUpTo ?? -1, readTo).ConvertAll(r => new Identity.Keys.SealRow(r.FromSequence, r.ToSequence, r.Envelope))
+            : [];
+        var records = chain.Records(AuditLogTable.StoredText(work, after, readTo));
+        Identity.Keys.SealVerdict? verdict = null;
+        if (verified)
+        {
+            var storeId = StoreInfoTable.Get(work, StoreInfoTable.StoreId) ?? "";
+            verdict = Identity.Keys.Seals.Verify(storeId, records, seals, Genesis, resume, observe);
+        }
+        else foreach (var _ in records) { }
+        // A break of the chain comes first: the records after it were never handed on.
+        if (chain.Broken is { } b) return (Invalid(b.Seq, b.Reason, chain.Checked), null);
+        if (verdict is null || verdict.IsValid)
+        {
+            if (upTo != long.MaxValue && (verdict is null || verdict.IsValid) && chain.Complete && (upTo != chain.Expected - 1 || headHash != chain.Prev))
+                return (Invalid(Math.Min(upTo, chain.Expected), upTo > chain.Expected - 1
+                    ? $"The log ends at record {chain.Expected - 1} but the store recorded {upTo}: the newest records were removed."
+                    : $"The log's last record {chain.Expected - 1} is not the head the store recorded ({upTo}): records were added or replaced outside PimModule.", chain.Checked), null);
+            return (new PimAuditVerification { IsValid = true, RecordsChecked = chain.Checked, IdentityMode = work.IdentityMode, SealsChecked = verdict?.SealsChecked ?? 0 }, verdict);
+        }
         var seq = verdict.FirstInvalidRecord ?? 0;
         return (new PimAuditVerification
         {
@@ -198,64 +223,52 @@ internal static class AuditLog
         return (seq, info.TryGetValue(StoreInfoTable.AuditHeadHash, out var hash) ? hash : null);
     }
 
-    private static PimAuditVerification VerifyChain(UnitOfWork work, long after, string afterHash, long checkedBefore, long upTo, string? headHash, long readTo)
+    /// <summary>
+    /// The hash chain checked record by record as the records stream past, over the stored text of every column (a parsed
+    /// value could hide an edit); each record that holds is handed on as the seal verifier reads it. A break is noted and
+    /// the stream stops (the reader is closed before anything else is asked: one command at a time on PostgreSQL).
+    /// </summary>
+    private sealed class ChainCheck(long expected, string prev, long checkedBefore)
     {
-        long checkedCount = checkedBefore;
-        long expected = after + 1;
-        var prev = afterHash;
-        PimAuditVerification Broken(long seq, string reason) => new()
-        {
-            IsValid = false, RecordsChecked = checkedCount, FirstInvalidRecord = TryGet(work, seq),
-            FirstInvalidSequence = seq, Reason = reason, IdentityMode = work.IdentityMode,
-        };
+        public long Expected { get; private set; } = expected;
+        public string Prev { get; private set; } = prev;
+        public long Checked { get; private set; } = checkedBefore;
+        public (long Seq, string Reason)? Broken { get; private set; }
+        /// <summary>True when every record was read (the seal verifier may stop early on a failure of its own).</summary>
+        public bool Complete { get; private set; }
 
-        // Verify over the stored text of every column, as written: a parsed value could hide an edit.
-        // The reader stays open while the loop runs: a break is noted and looked up after it (one command at a
-        // time per connection on PostgreSQL).
-        (long Seq, string Reason)? broken = null;
-        foreach (var f in AuditLogTable.StoredText(work, after, readTo))
+        public IEnumerable<Identity.Keys.SealedRecord> Records(IEnumerable<string?[]> rows)
         {
-            checkedCount++;
-            var seq = long.TryParse(f[0], out var s) ? s : -1;
-            if (seq != expected)
+            foreach (var f in rows)
             {
-                broken = (seq, seq > expected
-                    ? $"Record {seq} follows record {expected - 1}: record(s) {expected}..{seq - 1} were removed."
-                    : $"Record {f[0]} is out of order (expected {expected}).");
-                break;
+                Checked++;
+                var seq = long.TryParse(f[0], out var s) ? s : -1;
+                if (seq != Expected)
+                {
+                    Broken = (seq, seq > Expected
+                        ? $"Record {seq} follows record {Expected - 1}: record(s) {Expected}..{seq - 1} were removed."
+                        : $"Record {f[0]} is out of order (expected {Expected}).");
+                    yield break;
+                }
+                if (!string.Equals(f[11], Prev, StringComparison.Ordinal))
+                {
+                    Broken = (seq, $"Record {seq} does not chain to record {seq - 1}: a record was inserted, replaced or removed before it.");
+                    yield break;
+                }
+                var at = long.TryParse(f[2], out var a) ? a : long.MinValue;
+                var hash = ComputeHash(seq, f[1] ?? "", at, f[3] ?? "", f[4] ?? "", f[5] ?? "", f[6], f[7], f[8], f[9], f[10], f[11] ?? "");
+                if (!string.Equals(hash, f[12], StringComparison.Ordinal))
+                {
+                    Broken = (seq, $"Record {seq} was changed outside PimModule: its contents no longer match its hash.");
+                    yield break;
+                }
+                Prev = f[12]!;
+                Expected++;
+                yield return new Identity.Keys.SealedRecord(seq, hash, f[4] ?? "", Principal.Fold(f[3] ?? ""), f[10], f[5], f[6], at,
+                    f[8] is null ? null : Principal.Fold(f[8]), f[7]);
             }
-            if (!string.Equals(f[11], prev, StringComparison.Ordinal))
-            {
-                broken = (seq, $"Record {seq} does not chain to record {seq - 1}: " +
-                               "a record was inserted, replaced or removed before it.");
-                break;
-            }
-            var hash = ComputeHash(seq, f[1] ?? "", long.TryParse(f[2], out var at) ? at : long.MinValue, f[3] ?? "", f[4] ?? "",
-                f[5] ?? "", f[6], f[7], f[8], f[9], f[10], f[11] ?? "");
-            if (!string.Equals(hash, f[12], StringComparison.Ordinal))
-            {
-                broken = (seq, $"Record {seq} was changed outside PimModule: its contents no longer match its hash.");
-                break;
-            }
-            prev = f[12]!;
-            expected++;
+            Complete = true;
         }
-        if (broken is { } b) return Broken(b.Seq, b.Reason);
-
-        // The head the store recorded (read before the records, in one statement, so a commit meanwhile is not mistaken for a change).
-        if (upTo != long.MaxValue && (upTo != expected - 1 || headHash != prev))
-        {
-            return new PimAuditVerification
-            {
-                IsValid = false, RecordsChecked = checkedCount, FirstInvalidRecord = TryGet(work, expected - 1),
-                FirstInvalidSequence = Math.Min(upTo, expected),
-                Reason = upTo > expected - 1
-                    ? $"The log ends at record {expected - 1} but the store recorded {upTo}: the newest records were removed."
-                    : $"The log's last record {expected - 1} is not the head the store recorded ({upTo}): records were added or replaced outside PimModule.",
-                IdentityMode = work.IdentityMode,
-            };
-        }
-        return new PimAuditVerification { IsValid = true, RecordsChecked = checkedCount, IdentityMode = work.IdentityMode };
     }
 
     private static PimAuditRecord? TryGet(UnitOfWork work, long sequence)

@@ -73,20 +73,20 @@ public sealed class CredentialService
         {
             var principalKey = Principal.Fold(principal);
             var actorKey = Principal.Fold(work.Actor);
-            var existing = CredentialsTable.ByThumbprint(work, thumbprint);
+            var existing = Key(work, thumbprint);
             if (existing is not null && existing.PrincipalKey != principalKey)
                 throw PimErrors.CredentialInUse($"The key {thumbprint} is already bound to {existing.Principal}; one key belongs to one principal. Nothing was changed.",
                     thumbprint, $"{principal} makes a key of their own with New-PimCredential, and you register its PublicKey.");
             if (existing is { State: CredentialsTable.Revoked })
                 throw PimErrors.CredentialRevoked($"The key {thumbprint} of {existing.Principal} was revoked; a revoked key is never bound again. Nothing was changed.",
                     thumbprint, $"{principal} makes a new key with New-PimCredential, and you register that one.");
-            var keys = CredentialsTable.OfPrincipal(work, principalKey);
+            var keys = KeysOf(work, principalKey);
             var self = actorKey == principalKey && keys.Any(c => c.State == CredentialsTable.Active); // the principal, with their current key, replaces it
             // A key revoked counts: revoking a principal's key and binding another is not a way round the second administrator.
             var current = keys.Where(c => c.State is CredentialsTable.Active or CredentialsTable.Revoked).ToList();
             if (root)
             {
-                var acting = _store.CredentialThumbprint is { } t ? CredentialsTable.ByThumbprint(work, t) : null;
+                var acting = _store.CredentialThumbprint is { } t ? Key(work, t) : null;
                 if (acting is not { IsRoot: true, State: CredentialsTable.Active } || acting.PrincipalKey != actorKey)
                     throw PimErrors.NotAuthorized($"'{work.Actor}' may not register a root key: only a root-level principal does, acting with their root key. Nothing was changed.",
                         work.Actor, "Ask the store's root (its creator, or a break-glass root) to run it, connected with their root key.");
@@ -139,7 +139,7 @@ public sealed class CredentialService
                         new { Principal = principal, PublicKey = pem, Thumbprint = thumbprint });
                     Outbox.Notice(work, "CredentialProposed", principal, $"PIM: a new key was proposed for you ({thumbprint[..16]}…)",
                         $"{work.Actor} proposed the key {thumbprint} for {principal} in the PIM store {_store.StoreId}. It acts for you once a second administrator confirms it. If you did not ask for it, tell your administrators now.");
-                    return Describe(CredentialsTable.ByThumbprint(work, thumbprint)!);
+                    return Describe(CredentialsTable.ByThumbprint(work, thumbprint) ?? Key(work, thumbprint)!);
                 default:
                     CredentialsTable.Insert(work, new CredentialsTable.Row(thumbprint, principal, Principal.Fold(principal), algorithm, pem, CredentialsTable.Active,
                         work.Actor, now, null, null, null, IsRoot: root));
@@ -158,7 +158,7 @@ public sealed class CredentialService
             if (plan.Current.Count > 0 || !Principal.Same(work.Actor, principal))
                 Outbox.Notice(work, "CredentialRegistered", principal, $"PIM: a new key acts for you ({thumbprint[..16]}…)",
                     $"{work.Actor} registered the key {thumbprint} for {principal} in the PIM store {_store.StoreId}. If you did not ask for it, revoke it (Revoke-PimCredential) and tell your administrators now.");
-            return Describe(CredentialsTable.ByThumbprint(work, thumbprint)!);
+            return Describe(CredentialsTable.ByThumbprint(work, thumbprint) ?? Key(work, thumbprint)!);
         }, confirm);
     }
 
@@ -167,7 +167,7 @@ public sealed class CredentialService
         RequireVerified();
         var principalKey = principal is null ? null : Principal.Key(principal);
         var tp = thumbprint is null ? null : Thumbprint(thumbprint);
-        return _store.Read(work => (principalKey is null ? CredentialsTable.All(work) : CredentialsTable.OfPrincipal(work, principalKey))
+        return _store.Read(work => (principalKey is null ? AllKeys(work) : KeysOf(work, principalKey))
             .Where(r => tp is null || string.Equals(r.Thumbprint, tp, StringComparison.Ordinal)).Select(Describe).ToList());
     }
 
@@ -177,11 +177,11 @@ public sealed class CredentialService
         var tp = Thumbprint(thumbprint);
         return _store.Change(work =>
         {
-            var row = CredentialsTable.ByThumbprint(work, tp)
+            var row = Key(work, tp)
                 ?? throw PimErrors.CredentialNotFound($"No key {tp} is registered in this store.", tp, "See the keys with Get-PimCredential.");
             if (row.PrincipalKey != Principal.Fold(work.Actor)) RequireKeyAdministrator(work, $"revoke a key of {row.Principal}");
             if (row.State == CredentialsTable.Revoked) return row;
-            if (row.IsRoot && (!CredentialsTable.IsRootPrincipal(work, Principal.Fold(work.Actor)) || CredentialsTable.ActiveRootCount(work) < 2))
+            if (row.IsRoot && (!IsRootPrincipal(work, Principal.Fold(work.Actor)) || ActiveRootCount(work) < 2))
                 throw PimErrors.CredentialIsRoot($"The key {tp} is a root key of the store; only a root-level principal retires one, and never the last. Nothing was changed.", tp,
                     "Rotate the root instead (Register-PimCredential -Root with a new key, connected with the root key), or keep it safe.");
             return row;
@@ -195,9 +195,71 @@ public sealed class CredentialService
             if (row.PrincipalKey != Principal.Fold(work.Actor))
                 Outbox.Notice(work, "CredentialRevoked", row.Principal, $"PIM: your key {tp[..16]}… was revoked",
                     $"{work.Actor} revoked the key {tp} of {row.Principal} in the PIM store {_store.StoreId}; it acts for nobody from now on.");
-            return Describe(CredentialsTable.ByThumbprint(work, tp)!);
+            return Describe(CredentialsTable.ByThumbprint(work, tp) is { State: CredentialsTable.Revoked } revoked ? revoked : row with { State = CredentialsTable.Revoked, RevokedBy = work.Actor, RevokedUtc = work.Now });
         }, confirm);
     }
+
+    // ---- the credentials as the verified log has them -------------------------------------------------------------
+    // Every decision about keys reads the bindings, revocations, root keys and proposals the verified log yields (the
+    // credentials table only adds what it shows: who registered a key, when). A row deleted, put back or edited around
+    // the module changes none of them.
+
+    /// <summary>A key as the verified log has it (the table's row for what it shows); null when the log binds, proposes and revokes nothing of that key.</summary>
+    private static CredentialsTable.Row? Key(UnitOfWork work, string thumbprint)
+    {
+        var stored = CredentialsTable.ByThumbprint(work, thumbprint);
+        if (work.VerifiedNow() is not { } verified) return stored;
+        var s = verified.State;
+        var revoked = s.Revoked.Contains(thumbprint, StringComparer.OrdinalIgnoreCase);
+        var isRoot = s.RootKeys.Contains(thumbprint, StringComparer.OrdinalIgnoreCase);
+        if (s.Bindings.TryGetValue(thumbprint, out var b))
+            return new CredentialsTable.Row(thumbprint, stored?.PrincipalKey == b.Principal ? stored.Principal : b.Principal, b.Principal, stored?.Algorithm ?? AlgorithmOf(b.Pem),
+                b.Pem, revoked ? CredentialsTable.Revoked : CredentialsTable.Active, stored?.RegisteredBy ?? "", stored?.RegisteredUtc ?? default,
+                stored?.ConfirmedBy, stored?.RevokedBy, stored?.RevokedUtc, isRoot);
+        if (s.Proposals.TryGetValue(thumbprint, out var p) && p is [var proposer, var forWhom])
+            return new CredentialsTable.Row(thumbprint, stored?.PrincipalKey == forWhom ? stored.Principal : forWhom, forWhom, stored?.Algorithm ?? "",
+                stored?.PublicKey ?? "", CredentialsTable.Pending, proposer, stored?.RegisteredUtc ?? default, null, null, null, false);
+        if (revoked)
+            return new CredentialsTable.Row(thumbprint, stored?.Principal ?? "", stored?.PrincipalKey ?? "", stored?.Algorithm ?? "", stored?.PublicKey ?? "",
+                CredentialsTable.Revoked, stored?.RegisteredBy ?? "", stored?.RegisteredUtc ?? default, null, stored?.RevokedBy, stored?.RevokedUtc, false);
+        return null;
+    }
+
+    private static string AlgorithmOf(string pem)
+    {
+        try { using var k = PimKey.FromPublicPem(pem); return k.Algorithm; }
+        catch (PimException) { return ""; }
+    }
+
+    /// <summary>The keys of a principal (bound, revoked or proposed) as the verified log has them.</summary>
+    private static List<CredentialsTable.Row> KeysOf(UnitOfWork work, string principalKey)
+    {
+        if (work.VerifiedNow() is not { } verified) return CredentialsTable.OfPrincipal(work, principalKey);
+        var s = verified.State;
+        return s.Bindings.Where(b => b.Value.Principal == principalKey).Select(b => b.Key)
+            .Concat(s.Proposals.Where(p => p.Value is [_, var forWhom] && forWhom == principalKey).Select(p => p.Key))
+            .Distinct(StringComparer.OrdinalIgnoreCase).Select(t => Key(work, t)).OfType<CredentialsTable.Row>().ToList();
+    }
+
+    /// <summary>Every key the verified log knows, in the listing's order.</summary>
+    private static List<CredentialsTable.Row> AllKeys(UnitOfWork work)
+    {
+        if (work.VerifiedNow() is not { } verified) return CredentialsTable.All(work);
+        var s = verified.State;
+        return s.Bindings.Keys.Concat(s.Proposals.Keys).Distinct(StringComparer.OrdinalIgnoreCase).Select(t => Key(work, t)).OfType<CredentialsTable.Row>()
+            .OrderBy(r => r.PrincipalKey, StringComparer.Ordinal).ThenByDescending(r => r.RegisteredUtc).ThenBy(r => r.Thumbprint, StringComparer.Ordinal).ToList();
+    }
+
+    private static bool IsRootPrincipal(UnitOfWork work, string principalKey)
+        => work.VerifiedNow() is { } verified
+            ? verified.State.RootPrincipals.Contains(principalKey) && verified.State.RootKeys.Any(k => !verified.State.Revoked.Contains(k, StringComparer.OrdinalIgnoreCase)
+                && verified.State.Bindings.TryGetValue(k, out var b) && b.Principal == principalKey)
+            : CredentialsTable.IsRootPrincipal(work, principalKey);
+
+    private static long ActiveRootCount(UnitOfWork work)
+        => work.VerifiedNow() is { } verified
+            ? verified.State.RootKeys.Count(k => !verified.State.Revoked.Contains(k, StringComparer.OrdinalIgnoreCase))
+            : CredentialsTable.ActiveRootCount(work);
 
     /// <summary>
     /// Key administration in a Verified store: a root-level principal, or a direct (assigned, not activated) Privileged Role
@@ -208,7 +270,7 @@ public sealed class CredentialService
         var actorKey = Principal.Fold(work.Actor);
         // Root-level principals (the root as the verified log names it, a rotated or break-glass root) administer keys by
         // themselves, assignment or not: that is what a break-glass root is for.
-        if (actorKey == _store.RootPrincipalKey || CredentialsTable.IsRootPrincipal(work, actorKey)) return;
+        if (actorKey == _store.RootPrincipalKey || IsRootPrincipal(work, actorKey)) return;
         Authorization.RequireRoleAdministrator(work, what);
         if (AssignmentsTable.IsDirectAdministrator(work, actorKey, work.Now)) return;
         throw PimErrors.NotAuthorized($"'{work.Actor}' may not {what}: in a Verified store that needs a direct (assigned, not activated) Privileged Role Administrator or Global Administrator assignment. Nothing was changed.",

@@ -160,7 +160,8 @@ public sealed class NotificationService
                 "Configure it first: Set-PimMailSetting -SmtpServer smtp.contoso.com -Port 587 -From pim@contoso.com [-UseSsl] [-Credential (Get-Credential)]");
         // In a Verified store the mail settings are the ones an administrator sealed, or nothing is sent: a writer to the
         // store cannot point the sender (and its login) at a server of their own.
-        if (_store.Verified is not null && !_store.Read(w => w.VerifiedNow()!.Mail() is { } sealedMail && sealedMail == AuditLog.ToJson(ReadMail(w))))
+        // (The settings compared are the very ones this call sends with: no second read between the check and the use.)
+        if (_store.Verified is not null && !_store.Read(w => w.VerifiedNow()!.Mail() is { } sealedMail && sealedMail == AuditLog.ToJson(mail)))
             throw PimErrors.StoreTampered(
                 "The mail settings in the store are not the ones an administrator sealed in the verified log (they were changed around PimModule). Nothing was sent.",
                 mail.SmtpServer, "Run Test-PimAuditLog; an administrator sets the mail settings again with Set-PimMailSetting.");

@@ -110,7 +110,7 @@ internal sealed class ActivationRequests
                 MfaVerified: p.Mfa is not null);
             RequestsTable.Insert(work, request);
             AuditLog.Append(work, nameof(PimRequestAction.SelfActivate), "Request", requestId.ToString("D"), p.Role.Id, work.Actor, null,
-                new { RequestId = requestId, Status = request.Status.ToString(), p.Scope, StartDateTime = p.Start, EndDateTime = p.End,
+                new { RequestId = requestId, Status = request.Status.ToString(), p.Scope, StartDateTime = p.Start, EndDateTime = p.End, Duration = p.Duration.ToString("c"),
                       Justification = request.Justification, request.TicketNumber, MfaVerified = request.MfaVerified,
                       AuthenticationContextId = request.AuthenticationContext, AssignmentId = assignmentId });
             // The activation itself, as every assignment change is logged (the verified state replays it from this record).

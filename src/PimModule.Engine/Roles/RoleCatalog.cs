@@ -15,6 +15,15 @@ internal static class RoleCatalog
 
     public static IReadOnlyList<PimRole> BuiltIn => Loaded.Value;
 
+    private static readonly Lazy<Dictionary<Guid, PimRole>> ById = new(() => Loaded.Value.ToDictionary(r => r.Id));
+    private static readonly Lazy<Dictionary<string, PimRole>> ByKey = new(() => Loaded.Value.ToDictionary(r => RoleName.Key(r.Name), StringComparer.Ordinal));
+
+    /// <summary>The built-in role of this id, as the module ships it (null for a custom role).</summary>
+    public static PimRole? BuiltInById(Guid id) => ById.Value.GetValueOrDefault(id);
+
+    /// <summary>The built-in role whose name has this key (RoleName.Key), as the module ships it.</summary>
+    public static PimRole? BuiltInByNameKey(string key) => ByKey.Value.GetValueOrDefault(key);
+
     private static IReadOnlyList<PimRole> Load()
     {
         using var s = typeof(RoleCatalog).Assembly.GetManifestResourceStream("PimModule.BuiltInRoles.tsv")

@@ -84,9 +84,19 @@ internal static partial class AssignmentsTable
     public static AssignmentRow? Find(UnitOfWork work, Guid id)
         => One(work, SelectRows + " WHERE assignment_id = @id", new { id });
 
+    /// <summary>The row of an assignment the verified log holds, as the row is (removal: see <see cref="UnitOfWork.Knows"/>).</summary>
+    public static AssignmentRow? FindKnown(UnitOfWork work, Guid id)
+        => work.QueryFirstOrDefault<Stored>(SelectRows + " WHERE assignment_id = @id", new { id })?.ToRow() is { } row && work.Knows(row) ? row : null;
+
     /// <summary>Every assignment (any type, time and scope) a principal holds of a role: Test-PimAccess's one index lookup.</summary>
     public static List<AssignmentRow> ForPrincipalAndRole(UnitOfWork work, string principalKey, Guid roleId)
-        => Raw(work, SelectRows + " WHERE principal_key = @principalKey AND role_id = @roleId", new { principalKey, roleId });
+        => Of(principalKey, Raw(work, SelectRows + " WHERE principal_key = @principalKey AND role_id = @roleId", new { principalKey, roleId }));
+
+    /// <summary>
+    /// The rows of a principal found through the principal_key column, kept only when their principal is that one: the
+    /// column is not part of what the verified log holds (a row whose key was edited is someone else's, not theirs).
+    /// </summary>
+    private static List<AssignmentRow> Of(string principalKey, List<AssignmentRow> rows) => rows.FindAll(a => a.PrincipalKey == principalKey);
 
     /// <summary>The activations that came from an eligible assignment and have not ended by <paramref name="after"/>.</summary>
     public static List<AssignmentRow> ActivationsOf(UnitOfWork work, Guid eligibleId, DateTime after)
@@ -94,8 +104,11 @@ internal static partial class AssignmentsTable
 
     /// <summary>The administrator assignments in force at <paramref name="at"/> that count (of one principal, or of anyone).</summary>
     private static List<AssignmentRow> AdministratorRows(UnitOfWork work, string? principalKey, DateTime at)
-        => Many(work, SelectRows + " WHERE " + (principalKey is null ? "" : "principal_key = @principalKey AND ") + Administrative + " AND " + LiveAt,
+    {
+        var rows = Many(work, SelectRows + " WHERE " + (principalKey is null ? "" : "principal_key = @principalKey AND ") + Administrative + " AND " + LiveAt,
             new { principalKey, at, pra = RoleCatalog.PrivilegedRoleAdministrator, ga = RoleCatalog.GlobalAdministrator });
+        return principalKey is null ? rows : Of(principalKey, rows);
+    }
 
     /// <summary>Whether the principal holds an administrator assignment in force at <paramref name="at"/>.</summary>
     public static bool IsAdministrator(UnitOfWork work, string principalKey, DateTime at) => work.Verified is not null
@@ -169,7 +182,7 @@ internal static partial class AssignmentsTable
 
     /// <summary>The listing's rows of one principal (<see cref="Listing.PrincipalKey"/>: an index lookup, a few rows), any order.</summary>
     public static List<AssignmentRow> ListOfPrincipal(UnitOfWork work, Listing q)
-        => Raw(work, SelectRows + " WHERE " + Where(q), Parameters(q));
+        => Of(q.PrincipalKey!, Raw(work, SelectRows + " WHERE " + Where(q), Parameters(q)));
 
     /// <summary>The listing's row with this id, if the filters keep it.</summary>
     public static AssignmentRow? ListOne(UnitOfWork work, Guid id, Listing q)
@@ -336,8 +349,8 @@ internal static partial class AssignmentsTable
 
         /// <summary>Every assignment (any type, scope and time) one principal holds of one role (that counts).</summary>
         public static List<AssignmentRow> Held(UnitOfWork work, string principal, Guid roleId)
-            => Believed(work, work.Query<AssignmentRow>(Select + " WHERE a.principal_key = @key AND a.role_id = @roleId",
-                new { key = Principal.Fold(principal), roleId }));
+            => Of(Principal.Fold(principal), Believed(work, work.Query<AssignmentRow>(Select + " WHERE a.principal_key = @key AND a.role_id = @roleId",
+                new { key = Principal.Fold(principal), roleId })));
 
         /// <summary>An activation ends at <paramref name="end"/> (deactivated).</summary>
         public static void End(UnitOfWork work, Guid id, DateTime end)

@@ -60,30 +60,6 @@ internal static partial class AuditLogTable
         return work.Query<Row>(sql, new { since, until, principalKey, roleId, actions = actions is { Length: > 0 } ? work.TextList(actions) : null, first = (long?)first });
     }
 
-    /// <summary>A record as the seal verifier reads it (after_json only where the verifier replays it).</summary>
-    /// <remarks>Properties, not a positional record: SQLite types the CASE column by its value (BLOB when no row has one), and Dapper maps properties by name.</remarks>
-    internal sealed class SealInputRow
-    {
-        public long Sequence { get; init; }
-        public string Hash { get; init; } = "";
-        public string Action { get; init; } = "";
-        public string Actor { get; init; } = "";
-        public string? AfterJson { get; init; }
-        public string TargetType { get; init; } = "";
-        public string? TargetId { get; init; }
-        public DateTime AtUtc { get; init; }
-        public string? Principal { get; init; }
-        public string? RoleId { get; init; }
-    }
-
-    /// <summary>
-    /// The records after <paramref name="after"/> up to <paramref name="upTo"/> as the seal verifier and the state replay need
-    /// them, in sequence order, read while the caller enumerates.
-    /// </summary>
-    public static IEnumerable<SealInputRow> SealInputs(UnitOfWork work, long after = 0, long upTo = long.MaxValue) => work.Stream<SealInputRow>(
-        "SELECT sequence, hash, action, actor, after_json, target_type, target_id, at_utc, principal, role_id FROM audit_log " +
-        "WHERE sequence > @after AND sequence <= @upTo ORDER BY sequence", new { after, upTo });
-
     public static Row? BySequence(UnitOfWork work, long sequence) => work.QueryFirstOrDefault<Row>(Select + " WHERE sequence = @sequence", new { sequence });
 
     /// <summary>The refused MFA codes of a window (the partial index ix_audit_mfa_failed), in sequence order.</summary>

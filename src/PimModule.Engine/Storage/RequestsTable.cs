@@ -68,7 +68,7 @@ internal static partial class RequestsTable
     public static List<RequestRow> PendingActivationsAt(UnitOfWork work, string principal, Guid roleId, DateTime now)
         => Counted(work, work.Query<RequestRow>(Select + " WHERE q.principal_key = @key AND q.role_id = @roleId AND q.action = 'SelfActivate' AND " +
                                   PendingAtNow + " ORDER BY q.created_utc, q.request_id",
-            new { key = Principal.Fold(principal), roleId, now }));
+            new { key = Principal.Fold(principal), roleId, now })).FindAll(q => Principal.Same(q.Principal, principal));
 
     /// <summary>Every request of one role (any principal, any action) pending at <paramref name="now"/>: the approvers' queue.</summary>
     public static List<RequestRow> PendingForRoleAt(UnitOfWork work, Guid roleId, DateTime now)
@@ -131,7 +131,7 @@ internal static partial class RequestsTable
             roleIds = roleIds is null ? null : work.TextList(roleIds.Select(r => r.ToString("D"))),
             actions = actions is null ? null : work.TextList(actions.Select(a => a.ToString())),
             stored = work.TextList(stored),
-        }).Where(q => Counts(work, q));
+        }).Where(q => Counts(work, q) && (principal is null || Principal.Same(q.Principal, principal)));
     }
 
     // ---- writes ------------------------------------------------------------------------------------------

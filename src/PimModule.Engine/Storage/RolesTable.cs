@@ -20,17 +20,45 @@ internal static partial class RolesTable
     private static readonly string[] Columns =
         ["role_id", "name", "name_key", "description", "is_built_in", "is_privileged", "created_utc", "created_by"];
 
-    /// <summary>Every role, by name (case-insensitive order of the name key).</summary>
-    public static List<PimRole> All(UnitOfWork work) => work.Query<Row>(Select + " ORDER BY name_key").ConvertAll(r => r.ToRole());
+    // In a Verified store the built-in roles are what the module ships (their names, ids and whether they are privileged):
+    // a roles row renamed or flipped around the module does not make "Reports Reader" mean Global Administrator.
 
-    public static PimRole? ById(UnitOfWork work, Guid id) => work.QueryFirstOrDefault<Row>(Select + " WHERE role_id = @id", new { id })?.ToRole();
+    /// <summary>A row as it counts: a built-in role's as the module ships it (Verified stores), any other as stored.</summary>
+    private static PimRole Counted(UnitOfWork work, Row r)
+    {
+        var role = r.ToRole();
+        if (work.Verified is null) return role;
+        if (RoleCatalog.BuiltInById(r.RoleId) is { } shipped)
+            return new PimRole { Id = shipped.Id, Name = shipped.Name, Description = shipped.Description, IsBuiltIn = true, IsPrivileged = shipped.IsPrivileged,
+                CreatedDateTime = role.CreatedDateTime, CreatedBy = role.CreatedBy };
+        return role;
+    }
+
+    /// <summary>Every role, by name (case-insensitive order of the name key).</summary>
+    public static List<PimRole> All(UnitOfWork work)
+    {
+        var roles = work.Query<Row>(Select + " ORDER BY name_key").ConvertAll(r => Counted(work, r));
+        // A custom row that took a built-in name (the built-in one renamed away around the module) is not listed as it.
+        return work.Verified is null ? roles
+            : roles.Where(r => r.IsBuiltIn || RoleCatalog.BuiltInByNameKey(RoleName.Key(r.Name)) is null).OrderBy(r => RoleName.Key(r.Name), StringComparer.Ordinal).ToList();
+    }
+
+    public static PimRole? ById(UnitOfWork work, Guid id)
+        => work.QueryFirstOrDefault<Row>(Select + " WHERE role_id = @id", new { id }) is { } r ? Counted(work, r) : null;
 
     /// <summary>The role whose name has this key (RoleName.Key).</summary>
-    public static PimRole? ByNameKey(UnitOfWork work, string key) => work.QueryFirstOrDefault<Row>(Select + " WHERE name_key = @key", new { key })?.ToRole();
+    public static PimRole? ByNameKey(UnitOfWork work, string key)
+    {
+        if (work.Verified is not null && RoleCatalog.BuiltInByNameKey(key) is { } shipped) return ById(work, shipped.Id);
+        var role = work.QueryFirstOrDefault<Row>(Select + " WHERE name_key = @key", new { key }) is { } r ? Counted(work, r) : null;
+        // Verified: a built-in row found under another name is that built-in role, not the name it was given.
+        return role is { IsBuiltIn: true } && work.Verified is not null && RoleName.Key(role.Name) != key ? null : role;
+    }
 
     /// <summary>Role names by id (the audit log and the outbox show them), read once per unit of work.</summary>
     public static IReadOnlyDictionary<Guid, string> Names(UnitOfWork work) => work.Memo("roles.names",
-        () => (IReadOnlyDictionary<Guid, string>)work.Query<NameRow>("SELECT role_id, name FROM roles").ToDictionary(r => r.RoleId, r => r.Name));
+        () => (IReadOnlyDictionary<Guid, string>)work.Query<NameRow>("SELECT role_id, name FROM roles")
+            .ToDictionary(r => r.RoleId, r => work.Verified is not null && RoleCatalog.BuiltInById(r.RoleId) is { } shipped ? shipped.Name : r.Name));
 
     private sealed record NameRow(Guid RoleId, string Name);
 
@@ -58,10 +86,15 @@ internal static partial class RolesTable
     /// the rows it lists from this, instead of joining roles to each row.
     /// </summary>
     public static List<Named> InNameOrder(UnitOfWork work)
-        => work.Query<Named>("SELECT role_id AS id, name FROM roles ORDER BY name_key");
+        => Shipped(work, work.Query<Named>("SELECT role_id AS id, name FROM roles ORDER BY name_key"));
 
     /// <summary>These roles' ids and names (those the store has), in the same order.</summary>
     public static List<Named> InNameOrder(UnitOfWork work, IEnumerable<Guid> ids)
-        => work.Query<Named>("SELECT role_id AS id, name FROM roles WHERE " + work.AnyOf("role_id", "ids") + " ORDER BY name_key",
-            new { ids = work.TextList(ids.Select(id => id.ToString("D"))) });
+        => Shipped(work, work.Query<Named>("SELECT role_id AS id, name FROM roles WHERE " + work.AnyOf("role_id", "ids") + " ORDER BY name_key",
+            new { ids = work.TextList(ids.Select(id => id.ToString("D"))) }));
+
+    /// <summary>Verified stores: built-in roles named as the module ships them, in name order.</summary>
+    private static List<Named> Shipped(UnitOfWork work, List<Named> rows) => work.Verified is null ? rows
+        : rows.Select(n => RoleCatalog.BuiltInById(n.Id) is { } shipped ? new Named(n.Id, shipped.Name) : n)
+            .OrderBy(n => RoleName.Key(n.Name), StringComparer.Ordinal).ToList();
 }

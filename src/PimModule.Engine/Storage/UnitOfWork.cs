@@ -47,7 +47,7 @@ internal sealed class UnitOfWork
     public PimModule.Verification.VerifiedState? VerifiedNow()
     {
         if (Verified is not { } v || _verifiedSynced) return Verified;
-        var check = v.Sync(this);
+        var check = v.Sync(this, rebuild: false);
         if (!check.IsValid)
             throw PimErrors.StoreTampered($"The store's log no longer verifies: {check.Reason} Nothing was changed, and nothing in it is trusted.",
                 check.FirstInvalidSequence, "Run Test-PimAuditLog, restore the store from a backup, and find out who changed it outside PimModule.");
@@ -72,6 +72,12 @@ internal sealed class UnitOfWork
 
     /// <summary>True when an assignment row counts: in a Lab store always; in a Verified store when the verified log has it as it is.</summary>
     public bool Believes(AssignmentRow a) => VerifiedNow() is not { } v || _writtenHere?.Contains(a.Id) == true || v.Believes(a);
+
+    /// <summary>
+    /// True when the verified log holds an assignment of this id, as the row is or not (Lab stores: always): what an
+    /// administrator may remove — a row someone changed around the module is not thereby out of reach.
+    /// </summary>
+    public bool Knows(AssignmentRow a) => VerifiedNow() is not { } v || _writtenHere?.Contains(a.Id) == true || v.AssignmentDigest(a.Id) is not null;
 
     /// <summary>True when a self-service request row counts (Verified stores: as the verified log has it).</summary>
     public bool Believes(PimModule.Requests.RequestRow q) => VerifiedNow() is not { } v || _writtenHere?.Contains(q.Id) == true || v.Believes(q);

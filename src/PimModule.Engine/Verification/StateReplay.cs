@@ -53,6 +53,7 @@ internal sealed class StateReplay(SqliteConnection db, SqliteTransaction tx, Dat
             case "MailSetting": Mail(r, ctx); break;
             case "Notification": Notifications(r, ctx); break;
             case "Store" when r.Action == "PruneHistory": Prune(r, ctx); break;
+            case "Store" when r.Action == Seals.ProtectAction && ctx.Trusted: Protect(r); break;
             case "Store" when r.Action == PimStore.MigrateAction:
                 // A schema migration of a Verified store is an administrator's sealed change.
                 if (!ctx.Trusted && !IsAdmin(ctx.Actor, ctx.VerifiedAtTicks)) Refuse(r, "Record", $"{ctx.Actor} was not an administrator there (a schema migration is an administrator's change)");
@@ -140,14 +141,11 @@ internal sealed class StateReplay(SqliteConnection db, SqliteTransaction tx, Dat
         switch (r.Action)
         {
             case "SelfActivate" when after is not null && after.PrincipalKey == ctx.Actor:
-                // Activated by its principal, at once: eligible then, and the role's settings then needed no approval.
+                // Activated by its principal, at once: eligible then, within it and the role's duration, and the role's
+                // settings then needed no approval.
                 if (current is not null) return "an activation makes a new assignment";
-                if (after.Type != "Active" || after.MemberType != "Activated") return "an activation is an active, activated assignment";
-                if (!IsEligible(after.PrincipalKey, after.RoleId, after.Scope, after.Start)) return $"{after.PrincipalKey} was not eligible for the role at {after.Scope} then";
-                var policy = PolicyOf(after.RoleId);
-                if (policy.RequireApproval) return "the role's settings required approval";
-                if (after.End is not { } end || TimeSpan.FromTicks(end - after.Start) > policy.ActivationMaxDuration + TimeSpan.FromMinutes(1))
-                    return "the activation is longer than the role's settings allowed";
+                if (ActivationLimits(after) is { } broken) return broken;
+                if (PolicyRules(after.RoleId)!.RequireApproval) return "the role's settings required approval";
                 return null;
             case "SelfActivate":
                 // Provisioned by an approver: an approval sealed earlier in the same transaction names it.
@@ -155,8 +153,7 @@ internal sealed class StateReplay(SqliteConnection db, SqliteTransaction tx, Dat
                 if (!_approved.TryGetValue(after.Id, out var q) || q.PrincipalKey != after.PrincipalKey || q.RoleId != after.RoleId
                     || (q.Scope is not null && !string.Equals(q.Scope, after.Scope, StringComparison.Ordinal)))
                     return $"{ctx.Actor} activated a role for {after.PrincipalKey}, and no approval sealed in its transaction provisions it";
-                if (after.Type != "Active" || after.MemberType != "Activated") return "an activation is an active, activated assignment";
-                return null;
+                return ActivationLimits(after);
             case "SelfDeactivate":
                 if (current is null || after is null) return "it deactivates no verified activation";
                 if (current.PrincipalKey != ctx.Actor) return $"{ctx.Actor} deactivated {current.PrincipalKey}'s activation";
@@ -185,15 +182,39 @@ internal sealed class StateReplay(SqliteConnection db, SqliteTransaction tx, Dat
         "AND start_ticks <= @t AND (end_ticks IS NULL OR end_ticks > @t)",
         new { pra = RoleCatalog.PrivilegedRoleAdministrator.ToString("D"), ga = RoleCatalog.GlobalAdministrator.ToString("D"), t }, tx).ToHashSet(StringComparer.Ordinal);
 
-    private bool IsEligible(string principalKey, string roleId, string scope, long at) => db.Query<View>(
+    private bool IsEligible(string principalKey, string roleId, string scope, long at) => EligibleSource(principalKey, roleId, scope, at) is not null;
+
+    /// <summary>The verified eligible assignment an activation at <paramref name="scope"/> from <paramref name="at"/> comes from (the longest); null when none.</summary>
+    private View? EligibleSource(string principalKey, string roleId, string scope, long at) => db.Query<View>(
             "SELECT id, principal_key, role_id, type, scope, member_type, start_ticks AS start, end_ticks AS \"end\", '' AS json FROM verified_assignments " +
             "WHERE principal_key = @principalKey AND role_id = @roleId AND type = 'Eligible'", new { principalKey, roleId }, tx)
-        .Any(a => PimModule.Assignments.Scope.Covers(a.Scope, scope) && a.Start <= at && (a.End is null || a.End > at));
+        .Where(a => PimModule.Assignments.Scope.Covers(a.Scope, scope) && a.Start <= at && (a.End is null || a.End > at))
+        .OrderByDescending(a => a.End ?? long.MaxValue).FirstOrDefault();
 
-    private RolePolicy PolicyOf(string roleId)
+    /// <summary>Why an activation (by its principal, or provisioned by an approval) breaks its eligibility or the role's duration; null when it does not.</summary>
+    private string? ActivationLimits(View after)
     {
-        var rules = db.QueryFirstOrDefault<string>("SELECT rules FROM verified_policies WHERE role_id = @roleId", new { roleId }, tx);
-        return Rules(rules);
+        if (after.Type != "Active" || after.MemberType != "Activated") return "an activation is an active, activated assignment";
+        if (EligibleSource(after.PrincipalKey, after.RoleId, after.Scope, after.Start) is not { } eligible)
+            return $"{after.PrincipalKey} was not eligible for the role at {after.Scope} then";
+        if (after.End is not { } end) return "an activation always ends";
+        if (eligible.End is { } eligibleEnd && end > eligibleEnd) return "the activation outlives its eligibility";
+        if (PolicyRules(after.RoleId) is not { } policy) return "the role's settings were last set by an earlier PimModule, without their rules: an administrator sets them again";
+        if (TimeSpan.FromTicks(end - after.Start) > policy.ActivationMaxDuration + TimeSpan.FromMinutes(1))
+            return "the activation is longer than the role's settings allowed";
+        return null;
+    }
+
+    private RolePolicy PolicyOf(string roleId) => PolicyRules(roleId) ?? RolePolicy.FromRules([]);
+
+    /// <summary>
+    /// A role's policy as the verified log has it: Entra's defaults when no administrator changed it; null when the last
+    /// change is a record of an earlier PimModule that did not carry its rules (what it said is not known here).
+    /// </summary>
+    private RolePolicy? PolicyRules(string roleId)
+    {
+        var row = db.QueryFirstOrDefault<VerifiedState.PolicyState>("SELECT role_id, describe, rules FROM verified_policies WHERE role_id = @roleId", new { roleId }, tx);
+        return row is null ? RolePolicy.FromRules([]) : row.Rules is { } rules ? Rules(rules) : null;
     }
 
     /// <summary>A policy from the rules a RoleSetting record carries (none: Entra's defaults).</summary>
@@ -207,7 +228,7 @@ internal sealed class StateReplay(SqliteConnection db, SqliteTransaction tx, Dat
     // ---- requests ----------------------------------------------------------------------------------------
 
     private VerifiedState.RequestState? Req(string id) => db.QueryFirstOrDefault<VerifiedState.RequestState>(
-        "SELECT id, action, status, principal_key, role_id, scope, target_id, assignment_id, created_ticks FROM verified_requests WHERE id = @id",
+        "SELECT id, action, status, principal_key, role_id, scope, target_id, assignment_id, created_ticks, duration_ticks FROM verified_requests WHERE id = @id",
         new { id = id.ToLowerInvariant() }, tx);
 
     private void Request(SealedRecord r, SealContext ctx)
@@ -232,9 +253,11 @@ internal sealed class StateReplay(SqliteConnection db, SqliteTransaction tx, Dat
                 var assignment = r.Action == "SelfActivate" ? Str(after?["AssignmentId"])?.ToLowerInvariant() : null;
                 var target = r.Action == "SelfActivate" ? null : Str(after?["AssignmentId"])?.ToLowerInvariant();
                 var scope = r.Action == "SelfActivate" ? Str(after?["Scope"]) : target is null ? null : Load(target)?.Scope;
-                db.Execute("INSERT INTO verified_requests (id, action, status, principal_key, role_id, scope, target_id, assignment_id, created_ticks) VALUES " +
-                           "(@id, @action, @status, @p, @role, @scope, @target, @assignment, @created)",
-                    new { id, action = r.Action, status, p = r.PrincipalKey, role = role.ToString("D"), scope, target, assignment, created = r.AtTicks }, tx);
+                // What the approver decides on: the duration asked (the activation's, or the extension's).
+                long? duration = TimeSpan.TryParseExact(Str(after?["Duration"]), "c", CultureInfo.InvariantCulture, out var d) ? d.Ticks : null;
+                db.Execute("INSERT INTO verified_requests (id, action, status, principal_key, role_id, scope, target_id, assignment_id, created_ticks, duration_ticks) VALUES " +
+                           "(@id, @action, @status, @p, @role, @scope, @target, @assignment, @created, @duration)",
+                    new { id, action = r.Action, status, p = r.PrincipalKey, role = role.ToString("D"), scope, target, assignment, created = r.AtTicks, duration }, tx);
                 return;
             }
             case "ApproveRequest" or "DenyRequest" or "CancelRequest" or "ExpireRequest":
@@ -323,6 +346,33 @@ internal sealed class StateReplay(SqliteConnection db, SqliteTransaction tx, Dat
         if (cut > ctx.VerifiedAtTicks - Maintenance.MaintenanceService.Retention.Ticks + TimeSpan.FromMinutes(1).Ticks)
         { Refuse(r, "Record", "it prunes history that is not 30 days old"); return; }
         db.Execute("DELETE FROM verified_assignments WHERE end_ticks IS NOT NULL AND end_ticks < @cut", new { cut }, tx);
+    }
+
+    /// <summary>
+    /// Protect-PimStore: what the Lab past says counts only as the administrator endorsed it — the assignments of privileged
+    /// and custom roles, every role's policy and the mail settings are the endorsed ones (a record written into the Lab log
+    /// around the module grants nothing). A protection from before settings were endorsed keeps the Lab past as it was.
+    /// </summary>
+    private void Protect(SealedRecord r)
+    {
+        JsonObject? o;
+        try { o = r.AfterJson is null ? null : JsonNode.Parse(r.AfterJson) as JsonObject; }
+        catch (JsonException) { o = null; }
+        if (o?["Policies"] is not JsonObject policies) return;
+        var keep = RoleCatalog.BuiltIn.Where(b => !b.IsPrivileged).Select(b => b.Id.ToString("D")).ToList();
+        foreach (var row in db.Query<(string Id, string RoleId)>("SELECT id, role_id FROM verified_assignments", transaction: tx).ToList())
+            if (!keep.Contains(row.RoleId, StringComparer.OrdinalIgnoreCase))
+                db.Execute("DELETE FROM verified_assignments WHERE id = @id", new { id = row.Id }, tx);
+        foreach (var node in o["Endorsed"] as JsonArray ?? [])
+            if (node is JsonObject e && Str(e["AssignmentId"]) is { } id && Parse(id, e.ToJsonString()) is { } view) Upsert(view);
+        db.Execute("DELETE FROM verified_policies", transaction: tx);
+        foreach (var (role, rules) in policies)
+            if (Guid.TryParse(role, out var roleId) && Str(rules) is { } text)
+                db.Execute("INSERT INTO verified_policies (role_id, describe, rules) VALUES (@role, @describe, @rules)",
+                    new { role = roleId.ToString("D"), describe = Audit.AuditLog.ToJson(Rules(text).Describe()), rules = text }, tx);
+        db.Execute("DELETE FROM verified_mail", transaction: tx);
+        if (o["Mail"] is JsonObject mail)
+            db.Execute("INSERT INTO verified_mail (id, view) VALUES (1, @view)", new { view = mail.ToJsonString() }, tx);
     }
 
     // ---- helpers -------------------------------------------------------------------------------------------

@@ -24,15 +24,18 @@ internal sealed class VerifiedState : IDisposable
     /// <summary>The checkpoint's file (null for an in-memory one, which Test-PimAuditLog rebuilds).</summary>
     public string? File { get; }
 
-    private VerifiedState(SqliteConnection db, string? file)
+    private readonly Func<System.Data.Common.DbConnection, System.Data.Common.DbTransaction>? _snapshot;
+
+    private VerifiedState(SqliteConnection db, string? file, Func<System.Data.Common.DbConnection, System.Data.Common.DbTransaction>? snapshot)
     {
         _db = db;
         File = file;
+        _snapshot = snapshot;
         _db.Execute(Schema);
     }
 
     /// <summary>The checkpoint's format: what this version of PimModule writes and reads (another one is rebuilt).</summary>
-    private const string Format = "pim-checkpoint-2";
+    private const string Format = "pim-checkpoint-3";
 
     private const string Schema = """
         PRAGMA journal_mode = WAL;
@@ -43,7 +46,7 @@ internal sealed class VerifiedState : IDisposable
             scope TEXT NOT NULL, member_type TEXT NOT NULL, start_ticks INTEGER NOT NULL, end_ticks INTEGER, digest BLOB NOT NULL);
         CREATE INDEX IF NOT EXISTS ix_assignments_principal ON verified_assignments (principal_key, role_id);
         CREATE TABLE IF NOT EXISTS verified_requests (id TEXT PRIMARY KEY, action TEXT NOT NULL, status TEXT NOT NULL, principal_key TEXT NOT NULL,
-            role_id TEXT NOT NULL, scope TEXT, target_id TEXT, assignment_id TEXT, created_ticks INTEGER NOT NULL);
+            role_id TEXT NOT NULL, scope TEXT, target_id TEXT, assignment_id TEXT, created_ticks INTEGER NOT NULL, duration_ticks INTEGER);
         CREATE TABLE IF NOT EXISTS verified_policies (role_id TEXT PRIMARY KEY, describe TEXT NOT NULL, rules TEXT);
         CREATE TABLE IF NOT EXISTS verified_mail (id INTEGER PRIMARY KEY CHECK (id = 1), view TEXT NOT NULL);
         CREATE TABLE IF NOT EXISTS verified_notifications (id TEXT PRIMARY KEY, digest TEXT NOT NULL);
@@ -51,7 +54,8 @@ internal sealed class VerifiedState : IDisposable
         """;
 
     /// <summary>The checkpoint of a store at a location, in the user's PimModule folder (<paramref name="root"/> null = the platform's).</summary>
-    public static VerifiedState Open(string? root, string storeId, string location)
+    public static VerifiedState Open(string? root, string storeId, string location,
+        Func<System.Data.Common.DbConnection, System.Data.Common.DbTransaction>? snapshot = null)
     {
         var folder = root is null ? UserFolder.Path("verified") : System.IO.Path.Combine(root, "verified");
         UserFolder.EnsureFolder(folder);
@@ -70,7 +74,7 @@ internal sealed class VerifiedState : IDisposable
         }
         var db = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = file, Pooling = false, DefaultTimeout = 60 }.ToString());
         db.Open();
-        try { return new VerifiedState(db, file); }
+        try { return new VerifiedState(db, file, snapshot); }
         catch { db.Dispose(); throw; }
     }
 
@@ -79,7 +83,7 @@ internal sealed class VerifiedState : IDisposable
     {
         var db = new SqliteConnection("Data Source=:memory:");
         db.Open();
-        return new VerifiedState(db, null);
+        return new VerifiedState(db, null, null);
     }
 
     /// <summary>The seal verifier's state at the verified head (bindings, roots, restores): after a <see cref="Sync"/>.</summary>
@@ -93,8 +97,16 @@ internal sealed class VerifiedState : IDisposable
     /// checkpoint is verified and applied (everything, when the store's chain does not extend the checkpoint). Returns the
     /// verification (invalid: nothing is applied, the checkpoint stays as it was).
     /// </summary>
-    public PimAuditVerification Sync(UnitOfWork work, Action<long>? progress = null)
+    public PimAuditVerification Sync(UnitOfWork work, Action<long>? progress = null, bool rebuild = true)
     {
+        // Outside a transaction the tail is read in a snapshot of its own: the head, the records and the seals agree.
+        if (work.Transaction is null && _snapshot is not null)
+        {
+            using var snapshot = _snapshot(work.Connection);
+            var result = Sync(new UnitOfWork(work.Connection, snapshot, work.Actor, work.Now) { IdentityMode = work.IdentityMode }, progress, rebuild);
+            snapshot.Commit();
+            return result;
+        }
         lock (_gate)
         {
             var (upTo, headHash) = Audit.AuditLog.RecordedHead(work);
@@ -111,6 +123,15 @@ internal sealed class VerifiedState : IDisposable
             var resume = meta is { } c && c.Sequence < upTo &&
                          string.Equals(Storage.AuditLogTable.BySequence(work, c.Sequence)?.Hash, c.Hash, StringComparison.Ordinal)
                 ? c.State : null;
+            if (resume is null && meta is { } seen && !rebuild)
+            {
+                // The store's chain does not extend what this session verified: cut off, rolled back or replaced since.
+                // Within a session that is refused; a new connect decides by the user's pin (a confirmed restore is let in).
+                tx.Rollback();
+                throw PimErrors.StoreRolledBack(
+                    $"The store no longer extends its log as this session verified it (up to record {seen.Sequence}): it was cut off, rolled back or replaced since. Nothing was changed.",
+                    seen.Sequence, "Disconnect-PimStore and connect again (a restore an administrator confirmed is let in); tell your administrators.");
+            }
             if (resume is null) Clear(tx);
             using var replay = new StateReplay(_db, tx, work.Now, progress);
             var (check, verdict) = Audit.AuditLog.VerifyFrom(work, resume, replay.Observe);
@@ -218,12 +239,12 @@ internal sealed class VerifiedState : IDisposable
 
     /// <summary>A request as the verified log has it (self-service requests: activation, extension, renewal).</summary>
     internal sealed record RequestState(string Id, string Action, string Status, string PrincipalKey, string RoleId, string? Scope,
-        string? TargetId, string? AssignmentId, long CreatedTicks);
+        string? TargetId, string? AssignmentId, long CreatedTicks, long? DurationTicks);
 
     public RequestState? Request(Guid id)
     {
         lock (_gate) return _db.QueryFirstOrDefault<RequestState>(
-            "SELECT id, action, status, principal_key, role_id, scope, target_id, assignment_id, created_ticks FROM verified_requests WHERE id = @id",
+            "SELECT id, action, status, principal_key, role_id, scope, target_id, assignment_id, created_ticks, duration_ticks FROM verified_requests WHERE id = @id",
             new { id = id.ToString("D") });
     }
 
@@ -236,7 +257,8 @@ internal sealed class VerifiedState : IDisposable
                && (v.Scope is null || string.Equals(v.Scope, q.Scope, StringComparison.Ordinal))
                && (v.TargetId is null || string.Equals(v.TargetId, q.TargetAssignmentId?.ToString("D"), StringComparison.OrdinalIgnoreCase))
                && (v.AssignmentId is null || string.Equals(v.AssignmentId, q.AssignmentId?.ToString("D"), StringComparison.OrdinalIgnoreCase))
-               && v.CreatedTicks == Storage.SqlTypes.Ticks(q.Created);
+               && v.CreatedTicks == Storage.SqlTypes.Ticks(q.Created)
+               && (v.DurationTicks is null || v.DurationTicks == q.Duration?.Ticks);
     }
 
     /// <summary>A role's policy as an administrator sealed it last: its rules (null for records from before they were logged) and its description.</summary>
@@ -268,7 +290,7 @@ internal sealed class VerifiedState : IDisposable
     public IReadOnlyList<RequestState> AllRequests()
     {
         lock (_gate) return _db.Query<RequestState>(
-            "SELECT id, action, status, principal_key, role_id, scope, target_id, assignment_id, created_ticks FROM verified_requests ORDER BY id").ToList();
+            "SELECT id, action, status, principal_key, role_id, scope, target_id, assignment_id, created_ticks, duration_ticks FROM verified_requests ORDER BY id").ToList();
     }
 
     public IReadOnlyList<PolicyState> AllPolicies()

@@ -1,0 +1,23 @@
+using System.Text.Json.Nodes;
+
+namespace PimModule.Verification;
+
+/// <summary>
+/// What Protect-PimStore endorses beside the assignments, as the starting point of a store's verified state: every role's
+/// policy rules (those that differ from Entra's defaults) and the mail settings, as they are when it is protected.
+/// </summary>
+internal static class Endorsement
+{
+    public static JsonObject Policies(UnitOfWork work)
+    {
+        var policies = new JsonObject();
+        foreach (var role in PolicyRulesTable.All(work).GroupBy(r => r.RoleId))
+        {
+            var rules = RolePolicy.FromRules(role.Select(r => (r.RuleId, r.ValueJson))).ToRules().ToDictionary(r => r.RuleId, r => r.Json, StringComparer.Ordinal);
+            policies[role.Key.ToString("D")] = System.Text.Json.JsonSerializer.Serialize(rules);
+        }
+        return policies;
+    }
+
+    public static JsonNode? Mail(UnitOfWork work) => JsonNode.Parse(AuditLog.ToJson(NotificationService.ReadMailSetting(work))!);
+}
