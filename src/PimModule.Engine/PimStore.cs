@@ -81,6 +81,8 @@ public sealed class PimStore : IDisposable
         StoreIdentityState identity)
     {
         _identity = identity;
+        // What the verified state verifies, the session has verified: the user's pin follows (SaveTrust, after each command).
+        if (identity is { Verified: { } verified, Point: { } point }) verified.Advanced = point.Advance;
         _provider = provider;
         _options = options;
         Principal = principal;
@@ -559,13 +561,31 @@ public sealed class PimStore : IDisposable
     }
 
     /// <summary>A unit of work of this store: its mode, and in a Verified store the acting key that seals what it writes.</summary>
-    private UnitOfWork NewWork(System.Data.Common.DbConnection connection, System.Data.Common.DbTransaction? tx, DateTime now, CommandCache? cache = null)
-        => new(connection, tx, Principal, now, cache)
+    private UnitOfWork NewWork(System.Data.Common.DbConnection connection, System.Data.Common.DbTransaction? tx, DateTime now, CommandCache? cache = null,
+        bool verify = true)
+    {
+        var work = new UnitOfWork(connection, tx, Principal, now, cache)
         {
             IdentityMode = _identity.Mode,
             Verified = _identity.Verified,
             Sealer = tx is not null && _identity.Key is { } key ? new Sealer(key, _identity.StoreId, _identity.Point!) : null,
         };
+        // A Verified store's unit of work first verifies what was appended since this session last looked (one query when
+        // nothing was), whatever it goes on to read: an answer never rests on a head the session has not verified, and
+        // what it verified is pinned at the command's end — a later rollback is refused.
+        if (verify) work.VerifiedNow();
+        return work;
+    }
+
+    /// <summary>
+    /// A read that does not verify the log first (Get-PimAuditLog, Test-PimAuditLog, Export-PimAuditLog): the log is read as
+    /// it is, to show and check it — including a log that no longer verifies. Nothing read this way is believed.
+    /// </summary>
+    internal T ReadLog<T>(Func<UnitOfWork, T> read) => Run(_provider, () =>
+    {
+        using var connection = _provider.OpenConnection();
+        return read(NewWork(connection, null, UtcNow, verify: false));
+    });
 
     /// <summary>Runs a read in its own unit of work (no transaction).</summary>
     internal T Read<T>(Func<UnitOfWork, T> read) => Run(_provider, () =>

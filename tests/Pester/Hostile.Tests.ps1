@@ -1802,6 +1802,93 @@ Describe 'Verified stores: who acts is proven, not claimed' -Tag Hostile {
             (Get-Disagreement Assignment $forged)[0].Problem | Should -Be 'Unverified'
         }
 
+        It 'does not take another principal''s row for theirs when its principal_key was edited' {
+            $store = New-VerifiedStore
+            Use-TestUser admin
+            Connect-Verified $store admin@contoso.com
+            $admin = Get-PimAssignment -Principal admin@contoso.com -Role 'Privileged Role Administrator'
+            # The row stays the administrator's (principal, digest as verified); only the lookup column now says user1.
+            Invoke-Sql -Store $store -Sql "UPDATE assignments SET principal_key = 'user1@contoso.com' WHERE assignment_id = '$($admin.AssignmentId)'" | Out-Null
+            Test-PimAccess -Principal user1@contoso.com -Role 'Privileged Role Administrator' | Should -BeFalse
+            @(Get-PimAssignment -Principal user1@contoso.com -Role 'Privileged Role Administrator' -IncludeUnverified).Count | Should -Be 0
+            Use-TestUser user1
+            Connect-Verified $store user1@contoso.com
+            $before = Get-RawFingerprint $store
+            $e = Get-Refusal { New-PimRole -Name 'Not an administrator' -ErrorAction Stop }
+            $e.FullyQualifiedErrorId | Should -Be 'PimNotAuthorized,PimModule.Cmdlets.NewPimRoleCommand'
+            Get-RawFingerprint $store | Should -Be $before
+        }
+
+        It 'refuses, in an open session, a log cut back to before a change it verified, even with the recorded head removed' {
+            $store = New-VerifiedStore
+            Use-TestUser admin
+            Connect-Verified $store admin@contoso.com
+            $ga = New-PimActiveAssignment -Principal user1@contoso.com -Role 'Global Administrator' -Permanent -Justification 'temporary'
+            Use-TestUser user1
+            Connect-Verified $store user1@contoso.com   # user1's session, open from here on
+            $cut = [long](Invoke-Sql -Store $store -Sql 'SELECT MAX(sequence) FROM audit_log')
+            Invoke-Sql -Store $store -Sql "CREATE TABLE saved_ga AS SELECT * FROM assignments WHERE assignment_id = '$($ga.AssignmentId)'" | Out-Null
+            # The administrator removes the grant, in another session ...
+            $script = @"
+    `$env:XDG_DATA_HOME = '$(Join-Path $script:Users admin)'
+    Import-Module '$ModulePath'
+    Connect-PimStore $($store.ConnectArguments -replace '-IdentityMode Lab', '-IdentityMode Verified') -Principal admin@contoso.com
+    Remove-PimAssignment -AssignmentId $($ga.AssignmentId) -Confirm:`$false
+"@
+            Invoke-FreshPwsh -Script $script | Out-Null
+            Test-PimAccess -Principal user1@contoso.com -Role 'Global Administrator' | Should -BeFalse   # user1's session sees the removal
+            # ... and the attacker cuts the log back to before it, removes the recorded head and puts the row back.
+            Invoke-Sql -Store $store -Sql "DELETE FROM audit_log WHERE sequence > $cut; DELETE FROM seals WHERE to_sequence > $cut; DELETE FROM store_info WHERE key IN ('audit_head_sequence', 'audit_head_hash'); INSERT INTO assignments SELECT * FROM saved_ga; DROP TABLE saved_ga" | Out-Null
+            $e = Get-Refusal { Test-PimAccess -Principal user1@contoso.com -Role 'Global Administrator' -ErrorAction Stop }
+            $e.FullyQualifiedErrorId | Should -Match '^PimStore(Tampered|RolledBack),'
+            # With the head put back at the cut, the open session refuses it as a rollback.
+            $cutHash = (Invoke-Sql -Store $store -Sql "SELECT hash FROM audit_log WHERE sequence = $cut") -join ''
+            Invoke-Sql -Store $store -Sql "INSERT INTO store_info (key, value) VALUES ('audit_head_sequence', '$cut'), ('audit_head_hash', '$cutHash')" | Out-Null
+            $e = Get-Refusal { Test-PimAccess -Principal user1@contoso.com -Role 'Global Administrator' -ErrorAction Stop }
+            $e.FullyQualifiedErrorId | Should -Be 'PimStoreRolledBack,PimModule.Cmdlets.TestPimAccessCommand'
+            $e = Get-Refusal { Connect-Verified $store user1@contoso.com }
+            $e.FullyQualifiedErrorId | Should -Be 'PimStoreRolledBack,PimModule.Cmdlets.ConnectPimStoreCommand'
+        }
+
+        It 'lets an administrator remove a verified assignment whose row was edited around the module' {
+            $store = New-VerifiedStore
+            Use-TestUser admin
+            Connect-Verified $store admin@contoso.com
+            $a = New-PimActiveAssignment -Principal user1@contoso.com -Role 'Security Administrator' -Permanent -Justification 'ops'
+            Invoke-Sql -Store $store -Sql "UPDATE assignments SET justification = 'hidden' WHERE assignment_id = '$($a.AssignmentId)'" | Out-Null
+            @(Get-PimAssignment -AssignmentId $a.AssignmentId).Count | Should -Be 0
+            Remove-PimAssignment -AssignmentId $a.AssignmentId -Confirm:$false | Out-Null
+            Invoke-Sql -Store $store -Sql "INSERT INTO assignments (assignment_id, principal, principal_key, role_id, scope, type, member_type, start_utc, end_utc, justification, created_by, created_utc) SELECT '$($a.AssignmentId)', 'user1@contoso.com', 'user1@contoso.com', role_id, '/', 'Active', 'Direct', 0, NULL, 'ops', 'admin@contoso.com', 0 FROM roles WHERE name = 'Security Administrator'" | Out-Null
+            Test-PimAccess -Principal user1@contoso.com -Role 'Security Administrator' | Should -BeFalse
+            (Test-PimAuditLog -WarningAction SilentlyContinue).Disagreements | Where-Object Id -eq "$($a.AssignmentId)" | ForEach-Object Problem | Should -Be 'Unverified'
+        }
+
+        It 'resolves built-in role names as the module ships them, whatever the roles table says' {
+            $store = New-VerifiedStore
+            Use-TestUser admin
+            Connect-Verified $store admin@contoso.com
+            Invoke-Sql -Store $store -Sql "UPDATE roles SET name = 'Reports Reader X', name_key = 'reports reader x' WHERE name = 'Reports Reader'; UPDATE roles SET name = 'Reports Reader', name_key = 'reports reader' WHERE name = 'Global Administrator'" | Out-Null
+            $a = New-PimEligibleAssignment -Principal user1@contoso.com -Role 'Reports Reader' -Permanent -Justification 'reports'
+            $a.RoleId | Should -Be (Get-PimRole -Name 'Reports Reader').Id
+            "$($a.RoleId)" | Should -Not -Be '62e90394-69f5-4237-9190-012177145e10'
+            (Get-PimRole -Id '62e90394-69f5-4237-9190-012177145e10').Name | Should -Be 'Global Administrator'
+        }
+
+        It 'revokes a key whose credentials row was deleted around the module' {
+            $store = New-VerifiedStore
+            Use-TestUser admin
+            Connect-Verified $store admin@contoso.com
+            Invoke-Sql -Store $store -Sql "DELETE FROM credentials WHERE thumbprint = '$($store.User1Key.Thumbprint)'" | Out-Null
+            (Get-PimCredential -Principal user1@contoso.com).State | Should -Be 'Active'   # as the verified log binds it
+            (Revoke-PimCredential -Thumbprint $store.User1Key.Thumbprint -Confirm:$false -PassThru).State | Should -Be 'Revoked'
+            Use-TestUser user1
+            $e = Get-Refusal { Connect-Verified $store user1@contoso.com }
+            $e.FullyQualifiedErrorId | Should -Be 'PimCredentialNotRegistered,PimModule.Cmdlets.ConnectPimStoreCommand'
+            Use-TestUser admin
+            Connect-Verified $store admin@contoso.com
+            (Test-PimAuditLog -WarningAction SilentlyContinue).Disagreements.Kind | Should -Not -Contain 'Record'
+        }
+
         It 'counts for nothing an expiry sealed before the request was due' {
             $store = New-VerifiedStore
             Use-TestUser admin

@@ -6,13 +6,13 @@ public sealed class AuditService
     private readonly PimStore _store;
     internal AuditService(PimStore store) => _store = store;
 
-    public IReadOnlyList<PimAuditRecord> Query(PimAuditQuery query) => _store.Read(work => AuditLog.Query(work, query));
+    public IReadOnlyList<PimAuditRecord> Query(PimAuditQuery query) => _store.ReadLog(work => AuditLog.Query(work, query));
 
     /// <summary>
     /// Test-PimAuditLog: the chain (and in a Verified store every seal, binding and entitlement, replayed from the genesis
     /// into a fresh state that trusts no checkpoint), and that the store's state rows agree with that state.
     /// </summary>
-    public PimAuditVerification Verify(Action<long>? progress = null) => _store.Read(work => StateCheck.Verify(work, progress));
+    public PimAuditVerification Verify(Action<long>? progress = null) => _store.ReadLog(work => StateCheck.Verify(work, progress));
 
     /// <summary>Writes the log and its seals (JSON lines, RFC 8785) to <paramref name="path"/>, created owner-only; the records and seals written.</summary>
     public (long Records, long Seals) Export(string path, bool force)
@@ -34,6 +34,6 @@ public sealed class AuditService
         }
         using (stream)
         using (var writer = new StreamWriter(stream, new System.Text.UTF8Encoding(false)) { NewLine = "\n" })
-            return _store.Read(work => AuditExport.Write(work, writer));
+            return _store.ReadLog(work => AuditExport.Write(work, writer));
     }
 }

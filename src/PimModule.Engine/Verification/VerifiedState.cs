@@ -86,6 +86,12 @@ internal sealed class VerifiedState : IDisposable
         return new VerifiedState(db, null, null);
     }
 
+    /// <summary>
+    /// Told each time the verified head moves (another session's records verified, or this session's own applied): the
+    /// session's verified point follows, so the user's pin records every record they verified, not only the ones they wrote.
+    /// </summary>
+    public Action<long, string>? Advanced { get; set; }
+
     /// <summary>The seal verifier's state at the verified head (bindings, roots, restores): after a <see cref="Sync"/>.</summary>
     public SealState State => _synced?.State ?? throw new InvalidOperationException("The verified state was not brought up to date.");
 
@@ -118,6 +124,7 @@ internal sealed class VerifiedState : IDisposable
             {
                 _synced = m;
                 tx.Commit();
+                Advanced?.Invoke(m.Sequence, m.Hash);
                 return new PimAuditVerification { IsValid = true, IdentityMode = PimIdentityMode.Verified, RecordsChecked = 0 };
             }
             var resume = meta is { } c && c.Sequence < upTo &&
@@ -144,6 +151,7 @@ internal sealed class VerifiedState : IDisposable
             WriteMeta(tx, head.Sequence, head.Hash, state);
             tx.Commit();
             _synced = (head.Sequence, head.Hash, state);
+            Advanced?.Invoke(head.Sequence, head.Hash);
             return check;
         }
     }
@@ -172,6 +180,7 @@ internal sealed class VerifiedState : IDisposable
                 WriteMeta(tx, state.SealedUpTo, state.PrevHash, state);
                 tx.Commit();
                 _synced = (state.SealedUpTo, state.PrevHash, state);
+                Advanced?.Invoke(state.SealedUpTo, state.PrevHash);
             }
             catch (Exception e) when (e is SqliteException or JsonException or PimException or InvalidOperationException)
             {
