@@ -71,8 +71,9 @@ internal sealed class SelfService
             RequestsTable.Insert(work, request);
             if (neverStarted) AssignmentsTable.ForRequests.Delete(work, p.Row.Id);
             else AssignmentsTable.ForRequests.End(work, p.Row.Id, end);
+            // An activation that never started is gone (its row deleted): the record says so, as it does for a removal.
             AuditLog.Append(work, nameof(PimRequestAction.SelfDeactivate), "Assignment", p.Row.Id.ToString("D"), p.Row.RoleId, p.Row.Principal,
-                AuditView.Of(p.Row), AuditView.Of(p.Row with { End = end }));
+                AuditView.Of(p.Row), neverStarted ? null : AuditView.Of(p.Row with { End = end }));
             return RequestService.ToOutput(request, p.Role.Name, work.Now);
         },
         confirm);

@@ -224,7 +224,12 @@ internal static partial class AssignmentsTable
     /// one query for a whole batch's overlap checks (by the principal index), instead of one per row.
     /// </summary>
     public static List<Held> HeldBy(UnitOfWork work, IReadOnlyCollection<string> principalKeys, PimAssignmentType type, DateTime at)
-        => work.Query<Held>(
+        => work.Verified is not null
+            // Verified stores: only what counts blocks a new assignment (a row planted around the module does not).
+            ? Many(work, SelectRows + " WHERE " + work.AnyOf("principal_key", "keys") + " AND type = @type AND " + NotEndedAt,
+                    new { keys = work.TextList(principalKeys), type = type.ToString(), at })
+                .Where(a => principalKeys.Contains(a.PrincipalKey)).Select(a => new Held(a.Id, a.PrincipalKey, a.RoleId, a.Scope, a.Start, a.End)).ToList()
+            : work.Query<Held>(
             "SELECT assignment_id AS id, principal_key, role_id, scope, start_utc AS start, end_utc AS \"end\" FROM assignments WHERE " +
             work.AnyOf("principal_key", "keys") + " AND type = @type AND " + NotEndedAt,
             new { keys = work.TextList(principalKeys), type = type.ToString(), at });
@@ -312,8 +317,9 @@ internal static partial class AssignmentsTable
         : work.Scalar<long>("SELECT COUNT(*) FROM assignments WHERE " + NotEndedAt, new { at = now });
 
     /// <summary>A role's assignments not ended at <paramref name="now"/> (a role in use cannot be removed).</summary>
-    public static long CountNotEndedOfRole(UnitOfWork work, Guid roleId, DateTime now)
-        => work.Scalar<long>("SELECT COUNT(*) FROM assignments WHERE role_id = @roleId AND " + NotEndedAt, new { roleId, at = now });
+    public static long CountNotEndedOfRole(UnitOfWork work, Guid roleId, DateTime now) => work.Verified is not null
+        ? Many(work, SelectRows + " WHERE role_id = @roleId AND " + NotEndedAt, new { roleId, at = now }).Count
+        : work.Scalar<long>("SELECT COUNT(*) FROM assignments WHERE role_id = @roleId AND " + NotEndedAt, new { roleId, at = now });
 
     /// <summary>Every assignment row as the store holds it, counted or not (Test-PimAuditLog compares them with the verified log).</summary>
     public static List<AssignmentRow> AllAsStored(UnitOfWork work) => Raw(work, SelectRows, new { });

@@ -53,7 +53,10 @@ internal static partial class RequestsTable
     /// approvers decide) only as the verified log has it; administrators' requests are their assignments' history.
     /// </summary>
     public static bool Counts(UnitOfWork work, RequestRow q)
-        => work.Verified is null || q.Action is not (PimRequestAction.SelfActivate or PimRequestAction.SelfExtend or PimRequestAction.SelfRenew) || work.Believes(q);
+        => work.Verified is null
+           || (q.Action is not (PimRequestAction.SelfActivate or PimRequestAction.SelfExtend or PimRequestAction.SelfRenew)
+               ? q.Status != PimRequestStatus.PendingApproval // an administrator's change is never pending: a pending one was written around the module
+               : work.Believes(q));
 
     private static List<RequestRow> Counted(UnitOfWork work, List<RequestRow> rows) => work.Verified is null ? rows : rows.FindAll(q => Counts(work, q));
 

@@ -155,8 +155,11 @@ internal sealed class StateReplay(SqliteConnection db, SqliteTransaction tx, Dat
                     return $"{ctx.Actor} activated a role for {after.PrincipalKey}, and no approval sealed in its transaction provisions it";
                 return ActivationLimits(after);
             case "SelfDeactivate":
-                if (current is null || after is null) return "it deactivates no verified activation";
+                if (current is null) return "it deactivates no verified activation";
                 if (current.PrincipalKey != ctx.Actor) return $"{ctx.Actor} deactivated {current.PrincipalKey}'s activation";
+                if (current.MemberType != "Activated") return "only activations are deactivated";
+                // An activation that had not started yet is deleted.
+                if (after is null) return current.Start > ctx.VerifiedAtTicks - TimeSpan.FromMinutes(5).Ticks ? null : "an activation that started is ended, not deleted";
                 if (after.PrincipalKey != current.PrincipalKey || after.RoleId != current.RoleId || after.Type != current.Type || after.Scope != current.Scope
                     || after.MemberType != current.MemberType || after.Start != current.Start) return "a deactivation changes only the end";
                 if (after.End is not { } newEnd || current.End is { } oldEnd && newEnd > oldEnd) return "a deactivation never lengthens an activation";
