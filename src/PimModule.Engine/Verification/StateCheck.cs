@@ -26,32 +26,23 @@ internal static class StateCheck
         foreach (var (seq, kind, id, reason) in fresh.Refused())
             Add("Record", seq.ToString(System.Globalization.CultureInfo.InvariantCulture), "NotEntitled", reason + (id is null ? "" : $" ({kind} {id})"));
 
-        // Assignments: both sides in id order, merged.
-        var verified = fresh.AllAssignments().Select(a => (Id: a.Id.ToLowerInvariant(), a.Digest)).OrderBy(a => a.Id, StringComparer.Ordinal).ToList();
-        var stored = AssignmentsTable.AllAsStored(work).Select(a => (Id: a.Id.ToString("D"), View: AuditView.Of(a).Json))
-            .OrderBy(a => a.Id, StringComparer.Ordinal).ToList();
-        int i = 0, j = 0;
-        while (i < verified.Count || j < stored.Count)
+        // Assignments: every row of the store against the verified digests (by id), then what the store lost.
+        var verified = new Dictionary<Guid, byte[]>();
+        foreach (var (id, digest) in fresh.AllAssignments())
+            if (Guid.TryParse(id, out var g)) verified[g] = digest;
+        foreach (var a in AssignmentsTable.AllAsStored(work))
         {
-            var c = i >= verified.Count ? 1 : j >= stored.Count ? -1 : string.CompareOrdinal(verified[i].Id, stored[j].Id);
-            if (c < 0)
+            if (!verified.Remove(a.Id, out var digest))
             {
-                // Verified, but not in the store: removed around the module (it was not removed by a verified change).
-                Add("Assignment", verified[i].Id, "Missing", "The verified log holds this assignment; the store does not.");
-                i++;
+                Add("Assignment", a.Id.ToString("D"), "Unverified", "The store holds this assignment; the verified log does not (it was written or put back around PimModule). It grants nothing.");
+                continue;
             }
-            else if (c > 0)
-            {
-                Add("Assignment", stored[j].Id, "Unverified", "The store holds this assignment; the verified log does not (it was written or put back around PimModule). It grants nothing.");
-                j++;
-            }
-            else
-            {
-                if (!verified[i].Digest.AsSpan().SequenceEqual(VerifiedState.DigestOf(stored[j].View)))
-                    Add("Assignment", stored[j].Id, "Different", $"The store holds {stored[j].View}, which is not the assignment the verified log holds (another end, scope, role, principal or type): it grants nothing.");
-                i++; j++;
-            }
+            var view = AuditView.Of(a).Json;
+            if (!digest.AsSpan().SequenceEqual(VerifiedState.DigestOf(view)))
+                Add("Assignment", a.Id.ToString("D"), "Different", $"The store holds {view}, which is not the assignment the verified log holds (another end, scope, role, principal or type): it grants nothing.");
         }
+        foreach (var id in verified.Keys.Order())
+            Add("Assignment", id.ToString("D"), "Missing", "The verified log holds this assignment; the store does not.");
 
         // Self-service requests: every one in the store is as the log has it.
         foreach (var q in RequestsTable.SelfService(work))

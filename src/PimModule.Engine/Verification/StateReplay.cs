@@ -125,6 +125,9 @@ internal sealed class StateReplay(SqliteConnection db, SqliteTransaction tx, Dat
         if (r.TargetId is not { } id || !Guid.TryParse(id, out _)) { Refuse(r, "Assignment", "it names no assignment"); return; }
         var after = Parse(id, r.AfterJson);
         if (r.AfterJson is not null && after is null) { Refuse(r, "Assignment", "its assignment does not parse"); return; }
+        // The record's role column is its assignment's role (the seal verifier's replay of administrators reads the column).
+        if (after is not null && r.RoleId is not null && !string.Equals(r.RoleId, after.RoleId, StringComparison.OrdinalIgnoreCase))
+        { Refuse(r, "Assignment", "its role column is not its assignment's role"); return; }
         // An administrator's change needs no look at what was there; an activation and a deactivation do.
         var current = ctx.Trusted || r.Action.StartsWith("Admin", StringComparison.Ordinal) ? null : Load(id);
         var why = ctx.Trusted ? null : AssignmentEntitlement(r, ctx, current, after);
@@ -334,9 +337,19 @@ internal sealed class StateReplay(SqliteConnection db, SqliteTransaction tx, Dat
         try { list = r.AfterJson is null ? null : JsonNode.Parse(r.AfterJson) as JsonArray; }
         catch (JsonException) { list = null; }
         if (list is null) { Refuse(r, "Notification", "it lists no messages"); return; }
+        using var insert = db.CreateCommand();
+        insert.Transaction = tx;
+        insert.CommandText = "INSERT INTO verified_notifications (id, digest) VALUES ($id, $digest) ON CONFLICT (id) DO NOTHING";
+        var pid = insert.Parameters.Add("$id", SqliteType.Text);
+        var pdigest = insert.Parameters.Add("$digest", SqliteType.Text);
+        insert.Prepare();
         foreach (var m in list)
             if (m is JsonObject o && Str(o["Id"]) is { } id && Guid.TryParse(id, out var g) && Str(o["Digest"]) is { } digest)
-                db.Execute("INSERT INTO verified_notifications (id, digest) VALUES (@id, @digest) ON CONFLICT (id) DO NOTHING", new { id = g.ToString("D"), digest }, tx);
+            {
+                pid.Value = g.ToString("D");
+                pdigest.Value = digest;
+                insert.ExecuteNonQuery();
+            }
     }
 
     private void Prune(SealedRecord r, SealContext ctx)

@@ -35,7 +35,7 @@ internal sealed class VerifiedState : IDisposable
     }
 
     /// <summary>The checkpoint's format: what this version of PimModule writes and reads (another one is rebuilt).</summary>
-    private const string Format = "pim-checkpoint-3";
+    private const string Format = "pim-checkpoint-4";
 
     private const string Schema = """
         PRAGMA journal_mode = WAL;
@@ -45,6 +45,7 @@ internal sealed class VerifiedState : IDisposable
         CREATE TABLE IF NOT EXISTS verified_assignments (id TEXT PRIMARY KEY, principal_key TEXT NOT NULL, role_id TEXT NOT NULL, type TEXT NOT NULL,
             scope TEXT NOT NULL, member_type TEXT NOT NULL, start_ticks INTEGER NOT NULL, end_ticks INTEGER, digest BLOB NOT NULL);
         CREATE INDEX IF NOT EXISTS ix_assignments_principal ON verified_assignments (principal_key, role_id);
+        CREATE INDEX IF NOT EXISTS ix_assignments_role ON verified_assignments (role_id);
         CREATE TABLE IF NOT EXISTS verified_requests (id TEXT PRIMARY KEY, action TEXT NOT NULL, status TEXT NOT NULL, principal_key TEXT NOT NULL,
             role_id TEXT NOT NULL, scope TEXT, target_id TEXT, assignment_id TEXT, created_ticks INTEGER NOT NULL, duration_ticks INTEGER);
         CREATE TABLE IF NOT EXISTS verified_policies (role_id TEXT PRIMARY KEY, describe TEXT NOT NULL, rules TEXT);
@@ -232,6 +233,25 @@ internal sealed class VerifiedState : IDisposable
             }
             _viewId!.Value = id.ToString("D");
             return _viewById.ExecuteScalar() as byte[];
+        }
+    }
+
+    /// <summary>
+    /// The digests of every verified assignment of a role, read in one pass (the listing goes role by role over up to every
+    /// assignment of the store: one sequential read per role instead of a lookup per row).
+    /// </summary>
+    public Dictionary<Guid, byte[]> DigestsOfRole(Guid roleId)
+    {
+        lock (_gate)
+        {
+            var digests = new Dictionary<Guid, byte[]>();
+            using var cmd = _db.CreateCommand();
+            cmd.CommandText = "SELECT id, digest FROM verified_assignments WHERE role_id = $role";
+            cmd.Parameters.AddWithValue("$role", roleId.ToString("D"));
+            using var reader = cmd.ExecuteReader();
+            while (reader.Read())
+                if (Guid.TryParse(reader.GetString(0), out var id)) digests[id] = (byte[])reader.GetValue(1);
+            return digests;
         }
     }
 

@@ -396,6 +396,9 @@ internal static class Seals
             if (r.TargetType != "Assignment" || r.TargetId is null || !r.Action.StartsWith("Admin", StringComparison.Ordinal)) return;
             if (actor != root && !IsAdministrator(actor, r.AtTicks)) return;
             _live.Remove(r.TargetId);
+            // Only administrator roles make administrators: another role's record (its role_id column, which the state replay
+            // holds to its assignment's) is not read further — a bulk import of a million is not parsed twice.
+            if (Guid.TryParse(r.RoleId, out var role) && !RoleCatalog.RoleAdministrators.Contains(role)) return;
             if (Parse(r.AfterJson) is { } o) Add(r.TargetId, o);
         }
 
