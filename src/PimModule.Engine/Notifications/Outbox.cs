@@ -73,12 +73,23 @@ internal static class Outbox
         // A Verified store logs what it queued (each message's digest), sealed with the change that caused it: the
         // sender sends only messages a verified change queued, never a row written into the outbox around the module.
         if (work.IdentityMode == PimIdentityMode.Verified && rows.Count > 0)
-            AuditLog.Append(work, QueueAction, "Notification", null, null, null, null, new System.Text.Json.Nodes.JsonArray(rows.Select(r =>
-                (System.Text.Json.Nodes.JsonNode)new System.Text.Json.Nodes.JsonObject
+        {
+            // [{"Id":…,"Digest":…}, …], written directly (a bulk batch queues thousands).
+            var buffer = new System.Buffers.ArrayBufferWriter<byte>(rows.Count * 120);
+            using (var w = new System.Text.Json.Utf8JsonWriter(buffer))
+            {
+                w.WriteStartArray();
+                foreach (var r in rows)
                 {
-                    ["Id"] = r.NotificationId.ToString("D"),
-                    ["Digest"] = VerifiedState.Digest(r.NotificationId, r.Recipient, r.Subject, r.Body, r.Event, r.Critical),
-                }).ToArray()));
+                    w.WriteStartObject();
+                    w.WriteString("Id", r.NotificationId);
+                    w.WriteString("Digest", VerifiedState.Digest(r.NotificationId, r.Recipient, r.Subject, r.Body, r.Event, r.Critical));
+                    w.WriteEndObject();
+                }
+                w.WriteEndArray();
+            }
+            AuditLog.Append(work, QueueAction, "Notification", null, null, null, null, new RawJson(System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan)));
+        }
         return rows.Count;
     }
 

@@ -333,21 +333,23 @@ internal sealed class StateReplay(SqliteConnection db, SqliteTransaction tx, Dat
 
     private void Notifications(SealedRecord r, SealContext ctx)
     {
-        JsonArray? list;
-        try { list = r.AfterJson is null ? null : JsonNode.Parse(r.AfterJson) as JsonArray; }
-        catch (JsonException) { list = null; }
-        if (list is null) { Refuse(r, "Notification", "it lists no messages"); return; }
+        JsonDocument? doc = null;
+        try { doc = r.AfterJson is null ? null : JsonDocument.Parse(r.AfterJson); }
+        catch (JsonException) { doc = null; }
+        using var _ = doc;
+        if (doc is null || doc.RootElement.ValueKind != JsonValueKind.Array) { Refuse(r, "Notification", "it lists no messages"); return; }
         using var insert = db.CreateCommand();
         insert.Transaction = tx;
         insert.CommandText = "INSERT INTO verified_notifications (id, digest) VALUES ($id, $digest) ON CONFLICT (id) DO NOTHING";
         var pid = insert.Parameters.Add("$id", SqliteType.Text);
         var pdigest = insert.Parameters.Add("$digest", SqliteType.Text);
         insert.Prepare();
-        foreach (var m in list)
-            if (m is JsonObject o && Str(o["Id"]) is { } id && Guid.TryParse(id, out var g) && Str(o["Digest"]) is { } digest)
+        foreach (var m in doc.RootElement.EnumerateArray())
+            if (m.ValueKind == JsonValueKind.Object && m.TryGetProperty("Id", out var idProp) && idProp.ValueKind == JsonValueKind.String
+                && Guid.TryParse(idProp.GetString(), out var g) && m.TryGetProperty("Digest", out var d) && d.ValueKind == JsonValueKind.String)
             {
                 pid.Value = g.ToString("D");
-                pdigest.Value = digest;
+                pdigest.Value = d.GetString();
                 insert.ExecuteNonQuery();
             }
     }
