@@ -1001,6 +1001,18 @@ Describe 'Verified stores: who acts is proven, not claimed' -Tag Hostile {
         Invoke-Sql -Store $Store -Sql $sql.ToString() | Out-Null
     }
 
+    function Invoke-AsAdministratorElsewhere {
+        <# The administrator, in another session (a fresh pwsh with their own folder), connected to the store, runs -Command. #>
+        param([Parameter(Mandatory)] [object] $Store, [Parameter(Mandatory)] [string] $Command)
+        $script = @"
+    `$env:XDG_DATA_HOME = '$(Join-Path $script:Users admin)'
+    Import-Module '$ModulePath'
+    Connect-PimStore $($Store.ConnectArguments -replace '-IdentityMode Lab', '-IdentityMode Verified') -Principal admin@contoso.com
+    $Command
+"@
+        Invoke-FreshPwsh -Script $script | Out-Null
+    }
+
     function Test-NoStore([object] $Store) {
         <# True when nothing of a store is at the test store's location (no tables; for SQLite, no file or an empty one). #>
         if ($Store.Provider -eq 'PostgreSql') { return ((Invoke-Sql -Store $Store -Sql "SELECT COUNT(*) FROM pg_tables WHERE tablename = 'audit_log'") -join '') -eq '0' }
@@ -1125,13 +1137,7 @@ Describe 'Verified stores: who acts is proven, not claimed' -Tag Hostile {
             Use-TestUser user1
             Connect-Verified $store user1@contoso.com
             # The administrator, in another session (a fresh pwsh with their own folder), revokes user1's key.
-            $script = @"
-    `$env:XDG_DATA_HOME = '$(Join-Path $script:Users admin)'
-    Import-Module '$ModulePath'
-    Connect-PimStore $($store.ConnectArguments -replace '-IdentityMode Lab', '-IdentityMode Verified') -Principal admin@contoso.com
-    Revoke-PimCredential -Thumbprint $($store.User1Key.Thumbprint) -Confirm:`$false
-"@
-            Invoke-FreshPwsh -Script $script | Out-Null
+            Invoke-AsAdministratorElsewhere -Store $store -Command "Revoke-PimCredential -Thumbprint $($store.User1Key.Thumbprint) -Confirm:`$false"
             $before = Get-RawFingerprint $store
             $e = Get-Refusal { Request-PimActivation -Role 'Security Reader' -Justification 'After the revocation' -ErrorAction Stop }
             $e.FullyQualifiedErrorId | Should -Match '^PimCredentialNotRegistered,'
@@ -1630,8 +1636,14 @@ Describe 'Verified stores: who acts is proven, not claimed' -Tag Hostile {
             $e = Get-Refusal { New-PimActiveAssignment -Principal user1@contoso.com -Role 'Global Administrator' -Permanent -Justification 'mine' -ErrorAction Stop }
             $e.FullyQualifiedErrorId | Should -Be 'PimNotAuthorized,PimModule.Cmdlets.NewPimActiveAssignmentCommand'
             Get-RawFingerprint $store | Should -Be $before
-            # The approvers' default list (administrators) does not name the forged holder either.
+            # The administrators mailed about an activation (the default recipients) do not include the forged holder either.
             (Get-PimStore).IdentityMode | Should -Be 'Verified'
+            Request-PimActivation -Role 'Security Reader' -Justification 'read' | Out-Null
+            Use-TestUser admin
+            Connect-Verified $store admin@contoso.com
+            $told = @(Get-PimNotification | Where-Object { $_.Event -eq 'Activated' -and $_.RecipientType -eq 'Admin' } | ForEach-Object Recipient)
+            $told | Should -Contain 'admin@contoso.com'
+            $told | Should -Not -Contain 'user1@contoso.com'
         }
 
         It 'does not believe a removed assignment put back under its old id' {
@@ -1673,13 +1685,7 @@ Describe 'Verified stores: who acts is proven, not claimed' -Tag Hostile {
             $store = New-VerifiedStore
             Use-TestUser user1
             Connect-Verified $store user1@contoso.com   # user1's session, open while the key is revoked
-            $script = @"
-    `$env:XDG_DATA_HOME = '$(Join-Path $script:Users admin)'
-    Import-Module '$ModulePath'
-    Connect-PimStore $($store.ConnectArguments -replace '-IdentityMode Lab', '-IdentityMode Verified') -Principal admin@contoso.com
-    Revoke-PimCredential -Thumbprint $($store.User1Key.Thumbprint) -Confirm:`$false
-"@
-            Invoke-FreshPwsh -Script $script | Out-Null
+            Invoke-AsAdministratorElsewhere -Store $store -Command "Revoke-PimCredential -Thumbprint $($store.User1Key.Thumbprint) -Confirm:`$false"
             # The revocation undone around the module: the row is active again.
             Invoke-Sql -Store $store -Sql "UPDATE credentials SET state = 'Active', revoked_by = NULL, revoked_utc = NULL WHERE thumbprint = '$($store.User1Key.Thumbprint)'" | Out-Null
             $before = Get-RawFingerprint $store
@@ -1829,13 +1835,7 @@ Describe 'Verified stores: who acts is proven, not claimed' -Tag Hostile {
             $cut = [long](Invoke-Sql -Store $store -Sql 'SELECT MAX(sequence) FROM audit_log')
             Invoke-Sql -Store $store -Sql "CREATE TABLE saved_ga AS SELECT * FROM assignments WHERE assignment_id = '$($ga.AssignmentId)'" | Out-Null
             # The administrator removes the grant, in another session ...
-            $script = @"
-    `$env:XDG_DATA_HOME = '$(Join-Path $script:Users admin)'
-    Import-Module '$ModulePath'
-    Connect-PimStore $($store.ConnectArguments -replace '-IdentityMode Lab', '-IdentityMode Verified') -Principal admin@contoso.com
-    Remove-PimAssignment -AssignmentId $($ga.AssignmentId) -Confirm:`$false
-"@
-            Invoke-FreshPwsh -Script $script | Out-Null
+            Invoke-AsAdministratorElsewhere -Store $store -Command "Remove-PimAssignment -AssignmentId $($ga.AssignmentId) -Confirm:`$false"
             Test-PimAccess -Principal user1@contoso.com -Role 'Global Administrator' | Should -BeFalse   # user1's session sees the removal
             # ... and the attacker cuts the log back to before it, removes the recorded head and puts the row back.
             Invoke-Sql -Store $store -Sql "DELETE FROM audit_log WHERE sequence > $cut; DELETE FROM seals WHERE to_sequence > $cut; DELETE FROM store_info WHERE key IN ('audit_head_sequence', 'audit_head_hash'); INSERT INTO assignments SELECT * FROM saved_ga; DROP TABLE saved_ga" | Out-Null
@@ -1887,6 +1887,25 @@ Describe 'Verified stores: who acts is proven, not claimed' -Tag Hostile {
             Use-TestUser admin
             Connect-Verified $store admin@contoso.com
             (Test-PimAuditLog -WarningAction SilentlyContinue).Disagreements.Kind | Should -Not -Contain 'Record'
+        }
+
+        It 'refuses a role''s settings whose rows do not say what the last sealed record said' {
+            $store = New-VerifiedStore
+            Use-TestUser admin
+            $keyPath = Join-Path $env:XDG_DATA_HOME 'PimModule/keys/admin@contoso.com.pem'
+            $sr = '5d6b6bb7-de71-4623-b4af-96380a352509'
+            # A settings record as an earlier PimModule wrote it (no rules beside what they say), sealed by the administrator,
+            # that the store's rule rows do not match.
+            Add-ForgedTransaction -Store $store -KeyPath $keyPath -Actor 'admin@contoso.com' -Records @(@{ Action = 'UpdateRoleSetting'; TargetType = 'RoleSetting'; TargetId = $sr; After = '{"RequireApproval":"True"}' })
+            Connect-Verified $store admin@contoso.com
+            $before = Get-RawFingerprint $store
+            $e = Get-Refusal { Get-PimRoleSetting -Role 'Security Reader' -ErrorAction Stop }
+            $e.FullyQualifiedErrorId | Should -Be 'PimStoreTampered,PimModule.Cmdlets.GetPimRoleSettingCommand'
+            Use-TestUser user1
+            Connect-Verified $store user1@contoso.com
+            $e = Get-Refusal { Request-PimActivation -Role 'Security Reader' -Justification 'read' -ErrorAction Stop }
+            $e.FullyQualifiedErrorId | Should -Be 'PimStoreTampered,PimModule.Cmdlets.RequestPimActivationCommand'
+            Get-RawFingerprint $store | Should -Be $before
         }
 
         It 'counts for nothing an expiry sealed before the request was due' {

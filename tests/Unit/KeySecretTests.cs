@@ -7,31 +7,13 @@ namespace PimModule.Tests;
 /// <summary>In a Verified store a principal's MFA secret is encrypted to that principal's own keys: nobody else reads it.</summary>
 public sealed class KeySecretTests : IDisposable
 {
-    private readonly TestTarget _target = new();
-    private readonly string _home = Path.Combine(Path.GetTempPath(), "pim-keysecret-" + Guid.NewGuid().ToString("N"));
-    private readonly List<PimStore> _open = [];
+    private readonly VerifiedPeople _people = new();
 
-    public void Dispose()
-    {
-        foreach (var s in _open) s.Dispose();
-        _target.Dispose();
-        try { Directory.Delete(_home, true); } catch (IOException) { }
-    }
+    public void Dispose() => _people.Dispose();
 
-    /// <summary>Opens the Verified store as a principal with their own PimModule folder (their keys and known stores).</summary>
-    private PimStore Open(string principal)
-    {
-        var o = _target.Options(principal, null, PimIdentityMode.Verified);
-        var store = PimStore.Open(new PimStoreOptions
-        {
-            Provider = o.Provider, Path = o.Path, ConnectionString = o.ConnectionString, Principal = principal, IdentityMode = PimIdentityMode.Verified,
-            UserFolder = Path.Combine(_home, principal),
-        });
-        _open.Add(store);
-        return store;
-    }
+    private PimStore Open(string principal) => _people.Open(principal);
 
-    private string KeyFile(string principal) => Path.Combine(_home, principal, "keys", principal + ".pem");
+    private string KeyFile(string principal) => Path.Combine(_people.KeysOf(principal), principal + ".pem");
 
     [Fact]
     public void Another_principal_the_root_and_the_shared_key_cannot_read_a_principals_MFA_secret()
@@ -39,7 +21,7 @@ public sealed class KeySecretTests : IDisposable
         var admin = Open("admin@contoso.com");
         foreach (var p in new[] { "user1@contoso.com", "user2@contoso.com" })
         {
-            var credential = CredentialFolder.Create(p, null, "", root: Path.Combine(_home, p, "keys"));
+            var credential = CredentialFolder.Create(p, null, "", root: _people.KeysOf(p));
             admin.Credentials.Register(p, credential.PublicKey, propose: false);
         }
         var user1 = Open("user1@contoso.com");

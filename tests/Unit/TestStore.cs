@@ -145,3 +145,37 @@ public sealed class PostgresFactAttribute : Xunit.FactAttribute
         if (!TestProvider.IsPostgres) Skip = "Runs on PostgreSQL only (PIM_TEST_PROVIDER=PostgreSql).";
     }
 }
+
+/// <summary>
+/// One Verified test store opened by several principals, each with a PimModule folder of their own (their keys and known
+/// stores), so each acts with their own key; everything is closed and removed at the end.
+/// </summary>
+public sealed class VerifiedPeople : IDisposable
+{
+    private readonly TestTarget _target = new();
+    private readonly List<PimStore> _open = [];
+
+    public string Home { get; } = Path.Combine(Path.GetTempPath(), "pim-people-" + Guid.NewGuid().ToString("N"));
+
+    public PimStore Open(string principal)
+    {
+        var o = _target.Options(principal, null, PimIdentityMode.Verified);
+        var store = PimStore.Open(new PimStoreOptions
+        {
+            Provider = o.Provider, Path = o.Path, ConnectionString = o.ConnectionString, Principal = principal, IdentityMode = PimIdentityMode.Verified,
+            UserFolder = Path.Combine(Home, principal),
+        });
+        _open.Add(store);
+        return store;
+    }
+
+    /// <summary>The principal's key folder (where New-PimCredential keeps their key).</summary>
+    public string KeysOf(string principal) => Path.Combine(Home, principal, "keys");
+
+    public void Dispose()
+    {
+        foreach (var s in _open) s.Dispose();
+        _target.Dispose();
+        try { Directory.Delete(Home, true); } catch (IOException) { }
+    }
+}

@@ -7,28 +7,11 @@ namespace PimModule.Tests;
 /// <summary>A Verified store's state comes from its verified log; its schema migrations are an administrator's sealed change.</summary>
 public sealed class VerifiedStateTests : IDisposable
 {
-    private readonly TestTarget _target = new();
-    private readonly string _home = Path.Combine(Path.GetTempPath(), "pim-verified-" + Guid.NewGuid().ToString("N"));
-    private readonly List<PimStore> _open = [];
+    private readonly VerifiedPeople _people = new();
 
-    public void Dispose()
-    {
-        foreach (var s in _open) s.Dispose();
-        _target.Dispose();
-        try { Directory.Delete(_home, true); } catch (IOException) { }
-    }
+    public void Dispose() => _people.Dispose();
 
-    private PimStore Open(string principal)
-    {
-        var o = _target.Options(principal, null, PimIdentityMode.Verified);
-        var store = PimStore.Open(new PimStoreOptions
-        {
-            Provider = o.Provider, Path = o.Path, ConnectionString = o.ConnectionString, Principal = principal, IdentityMode = PimIdentityMode.Verified,
-            UserFolder = Path.Combine(_home, principal),
-        });
-        _open.Add(store);
-        return store;
-    }
+    private PimStore Open(string principal) => _people.Open(principal);
 
     private static readonly Migration Next = new(9999, "a test migration", "CREATE TABLE verified_migration_test (x INTEGER)");
 
@@ -41,7 +24,7 @@ public sealed class VerifiedStateTests : IDisposable
     public void A_Verified_stores_migration_needs_an_administrators_seal()
     {
         var admin = Open("admin@contoso.com");
-        var credential = CredentialFolder.Create("user1@contoso.com", null, "", root: Path.Combine(_home, "user1@contoso.com", "keys"));
+        var credential = CredentialFolder.Create("user1@contoso.com", null, "", root: _people.KeysOf("user1@contoso.com"));
         admin.Credentials.Register("user1@contoso.com", credential.PublicKey, propose: false);
         var user1 = Open("user1@contoso.com");
         var records = admin.Read(AuditLogTable.Count);
@@ -63,7 +46,7 @@ public sealed class VerifiedStateTests : IDisposable
     public void A_migration_record_sealed_by_a_principal_who_is_not_an_administrator_counts_for_nothing()
     {
         var admin = Open("admin@contoso.com");
-        var credential = CredentialFolder.Create("user1@contoso.com", null, "", root: Path.Combine(_home, "user1@contoso.com", "keys"));
+        var credential = CredentialFolder.Create("user1@contoso.com", null, "", root: _people.KeysOf("user1@contoso.com"));
         admin.Credentials.Register("user1@contoso.com", credential.PublicKey, propose: false);
         var user1 = Open("user1@contoso.com");
         // What a modified module could seal with user1's own key: a migration record, without the administrator's check.

@@ -52,10 +52,10 @@ internal static class StateCheck
 
         // Role settings: the store's rule rows say what an administrator sealed.
         var sealedPolicies = fresh.AllPolicies().ToDictionary(p => p.RoleId, StringComparer.OrdinalIgnoreCase);
-        foreach (var group in PolicyRulesTable.All(work).GroupBy(r => r.RoleId).Select(g => g.Key)
-                     .Concat(sealedPolicies.Keys.Select(Guid.Parse)).Distinct())
+        var storedRules = PolicyRulesTable.All(work).ToLookup(r => r.RoleId);   // one read for every role
+        foreach (var group in storedRules.Select(g => g.Key).Concat(sealedPolicies.Keys.Select(Guid.Parse)).Distinct())
         {
-            var rows = PolicyRulesTable.OfRole(work, group).Select(r => (r.RuleId, r.ValueJson));
+            var rows = storedRules[group].Select(r => (r.RuleId, r.ValueJson));
             var storedPolicy = AuditLog.ToJson(RolePolicy.FromRules(rows).Describe());
             var expected = sealedPolicies.TryGetValue(group.ToString("D"), out var p)
                 ? p.Rules is { } rules ? AuditLog.ToJson(StateReplay.Rules(rules).Describe()) : p.Describe

@@ -188,8 +188,6 @@ internal sealed class StateReplay(SqliteConnection db, SqliteTransaction tx, Dat
         "AND start_ticks <= @t AND (end_ticks IS NULL OR end_ticks > @t)",
         new { pra = RoleCatalog.PrivilegedRoleAdministrator.ToString("D"), ga = RoleCatalog.GlobalAdministrator.ToString("D"), t }, tx).ToHashSet(StringComparer.Ordinal);
 
-    private bool IsEligible(string principalKey, string roleId, string scope, long at) => EligibleSource(principalKey, roleId, scope, at) is not null;
-
     /// <summary>The verified eligible assignment an activation at <paramref name="scope"/> from <paramref name="at"/> comes from (the longest); null when none.</summary>
     private View? EligibleSource(string principalKey, string roleId, string scope, long at) => db.Query<View>(
             "SELECT id, principal_key, role_id, type, scope, member_type, start_ticks AS start, end_ticks AS \"end\", '' AS json FROM verified_assignments " +

@@ -316,12 +316,6 @@ internal sealed class VerifiedState : IDisposable
         lock (_gate) return _db.Query<(string, byte[])>("SELECT id, digest FROM verified_assignments ORDER BY id").ToList();
     }
 
-    public IReadOnlyList<RequestState> AllRequests()
-    {
-        lock (_gate) return _db.Query<RequestState>(
-            "SELECT id, action, status, principal_key, role_id, scope, target_id, assignment_id, created_ticks, duration_ticks FROM verified_requests ORDER BY id").ToList();
-    }
-
     public IReadOnlyList<PolicyState> AllPolicies()
     {
         lock (_gate) return _db.Query<PolicyState>("SELECT role_id, describe, rules FROM verified_policies ORDER BY role_id").ToList();
