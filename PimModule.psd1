@@ -56,6 +56,8 @@
         'Register-PimCredential'
         'Get-PimCredential'
         'Revoke-PimCredential'
+        'Import-PimDirectoryObject'
+        'Get-PimDirectoryObject'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

@@ -92,6 +92,7 @@ public sealed class PimStore : IDisposable
         Roles = new RoleService(this);
         Audit = new AuditService(this);
         Settings = new SettingsService(this);
+        Directory = new DirectoryService(this);
         Assignments = new AssignmentService(this);
         Mfa = new MfaService(this);
         Requests = new RequestService(this);
@@ -135,6 +136,7 @@ public sealed class PimStore : IDisposable
     public RoleService Roles { get; }
     public AuditService Audit { get; }
     public SettingsService Settings { get; }
+    public DirectoryService Directory { get; }
     public AssignmentService Assignments { get; }
     public MfaService Mfa { get; }
     public RequestService Requests { get; }

@@ -200,7 +200,7 @@ public sealed class AssignmentService
     /// <summary>Whether a principal holds a role active at a time and scope, and through which assignment (or why not).</summary>
     public PimAccessResult CheckAccess(string principal, PimRoleReference role, string? scope, DateTime? asOf) => _store.Read(work =>
     {
-        var p = Principal.Validate(principal);
+        var p = DirectoryMap.Canonical(work, principal, "Principal");
         var r = RoleService.Resolve(work, role);
         var s = global::PimModule.Assignments.Scope.Validate(scope);
         var at = asOf is { } t ? Times.Utc(t, "AsOf") : work.Now;

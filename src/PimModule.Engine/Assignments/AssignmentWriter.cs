@@ -52,6 +52,7 @@ public sealed class AssignmentWriter : IDisposable
         _store = store;
         _type = type;
         _batchSize = Math.Max(1, batchSize);
+        _directory = new Lazy<DirectoryMap>(() => store.Read(DirectoryMap.Of), LazyThreadSafetyMode.ExecutionAndPublication);
     }
 
     /// <summary>Assignments committed so far.</summary>
@@ -252,12 +253,18 @@ public sealed class AssignmentWriter : IDisposable
     }
 
     /// <summary>What needs no store — the input limits, principal, scope, times — so a bad row costs nothing; returns the row normalised.</summary>
-    private static PimAssignmentInput Precheck(PimAssignmentInput input)
+    private PimAssignmentInput Precheck(PimAssignmentInput input)
     {
         if (input.Role is null)
             throw PimErrors.RoleRequired("No role was given.", null, "Give -Role.");
+        // An object id (a Graph principalId) is the principal's UPN inside the store: mapped once, or refused by name.
+        if (input.Principal is { } p && Principal.IsObjectId(p.Trim(' ')))
+            input = input.WithPrincipal(_directory.Value.Canonical(p, "Principal"));
         return input.Validate();
     }
+
+    /// <summary>The directory, read once per writer, when a row first names a principal by object id.</summary>
+    private readonly Lazy<DirectoryMap> _directory;
 
     /// <summary>
     /// Every check of one row (normalised by <see cref="Precheck"/>), against the store as this unit of work sees it and

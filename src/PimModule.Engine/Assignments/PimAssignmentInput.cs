@@ -22,6 +22,14 @@ public sealed class PimAssignmentInput
     /// local) and the duration (positive, at most 100 years). Returns a normalised copy; throws the first refusal.
     /// AssignmentWriter.Add calls this on every row, so the cmdlets and CSV rows go through the same rules.
     /// </summary>
+    /// <summary>A copy naming another principal (an object id mapped to its UPN).</summary>
+    internal PimAssignmentInput WithPrincipal(string principal)
+        => new()
+        {
+            Principal = principal, Role = Role, Scope = Scope, StartDateTime = StartDateTime, EndDateTime = EndDateTime, Duration = Duration,
+            Permanent = Permanent, Justification = Justification, TicketNumber = TicketNumber, TicketSystem = TicketSystem, MfaCode = MfaCode,
+        };
+
     public PimAssignmentInput Validate() => new()
     {
         Principal = global::PimModule.Identity.Principal.Validate(Principal),

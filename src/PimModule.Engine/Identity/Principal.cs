@@ -5,7 +5,8 @@ namespace PimModule.Identity;
 /// <summary>
 /// Principals are the users and service identities that hold roles: a user principal name
 /// (<c>user1@contoso.com</c>, guests <c>user_fabrikam.com#EXT#@contoso.com</c>), an account name
-/// (<c>user1</c>, <c>CONTOSO\user1</c>) or an object id (GUID). Entra user principal names are ASCII, so a
+/// (<c>user1</c>, <c>CONTOSO\user1</c>). An object id (GUID) is not a principal: it maps to its UPN through the imported
+/// directory (DirectoryMap.Canonical), or it is refused. Entra user principal names are ASCII, so a
 /// principal is ASCII only: a look-alike (the Kelvin sign for K, a Cyrillic а for a), a format character or a
 /// control character is refused (PimPrincipalInvalid), never folded onto another principal.
 /// Principals are stored as given and compared by one canonical key, <see cref="Key"/>: the ASCII lower-case form,
@@ -16,6 +17,9 @@ public static partial class Principal
     [GeneratedRegex(@"^[A-Za-z0-9._'\-+~!#$%&]+(@[A-Za-z0-9\-]+(\.[A-Za-z0-9\-]+)*|\\[A-Za-z0-9._'\-+~!#$%&]+)?\z",
         RegexOptions.CultureInvariant)]
     private static partial Regex Shape();
+
+    /// <summary>True for text shaped as an Entra object id (a GUID, with or without braces or dashes): never a principal by itself.</summary>
+    public static bool IsObjectId(string text) => text.Length is >= 32 and <= 38 && Guid.TryParse(text, out _);
 
     public static bool IsValid(string? text)
     {
@@ -44,8 +48,11 @@ public static partial class Principal
                     "Entra user principal names are ASCII; a character that only looks like a letter is not one.",
                     Input.Preview(text!), $"Type -{parameter} again in plain ASCII (user1@contoso.com).");
         }
+        if (IsObjectId(trimmed))
+            throw PimErrors.PrincipalInvalid($"'{trimmed}' is an Entra object id; inside the store a principal is its user principal name, so one person never has two spellings.",
+                trimmed, $"Give -{parameter} as the user's UPN (Get-PimDirectoryObject lists the imported users), or import the tenant's users (Import-PimDirectoryObject) so that ids map to UPNs.");
         if (!Shape().IsMatch(trimmed))
-            throw PimErrors.PrincipalInvalid($"'{Input.Preview(text!)}' is not a principal. Give a user principal name (user1@contoso.com), an account name (user1 or CONTOSO\\user1) or an object id.",
+            throw PimErrors.PrincipalInvalid($"'{Input.Preview(text!)}' is not a principal. Give a user principal name (user1@contoso.com), or an account name (user1 or CONTOSO\\user1).",
                 Input.Preview(text!), $"Correct the -{parameter} value.");
         return trimmed;
     }

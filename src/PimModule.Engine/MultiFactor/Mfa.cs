@@ -12,7 +12,7 @@ public sealed class MfaService
     public PimMfaRegistration? Register(string? principal, bool force, Func<PimChange, bool>? confirm = null) => _store.Change(
         work =>
         {
-            var p = principal is null ? work.Actor : global::PimModule.Identity.Principal.Validate(principal);
+            var p = principal is null ? work.Actor : DirectoryMap.Canonical(work, principal, "Principal");
             if (!global::PimModule.Identity.Principal.Same(p, work.Actor))
                 Authorization.RequireRoleAdministrator(work, $"register an MFA method for {p}");
             var exists = MfaMethodsTable.Exists(work, Principal.Fold(p));

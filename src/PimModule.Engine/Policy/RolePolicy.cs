@@ -19,6 +19,15 @@ internal sealed partial class RolePolicy
     public const string AssignmentEnablementRule = "Enablement_Admin_Assignment";
     /// <summary>PimModule's own rule (Entra has none): JustificationPattern and TicketPattern.</summary>
     public const string TextPatternRule = "TextPattern_PimModule";
+    /// <summary>
+    /// PimModule's own rule: the tenant's identity of this role's Graph policy (the policy's id and metadata, its
+    /// roleManagementPolicyAssignment) as Import-PimRoleSetting read it, so a Graph export addresses the same policy.
+    /// Not a setting: Copy-, Reset- and the PimModule-format import keep the destination's own.
+    /// </summary>
+    public const string GraphIdentityRule = "GraphIdentity_PimModule";
+
+    /// <summary>The Graph identity (JSON: {"policy": {…}, "assignment": {…}}), or null when the role never came from Graph.</summary>
+    public string? GraphIdentity { get; set; }
 
     public static readonly TimeSpan MinActivation = TimeSpan.FromMinutes(30);
     public static readonly TimeSpan MaxActivation = TimeSpan.FromHours(24);
@@ -103,6 +112,7 @@ internal sealed partial class RolePolicy
                 ["notificationLevel"] = rule.CriticalOnly ? "Critical" : "All",
                 ["notificationRecipients"] = RoleSettings.Array(rule.AdditionalRecipients),
             }.ToJsonString());
+        if (GraphIdentity is not null) yield return (GraphIdentityRule, GraphIdentity);
     }
 
     private static readonly Lazy<Dictionary<string, string>> DefaultRules =
@@ -111,7 +121,7 @@ internal sealed partial class RolePolicy
     public static bool IsDefaultRule(string ruleId, string json) => DefaultRules.Value.TryGetValue(ruleId, out var d) && d == json;
 
     /// <summary>A rule id this version of PimModule reads and writes (rows of other ids are left as they are).</summary>
-    public static bool IsKnownRule(string ruleId) => RoleSettings.IsSettingRule(ruleId) || DefaultRules.Value.ContainsKey(ruleId);
+    public static bool IsKnownRule(string ruleId) => RoleSettings.IsSettingRule(ruleId) || DefaultRules.Value.ContainsKey(ruleId) || ruleId == GraphIdentityRule;
 
     /// <summary>The policy made of Entra's defaults overlaid with the stored rules.</summary>
     public static RolePolicy FromRules(IEnumerable<(string RuleId, string Json)> rows)
@@ -123,6 +133,11 @@ internal sealed partial class RolePolicy
             if (RoleSettings.IsSettingRule(ruleId))
             {
                 settingRules[ruleId] = json;
+                continue;
+            }
+            if (ruleId == GraphIdentityRule)
+            {
+                p.GraphIdentity = json;
                 continue;
             }
             foreach (var evt in Enum.GetValues<PimNotificationEvent>())
@@ -175,14 +190,25 @@ internal sealed partial class RolePolicy
         foreach (var s in RoleSettings.All) d[s.Name] = s.Describe(this);
         foreach (var ((evt, r), rule) in Notifications)
             d[$"Notification.{evt}.{r}"] = $"Default={rule.DefaultRecipients};Additional={string.Join(",", rule.AdditionalRecipients)};CriticalOnly={rule.CriticalOnly}";
+        if (GraphIdentity is not null) d["GraphIdentity"] = DescribeGraphIdentity(GraphIdentity);
         return d;
+    }
+
+    /// <summary>The Graph identity in a few words: the tenant's policy id and a digest of the rest.</summary>
+    private static string DescribeGraphIdentity(string json)
+    {
+        var digest = Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(json)))[..12].ToLowerInvariant();
+        try { return $"{(string?)JsonNode.Parse(json)?["policy"]?["id"]} ({digest})"; }
+        catch (Exception e) when (e is System.Text.Json.JsonException or InvalidOperationException) { return digest; }
     }
 
     public static string Diff(RolePolicy before, RolePolicy after)
     {
         var a = before.Describe();
         var b = after.Describe();
-        var changes = b.Where(kv => a[kv.Key] != kv.Value).Select(kv => $"{kv.Key}: '{a[kv.Key]}' -> '{kv.Value}'").ToList();
+        var changes = b.Keys.Union(a.Keys).Distinct().Order(StringComparer.Ordinal)
+            .Where(k => a.GetValueOrDefault(k) != b.GetValueOrDefault(k))
+            .Select(k => $"{k}: '{a.GetValueOrDefault(k)}' -> '{b.GetValueOrDefault(k)}'").ToList();
         return changes.Count == 0 ? "no change" : string.Join("; ", changes);
     }
 

@@ -87,6 +87,13 @@ public sealed class SettingsService
         AuditLog.Append(work, action, "RoleSetting", role.Id.ToString("D"), role.Id, null, before.Describe(), described);
     }
 
+    /// <summary>Approvers given by object id are their UPNs inside the store (refused by name when no directory object has the id).</summary>
+    internal static void CanonicalApprovers(UnitOfWork work, RolePolicy p)
+    {
+        if (p.Approvers.Any(a => Principal.IsObjectId(a.Trim(' '))))
+            p.Approvers = p.Approvers.Select(a => DirectoryMap.Canonical(work, a, "Approvers")).Distinct(Principal.Comparer).ToList();
+    }
+
     private sealed record Plan(PimRole Role, RolePolicy Before, RolePolicy After)
     {
         public bool Changes => RolePolicy.Diff(Before, After) != "no change";
@@ -102,6 +109,7 @@ public sealed class SettingsService
                 Authorization.RequireRoleAdministrator(work, $"change the settings of '{r.Name}'");
                 var before = Load(work, r.Id);
                 var after = change(before);
+                CanonicalApprovers(work, after);
                 after.Validate(r.Name);
                 return new Plan(r, before, after);
             },
@@ -125,7 +133,7 @@ public sealed class SettingsService
         => Apply(role, p => { var c = p.Clone(); update.ApplyTo(c); return c; }, $"Set notification setting {update.Event}/{update.Recipient}", "UpdateRoleSetting", confirm, noChange);
 
     public PimRoleSetting? Reset(PimRoleReference role, Func<PimChange, bool>? confirm = null, Action<string>? noChange = null)
-        => Apply(role, _ => new RolePolicy(), "Reset role setting to Entra's defaults", "ResetRoleSetting", confirm, noChange);
+        => Apply(role, p => new RolePolicy { GraphIdentity = p.GraphIdentity }, "Reset role setting to Entra's defaults", "ResetRoleSetting", confirm, noChange);
 
     public PimRoleSetting? Copy(PimRoleReference source, PimRoleReference destination, Func<PimChange, bool>? confirm = null,
         Action<string>? noChange = null)
@@ -135,7 +143,7 @@ public sealed class SettingsService
             var r = RoleService.Resolve(work, source);
             return (Role: r, Policy: Load(work, r.Id));
         });
-        return Apply(destination, _ => from.Policy.Clone(), $"Copy role setting from '{from.Role.Name}'", "CopyRoleSetting",
+        return Apply(destination, p => { var c = from.Policy.Clone(); c.GraphIdentity = p.GraphIdentity; return c; }, $"Copy role setting from '{from.Role.Name}'", "CopyRoleSetting",
             confirm, noChange);
     }
 
@@ -313,6 +321,72 @@ public sealed class SettingsService
         }
     }
 
+    /// <summary>
+    /// The given roles' policies (all when null) in Graph's shape (see <see cref="GraphPolicyFile"/>); a setting Graph
+    /// cannot hold, or an approver with no directory object, is refused by name.
+    /// </summary>
+    public string ExportGraph(IReadOnlyList<PimRoleReference>? roles, Action<string>? warn = null) => _store.Read(work =>
+    {
+        var list = roles is null
+            ? RolesTable.All(work)
+            : roles.Select(r => RoleService.Resolve(work, r)).DistinctBy(r => r.Id).OrderBy(r => r.Name, StringComparer.OrdinalIgnoreCase).ToList();
+        var directory = DirectoryMap.Of(work);
+        return GraphPolicyFile.Write(list.Select(r => (r, Load(work, r.Id))).ToList(), directory, warn);
+    });
+
+    /// <summary>Whether a settings file is in PimModule's own format (else it is read as Graph's).</summary>
+    public static bool IsOwnFormat(string json)
+    {
+        try
+        {
+            using var doc = JsonDocument.Parse(json, new JsonDocumentOptions { MaxDepth = 64 });
+            return doc.RootElement.ValueKind == JsonValueKind.Object && doc.RootElement.TryGetProperty("Schema", out var s)
+                && s.ValueKind == JsonValueKind.String && s.GetString() == FileSchema;
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// Imports role policies in Graph's shape from one or more files (see <see cref="GraphPolicyFile"/>): every policy is
+    /// read and validated first (object ids through the directory), then all are applied in one transaction, or none.
+    /// </summary>
+    public IReadOnlyList<PimRoleSetting>? ImportGraph(IReadOnlyList<(string Json, string Source)> files, Func<PimChange, bool>? confirm = null)
+    {
+        var found = GraphPolicyFile.Collect(files);
+        var source = string.Join(", ", files.Select(f => f.Source));
+        return _store.Change(
+            work =>
+            {
+                Authorization.RequireRoleAdministrator(work, "import role settings");
+                var directory = DirectoryMap.Of(work);
+                var plans = new List<Plan>();
+                foreach (var f in found)
+                {
+                    var role = RoleService.Find(work, new PimRoleReference(f.RoleId))
+                               ?? throw PimErrors.RoleNotFound($"{f.Where}: the policy is for the role {f.RoleId}, which is not in this store; nothing was imported.",
+                                   f.RoleId, "Create the custom role first (New-PimRole), or leave its policy out.");
+                    var before = Load(work, role.Id);
+                    var after = before.Clone();
+                    GraphPolicy.Read(f.Rules, after, directory, f.Where);
+                    after.GraphIdentity = GraphPolicyFile.Identity(f);
+                    after.Validate(role.Name);
+                    plans.Add(new Plan(role, before, after));
+                }
+                return plans;
+            },
+            plans => new PimChange(source, $"Import role settings for {plans.Count(p => p.Changes)} role(s): " +
+                                           string.Join("; ", plans.Where(p => p.Changes).Select(p => $"{p.Role.Name}: {RolePolicy.Diff(p.Before, p.After)}"))),
+            (work, plans) =>
+            {
+                foreach (var p in plans.Where(p => p.Changes)) Save(work, p.Role, p.Before, p.After, "ImportRoleSetting");
+                return plans.Select(p => ToSetting(work, p.Role)).ToList();
+            },
+            confirm);
+    }
+
     /// <summary>Validates every role of the file first, then applies all of them in one transaction, or none.</summary>
     public IReadOnlyList<PimRoleSetting>? Import(string json, string source, Func<PimChange, bool>? confirm = null)
     {
@@ -329,8 +403,11 @@ public sealed class SettingsService
                                ?? throw PimErrors.RoleNotFound($"'{source}' names the role '{f.Role ?? f.RoleId.ToString()}', which is not in this store; nothing was imported.",
                                    f.Role ?? f.RoleId.ToString(), "Create the custom role first (New-PimRole), or remove it from the file.");
                     var after = FromFile(f);
+                    CanonicalApprovers(work, after);
                     after.Validate(role.Name);
-                    plans.Add(new Plan(role, Load(work, role.Id), after));
+                    var before = Load(work, role.Id);
+                    after.GraphIdentity = before.GraphIdentity; // the tenant's policy this role maps to is not a setting
+                    plans.Add(new Plan(role, before, after));
                 }
                 if (plans.Select(p => p.Role.Id).Distinct().Count() != plans.Count)
                     throw PimErrors.SettingFileInvalid($"'{source}' names a role twice.", source, "Keep one entry per role.");

@@ -110,6 +110,11 @@ internal static partial class AssignmentsTable
         return principalKey is null ? rows : Of(principalKey, rows);
     }
 
+    /// <summary>Which of the given principal keys any assignment row has (one query, through the principal index).</summary>
+    public static List<string> PrincipalKeysPresent(UnitOfWork work, IReadOnlyCollection<string> keys)
+        => keys.Count == 0 ? [] : work.Query<string>($"SELECT DISTINCT principal_key FROM assignments WHERE {work.AnyOf("principal_key", "keys")}",
+            new { keys = work.TextList(keys) });
+
     /// <summary>Whether the principal holds an administrator assignment in force at <paramref name="at"/>.</summary>
     public static bool IsAdministrator(UnitOfWork work, string principalKey, DateTime at) => work.Verified is not null
         ? AdministratorRows(work, principalKey, at).Count > 0

@@ -52,6 +52,7 @@ internal sealed class StateReplay(SqliteConnection db, SqliteTransaction tx, Dat
             case "RoleSetting": Policy(r, ctx); break;
             case "MailSetting": Mail(r, ctx); break;
             case "Notification": Notifications(r, ctx); break;
+            case "DirectoryObject": DirectoryObject(r, ctx); break;
             case "Store" when r.Action == "PruneHistory": Prune(r, ctx); break;
             case "Store" when r.Action == Seals.ProtectAction && ctx.Trusted: Protect(r); break;
             case "Store" when r.Action == PimStore.MigrateAction:
@@ -317,6 +318,23 @@ internal sealed class StateReplay(SqliteConnection db, SqliteTransaction tx, Dat
         db.Execute("INSERT INTO verified_policies (role_id, describe, rules) VALUES (@role, @describe, @rules) ON CONFLICT (role_id) DO UPDATE SET " +
                    "describe = excluded.describe, rules = excluded.rules",
             new { role = role.ToString("D"), describe = Audit.AuditLog.ToJson(described), rules }, tx);
+    }
+
+    /// <summary>An imported directory object: an administrator's change; one id is one UPN, one UPN one id.</summary>
+    private void DirectoryObject(SealedRecord r, SealContext ctx)
+    {
+        if (!ctx.Trusted && !IsAdmin(ctx.Actor, ctx.VerifiedAtTicks)) { Refuse(r, "DirectoryObject", $"{ctx.Actor} was not an administrator there"); return; }
+        JsonNode? after;
+        try { after = r.AfterJson is null ? null : JsonNode.Parse(r.AfterJson); }
+        catch (JsonException) { after = null; }
+        var upn = Str(after?["UserPrincipalName"]);
+        if (!Guid.TryParse(r.TargetId, out var id) || upn is null || !Principal.IsValid(upn)) { Refuse(r, "DirectoryObject", "it names no object id and user principal name"); return; }
+        var key = Principal.Fold(upn);
+        var taken = db.QueryFirstOrDefault<string>("SELECT id FROM verified_directory WHERE principal_key = @key", new { key }, tx);
+        if (taken is not null && taken != id.ToString("D")) { Refuse(r, "DirectoryObject", $"{upn} is already the object {taken}"); return; }
+        db.Execute("INSERT INTO verified_directory (id, user_principal_name, principal_key, display_name) VALUES (@id, @upn, @key, @name) " +
+                   "ON CONFLICT (id) DO UPDATE SET user_principal_name = excluded.user_principal_name, principal_key = excluded.principal_key, display_name = excluded.display_name",
+            new { id = id.ToString("D"), upn, key, name = Str(after?["DisplayName"]) }, tx);
     }
 
     /// <summary>The key of a RoleSetting record's rules (their JSON, ruleId → value), beside the settings it describes.</summary>

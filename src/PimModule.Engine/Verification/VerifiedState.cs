@@ -35,7 +35,7 @@ internal sealed class VerifiedState : IDisposable
     }
 
     /// <summary>The checkpoint's format: what this version of PimModule writes and reads (another one is rebuilt).</summary>
-    private const string Format = "pim-checkpoint-4";
+    private const string Format = "pim-checkpoint-5";
 
     private const string Schema = """
         PRAGMA journal_mode = WAL;
@@ -51,6 +51,8 @@ internal sealed class VerifiedState : IDisposable
         CREATE TABLE IF NOT EXISTS verified_policies (role_id TEXT PRIMARY KEY, describe TEXT NOT NULL, rules TEXT);
         CREATE TABLE IF NOT EXISTS verified_mail (id INTEGER PRIMARY KEY CHECK (id = 1), view TEXT NOT NULL);
         CREATE TABLE IF NOT EXISTS verified_notifications (id TEXT PRIMARY KEY, digest TEXT NOT NULL);
+        CREATE TABLE IF NOT EXISTS verified_directory (id TEXT PRIMARY KEY, user_principal_name TEXT NOT NULL, principal_key TEXT NOT NULL UNIQUE,
+            display_name TEXT);
         CREATE TABLE IF NOT EXISTS verified_refused (sequence INTEGER PRIMARY KEY, kind TEXT NOT NULL, id TEXT, reason TEXT NOT NULL);
         """;
 
@@ -296,6 +298,26 @@ internal sealed class VerifiedState : IDisposable
     public PolicyState? Policy(Guid roleId)
     {
         lock (_gate) return _db.QueryFirstOrDefault<PolicyState>("SELECT role_id, describe, rules FROM verified_policies WHERE role_id = @id", new { id = roleId.ToString("D") });
+    }
+
+    /// <summary>A directory object as an administrator imported it (ImportDirectoryObject records).</summary>
+    internal sealed record DirectoryState(string Id, string UserPrincipalName, string PrincipalKey, string? DisplayName);
+
+    private const string DirectorySelect = "SELECT id, user_principal_name, principal_key, display_name FROM verified_directory";
+
+    public IReadOnlyList<DirectoryState> DirectoryObjects()
+    {
+        lock (_gate) return _db.Query<DirectoryState>(DirectorySelect + " ORDER BY principal_key").ToList();
+    }
+
+    public DirectoryState? DirectoryById(string id)
+    {
+        lock (_gate) return _db.QueryFirstOrDefault<DirectoryState>(DirectorySelect + " WHERE id = @id", new { id });
+    }
+
+    public DirectoryState? DirectoryByKey(string principalKey)
+    {
+        lock (_gate) return _db.QueryFirstOrDefault<DirectoryState>(DirectorySelect + " WHERE principal_key = @principalKey", new { principalKey });
     }
 
     /// <summary>The mail settings as an administrator sealed them last (as the audit log wrote them); null when none was.</summary>

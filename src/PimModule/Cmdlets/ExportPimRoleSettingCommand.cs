@@ -3,7 +3,16 @@ using System.Text;
 
 namespace PimModule.Cmdlets;
 
-/// <summary>Writes role settings to a JSON file that Import-PimRoleSetting reads back exactly.</summary>
+/// <summary>The formats of a role settings file.</summary>
+public enum PimSettingFileFormat
+{
+    /// <summary>PimModule's own JSON (every setting, by its Set-PimRoleSetting name).</summary>
+    PimModule,
+    /// <summary>Microsoft Graph's unifiedRoleManagementPolicy, its policy assignment and a $batch body of rule PATCH requests.</summary>
+    Graph,
+}
+
+/// <summary>Writes role settings to a JSON file that Import-PimRoleSetting reads back exactly (PimModule's format or Graph's).</summary>
 [Cmdlet(VerbsData.Export, "PimRoleSetting", SupportsShouldProcess = true)]
 [OutputType(typeof(FileInfo))]
 public sealed class ExportPimRoleSettingCommand : PimCmdlet
@@ -21,6 +30,10 @@ public sealed class ExportPimRoleSettingCommand : PimCmdlet
     [ValidateNotNullOrEmpty]
     public string Path { get; set; } = "";
 
+    /// <summary>PimModule (the default) or Graph: Graph's own policy JSON, ready to PATCH back to a tenant.</summary>
+    [Parameter]
+    public PimSettingFileFormat Format { get; set; } = PimSettingFileFormat.PimModule;
+
     [Parameter]
     public SwitchParameter PassThru { get; set; }
 
@@ -35,7 +48,9 @@ public sealed class ExportPimRoleSettingCommand : PimCmdlet
     {
         if (_rolesGiven && _roles.Count == 0) return; // nothing matched: the errors are written
         var path = SessionState.Path.GetUnresolvedProviderPathFromPSPath(Path);
-        var json = Store.Settings.Export(_rolesGiven ? _roles : null);
+        var json = Format == PimSettingFileFormat.Graph
+            ? Store.Settings.ExportGraph(_rolesGiven ? _roles : null, WriteWarning)
+            : Store.Settings.Export(_rolesGiven ? _roles : null);
         if (!ShouldProcess(path, "Export role settings")) return;
         try
         {

@@ -2,7 +2,10 @@ using System.Management.Automation;
 
 namespace PimModule.Cmdlets;
 
-/// <summary>Applies role settings from a file written by Export-PimRoleSetting: every role is validated first; all or nothing.</summary>
+/// <summary>
+/// Applies role settings from files written by Export-PimRoleSetting (either format) or Graph's own JSON (a policy, a
+/// collection, the policies with the policy assignments as a second path): every role is validated first; all or nothing.
+/// </summary>
 [Cmdlet(VerbsData.Import, "PimRoleSetting", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
 [OutputType(typeof(PimRoleSetting))]
 public sealed class ImportPimRoleSettingCommand : PimCmdlet
@@ -10,18 +13,41 @@ public sealed class ImportPimRoleSettingCommand : PimCmdlet
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
     [Alias("FullName")]
     [ValidateNotNullOrEmpty]
-    public string Path { get; set; } = "";
+    public string[] Path { get; set; } = [];
 
     [Parameter]
     public SwitchParameter PassThru { get; set; }
 
+    private readonly List<(string Json, string Source)> _files = [];
+
     protected override void ProcessPim()
     {
-        var path = SessionState.Path.GetUnresolvedProviderPathFromPSPath(Path);
-        string json;
+        foreach (var p in Path) _files.Add((Read(SessionState.Path.GetUnresolvedProviderPathFromPSPath(p)), p));
+    }
+
+    protected override void EndPim()
+    {
+        if (_files.Count == 0) return;
+        // Files in PimModule's format are imported one by one, as they always were; Graph's JSON is read together
+        // (a policy and the assignment that maps it to its role may be in two files).
+        var graph = _files.Where(f => !SettingsService.IsOwnFormat(f.Json)).ToList();
+        foreach (var (json, source) in _files.Where(f => SettingsService.IsOwnFormat(f.Json)))
+        {
+            var result = Store.Settings.Import(json, source, ShouldProcess);
+            if (PassThru && result is not null) WriteObject(result, enumerateCollection: true);
+        }
+        if (graph.Count > 0)
+        {
+            var result = Store.Settings.ImportGraph(graph, ShouldProcess);
+            if (PassThru && result is not null) WriteObject(result, enumerateCollection: true);
+        }
+    }
+
+    private static string Read(string path)
+    {
         try
         {
-            json = ReadBounded(path);
+            return ReadBounded(path);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -29,8 +55,6 @@ public sealed class ImportPimRoleSettingCommand : PimCmdlet
                 ? PimErrors.SettingFileNotFound($"Cannot read '{path}': {e.Message}", path, "Give the -Path of a file written by Export-PimRoleSetting.", e)
                 : PimErrors.SettingFileNotReadable($"Cannot read '{path}': {e.Message}", path, "Give the -Path of a file written by Export-PimRoleSetting.", e);
         }
-        var result = Store.Settings.Import(json, path, ShouldProcess);
-        if (PassThru && result is not null) WriteObject(result, enumerateCollection: true);
     }
 
     /// <summary>An export of every role's settings is a few hundred kilobytes: a larger file (or a device) is refused unread.</summary>

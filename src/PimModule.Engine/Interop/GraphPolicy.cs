@@ -1,0 +1,434 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Xml;
+
+namespace PimModule.Interop;
+
+/// <summary>
+/// A role's policy in Microsoft Graph's own shape (v1.0 unifiedRoleManagementPolicy with its 17 rules, as
+/// <c>GET /policies/roleManagementPolicies/{id}?$expand=rules</c> returns it) and back. Lossless both ways: a value
+/// Graph can hold that the store cannot is refused by name on the way in (<see cref="PimErrors.GraphValueUnsupported"/>),
+/// and a setting the store holds that Graph cannot is refused by name on the way out — never dropped. Object ids
+/// (approvers) go through the directory (<see cref="DirectoryMap"/>).
+/// </summary>
+internal static class GraphPolicy
+{
+    public const string ExpirationType = "#microsoft.graph.unifiedRoleManagementPolicyExpirationRule";
+    public const string EnablementType = "#microsoft.graph.unifiedRoleManagementPolicyEnablementRule";
+    public const string NotificationType = "#microsoft.graph.unifiedRoleManagementPolicyNotificationRule";
+    public const string ApprovalType = "#microsoft.graph.unifiedRoleManagementPolicyApprovalRule";
+    public const string AuthenticationContextType = "#microsoft.graph.unifiedRoleManagementPolicyAuthenticationContextRule";
+    public const string SingleUser = "#microsoft.graph.singleUser";
+    public const string GroupMembers = "#microsoft.graph.groupMembers";
+
+    /// <summary>A rule of Entra's directory-role policy: its id, type, and target (caller, level).</summary>
+    public sealed record RuleShape(string Id, string Type, string Caller, string Level);
+
+    /// <summary>The 17 rules, in the order Graph lists them.</summary>
+    public static readonly IReadOnlyList<RuleShape> Rules =
+    [
+        new("Expiration_Admin_Eligibility", ExpirationType, "Admin", "Eligibility"),
+        new("Enablement_Admin_Eligibility", EnablementType, "Admin", "Eligibility"),
+        new("Notification_Admin_Admin_Eligibility", NotificationType, "Admin", "Eligibility"),
+        new("Notification_Requestor_Admin_Eligibility", NotificationType, "Admin", "Eligibility"),
+        new("Notification_Approver_Admin_Eligibility", NotificationType, "Admin", "Eligibility"),
+        new("Expiration_Admin_Assignment", ExpirationType, "Admin", "Assignment"),
+        new("Enablement_Admin_Assignment", EnablementType, "Admin", "Assignment"),
+        new("Notification_Admin_Admin_Assignment", NotificationType, "Admin", "Assignment"),
+        new("Notification_Requestor_Admin_Assignment", NotificationType, "Admin", "Assignment"),
+        new("Notification_Approver_Admin_Assignment", NotificationType, "Admin", "Assignment"),
+        new("Expiration_EndUser_Assignment", ExpirationType, "EndUser", "Assignment"),
+        new("Enablement_EndUser_Assignment", EnablementType, "EndUser", "Assignment"),
+        new("Approval_EndUser_Assignment", ApprovalType, "EndUser", "Assignment"),
+        new("AuthenticationContext_EndUser_Assignment", AuthenticationContextType, "EndUser", "Assignment"),
+        new("Notification_Admin_EndUser_Assignment", NotificationType, "EndUser", "Assignment"),
+        new("Notification_Requestor_EndUser_Assignment", NotificationType, "EndUser", "Assignment"),
+        new("Notification_Approver_EndUser_Assignment", NotificationType, "EndUser", "Assignment"),
+    ];
+
+    private static readonly Dictionary<string, RuleShape> ById = Rules.ToDictionary(r => r.Id, StringComparer.Ordinal);
+
+    public static RuleShape? Shape(string id) => ById.GetValueOrDefault(id);
+
+    private static readonly string[] EnabledOrder = ["MultiFactorAuthentication", "Justification", "Ticketing"];
+
+    // ---- out: store → Graph ------------------------------------------------------------------------------
+
+    /// <summary>
+    /// Refuses, by name, a setting the store holds that Graph's policy cannot (PimModule's own text patterns); Graph's
+    /// export never drops one.
+    /// </summary>
+    public static void CheckExportable(RolePolicy p, string role)
+    {
+        foreach (var (name, value) in new[] { ("JustificationPattern", p.JustificationPattern), ("TicketPattern", p.TicketPattern) })
+            if (!string.IsNullOrEmpty(value))
+                throw PimErrors.GraphValueUnsupported($"'{role}' has {name} '{Validation.Input.Preview(value)}', which Graph's role management policy cannot hold; " +
+                    "a Graph export would drop it, so nothing was written.", role,
+                    $"Clear it for the export (Set-PimRoleSetting -Role '{role}' -{name} ''), or export in PimModule's format (-Format PimModule).");
+    }
+
+    /// <summary>One rule in Graph's shape: as GET returns it (<paramref name="request"/> false) or as a PATCH body (true).</summary>
+    public static JsonObject Rule(RolePolicy p, RuleShape shape, DirectoryMap directory, string role, bool request)
+    {
+        var o = new JsonObject { ["@odata.type"] = shape.Type, ["id"] = shape.Id };
+        switch (shape.Type)
+        {
+            case ExpirationType:
+                var (required, max) = shape.Id switch
+                {
+                    "Expiration_Admin_Eligibility" => (!p.AllowPermanentEligible, p.EligibleExpiresAfter),
+                    "Expiration_Admin_Assignment" => (!p.AllowPermanentActive, p.ActiveExpiresAfter),
+                    _ => (true, p.ActivationMaxDuration),
+                };
+                o["isExpirationRequired"] = required;
+                o["maximumDuration"] = XmlConvert.ToString(max);
+                break;
+            case EnablementType:
+                var enabled = new List<string>();
+                if (shape.Id == "Enablement_Admin_Assignment")
+                {
+                    if (p.RequireMfaOnActiveAssignment) enabled.Add("MultiFactorAuthentication");
+                    if (p.RequireJustificationOnActiveAssignment) enabled.Add("Justification");
+                }
+                else if (shape.Id == "Enablement_EndUser_Assignment")
+                {
+                    if (p.ActivationRequirement == PimActivationRequirement.Mfa) enabled.Add("MultiFactorAuthentication");
+                    if (p.RequireJustification) enabled.Add("Justification");
+                    if (p.RequireTicket) enabled.Add("Ticketing");
+                }
+                o["enabledRules"] = RoleSettings.Array(enabled);
+                break;
+            case AuthenticationContextType:
+                o["isEnabled"] = p.ActivationRequirement == PimActivationRequirement.AuthenticationContext;
+                o["claimValue"] = p.AuthenticationContextId;
+                break;
+            case NotificationType:
+                var (evt, recipient) = Notification(shape.Id);
+                var n = p.Notifications[(evt, recipient)];
+                o["notificationType"] = "Email";
+                o["recipientType"] = recipient.ToString();
+                o["notificationLevel"] = n.CriticalOnly ? "Critical" : "All";
+                o["isDefaultRecipientsEnabled"] = n.DefaultRecipients;
+                o["notificationRecipients"] = RoleSettings.Array(n.AdditionalRecipients);
+                break;
+        }
+        o["target"] = Target(shape, request);
+        if (shape.Type == ApprovalType)
+        {
+            var approvers = new JsonArray();
+            foreach (var a in p.Approvers)
+                approvers.Add(new JsonObject { ["@odata.type"] = SingleUser, ["userId"] = directory.IdOf(a, $"Approver '{a}' of '{role}'").ToString("D") });
+            var stage = new JsonObject();
+            if (request) stage["@odata.type"] = "microsoft.graph.unifiedApprovalStage";
+            stage["approvalStageTimeOutInDays"] = 1;
+            stage["isApproverJustificationRequired"] = p.RequireApproverJustification;
+            stage["escalationTimeInMinutes"] = 0;
+            stage["isEscalationEnabled"] = false;
+            stage["primaryApprovers"] = approvers;
+            stage["escalationApprovers"] = new JsonArray();
+            var setting = new JsonObject();
+            if (request) setting["@odata.type"] = "microsoft.graph.approvalSettings";
+            setting["isApprovalRequired"] = p.RequireApproval;
+            setting["isApprovalRequiredForExtension"] = false;
+            setting["isRequestorJustificationRequired"] = true;
+            setting["approvalMode"] = "SingleStage";
+            setting["approvalStages"] = new JsonArray(stage);
+            o["setting"] = setting;
+        }
+        return o;
+    }
+
+    private static JsonObject Target(RuleShape shape, bool request)
+    {
+        var t = new JsonObject();
+        if (request) t["@odata.type"] = "microsoft.graph.unifiedRoleManagementPolicyRuleTarget";
+        t["caller"] = shape.Caller;
+        // GET answers "all"; the PATCH bodies of Graph's reference write "All" (Graph reads either).
+        t["operations"] = new JsonArray(request ? "All" : "all");
+        t["level"] = shape.Level;
+        t["inheritableSettings"] = new JsonArray();
+        t["enforcedSettings"] = new JsonArray();
+        return t;
+    }
+
+    private static (PimNotificationEvent, PimNotificationRecipient) Notification(string ruleId)
+    {
+        foreach (var e in Enum.GetValues<PimNotificationEvent>())
+            foreach (var r in Enum.GetValues<PimNotificationRecipient>())
+                if (RolePolicy.NotificationRuleId(e, r) == ruleId) return (e, r);
+        throw new ArgumentException(ruleId);
+    }
+
+    // ---- in: Graph → store -------------------------------------------------------------------------------
+
+    /// <summary>
+    /// Reads the rules of a Graph policy onto <paramref name="p"/> (a rule the policy does not list keeps its value):
+    /// every member is typed as Graph types it, and every value the store cannot hold is refused by name.
+    /// </summary>
+    public static void Read(JsonArray rules, RolePolicy p, DirectoryMap directory, string where)
+    {
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        bool? mfaOnActivation = null, authContext = null;
+        foreach (var node in rules)
+        {
+            if (node is not JsonObject rule) throw Unsupported($"{where}: a rule is not an object", where, "Give the rules as Graph returns them.");
+            var id = Text(rule, "id", where) ?? throw Invalid($"{where}: a rule has no id.", where);
+            var shape = Shape(id) ?? throw Unsupported($"{where} has the rule '{Validation.Input.Preview(id)}', which a directory role's policy does not have",
+                id, $"Keep the 17 rules of a directory role's policy ({string.Join(", ", Rules.Select(r => r.Id).Take(3))}, …).");
+            if (!seen.Add(id)) throw Invalid($"{where} lists the rule '{id}' twice.", id);
+            var at = $"{where}, rule {id}";
+            var type = Text(rule, "@odata.type", at);
+            if (type is not null && !string.Equals(type.TrimStart('#'), shape.Type.TrimStart('#'), StringComparison.OrdinalIgnoreCase))
+                throw Unsupported($"{at}: @odata.type is '{type}', not '{shape.Type}'", id, "Give each rule with its own type, as Graph returns it.");
+            if (rule["target"] is { } target) CheckTarget(target, shape, at);
+            switch (shape.Type)
+            {
+                case ExpirationType:
+                    Members(rule, at, "isExpirationRequired", "maximumDuration");
+                    var required = Bool(rule, "isExpirationRequired", at);
+                    var max = Duration(rule, "maximumDuration", at);
+                    switch (id)
+                    {
+                        case "Expiration_Admin_Eligibility":
+                            if (required is { } r1) p.AllowPermanentEligible = !r1;
+                            if (max is { } m1) p.EligibleExpiresAfter = m1;
+                            break;
+                        case "Expiration_Admin_Assignment":
+                            if (required is { } r2) p.AllowPermanentActive = !r2;
+                            if (max is { } m2) p.ActiveExpiresAfter = m2;
+                            break;
+                        default:
+                            if (required == false)
+                                throw Unsupported($"{at}: isExpirationRequired is false — activations without an end, which PimModule never grants",
+                                    $"{id}.isExpirationRequired", "Set isExpirationRequired to true (activations always end).");
+                            if (max is { } m3) p.ActivationMaxDuration = m3;
+                            break;
+                    }
+                    break;
+                case EnablementType:
+                    Members(rule, at, "enabledRules");
+                    var enabled = Strings(rule, "enabledRules", at);
+                    if (enabled is null) break;
+                    var allowed = id switch
+                    {
+                        "Enablement_Admin_Eligibility" => Array.Empty<string>(),
+                        "Enablement_Admin_Assignment" => ["MultiFactorAuthentication", "Justification"],
+                        _ => EnabledOrder,
+                    };
+                    foreach (var e in enabled)
+                        if (!allowed.Contains(e, StringComparer.Ordinal))
+                            throw Unsupported($"{at}: enabledRules has '{Validation.Input.Preview(e)}', which PimModule cannot hold there" +
+                                (allowed.Length == 0 ? " (eligible assignments are made without requirements)" : $" (it holds {string.Join(", ", allowed)})"),
+                                $"{id}.enabledRules", $"Remove '{e}' from {id}.enabledRules.");
+                    if (enabled.Distinct().Count() != enabled.Count) throw Invalid($"{at}: enabledRules lists a rule twice.", id);
+                    if (id == "Enablement_Admin_Assignment")
+                    {
+                        p.RequireMfaOnActiveAssignment = enabled.Contains("MultiFactorAuthentication");
+                        p.RequireJustificationOnActiveAssignment = enabled.Contains("Justification");
+                    }
+                    else if (id == "Enablement_EndUser_Assignment")
+                    {
+                        mfaOnActivation = enabled.Contains("MultiFactorAuthentication");
+                        p.RequireJustification = enabled.Contains("Justification");
+                        p.RequireTicket = enabled.Contains("Ticketing");
+                    }
+                    break;
+                case AuthenticationContextType:
+                    Members(rule, at, "isEnabled", "claimValue");
+                    authContext = Bool(rule, "isEnabled", at) ?? authContext;
+                    if (rule.ContainsKey("claimValue"))
+                    {
+                        var claim = Text(rule, "claimValue", at);
+                        p.AuthenticationContextId = string.IsNullOrEmpty(claim) ? null : claim;
+                    }
+                    break;
+                case NotificationType:
+                    Members(rule, at, "notificationType", "recipientType", "notificationLevel", "isDefaultRecipientsEnabled", "notificationRecipients");
+                    var (evt, recipient) = Notification(id);
+                    if (Text(rule, "notificationType", at) is { } nt && nt != "Email")
+                        throw Unsupported($"{at}: notificationType is '{Validation.Input.Preview(nt)}'; PimModule sends email only", $"{id}.notificationType", "Set notificationType to Email.");
+                    if (Text(rule, "recipientType", at) is { } rt && !string.Equals(rt, recipient.ToString(), StringComparison.OrdinalIgnoreCase))
+                        throw Unsupported($"{at}: recipientType is '{Validation.Input.Preview(rt)}', but the rule {id} is for {recipient}", $"{id}.recipientType", $"Set recipientType to {recipient}.");
+                    var row = p.Notifications[(evt, recipient)];
+                    var level = Text(rule, "notificationLevel", at);
+                    bool critical = row.CriticalOnly;
+                    if (level is not null)
+                        critical = level switch
+                        {
+                            "All" => false,
+                            "Critical" => true,
+                            _ => throw Unsupported($"{at}: notificationLevel is '{Validation.Input.Preview(level)}'; PimModule holds All or Critical" +
+                                                   (level == "None" ? " (to send nothing, turn off isDefaultRecipientsEnabled and list no notificationRecipients)" : ""),
+                                $"{id}.notificationLevel", "Set notificationLevel to All or Critical."),
+                        };
+                    var defaults = Bool(rule, "isDefaultRecipientsEnabled", at) ?? row.DefaultRecipients;
+                    var extra = Strings(rule, "notificationRecipients", at) ?? [.. row.AdditionalRecipients];
+                    p.Notifications[(evt, recipient)] = new RolePolicy.NotificationRule(defaults, extra.Distinct(Principal.Comparer).ToList(), critical);
+                    break;
+                case ApprovalType:
+                    Members(rule, at, "setting");
+                    if (rule["setting"] is JsonObject setting) ReadApproval(setting, p, directory, $"{at}, setting");
+                    else if (rule["setting"] is not null) throw Invalid($"{at}: setting is not an object.", id);
+                    break;
+            }
+        }
+        if (mfaOnActivation is not null || authContext is not null)
+        {
+            var mfa = mfaOnActivation ?? p.ActivationRequirement == PimActivationRequirement.Mfa;
+            var ctx = authContext ?? p.ActivationRequirement == PimActivationRequirement.AuthenticationContext;
+            if (mfa && ctx)
+                throw Unsupported($"{where} requires both MultiFactorAuthentication (Enablement_EndUser_Assignment) and an authentication context " +
+                                  "(AuthenticationContext_EndUser_Assignment) on activation; PimModule holds one activation requirement",
+                    "ActivationRequirement", "Keep one: remove MultiFactorAuthentication from enabledRules, or disable the authentication context rule.");
+            p.ActivationRequirement = ctx ? PimActivationRequirement.AuthenticationContext : mfa ? PimActivationRequirement.Mfa : PimActivationRequirement.None;
+            if (!ctx) p.AuthenticationContextId = null;
+        }
+    }
+
+    private static void ReadApproval(JsonObject s, RolePolicy p, DirectoryMap directory, string at)
+    {
+        Members(s, at, "isApprovalRequired", "isApprovalRequiredForExtension", "isRequestorJustificationRequired", "approvalMode", "approvalStages");
+        if (Bool(s, "isApprovalRequired", at) is { } required) p.RequireApproval = required;
+        if (Bool(s, "isApprovalRequiredForExtension", at) == true)
+            throw Unsupported($"{at}: isApprovalRequiredForExtension is true; PimModule approves activations, not their extensions",
+                "Approval_EndUser_Assignment.setting.isApprovalRequiredForExtension", "Set isApprovalRequiredForExtension to false.");
+        if (Bool(s, "isRequestorJustificationRequired", at) == false)
+            throw Unsupported($"{at}: isRequestorJustificationRequired is false; PimModule holds the requestor's justification as Enablement_EndUser_Assignment's Justification only",
+                "Approval_EndUser_Assignment.setting.isRequestorJustificationRequired", "Set isRequestorJustificationRequired to true (and use enabledRules for the justification).");
+        if (Text(s, "approvalMode", at) is { } mode && mode != "SingleStage")
+            throw Unsupported($"{at}: approvalMode is '{Validation.Input.Preview(mode)}'; PimModule holds single-stage approval", "Approval_EndUser_Assignment.setting.approvalMode",
+                "Set approvalMode to SingleStage with one stage.");
+        if (s["approvalStages"] is null) return;
+        if (s["approvalStages"] is not JsonArray stages) throw Invalid($"{at}: approvalStages is not a list.", at);
+        if (stages.Count != 1)
+            throw Unsupported($"{at}: approvalStages has {stages.Count} stages; PimModule holds one", "Approval_EndUser_Assignment.setting.approvalStages",
+                "Give exactly one approval stage.");
+        if (stages[0] is not JsonObject stage) throw Invalid($"{at}: the approval stage is not an object.", at);
+        var st = $"{at}, approvalStages[0]";
+        Members(stage, st, "approvalStageTimeOutInDays", "isApproverJustificationRequired", "escalationTimeInMinutes", "isEscalationEnabled",
+            "primaryApprovers", "escalationApprovers");
+        if (Int(stage, "approvalStageTimeOutInDays", st) is { } days && days != 1)
+            throw Unsupported($"{st}: approvalStageTimeOutInDays is {days}; a PimModule request waits for approval 1 day, as Entra's portal sets it",
+                "approvalStageTimeOutInDays", "Set approvalStageTimeOutInDays to 1.");
+        if (Bool(stage, "isApproverJustificationRequired", st) is { } aj) p.RequireApproverJustification = aj;
+        if (Bool(stage, "isEscalationEnabled", st) == true || Int(stage, "escalationTimeInMinutes", st) is > 0)
+            throw Unsupported($"{st}: escalation is enabled; PimModule has no escalation approvers", "isEscalationEnabled",
+                "Set isEscalationEnabled to false and escalationTimeInMinutes to 0.");
+        if (stage["escalationApprovers"] is JsonArray { Count: > 0 })
+            throw Unsupported($"{st}: escalationApprovers lists approvers; PimModule has no escalation", "escalationApprovers", "Give escalationApprovers as [].");
+        if (stage["primaryApprovers"] is null) return;
+        if (stage["primaryApprovers"] is not JsonArray list) throw Invalid($"{st}: primaryApprovers is not a list.", st);
+        var approvers = new List<string>();
+        foreach (var item in list)
+        {
+            if (item is not JsonObject a) throw Invalid($"{st}: an approver is not an object.", st);
+            var type = Text(a, "@odata.type", st);
+            if (string.Equals(type, GroupMembers, StringComparison.OrdinalIgnoreCase))
+                throw PimErrors.DirectoryObjectUnsupported($"{st}: the approver is a group ({GroupMembers}, group {Text(a, "groupId", st)}); group membership is not modelled, " +
+                    "so PimModule cannot tell who may approve.", Text(a, "groupId", st), "Name the group's members as single users (#microsoft.graph.singleUser) instead.");
+            if (!string.Equals(type, SingleUser, StringComparison.OrdinalIgnoreCase))
+                throw Unsupported($"{st}: an approver is '{Validation.Input.Preview(type ?? "(no @odata.type)")}'; PimModule holds single users ({SingleUser})",
+                    "primaryApprovers", $"Give each approver as {{\"@odata.type\": \"{SingleUser}\", \"userId\": \"<object id>\"}}.");
+            Members(a, st, "userId", "description", "isBackup");
+            if (Bool(a, "isBackup", st) == true)
+                throw Unsupported($"{st}: a backup approver; PimModule has no backup approvers", "isBackup", "Set isBackup to false.");
+            var userId = Text(a, "userId", st);
+            if (!Guid.TryParse(userId, out var uid)) throw Invalid($"{st}: the approver's userId '{Validation.Input.Preview(userId ?? "")}' is not an object id.", userId);
+            approvers.Add(directory.UpnOf(uid, $"{st}: the approver"));
+        }
+        p.Approvers = approvers.Distinct(Principal.Comparer).ToList();
+    }
+
+    private static void CheckTarget(JsonNode node, RuleShape shape, string at)
+    {
+        if (node is not JsonObject t) throw Invalid($"{at}: target is not an object.", shape.Id);
+        var ta = $"{at}, target";
+        Members(t, ta, "caller", "operations", "level", "inheritableSettings", "enforcedSettings", "targetObjects");
+        if (Text(t, "caller", ta) is { } caller && !string.Equals(caller, shape.Caller, StringComparison.OrdinalIgnoreCase))
+            throw Unsupported($"{ta}: caller is '{Validation.Input.Preview(caller)}', but {shape.Id} is the {shape.Caller} rule", $"{shape.Id}.target.caller", $"Set caller to {shape.Caller}.");
+        if (Text(t, "level", ta) is { } level && !string.Equals(level, shape.Level, StringComparison.OrdinalIgnoreCase))
+            throw Unsupported($"{ta}: level is '{Validation.Input.Preview(level)}', but {shape.Id} is the {shape.Level} rule", $"{shape.Id}.target.level", $"Set level to {shape.Level}.");
+        if (Strings(t, "operations", ta) is { } ops && !(ops.Count == 1 && string.Equals(ops[0], "all", StringComparison.OrdinalIgnoreCase)))
+            throw Unsupported($"{ta}: operations is [{string.Join(", ", ops)}]; PimModule's rules apply to all operations", $"{shape.Id}.target.operations", "Set operations to [\"All\"].");
+        foreach (var name in new[] { "inheritableSettings", "enforcedSettings", "targetObjects" })
+            if (t[name] is JsonArray { Count: > 0 })
+                throw Unsupported($"{ta}: {name} is not empty; PimModule has no inherited or enforced settings", $"{shape.Id}.target.{name}", $"Give {name} as [].");
+    }
+
+    // ---- typed members ---------------------------------------------------------------------------------
+
+    /// <summary>Every member is one this object may have (plus id, @odata.type, target and annotations); else refused by name.</summary>
+    private static void Members(JsonObject o, string at, params string[] known)
+    {
+        foreach (var (name, _) in o)
+        {
+            if (name is "id" or "@odata.type" or "target" || name.Contains("@odata.", StringComparison.Ordinal) || known.Contains(name, StringComparer.Ordinal)) continue;
+            throw Unsupported($"{at} has the member '{Validation.Input.Preview(name)}', which PimModule does not hold", name,
+                $"Remove '{name}' (the members are {string.Join(", ", known)}).");
+        }
+    }
+
+    private static bool? Bool(JsonObject o, string name, string at)
+    {
+        if (!o.TryGetPropertyValue(name, out var v) || v is null) return null;
+        if (v.GetValueKind() is JsonValueKind.True or JsonValueKind.False) return v.GetValue<bool>();
+        throw Invalid($"{at}: {name} is {Kind(v)}; Graph's {name} is a boolean (true or false, not \"{Validation.Input.Preview(v.ToJsonString())}\").", name);
+    }
+
+    private static int? Int(JsonObject o, string name, string at)
+    {
+        if (!o.TryGetPropertyValue(name, out var v) || v is null) return null;
+        if (v.GetValueKind() == JsonValueKind.Number && v.AsValue().TryGetValue<int>(out var i)) return i;
+        throw Invalid($"{at}: {name} is {Kind(v)}; Graph's {name} is a whole number.", name);
+    }
+
+    private static string? Text(JsonObject o, string name, string at)
+    {
+        if (!o.TryGetPropertyValue(name, out var v) || v is null) return null;
+        if (v.GetValueKind() != JsonValueKind.String) throw Invalid($"{at}: {name} is {Kind(v)}; Graph's {name} is text.", name);
+        var s = v.GetValue<string>();
+        return Validation.Input.Text(s, name, 1024, PimErrors.InputInvalid);
+    }
+
+    private static List<string>? Strings(JsonObject o, string name, string at)
+    {
+        if (!o.TryGetPropertyValue(name, out var v) || v is null) return null;
+        if (v is not JsonArray a) throw Invalid($"{at}: {name} is {Kind(v)}; Graph's {name} is a list of text.", name);
+        if (a.Count > 500) throw PimErrors.InputTooLong($"{at}: {name} lists {a.Count} items; at most 500 are accepted.", name, $"Shorten {name}.");
+        return a.Select(x => x is not null && x.GetValueKind() == JsonValueKind.String
+            ? Validation.Input.Text(x.GetValue<string>(), name, 1024, PimErrors.InputInvalid)!
+            : throw Invalid($"{at}: an item of {name} is {Kind(x)}, not text.", name)).ToList();
+    }
+
+    private static TimeSpan? Duration(JsonObject o, string name, string at)
+    {
+        var text = Text(o, name, at);
+        if (text is null) return null;
+        try { return XmlConvert.ToTimeSpan(text); }
+        catch (FormatException e)
+        {
+            throw PimErrors.DurationInvalid($"{at}: {name} '{Validation.Input.Preview(text)}' is not an ISO 8601 duration (P365D, PT8H).", text,
+                $"Give {name} as an ISO 8601 duration, for example PT8H or P90D.", e);
+        }
+        catch (OverflowException e)
+        {
+            throw PimErrors.DurationInvalid($"{at}: {name} '{Validation.Input.Preview(text)}' is out of range.", text, $"Give {name} of at most 100 years.", e);
+        }
+    }
+
+    private static string Kind(JsonNode? v) => v is null ? "null" : v.GetValueKind() switch
+    {
+        JsonValueKind.String => "text",
+        JsonValueKind.Number => "a number",
+        JsonValueKind.True or JsonValueKind.False => "a boolean",
+        JsonValueKind.Array => "a list",
+        JsonValueKind.Object => "an object",
+        _ => "null",
+    };
+
+    private static PimException Unsupported(string what, object? target, string action)
+        => PimErrors.GraphValueUnsupported($"{what}. Nothing was imported.", target, action);
+
+    private static PimException Invalid(string what, object? target)
+        => PimErrors.SettingFileInvalid($"{what} Nothing was imported.", target, "Give the JSON as Graph returns it (Invoke-MgGraphRequest … -OutputType Json).");
+}
