@@ -58,6 +58,10 @@
         'Revoke-PimCredential'
         'Import-PimDirectoryObject'
         'Get-PimDirectoryObject'
+        'Import-PimAssignment'
+        'Export-PimAssignment'
+        'Compare-PimRoleSetting'
+        'Invoke-PimConfiguration'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

@@ -93,6 +93,8 @@ public sealed class PimStore : IDisposable
         Audit = new AuditService(this);
         Settings = new SettingsService(this);
         Directory = new DirectoryService(this);
+        Comparison = new SettingsComparison(this);
+        Configuration = new ConfigurationService(this);
         Assignments = new AssignmentService(this);
         Mfa = new MfaService(this);
         Requests = new RequestService(this);
@@ -137,6 +139,8 @@ public sealed class PimStore : IDisposable
     public AuditService Audit { get; }
     public SettingsService Settings { get; }
     public DirectoryService Directory { get; }
+    public SettingsComparison Comparison { get; }
+    public ConfigurationService Configuration { get; }
     public AssignmentService Assignments { get; }
     public MfaService Mfa { get; }
     public RequestService Requests { get; }

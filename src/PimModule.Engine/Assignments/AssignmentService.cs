@@ -18,6 +18,61 @@ public sealed class AssignmentService
     /// <summary>Starts creating assignments of one type: rows are buffered and written a batch per short transaction.</summary>
     public AssignmentWriter BeginAssign(PimAssignmentType type, int batchSize = 2000) => new(_store, type, batchSize);
 
+    /// <summary>One assignment of Graph's JSON made ready for <see cref="BeginImport"/>: its input, or why it is skipped or refused.</summary>
+    public sealed record GraphItem(PimAssignmentType Type, string Where, PimAssignmentInput? Input, string? Skipped, PimException? Refusal);
+
+    /// <summary>
+    /// Reads Graph's assignment JSON (see <see cref="GraphAssignments"/>): principals by object id become their UPNs
+    /// (refused by name when unmapped); activations, group-held and ended assignments, and those the store already holds
+    /// with the same schedule are skipped, each with its reason.
+    /// </summary>
+    public IReadOnlyList<GraphItem> ReadGraph(IReadOnlyList<(string Json, string Source)> files, PimAssignmentType? type)
+    {
+        var now = _store.UtcNow;
+        var items = GraphAssignments.Read(files, type, now);
+        return _store.Read(work =>
+        {
+            var directory = DirectoryMap.Of(work);
+            var result = new List<GraphItem>();
+            var held = new HashSet<(string, Guid, string, PimAssignmentType, DateTime, DateTime?)>();
+            foreach (var a in AssignmentsTable.AllAsStored(work).Where(work.Believes).Where(a => a.MemberType == PimMemberType.Direct))
+                held.Add((a.PrincipalKey, a.RoleId, a.Scope.ToLowerInvariant(), a.Type, a.Start, a.End));
+            foreach (var i in items)
+            {
+                if (i.Skip is not null) { result.Add(new GraphItem(i.Type, i.Where, null, i.Skip, null)); continue; }
+                if (i.End is { } end && end <= now) { result.Add(new GraphItem(i.Type, i.Where, null, $"it ended on {end:u}", null)); continue; }
+                string upn;
+                try { upn = directory.UpnOf(i.PrincipalId, $"{i.Where}: the principal"); }
+                catch (PimException e) { result.Add(new GraphItem(i.Type, i.Where, null, null, e)); continue; }
+                var start = i.Start ?? now;
+                var scope = i.Scope;
+                if (held.Contains((Principal.Fold(upn), i.RoleId, scope.ToLowerInvariant(), i.Type, start, i.End)))
+                {
+                    result.Add(new GraphItem(i.Type, i.Where, null, "the store already holds it, with the same schedule", null));
+                    continue;
+                }
+                var justification = i.Justification ?? $"Imported from Entra ({i.Where})";
+                if (justification.Length > Input.JustificationLength) justification = justification[..Input.JustificationLength];
+                result.Add(new GraphItem(i.Type, i.Where, new PimAssignmentInput
+                {
+                    Principal = upn, Role = new PimRoleReference(i.RoleId), Scope = scope, StartDateTime = start, EndDateTime = i.End, Permanent = i.End is null,
+                    Justification = justification, TicketNumber = i.TicketNumber, TicketSystem = i.TicketSystem,
+                }, null, null));
+            }
+            return (IReadOnlyList<GraphItem>)result;
+        });
+    }
+
+    /// <summary>The adminAssign request bodies (Graph's shape) that recreate the direct assignments a query lists.</summary>
+    public string ExportGraph(PimAssignmentQuery q)
+    {
+        var list = Query(q).Where(a => a.MemberType == PimMemberType.Direct && a.State != PimAssignmentState.Expired).ToList();
+        return _store.Read(work => GraphAssignments.Write(list, DirectoryMap.Of(work)));
+    }
+
+    /// <summary>A writer of assignments as they are in the tenant (Import-PimAssignment): settings they break are warnings.</summary>
+    public AssignmentWriter BeginImport(PimAssignmentType type, int batchSize = 2000) => new(_store, type, batchSize, asInTenant: true);
+
     /// <summary>Creates one assignment (its own transaction); a refusal throws.</summary>
     public PimAssignment? Assign(PimAssignmentType type, PimAssignmentInput input, Func<PimChange, bool>? confirm = null)
     {
@@ -109,14 +164,21 @@ public sealed class AssignmentService
             ? a
             : throw PimErrors.AssignmentNotFound($"There is no assignment with id {id}.", id, "List the assignments with Get-PimAssignment.");
 
-    private sealed record UpdatePlan(AssignmentRow Before, AssignmentRow After, PimRole Role, PimRequestAction Action, MfaProof? Mfa);
+    internal sealed record UpdatePlan(AssignmentRow Before, AssignmentRow After, PimRole Role, PimRequestAction Action, MfaProof? Mfa);
 
     /// <summary>Changes an assignment's end (AdminUpdate), extends it (AdminExtend) or renews an expired one (AdminRenew).</summary>
     public PimAssignment? Update(Guid assignmentId, PimAssignmentChange change, Func<PimChange, bool>? confirm = null)
         => UpdateCore(assignmentId, change.Validate(), confirm);
 
     private PimAssignment? UpdateCore(Guid assignmentId, PimAssignmentChange change, Func<PimChange, bool>? confirm) => _store.Change(
-        work =>
+        work => PlanUpdate(work, assignmentId, change), DescribeUpdate, ApplyUpdate, confirm);
+
+    internal static PimChange DescribeUpdate(UpdatePlan p)
+        => new($"{p.Before.Type} assignment of '{p.Role.Name}' to {p.Before.Principal} at {p.Before.Scope} ({p.Before.Id})",
+            $"{p.Action}: end {(p.Before.End is { } b ? b.ToString("u") : "permanent")} -> {(p.After.End is { } n ? n.ToString("u") : "permanent")}");
+
+    /// <summary>Decides an update (authorization, policy, the last administrator) in the caller's unit of work; writes nothing.</summary>
+    internal static UpdatePlan PlanUpdate(UnitOfWork work, Guid assignmentId, PimAssignmentChange change)
         {
             var a = Find(work, assignmentId);
             var role = RoleService.Resolve(work, new PimRoleReference(a.RoleId));
@@ -152,10 +214,10 @@ public sealed class AssignmentService
                 ? Mfa.Verify(work, work.Actor, change.MfaCode, role, "ActiveAssignment", "RequireMfaOnActiveAssignment")
                 : null;
             return new UpdatePlan(a, after, role, action, proof);
-        },
-        p => new PimChange($"{p.Before.Type} assignment of '{p.Role.Name}' to {p.Before.Principal} at {p.Before.Scope} ({p.Before.Id})",
-            $"{p.Action}: end {(p.Before.End is { } b ? b.ToString("u") : "permanent")} -> {(p.After.End is { } n ? n.ToString("u") : "permanent")}"),
-        (work, p) =>
+        }
+
+    /// <summary>Writes a decided update in the caller's unit of work.</summary>
+    internal static PimAssignment ApplyUpdate(UnitOfWork work, UpdatePlan p)
         {
             if (p.Mfa is { } proof) Mfa.Consume(work, work.Actor, proof);
             var requestId = Guid.NewGuid();
@@ -167,12 +229,18 @@ public sealed class AssignmentService
                 AuditView.Of(p.Before), AuditView.Of(p.After));
             Guards.EndActivationsOf(work, p.After, p.After.End, removed: false, p.Role);
             return ToOutput(p.After with { RequestId = requestId }, p.Role.Name, work.Now);
-        },
-        confirm);
+        }
 
     /// <summary>Removes an assignment (AdminRemove); the request and the audit log keep its history.</summary>
     public PimAssignment? Remove(Guid assignmentId, Func<PimChange, bool>? confirm = null) => _store.Change(
-        work =>
+        work => PlanRemove(work, assignmentId), DescribeRemove, ApplyRemove, confirm);
+
+    internal sealed record RemovePlan(AssignmentRow Row, PimRole Role);
+
+    internal static PimChange DescribeRemove(RemovePlan p) => new($"{p.Row.Type} assignment of '{p.Role.Name}' to {p.Row.Principal} at {p.Row.Scope} ({p.Row.Id})", "Remove assignment");
+
+    /// <summary>Decides a removal (authorization, the last administrator) in the caller's unit of work; writes nothing.</summary>
+    internal static RemovePlan PlanRemove(UnitOfWork work, Guid assignmentId)
         {
             // Whatever its row now holds: an assignment the verified log has is removable (a column edited around the
             // module does not put it out of an administrator's reach).
@@ -181,10 +249,11 @@ public sealed class AssignmentService
             var role = RoleService.Resolve(work, new PimRoleReference(a.RoleId));
             Authorization.RequireRoleAdministrator(work, $"remove assignments of '{role.Name}'");
             Guards.KeepAdministrator(work, a, null, removed: true, role.Name);
-            return (Row: a, Role: role);
-        },
-        p => new PimChange($"{p.Row.Type} assignment of '{p.Role.Name}' to {p.Row.Principal} at {p.Row.Scope} ({p.Row.Id})", "Remove assignment"),
-        (work, p) =>
+            return new RemovePlan(a, role);
+        }
+
+    /// <summary>Writes a decided removal in the caller's unit of work.</summary>
+    internal static PimAssignment ApplyRemove(UnitOfWork work, RemovePlan p)
         {
             var a = p.Row;
             new RequestRow(Guid.NewGuid(), PimRequestAction.AdminRemove, PimRequestStatus.Provisioned, a.Principal, a.RoleId, a.Scope, a.Type,
@@ -194,8 +263,7 @@ public sealed class AssignmentService
                 AuditView.Of(a), null);
             Guards.EndActivationsOf(work, a, null, removed: true, p.Role);
             return ToOutput(a, p.Role.Name, work.Now);
-        },
-        confirm);
+        }
 
     /// <summary>Whether a principal holds a role active at a time and scope, and through which assignment (or why not).</summary>
     public PimAccessResult CheckAccess(string principal, PimRoleReference role, string? scope, DateTime? asOf) => _store.Read(work =>

@@ -4,7 +4,11 @@ using System.Diagnostics;
 namespace PimModule.Assignments;
 
 /// <summary>What became of one input row of a bulk assignment: the assignment created, or the refusal.</summary>
-public sealed record PimAssignmentOutcome(long Row, PimAssignmentInput Input, PimAssignment? Created, PimException? Refusal);
+public sealed record PimAssignmentOutcome(long Row, PimAssignmentInput Input, PimAssignment? Created, PimException? Refusal)
+{
+    /// <summary>An assignment taken as it is in the tenant (Import-PimAssignment): how it breaks the role's current settings.</summary>
+    public IReadOnlyList<string> Warnings { get; init; } = [];
+}
 
 /// <summary>
 /// Creates assignments of one type (the bulk path of Import-Csv | New-PimEligibleAssignment). Rows are buffered and
@@ -47,12 +51,42 @@ public sealed class AssignmentWriter : IDisposable
     /// <summary>The administrator's MFA code once accepted: one command, one MFA proof (a code is good only once).</summary>
     private string? _mfaAccepted;
 
-    internal AssignmentWriter(PimStore store, PimAssignmentType type, int batchSize)
+    /// <summary>
+    /// True for assignments taken as they are in the tenant (Import-PimAssignment): the role's settings do not refuse
+    /// them — how one breaks them is a warning of its outcome — while authorization and overlaps are decided as always.
+    /// </summary>
+    private readonly bool _asInTenant;
+
+    internal AssignmentWriter(PimStore store, PimAssignmentType type, int batchSize, bool asInTenant = false)
     {
         _store = store;
         _type = type;
+        _asInTenant = asInTenant;
         _batchSize = Math.Max(1, batchSize);
         _directory = new Lazy<DirectoryMap>(() => store.Read(DirectoryMap.Of), LazyThreadSafetyMode.ExecutionAndPublication);
+    }
+
+    /// <summary>
+    /// Creates assignments in the caller's unit of work (Invoke-PimConfiguration's one transaction): every row decided as
+    /// always; a refusal throws (the caller's transaction rolls back). A row that needs the administrator's MFA is refused:
+    /// a desired-state file carries no codes.
+    /// </summary>
+    internal IReadOnlyList<PimAssignment> CreateIn(UnitOfWork work, IReadOnlyList<PimAssignmentInput> inputs)
+    {
+        var list = inputs.Select(Precheck).ToList();
+        var decided = new Decided(work, _type, () => list.Select(i => Principal.Fold(i.Principal!)));
+        var created = new List<PimAssignment>();
+        foreach (var input in list)
+        {
+            var plan = Plan(work, input, _roles, decided.Holdings);
+            if (plan.NeedsMfa)
+                throw PimErrors.MfaRequired($"The settings of '{plan.Role.Name}' require the administrator's MFA on active assignment (RequireMfaOnActiveAssignment), " +
+                    $"which a desired-state file cannot give ({plan.Principal}).", plan.Role.Name,
+                    $"Make that assignment with New-PimActiveAssignment -MfaCode, then run the file again (it is then in place).");
+            created.Add(decided.Add(plan));
+        }
+        decided.Write();
+        return created;
     }
 
     /// <summary>Assignments committed so far.</summary>
@@ -189,7 +223,7 @@ public sealed class AssignmentWriter : IDisposable
                 {
                     var plan = Plan(work!, input, _roles, decided!.Holdings);
                     if (plan.NeedsMfa && (_mfaAccepted is null || !string.Equals(input.MfaCode?.Trim(), _mfaAccepted, StringComparison.Ordinal))) CheckMfa(plan);
-                    outcomes.Add(new PimAssignmentOutcome(row, input, decided!.Add(plan), null));
+                    outcomes.Add(new PimAssignmentOutcome(row, input, decided!.Add(plan), null) { Warnings = plan.Warnings });
                 }
                 catch (PimException e) when (e is not PimStoreException)
                 {
@@ -247,6 +281,8 @@ public sealed class AssignmentWriter : IDisposable
     private sealed record AssignPlan(string Principal, PimRole Role, string Scope, DateTime Start, DateTime? End,
         PimAssignmentInput Input, bool NeedsMfa, PimAssignmentType Type)
     {
+        public IReadOnlyList<string> Warnings { get; init; } = [];
+
         public PimChange Describe() => new($"{Principal} → '{Role.Name}' at {Scope}",
             $"Create {Type.ToString().ToLowerInvariant()} assignment ({Start:u} – {(End is { } e ? e.ToString("u") : "permanent")})" +
             (NeedsMfa ? "; your MFA code would be checked then (-WhatIf does not check it)" : ""));
@@ -281,9 +317,28 @@ public sealed class AssignmentWriter : IDisposable
         var role = ResolveRole(work, input.Role!, roles);
         var policies = work.Memo("writer:policies", () => new Dictionary<Guid, RolePolicy>()); // read once per role and transaction
         if (!policies.TryGetValue(role.Id, out var policy)) policies[role.Id] = policy = SettingsService.Load(work, role.Id);
-        var (start, end) = Schedules.ResolveAdmin(policy, _type, role.Name, work.Now, input.StartDateTime, input.EndDateTime,
-            input.Duration, input.Permanent);
-        policy.CheckAdminText(role.Name, _type, input.Justification, input.TicketNumber);
+        List<string>? warnings = null;
+        DateTime start;
+        DateTime? end;
+        if (_asInTenant)
+        {
+            // As in the tenant: the schedule given, whatever the settings say; what they would refuse is a warning.
+            start = input.StartDateTime ?? work.Now;
+            end = input.EndDateTime ?? (input.Duration is { } d ? Times.Add(start, d, "Duration") : null);
+            if (end is { } e0 && e0 <= start)
+                throw PimErrors.EndBeforeStart($"The assignment would end ({e0:u}) before it starts ({start:u}).", e0, "Give an end after the start.");
+            warnings = [];
+            try { Schedules.ResolveAdmin(policy, _type, role.Name, work.Now, start, end, null, end is null); }
+            catch (PimException w) when (w is not PimStoreException) { warnings.Add(w.Message); }
+            try { policy.CheckAdminText(role.Name, _type, input.Justification, input.TicketNumber); }
+            catch (PimException w) when (w is not PimStoreException) { warnings.Add(w.Message); }
+        }
+        else
+        {
+            (start, end) = Schedules.ResolveAdmin(policy, _type, role.Name, work.Now, input.StartDateTime, input.EndDateTime,
+                input.Duration, input.Permanent);
+            policy.CheckAdminText(role.Name, _type, input.Justification, input.TicketNumber);
+        }
         if (holdings.Overlapping(Principal.Fold(principal), role.Id, scope, start, end) is { } existing)
             throw PimErrors.AssignmentExists($"{principal} already has an {_type.ToString().ToLowerInvariant()} assignment of '{role.Name}' at {scope} " +
                 $"for that time ({existing.Id}, {(existing.End is { } e ? "until " + e.ToString("u") : "permanent")}).",
@@ -291,8 +346,14 @@ public sealed class AssignmentWriter : IDisposable
         // The administrator's MFA code is checked only when the row will be written (Flush), never under -WhatIf; a read
         // (the -WhatIf/-Confirm pass) only checks that a code is given, a method exists and MFA is not locked.
         var needsMfa = _type == PimAssignmentType.Active && policy.RequireMfaOnActiveAssignment;
+        if (needsMfa && _asInTenant)
+        {
+            // The tenant made the assignment (its MFA was the tenant's): an import proves nothing of it, and says so.
+            warnings!.Add($"The settings of '{role.Name}' require the administrator's MFA on active assignment (RequireMfaOnActiveAssignment); this one was made in the tenant and is taken as it is there.");
+            needsMfa = false;
+        }
         if (needsMfa && work.Transaction is null) Mfa.Verify(work, work.Actor, input.MfaCode, role, "ActiveAssignment", "RequireMfaOnActiveAssignment");
-        return new AssignPlan(principal, role, scope, start, end, input, needsMfa, _type);
+        return new AssignPlan(principal, role, scope, start, end, input, needsMfa, _type) { Warnings = warnings ?? [] };
     }
 
     /// <summary>

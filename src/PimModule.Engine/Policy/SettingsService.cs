@@ -94,6 +94,13 @@ public sealed class SettingsService
             p.Approvers = p.Approvers.Select(a => DirectoryMap.Canonical(work, a, "Approvers")).Distinct(Principal.Comparer).ToList();
     }
 
+    /// <summary>Writes a policy in the caller's unit of work (Invoke-PimConfiguration's one transaction), audited as <paramref name="action"/>.</summary>
+    internal static void SaveIn(UnitOfWork work, PimRole role, RolePolicy before, RolePolicy after, string action)
+    {
+        Authorization.RequireRoleAdministrator(work, $"change the settings of '{role.Name}'");
+        Save(work, role, before, after, action);
+    }
+
     private sealed record Plan(PimRole Role, RolePolicy Before, RolePolicy After)
     {
         public bool Changes => RolePolicy.Diff(Before, After) != "no change";
@@ -386,6 +393,10 @@ public sealed class SettingsService
             },
             confirm);
     }
+
+    /// <summary>The roles of a file in PimModule's format, as typed policies (nothing is written).</summary>
+    internal static IEnumerable<(string? Name, Guid? Id, RolePolicy Policy)> ReadFile(string json, string source)
+        => Parse(json, source).Roles.Select(f => (f.Role, f.RoleId, FromFile(f)));
 
     /// <summary>Validates every role of the file first, then applies all of them in one transaction, or none.</summary>
     public IReadOnlyList<PimRoleSetting>? Import(string json, string source, Func<PimChange, bool>? confirm = null)

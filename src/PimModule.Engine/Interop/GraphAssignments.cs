@@ -1,0 +1,193 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Xml;
+
+namespace PimModule.Interop;
+
+/// <summary>
+/// Assignments in Graph's shape. In: the responses of <c>GET /roleManagement/directory/roleEligibilitySchedules</c>,
+/// <c>…/roleAssignmentSchedules</c>, their <c>…Instances</c>, and <c>adminAssign</c> schedule request bodies — direct
+/// assignments only (activations and assignments inherited through a group are skipped, each with its reason).
+/// Out: the <c>unifiedRoleEligibilityScheduleRequest</c> / <c>unifiedRoleAssignmentScheduleRequest</c> bodies
+/// (<c>action: adminAssign</c>) that recreate them. Principals go through the directory: ids in, UPNs inside, ids out.
+/// </summary>
+internal static class GraphAssignments
+{
+    public const string EligibilityRequests = "roleEligibilityScheduleRequests";
+    public const string AssignmentRequests = "roleAssignmentScheduleRequests";
+
+    /// <summary>One assignment read from Graph's JSON: to create, or skipped with a reason.</summary>
+    public sealed record Item(PimAssignmentType Type, Guid PrincipalId, Guid RoleId, string Scope, DateTime? Start, DateTime? End,
+        string? Justification, string? TicketNumber, string? TicketSystem, string Where, string? Skip);
+
+    /// <summary>Reads the items of every document; <paramref name="type"/> decides for items that do not say which kind they are.</summary>
+    public static List<Item> Read(IReadOnlyList<(string Json, string Source)> files, PimAssignmentType? type, DateTime now)
+    {
+        var items = new List<Item>();
+        foreach (var (json, source) in files)
+        {
+            JsonNode? root;
+            try { root = JsonNode.Parse(json, documentOptions: new JsonDocumentOptions { MaxDepth = 64 }); }
+            catch (JsonException e)
+            {
+                throw PimErrors.InputInvalid($"'{source}' is not valid JSON (line {e.LineNumber + 1}): {e.Message} Nothing was imported.", source,
+                    "Give Graph's JSON as Invoke-MgGraphRequest -OutputType Json writes it.", e);
+            }
+            var context = root is JsonObject r0 ? Str(r0, "@odata.context") : null;
+            IEnumerable<(JsonNode? Node, string Where, PimAssignmentType? Kind)> entries = root switch
+            {
+                JsonObject o when o["value"] is JsonArray a => a.Select((n, i) => (n, $"item {i + 1} of '{source}'", KindOf(context))),
+                JsonObject o when o[EligibilityRequests] is JsonArray || o[AssignmentRequests] is JsonArray =>
+                    ((o[EligibilityRequests] as JsonArray) ?? []).Select((n, i) => (n, $"{EligibilityRequests}[{i}] of '{source}'", (PimAssignmentType?)PimAssignmentType.Eligible))
+                    .Concat(((o[AssignmentRequests] as JsonArray) ?? []).Select((n, i) => (n, $"{AssignmentRequests}[{i}] of '{source}'", (PimAssignmentType?)PimAssignmentType.Active))),
+                JsonObject o => [(o, $"'{source}'", KindOf(context))],
+                JsonArray a => a.Select((n, i) => (n, $"item {i + 1} of '{source}'", (PimAssignmentType?)null)),
+                _ => throw PimErrors.InputInvalid($"'{source}' holds no assignments.", source, "Give a Graph roleEligibilitySchedules or roleAssignmentSchedules response."),
+            };
+            foreach (var (node, where, kind) in entries)
+            {
+                if (node is not JsonObject item) throw PimErrors.InputInvalid($"{where} is not an object. Nothing was imported.", where, "Give Graph's JSON as it returns it.");
+                items.Add(ReadItem(item, where, now, kind ?? KindOf(item) ?? type
+                    ?? throw PimErrors.InputInvalid($"{where} does not say whether it is an eligible or an active assignment (no @odata.context, no assignmentType).", where,
+                        "Give the response as Graph returns it (with @odata.context), or say -Type Eligible or -Type Active.")));
+            }
+        }
+        return items;
+    }
+
+    private static PimAssignmentType? KindOf(string? context)
+        => context is null ? null
+            : context.Contains("roleEligibilitySchedule", StringComparison.OrdinalIgnoreCase) ? PimAssignmentType.Eligible
+            : context.Contains("roleAssignmentSchedule", StringComparison.OrdinalIgnoreCase) ? PimAssignmentType.Active
+            : null;
+
+    private static PimAssignmentType? KindOf(JsonObject item)
+        => item.ContainsKey("roleEligibilityScheduleId") ? PimAssignmentType.Eligible
+            : item.ContainsKey("assignmentType") || item.ContainsKey("roleAssignmentScheduleId") || item.ContainsKey("roleAssignmentOriginId") ? PimAssignmentType.Active
+            : null;
+
+    private static Item ReadItem(JsonObject o, string where, DateTime now, PimAssignmentType type)
+    {
+        var principal = GuidOf(o, "principalId", where);
+        var role = GuidOf(o, "roleDefinitionId", where);
+        var scope = Str(o, "directoryScopeId") ?? "/";
+        string? skip = null;
+        if (Str(o, "appScopeId") is { } app && app is not ("/" or ""))
+            throw PimErrors.GraphValueUnsupported($"{where}: appScopeId is '{Input.Preview(app)}'; PimModule holds directory scopes only. Nothing was imported.", app,
+                "Leave out the assignments scoped to an application.");
+        if (Str(o, "action") is { } action && !string.Equals(action, "adminAssign", StringComparison.OrdinalIgnoreCase))
+            skip = $"it is a request to {action}, not an assignment (only adminAssign requests are assignments)";
+        if (Str(o, "assignmentType") is { } at && !string.Equals(at, "Assigned", StringComparison.OrdinalIgnoreCase))
+            skip ??= $"it is an activation (assignmentType {at}), not a direct assignment: activations are made in PimModule by Request-PimActivation";
+        if (Str(o, "memberType") is { } mt && !string.Equals(mt, "Direct", StringComparison.OrdinalIgnoreCase))
+            skip ??= $"it is held through a group (memberType {mt}); group membership is not modelled";
+        if (Str(o, "status") is { } status && status is not ("Provisioned" or "Granted" or "PendingProvisioning" or "ScheduleCreated"))
+            skip ??= $"its status is {status}, not an assignment in force";
+        DateTime? start, end;
+        if (o["scheduleInfo"] is JsonObject schedule)
+        {
+            start = Time(schedule, "startDateTime", where);
+            end = null;
+            if (schedule["recurrence"] is JsonObject)
+                throw PimErrors.GraphValueUnsupported($"{where}: the schedule recurs; PimModule holds one start and end. Nothing was imported.", where, "Leave out recurring schedules.");
+            if (schedule["expiration"] is JsonObject exp)
+            {
+                var kind = Str(exp, "type") ?? "noExpiration";
+                switch (kind.ToLowerInvariant())
+                {
+                    case "noexpiration":
+                    case "notspecified":
+                        break;
+                    case "afterdatetime":
+                        end = Time(exp, "endDateTime", where) ?? throw PimErrors.DateTimeInvalid($"{where}: the expiration is afterDateTime with no endDateTime. Nothing was imported.", where, "Give endDateTime.");
+                        break;
+                    case "afterduration":
+                        var d = Str(exp, "duration") ?? throw PimErrors.DurationInvalid($"{where}: the expiration is afterDuration with no duration. Nothing was imported.", where, "Give duration (ISO 8601, e.g. PT5H).");
+                        TimeSpan span;
+                        try { span = XmlConvert.ToTimeSpan(d); }
+                        catch (Exception e) when (e is FormatException or OverflowException)
+                        {
+                            throw PimErrors.DurationInvalid($"{where}: the duration '{Input.Preview(d)}' is not an ISO 8601 duration. Nothing was imported.", d, "Give duration as PT5H or P90D.", e);
+                        }
+                        end = Times.Add(start ?? now, Times.Duration(span, "duration"), "duration");
+                        break;
+                    default:
+                        throw PimErrors.GraphValueUnsupported($"{where}: the expiration type '{Input.Preview(kind)}' is not one Graph has (noExpiration, afterDateTime, afterDuration). Nothing was imported.",
+                            kind, "Give the schedule as Graph returns it.");
+                }
+            }
+        }
+        else
+        {
+            start = Time(o, "startDateTime", where);
+            end = Time(o, "endDateTime", where);
+        }
+        var ticket = o["ticketInfo"] as JsonObject;
+        return new Item(type, principal, role, scope, start, end, Str(o, "justification"), ticket is null ? null : Str(ticket, "ticketNumber"),
+            ticket is null ? null : Str(ticket, "ticketSystem"), where, skip);
+    }
+
+    private static Guid GuidOf(JsonObject o, string name, string where)
+    {
+        var text = Str(o, name);
+        if (Guid.TryParse(text, out var g)) return g;
+        throw PimErrors.InputInvalid($"{where}: {name} '{Input.Preview(text ?? "")}' is not an Entra object id. Nothing was imported.", text, $"Give {name} as Graph returns it.");
+    }
+
+    private static DateTime? Time(JsonObject o, string name, string where)
+    {
+        var text = Str(o, name);
+        if (text is null) return null;
+        if (!DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var t))
+            throw PimErrors.DateTimeInvalid($"{where}: {name} '{Input.Preview(text)}' is not a date and time. Nothing was imported.", text, $"Give {name} in ISO 8601 (2025-01-31T08:00:00Z).");
+        return Times.Utc(t.UtcDateTime, name);
+    }
+
+    private static string? Str(JsonObject o, string name)
+    {
+        if (!o.TryGetPropertyValue(name, out var v) || v is null) return null;
+        if (v.GetValueKind() != JsonValueKind.String)
+            throw PimErrors.InputInvalid($"{name} is not text in Graph's JSON.", name, $"Give {name} as Graph returns it.");
+        return Input.Text(v.GetValue<string>(), name, 1024, PimErrors.InputInvalid);
+    }
+
+    // ---- out ----------------------------------------------------------------------------------------------
+
+    /// <summary>Graph's format of a date and time: ISO 8601 in UTC, with as many fraction digits as it has.</summary>
+    public static string Format(DateTime utc) => utc.ToString("yyyy-MM-dd'T'HH:mm:ss.FFFFFFF'Z'", CultureInfo.InvariantCulture);
+
+    /// <summary>The adminAssign request body that recreates a direct assignment.</summary>
+    public static JsonObject Request(PimAssignment a, DirectoryMap directory)
+    {
+        var body = new JsonObject
+        {
+            ["action"] = "adminAssign",
+            ["justification"] = a.Justification,
+            ["roleDefinitionId"] = a.RoleId.ToString("D"),
+            ["directoryScopeId"] = a.Scope,
+            ["principalId"] = directory.IdOf(a.Principal, $"Assignment {a.AssignmentId}").ToString("D"),
+            ["scheduleInfo"] = new JsonObject
+            {
+                ["startDateTime"] = Format(a.StartDateTime),
+                ["expiration"] = a.EndDateTime is { } end
+                    ? new JsonObject { ["type"] = "afterDateTime", ["endDateTime"] = Format(end) }
+                    : new JsonObject { ["type"] = "noExpiration" },
+            },
+        };
+        if (a.Justification is null) body.Remove("justification");
+        if (a.TicketNumber is not null) body["ticketInfo"] = new JsonObject { ["ticketNumber"] = a.TicketNumber };
+        return body;
+    }
+
+    public static string Write(IEnumerable<PimAssignment> assignments, DirectoryMap directory)
+    {
+        var eligible = new JsonArray();
+        var active = new JsonArray();
+        foreach (var a in assignments)
+            (a.Type == PimAssignmentType.Eligible ? eligible : active).Add(Request(a, directory));
+        var doc = new JsonObject { [EligibilityRequests] = eligible, [AssignmentRequests] = active };
+        return doc.ToJsonString(new JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping })
+            .Replace("\r\n", "\n") + "\n";
+    }
+}

@@ -1,0 +1,69 @@
+using System.Management.Automation;
+using System.Text;
+
+namespace PimModule.Cmdlets;
+
+/// <summary>
+/// Writes the direct assignments (eligible and active, not expired) as Graph's adminAssign schedule request bodies
+/// (unifiedRoleEligibilityScheduleRequest / unifiedRoleAssignmentScheduleRequest) that recreate them in a tenant.
+/// </summary>
+[Cmdlet(VerbsData.Export, "PimAssignment", SupportsShouldProcess = true)]
+[OutputType(typeof(FileInfo))]
+public sealed class ExportPimAssignmentCommand : PimCmdlet
+{
+    /// <summary>Only this principal's assignments.</summary>
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(PrincipalCompleter))]
+    public string? Principal { get; set; }
+
+    /// <summary>Only these roles' assignments.</summary>
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(RoleNameCompleter))]
+    public PimRoleReference[]? Role { get; set; }
+
+    /// <summary>Only eligible or only active assignments.</summary>
+    [Parameter]
+    public PimAssignmentType? Type { get; set; }
+
+    [Parameter(Mandatory = true, Position = 0)]
+    [ValidateNotNullOrEmpty]
+    public string Path { get; set; } = "";
+
+    /// <summary>Graph (the only format: Get-PimAssignment | Export-Csv writes CSV).</summary>
+    [Parameter]
+    [ValidateSet("Graph")]
+    public string Format { get; set; } = "Graph";
+
+    [Parameter]
+    public SwitchParameter PassThru { get; set; }
+
+    private readonly List<Guid> _roleIds = [];
+    private bool _rolesGiven;
+
+    protected override void ProcessPim()
+    {
+        if (Role is null) return;
+        _rolesGiven = true;
+        _roleIds.AddRange(RoleResolver.Resolve(this, Store, Role).Select(r => r.Id));
+    }
+
+    protected override void EndPim()
+    {
+        if (_rolesGiven && _roleIds.Count == 0) return;
+        var path = SessionState.Path.GetUnresolvedProviderPathFromPSPath(Path);
+        var json = Store.Assignments.ExportGraph(new PimAssignmentQuery
+        {
+            Principal = Principal, RoleIds = _rolesGiven ? _roleIds : null, Type = Type, State = PimAssignmentState.All,
+        });
+        if (!ShouldProcess(path, "Export assignments as Graph schedule requests")) return;
+        try
+        {
+            File.WriteAllText(path, json, new UTF8Encoding(false));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw PimErrors.SettingFileNotWritable($"Cannot write '{path}': {e.Message}", path, "Give a -Path in a folder that exists and that you can write to.", e);
+        }
+        if (PassThru) WriteObject(new FileInfo(path));
+    }
+}
