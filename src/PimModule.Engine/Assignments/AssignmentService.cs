@@ -64,10 +64,10 @@ public sealed class AssignmentService
     }
 
     /// <summary>The adminAssign request bodies (Graph's shape) that recreate the direct assignments a query lists.</summary>
-    public string ExportGraph(PimAssignmentQuery q)
+    public string ExportGraph(PimAssignmentQuery q, Action<PimException> refused)
     {
         var list = Query(q).Where(a => a.MemberType == PimMemberType.Direct && a.State != PimAssignmentState.Expired).ToList();
-        return _store.Read(work => GraphAssignments.Write(list, DirectoryMap.Of(work)));
+        return _store.Read(work => GraphAssignments.Write(list, DirectoryMap.Of(work), refused));
     }
 
     /// <summary>A writer of assignments as they are in the tenant (Import-PimAssignment): settings they break are warnings.</summary>

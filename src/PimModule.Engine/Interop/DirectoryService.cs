@@ -76,7 +76,7 @@ public sealed class DirectoryService
             throw PimErrors.DirectoryObjectUnsupported($"{x.Where} is a {t.TrimStart('#')}; only users are directory objects here (group membership is not modelled).",
                 x.Id ?? x.Where, "Import users only (Get-MgUser); assign the group's members one by one.");
         if (string.IsNullOrWhiteSpace(x.UserPrincipalName))
-            throw PimErrors.DirectoryObjectUnsupported($"{x.Where} has no userPrincipalName: it is not a user (a group or a service principal?). Group membership is not modelled.",
+            throw PimErrors.DirectoryObjectUnsupported($"{x.Where} has no userPrincipalName: it is not a user (a group, a service principal), or the response was read without it ($select). Group membership is not modelled.",
                 x.Id ?? x.Where, "Import users only (Get-MgUser | Export-Csv), with their Id, UserPrincipalName and DisplayName.");
         if (string.IsNullOrWhiteSpace(x.Id) || !Guid.TryParse(x.Id.Trim(), out var id) || id == Guid.Empty)
             throw PimErrors.InputValueInvalid($"{x.Where} has the id '{Validation.Input.Preview(x.Id ?? "")}', which is not an Entra object id (a GUID).",

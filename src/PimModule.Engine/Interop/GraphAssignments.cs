@@ -180,12 +180,18 @@ internal static class GraphAssignments
         return body;
     }
 
-    public static string Write(IEnumerable<PimAssignment> assignments, DirectoryMap directory)
+    /// <summary>The document of request bodies; an assignment whose principal has no directory object is refused by name (<paramref name="refused"/>), the others are written.</summary>
+    public static string Write(IEnumerable<PimAssignment> assignments, DirectoryMap directory, Action<PimException> refused)
     {
         var eligible = new JsonArray();
         var active = new JsonArray();
         foreach (var a in assignments)
-            (a.Type == PimAssignmentType.Eligible ? eligible : active).Add(Request(a, directory));
+        {
+            JsonObject body;
+            try { body = Request(a, directory); }
+            catch (PimException e) { refused(e); continue; }
+            (a.Type == PimAssignmentType.Eligible ? eligible : active).Add(body);
+        }
         var doc = new JsonObject { [EligibilityRequests] = eligible, [AssignmentRequests] = active };
         return doc.ToJsonString(new JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping })
             .Replace("\r\n", "\n") + "\n";

@@ -54,7 +54,7 @@ public sealed class ExportPimAssignmentCommand : PimCmdlet
         var json = Store.Assignments.ExportGraph(new PimAssignmentQuery
         {
             Principal = Principal, RoleIds = _rolesGiven ? _roleIds : null, Type = Type, State = PimAssignmentState.All,
-        });
+        }, e => WriteError(ToErrorRecord(e))); // a principal Graph cannot name is its own error; the others are written
         if (!ShouldProcess(path, "Export assignments as Graph schedule requests")) return;
         try
         {
