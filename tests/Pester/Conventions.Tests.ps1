@@ -2,7 +2,7 @@ BeforeDiscovery {
     $module = if ($env:PIM_TEST_MODULE) { $env:PIM_TEST_MODULE } else { Join-Path $PSScriptRoot '../../out/PimModule' }
     $env:PIM_STORE_PATH = Join-Path ([IO.Path]::GetTempPath()) ("pim-disc-{0}.db" -f [guid]::NewGuid().ToString('N'))
     Import-Module $module -Force
-    $script:readVerbs = 'Get', 'Test', 'Connect', 'Disconnect'
+    $script:readVerbs = 'Get', 'Test', 'Connect', 'Disconnect', 'Compare'
     $script:mutating = Get-Command -Module PimModule | Where-Object Verb -notin $readVerbs | ForEach-Object { @{ Name = $_.Name } }
     $script:withRole = Get-Command -Module PimModule | Where-Object { $_.Parameters.ContainsKey('Role') } | ForEach-Object { @{ Name = $_.Name } }
 }

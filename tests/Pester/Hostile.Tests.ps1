@@ -1931,6 +1931,68 @@ Describe 'Verified stores: who acts is proven, not claimed' -Tag Hostile {
         }
     }
 
+    Describe 'Graph interop in a Verified store: ids and policy ids come from the verified log' {
+        BeforeAll {
+            $script:GraphData = Join-Path $PSScriptRoot '../data/graph' | Resolve-Path | ForEach-Object Path
+            function Save-GraphPolicyWithApprover([string] $UserId) {
+                <# Graph's expanded policy example, with one single-user approver (as a tenant admin would set it). #>
+                $doc = Get-Content -Raw (Join-Path $GraphData 'rolemanagementpolicyassignments-list-expand-policy-rules.json') | ConvertFrom-Json -AsHashtable -Depth 64
+                $rule = $doc.value[0].policy.rules | Where-Object id -EQ 'Approval_EndUser_Assignment'
+                $rule.setting.isApprovalRequired = $true
+                $rule.setting.approvalStages[0].primaryApprovers = @(@{ '@odata.type' = '#microsoft.graph.singleUser'; userId = $UserId })
+                $path = Join-Path $TestDrive ("policy-{0}.json" -f [guid]::NewGuid().ToString('N'))
+                $doc | ConvertTo-Json -Depth 64 | Set-Content $path
+                $path
+            }
+        }
+
+        It 'does not believe a directory object changed or inserted around the module' {
+            $store = New-VerifiedStore
+            Use-TestUser admin
+            Connect-Verified $store admin@contoso.com
+            $users = Join-Path $TestDrive 'approver.json'
+            '{"value": [{"id": "10a08e2e-3ea2-4ce0-80cb-d5fdd4b05ea6", "userPrincipalName": "approver@contoso.com", "displayName": "Approver"}]}' | Set-Content $users
+            Import-PimDirectoryObject -Path $users
+            # The attacker, with write access to the store, makes the approver's id theirs and adds an id of their own.
+            Invoke-Sql -Store $store -Sql "UPDATE directory_objects SET user_principal_name = 'user1@contoso.com', principal_key = 'user1@contoso.com' WHERE id = '10a08e2e-3ea2-4ce0-80cb-d5fdd4b05ea6'; INSERT INTO directory_objects (id, user_principal_name, principal_key, display_name, imported_by, imported_utc) VALUES ('14f2746d-7d6f-4ac6-acd8-8cac318b041b', 'mallory@contoso.com', 'mallory@contoso.com', 'x', 'admin@contoso.com', 0)" | Out-Null
+            (Get-PimDirectoryObject -Id 10a08e2e-3ea2-4ce0-80cb-d5fdd4b05ea6).UserPrincipalName | Should -Be 'approver@contoso.com'
+            @(Get-PimDirectoryObject).Count | Should -Be 1
+            # A tenant's policy naming the approver by id makes the real approver one, never the attacker.
+            $s = Import-PimRoleSetting -Path (Save-GraphPolicyWithApprover '10a08e2e-3ea2-4ce0-80cb-d5fdd4b05ea6') -PassThru
+            @($s.Approvers) | Should -Be @('approver@contoso.com')
+            (New-PimEligibleAssignment -Principal 10a08e2e-3ea2-4ce0-80cb-d5fdd4b05ea6 -Role 'Security Reader' -Permanent).Principal | Should -Be 'approver@contoso.com'
+            $before = Get-RawFingerprint $store
+            $e = Get-Refusal { New-PimEligibleAssignment -Principal 14f2746d-7d6f-4ac6-acd8-8cac318b041b -Role 'Global Administrator' -Permanent -ErrorAction Stop }
+            $e.FullyQualifiedErrorId | Should -Be 'PimDirectoryObjectNotFound,PimModule.Cmdlets.NewPimEligibleAssignmentCommand'
+            Get-RawFingerprint $store | Should -Be $before
+        }
+
+        It 'does not let a non-administrator''s sealed import of directory objects count' {
+            $store = New-VerifiedStore
+            Use-TestUser user1
+            Connect-Verified $store user1@contoso.com
+            '{"value": [{"id": "14f2746d-7d6f-4ac6-acd8-8cac318b041b", "userPrincipalName": "user1@contoso.com"}]}' | Set-Content (Join-Path $TestDrive 'mine.json')
+            $before = Get-RawFingerprint $store
+            (Get-Refusal { Import-PimDirectoryObject -Path (Join-Path $TestDrive 'mine.json') }).FullyQualifiedErrorId | Should -Be 'PimNotAuthorized,PimModule.Cmdlets.ImportPimDirectoryObjectCommand'
+            Get-RawFingerprint $store | Should -Be $before
+        }
+
+        It 'exports the Graph policy id an administrator sealed, whatever the rule row says' {
+            $store = New-VerifiedStore
+            Use-TestUser admin
+            Connect-Verified $store admin@contoso.com
+            Import-PimRoleSetting -Path (Join-Path $GraphData 'rolemanagementpolicyassignments-list-expand-policy-rules.json')
+            $sealed = 'DirectoryRole_cab01047-8ad9-4792-8e42-569340767f1b_70c808b5-0d35-4863-a0ba-07888e99d448'
+            # Pointing the PATCH requests at another tenant policy (the rule row that keeps the id) counts for nothing.
+            Invoke-Sql -Store $store -Sql "UPDATE policy_rules SET value_json = replace(value_json, '70c808b5-0d35-4863-a0ba-07888e99d448', '00000000-0000-0000-0000-000000000bad') WHERE rule_id = 'GraphIdentity_PimModule'" | Out-Null
+            $file = Join-Path $TestDrive 'ga.json'
+            Export-PimRoleSetting -Role 'Global Administrator' -Format Graph -Path $file
+            $e = Get-Content -Raw $file | ConvertFrom-Json
+            $e.roleManagementPolicies[0].id | Should -Be $sealed
+            $e.batchRequests[0].requests | ForEach-Object { $_.url } | Where-Object { $_ -notlike "/policies/roleManagementPolicies/$sealed/rules/*" } | Should -BeNullOrEmpty
+        }
+    }
+
     Describe 'MFA secrets in a Verified store' {
         It 'encrypts each MFA secret to its principal''s own key: a code works for them, and a copy works for nobody else' {
             $store = New-VerifiedStore

@@ -276,6 +276,12 @@ Describe 'What Graph holds and the store cannot is refused by name, on import' {
         $doc.value[0].policyId = '../../users/x'
         $doc.value[0].policy.id = '../../users/x'
         (Get-Error { Import-PimRoleSetting -Path (Save-Json $doc 'url.json') }).FullyQualifiedErrorId | Should -BeLike 'PimSettingFileInvalid,*'
+        # Nor is one edited into the store around the module (a Lab store) sent: the export refuses it.
+        Import-PimRoleSetting -Path (Join-Path $Data $Expanded)
+        Invoke-Sql -Store $global:PimTestStore -Sql "UPDATE policy_rules SET value_json = replace(value_json, 'DirectoryRole_cab01047', '../../users/cab01047') WHERE rule_id = 'GraphIdentity_PimModule'" | Out-Null
+        $e = Get-Error { Export-PimRoleSetting -Role $GA -Format Graph -Path (Join-Path $TestDrive 'x.json') }
+        $e.FullyQualifiedErrorId | Should -Be 'PimStoreTampered,PimModule.Cmdlets.ExportPimRoleSettingCommand'
+        Test-Path (Join-Path $TestDrive 'x.json') | Should -BeFalse
     }
 }
 

@@ -56,6 +56,8 @@ public sealed class ImportPimDirectoryObjectCommand : PimCmdlet
             if (!File.Exists(path))
                 throw PimErrors.SettingFileNotFound($"Cannot read '{path}': there is no such file.", path, "Give the -Path of a CSV of Get-MgUser | Export-Csv, or a Graph /users response.");
             _sources.Add(p);
+            if (new FileInfo(path).Length > 256L * 1024 * 1024)
+                throw PimErrors.InputTooLong($"'{path}' is larger than 256 MB.", path, "Split the export of users into smaller files.");
             if (path.EndsWith(".json", StringComparison.OrdinalIgnoreCase)) _inputs.AddRange(DirectoryService.ParseJson(File.ReadAllText(path), p));
             else ReadCsv(path, p);
         }
