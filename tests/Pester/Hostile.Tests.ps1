@@ -1977,6 +1977,22 @@ Describe 'Verified stores: who acts is proven, not claimed' -Tag Hostile {
             Get-RawFingerprint $store | Should -Be $before
         }
 
+        It 'does not count a directory object a non-administrator sealed with their own key' {
+            $store = New-VerifiedStore
+            $user1Key = Join-Path $script:Users 'user1/PimModule/keys/user1@contoso.com.pem'
+            $id = '14f2746d-7d6f-4ac6-acd8-8cac318b041b'
+            Add-ForgedTransaction -Store $store -KeyPath $user1Key -Actor user1@contoso.com -Records @(
+                [pscustomobject]@{ Action = 'ImportDirectoryObject'; TargetType = 'DirectoryObject'; TargetId = $id; Principal = 'user1@contoso.com'
+                    After = '{"Id":"' + $id + '","UserPrincipalName":"user1@contoso.com","DisplayName":"Approver"}' })
+            Invoke-Sql -Store $store -Sql "INSERT INTO directory_objects (id, user_principal_name, principal_key, display_name, imported_by, imported_utc) VALUES ('$id', 'user1@contoso.com', 'user1@contoso.com', 'Approver', 'user1@contoso.com', 0)" | Out-Null
+            Use-TestUser admin
+            Connect-Verified $store admin@contoso.com
+            Get-PimDirectoryObject | Should -BeNullOrEmpty
+            $e = Get-Refusal { Set-PimRoleSetting -Role 'Security Reader' -Approvers $id -ErrorAction Stop }
+            $e.FullyQualifiedErrorId | Should -Be 'PimDirectoryObjectNotFound,PimModule.Cmdlets.SetPimRoleSettingCommand'
+            @((Test-PimAuditLog -WarningAction SilentlyContinue).Disagreements | Where-Object Problem -EQ 'NotEntitled').Count | Should -BeGreaterThan 0
+        }
+
         It 'exports the Graph policy id an administrator sealed, whatever the rule row says' {
             $store = New-VerifiedStore
             Use-TestUser admin

@@ -194,6 +194,9 @@ Describe 'What Graph holds and the store cannot is refused by name, on import' {
         @{ Name = 'a duration that is not ISO 8601'; Id = 'PimDurationInvalid'; Named = 'maximumDuration'; Rule = 'Expiration_Admin_Eligibility'; Change = { param($r) $r.maximumDuration = '90 days' } }
         @{ Name = 'MFA and an authentication context together'; Id = 'PimGraphValueUnsupported'; Named = 'MultiFactorAuthentication.*authentication context'; Rule = 'AuthenticationContext_EndUser_Assignment'; Change = { param($r) $r.isEnabled = $true; $r.claimValue = 'c1' } }
         @{ Name = 'a control character'; Id = 'PimInputInvalid'; Named = 'claimValue'; Rule = 'AuthenticationContext_EndUser_Assignment'; Change = { param($r) $r.claimValue = "c1`u{0007}" } }
+        @{ Name = 'an authentication context kept while disabled'; Id = 'PimGraphValueUnsupported'; Named = 'claimValue'; Rule = 'AuthenticationContext_EndUser_Assignment'; Change = { param($r) $r.claimValue = 'c1' } }
+        @{ Name = 'a negative escalation time'; Id = 'PimGraphValueUnsupported'; Named = 'escalation'; Rule = 'Approval_EndUser_Assignment'; Change = { param($r) $r.setting.approvalStages[0].escalationTimeInMinutes = -5 } }
+        @{ Name = 'a recipient listed twice in two cases'; Id = 'PimGraphValueUnsupported'; Named = 'twice'; Rule = 'Notification_Admin_Admin_Assignment'; Change = { param($r) $r.notificationRecipients = @('A@contoso.com', 'a@contoso.com') } }
     ) {
         $doc = Read-Json $Expanded
         $rule = $doc.value[0].policy.rules | Where-Object id -EQ $Rule
@@ -269,6 +272,54 @@ Describe 'What Graph holds and the store cannot is refused by name, on import' {
         $e = Get-Error { Import-PimRoleSetting -Path (Save-Json $doc 'unknown.json') }
         $e.FullyQualifiedErrorId | Should -BeLike 'PimGraphValueUnsupported,*'
         $e.Exception.Message | Should -Match 'Expiration_Admin_Banana'
+    }
+
+    It 'refuses a policy at a scope other than /, and a policy id made of dots' {
+        $doc = Read-Json $Expanded
+        $doc.value[0].policy.scopeId = '/administrativeUnits/abc'
+        (Get-Error { Import-PimRoleSetting -Path (Save-Json $doc 'scope.json') }).FullyQualifiedErrorId | Should -BeLike 'PimGraphValueUnsupported,*'
+        $doc = Read-Json $Expanded
+        $doc.value[0].policyId = '..'
+        $doc.value[0].policy.id = '..'
+        (Get-Error { Import-PimRoleSetting -Path (Save-Json $doc 'dots.json') }).FullyQualifiedErrorId | Should -BeLike 'PimSettingFileInvalid,*'
+    }
+
+    It 'refuses a member given twice, in <Cmdlet>, by name' -ForEach @(
+        @{ Cmdlet = 'Import-PimRoleSetting'; Json = '{"value": [{"id": "x", "policyId": "a", "policyId": "b", "roleDefinitionId": "62e90394-69f5-4237-9190-012177145e10"}]}'; Id = 'PimSettingFileInvalid' }
+        @{ Cmdlet = 'Import-PimAssignment'; Json = '{"value": [{"principalId": "6ea91a8d-e32e-41a1-b7bd-d2d185eed0e0", "principalId": "14f2746d-7d6f-4ac6-acd8-8cac318b041b", "roleDefinitionId": "62e90394-69f5-4237-9190-012177145e10"}]}'; Id = 'PimInputInvalid' }
+        @{ Cmdlet = 'Import-PimDirectoryObject'; Json = '{"value": [{"id": "6ea91a8d-e32e-41a1-b7bd-d2d185eed0e0", "Id": "14f2746d-7d6f-4ac6-acd8-8cac318b041b", "userPrincipalName": "a@contoso.com"}]}'; Id = 'PimInputInvalid' }
+        @{ Cmdlet = 'Invoke-PimConfiguration'; Json = '{"Policies": {"Security Reader": {"RequireApproval": true, "RequireApproval": false}}}'; Id = 'PimConfigurationInvalid' }
+    ) {
+        $path = Join-Path $TestDrive 'dup.json'
+        $Json | Set-Content $path
+        $fp = Get-StoreFingerprint
+        $e = Get-Error { & $Cmdlet -Path $path -Type Eligible -ErrorAction Stop } -ErrorAction SilentlyContinue
+        if (-not $e -or $e.FullyQualifiedErrorId -like 'NamedParameterNotFound*') { $e = Get-Error { & $Cmdlet -Path $path -ErrorAction Stop } }
+        $e.FullyQualifiedErrorId | Should -BeLike "$Id,*"
+        $e.Exception.Message | Should -Match 'twice'
+        Get-StoreFingerprint | Should -Be $fp
+    }
+
+    It 'refuses to give one tenant policy to a second role, across imports' {
+        Import-PimRoleSetting -Path (Join-Path $Data 'rolemanagementpolicyassignment-get-expand-policy-rules.json')
+        $doc = Read-Json 'rolemanagementpolicyassignment-get-expand-policy-rules.json'
+        $doc.roleDefinitionId = 'f2ef992c-3afb-46b9-b7cf-a126ee74c451'   # Global Reader
+        $fp = Get-StoreFingerprint
+        $e = Get-Error { Import-PimRoleSetting -Path (Save-Json $doc 'cross.json') }
+        $e.FullyQualifiedErrorId | Should -Be 'PimGraphValueUnsupported,PimModule.Cmdlets.ImportPimRoleSettingCommand'
+        $e.Exception.Message | Should -Match 'Global Administrator'
+        Get-StoreFingerprint | Should -Be $fp
+    }
+
+    It 'refuses an approver described as someone else' {
+        '{"value": [{"id": "10a08e2e-3ea2-4ce0-80cb-d5fdd4b05ea6", "userPrincipalName": "approver@contoso.com", "displayName": "Alex Approver"}]}' | Set-Content (Join-Path $TestDrive 'u.json')
+        Import-PimDirectoryObject -Path (Join-Path $TestDrive 'u.json')
+        $doc = Read-Json $Expanded
+        $rule = $doc.value[0].policy.rules | Where-Object id -EQ 'Approval_EndUser_Assignment'
+        $rule.setting.approvalStages[0].primaryApprovers = @(@{ '@odata.type' = '#microsoft.graph.singleUser'; userId = '10a08e2e-3ea2-4ce0-80cb-d5fdd4b05ea6'; description = 'Alex Approver' })
+        (Import-PimRoleSetting -Path (Save-Json $doc 'ok.json') -PassThru).Approvers | Should -Be 'approver@contoso.com'
+        $rule.setting.approvalStages[0].primaryApprovers[0].description = 'The CEO'
+        (Get-Error { Import-PimRoleSetting -Path (Save-Json $doc 'ceo.json') }).FullyQualifiedErrorId | Should -BeLike 'PimGraphValueUnsupported,*'
     }
 
     It 'refuses a policy id that is not an id (it goes into a PATCH URL)' {
@@ -358,6 +409,16 @@ Describe 'Directory objects: one person, one spelling' {
         Get-StoreFingerprint | Should -Be $fp
     }
 
+    It 'refuses an id the store already knows as a principal, in any spelling' {
+        New-PimEligibleAssignment -Principal old@contoso.com -Role 'Security Reader' -Permanent | Out-Null
+        # A principal stored as an object id before object ids were refused (written here around the module).
+        Invoke-Sql -Store $global:PimTestStore -Sql "UPDATE assignments SET principal = '6ea91a8de32e41a1b7bdd2d185eed0e0', principal_key = '6ea91a8de32e41a1b7bdd2d185eed0e0' WHERE principal_key = 'old@contoso.com'" | Out-Null
+        $fp = Get-StoreFingerprint
+        $e = Get-Error { Import-PimDirectoryObject -Id 6ea91a8d-e32e-41a1-b7bd-d2d185eed0e0 -UserPrincipalName adele@contoso.com }
+        $e.FullyQualifiedErrorId | Should -BeLike 'PimDirectoryObjectConflict,*'
+        Get-StoreFingerprint | Should -Be $fp
+    }
+
     It 'is for administrators only' {
         '{"value": [{"id": "6ea91a8d-e32e-41a1-b7bd-d2d185eed0e0", "userPrincipalName": "a@contoso.com"}]}' | Set-Content (Join-Path $TestDrive 'a.json')
         $fp = Get-StoreFingerprint
@@ -373,6 +434,7 @@ Describe 'Directory objects: one person, one spelling' {
         $a = New-PimEligibleAssignment -Principal 6ea91a8d-e32e-41a1-b7bd-d2d185eed0e0 -Role 'Security Reader' -Permanent
         $a.Principal | Should -Be 'Adele@contoso.com'
         (Test-PimAccess -Principal 6ea91a8d-e32e-41a1-b7bd-d2d185eed0e0 -Role 'Security Reader' -Detailed).Principal | Should -Be 'Adele@contoso.com'
+        (Get-PimAssignment -Principal '{6EA91A8D-E32E-41A1-B7BD-D2D185EED0E0}').AssignmentId | Should -Be $a.AssignmentId
         $fp = Get-StoreFingerprint
         $e = Get-Error { New-PimEligibleAssignment -Principal 14f2746d-7d6f-4ac6-acd8-8cac318b041b -Role 'Security Reader' -Permanent }
         $e.FullyQualifiedErrorId | Should -Be 'PimDirectoryObjectNotFound,PimModule.Cmdlets.NewPimEligibleAssignmentCommand'
@@ -486,6 +548,21 @@ Describe 'Invoke-PimConfiguration: desired state' {
         @(Invoke-PimConfiguration -Path $Desired -Mode Initial -ProtectedPrincipal breakglass@contoso.com -Confirm:$false).Count | Should -Be 0
     }
 
+    It 'in Initial mode plans only what it can apply: an activation does not count once its eligibility goes' {
+        # bob is eligible for Global Administrator and has activated; admin's assignment is the only direct one.
+        New-PimEligibleAssignment -Principal bob@contoso.com -Role 'Global Administrator' -Permanent | Out-Null
+        Set-PimRoleSetting -Role 'Global Administrator' -ActivationRequirement None -RequireJustification $false
+        $null = Connect-PimStore -Principal bob@contoso.com
+        Request-PimActivation -Role 'Global Administrator' | Out-Null
+        $null = Connect-PimStore -Principal admin@contoso.com
+        '{"Assignments": []}' | Set-Content (Join-Path $TestDrive 'empty.json')
+        $plan = Invoke-PimConfiguration -Path (Join-Path $TestDrive 'empty.json') -Mode Initial -WhatIf
+        $plan | Where-Object { $_.Action -eq 'RemoveAssignment' -and $_.Target -like '*admin@contoso.com*' } | Should -BeNullOrEmpty
+        $applied = Invoke-PimConfiguration -Path (Join-Path $TestDrive 'empty.json') -Mode Initial -Confirm:$false
+        @($applied).Count | Should -Be @($plan).Count
+        Get-PimAssignment -Principal admin@contoso.com | Should -Not -BeNullOrEmpty
+    }
+
     It 'lists every problem of a file at once, with "did you mean", and changes nothing' {
         @'
 {
@@ -595,6 +672,27 @@ b2af90c6-279b-41f7-8e79-2f55d07af928,helpdesk@contoso.com,Helpdesk
         $a | Where-Object EndDateTime | Should -BeNullOrEmpty
         "$w" | Should -Match 'AllowPermanentActive'
         (Get-PimRequest -Principal ga1@contoso.com).Action | Should -Be 'AdminAssign'
+    }
+
+    It 'asks the importing administrator''s MFA where the role requires it, and refuses text too long by name' {
+        Set-PimRoleSetting -Role 'Global Administrator' -RequireMfaOnActiveAssignment $true
+        $fp = Get-StoreFingerprint
+        Import-PimAssignment -Path (Join-Path $Data 'roleassignmentscheduleinstances-list.json') -ErrorVariable errs -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+        $errs[0].FullyQualifiedErrorId | Should -Be 'PimMfaRequired,PimModule.Cmdlets.ImportPimAssignmentCommand'
+        Get-StoreFingerprint | Should -Be $fp
+        $doc = Read-Json 'roleeligibilityschedulerequest-adminassign-request.json'
+        $doc.justification = 'x' * 501
+        Import-PimAssignment -Path (Save-Json $doc 'long.json') -Type Eligible -ErrorVariable errs -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+        $errs[0].FullyQualifiedErrorId | Should -Be 'PimInputTooLong,PimModule.Cmdlets.ImportPimAssignmentCommand'
+    }
+
+    It 'keeps the ticket of a request, number and system' {
+        $doc = Read-Json 'roleeligibilityschedulerequest-adminassign-request.json'
+        $doc.ticketInfo = [ordered]@{ ticketNumber = 'CHG0042'; ticketSystem = 'ServiceNow' }
+        Import-PimAssignment -Path (Save-Json $doc 'ticket.json') -Type Eligible | Out-Null
+        Export-PimAssignment -Principal restricted@contoso.com -Path (Join-Path $TestDrive 't.json')
+        $out = (Get-Content -Raw (Join-Path $TestDrive 't.json') | ConvertFrom-Json -AsHashtable).roleEligibilityScheduleRequests
+        Get-Canonical $out[0] | Should -Be (Get-Canonical $doc)
     }
 
     It 'refuses a principal id with no directory object by name, and imports the others' {

@@ -9,8 +9,21 @@ public class PrincipalTests
     [InlineData("User1")]
     [InlineData("CONTOSO\\user1")]
     [InlineData("o'brien@contoso.com")]
-    [InlineData("5d6b6bb7-de71-4623-b4af-96380a352509")]
     public void Accepts_principals(string text) => Assert.True(Principal.IsValid(text));
+
+    [Theory]
+    [InlineData("5d6b6bb7-de71-4623-b4af-96380a352509")]
+    [InlineData("5D6B6BB7-DE71-4623-B4AF-96380A352509")]
+    [InlineData("5d6b6bb7de714623b4af96380a352509")]
+    [InlineData("{5d6b6bb7-de71-4623-b4af-96380a352509}")]
+    [InlineData("(5d6b6bb7-de71-4623-b4af-96380a352509)")]
+    public void Refuses_an_object_id_as_a_principal_of_its_own(string text)
+    {
+        // A GUID is a person's object id: it maps to their UPN through the directory (DirectoryMap.Canonical), never a second spelling.
+        var e = Assert.Throws<PimException>(() => Principal.Validate(text));
+        Assert.Equal("PimPrincipalInvalid", e.ErrorId);
+        Assert.True(Principal.IsObjectId(text));
+    }
 
     [Theory]
     [InlineData("")]

@@ -26,7 +26,7 @@ public sealed class AssignmentService
     /// (refused by name when unmapped); activations, group-held and ended assignments, and those the store already holds
     /// with the same schedule are skipped, each with its reason.
     /// </summary>
-    public IReadOnlyList<GraphItem> ReadGraph(IReadOnlyList<(string Json, string Source)> files, PimAssignmentType? type)
+    public IReadOnlyList<GraphItem> ReadGraph(IReadOnlyList<(string Json, string Source)> files, PimAssignmentType? type, string? mfaCode = null)
     {
         var now = _store.UtcNow;
         var items = GraphAssignments.Read(files, type, now);
@@ -51,12 +51,12 @@ public sealed class AssignmentService
                     result.Add(new GraphItem(i.Type, i.Where, null, "the store already holds it, with the same schedule", null));
                     continue;
                 }
-                var justification = i.Justification ?? $"Imported from Entra ({i.Where})";
-                if (justification.Length > Input.JustificationLength) justification = justification[..Input.JustificationLength];
+                // The tenant's justification as it is (too long is refused by name, never cut); none: where it came from.
+                var justification = i.Justification ?? "Imported from Entra";
                 result.Add(new GraphItem(i.Type, i.Where, new PimAssignmentInput
                 {
                     Principal = upn, Role = new PimRoleReference(i.RoleId), Scope = scope, StartDateTime = start, EndDateTime = i.End, Permanent = i.End is null,
-                    Justification = justification, TicketNumber = i.TicketNumber, TicketSystem = i.TicketSystem,
+                    Justification = justification, TicketNumber = i.TicketNumber, TicketSystem = i.TicketSystem, MfaCode = mfaCode,
                 }, null, null));
             }
             return (IReadOnlyList<GraphItem>)result;
@@ -67,7 +67,12 @@ public sealed class AssignmentService
     public string ExportGraph(PimAssignmentQuery q, Action<PimException> refused)
     {
         var list = Query(q).Where(a => a.MemberType == PimMemberType.Direct && a.State != PimAssignmentState.Expired).ToList();
-        return _store.Read(work => GraphAssignments.Write(list, DirectoryMap.Of(work), refused));
+        return _store.Read(work =>
+        {
+            // The ticket system is not a column of the listing (the contract's columns): read from the rows, once.
+            var systems = AssignmentsTable.AllAsStored(work).Where(r => r.TicketSystem is not null).ToDictionary(r => r.Id, r => r.TicketSystem);
+            return GraphAssignments.Write(list.Select(a => (a, systems.GetValueOrDefault(a.AssignmentId))).ToList(), DirectoryMap.Of(work), refused);
+        });
     }
 
     /// <summary>A writer of assignments as they are in the tenant (Import-PimAssignment): settings they break are warnings.</summary>
@@ -97,7 +102,10 @@ public sealed class AssignmentService
     public IEnumerable<(PimAssignment Assignment, bool Verified)> QueryMarked(PimAssignmentQuery q)
     {
         var asOf = q.AsOf is { } t ? Times.Utc(t, "AsOf") : _store.UtcNow;
-        var listing = new AssignmentsTable.Listing(q.Principal is { } p ? Principal.Key(p) : null, q.Type, q.MemberType, q.State,
+        var principal = q.Principal is { } given && Principal.IsObjectId(given.Trim(' '))
+            ? _store.Read(work => DirectoryMap.Canonical(work, given, "Principal")) // an object id lists its UPN's assignments
+            : q.Principal;
+        var listing = new AssignmentsTable.Listing(principal is { } p ? Principal.Key(p) : null, q.Type, q.MemberType, q.State,
             asOf, asOf - Limits.ExpiredAssignmentVisibility);
         var scope = q.Scope is null ? null : global::PimModule.Assignments.Scope.Validate(q.Scope);
         return _store.Stream(work => Believed(work, List(work, q, listing), q.IncludeUnverified)

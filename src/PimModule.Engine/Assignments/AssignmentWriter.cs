@@ -346,12 +346,8 @@ public sealed class AssignmentWriter : IDisposable
         // The administrator's MFA code is checked only when the row will be written (Flush), never under -WhatIf; a read
         // (the -WhatIf/-Confirm pass) only checks that a code is given, a method exists and MFA is not locked.
         var needsMfa = _type == PimAssignmentType.Active && policy.RequireMfaOnActiveAssignment;
-        if (needsMfa && _asInTenant)
-        {
-            // The tenant made the assignment (its MFA was the tenant's): an import proves nothing of it, and says so.
-            warnings!.Add($"The settings of '{role.Name}' require the administrator's MFA on active assignment (RequireMfaOnActiveAssignment); this one was made in the tenant and is taken as it is there.");
-            needsMfa = false;
-        }
+        // As in the tenant or not, the administrator who makes an active assignment here proves their MFA when the role
+        // asks it (RequireMfaOnActiveAssignment): a file of assignments is no way around it.
         if (needsMfa && work.Transaction is null) Mfa.Verify(work, work.Actor, input.MfaCode, role, "ActiveAssignment", "RequireMfaOnActiveAssignment");
         return new AssignPlan(principal, role, scope, start, end, input, needsMfa, _type) { Warnings = warnings ?? [] };
     }

@@ -142,7 +142,7 @@ internal static class AuditLog
         var since = q.Since is { } s ? Times.Utc(s, "Since") : (DateTime?)null;
         var until = q.Until is { } u ? Times.Utc(u, "Until") : (DateTime?)null;
         Input.List(q.Actions, "Action", Input.ActionNameLength, maxCount: 1000);
-        var principalKey = q.Principal is { } p ? Principal.Key(p) : null;
+        var principalKey = q.Principal is { } p ? Principal.Fold(DirectoryMap.Canonical(work, p, "Principal")) : null;
         var rows = AuditLogTable.Query(work, since, until, principalKey, q.RoleId, q.Actions, q.First);
         var names = RolesTable.Names(work);
         var verifiedFrom = VerifiedFrom(work);

@@ -50,10 +50,10 @@ public sealed class ConfigurationService
     {
         var doc = new Document { Source = source };
         JsonNode? root;
-        try { root = JsonNode.Parse(json, documentOptions: new JsonDocumentOptions { MaxDepth = 32 }); }
+        try { root = StrictJson.Parse(json, maxDepth: 32); }
         catch (JsonException e)
         {
-            throw PimErrors.ConfigurationInvalid($"'{source}' is not valid JSON (line {e.LineNumber + 1}): {e.Message}", source, "Fix the JSON; nothing was changed.", e);
+            throw PimErrors.ConfigurationInvalid($"'{source}' is not valid JSON{(e.LineNumber is { } line ? $" (line {line + 1})" : "")}: {e.Message}.", source, "Fix the JSON; nothing was changed.", e);
         }
         if (root is not JsonObject o) throw PimErrors.ConfigurationInvalid($"'{source}' is not a JSON object with PolicyTemplates, Policies and Assignments.", source, "Fix the file; nothing was changed.");
         foreach (var (key, _) in o)
@@ -371,10 +371,24 @@ public sealed class ConfigurationService
                 plan.Removes.Add(new RemoveStep(a, role));
             }
             // Never the last administrator: while no other administrator assignment stays, the administrators' removals are left out.
-            var remaining = live.Count(a => Authorization.IsAdministratorAssignment(a) && a.Start <= work.Now && !plan.Removes.Any(r => r.Row.Id == a.Id))
-                            + AssignmentsTable.AllAsStored(work).Count(a => a.MemberType == PimMemberType.Activated && Authorization.IsAdministratorAssignment(a)
-                                                                           && a.Start <= work.Now && (a.End is null || a.End > work.Now) && work.Believes(a));
-            if (remaining == 0) plan.Removes.RemoveAll(r => Authorization.IsAdministratorAssignment(r.Row));
+            // An activation counts only while the eligible assignment it came from stays (removing that one ends it).
+            int Remaining()
+            {
+                var removed = plan.Removes.Select(r => r.Row.Id).ToHashSet();
+                return live.Count(a => Authorization.IsAdministratorAssignment(a) && a.Start <= work.Now && !removed.Contains(a.Id))
+                       + AssignmentsTable.AllAsStored(work).Count(a => a.MemberType == PimMemberType.Activated && Authorization.IsAdministratorAssignment(a)
+                                                                   && a.Start <= work.Now && (a.End is null || a.End > work.Now) && work.Believes(a)
+                                                                   && (a.EligibleId is not { } from || !removed.Contains(from)));
+            }
+            if (Remaining() == 0) plan.Removes.RemoveAll(r => Authorization.IsAdministratorAssignment(r.Row));
+            // Still none (activations that end with their eligibility): keep those eligibilities too.
+            if (Remaining() == 0)
+            {
+                var feeding = AssignmentsTable.AllAsStored(work).Where(a => a.MemberType == PimMemberType.Activated && Authorization.IsAdministratorAssignment(a)
+                                                                               && a.Start <= work.Now && (a.End is null || a.End > work.Now) && work.Believes(a))
+                    .Select(a => a.EligibleId).OfType<Guid>().ToHashSet();
+                plan.Removes.RemoveAll(r => feeding.Contains(r.Row.Id));
+            }
             foreach (var r in plan.Removes)
                 plan.Changes.Add(new PimConfigurationChange
                 {

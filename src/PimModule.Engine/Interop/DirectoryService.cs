@@ -27,10 +27,14 @@ public sealed class DirectoryService
     public static IReadOnlyList<Input> ParseJson(string json, string source)
     {
         JsonDocument doc;
-        try { doc = JsonDocument.Parse(json, new JsonDocumentOptions { MaxDepth = 64 }); }
+        try
+        {
+            doc = JsonDocument.Parse(json, new JsonDocumentOptions { MaxDepth = 64 });
+            StrictJson.CheckMembers(doc.RootElement, "$");
+        }
         catch (JsonException e)
         {
-            throw PimErrors.InputInvalid($"'{source}' is not JSON: {e.Message}", source, "Give a Graph /users response (Invoke-MgGraphRequest … -OutputType Json) or a CSV of Get-MgUser.", e);
+            throw PimErrors.InputInvalid($"'{source}' is not JSON PimModule reads: {e.Message}", source, "Give a Graph /users response (Invoke-MgGraphRequest … -OutputType Json) or a CSV of Get-MgUser.", e);
         }
         using (doc)
         {
@@ -132,10 +136,17 @@ public sealed class DirectoryService
                     changed.Add(o);
                 }
                 // An id that is already a principal of the store (assignments made under the object id) would become a second spelling.
-                var spelled = AssignmentsTable.PrincipalKeysPresent(work, changed.Select(o => o.Id.ToString("D")).ToList());
+                // Every spelling Principal.Validate once accepted (with or without dashes or braces), as the keys fold it.
+                var spellings = changed.SelectMany(o => new[] { "D", "N", "B", "P" }.Select(f => o.Id.ToString(f))).ToList();
+                var spelled = AssignmentsTable.PrincipalKeysPresent(work, spellings);
+                if (spelled.Count == 0)
+                {
+                    var keys = spellings.ToHashSet(StringComparer.Ordinal);
+                    spelled = RolesTable.All(work).SelectMany(r => SettingsService.Load(work, r.Id).Approvers).Select(Principal.Fold).Where(keys.Contains).Take(1).ToList();
+                }
                 if (spelled.Count > 0)
-                    throw PimErrors.DirectoryObjectConflict($"The store holds assignments of the principal '{spelled[0]}', spelled as its object id; importing it would give that person two spellings.",
-                        spelled[0], "Remove those assignments and assign the user by UPN after the import; nothing was imported.");
+                    throw PimErrors.DirectoryObjectConflict($"The store holds assignments or approvers of the principal '{spelled[0]}', spelled as its object id; importing it would give that person two spellings.",
+                        spelled[0], "Remove those assignments (or approvers) and name the user by UPN after the import; nothing was imported.");
                 return new Plan(changed, unchanged);
             },
             p => new PimChange(source, $"Import {p.Changed.Count} directory object(s) ({p.Unchanged} unchanged)"),

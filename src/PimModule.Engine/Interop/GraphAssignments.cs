@@ -28,10 +28,10 @@ internal static class GraphAssignments
         foreach (var (json, source) in files)
         {
             JsonNode? root;
-            try { root = JsonNode.Parse(json, documentOptions: new JsonDocumentOptions { MaxDepth = 64 }); }
+            try { root = StrictJson.Parse(json); }
             catch (JsonException e)
             {
-                throw PimErrors.InputInvalid($"'{source}' is not valid JSON (line {e.LineNumber + 1}): {e.Message} Nothing was imported.", source,
+                throw PimErrors.InputInvalid($"'{source}' is not valid JSON{(e.LineNumber is { } line ? $" (line {line + 1})" : "")}: {e.Message}. Nothing was imported.", source,
                     "Give Graph's JSON as Invoke-MgGraphRequest -OutputType Json writes it.", e);
             }
             var context = root is JsonObject r0 ? Str(r0, "@odata.context") : null;
@@ -158,7 +158,7 @@ internal static class GraphAssignments
     public static string Format(DateTime utc) => utc.ToString("yyyy-MM-dd'T'HH:mm:ss.FFFFFFF'Z'", CultureInfo.InvariantCulture);
 
     /// <summary>The adminAssign request body that recreates a direct assignment.</summary>
-    public static JsonObject Request(PimAssignment a, DirectoryMap directory)
+    public static JsonObject Request(PimAssignment a, string? ticketSystem, DirectoryMap directory)
     {
         var body = new JsonObject
         {
@@ -176,19 +176,20 @@ internal static class GraphAssignments
             },
         };
         if (a.Justification is null) body.Remove("justification");
-        if (a.TicketNumber is not null) body["ticketInfo"] = new JsonObject { ["ticketNumber"] = a.TicketNumber };
+        if (a.TicketNumber is not null || ticketSystem is not null)
+            body["ticketInfo"] = new JsonObject { ["ticketNumber"] = a.TicketNumber, ["ticketSystem"] = ticketSystem };
         return body;
     }
 
     /// <summary>The document of request bodies; an assignment whose principal has no directory object is refused by name (<paramref name="refused"/>), the others are written.</summary>
-    public static string Write(IEnumerable<PimAssignment> assignments, DirectoryMap directory, Action<PimException> refused)
+    public static string Write(IEnumerable<(PimAssignment Assignment, string? TicketSystem)> assignments, DirectoryMap directory, Action<PimException> refused)
     {
         var eligible = new JsonArray();
         var active = new JsonArray();
-        foreach (var a in assignments)
+        foreach (var (a, ticketSystem) in assignments)
         {
             JsonObject body;
-            try { body = Request(a, directory); }
+            try { body = Request(a, ticketSystem, directory); }
             catch (PimException e) { refused(e); continue; }
             (a.Type == PimAssignmentType.Eligible ? eligible : active).Add(body);
         }

@@ -239,6 +239,9 @@ internal static class GraphPolicy
                     if (rule.ContainsKey("claimValue"))
                     {
                         var claim = Text(rule, "claimValue", at);
+                        if (!string.IsNullOrEmpty(claim) && authContext != true)
+                            throw Unsupported($"{at}: claimValue is '{Validation.Input.Preview(claim)}' while isEnabled is false; PimModule holds an authentication context only while activation requires it",
+                                $"{id}.claimValue", "Set claimValue to null, or isEnabled to true.");
                         p.AuthenticationContextId = string.IsNullOrEmpty(claim) ? null : claim;
                     }
                     break;
@@ -263,7 +266,10 @@ internal static class GraphPolicy
                         };
                     var defaults = Bool(rule, "isDefaultRecipientsEnabled", at) ?? row.DefaultRecipients;
                     var extra = Strings(rule, "notificationRecipients", at) ?? [.. row.AdditionalRecipients];
-                    p.Notifications[(evt, recipient)] = new RolePolicy.NotificationRule(defaults, extra.Distinct(Principal.Comparer).ToList(), critical);
+                    if (extra.GroupBy(Principal.Fold).FirstOrDefault(g => g.Count() > 1) is { } twice)
+                        throw Unsupported($"{at}: notificationRecipients lists '{Validation.Input.Preview(twice.Key)}' twice (addresses compare in any letter case)",
+                            $"{id}.notificationRecipients", "List each address once.");
+                    p.Notifications[(evt, recipient)] = new RolePolicy.NotificationRule(defaults, extra, critical);
                     break;
                 case ApprovalType:
                     Members(rule, at, "setting");
@@ -311,7 +317,7 @@ internal static class GraphPolicy
             throw Unsupported($"{st}: approvalStageTimeOutInDays is {days}; a PimModule request waits for approval 1 day, as Entra's portal sets it",
                 "approvalStageTimeOutInDays", "Set approvalStageTimeOutInDays to 1.");
         if (Bool(stage, "isApproverJustificationRequired", st) is { } aj) p.RequireApproverJustification = aj;
-        if (Bool(stage, "isEscalationEnabled", st) == true || Int(stage, "escalationTimeInMinutes", st) is > 0)
+        if (Bool(stage, "isEscalationEnabled", st) == true || Int(stage, "escalationTimeInMinutes", st) is { } minutes && minutes != 0)
             throw Unsupported($"{st}: escalation is enabled; PimModule has no escalation approvers", "isEscalationEnabled",
                 "Set isEscalationEnabled to false and escalationTimeInMinutes to 0.");
         if (stage["escalationApprovers"] is JsonArray { Count: > 0 })
@@ -334,9 +340,17 @@ internal static class GraphPolicy
                 throw Unsupported($"{st}: a backup approver; PimModule has no backup approvers", "isBackup", "Set isBackup to false.");
             var userId = Text(a, "userId", st);
             if (!Guid.TryParse(userId, out var uid)) throw Invalid($"{st}: the approver's userId '{Validation.Input.Preview(userId ?? "")}' is not an object id.", userId);
-            approvers.Add(directory.UpnOf(uid, $"{st}: the approver"));
+            var upn = directory.UpnOf(uid, $"{st}: the approver");
+            // Graph's description of a user is its label (the display name): one that says something else would be lost.
+            if (Text(a, "description", st) is { Length: > 0 } description && !string.Equals(description, directory.ById(uid)?.DisplayName, StringComparison.OrdinalIgnoreCase)
+                && !string.Equals(description, upn, StringComparison.OrdinalIgnoreCase))
+                throw Unsupported($"{st}: the approver {uid} is described as '{Validation.Input.Preview(description)}', which is neither their display name nor their UPN; PimModule keeps no description of its own",
+                    "description", "Leave out the approver's description, or import the user's display name (Import-PimDirectoryObject).");
+            approvers.Add(upn);
         }
-        p.Approvers = approvers.Distinct(Principal.Comparer).ToList();
+        if (approvers.GroupBy(Principal.Fold).FirstOrDefault(g => g.Count() > 1) is { } twice)
+            throw Unsupported($"{st}: primaryApprovers lists {twice.Key} twice", "primaryApprovers", "List each approver once.");
+        p.Approvers = approvers;
     }
 
     private static void CheckTarget(JsonNode node, RuleShape shape, string at)

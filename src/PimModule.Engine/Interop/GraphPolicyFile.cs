@@ -21,7 +21,7 @@ internal static partial class GraphPolicyFile
     /// <summary>One policy found in the files, and the role its assignment maps it to.</summary>
     public sealed record Found(Guid RoleId, JsonObject Policy, JsonObject Assignment, JsonArray Rules, string Where);
 
-    [GeneratedRegex(@"^[A-Za-z0-9_.\-]{1,200}\z")]
+    [GeneratedRegex(@"^[A-Za-z0-9_\-]{1,200}\z")]
     private static partial Regex IdShape();
 
     /// <summary>Collects the policies and their assignments from every document; pairs each policy with its role.</summary>
@@ -32,10 +32,10 @@ internal static partial class GraphPolicyFile
         foreach (var (json, source) in files)
         {
             JsonNode? root;
-            try { root = JsonNode.Parse(json, documentOptions: new JsonDocumentOptions { MaxDepth = 64 }); }
+            try { root = StrictJson.Parse(json); }
             catch (JsonException e)
             {
-                throw PimErrors.SettingFileInvalid($"'{source}' is not valid JSON (line {e.LineNumber + 1}): {e.Message} Nothing was imported.", source,
+                throw PimErrors.SettingFileInvalid($"'{source}' is not valid JSON{(e.LineNumber is { } line ? $" (line {line + 1})" : "")}: {e.Message}. Nothing was imported.", source,
                     "Give Graph's JSON as Invoke-MgGraphRequest -OutputType Json writes it, or a file of Export-PimRoleSetting.", e);
             }
             Walk(root, source, policies, assignments, 0);
@@ -71,6 +71,9 @@ internal static partial class GraphPolicyFile
             if (scopeType is not null && scopeType is not ("DirectoryRole" or "Directory"))
                 throw Unsupported($"{where}: the policy {id} is for scope type '{scopeType}'; PimModule holds directory roles (PIM for groups is not modelled)",
                     id, "Give the policies of directory roles (scopeType DirectoryRole).");
+            if (Str(p, "scopeId") is { } pscope && pscope != "/")
+                throw Unsupported($"{where}: the policy {id} is at scope '{Validation.Input.Preview(pscope)}'; PimModule holds one policy per role, at '/'", id,
+                    "Give the policies of directory roles at scopeId '/'.");
             if (!roleOf.TryGetValue(id, out var mapped))
                 throw PimErrors.SettingFileInvalid($"{where}: nothing says which role the policy {id} is for. Nothing was imported.", id,
                     "Give the output of GET /policies/roleManagementPolicyAssignments as a second -Path (it maps each policy to its role).");
@@ -152,7 +155,7 @@ internal static partial class GraphPolicyFile
     {
         var id = Str(o, member);
         if (id is null || !IdShape().IsMatch(id))
-            throw PimErrors.SettingFileInvalid($"{where}: {member} '{Validation.Input.Preview(id ?? "")}' is not a Graph policy id (letters, digits, '_', '-', '.'). Nothing was imported.",
+            throw PimErrors.SettingFileInvalid($"{where}: {member} '{Validation.Input.Preview(id ?? "")}' is not a Graph policy id (letters, digits, '_' and '-'). Nothing was imported.",
                 id, "Give the policies as Graph returns them.");
         return id;
     }
@@ -165,6 +168,16 @@ internal static partial class GraphPolicyFile
 
     // ---- writing ---------------------------------------------------------------------------------------
 
+    /// <summary>The tenant policy id a role's Graph identity (or a policy object) names; null when none.</summary>
+    public static string? PolicyIdOf(string? identity)
+    {
+        if (identity is null) return null;
+        try { return JsonNode.Parse(identity)?["policy"] is JsonObject p ? PolicyIdOf(p) : null; }
+        catch (JsonException) { return null; }
+    }
+
+    public static string? PolicyIdOf(JsonObject policy) => Str(policy, "id");
+
     /// <summary>A placeholder policy id for a role that never came from a tenant: its PATCH requests address no tenant's policy.</summary>
     public static string PlaceholderPolicyId(Guid roleId) => $"PimModule_{roleId:D}";
 
@@ -174,6 +187,7 @@ internal static partial class GraphPolicyFile
         var policies = new JsonArray();
         var assignments = new JsonArray();
         var batches = new JsonArray();
+        var addressed = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
         foreach (var (role, p) in roles)
         {
             GraphPolicy.CheckExportable(p, role.Name);
@@ -204,6 +218,10 @@ internal static partial class GraphPolicyFile
             if (!IdShape().IsMatch(policyId))
                 throw PimErrors.StoreTampered($"The Graph policy id kept for '{role.Name}' is not an id ('{Validation.Input.Preview(policyId)}'); a request to it could address another resource. Nothing was written.",
                     role.Name, "Import the role's policy from the tenant again (Import-PimRoleSetting), or reset it (Reset-PimRoleSetting).");
+            if (addressed.TryGetValue(policyId, out var other))
+                throw PimErrors.StoreTampered($"'{role.Name}' and '{other}' both keep the Graph policy id {policyId}: their PATCH requests would change one tenant policy twice. Nothing was written.",
+                    role.Name, "Import each role's own policy from the tenant again (Import-PimRoleSetting).");
+            addressed[policyId] = role.Name;
             var rules = new JsonArray();
             var requests = new JsonArray();
             var n = 0;

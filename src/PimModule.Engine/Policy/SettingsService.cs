@@ -37,6 +37,9 @@ public sealed class SettingsService
     /// <summary>The policy in force for a role (used by every rule that checks settings).</summary>
     internal static RolePolicy Load(UnitOfWork work, Guid roleId)
     {
+        // A policy this unit of work wrote is the one in force for the rest of it (a Verified store's sealed state has it
+        // only once the transaction commits): -PassThru, and a desired state's assignments checked against its policies.
+        if (Written(work).TryGetValue(roleId, out var written)) return written.Clone();
         var stored = RolePolicy.FromRules(PolicyRulesTable.OfRole(work, roleId).Select(r => (r.RuleId, r.ValueJson)));
         return work.VerifiedNow() is { } verified ? Verified(verified, roleId, stored) : stored;
     }
@@ -54,6 +57,8 @@ public sealed class SettingsService
         throw PimErrors.StoreTampered($"The settings of role {roleId} in the store are not the ones an administrator sealed in the verified log. Nothing was changed.",
             roleId, "Run Test-PimAuditLog, and have an administrator set the role's settings again (Set-PimRoleSetting), or restore the store from a backup.");
     }
+
+    private static Dictionary<Guid, RolePolicy> Written(UnitOfWork work) => work.Memo("policies:written", () => new Dictionary<Guid, RolePolicy>());
 
     /// <summary>The policy in force, read once per unit of work (loops over requests and rows ask again and again).</summary>
     internal static RolePolicy LoadOnce(UnitOfWork work, Guid roleId) => work.Memo("policy:" + roleId, () => Load(work, roleId));
@@ -82,6 +87,7 @@ public sealed class SettingsService
                 PolicyRulesTable.Upsert(work, new PolicyRulesTable.Row(role.Id, ruleId, json, work.Now, work.Actor));
         }
         // The record carries the rules themselves beside what they say, so the verified state replays the policy exactly.
+        Written(work)[role.Id] = after.Clone();
         var described = after.Describe();
         described[StateReplay.RulesKey] = JsonSerializer.Serialize(after.ToRules().ToDictionary(r => r.RuleId, r => r.Json, StringComparer.Ordinal));
         AuditLog.Append(work, action, "RoleSetting", role.Id.ToString("D"), role.Id, null, before.Describe(), described);
@@ -290,6 +296,7 @@ public sealed class SettingsService
         try
         {
             head = JsonDocument.Parse(json);
+            StrictJson.CheckMembers(head.RootElement, "$");
         }
         catch (JsonException e)
         {
@@ -370,8 +377,16 @@ public sealed class SettingsService
                 Authorization.RequireRoleAdministrator(work, "import role settings");
                 var directory = DirectoryMap.Of(work);
                 var plans = new List<Plan>();
+                // A tenant's policy is one role's: an id another role of the store already holds would send one role's
+                // settings to the other's policy on the next Graph export.
+                var holders = RolesTable.All(work).Select(r => (Role: r, Id: GraphPolicyFile.PolicyIdOf(Load(work, r.Id).GraphIdentity)))
+                    .Where(x => x.Id is not null).ToDictionary(x => x.Id!, x => x.Role, StringComparer.OrdinalIgnoreCase);
                 foreach (var f in found)
                 {
+                    if (GraphPolicyFile.PolicyIdOf(f.Policy) is { } pid && holders.TryGetValue(pid, out var holder) && holder.Id != f.RoleId)
+                        throw PimErrors.GraphValueUnsupported($"{f.Where}: the tenant policy {pid} is '{holder.Name}''s in this store, but the file gives it to the role {f.RoleId}. " +
+                            "A Graph export would send one role's settings to the other's policy. Nothing was imported.", pid,
+                            "Give each role's own policy, as GET /policies/roleManagementPolicyAssignments maps them.");
                     var role = RoleService.Find(work, new PimRoleReference(f.RoleId))
                                ?? throw PimErrors.RoleNotFound($"{f.Where}: the policy is for the role {f.RoleId}, which is not in this store; nothing was imported.",
                                    f.RoleId, "Create the custom role first (New-PimRole), or leave its policy out.");

@@ -42,7 +42,7 @@ public sealed partial class RequestService
     private static IEnumerable<PimRequest> QueryCore(UnitOfWork work, PimRequestQuery q, Dictionary<Guid, string> names)
     {
         var now = q.AsOf is { } asOf ? Times.Utc(asOf, "AsOf") : work.Now;
-        var rows = RequestsTable.List(work, now, q.RequestId, q.Principal is { } p ? Principal.Validate(p) : null, q.RoleIds, q.Action,
+        var rows = RequestsTable.List(work, now, q.RequestId, q.Principal is { } p ? DirectoryMap.Canonical(work, p, "Principal") : null, q.RoleIds, q.Action,
             q.PendingMyApproval ? [PimRequestStatus.PendingApproval] : q.Status);
         string? Name(RequestRow r) => names.GetValueOrDefault(r.RoleId);
         if (q.PendingMyApproval)

@@ -216,7 +216,7 @@ internal sealed class VerifiedState : IDisposable
 
     private void Clear(SqliteTransaction tx)
         => _db.Execute("DELETE FROM meta; DELETE FROM verified_assignments; DELETE FROM verified_requests; DELETE FROM verified_policies; DELETE FROM verified_mail; " +
-                       "DELETE FROM verified_notifications; DELETE FROM verified_refused;", transaction: tx);
+                       "DELETE FROM verified_notifications; DELETE FROM verified_directory; DELETE FROM verified_refused;", transaction: tx);
 
     // ---- what the engine asks ------------------------------------------------------------------------------
 

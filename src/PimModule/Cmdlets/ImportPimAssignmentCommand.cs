@@ -8,7 +8,7 @@ namespace PimModule.Cmdlets;
 /// one that breaks the role's current settings is a warning, not a refusal. Activations and group-held assignments are
 /// skipped (Verbose); an object id with no directory object is refused by name.
 /// </summary>
-[Cmdlet(VerbsData.Import, "PimAssignment", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
+[Cmdlet(VerbsData.Import, "PimAssignment", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
 [OutputType(typeof(PimAssignment))]
 public sealed class ImportPimAssignmentCommand : PimCmdlet, IDisposable
 {
@@ -24,6 +24,11 @@ public sealed class ImportPimAssignmentCommand : PimCmdlet, IDisposable
     /// <summary>The kind of the items a file does not name itself (no @odata.context, no assignmentType).</summary>
     [Parameter]
     public PimAssignmentType? Type { get; set; }
+
+    /// <summary>Your MFA code, for roles whose settings require the administrator's MFA on active assignment (one code serves the command).</summary>
+    [Parameter]
+    [AllowNull, AllowEmptyString]
+    public string? MfaCode { get; set; }
 
     protected override void ProcessPim()
     {
@@ -46,8 +51,8 @@ public sealed class ImportPimAssignmentCommand : PimCmdlet, IDisposable
     protected override void EndPim()
     {
         if (_files.Count == 0) return;
-        var items = Store.Assignments.ReadGraph(_files, Type);
-        var asks = WillAskOrPreview(ConfirmImpact.Low);
+        var items = Store.Assignments.ReadGraph(_files, Type, MfaCode);
+        var asks = WillAskOrPreview(ConfirmImpact.Medium);
         foreach (var item in items)
         {
             if (item.Skipped is not null)
@@ -64,7 +69,8 @@ public sealed class ImportPimAssignmentCommand : PimCmdlet, IDisposable
             var writer = item.Type == PimAssignmentType.Eligible
                 ? _eligible ??= Store.Assignments.BeginImport(PimAssignmentType.Eligible)
                 : _active ??= Store.Assignments.BeginImport(PimAssignmentType.Active);
-            Report(writer.Add(item.Input!, asks ? c => ShouldProcess(c) : null), item.Where);
+            try { Report(writer.Add(item.Input!, asks ? c => ShouldProcess(c) : null), item.Where); }
+            catch (PimException e) when (e is not PimStoreException) { WriteError(ToErrorRecord(e)); } // this item only; the others go on
         }
         if (_eligible is not null) Report(_eligible.Flush(), null);
         if (_active is not null) Report(_active.Flush(), null);
