@@ -38,7 +38,7 @@ param(
     [int] $Assignments = 1000000,
     [int] $AccessCalls = 2000,
     [int] $StartRuns = 9,
-    [ValidateSet('Import', 'Export', 'Access', 'StartUp', 'Identity', 'Verified')] [string[]] $Measure = @('Import', 'Export', 'Access', 'StartUp', 'Identity', 'Verified'),
+    [ValidateSet('Import', 'Export', 'Access', 'StartUp', 'Identity', 'Verified', 'Interop')] [string[]] $Measure = @('Import', 'Export', 'Access', 'StartUp', 'Identity', 'Verified', 'Interop'),
     [ValidateSet('Sqlite', 'PostgreSql')] [string[]] $Providers,
     # An account that may CREATE DATABASE (Npgsql syntax): the measures run again on PostgreSQL, beside SQLite's.
     [string] $PostgresAdmin = $env:PIM_TEST_PG_ADMIN
@@ -244,7 +244,41 @@ function Measure-Provider([string] $Provider) {
         $env:XDG_DATA_HOME = $savedData
         }
 
-        if (-not ($Measure | Where-Object { $_ -notin 'Import', 'Identity', 'Verified' })) { return }
+        # ---- 7. Entra interop: a tenant's users and assignments brought in from Graph's JSON ------------------------
+        if ('Interop' -in $Measure) {
+        $n = [math]::Min($Rows, 20000)
+        $users = Join-Path $work 'users.csv'
+        $sbu = [Text.StringBuilder]::new("Id,UserPrincipalName,DisplayName`n")
+        $ids = foreach ($i in 0..($n - 1)) { $g = [guid]::NewGuid(); [void]$sbu.Append("$g,guest$i@contoso.com,Guest $i`n"); $g }
+        [IO.File]::WriteAllText($users, $sbu.ToString())
+        $graph = Join-Path $work 'eligible.json'
+        $items = for ($i = 0; $i -lt $n; $i++) {
+            '{"id":"' + [guid]::NewGuid() + '","principalId":"' + $ids[$i] + '","roleDefinitionId":"5d6b6bb7-de71-4623-b4af-96380a352509","directoryScopeId":"/","memberType":"Direct","status":"Provisioned","scheduleInfo":{"startDateTime":null,"recurrence":null,"expiration":{"type":"noExpiration","endDateTime":null,"duration":null}}}'
+        }
+        [IO.File]::WriteAllText($graph, '{"@odata.context":"https://graph.microsoft.com/v1.0/$metadata#roleManagement/directory/roleEligibilitySchedules","value":[' + ($items -join ',') + ']}')
+        $plain = Join-Path $work 'eligible.csv'
+        $sbc = [Text.StringBuilder]::new("Principal,Role,Permanent,Justification`n")
+        for ($i = 0; $i -lt $n; $i++) { [void]$sbc.Append("guest$i@contoso.com,Security Reader,True,Imported from Entra`n") }
+        [IO.File]::WriteAllText($plain, $sbc.ToString())
+        Connect-BenchStore 'interop-csv' | Out-Null
+        Import-PimDirectoryObject -Path $users
+        $csvTime = Time { Import-Csv $plain | New-PimEligibleAssignment }
+        Connect-BenchStore 'interop-graph' | Out-Null
+        $dirTime = Time { Import-PimDirectoryObject -Path $users }
+        $graphTime = Time { Import-PimAssignment -Path $graph }
+        $count = (Get-PimStore).EligibleAssignmentCount
+        if ($count -ne $n) { throw "The Graph import stored $count of $n assignments." }
+        $ratio = $graphTime / $csvTime
+        $results.Add([pscustomobject]@{ Provider = $Provider; Measure = "Import-PimAssignment of Graph's roleEligibilitySchedules ($($n.ToString('N0')) assignments)"
+            Module = '{0:N2} s' -f $graphTime; Baseline = '{0:N2} s (Import-Csv | New-PimEligibleAssignment, same rows)' -f $csvTime; Ratio = '{0:N2}x' -f $ratio
+            Target = '<= 1.5x'; Result = '{0:N0} assignments/s' -f ($n / $graphTime); Pass = $ratio -le 1.5 })
+        $rate = $n / $dirTime
+        $results.Add([pscustomobject]@{ Provider = $Provider; Measure = "Import-PimDirectoryObject of a Get-MgUser CSV ($($n.ToString('N0')) users, each audited)"
+            Module = '{0:N2} s' -f $dirTime; Baseline = ''; Ratio = ''; Target = '>= 2,000 users/s'; Result = '{0:N0} users/s' -f $rate; Pass = $rate -ge 2000 })
+        Disconnect-PimStore
+        }
+
+        if (-not ($Measure | Where-Object { $_ -notin 'Import', 'Identity', 'Verified', 'Interop' })) { return }
 
         # ---- 2. reading a million -----------------------------------------------------------------------
         $db = Connect-BenchStore 'million'
@@ -323,7 +357,7 @@ Remove-Item $work -Recurse -Force -ErrorAction SilentlyContinue
 foreach ($db in $benchDatabases) { try { Invoke-BenchPsql $PostgresAdmin "DROP DATABASE IF EXISTS $db WITH (FORCE)" } catch { Write-Warning $_ } }
 
 $results | Format-Table Provider, Measure, Module, Baseline, Ratio, Target, Result, Pass -AutoSize -Wrap | Out-String -Width 200 | Write-Host
-if ($Measure.Count -lt 6) { if ($results | Where-Object { -not $_.Pass }) { Write-Warning 'Some targets were missed.' }; return }
+if ($Measure.Count -lt 7) { if ($results | Where-Object { -not $_.Pass }) { Write-Warning 'Some targets were missed.' }; return }
 $md = @('| provider | measure | PimModule | baseline (same run) | ratio | target | result | pass |', '|---|---|---|---|---|---|---|---|')
 function Cell($v) { "$v" -replace '\|', '\|' }
 $md += $results | ForEach-Object { "| $($_.Provider) | $(Cell $_.Measure) | $(Cell $_.Module) | $(Cell $_.Baseline) | $(Cell $_.Ratio) | $(Cell $_.Target) | $(Cell $_.Result) | $(if ($_.Pass) { 'yes' } else { 'no' }) |" }

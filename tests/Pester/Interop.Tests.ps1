@@ -478,6 +478,18 @@ Describe 'Compare-PimRoleSetting: drift by type' {
         ($d | Where-Object Setting -EQ 'RequireTicket').Role | Should -Be 'Security Reader'
     }
 
+    It 'reads a CSV of Get-PimRoleSetting by type: ''True'' is true, ''08:00:00'' is 8 hours' {
+        $csv = Join-Path $TestDrive 'settings.csv'
+        Get-PimRoleSetting -Role 'Security Reader', 'Global Reader' | Export-Csv $csv
+        Import-Csv $csv | Compare-PimRoleSetting -Reference 'Security Reader', 'Global Reader' | Should -BeNullOrEmpty
+        Set-PimRoleSetting -Role 'Global Reader' -RequireTicket $true
+        $d = Import-Csv $csv | Compare-PimRoleSetting -Reference (Get-PimRoleSetting -Role 'Security Reader', 'Global Reader')
+        $d.Role | Should -Be 'Global Reader'
+        $d.Setting | Should -Be 'RequireTicket'
+        $d.Reference | Should -BeTrue
+        $d.Difference | Should -BeFalse
+    }
+
     It 'compares two roles, and pairs the roles of files by id' {
         Set-PimRoleSetting -Role 'Security Administrator' -RequireApproval $true
         (Compare-PimRoleSetting -Reference 'Security Reader' -Difference 'Security Administrator').Setting | Should -Be 'RequireApproval'

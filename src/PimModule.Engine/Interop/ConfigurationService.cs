@@ -231,36 +231,13 @@ public sealed class ConfigurationService
         throw new ProblemException($"{at}: a value of type {type.Name} cannot be read.");
     }
 
-    private static string Kind(JsonValueKind k) => k switch
-    {
-        JsonValueKind.String => "text",
-        JsonValueKind.Number => "a number",
-        JsonValueKind.True or JsonValueKind.False => "a boolean",
-        JsonValueKind.Array => "a list",
-        JsonValueKind.Object => "an object",
-        _ => "null",
-    };
+    private static string Kind(JsonValueKind k) => StrictJson.Kind(k);
 
     private static string Unknown(string at, IEnumerable<string> known, string what, string? key = null)
         => $"{at}: there is no {what} '{key ?? at}'" + DidYouMean(key ?? at, known) + $" (the {what}s are {string.Join(", ", known)}).";
 
-    /// <summary>", did you mean 'X'" for the closest known name (edit distance at most a third of its length), else "".</summary>
-    internal static string DidYouMean(string given, IEnumerable<string> known)
-    {
-        var best = known.Select(k => (k, d: Distance(given.ToLowerInvariant(), k.ToLowerInvariant()))).OrderBy(x => x.d).FirstOrDefault();
-        return best.k is not null && best.d <= Math.Max(2, best.k.Length / 3) ? $"; did you mean '{best.k}'?" : "";
-    }
-
-    private static int Distance(string a, string b)
-    {
-        var d = new int[a.Length + 1, b.Length + 1];
-        for (var i = 0; i <= a.Length; i++) d[i, 0] = i;
-        for (var j = 0; j <= b.Length; j++) d[0, j] = j;
-        for (var i = 1; i <= a.Length; i++)
-            for (var j = 1; j <= b.Length; j++)
-                d[i, j] = Math.Min(Math.Min(d[i - 1, j] + 1, d[i, j - 1] + 1), d[i - 1, j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1));
-        return d[a.Length, b.Length];
-    }
+    /// <summary>"; did you mean 'X'?" for the closest known name, else "".</summary>
+    internal static string DidYouMean(string given, IEnumerable<string> known) => Spelling.Closest(given, known) is { } k ? $"; did you mean '{k}'?" : "";
 
     // ---- planning -----------------------------------------------------------------------------------
 

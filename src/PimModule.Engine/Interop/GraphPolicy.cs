@@ -430,15 +430,7 @@ internal static class GraphPolicy
         }
     }
 
-    private static string Kind(JsonNode? v) => v is null ? "null" : v.GetValueKind() switch
-    {
-        JsonValueKind.String => "text",
-        JsonValueKind.Number => "a number",
-        JsonValueKind.True or JsonValueKind.False => "a boolean",
-        JsonValueKind.Array => "a list",
-        JsonValueKind.Object => "an object",
-        _ => "null",
-    };
+    private static string Kind(JsonNode? v) => StrictJson.Kind(v?.GetValueKind() ?? JsonValueKind.Null);
 
     private static PimException Unsupported(string what, object? target, string action)
         => PimErrors.GraphValueUnsupported($"{what}. Nothing was imported.", target, action);

@@ -17,6 +17,17 @@ internal static class StrictJson
         return JsonNode.Parse(json, documentOptions: options);
     }
 
+    /// <summary>A JSON value's kind in the words of a refusal ("text", "a number", …).</summary>
+    public static string Kind(JsonValueKind k) => k switch
+    {
+        JsonValueKind.String => "text",
+        JsonValueKind.Number => "a number",
+        JsonValueKind.True or JsonValueKind.False => "a boolean",
+        JsonValueKind.Array => "a list",
+        JsonValueKind.Object => "an object",
+        _ => "null",
+    };
+
     /// <summary>Refuses an object that names a member twice (any letter case), anywhere in <paramref name="e"/>.</summary>
     public static void CheckMembers(JsonElement e, string at)
     {

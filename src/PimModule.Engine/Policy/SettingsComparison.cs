@@ -26,6 +26,44 @@ public sealed class SettingsComparison
         return side;
     }
 
+    /// <summary>
+    /// Rows of Get-PimRoleSetting | Export-Csv read back with Import-Csv (every value text): each column is read as its
+    /// setting's type first — 'True' is the boolean true, '08:00:00' and 'PT8H' the same duration — so a CSV never
+    /// differs from the store by its spelling. The Notifications column of a CSV is a summary and is not compared.
+    /// </summary>
+    public Side FromRows(IEnumerable<IReadOnlyDictionary<string, string?>> rows) => _store.Read(work =>
+    {
+        var side = new Side();
+        foreach (var row in rows)
+        {
+            var roleText = row.GetValueOrDefault("Role") ?? row.GetValueOrDefault("RoleId")
+                ?? throw PimErrors.InputInvalid("A row has no Role or RoleId column.", null, "Give rows of Get-PimRoleSetting | Export-Csv.");
+            var role = RoleService.Resolve(work, Guid.TryParse(row.GetValueOrDefault("RoleId"), out var id) ? new PimRoleReference(id) : new PimRoleReference(roleText));
+            var p = SettingsService.Load(work, role.Id); // the notifications a CSV row cannot say are the role's own
+            var update = new PimRoleSettingUpdate();
+            foreach (var setting in RoleSettings.All)
+            {
+                if (!row.TryGetValue(setting.Name, out var text)) continue;
+                update[setting.Name] = Typed(setting, text ?? "", role.Name);
+            }
+            update.ApplyTo(p);
+            side.Policies.Add((role.Name, role.Id, p));
+        }
+        return side;
+    });
+
+    private static object Typed(RoleSetting s, string text, string role)
+    {
+        PimException Bad() => PimErrors.InputValueInvalid($"The {s.Name} of '{role}' is '{Input.Preview(text)}', which is not a {s.Type.Name}.", text,
+            $"Give {s.Name} as Get-PimRoleSetting | Export-Csv writes it.");
+        if (s.Type == typeof(bool)) return bool.TryParse(text.Trim(), out var b) ? b : throw Bad();
+        if (s.Type == typeof(TimeSpan)) return Durations.Parse(text, s.Name == "ActivationMaxDuration" ? "Hours" : "Days", s.Name) ?? throw Bad();
+        if (s.Type == typeof(PimActivationRequirement))
+            return Enum.TryParse<PimActivationRequirement>(text.Trim(), true, out var r) && Enum.IsDefined(r) && !int.TryParse(text, out _) ? r : throw Bad();
+        if (s.Type == typeof(List<string>)) return text.Split([';', ','], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList();
+        return text;
+    }
+
     internal static RolePolicy FromSetting(PimRoleSetting s)
     {
         var p = new RolePolicy();

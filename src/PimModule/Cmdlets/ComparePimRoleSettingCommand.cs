@@ -36,6 +36,7 @@ public sealed class ComparePimRoleSettingCommand : PimCmdlet
         var settings = new List<PimRoleSetting>();
         var roles = new List<PimRoleReference>();
         var files = new List<(string, string)>();
+        var rows = new List<IReadOnlyDictionary<string, string?>>();
         foreach (var raw in values)
         {
             var v = raw is PSObject pso ? pso.BaseObject : raw;
@@ -52,6 +53,10 @@ public sealed class ComparePimRoleSettingCommand : PimCmdlet
                         throw PimErrors.SettingFileNotFound($"Cannot read '{path}': there is no such file.", path, $"Give -{parameter} as an existing settings file, a role name or settings objects.");
                     else roles.Add(new PimRoleReference(text));
                     break;
+                case PSCustomObject when raw is PSObject row && row.Properties["Role"] is not null:
+                    // A row of Import-Csv (Get-PimRoleSetting | Export-Csv): every value is text, read by its setting's type.
+                    rows.Add(row.Properties.ToDictionary(p => p.Name, p => p.Value?.ToString(), StringComparer.OrdinalIgnoreCase));
+                    break;
                 default:
                     throw PimErrors.InputInvalid($"-{parameter} has a {v?.GetType().Name ?? "null"}; give settings objects (Get-PimRoleSetting), role names or ids, or settings files.",
                         v?.ToString(), $"Give -{parameter} as Get-PimRoleSetting's output, a role name, or a file of Export-PimRoleSetting.");
@@ -60,6 +65,7 @@ public sealed class ComparePimRoleSettingCommand : PimCmdlet
         var side = Store.Comparison.FromSettings(settings);
         if (roles.Count > 0) side.Add(Store.Comparison.FromStore(roles));
         if (files.Count > 0) side.Add(Store.Comparison.FromFiles(files));
+        if (rows.Count > 0) side.Add(Store.Comparison.FromRows(rows));
         return side;
     }
 

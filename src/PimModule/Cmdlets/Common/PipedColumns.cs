@@ -65,7 +65,7 @@ internal static class PipedColumns
         }
         if (unknown is not null)
         {
-            var hints = unknown.Take(10).Select(u => Suggest(u, shape.Known) is { } s ? $"'{Input.Preview(u)}' (did you mean '{s}'?)" : $"'{Input.Preview(u)}'");
+            var hints = unknown.Take(10).Select(u => Spelling.Closest(u, shape.Known) is { } s ? $"'{Input.Preview(u)}' (did you mean '{s}'?)" : $"'{Input.Preview(u)}'");
             throw PimErrors.InputColumnUnknown($"The input has column(s) {string.Join(", ", hints)} that {cmdlet.MyInvocation.MyCommand.Name} does not know; the row was not applied.",
                 input, "Fix the column names (they are the parameter names), or remove the columns.");
         }
@@ -105,20 +105,5 @@ internal static class PipedColumns
                     input, $"Correct the '{Input.Preview(column.Name)}' value.");
             }
         }
-    }
-
-    private static string? Suggest(string name, IEnumerable<string> known)
-        => name.Length > 64 ? null : known.Select(k => (k, d: Distance(name.ToLowerInvariant(), k.ToLowerInvariant())))
-            .Where(x => x.d <= Math.Max(2, name.Length / 4)).OrderBy(x => x.d).Select(x => x.k).FirstOrDefault();
-
-    private static int Distance(string a, string b)
-    {
-        var d = new int[a.Length + 1, b.Length + 1];
-        for (var i = 0; i <= a.Length; i++) d[i, 0] = i;
-        for (var j = 0; j <= b.Length; j++) d[0, j] = j;
-        for (var i = 1; i <= a.Length; i++)
-            for (var j = 1; j <= b.Length; j++)
-                d[i, j] = Math.Min(Math.Min(d[i - 1, j] + 1, d[i, j - 1] + 1), d[i - 1, j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1));
-        return d[a.Length, b.Length];
     }
 }
