@@ -260,10 +260,10 @@ function Measure-Provider([string] $Provider) {
         $sbc = [Text.StringBuilder]::new("Principal,Role,Permanent,Justification`n")
         for ($i = 0; $i -lt $n; $i++) { [void]$sbc.Append("guest$i@contoso.com,Security Reader,True,Imported from Entra`n") }
         [IO.File]::WriteAllText($plain, $sbc.ToString())
-        Connect-BenchStore 'interop-csv' | Out-Null
+        Connect-BenchStore 'interop_csv' | Out-Null
         Import-PimDirectoryObject -Path $users
         $csvTime = Time { Import-Csv $plain | New-PimEligibleAssignment }
-        Connect-BenchStore 'interop-graph' | Out-Null
+        Connect-BenchStore 'interop_graph' | Out-Null
         $dirTime = Time { Import-PimDirectoryObject -Path $users }
         $graphTime = Time { Import-PimAssignment -Path $graph }
         $count = (Get-PimStore).EligibleAssignmentCount
