@@ -68,7 +68,9 @@ internal sealed class SqliteStoreProvider : IStoreProvider
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            if (File.Exists(Location) && new FileInfo(Location).Length > 0) return; // another process won the race
+            // Another process won the race: its file may still be empty (SQLite writes the header only when it first
+            // commits); the migration lock then decides which process creates the store.
+            if (e is IOException && File.Exists(Location)) return;
             throw PimErrors.StoreNotWritable($"Cannot create the store '{Location}': the folder '{folder}' is not writable ({e.Message}).",
                 Location, "Give a -Path in a folder you can write to, or fix the folder's permissions.", e);
         }
