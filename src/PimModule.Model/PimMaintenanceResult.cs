@@ -9,4 +9,6 @@ public sealed class PimMaintenanceResult
     public int RequestsPruned { get; init; }
     public int AssignmentsPruned { get; init; }
     public int NotificationsPruned { get; init; }
+    /// <summary>Weekly digest mails queued to administrators (the first run of each ISO week queues them; later runs none).</summary>
+    public int DigestsQueued { get; init; }
 }

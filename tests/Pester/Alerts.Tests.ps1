@@ -79,3 +79,72 @@ Describe 'Alerts' -Tag TestClock {
         { Set-PimAlertSetting -AlertType TooManyGlobalAdminsAssignedToTenant -Percentage 140 } | Should -Throw -ErrorId 'PimAlertSettingInvalid*'
     }
 }
+
+Describe 'StaleSignIn: privileged role holders who do nothing' -Tag TestClock {
+    BeforeEach { New-HealthyStore }
+
+    It 'fires for a privileged holder with no activity in the store for the window, and names them' {
+        # user1 and user2 (eligible for Security Reader and Global Administrator, both privileged, since T0) never act;
+        # user5 holds a role that is not privileged; admin acts on day 85.
+        New-PimEligibleAssignment -Principal 'user5@contoso.com' -Role 'Exchange Administrator' -Duration 180d | Out-Null
+        Set-TestClock $T0.AddDays(85)
+        Set-PimRoleSetting -Role 'Security Reader' -RequireTicket $true
+        Set-TestClock $T0.AddDays(91)
+        $a = Get-PimAlert -AlertType StaleSignIn
+        $a.Principals | Sort-Object | Should -Be @('user1@contoso.com', 'user2@contoso.com')
+        $a.Roles | Sort-Object | Should -Be @('Global Administrator', 'Security Reader')
+        @($a.AssignmentIds) | Should -Contain (Get-PimAssignment -Principal 'user2@contoso.com').AssignmentId
+        $a.Description | Should -Match 'user2@contoso.com \(never acted\)'
+        $a.Fix | Should -Match 'Remove-PimAssignment'
+        # Exchange Administrator is not privileged, and admin acted 6 days ago.
+        $a.Principals | Should -Not -Contain 'user5@contoso.com'
+        $a.Principals | Should -Not -Contain 'admin@contoso.com'
+    }
+
+    It 'stays quiet on a healthy store: holders who act, and holders newer than the window' {
+        Set-TestClock $T0.AddDays(60)
+        foreach ($r in 'Global Administrator', 'Security Reader') { Set-PimRoleSetting -Role $r -ActivationRequirement None -RequireJustification $false }
+        foreach ($u in 'user1', 'user2') {
+            Connect-PimStore -Principal "$u@contoso.com" | Out-Null
+            Request-PimActivation -Role $(if ($u -eq 'user1') { 'Security Reader' } else { 'Global Administrator' }) | Out-Null
+        }
+        Connect-PimStore -Principal 'admin@contoso.com' | Out-Null
+        New-PimEligibleAssignment -Principal 'user3@contoso.com' -Role 'Privileged Role Administrator' -Duration 180d | Out-Null
+        Set-TestClock $T0.AddDays(120)
+        Get-PimAlert -AlertType StaleSignIn | Should -BeNullOrEmpty
+        # Its window is a setting: at 30 days, user3 (assigned 60 days ago, never acted) and the holders who last acted
+        # 60 days ago are stale; admin, who changes the setting now, is not.
+        Set-PimAlertSetting -AlertType StaleSignIn -Window 30d
+        (Get-PimAlert -AlertType StaleSignIn).Principals | Sort-Object | Should -Be @('user1@contoso.com', 'user2@contoso.com', 'user3@contoso.com')
+    }
+}
+
+Describe 'The weekly digest' -Tag TestClock {
+    BeforeEach { New-HealthyStore }
+
+    It 'is queued to each administrator once per week, never twice, with the week''s activations and assignments and the open alerts' {
+        # 2026-06-03 is a Wednesday; the ISO week runs Monday to Sunday.
+        Set-PimRoleSetting -Role 'Security Reader' -ActivationRequirement None -RequireJustification $false
+        Connect-PimStore -Principal 'user1@contoso.com' | Out-Null
+        Set-TestClock $T0.AddDays(2)
+        Request-PimActivation -Role 'Security Reader' | Out-Null
+        Connect-PimStore -Principal 'admin@contoso.com' | Out-Null
+        New-PimActiveAssignment -Principal 'user4@contoso.com' -Role 'User Administrator' -Permanent -Justification 'user team' | Out-Null
+        (Invoke-PimMaintenance).DigestsQueued | Should -Be 1
+        (Invoke-PimMaintenance).DigestsQueued | Should -Be 0
+        Set-TestClock $T0.AddDays(6)   # Sunday: still the same week
+        (Invoke-PimMaintenance).DigestsQueued | Should -Be 0
+        $digest = @(Get-PimNotification -Recipient 'admin@contoso.com' | Where-Object Event -EQ 'WeeklyDigest')
+        $digest.Count | Should -Be 1
+        $digest[0].Subject | Should -Match '1 activation'
+        $digest[0].Body | Should -Match 'user1@contoso.com activated Security Reader'
+        $digest[0].Body | Should -Match 'admin@contoso.com assigned user4@contoso.com User Administrator \(Active\)'
+        $digest[0].Body | Should -Match 'New permanent assignments \(2\):\n  admin@contoso.com: Privileged Role Administrator.*\n  user4@contoso.com: User Administrator'
+        $digest[0].Body | Should -Match 'RolesAssignedOutsidePim'
+        Set-TestClock $T0.AddDays(7)   # the next Monday: a new week, a new digest
+        (Invoke-PimMaintenance).DigestsQueued | Should -Be 1
+        @(Get-PimNotification -Recipient 'admin@contoso.com' | Where-Object Event -EQ 'WeeklyDigest').Count | Should -Be 2
+        # Only administrators get it.
+        Get-PimNotification -Recipient 'user1@contoso.com' | Where-Object Event -EQ 'WeeklyDigest' | Should -BeNullOrEmpty
+    }
+}

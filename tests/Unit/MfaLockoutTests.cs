@@ -382,10 +382,11 @@ public class SecretBindingTests
         t.Sql("DROP TABLE credentials");
         t.Sql("DROP TABLE seals");
         t.Sql("DROP TABLE directory_objects");
+        t.Sql("DROP INDEX ix_audit_actor");
         t.Sql("DELETE FROM schema_version WHERE version >= 5");
 
         var reopened = t.Open(User);
-        Assert.Equal(8, reopened.SchemaVersion); // migrated from 4 through 5 (and 6-7, identity; 8, directory objects)
+        Assert.Equal(9, reopened.SchemaVersion); // migrated from 4 through 5 (and 6-7, identity; 8, directory objects; 9, the actor index)
         var text = Cell(t, "SELECT secret_protected FROM mfa_methods");
         Assert.StartsWith("v2:", text);
         var storeId = Cell(t, "SELECT value FROM store_info WHERE key = 'store_id'");

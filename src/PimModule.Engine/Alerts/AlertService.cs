@@ -11,10 +11,11 @@ public sealed class AlertService
     public const string RedundantAssignment = nameof(RedundantAssignment);
     public const string SequentialActivationRenewals = nameof(SequentialActivationRenewals);
     public const string RepeatedMfaFailures = nameof(RepeatedMfaFailures);
+    public const string StaleSignIn = nameof(StaleSignIn);
 
     public static readonly string[] Types =
         [NoMfaOnRoleActivation, TooManyGlobalAdminsAssignedToTenant, RolesAssignedOutsidePim, RedundantAssignment, SequentialActivationRenewals,
-         RepeatedMfaFailures];
+         RepeatedMfaFailures, StaleSignIn];
 
     private static PimAlertSetting Default(string type) => type switch
     {
@@ -22,6 +23,7 @@ public sealed class AlertService
         RedundantAssignment => new() { AlertType = type, Window = TimeSpan.FromDays(90) },
         SequentialActivationRenewals => new() { AlertType = type, Threshold = 2, Window = TimeSpan.FromHours(1) },
         RepeatedMfaFailures => new() { AlertType = type, Threshold = Mfa.MaxFailures, Window = TimeSpan.FromHours(24) },
+        StaleSignIn => new() { AlertType = type, Window = TimeSpan.FromDays(90) },
         _ => new() { AlertType = type },
     };
 
@@ -92,9 +94,11 @@ public sealed class AlertService
         }
     }
 
-    public IReadOnlyList<PimAlert> Get(DateTime? asOf = null) => _store.Read(work =>
+    public IReadOnlyList<PimAlert> Get(DateTime? asOf = null) => _store.Read(work => Compute(work, asOf is { } t ? Times.Utc(t, "AsOf") : work.Now));
+
+    /// <summary>The alerts at <paramref name="at"/>, in the caller's unit of work (the weekly digest lists them).</summary>
+    internal static IReadOnlyList<PimAlert> Compute(UnitOfWork work, DateTime at)
     {
-        var at = asOf is { } t ? Times.Utc(t, "AsOf") : work.Now;
         var roles = RolesTable.All(work).ToDictionary(r => r.Id);
         // Assignments of roles the catalogue still has (a removed custom role's ended assignments stay in the table).
         var current = AssignmentsTable.InForceAt(work, at).FindAll(a => roles.ContainsKey(a.RoleId));
@@ -232,6 +236,28 @@ public sealed class AlertService
                 });
             }
         }
-        return (IReadOnlyList<PimAlert>)alerts;
-    });
+        // Privileged role holders who did nothing in the store (no activation, request, decision or other action) within the
+        // window: their standing access serves no one, and an account nobody uses is the one an attacker can use unseen.
+        var stale = ReadSetting(work, StaleSignIn);
+        if (stale.Enabled)
+        {
+            var window = stale.Window ?? TimeSpan.FromDays(90);
+            var since = at - window;
+            var held = current.Where(a => a.MemberType == PimMemberType.Direct && roles.TryGetValue(a.RoleId, out var r) && r.IsPrivileged)
+                .GroupBy(a => a.PrincipalKey).ToList();
+            var last = AuditLogTable.LastActedAt(work, held.Select(g => g.Key).ToList(), at);
+            // A holder is stale once they have held a privileged role for the whole window without acting in it.
+            var rows = held.Where(g => g.Min(a => a.Start) <= since && (!last.TryGetValue(g.Key, out var t) || t < since)).SelectMany(g => g).ToList();
+            if (rows.Count > 0)
+            {
+                var principals = rows.Select(a => a.Principal).Distinct(Principal.Comparer).ToList();
+                var lines = principals.Select(p => last.TryGetValue(Principal.Fold(p), out var t) ? $"{p} (last acted {t:yyyy-MM-dd})" : $"{p} (never acted)");
+                alerts.Add(Alert(StaleSignIn, "Medium",
+                    $"{principals.Count} holder(s) of privileged roles did nothing in PIM for {Schedules.Days(window)}: {string.Join(", ", lines)}.",
+                    rows, "Ask whether they still need the role; if not, remove it: Get-PimAssignment | Where-Object AssignmentId -in $alert.AssignmentIds | Remove-PimAssignment. " +
+                          "An access review asks the holders themselves."));
+            }
+        }
+        return alerts;
+    }
 }

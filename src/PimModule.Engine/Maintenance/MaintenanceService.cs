@@ -3,8 +3,8 @@ using PimModule.Storage;
 namespace PimModule.Maintenance;
 
 /// <summary>
-/// What a scheduler runs: expires stale pending requests, queues expiring-soon and expired notices (each once),
-/// and prunes history past its retention (requests, expired assignments and delivered notifications after
+/// What a scheduler runs: expires stale pending requests, queues expiring-soon and expired notices (each once), queues
+/// the weekly digest to administrators (once per ISO week), and prunes history past its retention (requests, expired assignments and delivered notifications after
 /// 30 days). Each step is its own transaction and idempotent, so runs at any interval — or two at once — are safe.
 /// The audit log is never pruned; a pruning run is itself audited. It needs an administrator (it deletes history),
 /// checked inside each step's transaction.
@@ -61,6 +61,16 @@ public sealed class MaintenanceService
             return (int)(NotificationsTable.Count(work) - before);
         });
 
+        progress?.Invoke("Queuing the weekly digest", 50);
+        var digests = _store.Write(work =>
+        {
+            RequireMaintainer(work);
+            var before = NotificationsTable.Count(work);
+            Events.Digest(work);
+            Outbox.Flush(work); // once per ISO week and administrator: the dedupe key skips what an earlier run queued
+            return (int)(NotificationsTable.Count(work) - before);
+        });
+
         progress?.Invoke("Pruning history past retention", 66);
         var (requests, assignments, notifications) = _store.Write(work =>
         {
@@ -80,7 +90,7 @@ public sealed class MaintenanceService
         return new PimMaintenanceResult
         {
             AsOf = _store.UtcNow, RequestsExpired = expired, NoticesQueued = notices, RequestsPruned = requests,
-            AssignmentsPruned = assignments, NotificationsPruned = notifications,
+            AssignmentsPruned = assignments, NotificationsPruned = notifications, DigestsQueued = digests,
         };
     }
 }

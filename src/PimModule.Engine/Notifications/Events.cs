@@ -17,6 +17,54 @@ internal static class Events
         public void BeforeCommit(UnitOfWork work) => FlushAssignments(work);
     }
 
+    /// <summary>The event of the weekly digest to administrators.</summary>
+    public const string WeeklyDigest = nameof(WeeklyDigest);
+
+    /// <summary>The Monday (UTC) of the ISO week <paramref name="at"/> falls in: the digest's week.</summary>
+    public static DateTime WeekOf(DateTime at) => at.Date.AddDays(-(((int)at.DayOfWeek + 6) % 7));
+
+    /// <summary>
+    /// The weekly digest: what happened in the last 7 days (activations, new permanent assignments, assignments made in
+    /// PIM and standing outside it) and the open alerts, to each administrator, queued once per ISO week.
+    /// </summary>
+    public static int Digest(UnitOfWork work)
+    {
+        var week = WeekOf(work.Now).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+        var from = work.Now - TimeSpan.FromDays(7);
+        var roles = RolesTable.All(work).ToDictionary(r => r.Id);
+        string Name(Guid id) => roles.TryGetValue(id, out var r) ? r.Name : id.ToString();
+        var activations = AssignmentsTable.ActivationsStartedBetween(work, from, work.Now).Where(work.Believes).ToList();
+        var made = AssignmentsTable.InForceAt(work, work.Now).Where(work.Believes)
+            .Where(a => a.MemberType == PimMemberType.Direct && a.Created > from && a.Created <= work.Now).ToList();
+        var permanent = made.Where(a => a.End is null).ToList();
+        var alerts = AlertService.Compute(work, work.Now);
+        var outside = alerts.FirstOrDefault(a => a.AlertType == AlertService.RolesAssignedOutsidePim);
+        const int Most = 50;
+        static string Lines(IEnumerable<string> items)
+        {
+            var list = items.ToList();
+            return list.Count == 0 ? "  (none)\n" : string.Concat(list.Take(Most).Select(l => $"  {l}\n")) + (list.Count > Most ? $"  … and {list.Count - Most} more\n" : "");
+        }
+        var body = new StringBuilder()
+            .Append($"PIM weekly digest, {from:yyyy-MM-dd HH:mm} to {work.Now:yyyy-MM-dd HH:mm} UTC.\n\n")
+            .Append($"Activations ({activations.Count}):\n")
+            .Append(Lines(activations.OrderBy(a => a.Start).Select(a => $"{a.Start:yyyy-MM-dd HH:mm} {a.Principal} activated {Name(a.RoleId)} at {a.Scope} {Until(a.End)}")))
+            .Append($"\nAssignments made in PIM ({made.Count}; {made.Count(a => a.Type == PimAssignmentType.Eligible)} eligible, {made.Count(a => a.Type == PimAssignmentType.Active)} active):\n")
+            .Append(Lines(made.OrderBy(a => a.Created).Select(a => $"{a.Created:yyyy-MM-dd HH:mm} {a.CreatedBy} assigned {a.Principal} {Name(a.RoleId)} ({a.Type}) at {a.Scope} {Until(a.End)}")))
+            .Append($"\nNew permanent assignments ({permanent.Count}):\n")
+            .Append(Lines(permanent.Select(a => $"{a.Principal}: {Name(a.RoleId)} ({a.Type}) at {a.Scope}, by {a.CreatedBy}")))
+            .Append($"\nPermanent active assignments of privileged roles, standing outside just-in-time activation ({outside?.Count ?? 0}):\n")
+            .Append(Lines(outside is null ? [] : outside.Principals.Select(p => p)))
+            .Append($"\nOpen alerts ({alerts.Count}):\n")
+            .Append(Lines(alerts.Select(a => $"[{a.Severity}] {a.AlertType}: {a.Description}")))
+            .Append("\nSee them: Get-PimAlert | Format-List; the week's changes: Get-PimAuditLog -Since (Get-Date).AddDays(-7)\n")
+            .ToString();
+        var subject = $"PIM weekly digest: {activations.Count} activation(s), {made.Count} assignment(s), {alerts.Count} open alert(s)";
+        var queued = 0;
+        foreach (var admin in Authorization.Administrators(work)) queued += Outbox.Digest(work, admin, subject, body, week);
+        return queued;
+    }
+
     private static string Until(DateTime? end) => end is { } e ? $"until {e:yyyy-MM-dd HH:mm} UTC" : "permanently";
 
     private static string Quote(string s) => "'" + s.Replace("'", "''") + "'";

@@ -50,6 +50,15 @@ internal static class Outbox
         return 1;
     }
 
+    /// <summary>The weekly digest to one administrator: queued once per week (its dedupe key), whoever runs maintenance first.</summary>
+    public static int Digest(UnitOfWork work, string recipient, string subject, string body, string week)
+    {
+        if (!RolePolicy.IsMailAddress(recipient)) return 0;
+        work.Participant<Pending>().Messages.Add(new Message(Events.WeeklyDigest, PimNotificationRecipient.Admin, recipient, subject, body, null, null, null, null,
+            false, $"{Events.WeeklyDigest}|{week}|{Principal.Fold(recipient)}"));
+        return 1;
+    }
+
     /// <summary>
     /// Writes the queued messages (before every commit, through <see cref="Pending"/>; earlier when the caller counts them).
     /// Scheduled notices already queued are skipped.

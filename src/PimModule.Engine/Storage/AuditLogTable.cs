@@ -16,6 +16,16 @@ internal static partial class AuditLogTable
     internal sealed record Row(long Sequence, string? AuditId, DateTime AtUtc, string Actor, string Action, string TargetType, string? TargetId,
         string? RoleId, string? Principal, string? BeforeJson, string? AfterJson, string PrevHash, string Hash);
 
+    /// <summary>Each principal's newest record as actor at or before <paramref name="at"/> (through ix_audit_actor; none: not listed).</summary>
+    public static Dictionary<string, DateTime> LastActedAt(UnitOfWork work, IReadOnlyCollection<string> actorKeys, DateTime at)
+    {
+        var last = new Dictionary<string, DateTime>(StringComparer.Ordinal);
+        foreach (var key in actorKeys)
+            if (work.Scalar<long?>("SELECT MAX(at_utc) FROM audit_log WHERE actor_key = @key AND at_utc <= @at", new { key, at }) is { } ticks)
+                last[key] = SqlTypes.FromTicks(ticks);
+        return last;
+    }
+
     /// <summary>The newest record's place in the chain.</summary>
     internal sealed record HeadRow(long Sequence, string Hash);
 

@@ -13,7 +13,7 @@ public sealed class GetPimAlertCommand : PimCmdlet
 
     [Parameter(Position = 0)]
     [ValidateSet(AlertService.NoMfaOnRoleActivation, AlertService.TooManyGlobalAdminsAssignedToTenant, AlertService.RolesAssignedOutsidePim,
-        AlertService.RedundantAssignment, AlertService.SequentialActivationRenewals, AlertService.RepeatedMfaFailures)]
+        AlertService.RedundantAssignment, AlertService.SequentialActivationRenewals, AlertService.RepeatedMfaFailures, AlertService.StaleSignIn)]
     public string[]? AlertType { get; set; }
 
     protected override void ProcessPim()
