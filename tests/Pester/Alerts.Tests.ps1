@@ -122,28 +122,32 @@ Describe 'StaleSignIn: privileged role holders who do nothing' -Tag TestClock {
 Describe 'The weekly digest' -Tag TestClock {
     BeforeEach { New-HealthyStore }
 
-    It 'is queued to each administrator once per week, never twice, with the week''s activations and assignments and the open alerts' {
-        # 2026-06-03 is a Wednesday; the ISO week runs Monday to Sunday.
+    It 'is queued to each administrator once per ISO week, never twice, with the whole previous week and the open alerts' {
+        # T0 is Monday 2026-06-01 08:00; the ISO week runs Monday to Sunday (UTC).
         Set-PimRoleSetting -Role 'Security Reader' -ActivationRequirement None -RequireJustification $false
+        Set-TestClock $T0.AddDays(2)   # Wednesday: this week's digest is of last week, before the store had anything
+        (Invoke-PimMaintenance).DigestsQueued | Should -Be 1
+        (Invoke-PimMaintenance).DigestsQueued | Should -Be 0
         Connect-PimStore -Principal 'user1@contoso.com' | Out-Null
-        Set-TestClock $T0.AddDays(2)
         Request-PimActivation -Role 'Security Reader' | Out-Null
         Connect-PimStore -Principal 'admin@contoso.com' | Out-Null
         New-PimActiveAssignment -Principal 'user4@contoso.com' -Role 'User Administrator' -Permanent -Justification 'user team' | Out-Null
-        (Invoke-PimMaintenance).DigestsQueued | Should -Be 1
-        (Invoke-PimMaintenance).DigestsQueued | Should -Be 0
         Set-TestClock $T0.AddDays(6)   # Sunday: still the same week
         (Invoke-PimMaintenance).DigestsQueued | Should -Be 0
-        $digest = @(Get-PimNotification -Recipient 'admin@contoso.com' | Where-Object Event -EQ 'WeeklyDigest')
+        $first = @(Get-PimNotification -Recipient 'admin@contoso.com' | Where-Object Event -EQ 'WeeklyDigest')
+        $first.Count | Should -Be 1
+        $first[0].Body | Should -Match 'week of 2026-05-25'
+        $first[0].Body | Should -Match 'Activations \(0\)'
+        # The next Monday, whatever its hour: a new digest, of the whole week before (nothing of it falls between two digests).
+        Set-TestClock $T0.AddDays(7).AddHours(5)
+        (Invoke-PimMaintenance).DigestsQueued | Should -Be 1
+        $digest = @(Get-PimNotification -Recipient 'admin@contoso.com' | Where-Object { $_.Event -eq 'WeeklyDigest' -and $_.Body -match 'week of 2026-06-01' })
         $digest.Count | Should -Be 1
         $digest[0].Subject | Should -Match '1 activation'
         $digest[0].Body | Should -Match 'user1@contoso.com activated Security Reader'
         $digest[0].Body | Should -Match 'admin@contoso.com assigned user4@contoso.com User Administrator \(Active\)'
         $digest[0].Body | Should -Match 'New permanent assignments \(2\):\n  admin@contoso.com: Privileged Role Administrator.*\n  user4@contoso.com: User Administrator'
         $digest[0].Body | Should -Match 'RolesAssignedOutsidePim'
-        Set-TestClock $T0.AddDays(7)   # the next Monday: a new week, a new digest
-        (Invoke-PimMaintenance).DigestsQueued | Should -Be 1
-        @(Get-PimNotification -Recipient 'admin@contoso.com' | Where-Object Event -EQ 'WeeklyDigest').Count | Should -Be 2
         # Only administrators get it.
         Get-PimNotification -Recipient 'user1@contoso.com' | Where-Object Event -EQ 'WeeklyDigest' | Should -BeNullOrEmpty
     }

@@ -5,6 +5,23 @@ BeforeAll {
 }
 AfterAll { Set-TestClock -Reset }
 
+Describe 'A pipeline without a store' {
+    It 'is one refusal (PimNotConnected), never a raw .NET exception per row' {
+        # After a refused connect the session has no store: piped rows must not reach a writer that was never made.
+        $db = New-TestStorePath -Name 'nostore'
+        $script = @"
+Import-Module '$ModulePath'
+Connect-PimStore -Path '$db' -IdentityMode Lab -Principal admin@contoso.com | Out-Null
+try { Connect-PimStore -Path '$db' -Principal '{6f1b2c3d-1111-4222-8333-944455556666}' -ErrorAction Stop } catch { }
+`$rows = 1..3 | ForEach-Object { [pscustomobject]@{ Principal = "user`$_@contoso.com"; Role = 'Security Reader'; Duration = '1d' } }
+try { `$rows | New-PimEligibleAssignment 2>&1 | ForEach-Object { 'ERR:' + `$_.FullyQualifiedErrorId } } catch { 'ERR:' + `$_.FullyQualifiedErrorId }
+"@
+        $out = @(Invoke-FreshPwsh -Script $script | Where-Object { $_ -like 'ERR:*' })
+        $out.Count | Should -Be 1
+        $out[0] | Should -BeLike 'ERR:PimNotConnected,*'
+    }
+}
+
 Describe 'More refusals leave the store as it was' {
     BeforeEach {
         Set-TestClock -Reset

@@ -24,18 +24,22 @@ internal static class Events
     public static DateTime WeekOf(DateTime at) => at.Date.AddDays(-(((int)at.DayOfWeek + 6) % 7));
 
     /// <summary>
-    /// The weekly digest: what happened in the last 7 days (activations, new permanent assignments, assignments made in
-    /// PIM and standing outside it) and the open alerts, to each administrator, queued once per ISO week.
+    /// The weekly digest: what happened in the previous whole ISO week (activations, new permanent assignments,
+    /// assignments made in PIM and standing outside it) and the alerts open now, to each administrator, queued once per
+    /// ISO week. The window is the whole week before, whenever the first run of the week comes, so no hour falls between
+    /// two digests.
     /// </summary>
     public static int Digest(UnitOfWork work)
     {
-        var week = WeekOf(work.Now).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
-        var from = work.Now - TimeSpan.FromDays(7);
+        var monday = WeekOf(work.Now);
+        var week = monday.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+        var from = monday.AddDays(-7);
+        var to = monday;
         var roles = RolesTable.All(work).ToDictionary(r => r.Id);
         string Name(Guid id) => roles.TryGetValue(id, out var r) ? r.Name : id.ToString();
-        var activations = AssignmentsTable.ActivationsStartedBetween(work, from, work.Now).Where(work.Believes).ToList();
+        var activations = AssignmentsTable.ActivationsStartedBetween(work, from.AddTicks(-1), to).Where(a => a.Start < to).Where(work.Believes).ToList();
         var made = AssignmentsTable.InForceAt(work, work.Now).Where(work.Believes)
-            .Where(a => a.MemberType == PimMemberType.Direct && a.Created > from && a.Created <= work.Now).ToList();
+            .Where(a => a.MemberType == PimMemberType.Direct && a.Created >= from && a.Created < to).ToList();
         var permanent = made.Where(a => a.End is null).ToList();
         var alerts = AlertService.Compute(work, work.Now);
         var outside = alerts.FirstOrDefault(a => a.AlertType == AlertService.RolesAssignedOutsidePim);
@@ -46,7 +50,7 @@ internal static class Events
             return list.Count == 0 ? "  (none)\n" : string.Concat(list.Take(Most).Select(l => $"  {l}\n")) + (list.Count > Most ? $"  … and {list.Count - Most} more\n" : "");
         }
         var body = new StringBuilder()
-            .Append($"PIM weekly digest, {from:yyyy-MM-dd HH:mm} to {work.Now:yyyy-MM-dd HH:mm} UTC.\n\n")
+            .Append($"PIM weekly digest of the week of {from:yyyy-MM-dd} (Monday {from:yyyy-MM-dd} 00:00 to Monday {to:yyyy-MM-dd} 00:00 UTC); alerts as of {work.Now:yyyy-MM-dd HH:mm} UTC.\n\n")
             .Append($"Activations ({activations.Count}):\n")
             .Append(Lines(activations.OrderBy(a => a.Start).Select(a => $"{a.Start:yyyy-MM-dd HH:mm} {a.Principal} activated {Name(a.RoleId)} at {a.Scope} {Until(a.End)}")))
             .Append($"\nAssignments made in PIM ({made.Count}; {made.Count(a => a.Type == PimAssignmentType.Eligible)} eligible, {made.Count(a => a.Type == PimAssignmentType.Active)} active):\n")
@@ -57,7 +61,7 @@ internal static class Events
             .Append(Lines(outside is null ? [] : outside.Principals.Select(p => p)))
             .Append($"\nOpen alerts ({alerts.Count}):\n")
             .Append(Lines(alerts.Select(a => $"[{a.Severity}] {a.AlertType}: {a.Description}")))
-            .Append("\nSee them: Get-PimAlert | Format-List; the week's changes: Get-PimAuditLog -Since (Get-Date).AddDays(-7)\n")
+            .Append($"\nSee them: Get-PimAlert | Format-List; the week's changes: Get-PimAuditLog -Since '{from:yyyy-MM-dd}' -Until '{to:yyyy-MM-dd}'\n")
             .ToString();
         var subject = $"PIM weekly digest: {activations.Count} activation(s), {made.Count} assignment(s), {alerts.Count} open alert(s)";
         var queued = 0;

@@ -19,11 +19,15 @@ public abstract class PimCmdlet : PSCmdlet
     protected override void BeginProcessing()
     {
         _fromCommandLine = new HashSet<string>(MyInvocation.BoundParameters.Keys, StringComparer.OrdinalIgnoreCase);
-        Guard(BeginPim);
+        _begun = Guard(BeginPim);
     }
+
+    /// <summary>False when BeginPim was refused (no store, say): that refusal is the command's one error; no object is processed.</summary>
+    private bool _begun;
 
     protected override void ProcessRecord()
     {
+        if (!_begun) return;
         try
         {
             Guard(ProcessPim);
@@ -36,6 +40,7 @@ public abstract class PimCmdlet : PSCmdlet
 
     protected override void EndProcessing()
     {
+        if (!_begun) return;
         Guard(EndPim);
         // What this command wrote to a Verified store is what the user has seen of it: pinned once per command, not per object.
         Guard(() => _store?.SaveTrust());
@@ -66,15 +71,17 @@ public abstract class PimCmdlet : PSCmdlet
     protected virtual void ProcessPim() { }
     protected virtual void EndPim() { }
 
-    private void Guard(Action action)
+    private bool Guard(Action action)
     {
         try
         {
             action();
+            return true;
         }
         catch (PimException e)
         {
             Refuse(e);
+            return false;
         }
     }
 
