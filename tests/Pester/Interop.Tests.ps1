@@ -311,6 +311,32 @@ Describe 'What Graph holds and the store cannot is refused by name, on import' {
         Get-StoreFingerprint | Should -Be $fp
     }
 
+    It 'refuses to export two roles that keep one tenant policy id (edited around the module)' {
+        Import-PimRoleSetting -Path (Join-Path $Data $Expanded)
+        Set-PimRoleSetting -Role 'Global Reader' -RequireTicket $true
+        Invoke-Sql -Store $global:PimTestStore -Sql "INSERT INTO policy_rules (role_id, rule_id, value_json, modified_utc, modified_by) SELECT 'f2ef992c-3afb-46b9-b7cf-a126ee74c451', rule_id, value_json, modified_utc, modified_by FROM policy_rules WHERE rule_id = 'GraphIdentity_PimModule'" | Out-Null
+        $file = Join-Path $TestDrive 'twice.json'
+        $e = Get-Error { Export-PimRoleSetting -Role $GA, 'Global Reader' -Format Graph -Path $file }
+        $e.FullyQualifiedErrorId | Should -Be 'PimStoreTampered,PimModule.Cmdlets.ExportPimRoleSettingCommand'
+        $e.Exception.Message | Should -Match 'Global Reader'
+        Test-Path $file | Should -BeFalse
+    }
+
+    It 'refuses an assignment Graph holds and the store cannot, by name: <Name>' -ForEach @(
+        @{ Name = 'an application scope'; Change = { param($i) $i.appScopeId = '/app/123' }; Id = 'PimGraphValueUnsupported'; Named = 'appScopeId' }
+        @{ Name = 'a recurring schedule'; Change = { param($i) $i.scheduleInfo.recurrence = @{ pattern = @{ type = 'weekly' } } }; Id = 'PimGraphValueUnsupported'; Named = 'recurs' }
+        @{ Name = 'an unknown expiration type'; Change = { param($i) $i.scheduleInfo.expiration.type = 'whenever' }; Id = 'PimGraphValueUnsupported'; Named = 'whenever' }
+        @{ Name = 'a start that is not a time'; Change = { param($i) $i.scheduleInfo.startDateTime = 'soon' }; Id = 'PimDateTimeInvalid'; Named = 'soon' }
+    ) {
+        $doc = Read-Json 'roleeligibilityschedules-list.json'
+        & $Change $doc.value[0]
+        $fp = Get-StoreFingerprint
+        $e = Get-Error { Import-PimAssignment -Path (Save-Json $doc 'bad-assignment.json') }
+        $e.FullyQualifiedErrorId | Should -Be "$Id,PimModule.Cmdlets.ImportPimAssignmentCommand"
+        $e.Exception.Message | Should -Match $Named
+        Get-StoreFingerprint | Should -Be $fp
+    }
+
     It 'refuses an approver described as someone else' {
         '{"value": [{"id": "10a08e2e-3ea2-4ce0-80cb-d5fdd4b05ea6", "userPrincipalName": "approver@contoso.com", "displayName": "Alex Approver"}]}' | Set-Content (Join-Path $TestDrive 'u.json')
         Import-PimDirectoryObject -Path (Join-Path $TestDrive 'u.json')

@@ -349,21 +349,19 @@ public sealed class ConfigurationService
             }
             // Never the last administrator: while no other administrator assignment stays, the administrators' removals are left out.
             // An activation counts only while the eligible assignment it came from stays (removing that one ends it).
+            var adminActivations = AssignmentsTable.InForceAt(work, work.Now)
+                .Where(a => a.MemberType == PimMemberType.Activated && Authorization.IsAdministratorAssignment(a)).ToList();
             int Remaining()
             {
                 var removed = plan.Removes.Select(r => r.Row.Id).ToHashSet();
                 return live.Count(a => Authorization.IsAdministratorAssignment(a) && a.Start <= work.Now && !removed.Contains(a.Id))
-                       + AssignmentsTable.AllAsStored(work).Count(a => a.MemberType == PimMemberType.Activated && Authorization.IsAdministratorAssignment(a)
-                                                                   && a.Start <= work.Now && (a.End is null || a.End > work.Now) && work.Believes(a)
-                                                                   && (a.EligibleId is not { } from || !removed.Contains(from)));
+                       + adminActivations.Count(a => a.EligibleId is not { } from || !removed.Contains(from));
             }
             if (Remaining() == 0) plan.Removes.RemoveAll(r => Authorization.IsAdministratorAssignment(r.Row));
             // Still none (activations that end with their eligibility): keep those eligibilities too.
             if (Remaining() == 0)
             {
-                var feeding = AssignmentsTable.AllAsStored(work).Where(a => a.MemberType == PimMemberType.Activated && Authorization.IsAdministratorAssignment(a)
-                                                                               && a.Start <= work.Now && (a.End is null || a.End > work.Now) && work.Believes(a))
-                    .Select(a => a.EligibleId).OfType<Guid>().ToHashSet();
+                var feeding = adminActivations.Select(a => a.EligibleId).OfType<Guid>().ToHashSet();
                 plan.Removes.RemoveAll(r => feeding.Contains(r.Row.Id));
             }
             foreach (var r in plan.Removes)

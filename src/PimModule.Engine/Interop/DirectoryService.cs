@@ -142,7 +142,7 @@ public sealed class DirectoryService
                 if (spelled.Count == 0)
                 {
                     var keys = spellings.ToHashSet(StringComparer.Ordinal);
-                    spelled = RolesTable.All(work).SelectMany(r => SettingsService.Load(work, r.Id).Approvers).Select(Principal.Fold).Where(keys.Contains).Take(1).ToList();
+                    spelled = SettingsService.LoadAll(work).Values.SelectMany(p => p.Approvers).Select(Principal.Fold).Where(keys.Contains).Take(1).ToList();
                 }
                 if (spelled.Count > 0)
                     throw PimErrors.DirectoryObjectConflict($"The store holds assignments or approvers of the principal '{spelled[0]}', spelled as its object id; importing it would give that person two spellings.",

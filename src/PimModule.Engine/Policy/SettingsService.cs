@@ -34,6 +34,20 @@ public sealed class SettingsService
         }).ToList();
     });
 
+    /// <summary>The policy in force for every role, in one query (Load's answer for each: written here, verified, or stored).</summary>
+    internal static Dictionary<Guid, RolePolicy> LoadAll(UnitOfWork work)
+    {
+        var rows = PolicyRulesTable.All(work).ToLookup(x => x.RoleId);
+        var verified = work.VerifiedNow();
+        var written = Written(work);
+        return RolesTable.All(work).ToDictionary(r => r.Id, r =>
+        {
+            if (written.TryGetValue(r.Id, out var w)) return w.Clone();
+            var stored = RolePolicy.FromRules(rows[r.Id].Select(x => (x.RuleId, x.ValueJson)));
+            return verified is null ? stored : Verified(verified, r.Id, stored);
+        });
+    }
+
     /// <summary>The policy in force for a role (used by every rule that checks settings).</summary>
     internal static RolePolicy Load(UnitOfWork work, Guid roleId)
     {
@@ -379,7 +393,8 @@ public sealed class SettingsService
                 var plans = new List<Plan>();
                 // A tenant's policy is one role's: an id another role of the store already holds would send one role's
                 // settings to the other's policy on the next Graph export.
-                var holders = RolesTable.All(work).Select(r => (Role: r, Id: GraphPolicyFile.PolicyIdOf(Load(work, r.Id).GraphIdentity)))
+                var roleById = RolesTable.All(work).ToDictionary(r => r.Id);
+                var holders = LoadAll(work).Select(kv => (Role: roleById[kv.Key], Id: GraphPolicyFile.PolicyIdOf(kv.Value.GraphIdentity)))
                     .Where(x => x.Id is not null).ToDictionary(x => x.Id!, x => x.Role, StringComparer.OrdinalIgnoreCase);
                 foreach (var f in found)
                 {

@@ -18,13 +18,10 @@ internal static partial class AuditLogTable
 
     /// <summary>Each principal's newest record as actor at or before <paramref name="at"/> (through ix_audit_actor; none: not listed).</summary>
     public static Dictionary<string, DateTime> LastActedAt(UnitOfWork work, IReadOnlyCollection<string> actorKeys, DateTime at)
-    {
-        var last = new Dictionary<string, DateTime>(StringComparer.Ordinal);
-        foreach (var key in actorKeys)
-            if (work.Scalar<long?>("SELECT MAX(at_utc) FROM audit_log WHERE actor_key = @key AND at_utc <= @at", new { key, at }) is { } ticks)
-                last[key] = SqlTypes.FromTicks(ticks);
-        return last;
-    }
+        => actorKeys.Count == 0 ? new Dictionary<string, DateTime>(StringComparer.Ordinal)
+            : work.Query<(string Key, long Ticks)>($"SELECT actor_key, MAX(at_utc) FROM audit_log WHERE {work.AnyOf("actor_key", "keys")} AND at_utc <= @at GROUP BY actor_key",
+                    new { keys = work.TextList(actorKeys), at })
+                .ToDictionary(r => r.Key, r => SqlTypes.FromTicks(r.Ticks), StringComparer.Ordinal);
 
     /// <summary>The newest record's place in the chain.</summary>
     internal sealed record HeadRow(long Sequence, string Hash);
