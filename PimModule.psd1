@@ -62,6 +62,7 @@
         'Export-PimAssignment'
         'Compare-PimRoleSetting'
         'Invoke-PimConfiguration'
+        'New-PimApprovalStage'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

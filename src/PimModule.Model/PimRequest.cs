@@ -25,6 +25,12 @@ public sealed class PimRequest
     /// <summary>The assignment this request created or changed.</summary>
     public Guid? AssignmentId { get; init; }
     public string? AuthenticationContextId { get; init; }
+    /// <summary>The approval stage the request is in (or was decided in): 1, or 2 for a role with two stages.</summary>
+    public int Stage { get; init; } = 1;
+    /// <summary>Every decision on the request so far (stage, approver, decision, justification, time); one JSON column in CSV.</summary>
+    public PimApprovalDecisionList Approvals { get; init; } = new([]);
+    /// <summary>Who may decide the request now (pending requests only): the current stage's approvers who have not decided, and its escalation approvers once escalation opened.</summary>
+    public PimPrincipalList PendingApprovers { get; init; } = new();
 
     public override string ToString() => $"{Action} {Role} for {Principal}: {Status}";
 }

@@ -104,6 +104,11 @@ public sealed class PimRoleSetting
     // that a justification / a ticket number must match on activation and on admin assignment; null = none.
     public string? JustificationPattern { get; init; }
     public string? TicketPattern { get; init; }
+    // Approval in stages (PimModule's own rule ApprovalStages_PimModule): stage 1's quorum, and every stage.
+    /// <summary>How many distinct approvers of stage 1 must approve (1: the first approver decides, as in Entra).</summary>
+    public int RequiredApprovals { get; init; } = 1;
+    /// <summary>The approval stages (one or two); stage 1's approvers are <see cref="Approvers"/>. One JSON column in CSV.</summary>
+    public PimApprovalStageList ApprovalStages { get; init; } = new([new PimApprovalStage()]);
 
     // Notification (the nine Notification_* rules)
     public PimNotificationSettingList Notifications { get; init; } = new([]);

@@ -65,6 +65,12 @@ internal static class GraphPolicy
                 throw PimErrors.GraphValueUnsupported($"'{role}' has {name} '{Validation.Input.Preview(value)}', which Graph's role management policy cannot hold; " +
                     "a Graph export would drop it, so nothing was written.", role,
                     $"Clear it for the export (Set-PimRoleSetting -Role '{role}' -{name} ''), or export in PimModule's format (-Format PimModule).");
+        var stages = p.Stages;
+        for (var i = 0; i < stages.Count; i++)
+            if (stages[i].RequiredApprovals > 1)
+                throw PimErrors.GraphValueUnsupported($"Stage {i + 1} of '{role}' needs {stages[i].RequiredApprovals} approvals (RequiredApprovals); Graph's approval stages have no quorum " +
+                    "(the first approver decides), so a Graph export would lower it, and nothing was written.", role,
+                    "Export in PimModule's format (-Format PimModule), or set the stage's RequiredApprovals to 1 for the export.");
     }
 
     /// <summary>One rule in Graph's shape: as GET returns it (<paramref name="request"/> false) or as a PATCH body (true).</summary>
@@ -115,24 +121,33 @@ internal static class GraphPolicy
         o["target"] = Target(shape, request);
         if (shape.Type == ApprovalType)
         {
-            var approvers = new JsonArray();
-            foreach (var a in p.Approvers)
-                approvers.Add(new JsonObject { ["@odata.type"] = SingleUser, ["userId"] = directory.IdOf(a, $"Approver '{a}' of '{role}'").ToString("D") });
-            var stage = new JsonObject();
-            if (request) stage["@odata.type"] = "microsoft.graph.unifiedApprovalStage";
-            stage["approvalStageTimeOutInDays"] = 1;
-            stage["isApproverJustificationRequired"] = p.RequireApproverJustification;
-            stage["escalationTimeInMinutes"] = 0;
-            stage["isEscalationEnabled"] = false;
-            stage["primaryApprovers"] = approvers;
-            stage["escalationApprovers"] = new JsonArray();
+            JsonArray Users(IEnumerable<string> principals, string what)
+            {
+                var users = new JsonArray();
+                foreach (var a in principals)
+                    users.Add(new JsonObject { ["@odata.type"] = SingleUser, ["userId"] = directory.IdOf(a, $"{what} '{a}' of '{role}'").ToString("D") });
+                return users;
+            }
+            var stages = new JsonArray();
+            foreach (var st in p.Stages)
+            {
+                var stage = new JsonObject();
+                if (request) stage["@odata.type"] = "microsoft.graph.unifiedApprovalStage";
+                stage["approvalStageTimeOutInDays"] = 1;
+                stage["isApproverJustificationRequired"] = p.RequireApproverJustification;
+                stage["escalationTimeInMinutes"] = st.EscalationAfter is { } e ? (int)e.TotalMinutes : 0;
+                stage["isEscalationEnabled"] = st.EscalationAfter is not null;
+                stage["primaryApprovers"] = Users(st.Approvers, "Approver");
+                stage["escalationApprovers"] = Users(st.EscalationApprovers, "Escalation approver");
+                stages.Add(stage);
+            }
             var setting = new JsonObject();
             if (request) setting["@odata.type"] = "microsoft.graph.approvalSettings";
             setting["isApprovalRequired"] = p.RequireApproval;
             setting["isApprovalRequiredForExtension"] = false;
             setting["isRequestorJustificationRequired"] = true;
-            setting["approvalMode"] = "SingleStage";
-            setting["approvalStages"] = new JsonArray(stage);
+            setting["approvalMode"] = stages.Count > 1 ? "Serial" : "SingleStage";
+            setting["approvalStages"] = stages;
             o["setting"] = setting;
         }
         return o;
@@ -301,29 +316,61 @@ internal static class GraphPolicy
         if (Bool(s, "isRequestorJustificationRequired", at) == false)
             throw Unsupported($"{at}: isRequestorJustificationRequired is false; PimModule holds the requestor's justification as Enablement_EndUser_Assignment's Justification only",
                 "Approval_EndUser_Assignment.setting.isRequestorJustificationRequired", "Set isRequestorJustificationRequired to true (and use enabledRules for the justification).");
-        if (Text(s, "approvalMode", at) is { } mode && mode != "SingleStage")
-            throw Unsupported($"{at}: approvalMode is '{Validation.Input.Preview(mode)}'; PimModule holds single-stage approval", "Approval_EndUser_Assignment.setting.approvalMode",
-                "Set approvalMode to SingleStage with one stage.");
+        var mode = Text(s, "approvalMode", at);
+        if (mode is not (null or "SingleStage" or "Serial"))
+            throw Unsupported($"{at}: approvalMode is '{Validation.Input.Preview(mode)}'; PimModule holds single-stage or serial (two-stage) approval", "Approval_EndUser_Assignment.setting.approvalMode",
+                "Set approvalMode to SingleStage (one stage) or Serial (two stages).");
         if (s["approvalStages"] is null) return;
         if (s["approvalStages"] is not JsonArray stages) throw Invalid($"{at}: approvalStages is not a list.", at);
-        if (stages.Count != 1)
-            throw Unsupported($"{at}: approvalStages has {stages.Count} stages; PimModule holds one", "Approval_EndUser_Assignment.setting.approvalStages",
-                "Give exactly one approval stage.");
-        if (stages[0] is not JsonObject stage) throw Invalid($"{at}: the approval stage is not an object.", at);
-        var st = $"{at}, approvalStages[0]";
-        Members(stage, st, "approvalStageTimeOutInDays", "isApproverJustificationRequired", "escalationTimeInMinutes", "isEscalationEnabled",
-            "primaryApprovers", "escalationApprovers");
-        if (Int(stage, "approvalStageTimeOutInDays", st) is { } days && days != 1)
-            throw Unsupported($"{st}: approvalStageTimeOutInDays is {days}; a PimModule request waits for approval 1 day, as Entra's portal sets it",
-                "approvalStageTimeOutInDays", "Set approvalStageTimeOutInDays to 1.");
-        if (Bool(stage, "isApproverJustificationRequired", st) is { } aj) p.RequireApproverJustification = aj;
-        if (Bool(stage, "isEscalationEnabled", st) == true || Int(stage, "escalationTimeInMinutes", st) is { } minutes && minutes != 0)
-            throw Unsupported($"{st}: escalation is enabled; PimModule has no escalation approvers", "isEscalationEnabled",
-                "Set isEscalationEnabled to false and escalationTimeInMinutes to 0.");
-        if (stage["escalationApprovers"] is JsonArray { Count: > 0 })
-            throw Unsupported($"{st}: escalationApprovers lists approvers; PimModule has no escalation", "escalationApprovers", "Give escalationApprovers as [].");
-        if (stage["primaryApprovers"] is null) return;
-        if (stage["primaryApprovers"] is not JsonArray list) throw Invalid($"{st}: primaryApprovers is not a list.", st);
+        if (stages.Count is 0 or > StageSettings.MaxStages || mode == "SingleStage" && stages.Count != 1)
+            throw Unsupported($"{at}: approvalStages has {stages.Count} stages with approvalMode {mode ?? "(none)"}; PimModule holds one stage (SingleStage) or two (Serial)",
+                "Approval_EndUser_Assignment.setting.approvalStages", "Give one approval stage with SingleStage, or two with Serial.");
+        var read = new List<RolePolicy.ApprovalStageRule>();
+        bool? justification = null;
+        for (var i = 0; i < stages.Count; i++)
+        {
+            if (stages[i] is not JsonObject stage) throw Invalid($"{at}: approval stage {i + 1} is not an object.", at);
+            var st = $"{at}, approvalStages[{i}]";
+            Members(stage, st, "approvalStageTimeOutInDays", "isApproverJustificationRequired", "escalationTimeInMinutes", "isEscalationEnabled",
+                "primaryApprovers", "escalationApprovers");
+            if (Int(stage, "approvalStageTimeOutInDays", st) is { } days && days != 1)
+                throw Unsupported($"{st}: approvalStageTimeOutInDays is {days}; a PimModule request waits for approval 1 day per stage, as Entra's portal sets it",
+                    "approvalStageTimeOutInDays", "Set approvalStageTimeOutInDays to 1.");
+            if (Bool(stage, "isApproverJustificationRequired", st) is { } aj)
+            {
+                if (justification is { } other && other != aj)
+                    throw Unsupported($"{st}: isApproverJustificationRequired differs from the first stage's; PimModule holds one RequireApproverJustification for every stage",
+                        "isApproverJustificationRequired", "Give every stage the same isApproverJustificationRequired.");
+                justification = aj;
+            }
+            TimeSpan? escalation = null;
+            var minutes = Int(stage, "escalationTimeInMinutes", st);
+            if (Bool(stage, "isEscalationEnabled", st) == true)
+            {
+                if (minutes is not { } m || m < 1 || m > (int)StageSettings.MaxEscalationAfter.TotalMinutes)
+                    throw Unsupported($"{st}: escalation is enabled after {(minutes?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "(no)")} minutes; escalation opens 1 to {(int)StageSettings.MaxEscalationAfter.TotalMinutes} minutes into the stage's day",
+                        "escalationTimeInMinutes", "Give escalationTimeInMinutes from 1 to 1439 with isEscalationEnabled true.");
+                escalation = TimeSpan.FromMinutes(m);
+            }
+            var primary = Approvers(stage["primaryApprovers"], st, "primaryApprovers", directory);
+            var escalators = Approvers(stage["escalationApprovers"], st, "escalationApprovers", directory);
+            if (escalation is null && escalators.Count > 0)
+                throw Unsupported($"{st}: escalationApprovers lists approvers but escalation is not enabled", "escalationApprovers",
+                    "Set isEscalationEnabled to true with escalationTimeInMinutes, or give escalationApprovers as [].");
+            if (escalation is not null && escalators.Count == 0)
+                throw Unsupported($"{st}: escalation is enabled but escalationApprovers lists nobody", "escalationApprovers",
+                    "List the escalation approvers, or set isEscalationEnabled to false.");
+            read.Add(new RolePolicy.ApprovalStageRule(primary, 1, escalators, escalation));
+        }
+        if (justification is { } j) p.RequireApproverJustification = j;
+        StageSettings.Set(p, read);
+    }
+
+    /// <summary>A stage's primaryApprovers or escalationApprovers: single users by object id, as their UPNs.</summary>
+    private static List<string> Approvers(JsonNode? node, string st, string member, DirectoryMap directory)
+    {
+        if (node is null) return [];
+        if (node is not JsonArray list) throw Invalid($"{st}: {member} is not a list.", st);
         var approvers = new List<string>();
         foreach (var item in list)
         {
@@ -334,7 +381,7 @@ internal static class GraphPolicy
                     "so PimModule cannot tell who may approve.", Text(a, "groupId", st), "Name the group's members as single users (#microsoft.graph.singleUser) instead.");
             if (!string.Equals(type, SingleUser, StringComparison.OrdinalIgnoreCase))
                 throw Unsupported($"{st}: an approver is '{Validation.Input.Preview(type ?? "(no @odata.type)")}'; PimModule holds single users ({SingleUser})",
-                    "primaryApprovers", $"Give each approver as {{\"@odata.type\": \"{SingleUser}\", \"userId\": \"<object id>\"}}.");
+                    member, $"Give each approver as {{\"@odata.type\": \"{SingleUser}\", \"userId\": \"<object id>\"}}.");
             Members(a, st, "userId", "description", "isBackup");
             if (Bool(a, "isBackup", st) == true)
                 throw Unsupported($"{st}: a backup approver; PimModule has no backup approvers", "isBackup", "Set isBackup to false.");
@@ -349,8 +396,8 @@ internal static class GraphPolicy
             approvers.Add(upn);
         }
         if (approvers.GroupBy(Principal.Fold).FirstOrDefault(g => g.Count() > 1) is { } twice)
-            throw Unsupported($"{st}: primaryApprovers lists {twice.Key} twice", "primaryApprovers", "List each approver once.");
-        p.Approvers = approvers;
+            throw Unsupported($"{st}: {member} lists {twice.Key} twice", member, "List each approver once.");
+        return approvers;
     }
 
     private static void CheckTarget(JsonNode node, RuleShape shape, string at)

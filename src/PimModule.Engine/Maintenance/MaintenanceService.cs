@@ -3,7 +3,7 @@ using PimModule.Storage;
 namespace PimModule.Maintenance;
 
 /// <summary>
-/// What a scheduler runs: expires stale pending requests, queues expiring-soon and expired notices (each once), queues
+/// What a scheduler runs: expires stale pending requests, queues expiring-soon and expired notices and escalation notices (each once), queues
 /// the weekly digest to administrators (once per ISO week), and prunes history past its retention (requests, expired assignments and delivered notifications after
 /// 30 days). Each step is its own transaction and idempotent, so runs at any interval — or two at once — are safe.
 /// The audit log is never pruned; a pruning run is itself audited. It needs an administrator (it deletes history),
@@ -37,7 +37,7 @@ public sealed class MaintenanceService
             {
                 RequestsTable.Expire(work, q);
                 AuditLog.Append(work, "ExpireRequest", "Request", q.Id.ToString("D"), q.RoleId, q.Principal,
-                    new { Status = nameof(PimRequestStatus.PendingApproval) }, new { Status = nameof(PimRequestStatus.Expired) });
+                    new { Status = nameof(PimRequestStatus.PendingApproval), q.Stage }, new { Status = nameof(PimRequestStatus.Expired), q.Stage });
             }
             return stale.Count;
         });
@@ -56,6 +56,13 @@ public sealed class MaintenanceService
                 var left = a.End!.Value - work.Now;
                 var notice = left <= TimeSpan.Zero ? "Expired" : left <= TimeSpan.FromDays(1) ? "Expiring1d" : "Expiring14d";
                 Events.Expiry(work, a, role, notice);
+            }
+            // Stages that went their EscalationAfter without a quorum: their escalation approvers hear it, once per stage.
+            foreach (var q in RequestsTable.List(work, work.Now, actions: [PimRequestAction.SelfActivate], statuses: [PimRequestStatus.PendingApproval]).ToList())
+            {
+                if (Requests.Approvals.EscalationOpensAt(work, q) is not { } opens || opens > work.Now) continue;
+                if (!roles.TryGetValue(q.RoleId, out var role)) roles[q.RoleId] = role = RolesTable.ById(work, q.RoleId);
+                if (role is not null) Events.Escalated(work, q, role);
             }
             Outbox.Flush(work);
             return (int)(NotificationsTable.Count(work) - before);

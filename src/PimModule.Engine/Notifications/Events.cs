@@ -138,20 +138,57 @@ internal static class Events
             : q.AssignmentType == PimAssignmentType.Eligible ? PimNotificationEvent.EligibleAssigned : PimNotificationEvent.ActiveAssigned;
         if (q.Status == PimRequestStatus.PendingApproval)
         {
-            var approvers = Approvals.ApproversOf(work, q);
-            var what = extension ? $"extend {q.Principal}'s {q.AssignmentType.ToString().ToLowerInvariant()} assignment of" : $"activate";
-            Outbox.Queue(work, role, rule, PimNotificationRecipient.Approver, approvers, extension ? "ExtensionRequested" : "ApprovalRequested",
-                $"PIM: Approval needed — {q.Principal} requests {role.Name}",
-                $"{q.Principal} asks to {what} the role '{role.Name}' at scope {q.Scope} for {q.Duration?.ToString("c") ?? "the role's maximum"}" +
-                $"{(q.Start is { } s ? $", from {s:yyyy-MM-dd HH:mm} UTC" : "")}.\nJustification: {q.Justification ?? "(none)"}\n" +
-                (q.TicketNumber is null ? "" : $"Ticket: {q.TicketNumber} ({q.TicketSystem})\n") +
-                $"\nApprove it:  Approve-PimRequest -RequestId {q.Id} -Justification '<reason>'\n" +
-                $"Deny it:     Deny-PimRequest -RequestId {q.Id} -Justification '<reason>'\n" +
-                $"The request expires if nobody decides within 24 hours ({(q.Created + Limits.PendingRequestLifetime):yyyy-MM-dd HH:mm} UTC).\n",
-                critical: true, principal: q.Principal, requestId: q.Id);
+            ApprovalNeeded(work, q, role, rule, Approvals.ApproversOf(work, q), extension ? "ExtensionRequested" : "ApprovalRequested", "");
             return;
         }
         if (q.Action == PimRequestAction.SelfActivate && q.Status == PimRequestStatus.Provisioned) Activated(work, q, role, null);
+    }
+
+    /// <summary>The approval mail: to the current stage's approvers (or its escalation approvers), with how to decide.</summary>
+    private static void ApprovalNeeded(UnitOfWork work, RequestRow q, PimRole role, PimNotificationEvent rule, IReadOnlyList<string> approvers, string evt,
+        string stageNote, string? dedupeKey = null)
+    {
+        var extension = q.Action is PimRequestAction.SelfExtend or PimRequestAction.SelfRenew;
+        var what = extension ? $"extend {q.Principal}'s {q.AssignmentType.ToString().ToLowerInvariant()} assignment of" : $"activate";
+        var stages = Approvals.StageCount(work, q);
+        var required = Approvals.RequiredAt(work, q);
+        Outbox.Queue(work, role, rule, PimNotificationRecipient.Approver, approvers, evt,
+            $"PIM: Approval needed — {q.Principal} requests {role.Name}" + (stages > 1 ? $" (stage {q.Stage} of {stages})" : ""),
+            $"{q.Principal} asks to {what} the role '{role.Name}' at scope {q.Scope} for {q.Duration?.ToString("c") ?? "the role's maximum"}" +
+            $"{(q.Start is { } s ? $", from {s:yyyy-MM-dd HH:mm} UTC" : "")}.\nJustification: {q.Justification ?? "(none)"}\n" +
+            (q.TicketNumber is null ? "" : $"Ticket: {q.TicketNumber} ({q.TicketSystem})\n") + stageNote +
+            (stages > 1 || required > 1 ? $"This is stage {q.Stage} of {stages}; it needs {required} approval(s) from distinct approvers.\n" : "") +
+            $"\nApprove it:  Approve-PimRequest -RequestId {q.Id} -Justification '<reason>'\n" +
+            $"Deny it:     Deny-PimRequest -RequestId {q.Id} -Justification '<reason>'\n" +
+            $"The request expires if the stage is not decided within 24 hours ({RequestsTable.ExpiresAt(q):yyyy-MM-dd HH:mm} UTC).\n",
+            critical: true, principal: q.Principal, requestId: q.Id, dedupeKey: dedupeKey);
+    }
+
+    /// <summary>A stage of a request has its quorum: the requester hears it, the next stage's approvers get the approval mail.</summary>
+    public static void StageApproved(UnitOfWork work, RequestRow q, PimRole role, long approvedStage)
+    {
+        var stages = Approvals.StageCount(work, q);
+        Outbox.Queue(work, role, PimNotificationEvent.Activated, PimNotificationRecipient.Requestor, [q.Principal], "StageApproved",
+            $"PIM: Stage {approvedStage} of your {role.Name} request was approved",
+            $"Stage {approvedStage} of {stages} of your request to activate the role '{role.Name}' at scope {q.Scope} was approved. " +
+            $"It now waits for stage {q.Stage}.\n\nFollow it: Get-PimRequest -RequestId {q.Id}\n",
+            critical: false, principal: q.Principal, requestId: q.Id);
+        ApprovalNeeded(work, q, role, PimNotificationEvent.Activated, Approvals.ApproversOf(work, q), "ApprovalRequested",
+            $"Stage {approvedStage} approved it already.\n");
+    }
+
+    /// <summary>
+    /// A stage went its EscalationAfter without its quorum: its escalation approvers get the approval mail, once per request
+    /// and stage (Invoke-PimMaintenance asks).
+    /// </summary>
+    public static int Escalated(UnitOfWork work, RequestRow q, PimRole role)
+    {
+        var approvers = Approvals.EscalationApproversOf(work, q);
+        if (approvers.Count == 0) return 0;
+        ApprovalNeeded(work, q, role, PimNotificationEvent.Activated, approvers, "ApprovalEscalated",
+            $"Stage {q.Stage} has waited since {q.StageStart:yyyy-MM-dd HH:mm} UTC without its quorum: you may decide it as an escalation approver.\n",
+            $"Escalation|{q.Id:D}|{q.Stage}");
+        return approvers.Count;
     }
 
     private static void Activated(UnitOfWork work, RequestRow q, PimRole role, string? approvedBy)

@@ -50,14 +50,38 @@ public sealed class PimRoleSettingUpdate
     public bool? RequireMfaOnActiveAssignment { get => Flag(nameof(RequireMfaOnActiveAssignment)); init => this[nameof(RequireMfaOnActiveAssignment)] = value; }
     public bool? RequireJustificationOnActiveAssignment { get => Flag(nameof(RequireJustificationOnActiveAssignment)); init => this[nameof(RequireJustificationOnActiveAssignment)] = value; }
 
+    public int? RequiredApprovals { get => _values.TryGetValue(nameof(RequiredApprovals), out var v) ? StageSettings.Count(v, nameof(RequiredApprovals)) : null; init => this[nameof(RequiredApprovals)] = value; }
+    /// <summary>The approval stages (New-PimApprovalStage objects, or their JSON); stage 1 sets Approvers and RequiredApprovals.</summary>
+    public IReadOnlyList<PimApprovalStage>? ApprovalStages { get => Value<IReadOnlyList<PimApprovalStage>>(nameof(ApprovalStages)); init => this[nameof(ApprovalStages)] = value; }
+
     private bool? Flag(string name) => _values.TryGetValue(name, out var v) ? (bool)v : null;
     private TimeSpan? Duration(string name) => _values.TryGetValue(name, out var v) ? (TimeSpan)v : null;
 
     internal void ApplyTo(RolePolicy p)
     {
+        CheckStageOne();
         foreach (var s in RoleSettings.All)
             if (_values.TryGetValue(s.Name, out var value))
                 s.Apply(p, value, this);
+    }
+
+    /// <summary>-Approvers or -RequiredApprovals beside -ApprovalStages: refused unless they say what its stage 1 says.</summary>
+    private void CheckStageOne()
+    {
+        if (!_values.TryGetValue("ApprovalStages", out var given)) return;
+        var first = StageSettings.FromInput(given)[0];
+        if (_values.TryGetValue("Approvers", out var approvers))
+        {
+            var listed = RoleSettings.Principals(approvers, "Approvers");
+            if (listed.Count != first.Approvers.Count || listed.Except(first.Approvers, Principal.Comparer).Any())
+                throw PimErrors.ApprovalStagesConflict(
+                    $"-Approvers ({string.Join(";", listed)}) and stage 1 of -ApprovalStages ({string.Join(";", first.Approvers)}) name different approvers.",
+                    string.Join(";", listed), "Give stage 1's approvers in one place: -ApprovalStages alone, or -Approvers without -ApprovalStages.");
+        }
+        if (_values.TryGetValue("RequiredApprovals", out var required) && StageSettings.Count(required, "RequiredApprovals") != first.RequiredApprovals)
+            throw PimErrors.ApprovalStagesConflict(
+                $"-RequiredApprovals {required} and stage 1 of -ApprovalStages ({first.RequiredApprovals} required) differ.",
+                required, "Give stage 1's quorum in one place: -ApprovalStages alone, or -RequiredApprovals without -ApprovalStages.");
     }
 }
 

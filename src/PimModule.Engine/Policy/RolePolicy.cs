@@ -25,6 +25,11 @@ internal sealed partial class RolePolicy
     /// Not a setting: Copy-, Reset- and the PimModule-format import keep the destination's own.
     /// </summary>
     public const string GraphIdentityRule = "GraphIdentity_PimModule";
+    /// <summary>
+    /// PimModule's own rule: approval in stages (Entra's portal has one stage, first approver wins). Stage 1's quorum and
+    /// escalation, and an optional second stage; stage 1's approvers are Entra's <see cref="ApprovalRule"/>.
+    /// </summary>
+    public const string ApprovalStagesRule = "ApprovalStages_PimModule";
 
     /// <summary>The Graph identity (JSON: {"policy": {…}, "assignment": {…}}), or null when the role never came from Graph.</summary>
     public string? GraphIdentity { get; set; }
@@ -40,6 +45,29 @@ internal sealed partial class RolePolicy
     public bool RequireApproval { get; set; }
     public List<string> Approvers { get; set; } = [];
     public bool RequireApproverJustification { get; set; } = true;
+    /// <summary>Stage 1's quorum: how many distinct approvers must approve (1: the first approver decides).</summary>
+    public int RequiredApprovals { get; set; } = 1;
+    /// <summary>Stage 1's escalation approvers: who may decide once the stage has gone <see cref="EscalationAfter"/> without its quorum.</summary>
+    public List<string> EscalationApprovers { get; set; } = [];
+    public TimeSpan? EscalationAfter { get; set; }
+    /// <summary>The second approval stage, or null (one stage).</summary>
+    public ApprovalStageRule? SecondStage { get; set; }
+
+    /// <summary>The approval stages, in order: stage 1 from Approvers, RequiredApprovals and its escalation; then <see cref="SecondStage"/>.</summary>
+    public IReadOnlyList<ApprovalStageRule> Stages
+    {
+        get
+        {
+            var first = new ApprovalStageRule(Approvers, RequiredApprovals, EscalationApprovers, EscalationAfter);
+            return SecondStage is null ? [first] : [first, SecondStage];
+        }
+    }
+
+    /// <summary>The stage a request at <paramref name="stage"/> is decided in (a stage removed meanwhile: the last one).</summary>
+    public ApprovalStageRule Stage(int stage) => Stages[Math.Clamp(stage, 1, Stages.Count) - 1];
+
+    /// <summary>Whether <paramref name="stage"/> is the last stage: its quorum provisions the request.</summary>
+    public bool IsLastStage(int stage) => stage >= Stages.Count;
     public bool AllowPermanentEligible { get; set; } = true;
     public TimeSpan EligibleExpiresAfter { get; set; } = TimeSpan.FromDays(365);
     public bool AllowPermanentActive { get; set; } = true;
@@ -71,6 +99,12 @@ internal sealed partial class RolePolicy
 
     /// <summary>JustificationPattern and TicketPattern: implemented in TextPatterns.cs.</summary>
     partial void CheckPatterns(string role, string? justification, string? ticketNumber);
+
+    /// <summary>One approval stage: its approvers (empty: the default approvers), quorum and escalation.</summary>
+    public sealed record ApprovalStageRule(List<string> Approvers, int RequiredApprovals, List<string> EscalationApprovers, TimeSpan? EscalationAfter)
+    {
+        public ApprovalStageRule Copy() => this with { Approvers = [.. Approvers], EscalationApprovers = [.. EscalationApprovers] };
+    }
 
     public sealed record NotificationRule(bool DefaultRecipients, IReadOnlyList<string> AdditionalRecipients, bool CriticalOnly);
 

@@ -31,9 +31,10 @@ internal static class RoleSettings
         (RolePolicy.AssignmentExpirationRule, """{"isExpirationRequired":false,"maximumDuration":null}"""),
         (RolePolicy.AssignmentEnablementRule, """{"enabledRules":[]}"""),
         (RolePolicy.TextPatternRule, """{"justificationPattern":null,"ticketPattern":null}"""),
+        (RolePolicy.ApprovalStagesRule, """{"requiredApprovals":1,"escalationApprovers":[],"escalationAfter":null,"secondStage":null}"""),
     ];
 
-    private static readonly HashSet<string> OwnRules = new([RolePolicy.TextPatternRule], StringComparer.Ordinal);
+    private static readonly HashSet<string> OwnRules = new([RolePolicy.TextPatternRule, RolePolicy.ApprovalStagesRule], StringComparer.Ordinal);
 
     /// <summary>The order of the members of an enablement rule's enabledRules list (Graph's).</summary>
     private static readonly string[] EnabledRuleOrder = ["MultiFactorAuthentication", "Justification", "Ticketing"];
@@ -147,12 +148,60 @@ internal static class RoleSettings
     public static readonly RoleSetting<string?> TicketPattern = Pattern(nameof(RolePolicy.TicketPattern),
         p => p.TicketPattern, (p, v) => p.TicketPattern = v, "ticketPattern");
 
+    /// <summary>Stage 1's quorum (stage 1 is Approvers); 1 to 99, and at most the number of listed approvers.</summary>
+    public static readonly RoleSetting<int> RequiredApprovals = new(nameof(RolePolicy.RequiredApprovals),
+        p => p.RequiredApprovals, (p, v) => p.RequiredApprovals = v, RolePolicy.ApprovalStagesRule)
+    {
+        ToRule = (v, rules) => rules[RolePolicy.ApprovalStagesRule]["requiredApprovals"] = v,
+        FromRule = rules => (int)rules[RolePolicy.ApprovalStagesRule]["requiredApprovals"]!,
+        FromInput = value => StageSettings.Count(value, nameof(RolePolicy.RequiredApprovals)),
+        FileDefault = 1,
+        OmitWhen = v => v == 1,
+        OmitFromFileWhenEmpty = true,
+        Check = (p, role) => StageSettings.CheckQuorum(1, p.Approvers, p.RequiredApprovals, role),
+    };
+
+    /// <summary>
+    /// The approval stages as one value (New-PimApprovalStage objects; one JSON column in CSV). Setting it sets stage 1's
+    /// Approvers and RequiredApprovals too; Set-PimRoleSetting refuses -Approvers or -RequiredApprovals that differ from it.
+    /// </summary>
+    public static readonly RoleSetting<List<RolePolicy.ApprovalStageRule>> ApprovalStages = new("ApprovalStages",
+        p => p.Stages.Select(s => s.Copy()).ToList(), StageSettings.Set, RolePolicy.ApprovalStagesRule)
+    {
+        // Stage 1's approvers and quorum are their own settings' members; this one writes the rest.
+        ToRule = (v, rules) =>
+        {
+            var rule = rules[RolePolicy.ApprovalStagesRule];
+            rule["escalationApprovers"] = Array(v[0].EscalationApprovers);
+            rule["escalationAfter"] = v[0].EscalationAfter is { } e ? XmlConvert.ToString(e) : null;
+            rule["secondStage"] = v.Count > 1 ? StageSettings.ToJson(v[1]) : null;
+        },
+        FromRule = rules =>
+        {
+            var rule = rules[RolePolicy.ApprovalStagesRule];
+            var first = new RolePolicy.ApprovalStageRule(Strings(rules[RolePolicy.ApprovalRule]["approvers"]), (int)rule["requiredApprovals"]!,
+                Strings(rule["escalationApprovers"]), rule["escalationAfter"] is { } e ? XmlConvert.ToTimeSpan((string)e!) : null);
+            return rule["secondStage"] is JsonObject second ? [first, StageSettings.FromJson(second)] : [first];
+        },
+        FromInput = value => StageSettings.FromInput(value),
+        FromFile = v => v is { Count: >= 1 and <= 2 } ? v.Select(s => StageSettings.Normalize(s)).ToList()
+            : throw new JsonException("ApprovalStages must list one or two stages."),
+        FileDefault = [new RolePolicy.ApprovalStageRule([], 1, [], null)],
+        OmitFromFileWhenEmpty = true,
+        OmitWhen = v => v.Count == 1 && v[0].RequiredApprovals == 1 && v[0].EscalationAfter is null && v[0].EscalationApprovers.Count == 0,
+        Show = v => StageSettings.ToOutput(v).ToString(),
+        ToOutput = v => StageSettings.ToOutput(v),
+        Copy = v => v.Select(s => s.Copy()).ToList(),
+        Check = (p, role) => StageSettings.Check(p, role),
+    };
+
     /// <summary>Every setting, in the order of the flat object, the export file and the CSV columns.</summary>
     public static readonly IReadOnlyList<RoleSetting> All =
     [
         ActivationMaxDuration, ActivationRequirement, AuthenticationContextId, RequireJustification, RequireTicket, RequireApproval,
         Approvers, RequireApproverJustification, AllowPermanentEligible, EligibleExpiresAfter, AllowPermanentActive, ActiveExpiresAfter,
         RequireMfaOnActiveAssignment, RequireJustificationOnActiveAssignment, JustificationPattern, TicketPattern,
+        RequiredApprovals, ApprovalStages,
     ];
 
     /// <summary>
@@ -338,6 +387,9 @@ internal sealed record RoleSetting<T>(string Name, Func<RolePolicy, T> Get, Acti
     public Func<T, T> Copy { get; init; } = v => v;
     public Func<T, T> FromFile { get; init; } = v => v;
 
+    /// <summary>When the value counts as empty (left out of an export file): the setting's default.</summary>
+    public Func<T, bool>? OmitWhen { get; init; }
+
     /// <summary>The value of a member missing from an export file (as the file's typed members had: the type's default).</summary>
     public T FileDefault { get; init; } = default!;
 
@@ -359,7 +411,7 @@ internal sealed record RoleSetting<T>(string Name, Func<RolePolicy, T> Get, Acti
     public override object? Output(RolePolicy p) => ToOutput(Get(p));
     public override void CopyTo(RolePolicy from, RolePolicy to) => Set(to, Copy(Get(from)));
 
-    public override bool IsEmpty(RolePolicy p) => Get(p) switch
+    public override bool IsEmpty(RolePolicy p) => OmitWhen is { } omit ? omit(Get(p)) : Get(p) switch
     {
         null => true,
         string s => s.Length == 0,

@@ -110,8 +110,12 @@ public sealed class SettingsService
     /// <summary>Approvers given by object id are their UPNs inside the store (refused by name when no directory object has the id).</summary>
     internal static void CanonicalApprovers(UnitOfWork work, RolePolicy p)
     {
-        if (p.Approvers.Any(a => Principal.IsObjectId(a.Trim(' '))))
-            p.Approvers = p.Approvers.Select(a => DirectoryMap.Canonical(work, a, "Approvers")).Distinct(Principal.Comparer).ToList();
+        static bool AnyId(List<string> list) => list.Any(a => Principal.IsObjectId(a.Trim(' ')));
+        List<string> Map(List<string> list, string name) => AnyId(list) ? list.Select(a => DirectoryMap.Canonical(work, a, name)).Distinct(Principal.Comparer).ToList() : list;
+        p.Approvers = Map(p.Approvers, "Approvers");
+        p.EscalationApprovers = Map(p.EscalationApprovers, "EscalationApprovers");
+        if (p.SecondStage is { } s)
+            p.SecondStage = s with { Approvers = Map(s.Approvers, "Approvers"), EscalationApprovers = Map(s.EscalationApprovers, "EscalationApprovers") };
     }
 
     /// <summary>Writes a policy in the caller's unit of work (Invoke-PimConfiguration's one transaction), audited as <paramref name="action"/>.</summary>

@@ -118,7 +118,7 @@ internal sealed class ActivationRequests
                 AuditLog.Append(work, nameof(PimRequestAction.SelfActivate), "Assignment", activation.Id.ToString("D"), activation.RoleId, activation.Principal,
                     null, AuditView.Of(activation));
             Events.RequestCreated(work, request, p.Role);
-            return RequestService.ToOutput(request, p.Role.Name, work.Now);
+            return RequestService.ToOutput(work, request, p.Role.Name, work.Now);
         },
         confirm);
 

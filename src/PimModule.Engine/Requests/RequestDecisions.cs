@@ -40,12 +40,7 @@ internal sealed class RequestDecisions
         var q = FindRequest(work, requestId);
         var role = RoleService.Resolve(work, new PimRoleReference(q.RoleId));
         RequirePending(q, work.Now, what);
-        if (Principal.Same(q.Principal, work.Actor))
-            throw PimErrors.CannotDecideOwnRequest($"{work.Actor} made request {q.Id} and cannot decide it; requesters never approve their own requests.", q.Id,
-                "Ask one of the role's approvers to decide it.");
-        if (!Approvals.MayApprove(work, q, work.Actor))
-            throw PimErrors.NotApprover($"{work.Actor} is not an approver of '{role.Name}' requests. Approvers: {string.Join(", ", Approvals.ApproversOf(work, q))}.",
-                q.Id, "Ask a listed approver (or, when the role lists none, a Privileged Role Administrator) to decide it.");
+        CheckDecider(work, q, role);
         var policy = SettingsService.Load(work, q.RoleId);
         if (policy.RequireApproverJustification && string.IsNullOrWhiteSpace(justification))
             throw PimErrors.JustificationRequired($"The settings of '{role.Name}' require approvers to give a reason (RequireApproverJustification).", q.Id,
@@ -53,12 +48,69 @@ internal sealed class RequestDecisions
         return new Plan(q, role, policy);
     }
 
+    /// <summary>The acting principal may decide the request now: not its requester, not a second time, entitled for its stage.</summary>
+    private static void CheckDecider(UnitOfWork work, RequestRow q, PimRole role)
+    {
+        if (Principal.Same(q.Principal, work.Actor))
+            throw PimErrors.CannotDecideOwnRequest($"{work.Actor} made request {q.Id} and cannot decide it; requesters never approve their own requests.", q.Id,
+                "Ask one of the role's approvers to decide it.");
+        var decisions = RequestApprovalsTable.For(work, q.Id);
+        if (decisions.FirstOrDefault(d => Principal.Same(d.Approver, work.Actor)) is { } mine)
+            throw PimErrors.AlreadyDecided($"{work.Actor} already decided request {q.Id} ({mine.Decision} in stage {mine.Stage} at {mine.Decided:u}); no principal decides a request twice.",
+                q.Id, "Ask another approver of the stage to decide it; see Get-PimRequest -RequestId " + q.Id + " for who may still decide.");
+        var deciders = Approvals.MayDecide(work, q, work.Now, decisions);
+        if (!deciders.Contains(work.Actor, Principal.Comparer))
+        {
+            var stages = Approvals.StageCount(work, q);
+            var stage = stages > 1 ? $" in stage {q.Stage} of {stages}" : "";
+            var escalation = Approvals.EscalationOpensAt(work, q) is { } opens && work.Now < opens
+                                                                 && Approvals.EscalationApproversOf(work, q).Contains(work.Actor, Principal.Comparer)
+                ? $" {work.Actor} is an escalation approver of the stage and may decide from {opens:yyyy-MM-dd HH:mm} UTC, once the stage has waited that long without its quorum."
+                : "";
+            throw PimErrors.NotApprover($"{work.Actor} is not an approver of '{role.Name}' requests{stage} now. Who may decide: {(deciders.Count == 0 ? "(nobody now)" : string.Join(", ", deciders))}.{escalation}",
+                q.Id, "Ask one of them to decide it (when the role lists no approvers for the stage, a Privileged Role Administrator or Global Administrator).");
+        }
+    }
+
+    /// <summary>
+    /// Takes the request for this decision: its row is locked, so two deciders of one request queue up and the second one
+    /// sees the first one's decision; refused when the request is no longer pending in the stage that was planned.
+    /// </summary>
+    private static void Take(UnitOfWork work, Plan p, string what)
+    {
+        if (RequestsTable.TakeForDecision(work, p.Request.Id, p.Request.Stage, work.Now)) { CheckDecider(work, FindRequest(work, p.Request.Id), p.Role); return; }
+        var now = FindRequest(work, p.Request.Id);
+        RequirePending(now, work.Now, what);
+        throw PimErrors.RequestNotPending($"Request {now.Id} moved from stage {p.Request.Stage} to stage {now.Stage} while the decision was made; nothing was recorded.",
+            now.Id, "Look at the request again (Get-PimRequest -RequestId " + now.Id + ") and decide it in its current stage.");
+    }
+
     public PimRequest? Approve(Guid requestId, string? justification, Func<PimChange, bool>? confirm) => _store.Change(
         work => PlanDecision(work, requestId, justification, "approved"),
         p => new PimChange($"{p.Request.Action} '{p.Role.Name}' for {p.Request.Principal} ({p.Request.Id})", "Approve request"),
         (work, p) =>
         {
+            Take(work, p, "approved");
             var q = p.Request;
+            RequestApprovalsTable.Insert(work, new RequestApprovalsTable.Row(q.Id, work.Actor, q.Stage, RequestApprovalsTable.Approve, RequestRow.Text(justification), work.Now));
+            var approvals = RequestApprovalsTable.For(work, q.Id).Count(d => d.Stage == q.Stage && d.Decision == RequestApprovalsTable.Approve);
+            var required = Approvals.RequiredAt(work, q);
+            if (approvals < required || !Approvals.IsLastStage(work, q))
+            {
+                // A stage approval: recorded; with the stage's quorum the request moves to the next stage.
+                var advances = approvals >= required;
+                if (advances) RequestsTable.Advance(work, q.Id, q.Stage, work.Now); // the row is ours since Take
+                AuditLog.Append(work, "ApproveRequest", "Request", q.Id.ToString("D"), q.RoleId, q.Principal,
+                    new { Status = nameof(PimRequestStatus.PendingApproval), Stage = q.Stage },
+                    new
+                    {
+                        Status = nameof(PimRequestStatus.PendingApproval), Stage = advances ? q.Stage + 1 : q.Stage, Outcome = advances ? "StageApproved" : "Recorded",
+                        ApprovedBy = work.Actor, Justification = RequestRow.Text(justification), Approvals = approvals, RequiredApprovals = required,
+                    });
+                var moved = FindRequest(work, q.Id);
+                if (advances) Events.StageApproved(work, moved, p.Role, q.Stage);
+                return RequestService.ToOutput(work, moved, p.Role.Name, work.Now);
+            }
             Guid? assignmentId = null;
             AssignmentRow? activation = null;
             if (q.Action == PimRequestAction.SelfActivate) assignmentId = (activation = ProvisionActivation(work, q, p, justification)).Id;
@@ -69,14 +121,18 @@ internal sealed class RequestDecisions
             }
             else Close(work, q, PimRequestStatus.Provisioned, work.Actor, justification, "decided");
             AuditLog.Append(work, "ApproveRequest", "Request", q.Id.ToString("D"), q.RoleId, q.Principal,
-                new { Status = nameof(PimRequestStatus.PendingApproval) },
-                new { Status = nameof(PimRequestStatus.Provisioned), ApprovedBy = work.Actor, Justification = RequestRow.Text(justification), AssignmentId = assignmentId });
+                new { Status = nameof(PimRequestStatus.PendingApproval), Stage = q.Stage },
+                new
+                {
+                    Status = nameof(PimRequestStatus.Provisioned), Stage = q.Stage, Outcome = "Provisioned", ApprovedBy = work.Actor,
+                    Justification = RequestRow.Text(justification), AssignmentId = assignmentId, Approvals = approvals, RequiredApprovals = required,
+                });
             // The activation the approval provisions, logged after the approval that entitles it.
             if (activation is not null)
                 AuditLog.Append(work, nameof(PimRequestAction.SelfActivate), "Assignment", activation.Id.ToString("D"), activation.RoleId, activation.Principal, null, AuditView.Of(activation));
             var decided = FindRequest(work, q.Id);
             Events.RequestDecided(work, decided, p.Role);
-            return RequestService.ToOutput(decided, p.Role.Name, work.Now);
+            return RequestService.ToOutput(work, decided, p.Role.Name, work.Now);
         },
         confirm);
 
@@ -122,13 +178,16 @@ internal sealed class RequestDecisions
         p => new PimChange($"{p.Request.Action} '{p.Role.Name}' for {p.Request.Principal} ({p.Request.Id})", "Deny request"),
         (work, p) =>
         {
+            // Any one decider of the current stage ends the request.
+            Take(work, p, "denied");
+            RequestApprovalsTable.Insert(work, new RequestApprovalsTable.Row(p.Request.Id, work.Actor, p.Request.Stage, RequestApprovalsTable.Deny, RequestRow.Text(justification), work.Now));
             Close(work, p.Request, PimRequestStatus.Denied, work.Actor, justification, "decided");
             AuditLog.Append(work, "DenyRequest", "Request", p.Request.Id.ToString("D"), p.Request.RoleId, p.Request.Principal,
-                new { Status = nameof(PimRequestStatus.PendingApproval) },
-                new { Status = nameof(PimRequestStatus.Denied), DeniedBy = work.Actor, Justification = RequestRow.Text(justification) });
+                new { Status = nameof(PimRequestStatus.PendingApproval), Stage = p.Request.Stage },
+                new { Status = nameof(PimRequestStatus.Denied), Stage = p.Request.Stage, Outcome = "Denied", DeniedBy = work.Actor, Justification = RequestRow.Text(justification) });
             var decided = FindRequest(work, p.Request.Id);
             Events.RequestDecided(work, decided, p.Role);
-            return RequestService.ToOutput(decided, p.Role.Name, work.Now);
+            return RequestService.ToOutput(work, decided, p.Role.Name, work.Now);
         },
         confirm);
 
@@ -150,7 +209,7 @@ internal sealed class RequestDecisions
             Close(work, p.Request, PimRequestStatus.Canceled, null, null, "canceled");
             AuditLog.Append(work, "CancelRequest", "Request", p.Request.Id.ToString("D"), p.Request.RoleId, p.Request.Principal,
                 new { Status = nameof(PimRequestStatus.PendingApproval) }, new { Status = nameof(PimRequestStatus.Canceled) });
-            return RequestService.ToOutput(FindRequest(work, p.Request.Id), p.Role.Name, work.Now);
+            return RequestService.ToOutput(work, FindRequest(work, p.Request.Id), p.Role.Name, work.Now);
         },
         confirm);
 }

@@ -11,8 +11,12 @@ internal sealed record RequestRow(
     PimAssignmentType AssignmentType, TimeSpan? Duration, DateTime? Start, DateTime? End,
     string? Justification, string? TicketNumber, string? TicketSystem, string CreatedBy, DateTime Created,
     string? ApprovedBy = null, string? DecisionJustification = null, DateTime? Decided = null,
-    Guid? AssignmentId = null, Guid? TargetAssignmentId = null, string? AuthenticationContext = null, bool MfaVerified = false)
+    Guid? AssignmentId = null, Guid? TargetAssignmentId = null, string? AuthenticationContext = null, bool MfaVerified = false,
+    long Stage = 1, DateTime? StageStarted = null, string? Decisions = null)
 {
+    /// <summary>When the stage the request waits in began: its 24 hours count from here (stage 1: when it was made).</summary>
+    public DateTime StageStart => StageStarted ?? Created;
+
     public void Add(UnitOfWork work) => RequestsTable.Insert(work, this);
 
     /// <summary>What a request keeps of a free text (justification, ticket): trimmed, and null when blank.</summary>

@@ -23,14 +23,28 @@ public sealed partial class RequestService
     private readonly PimStore _store;
     internal RequestService(PimStore store) => _store = store;
 
-    internal static PimRequest ToOutput(RequestRow q, string? roleName, DateTime now) => new()
+    /// <summary>A request as Get-PimRequest shows it, with its decisions and (pending) who may still decide.</summary>
+    internal static PimRequest ToOutput(UnitOfWork work, RequestRow q, string? roleName, DateTime now)
+        => ToOutput(work, q, roleName, now, RequestApprovalsTable.Of(work, q));
+
+    internal static PimRequest ToOutput(UnitOfWork work, RequestRow q, string? roleName, DateTime now, IReadOnlyList<RequestApprovalsTable.Row> decisions)
     {
-        RequestId = q.Id, Action = q.Action, Status = RequestsTable.StatusAt(q, now), Principal = q.Principal, Role = roleName ?? q.RoleId.ToString(),
-        RoleId = q.RoleId, Scope = q.Scope, AssignmentType = q.AssignmentType, Duration = q.Duration, StartDateTime = q.Start,
-        EndDateTime = q.End, Justification = q.Justification, TicketNumber = q.TicketNumber, TicketSystem = q.TicketSystem,
-        CreatedBy = q.CreatedBy, CreatedDateTime = q.Created, ApprovedBy = q.ApprovedBy, DecisionJustification = q.DecisionJustification,
-        DecidedDateTime = q.Decided, AssignmentId = q.AssignmentId ?? q.TargetAssignmentId, AuthenticationContextId = q.AuthenticationContext,
-    };
+        var status = RequestsTable.StatusAt(q, now);
+        return new()
+        {
+            RequestId = q.Id, Action = q.Action, Status = status, Principal = q.Principal, Role = roleName ?? q.RoleId.ToString(),
+            RoleId = q.RoleId, Scope = q.Scope, AssignmentType = q.AssignmentType, Duration = q.Duration, StartDateTime = q.Start,
+            EndDateTime = q.End, Justification = q.Justification, TicketNumber = q.TicketNumber, TicketSystem = q.TicketSystem,
+            CreatedBy = q.CreatedBy, CreatedDateTime = q.Created, ApprovedBy = q.ApprovedBy, DecisionJustification = q.DecisionJustification,
+            DecidedDateTime = q.Decided, AssignmentId = q.AssignmentId ?? q.TargetAssignmentId, AuthenticationContextId = q.AuthenticationContext,
+            Stage = (int)q.Stage,
+            Approvals = new PimApprovalDecisionList(decisions.Select(d => new PimApprovalDecision
+            {
+                Stage = (int)d.Stage, Approver = d.Approver, Decision = d.Decision, Justification = d.Justification, DateTime = d.Decided,
+            }).ToList()),
+            PendingApprovers = status == PimRequestStatus.PendingApproval ? new PimPrincipalList(Approvals.MayDecide(work, q, now, decisions)) : new(),
+        };
+    }
 
     public IEnumerable<PimRequest> Query(PimRequestQuery q)
     {
@@ -49,10 +63,10 @@ public sealed partial class RequestService
         {
             // Who may approve is asked of the store: read the rows to the end first.
             foreach (var row in rows.ToList())
-                if (Approvals.MayApprove(work, row, work.Actor))
-                    yield return ToOutput(row, Name(row), now);
+                if (ToOutput(work, row, Name(row), now) is var request && request.PendingApprovers.Contains(work.Actor, Principal.Comparer))
+                    yield return request;
             yield break;
         }
-        foreach (var row in rows) yield return ToOutput(row, Name(row), now);
+        foreach (var row in rows) yield return ToOutput(work, row, Name(row), now);
     }
 }

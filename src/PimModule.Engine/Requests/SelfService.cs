@@ -74,7 +74,7 @@ internal sealed class SelfService
             // An activation that never started is gone (its row deleted): the record says so, as it does for a removal.
             AuditLog.Append(work, nameof(PimRequestAction.SelfDeactivate), "Assignment", p.Row.Id.ToString("D"), p.Row.RoleId, p.Row.Principal,
                 AuditView.Of(p.Row), neverStarted ? null : AuditView.Of(p.Row with { End = end }));
-            return RequestService.ToOutput(request, p.Role.Name, work.Now);
+            return RequestService.ToOutput(work, request, p.Role.Name, work.Now);
         },
         confirm);
 
@@ -109,7 +109,7 @@ internal sealed class SelfService
             AuditLog.Append(work, action.ToString(), "Request", requestId.ToString("D"), p.Row.RoleId, work.Actor, null,
                 new { RequestId = requestId, AssignmentId = p.Row.Id, Duration = p.Duration.ToString("c"), Justification = request.Justification });
             Events.RequestCreated(work, request, p.Role);
-            return RequestService.ToOutput(request, p.Role.Name, work.Now);
+            return RequestService.ToOutput(work, request, p.Role.Name, work.Now);
         },
         confirm);
 }

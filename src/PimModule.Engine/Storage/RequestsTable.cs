@@ -15,36 +15,38 @@ internal static partial class RequestsTable
         "q.request_id AS id, q.action, q.status, q.principal, q.role_id, q.scope, q.assignment_type, q.duration_ticks AS duration, " +
         "q.start_utc AS start, q.end_utc AS \"end\", q.justification, q.ticket_number, q.ticket_system, q.created_by, " +
         "q.created_utc AS created, q.approved_by, q.decision_justification, q.decided_utc AS decided, q.assignment_id, " +
-        "q.target_assignment_id, q.authentication_context, q.mfa_verified";
+        "q.target_assignment_id, q.authentication_context, q.mfa_verified, q.stage, q.stage_started_utc AS stage_started";
 
-    private const string Select = "SELECT " + Columns + " FROM requests q";
+    /// <summary>The row with its decisions (one text, see <see cref="RequestApprovalsTable.Aggregate"/>): no second query per request.</summary>
+    private static string Select(UnitOfWork work) => "SELECT " + Columns + ", " + RequestApprovalsTable.Aggregate(work) + " AS decisions FROM requests q";
 
     // ---- named predicates -------------------------------------------------------------------------------
 
     private static readonly string Lifetime = Limits.PendingRequestLifetime.Ticks.ToString(CultureInfo.InvariantCulture);
 
     /// <summary>
-    /// Pending at @now: waiting for a decision, and made less than <see cref="Limits.PendingRequestLifetime"/> (24 hours)
-    /// before @now. The one text of "pending" in SQL; <see cref="IsPendingAt"/> is the same rule for a row in memory.
+    /// Pending at @now: waiting for a decision, and in its current approval stage for less than
+    /// <see cref="Limits.PendingRequestLifetime"/> (24 hours; each stage has its own). The one text of "pending" in SQL;
+    /// <see cref="IsPendingAt"/> is the same rule for a row in memory.
     /// </summary>
-    public static readonly string PendingAtNow = $"(q.status = 'PendingApproval' AND q.created_utc > @now - {Lifetime})";
+    public static readonly string PendingAtNow = $"(q.status = 'PendingApproval' AND q.stage_started_utc > @now - {Lifetime})";
 
     /// <summary>
     /// Expired undecided at @now: still stored as PendingApproval, but nobody decided it within 24 hours of when it was
-    /// made. It reads as Expired (<see cref="StatusAt"/>) until Invoke-PimMaintenance marks it so (<see cref="Expire"/>).
+    /// made (or its stage began). It reads as Expired (<see cref="StatusAt"/>) until Invoke-PimMaintenance marks it so (<see cref="Expire"/>).
     /// </summary>
-    public static readonly string ExpiredUndecidedAtNow = $"(q.status = 'PendingApproval' AND q.created_utc <= @now - {Lifetime})";
+    public static readonly string ExpiredUndecidedAtNow = $"(q.status = 'PendingApproval' AND q.stage_started_utc <= @now - {Lifetime})";
 
     /// <summary><see cref="PendingAtNow"/> for a row in memory.</summary>
     public static bool IsPendingAt(RequestRow q, DateTime now)
-        => q.Status == PimRequestStatus.PendingApproval && q.Created > now - Limits.PendingRequestLifetime;
+        => q.Status == PimRequestStatus.PendingApproval && q.StageStart > now - Limits.PendingRequestLifetime;
 
     /// <summary>The status a request has at <paramref name="now"/>: a pending one nobody decided in time reads as Expired.</summary>
     public static PimRequestStatus StatusAt(RequestRow q, DateTime now)
         => q.Status == PimRequestStatus.PendingApproval && !IsPendingAt(q, now) ? PimRequestStatus.Expired : q.Status;
 
     /// <summary>When a request expires if nobody decides it (for messages; the rule is <see cref="PendingAtNow"/>).</summary>
-    public static DateTime ExpiresAt(RequestRow q) => q.Created + Limits.PendingRequestLifetime;
+    public static DateTime ExpiresAt(RequestRow q) => q.StageStart + Limits.PendingRequestLifetime;
 
     // ---- reads -------------------------------------------------------------------------------------------
 
@@ -62,20 +64,20 @@ internal static partial class RequestsTable
 
     /// <summary>Every self-service request as stored (Test-PimAuditLog compares them with the verified log).</summary>
     public static List<RequestRow> SelfService(UnitOfWork work)
-        => work.Query<RequestRow>(Select + " WHERE q.action IN ('SelfActivate', 'SelfExtend', 'SelfRenew') ORDER BY q.created_utc, q.request_id");
+        => work.Query<RequestRow>(Select(work) + " WHERE q.action IN ('SelfActivate', 'SelfExtend', 'SelfRenew') ORDER BY q.created_utc, q.request_id");
 
     public static RequestRow? Find(UnitOfWork work, Guid id)
-        => work.QueryFirstOrDefault<RequestRow>(Select + " WHERE q.request_id = @id", new { id }) is { } q && Counts(work, q) ? q : null;
+        => work.QueryFirstOrDefault<RequestRow>(Select(work) + " WHERE q.request_id = @id", new { id }) is { } q && Counts(work, q) ? q : null;
 
     /// <summary>The activation requests (SelfActivate) of one principal for one role, at any scope, pending at <paramref name="now"/>.</summary>
     public static List<RequestRow> PendingActivationsAt(UnitOfWork work, string principal, Guid roleId, DateTime now)
-        => Counted(work, work.Query<RequestRow>(Select + " WHERE q.principal_key = @key AND q.role_id = @roleId AND q.action = 'SelfActivate' AND " +
+        => Counted(work, work.Query<RequestRow>(Select(work) + " WHERE q.principal_key = @key AND q.role_id = @roleId AND q.action = 'SelfActivate' AND " +
                                   PendingAtNow + " ORDER BY q.created_utc, q.request_id",
             new { key = Principal.Fold(principal), roleId, now })).FindAll(q => Principal.Same(q.Principal, principal));
 
     /// <summary>Every request of one role (any principal, any action) pending at <paramref name="now"/>: the approvers' queue.</summary>
     public static List<RequestRow> PendingForRoleAt(UnitOfWork work, Guid roleId, DateTime now)
-        => Counted(work, work.Query<RequestRow>(Select + " WHERE q.role_id = @roleId AND " + PendingAtNow + " ORDER BY q.created_utc, q.request_id",
+        => Counted(work, work.Query<RequestRow>(Select(work) + " WHERE q.role_id = @roleId AND " + PendingAtNow + " ORDER BY q.created_utc, q.request_id",
             new { roleId, now }));
 
     /// <summary>How many requests are pending at <paramref name="now"/> (Get-PimStore).</summary>
@@ -84,14 +86,14 @@ internal static partial class RequestsTable
 
     /// <summary>How many extension or renewal requests (SelfExtend, SelfRenew) of one assignment are pending at <paramref name="now"/>.</summary>
     public static long CountPendingExtensionsAt(UnitOfWork work, Guid assignmentId, DateTime now) => work.Verified is not null
-        ? Counted(work, work.Query<RequestRow>(Select + " WHERE q.target_assignment_id = @assignmentId AND q.action IN ('SelfExtend', 'SelfRenew') AND " +
+        ? Counted(work, work.Query<RequestRow>(Select(work) + " WHERE q.target_assignment_id = @assignmentId AND q.action IN ('SelfExtend', 'SelfRenew') AND " +
                                                PendingAtNow, new { assignmentId, now })).Count
         : work.Scalar<long>("SELECT COUNT(*) FROM requests q WHERE q.target_assignment_id = @assignmentId " +
                              "AND q.action IN ('SelfExtend', 'SelfRenew') AND " + PendingAtNow, new { assignmentId, now });
 
     /// <summary>The requests that expired undecided at <paramref name="now"/> and are not marked Expired yet (Invoke-PimMaintenance).</summary>
     public static List<RequestRow> ExpiredUndecidedAt(UnitOfWork work, DateTime now)
-        => Counted(work, work.Query<RequestRow>(Select + " WHERE " + ExpiredUndecidedAtNow + " ORDER BY q.created_utc, q.request_id", new { now }));
+        => Counted(work, work.Query<RequestRow>(Select(work) + " WHERE " + ExpiredUndecidedAtNow + " ORDER BY q.created_utc, q.request_id", new { now }));
 
     /// <summary>The principals that made or were given requests (for completion), at most <paramref name="limit"/>.</summary>
     public static List<string> Principals(UnitOfWork work, int limit)
@@ -126,7 +128,7 @@ internal static partial class RequestsTable
             if (stored.Count > 0) parts.Add(work.AnyOf("q.status", "stored"));
             where.Add("(" + string.Join(" OR ", parts) + ")");
         }
-        var sql = Select + (where.Count > 0 ? " WHERE " + string.Join(" AND ", where) : "") + " ORDER BY q.created_utc, q.request_id";
+        var sql = Select(work) + (where.Count > 0 ? " WHERE " + string.Join(" AND ", where) : "") + " ORDER BY q.created_utc, q.request_id";
         work.VerifiedNow(); // before the stream holds the connection
         return work.Stream<RequestRow>(sql, new
         {
@@ -143,15 +145,15 @@ internal static partial class RequestsTable
     public static void Insert(UnitOfWork work, RequestRow q) => work.Wrote(q.Id, () => work.Execute(
         "INSERT INTO requests (request_id, action, status, principal, principal_key, role_id, scope, assignment_type, duration_ticks, start_utc, " +
         "end_utc, justification, ticket_number, ticket_system, created_by, created_utc, approved_by, decision_justification, decided_utc, " +
-        "assignment_id, target_assignment_id, authentication_context, mfa_verified) VALUES (@Id, @Action, @Status, @Principal, @PrincipalKey, " +
+        "assignment_id, target_assignment_id, authentication_context, mfa_verified, stage, stage_started_utc) VALUES (@Id, @Action, @Status, @Principal, @PrincipalKey, " +
         "@RoleId, @Scope, @AssignmentType, @DurationTicks, @Start, @End, @Justification, @TicketNumber, @TicketSystem, @CreatedBy, @Created, " +
-        "@ApprovedBy, @DecisionJustification, @Decided, @AssignmentId, @TargetAssignmentId, @AuthenticationContext, @MfaVerified)",
+        "@ApprovedBy, @DecisionJustification, @Decided, @AssignmentId, @TargetAssignmentId, @AuthenticationContext, @MfaVerified, @Stage, @StageStart)",
         new
         {
             q.Id, Action = q.Action.ToString(), Status = q.Status.ToString(), q.Principal, PrincipalKey = Principal.Fold(q.Principal), q.RoleId, q.Scope,
             AssignmentType = q.AssignmentType.ToString(), DurationTicks = q.Duration?.Ticks, q.Start, q.End, q.Justification, q.TicketNumber,
             q.TicketSystem, q.CreatedBy, q.Created, q.ApprovedBy, q.DecisionJustification, q.Decided, q.AssignmentId, q.TargetAssignmentId,
-            q.AuthenticationContext, q.MfaVerified,
+            q.AuthenticationContext, q.MfaVerified, q.Stage, q.StageStart,
         }));
 
     /// <summary>
@@ -167,6 +169,19 @@ internal static partial class RequestsTable
             "WHERE q.request_id = @id AND " + PendingAtNow,
             new { id, status = status.ToString(), decidedBy, justification, now, assignmentId, start, end })) > 0;
 
+    /// <summary>
+    /// Takes a request pending at <paramref name="now"/> in <paramref name="stage"/> for a decision (its row is locked
+    /// until the transaction ends, so deciders of one request queue up); false when it is not pending in that stage any more.
+    /// </summary>
+    public static bool TakeForDecision(UnitOfWork work, Guid id, long stage, DateTime now)
+        => work.Execute("UPDATE requests AS q SET stage = q.stage WHERE q.request_id = @id AND q.stage = @stage AND " + PendingAtNow,
+            new { id, stage, now }) > 0;
+
+    /// <summary>Moves a request whose stage has its quorum to the next stage, whose 24 hours start now.</summary>
+    public static bool Advance(UnitOfWork work, Guid id, long stage, DateTime now)
+        => work.Wrote(id, () => work.Execute("UPDATE requests AS q SET stage = @next, stage_started_utc = @now WHERE q.request_id = @id AND q.stage = @stage AND " + PendingAtNow,
+            new { id, stage, next = stage + 1, now })) > 0;
+
     /// <summary>Marks a request that expired undecided as Expired, at the time it expired; false when it was decided meanwhile.</summary>
     public static bool Expire(UnitOfWork work, RequestRow q)
         => work.Wrote(q.Id, () => work.Execute("UPDATE requests AS q SET status = 'Expired', decided_utc = @at WHERE q.request_id = @id AND q.status = 'PendingApproval'",
@@ -174,8 +189,12 @@ internal static partial class RequestsTable
 
     /// <summary>Deletes the requests made and decided before <paramref name="cut"/> (pending ones stay); returns how many.</summary>
     public static int PruneDecidedBefore(UnitOfWork work, DateTime cut)
-        => work.Execute("DELETE FROM requests WHERE status <> 'PendingApproval' AND created_utc < @cut AND (decided_utc IS NULL OR decided_utc < @cut)",
+    {
+        var n = work.Execute("DELETE FROM requests WHERE status <> 'PendingApproval' AND created_utc < @cut AND (decided_utc IS NULL OR decided_utc < @cut)",
             new { cut });
+        if (n > 0) RequestApprovalsTable.DeleteOrphans(work);
+        return n;
+    }
 
     // ---- the bulk writer's batches --------------------------------------------------------------------
 
@@ -184,6 +203,7 @@ internal static partial class RequestsTable
         "request_id", "action", "status", "principal", "principal_key", "role_id", "scope", "assignment_type", "duration_ticks",
         "start_utc", "end_utc", "justification", "ticket_number", "ticket_system", "created_by", "created_utc", "approved_by",
         "decision_justification", "decided_utc", "assignment_id", "target_assignment_id", "authentication_context", "mfa_verified",
+        "stage", "stage_started_utc",
     ];
 
     /// <summary>
@@ -220,6 +240,8 @@ internal static partial class RequestsTable
             bulk.Id(q.TargetAssignmentId);
             bulk.Text(q.AuthenticationContext);
             bulk.Flag(q.MfaVerified);
+            bulk.Long(q.Stage);
+            bulk.Time(q.StageStart);
         }
         bulk.Complete();
     }

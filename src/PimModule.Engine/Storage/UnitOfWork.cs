@@ -82,6 +82,19 @@ internal sealed class UnitOfWork
     /// <summary>True when a self-service request row counts (Verified stores: as the verified log has it).</summary>
     public bool Believes(PimModule.Requests.RequestRow q) => VerifiedNow() is not { } v || _writtenHere?.Contains(q.Id) == true || v.Believes(q);
 
+    private HashSet<(Guid, string)>? _decidedHere;
+
+    /// <summary>Runs a statement that writes a decision on a request (it counts when read again in this transaction).</summary>
+    public T Decided<T>(Guid requestId, string approverKey, Func<T> write)
+    {
+        (_decidedHere ??= []).Add((requestId, approverKey));
+        return write();
+    }
+
+    /// <summary>True when a decision row counts (Verified stores: as the verified log has it, or written in this unit of work).</summary>
+    public bool Believes(RequestApprovalsTable.Row r)
+        => VerifiedNow() is not { } v || _decidedHere?.Contains((r.RequestId, Principal.Fold(r.Approver))) == true || v.Believes(r);
+
     private Dictionary<string, object>? _memo;
 
     /// <summary>A value computed once per unit of work (the bulk paths ask the same questions per row).</summary>

@@ -233,7 +233,7 @@ internal sealed class StateReplay(SqliteConnection db, SqliteTransaction tx, Dat
     // ---- requests ----------------------------------------------------------------------------------------
 
     private VerifiedState.RequestState? Req(string id) => db.QueryFirstOrDefault<VerifiedState.RequestState>(
-        "SELECT id, action, status, principal_key, role_id, scope, target_id, assignment_id, created_ticks, duration_ticks FROM verified_requests WHERE id = @id",
+        "SELECT " + VerifiedState.RequestColumns + " FROM verified_requests WHERE id = @id",
         new { id = id.ToLowerInvariant() }, tx);
 
     private void Request(SealedRecord r, SealContext ctx)
@@ -260,8 +260,8 @@ internal sealed class StateReplay(SqliteConnection db, SqliteTransaction tx, Dat
                 var scope = r.Action == "SelfActivate" ? Str(after?["Scope"]) : target is null ? null : Load(target)?.Scope;
                 // What the approver decides on: the duration asked (the activation's, or the extension's).
                 long? duration = TimeSpan.TryParseExact(Str(after?["Duration"]), "c", CultureInfo.InvariantCulture, out var d) ? d.Ticks : null;
-                db.Execute("INSERT INTO verified_requests (id, action, status, principal_key, role_id, scope, target_id, assignment_id, created_ticks, duration_ticks) VALUES " +
-                           "(@id, @action, @status, @p, @role, @scope, @target, @assignment, @created, @duration)",
+                db.Execute("INSERT INTO verified_requests (id, action, status, principal_key, role_id, scope, target_id, assignment_id, created_ticks, duration_ticks, " +
+                           "stage, stage_started_ticks) VALUES (@id, @action, @status, @p, @role, @scope, @target, @assignment, @created, @duration, 1, @created)",
                     new { id, action = r.Action, status, p = r.PrincipalKey, role = role.ToString("D"), scope, target, assignment, created = r.AtTicks, duration }, tx);
                 return;
             }
@@ -269,7 +269,9 @@ internal sealed class StateReplay(SqliteConnection db, SqliteTransaction tx, Dat
             {
                 if (current is null) { Refuse(r, "Request", "it decides no verified request"); return; }
                 if (current.Status != "PendingApproval") { Refuse(r, "Request", $"the request was {current.Status} already"); return; }
-                var expiresAt = current.CreatedTicks + Limits.PendingRequestLifetime.Ticks;
+                // Each approval stage has 24 hours, from when the request reached it.
+                var expiresAt = current.StageStartedTicks + Limits.PendingRequestLifetime.Ticks;
+                var decision = r.Action is "ApproveRequest" or "DenyRequest";
                 string? why = null;
                 if (r.Action == "ExpireRequest")
                 {
@@ -277,12 +279,32 @@ internal sealed class StateReplay(SqliteConnection db, SqliteTransaction tx, Dat
                     if (t < expiresAt || r.AtTicks < expiresAt) why = "it was not due: the request was still within its 24 hours";
                     else if (expiresAt > (verifierNow + Skew).Ticks) why = "it was not due: the request's 24 hours have not passed yet";
                 }
+                else if (decision && Decided(id, ctx.Actor)) why = $"{ctx.Actor} had decided the request already (no principal decides twice)";
                 else if (ctx.Trusted) why = null;
                 else if (t >= expiresAt) why = "the request had expired (24 hours without a decision)";
                 else if (r.Action == "CancelRequest") why = current.PrincipalKey == ctx.Actor ? null : $"{ctx.Actor} did not make the request";
                 else if (current.PrincipalKey == ctx.Actor) why = "requesters never decide their own requests";
-                else if (!Approvers(current, t).Contains(ctx.Actor)) why = $"{ctx.Actor} was not an approver of the request there";
+                else if (!Deciders(current, t).Contains(ctx.Actor)) why = $"{ctx.Actor} was not an approver of stage {current.Stage} of the request there";
                 if (why is not null) { Refuse(r, "Request", why); return; }
+                if (decision)
+                    db.Execute("INSERT INTO verified_decisions (request_id, approver_key, stage, decision, decided_ticks) VALUES (@id, @key, @stage, @decision, @at)",
+                        new { id, key = ctx.Actor, stage = current.Stage, decision = r.Action == "ApproveRequest" ? "Approve" : "Deny", at = r.AtTicks }, tx);
+                if (r.Action == "ApproveRequest")
+                {
+                    // The stage counts distinct approvals by principals entitled for it (each checked above); with its quorum the
+                    // request moves to the next stage, and only the last stage's quorum provisions it.
+                    var (required, last) = current.Action == "SelfActivate"
+                        ? (PolicyOf(current.RoleId).Stage((int)current.Stage).RequiredApprovals, PolicyOf(current.RoleId).IsLastStage((int)current.Stage))
+                        : (1, true);
+                    var approvals = db.ExecuteScalar<long>("SELECT COUNT(*) FROM verified_decisions WHERE request_id = @id AND stage = @stage AND decision = 'Approve'",
+                        new { id, stage = current.Stage }, tx);
+                    if (approvals < required) return;
+                    if (!last)
+                    {
+                        db.Execute("UPDATE verified_requests SET stage = stage + 1, stage_started_ticks = @at WHERE id = @id", new { id, at = r.AtTicks }, tx);
+                        return;
+                    }
+                }
                 var status = r.Action switch { "ApproveRequest" => "Provisioned", "DenyRequest" => "Denied", "CancelRequest" => "Canceled", _ => "Expired" };
                 var provisioned = r.Action == "ApproveRequest" ? Str(after?["AssignmentId"])?.ToLowerInvariant() : null;
                 db.Execute("UPDATE verified_requests SET status = @status, assignment_id = COALESCE(@provisioned, assignment_id) WHERE id = @id",
@@ -296,12 +318,20 @@ internal sealed class StateReplay(SqliteConnection db, SqliteTransaction tx, Dat
         }
     }
 
-    /// <summary>Who could decide a request at <paramref name="t"/>: the role's listed approvers (activations), else the administrators.</summary>
-    private HashSet<string> Approvers(VerifiedState.RequestState q, long t)
+    private bool Decided(string id, string actor)
+        => db.ExecuteScalar<long>("SELECT COUNT(*) FROM verified_decisions WHERE request_id = @id AND approver_key = @actor", new { id, actor }, tx) > 0;
+
+    /// <summary>
+    /// Who could decide a request at <paramref name="t"/>: its current stage's listed approvers (activations), else the
+    /// administrators; and the stage's escalation approvers once it has gone EscalationAfter without its quorum.
+    /// </summary>
+    private HashSet<string> Deciders(VerifiedState.RequestState q, long t)
     {
-        if (q.Action == "SelfActivate" && PolicyOf(q.RoleId) is { Approvers.Count: > 0 } policy)
-            return policy.Approvers.Select(Principal.Fold).ToHashSet(StringComparer.Ordinal);
-        return Admins(t);
+        if (q.Action != "SelfActivate") return Admins(t);
+        var stage = PolicyOf(q.RoleId).Stage((int)q.Stage);
+        var deciders = stage.Approvers.Count > 0 ? stage.Approvers.Select(Principal.Fold).ToHashSet(StringComparer.Ordinal) : new HashSet<string>(Admins(t), StringComparer.Ordinal);
+        if (stage.EscalationAfter is { } e && t >= q.StageStartedTicks + e.Ticks) deciders.UnionWith(stage.EscalationApprovers.Select(Principal.Fold));
+        return deciders;
     }
 
     // ---- settings, mail, notices, pruning -------------------------------------------------------------------

@@ -35,7 +35,7 @@ internal sealed class VerifiedState : IDisposable
     }
 
     /// <summary>The checkpoint's format: what this version of PimModule writes and reads (another one is rebuilt).</summary>
-    private const string Format = "pim-checkpoint-5";
+    private const string Format = "pim-checkpoint-6";
 
     private const string Schema = """
         PRAGMA journal_mode = WAL;
@@ -47,7 +47,10 @@ internal sealed class VerifiedState : IDisposable
         CREATE INDEX IF NOT EXISTS ix_assignments_principal ON verified_assignments (principal_key, role_id);
         CREATE INDEX IF NOT EXISTS ix_assignments_role ON verified_assignments (role_id);
         CREATE TABLE IF NOT EXISTS verified_requests (id TEXT PRIMARY KEY, action TEXT NOT NULL, status TEXT NOT NULL, principal_key TEXT NOT NULL,
-            role_id TEXT NOT NULL, scope TEXT, target_id TEXT, assignment_id TEXT, created_ticks INTEGER NOT NULL, duration_ticks INTEGER);
+            role_id TEXT NOT NULL, scope TEXT, target_id TEXT, assignment_id TEXT, created_ticks INTEGER NOT NULL, duration_ticks INTEGER,
+            stage INTEGER NOT NULL DEFAULT 1, stage_started_ticks INTEGER NOT NULL);
+        CREATE TABLE IF NOT EXISTS verified_decisions (request_id TEXT NOT NULL, approver_key TEXT NOT NULL, stage INTEGER NOT NULL, decision TEXT NOT NULL,
+            decided_ticks INTEGER NOT NULL, PRIMARY KEY (request_id, approver_key));
         CREATE TABLE IF NOT EXISTS verified_policies (role_id TEXT PRIMARY KEY, describe TEXT NOT NULL, rules TEXT);
         CREATE TABLE IF NOT EXISTS verified_mail (id INTEGER PRIMARY KEY CHECK (id = 1), view TEXT NOT NULL);
         CREATE TABLE IF NOT EXISTS verified_notifications (id TEXT PRIMARY KEY, digest TEXT NOT NULL);
@@ -215,7 +218,7 @@ internal sealed class VerifiedState : IDisposable
     }
 
     private void Clear(SqliteTransaction tx)
-        => _db.Execute("DELETE FROM meta; DELETE FROM verified_assignments; DELETE FROM verified_requests; DELETE FROM verified_policies; DELETE FROM verified_mail; " +
+        => _db.Execute("DELETE FROM meta; DELETE FROM verified_assignments; DELETE FROM verified_requests; DELETE FROM verified_decisions; DELETE FROM verified_policies; DELETE FROM verified_mail; " +
                        "DELETE FROM verified_notifications; DELETE FROM verified_directory; DELETE FROM verified_refused;", transaction: tx);
 
     // ---- what the engine asks ------------------------------------------------------------------------------
@@ -270,14 +273,30 @@ internal sealed class VerifiedState : IDisposable
 
     /// <summary>A request as the verified log has it (self-service requests: activation, extension, renewal).</summary>
     internal sealed record RequestState(string Id, string Action, string Status, string PrincipalKey, string RoleId, string? Scope,
-        string? TargetId, string? AssignmentId, long CreatedTicks, long? DurationTicks);
+        string? TargetId, string? AssignmentId, long CreatedTicks, long? DurationTicks, long Stage, long StageStartedTicks);
+
+    public const string RequestColumns = "id, action, status, principal_key, role_id, scope, target_id, assignment_id, created_ticks, duration_ticks, stage, stage_started_ticks";
 
     public RequestState? Request(Guid id)
     {
         lock (_gate) return _db.QueryFirstOrDefault<RequestState>(
-            "SELECT id, action, status, principal_key, role_id, scope, target_id, assignment_id, created_ticks, duration_ticks FROM verified_requests WHERE id = @id",
+            "SELECT " + RequestColumns + " FROM verified_requests WHERE id = @id",
             new { id = id.ToString("D") });
     }
+
+    /// <summary>True when a decision row is as the verified log has it: by an approver entitled for its stage, counted there.</summary>
+    public bool Believes(Storage.RequestApprovalsTable.Row r)
+    {
+        lock (_gate)
+        {
+            var v = _db.QueryFirstOrDefault<DecisionState>(
+                "SELECT stage, decision, decided_ticks FROM verified_decisions WHERE request_id = @id AND approver_key = @key",
+                new { id = r.RequestId.ToString("D"), key = Principal.Fold(r.Approver) });
+            return v is { } d && d.Stage == r.Stage && d.Decision == r.Decision && d.DecidedTicks == Storage.SqlTypes.Ticks(r.Decided);
+        }
+    }
+
+    internal sealed record DecisionState(long Stage, string Decision, long DecidedTicks);
 
     /// <summary>True when the store's request row is as the verified log has it (what decides who may act on it).</summary>
     public bool Believes(Requests.RequestRow q)
@@ -289,7 +308,8 @@ internal sealed class VerifiedState : IDisposable
                && (v.TargetId is null || string.Equals(v.TargetId, q.TargetAssignmentId?.ToString("D"), StringComparison.OrdinalIgnoreCase))
                && (v.AssignmentId is null || string.Equals(v.AssignmentId, q.AssignmentId?.ToString("D"), StringComparison.OrdinalIgnoreCase))
                && v.CreatedTicks == Storage.SqlTypes.Ticks(q.Created)
-               && (v.DurationTicks is null || v.DurationTicks == q.Duration?.Ticks);
+               && (v.DurationTicks is null || v.DurationTicks == q.Duration?.Ticks)
+               && v.Stage == q.Stage && v.StageStartedTicks == Storage.SqlTypes.Ticks(q.StageStart);
     }
 
     /// <summary>A role's policy as an administrator sealed it last: its rules (null for records from before they were logged) and its description.</summary>

@@ -5,6 +5,10 @@ internal static partial class PimErrors
     public static PimException AlreadyActive(string message, object? target = null, string? recommendedAction = null, Exception? inner = null)
         => Make(PimErrorCategory.ResourceExists, message, target, recommendedAction, inner);
 
+    /// <summary>A principal who already decided a request (at any stage) deciding it again.</summary>
+    public static PimException AlreadyDecided(string message, object? target = null, string? recommendedAction = null, Exception? inner = null)
+        => Make(PimErrorCategory.PermissionDenied, message, target, recommendedAction, inner);
+
     public static PimException CannotDecideOwnRequest(string message, object? target = null, string? recommendedAction = null, Exception? inner = null)
         => Make(PimErrorCategory.PermissionDenied, message, target, recommendedAction, inner);
 

@@ -5,6 +5,14 @@ internal static partial class PimErrors
     public static PimException ActivationDurationOutOfRange(string message, object? target = null, string? recommendedAction = null, Exception? inner = null)
         => Make(PimErrorCategory.InvalidArgument, message, target, recommendedAction, inner);
 
+    /// <summary>Approval stages Entra or PimModule cannot run: more than two, a quorum out of range, an escalation without its time.</summary>
+    public static PimException ApprovalStagesInvalid(string message, object? target = null, string? recommendedAction = null, Exception? inner = null)
+        => Make(PimErrorCategory.InvalidArgument, message, target, recommendedAction, inner);
+
+    /// <summary>-Approvers or -RequiredApprovals given together with a different stage 1 in -ApprovalStages.</summary>
+    public static PimException ApprovalStagesConflict(string message, object? target = null, string? recommendedAction = null, Exception? inner = null)
+        => Make(PimErrorCategory.InvalidArgument, message, target, recommendedAction, inner);
+
     public static PimException AuthenticationContextInvalid(string message, object? target = null, string? recommendedAction = null, Exception? inner = null)
         => Make(PimErrorCategory.InvalidArgument, message, target, recommendedAction, inner);
 

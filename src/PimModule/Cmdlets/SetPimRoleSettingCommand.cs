@@ -79,6 +79,16 @@ public sealed class SetPimRoleSettingCommand : PimCmdlet
     [AllowEmptyString, AllowNull]
     public string? TicketPattern { get; set; }
 
+    /// <summary>Stage 1's quorum: how many distinct approvers must approve (1 to 99).</summary>
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [ValidateRange(1, 99)]
+    public int? RequiredApprovals { get; set; }
+
+    /// <summary>One or two approval stages (New-PimApprovalStage); stage 1 sets Approvers and RequiredApprovals too.</summary>
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [ApprovalStagesTransformation]
+    public PimApprovalStage[]? ApprovalStages { get; set; }
+
     /// <summary>The piped object; its columns are checked so a misspelt CSV column is refused, not ignored.</summary>
     [Parameter(ValueFromPipeline = true, DontShow = true)]
     public PSObject? InputObject { get; set; }

@@ -1,0 +1,59 @@
+using PimModule.Requests;
+
+namespace PimModule.Storage;
+
+/// <summary>
+/// The request_approvals table: every decision on a request, one row per (request, decider) — its key says no principal
+/// decides twice on one request. No other file writes SQL against request_approvals. In a Verified store a row counts
+/// only as the verified log has it (<see cref="VerifiedState"/>'s decisions) or when this unit of work wrote it.
+/// </summary>
+internal static class RequestApprovalsTable
+{
+    public const string Approve = "Approve";
+    public const string Deny = "Deny";
+
+    internal sealed record Row(Guid RequestId, string Approver, long Stage, string Decision, string? Justification, DateTime Decided);
+
+    private const string Select = "SELECT a.request_id, a.approver, a.stage, a.decision, a.justification, a.decided_utc AS decided FROM request_approvals a";
+
+    public static void Insert(UnitOfWork work, Row r) => work.Decided(r.RequestId, Principal.Fold(r.Approver), () => work.Execute(
+        "INSERT INTO request_approvals (request_id, approver_key, approver, stage, decision, justification, decided_utc) " +
+        "VALUES (@RequestId, @Key, @Approver, @Stage, @Decision, @Justification, @Decided)",
+        new { r.RequestId, Key = Principal.Fold(r.Approver), r.Approver, r.Stage, r.Decision, r.Justification, r.Decided }));
+
+    /// <summary>The decisions on one request, in the order they were made.</summary>
+    public static List<Row> For(UnitOfWork work, Guid requestId)
+        => Counted(work, work.Query<Row>(Select + " WHERE a.request_id = @requestId ORDER BY a.decided_utc, a.approver_key", new { requestId }));
+
+    /// <summary>
+    /// A request's decisions as one text column of its row: fields split by U+001F, decisions by U+001E (principals and
+    /// justifications never hold control characters). Read back with <see cref="Of"/>.
+    /// </summary>
+    public static string Aggregate(UnitOfWork work) => work.Connection is Npgsql.NpgsqlConnection
+        ? "(SELECT string_agg(a.approver || chr(31) || a.stage || chr(31) || a.decision || chr(31) || COALESCE(a.justification, '') || chr(31) || a.decided_utc, chr(30)) " +
+          "FROM request_approvals a WHERE a.request_id = q.request_id)"
+        : "(SELECT group_concat(a.approver || char(31) || a.stage || char(31) || a.decision || char(31) || COALESCE(a.justification, '') || char(31) || a.decided_utc, char(30)) " +
+          "FROM request_approvals a WHERE a.request_id = q.request_id)";
+
+    /// <summary>The decisions a request row carries (see <see cref="Aggregate"/>), in the order they were made; in a Verified store only the verified ones.</summary>
+    public static List<Row> Of(UnitOfWork work, RequestRow q)
+    {
+        if (string.IsNullOrEmpty(q.Decisions)) return [];
+        var rows = new List<Row>();
+        foreach (var item in q.Decisions.Split('\u001e'))
+        {
+            var f = item.Split('\u001f');
+            if (f.Length != 5 || !long.TryParse(f[1], System.Globalization.CultureInfo.InvariantCulture, out var stage)
+                || !long.TryParse(f[4], System.Globalization.CultureInfo.InvariantCulture, out var ticks)) continue;
+            rows.Add(new Row(q.Id, f[0], stage, f[2], f[3].Length == 0 ? null : f[3], SqlTypes.FromTicks(ticks)));
+        }
+        return Counted(work, rows.OrderBy(r => r.Decided).ThenBy(r => Principal.Fold(r.Approver), StringComparer.Ordinal).ToList());
+    }
+
+    private static List<Row> Counted(UnitOfWork work, List<Row> rows)
+        => work.Verified is null ? rows : rows.FindAll(r => work.Believes(r));
+
+    /// <summary>Decisions of requests that were pruned.</summary>
+    public static int DeleteOrphans(UnitOfWork work)
+        => work.Execute("DELETE FROM request_approvals WHERE request_id NOT IN (SELECT request_id FROM requests)", new { });
+}

@@ -1,0 +1,36 @@
+using System.Management.Automation;
+
+namespace PimModule.Transforms;
+
+/// <summary>
+/// Lets -ApprovalStages take New-PimApprovalStage objects, or the JSON Get-PimRoleSetting writes for them (the
+/// ApprovalStages column of a CSV file, so Import-Csv | Set-PimRoleSetting round-trips). An empty cell means "not given".
+/// </summary>
+[AttributeUsage(AttributeTargets.Property | AttributeTargets.Field)]
+public sealed class ApprovalStagesTransformationAttribute : ArgumentTransformationAttribute
+{
+    public override object? Transform(EngineIntrinsics engineIntrinsics, object? inputData)
+    {
+        var stages = new List<PimApprovalStage>();
+        void Add(object? item)
+        {
+            item = item is PSObject ps ? ps.BaseObject : item;
+            switch (item)
+            {
+                case null: break;
+                case PimApprovalStage s: stages.Add(s); break;
+                case string text when text.Trim().Length == 0: break;
+                case string text:
+                    try { stages.AddRange(PimApprovalStageList.Parse(text)); }
+                    catch (PimException e) { throw new ArgumentTransformationMetadataException(e.Message, e); }
+                    break;
+                case System.Collections.IEnumerable e: foreach (var x in e) Add(x); break;
+                default:
+                    throw new ArgumentTransformationMetadataException(
+                        $"'{item}' is not an approval stage. Give New-PimApprovalStage objects, or the JSON Get-PimRoleSetting writes for ApprovalStages.");
+            }
+        }
+        Add(inputData);
+        return stages.Count == 0 ? null : stages.ToArray();
+    }
+}
