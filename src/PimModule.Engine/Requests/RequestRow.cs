@@ -12,7 +12,7 @@ internal sealed record RequestRow(
     string? Justification, string? TicketNumber, string? TicketSystem, string CreatedBy, DateTime Created,
     string? ApprovedBy = null, string? DecisionJustification = null, DateTime? Decided = null,
     Guid? AssignmentId = null, Guid? TargetAssignmentId = null, string? AuthenticationContext = null, bool MfaVerified = false,
-    long Stage = 1, DateTime? StageStarted = null, string? Decisions = null)
+    long Stage = 1, DateTime? StageStarted = null, SqlTypes.AggregateText? Decisions = null)
 {
     /// <summary>When the stage the request waits in began: its 24 hours count from here (stage 1: when it was made).</summary>
     public DateTime StageStart => StageStarted ?? Created;

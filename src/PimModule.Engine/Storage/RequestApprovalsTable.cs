@@ -30,17 +30,17 @@ internal static class RequestApprovalsTable
     /// justifications never hold control characters). Read back with <see cref="Of"/>.
     /// </summary>
     public static string Aggregate(UnitOfWork work) => work.Connection is Npgsql.NpgsqlConnection
-        ? "(SELECT string_agg(a.approver || chr(31) || a.stage || chr(31) || a.decision || chr(31) || COALESCE(a.justification, '') || chr(31) || a.decided_utc, chr(30)) " +
-          "FROM request_approvals a WHERE a.request_id = q.request_id)"
-        : "(SELECT group_concat(a.approver || char(31) || a.stage || char(31) || a.decision || char(31) || COALESCE(a.justification, '') || char(31) || a.decided_utc, char(30)) " +
-          "FROM request_approvals a WHERE a.request_id = q.request_id)";
+        ? "COALESCE((SELECT string_agg(a.approver || chr(31) || a.stage || chr(31) || a.decision || chr(31) || COALESCE(a.justification, '') || chr(31) || a.decided_utc, chr(30)) " +
+          "FROM request_approvals a WHERE a.request_id = q.request_id), '')"
+        : "COALESCE((SELECT group_concat(a.approver || char(31) || a.stage || char(31) || a.decision || char(31) || COALESCE(a.justification, '') || char(31) || a.decided_utc, char(30)) " +
+          "FROM request_approvals a WHERE a.request_id = q.request_id), '')";
 
     /// <summary>The decisions a request row carries (see <see cref="Aggregate"/>), in the order they were made; in a Verified store only the verified ones.</summary>
     public static List<Row> Of(UnitOfWork work, RequestRow q)
     {
-        if (string.IsNullOrEmpty(q.Decisions)) return [];
+        if (string.IsNullOrEmpty(q.Decisions?.Value)) return [];
         var rows = new List<Row>();
-        foreach (var item in q.Decisions.Split('\u001e'))
+        foreach (var item in q.Decisions.Value.Split('\u001e'))
         {
             var f = item.Split('\u001f');
             if (f.Length != 5 || !long.TryParse(f[1], System.Globalization.CultureInfo.InvariantCulture, out var stage)

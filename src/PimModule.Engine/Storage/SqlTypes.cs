@@ -26,6 +26,24 @@ internal static class SqlTypes
         SqlMapper.AddTypeHandler(new DurationTicks());
         SqlMapper.AddTypeHandler(new GuidText());
         SqlMapper.AddTypeHandler(new Flag());
+        SqlMapper.AddTypeHandler(new Aggregated());
+    }
+
+    /// <summary>
+    /// A text column computed by an aggregate (a request's decisions): SQLite gives such a column no declared type, so
+    /// its value may arrive as text or as bytes; either is read as UTF-8 text.
+    /// </summary>
+    internal sealed record AggregateText(string Value);
+
+    private sealed class Aggregated : SqlMapper.TypeHandler<AggregateText>
+    {
+        public override void SetValue(IDbDataParameter parameter, AggregateText? value) => parameter.Value = value?.Value;
+
+        public override AggregateText Parse(object value) => new(value switch
+        {
+            byte[] b => System.Text.Encoding.UTF8.GetString(b),
+            _ => Convert.ToString(value, System.Globalization.CultureInfo.InvariantCulture) ?? "",
+        });
     }
 
     /// <summary>UTC ticks of a time: the engine's times are Kind Utc; Local is converted; Unspecified is taken as UTC.</summary>
