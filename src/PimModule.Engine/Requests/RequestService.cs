@@ -56,6 +56,10 @@ public sealed partial class RequestService
     private static IEnumerable<PimRequest> QueryCore(UnitOfWork work, PimRequestQuery q, Dictionary<Guid, string> names)
     {
         var now = q.AsOf is { } asOf ? Times.Utc(asOf, "AsOf") : work.Now;
+        // Who may decide a pending request is asked of the policies and the administrators: read them before the rows
+        // stream on the connection (PostgreSQL runs one command at a time on it).
+        SettingsService.LoadAllOnce(work);
+        _ = Authorization.Administrators(work);
         var rows = RequestsTable.List(work, now, q.RequestId, q.Principal is { } p ? DirectoryMap.Canonical(work, p, "Principal") : null, q.RoleIds, q.Action,
             q.PendingMyApproval ? [PimRequestStatus.PendingApproval] : q.Status);
         string? Name(RequestRow r) => names.GetValueOrDefault(r.RoleId);
