@@ -3,7 +3,8 @@ BeforeDiscovery {
     $env:PIM_STORE_PATH = Join-Path ([IO.Path]::GetTempPath()) ("pim-disc-{0}.db" -f [guid]::NewGuid().ToString('N'))
     Import-Module $module -Force
     $script:readVerbs = 'Get', 'Test', 'Connect', 'Disconnect', 'Compare'
-    $script:mutating = Get-Command -Module PimModule | Where-Object Verb -notin $readVerbs | ForEach-Object { @{ Name = $_.Name } }
+    # New-PimApprovalStage only makes an object in memory (as New-PSSessionOption does): it changes nothing.
+    $script:mutating = Get-Command -Module PimModule | Where-Object { $_.Verb -notin $readVerbs -and $_.Name -ne 'New-PimApprovalStage' } | ForEach-Object { @{ Name = $_.Name } }
     $script:withRole = Get-Command -Module PimModule | Where-Object { $_.Parameters.ContainsKey('Role') } | ForEach-Object { @{ Name = $_.Name } }
 }
 

@@ -62,3 +62,86 @@ public sealed class VerifiedStateTests : IDisposable
         Assert.Contains("not an administrator", finding.Detail);
     }
 }
+
+/// <summary>
+/// Approval stages in a Verified store: the verified state counts a quorum only of distinct approvers entitled for the
+/// request's stage, whatever the rows or a modified module's records say.
+/// </summary>
+public sealed class VerifiedApprovalStageTests : IDisposable
+{
+    private readonly VerifiedPeople _people = new();
+    private static readonly PimRoleReference Reader = new("Security Reader");
+
+    public void Dispose() => _people.Dispose();
+
+    /// <summary>Security Reader needs two of a1, a2, a3 (a quorum of 2); user1 asked to activate it and a1 approved.</summary>
+    private (PimStore Admin, PimStore A1, PimRequest Request) OneOfTwoApprovals()
+    {
+        var admin = _people.Open("admin@contoso.com");
+        foreach (var p in new[] { "user1@contoso.com", "a1@contoso.com", "a2@contoso.com" })
+            admin.Credentials.Register(p, CredentialFolder.Create(p, null, "", root: _people.KeysOf(p)).PublicKey, propose: false);
+        admin.Settings.Update(Reader, new PimRoleSettingUpdate
+        {
+            RequireApproval = true, ActivationRequirement = PimActivationRequirement.None, RequireJustification = false, RequireApproverJustification = false,
+            Approvers = ["a1@contoso.com", "a2@contoso.com", "a3@contoso.com"], RequiredApprovals = 2,
+        });
+        admin.Assignments.Assign(PimAssignmentType.Eligible, new PimAssignmentInput { Principal = "user1@contoso.com", Role = Reader, Permanent = true });
+        var request = _people.Open("user1@contoso.com").Activations.RequestActivation(new PimActivationInput { Role = Reader, Duration = TimeSpan.FromHours(1) })!;
+        var a1 = _people.Open("a1@contoso.com");
+        var one = a1.Activations.Approve(request.RequestId, null)!;
+        Assert.Equal(PimRequestStatus.PendingApproval, one.Status);
+        return (admin, a1, request);
+    }
+
+    private static bool Holds(PimStore store) => store.Assignments.CheckAccess("user1@contoso.com", Reader, null, null).HasAccess;
+
+    [Fact]
+    public void A_second_approval_sealed_by_the_same_approver_provisions_nothing()
+    {
+        var (admin, a1, request) = OneOfTwoApprovals();
+        // What a modified module could seal with a1's own key: a1 approving again, and the activation that approval provisions.
+        a1.Write(work =>
+        {
+            var activation = new AssignmentRow(Ids.New(), "user1@contoso.com", request.RoleId, "/", PimAssignmentType.Active, PimMemberType.Activated,
+                work.Now, work.Now.AddHours(1), null, null, null, "user1@contoso.com", work.Now, request.RequestId, null);
+            AuditLog.Append(work, "ApproveRequest", "Request", request.RequestId.ToString("D"), request.RoleId, request.Principal,
+                new { Status = "PendingApproval" }, new { Status = "Provisioned", ApprovedBy = "a1@contoso.com", AssignmentId = activation.Id });
+            activation.Add(work);
+            AuditLog.Append(work, "SelfActivate", "Assignment", activation.Id.ToString("D"), activation.RoleId, activation.Principal, null, Audit.AuditView.Of(activation));
+            return 0;
+        });
+        var check = admin.Audit.Verify();
+        Assert.False(check.IsValid);
+        Assert.Contains(check.Disagreements, d => d.Problem == "NotEntitled" && d.Detail.Contains("decided the request already"));
+        Assert.False(Holds(admin));
+        var seen = admin.Requests.Query(new PimRequestQuery { RequestId = request.RequestId }).SingleOrDefault();
+        Assert.True(seen is null || seen.Status == PimRequestStatus.PendingApproval && seen.Approvals.Count == 1);
+    }
+
+    [Fact]
+    public void A_forged_decision_row_does_not_count_towards_the_quorum()
+    {
+        var (admin, a1, request) = OneOfTwoApprovals();
+        // Someone with the database writes a2's approval into request_approvals, around the module.
+        admin.Write(work => work.Execute("INSERT INTO request_approvals (request_id, approver_key, approver, stage, decision, justification, decided_utc) " +
+                                         "VALUES (@id, 'a2@contoso.com', 'a2@contoso.com', 1, 'Approve', NULL, @at)", new { id = request.RequestId.ToString("D"), at = SqlTypes.Ticks(work.Now) }));
+        var seen = admin.Requests.Query(new PimRequestQuery { RequestId = request.RequestId }).Single();
+        Assert.Equal(PimRequestStatus.PendingApproval, seen.Status);
+        Assert.Equal(["a1@contoso.com"], seen.Approvals.Select(a => a.Approver));
+        // a2 may still decide: the forged row is not theirs; their approval reaches the quorum and provisions the request.
+        Assert.Contains("a2@contoso.com", seen.PendingApprovers);
+        var done = _people.Open("a2@contoso.com").Activations.Approve(request.RequestId, null);
+        Assert.True(done is null || done.Status == PimRequestStatus.Provisioned);
+    }
+
+    [Fact]
+    public void Two_distinct_entitled_approvals_provision_and_verify()
+    {
+        var (admin, _, request) = OneOfTwoApprovals();
+        var done = _people.Open("a2@contoso.com").Activations.Approve(request.RequestId, null)!;
+        Assert.Equal(PimRequestStatus.Provisioned, done.Status);
+        Assert.Equal("a2@contoso.com", done.ApprovedBy);
+        Assert.True(Holds(admin));
+        Assert.True(admin.Audit.Verify().IsValid);
+    }
+}

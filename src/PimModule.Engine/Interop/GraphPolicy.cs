@@ -352,6 +352,9 @@ internal static class GraphPolicy
                         "escalationTimeInMinutes", "Give escalationTimeInMinutes from 1 to 1439 with isEscalationEnabled true.");
                 escalation = TimeSpan.FromMinutes(m);
             }
+            else if (minutes is { } off && off != 0)
+                throw Unsupported($"{st}: escalationTimeInMinutes is {off} while escalation is disabled", "escalationTimeInMinutes",
+                    "Set escalationTimeInMinutes to 0, or enable escalation (isEscalationEnabled true) with 1 to 1439 minutes and escalation approvers.");
             var primary = Approvers(stage["primaryApprovers"], st, "primaryApprovers", directory);
             var escalators = Approvers(stage["escalationApprovers"], st, "escalationApprovers", directory);
             if (escalation is null && escalators.Count > 0)

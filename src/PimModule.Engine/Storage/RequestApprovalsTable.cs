@@ -16,7 +16,16 @@ internal static class RequestApprovalsTable
 
     private const string Select = "SELECT a.request_id, a.approver, a.stage, a.decision, a.justification, a.decided_utc AS decided FROM request_approvals a";
 
-    public static void Insert(UnitOfWork work, Row r) => work.Decided(r.RequestId, Principal.Fold(r.Approver), () => work.Execute(
+    public static void Insert(UnitOfWork work, Row r)
+    {
+        // In a Verified store a row the verified log does not hold (written around the module) is no decision: the
+        // decider's own one replaces it. In a Lab store the key refuses a second decision.
+        if (work.Verified is not null)
+            work.Execute("DELETE FROM request_approvals WHERE request_id = @RequestId AND approver_key = @Key", new { r.RequestId, Key = Principal.Fold(r.Approver) });
+        Write(work, r);
+    }
+
+    private static void Write(UnitOfWork work, Row r) => work.Decided(r.RequestId, Principal.Fold(r.Approver), () => work.Execute(
         "INSERT INTO request_approvals (request_id, approver_key, approver, stage, decision, justification, decided_utc) " +
         "VALUES (@RequestId, @Key, @Approver, @Stage, @Decision, @Justification, @Decided)",
         new { r.RequestId, Key = Principal.Fold(r.Approver), r.Approver, r.Stage, r.Decision, r.Justification, r.Decided }));
@@ -52,8 +61,4 @@ internal static class RequestApprovalsTable
 
     private static List<Row> Counted(UnitOfWork work, List<Row> rows)
         => work.Verified is null ? rows : rows.FindAll(r => work.Believes(r));
-
-    /// <summary>Decisions of requests that were pruned.</summary>
-    public static int DeleteOrphans(UnitOfWork work)
-        => work.Execute("DELETE FROM request_approvals WHERE request_id NOT IN (SELECT request_id FROM requests)", new { });
 }

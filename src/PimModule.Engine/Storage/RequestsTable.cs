@@ -189,12 +189,8 @@ internal static partial class RequestsTable
 
     /// <summary>Deletes the requests made and decided before <paramref name="cut"/> (pending ones stay); returns how many.</summary>
     public static int PruneDecidedBefore(UnitOfWork work, DateTime cut)
-    {
-        var n = work.Execute("DELETE FROM requests WHERE status <> 'PendingApproval' AND created_utc < @cut AND (decided_utc IS NULL OR decided_utc < @cut)",
-            new { cut });
-        if (n > 0) RequestApprovalsTable.DeleteOrphans(work);
-        return n;
-    }
+        => work.Execute("DELETE FROM requests WHERE status <> 'PendingApproval' AND created_utc < @cut AND (decided_utc IS NULL OR decided_utc < @cut)",
+            new { cut }); // their decisions go with them (request_approvals: ON DELETE CASCADE)
 
     // ---- the bulk writer's batches --------------------------------------------------------------------
 

@@ -4,7 +4,7 @@ ALTER TABLE requests ADD COLUMN stage_started_utc BIGINT;
 UPDATE requests SET stage_started_utc = created_utc;
 CREATE INDEX ix_requests_stage ON requests (status, stage_started_utc);
 CREATE TABLE request_approvals (
-    request_id    TEXT COLLATE "C" NOT NULL,
+    request_id    TEXT COLLATE "C" NOT NULL REFERENCES requests (request_id) ON DELETE CASCADE,
     approver_key  TEXT COLLATE "C" NOT NULL,
     approver      TEXT COLLATE "C" NOT NULL,
     stage         BIGINT NOT NULL,
