@@ -1931,6 +1931,66 @@ Describe 'Verified stores: who acts is proven, not claimed' -Tag Hostile {
         }
     }
 
+    Describe 'Approval stages in a Verified store: a quorum of distinct, entitled approvers' {
+        BeforeAll {
+            function New-QuorumStore {
+                <# Security Reader needs 2 of a1, a2 (each with their own key); user1 asked to activate it; a1 approved. #>
+                $store = New-VerifiedStore
+                foreach ($who in 'a1', 'a2') {
+                    Use-TestUser $who
+                    $key = New-PimCredential -Principal "$who@contoso.com"
+                    Use-TestUser admin
+                    Connect-Verified $store admin@contoso.com
+                    $key | Register-PimCredential -Principal "$who@contoso.com" | Out-Null
+                }
+                Set-PimRoleSetting -Role 'Security Reader' -RequireApproval $true -ApprovalStages (New-PimApprovalStage -Approvers a1@contoso.com, a2@contoso.com -RequiredApprovals 2)
+                Use-TestUser user1
+                Connect-Verified $store user1@contoso.com
+                $q = Request-PimActivation -Role 'Security Reader' -Justification 'please'
+                Use-TestUser a1
+                Connect-Verified $store a1@contoso.com
+                (Approve-PimRequest -RequestId $q.RequestId -Justification 'one' -Confirm:$false).Status | Should -Be 'PendingApproval'
+                $store | Add-Member -NotePropertyName Request -NotePropertyValue $q -PassThru
+            }
+        }
+
+        It 'provisions with two distinct approvals, refuses the same approver twice, and verifies' {
+            $store = New-QuorumStore
+            $before = Get-RawFingerprint $store
+            $e = Get-Refusal { Approve-PimRequest -RequestId $store.Request.RequestId -Justification 'again' -Confirm:$false -ErrorAction Stop }
+            $e.FullyQualifiedErrorId | Should -Be 'PimAlreadyDecided,PimModule.Cmdlets.ApprovePimRequestCommand'
+            Get-RawFingerprint $store | Should -Be $before
+            Use-TestUser a2
+            Connect-Verified $store a2@contoso.com
+            $done = Approve-PimRequest -RequestId $store.Request.RequestId -Justification 'two' -Confirm:$false
+            $done.Status | Should -Be 'Provisioned'
+            $done.Approvals.Approver | Should -Be @('a1@contoso.com', 'a2@contoso.com')
+            Test-PimAccess -Principal user1@contoso.com -Role 'Security Reader' | Should -BeTrue
+            (Test-PimAuditLog).IsValid | Should -BeTrue
+        }
+
+        It 'counts for nothing a decision row written around the module, or a stage moved by SQL' {
+            $store = New-QuorumStore
+            $id = "$($store.Request.RequestId)"
+            $at = [datetime]::UtcNow.Ticks
+            Invoke-Sql -Store $store -Sql "INSERT INTO request_approvals (request_id, approver_key, approver, stage, decision, justification, decided_utc) VALUES ('$id', 'a2@contoso.com', 'a2@contoso.com', 1, 'Approve', NULL, $at)" | Out-Null
+            $q = Get-PimRequest -RequestId $store.Request.RequestId
+            $q.Status | Should -Be 'PendingApproval'
+            $q.Approvals.Approver | Should -Be @('a1@contoso.com')
+            @($q.PendingApprovers) | Should -Be @('a2@contoso.com')
+            Test-PimAccess -Principal user1@contoso.com -Role 'Security Reader' | Should -BeFalse
+            # A request row moved to a stage by SQL is not the request the log has: it is not believed at all.
+            Invoke-Sql -Store $store -Sql "UPDATE requests SET stage = 2 WHERE request_id = '$id'" | Out-Null
+            Get-PimRequest -RequestId $store.Request.RequestId | Should -BeNullOrEmpty
+            Invoke-Sql -Store $store -Sql "UPDATE requests SET stage = 1 WHERE request_id = '$id'" | Out-Null
+            # a2's own approval replaces the forged row and reaches the quorum.
+            Use-TestUser a2
+            Connect-Verified $store a2@contoso.com
+            (Approve-PimRequest -RequestId $store.Request.RequestId -Justification 'two' -Confirm:$false).Status | Should -Be 'Provisioned'
+            Test-PimAccess -Principal user1@contoso.com -Role 'Security Reader' | Should -BeTrue
+        }
+    }
+
     Describe 'Graph interop in a Verified store: ids and policy ids come from the verified log' {
         BeforeAll {
             $script:GraphData = Join-Path $PSScriptRoot '../data/graph' | Resolve-Path | ForEach-Object Path
