@@ -229,6 +229,24 @@ Describe 'Approval stage settings' -Tag TestClock {
         (Get-Content (Join-Path $TestDrive 'gr.json') -Raw) | Should -Not -Match 'ApprovalStages|RequiredApprovals'
     }
 
+    It 'is desired state in Invoke-PimConfiguration, and compared by type' {
+        $desired = Join-Path $TestDrive 'desired.json'
+        @'
+{ "Policies": { "Security Reader": { "RequireApproval": true,
+    "ApprovalStages": [ { "Approvers": ["a1@contoso.com", "a2@contoso.com"], "RequiredApprovals": 2 }, { "Approvers": ["ciso@contoso.com"], "EscalationApprovers": ["e@contoso.com"], "EscalationAfter": "PT4H" } ] } } }
+'@ | Set-Content $desired
+        $baseline = Get-PimRoleSetting -Role 'Security Reader'
+        Invoke-PimConfiguration -Path $desired -Confirm:$false | Out-Null
+        $s = Get-PimRoleSetting -Role 'Security Reader'
+        $s.RequiredApprovals | Should -Be 2
+        $s.ApprovalStages[1].EscalationAfter | Should -Be ([timespan]::FromHours(4))
+        @(Invoke-PimConfiguration -Path $desired -WhatIf).Count | Should -Be 0
+        (Compare-PimRoleSetting -Reference $baseline -Difference $s).Setting | Should -Contain 'ApprovalStages'
+        $bad = Join-Path $TestDrive 'bad.json'
+        '{ "Policies": { "Security Reader": { "RequiredApprovals": "two" } } }' | Set-Content $bad
+        { Invoke-PimConfiguration -Path $bad -Confirm:$false } | Should -Throw -ErrorId 'PimConfigurationInvalid*'
+    }
+
     It 'refuses an unreadable ApprovalStages cell' {
         { Set-PimRoleSetting -Role 'Security Reader' -ApprovalStages '[{"Approvers":["a@contoso.com"],"Quorum":2}]' } | Should -Throw -ErrorId 'ParameterArgumentTransformationError*'
         Get-StoreFingerprint | Should -Be $fp

@@ -1981,7 +1981,8 @@ Describe 'Verified stores: who acts is proven, not claimed' -Tag Hostile {
             Test-PimAccess -Principal user1@contoso.com -Role 'Security Reader' | Should -BeFalse
             # A request row moved to a stage by SQL is not the request the log has: it is not believed at all.
             Invoke-Sql -Store $store -Sql "UPDATE requests SET stage = 2 WHERE request_id = '$id'" | Out-Null
-            Get-PimRequest -RequestId $store.Request.RequestId | Should -BeNullOrEmpty
+            $e = Get-Refusal { Get-PimRequest -RequestId $store.Request.RequestId -ErrorAction Stop }
+            $e.FullyQualifiedErrorId | Should -BeLike 'PimRequestNotFound,*'
             Invoke-Sql -Store $store -Sql "UPDATE requests SET stage = 1 WHERE request_id = '$id'" | Out-Null
             # a2's own approval replaces the forged row and reaches the quorum.
             Use-TestUser a2

@@ -221,6 +221,16 @@ public sealed class ConfigurationService
                 return a.Select(x => x?.GetValueKind() == JsonValueKind.String ? x.GetValue<string>() : throw new ProblemException($"{at}: an item is {Kind(x?.GetValueKind() ?? JsonValueKind.Null)}; give text.")).ToList();
             throw new ProblemException($"{at} is {Kind(kind)}; give a list of text.");
         }
+        if (type == typeof(int))
+            return kind == JsonValueKind.Number && v!.AsValue().TryGetValue<int>(out var n) ? n
+                : throw new ProblemException($"{at} is {Kind(kind)}; give a whole number.");
+        if (type == typeof(List<RolePolicy.ApprovalStageRule>))
+        {
+            if (kind is not (JsonValueKind.Array or JsonValueKind.Object))
+                throw new ProblemException($"{at} is {Kind(kind)}; give a list of stages, each {{\"Approvers\": [...], \"RequiredApprovals\": 1, \"EscalationApprovers\": [], \"EscalationAfter\": null}}.");
+            try { return PimApprovalStageList.Parse(v!.ToJsonString()); } // read as Set-PimRoleSetting -ApprovalStages reads it
+            catch (PimException e) { throw new ProblemException($"{at}: {e.Message}"); }
+        }
         if (type == typeof(string))
         {
             if (kind == JsonValueKind.Null) return "";
