@@ -383,10 +383,13 @@ public class SecretBindingTests
         t.Sql("DROP TABLE seals");
         t.Sql("DROP TABLE directory_objects");
         t.Sql("DROP INDEX ix_audit_actor");
+        t.Sql("DROP TABLE request_approvals");
+        t.Sql("DROP INDEX ix_requests_stage");
+        foreach (var c in new[] { "stage", "stage_started_utc" }) t.Sql($"ALTER TABLE requests DROP COLUMN {c}");
         t.Sql("DELETE FROM schema_version WHERE version >= 5");
 
         var reopened = t.Open(User);
-        Assert.Equal(9, reopened.SchemaVersion); // migrated from 4 through 5 (and 6-7, identity; 8, directory objects; 9, the actor index)
+        Assert.Equal(10, reopened.SchemaVersion); // migrated from 4 through 5 (and 6-7, identity; 8, directory objects; 9, the actor index; 10, approval stages)
         var text = Cell(t, "SELECT secret_protected FROM mfa_methods");
         Assert.StartsWith("v2:", text);
         var storeId = Cell(t, "SELECT value FROM store_info WHERE key = 'store_id'");

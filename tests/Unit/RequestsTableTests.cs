@@ -26,6 +26,9 @@ public class RequestsTableTests
 
     private static T Read<T>(TestStore t, Func<UnitOfWork, T> read) => t.Store.Write(read);
 
+    /// <summary>A row as it reads back: in stage 1 since it was made, with no decisions yet.</summary>
+    private static RequestRow Stored(RequestRow q) => q with { StageStarted = q.StageStart, Decisions = new SqlTypes.AggregateText("") };
+
     [Fact]
     public void A_row_reads_back_as_it_was_written()
     {
@@ -39,8 +42,8 @@ public class RequestsTableTests
             PimAssignmentType.Eligible, null, null, null, null, null, null, "admin@contoso.com", T0);
         Add(t, full, sparse);
         var back = Read(t, work => (RequestsTable.Find(work, full.Id), RequestsTable.Find(work, sparse.Id), RequestsTable.Find(work, Ids.New())));
-        Assert.Equal(full, back.Item1);
-        Assert.Equal(sparse, back.Item2);
+        Assert.Equal(Stored(full), back.Item1);
+        Assert.Equal(Stored(sparse), back.Item2);
         Assert.Null(back.Item3);
         Assert.Equal(DateTimeKind.Utc, back.Item1!.Created.Kind);
     }
@@ -80,7 +83,7 @@ public class RequestsTableTests
         Assert.False(second);
         Assert.False(expired);
         var decided = Read(t, work => RequestsTable.Find(work, q.Id))!;
-        Assert.Equal(q with
+        Assert.Equal(Stored(q) with
         {
             Status = PimRequestStatus.Provisioned, ApprovedBy = "approver@contoso.com", DecisionJustification = "ok", Decided = T0.AddHours(1),
             AssignmentId = assignment, Start = T0.AddHours(1), End = T0.AddHours(3),
