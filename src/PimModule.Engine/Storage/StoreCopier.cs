@@ -9,7 +9,7 @@ internal static class StoreCopier
 {
     /// <summary>Tables in an order that respects references; schema_version is the destination's own.</summary>
     private static readonly string[] Tables =
-        ["store_info", "roles", "policy_rules", "assignments", "requests", "mfa_methods", "notifications", "audit_log", "credentials", "seals"];
+        ["store_info", "roles", "policy_rules", "assignments", "requests", "access_reviews", "access_review_items", "mfa_methods", "notifications", "audit_log", "credentials", "seals"];
 
     /// <summary>Rows sent to the destination at a time.</summary>
     private const int Batch = 2000;
