@@ -386,7 +386,7 @@ public class SecretBindingTests
         t.Sql("DELETE FROM schema_version WHERE version >= 5");
 
         var reopened = t.Open(User);
-        Assert.Equal(9, reopened.SchemaVersion); // migrated from 4 through 5 (and 6-7, identity; 8, directory objects; 9, the actor index)
+        Assert.Equal(11, reopened.SchemaVersion); // migrated from 4 through 5 (and 6-7, identity; 8, directory objects; 9, the actor index; 10, approval stages; 11, access reviews)
         var text = Cell(t, "SELECT secret_protected FROM mfa_methods");
         Assert.StartsWith("v2:", text);
         var storeId = Cell(t, "SELECT value FROM store_info WHERE key = 'store_id'");
