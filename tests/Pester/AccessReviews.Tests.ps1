@@ -342,7 +342,9 @@ Describe 'Access reviews in a Verified store' -Tag Hostile {
         Connect-Verified $VStore 'admin@contoso.com'
         Complete-PimAccessReview -ReviewId $VReview.ReviewId -Confirm:$false | Out-Null
         (Get-PimAssignment -Role 'Security Reader').Principal | Should -Be @('user2@contoso.com')
-        (Test-PimAuditLog).IsValid | Should -BeTrue
+        $check = Test-PimAuditLog
+        $check.IsValid | Should -BeTrue
+        $check.Disagreements | Should -BeNullOrEmpty
     }
 
     It 'does not apply a decision a reviewer wrote into the rows with SQL, and refuses to act on the edited row' {
@@ -359,6 +361,10 @@ Describe 'Access reviews in a Verified store' -Tag Hostile {
         Use-TestUser admin
         Connect-Verified $VStore 'admin@contoso.com'
         Complete-PimAccessReview -ReviewId $VReview.ReviewId -Confirm:$false | Out-Null
+        # Test-PimAuditLog names the edited row.
+        $check = Test-PimAuditLog
+        $check.IsValid | Should -BeFalse
+        ($check.Disagreements | Where-Object Kind -EQ 'AccessReviewItem').Id | Should -Be $item.ItemId.ToString()
         # The verified decision is NotReviewed, and the default decision None keeps it.
         (Get-PimAssignment -Role 'Security Reader').Principal | Sort-Object | Should -Be @('user2@contoso.com', 'user3@contoso.com')
         @(Get-PimRequest -Action AdminRemove).Count | Should -Be 0

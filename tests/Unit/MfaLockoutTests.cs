@@ -383,6 +383,8 @@ public class SecretBindingTests
         t.Sql("DROP TABLE seals");
         t.Sql("DROP TABLE directory_objects");
         t.Sql("DROP INDEX ix_audit_actor");
+        t.Sql("DROP TABLE access_review_items");
+        t.Sql("DROP TABLE access_reviews");
         t.Sql("DELETE FROM schema_version WHERE version >= 5");
 
         var reopened = t.Open(User);
