@@ -162,6 +162,17 @@ Describe 'A monthly access review, applied on time by maintenance (issue 16, don
         Get-Holders | Should -Be @('user1@contoso.com')
     }
 
+    It 'quotes what it puts into a command in the mails it sends (a role name with a quote)' {
+        New-PimRole -Name "Bob's Reader" | Out-Null
+        New-PimEligibleAssignment -Principal 'user4@contoso.com' -Role "Bob's Reader" -Duration 90d -Justification 'x' | Out-Null
+        $review = New-PimAccessReview -Role "Bob's Reader" -Reviewer 'manager@contoso.com' -DefaultDecision Deny
+        Complete-PimAccessReview -ReviewId $review.ReviewId -Confirm:$false | Out-Null
+        $mail = @(Get-PimNotification -Recipient 'user4@contoso.com' | Where-Object Event -EQ 'AccessReviewRemoved')
+        $mail.Count | Should -Be 1
+        $mail[0].Body | Should -Match ([regex]::Escape("-Role 'Bob''s Reader'"))
+        @(Get-PimNotification -Recipient 'manager@contoso.com' | Where-Object Event -EQ 'AccessReviewStarted')[0].Subject | Should -Be "PIM: Access review of Bob's Reader — your decisions are needed"
+    }
+
     It 'never removes the last administrator, whatever the review decided' {
         $review = New-PimAccessReview -Role 'Privileged Role Administrator' -AssignmentType Active -Reviewer 'manager@contoso.com'
         Connect-PimStore -Principal 'manager@contoso.com' | Out-Null

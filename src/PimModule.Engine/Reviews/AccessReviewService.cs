@@ -351,11 +351,11 @@ public sealed class AccessReviewService
             {
                 // Removed as Remove-PimAssignment removes it (an AdminRemove request, its activations ended), each checked when
                 // its turn comes: the last administrator is never removed, whatever the review decided.
+                // Only the plan (which writes nothing) may refuse: a refusal there leaves the item's assignment as it is.
+                AssignmentService.RemovePlan? plan = null;
                 try
                 {
-                    var plan = AssignmentService.PlanRemove(work, i.AssignmentId);
-                    AssignmentService.ApplyRemove(work, plan);
-                    ReviewEvents.Removed(work, plan.Row, plan.Role, p.Review);
+                    plan = AssignmentService.PlanRemove(work, i.AssignmentId);
                     outcome = "Removed";
                 }
                 catch (PimException e) when (e.ErrorId == PimErrors.IdOf(nameof(PimErrors.AssignmentNotFound)))
@@ -365,6 +365,11 @@ public sealed class AccessReviewService
                 catch (PimException e) when (e is not PimStoreException)
                 {
                     outcome = $"NotRemoved: {e.ErrorId}";
+                }
+                if (plan is not null)
+                {
+                    AssignmentService.ApplyRemove(work, plan);
+                    ReviewEvents.Removed(work, plan.Row, plan.Role, p.Review);
                 }
             }
             else outcome = i.Applied == PimAccessReviewDecision.Approve ? "Kept" : "Unchanged";
