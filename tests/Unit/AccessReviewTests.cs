@@ -41,7 +41,7 @@ public sealed class AccessReviewTests : IDisposable
     /// <summary>A decision sealed by <paramref name="actor"/> without the engine's checks (as a modified module could write it).</summary>
     private static void ForgeDecision(PimStore actor, PimAccessReviewItem item, string decision) => actor.Write(work =>
     {
-        AccessReviewsTable.Decide(work, new ReviewItemRow(item.ItemId, item.ReviewId, item.AssignmentId, item.Principal, item.RoleId, item.AssignmentType,
+        AccessReviewItemsTable.Decide(work, new ReviewItemRow(item.ItemId, item.ReviewId, item.AssignmentId, item.Principal, item.RoleId, item.AssignmentType,
             item.Recommendation, Enum.Parse<PimAccessReviewDecision>(decision), "forged", actor.Principal, work.Now, null));
         AuditLog.Append(work, AccessReviewService.DecideAction, "AccessReviewItem", item.ItemId.ToString("D"), item.RoleId, item.Principal, null,
             new { ReviewId = item.ReviewId.ToString("D"), ItemId = item.ItemId.ToString("D"), Decision = decision, ReviewedBy = actor.Principal });

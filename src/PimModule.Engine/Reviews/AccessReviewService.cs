@@ -130,7 +130,7 @@ public sealed class AccessReviewService
     private static PimAccessReview ApplyCreate(UnitOfWork work, CreatePlan p)
     {
         AccessReviewsTable.Insert(work, p.Review);
-        AccessReviewsTable.InsertItems(work, p.Items);
+        AccessReviewItemsTable.Insert(work, p.Items);
         AuditLog.Append(work, CreateAction, "AccessReview", p.Review.Id.ToString("D"), p.Role.Id, null, null, View(p.Review, p.Items));
         ReviewEvents.Started(work, p.Review, p.Role, p.Items);
         return ToOutput(p.Review, p.Role.Name, work.Now, p.Items.Count, p.Items.Count);
@@ -185,7 +185,7 @@ public sealed class AccessReviewService
         var rows = (reviewId is { } id ? AccessReviewsTable.Find(work, id) is { } one ? [one] : [] : AccessReviewsTable.All(work))
             .Where(r => Believes(work, r)).Where(r => status is not { Count: > 0 } || status.Contains(r.StatusAt(now))).ToList();
         var roles = RolesTable.All(work).ToDictionary(r => r.Id);
-        var items = AccessReviewsTable.ItemsOf(work, rows.Select(r => r.Id).ToList()).GroupBy(i => i.ReviewId).ToDictionary(g => g.Key, g => g.ToList());
+        var items = AccessReviewItemsTable.Of(work, rows.Select(r => r.Id).ToList()).GroupBy(i => i.ReviewId).ToDictionary(g => g.Key, g => g.ToList());
         return (IReadOnlyList<PimAccessReview>)rows.Select(r =>
         {
             var list = BelievedItems(work, r.Id, items.GetValueOrDefault(r.Id) ?? []);
@@ -209,8 +209,8 @@ public sealed class AccessReviewService
         if (reviewId is { } wanted && !reviews.ContainsKey(wanted) && !pendingMine) throw PimErrors.AccessReviewNotFound(wanted);
         var roles = RolesTable.All(work).ToDictionary(r => r.Id);
         var rows = pendingMine && reviewId is null && reviews.Values.All(r => r.SelfReview)
-            ? AccessReviewsTable.ItemsAbout(work, me).Where(i => reviews.ContainsKey(i.ReviewId)).ToList() // self reviews only: the caller's own items
-            : AccessReviewsTable.ItemsOf(work, reviews.Keys.ToList());
+            ? AccessReviewItemsTable.About(work, me).Where(i => reviews.ContainsKey(i.ReviewId)).ToList() // self reviews only: the caller's own items
+            : AccessReviewItemsTable.Of(work, reviews.Keys.ToList());
         var result = new List<PimAccessReviewItem>();
         foreach (var g in rows.GroupBy(i => i.ReviewId))
         {
@@ -233,7 +233,7 @@ public sealed class AccessReviewService
         p => new PimChange($"{p.Before.Principal}'s {p.Before.AssignmentType} assignment of '{p.Role}' ({p.Before.AssignmentId}) in review {p.Review.Id}", $"Decide {p.After.Decision}"),
         (work, p) =>
         {
-            AccessReviewsTable.Decide(work, p.After);
+            AccessReviewItemsTable.Decide(work, p.After);
             AuditLog.Append(work, DecideAction, "AccessReviewItem", p.After.Id.ToString("D"), p.After.RoleId, p.After.Principal,
                 new { Decision = p.Before.Decision.ToString(), p.Before.ReviewedBy },
                 new
@@ -253,7 +253,7 @@ public sealed class AccessReviewService
         Input.Text(justification, "Justification", Input.JustificationLength);
         if (string.IsNullOrWhiteSpace(justification))
             throw PimErrors.AccessReviewInvalid("A review decision needs a justification.", itemId, "Add -Justification '<why the holder does or does not need the role>'.");
-        var item = AccessReviewsTable.FindItem(work, itemId) ?? throw PimErrors.AccessReviewItemNotFound(itemId);
+        var item = AccessReviewItemsTable.Find(work, itemId) ?? throw PimErrors.AccessReviewItemNotFound(itemId);
         var review = AccessReviewsTable.Find(work, item.ReviewId) ?? throw PimErrors.AccessReviewItemNotFound(itemId);
         if (work.VerifiedNow() is { } v && (!v.Believes(review) || v.ReviewItems(review.Id).FirstOrDefault(s => string.Equals(s.Id, item.Id.ToString("D"), StringComparison.OrdinalIgnoreCase))
                                                 is not { } verified || !VerifiedState.Matches(verified, item)))
@@ -316,7 +316,7 @@ public sealed class AccessReviewService
         if (review.Status == ReviewRow.CompletedStatus)
             throw PimErrors.AccessReviewClosed($"Access review {reviewId} of '{name}' was completed already, on {review.Completed:u}.", reviewId,
                 "List the open reviews: Get-PimAccessReview -Status InProgress, Ended.");
-        var rows = AccessReviewsTable.ItemsOf(work, reviewId);
+        var rows = AccessReviewItemsTable.Of(work, reviewId);
         List<(Guid Id, Guid Assignment, string Principal, PimAccessReviewDecision Recommendation, PimAccessReviewDecision Decision)> items;
         if (v is null)
             items = rows.ConvertAll(i => (i.Id, i.AssignmentId, i.Principal, i.Recommendation, i.Decision));
@@ -373,7 +373,7 @@ public sealed class AccessReviewService
                 }
             }
             else outcome = i.Applied == PimAccessReviewDecision.Approve ? "Kept" : "Unchanged";
-            AccessReviewsTable.SetOutcome(work, i.ItemId, outcome);
+            AccessReviewItemsTable.SetOutcome(work, i.ItemId, outcome);
             outcomes.Add(new { ItemId = i.ItemId.ToString("D"), AssignmentId = i.AssignmentId.ToString("D"), Decision = (i.Applied ?? PimAccessReviewDecision.NotReviewed).ToString(), Outcome = outcome });
         }
         AccessReviewsTable.Complete(work, p.Review.Id, work.Actor, work.Now);

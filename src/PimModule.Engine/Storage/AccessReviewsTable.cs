@@ -24,8 +24,9 @@ internal sealed record ReviewItemRow(
 }
 
 /// <summary>
-/// The access_reviews and access_review_items tables: their SQL, rows and predicates. No other file writes SQL against
-/// them. Rows are read as text and ticks and made rows here (no type handlers); reviewers are a JSON array of principals.
+/// The access_reviews table: its SQL, rows and predicates (the items: <see cref="AccessReviewItemsTable"/>). No other file
+/// writes SQL against it. Rows are read as text and ticks and made rows here (no type handlers); reviewers are a JSON array
+/// of principals.
 /// </summary>
 internal static class AccessReviewsTable
 {
@@ -40,26 +41,12 @@ internal static class AccessReviewsTable
             SqlTypes.FromTicks(CreatedUtc), CompletedBy, CompletedUtc is { } c ? SqlTypes.FromTicks(c) : null);
     }
 
-    private sealed record StoredItem(string ItemId, string ReviewId, string AssignmentId, string Principal, string RoleId, string AssignmentType,
-        string Recommendation, string Decision, string? Justification, string? ReviewedBy, long? ReviewedUtc, string? Outcome)
-    {
-        public ReviewItemRow ToRow() => new(Guid.Parse(ItemId), Guid.Parse(ReviewId), Guid.Parse(AssignmentId), Principal, Guid.Parse(RoleId),
-            Enum.Parse<PimAssignmentType>(AssignmentType), Enum.Parse<PimAccessReviewDecision>(Recommendation), Enum.Parse<PimAccessReviewDecision>(Decision),
-            Justification, ReviewedBy, ReviewedUtc is { } t ? SqlTypes.FromTicks(t) : null, Outcome);
-    }
-
     private const string ReviewColumns =
         "review_id, role_id, assignment_type, reviewers, self_review, status, start_utc, end_utc, duration_ticks, recurrence, default_decision, " +
         "auto_apply, series_id, occurrence, created_by, created_utc, completed_by, completed_utc";
 
-    private const string ItemColumns =
-        "item_id, review_id, assignment_id, principal, role_id, assignment_type, recommendation, decision, justification, reviewed_by, reviewed_utc, outcome";
-
     private static List<ReviewRow> Reviews(UnitOfWork work, string where, object param)
         => work.Query<StoredReview>($"SELECT {ReviewColumns} FROM access_reviews {where}", param).ConvertAll(r => r.ToRow());
-
-    private static List<ReviewItemRow> Items(UnitOfWork work, string where, object param)
-        => work.Query<StoredItem>($"SELECT {ItemColumns} FROM access_review_items {where}", param).ConvertAll(r => r.ToRow());
 
     // ---- reads ---------------------------------------------------------------------------------------
 
@@ -80,22 +67,6 @@ internal static class AccessReviewsTable
         => work.Scalar<long>("SELECT COUNT(*) FROM access_reviews WHERE series_id = @series AND occurrence >= @atLeast",
             new { series = seriesId.ToString("D"), atLeast = (long)atLeast }) > 0;
 
-    public static ReviewItemRow? FindItem(UnitOfWork work, Guid id) => Items(work, "WHERE item_id = @id", new { id = id.ToString("D") }).FirstOrDefault();
-
-    /// <summary>The items of one review, in principal order.</summary>
-    public static List<ReviewItemRow> ItemsOf(UnitOfWork work, Guid reviewId)
-        => Items(work, "WHERE review_id = @id ORDER BY principal_key, assignment_id", new { id = reviewId.ToString("D") });
-
-    /// <summary>The items of several reviews, in one query.</summary>
-    public static List<ReviewItemRow> ItemsOf(UnitOfWork work, IReadOnlyCollection<Guid> reviewIds)
-        => reviewIds.Count == 0 ? []
-            : Items(work, $"WHERE {work.AnyOf("review_id", "ids")} ORDER BY review_id, principal_key, assignment_id",
-                new { ids = work.TextList(reviewIds.Select(i => i.ToString("D"))) });
-
-    /// <summary>The items about one principal's assignments (self reviews), through ix_access_review_items_principal.</summary>
-    public static List<ReviewItemRow> ItemsAbout(UnitOfWork work, string principalKey)
-        => Items(work, "WHERE principal_key = @principalKey ORDER BY review_id", new { principalKey });
-
     // ---- writes --------------------------------------------------------------------------------------
 
     public static void Insert(UnitOfWork work, ReviewRow r) => work.Execute(
@@ -108,21 +79,6 @@ internal static class AccessReviewsTable
             recurrence = r.Recurrence.ToString(), @default = r.DefaultDecision.ToString(), auto = r.AutoApply ? 1L : 0L, series = r.SeriesId.ToString("D"),
             occurrence = (long)r.Occurrence, createdBy = r.CreatedBy, created = SqlTypes.Ticks(r.Created),
         });
-
-    public static void InsertItems(UnitOfWork work, IReadOnlyList<ReviewItemRow> items) => BulkRows.Insert(work, "access_review_items",
-        ["item_id", "review_id", "assignment_id", "principal", "principal_key", "role_id", "assignment_type", "recommendation", "decision"],
-        items.Select(i => new object?[]
-        {
-            i.Id.ToString("D"), i.ReviewId.ToString("D"), i.AssignmentId.ToString("D"), i.Principal, i.PrincipalKey, i.RoleId.ToString("D"),
-            i.AssignmentType.ToString(), i.Recommendation.ToString(), i.Decision.ToString(),
-        }).ToList());
-
-    public static void Decide(UnitOfWork work, ReviewItemRow i) => work.Execute(
-        "UPDATE access_review_items SET decision = @decision, justification = @justification, reviewed_by = @by, reviewed_utc = @at WHERE item_id = @id",
-        new { id = i.Id.ToString("D"), decision = i.Decision.ToString(), justification = i.Justification, by = i.ReviewedBy, at = i.Reviewed is { } t ? SqlTypes.Ticks(t) : (long?)null });
-
-    public static void SetOutcome(UnitOfWork work, Guid itemId, string outcome)
-        => work.Execute("UPDATE access_review_items SET outcome = @outcome WHERE item_id = @id", new { id = itemId.ToString("D"), outcome });
 
     public static void Complete(UnitOfWork work, Guid reviewId, string by, DateTime at) => work.Execute(
         "UPDATE access_reviews SET status = @done, completed_by = @by, completed_utc = @at WHERE review_id = @id",

@@ -66,7 +66,7 @@ internal static class StateCheck
 
         // Access reviews and their items: every row as the verified log has it (decisions too).
         var reviews = AccessReviewsTable.All(work);
-        var items = AccessReviewsTable.ItemsOf(work, reviews.Select(r => r.Id).ToList()).ToLookup(i => i.ReviewId);
+        var items = AccessReviewItemsTable.Of(work, reviews.Select(r => r.Id).ToList()).ToLookup(i => i.ReviewId);
         foreach (var review in reviews)
         {
             if (!fresh.Believes(review))
