@@ -22,8 +22,35 @@ BeforeAll {
     }
 
     function Get-Holders { @(Get-PimAssignment -Role $Role | ForEach-Object Principal | Sort-Object) }
+
+    # Verified stores: each person acts with their own key folder (XDG_DATA_HOME) under $TestDrive.
+    function Use-TestUser([string] $Name) {
+        $env:XDG_DATA_HOME = Join-Path $script:Users $Name
+        $null = New-Item -ItemType Directory -Path $env:XDG_DATA_HOME -Force
+    }
+    function Connect-Verified([object] $Store, [string] $Principal) {
+        $p = @{ Principal = $Principal; IdentityMode = 'Verified' }
+        if ($Store.Provider -eq 'PostgreSql') { Connect-PimStore -ConnectionString $Store.ConnectionString -Provider PostgreSql @p | Out-Null }
+        else { Connect-PimStore -Path $Store.Path @p | Out-Null }
+    }
+    function New-VerifiedReviewStore {
+        <# admin's Verified store; reviewer@contoso.com has a key; user2 and user3 are eligible for Security Reader. #>
+        $script:Users = Join-Path $TestDrive "users-$([guid]::NewGuid().ToString('N').Substring(0, 8))"
+        $script:VStore = New-TestStore
+        Use-TestUser admin
+        Connect-Verified $VStore 'admin@contoso.com'
+        Use-TestUser reviewer
+        $key = New-PimCredential -Principal 'reviewer@contoso.com'
+        Use-TestUser admin
+        $key | Register-PimCredential -Principal 'reviewer@contoso.com' | Out-Null
+        New-PimEligibleAssignment -Principal 'user2@contoso.com' -Role 'Security Reader' -Permanent -Justification 'SOC' | Out-Null
+        New-PimEligibleAssignment -Principal 'user3@contoso.com' -Role 'Security Reader' -Permanent -Justification 'SOC' | Out-Null
+    }
 }
-AfterAll { Set-TestClock -Reset }
+AfterAll {
+    Set-TestClock -Reset
+    Remove-Item Env:XDG_DATA_HOME -ErrorAction SilentlyContinue
+}
 
 Describe 'A monthly access review, applied on time by maintenance (issue 16, done-when 2)' -Tag TestClock {
     BeforeEach { New-ReviewStore }
@@ -314,33 +341,42 @@ Describe 'Access review refusals' -Tag TestClock {
     }
 }
 
+Describe 'A recurring -AutoApply review in a Verified store, on the test clock' -Tag TestClock {
+    It 'is applied and started again by an administrator''s maintenance, skipped by anyone else''s, and every record verifies' {
+        Set-TestClock $T0
+        New-VerifiedReviewStore
+        $review = New-PimAccessReview -Role 'Security Reader' -Reviewer 'reviewer@contoso.com' -Recurrence Monthly -DefaultDecision Recommendation -AutoApply
+        Use-TestUser reviewer
+        Connect-Verified $VStore 'reviewer@contoso.com'
+        Get-PimAccessReviewItem -PendingMyDecision | Where-Object Principal -EQ 'user2@contoso.com' |
+            Set-PimAccessReviewDecision -Decision Approve -Justification 'On the rota' | Out-Null
+        Set-TestClock $T0.AddDays(15)
+        # A scheduler without an administrator's key applies nothing (its records would count for nothing).
+        $run = Invoke-PimMaintenance
+        $run.AccessReviewsCompleted | Should -Be 0
+        (Get-PimAccessReview -ReviewId $review.ReviewId).Status | Should -Be 'Ended'
+        Use-TestUser admin
+        Connect-Verified $VStore 'admin@contoso.com'
+        (Invoke-PimMaintenance).AccessReviewsCompleted | Should -Be 1
+        (Get-PimAssignment -Role 'Security Reader').Principal | Should -Be @('user2@contoso.com')   # user3: recommended Deny
+        Set-TestClock $T0.AddMonths(1).AddHours(1)
+        (Invoke-PimMaintenance).AccessReviewsStarted | Should -Be 1
+        (Invoke-PimMaintenance).AccessReviewsStarted | Should -Be 0
+        $next = Get-PimAccessReview -Status InProgress
+        $next.Occurrence | Should -Be 2
+        (Get-PimAccessReviewItem -ReviewId $next.ReviewId).Principal | Should -Be @('user2@contoso.com')
+        $check = Test-PimAuditLog
+        $check.IsValid | Should -BeTrue
+        $check.Disagreements | Should -BeNullOrEmpty
+    }
+}
+
 # In a Verified store only what the verified log holds counts: a reviewer who edits rows around the module gets nothing.
 Describe 'Access reviews in a Verified store' -Tag Hostile {
-    BeforeAll {
-        function Use-TestUser([string] $Name) {
-            $env:XDG_DATA_HOME = Join-Path $script:Users $Name
-            $null = New-Item -ItemType Directory -Path $env:XDG_DATA_HOME -Force
-        }
-        function Connect-Verified([object] $Store, [string] $Principal) {
-            $p = @{ Principal = $Principal; IdentityMode = 'Verified' }
-            if ($Store.Provider -eq 'PostgreSql') { Connect-PimStore -ConnectionString $Store.ConnectionString -Provider PostgreSql @p | Out-Null }
-            else { Connect-PimStore -Path $Store.Path @p | Out-Null }
-        }
-        function Get-Refusal([scriptblock] $Action) { try { & $Action; $null } catch { $_ } }
-    }
     AfterAll { Remove-Item Env:XDG_DATA_HOME -ErrorAction SilentlyContinue }
 
     BeforeEach {
-        $script:Users = Join-Path $TestDrive "users-$([guid]::NewGuid().ToString('N').Substring(0, 8))"
-        $script:VStore = New-TestStore
-        Use-TestUser admin
-        Connect-Verified $VStore 'admin@contoso.com'
-        Use-TestUser reviewer
-        $key = New-PimCredential -Principal 'reviewer@contoso.com'
-        Use-TestUser admin
-        $key | Register-PimCredential -Principal 'reviewer@contoso.com' | Out-Null
-        New-PimEligibleAssignment -Principal 'user2@contoso.com' -Role 'Security Reader' -Permanent -Justification 'SOC' | Out-Null
-        New-PimEligibleAssignment -Principal 'user3@contoso.com' -Role 'Security Reader' -Permanent -Justification 'SOC' | Out-Null
+        New-VerifiedReviewStore
         $script:VReview = New-PimAccessReview -Role 'Security Reader' -Reviewer 'reviewer@contoso.com' -DefaultDecision None
     }
 
