@@ -5,7 +5,7 @@
     Author               = 'PimModule contributors'
     CompanyName          = 'PimModule'
     Copyright            = '(c) PimModule contributors. MIT License.'
-    Description          = 'Microsoft Entra Privileged Identity Management for PowerShell: roles, role settings (policy), eligible and active assignments, just-in-time activation and approval, notifications, audit and alerts, on an embedded SQLite store or a shared PostgreSQL database.'
+    Description          = 'Microsoft Entra Privileged Identity Management for PowerShell: roles, role settings (policy), eligible and active assignments, just-in-time activation and approval, notifications, audit, alerts and access reviews, on an embedded SQLite store or a shared PostgreSQL database.'
     PowerShellVersion    = '7.4'
     CompatiblePSEditions = @('Core')
     RequiredAssemblies   = @('PimModule.Model.dll')
@@ -47,6 +47,11 @@
         'Set-PimAlertSetting'
         'Get-PimAlertSetting'
         'Invoke-PimMaintenance'
+        'New-PimAccessReview'
+        'Get-PimAccessReview'
+        'Get-PimAccessReviewItem'
+        'Set-PimAccessReviewDecision'
+        'Complete-PimAccessReview'
         'Get-PimAuditLog'
         'Test-PimAuditLog'
         'Export-PimAuditLog'

@@ -101,6 +101,7 @@ public sealed class PimStore : IDisposable
         Activations = new ActivationService(this);
         Notifications = new NotificationService(this);
         Alerts = new AlertService(this);
+        Reviews = new AccessReviewService(this);
         Maintenance = new MaintenanceService(this);
         Credentials = new CredentialService(this);
     }
@@ -147,6 +148,7 @@ public sealed class PimStore : IDisposable
     public ActivationService Activations { get; }
     public NotificationService Notifications { get; }
     public AlertService Alerts { get; }
+    public AccessReviewService Reviews { get; }
     public MaintenanceService Maintenance { get; }
     public CredentialService Credentials { get; }
 

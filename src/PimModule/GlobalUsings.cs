@@ -8,6 +8,7 @@ global using PimModule.MultiFactor;
 global using PimModule.Notifications;
 global using PimModule.Policy;
 global using PimModule.Requests;
+global using PimModule.Reviews;
 global using PimModule.Roles;
 global using PimModule.Storage;
 global using PimModule.Validation;

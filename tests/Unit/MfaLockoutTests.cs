@@ -386,10 +386,12 @@ public class SecretBindingTests
         t.Sql("DROP TABLE request_approvals");
         t.Sql("DROP INDEX ix_requests_stage");
         foreach (var c in new[] { "stage", "stage_started_utc" }) t.Sql($"ALTER TABLE requests DROP COLUMN {c}");
+        t.Sql("DROP TABLE access_review_items");
+        t.Sql("DROP TABLE access_reviews");
         t.Sql("DELETE FROM schema_version WHERE version >= 5");
 
         var reopened = t.Open(User);
-        Assert.Equal(10, reopened.SchemaVersion); // migrated from 4 through 5 (and 6-7, identity; 8, directory objects; 9, the actor index; 10, approval stages)
+        Assert.Equal(11, reopened.SchemaVersion); // migrated from 4 through 5 (and 6-7, identity; 8, directory objects; 9, the actor index; 10, approval stages; 11, access reviews)
         var text = Cell(t, "SELECT secret_protected FROM mfa_methods");
         Assert.StartsWith("v2:", text);
         var storeId = Cell(t, "SELECT value FROM store_info WHERE key = 'store_id'");

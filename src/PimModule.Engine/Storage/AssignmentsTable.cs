@@ -308,6 +308,22 @@ internal static partial class AssignmentsTable
         : work.Query<string>(
             "SELECT DISTINCT eligible_id FROM assignments WHERE member_type = 'Activated' AND eligible_id IS NOT NULL AND start_utc > @since", new { since });
 
+    /// <summary>A role's direct assignments in force at <paramref name="at"/> (an access review's items), through the role index.</summary>
+    public static List<AssignmentRow> DirectOfRoleAt(UnitOfWork work, Guid roleId, DateTime at)
+        => Many(work, SelectRows + " WHERE role_id = @roleId AND member_type = 'Direct' AND " + LiveAt + " ORDER BY principal_key, type, start_utc",
+            new { roleId, at });
+
+    /// <summary>Which of these principals activated any role after <paramref name="from"/> and by <paramref name="to"/> (one query).</summary>
+    public static HashSet<string> ActivatorsBetween(UnitOfWork work, IReadOnlyCollection<string> principalKeys, DateTime from, DateTime to)
+    {
+        if (principalKeys.Count == 0) return new HashSet<string>(StringComparer.Ordinal);
+        var where = $"{work.AnyOf("principal_key", "keys")} AND member_type = 'Activated' AND start_utc > @from AND start_utc <= @to";
+        var param = new { keys = work.TextList(principalKeys), from, to };
+        return work.Verified is not null
+            ? Many(work, SelectRows + " WHERE " + where, param).Select(a => a.PrincipalKey).ToHashSet(StringComparer.Ordinal)
+            : work.Query<string>("SELECT DISTINCT principal_key FROM assignments WHERE " + where, param).ToHashSet(StringComparer.Ordinal);
+    }
+
     /// <summary>Direct assignments with an end after <paramref name="from"/> and by <paramref name="to"/> (expiry notices).</summary>
     public static List<AssignmentRow> DirectEndingBetween(UnitOfWork work, DateTime from, DateTime to)
         => TablesQuery(work, "member_type = 'Direct' AND end_utc IS NOT NULL AND end_utc > @from AND end_utc <= @to", new { from, to });

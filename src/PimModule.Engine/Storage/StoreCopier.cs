@@ -9,8 +9,8 @@ internal static class StoreCopier
 {
     /// <summary>Tables in an order that respects references; schema_version is the destination's own.</summary>
     private static readonly string[] Tables =
-        ["store_info", "roles", "policy_rules", "assignments", "requests", "request_approvals", "mfa_methods", "notifications", "audit_log", "credentials", "seals",
-         "directory_objects"];
+        ["store_info", "roles", "policy_rules", "assignments", "requests", "request_approvals", "access_reviews", "access_review_items", "mfa_methods",
+         "notifications", "audit_log", "credentials", "seals", "directory_objects"];
 
     /// <summary>Rows sent to the destination at a time.</summary>
     private const int Batch = 2000;

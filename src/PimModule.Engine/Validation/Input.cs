@@ -45,6 +45,7 @@ public static class Input
         ["Principal"] = PrincipalLength,
         ["Recipient"] = PrincipalLength,
         ["Approvers"] = PrincipalLength,
+        ["Reviewer"] = PrincipalLength,
         ["AdditionalRecipients"] = MailAddressLength,
         ["Scope"] = ScopeLength,
         ["Role"] = RoleNameLength,

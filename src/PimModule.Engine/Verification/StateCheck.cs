@@ -64,6 +64,22 @@ internal static class StateCheck
                 Add("RoleSetting", group.ToString("D"), "Different", "The store's rules of this role say other settings than an administrator sealed. The sealed settings apply.");
         }
 
+        // Access reviews and their items: every row as the verified log has it (decisions too).
+        var reviews = AccessReviewsTable.All(work);
+        var items = AccessReviewItemsTable.Of(work, reviews.Select(r => r.Id).ToList()).ToLookup(i => i.ReviewId);
+        foreach (var review in reviews)
+        {
+            if (!fresh.Believes(review))
+                Add("AccessReview", review.Id.ToString("D"), fresh.Review(review.Id) is null ? "Unverified" : "Different",
+                    $"The store holds access review {review.Id} ({review.Status}) as the verified log does not: it was written or changed around PimModule, and nothing of it is applied.");
+            var verifiedItems = fresh.ReviewItems(review.Id).ToDictionary(i => i.Id, StringComparer.OrdinalIgnoreCase);
+            foreach (var i in items[review.Id])
+                if (!verifiedItems.TryGetValue(i.Id.ToString("D"), out var v) || !VerifiedState.Matches(v, i))
+                    Add("AccessReviewItem", i.Id.ToString("D"), v is null ? "Unverified" : "Different",
+                        $"The store holds {i.Principal}'s item of access review {review.Id} with decision {i.Decision} as the verified log does not: " +
+                        $"the verified decision ({v?.Decision ?? "none"}) is the one applied.");
+        }
+
         // Mail settings.
         var mail = NotificationService.ReadMailSetting(work);
         if (fresh.Mail() is { } sealedMail ? sealedMail != AuditLog.ToJson(mail) : !string.IsNullOrEmpty(mail.SmtpServer))

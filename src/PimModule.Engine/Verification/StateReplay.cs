@@ -17,7 +17,10 @@ namespace PimModule.Verification;
 /// <item>requests: made by their principal; approved or denied by a listed (else default) approver who is not the
 /// requester, while pending; canceled by the requester; expired by anyone once 24 hours passed without a decision;</item>
 /// <item>role settings and mail settings: by an administrator; queued notices: by any registered principal;</item>
-/// <item>pruning: by an administrator, of what ended 30 days before.</item>
+/// <item>pruning: by an administrator, of what ended 30 days before;</item>
+/// <item>access reviews: started and completed by an administrator (each item a verified direct assignment of the role,
+/// as it is verified); an item decided by a named reviewer who does not hold it, or in a self review by its holder,
+/// while the review is open and before its end.</item>
 /// </list>
 /// The genesis transaction and the Lab past a Protect-PimStore endorsed are applied as they are. A change its actor was
 /// not entitled to counts for nothing, and is noted (Test-PimAuditLog reports it).
@@ -53,6 +56,8 @@ internal sealed class StateReplay(SqliteConnection db, SqliteTransaction tx, Dat
             case "MailSetting": Mail(r, ctx); break;
             case "Notification": Notifications(r, ctx); break;
             case "DirectoryObject": DirectoryObject(r, ctx); break;
+            case "AccessReview": Review(r, ctx); break;
+            case "AccessReviewItem": ReviewItem(r, ctx); break;
             case "Store" when r.Action == "PruneHistory": Prune(r, ctx); break;
             case "Store" when r.Action == Seals.ProtectAction && ctx.Trusted: Protect(r); break;
             case "Store" when r.Action == PimStore.MigrateAction:
@@ -437,6 +442,102 @@ internal sealed class StateReplay(SqliteConnection db, SqliteTransaction tx, Dat
         db.Execute("DELETE FROM verified_mail", transaction: tx);
         if (o["Mail"] is JsonObject mail)
             db.Execute("INSERT INTO verified_mail (id, view) VALUES (1, @view)", new { view = mail.ToJsonString() }, tx);
+    }
+
+    // ---- access reviews -------------------------------------------------------------------------------------
+
+    private VerifiedState.ReviewState? LoadReview(string id) => db.QueryFirstOrDefault<VerifiedState.ReviewState>(
+        "SELECT id, role_id, assignment_type, reviewers, self_review, status, start_ticks, end_ticks, default_decision, auto_apply, recurrence " +
+        "FROM verified_reviews WHERE id = @id", new { id = id.ToLowerInvariant() }, tx);
+
+    private VerifiedState.ReviewItemState? LoadItem(string id) => db.QueryFirstOrDefault<VerifiedState.ReviewItemState>(
+        "SELECT id, review_id, assignment_id, principal_key, recommendation, decision, reviewed_by FROM verified_review_items WHERE id = @id",
+        new { id = id.ToLowerInvariant() }, tx);
+
+    private void Review(SealedRecord r, SealContext ctx)
+    {
+        if (r.TargetId is not { } id || !Guid.TryParse(id, out var reviewGuid)) { Refuse(r, "AccessReview", "it names no review"); return; }
+        id = reviewGuid.ToString("D");
+        if (!ctx.Trusted && !IsAdmin(ctx.Actor, ctx.VerifiedAtTicks)) { Refuse(r, "AccessReview", $"{ctx.Actor} was not an administrator there"); return; }
+        JsonObject? after;
+        try { after = r.AfterJson is null ? null : JsonNode.Parse(r.AfterJson) as JsonObject; }
+        catch (JsonException) { after = null; }
+        var current = LoadReview(id);
+        switch (r.Action)
+        {
+            case "CreateAccessReview":
+            {
+                if (current is not null) { Refuse(r, "AccessReview", "the review exists already"); return; }
+                if (after is null || !string.Equals(Str(after["ReviewId"]), id, StringComparison.OrdinalIgnoreCase) || !Guid.TryParse(Str(after["RoleId"]), out var role)
+                    || Time(after["StartDateTime"]) is not { } start || Time(after["EndDateTime"]) is not { } end || end <= start
+                    || Str(after["AssignmentType"]) is not ({ } type and ("Eligible" or "Active" or "All"))
+                    || Str(after["DefaultDecision"]) is not ({ } fallback and ("None" or "Approve" or "Deny" or "Recommendation"))
+                    || Str(after["Recurrence"]) is not { } recurrence || after["Reviewers"] is not JsonArray reviewers || after["Items"] is not JsonArray items)
+                { Refuse(r, "AccessReview", "its review does not parse"); return; }
+                if (!ctx.Trusted && Math.Abs(start - r.AtTicks) > Skew.Ticks) { Refuse(r, "AccessReview", "a review starts when it is made"); return; }
+                var self = after["SelfReview"] is JsonValue sv && sv.TryGetValue<bool>(out var b) && b;
+                var keys = reviewers.Select(n => Str(n)).OfType<string>().Select(Principal.Fold).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+                if (self != (keys.Count == 0)) { Refuse(r, "AccessReview", "a review has named reviewers or is a self review"); return; }
+                var parsed = new List<(string Id, string Assignment, string Key, string Recommendation)>();
+                foreach (var node in items)
+                {
+                    if (node is not JsonObject o || !Guid.TryParse(Str(o["ItemId"]), out var itemId) || !Guid.TryParse(Str(o["AssignmentId"]), out var assignmentId)
+                        || Str(o["Principal"]) is not { } p || Str(o["Recommendation"]) is not ({ } rec and ("Approve" or "Deny")))
+                    { Refuse(r, "AccessReview", "an item does not parse"); return; }
+                    // Each item is a verified direct assignment of the role, held by the principal it names.
+                    if (!ctx.Trusted && (Load(assignmentId.ToString("D")) is not { } a || a.RoleId != role.ToString("D") || a.PrincipalKey != Principal.Fold(p)
+                                         || a.MemberType != "Direct"))
+                    { Refuse(r, "AccessReview", $"item {itemId} is not a verified direct assignment of the role held by {p}"); return; }
+                    parsed.Add((itemId.ToString("D"), assignmentId.ToString("D"), Principal.Fold(p), rec));
+                }
+                db.Execute("INSERT INTO verified_reviews (id, role_id, assignment_type, reviewers, self_review, status, start_ticks, end_ticks, default_decision, auto_apply, recurrence) " +
+                           "VALUES (@id, @role, @type, @reviewers, @self, 'InProgress', @start, @end, @fallback, @auto, @recurrence)",
+                    new
+                    {
+                        id, role = role.ToString("D"), type, reviewers = JsonSerializer.Serialize(keys), self = self ? 1L : 0L, start, end, fallback,
+                        auto = after["AutoApply"] is JsonValue av && av.TryGetValue<bool>(out var auto) && auto ? 1L : 0L, recurrence,
+                    }, tx);
+                foreach (var i in parsed)
+                    db.Execute("INSERT INTO verified_review_items (id, review_id, assignment_id, principal_key, recommendation, decision, reviewed_by) " +
+                               "VALUES (@Id, @review, @Assignment, @Key, @Recommendation, 'NotReviewed', NULL) ON CONFLICT (id) DO NOTHING",
+                        new { i.Id, review = id, i.Assignment, i.Key, i.Recommendation }, tx);
+                return;
+            }
+            case "CompleteAccessReview":
+                if (current is null) { Refuse(r, "AccessReview", "it completes no verified review"); return; }
+                if (current.Status != "InProgress") { Refuse(r, "AccessReview", "the review was completed already"); return; }
+                db.Execute("UPDATE verified_reviews SET status = 'Completed' WHERE id = @id", new { id }, tx);
+                return;
+            default:
+                Refuse(r, "AccessReview", $"'{r.Action}' does not change access reviews");
+                return;
+        }
+    }
+
+    private void ReviewItem(SealedRecord r, SealContext ctx)
+    {
+        if (r.Action != "DecideAccessReviewItem") { Refuse(r, "AccessReviewItem", $"'{r.Action}' does not change access review items"); return; }
+        if (r.TargetId is not { } id || !Guid.TryParse(id, out var itemGuid)) { Refuse(r, "AccessReviewItem", "it names no item"); return; }
+        JsonObject? after;
+        try { after = r.AfterJson is null ? null : JsonNode.Parse(r.AfterJson) as JsonObject; }
+        catch (JsonException) { after = null; }
+        if (LoadItem(itemGuid.ToString("D")) is not { } item) { Refuse(r, "AccessReviewItem", "it decides no verified item"); return; }
+        if (LoadReview(item.ReviewId) is not { } review) { Refuse(r, "AccessReviewItem", "its review is not verified"); return; }
+        if (Str(after?["Decision"]) is not ({ } decision and ("Approve" or "Deny" or "DontKnow"))) { Refuse(r, "AccessReviewItem", "it holds no decision"); return; }
+        if (!ctx.Trusted)
+        {
+            var t = ctx.VerifiedAtTicks;
+            string? why = null;
+            if (review.Status != "InProgress") why = "the review was completed";
+            else if (t >= review.EndTicks || r.AtTicks >= review.EndTicks) why = "the review had ended";
+            else if (review.SelfReview != 0) why = item.PrincipalKey == ctx.Actor ? null : $"{ctx.Actor} decided on {item.PrincipalKey}'s item of a self review";
+            else if (!(JsonSerializer.Deserialize<string[]>(review.Reviewers) ?? []).Contains(ctx.Actor, StringComparer.Ordinal))
+                why = $"{ctx.Actor} was not a reviewer of the review";
+            else if (item.PrincipalKey == ctx.Actor) why = "reviewers never decide on their own assignment";
+            if (why is not null) { Refuse(r, "AccessReviewItem", why); return; }
+        }
+        db.Execute("UPDATE verified_review_items SET decision = @decision, reviewed_by = @by WHERE id = @id",
+            new { id = item.Id, decision, by = ctx.Actor }, tx);
     }
 
     // ---- helpers -------------------------------------------------------------------------------------------

@@ -56,6 +56,12 @@ internal sealed class VerifiedState : IDisposable
         CREATE TABLE IF NOT EXISTS verified_notifications (id TEXT PRIMARY KEY, digest TEXT NOT NULL);
         CREATE TABLE IF NOT EXISTS verified_directory (id TEXT PRIMARY KEY, user_principal_name TEXT NOT NULL, principal_key TEXT NOT NULL UNIQUE,
             display_name TEXT);
+        CREATE TABLE IF NOT EXISTS verified_reviews (id TEXT PRIMARY KEY, role_id TEXT NOT NULL, assignment_type TEXT NOT NULL, reviewers TEXT NOT NULL,
+            self_review INTEGER NOT NULL, status TEXT NOT NULL, start_ticks INTEGER NOT NULL, end_ticks INTEGER NOT NULL, default_decision TEXT NOT NULL,
+            auto_apply INTEGER NOT NULL, recurrence TEXT NOT NULL);
+        CREATE TABLE IF NOT EXISTS verified_review_items (id TEXT PRIMARY KEY, review_id TEXT NOT NULL, assignment_id TEXT NOT NULL,
+            principal_key TEXT NOT NULL, recommendation TEXT NOT NULL, decision TEXT NOT NULL, reviewed_by TEXT);
+        CREATE INDEX IF NOT EXISTS ix_review_items_review ON verified_review_items (review_id);
         CREATE TABLE IF NOT EXISTS verified_refused (sequence INTEGER PRIMARY KEY, kind TEXT NOT NULL, id TEXT, reason TEXT NOT NULL);
         """;
 
@@ -219,7 +225,8 @@ internal sealed class VerifiedState : IDisposable
 
     private void Clear(SqliteTransaction tx)
         => _db.Execute("DELETE FROM meta; DELETE FROM verified_assignments; DELETE FROM verified_requests; DELETE FROM verified_decisions; DELETE FROM verified_policies; DELETE FROM verified_mail; " +
-                       "DELETE FROM verified_notifications; DELETE FROM verified_directory; DELETE FROM verified_refused;", transaction: tx);
+                       "DELETE FROM verified_notifications; DELETE FROM verified_directory; DELETE FROM verified_refused; DELETE FROM verified_reviews; " +
+                       "DELETE FROM verified_review_items;", transaction: tx);
 
     // ---- what the engine asks ------------------------------------------------------------------------------
 
@@ -339,6 +346,43 @@ internal sealed class VerifiedState : IDisposable
     {
         lock (_gate) return _db.QueryFirstOrDefault<DirectoryState>(DirectorySelect + " WHERE principal_key = @principalKey", new { principalKey });
     }
+
+    /// <summary>An access review as the verified log has it (reviewers: their canonical keys, in order).</summary>
+    internal sealed record ReviewState(string Id, string RoleId, string AssignmentType, string Reviewers, long SelfReview, string Status,
+        long StartTicks, long EndTicks, string DefaultDecision, long AutoApply, string Recurrence);
+
+    /// <summary>An access review item as the verified log has it (reviewed_by: the decider's key).</summary>
+    internal sealed record ReviewItemState(string Id, string ReviewId, string AssignmentId, string PrincipalKey, string Recommendation, string Decision,
+        string? ReviewedBy);
+
+    public ReviewState? Review(Guid id)
+    {
+        lock (_gate) return _db.QueryFirstOrDefault<ReviewState>(
+            "SELECT id, role_id, assignment_type, reviewers, self_review, status, start_ticks, end_ticks, default_decision, auto_apply, recurrence " +
+            "FROM verified_reviews WHERE id = @id", new { id = id.ToString("D") });
+    }
+
+    public IReadOnlyList<ReviewItemState> ReviewItems(Guid reviewId)
+    {
+        lock (_gate) return _db.Query<ReviewItemState>(
+            "SELECT id, review_id, assignment_id, principal_key, recommendation, decision, reviewed_by FROM verified_review_items WHERE review_id = @id",
+            new { id = reviewId.ToString("D") }).ToList();
+    }
+
+    /// <summary>True when the store's review row is the review as the verified log has it.</summary>
+    public bool Believes(ReviewRow r)
+        => Review(r.Id) is { } v && Guid.TryParse(v.RoleId, out var role) && role == r.RoleId && v.AssignmentType == r.AssignmentType.ToString()
+           && v.Status == r.Status && (v.SelfReview != 0) == r.SelfReview && v.StartTicks == Storage.SqlTypes.Ticks(r.Start)
+           && v.EndTicks == Storage.SqlTypes.Ticks(r.End) && v.DefaultDecision == r.DefaultDecision.ToString() && (v.AutoApply != 0) == r.AutoApply
+           && v.Recurrence == r.Recurrence.ToString()
+           && (JsonSerializer.Deserialize<string[]>(v.Reviewers) ?? []).SequenceEqual(
+               r.Reviewers.Select(Principal.Fold).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal));
+
+    /// <summary>True when the store's item row is the item as the verified log has it (its decision and decider too).</summary>
+    public static bool Matches(ReviewItemState v, ReviewItemRow i)
+        => Guid.TryParse(v.ReviewId, out var review) && review == i.ReviewId && Guid.TryParse(v.AssignmentId, out var a) && a == i.AssignmentId
+           && v.PrincipalKey == i.PrincipalKey && v.Recommendation == i.Recommendation.ToString() && v.Decision == i.Decision.ToString()
+           && v.ReviewedBy == (i.ReviewedBy is { } by ? Principal.Fold(by) : null);
 
     /// <summary>The mail settings as an administrator sealed them last (as the audit log wrote them); null when none was.</summary>
     public string? Mail()

@@ -1,0 +1,86 @@
+namespace PimModule.Storage;
+
+/// <summary>An access review as stored (the reviewers as canonical principals, in order).</summary>
+internal sealed record ReviewRow(
+    Guid Id, Guid RoleId, PimAccessReviewAssignmentType AssignmentType, IReadOnlyList<string> Reviewers, bool SelfReview, string Status,
+    DateTime Start, DateTime End, TimeSpan Duration, PimAccessReviewRecurrence Recurrence, PimAccessReviewDefaultDecision DefaultDecision,
+    bool AutoApply, Guid SeriesId, int Occurrence, string CreatedBy, DateTime Created, string? CompletedBy, DateTime? Completed)
+{
+    public const string InProgress = nameof(PimAccessReviewStatus.InProgress);
+    public const string CompletedStatus = nameof(PimAccessReviewStatus.Completed);
+
+    /// <summary>The status at <paramref name="now"/>: an open review whose end has passed reads as Ended until it is completed.</summary>
+    public PimAccessReviewStatus StatusAt(DateTime now)
+        => Status == CompletedStatus ? PimAccessReviewStatus.Completed : End <= now ? PimAccessReviewStatus.Ended : PimAccessReviewStatus.InProgress;
+}
+
+/// <summary>One assignment under review, as stored.</summary>
+internal sealed record ReviewItemRow(
+    Guid Id, Guid ReviewId, Guid AssignmentId, string Principal, Guid RoleId, PimAssignmentType AssignmentType,
+    PimAccessReviewDecision Recommendation, PimAccessReviewDecision Decision, string? Justification, string? ReviewedBy, DateTime? Reviewed,
+    string? Outcome)
+{
+    public string PrincipalKey => global::PimModule.Identity.Principal.Fold(Principal);
+}
+
+/// <summary>
+/// The access_reviews table: its SQL, rows and predicates (the items: <see cref="AccessReviewItemsTable"/>). No other file
+/// writes SQL against it. Rows are read as text and ticks and made rows here (no type handlers); reviewers are a JSON array
+/// of principals.
+/// </summary>
+internal static class AccessReviewsTable
+{
+    private sealed record StoredReview(string ReviewId, string RoleId, string AssignmentType, string Reviewers, long SelfReview, string Status,
+        long StartUtc, long EndUtc, long DurationTicks, string Recurrence, string DefaultDecision, long AutoApply, string SeriesId, long Occurrence,
+        string CreatedBy, long CreatedUtc, string? CompletedBy, long? CompletedUtc)
+    {
+        public ReviewRow ToRow() => new(Guid.Parse(ReviewId), Guid.Parse(RoleId), Enum.Parse<PimAccessReviewAssignmentType>(AssignmentType),
+            System.Text.Json.JsonSerializer.Deserialize<string[]>(Reviewers) ?? [], SelfReview != 0, Status, SqlTypes.FromTicks(StartUtc),
+            SqlTypes.FromTicks(EndUtc), TimeSpan.FromTicks(DurationTicks), Enum.Parse<PimAccessReviewRecurrence>(Recurrence),
+            Enum.Parse<PimAccessReviewDefaultDecision>(DefaultDecision), AutoApply != 0, Guid.Parse(SeriesId), (int)Occurrence, CreatedBy,
+            SqlTypes.FromTicks(CreatedUtc), CompletedBy, CompletedUtc is { } c ? SqlTypes.FromTicks(c) : null);
+    }
+
+    private const string ReviewColumns =
+        "review_id, role_id, assignment_type, reviewers, self_review, status, start_utc, end_utc, duration_ticks, recurrence, default_decision, " +
+        "auto_apply, series_id, occurrence, created_by, created_utc, completed_by, completed_utc";
+
+    private static List<ReviewRow> Reviews(UnitOfWork work, string where, object param)
+        => work.Query<StoredReview>($"SELECT {ReviewColumns} FROM access_reviews {where}", param).ConvertAll(r => r.ToRow());
+
+    // ---- reads ---------------------------------------------------------------------------------------
+
+    public static ReviewRow? Find(UnitOfWork work, Guid id) => Reviews(work, "WHERE review_id = @id", new { id = id.ToString("D") }).FirstOrDefault();
+
+    /// <summary>Every review (a few per role and period), newest first; <paramref name="status"/> filters the stored status.</summary>
+    public static List<ReviewRow> All(UnitOfWork work) => Reviews(work, "ORDER BY start_utc DESC, review_id", new { });
+
+    /// <summary>Open reviews whose end has passed by @now (ix_access_reviews_status).</summary>
+    public static List<ReviewRow> EndedOpen(UnitOfWork work, DateTime now)
+        => Reviews(work, "WHERE status = @open AND end_utc <= @now ORDER BY end_utc", new { open = ReviewRow.InProgress, now = SqlTypes.Ticks(now) });
+
+    /// <summary>The reviews of recurring series (their latest occurrences decide when the next starts).</summary>
+    public static List<ReviewRow> Recurring(UnitOfWork work)
+        => Reviews(work, "WHERE recurrence <> @none ORDER BY series_id, occurrence", new { none = nameof(PimAccessReviewRecurrence.None) });
+
+    public static bool OccurrenceExists(UnitOfWork work, Guid seriesId, int atLeast)
+        => work.Scalar<long>("SELECT COUNT(*) FROM access_reviews WHERE series_id = @series AND occurrence >= @atLeast",
+            new { series = seriesId.ToString("D"), atLeast = (long)atLeast }) > 0;
+
+    // ---- writes --------------------------------------------------------------------------------------
+
+    public static void Insert(UnitOfWork work, ReviewRow r) => work.Execute(
+        $"INSERT INTO access_reviews ({ReviewColumns}) VALUES (@id, @role, @type, @reviewers, @self, @status, @start, @end, @duration, @recurrence, " +
+        "@default, @auto, @series, @occurrence, @createdBy, @created, NULL, NULL)",
+        new
+        {
+            id = r.Id.ToString("D"), role = r.RoleId.ToString("D"), type = r.AssignmentType.ToString(), reviewers = System.Text.Json.JsonSerializer.Serialize(r.Reviewers),
+            self = r.SelfReview ? 1L : 0L, status = r.Status, start = SqlTypes.Ticks(r.Start), end = SqlTypes.Ticks(r.End), duration = r.Duration.Ticks,
+            recurrence = r.Recurrence.ToString(), @default = r.DefaultDecision.ToString(), auto = r.AutoApply ? 1L : 0L, series = r.SeriesId.ToString("D"),
+            occurrence = (long)r.Occurrence, createdBy = r.CreatedBy, created = SqlTypes.Ticks(r.Created),
+        });
+
+    public static void Complete(UnitOfWork work, Guid reviewId, string by, DateTime at) => work.Execute(
+        "UPDATE access_reviews SET status = @done, completed_by = @by, completed_utc = @at WHERE review_id = @id",
+        new { id = reviewId.ToString("D"), done = ReviewRow.CompletedStatus, by, at = SqlTypes.Ticks(at) });
+}

@@ -1,0 +1,51 @@
+using System.Management.Automation;
+
+namespace PimModule.Cmdlets;
+
+/// <summary>Starts an access review of a role's direct assignments: named reviewers or a self review, once or on a recurrence.</summary>
+[Cmdlet(VerbsCommon.New, "PimAccessReview", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, DefaultParameterSetName = ReviewerSet)]
+[OutputType(typeof(PimAccessReview))]
+public sealed class NewPimAccessReviewCommand : PimCmdlet
+{
+    private const string ReviewerSet = "Reviewer";
+    private const string SelfSet = "SelfReview";
+
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+    [Alias("RoleName", "RoleId")]
+    [ArgumentCompleter(typeof(RoleNameCompleter))]
+    public PimRoleReference Role { get; set; } = null!;
+
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    public PimAccessReviewAssignmentType AssignmentType { get; set; } = PimAccessReviewAssignmentType.Eligible;
+
+    [Parameter(Mandatory = true, ParameterSetName = ReviewerSet, ValueFromPipelineByPropertyName = true)]
+    [Alias("Reviewers")]
+    [ArgumentCompleter(typeof(PrincipalCompleter))]
+    public string[] Reviewer { get; set; } = [];
+
+    [Parameter(Mandatory = true, ParameterSetName = SelfSet, ValueFromPipelineByPropertyName = true)]
+    public SwitchParameter SelfReview { get; set; }
+
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [DurationTransformation("Days")]
+    public TimeSpan? Duration { get; set; }
+
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    public PimAccessReviewRecurrence Recurrence { get; set; } = PimAccessReviewRecurrence.None;
+
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    public PimAccessReviewDefaultDecision DefaultDecision { get; set; } = PimAccessReviewDefaultDecision.None;
+
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    public SwitchParameter AutoApply { get; set; }
+
+    protected override void ProcessPim()
+    {
+        var review = Store.Reviews.Create(new PimAccessReviewInput
+        {
+            Role = Role, AssignmentType = AssignmentType, Reviewers = ParameterSetName == SelfSet ? null : Reviewer, SelfReview = SelfReview.IsPresent,
+            Duration = Duration, Recurrence = Recurrence, DefaultDecision = DefaultDecision, AutoApply = AutoApply.IsPresent,
+        }, ShouldProcess);
+        if (review is not null) WriteObject(review);
+    }
+}
