@@ -161,6 +161,48 @@ Describe 'A two-stage role with a quorum of 2 in stage 1' -Tag TestClock {
     }
 }
 
+Describe 'Approval stages after a change of the role''s settings (review findings)' -Tag TestClock {
+    BeforeEach {
+        Set-TestClock $T0
+        $null = Connect-TestStore -Principal 'admin@contoso.com'
+        New-PimEligibleAssignment -Principal 'user1@contoso.com' -Role 'Security Reader' -Duration 180d | Out-Null
+    }
+
+    It 'counts towards the quorum only approvers entitled for the stage now' {
+        Set-PimRoleSetting -Role 'Security Reader' -ActivationRequirement None -RequireApproval $true -ApprovalStages (New-PimApprovalStage -Approvers a1@contoso.com, a2@contoso.com, a3@contoso.com -RequiredApprovals 2)
+        As 'user1@contoso.com'
+        $script:req = Request-PimActivation -Role 'Security Reader' -Duration 2h -Justification 'please'
+        (Decide 'a1@contoso.com').Status | Should -Be 'PendingApproval'
+        # a1 is taken off the stage (left the team, or a compromised account): their approval no longer counts.
+        As 'admin@contoso.com'
+        Set-PimRoleSetting -Role 'Security Reader' -ApprovalStages (New-PimApprovalStage -Approvers a2@contoso.com, a3@contoso.com -RequiredApprovals 2)
+        (Decide 'a2@contoso.com').Status | Should -Be 'PendingApproval'
+        (Decide 'a3@contoso.com').Status | Should -Be 'Provisioned'
+    }
+
+    It 'mails the next stage only to who may still decide it' {
+        Set-PimRoleSetting -Role 'Security Reader' -ActivationRequirement None -RequireApproval $true -ApprovalStages (New-PimApprovalStage -Approvers a1@contoso.com), (New-PimApprovalStage -Approvers a1@contoso.com, ciso@contoso.com)
+        As 'user1@contoso.com'
+        $script:req = Request-PimActivation -Role 'Security Reader' -Duration 2h -Justification 'please'
+        Set-TestClock $T0.AddMinutes(5)
+        (Decide 'a1@contoso.com').Stage | Should -Be 2
+        Get-Mail -After $T0.AddMinutes(4) | Should -Be @('ApprovalRequested ciso@contoso.com', 'StageApproved user1@contoso.com')
+    }
+
+    It 'keeps a quorum through a Graph import of the same approvers' {
+        @(
+            [pscustomobject]@{ Id = '11111111-1111-1111-1111-111111111111'; UserPrincipalName = 'a1@contoso.com'; DisplayName = 'A One' }
+            [pscustomobject]@{ Id = '22222222-2222-2222-2222-222222222222'; UserPrincipalName = 'ciso@contoso.com'; DisplayName = 'Ciso' }
+        ) | Import-PimDirectoryObject | Out-Null
+        Set-PimRoleSetting -Role 'Security Reader' -RequireApproval $true -Approvers a1@contoso.com, ciso@contoso.com
+        $path = Join-Path $TestDrive 'sr.graph.json'
+        Export-PimRoleSetting -Role 'Security Reader' -Format Graph -Path $path -WarningAction SilentlyContinue
+        Set-PimRoleSetting -Role 'Security Reader' -RequiredApprovals 2
+        Import-PimRoleSetting -Path $path -WarningAction SilentlyContinue | Out-Null
+        (Get-PimRoleSetting -Role 'Security Reader').RequiredApprovals | Should -Be 2
+    }
+}
+
 Describe 'Approval stage settings' -Tag TestClock {
     BeforeEach {
         Set-TestClock $T0
@@ -249,6 +291,7 @@ Describe 'Approval stage settings' -Tag TestClock {
 
     It 'refuses an unreadable ApprovalStages cell' {
         { Set-PimRoleSetting -Role 'Security Reader' -ApprovalStages '[{"Approvers":["a@contoso.com"],"Quorum":2}]' } | Should -Throw -ErrorId 'ParameterArgumentTransformationError*'
+        { Set-PimRoleSetting -Role 'Security Reader' -ApprovalStages '[]' } | Should -Throw -ErrorId 'ParameterArgumentTransformationError*'
         Get-StoreFingerprint | Should -Be $fp
     }
 }

@@ -1934,7 +1934,8 @@ Describe 'Verified stores: who acts is proven, not claimed' -Tag Hostile {
     Describe 'Approval stages in a Verified store: a quorum of distinct, entitled approvers' {
         BeforeAll {
             function New-QuorumStore {
-                <# Security Reader needs 2 of a1, a2 (each with their own key); user1 asked to activate it; a1 approved. #>
+                <# Security Reader needs -Required of -Listed (a1 and a2 with their own keys); user1 asked to activate it; a1 approved. #>
+                param([int] $Required = 2, [string[]] $Listed = @('a1@contoso.com', 'a2@contoso.com'))
                 $store = New-VerifiedStore
                 foreach ($who in 'a1', 'a2') {
                     Use-TestUser $who
@@ -1943,7 +1944,7 @@ Describe 'Verified stores: who acts is proven, not claimed' -Tag Hostile {
                     Connect-Verified $store admin@contoso.com
                     $key | Register-PimCredential -Principal "$who@contoso.com" | Out-Null
                 }
-                Set-PimRoleSetting -Role 'Security Reader' -RequireApproval $true -ApprovalStages (New-PimApprovalStage -Approvers a1@contoso.com, a2@contoso.com -RequiredApprovals 2)
+                Set-PimRoleSetting -Role 'Security Reader' -RequireApproval $true -ApprovalStages (New-PimApprovalStage -Approvers $Listed -RequiredApprovals $Required)
                 Use-TestUser user1
                 Connect-Verified $store user1@contoso.com
                 $q = Request-PimActivation -Role 'Security Reader' -Justification 'please'
@@ -1967,6 +1968,23 @@ Describe 'Verified stores: who acts is proven, not claimed' -Tag Hostile {
             $done.Approvals.Approver | Should -Be @('a1@contoso.com', 'a2@contoso.com')
             Test-PimAccess -Principal user1@contoso.com -Role 'Security Reader' | Should -BeTrue
             (Test-PimAuditLog).IsValid | Should -BeTrue
+        }
+
+        It 'counts one approver once: a decision row copied under another key, or forged in the next approver''s name, is no one''s' {
+            # Review finding F1: rows whose key is not their approver's counted as that approver's decisions.
+            $store = New-QuorumStore -Required 3 -Listed a1@contoso.com, a2@contoso.com, a3@contoso.com
+            $id = "$($store.Request.RequestId)"
+            Invoke-Sql -Store $store -Sql "INSERT INTO request_approvals (request_id, approver_key, approver, stage, decision, justification, decided_utc) SELECT request_id, 'zz-forged', approver, stage, decision, justification, decided_utc FROM request_approvals WHERE request_id = '$id'" | Out-Null
+            foreach ($k in 'z1', 'z2') {
+                Invoke-Sql -Store $store -Sql "INSERT INTO request_approvals (request_id, approver_key, approver, stage, decision, justification, decided_utc) VALUES ('$id', '$k', 'a2@contoso.com', 1, 'Approve', NULL, 1)" | Out-Null
+            }
+            Use-TestUser a2
+            Connect-Verified $store a2@contoso.com
+            $after = Approve-PimRequest -RequestId $store.Request.RequestId -Justification 'two' -Confirm:$false
+            $after.Status | Should -Be 'PendingApproval'      # two distinct approvals of a quorum of 3
+            $after.Approvals.Approver | Should -Be @('a1@contoso.com', 'a2@contoso.com')
+            Test-PimAccess -Principal user1@contoso.com -Role 'Security Reader' | Should -BeFalse
+            (Test-PimAuditLog -WarningAction SilentlyContinue).Disagreements | Where-Object Problem -eq 'NotEntitled' | Should -BeNullOrEmpty
         }
 
         It 'counts for nothing a decision row written around the module, or a stage moved by SQL' {

@@ -363,7 +363,11 @@ internal static class GraphPolicy
             if (escalation is not null && escalators.Count == 0)
                 throw Unsupported($"{st}: escalation is enabled but escalationApprovers lists nobody", "escalationApprovers",
                     "List the escalation approvers, or set isEscalationEnabled to false.");
-            read.Add(new RolePolicy.ApprovalStageRule(primary, 1, escalators, escalation));
+            // Graph has no quorum: a stage of the same approvers keeps the quorum the store gave it (PimModule's own, as
+            // its rule ApprovalStages_PimModule); any other stage is Graph's, where the first approver decides.
+            var now = i < p.Stages.Count ? p.Stages[i] : null;
+            var same = now is not null && now.Approvers.Count == primary.Count && !now.Approvers.Except(primary, Principal.Comparer).Any();
+            read.Add(new RolePolicy.ApprovalStageRule(primary, same ? now!.RequiredApprovals : 1, escalators, escalation));
         }
         if (justification is { } j) p.RequireApproverJustification = j;
         StageSettings.Set(p, read);

@@ -173,7 +173,8 @@ internal static class Events
             $"Stage {approvedStage} of {stages} of your request to activate the role '{role.Name}' at scope {q.Scope} was approved. " +
             $"It now waits for stage {q.Stage}.\n\nFollow it: Get-PimRequest -RequestId {q.Id}\n",
             critical: false, principal: q.Principal, requestId: q.Id);
-        ApprovalNeeded(work, q, role, PimNotificationEvent.Activated, Approvals.ApproversOf(work, q), "ApprovalRequested",
+        // Who may decide the new stage: its approvers who have not decided the request already.
+        ApprovalNeeded(work, q, role, PimNotificationEvent.Activated, Approvals.MayDecide(work, q, work.Now, RequestApprovalsTable.For(work, q.Id)), "ApprovalRequested",
             $"Stage {approvedStage} approved it already.\n");
     }
 
@@ -183,7 +184,8 @@ internal static class Events
     /// </summary>
     public static int Escalated(UnitOfWork work, RequestRow q, PimRole role)
     {
-        var approvers = Approvals.EscalationApproversOf(work, q);
+        var decided = RequestApprovalsTable.For(work, q.Id);
+        var approvers = Approvals.EscalationApproversOf(work, q).Where(a => !decided.Any(d => d.Key == Principal.Fold(a))).ToList();
         if (approvers.Count == 0) return 0;
         ApprovalNeeded(work, q, role, PimNotificationEvent.Activated, approvers, "ApprovalEscalated",
             $"Stage {q.Stage} has waited since {q.StageStart:yyyy-MM-dd HH:mm} UTC without its quorum: you may decide it as an escalation approver.\n",

@@ -50,6 +50,20 @@ internal static class Approvals
         return deciders.Where(d => !decisions.Any(x => Principal.Same(x.Approver, d))).Distinct(Principal.Comparer).ToList();
     }
 
+    /// <summary>
+    /// How many distinct principals entitled for the request's current stage now (its approvers, and its escalation
+    /// approvers once escalation opened) approved it in that stage: what its quorum counts. An approver taken off the
+    /// stage meanwhile no longer counts.
+    /// </summary>
+    public static int CountedApprovals(UnitOfWork work, RequestRow q, DateTime now, IReadOnlyList<RequestApprovalsTable.Row> decisions)
+    {
+        var entitled = ApproversOf(work, q).ToList();
+        if (EscalationOpensAt(work, q) is { } opens && now >= opens) entitled.AddRange(EscalationApproversOf(work, q));
+        var keys = entitled.Select(Principal.Fold).ToHashSet(StringComparer.Ordinal);
+        return decisions.Where(d => d.Stage == q.Stage && d.Decision == RequestApprovalsTable.Approve && keys.Contains(d.Key))
+            .Select(d => d.Key).Distinct(StringComparer.Ordinal).Count();
+    }
+
     public static bool MayApprove(UnitOfWork work, RequestRow q, string principal)
         => MayDecide(work, q, work.Now, RequestApprovalsTable.For(work, q.Id)).Contains(principal, Principal.Comparer);
 }

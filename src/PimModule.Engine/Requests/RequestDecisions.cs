@@ -93,7 +93,7 @@ internal sealed class RequestDecisions
             Take(work, p, "approved");
             var q = p.Request;
             RequestApprovalsTable.Insert(work, new RequestApprovalsTable.Row(q.Id, work.Actor, q.Stage, RequestApprovalsTable.Approve, RequestRow.Text(justification), work.Now));
-            var approvals = RequestApprovalsTable.For(work, q.Id).Count(d => d.Stage == q.Stage && d.Decision == RequestApprovalsTable.Approve);
+            var approvals = Approvals.CountedApprovals(work, q, work.Now, RequestApprovalsTable.For(work, q.Id));
             var required = Approvals.RequiredAt(work, q);
             if (approvals < required || !Approvals.IsLastStage(work, q))
             {

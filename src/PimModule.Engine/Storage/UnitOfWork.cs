@@ -82,18 +82,18 @@ internal sealed class UnitOfWork
     /// <summary>True when a self-service request row counts (Verified stores: as the verified log has it).</summary>
     public bool Believes(PimModule.Requests.RequestRow q) => VerifiedNow() is not { } v || _writtenHere?.Contains(q.Id) == true || v.Believes(q);
 
-    private HashSet<(Guid, string)>? _decidedHere;
+    private HashSet<(Guid, string, long)>? _decidedHere;
 
-    /// <summary>Runs a statement that writes a decision on a request (it counts when read again in this transaction).</summary>
-    public T Decided<T>(Guid requestId, string approverKey, Func<T> write)
+    /// <summary>Runs a statement that writes a decision on a request (that very row counts when read again in this transaction).</summary>
+    public T Decided<T>(Guid requestId, string approverKey, DateTime decided, Func<T> write)
     {
-        (_decidedHere ??= []).Add((requestId, approverKey));
+        (_decidedHere ??= []).Add((requestId, approverKey, SqlTypes.Ticks(decided)));
         return write();
     }
 
-    /// <summary>True when a decision row counts (Verified stores: as the verified log has it, or written in this unit of work).</summary>
+    /// <summary>True when a decision row counts (Verified stores: as the verified log has it, or the row this unit of work wrote).</summary>
     public bool Believes(RequestApprovalsTable.Row r)
-        => VerifiedNow() is not { } v || _decidedHere?.Contains((r.RequestId, Principal.Fold(r.Approver))) == true || v.Believes(r);
+        => VerifiedNow() is not { } v || _decidedHere?.Contains((r.RequestId, r.Key, SqlTypes.Ticks(r.Decided))) == true || v.Believes(r);
 
     private Dictionary<string, object>? _memo;
 

@@ -301,8 +301,10 @@ internal sealed class StateReplay(SqliteConnection db, SqliteTransaction tx, Dat
                     var (required, last) = current.Action == "SelfActivate"
                         ? (PolicyOf(current.RoleId).Stage((int)current.Stage).RequiredApprovals, PolicyOf(current.RoleId).IsLastStage((int)current.Stage))
                         : (1, true);
-                    var approvals = db.ExecuteScalar<long>("SELECT COUNT(*) FROM verified_decisions WHERE request_id = @id AND stage = @stage AND decision = 'Approve'",
-                        new { id, stage = current.Stage }, tx);
+                    // Only approvals by principals entitled for the stage now count: one taken off it meanwhile does not.
+                    var entitled = Deciders(current, t);
+                    var approvals = db.Query<string>("SELECT approver_key FROM verified_decisions WHERE request_id = @id AND stage = @stage AND decision = 'Approve'",
+                        new { id, stage = current.Stage }, tx).Distinct(StringComparer.Ordinal).Count(entitled.Contains);
                     if (approvals < required) return;
                     if (!last)
                     {

@@ -298,8 +298,8 @@ internal sealed class VerifiedState : IDisposable
         {
             var v = _db.QueryFirstOrDefault<DecisionState>(
                 "SELECT stage, decision, decided_ticks FROM verified_decisions WHERE request_id = @id AND approver_key = @key",
-                new { id = r.RequestId.ToString("D"), key = Principal.Fold(r.Approver) });
-            return v is { } d && d.Stage == r.Stage && d.Decision == r.Decision && d.DecidedTicks == Storage.SqlTypes.Ticks(r.Decided);
+                new { id = r.RequestId.ToString("D"), key = r.Key });
+            return v is { } d && r.Key == Principal.Fold(r.Approver) && d.Stage == r.Stage && d.Decision == r.Decision && d.DecidedTicks == Storage.SqlTypes.Ticks(r.Decided);
         }
     }
 

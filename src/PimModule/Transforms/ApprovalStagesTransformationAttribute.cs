@@ -21,13 +21,17 @@ public sealed class ApprovalStagesTransformationAttribute : ArgumentTransformati
                 case PimApprovalStage s: stages.Add(s); break;
                 case string text when text.Trim().Length == 0: break;
                 case string text:
-                    try { stages.AddRange(PimApprovalStageList.Parse(text)); }
+                    PimApprovalStageList parsed;
+                    try { parsed = PimApprovalStageList.Parse(text); }
                     catch (PimException e) { throw new ArgumentTransformationMetadataException(e.Message, e); }
+                    if (parsed.Count == 0)
+                        throw new ArgumentTransformationMetadataException("The approval stages '[]' list no stage; a role has one or two. Give one stage to go back to a single stage.");
+                    stages.AddRange(parsed);
                     break;
                 case System.Collections.IEnumerable e: foreach (var x in e) Add(x); break;
                 default:
                     throw new ArgumentTransformationMetadataException(
-                        $"'{item}' is not an approval stage. Give New-PimApprovalStage objects, or the JSON Get-PimRoleSetting writes for ApprovalStages.");
+                        $"'{Validation.Input.Preview(item.ToString() ?? "")}' is not an approval stage. Give New-PimApprovalStage objects, or the JSON Get-PimRoleSetting writes for ApprovalStages.");
             }
         }
         Add(inputData);
