@@ -412,11 +412,26 @@ public sealed class AccessReviewService
         {
             var first = series.MinBy(r => r.Occurrence)!;
             var latest = series.MaxBy(r => r.Occurrence)!;
-            var n = latest.Occurrence;
-            while (n < 100000 && OccurrenceStart(first.Start, latest.Recurrence, n + 1) <= now) n++;
-            if (n == latest.Occurrence || AccessReviewsTable.OccurrenceExists(work, series.Key, n)) continue;
+            var anchor = first.Start;
+            var last = latest.Occurrence;
+            if (work.VerifiedNow() is { } verified)
+            {
+                // The series as the verified log has it: its first occurrence's start and its latest occurrence, whatever
+                // rows were deleted or renumbered around the module.
+                if (verified.Series(series.Key) is not { } known || known.First.Occurrence != 1) continue;
+                anchor = new DateTime(known.First.StartTicks, DateTimeKind.Utc);
+                last = Math.Max(last, (int)known.Latest.Occurrence);
+            }
+            var n = last;
+            while (n < 100000 && OccurrenceStart(anchor, latest.Recurrence, n + 1) <= now) n++;
+            if (n == last) continue;
+            var taken = AccessReviewsTable.OccurrencesFrom(work, series.Key, n);
+            if (taken.Any(r => Believes(work, r))) continue;
+            // In a Verified store a row of this series the log does not hold is no occurrence: it does not block the next one.
+            if (work.Verified is not null) AccessReviewsTable.DeleteUnverified(work, taken.Select(r => r.Id).ToList());
+            else if (taken.Count > 0) continue;
             var end = now + latest.Duration;
-            var next = OccurrenceStart(first.Start, latest.Recurrence, n + 1);
+            var next = OccurrenceStart(anchor, latest.Recurrence, n + 1);
             if (end > next) end = next;
             var role = RolesTable.ById(work, latest.RoleId);
             if (role is null) continue; // a custom role removed since: nothing left to review

@@ -45,6 +45,10 @@ internal static class AccessReviewItemsTable
         "UPDATE access_review_items SET decision = @decision, justification = @justification, reviewed_by = @by, reviewed_utc = @at WHERE item_id = @id",
         new { id = i.Id.ToString("D"), decision = i.Decision.ToString(), justification = i.Justification, by = i.ReviewedBy, at = i.Reviewed is { } t ? SqlTypes.Ticks(t) : (long?)null });
 
+    /// <summary>Deletes the items of reviews (ids as <see cref="UnitOfWork.TextList"/>): see AccessReviewsTable.DeleteUnverified.</summary>
+    public static void DeleteOfReviews(UnitOfWork work, object reviewIds)
+        => work.Execute("DELETE FROM access_review_items WHERE " + work.AnyOf("review_id", "ids"), new { ids = reviewIds });
+
     public static void SetOutcome(UnitOfWork work, Guid itemId, string outcome)
         => work.Execute("UPDATE access_review_items SET outcome = @outcome WHERE item_id = @id", new { id = itemId.ToString("D"), outcome });
 }

@@ -63,9 +63,18 @@ internal static class AccessReviewsTable
     public static List<ReviewRow> Recurring(UnitOfWork work)
         => Reviews(work, "WHERE recurrence <> @none ORDER BY series_id, occurrence", new { none = nameof(PimAccessReviewRecurrence.None) });
 
-    public static bool OccurrenceExists(UnitOfWork work, Guid seriesId, int atLeast)
-        => work.Scalar<long>("SELECT COUNT(*) FROM access_reviews WHERE series_id = @series AND occurrence >= @atLeast",
-            new { series = seriesId.ToString("D"), atLeast = (long)atLeast }) > 0;
+    /// <summary>The reviews of a series from occurrence <paramref name="atLeast"/> on, as stored.</summary>
+    public static List<ReviewRow> OccurrencesFrom(UnitOfWork work, Guid seriesId, int atLeast)
+        => Reviews(work, "WHERE series_id = @series AND occurrence >= @atLeast", new { series = seriesId.ToString("D"), atLeast = (long)atLeast });
+
+    /// <summary>Deletes review rows (and their items) that a Verified store's log does not hold: written around the module.</summary>
+    public static void DeleteUnverified(UnitOfWork work, IReadOnlyCollection<Guid> ids)
+    {
+        if (ids.Count == 0) return;
+        var list = work.TextList(ids.Select(i => i.ToString("D")));
+        AccessReviewItemsTable.DeleteOfReviews(work, list);
+        work.Execute("DELETE FROM access_reviews WHERE " + work.AnyOf("review_id", "ids"), new { ids = list });
+    }
 
     // ---- writes --------------------------------------------------------------------------------------
 

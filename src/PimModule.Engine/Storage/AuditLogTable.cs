@@ -18,6 +18,12 @@ internal static partial class AuditLogTable
 
     /// <summary>Each principal's newest record as actor at or before <paramref name="at"/> (through ix_audit_actor; none: not listed).</summary>
     public static Dictionary<string, DateTime> LastActedAt(UnitOfWork work, IReadOnlyCollection<string> actorKeys, DateTime at)
+        => work.VerifiedNow() is { } verified
+            // A Verified store: by the verified records, never by a row's key as read (an edited actor_key would move activity).
+            ? verified.LastActed(actorKeys).Where(kv => kv.Value <= at).ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal)
+            : LastActedInLog(work, actorKeys, at);
+
+    private static Dictionary<string, DateTime> LastActedInLog(UnitOfWork work, IReadOnlyCollection<string> actorKeys, DateTime at)
         => actorKeys.Count == 0 ? new Dictionary<string, DateTime>(StringComparer.Ordinal)
             : work.Query<(string Key, long Ticks)>($"SELECT actor_key, MAX(at_utc) FROM audit_log WHERE {work.AnyOf("actor_key", "keys")} AND at_utc <= @at GROUP BY actor_key",
                     new { keys = work.TextList(actorKeys), at })
@@ -77,11 +83,14 @@ internal static partial class AuditLogTable
     /// <summary>
     /// Every record's columns as the stored text, in sequence order, read while the caller enumerates (verification hashes
     /// what was written: a parsed value could hide an edit). Columns: sequence, audit_id, at_utc, actor, action, target_type,
-    /// target_id, role_id, principal, before_json, after_json, prev_hash, hash.
+    /// target_id, role_id, principal, before_json, after_json, prev_hash, hash; then actor_key and principal_key (not
+    /// hashed: the keys of actor and principal, which the check recomputes).
     /// </summary>
     public static IEnumerable<string?[]> StoredText(UnitOfWork work, long after = 0, long upTo = long.MaxValue)
     {
-        foreach (IDictionary<string, object?> row in work.Stream<dynamic>(Select + " WHERE sequence > @after AND sequence <= @upTo ORDER BY sequence", new { after, upTo }))
+        foreach (IDictionary<string, object?> row in work.Stream<dynamic>(
+                     "SELECT sequence, audit_id, at_utc, actor, action, target_type, target_id, role_id, principal, before_json, after_json, prev_hash, hash, " +
+                     "actor_key, principal_key FROM audit_log WHERE sequence > @after AND sequence <= @upTo ORDER BY sequence", new { after, upTo }))
         {
             var f = new string?[row.Count];
             var i = 0;

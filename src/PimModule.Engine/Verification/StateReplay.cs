@@ -29,6 +29,18 @@ internal sealed class StateReplay(SqliteConnection db, SqliteTransaction tx, Dat
 {
     public void Dispose() => _upsert?.Dispose();
 
+    /// <summary>Who acted last, and when, by the verified records (StaleSignIn, access review recommendations): written by <see cref="Flush"/>.</summary>
+    private readonly Dictionary<string, long> _acted = new(StringComparer.Ordinal);
+
+    /// <summary>Writes what is kept in memory while records stream past (before the checkpoint's head moves, in its transaction).</summary>
+    public void Flush()
+    {
+        foreach (var (actor, ticks) in _acted)
+            db.Execute("INSERT INTO verified_activity (actor_key, last_ticks) VALUES (@actor, @ticks) " +
+                       "ON CONFLICT (actor_key) DO UPDATE SET last_ticks = MAX(last_ticks, excluded.last_ticks)", new { actor, ticks }, tx);
+        _acted.Clear();
+    }
+
     /// <summary>How far a record's time may be ahead of the verifier's clock and still count as due (clock skew).</summary>
     private static readonly TimeSpan Skew = TimeSpan.FromMinutes(5);
 
@@ -48,6 +60,8 @@ internal sealed class StateReplay(SqliteConnection db, SqliteTransaction tx, Dat
             _approved.Clear();
         }
         if (++_seen % 10000 == 0) progress?.Invoke(r.Sequence);
+        // Every verified record is its sealer's activity (entitled to it or not: they acted).
+        if (!_acted.TryGetValue(ctx.Actor, out var lastActed) || lastActed < r.AtTicks) _acted[ctx.Actor] = r.AtTicks;
         switch (r.TargetType)
         {
             case "Assignment": Assignment(r, ctx); break;
@@ -449,8 +463,7 @@ internal sealed class StateReplay(SqliteConnection db, SqliteTransaction tx, Dat
     // ---- access reviews -------------------------------------------------------------------------------------
 
     private VerifiedState.ReviewState? LoadReview(string id) => db.QueryFirstOrDefault<VerifiedState.ReviewState>(
-        "SELECT id, role_id, assignment_type, reviewers, self_review, status, start_ticks, end_ticks, default_decision, auto_apply, recurrence " +
-        "FROM verified_reviews WHERE id = @id", new { id = id.ToLowerInvariant() }, tx);
+        "SELECT " + VerifiedState.ReviewColumns + " FROM verified_reviews WHERE id = @id", new { id = id.ToLowerInvariant() }, tx);
 
     private VerifiedState.ReviewItemState? LoadItem(string id) => db.QueryFirstOrDefault<VerifiedState.ReviewItemState>(
         "SELECT id, review_id, assignment_id, principal_key, recommendation, decision, reviewed_by FROM verified_review_items WHERE id = @id",
@@ -477,6 +490,31 @@ internal sealed class StateReplay(SqliteConnection db, SqliteTransaction tx, Dat
                     || Str(after["Recurrence"]) is not { } recurrence || after["Reviewers"] is not JsonArray reviewers || after["Items"] is not JsonArray items)
                 { Refuse(r, "AccessReview", "its review does not parse"); return; }
                 if (!ctx.Trusted && Math.Abs(start - r.AtTicks) > Skew.Ticks) { Refuse(r, "AccessReview", "a review starts when it is made"); return; }
+                // Its schedule: a duration of a day up to its period (the review is open that long, or until the next
+                // occurrence starts), one series, each occurrence once, and a later occurrence of a series only after an
+                // earlier one, with the series' role, type, recurrence and duration.
+                if (!TimeSpan.TryParseExact(Str(after["Duration"]), "c", CultureInfo.InvariantCulture, out var duration)
+                    || !Enum.TryParse<PimAccessReviewRecurrence>(recurrence, false, out var every) || !Enum.IsDefined(every)
+                    || !Guid.TryParse(Str(after["SeriesId"]), out var seriesGuid) || after["Occurrence"] is not JsonValue ov || !ov.TryGetValue<int>(out var occurrence) || occurrence < 1)
+                { Refuse(r, "AccessReview", "its schedule does not parse"); return; }
+                var series = seriesGuid.ToString("D");
+                var earlier = db.Query<VerifiedState.ReviewState>("SELECT " + VerifiedState.ReviewColumns + " FROM verified_reviews WHERE series_id = @series ORDER BY occurrence",
+                    new { series }, tx).ToList();
+                if (!ctx.Trusted)
+                {
+                    var anchor = earlier.Count > 0 ? new DateTime(earlier[0].StartTicks, DateTimeKind.Utc) : new DateTime(start, DateTimeKind.Utc);
+                    var period = every == PimAccessReviewRecurrence.None ? Reviews.AccessReviewService.MaxDuration
+                        : Reviews.AccessReviewService.OccurrenceStart(anchor, every, 2) - anchor;
+                    string? bad = duration < TimeSpan.FromDays(1) || duration > period ? $"its duration {duration:c} is not a day to its period"
+                        : end - start > duration.Ticks + Skew.Ticks ? "it is open longer than its duration"
+                        : earlier.Any(e => e.Occurrence >= occurrence) ? $"occurrence {occurrence} of the series exists already (or a later one)"
+                        : occurrence == 1 != (earlier.Count == 0) ? "a series starts with its first occurrence, and only once"
+                        : earlier.Count > 0 && (earlier[^1].RoleId != role.ToString("D") || earlier[^1].AssignmentType != type || earlier[^1].Recurrence != recurrence
+                                                || earlier[^1].DurationTicks != duration.Ticks || every == PimAccessReviewRecurrence.None)
+                            ? "a later occurrence is of its series' role, type, recurrence and duration"
+                        : null;
+                    if (bad is not null) { Refuse(r, "AccessReview", bad); return; }
+                }
                 var self = after["SelfReview"] is JsonValue sv && sv.TryGetValue<bool>(out var b) && b;
                 var keys = reviewers.Select(n => Str(n)).OfType<string>().Select(Principal.Fold).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
                 if (self != (keys.Count == 0)) { Refuse(r, "AccessReview", "a review has named reviewers or is a self review"); return; }
@@ -492,12 +530,14 @@ internal sealed class StateReplay(SqliteConnection db, SqliteTransaction tx, Dat
                     { Refuse(r, "AccessReview", $"item {itemId} is not a verified direct assignment of the role held by {p}"); return; }
                     parsed.Add((itemId.ToString("D"), assignmentId.ToString("D"), Principal.Fold(p), rec));
                 }
-                db.Execute("INSERT INTO verified_reviews (id, role_id, assignment_type, reviewers, self_review, status, start_ticks, end_ticks, default_decision, auto_apply, recurrence) " +
-                           "VALUES (@id, @role, @type, @reviewers, @self, 'InProgress', @start, @end, @fallback, @auto, @recurrence)",
+                if (earlier.Any(e => e.Occurrence == occurrence)) { Refuse(r, "AccessReview", $"occurrence {occurrence} of the series exists already"); return; }
+                db.Execute("INSERT INTO verified_reviews (id, role_id, assignment_type, reviewers, self_review, status, start_ticks, end_ticks, default_decision, auto_apply, recurrence, " +
+                           "duration_ticks, series_id, occurrence) VALUES (@id, @role, @type, @reviewers, @self, 'InProgress', @start, @end, @fallback, @auto, @recurrence, @duration, @series, @occurrence)",
                     new
                     {
                         id, role = role.ToString("D"), type, reviewers = JsonSerializer.Serialize(keys), self = self ? 1L : 0L, start, end, fallback,
                         auto = after["AutoApply"] is JsonValue av && av.TryGetValue<bool>(out var auto) && auto ? 1L : 0L, recurrence,
+                        duration = duration.Ticks, series, occurrence = (long)occurrence,
                     }, tx);
                 foreach (var i in parsed)
                     db.Execute("INSERT INTO verified_review_items (id, review_id, assignment_id, principal_key, recommendation, decision, reviewed_by) " +

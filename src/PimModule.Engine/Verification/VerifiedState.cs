@@ -35,7 +35,7 @@ internal sealed class VerifiedState : IDisposable
     }
 
     /// <summary>The checkpoint's format: what this version of PimModule writes and reads (another one is rebuilt).</summary>
-    private const string Format = "pim-checkpoint-6";
+    private const string Format = "pim-checkpoint-7";
 
     private const string Schema = """
         PRAGMA journal_mode = WAL;
@@ -58,7 +58,9 @@ internal sealed class VerifiedState : IDisposable
             display_name TEXT);
         CREATE TABLE IF NOT EXISTS verified_reviews (id TEXT PRIMARY KEY, role_id TEXT NOT NULL, assignment_type TEXT NOT NULL, reviewers TEXT NOT NULL,
             self_review INTEGER NOT NULL, status TEXT NOT NULL, start_ticks INTEGER NOT NULL, end_ticks INTEGER NOT NULL, default_decision TEXT NOT NULL,
-            auto_apply INTEGER NOT NULL, recurrence TEXT NOT NULL);
+            auto_apply INTEGER NOT NULL, recurrence TEXT NOT NULL, duration_ticks INTEGER NOT NULL, series_id TEXT NOT NULL, occurrence INTEGER NOT NULL);
+        CREATE UNIQUE INDEX IF NOT EXISTS ix_reviews_series ON verified_reviews (series_id, occurrence);
+        CREATE TABLE IF NOT EXISTS verified_activity (actor_key TEXT PRIMARY KEY, last_ticks INTEGER NOT NULL);
         CREATE TABLE IF NOT EXISTS verified_review_items (id TEXT PRIMARY KEY, review_id TEXT NOT NULL, assignment_id TEXT NOT NULL,
             principal_key TEXT NOT NULL, recommendation TEXT NOT NULL, decision TEXT NOT NULL, reviewed_by TEXT);
         CREATE INDEX IF NOT EXISTS ix_review_items_review ON verified_review_items (review_id);
@@ -160,6 +162,7 @@ internal sealed class VerifiedState : IDisposable
                 return check;
             }
             var head = (Sequence: state.SealedUpTo, Hash: state.PrevHash);
+            replay.Flush();
             WriteMeta(tx, head.Sequence, head.Hash, state);
             tx.Commit();
             _synced = (head.Sequence, head.Hash, state);
@@ -189,6 +192,7 @@ internal sealed class VerifiedState : IDisposable
                     Storage.SqlTypes.Ticks(r.AtUtc), r.PrincipalKey, r.RoleId));
                 var verdict = Seals.Verify(storeId, records, [seal], Audit.AuditLog.Genesis, meta.State, replay.Observe);
                 if (!verdict.IsValid || verdict.State is not { } state) return;
+                replay.Flush();
                 WriteMeta(tx, state.SealedUpTo, state.PrevHash, state);
                 tx.Commit();
                 _synced = (state.SealedUpTo, state.PrevHash, state);
@@ -225,7 +229,7 @@ internal sealed class VerifiedState : IDisposable
 
     private void Clear(SqliteTransaction tx)
         => _db.Execute("DELETE FROM meta; DELETE FROM verified_assignments; DELETE FROM verified_requests; DELETE FROM verified_decisions; DELETE FROM verified_policies; DELETE FROM verified_mail; " +
-                       "DELETE FROM verified_notifications; DELETE FROM verified_directory; DELETE FROM verified_refused; DELETE FROM verified_reviews; " +
+                       "DELETE FROM verified_notifications; DELETE FROM verified_directory; DELETE FROM verified_refused; DELETE FROM verified_reviews; DELETE FROM verified_activity; " +
                        "DELETE FROM verified_review_items;", transaction: tx);
 
     // ---- what the engine asks ------------------------------------------------------------------------------
@@ -303,6 +307,17 @@ internal sealed class VerifiedState : IDisposable
         }
     }
 
+    /// <summary>When each of the principals last acted, by the verified records (up to the verified head).</summary>
+    public Dictionary<string, DateTime> LastActed(IReadOnlyCollection<string> actorKeys)
+    {
+        lock (_gate)
+        {
+            var all = _db.Query<(string Key, long Ticks)>("SELECT actor_key, last_ticks FROM verified_activity").ToList();
+            var asked = actorKeys as IReadOnlySet<string> ?? actorKeys.ToHashSet(StringComparer.Ordinal);
+            return all.Where(r => asked.Contains(r.Key)).ToDictionary(r => r.Key, r => new DateTime(r.Ticks, DateTimeKind.Utc), StringComparer.Ordinal);
+        }
+    }
+
     internal sealed record DecisionState(long Stage, string Decision, long DecidedTicks);
 
     /// <summary>True when the store's request row is as the verified log has it (what decides who may act on it).</summary>
@@ -349,7 +364,20 @@ internal sealed class VerifiedState : IDisposable
 
     /// <summary>An access review as the verified log has it (reviewers: their canonical keys, in order).</summary>
     internal sealed record ReviewState(string Id, string RoleId, string AssignmentType, string Reviewers, long SelfReview, string Status,
-        long StartTicks, long EndTicks, string DefaultDecision, long AutoApply, string Recurrence);
+        long StartTicks, long EndTicks, string DefaultDecision, long AutoApply, string Recurrence, long DurationTicks, string SeriesId, long Occurrence);
+
+    public const string ReviewColumns =
+        "id, role_id, assignment_type, reviewers, self_review, status, start_ticks, end_ticks, default_decision, auto_apply, recurrence, duration_ticks, series_id, occurrence";
+
+    /// <summary>A series' first occurrence (its anchor) and its latest, as the verified log has them.</summary>
+    public (ReviewState First, ReviewState Latest)? Series(Guid seriesId)
+    {
+        lock (_gate)
+        {
+            var rows = _db.Query<ReviewState>("SELECT " + ReviewColumns + " FROM verified_reviews WHERE series_id = @id ORDER BY occurrence", new { id = seriesId.ToString("D") }).ToList();
+            return rows.Count == 0 ? null : (rows[0], rows[^1]);
+        }
+    }
 
     /// <summary>An access review item as the verified log has it (reviewed_by: the decider's key).</summary>
     internal sealed record ReviewItemState(string Id, string ReviewId, string AssignmentId, string PrincipalKey, string Recommendation, string Decision,
@@ -358,8 +386,7 @@ internal sealed class VerifiedState : IDisposable
     public ReviewState? Review(Guid id)
     {
         lock (_gate) return _db.QueryFirstOrDefault<ReviewState>(
-            "SELECT id, role_id, assignment_type, reviewers, self_review, status, start_ticks, end_ticks, default_decision, auto_apply, recurrence " +
-            "FROM verified_reviews WHERE id = @id", new { id = id.ToString("D") });
+            "SELECT " + ReviewColumns + " FROM verified_reviews WHERE id = @id", new { id = id.ToString("D") });
     }
 
     public IReadOnlyList<ReviewItemState> ReviewItems(Guid reviewId)
@@ -374,7 +401,8 @@ internal sealed class VerifiedState : IDisposable
         => Review(r.Id) is { } v && Guid.TryParse(v.RoleId, out var role) && role == r.RoleId && v.AssignmentType == r.AssignmentType.ToString()
            && v.Status == r.Status && (v.SelfReview != 0) == r.SelfReview && v.StartTicks == Storage.SqlTypes.Ticks(r.Start)
            && v.EndTicks == Storage.SqlTypes.Ticks(r.End) && v.DefaultDecision == r.DefaultDecision.ToString() && (v.AutoApply != 0) == r.AutoApply
-           && v.Recurrence == r.Recurrence.ToString()
+           && v.Recurrence == r.Recurrence.ToString() && v.DurationTicks == r.Duration.Ticks && v.Occurrence == r.Occurrence
+           && Guid.TryParse(v.SeriesId, out var series) && series == r.SeriesId
            && (JsonSerializer.Deserialize<string[]>(v.Reviewers) ?? []).SequenceEqual(
                r.Reviewers.Select(Principal.Fold).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal));
 
