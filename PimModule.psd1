@@ -52,6 +52,7 @@
         'Get-PimAuditLog'
         'Test-PimAuditLog'
         'Export-PimAuditLog'
+        'Export-PimReport'
         'Confirm-PimStoreRestore'
         'Protect-PimStore'
         'New-PimCredential'
