@@ -27,6 +27,8 @@ function Start-HeadlessChromium {
     <# Starts Chromium headless with a new profile folder and a DevTools port of its own; returns the session (Stop-HeadlessChromium ends it). #>
     param([Parameter(Mandatory)] [string] $Chromium, [Parameter(Mandatory)] [string] $ProfileFolder)
     New-Item -ItemType Directory -Path $ProfileFolder -Force | Out-Null
+    # A port file left by an earlier browser of this profile would name a port nobody listens on.
+    Remove-Item (Join-Path $ProfileFolder 'DevToolsActivePort') -ErrorAction SilentlyContinue
     $start = [Diagnostics.ProcessStartInfo]::new($Chromium)
     foreach ($a in '--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', "--user-data-dir=$ProfileFolder",
         '--remote-debugging-address=127.0.0.1', '--remote-debugging-port=0', '--no-first-run', '--no-default-browser-check',
@@ -44,12 +46,15 @@ function Start-HeadlessChromium {
         if ([DateTime]::UtcNow -gt $deadline) { $process.Kill($true); throw 'Chromium did not open its DevTools port within 30 s.' }
         Start-Sleep -Milliseconds 100
     }
-    $port = [int](Get-Content $portFile | Select-Object -First 1)
-    $targets = Invoke-RestMethod -Uri "http://127.0.0.1:$port/json/list" -TimeoutSec 10
-    $page = @($targets | Where-Object type -eq 'page')[0]
-    $socket = [Net.WebSockets.ClientWebSocket]::new()
-    $socket.Options.KeepAliveInterval = [TimeSpan]::Zero
-    $null = $socket.ConnectAsync([Uri]$page.webSocketDebuggerUrl, [Threading.CancellationToken]::None).GetAwaiter().GetResult()
+    try {
+        $port = [int](Get-Content $portFile | Select-Object -First 1)
+        $targets = Invoke-RestMethod -Uri "http://127.0.0.1:$port/json/list" -TimeoutSec 10
+        $page = @($targets | Where-Object type -eq 'page')[0]
+        $socket = [Net.WebSockets.ClientWebSocket]::new()
+        $socket.Options.KeepAliveInterval = [TimeSpan]::Zero
+        $null = $socket.ConnectAsync([Uri]$page.webSocketDebuggerUrl, [Threading.CancellationToken]::None).GetAwaiter().GetResult()
+    }
+    catch { $process.Kill($true); throw }
     [pscustomobject]@{ Process = $process; Socket = $socket; NextId = 0; Events = [Collections.Generic.List[object]]::new() }
 }
 

@@ -96,6 +96,9 @@ internal static class HtmlReport
     /// <summary>Data as JSON that is safe inside a script element of type application/json.</summary>
     internal static string Json(object value) => JsonSerializer.Serialize(value, JsonOptions);
 
+    /// <summary>A long text (an alert that names thousands of holders) cut for the page; Get-PimAlert has all of it.</summary>
+    internal static string Clip(string? text, int max = 600) => text is null || text.Length <= max ? text ?? "" : text[..(max - 1)] + "…";
+
     private static string N(long n) => n.ToString("N0", CultureInfo.InvariantCulture);
     private static string Utc(DateTime t) => t.ToString("yyyy-MM-dd HH:mm 'UTC'", CultureInfo.InvariantCulture);
 
@@ -156,7 +159,7 @@ internal static class HtmlReport
         if (d.Alerts.Count == 0) html.Append("<p class=\"empty\">No alert fires now.</p>");
         else Table(html, ["Alert", "Severity", "Count", "What it found", "Fix", "Principals"], d.Alerts.Select(a => new[]
         {
-            Cell(a.AlertType), Cell(a.Severity), Num(a.Count), Cell(a.Description), Cell(a.Fix),
+            Cell(a.AlertType), Cell(a.Severity), Num(a.Count), Cell(Clip(a.Description)), Cell(Clip(a.Fix)),
             Cell(string.Join(", ", a.Principals.Take(10)) + (a.Principals.Length > 10 ? $" and {a.Principals.Length - 10} more" : "")),
         }));
         html.Append("</section>\n");
@@ -195,7 +198,7 @@ internal static class HtmlReport
             approval = d.ApprovalWaits.Select(w => new { role = d.RoleName(w.Role), approved = w.Count, medianSeconds = w.Median / TimeSpan.TicksPerSecond, p90Seconds = w.P90 / TimeSpan.TicksPerSecond }),
             assignments = d.Assignments.Select(a => new { type = a.Type, memberType = a.MemberType, state = a.State, count = a.Count }),
             privileged = d.Privileged.Select(p => new { role = d.RoleName(p.Role), type = p.Type, permanent = p.Permanent, timeBound = p.TimeBound }),
-            alerts = d.Alerts.Select(a => new { type = a.AlertType, severity = a.Severity, count = a.Count, description = a.Description, fix = a.Fix }),
+            alerts = d.Alerts.Select(a => new { type = a.AlertType, severity = a.Severity, count = a.Count, description = Clip(a.Description), fix = Clip(a.Fix) }),
             requesters = d.Requesters.Select(r => new { principal = r.Principal, requests = r.Count }),
             audit = new { verified = d.Audit.Verified, valid = d.Audit.IsValid, records = d.Audit.Records, seals = d.Audit.Seals, reason = d.Audit.Reason },
         })).Append("</script>\n");
@@ -242,7 +245,7 @@ internal static class HtmlReport
         // Fonts of Helvetica's metrics, which OxyPlot measures text by (Liberation Sans is Debian's, Arial Windows').
         model.DefaultFont = "Arial, Liberation Sans, Helvetica, sans-serif";
         model.Background = OxyColors.White;
-        return SvgExporter.ExportToString(model, ChartWidth, ChartHeight, isDocument: false);
+        return SvgExporter.ExportToString(model, ChartWidth, ChartHeight, isDocument: false, textMeasurer: new TextMeasure());
     }
 
     /// <summary>A label short enough for a chart's axis or legend (the tables beside it have the whole text).</summary>
