@@ -109,7 +109,7 @@ function Add-ReportSeed([string] $Store, [int] $Count, [int] $Requests) {
             "'user' || (g % 5000) || '@contoso.com', 'user' || (g % 5000) || '@contoso.com', ($roles)[g % 5 + 1], '/', 'Active', $(120 * $minute), c, c + $(120 * $minute), " +
             "'report bench', 'user' || (g % 5000) || '@contoso.com', c, CASE WHEN g % 4 <> 0 THEN 'approver1@contoso.com' END, " +
             "CASE WHEN g % 4 <> 0 THEN c + (g % 120 + 1) * $minute ELSE c END " +
-            "FROM (SELECT g, $now - $year + (g::bigint * $year) / $Requests AS c FROM generate_series(0, $($Requests - 1)) g) s; ANALYZE requests;")
+            "FROM (SELECT g, $now - $year + (g::numeric * $year / $Requests)::bigint AS c FROM generate_series(0::bigint, $($Requests - 1)) g) s; ANALYZE requests;")
         Invoke-BenchPsql $Store ("INSERT INTO assignments (assignment_id, principal, principal_key, role_id, scope, type, member_type, start_utc, end_utc, " +
             "justification, created_by, created_utc, request_id) SELECT md5('a' || g)::uuid::text, p, p, ($roles)[g % 5 + 1], '/', " +
             "CASE WHEN g < $Requests OR g % 10 = 9 THEN 'Active' ELSE 'Eligible' END, CASE WHEN g < $Requests THEN 'Activated' ELSE 'Direct' END, " +
@@ -117,7 +117,7 @@ function Add-ReportSeed([string] $Store, [int] $Count, [int] $Requests) {
             "CASE WHEN g < $Requests THEN c + $(120 * $minute) WHEN g % 2 = 0 THEN NULL ELSE $now + (g % 365 + 1) * $day END, " +
             "'seed', 'admin@contoso.com', CASE WHEN g < $Requests THEN c ELSE $($now - 400 * $day) END, CASE WHEN g < $Requests THEN md5('q' || g)::uuid::text END " +
             "FROM (SELECT g, CASE WHEN g < $Requests THEN 'user' || (g % 5000) ELSE 'user' || g END || '@contoso.com' AS p, " +
-            "$now - $year + (g::bigint * $year) / $Requests AS c FROM generate_series(0, $($Count - 1)) g) s; ANALYZE assignments;")
+            "$now - $year + (g::numeric * $year / $Requests)::bigint AS c FROM generate_series(0::bigint, $($Count - 1)) g) s; ANALYZE assignments;")
     }
     else {
         & python3 (Join-Path $PSScriptRoot 'seed-report.py') $Store $Count $Requests $now

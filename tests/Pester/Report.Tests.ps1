@@ -184,6 +184,31 @@ Export-PimReport -Path '$file'
     }
 }
 
+Describe 'Export-PimReport: time to approval, as the database computes it' -Tag Report {
+    It 'gives the median and the 90th percentile by nearest rank, of approved activations only' {
+        # A Lab store's report reads its rows as they are: requests written straight into the table, with known waits.
+        $store = Connect-TestStore
+        $gr = (Get-PimRole 'Global Reader').Id
+        $t0 = [DateTime]::UtcNow.AddDays(-2).Ticks
+        $rows = foreach ($i in 1..10) {
+            $created = $t0 + $i * [TimeSpan]::TicksPerHour
+            "('$([guid]::NewGuid())', 'SelfActivate', 'Provisioned', 'u$i@contoso.com', 'u$i@contoso.com', '$gr', '/', 'Active', 'w', 'u$i@contoso.com', $created, 'approver1@contoso.com', $($created + $i * [TimeSpan]::TicksPerMinute))"
+        }
+        # Not counted: provisioned without an approver (no approval needed), and denied.
+        $rows += "('$([guid]::NewGuid())', 'SelfActivate', 'Provisioned', 'x@contoso.com', 'x@contoso.com', '$gr', '/', 'Active', 'w', 'x@contoso.com', $t0, NULL, $($t0 + 999 * [TimeSpan]::TicksPerMinute))"
+        $rows += "('$([guid]::NewGuid())', 'SelfActivate', 'Denied', 'y@contoso.com', 'y@contoso.com', '$gr', '/', 'Active', 'w', 'y@contoso.com', $t0, 'approver1@contoso.com', $($t0 + 999 * [TimeSpan]::TicksPerMinute))"
+        Invoke-Sql -Store $store -Sql ("INSERT INTO requests (request_id, action, status, principal, principal_key, role_id, scope, assignment_type, justification, created_by, created_utc, approved_by, decided_utc) VALUES " + ($rows -join ', ')) | Out-Null
+        $file = Join-Path $TestDrive 'waits.html'
+        Export-PimReport -Path $file
+        $w = (Get-ReportData $file).approval | Where-Object role -eq 'Global Reader'
+        $w.approved | Should -Be 10
+        $w.medianSeconds | Should -Be 300   # the 5th of 10 waits of 1..10 minutes
+        $w.p90Seconds | Should -Be 540      # the 9th
+        ((Get-ReportData $file).activationsPerDay | Measure-Object count -Sum).Sum | Should -Be 11   # provisioned, approved or not
+        @((Get-ReportData $file).requesters).Count | Should -Be 10   # 12 requesters, one request each, whatever its outcome: the top 10
+    }
+}
+
 Describe 'Export-PimReport in a Verified store' -Tag Report, Identity {
     BeforeAll {
         $script:SavedData = $env:XDG_DATA_HOME
