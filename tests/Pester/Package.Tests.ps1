@@ -79,6 +79,7 @@ Import-Module PimModule
 'version=' + `$m.Version
 'base=' + `$m.ModuleBase
 (Get-PimRole 'Security Reader').Id.ToString()
+Export-PimReport -Path '$(Join-Path $TestDrive 'installed-report.html')'
 'engine=' + [Runtime.Loader.AssemblyLoadContext]::GetLoadContext(([AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { `$_.GetName().Name -eq 'PimModule.Engine' })).Name
 "@
         $out | Should -Contain "version=$Version"
@@ -86,6 +87,7 @@ Import-Module PimModule
         $out | Should -Contain '5d6b6bb7-de71-4623-b4af-96380a352509'
         $out | Should -Contain 'engine=PimModule'
         $store | Should -Exist
+        Get-Content (Join-Path $TestDrive 'installed-report.html') -Raw | Should -Match 'data:image/svg\+xml;base64,'
     }
 
     It 'saves with Save-PSResource -Path, and the walkthrough runs on the saved module' {
