@@ -1,5 +1,7 @@
 @{
     RootModule           = 'PimModule.dll'
+    # The module's version: the one place it is written. Directory.Build.props reads it for the assemblies and
+    # ./build.ps1 Package names the package after it.
     ModuleVersion        = '0.1.0'
     GUID                 = '6f1d2c4e-8b7a-4e35-9a0c-2d5b7e91c3a4'
     Author               = 'PimModule contributors'
@@ -55,6 +57,7 @@
         'Get-PimAuditLog'
         'Test-PimAuditLog'
         'Export-PimAuditLog'
+        'Export-PimReport'
         'Confirm-PimStoreRestore'
         'Protect-PimStore'
         'New-PimCredential'
@@ -75,7 +78,9 @@
     PrivateData          = @{
         PSData = @{
             Tags       = @('PIM', 'Entra', 'PrivilegedIdentityManagement', 'JIT', 'AzureAD', 'Security')
-            ProjectUri = 'https://example.invalid/PimModule'
+            # No ProjectUri or LicenseUri: the project has no public address. The license (MIT) and the changelog ship
+            # in the module folder (LICENSE, CHANGELOG.md).
+            ReleaseNotes = '0.1.0: the first release (roles, role settings, eligible and active assignments, just-in-time activation and approval with MFA, notifications, alerts, the hash-chained audit log, Verified stores, Entra interop, the HTML report). Every change is listed in CHANGELOG.md in the module folder.'
         }
     }
 }

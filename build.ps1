@@ -9,6 +9,8 @@
            SQLite, and again on PostgreSQL when $env:PIM_TEST_PG_ADMIN holds an admin connection string
            (each test store is a new database there); prints one 'N passed, N failed' line for all of it
            and exits non-zero on any failure.
+    Package builds, then writes out/PimModule.<version>.nupkg (the version is the manifest's ModuleVersion) from
+           out/PimModule, for Install-PSResource from a local repository (Register-PSResourceRepository -Uri out).
     Demo   builds, then runs examples/SecurityReaderJit.ps1 against a fresh temporary store.
     Bench  builds, then runs the benchmarks under bench/ and prints their ratios.
     Clean  removes out/ and the projects' bin/obj folders.
@@ -18,7 +20,7 @@
 [CmdletBinding()]
 param(
     [Parameter(Position = 0)]
-    [ValidateSet('Build', 'Test', 'Demo', 'Bench', 'Clean')]
+    [ValidateSet('Build', 'Test', 'Package', 'Demo', 'Bench', 'Clean')]
     [string] $Task = 'Build',
 
     [ValidateSet('Debug', 'Release')]
@@ -78,6 +80,7 @@ function Invoke-Build {
     Remove-Item (Join-Path $deps 'PimModule.Model.*') -Force
     Copy-Item (Join-Path $Root 'PimModule.psd1') $ModuleOut
     Copy-Item (Join-Path $Root 'src/PimModule/PimModule.format.ps1xml') $ModuleOut
+    Copy-Item (Join-Path $Root 'LICENSE'), (Join-Path $Root 'CHANGELOG.md') $ModuleOut
     $helpScript = Join-Path $Root 'docs/Build-Help.ps1'
     if ((Test-Path $helpScript) -and -not $env:PIM_SKIP_HELP) { & $helpScript -Source (Join-Path $Root 'docs') -Destination (Join-Path $ModuleOut 'en-US') -ModulePath $ModuleOut }
 
@@ -88,11 +91,48 @@ function Invoke-Build {
     }
     if (Get-ChildItem $ModuleOut -Recurse -Filter 'System.Management.Automation.dll') { throw 'System.Management.Automation.dll must not be shipped.' }
     if (Test-Path (Join-Path $ModuleOut 'PimModule.Engine.dll')) { throw 'The engine must only be in Dependencies/ (isolation).' }
-    foreach ($dll in Get-ChildItem $ModuleOut -Recurse -Filter 'PimModule*.dll') {
-        $text = [Text.Encoding]::Unicode.GetString([IO.File]::ReadAllBytes($dll.FullName)) + [Text.Encoding]::UTF8.GetString([IO.File]::ReadAllBytes($dll.FullName))
-        foreach ($marker in $HookMarkers) { if ($text.Contains($marker)) { throw "$($dll.Name) contains the test hook '$marker': test hooks must never ship." } }
-    }
+    foreach ($dll in Get-ChildItem $ModuleOut -Recurse -Filter 'PimModule*.dll') { Test-NoHookMarker $dll.Name ([IO.File]::ReadAllBytes($dll.FullName)) }
     Write-Host "Module staged in $ModuleOut"
+}
+
+function Test-NoHookMarker {
+    # A binary that contains a test hook's name must never ship (the hooks are compiled in configuration TestHooks only).
+    param([string] $Name, [byte[]] $Bytes)
+    $text = [Text.Encoding]::Unicode.GetString($Bytes) + [Text.Encoding]::UTF8.GetString($Bytes)
+    foreach ($marker in $HookMarkers) { if ($text.Contains($marker)) { throw "$Name contains the test hook '$marker': test hooks must never ship." } }
+}
+
+function Invoke-Package {
+    Invoke-Build
+    if (-not (Get-Command Compress-PSResource -ErrorAction SilentlyContinue)) {
+        throw 'Compress-PSResource (PSResourceGet 1.1 or later) is needed: run the build with the repo''s PowerShell, dotnet pwsh ./build.ps1 Package.'
+    }
+    $version = (Import-PowerShellDataFile (Join-Path $ModuleOut 'PimModule.psd1')).ModuleVersion
+    Get-ChildItem $Out -Filter 'PimModule.*.nupkg' -ErrorAction SilentlyContinue | Remove-Item -Force
+    Compress-PSResource -Path $ModuleOut -DestinationPath $Out
+    $package = Join-Path $Out "PimModule.$version.nupkg"
+    if (-not (Test-Path $package)) { throw "Compress-PSResource wrote no $package." }
+
+    # What the package must (not) hold: the module's layout (the engine only in Dependencies/), no test-hook build.
+    Add-Type -AssemblyName System.IO.Compression.FileSystem
+    $zip = [IO.Compression.ZipFile]::OpenRead($package)
+    try {
+        $names = @($zip.Entries.FullName | ForEach-Object { $_ -replace '\\', '/' })
+        foreach ($required in 'PimModule.psd1', 'PimModule.dll', 'PimModule.Model.dll', 'Dependencies/PimModule.Engine.dll',
+            'Dependencies/PimModule.Engine.deps.json', 'en-US/PimModule.dll-Help.xml', 'LICENSE', 'CHANGELOG.md') {
+            if ($required -notin $names) { throw "The package lacks $required." }
+        }
+        if ('PimModule.Engine.dll' -in $names) { throw 'The engine must only be in Dependencies/ (isolation).' }
+        if ($names | Where-Object { $_ -like 'test/*' -or $_ -like '*System.Management.Automation.dll' }) { throw 'The package holds files that must not ship.' }
+        foreach ($entry in $zip.Entries | Where-Object { $_.Name -like 'PimModule*.dll' }) {
+            $stream = $entry.Open(); $buffer = [IO.MemoryStream]::new()
+            try { $stream.CopyTo($buffer) } finally { $stream.Dispose() }
+            Test-NoHookMarker $entry.FullName $buffer.ToArray()
+        }
+    }
+    finally { $zip.Dispose() }
+    Write-Host "Package written: $package"
+    $script:PackagePath = $package
 }
 
 function Invoke-BuildTestVariant {
@@ -114,7 +154,9 @@ function Get-PackagesFolder {
 }
 
 function Invoke-Test {
-    Invoke-Build
+    # The package too: a Pester test installs it into a fresh pwsh (PIM_TEST_PACKAGE).
+    Invoke-Package
+    $env:PIM_TEST_PACKAGE = $script:PackagePath
     Invoke-BuildTestVariant
     New-Item -ItemType Directory -Path $ResultsDir -Force | Out-Null
     $passed = 0; $failed = 0; $skipped = 0
@@ -216,6 +258,7 @@ try {
     switch ($Task) {
         'Clean' { Invoke-Clean }
         'Build' { Invoke-Build }
+        'Package' { Invoke-Package }
         'Test' { Invoke-Test }
         'Demo' { Invoke-Demo }
         'Bench' { Invoke-Bench }

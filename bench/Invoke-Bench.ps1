@@ -17,7 +17,11 @@
        A user's first connect verifies the whole log into their checkpoint (target: >= 20,000 records/s); then, with an
        up-to-date checkpoint, Test-PimAccess (target: median < 1 ms), connect + first answer (target: < 300 ms), and
        Get-PimAssignment | Export-Csv against the same export from a Lab store of M assignments (target: <= 1.5x).
-    Measures 1-4 run on Lab stores (as before the identity modes); every store of the bench uses keys and known
+    7. Entra interop: Import-PimAssignment of Graph's JSON against the same rows from a CSV, and Import-PimDirectoryObject.
+    8. Report: Export-PimReport of a year (-Since a year ago) on a store of M assignments and a year of activation
+       requests (200,000 by default, three in four approved), against Get-PimAssignment | Export-Csv of the same store
+       (target: the report under 10 s).
+    Measures 1-4 and 8 run on Lab stores (as before the identity modes); every store of the bench uses keys and known
     stores in a folder of its own (XDG_DATA_HOME), never the user's.
     Prints a table and writes bench/results.md (included in the README).
 .PARAMETER Rows
@@ -25,7 +29,8 @@
 .PARAMETER Assignments
     Assignments in the store for the read measures (1,000,000 by default).
 .PARAMETER Measure
-    The measures to run (all by default): Import (1), Export (2), Access (3), StartUp (4), Identity (5), Verified (6). A partial run prints its
+    The measures to run (all by default): Import (1), Export (2), Access (3), StartUp (4), Identity (5), Verified (6), Interop (7),
+    Report (8). A partial run prints its
     table but leaves bench/results.md and the README as they are.
 .PARAMETER Providers
     The providers to measure (SQLite, and PostgreSQL when -PostgresAdmin is given, by default).
@@ -38,7 +43,9 @@ param(
     [int] $Assignments = 1000000,
     [int] $AccessCalls = 2000,
     [int] $StartRuns = 9,
-    [ValidateSet('Import', 'Export', 'Access', 'StartUp', 'Identity', 'Verified', 'Interop')] [string[]] $Measure = @('Import', 'Export', 'Access', 'StartUp', 'Identity', 'Verified', 'Interop'),
+    [ValidateSet('Import', 'Export', 'Access', 'StartUp', 'Identity', 'Verified', 'Interop', 'Report')] [string[]] $Measure = @('Import', 'Export', 'Access', 'StartUp', 'Identity', 'Verified', 'Interop', 'Report'),
+    # Activation requests of the report's year (measure 8).
+    [int] $Activations = 200000,
     [ValidateSet('Sqlite', 'PostgreSql')] [string[]] $Providers,
     # An account that may CREATE DATABASE (Npgsql syntax): the measures run again on PostgreSQL, beside SQLite's.
     [string] $PostgresAdmin = $env:PIM_TEST_PG_ADMIN
@@ -87,6 +94,34 @@ function Add-SeedAssignments([string] $Store, [int] $Count) {
     else {
         & python3 (Join-Path $PSScriptRoot 'seed-assignments.py') $Store $Count
         if ($LASTEXITCODE -ne 0) { throw 'Seeding the store failed.' }
+    }
+}
+
+function Add-ReportSeed([string] $Store, [int] $Count, [int] $Requests) {
+    # Measure 8's store, written straight into the tables: $Count assignments of five privileged roles (eligible and active,
+    # permanent and time-bound; the first $Requests are the activations) and a year of activation requests up to now.
+    $now = [DateTime]::UtcNow.Ticks
+    if ($Provider -eq 'PostgreSql') {
+        $year = 365 * [TimeSpan]::TicksPerDay; $day = [TimeSpan]::TicksPerDay; $minute = [TimeSpan]::TicksPerMinute
+        $roles = "ARRAY['5d6b6bb7-de71-4623-b4af-96380a352509', 'f2ef992c-3afb-46b9-b7cf-a126ee74c451', '62e90394-69f5-4237-9190-012177145e10', 'fe930be7-5e62-47db-91af-98c3a49a38b1', '729827e3-9c14-49f7-bb1b-9608f156bbb8']"
+        Invoke-BenchPsql $Store ("INSERT INTO requests (request_id, action, status, principal, principal_key, role_id, scope, assignment_type, duration_ticks, start_utc, " +
+            "end_utc, justification, created_by, created_utc, approved_by, decided_utc) SELECT md5('q' || g)::uuid::text, 'SelfActivate', 'Provisioned', " +
+            "'user' || (g % 5000) || '@contoso.com', 'user' || (g % 5000) || '@contoso.com', ($roles)[g % 5 + 1], '/', 'Active', $(120 * $minute), c, c + $(120 * $minute), " +
+            "'report bench', 'user' || (g % 5000) || '@contoso.com', c, CASE WHEN g % 4 <> 0 THEN 'approver1@contoso.com' END, " +
+            "CASE WHEN g % 4 <> 0 THEN c + (g % 120 + 1) * $minute ELSE c END " +
+            "FROM (SELECT g, $now - $year + (g::numeric * $year / $Requests)::bigint AS c FROM generate_series(0::bigint, $($Requests - 1)) g) s; ANALYZE requests;")
+        Invoke-BenchPsql $Store ("INSERT INTO assignments (assignment_id, principal, principal_key, role_id, scope, type, member_type, start_utc, end_utc, " +
+            "justification, created_by, created_utc, request_id) SELECT md5('a' || g)::uuid::text, p, p, ($roles)[g % 5 + 1], '/', " +
+            "CASE WHEN g < $Requests OR g % 10 = 9 THEN 'Active' ELSE 'Eligible' END, CASE WHEN g < $Requests THEN 'Activated' ELSE 'Direct' END, " +
+            "CASE WHEN g < $Requests THEN c ELSE $($now - 400 * $day) END, " +
+            "CASE WHEN g < $Requests THEN c + $(120 * $minute) WHEN g % 2 = 0 THEN NULL ELSE $now + (g % 365 + 1) * $day END, " +
+            "'seed', 'admin@contoso.com', CASE WHEN g < $Requests THEN c ELSE $($now - 400 * $day) END, CASE WHEN g < $Requests THEN md5('q' || g)::uuid::text END " +
+            "FROM (SELECT g, CASE WHEN g < $Requests THEN 'user' || (g % 5000) ELSE 'user' || g END || '@contoso.com' AS p, " +
+            "$now - $year + (g::numeric * $year / $Requests)::bigint AS c FROM generate_series(0::bigint, $($Count - 1)) g) s; ANALYZE assignments;")
+    }
+    else {
+        & python3 (Join-Path $PSScriptRoot 'seed-report.py') $Store $Count $Requests $now
+        if ($LASTEXITCODE -ne 0) { throw 'Seeding the report store failed.' }
     }
 }
 
@@ -278,7 +313,28 @@ function Measure-Provider([string] $Provider) {
         Disconnect-PimStore
         }
 
-        if (-not ($Measure | Where-Object { $_ -notin 'Import', 'Identity', 'Verified', 'Interop' })) { return }
+        # ---- 8. the report: a year of activity on a million assignments ------------------------------------------
+        if ('Report' -in $Measure) {
+        $rdb = Connect-BenchStore 'report'
+        Disconnect-PimStore
+        Add-ReportSeed $rdb $Assignments $Activations
+        Connect-BenchStore 'report' $rdb | Out-Null
+        $ProgressPreference = 'SilentlyContinue'
+        $html = Join-Path $work 'report.html'; $csvOut = Join-Path $work 'report-assignments.csv'
+        Export-PimReport -Path (Join-Path $work 'report-warm.html') -Since (Get-Date).AddDays(-7) | Out-Null   # JIT, the page cache
+        $report = Time { Export-PimReport -Path $html -Since (Get-Date).AddDays(-365) }
+        $data = [regex]::Match((Get-Content $html -Raw), '<script type="application/json" id="pim-report-data">(.*?)</script>', 'Singleline').Groups[1].Value | ConvertFrom-Json
+        $counted = ($data.activationsPerDay | Measure-Object count -Sum).Sum
+        $held = ($data.assignments | Measure-Object count -Sum).Sum
+        if ($held -lt $Assignments -or $counted -lt $Activations * 0.99) { throw "The report counted $held assignments and $counted activations (of $Assignments and $Activations)." }
+        $export = Time { Get-PimAssignment -State All | Export-Csv $csvOut -NoTypeInformation }
+        $results.Add([pscustomobject]@{ Provider = $Provider; Measure = "Export-PimReport, a year ($($Assignments.ToString('N0')) assignments, $($Activations.ToString('N0')) activation requests)"
+            Module = '{0:N2} s' -f $report; Baseline = '{0:N2} s (Get-PimAssignment -State All | Export-Csv, same store)' -f $export; Ratio = '{0:N2}x' -f ($report / $export)
+            Target = '< 10 s'; Result = '{0:N0} KB of HTML' -f ((Get-Item $html).Length / 1KB); Pass = $report -lt 10 })
+        Disconnect-PimStore
+        }
+
+        if (-not ($Measure | Where-Object { $_ -notin 'Import', 'Identity', 'Verified', 'Interop', 'Report' })) { return }
 
         # ---- 2. reading a million -----------------------------------------------------------------------
         $db = Connect-BenchStore 'million'
@@ -357,7 +413,7 @@ Remove-Item $work -Recurse -Force -ErrorAction SilentlyContinue
 foreach ($db in $benchDatabases) { try { Invoke-BenchPsql $PostgresAdmin "DROP DATABASE IF EXISTS $db WITH (FORCE)" } catch { Write-Warning $_ } }
 
 $results | Format-Table Provider, Measure, Module, Baseline, Ratio, Target, Result, Pass -AutoSize -Wrap | Out-String -Width 200 | Write-Host
-if ($Measure.Count -lt 7) { if ($results | Where-Object { -not $_.Pass }) { Write-Warning 'Some targets were missed.' }; return }
+if ($Measure.Count -lt 8) { if ($results | Where-Object { -not $_.Pass }) { Write-Warning 'Some targets were missed.' }; return }
 $md = @('| provider | measure | PimModule | baseline (same run) | ratio | target | result | pass |', '|---|---|---|---|---|---|---|---|')
 function Cell($v) { "$v" -replace '\|', '\|' }
 $md += $results | ForEach-Object { "| $($_.Provider) | $(Cell $_.Measure) | $(Cell $_.Module) | $(Cell $_.Baseline) | $(Cell $_.Ratio) | $(Cell $_.Target) | $(Cell $_.Result) | $(if ($_.Pass) { 'yes' } else { 'no' }) |" }

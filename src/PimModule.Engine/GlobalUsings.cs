@@ -15,3 +15,4 @@ global using PimModule.Validation;
 global using PimModule.Errors;
 global using PimModule.Verification;
 global using PimModule.Interop;
+global using PimModule.Reports;

@@ -104,6 +104,7 @@ public sealed class PimStore : IDisposable
         Reviews = new AccessReviewService(this);
         Maintenance = new MaintenanceService(this);
         Credentials = new CredentialService(this);
+        Reports = new ReportService(this);
     }
 
     private readonly StoreIdentityState _identity;
@@ -137,6 +138,7 @@ public sealed class PimStore : IDisposable
     public string Location => _provider.Location;
 
     public RoleService Roles { get; }
+    public ReportService Reports { get; }
     public AuditService Audit { get; }
     public SettingsService Settings { get; }
     public DirectoryService Directory { get; }

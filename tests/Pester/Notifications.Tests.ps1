@@ -192,3 +192,30 @@ Describe 'Set-PimMailSetting changes only what it names' -Tag TestClock {
         (Get-PimMailSetting).UserName | Should -BeNullOrEmpty
     }
 }
+
+# Issue 17: a mail carries store values (a custom role's name, a justification) as the report does — as text, never
+# markup. Every message is one text/plain part (no HTML part a mail client would render), its subject encoded by MimeKit.
+Describe 'Mails carry store values as text, never as markup' -Tag Report {
+    BeforeAll { $script:sink = Start-SmtpSink }
+    AfterAll { Stop-SmtpSink $sink -RemoveFolder }
+
+    It 'sends a hostile role name and justification as plain text, verbatim, with no HTML part' {
+        $role = 'Ops <script>alert("role")</script>"><img src=x onerror=alert(1)>'
+        $why = 'Investigate "><img src=x onerror=alert(2)><script>alert(3)</script>'
+        Connect-TestStore -Principal 'admin@contoso.com' | Out-Null
+        Set-PimMailSetting -SmtpServer 127.0.0.1 -Port $sink.Port -From 'pim@contoso.com'
+        New-PimRole -Name $role | Out-Null
+        Set-PimRoleSetting -Role $role -ActivationRequirement None -RequireApproval $true -Approvers 'approver1@contoso.com'
+        New-PimEligibleAssignment -Principal 'user1@contoso.com' -Role $role -Duration 30d -Justification 'JIT' | Out-Null
+        Connect-PimStore -Principal 'user1@contoso.com'
+        Request-PimActivation -Role $role -Duration 1h -Justification $why | Out-Null
+        Connect-PimStore -Principal 'approver1@contoso.com'
+        Send-PimNotification
+        $mail = @(Wait-SmtpSinkMessage $sink -Count 1 -To 'approver1@contoso.com' | Where-Object Subject -Match 'Approval needed')
+        $mail.Count | Should -Be 1
+        $mail[0].Subject | Should -Match ([regex]::Escape($role))
+        $mail[0].Body | Should -Match ([regex]::Escape($why))
+        $mail[0].Raw | Should -Match '(?im)^Content-Type: text/plain'
+        $mail[0].Raw | Should -Not -Match '(?i)text/html|multipart/'
+    }
+}

@@ -110,8 +110,8 @@ public sealed class AlertService
             {
                 AlertType = type, Severity = severity, Description = description, Count = list.Count,
                 AssignmentIds = list.Select(a => a.Id).ToArray(),
-                Principals = list.Select(a => a.Principal).Distinct(Principal.Comparer).ToArray(),
-                Roles = list.Select(a => roles.TryGetValue(a.RoleId, out var r) ? r.Name : a.RoleId.ToString()).Distinct().ToArray(),
+                Principals = list.DistinctBy(a => a.PrincipalKey, StringComparer.Ordinal).Select(a => a.Principal).ToArray(),
+                Roles = list.Select(a => a.RoleId).Distinct().Select(id => roles.TryGetValue(id, out var r) ? r.Name : id.ToString()).ToArray(),
                 Fix = fix, AsOf = at,
             };
         }
@@ -136,8 +136,8 @@ public sealed class AlertService
         if (ga.Enabled)
         {
             var gaRows = current.Where(a => a.RoleId == RoleCatalog.GlobalAdministrator).ToList();
-            var gaCount = gaRows.Select(a => Principal.Fold(a.Principal)).Distinct().Count();
-            var holders = current.Select(a => Principal.Fold(a.Principal)).Distinct().Count();
+            var gaCount = gaRows.Select(a => a.PrincipalKey).Distinct(StringComparer.Ordinal).Count();
+            var holders = current.Select(a => a.PrincipalKey).Distinct(StringComparer.Ordinal).Count();
             var share = holders == 0 ? 0 : gaCount * 100.0 / holders;
             if (gaCount >= (ga.Threshold ?? 3) && share >= (ga.Percentage ?? 10))
                 alerts.Add(Alert(TooManyGlobalAdminsAssignedToTenant, "Low",
@@ -251,9 +251,12 @@ public sealed class AlertService
             if (rows.Count > 0)
             {
                 var principals = rows.Select(a => a.Principal).Distinct(Principal.Comparer).ToList();
-                var lines = principals.Select(p => last.TryGetValue(Principal.Fold(p), out var t) ? $"{p} (last acted {t:yyyy-MM-dd})" : $"{p} (never acted)");
+                // The description names the first few; the alert's Principals lists them all.
+                const int named = 20;
+                var lines = principals.Take(named).Select(p => last.TryGetValue(Principal.Fold(p), out var t) ? $"{p} (last acted {t:yyyy-MM-dd})" : $"{p} (never acted)");
+                var more = principals.Count > named ? $" and {principals.Count - named} more (see Principals)" : "";
                 alerts.Add(Alert(StaleSignIn, "Medium",
-                    $"{principals.Count} holder(s) of privileged roles did nothing in PIM for {Schedules.Days(window)}: {string.Join(", ", lines)}.",
+                    $"{principals.Count} holder(s) of privileged roles did nothing in PIM for {Schedules.Days(window)}: {string.Join(", ", lines)}{more}.",
                     rows, "Ask whether they still need the role; if not, remove it: Get-PimAssignment | Where-Object AssignmentId -in $alert.AssignmentIds | Remove-PimAssignment. " +
                           "An access review asks the holders themselves."));
             }

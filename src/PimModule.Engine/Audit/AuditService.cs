@@ -17,21 +17,7 @@ public sealed class AuditService
     /// <summary>Writes the log and its seals (JSON lines, RFC 8785) to <paramref name="path"/>, created owner-only; the records and seals written.</summary>
     public (long Records, long Seals) Export(string path, bool force)
     {
-        var options = new FileStreamOptions { Mode = force ? FileMode.Create : FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None };
-        if (!OperatingSystem.IsWindows()) options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-        FileStream stream;
-        try
-        {
-            stream = new FileStream(path, options);
-        }
-        catch (IOException e) when (File.Exists(path) && !force)
-        {
-            throw PimErrors.FileExists($"The file '{path}' exists; nothing was written.", path, "Give another -Path, or -Force to replace it.", e);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw PimErrors.FileNotWritable($"The file '{path}' cannot be written: {e.Message}", path, "Give a -Path in a folder you can write to.", e);
-        }
+        var stream = Reports.ExportFile.Create(path, force);
         using (stream)
         using (var writer = new StreamWriter(stream, new System.Text.UTF8Encoding(false)) { NewLine = "\n" })
             return _store.ReadLog(work => AuditExport.Write(work, writer));

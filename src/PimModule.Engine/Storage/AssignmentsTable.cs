@@ -392,4 +392,25 @@ internal static partial class AssignmentsTable
             => work.Wrote(id, () => work.Execute("UPDATE assignments SET start_utc = @start, end_utc = @end, request_id = @requestId WHERE assignment_id = @id",
                 new { id, start, end, requestId }));
     }
+
+    // ---- Export-PimReport: aggregates, computed by the database ------------------------------------------------
+
+    /// <summary>Every assignment by type, member type and state at @at (Active: in force; Scheduled; Expired), counted.</summary>
+    public static List<Reports.AssignmentCount> CountByTypeAndState(UnitOfWork work, DateTime at)
+        => work.Query<Reports.AssignmentCount>(
+            "SELECT type, member_type, CASE WHEN start_utc > @at THEN 'Scheduled' WHEN end_utc IS NOT NULL AND end_utc <= @at THEN 'Expired' " +
+            "ELSE 'Active' END AS state, COUNT(*) AS count FROM assignments GROUP BY type, member_type, " +
+            "CASE WHEN start_utc > @at THEN 'Scheduled' WHEN end_utc IS NOT NULL AND end_utc <= @at THEN 'Expired' ELSE 'Active' END",
+            new { at });
+
+    /// <summary>
+    /// The direct (not activated) assignments of the given roles not ended at @at, by role and type: how many are
+    /// permanent, how many time-bound. Read through ix_assignments_role (role_id, type).
+    /// </summary>
+    public static List<Reports.PermanenceCount> PermanenceOfRoles(UnitOfWork work, IReadOnlyCollection<Guid> roles, DateTime at)
+        => roles.Count == 0 ? [] : work.Query<Reports.PermanenceCount>(
+            "SELECT role_id AS role, type, SUM(CASE WHEN end_utc IS NULL THEN 1 ELSE 0 END) AS permanent, " +
+            "SUM(CASE WHEN end_utc IS NULL THEN 0 ELSE 1 END) AS time_bound FROM assignments " +
+            "WHERE " + work.AnyOf("role_id", "roles") + " AND member_type = 'Direct' AND " + NotEndedAt + " GROUP BY role_id, type",
+            new { roles = work.TextList(roles.Select(r => r.ToString("D"))), at });
 }

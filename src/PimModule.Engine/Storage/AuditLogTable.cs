@@ -24,10 +24,20 @@ internal static partial class AuditLogTable
             : LastActedInLog(work, actorKeys, at);
 
     private static Dictionary<string, DateTime> LastActedInLog(UnitOfWork work, IReadOnlyCollection<string> actorKeys, DateTime at)
-        => actorKeys.Count == 0 ? new Dictionary<string, DateTime>(StringComparer.Ordinal)
-            : work.Query<(string Key, long Ticks)>($"SELECT actor_key, MAX(at_utc) FROM audit_log WHERE {work.AnyOf("actor_key", "keys")} AND at_utc <= @at GROUP BY actor_key",
-                    new { keys = work.TextList(actorKeys), at })
-                .ToDictionary(r => r.Key, r => SqlTypes.FromTicks(r.Ticks), StringComparer.Ordinal);
+    {
+        if (actorKeys.Count == 0) return new Dictionary<string, DateTime>(StringComparer.Ordinal);
+        // Few principals: one index seek each. Many (a store of a million holders): every actor's newest record, one pass
+        // over the index (the log has far fewer actors than such a list has keys), kept for the keys asked.
+        var rows = actorKeys.Count <= ManyKeys
+            ? work.Query<(string Key, long Ticks)>($"SELECT actor_key, MAX(at_utc) FROM audit_log WHERE {work.AnyOf("actor_key", "keys")} AND at_utc <= @at GROUP BY actor_key",
+                new { keys = work.TextList(actorKeys), at })
+            : work.Query<(string Key, long Ticks)>("SELECT actor_key, MAX(at_utc) FROM audit_log WHERE at_utc <= @at GROUP BY actor_key", new { at });
+        var asked = actorKeys.Count <= ManyKeys ? null : actorKeys as IReadOnlySet<string> ?? actorKeys.ToHashSet(StringComparer.Ordinal);
+        return rows.Where(r => asked is null || asked.Contains(r.Key)).ToDictionary(r => r.Key, r => SqlTypes.FromTicks(r.Ticks), StringComparer.Ordinal);
+    }
+
+    /// <summary>Above this many keys <see cref="LastActedInLog"/> reads every actor's newest record instead of seeking each.</summary>
+    private const int ManyKeys = 2000;
 
     /// <summary>The newest record's place in the chain.</summary>
     internal sealed record HeadRow(long Sequence, string Hash);

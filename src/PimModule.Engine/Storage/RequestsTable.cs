@@ -241,4 +241,52 @@ internal static partial class RequestsTable
         }
         bulk.Complete();
     }
+
+    // ---- Export-PimReport: aggregates, computed by the database ------------------------------------------------
+
+    /// <summary>The statuses of an activation that was provisioned (and may have ended since).</summary>
+    private static readonly string[] ProvisionedStatuses = [nameof(PimRequestStatus.Provisioned), nameof(PimRequestStatus.Revoked)];
+
+    private static readonly string[] AllStatuses = Enum.GetNames<PimRequestStatus>();
+
+    /// <summary>
+    /// The provisioned activation requests made in [@from, @to), by role and UTC day (ticks / ticks per day). Read through
+    /// ix_requests_status (status, created_utc): one range per status.
+    /// </summary>
+    public static List<Reports.DailyCount> ActivationsPerDay(UnitOfWork work, DateTime from, DateTime to)
+        => work.Query<Reports.DailyCount>(
+            "SELECT q.role_id AS role, q.created_utc / " + Reports.DailyCount.TicksPerDay + " AS day, COUNT(*) AS count FROM requests q " +
+            "WHERE " + work.AnyOf("q.status", "statuses") + " AND q.created_utc >= @from AND q.created_utc < @to AND q.action = 'SelfActivate' " +
+            "GROUP BY q.role_id, q.created_utc / " + Reports.DailyCount.TicksPerDay,
+            new { statuses = work.TextList(ProvisionedStatuses), from, to });
+
+    /// <summary>
+    /// Time from request to approval of the activations approved by someone and made in [@from, @to), per role: how many,
+    /// the median and the 90th percentile (nearest rank: the ⌈p·n⌉-th wait in order), in ticks — window functions, the
+    /// same SQL on SQLite and PostgreSQL.
+    /// </summary>
+    public static List<Reports.ApprovalWait> ApprovalWaits(UnitOfWork work, DateTime from, DateTime to)
+        => work.Query<Reports.ApprovalWait>(
+            "WITH w AS (SELECT q.role_id, q.decided_utc - q.created_utc AS wait FROM requests q " +
+            "  WHERE " + work.AnyOf("q.status", "statuses") + " AND q.created_utc >= @from AND q.created_utc < @to AND q.action = 'SelfActivate' " +
+            "  AND q.approved_by IS NOT NULL AND q.decided_utc IS NOT NULL), " +
+            "r AS (SELECT role_id, wait, ROW_NUMBER() OVER (PARTITION BY role_id ORDER BY wait) AS k, COUNT(*) OVER (PARTITION BY role_id) AS n FROM w) " +
+            "SELECT role_id AS role, MAX(n) AS count, MAX(CASE WHEN k = (n + 1) / 2 THEN wait END) AS median, " +
+            "MAX(CASE WHEN k = (9 * n + 9) / 10 THEN wait END) AS p90 FROM r GROUP BY role_id",
+            new { statuses = work.TextList(ProvisionedStatuses), from, to });
+
+    /// <summary>The principals who made the most activation requests in [@from, @to) (any outcome), at most <paramref name="max"/>.</summary>
+    public static List<Reports.RequesterCount> TopRequesters(UnitOfWork work, DateTime from, DateTime to, int max)
+        => work.Query<Reports.RequesterCount>(
+            "SELECT MIN(q.principal) AS principal, COUNT(*) AS count FROM requests q " +
+            "WHERE " + work.AnyOf("q.status", "statuses") + " AND q.created_utc >= @from AND q.created_utc < @to AND q.action = 'SelfActivate' " +
+            "GROUP BY q.principal_key ORDER BY COUNT(*) DESC, MIN(q.principal_key) LIMIT @max",
+            new { statuses = work.TextList(AllStatuses), from, to, max = (long)max });
+
+    /// <summary>The latest activation requests made in [@from, @to), newest first, at most <paramref name="max"/> (that count).</summary>
+    public static List<RequestRow> LatestActivations(UnitOfWork work, DateTime from, DateTime to, int max)
+        => Counted(work, work.Query<RequestRow>(Select + " WHERE " + work.AnyOf("q.status", "statuses") +
+                                                " AND q.created_utc >= @from AND q.created_utc < @to AND q.action = 'SelfActivate' " +
+                                                "ORDER BY q.created_utc DESC, q.request_id LIMIT @max",
+            new { statuses = work.TextList(AllStatuses), from, to, max = (long)max }));
 }

@@ -328,8 +328,8 @@ internal sealed class StateReplay(SqliteConnection db, SqliteTransaction tx, Dat
                 }
                 var status = r.Action switch { "ApproveRequest" => "Provisioned", "DenyRequest" => "Denied", "CancelRequest" => "Canceled", _ => "Expired" };
                 var provisioned = r.Action == "ApproveRequest" ? Str(after?["AssignmentId"])?.ToLowerInvariant() : null;
-                db.Execute("UPDATE verified_requests SET status = @status, assignment_id = COALESCE(@provisioned, assignment_id) WHERE id = @id",
-                    new { id, status, provisioned = current.Action == "SelfActivate" ? provisioned : null }, tx);
+                db.Execute("UPDATE verified_requests SET status = @status, assignment_id = COALESCE(@provisioned, assignment_id), decided_ticks = @decided WHERE id = @id",
+                    new { id, status, provisioned = current.Action == "SelfActivate" ? provisioned : null, decided = r.AtTicks }, tx);
                 if (provisioned is not null && current.Action == "SelfActivate") _approved[provisioned] = (current.PrincipalKey, current.RoleId, current.Scope);
                 return;
             }

@@ -32,6 +32,11 @@ internal sealed class VerifiedState : IDisposable
         File = file;
         _snapshot = snapshot;
         _db.Execute(Schema);
+        // A checkpoint of format 5 lacks the decision's time (the report's time to approval): added, and the format
+        // change rebuilds it from the genesis.
+        if (!_db.Query<string>("SELECT name FROM pragma_table_info('verified_requests')").Contains("decided_ticks"))
+            _db.Execute("ALTER TABLE verified_requests ADD COLUMN decided_ticks INTEGER");
+        _db.Execute("CREATE INDEX IF NOT EXISTS ix_requests_created ON verified_requests (action, created_ticks)");
     }
 
     /// <summary>The checkpoint's format: what this version of PimModule writes and reads (another one is rebuilt).</summary>
@@ -48,7 +53,7 @@ internal sealed class VerifiedState : IDisposable
         CREATE INDEX IF NOT EXISTS ix_assignments_role ON verified_assignments (role_id);
         CREATE TABLE IF NOT EXISTS verified_requests (id TEXT PRIMARY KEY, action TEXT NOT NULL, status TEXT NOT NULL, principal_key TEXT NOT NULL,
             role_id TEXT NOT NULL, scope TEXT, target_id TEXT, assignment_id TEXT, created_ticks INTEGER NOT NULL, duration_ticks INTEGER,
-            stage INTEGER NOT NULL DEFAULT 1, stage_started_ticks INTEGER NOT NULL);
+            stage INTEGER NOT NULL DEFAULT 1, stage_started_ticks INTEGER NOT NULL, decided_ticks INTEGER);
         CREATE TABLE IF NOT EXISTS verified_decisions (request_id TEXT NOT NULL, approver_key TEXT NOT NULL, stage INTEGER NOT NULL, decision TEXT NOT NULL,
             decided_ticks INTEGER NOT NULL, PRIMARY KEY (request_id, approver_key));
         CREATE TABLE IF NOT EXISTS verified_policies (role_id TEXT PRIMARY KEY, describe TEXT NOT NULL, rules TEXT);
@@ -446,6 +451,66 @@ internal sealed class VerifiedState : IDisposable
     {
         var text = string.Join("\u001f", id.ToString("D"), Principal.Fold(recipient), evt, critical ? "1" : "0", subject, body);
         return Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(text))).ToLowerInvariant();
+    }
+
+    // ---- Export-PimReport: the same aggregates as the store's tables answer, over the verified state -------------
+
+    /// <summary>Provisioned activation requests made in [from, to), by role and UTC day.</summary>
+    public List<Reports.DailyCount> ActivationsPerDay(DateTime from, DateTime to)
+    {
+        lock (_gate) return _db.Query<Reports.DailyCount>(
+            "SELECT role_id AS role, created_ticks / " + Reports.DailyCount.TicksPerDay + " AS day, COUNT(*) AS count FROM verified_requests " +
+            "WHERE action = 'SelfActivate' AND created_ticks >= @from AND created_ticks < @to AND status = 'Provisioned' " +
+            "GROUP BY role_id, created_ticks / " + Reports.DailyCount.TicksPerDay, new { from = from.Ticks, to = to.Ticks }).AsList();
+    }
+
+    /// <summary>Time from request to approval per role (count, median, 90th percentile by nearest rank, in ticks).</summary>
+    public List<Reports.ApprovalWait> ApprovalWaits(DateTime from, DateTime to)
+    {
+        lock (_gate) return _db.Query<Reports.ApprovalWait>(
+            "WITH w AS (SELECT role_id, decided_ticks - created_ticks AS wait FROM verified_requests " +
+            "  WHERE action = 'SelfActivate' AND created_ticks >= @from AND created_ticks < @to AND status = 'Provisioned' AND decided_ticks IS NOT NULL), " +
+            "r AS (SELECT role_id, wait, ROW_NUMBER() OVER (PARTITION BY role_id ORDER BY wait) AS k, COUNT(*) OVER (PARTITION BY role_id) AS n FROM w) " +
+            "SELECT role_id AS role, MAX(n) AS count, MAX(CASE WHEN k = (n + 1) / 2 THEN wait END) AS median, " +
+            "MAX(CASE WHEN k = (9 * n + 9) / 10 THEN wait END) AS p90 FROM r GROUP BY role_id", new { from = from.Ticks, to = to.Ticks }).AsList();
+    }
+
+    /// <summary>The principals (keys) with the most activation requests made in [from, to).</summary>
+    public List<Reports.RequesterCount> TopRequesters(DateTime from, DateTime to, int max)
+    {
+        lock (_gate) return _db.Query<Reports.RequesterCount>(
+            "SELECT principal_key AS principal, COUNT(*) AS count FROM verified_requests WHERE action = 'SelfActivate' " +
+            "AND created_ticks >= @from AND created_ticks < @to GROUP BY principal_key ORDER BY COUNT(*) DESC, principal_key LIMIT @max",
+            new { from = from.Ticks, to = to.Ticks, max = (long)max }).AsList();
+    }
+
+    /// <summary>The latest activation requests made in [from, to), newest first.</summary>
+    public List<RequestState> LatestActivations(DateTime from, DateTime to, int max)
+    {
+        lock (_gate) return _db.Query<RequestState>(
+            "SELECT id, action, status, principal_key, role_id, scope, target_id, assignment_id, created_ticks, duration_ticks FROM verified_requests " +
+            "WHERE action = 'SelfActivate' AND created_ticks >= @from AND created_ticks < @to ORDER BY created_ticks DESC, id LIMIT @max",
+            new { from = from.Ticks, to = to.Ticks, max = (long)max }).AsList();
+    }
+
+    /// <summary>Every verified assignment by type, member type and state at <paramref name="at"/>.</summary>
+    public List<Reports.AssignmentCount> CountByTypeAndState(DateTime at)
+    {
+        const string State = "CASE WHEN start_ticks > @at THEN 'Scheduled' WHEN end_ticks IS NOT NULL AND end_ticks <= @at THEN 'Expired' ELSE 'Active' END";
+        lock (_gate) return _db.Query<Reports.AssignmentCount>(
+            $"SELECT type, member_type, {State} AS state, COUNT(*) AS count FROM verified_assignments GROUP BY type, member_type, {State}",
+            new { at = at.Ticks }).AsList();
+    }
+
+    /// <summary>Verified direct assignments of the given roles not ended at <paramref name="at"/>: permanent and time-bound, by role and type.</summary>
+    public List<Reports.PermanenceCount> PermanenceOfRoles(IReadOnlyCollection<Guid> roles, DateTime at)
+    {
+        if (roles.Count == 0) return [];
+        lock (_gate) return _db.Query<Reports.PermanenceCount>(
+            "SELECT role_id AS role, type, SUM(CASE WHEN end_ticks IS NULL THEN 1 ELSE 0 END) AS permanent, " +
+            "SUM(CASE WHEN end_ticks IS NULL THEN 0 ELSE 1 END) AS time_bound FROM verified_assignments " +
+            "WHERE role_id IN (SELECT value FROM json_each(@roles)) AND member_type = 'Direct' AND (end_ticks IS NULL OR end_ticks > @at) GROUP BY role_id, type",
+            new { roles = JsonSerializer.Serialize(roles.Select(r => r.ToString("D"))), at = at.Ticks }).AsList();
     }
 
     public void Dispose()
