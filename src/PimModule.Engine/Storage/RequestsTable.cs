@@ -285,7 +285,7 @@ internal static partial class RequestsTable
 
     /// <summary>The latest activation requests made in [@from, @to), newest first, at most <paramref name="max"/> (that count).</summary>
     public static List<RequestRow> LatestActivations(UnitOfWork work, DateTime from, DateTime to, int max)
-        => Counted(work, work.Query<RequestRow>(Select + " WHERE " + work.AnyOf("q.status", "statuses") +
+        => Counted(work, work.Query<RequestRow>(Select(work) + " WHERE " + work.AnyOf("q.status", "statuses") +
                                                 " AND q.created_utc >= @from AND q.created_utc < @to AND q.action = 'SelfActivate' " +
                                                 "ORDER BY q.created_utc DESC, q.request_id LIMIT @max",
             new { statuses = work.TextList(AllStatuses), from, to, max = (long)max }));

@@ -488,7 +488,7 @@ internal sealed class VerifiedState : IDisposable
     public List<RequestState> LatestActivations(DateTime from, DateTime to, int max)
     {
         lock (_gate) return _db.Query<RequestState>(
-            "SELECT id, action, status, principal_key, role_id, scope, target_id, assignment_id, created_ticks, duration_ticks FROM verified_requests " +
+            "SELECT " + RequestColumns + " FROM verified_requests " +
             "WHERE action = 'SelfActivate' AND created_ticks >= @from AND created_ticks < @to ORDER BY created_ticks DESC, id LIMIT @max",
             new { from = from.Ticks, to = to.Ticks, max = (long)max }).AsList();
     }
