@@ -56,8 +56,12 @@ internal sealed class RequestDecisions
                 "Ask one of the role's approvers to decide it.");
         var decisions = RequestApprovalsTable.For(work, q.Id);
         if (decisions.FirstOrDefault(d => Principal.Same(d.Approver, work.Actor)) is { } mine)
+        {
+            // Read again: a request that decision closed meanwhile (the same principal in another window) is not pending.
+            RequirePending(FindRequest(work, q.Id), work.Now, "decided");
             throw PimErrors.AlreadyDecided($"{work.Actor} already decided request {q.Id} ({mine.Decision} in stage {mine.Stage} at {mine.Decided:u}); no principal decides a request twice.",
                 q.Id, "Ask another approver of the stage to decide it; see Get-PimRequest -RequestId " + q.Id + " for who may still decide.");
+        }
         var deciders = Approvals.MayDecide(work, q, work.Now, decisions);
         if (!deciders.Contains(work.Actor, Principal.Comparer))
         {
