@@ -320,8 +320,8 @@ function Measure-Provider([string] $Provider) {
         Add-ReportSeed $rdb $Assignments $Activations
         Connect-BenchStore 'report' $rdb | Out-Null
         $ProgressPreference = 'SilentlyContinue'
-        $html = Join-Path $work 'report.html'; $csvOut = Join-Path $work 'report-assignments.csv'
-        Export-PimReport -Path (Join-Path $work 'report-warm.html') -Since (Get-Date).AddDays(-7) | Out-Null   # JIT, the page cache
+        $html = Join-Path $work "report-$Provider.html"; $csvOut = Join-Path $work "report-assignments-$Provider.csv"
+        Export-PimReport -Path (Join-Path $work "report-warm-$Provider.html") -Since (Get-Date).AddDays(-7) | Out-Null   # JIT, the page cache
         $report = Time { Export-PimReport -Path $html -Since (Get-Date).AddDays(-365) }
         $data = [regex]::Match((Get-Content $html -Raw), '<script type="application/json" id="pim-report-data">(.*?)</script>', 'Singleline').Groups[1].Value | ConvertFrom-Json
         $counted = ($data.activationsPerDay | Measure-Object count -Sum).Sum

@@ -426,4 +426,22 @@ Describe 'Access reviews in a Verified store' -Tag Hostile {
         $e.FullyQualifiedErrorId | Should -Be 'PimAccessReviewUnverified,PimModule.Cmdlets.CompletePimAccessReviewCommand'
         (Get-PimAssignment -Role 'Security Reader').Count | Should -Be 2
     }
+
+    It 'does not believe a recurring review whose schedule was edited with SQL (<Column>), and reports the row' -ForEach @(
+        @{ Column = 'duration_ticks'; Set = 'duration_ticks = 1' }    # the next occurrence would end one tick after it starts
+        @{ Column = 'occurrence'; Set = 'occurrence = 99999' }        # the series would believe it had run 99,999 times
+    ) {
+        $weekly = New-PimAccessReview -Role 'Security Reader' -Reviewer 'reviewer@contoso.com' -Recurrence Weekly -Duration 3d -DefaultDecision Deny -AutoApply
+        Invoke-Sql -Store $VStore -Sql "UPDATE access_reviews SET $Set WHERE review_id = '$($weekly.ReviewId)'" | Out-Null
+        # The edited row is not the review the log has: not listed, nothing to act on, and reported by its id.
+        @(Get-PimAccessReview).ReviewId | Should -Not -Contain $weekly.ReviewId
+        @(Get-PimAccessReview -ReviewId $weekly.ReviewId -ErrorAction SilentlyContinue).Count | Should -Be 0
+        $e = Get-Refusal { Complete-PimAccessReview -ReviewId $weekly.ReviewId -Confirm:$false }
+        $e.FullyQualifiedErrorId | Should -Be 'PimAccessReviewUnverified,PimModule.Cmdlets.CompletePimAccessReviewCommand'
+        $check = Test-PimAuditLog -WarningAction SilentlyContinue
+        $check.IsValid | Should -BeFalse
+        ($check.Disagreements | Where-Object Kind -EQ 'AccessReview').Id | Should -Contain $weekly.ReviewId.ToString()
+        # The untouched review is still believed.
+        @(Get-PimAccessReview).ReviewId | Should -Contain $VReview.ReviewId
+    }
 }

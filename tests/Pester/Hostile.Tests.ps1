@@ -1216,6 +1216,23 @@ Describe 'Verified stores: who acts is proven, not claimed' -Tag Hostile {
             Get-RawFingerprint $store | Should -Be $before
         }
 
+        It 'finds an audit record whose <Column> was edited (the key queries select by, not hashed)' -ForEach @(
+            @{ Column = 'actor_key'; Set = "actor_key = 'user2@contoso.com'" }        # activity moved to another principal
+            @{ Column = 'principal_key'; Set = "principal_key = 'user2@contoso.com'" } # a record made to concern someone else
+        ) {
+            $store = New-VerifiedStore
+            Use-TestUser admin
+            Connect-Verified $store admin@contoso.com
+            New-PimEligibleAssignment -Principal user3@contoso.com -Role 'Security Reader' -Permanent -Justification 'SOC' | Out-Null
+            $seq = [long](Invoke-Sql -Store $store -Sql "SELECT MAX(sequence) FROM audit_log WHERE principal_key = 'user3@contoso.com'")
+            (Test-PimAuditLog).IsValid | Should -BeTrue
+            Invoke-Sql -Store $store -Sql "UPDATE audit_log SET $Set WHERE sequence = $seq" | Out-Null
+            $check = Test-PimAuditLog -WarningAction SilentlyContinue
+            $check.IsValid | Should -BeFalse
+            $check.FirstInvalidSequence | Should -Be $seq
+            $check.Reason | Should -Match 'actor or principal key'
+        }
+
         It 'refuses a log that was emptied' {
             $store = New-VerifiedStore
             Invoke-Sql -Store $store -Sql "DELETE FROM audit_log; DELETE FROM seals; DELETE FROM store_info WHERE key IN ('audit_head_sequence', 'audit_head_hash')" | Out-Null
@@ -1629,6 +1646,8 @@ Describe 'Verified stores: who acts is proven, not claimed' -Tag Hostile {
             $shown[0].Verified | Should -BeFalse
             (Get-PimAssignment -Principal admin@contoso.com -Role 'Privileged Role Administrator' -IncludeUnverified).Verified | Should -BeTrue
             (Get-Disagreement Assignment $forged)[0].Problem | Should -Be 'Unverified'
+            # The alerts do not count it either: a permanent active privileged assignment would be RolesAssignedOutsidePim.
+            @(Get-PimAlert | ForEach-Object AssignmentIds | ForEach-Object { "$_" }) | Should -Not -Contain $forged
             # Nor does it let user1 act as an administrator: refused inside the transaction, and nothing moves.
             Use-TestUser user1
             Connect-Verified $store user1@contoso.com

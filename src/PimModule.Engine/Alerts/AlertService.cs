@@ -101,9 +101,9 @@ public sealed class AlertService
     {
         var roles = RolesTable.All(work).ToDictionary(r => r.Id);
         // Assignments of roles the catalogue still has (a removed custom role's ended assignments stay in the table).
-        var current = AssignmentsTable.InForceAt(work, at).FindAll(a => roles.ContainsKey(a.RoleId));
+        var current = AssignmentsTable.InForceSummaryAt(work, at).FindAll(a => roles.ContainsKey(a.RoleId));
         var alerts = new List<PimAlert>();
-        PimAlert Alert(string type, string severity, string description, IEnumerable<AssignmentRow> rows, string fix)
+        PimAlert Alert(string type, string severity, string description, IEnumerable<InForceRow> rows, string fix)
         {
             var list = rows.ToList();
             return new PimAlert
@@ -165,8 +165,8 @@ public sealed class AlertService
         {
             var window = redundant.Window ?? TimeSpan.FromDays(90);
             var since = at - window;
-            var used = AssignmentsTable.EligibleIdsActivatedSince(work, since).ToHashSet(StringComparer.OrdinalIgnoreCase);
-            var rows = current.Where(a => a.Type == PimAssignmentType.Eligible && a.Start <= since && !used.Contains(a.Id.ToString("D"))).ToList();
+            var used = AssignmentsTable.EligibleIdsActivatedSince(work, since).Select(id => Guid.TryParse(id, out var g) ? g : Guid.Empty).ToHashSet();
+            var rows = current.Where(a => a.Type == PimAssignmentType.Eligible && a.Start <= since && !used.Contains(a.Id)).ToList();
             if (rows.Count > 0)
                 alerts.Add(Alert(RedundantAssignment, "Low",
                     $"{rows.Count} eligible assignment(s) were not activated in the last {window.TotalDays:0} days.",
@@ -178,12 +178,13 @@ public sealed class AlertService
         if (renewals.Enabled)
         {
             var window = renewals.Window ?? TimeSpan.FromHours(1);
-            var activations = AssignmentsTable.ActivationsStartedBetween(work, at - TimeSpan.FromDays(30), at).FindAll(a => roles.ContainsKey(a.RoleId));
-            var rows = new List<AssignmentRow>();
-            foreach (var g in activations.GroupBy(a => (Principal.Fold(a.Principal), a.RoleId)))
+            var activations = AssignmentsTable.ActivationsStartedBetween(work, at - TimeSpan.FromDays(30), at)
+                .Where(a => roles.ContainsKey(a.RoleId)).Select(InForceRow.Of);
+            var rows = new List<InForceRow>();
+            foreach (var g in activations.GroupBy(a => (a.PrincipalKey, a.RoleId)))
             {
                 var ordered = g.OrderBy(a => a.Start).ToList();
-                var chain = new List<AssignmentRow> { ordered[0] };
+                var chain = new List<InForceRow> { ordered[0] };
                 var renewed = 0;
                 for (var i = 1; i < ordered.Count; i++)
                 {
@@ -247,10 +248,11 @@ public sealed class AlertService
                 .GroupBy(a => a.PrincipalKey).ToList();
             var last = AuditLogTable.LastActedAt(work, held.Select(g => g.Key).ToList(), at);
             // A holder is stale once they have held a privileged role for the whole window without acting in it.
-            var rows = held.Where(g => g.Min(a => a.Start) <= since && (!last.TryGetValue(g.Key, out var t) || t < since)).SelectMany(g => g).ToList();
+            var staleHolders = held.Where(g => g.Min(a => a.Start) <= since && (!last.TryGetValue(g.Key, out var t) || t < since)).ToList();
+            var rows = staleHolders.SelectMany(g => g).ToList();
             if (rows.Count > 0)
             {
-                var principals = rows.Select(a => a.Principal).Distinct(Principal.Comparer).ToList();
+                var principals = staleHolders.ConvertAll(g => g.First().Principal);
                 // The description names the first few; the alert's Principals lists them all.
                 const int named = 20;
                 var lines = principals.Take(named).Select(p => last.TryGetValue(Principal.Fold(p), out var t) ? $"{p} (last acted {t:yyyy-MM-dd})" : $"{p} (never acted)");

@@ -1,3 +1,4 @@
+using System.Data;
 using System.Data.Common;
 using Dapper;
 
@@ -155,6 +156,9 @@ internal sealed class UnitOfWork
     /// <summary>Rows read one at a time while the caller enumerates (the connection's one open reader).</summary>
     public IEnumerable<T> Stream<T>(string sql, object? param = null) => Connection.Query<T>(sql, param, Transaction, buffered: false);
 
+    /// <summary>A query's rows read one by one (a hot path that makes its own objects, with no mapping per row).</summary>
+    public IDataReader Reader(string sql, object? param = null) => Connection.ExecuteReader(sql, param, Transaction);
+
     public T? Scalar<T>(string sql, object? param = null) => Connection.ExecuteScalar<T>(sql, param, Transaction);
 
     public int Execute(string sql, object? param = null)
@@ -178,6 +182,13 @@ internal sealed class UnitOfWork
     /// which has no statistics, would pick another index (PostgreSQL's planner has them: the table alone).
     /// </summary>
     public string Through(string table, string index) => Connection is Npgsql.NpgsqlConnection ? table : $"{table} INDEXED BY {index}";
+
+    /// <summary>
+    /// <paramref name="table"/> read in full, through no index: SQLite's <c>NOT INDEXED</c> for a query that reads most of the
+    /// table, where its planner would look up each row through an index on one of the conditions (PostgreSQL's planner
+    /// scans by itself).
+    /// </summary>
+    public string Scan(string table) => Connection is Npgsql.NpgsqlConnection ? table : $"{table} NOT INDEXED";
 
     /// <summary>The value of an <see cref="AnyOf"/> parameter.</summary>
     public object TextList(IEnumerable<string> values) => Connection is Npgsql.NpgsqlConnection
