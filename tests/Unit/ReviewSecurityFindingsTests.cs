@@ -40,6 +40,14 @@ public sealed class ReviewSecurityFindingsTests : IDisposable
         Principal = p, Role = new PimRoleReference("Security Reader"), Permanent = true, Justification = "SOC",
     });
 
+    /// <summary>A weekly review of Security Reader open 3 days; with <paramref name="denyAndApply"/>, Deny by default and applied by maintenance.</summary>
+    private static PimAccessReview Weekly(PimStore admin, bool denyAndApply) => admin.Reviews.Create(new PimAccessReviewInput
+    {
+        Role = new PimRoleReference("Security Reader"), Reviewers = ["reviewer@contoso.com"], Recurrence = PimAccessReviewRecurrence.Weekly,
+        Duration = TimeSpan.FromDays(3),
+        DefaultDecision = denyAndApply ? PimAccessReviewDefaultDecision.Deny : PimAccessReviewDefaultDecision.None, AutoApply = denyAndApply,
+    })!;
+
     /// <summary>
     /// Review finding 1 (fixed): verified_reviews did not hold duration/series/occurrence and Believes does not compare them; StartRecurrences
     /// reads latest.Duration from the row. A row edit around the module (duration_ticks = 1) makes the next occurrence,
@@ -51,11 +59,7 @@ public sealed class ReviewSecurityFindingsTests : IDisposable
     {
         var admin = Open("admin@contoso.com");
         Assign(admin, "user2@contoso.com");
-        var first = admin.Reviews.Create(new PimAccessReviewInput
-        {
-            Role = new PimRoleReference("Security Reader"), Reviewers = ["reviewer@contoso.com"], Recurrence = PimAccessReviewRecurrence.Weekly,
-            Duration = TimeSpan.FromDays(3), DefaultDecision = PimAccessReviewDefaultDecision.Deny, AutoApply = true,
-        })!;
+        var first = Weekly(admin, denyAndApply: true);
         Sql($"UPDATE access_reviews SET duration_ticks = 1 WHERE review_id = '{first.ReviewId:D}'");
         // The duration is verified: the edited row is not the review the log has, and counts for nothing.
         Assert.DoesNotContain(admin.Reviews.Get(), r => r.ReviewId == first.ReviewId);
@@ -94,11 +98,7 @@ public sealed class ReviewSecurityFindingsTests : IDisposable
     {
         var admin = Open("admin@contoso.com");
         Assign(admin, "user2@contoso.com");
-        var first = admin.Reviews.Create(new PimAccessReviewInput
-        {
-            Role = new PimRoleReference("Security Reader"), Reviewers = ["reviewer@contoso.com"], Recurrence = PimAccessReviewRecurrence.Weekly,
-            Duration = TimeSpan.FromDays(3), DefaultDecision = PimAccessReviewDefaultDecision.Deny, AutoApply = true,
-        })!;
+        var first = Weekly(admin, denyAndApply: true);
         admin.Reviews.Complete(first.ReviewId); // occurrence 1 applied (user2 removed by the Deny default), then user2 is assigned again
         Assign(admin, "user2@contoso.com");
         Sql($"UPDATE access_reviews SET duration_ticks = 1 WHERE review_id = '{first.ReviewId:D}'");
@@ -117,11 +117,7 @@ public sealed class ReviewSecurityFindingsTests : IDisposable
     {
         var admin = Open("admin@contoso.com");
         Assign(admin, "user2@contoso.com");
-        var first = admin.Reviews.Create(new PimAccessReviewInput
-        {
-            Role = new PimRoleReference("Security Reader"), Reviewers = ["reviewer@contoso.com"], Recurrence = PimAccessReviewRecurrence.Weekly,
-            Duration = TimeSpan.FromDays(3),
-        })!;
+        var first = Weekly(admin, denyAndApply: false);
         Sql($"UPDATE access_reviews SET occurrence = 99999 WHERE review_id = '{first.ReviewId:D}'");
         _clock.Advance(TimeSpan.FromDays(7) + TimeSpan.FromMinutes(1));
         // The occurrence is verified: the edited row counts for nothing, starts nothing of its own, and is reported.
