@@ -815,6 +815,39 @@ Register-PimMfaMethod | Out-Null
         $out | Should -Contain 'key=600'
         $out | Should -Contain 'folder=700'
     }
+
+    It 'writes <Cmdlet> owner-only, replacing a wider file and a planted symbolic link without following it' -Tag Hostile -ForEach @(
+        @{ Cmdlet = 'Export-PimReport'; Write = { param($p) Export-PimReport -Path $p -Force } }
+        @{ Cmdlet = 'Export-PimAuditLog'; Write = { param($p) Export-PimAuditLog -Path $p -Force } }
+        @{ Cmdlet = 'Export-PimRoleSetting'; Write = { param($p) Export-PimRoleSetting -Role 'Security Reader' -Path $p } }
+        @{ Cmdlet = 'Export-PimAssignment'; Write = { param($p) Export-PimAssignment -Format Graph -Role 'Security Reader' -Path $p } }
+    ) {
+        if ($IsWindows) { Set-ItResult -Skipped -Because 'Unix file modes and symbolic links (Windows: the profile ACL)' }
+        $null = Connect-TestStore -Principal 'admin@contoso.com'
+        [pscustomobject]@{ Id = '11111111-1111-1111-1111-111111111111'; UserPrincipalName = 'user1@contoso.com'; DisplayName = 'User One' } | Import-PimDirectoryObject | Out-Null
+        New-PimEligibleAssignment -Principal 'user1@contoso.com' -Role 'Security Reader' -Permanent -Justification 'secret reason' | Out-Null
+        $dir = Join-Path $TestDrive ("exports-{0}" -f [guid]::NewGuid().ToString('N').Substring(0, 8))
+        New-Item -ItemType Directory $dir | Out-Null
+        # A file the victim already had, readable by all: replaced by a file that is the owner's only.
+        $wide = Join-Path $dir 'wide.out'
+        'old' | Set-Content $wide
+        [IO.File]::SetUnixFileMode($wide, [IO.UnixFileMode]'UserRead, UserWrite, GroupRead, OtherRead')
+        & $Write $wide
+        [Convert]::ToString([int][IO.File]::GetUnixFileMode($wide), 8) | Should -Be '600'
+        Get-Content $wide -Raw | Should -Not -Match '^old'
+        # A link another user planted where the export goes, pointing at one of the victim's files: the link is replaced,
+        # the file it points to is untouched.
+        $victim = Join-Path $dir 'victim.txt'
+        'keep me' | Set-Content $victim
+        $link = Join-Path $dir 'planted.out'
+        New-Item -ItemType SymbolicLink -Path $link -Target $victim | Out-Null
+        & $Write $link
+        Get-Content $victim -Raw | Should -Be "keep me$([Environment]::NewLine)"
+        (Get-Item $link).LinkTarget | Should -BeNullOrEmpty
+        [Convert]::ToString([int][IO.File]::GetUnixFileMode($link), 8) | Should -Be '600'
+        # Nothing is left behind in the folder but the three files.
+        (Get-ChildItem $dir -Force).Name | Sort-Object | Should -Be @('planted.out', 'victim.txt', 'wide.out')
+    }
 }
 
 Describe 'Connection-string secrets never reach output, errors or -Verbose (finding 16)' -Tag Hostile {

@@ -52,8 +52,7 @@ public sealed class ReportService
         var html = HtmlReport.Render(data with { Alerts = alerts, Audit = audit });
 
         progress?.Invoke("Writing the file", 95);
-        using var stream = ExportFile.Create(path, force);
-        stream.Write(new System.Text.UTF8Encoding(false).GetBytes(html));
+        ExportFile.WriteText(path, force, html);
     }
 
     private ReportData Collect(UnitOfWork work, DateTime from, DateTime to, DateTime now)

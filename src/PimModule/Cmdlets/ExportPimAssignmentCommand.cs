@@ -1,5 +1,5 @@
 using System.Management.Automation;
-using System.Text;
+using PimModule.Reports;
 
 namespace PimModule.Cmdlets;
 
@@ -56,14 +56,8 @@ public sealed class ExportPimAssignmentCommand : PimCmdlet
             Principal = Principal, RoleIds = _rolesGiven ? _roleIds : null, Type = Type, State = PimAssignmentState.All,
         }, e => WriteError(ToErrorRecord(e))); // a principal Graph cannot name is its own error; the others are written
         if (!ShouldProcess(path, "Export assignments as Graph schedule requests")) return;
-        try
-        {
-            File.WriteAllText(path, json, new UTF8Encoding(false));
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw PimErrors.SettingFileNotWritable($"Cannot write '{path}': {e.Message}", path, "Give a -Path in a folder that exists and that you can write to.", e);
-        }
+        // Replaces what is there, as Export-Csv does; owner-only, and a link at the path is replaced, not followed.
+        ExportFile.WriteText(path, replace: true, json, PimErrors.SettingFileNotWritable);
         if (PassThru) WriteObject(new FileInfo(path));
     }
 }

@@ -1,5 +1,5 @@
 using System.Management.Automation;
-using System.Text;
+using PimModule.Reports;
 
 namespace PimModule.Cmdlets;
 
@@ -52,14 +52,8 @@ public sealed class ExportPimRoleSettingCommand : PimCmdlet
             ? Store.Settings.ExportGraph(_rolesGiven ? _roles : null, WriteWarning)
             : Store.Settings.Export(_rolesGiven ? _roles : null);
         if (!ShouldProcess(path, "Export role settings")) return;
-        try
-        {
-            File.WriteAllText(path, json, new UTF8Encoding(false));
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw PimErrors.SettingFileNotWritable($"Cannot write '{path}': {e.Message}", path, "Give a -Path in a folder that exists and that you can write to.", e);
-        }
+        // Replaces what is there, as Export-Csv does; owner-only, and a link at the path is replaced, not followed.
+        ExportFile.WriteText(path, replace: true, json, PimErrors.SettingFileNotWritable);
         if (PassThru) WriteObject(new FileInfo(path));
     }
 }
