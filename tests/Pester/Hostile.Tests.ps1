@@ -816,6 +816,21 @@ Register-PimMfaMethod | Out-Null
         $out | Should -Contain 'folder=700'
     }
 
+    It 'writes a New-PimCredential -Path key 0600 and leaves the folder it is given as it was (a shared /tmp stays 1777)' -Tag Hostile {
+        if ($IsWindows) { Set-ItResult -Skipped -Because 'Unix file modes (Windows: the profile ACL)' }
+        $shared = Join-Path $TestDrive ("shared-{0}" -f [guid]::NewGuid().ToString('N').Substring(0, 8))
+        New-Item -ItemType Directory $shared | Out-Null
+        [IO.File]::SetUnixFileMode($shared, [IO.UnixFileMode]'StickyBit, UserRead, UserWrite, UserExecute, GroupRead, GroupWrite, GroupExecute, OtherRead, OtherWrite, OtherExecute')
+        $key = Join-Path $shared 'runbook.pem'
+        New-PimCredential -Principal 'runbook@contoso.com' -Path $key | Out-Null
+        [Convert]::ToString([int][IO.File]::GetUnixFileMode($key), 8) | Should -Be '600'
+        [Convert]::ToString([int][IO.File]::GetUnixFileMode($shared), 8) | Should -Be '1777'
+        # A folder that is not there yet is made the owner's only.
+        $new = Join-Path $TestDrive ("new-{0}/keys" -f [guid]::NewGuid().ToString('N').Substring(0, 8))
+        New-PimCredential -Principal 'runbook@contoso.com' -Path (Join-Path $new 'k.pem') | Out-Null
+        [Convert]::ToString([int][IO.File]::GetUnixFileMode($new), 8) | Should -Be '700'
+    }
+
     It 'writes <Cmdlet> owner-only, replacing a wider file and a planted symbolic link without following it' -Tag Hostile -ForEach @(
         @{ Cmdlet = 'Export-PimReport'; Write = { param($p) Export-PimReport -Path $p -Force } }
         @{ Cmdlet = 'Export-PimAuditLog'; Write = { param($p) Export-PimAuditLog -Path $p -Force } }

@@ -23,7 +23,7 @@ internal static class CredentialFolder
         using var key = PimKey.Create(curveBits);
         try
         {
-            UserFolder.WriteAtomically(file, key.PrivateKeyPem(passphrase), overwrite: false);
+            UserFolder.WriteAtomically(file, key.PrivateKeyPem(passphrase), overwrite: false, ownFolder: path is null);
         }
         catch (IOException) when (File.Exists(file))
         {

@@ -31,11 +31,15 @@ internal static class UserFolder
         if ((File.GetUnixFileMode(folder) & ~OwnerOnlyFolder) != 0) File.SetUnixFileMode(folder, OwnerOnlyFolder);
     }
 
-    /// <summary>Writes <paramref name="text"/> to <paramref name="path"/> atomically, owner-only; fails if it exists and <paramref name="overwrite"/> is false.</summary>
-    public static void WriteAtomically(string path, string text, bool overwrite)
+    /// <summary>
+    /// Writes <paramref name="text"/> to <paramref name="path"/> atomically, owner-only; fails if it exists and <paramref name="overwrite"/> is false.
+    /// The module's own folder is made and kept 0700; a folder the user named (<paramref name="ownFolder"/> false, e.g.
+    /// <c>New-PimCredential -Path /tmp/k.pem</c>) is made 0700 when it is not there, and otherwise left as it is.
+    /// </summary>
+    public static void WriteAtomically(string path, string text, bool overwrite, bool ownFolder = true)
     {
         var folder = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path))!;
-        EnsureFolder(folder);
+        if (ownFolder || !Directory.Exists(folder)) EnsureFolder(folder);
         var temp = System.IO.Path.Combine(folder, "." + System.IO.Path.GetFileName(path) + "." + Guid.NewGuid().ToString("N") + ".tmp");
         try
         {
