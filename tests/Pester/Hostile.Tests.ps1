@@ -961,6 +961,33 @@ Describe 'Second pass: what a newcomer attacker found' -Tag Hostile {
         Get-StoreFingerprint | Should -Be $fp
     }
 
+    It 'reads no more than its limit from a device or a link to one (<Script>)' -ForEach @(
+        @{ Script = "Import-PimAssignment -Path /dev/zero -Confirm:`$false" }
+        @{ Script = "Invoke-PimConfiguration -Path /dev/zero -Confirm:`$false" }
+        @{ Script = "Compare-PimRoleSetting -Reference /dev/zero -Difference 'Security Reader'" }
+        @{ Script = "Import-PimDirectoryObject -Path /dev/zero -Confirm:`$false" }
+        @{ Script = "New-Item -ItemType SymbolicLink -Path (Join-Path ([IO.Path]::GetTempPath()) ('z{0}.json' -f [guid]::NewGuid().ToString('N'))) -Target /dev/zero | ForEach-Object { Import-PimDirectoryObject -Path `$_.FullName -Confirm:`$false }" }
+    ) {
+        if ($IsWindows) { Set-ItResult -Skipped -Because '/dev/zero is a Unix device' ; return }
+        $fp = Get-StoreFingerprint
+        # The attack runs with the memory a 16-256 MB limit needs, and no more: an unbounded read fails with OutOfMemoryException.
+        $out = Invoke-Attack -Principal 'admin@contoso.com' -Script $Script -Environment @{ DOTNET_GCHeapHardLimit = '0x60000000' }
+        Get-AttackErrorId $out | Should -Be @('PimInputTooLong')
+        Get-StoreFingerprint | Should -Be $fp
+    }
+
+    It 'refuses a control character in a -Path by name, not with a raw .NET exception (<Script>)' -ForEach @(
+        @{ Script = "Export-PimReport -Path /tmp/r`$([char]0)x.html" }
+        @{ Script = "Export-PimRoleSetting -Path /tmp/r`$([char]0)x.json" }
+        @{ Script = "Import-PimAssignment -Path /tmp/r`$([char]0)x.json" }
+        @{ Script = "Invoke-PimConfiguration -Path /tmp/r`$([char]27)x.json" }
+    ) {
+        $fp = Get-StoreFingerprint
+        $out = Invoke-Attack -Principal 'admin@contoso.com' -Script $Script
+        Get-AttackErrorId $out | Should -Be @('PimInputInvalid')
+        Get-StoreFingerprint | Should -Be $fp
+    }
+
     It 'does not let one principal flood the approvers with requests at invented scopes' {
         Set-PimRoleSetting -Role 'Global Reader' -ActivationRequirement None -RequireJustification $false -RequireApproval $true -Approvers 'approver1@contoso.com'
         New-PimEligibleAssignment -Principal 'user1@contoso.com' -Role 'Global Reader' | Out-Null

@@ -47,7 +47,7 @@ public sealed class ComparePimRoleSettingCommand : PimCmdlet
                 case Guid g: roles.Add(new PimRoleReference(g)); break;
                 case FileInfo f: files.Add((ReadFile(f.FullName), f.FullName)); break;
                 case string text:
-                    var path = SessionState.Path.GetUnresolvedProviderPathFromPSPath(text);
+                    var path = ResolveFilePath(text, parameter);
                     if (File.Exists(path)) files.Add((ReadFile(path), text));
                     else if (text.EndsWith(".json", StringComparison.OrdinalIgnoreCase))
                         throw PimErrors.SettingFileNotFound($"Cannot read '{path}': there is no such file.", path, $"Give -{parameter} as an existing settings file, a role name or settings objects.");
@@ -71,15 +71,6 @@ public sealed class ComparePimRoleSettingCommand : PimCmdlet
 
     private static string ReadFile(string path)
     {
-        try
-        {
-            if (new FileInfo(path).Length > 16 * 1024 * 1024)
-                throw PimErrors.InputTooLong($"'{path}' is larger than 16 MB; a settings file is far smaller.", path, "Give a file of Export-PimRoleSetting.");
-            return File.ReadAllText(path);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw PimErrors.SettingFileNotReadable($"Cannot read '{path}': {e.Message}", path, "Give a settings file you can read.", e);
-        }
+        return InputFile.ReadText(path, 16, "Give a file of Export-PimRoleSetting (a settings file is far smaller than 16 MB).", PimErrors.SettingFileNotReadable);
     }
 }

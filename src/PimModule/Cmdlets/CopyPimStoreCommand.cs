@@ -29,7 +29,7 @@ public sealed class CopyPimStoreCommand : PimCmdlet
     protected override void ProcessPim()
     {
         var destination = ParameterSetName == ParameterSets.Path
-            ? new PimStoreOptions { Provider = PimStoreProvider.Sqlite, Path = SessionState.Path.GetUnresolvedProviderPathFromPSPath(DestinationPath) }
+            ? new PimStoreOptions { Provider = PimStoreProvider.Sqlite, Path = ResolveFilePath(DestinationPath, nameof(DestinationPath)) }
             : new PimStoreOptions { Provider = DestinationProvider, ConnectionString = DestinationConnectionString };
         var where = destination.Path ?? "the database";
         if (!ShouldProcess(where, $"Copy the store '{Store.Location}'")) return;

@@ -50,7 +50,7 @@ public sealed class ExportPimAssignmentCommand : PimCmdlet
     protected override void EndPim()
     {
         if (_rolesGiven && _roleIds.Count == 0) return;
-        var path = SessionState.Path.GetUnresolvedProviderPathFromPSPath(Path);
+        var path = ResolveFilePath(Path);
         var json = Store.Assignments.ExportGraph(new PimAssignmentQuery
         {
             Principal = Principal, RoleIds = _rolesGiven ? _roleIds : null, Type = Type, State = PimAssignmentState.All,

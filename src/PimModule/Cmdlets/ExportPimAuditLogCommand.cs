@@ -20,7 +20,7 @@ public sealed class ExportPimAuditLogCommand : PimCmdlet
 
     protected override void ProcessPim()
     {
-        var path = SessionState.Path.GetUnresolvedProviderPathFromPSPath(Path);
+        var path = ResolveFilePath(Path);
         if (!ShouldProcess(path, "Export the audit log with its seals")) return;
         var (records, seals) = Store.Audit.Export(path, Force);
         WriteVerbose($"Wrote {records} records and {seals} seals to '{path}'.");

@@ -37,7 +37,7 @@ public sealed class ExportPimReportCommand : PimCmdlet
 
     protected override void ProcessPim()
     {
-        var path = SessionState.Path.GetUnresolvedProviderPathFromPSPath(Path);
+        var path = ResolveFilePath(Path);
         if (!ShouldProcess(path, "Export the PIM report")) return;
         const string Activity = "Exporting the PIM report";
         try

@@ -47,7 +47,7 @@ public sealed class ExportPimRoleSettingCommand : PimCmdlet
     protected override void EndPim()
     {
         if (_rolesGiven && _roles.Count == 0) return; // nothing matched: the errors are written
-        var path = SessionState.Path.GetUnresolvedProviderPathFromPSPath(Path);
+        var path = ResolveFilePath(Path);
         var json = Format == PimSettingFileFormat.Graph
             ? Store.Settings.ExportGraph(_rolesGiven ? _roles : null, WriteWarning)
             : Store.Settings.Export(_rolesGiven ? _roles : null);

@@ -34,17 +34,8 @@ public sealed class ImportPimAssignmentCommand : PimCmdlet, IDisposable
     {
         foreach (var p in Path)
         {
-            var path = SessionState.Path.GetUnresolvedProviderPathFromPSPath(p);
-            try
-            {
-                if (new FileInfo(path).Length > 64L * 1024 * 1024)
-                    throw PimErrors.InputTooLong($"'{path}' is larger than 64 MB.", path, "Split the export into smaller files.");
-                _files.Add((File.ReadAllText(path), p));
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                throw PimErrors.SettingFileNotFound($"Cannot read '{path}': {e.Message}", path, "Give the -Path of a Graph JSON file.", e);
-            }
+            var path = ResolveFilePath(p);
+            _files.Add((InputFile.ReadText(path, 64, "Give the -Path of a Graph JSON file (split a larger export into files of at most 64 MB).", PimErrors.SettingFileNotFound), p));
         }
     }
 

@@ -1,3 +1,4 @@
+using System.Collections.ObjectModel;
 using System.Management.Automation;
 
 namespace PimModule.Cmdlets;
@@ -52,31 +53,43 @@ public sealed class ImportPimDirectoryObjectCommand : PimCmdlet
         }
         foreach (var p in Path)
         {
-            var path = SessionState.Path.GetUnresolvedProviderPathFromPSPath(p);
+            var path = ResolveFilePath(p);
             if (!File.Exists(path))
                 throw PimErrors.SettingFileNotFound($"Cannot read '{path}': there is no such file.", path, "Give the -Path of a CSV of Get-MgUser | Export-Csv, or a Graph /users response.");
             _sources.Add(p);
-            if (new FileInfo(path).Length > 256L * 1024 * 1024)
-                throw PimErrors.InputTooLong($"'{path}' is larger than 256 MB.", path, "Split the export of users into smaller files.");
-            if (path.EndsWith(".json", StringComparison.OrdinalIgnoreCase)) _inputs.AddRange(DirectoryService.ParseJson(File.ReadAllText(path), p));
-            else ReadCsv(path, p);
+            const string hint = "Give a CSV of Get-MgUser | Export-Csv or a Graph /users response (split an export larger than 256 MB).";
+            if (path.EndsWith(".json", StringComparison.OrdinalIgnoreCase)) _inputs.AddRange(DirectoryService.ParseJson(InputFile.ReadText(path, 256, hint, PimErrors.SettingFileNotFound), p));
+            else ReadCsv(path, p, hint);
         }
     }
 
-    /// <summary>The CSV as Import-Csv reads it (the platform's parser): the Id, UserPrincipalName and DisplayName columns.</summary>
-    private void ReadCsv(string path, string source)
+    /// <summary>
+    /// The CSV as Import-Csv reads it (the platform's parser, ConvertFrom-Csv, over the file's text read up to its limit):
+    /// the Id, UserPrincipalName and DisplayName columns.
+    /// </summary>
+    private void ReadCsv(string path, string source, string hint)
     {
+        var text = InputFile.ReadText(path, 256, hint, PimErrors.SettingFileNotFound);
         using var ps = System.Management.Automation.PowerShell.Create(RunspaceMode.CurrentRunspace);
-        ps.AddCommand("Microsoft.PowerShell.Utility\\Import-Csv").AddParameter("LiteralPath", path);
+        ps.AddCommand("Microsoft.PowerShell.Utility\\ConvertFrom-Csv").AddParameter("InputObject", text);
         var row = 0;
-        foreach (var o in ps.Invoke())
+        Collection<PSObject> rows;
+        try
+        {
+            rows = ps.Invoke();
+        }
+        catch (RuntimeException e)
+        {
+            throw PimErrors.InputInvalid($"'{source}' is not a CSV Import-Csv reads: {e.Message}", source, "Give a CSV of Get-MgUser | Export-Csv (one header row, each column named once).", e);
+        }
+        if (ps.HadErrors && ps.Streams.Error.Count > 0)
+            throw PimErrors.InputInvalid($"'{source}' is not a CSV Import-Csv reads: {ps.Streams.Error[0]}", source, "Give a CSV of Get-MgUser | Export-Csv (one header row, each column named once).");
+        foreach (var o in rows)
         {
             row++;
             string? Col(string name) => o.Properties.FirstOrDefault(p => string.Equals(p.Name, name, StringComparison.OrdinalIgnoreCase))?.Value?.ToString();
             _inputs.Add(new DirectoryService.Input(Col("Id"), Col("UserPrincipalName"), Col("DisplayName"), Col("@odata.type"), $"row {row} of '{source}'"));
         }
-        if (ps.HadErrors && ps.Streams.Error.Count > 0)
-            throw PimErrors.InputInvalid($"'{source}' is not a CSV Import-Csv reads: {ps.Streams.Error[0]}", source, "Give a CSV of Get-MgUser | Export-Csv.");
     }
 
     protected override void EndPim()

@@ -22,7 +22,7 @@ public sealed class ImportPimRoleSettingCommand : PimCmdlet
 
     protected override void ProcessPim()
     {
-        foreach (var p in Path) _files.Add((Read(SessionState.Path.GetUnresolvedProviderPathFromPSPath(p)), p));
+        foreach (var p in Path) _files.Add((Read(ResolveFilePath(p)), p));
     }
 
     protected override void EndPim()
@@ -43,32 +43,7 @@ public sealed class ImportPimRoleSettingCommand : PimCmdlet
         }
     }
 
-    private static string Read(string path)
-    {
-        try
-        {
-            return ReadBounded(path);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw e is FileNotFoundException or DirectoryNotFoundException
-                ? PimErrors.SettingFileNotFound($"Cannot read '{path}': {e.Message}", path, "Give the -Path of a file written by Export-PimRoleSetting.", e)
-                : PimErrors.SettingFileNotReadable($"Cannot read '{path}': {e.Message}", path, "Give the -Path of a file written by Export-PimRoleSetting.", e);
-        }
-    }
-
     /// <summary>An export of every role's settings is a few hundred kilobytes: a larger file (or a device) is refused unread.</summary>
-    private const int MaxFileChars = 16 * 1024 * 1024;
-
-    private static string ReadBounded(string path)
-    {
-        using var reader = new StreamReader(path, detectEncodingFromByteOrderMarks: true);
-        var buffer = new char[MaxFileChars + 1];
-        int total = 0, read;
-        while (total < buffer.Length && (read = reader.Read(buffer, total, buffer.Length - total)) > 0) total += read;
-        if (total > MaxFileChars)
-            throw PimErrors.InputTooLong($"'{path}' holds more than {MaxFileChars / (1024 * 1024)} MB of text; a file written by Export-PimRoleSetting is far smaller.",
-                path, "Give the -Path of a file written by Export-PimRoleSetting.");
-        return new string(buffer, 0, total);
-    }
+    private static string Read(string path)
+        => InputFile.ReadText(path, 16, "Give the -Path of a file written by Export-PimRoleSetting.", PimErrors.SettingFileNotFound, PimErrors.SettingFileNotReadable);
 }

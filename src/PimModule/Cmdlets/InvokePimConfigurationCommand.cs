@@ -28,18 +28,8 @@ public sealed class InvokePimConfigurationCommand : PimCmdlet
 
     protected override void ProcessPim()
     {
-        var path = SessionState.Path.GetUnresolvedProviderPathFromPSPath(Path);
-        string json;
-        try
-        {
-            if (new FileInfo(path).Length > 16 * 1024 * 1024)
-                throw PimErrors.InputTooLong($"'{path}' is larger than 16 MB.", path, "Split the configuration into smaller files.");
-            json = File.ReadAllText(path);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw PimErrors.SettingFileNotFound($"Cannot read '{path}': {e.Message}", path, "Give the -Path of a desired-state JSON file.", e);
-        }
+        var path = ResolveFilePath(Path);
+        var json = InputFile.ReadText(path, 16, "Give the -Path of a desired-state JSON file (at most 16 MB; split a larger one).", PimErrors.SettingFileNotFound);
         var doc = ConfigurationService.Parse(json, Path);
         var protectedPrincipals = ProtectedPrincipal.Where(p => !string.IsNullOrWhiteSpace(p)).ToList();
         var plan = Store.Configuration.Preview(doc, Mode, protectedPrincipals);

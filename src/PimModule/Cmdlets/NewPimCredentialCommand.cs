@@ -34,7 +34,7 @@ public sealed class NewPimCredentialCommand : PimCmdlet
     protected override void ProcessPim()
     {
         var principal = Principal ?? PimSession.Current?.Principal ?? global::PimModule.Identity.Principal.Current();
-        var path = Path is null ? null : SessionState.Path.GetUnresolvedProviderPathFromPSPath(Path);
+        var path = Path is null ? null : ResolveFilePath(Path);
         if (!ShouldProcess(principal, $"Create a key pair ({Algorithm})" + (path is null ? "" : $" in '{path}'"))) return;
         var passphrase = Passphrase is null ? "" : new System.Net.NetworkCredential("", Passphrase).Password;
         WriteObject(Identity.CredentialService.New(principal, path, passphrase, Algorithm == "ES384" ? 384 : 256));

@@ -113,6 +113,27 @@ public abstract class PimCmdlet : PSCmdlet
     /// <summary>Asks about a change the engine describes (-WhatIf prints it, -Confirm asks): the engine's confirm callback.</summary>
     protected bool ShouldProcess(PimChange change) => ShouldProcess(change.Target, change.Action);
 
+    /// <summary>
+    /// A file path a user gave (-Path, -Reference, …) as the file system sees it; a control character in it (a NUL makes
+    /// .NET throw) is refused by name (<c>PimInputInvalid</c>), as in every other string parameter.
+    /// </summary>
+    protected string ResolveFilePath(string path, string parameter = "Path")
+    {
+        var at = path.AsSpan().IndexOfAnyInRange('\0', '\u001F') is var c0 and >= 0 ? c0 : path.IndexOf('\u007F');
+        if (at >= 0)
+            throw PimErrors.InputInvalid($"-{parameter} has {Validation.Input.Describe(path, at)}; a file path has no control characters.",
+                Validation.Input.Preview(path), $"Give a -{parameter} without control characters.");
+        try
+        {
+            return SessionState.Path.GetUnresolvedProviderPathFromPSPath(path);
+        }
+        catch (Exception e) when (e is ArgumentException or NotSupportedException or ProviderNotFoundException or System.Management.Automation.DriveNotFoundException or PSInvalidOperationException)
+        {
+            throw PimErrors.InputInvalid($"-{parameter} '{Validation.Input.Preview(path)}' is not a file system path: {e.Message}", Validation.Input.Preview(path),
+                $"Give a -{parameter} on the file system.", e);
+        }
+    }
+
     /// <summary>A lookup that found nothing: always non-terminating, as Get-Item does.</summary>
     protected void WriteNotFound(PimException e) => WriteError(ToErrorRecord(e));
 

@@ -70,7 +70,7 @@ public abstract class StoreConnectionCommandBase : PimCmdlet
             ParameterSets.Path => new PimStoreOptions
             {
                 Provider = PimStoreProvider.Sqlite,
-                Path = SessionState.Path.GetUnresolvedProviderPathFromPSPath(Path),
+                Path = ResolveFilePath(Path),
                 Principal = Principal,
                 VerificationProgress = VerificationProgress,
             },
@@ -83,7 +83,7 @@ public abstract class StoreConnectionCommandBase : PimCmdlet
                 VerificationProgress = VerificationProgress,
             },
             _ => CurrentOrDefault(Principal),
-        }).WithIdentity(mode, CredentialPath is null ? null : SessionState.Path.GetUnresolvedProviderPathFromPSPath(CredentialPath),
+        }).WithIdentity(mode, CredentialPath is null ? null : ResolveFilePath(CredentialPath, nameof(CredentialPath)),
             CredentialPassphrase, Certificate, TrustAnchor);
     }
 
