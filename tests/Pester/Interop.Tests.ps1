@@ -601,6 +601,17 @@ Describe 'Invoke-PimConfiguration: desired state' {
         Get-PimAssignment -Principal admin@contoso.com | Should -Not -BeNullOrEmpty
     }
 
+    It 'refuses a Scope given as null (never the whole directory), and takes a Scope left out as /' {
+        '{"Assignments":[{"Principal":"carol@contoso.com","Role":"Security Reader","Type":"Eligible","Permanent":true,"Scope":null}]}' | Set-Content (Join-Path $TestDrive 'nullscope.json')
+        $fp = Get-StoreFingerprint
+        $e = Get-Error { Invoke-PimConfiguration -Path (Join-Path $TestDrive 'nullscope.json') -Confirm:$false }
+        $e.FullyQualifiedErrorId | Should -Be 'PimConfigurationInvalid,PimModule.Cmdlets.InvokePimConfigurationCommand'
+        $e.Exception.Message | Should -Match 'Assignments\[0\]\.Scope is null'
+        Get-StoreFingerprint | Should -Be $fp
+        '{"Assignments":[{"Principal":"carol@contoso.com","Role":"Security Reader","Type":"Eligible","Permanent":true}]}' | Set-Content (Join-Path $TestDrive 'noscope.json')
+        (Invoke-PimConfiguration -Path (Join-Path $TestDrive 'noscope.json') -WhatIf).Target | Should -Match 'at /$'
+    }
+
     It 'lists every problem of a file at once, with "did you mean", and changes nothing' {
         @'
 {

@@ -78,4 +78,11 @@ try { Register-PimMfaMethod | Out-Null; 'registered' } catch { `$_.FullyQualifie
         $out | Should -Contain 'PimSecretKeyInvalid,PimModule.Cmdlets.RegisterPimMfaMethodCommand'
         (Get-PimAuditLog -Action RegisterMfaMethod) | Should -BeNullOrEmpty
     }
+
+    It 'makes a stage of the default approvers from -Approvers $null, not a raw ArgumentNullException' {
+        $stage = New-PimApprovalStage -Approvers $null -EscalationApprovers $null
+        @($stage.Approvers).Count | Should -Be 0
+        @($stage.EscalationApprovers).Count | Should -Be 0
+        $stage.RequiredApprovals | Should -Be 1
+    }
 }

@@ -163,7 +163,10 @@ public sealed class ConfigurationService
         if (principal is null && Member(o, "Principal") is null) problems.Add($"{at} has no Principal.");
         if (role is null && Member(o, "Role") is null) problems.Add($"{at} has no Role.");
         if (type is null && Member(o, "Type") is null) problems.Add($"{at} has no Type (Eligible or Active).");
-        var scope = Get<string>("Scope") ?? "/";
+        // A Scope left out is the whole directory ('/'); a Scope given as null is refused, like a blank one (never taken as '/').
+        var scopeGiven = o.Any(kv => string.Equals(kv.Key, "Scope", StringComparison.OrdinalIgnoreCase));
+        if (scopeGiven && Member(o, "Scope") is null) problems.Add($"{at}.Scope is null; give a scope ('/' for the whole directory), or leave Scope out.");
+        var scope = Get<string>("Scope") ?? (scopeGiven ? null : "/");
         var start = GetValue(typeof(DateTime), "StartDateTime") as DateTime?;
         var end = GetValue(typeof(DateTime), "EndDateTime") as DateTime?;
         var duration = GetValue(typeof(TimeSpan), "Duration") as TimeSpan?;

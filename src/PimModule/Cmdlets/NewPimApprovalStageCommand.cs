@@ -35,9 +35,9 @@ public sealed class NewPimApprovalStageCommand : PSCmdlet
             .Distinct(StringComparer.OrdinalIgnoreCase);
         WriteObject(new PimApprovalStage
         {
-            Approvers = new PimPrincipalList(Split(Approvers)),
+            Approvers = new PimPrincipalList(Split(Approvers ?? [])),
             RequiredApprovals = RequiredApprovals,
-            EscalationApprovers = new PimPrincipalList(Split(EscalationApprovers)),
+            EscalationApprovers = new PimPrincipalList(Split(EscalationApprovers ?? [])),
             EscalationAfter = EscalationAfter,
         });
     }
