@@ -1,5 +1,6 @@
 using System.Collections.ObjectModel;
 using System.Management.Automation;
+using PimModule.Cmdlets.Common;
 
 namespace PimModule.Cmdlets;
 

@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using PimModule.Cmdlets.Common;
 
 namespace PimModule.Cmdlets;
 

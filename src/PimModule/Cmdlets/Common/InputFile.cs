@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace PimModule.Cmdlets;
+namespace PimModule.Cmdlets.Common;
 
 /// <summary>
 /// The files the import cmdlets read (-Path, -Reference, -Difference): read up to a limit, so a device or a link to one
