@@ -25,7 +25,7 @@ internal static class CredentialFolder
         {
             UserFolder.WriteAtomically(file, key.PrivateKeyPem(passphrase), overwrite: false, ownFolder: path is null);
         }
-        catch (IOException) when (File.Exists(file))
+        catch (PimException e) when (e.ErrorId == "PimFileExists")
         {
             throw PimErrors.CredentialExists($"{principal} already has a credential at '{file}'.", file, "Use it, or give -Path for another file.");
         }
