@@ -721,10 +721,11 @@ Describe 'An SMTP login never travels without TLS (finding 7)' -Tag Hostile {
 Describe 'A failed Connect-PimStore leaves no store and opens no other (finding 9)' -Tag Hostile {
     It 'refuses every command after a failed connect (<Name>) and never creates the default store' -Tag Hostile -ForEach @(
         @{ Name = 'unreachable PostgreSQL'; Connect = "-ConnectionString 'Host=127.0.0.1;Port=1;Database=pim;Username=pim;Timeout=3' -Provider PostgreSql" }
-        @{ Name = 'a path whose folder is missing'; Connect = "-Path '<missing>'" }
+        @{ Name = 'a path under a file'; Connect = "-Path '<missing>'" }
     ) {
         $default = Join-Path $TestDrive ("default-{0}.db" -f [guid]::NewGuid().ToString('N').Substring(0, 8))
-        $connect = $Connect.Replace('<missing>', (Join-Path $TestDrive 'no-such-folder/pim.db'))
+        Set-Content -LiteralPath (Join-Path $TestDrive 'a-file') -Value 'not a folder'
+        $connect = $Connect.Replace('<missing>', (Join-Path $TestDrive 'a-file/pim.db'))
         $out = Invoke-FreshPwsh -AllowFailure -Environment @{ PIM_STORE_PATH = $default; PIM_STORE_CONNECTION = $null } -Script @"
 Import-Module '$ModulePath'
 try { Connect-PimStore $connect -Principal admin@contoso.com; 'connect|ran' } catch { 'connect|' + `$_.FullyQualifiedErrorId }
@@ -760,7 +761,8 @@ try { New-PimRole -Name 'Planted after a failed connect' | Out-Null; 'command|ra
         $default = New-TestStore
         $out = Invoke-FreshPwsh -AllowFailure -Environment $default.Environment -Script @"
 Import-Module '$ModulePath'
-try { Connect-PimStore -Path '$(Join-Path $TestDrive 'no-such-folder/pim.db')' } catch { }
+Set-Content -LiteralPath '$(Join-Path $TestDrive 'a-file')' -Value 'not a folder'
+try { Connect-PimStore -Path '$(Join-Path $TestDrive 'a-file/pim.db')' } catch { }
 try { Get-PimStore | Out-Null; 'before|ran' } catch { 'before|' + `$_.FullyQualifiedErrorId }
 Disconnect-PimStore
 'after|' + (Get-PimStore).Location
