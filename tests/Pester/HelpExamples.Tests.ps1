@@ -47,7 +47,7 @@ BeforeAll {
     Import-Module $ModulePath -Force
     $script:Runs = @{}
     if ($env:PIM_TEST_PROVIDER -ne 'PostgreSql') {
-        $runs = foreach ($name in (Get-Command -Module PimModule -CommandType Cmdlet).Name | Sort-Object) {
+        $helpRuns = foreach ($name in (Get-Command -Module PimModule -CommandType Cmdlet).Name | Sort-Object) {
             $helpExamples = @((Get-Help -Name $name).examples.example)
             [pscustomobject]@{
                 Name     = $name
@@ -62,7 +62,7 @@ BeforeAll {
                     })
             }
         }
-        $script:Runs = Invoke-DocRun -Runs @($runs) -Folder $TestDrive
+        $script:Runs = Invoke-DocRun -Runs @($helpRuns) -Folder $TestDrive
     }
 }
 
