@@ -199,7 +199,7 @@ function Invoke-DocRun {
 
 function Assert-DocSnippet {
     <# Inside an It: the snippet ran and passed (or is marked not to run: then the It is Skipped with the reason). #>
-    param([Parameter(Mandatory)] [object] $Outcome, [Parameter(Mandatory)] [object] $Snippet, [string] $Source)
+    param([AllowNull()] [object] $Outcome, [Parameter(Mandatory)] [object] $Snippet, [string] $Source)
     if ($null -ne $Snippet.Skip) {
         if (-not $Snippet.Skip) { throw "'$($Snippet.Title)' of $Source is marked not to run but gives no reason: say why after the colon." }
         Set-ItResult -Skipped -Because "it is marked 'Not run: $($Snippet.Skip)'"
