@@ -109,24 +109,27 @@ function Get-ReadmeSection {
 
 function Get-AboutExample {
     <#
-    The commands of an about_ topic: every line that starts (after indentation) with 'PS> ', with the lines that follow
-    it while a line ends in a backtick (continuation). Consecutive commands form one snippet; a line
-    '# Not run by the example tests: <reason>' right before a snippet skips it.
+    The commands of an about_ topic: every line that starts (after indentation) with 'PS> ', with the lines right after
+    it that are indented further (a statement continued on the next line). Consecutive commands form one snippet; a
+    line '# Not run by the example tests: <reason>' right before a snippet skips it.
     #>
     param([Parameter(Mandatory)] [string] $Path)
     $lines = Get-Content -LiteralPath $Path
     $snippets = [System.Collections.Generic.List[object]]::new()
-    $current = $null; $skip = $null; $continued = $false
+    $current = $null; $skip = $null; $indent = -1
     for ($i = 0; $i -lt $lines.Count; $i++) {
         $line = $lines[$i]
-        if ($continued) { $current.Code.Add($line.Trim()); $continued = $line.TrimEnd().EndsWith('`'); continue }
-        if ($line -match '^\s*PS> (?<cmd>.*)$') {
+        if ($current -and $line.Trim() -and $line -notmatch '^\s*PS> ' -and ($line.Length - $line.TrimStart().Length) -gt $indent) {
+            $current.Code.Add($line.Trim())
+            continue
+        }
+        if ($line -match '^(?<indent>\s*)PS> (?<cmd>.*)$') {
             if (-not $current) {
                 $current = [pscustomobject]@{ Index = $snippets.Count; Title = "lines from $($i + 1)"; Code = [System.Collections.Generic.List[string]]::new(); Skip = $skip }
                 $skip = $null
             }
             $current.Code.Add($Matches.cmd)
-            $continued = $Matches.cmd.TrimEnd().EndsWith('`')
+            $indent = $Matches.indent.Length
             continue
         }
         if ($current) { $snippets.Add($current); $current = $null }

@@ -44,6 +44,21 @@ Describe 'Help of <_>' -Tag Help -ForEach $Cmdlets {
     }
 }
 
+Describe 'Online help' -Tag Help {
+    It 'points nowhere that does not exist: no HelpUri, no HelpInfoURI (the help ships in the module)' {
+        (Get-Module PimModule).HelpInfoUri | Should -BeNullOrEmpty
+        @(Get-Command -Module PimModule -CommandType Cmdlet | Where-Object HelpUri).Name | Should -BeNullOrEmpty
+    }
+
+    It 'answers Get-Help -Online with PowerShell''s own error that names the missing address, and about_PimModule says where the help is' {
+        $e = $null
+        try { Get-Help Get-PimRole -Online -ErrorAction Stop } catch { $e = $_ }
+        $e.FullyQualifiedErrorId | Should -Be 'InvalidOperation,Microsoft.PowerShell.Commands.GetHelpCommand'
+        $e.Exception.Message | Should -Match 'URI'
+        Get-Help about_PimModule | Out-String | Should -Match 'no online version'
+    }
+}
+
 Describe 'The about_PimModule topic' -Tag Help {
     It 'is shown by Get-Help' -Skip:(-not (Test-Path (Join-Path $RepoRoot 'docs/about_PimModule.help.txt'))) {
         Test-Path (Join-Path $ModulePath 'en-US/about_PimModule.help.txt') | Should -BeTrue
