@@ -12,10 +12,8 @@ namespace PimModule.MultiFactor;
 /// </summary>
 public static class AuthenticatorCode
 {
-    /// <summary>The longest -Uri taken (an otpauth:// URI with a long label and issuer is a few hundred characters).</summary>
-    public const int UriLength = 2048;
-    /// <summary>The longest -Secret taken, in characters (a 64-byte SHA-512 secret is 103).</summary>
-    public const int SecretLength = 256;
+    /// <summary>The longest -Uri and -Secret taken (the limits of Input).</summary>
+    public const int UriLength = Input.OtpAuthUriLength, SecretLength = Input.TotpSecretLength;
     /// <summary>The shortest secret taken: 80 bits (16 base32 characters), the shortest authenticator apps accept.</summary>
     public const int MinSecretBytes = 10;
     public const int MinDigits = 6, MaxDigits = 8;
