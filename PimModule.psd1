@@ -35,6 +35,7 @@
         'Test-PimAccess'
         'Get-PimRequest'
         'Register-PimMfaMethod'
+        'Get-PimMfaCode'
         'Request-PimActivation'
         'Approve-PimRequest'
         'Deny-PimRequest'

@@ -28,20 +28,6 @@ Import-Module $ModulePath -Force
 
 function Step([string] $Text) { Write-Host ''; Write-Host "== $Text" -ForegroundColor Cyan }
 
-function Get-TotpCode {
-    # What an authenticator app does with the secret Register-PimMfaMethod shows: RFC 6238, SHA-1, 30 s, 6 digits.
-    param([Parameter(Mandatory)] [string] $Secret, [datetime] $At = [datetime]::UtcNow)
-    $alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567'
-    $bits = ($Secret.ToUpperInvariant().ToCharArray() | ForEach-Object { [Convert]::ToString($alphabet.IndexOf($_), 2).PadLeft(5, '0') }) -join ''
-    $key = [byte[]]@(for ($i = 0; $i + 8 -le $bits.Length; $i += 8) { [Convert]::ToByte($bits.Substring($i, 8), 2) })
-    $step = [long][Math]::Floor(($At.ToUniversalTime() - [datetime]::UnixEpoch).TotalSeconds / 30)
-    $counter = [BitConverter]::GetBytes($step); if ([BitConverter]::IsLittleEndian) { [Array]::Reverse($counter) }
-    $hash = [Security.Cryptography.HMACSHA1]::new($key).ComputeHash($counter)
-    $o = $hash[-1] -band 0x0f
-    $value = (([int]$hash[$o] -band 0x7f) -shl 24) -bor ([int]$hash[$o + 1] -shl 16) -bor ([int]$hash[$o + 2] -shl 8) -bor [int]$hash[$o + 3]
-    '{0:D6}' -f ($value % 1000000)
-}
-
 $admin = 'admin@contoso.com'
 $user1 = 'user1@contoso.com'
 $approver = 'approver1@contoso.com'
@@ -89,13 +75,13 @@ Step 'User1 signs in: My roles > Eligible assignments'
 Connect-PimStore -Principal $user1 -CredentialPath $keyOf[$user1]
 Get-PimAssignment -Principal $user1 -Type Eligible | Format-Table Role, Scope, State, EndDateTime -AutoSize
 
-Step 'User1 registers an authenticator app (the secret is shown once)'
+Step 'User1 registers an authenticator app: a QR code to scan, and the secret, shown once'
 $mfa = Register-PimMfaMethod
 $mfa | Format-List Principal, Uri
 
-Step 'User1 checks first what activation needs (-WhatIf), then activates with a reason and an MFA code'
+Step 'User1 checks first what activation needs (-WhatIf), then activates with a reason and the MFA code (Get-PimMfaCode computes what the app shows)'
 Request-PimActivation -Role 'Security Reader' -Duration 2h -WhatIf
-$request = Request-PimActivation -Role 'Security Reader' -Duration 2h -Justification 'Investigate alert 4711' -MfaCode (Get-TotpCode $mfa.Secret)
+$request = Request-PimActivation -Role 'Security Reader' -Duration 2h -Justification 'Investigate alert 4711' -MfaCode (Get-PimMfaCode -Uri $mfa.Uri)
 $request | Format-List RequestId, Action, Status, Role, Duration, Justification
 
 Step 'The approver sees the request waiting for them, and approves it'

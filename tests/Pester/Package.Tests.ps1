@@ -45,6 +45,9 @@ Describe 'The package' -Tag Package {
         $names | Should -Contain 'CHANGELOG.md'
         $names | Should -Not -Contain 'PimModule.Engine.dll'
         @($names | Where-Object { $_ -match '(^|/)Microsoft\.Data\.Sqlite\.dll$' }) | Should -Be @('Dependencies/Microsoft.Data.Sqlite.dll')
+        # Register-PimMfaMethod's QR code: QRCoder in Dependencies/ only, without the System.Drawing its image renderers need.
+        @($names | Where-Object { $_ -match '(^|/)QRCoder\.dll$' }) | Should -Be @('Dependencies/QRCoder.dll')
+        $names | Where-Object { $_ -match '(^|/)(System\.Drawing\.Common|Microsoft\.Win32\.SystemEvents)\.dll$' } | Should -BeNullOrEmpty
     }
 
     It 'has no placeholder address and a license, changelog and release notes of its own' {

@@ -48,6 +48,44 @@ public sealed class MfaService
             };
         },
         confirm);
+
+    /// <summary>
+    /// The code <paramref name="principal"/>'s authenticator shows now, from the store's copy of their secret
+    /// (Get-PimMfaCode -Principal): in a Lab store only, where identity is claimed and the secret is kept under the
+    /// store's shared key, so a demo or a test runs without an authenticator. The acting principal's own code, or any
+    /// principal's for a role administrator (as Register-PimMfaMethod -Principal). In a Verified store the code is a
+    /// second factor beside the principal's key, held by their authenticator alone: refused (PimMfaCodeUnavailable)
+    /// before anything is read. A read: nothing is written, counted or audited.
+    /// </summary>
+    public string CurrentCode(string? principal)
+    {
+        Input.Text(principal, "Principal", Input.PrincipalLength, PimErrors.PrincipalInvalid);
+        if (string.IsNullOrWhiteSpace(principal)) global::PimModule.Identity.Principal.Validate(principal); // refuses it: PimPrincipalInvalid
+        if (_store.IdentityMode == PimIdentityMode.Verified) throw CodeUnavailable(principal!.Trim(' '));
+        return _store.Read(work =>
+        {
+            if (work.IdentityMode == PimIdentityMode.Verified) throw CodeUnavailable(principal!.Trim(' '));
+            var p = DirectoryMap.Canonical(work, principal, "Principal");
+            if (!Principal.Same(p, work.Actor))
+                Authorization.RequireRoleAdministrator(work, $"read the MFA code of {p}");
+            var method = MfaMethodsTable.Get(work, Principal.Fold(p))
+                ?? throw PimErrors.MfaNotRegistered($"{p} has no MFA method, so there is no code to compute.", p,
+                    $"Register one first: Register-PimMfaMethod -Principal {p}.");
+            var secret = KeySecrets.IsKeySecret(method.SecretProtected) ? null
+                : SecretProtector.TryUnprotect(method.SecretProtected, SecretProtector.MfaContext(Mfa.StoreId(work), method.PrincipalKey));
+            if (secret is null)
+                throw PimErrors.MfaSecretInvalid($"The MFA method of {p} cannot be read here: its secret was not written for {p} in this store, or this " +
+                    $"machine has another key (${SecretProtector.KeyVariable}). No code can be computed (nothing was counted or changed).", p,
+                    $"Register the method again (Register-PimMfaMethod -Principal {p} -Force), or use the store's ${SecretProtector.KeyVariable}.");
+            return Totp.Code(secret, Totp.StepAt(work.Now));
+        });
+    }
+
+    private static PimException CodeUnavailable(string principal) => PimErrors.MfaCodeUnavailable(
+        $"This is a Verified store: the MFA code of {principal} is a second factor that only their authenticator holds, so the store does not " +
+        "compute it (Get-PimMfaCode -Principal works in Lab stores only). Nothing was read or changed.", principal,
+        "Use the code your authenticator app shows, or, in a script, Get-PimMfaCode -Uri $mfa.Uri with the Uri of your own " +
+        "Register-PimMfaMethod ($mfa = Register-PimMfaMethod).");
 }
 
 /// <summary>A code checked and accepted: its step (consumed in the caller's transaction) and, when the stored secret
@@ -135,8 +173,7 @@ internal static class Mfa
             throw Fail(work, principal, method, role, purpose, "WrongCode", PimErrors.MfaInvalid($"The MFA code is wrong or has expired for {principal}.", principal,
                 "Give the code your authenticator shows now (check the device's clock)."));
         if (step <= method.LastStep)
-            throw Fail(work, principal, method, role, purpose, "CodeReused", PimErrors.MfaCodeReused("This MFA code was already used; a code is accepted only once.", principal,
-                "Wait for the next code (30 seconds) and give that."));
+            throw Fail(work, principal, method, role, purpose, "CodeReused", Reused(principal, method.LastStep, work.Now));
         return new MfaProof(step.Value, !keySecret && SecretProtector.IsLegacy(method.SecretProtected) ? SecretProtector.Protect(secret, context) : null);
     }
 
@@ -176,8 +213,26 @@ internal static class Mfa
     /// <summary>Marks the step used and ends the run of failures, in the caller's transaction; refuses if another request used it first.</summary>
     public static void Consume(UnitOfWork work, string principal, MfaProof proof)
     {
-        if (MfaMethodsTable.Consume(work, Principal.Fold(principal), proof.Step, proof.Reprotected) == 0)
-            throw PimErrors.MfaCodeReused("This MFA code was already used; a code is accepted only once.", principal, "Wait for the next code and give that.");
+        var key = Principal.Fold(principal);
+        if (MfaMethodsTable.Consume(work, key, proof.Step, proof.Reprotected) == 0)
+            throw Reused(principal, Math.Max(proof.Step, MfaMethodsTable.Get(work, key)?.LastStep ?? proof.Step), work.Now);
+    }
+
+    /// <summary>
+    /// The refusal of a code whose step is not after the last one used (<paramref name="lastStep"/>): it says when the next
+    /// code is valid — the UTC start of the step after it, and how many seconds that is away — or that the code shown now is.
+    /// </summary>
+    internal static PimException Reused(string principal, long lastStep, DateTime now)
+    {
+        var next = Totp.StepStart(lastStep + 1);
+        var wait = (int)Math.Ceiling((next - now).TotalSeconds);
+        return wait > 0
+            ? PimErrors.MfaCodeReused($"This MFA code was already used; a code is accepted only once. The next code is valid from {next:u} " +
+                $"({wait} second{(wait == 1 ? "" : "s")} from now).", principal,
+                $"Wait until {next:u} ({wait} second{(wait == 1 ? "" : "s")}) and give the code your authenticator shows then " +
+                "(in a script: Start-Sleep, then Get-PimMfaCode).")
+            : PimErrors.MfaCodeReused("This MFA code was already used; a code is accepted only once. A newer code is valid now.", principal,
+                "Give the code your authenticator shows now.");
     }
 
     /// <summary>

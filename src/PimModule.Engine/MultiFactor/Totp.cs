@@ -2,13 +2,21 @@ using System.Security.Cryptography;
 
 namespace PimModule.MultiFactor;
 
-/// <summary>RFC 6238 time-based one-time passwords (HMAC-SHA-1, 30-second steps, 6 digits), and RFC 4648 base32.</summary>
+/// <summary>
+/// RFC 6238 time-based one-time passwords, and RFC 4648 base32. The store's methods use HMAC-SHA-1, 30-second steps and
+/// 6 digits; <see cref="Code"/> and <see cref="StepAt"/> also take the other digits, algorithms and periods an otpauth://
+/// URI may name (Get-PimMfaCode -Uri).
+/// </summary>
 public static class Totp
 {
     public const int StepSeconds = 30;
     public const int Digits = 6;
 
-    public static long StepAt(DateTime utc) => (long)Math.Floor((utc - DateTime.UnixEpoch).TotalSeconds / StepSeconds);
+    /// <summary>The time step <paramref name="utc"/> falls in: whole <paramref name="period"/>s since the Unix epoch.</summary>
+    public static long StepAt(DateTime utc, int period = StepSeconds) => (long)Math.Floor((utc - DateTime.UnixEpoch).TotalSeconds / period);
+
+    /// <summary>When <paramref name="step"/> starts (UTC): the first moment its code is the one an authenticator shows.</summary>
+    public static DateTime StepStart(long step, int period = StepSeconds) => DateTime.UnixEpoch.AddSeconds((double)step * period);
 
     /// <summary>The code for a time step (RFC 4226 dynamic truncation), zero-padded to <paramref name="digits"/>.</summary>
     public static string Code(byte[] secret, long step, int digits = Digits, HashAlgorithmName? algorithm = null)

@@ -28,6 +28,10 @@ public static class Input
     public const int IdLength = 64;
     public const int ActionNameLength = 64;
     public const int ConnectionStringLength = 4096;
+    /// <summary>Get-PimMfaCode -Uri: an otpauth:// URI with a long label and issuer is a few hundred characters.</summary>
+    public const int OtpAuthUriLength = 2048;
+    /// <summary>Get-PimMfaCode -Secret, in base32 characters (a 64-byte SHA-512 secret is 103).</summary>
+    public const int TotpSecretLength = 256;
     /// <summary>JustificationPattern and TicketPattern (regular expressions).</summary>
     public const int PatternLength = 500;
     /// <summary>At most this many principals or addresses in one list (approvers, additional recipients).</summary>
@@ -62,6 +66,8 @@ public static class Input
         ["RequestId"] = IdLength,
         ["Action"] = ActionNameLength,
         ["ConnectionString"] = ConnectionStringLength,
+        ["Uri"] = OtpAuthUriLength,
+        ["Secret"] = TotpSecretLength,
     };
 
     /// <summary>

@@ -5,6 +5,9 @@ internal static partial class PimErrors
     public static PimException MfaAlreadyRegistered(string message, object? target = null, string? recommendedAction = null, Exception? inner = null)
         => Make(PimErrorCategory.ResourceExists, message, target, recommendedAction, inner);
 
+    public static PimException MfaCodeUnavailable(string message, object? target = null, string? recommendedAction = null, Exception? inner = null)
+        => Make(PimErrorCategory.PermissionDenied, message, target, recommendedAction, inner);
+
     public static PimException MfaCodeReused(string message, object? target = null, string? recommendedAction = null, Exception? inner = null)
         => Make(PimErrorCategory.SecurityError, message, target, recommendedAction, inner);
 

@@ -44,4 +44,13 @@ internal static class ParameterSets
 
     /// <summary>Register-PimCredential: the key given as the file Export-PimCredential wrote.</summary>
     public const string PublicKeyPath = "PublicKeyPath";
+
+    /// <summary>Get-PimMfaCode from an otpauth:// URI the caller holds.</summary>
+    public const string Uri = "Uri";
+
+    /// <summary>Get-PimMfaCode from a base32 secret the caller holds.</summary>
+    public const string Secret = "Secret";
+
+    /// <summary>Get-PimMfaCode from the store's copy of a principal's secret (Lab stores).</summary>
+    public const string Principal = "Principal";
 }
