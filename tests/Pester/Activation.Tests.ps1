@@ -375,7 +375,7 @@ Describe 'The seed walkthrough' {
         $out = Invoke-FreshPwsh -Environment @{ HOME = $homeFolder; XDG_DATA_HOME = $null; TMPDIR = $temp; PIM_STORE_PATH = $null; PIM_STORE_CONNECTION = $null } -Script @"
 & '$RepoRoot/build.ps1' Demo -NoBuild 6>`$null | Out-String -Width 200
 "@
-        ($out -join "`n") | Should -Match 'AuditLogValid\W+True'
+        (($out -join "`n") -replace '\e\[[0-9;]*m', '') | Should -Match 'AuditLogValid\s*:\s*True'
         $after = & $list
         $after | Should -Be $before -Because 'the demo keeps its store, keys, pins and checkpoints in a temporary folder of its own and removes it'
     }

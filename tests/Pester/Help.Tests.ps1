@@ -55,7 +55,7 @@ Describe 'Online help' -Tag Help {
         try { Get-Help Get-PimRole -Online -ErrorAction Stop } catch { $e = $_ }
         $e.FullyQualifiedErrorId | Should -Be 'InvalidOperation,Microsoft.PowerShell.Commands.GetHelpCommand'
         $e.Exception.Message | Should -Match 'URI'
-        Get-Help about_PimModule | Out-String | Should -Match 'no online version'
+        Get-Help about_PimModule | Out-String | Should -Match 'no online\s+version'
     }
 }
 

@@ -23,7 +23,7 @@ internal static class CredentialFolder
         {
             UserFolder.WriteAtomically(file, key.PrivateKeyPem(passphrase), overwrite: false, ownFolder: path is null);
         }
-        catch (PimException e) when (e.ErrorId == "PimFileExists")
+        catch (PimException e) when (e.ErrorId == PimErrors.IdOf(nameof(PimErrors.FileExists)))
         {
             throw Exists(principal, file, path);
         }
