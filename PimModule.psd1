@@ -61,6 +61,7 @@
         'Confirm-PimStoreRestore'
         'Protect-PimStore'
         'New-PimCredential'
+        'Export-PimCredential'
         'Register-PimCredential'
         'Get-PimCredential'
         'Revoke-PimCredential'

@@ -30,7 +30,10 @@ param(
     [string[]] $Tag,
 
     # Skip the xunit suite (Test only).
-    [switch] $SkipUnit
+    [switch] $SkipUnit,
+
+    # Demo only: run the demo against the module already in out/PimModule, without building (the Demo test uses it).
+    [switch] $NoBuild
 )
 
 $ErrorActionPreference = 'Stop'
@@ -232,17 +235,27 @@ function Invoke-Test {
 }
 
 function Invoke-Demo {
-    Invoke-Build
-    $store = Join-Path ([IO.Path]::GetTempPath()) ("pim-demo-{0}.db" -f [guid]::NewGuid().ToString('N'))
+    if (-not $NoBuild) { Invoke-Build }
+    # Everything the demo makes — the store, its principals' keys, the pins and checkpoints of the user's PimModule
+    # folder (XDG_DATA_HOME), temporary files — lives in one temporary folder of its own, removed at the end: the demo
+    # leaves nothing in the user's data folder or elsewhere.
+    $work = Join-Path ([IO.Path]::GetTempPath()) ("pim-demo-{0}" -f [guid]::NewGuid().ToString('N'))
+    $null = if ($IsWindows) { New-Item -ItemType Directory -Path $work } else { [IO.Directory]::CreateDirectory($work, [IO.UnixFileMode]'UserRead, UserWrite, UserExecute') }
+    $store = Join-Path $work 'pim.db'
     $pwsh = Get-PwshCommand
-    $env:PIM_STORE_PATH = $store
+    $saved = @{}
+    $isolated = @{ PIM_STORE_PATH = $store; PIM_STORE_CONNECTION = $null; XDG_DATA_HOME = (Join-Path $work 'data'); TMPDIR = (Join-Path $work 'tmp') }
+    if ($IsWindows) { $isolated.TEMP = $isolated.TMPDIR; $isolated.TMP = $isolated.TMPDIR; $isolated.LOCALAPPDATA = $isolated.XDG_DATA_HOME }
+    $null = New-Item -ItemType Directory -Path $isolated.TMPDIR
+    foreach ($k in $isolated.Keys) { $saved[$k] = [Environment]::GetEnvironmentVariable($k); [Environment]::SetEnvironmentVariable($k, $isolated[$k]) }
     try {
-        & $pwsh[0] $pwsh[1] -NoProfile -NonInteractive -File (Join-Path $Root 'examples/SecurityReaderJit.ps1') -ModulePath $ModuleOut -StorePath $store
+        & $pwsh[0] $pwsh[1] -NoProfile -NonInteractive -File (Join-Path $Root 'examples/SecurityReaderJit.ps1') -ModulePath $ModuleOut -StorePath $store `
+            -KeyFolder (Join-Path $work 'keys')
         if ($LASTEXITCODE -ne 0) { throw "The demo failed (exit code $LASTEXITCODE)." }
     }
     finally {
-        Remove-Item Env:PIM_STORE_PATH -ErrorAction SilentlyContinue
-        Get-ChildItem "$store*" -ErrorAction SilentlyContinue | Remove-Item -Force
+        foreach ($k in $saved.Keys) { [Environment]::SetEnvironmentVariable($k, $saved[$k]) }
+        Remove-Item -LiteralPath $work -Recurse -Force -ErrorAction SilentlyContinue
     }
 }
 

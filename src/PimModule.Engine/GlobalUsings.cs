@@ -15,4 +15,5 @@ global using PimModule.Validation;
 global using PimModule.Errors;
 global using PimModule.Verification;
 global using PimModule.Interop;
+global using PimModule.Files;
 global using PimModule.Reports;

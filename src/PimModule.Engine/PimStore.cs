@@ -256,6 +256,20 @@ public sealed class PimStore : IDisposable
         return ActingKey(options, principal);
     }
 
+    /// <summary>
+    /// What a principal whose key this store does not bind does next: both onboarding steps (theirs and the
+    /// administrator's), for the key they connected with; a key bound to someone else is never theirs to use.
+    /// </summary>
+    private static string NotRegisteredAction(PimStoreOptions options, string principal, bool someoneElses)
+    {
+        var p = PimErrors.Argument(principal);
+        if (options.Certificate is not null)
+            return $"Hand the certificate's public part to an administrator of the store (Export-Certificate writes it), who registers it: Register-PimCredential -Principal {p} -PublicKey <the certificate>. Then connect again.";
+        return (someoneElses ? "Act with your own key, not another principal's. " : "")
+            + PimErrors.OnboardingSteps(principal, someoneElses ? null : options.CredentialPath, hasKey: !someoneElses)
+            + $" Then connect again: Connect-PimStore -Principal {p}" + (options.CredentialPath is { } file && !someoneElses ? $" -CredentialPath {PimErrors.Argument(file)}." : ".");
+    }
+
     private static KnownStores KnownStoresOf(PimStoreOptions options)
         => new(options.UserFolder is { } root ? System.IO.Path.Combine(root, "known-stores.json") : null);
 
@@ -319,7 +333,7 @@ public sealed class PimStore : IDisposable
                 throw PimErrors.CredentialNotRegistered(boundTo is null
                         ? $"The key {acting.Thumbprint} is not registered (or was revoked) for {principal} in the store '{provider.Location}'. Nothing was changed."
                         : $"The key {acting.Thumbprint} is registered to another principal, not to {principal}. Nothing was changed.",
-                    principal, "Give your own key (the one an administrator registered for you with Register-PimCredential), or ask them to register this one.");
+                    principal, NotRegisteredAction(options, principal, boundTo is not null));
             var anchorPin = anchor is { } a ? (a.StoreId ?? evidence.StoreId, a.Root) : ((string, string)?)null;
             if (options.AcceptingRestore)
             {

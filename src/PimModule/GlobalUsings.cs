@@ -14,6 +14,7 @@ global using PimModule.Storage;
 global using PimModule.Validation;
 global using PimModule.Errors;
 global using PimModule.Interop;
+global using PimModule.Files;
 // The cmdlet assembly's own folders: every cmdlet sees its shared helpers, completers and argument transformations.
 global using PimModule.Cmdlets;
 global using PimModule.Cmdlets.Common;

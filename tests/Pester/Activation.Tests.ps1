@@ -361,6 +361,25 @@ Describe 'The seed walkthrough' {
         $result.IdentityMode | Should -Be 'Verified'
     }
 
+    It './build.ps1 Demo leaves no file behind: not in the user''s data folder, not in the temporary folder' {
+        # A newcomer's machine: their own HOME (so the data folder is ~/.local/share), no XDG_DATA_HOME, their own TMPDIR.
+        if ($IsWindows) { Set-ItResult -Skipped -Because 'the data folder is %LOCALAPPDATA% on Windows (the layout is tested on Linux)' }
+        $homeFolder = Join-Path $TestDrive "demo-home-$([guid]::NewGuid().ToString('N').Substring(0, 8))"
+        $temp = Join-Path $homeFolder 'tmp'
+        $null = New-Item -ItemType Directory -Path (Join-Path $homeFolder '.local/share/PimModule'), $temp -Force
+        Set-Content -LiteralPath (Join-Path $homeFolder '.local/share/PimModule/already-there.txt') -Value 'the user''s own file'
+        # The user's PimModule data folder (keys, pins, checkpoints, the secret key) and the temporary folder; pwsh's own
+        # caches elsewhere under HOME are not the demo's.
+        $list = { @(Get-ChildItem -LiteralPath (Join-Path $homeFolder '.local/share/PimModule'), $temp -Recurse -Force | ForEach-Object { $_.FullName.Substring($homeFolder.Length) } | Sort-Object) }
+        $before = & $list
+        $out = Invoke-FreshPwsh -Environment @{ HOME = $homeFolder; XDG_DATA_HOME = $null; TMPDIR = $temp; PIM_STORE_PATH = $null; PIM_STORE_CONNECTION = $null } -Script @"
+& '$RepoRoot/build.ps1' Demo -NoBuild 6>`$null | Out-String -Width 200
+"@
+        ($out -join "`n") | Should -Match 'AuditLogValid\W+True'
+        $after = & $list
+        $after | Should -Be $before -Because 'the demo keeps its store, keys, pins and checkpoints in a temporary folder of its own and removes it'
+    }
+
     It 'runs examples/RunbookWithCertificate.ps1: a runbook acts with its certificate, and another store is refused' {
         $work = Join-Path $TestDrive "runbook-$([guid]::NewGuid().ToString('N').Substring(0, 8))"
         $out = Invoke-FreshPwsh -Environment @{ PIM_TEST_UTCNOW = $null; XDG_DATA_HOME = (Join-Path $work 'data') } -Script @"

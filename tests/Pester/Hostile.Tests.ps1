@@ -721,10 +721,11 @@ Describe 'An SMTP login never travels without TLS (finding 7)' -Tag Hostile {
 Describe 'A failed Connect-PimStore leaves no store and opens no other (finding 9)' -Tag Hostile {
     It 'refuses every command after a failed connect (<Name>) and never creates the default store' -Tag Hostile -ForEach @(
         @{ Name = 'unreachable PostgreSQL'; Connect = "-ConnectionString 'Host=127.0.0.1;Port=1;Database=pim;Username=pim;Timeout=3' -Provider PostgreSql" }
-        @{ Name = 'a path whose folder is missing'; Connect = "-Path '<missing>'" }
+        @{ Name = 'a path under a file'; Connect = "-Path '<missing>'" }
     ) {
         $default = Join-Path $TestDrive ("default-{0}.db" -f [guid]::NewGuid().ToString('N').Substring(0, 8))
-        $connect = $Connect.Replace('<missing>', (Join-Path $TestDrive 'no-such-folder/pim.db'))
+        Set-Content -LiteralPath (Join-Path $TestDrive 'a-file') -Value 'not a folder'
+        $connect = $Connect.Replace('<missing>', (Join-Path $TestDrive 'a-file/pim.db'))
         $out = Invoke-FreshPwsh -AllowFailure -Environment @{ PIM_STORE_PATH = $default; PIM_STORE_CONNECTION = $null } -Script @"
 Import-Module '$ModulePath'
 try { Connect-PimStore $connect -Principal admin@contoso.com; 'connect|ran' } catch { 'connect|' + `$_.FullyQualifiedErrorId }
@@ -760,7 +761,8 @@ try { New-PimRole -Name 'Planted after a failed connect' | Out-Null; 'command|ra
         $default = New-TestStore
         $out = Invoke-FreshPwsh -AllowFailure -Environment $default.Environment -Script @"
 Import-Module '$ModulePath'
-try { Connect-PimStore -Path '$(Join-Path $TestDrive 'no-such-folder/pim.db')' } catch { }
+Set-Content -LiteralPath '$(Join-Path $TestDrive 'a-file')' -Value 'not a folder'
+try { Connect-PimStore -Path '$(Join-Path $TestDrive 'a-file/pim.db')' } catch { }
 try { Get-PimStore | Out-Null; 'before|ran' } catch { 'before|' + `$_.FullyQualifiedErrorId }
 Disconnect-PimStore
 'after|' + (Get-PimStore).Location
@@ -863,6 +865,40 @@ Register-PimMfaMethod | Out-Null
         # Nothing is left behind in the folder but the three files.
         (Get-ChildItem $dir -Force).Name | Sort-Object | Should -Be @('planted.out', 'victim.txt', 'wide.out')
     }
+
+    It 'refuses a dangling symbolic link planted where a report or audit log goes without -Force, and creates nothing where it points (<Cmdlet>)' -Tag Hostile -ForEach @(
+        @{ Cmdlet = 'Export-PimReport'; Write = { param($p) Export-PimReport -Path $p } }
+        @{ Cmdlet = 'Export-PimAuditLog'; Write = { param($p) Export-PimAuditLog -Path $p } }
+    ) {
+        if ($IsWindows) { Set-ItResult -Skipped -Because 'symbolic links (Windows: the profile ACL)' }
+        $null = Connect-TestStore -Principal 'admin@contoso.com'
+        $dir = Join-Path $TestDrive ("dangling-{0}" -f [guid]::NewGuid().ToString('N').Substring(0, 8))
+        New-Item -ItemType Directory $dir | Out-Null
+        $target = Join-Path $dir 'where-the-attacker-wants-it.html'
+        $link = Join-Path $dir 'report.html'
+        New-Item -ItemType SymbolicLink -Path $link -Target $target | Out-Null
+        $e = $null
+        try { & $Write $link } catch { $e = $_ }
+        $e.FullyQualifiedErrorId | Should -BeLike 'PimFileExists,*'
+        Test-Path $target | Should -BeFalse
+        (Get-Item $link -Force).LinkTarget | Should -Be $target
+        (Get-ChildItem $dir -Force).Name | Should -Be @('report.html')
+    }
+
+    It 'names the missing folder when an export cannot be written, and leaves no temporary file (<Cmdlet>)' -ForEach @(
+        @{ Cmdlet = 'Export-PimReport'; Id = 'PimFileNotWritable'; Write = { param($p) Export-PimReport -Path $p } }
+        @{ Cmdlet = 'Export-PimRoleSetting'; Id = 'PimSettingFileNotWritable'; Write = { param($p) Export-PimRoleSetting -Role 'Security Reader' -Path $p } }
+    ) {
+        $null = Connect-TestStore -Principal 'admin@contoso.com'
+        $missing = Join-Path $TestDrive ("missing-{0}" -f [guid]::NewGuid().ToString('N').Substring(0, 8))
+        $e = $null
+        try { & $Write (Join-Path $missing 'out.file') } catch { $e = $_ }
+        $e.FullyQualifiedErrorId | Should -BeLike "$Id,*"
+        $e.CategoryInfo.Category | Should -Be 'WriteError'
+        $e.Exception.Message | Should -BeLike "*the folder '$missing' does not exist*"
+        $e.Exception.Message | Should -Not -Match '\.tmp'
+        Test-Path $missing | Should -BeFalse
+    }
 }
 
 Describe 'Connection-string secrets never reach output, errors or -Verbose (finding 16)' -Tag Hostile {
@@ -953,38 +989,25 @@ Describe 'Second pass: what a newcomer attacker found' -Tag Hostile {
         Get-StoreFingerprint | Should -Be $fp
     }
 
-    It 'reads no more than a settings file can hold (Import-PimRoleSetting -Path /dev/zero)' {
-        if ($IsWindows) { Set-ItResult -Skipped -Because '/dev/zero is a Unix device' ; return }
-        $fp = Get-StoreFingerprint
-        $out = Invoke-Attack -Principal 'admin@contoso.com' -Script "Import-PimRoleSetting -Path /dev/zero -Confirm:`$false"
-        Get-AttackErrorId $out | Should -Be @('PimInputTooLong')
-        Get-StoreFingerprint | Should -Be $fp
-    }
-
-    It 'reads no more than its limit from a device or a link to one (<Script>)' -ForEach @(
-        @{ Script = "Import-PimAssignment -Path /dev/zero -Confirm:`$false" }
-        @{ Script = "Invoke-PimConfiguration -Path /dev/zero -Confirm:`$false" }
-        @{ Script = "Compare-PimRoleSetting -Reference /dev/zero -Difference 'Security Reader'" }
-        @{ Script = "Import-PimDirectoryObject -Path /dev/zero -Confirm:`$false" }
-        @{ Script = "New-Item -ItemType SymbolicLink -Path (Join-Path ([IO.Path]::GetTempPath()) ('z{0}.json' -f [guid]::NewGuid().ToString('N'))) -Target /dev/zero | ForEach-Object { Import-PimDirectoryObject -Path `$_.FullName -Confirm:`$false }" }
+    It 'refuses a file path by name, never with a raw .NET exception, and changes nothing: <Why> (<Script>)' -ForEach @(
+        # A device (or a link to one) is read no further than the cmdlet's limit (16-256 MB): PimInputTooLong.
+        @{ Why = 'a device'; Id = 'PimInputTooLong'; Unix = $true; Script = "Import-PimRoleSetting -Path /dev/zero -Confirm:`$false" }
+        @{ Why = 'a device'; Id = 'PimInputTooLong'; Unix = $true; Script = "Import-PimAssignment -Path /dev/zero -Confirm:`$false" }
+        @{ Why = 'a device'; Id = 'PimInputTooLong'; Unix = $true; Script = "Invoke-PimConfiguration -Path /dev/zero -Confirm:`$false" }
+        @{ Why = 'a device'; Id = 'PimInputTooLong'; Unix = $true; Script = "Compare-PimRoleSetting -Reference /dev/zero -Difference 'Security Reader'" }
+        @{ Why = 'a device'; Id = 'PimInputTooLong'; Unix = $true; Script = "Import-PimDirectoryObject -Path /dev/zero -Confirm:`$false" }
+        @{ Why = 'a .json link to a device'; Id = 'PimInputTooLong'; Unix = $true; Script = "New-Item -ItemType SymbolicLink -Path (Join-Path ([IO.Path]::GetTempPath()) ('z{0}.json' -f [guid]::NewGuid().ToString('N'))) -Target /dev/zero | ForEach-Object { Import-PimDirectoryObject -Path `$_.FullName -Confirm:`$false }" }
+        # A control character in a path: PimInputInvalid (a NUL made .NET throw ArgumentException).
+        @{ Why = 'a control character'; Id = 'PimInputInvalid'; Unix = $false; Script = "Export-PimReport -Path /tmp/r`$([char]0)x.html" }
+        @{ Why = 'a control character'; Id = 'PimInputInvalid'; Unix = $false; Script = "Export-PimRoleSetting -Path /tmp/r`$([char]0)x.json" }
+        @{ Why = 'a control character'; Id = 'PimInputInvalid'; Unix = $false; Script = "Import-PimAssignment -Path /tmp/r`$([char]0)x.json" }
+        @{ Why = 'a control character'; Id = 'PimInputInvalid'; Unix = $false; Script = "Invoke-PimConfiguration -Path /tmp/r`$([char]27)x.json" }
     ) {
-        if ($IsWindows) { Set-ItResult -Skipped -Because '/dev/zero is a Unix device' ; return }
+        if ($Unix -and $IsWindows) { Set-ItResult -Skipped -Because '/dev/zero is a Unix device' ; return }
         $fp = Get-StoreFingerprint
-        # The attack runs with the memory a 16-256 MB limit needs, and no more: an unbounded read fails with OutOfMemoryException.
+        # The attack runs with the memory the largest limit needs, and no more: an unbounded read fails with OutOfMemoryException.
         $out = Invoke-Attack -Principal 'admin@contoso.com' -Script $Script -Environment @{ DOTNET_GCHeapHardLimit = '0x60000000' }
-        Get-AttackErrorId $out | Should -Be @('PimInputTooLong')
-        Get-StoreFingerprint | Should -Be $fp
-    }
-
-    It 'refuses a control character in a -Path by name, not with a raw .NET exception (<Script>)' -ForEach @(
-        @{ Script = "Export-PimReport -Path /tmp/r`$([char]0)x.html" }
-        @{ Script = "Export-PimRoleSetting -Path /tmp/r`$([char]0)x.json" }
-        @{ Script = "Import-PimAssignment -Path /tmp/r`$([char]0)x.json" }
-        @{ Script = "Invoke-PimConfiguration -Path /tmp/r`$([char]27)x.json" }
-    ) {
-        $fp = Get-StoreFingerprint
-        $out = Invoke-Attack -Principal 'admin@contoso.com' -Script $Script
-        Get-AttackErrorId $out | Should -Be @('PimInputInvalid')
+        Get-AttackErrorId $out | Should -Be @($Id)
         Get-StoreFingerprint | Should -Be $fp
     }
 

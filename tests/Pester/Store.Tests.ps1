@@ -83,11 +83,36 @@ Describe 'Refusing a store that cannot be opened' {
         $script:current = (Connect-TestStore -Principal 'admin@contoso.com').Location
     }
 
-    It 'refuses a path whose folder is missing, and creates nothing' {
+    It 'creates a missing folder (0700, with its missing parents), as the help says' {
+        if ($OnPostgres) { Set-ItResult -Skipped -Because 'about SQLite files' }
+        $path = Join-Path $TestDrive 'missing-folder/inner/pim.db'
+        Connect-PimStore -Path $path
+        (Get-PimStore).Location | Should -Be $path
+        $path | Should -Exist
+        if (-not $IsWindows) {
+            foreach ($folder in (Join-Path $TestDrive 'missing-folder'), (Join-Path $TestDrive 'missing-folder/inner')) {
+                [IO.File]::GetUnixFileMode($folder) | Should -Be ([IO.UnixFileMode]'UserRead, UserWrite, UserExecute')
+            }
+        }
+    }
+
+    It 'creates the missing folder of $env:PIM_STORE_PATH, the default store' {
+        if ($OnPostgres) { Set-ItResult -Skipped -Because 'about SQLite files' }
+        $path = Join-Path $TestDrive 'env-missing/sub/pim.db'
+        $out = Invoke-FreshPwsh -Environment @{ PIM_STORE_PATH = $path; PIM_STORE_CONNECTION = $null } -Script @"
+Import-Module '$ModulePath'
+(Get-PimStore).Location
+"@
+        $out | Should -Contain $path
+        $path | Should -Exist
+    }
+
+    It 'refuses a path under a file, and leaves the file as it was' {
         if ($OnPostgres) { Set-ItResult -Skipped -Because 'about SQLite files (PostgreSQL: see "refuses a server it cannot reach")' }
-        $path = Join-Path $TestDrive 'missing-folder/pim.db'
-        { Connect-PimStore -Path $path } | Should -Throw -ErrorId 'PimStoreFolderNotFound,PimModule.Cmdlets.ConnectPimStoreCommand'
-        Join-Path $TestDrive 'missing-folder' | Should -Not -Exist
+        $file = Join-Path $TestDrive 'a-file'
+        Set-Content -LiteralPath $file -Value 'not a folder'
+        { Connect-PimStore -Path (Join-Path $file 'pim.db') } | Should -Throw -ErrorId 'PimStoreFolderNotFound,PimModule.Cmdlets.ConnectPimStoreCommand'
+        Get-Content -LiteralPath $file | Should -Be 'not a folder'
         { Get-PimStore } | Should -Throw -ErrorId 'PimNotConnected,PimModule.Cmdlets.GetPimStoreCommand'   # a failed connect leaves no store
     }
 

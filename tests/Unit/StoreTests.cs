@@ -69,12 +69,35 @@ public class StoreTests
     }
 
     [SqliteFact]
-    public void A_missing_folder_is_refused()
+    public void A_missing_folder_is_created_owner_only_with_its_missing_parents()
     {
-        var path = Path.Combine(Path.GetTempPath(), "no-such-" + Guid.NewGuid().ToString("N"), "pim.db");
-        var e = Assert.Throws<PimStoreException>(() => PimStore.Open(new PimStoreOptions { Path = path }));
-        Assert.Equal("PimStoreFolderNotFound", e.ErrorId);
-        Assert.False(Directory.Exists(Path.GetDirectoryName(path)));
+        var top = Path.Combine(Path.GetTempPath(), "no-such-" + Guid.NewGuid().ToString("N"));
+        var path = Path.Combine(top, "inner", "pim.db");
+        try
+        {
+            using (PimStore.Open(new PimStoreOptions { Path = path, IdentityMode = PimIdentityMode.Lab })) { }
+            Assert.True(File.Exists(path));
+            if (!OperatingSystem.IsWindows())
+            {
+                Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(top));
+                Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(Path.GetDirectoryName(path)!));
+            }
+        }
+        finally { if (Directory.Exists(top)) Directory.Delete(top, recursive: true); }
+    }
+
+    [SqliteFact]
+    public void A_path_under_a_file_is_refused()
+    {
+        var file = Path.Combine(Path.GetTempPath(), "a-file-" + Guid.NewGuid().ToString("N"));
+        File.WriteAllText(file, "not a folder");
+        try
+        {
+            var e = Assert.Throws<PimStoreException>(() => PimStore.Open(new PimStoreOptions { Path = Path.Combine(file, "pim.db") }));
+            Assert.Equal("PimStoreFolderNotFound", e.ErrorId);
+            Assert.Equal("not a folder", File.ReadAllText(file));
+        }
+        finally { File.Delete(file); }
     }
 
     [Fact]

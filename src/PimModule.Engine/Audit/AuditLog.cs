@@ -263,7 +263,9 @@ internal static class AuditLog
                     yield break;
                 }
                 // The keys the queries select by (who acted, whom it concerns) are not hashed: they must be the hashed names' keys.
-                if (f.Length >= 15 && (f[13] != Principal.Fold(f[3] ?? "") || f[14] != (f[8] is null ? null : Principal.Fold(f[8]))))
+                var principalName = f[8];
+                var principalKey = principalName is null ? null : Principal.Fold(principalName);
+                if (f.Length >= 15 && (f[13] != Principal.Fold(f[3] ?? "") || f[14] != principalKey))
                 {
                     Broken = (seq, $"Record {seq} was changed outside PimModule: its actor or principal key is not its actor's or principal's.");
                     yield break;
@@ -271,7 +273,7 @@ internal static class AuditLog
                 Prev = f[12]!;
                 Expected++;
                 yield return new Identity.Keys.SealedRecord(seq, hash, f[4] ?? "", Principal.Fold(f[3] ?? ""), f[10], f[5], f[6], at,
-                    f[8] is null ? null : Principal.Fold(f[8]), f[7]);
+                    principalKey, f[7]);
             }
             Complete = true;
         }

@@ -16,7 +16,7 @@ public sealed class AuditService
 
     /// <summary>Writes the log and its seals (JSON lines, RFC 8785) to <paramref name="path"/>, created owner-only; the records and seals written.</summary>
     public (long Records, long Seals) Export(string path, bool force)
-        => Reports.ExportFile.Write(path, force, stream =>
+        => OwnerOnlyFile.Write(path, force, stream =>
         {
             using var writer = new StreamWriter(stream, new System.Text.UTF8Encoding(false), leaveOpen: true) { NewLine = "\n" };
             return _store.ReadLog(work => AuditExport.Write(work, writer));

@@ -21,20 +21,53 @@ public sealed class CredentialService
         return CredentialFolder.Create(principal, path, passphrase, curveBits);
     }
 
-    /// <summary>A public key as Register-PimCredential takes it: PEM text, a PimCredential, or a certificate.</summary>
-    internal static PimKey PublicKeyOf(object value) => value switch
+    /// <summary>Where <paramref name="principal"/>'s private key is kept on this machine: their PimModule key folder's &lt;principal&gt;.pem.</summary>
+    public static string KeyFileOf(string principal) => CredentialFolder.PathFor(principal);
+
+    /// <summary>
+    /// The public half of a private key file's text (<paramref name="keyText"/>, read from <paramref name="keyFile"/>):
+    /// what Export-PimCredential prints or writes. The private key is read only to compute it, and dropped; an encrypted
+    /// key needs its passphrase (a PKCS#8 encrypted file holds no public key in the clear).
+    /// </summary>
+    public static PimCredential PublicHalf(string principal, string keyFile, string keyText, ReadOnlySpan<char> passphrase, string passphraseParameter = "Passphrase")
     {
-        PimCredential c => PimKey.FromPublicPem(Pem(c.PublicKey)),
+        principal = Principal.Validate(principal);
+        if (!keyText.Contains("PRIVATE KEY", StringComparison.Ordinal))
+            throw PimErrors.CredentialInvalid($"'{keyFile}' holds no private key (a file written by New-PimCredential begins with '-----BEGIN PRIVATE KEY-----').", keyFile,
+                $"Give the key file New-PimCredential wrote (-CredentialPath), or leave -CredentialPath out to use {principal}'s key folder. " +
+                "A file that holds a public key already is handed over as it is.");
+        using var key = PimKey.FromPrivatePem(keyText, passphrase, passphraseParameter);
+        return CredentialFolder.Describe(principal, key, keyFile, keyText.Contains("ENCRYPTED PRIVATE KEY", StringComparison.Ordinal));
+    }
+
+    /// <summary>A public key as Register-PimCredential takes it: PEM text, a PimCredential, or a certificate (never a private key).</summary>
+    internal static PimKey PublicKeyOf(object value, string principal) => value switch
+    {
+        PimCredential c => PimKey.FromPublicPem(Pem(c.PublicKey, principal)),
         System.Security.Cryptography.X509Certificates.X509Certificate2 cert => PimKey.FromCertificate(cert, requirePrivateKey: false),
-        string pem => PimKey.FromPublicPem(Pem(pem)),
+        string pem => PimKey.FromPublicPem(Pem(pem, principal)),
         _ => throw PimErrors.CredentialInvalid($"A public key is a PEM (BEGIN PUBLIC KEY), a PimCredential or an X509Certificate2, not a {value.GetType().Name}.",
-            value.GetType().Name, "Pipe New-PimCredential's output, give its PublicKey, or a certificate."),
+            value.GetType().Name, "Give -PublicKeyPath <the file Export-PimCredential wrote>, pipe New-PimCredential's output, or give a certificate."),
     };
 
-    /// <summary>PEM text: at most 20,000 characters, printable ASCII and line breaks only (a PEM has nothing else).</summary>
-    private static string Pem(string? text)
+    /// <summary>
+    /// PEM text: never a private key (PimCredentialPrivateKeyGiven, the text itself named nowhere), at most 20,000
+    /// characters, printable ASCII and line breaks only (a PEM has nothing else); whitespace around it is dropped.
+    /// </summary>
+    private static string Pem(string? text, string principal)
     {
-        if (string.IsNullOrEmpty(text)) throw PimErrors.CredentialInvalid("-PublicKey is empty.", null, "Give the PublicKey of New-PimCredential's output.");
+        if (text is not null && HoldsPrivateKey(text))
+        {
+            var p = PimErrors.Argument(principal);
+            var file = PimErrors.Argument(PimErrors.PublicKeyFileName(principal));
+            throw PimErrors.CredentialPrivateKeyGiven(
+                $"The key given for {principal} is a PRIVATE key. A private key never leaves its owner's machine, and it is not registered: only its public half is. Nothing was changed.",
+                principal,
+                $"On {principal}'s own machine, run Export-PimCredential -Principal {p} -Path {file} and hand over that file; register it with Register-PimCredential -Principal {p} -PublicKeyPath {file}. " +
+                "Delete the copy of the private key you were given; if it travelled by mail or chat, have its owner make a new key.");
+        }
+        text = text?.Trim();
+        if (string.IsNullOrEmpty(text)) throw PimErrors.CredentialInvalid("-PublicKey is empty.", null, "Give the text Export-PimCredential wrote, or -PublicKeyPath <its file>.");
         if (text.Length > 20_000)
             throw PimErrors.InputTooLong($"-PublicKey is {text.Length:N0} characters long; a public key's PEM is at most 20,000.", null, "Give the public key's PEM alone.");
         for (var i = 0; i < text.Length; i++)
@@ -42,10 +75,20 @@ public sealed class CredentialService
             var c = text[i];
             if (c is '\r' or '\n' || (c >= ' ' && c <= '~')) continue;
             throw PimErrors.CredentialInvalid($"-PublicKey has the character U+{(int)c:X4} at position {i + 1}; a PEM is printable ASCII and line breaks.", null,
-                "Give the PublicKey of New-PimCredential's output as it is.");
+                "Give the text Export-PimCredential wrote as it is (or -PublicKeyPath <its file>).");
         }
         return text;
     }
+
+    /// <summary>
+    /// Whether text holds a private key, in any of the forms one is kept in: a PEM whose label ends in PRIVATE KEY
+    /// (PKCS#8 PRIVATE KEY and ENCRYPTED PRIVATE KEY, as New-PimCredential writes them; EC, RSA, DSA and OPENSSH PRIVATE
+    /// KEY) or a PuTTY key file.
+    /// </summary>
+    internal static bool HoldsPrivateKey(string text)
+        => text.Contains("PRIVATE KEY", StringComparison.OrdinalIgnoreCase)
+           || text.Contains("PuTTY-User-Key-File", StringComparison.OrdinalIgnoreCase)
+           || text.Contains("Private-Lines:", StringComparison.OrdinalIgnoreCase);
 
     private void RequireVerified()
     {
@@ -61,11 +104,12 @@ public sealed class CredentialService
     /// </param>
     public PimCredential? Register(string principal, object publicKey, bool propose, Func<PimChange, bool>? confirm = null, bool root = false)
     {
+        principal = Principal.Validate(principal);
+        // The key first: a private key given is refused before anything else is said about the store.
+        using var key = PublicKeyOf(publicKey, principal);
         RequireVerified();
         if (root && propose)
             throw PimErrors.InputValueInvalid("A root key is not proposed: a root-level principal registers it, acting with their root key.", null, "Remove -Propose or -Root.");
-        principal = Principal.Validate(principal);
-        using var key = PublicKeyOf(publicKey);
         var thumbprint = key.Thumbprint;
         var pem = key.PublicKeyPem();
         var algorithm = key.Algorithm;

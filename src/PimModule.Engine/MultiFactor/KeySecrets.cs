@@ -40,7 +40,7 @@ internal static class KeySecrets
                     if (!recipients.ContainsKey(c.Thumbprint)) recipients[c.Thumbprint] = PimKey.FromPublicPem(c.PublicKey);
             if (recipients.Count == 0)
                 throw PimErrors.CredentialNotRegistered($"{principal} has no key in this Verified store, so no MFA secret can be kept for them. Nothing was changed.",
-                    principal, $"Register a key for {principal} first (New-PimCredential, run by them; Register-PimCredential).");
+                    principal, "Register a key for them first. " + PimErrors.OnboardingSteps(principal));
             return Prefix + string.Join('|', recipients.Select(r => r.Key + " " + r.Value.EncryptTo(secret, context)));
         }
         finally

@@ -52,7 +52,7 @@ public sealed class ReportService
         var html = HtmlReport.Render(data with { Alerts = alerts, Audit = audit });
 
         progress?.Invoke("Writing the file", 95);
-        ExportFile.WriteText(path, force, html);
+        OwnerOnlyFile.WriteText(path, force, html);
     }
 
     private ReportData Collect(UnitOfWork work, DateTime from, DateTime to, DateTime now)

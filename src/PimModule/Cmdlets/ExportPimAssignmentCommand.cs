@@ -1,5 +1,4 @@
 using System.Management.Automation;
-using PimModule.Reports;
 
 namespace PimModule.Cmdlets;
 
@@ -57,7 +56,7 @@ public sealed class ExportPimAssignmentCommand : PimCmdlet
         }, e => WriteError(ToErrorRecord(e))); // a principal Graph cannot name is its own error; the others are written
         if (!ShouldProcess(path, "Export assignments as Graph schedule requests")) return;
         // Replaces what is there, as Export-Csv does; owner-only, and a link at the path is replaced, not followed.
-        ExportFile.WriteText(path, replace: true, json, PimErrors.SettingFileNotWritable);
+        OwnerOnlyFile.WriteText(path, replace: true, json, PimErrors.SettingFileNotWritable);
         if (PassThru) WriteObject(new FileInfo(path));
     }
 }

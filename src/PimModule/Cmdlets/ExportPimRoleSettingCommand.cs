@@ -1,5 +1,4 @@
 using System.Management.Automation;
-using PimModule.Reports;
 
 namespace PimModule.Cmdlets;
 
@@ -53,7 +52,7 @@ public sealed class ExportPimRoleSettingCommand : PimCmdlet
             : Store.Settings.Export(_rolesGiven ? _roles : null);
         if (!ShouldProcess(path, "Export role settings")) return;
         // Replaces what is there, as Export-Csv does; owner-only, and a link at the path is replaced, not followed.
-        ExportFile.WriteText(path, replace: true, json, PimErrors.SettingFileNotWritable);
+        OwnerOnlyFile.WriteText(path, replace: true, json, PimErrors.SettingFileNotWritable);
         if (PassThru) WriteObject(new FileInfo(path));
     }
 }

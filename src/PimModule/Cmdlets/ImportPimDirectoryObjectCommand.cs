@@ -1,6 +1,5 @@
 using System.Collections.ObjectModel;
 using System.Management.Automation;
-using PimModule.Cmdlets.Common;
 
 namespace PimModule.Cmdlets;
 
@@ -55,8 +54,6 @@ public sealed class ImportPimDirectoryObjectCommand : PimCmdlet
         foreach (var p in Path)
         {
             var path = ResolveFilePath(p);
-            if (!File.Exists(path))
-                throw PimErrors.SettingFileNotFound($"Cannot read '{path}': there is no such file.", path, "Give the -Path of a CSV of Get-MgUser | Export-Csv, or a Graph /users response.");
             _sources.Add(p);
             const string hint = "Give a CSV of Get-MgUser | Export-Csv or a Graph /users response (split an export larger than 256 MB).";
             if (path.EndsWith(".json", StringComparison.OrdinalIgnoreCase)) _inputs.AddRange(DirectoryService.ParseJson(InputFile.ReadText(path, 256, hint, PimErrors.SettingFileNotFound), p));

@@ -1,5 +1,4 @@
 using System.Management.Automation;
-using PimModule.Cmdlets.Common;
 
 namespace PimModule.Cmdlets;
 

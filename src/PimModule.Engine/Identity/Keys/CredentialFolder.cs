@@ -17,17 +17,15 @@ internal static class CredentialFolder
     {
         principal = Principal.Validate(principal);
         var file = path ?? PathFor(principal, root);
-        if (File.Exists(file))
-            throw PimErrors.CredentialExists($"{principal} already has a credential at '{file}'.", file,
-                "Use it (Connect-PimStore -Principal), or give -Path for another file; a key that is lost or exposed is revoked with Revoke-PimCredential.");
+        if (File.Exists(file)) throw Exists(principal, file, path);
         using var key = PimKey.Create(curveBits);
         try
         {
             UserFolder.WriteAtomically(file, key.PrivateKeyPem(passphrase), overwrite: false, ownFolder: path is null);
         }
-        catch (IOException) when (File.Exists(file))
+        catch (PimException e) when (e.ErrorId == "PimFileExists")
         {
-            throw PimErrors.CredentialExists($"{principal} already has a credential at '{file}'.", file, "Use it, or give -Path for another file.");
+            throw Exists(principal, file, path);
         }
         return Describe(principal, key, file, !passphrase.IsEmpty);
     }
@@ -36,9 +34,7 @@ internal static class CredentialFolder
     public static PimKey Load(string principal, string? path, ReadOnlySpan<char> passphrase, string? root = null)
     {
         var file = path ?? PathFor(principal, root);
-        if (!File.Exists(file))
-            throw PimErrors.CredentialNotFound($"There is no credential of {principal} at '{file}'.", principal,
-                "Make one with New-PimCredential (run by the principal) and have an administrator register its PublicKey, or give -CredentialPath or -Certificate.");
+        if (!File.Exists(file)) throw NotFound(principal, file, path);
         string pem;
         try
         {
@@ -50,6 +46,29 @@ internal static class CredentialFolder
         }
         return PimKey.FromPrivatePem(pem, passphrase);
     }
+
+    /// <summary>
+    /// A key is there already: it is not overwritten. One key serves every store (the key folder is per person, not per
+    /// store), so the way to a second store is to export this key's public half and have that store register it.
+    /// </summary>
+    public static PimException Exists(string principal, string file, string? path)
+    {
+        var p = PimErrors.Argument(principal);
+        var keyFile = path is null ? "" : " -CredentialPath " + PimErrors.Argument(file);
+        var export = PimErrors.Argument(PimErrors.PublicKeyFileName(principal));
+        return PimErrors.CredentialExists($"{principal} already has a key at '{file}'; it is kept, not overwritten. One key serves every store you use.", file,
+            $"To use it in another store, export its public half (Export-PimCredential -Principal {p}{keyFile} -Path {export}) and have that store's administrator " +
+            $"register it (Register-PimCredential -Principal {p} -PublicKeyPath {export}); connect with Connect-PimStore -Principal {p}{keyFile}. " +
+            "For a second key, give -Path; a key that is lost or exposed is revoked with Revoke-PimCredential.");
+    }
+
+    /// <summary>No key where one is looked for: the two onboarding steps, the person's and the administrator's.</summary>
+    public static PimException NotFound(string principal, string file, string? path)
+        => PimErrors.CredentialNotFound(path is null
+                ? $"{principal} has no key on this machine (there is none at '{file}'), and a principal acts in a Verified store only with their own key. Nothing was changed."
+                : $"There is no key file at '{file}' (-CredentialPath), and a principal acts in a Verified store only with their own key. Nothing was changed.",
+            principal, PimErrors.OnboardingSteps(principal, path) + $" Then Connect-PimStore -Principal {PimErrors.Argument(principal)}"
+                + (path is null ? " acts with it (or give -CredentialPath or -Certificate for a key kept elsewhere)." : $" -CredentialPath {PimErrors.Argument(file)} acts with it."));
 
     public static PimCredential Describe(string principal, PimKey key, string? path, bool encrypted) => new()
     {

@@ -67,7 +67,7 @@ internal sealed class PimKey : IDisposable
         }
         if (!PemEncoding.TryFind(pem, out var fields) || pem[fields.Label] is not "PUBLIC KEY")
             throw PimErrors.CredentialInvalid("The public key is not a PEM 'PUBLIC KEY' (SubjectPublicKeyInfo) nor a certificate.", null,
-                "Give the PublicKey of New-PimCredential's output, its PEM text, or an X509Certificate2.");
+                "Give the text Export-PimCredential wrote (or -PublicKeyPath <its file>), New-PimCredential's output, or an X509Certificate2.");
         var spki = Convert.FromBase64String(pem[fields.Base64Data]);
         return FromSubjectPublicKeyInfo(spki);
     }
@@ -134,12 +134,13 @@ internal sealed class PimKey : IDisposable
     }
 
     /// <summary>A private key from PKCS#8 PEM (encrypted or not); a wrong or missing passphrase is PimCredentialPassphraseInvalid.</summary>
-    public static PimKey FromPrivatePem(string pem, ReadOnlySpan<char> passphrase)
+    /// <param name="passphraseParameter">The parameter that gives the passphrase, named in the recommended action.</param>
+    public static PimKey FromPrivatePem(string pem, ReadOnlySpan<char> passphrase, string passphraseParameter = "CredentialPassphrase")
     {
         var encrypted = pem.Contains("BEGIN ENCRYPTED PRIVATE KEY", StringComparison.Ordinal);
         if (encrypted && passphrase.IsEmpty)
             throw PimErrors.CredentialPassphraseInvalid("The private key is encrypted and no passphrase was given.", null,
-                "Give -CredentialPassphrase (Read-Host -AsSecureString).");
+                $"Give -{passphraseParameter} (Read-Host -AsSecureString).");
         foreach (var make in new Func<AsymmetricAlgorithm>[] { () => ECDsa.Create(), () => RSA.Create() })
         {
             var key = make();
@@ -153,7 +154,7 @@ internal sealed class PimKey : IDisposable
             {
                 key.Dispose();
                 throw PimErrors.CredentialPassphraseInvalid("The passphrase does not open the private key.", null,
-                    "Give the passphrase the credential was made with.");
+                    $"Give -{passphraseParameter}: the passphrase the credential was made with.");
             }
             catch (Exception e) when (e is CryptographicException or ArgumentException)
             {

@@ -69,7 +69,7 @@ internal sealed class SealParticipant : ICommitParticipant
         if (!active)
             throw PimErrors.CredentialNotRegistered(
                 $"The key {sealer.Key.Thumbprint} is not (or no longer) registered to {work.Actor} in this store: nothing was changed.",
-                work.Actor, "Ask an administrator to register your current key (Register-PimCredential), then Connect-PimStore again.");
+                work.Actor, PimErrors.OnboardingSteps(work.Actor, hasKey: true) + " Then Connect-PimStore again.");
         var (pinSequence, pinHash) = sealer.Point.Current;
         if (pinSequence > 0 && !string.Equals(AuditLogTable.BySequence(work, pinSequence)?.Hash, pinHash, StringComparison.Ordinal))
             throw PimErrors.StoreRolledBack(

@@ -255,8 +255,8 @@ internal static class Seals
         if (afterJson is null) return null;
         try
         {
-            var o = JsonNode.Parse(afterJson) as JsonObject;
-            if (Str(o?["StoreId"]) is not { } store || Str(o["RootPublicKey"]) is not { } pem ||
+            if (JsonNode.Parse(afterJson) is not JsonObject o) return null;
+            if (Str(o["StoreId"]) is not { } store || Str(o["RootPublicKey"]) is not { } pem ||
                 Str(o["CreatedBy"]) is not { } by) return null;
             return new RootBinding(store, by, PimKey.FromPublicPem(pem), pem);
         }
@@ -272,14 +272,14 @@ internal static class Seals
     {
         try
         {
-            var o = JsonNode.Parse(r.AfterJson ?? "{}") as JsonObject;
+            if (JsonNode.Parse(r.AfterJson ?? "{}") is not JsonObject o) return; // not an object: binds nothing
             if (r.Action == ProposeAction)
             {
-                if (Str(o?["Thumbprint"]) is { } proposed && Str(o["Principal"]) is { } forWhom)
+                if (Str(o["Thumbprint"]) is { } proposed && Str(o["Principal"]) is { } forWhom)
                     proposals[proposed] = (r.ActorKey, Principal.Fold(forWhom));
                 return;
             }
-            if (r.Action == BindAction && Str(o?["Principal"]) is { } p && Str(o["PublicKey"]) is { } pem)
+            if (r.Action == BindAction && Str(o["Principal"]) is { } p && Str(o["PublicKey"]) is { } pem)
             {
                 var key = PimKey.FromPublicPem(pem);
                 proposals.Remove(key.Thumbprint); // a proposal is used once
@@ -292,7 +292,7 @@ internal static class Seals
                 if (!bindings.ContainsKey(key.Thumbprint)) { bindings[key.Thumbprint] = (Principal.Fold(p), key); pems[key.Thumbprint] = pem; }
                 else key.Dispose();
             }
-            else if (r.Action == RevokeAction && Str(o?["Thumbprint"]) is { } t) revoked.Add(t);
+            else if (r.Action == RevokeAction && Str(o["Thumbprint"]) is { } t) revoked.Add(t);
         }
         catch (Exception e) when (e is System.Text.Json.JsonException or InvalidOperationException or PimException or FormatException or ArgumentException
                                        or System.Security.Cryptography.CryptographicException)

@@ -11,7 +11,7 @@ namespace PimModule.Identity.Keys;
 internal static class UserFolder
 {
     private const UnixFileMode OwnerOnlyFolder = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
-    private const UnixFileMode OwnerOnlyFile = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+    private const UnixFileMode OwnerOnlyFileMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
 
     /// <summary>The PimModule folder, or a sub-folder of it; created owner-only.</summary>
     public static string Path(params string[] parts)
@@ -32,35 +32,16 @@ internal static class UserFolder
     }
 
     /// <summary>
-    /// Writes <paramref name="text"/> to <paramref name="path"/> atomically, owner-only; fails if it exists and <paramref name="overwrite"/> is false.
-    /// The module's own folder is made and kept 0700; a folder the user named (<paramref name="ownFolder"/> false, e.g.
-    /// <c>New-PimCredential -Path /tmp/k.pem</c>) is made 0700 when it is not there, and otherwise left as it is.
+    /// Writes <paramref name="text"/> to <paramref name="path"/> atomically, owner-only (<see cref="Files.OwnerOnlyFile"/>);
+    /// <c>PimFileExists</c> if it exists and <paramref name="overwrite"/> is false. The module's own folder is made and kept
+    /// 0700; a folder the user named (<paramref name="ownFolder"/> false, e.g. <c>New-PimCredential -Path /tmp/k.pem</c>) is
+    /// made 0700 when it is not there, and otherwise left as it is.
     /// </summary>
     public static void WriteAtomically(string path, string text, bool overwrite, bool ownFolder = true)
     {
         var folder = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path))!;
         if (ownFolder || !Directory.Exists(folder)) EnsureFolder(folder);
-        var temp = System.IO.Path.Combine(folder, "." + System.IO.Path.GetFileName(path) + "." + Guid.NewGuid().ToString("N") + ".tmp");
-        try
-        {
-            var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
-            if (!OperatingSystem.IsWindows()) options.UnixCreateMode = OwnerOnlyFile;
-            using (var fs = new FileStream(temp, options))
-            {
-                fs.Write(Encoding.UTF8.GetBytes(text));
-                fs.Flush(flushToDisk: true);
-            }
-            if (overwrite) File.Move(temp, path, overwrite: true);
-            else
-            {
-                // No overwrite: a hard-link-free way on every platform is Move without overwrite (fails if the target exists).
-                File.Move(temp, path, overwrite: false);
-            }
-        }
-        finally
-        {
-            if (File.Exists(temp)) File.Delete(temp);
-        }
+        Files.OwnerOnlyFile.WriteText(path, overwrite, text);
     }
 
     /// <summary>Runs <paramref name="action"/> holding an exclusive lock file beside <paramref name="path"/> (other processes wait).</summary>
@@ -73,7 +54,7 @@ internal static class UserFolder
             try
             {
                 var options = new FileStreamOptions { Mode = FileMode.OpenOrCreate, Access = FileAccess.ReadWrite, Share = FileShare.None };
-                if (!OperatingSystem.IsWindows()) options.UnixCreateMode = OwnerOnlyFile;
+                if (!OperatingSystem.IsWindows()) options.UnixCreateMode = OwnerOnlyFileMode;
                 using var held = new FileStream(lockPath, options); // FileShare.None: an exclusive flock on Unix
                 return action();
             }

@@ -34,9 +34,7 @@ internal sealed class SqliteStoreProvider : IStoreProvider
     public void CheckTarget()
     {
         var folder = Path.GetDirectoryName(Location)!;
-        if (!Directory.Exists(folder))
-            throw PimErrors.StoreFolderNotFound($"Cannot open the store '{Location}': the folder '{folder}' does not exist.",
-                Location, $"Create the folder '{folder}' first, or give a -Path in a folder that exists.");
+        if (!Directory.Exists(folder)) CreateFolder(folder);
 
         if (File.Exists(Location))
         {
@@ -73,6 +71,30 @@ internal sealed class SqliteStoreProvider : IStoreProvider
             if (e is IOException && File.Exists(Location)) return;
             throw PimErrors.StoreNotWritable($"Cannot create the store '{Location}': the folder '{folder}' is not writable ({e.Message}).",
                 Location, "Give a -Path in a folder you can write to, or fix the folder's permissions.", e);
+        }
+    }
+
+    /// <summary>The mode of a folder this provider creates for a new store on Linux and macOS: its owner's only.</summary>
+    internal const UnixFileMode PrivateFolderMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
+
+    /// <summary>
+    /// A new store's missing folder is created with its missing parents, each readable by its owner only (0700 on Linux
+    /// and macOS); folders that exist are left as they are. A path that cannot be a folder (under a file) is refused.
+    /// </summary>
+    private void CreateFolder(string folder)
+    {
+        try
+        {
+            if (OperatingSystem.IsWindows()) { Directory.CreateDirectory(folder); return; }
+            // Each missing level is made 0700 (Directory.CreateDirectory gives the mode to the last one only).
+            var missing = new Stack<string>();
+            for (var f = folder; !string.IsNullOrEmpty(f) && !Directory.Exists(f); f = Path.GetDirectoryName(f)) missing.Push(f);
+            while (missing.TryPop(out var f)) Directory.CreateDirectory(f, PrivateFolderMode);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or NotSupportedException)
+        {
+            throw PimErrors.StoreFolderNotFound($"Cannot create the store '{Location}': its folder '{folder}' does not exist and cannot be created ({e.Message}).",
+                Location, "Give a -Path (or $env:PIM_STORE_PATH) in a folder you can write to; a part of the path that is a file cannot be a folder.", e);
         }
     }
 

@@ -38,4 +38,10 @@ internal static class ParameterSets
 
     /// <summary>Request-PimDeactivation, Request-PimExtension: one's assignment by id.</summary>
     public const string Assignment = "Assignment";
+
+    /// <summary>Register-PimCredential: the key given as text, an object or a certificate.</summary>
+    public const string PublicKey = "PublicKey";
+
+    /// <summary>Register-PimCredential: the key given as the file Export-PimCredential wrote.</summary>
+    public const string PublicKeyPath = "PublicKeyPath";
 }

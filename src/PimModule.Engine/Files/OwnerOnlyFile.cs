@@ -1,29 +1,27 @@
 using System.Text;
 
-namespace PimModule.Reports;
+namespace PimModule.Files;
 
 /// <summary>
-/// A file an export writes (a report, the audit log, role settings, Graph requests). It is written into a new owner-only
+/// A file the module writes: an export (a report, the audit log, role settings, Graph requests), a private key, the
+/// known-stores file. It is written into a new owner-only
 /// (0600) file of a random name beside <c>path</c> and then renamed onto it: a symbolic link someone planted at
 /// <c>path</c> is replaced, never followed; a file it replaces does not hand on its wider mode; a write that fails leaves
 /// what was there. Refused by name when <c>path</c> exists and replacing was not asked for.
 /// </summary>
-public static class ExportFile
+public static class OwnerOnlyFile
 {
-    /// <summary>How a cmdlet names a file it cannot write (its own error id); the default is <c>PimFileNotWritable</c>.</summary>
-    public delegate PimException NotWritable(string message, object? target, string? recommendedAction, Exception? inner);
-
-    public static void WriteText(string path, bool replace, string text, NotWritable? notWritable = null)
+    public static void WriteText(string path, bool replace, string text, PimRefusal? notWritable = null)
         => Write(path, replace, stream => stream.Write(new UTF8Encoding(false).GetBytes(text)), notWritable);
 
-    public static T Write<T>(string path, bool replace, Func<Stream, T> write, NotWritable? notWritable = null)
+    public static T Write<T>(string path, bool replace, Func<Stream, T> write, PimRefusal? notWritable = null)
     {
         T result = default!;
         Write(path, replace, stream => { result = write(stream); }, notWritable);
         return result;
     }
 
-    public static void Write(string path, bool replace, Action<Stream> write, NotWritable? notWritable = null)
+    public static void Write(string path, bool replace, Action<Stream> write, PimRefusal? notWritable = null)
     {
         notWritable ??= PimErrors.FileNotWritable;
         path = Path.GetFullPath(path);
@@ -75,7 +73,8 @@ public static class ExportFile
         }
     }
 
-    private static bool Exists(string path) => File.Exists(path) || Directory.Exists(path) || new FileInfo(path).LinkTarget is not null;
+    // File.Exists is true for a symbolic link too, even a dangling one (lstat).
+    private static bool Exists(string path) => File.Exists(path) || Directory.Exists(path);
 
     private static PimException Exists(string path, Exception? inner)
         => PimErrors.FileExists($"The file '{path}' exists; nothing was written.", path, "Give another -Path, or -Force to replace it.", inner);

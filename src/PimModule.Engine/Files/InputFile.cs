@@ -1,18 +1,16 @@
 using System.Text;
 
-namespace PimModule.Cmdlets.Common;
+namespace PimModule.Files;
 
 /// <summary>
 /// The files the import cmdlets read (-Path, -Reference, -Difference): read up to a limit, so a device or a link to one
 /// (<c>/dev/zero</c>, whose length is 0) is refused by name (<c>PimInputTooLong</c>) instead of filling the memory, and a
 /// file that cannot be read is the cmdlet's own error, never a raw .NET exception.
 /// </summary>
-internal static class InputFile
+public static class InputFile
 {
-    public delegate PimException Refusal(string message, object? target, string? recommendedAction, Exception? inner);
-
     /// <summary>The text of <paramref name="path"/> (a resolved path), at most <paramref name="maxMegabytes"/> MB of it.</summary>
-    public static string ReadText(string path, int maxMegabytes, string hint, Refusal notFound, Refusal? notReadable = null)
+    public static string ReadText(string path, int maxMegabytes, string hint, PimRefusal notFound, PimRefusal? notReadable = null)
     {
         notReadable ??= notFound;
         var max = maxMegabytes * 1024 * 1024;
