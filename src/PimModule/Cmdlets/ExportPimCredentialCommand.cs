@@ -74,7 +74,7 @@ public sealed class ExportPimCredentialCommand : PimCmdlet
             throw PimErrors.InputValueInvalid($"-Path '{path}' is the private key's own file; writing the public key there would destroy the key. Nothing was written.", path,
                 $"Give another -Path, such as {PimErrors.Argument(PimErrors.PublicKeyFileName(principal))}.");
         if (!ShouldProcess(path, $"Write the public key of {credential.Principal} ({credential.Thumbprint})")) return;
-        ExportFile.WriteText(path, Force, credential.PublicKey + "\n");
+        OwnerOnlyFile.WriteText(path, Force, credential.PublicKey + "\n");
         if (PassThru) WriteObject(new FileInfo(path));
     }
 
