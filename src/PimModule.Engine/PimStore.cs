@@ -134,6 +134,25 @@ public sealed class PimStore : IDisposable
     public int SchemaVersion { get; }
     /// <summary>True when opening this store created it.</summary>
     public bool Created { get; }
+
+    private int _creationWarningTaken;
+
+    /// <summary>
+    /// Once, when opening this store created it as a principal who is not a mail address (the operating-system user, say):
+    /// that principal is the first administrator, and mail to administrators cannot reach them. Says what to do; the command
+    /// that opened the store writes it as a warning. Null otherwise, and after the first call.
+    /// </summary>
+    public string? TakeCreationWarning()
+    {
+        if (!Created || RolePolicy.IsMailAddress(Principal) || Interlocked.Exchange(ref _creationWarningTaken, 1) != 0) return null;
+        var key = IdentityMode == PimIdentityMode.Verified ? "New-PimCredential -Principal you@contoso.com | Register-PimCredential; " : "";
+        return $"'{Principal}' created this store and is its first administrator, but '{Principal}' is not a mail address: notifications to " +
+               "administrators cannot reach it (each is queued as Failed with the reason, and Get-PimAlert shows them as UndeliverableNotifications). " +
+               "To have a first administrator with a mail address, create the store as that person: " +
+               $"Connect-PimStore -Path <new file> -Principal you@contoso.com{(IdentityMode == PimIdentityMode.Lab ? " -IdentityMode Lab" : "")}. " +
+               $"Or keep this store and make that person an administrator too: {key}" +
+               "New-PimActiveAssignment -Principal you@contoso.com -Role 'Privileged Role Administrator' -Permanent -Justification 'administrator with a mail address'.";
+    }
     public PimStoreProvider Provider => _provider.Kind;
     public string Location => _provider.Location;
 
@@ -704,6 +723,7 @@ public sealed class PimStore : IDisposable
             EligibleAssignmentCount = AssignmentsTable.CountNotEnded(work, now, PimAssignmentType.Eligible),
             ActiveAssignmentCount = AssignmentsTable.CountNotEnded(work, now, PimAssignmentType.Active),
             PendingRequestCount = RequestsTable.CountPendingAt(work, now),
+            FailedNotificationCount = NotificationsTable.CountFailed(work),
             AuditRecordCount = AuditLogTable.Count(work),
             RetriedConflicts = RetriedConflicts,
             CreatedBy = Info(StoreInfoTable.CreatedBy) ?? "",

@@ -19,6 +19,8 @@ public sealed class PimStoreInfo
     public long EligibleAssignmentCount { get; init; }
     public long ActiveAssignmentCount { get; init; }
     public long PendingRequestCount { get; init; }
+    /// <summary>Notifications that failed for good: undeliverable (the recipient is not a mail address) or out of delivery attempts (Get-PimNotification -Status Failed lists them).</summary>
+    public long FailedNotificationCount { get; init; }
     public long AuditRecordCount { get; init; }
     /// <summary>Transient conflicts this PowerShell process retried inside the engine (none reach the user).</summary>
     public long RetriedConflicts { get; init; }

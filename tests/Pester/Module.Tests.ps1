@@ -76,7 +76,7 @@ Import-Module '$ModulePath'
     It 'loads its engine only in its own load context' {
         $out = Invoke-FreshPwsh -Environment (New-TestStore).Environment -Script @"
 Import-Module '$ModulePath'
-`$null = Get-PimRole 'Global Administrator'
+`$null = Get-PimRole 'Global Administrator' -WarningAction SilentlyContinue
 `$e = [AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { `$_.GetName().Name -eq 'PimModule.Engine' }
 [Runtime.Loader.AssemblyLoadContext]::GetLoadContext(`$e).Name
 `$m = [AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { `$_.GetName().Name -eq 'PimModule.Model' }

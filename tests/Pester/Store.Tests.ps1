@@ -8,7 +8,7 @@ Describe 'Opening a store' {
         $store = New-TestStore
         $out = Invoke-FreshPwsh -Environment $store.Environment -Script @"
 Import-Module '$ModulePath'
-(Get-PimRole 'Security Reader').Name
+(Get-PimRole 'Security Reader' -WarningAction SilentlyContinue).Name
 (Get-PimRole).Count
 (Get-PimStore).Location
 "@
@@ -23,7 +23,7 @@ Import-Module '$ModulePath'
         New-Item -ItemType Directory $home2 | Out-Null
         $out = Invoke-FreshPwsh -Environment @{ PIM_STORE_PATH = $null; PIM_STORE_CONNECTION = $null; HOME = $home2; XDG_DATA_HOME = $null; LOCALAPPDATA = $null } -Script @"
 Import-Module '$ModulePath'
-(Get-PimStore).Location
+(Get-PimStore -WarningAction SilentlyContinue).Location
 "@
         $expected = if ($IsWindows) { Join-Path $env:LOCALAPPDATA 'PimModule/pim.db' } elseif ($IsMacOS) { Join-Path $home2 'Library/Application Support/PimModule/pim.db' } else { Join-Path $home2 '.local/share/PimModule/pim.db' }
         $out | Should -Be $expected
@@ -194,9 +194,9 @@ Describe 'Disconnect-PimStore' {
         $default = New-TestStore
         $out = Invoke-FreshPwsh -Environment $default.Environment -Script @"
 Import-Module '$ModulePath'
-Connect-PimStore $((New-TestStore).ConnectArguments)
+Connect-PimStore $((New-TestStore).ConnectArguments) -WarningAction SilentlyContinue
 Disconnect-PimStore
-(Get-PimStore).Location
+(Get-PimStore -WarningAction SilentlyContinue).Location
 "@
         $out | Should -Be $default.Location
     }

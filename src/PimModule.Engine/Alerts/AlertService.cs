@@ -12,10 +12,12 @@ public sealed class AlertService
     public const string SequentialActivationRenewals = nameof(SequentialActivationRenewals);
     public const string RepeatedMfaFailures = nameof(RepeatedMfaFailures);
     public const string StaleSignIn = nameof(StaleSignIn);
+    /// <summary>Notifications that failed for good within the window: undeliverable (the recipient is not a mail address) or out of attempts.</summary>
+    public const string UndeliverableNotifications = nameof(UndeliverableNotifications);
 
     public static readonly string[] Types =
         [NoMfaOnRoleActivation, TooManyGlobalAdminsAssignedToTenant, RolesAssignedOutsidePim, RedundantAssignment, SequentialActivationRenewals,
-         RepeatedMfaFailures, StaleSignIn];
+         RepeatedMfaFailures, StaleSignIn, UndeliverableNotifications];
 
     private static PimAlertSetting Default(string type) => type switch
     {
@@ -24,6 +26,7 @@ public sealed class AlertService
         SequentialActivationRenewals => new() { AlertType = type, Threshold = 2, Window = TimeSpan.FromHours(1) },
         RepeatedMfaFailures => new() { AlertType = type, Threshold = Mfa.MaxFailures, Window = TimeSpan.FromHours(24) },
         StaleSignIn => new() { AlertType = type, Window = TimeSpan.FromDays(90) },
+        UndeliverableNotifications => new() { AlertType = type, Window = TimeSpan.FromDays(7) },
         _ => new() { AlertType = type },
     };
 
@@ -261,6 +264,52 @@ public sealed class AlertService
                     $"{principals.Count} holder(s) of privileged roles did nothing in PIM for {Schedules.Days(window)}: {string.Join(", ", lines)}{more}.",
                     rows, "Ask whether they still need the role; if not, remove it: Get-PimAssignment | Where-Object AssignmentId -in $alert.AssignmentIds | Remove-PimAssignment. " +
                           "An access review asks the holders themselves."));
+            }
+        }
+
+        // Notifications that failed for good within the window: nobody heard of what they were about. In a Verified store only
+        // messages a verified change queued count (a row written into the outbox around the module raises nothing).
+        var undeliverable = ReadSetting(work, UndeliverableNotifications);
+        if (undeliverable.Enabled)
+        {
+            var window = undeliverable.Window ?? TimeSpan.FromDays(7);
+            var verified = work.VerifiedNow();
+            var failed = NotificationsTable.FailedBetween(work, at - window, at)
+                .Where(n => verified is null || verified.HasNotification(n.NotificationId,
+                    Verification.VerifiedState.Digest(n.NotificationId, n.Recipient, n.Subject, n.Body, n.Event, n.Critical)))
+                .ToList();
+            if (failed.Count > 0)
+            {
+                var byRecipient = failed.GroupBy(n => Principal.Fold(n.Recipient), StringComparer.Ordinal).ToList();
+                const int named = 10;
+                var lines = byRecipient.Take(named).Select(g =>
+                {
+                    var n = g.First();
+                    var why = RolePolicy.IsMailAddress(n.Recipient) ? "delivery failed" : "not a mail address";
+                    return $"{g.Count()} to {n.Recipient} ({why})";
+                });
+                var more = byRecipient.Count > named ? $" and {byRecipient.Count - named} more recipients (see Principals)" : "";
+                var notMail = byRecipient.Where(g => !RolePolicy.IsMailAddress(g.First().Recipient)).Select(g => g.First().Recipient).ToList();
+                alerts.Add(new PimAlert
+                {
+                    AlertType = UndeliverableNotifications,
+                    Severity = failed.Any(n => n.RecipientType == PimNotificationRecipient.Admin || n.Critical) ? "Medium" : "Low",
+                    Description = $"{failed.Count} notification(s) of the last {Schedules.Days(window)} could not be delivered: {string.Join("; ", lines)}{more}.",
+                    Count = failed.Count,
+                    Principals = byRecipient.Select(g => g.First().Recipient).ToArray(),
+                    Roles = failed.Select(n => n.RoleId).OfType<Guid>().Distinct()
+                        .Select(id => roles.TryGetValue(id, out var r) ? r.Name : id.ToString()).ToArray(),
+                    Fix = "See each message and why: Get-PimNotification -Status Failed | Format-List Recipient, Subject, LastError. " +
+                          (notMail.Count > 0
+                              ? $"{string.Join(", ", notMail.Take(named).Select(p => $"'{p}'"))} {(notMail.Count == 1 ? "is" : "are")} not a mail address: " +
+                                "make a person with a mail address an administrator (New-PimActiveAssignment -Principal admin@contoso.com -Role 'Privileged Role Administrator' " +
+                                "-Permanent -Justification '<reason>'), or create the store as that person (Connect-PimStore -Path <file> -Principal admin@contoso.com)" + (notMail.Count < byRecipient.Count ? ". " : ".")
+                              : "") +
+                          (notMail.Count < byRecipient.Count
+                              ? "For delivery failures, check the mail settings (Get-PimMailSetting) and the recipients' addresses; new messages go out with Send-PimNotification."
+                              : ""),
+                    AsOf = at,
+                });
             }
         }
         return alerts;

@@ -20,8 +20,37 @@ internal static class Outbox
     /// <summary>The audit action that lists the messages a Verified store's transaction queued.</summary>
     public const string QueueAction = "QueueNotifications";
 
+    /// <summary>
+    /// One message to queue. <paramref name="Undeliverable"/> is why it cannot be delivered (its recipient is not a mail
+    /// address): such a message is queued as Failed with that reason, so nothing is dropped without a trace.
+    /// </summary>
     internal sealed record Message(string Event, PimNotificationRecipient RecipientType, string Recipient, string Subject, string Body,
-        Guid? RoleId, string? Principal, Guid? RequestId, Guid? AssignmentId, bool Critical, string? DedupeKey);
+        Guid? RoleId, string? Principal, Guid? RequestId, Guid? AssignmentId, bool Critical, string? DedupeKey, string? Undeliverable = null);
+
+    private static string Quote(string s) => "'" + s.Replace("'", "''") + "'";
+
+    /// <summary>
+    /// Why a message to <paramref name="recipient"/> cannot be delivered, as Get-PimNotification shows it in LastError (the
+    /// error id, what is wrong, what to do); null when it is a mail address. With the role and event of the notification row
+    /// that sent it, the fix names that row.
+    /// </summary>
+    internal static string? Undeliverable(string recipient, PimNotificationRecipient recipientType, PimRole? role = null, PimNotificationEvent? rule = null)
+    {
+        if (RolePolicy.IsMailAddress(recipient)) return null;
+        var extra = role is not null && rule is not null
+            ? $"; or send this notification to an address as well: Set-PimNotificationSetting -Role {Quote(role.Name)} -Event {rule} -Recipient {recipientType} -AdditionalRecipients secops@contoso.com"
+            : "";
+        var action = recipientType switch
+        {
+            PimNotificationRecipient.Admin =>
+                "Make a person with a mail address an administrator (New-PimActiveAssignment -Principal admin@contoso.com -Role 'Privileged Role Administrator' -Permanent -Justification '<reason>')" + extra + ".",
+            PimNotificationRecipient.Approver =>
+                $"Name approvers by their mail address (Set-PimRoleSetting -Role {(role is null ? "<role>" : Quote(role.Name))} -Approvers approver1@contoso.com)" + extra + ".",
+            _ => "Give principals by their user principal name, which is their mail address (user1@contoso.com)" + extra + ".",
+        };
+        var refusal = PimErrors.RecipientUndeliverable($"'{recipient}' is not a mail address, so this notification cannot be delivered to it.", recipient, action);
+        return $"{refusal.ErrorId}: {refusal.Message} {refusal.RecommendedAction}";
+    }
 
     /// <summary>Queues one message per recipient of a notification row of the role's settings.</summary>
     public static int Queue(UnitOfWork work, PimRole role, PimNotificationEvent rule, PimNotificationRecipient recipientType,
@@ -31,31 +60,31 @@ internal static class Outbox
         var policy = SettingsService.LoadOnce(work, role.Id);
         var row = policy.Notifications[(rule, recipientType)];
         if (row.CriticalOnly && !critical) return 0;
+        // Every recipient gets its message; one that is not a mail address (the operating-system user who created the store)
+        // gets it as Failed, with the reason and the fix, so no notification is dropped without a trace.
         var recipients = (row.DefaultRecipients ? defaultRecipients : [])
             .Concat(row.AdditionalRecipients)
-            .Where(RolePolicy.IsMailAddress)
             .Distinct(Principal.Comparer)
             .ToList();
         foreach (var r in recipients)
             work.Participant<Pending>().Messages.Add(new Message(evt, recipientType, r, subject, body, role.Id, principal, requestId, assignmentId, critical,
-                dedupeKey is null ? null : $"{dedupeKey}|{Principal.Fold(r)}"));
+                dedupeKey is null ? null : $"{dedupeKey}|{Principal.Fold(r)}", Undeliverable(r, recipientType, role, rule)));
         return recipients.Count;
     }
 
-    /// <summary>A notice to one principal that no role setting governs (their key was changed): queued when they have a mail address.</summary>
+    /// <summary>A notice to one principal that no role setting governs (their key was changed); Failed with the reason when they have no mail address.</summary>
     public static int Notice(UnitOfWork work, string evt, string recipient, string subject, string body)
     {
-        if (!RolePolicy.IsMailAddress(recipient)) return 0;
-        work.Participant<Pending>().Messages.Add(new Message(evt, PimNotificationRecipient.Requestor, recipient, subject, body, null, recipient, null, null, true, null));
+        work.Participant<Pending>().Messages.Add(new Message(evt, PimNotificationRecipient.Requestor, recipient, subject, body, null, recipient, null, null, true, null,
+            Undeliverable(recipient, PimNotificationRecipient.Requestor)));
         return 1;
     }
 
-    /// <summary>The weekly digest to one administrator: queued once per week (its dedupe key), whoever runs maintenance first.</summary>
+    /// <summary>The weekly digest to one administrator: queued once per week (its dedupe key), whoever runs maintenance first; Failed with the reason when they have no mail address.</summary>
     public static int Digest(UnitOfWork work, string recipient, string subject, string body, string week)
     {
-        if (!RolePolicy.IsMailAddress(recipient)) return 0;
         work.Participant<Pending>().Messages.Add(new Message(Events.WeeklyDigest, PimNotificationRecipient.Admin, recipient, subject, body, null, null, null, null,
-            false, $"{Events.WeeklyDigest}|{week}|{Principal.Fold(recipient)}"));
+            false, $"{Events.WeeklyDigest}|{week}|{Principal.Fold(recipient)}", Undeliverable(recipient, PimNotificationRecipient.Admin)));
         return 1;
     }
 
@@ -75,7 +104,7 @@ internal static class Outbox
         {
             if (m.DedupeKey is not null && !queued!.Add(m.DedupeKey)) continue;
             rows.Add(new NotificationsTable.New(Ids.New(), work.Now, m.Event, m.RecipientType, m.Recipient, Principal.Fold(m.Recipient), m.Subject,
-                m.Body, m.RoleId, m.Principal, m.RequestId, m.AssignmentId, m.Critical, m.DedupeKey));
+                m.Body, m.RoleId, m.Principal, m.RequestId, m.AssignmentId, m.Critical, m.DedupeKey, m.Undeliverable));
         }
         outgoing.Clear();
         NotificationsTable.Insert(work, rows);

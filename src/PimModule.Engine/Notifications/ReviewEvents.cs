@@ -32,9 +32,8 @@ internal static class ReviewEvents
                   "  (or -Decision Deny, or -Decision DontKnow)\n";
         void Add(string recipient, PimNotificationRecipient type, string subject, string body)
         {
-            if (!RolePolicy.IsMailAddress(recipient)) return;
             pending.Add(new Outbox.Message(ReviewStarted, type, recipient, subject, body, role.Id, null, null, null, true,
-                $"{ReviewStarted}|{review.Id:D}|{Principal.Fold(recipient)}"));
+                $"{ReviewStarted}|{review.Id:D}|{Principal.Fold(recipient)}", Outbox.Undeliverable(recipient, type)));
         }
         if (review.SelfReview)
         {

@@ -20,10 +20,10 @@ internal static partial class NotificationsTable
         };
     }
 
-    /// <summary>A message to queue (status Pending, due now).</summary>
+    /// <summary>A message to queue: Pending, due now; or Failed at once, with <paramref name="Undeliverable"/> as its LastError.</summary>
     internal sealed record New(Guid NotificationId, DateTime CreatedUtc, string Event, PimNotificationRecipient RecipientType, string Recipient,
         string RecipientKey, string Subject, string Body, Guid? RoleId, string? Principal, Guid? RequestId, Guid? AssignmentId, bool Critical,
-        string? DedupeKey);
+        string? DedupeKey, string? Undeliverable = null);
 
     private const string Select =
         "SELECT notification_id, created_utc, event, recipient_type, recipient, subject, body, role_id, principal, request_id, assignment_id, " +
@@ -32,7 +32,7 @@ internal static partial class NotificationsTable
     private static readonly string[] Columns =
     [
         "notification_id", "created_utc", "event", "recipient_type", "recipient", "recipient_key", "subject", "body", "role_id",
-        "principal", "request_id", "assignment_id", "critical", "status", "attempts", "next_attempt_utc", "dedupe_key",
+        "principal", "request_id", "assignment_id", "critical", "status", "attempts", "next_attempt_utc", "dedupe_key", "last_error",
     ];
 
     /// <summary>Due: pending, its time come, and not claimed by a sender whose claim still holds.</summary>
@@ -57,7 +57,8 @@ internal static partial class NotificationsTable
         messages.Select(m => new object?[]
         {
             m.NotificationId, m.CreatedUtc, m.Event, m.RecipientType, m.Recipient, m.RecipientKey, m.Subject, m.Body, m.RoleId,
-            m.Principal, m.RequestId, m.AssignmentId, m.Critical, nameof(PimNotificationStatus.Pending), 0L, m.CreatedUtc, m.DedupeKey,
+            m.Principal, m.RequestId, m.AssignmentId, m.Critical,
+            m.Undeliverable is null ? nameof(PimNotificationStatus.Pending) : nameof(PimNotificationStatus.Failed), 0L, m.CreatedUtc, m.DedupeKey, m.Undeliverable,
         }).ToList());
 
     /// <summary>Which of these dedupe keys are already queued (a scheduled notice goes out once).</summary>
@@ -71,6 +72,13 @@ internal static partial class NotificationsTable
     }
 
     public static long Count(UnitOfWork work) => work.Scalar<long>("SELECT COUNT(*) FROM notifications");
+
+    /// <summary>Messages that failed for good (undeliverable, or out of attempts), as the store holds them.</summary>
+    public static long CountFailed(UnitOfWork work) => work.Scalar<long>("SELECT COUNT(*) FROM notifications WHERE status = 'Failed'");
+
+    /// <summary>Failed messages made in [<paramref name="from"/>, <paramref name="to"/>], oldest first (the UndeliverableNotifications alert).</summary>
+    public static List<Row> FailedBetween(UnitOfWork work, DateTime from, DateTime to)
+        => work.Query<Row>(Select + " WHERE status = 'Failed' AND created_utc >= @from AND created_utc <= @to ORDER BY created_utc, notification_id", new { from, to });
 
     /// <summary>Claims up to <paramref name="max"/> due messages, oldest first, for one sender until <paramref name="until"/>; returns them.</summary>
     public static List<Row> Claim(UnitOfWork work, string token, DateTime until, int max)

@@ -19,7 +19,7 @@ public sealed class ConnectPimStoreCommand : StoreConnectionCommandBase
     {
         // A failure anywhere from here (a path that does not resolve, a principal that is not one, a store that
         // cannot be opened) leaves the session with no store: nothing falls back to the one open before, nor to the default.
-        var store = PimSession.Connect(() => StoreOptions(MyInvocation.BoundParameters.ContainsKey(nameof(IdentityMode)) ? IdentityMode : null));
+        var store = Opened(PimSession.Connect(() => StoreOptions(MyInvocation.BoundParameters.ContainsKey(nameof(IdentityMode)) ? IdentityMode : null)));
         WriteVerbose($"Connected to the {store.Provider} store '{store.Location}' ({store.IdentityMode}) as '{store.Principal}'" +
                      (store.CredentialThumbprint is { } t ? $" with key {t}" : "") + (store.Created ? " (created it)." : "."));
         if (PassThru) WriteObject(store.GetInfo());

@@ -13,7 +13,8 @@ public sealed class GetPimAlertCommand : PimCmdlet
 
     [Parameter(Position = 0)]
     [ValidateSet(AlertService.NoMfaOnRoleActivation, AlertService.TooManyGlobalAdminsAssignedToTenant, AlertService.RolesAssignedOutsidePim,
-        AlertService.RedundantAssignment, AlertService.SequentialActivationRenewals, AlertService.RepeatedMfaFailures, AlertService.StaleSignIn)]
+        AlertService.RedundantAssignment, AlertService.SequentialActivationRenewals, AlertService.RepeatedMfaFailures, AlertService.StaleSignIn,
+        AlertService.UndeliverableNotifications)]
     public string[]? AlertType { get; set; }
 
     protected override void ProcessPim()

@@ -12,7 +12,17 @@ public abstract class PimCmdlet : PSCmdlet
     private PimStore? _store;
 
     /// <summary>The session's store, opened (created, migrated) on first use.</summary>
-    protected PimStore Store => _store ??= PimSession.GetOrOpen();
+    protected PimStore Store => _store ??= Opened(PimSession.GetOrOpen());
+
+    /// <summary>
+    /// A store this command opened or connected to: when opening it created it as a principal with no mail address (the
+    /// operating-system user), the warning that its first administrator gets no mail, and what to do (once per store).
+    /// </summary>
+    protected PimStore Opened(PimStore store)
+    {
+        if (store.TakeCreationWarning() is { } warning) WriteWarning(warning);
+        return store;
+    }
 
     private HashSet<string>? _fromCommandLine;
 

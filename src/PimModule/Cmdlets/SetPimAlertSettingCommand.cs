@@ -9,7 +9,8 @@ public sealed class SetPimAlertSettingCommand : PimCmdlet
 {
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
     [ValidateSet(AlertService.NoMfaOnRoleActivation, AlertService.TooManyGlobalAdminsAssignedToTenant, AlertService.RolesAssignedOutsidePim,
-        AlertService.RedundantAssignment, AlertService.SequentialActivationRenewals, AlertService.RepeatedMfaFailures, AlertService.StaleSignIn)]
+        AlertService.RedundantAssignment, AlertService.SequentialActivationRenewals, AlertService.RepeatedMfaFailures, AlertService.StaleSignIn,
+        AlertService.UndeliverableNotifications)]
     public string AlertType { get; set; } = "";
 
     [Parameter]
