@@ -174,6 +174,23 @@ New-PimCredential | Out-Null
         Get-Content -LiteralPath $Made.Path -Raw | Should -Be $before
     }
 
+    It 'never writes over the private key''s own file reached through a linked folder (hostile review F1)' -Tag Hostile {
+        if ($IsWindows) { Set-ItResult -Skipped -Because 'symbolic links to folders (Unix)' }
+        # The person's data folder is reached through a link (XDG_DATA_HOME=<link>); -Path names the key by the real folder.
+        $real = Join-Path $TestDrive ("real-{0}" -f [guid]::NewGuid().ToString('N').Substring(0, 8))
+        $link = "$real-link"
+        $null = New-Item -ItemType Directory -Path $real
+        $null = New-Item -ItemType SymbolicLink -Path $link -Target $real
+        $out = Invoke-FreshPwsh -AllowFailure -Environment @{ XDG_DATA_HOME = $link; PIM_STORE_PATH = $null; PIM_STORE_CONNECTION = $null } -Script @"
+Import-Module '$ModulePath'
+`$made = New-PimCredential -Principal linked@contoso.com
+'made=' + `$made.Path
+try { Export-PimCredential -Principal linked@contoso.com -Path '$real/PimModule/keys/linked@contoso.com.pem' -Force -ErrorAction Stop; 'export|ran' } catch { 'export|' + `$_.FullyQualifiedErrorId }
+"@
+        $out | Should -Contain 'export|PimInputValueInvalid,PimModule.Cmdlets.ExportPimCredentialCommand'
+        Get-Content -LiteralPath "$real/PimModule/keys/linked@contoso.com.pem" -Raw | Should -Match 'PRIVATE KEY'
+    }
+
     It 'reads an encrypted key with -Passphrase, and says to give it without' {
         $pass = ConvertTo-SecureString 'correct horse battery staple' -AsPlainText -Force
         $keyFile = Join-Path $TestDrive ("enc-{0}.pem" -f [guid]::NewGuid().ToString('N').Substring(0, 8))

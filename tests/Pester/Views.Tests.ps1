@@ -68,6 +68,22 @@ Import-Module '$ModulePath'
         (Get-PimRequest -PendingMyApproval | Format-List Justification | Out-String -Width 300) | Should -Match ([regex]::Escape($long))
     }
 
+    It 'never sends a control character written around the module to the terminal: the justification and the audit log''s target (hostile review F3)' -Tag Hostile {
+        New-ApprovalStore
+        # A Lab store written around the module (the cmdlets themselves refuse control characters): ESC sequences that
+        # would retitle the window and erase the line above.
+        $c = if ($OnPostgres) { 'chr' } else { 'char' }
+        $esc = "'HELLO' || $c(27) || ']0;PWNED' || $c(7) || $c(27) || '[1A' || $c(27) || '[2K'"
+        Invoke-Sql -Store $PimTestStore -Sql "UPDATE requests SET justification = $esc" | Out-Null
+        Invoke-Sql -Store $PimTestStore -Sql "UPDATE audit_log SET principal = 'user1@contoso.com' || $c(27) || '[41mEVIL' WHERE action = 'SelfActivate'" | Out-Null
+        $requests = Get-PimRequest -PendingMyApproval | Out-String -Width 160
+        $requests | Should -Match 'HELLO'
+        $requests | Should -Not -Match "[\x00-\x08\x0b-\x0c\x0e-\x1f\x7f]"
+        $log = Get-PimAuditLog | Out-String -Width 160
+        $log | Should -Match 'EVIL'
+        $log | Should -Not -Match "[\x00-\x08\x0b-\x0c\x0e-\x1f\x7f]"
+    }
+
     It 'shows minutes, hours and days as durations: 90m as 1h30m, 30m, 3d' {
         $null = Connect-TestStore -Principal 'admin@contoso.com'
         Set-PimRoleSetting -Role 'Security Reader' -ActivationRequirement None -ActivationMaxDuration 4h

@@ -69,12 +69,40 @@ public sealed class ExportPimCredentialCommand : PimCmdlet
         }
         var path = ResolveFilePath(Path);
         // The private key's own file is never the target: replacing it with its public half would lose the key.
-        if (string.Equals(System.IO.Path.GetFullPath(path), System.IO.Path.GetFullPath(keyFile), OperatingSystem.IsWindows() ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal))
+        if (string.Equals(RealPath(path), RealPath(keyFile), OperatingSystem.IsWindows() ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal))
             throw PimErrors.InputValueInvalid($"-Path '{path}' is the private key's own file; writing the public key there would destroy the key. Nothing was written.", path,
                 $"Give another -Path, such as {PimErrors.Argument(PimErrors.PublicKeyFileName(principal))}.");
         if (!ShouldProcess(path, $"Write the public key of {credential.Principal} ({credential.Thumbprint})")) return;
         OwnerOnlyFile.WriteText(path, Force, credential.PublicKey + "\n");
         if (PassThru) WriteObject(new FileInfo(path));
+    }
+
+    /// <summary>
+    /// The path with every symbolic link along it resolved (its folders', and its own if it is one), so that two paths to
+    /// one file compare equal: a key folder reached through a linked XDG_DATA_HOME is still the key folder.
+    /// </summary>
+    internal static string RealPath(string path, int depth = 0)
+    {
+        var full = System.IO.Path.GetFullPath(path);
+        if (depth > 32) return full; // a cycle of links: the file system refuses to follow it anyway
+        var root = System.IO.Path.GetPathRoot(full) ?? "";
+        var current = root;
+        foreach (var part in full[root.Length..].Split(System.IO.Path.DirectorySeparatorChar, StringSplitOptions.RemoveEmptyEntries))
+        {
+            var next = System.IO.Path.Combine(current, part);
+            try
+            {
+                var info = new FileInfo(next);
+                if (info.LinkTarget is { } target)
+                    next = RealPath(System.IO.Path.IsPathRooted(target) ? target : System.IO.Path.Combine(current, target), depth + 1);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // a part that cannot be read is compared as it is written
+            }
+            current = next;
+        }
+        return current;
     }
 
     private static PimException NotFound(string principal, string keyFile, string? credentialPath)
