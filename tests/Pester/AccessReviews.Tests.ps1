@@ -17,10 +17,6 @@ BeforeAll {
         }
     }
 
-    function Get-Refusal([scriptblock] $Action) {
-        try { & $Action; $null } catch { $_ }
-    }
-
     function Get-Holders { @(Get-PimAssignment -Role $Role | ForEach-Object Principal | Sort-Object) }
 
     # Verified stores: each person acts with their own key folder (XDG_DATA_HOME) under $TestDrive.

@@ -148,6 +148,11 @@ function Invoke-DocRun {
     param([Parameter(Mandatory)] [object[]] $Runs, [Parameter(Mandatory)] [string] $Folder)
     $runnerFile = Join-Path $Folder 'run-snippets.ps1'
     Set-Content -LiteralPath $runnerFile -Value $script:DocRunnerScript
+    # Each run's HOME, stores and working folder live outside $Folder (usually $TestDrive) and are removed as soon as the
+    # run has reported: Pester lists $TestDrive recursively around every block, and 60 homes (pwsh's caches, key folders,
+    # a link to the module) made that take minutes.
+    $base = Join-Path ([IO.Path]::GetTempPath()) "pim-docruns-$([guid]::NewGuid().ToString('N').Substring(0, 8))"
+    $null = New-Item -ItemType Directory -Path $base
     $moduleParent = Split-Path -Parent (Resolve-Path $ModulePath).Path
     $outcome = @{}
     $pending = [System.Collections.Generic.Queue[object]]::new([object[]] $Runs)
@@ -157,7 +162,7 @@ function Invoke-DocRun {
         while ($pending.Count -and $running.Count -lt $throttle) {
             $run = $pending.Dequeue()
             $safe = $run.Name -replace '[^\w.-]+', '-'
-            $work = Join-Path $Folder "doc-$safe-$([guid]::NewGuid().ToString('N').Substring(0, 6))"
+            $work = Join-Path $base "doc-$safe-$([guid]::NewGuid().ToString('N').Substring(0, 6))"
             $cwd = Join-Path $work 'cwd'; $temp = Join-Path $work 'tmp'; $homeFolder = Join-Path $work 'home'
             $null = New-Item -ItemType Directory -Path $cwd, $temp, $homeFolder -Force
             # ./out/PimModule in the working folder is the module under test (the README's "Build from source").
@@ -179,7 +184,7 @@ function Invoke-DocRun {
             if ($OnPostgres) { $start.Environment['PIM_STORE_CONNECTION'] = (New-TestStore -Name $safe).ConnectionString }
             $process = [Diagnostics.Process]::Start($start)
             $running.Add([pscustomobject]@{
-                    Run = $run; Process = $process
+                    Run = $run; Process = $process; Work = $work
                     Stdout = $process.StandardOutput.ReadToEndAsync(); Stderr = $process.StandardError.ReadToEndAsync()
                 })
         }
@@ -195,9 +200,17 @@ function Invoke-DocRun {
             }
             $r.Process.Dispose()
             $null = $running.Remove($r)
+            Remove-DocFolder $r.Work
         }
     }
+    Remove-DocFolder $base
     $outcome
+}
+
+function Remove-DocFolder([string] $Path) {
+    <# Removes a run's folder without following the link to the module in it (Directory.Delete removes a link, never its target). #>
+    try { if (Test-Path -LiteralPath $Path) { [IO.Directory]::Delete($Path, $true) } }
+    catch { Write-Warning "Could not remove '$Path': $_" }
 }
 
 function Assert-DocSnippet {

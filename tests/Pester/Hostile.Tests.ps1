@@ -1059,17 +1059,6 @@ Describe 'Verified stores: who acts is proven, not claimed' -Tag Hostile {
         $store | Add-Member -NotePropertyName User1Key -NotePropertyValue $key -PassThru
     }
 
-    function Get-RawFingerprint {
-        <# What must not move when something is refused, read around the module: the log, its seals and the bindings. #>
-        param([Parameter(Mandatory)] [object] $Store)
-        (Invoke-Sql -Store $Store -Sql "SELECT (SELECT COUNT(*) FROM audit_log) || '/' || (SELECT COALESCE(MAX(sequence), 0) FROM audit_log) || '/' || (SELECT COUNT(*) FROM seals) || '/' || (SELECT COUNT(*) FROM credentials) || '/' || (SELECT COUNT(*) FROM assignments) || '/' || COALESCE((SELECT hash FROM audit_log ORDER BY sequence DESC LIMIT 1), '')") -join ''
-    }
-
-    function Get-Refusal {
-        param([Parameter(Mandatory)] [scriptblock] $Action)
-        try { & $Action; $null } catch { $_ }
-    }
-
     function Get-RecordHash {
         <# The module's record hash (AuditLog.ComputeHash): SHA-256 over length-prefixed fields, as an attacker recomputes it. #>
         param($r, [string] $Prev)

@@ -13,11 +13,6 @@ BeforeAll {
         }
     }
 
-    function Get-Refusal {
-        param([Parameter(Mandatory)] [scriptblock] $Action)
-        try { & $Action; $null } catch { $_ }
-    }
-
     function Use-OwnUserFolder {
         <# This test's own PimModule folder (keys, known stores), as one person on one machine. #>
         $env:XDG_DATA_HOME = Join-Path $TestDrive ("user-" + [guid]::NewGuid().ToString('N').Substring(0, 8))

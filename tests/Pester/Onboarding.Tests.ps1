@@ -47,17 +47,6 @@ $Script
         else { Connect-PimStore -Path $Store.Path -Principal $Principal -IdentityMode Verified }
     }
 
-    function Get-RawFingerprint {
-        <# What must not move when something is refused, read around the module: the log, its seals and the bindings. #>
-        param([Parameter(Mandatory)] [object] $Store)
-        (Invoke-Sql -Store $Store -Sql "SELECT (SELECT COUNT(*) FROM audit_log) || '/' || (SELECT COALESCE(MAX(sequence), 0) FROM audit_log) || '/' || (SELECT COUNT(*) FROM seals) || '/' || (SELECT COUNT(*) FROM credentials) || '/' || (SELECT COUNT(*) FROM assignments) || '/' || COALESCE((SELECT hash FROM audit_log ORDER BY sequence DESC LIMIT 1), '')") -join ''
-    }
-
-    function Get-Refusal {
-        param([Parameter(Mandatory)] [scriptblock] $Action)
-        try { & $Action; $null } catch { $_ }
-    }
-
     function Get-PemBody {
         <# The base64 lines of a PEM text (what must never be repeated when it is a private key). #>
         param([Parameter(Mandatory)] [string] $Pem)

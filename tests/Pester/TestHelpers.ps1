@@ -181,3 +181,15 @@ function Set-TestClock {
     if ($env:PIM_TEST_HOOKS -ne '1') { throw 'Set-TestClock works only in the TestClock run (against out/test/PimModule): tag the Describe with -Tag TestClock.' }
     $env:PIM_TEST_UTCNOW = $UtcNow.ToUniversalTime().ToString('o')
 }
+
+function Get-RawFingerprint {
+    <# What must not move when something is refused, read around the module (Verified stores): the log, its seals and the bindings. #>
+    param([Parameter(Mandatory)] [object] $Store)
+    (Invoke-Sql -Store $Store -Sql "SELECT (SELECT COUNT(*) FROM audit_log) || '/' || (SELECT COALESCE(MAX(sequence), 0) FROM audit_log) || '/' || (SELECT COUNT(*) FROM seals) || '/' || (SELECT COUNT(*) FROM credentials) || '/' || (SELECT COUNT(*) FROM assignments) || '/' || COALESCE((SELECT hash FROM audit_log ORDER BY sequence DESC LIMIT 1), '')") -join ''
+}
+
+function Get-Refusal {
+    <# The ErrorRecord -Action ends with ($null when it ends without one). #>
+    param([Parameter(Mandatory)] [scriptblock] $Action)
+    try { & $Action; $null } catch { $_ }
+}
