@@ -2037,6 +2037,35 @@ Describe 'Verified stores: who acts is proven, not claimed' -Tag Hostile {
         }
     }
 
+    Describe 'What an approver reads is what the requester sealed (issue 27, finding 6)' {
+        It 'counts for nothing a request whose justification or ticket was rewritten around the module: the approver never reads it, the log check names it' -ForEach @(
+            @{ Column = 'justification'; Value = 'Approved by the CISO, see mail' }
+            @{ Column = 'ticket_number'; Value = 'CHG-0000' }
+        ) {
+            $store = New-VerifiedStore
+            Use-TestUser admin
+            Connect-Verified $store admin@contoso.com
+            Set-PimRoleSetting -Role 'Security Reader' -RequireApproval $true -Approvers admin@contoso.com -RequireTicket $true
+            Use-TestUser user1
+            Connect-Verified $store user1@contoso.com
+            $q = Request-PimActivation -Role 'Security Reader' -Justification 'read the alerts' -TicketNumber 'INC-1'
+            Invoke-Sql -Store $store -Sql "UPDATE requests SET $Column = '$Value' WHERE request_id = '$($q.RequestId)'" | Out-Null
+            Use-TestUser admin
+            Connect-Verified $store admin@contoso.com
+            # The forged text reaches no approver: the request counts for nothing (it is not pending anyone's approval).
+            @(Get-PimRequest -PendingMyApproval) | Should -HaveCount 0
+            Get-PimRequest -PendingMyApproval | Out-String -Width 200 | Should -Not -Match ([regex]::Escape($Value))
+            $check = Test-PimAuditLog -WarningAction SilentlyContinue
+            $check.IsValid | Should -BeFalse
+            ($check.Disagreements | Where-Object Kind -eq 'Request').Id | Should -Be "$($q.RequestId)"
+            # Put back as sealed, it counts again and the administrator decides it.
+            $original = if ($Column -eq 'justification') { 'read the alerts' } else { 'INC-1' }
+            Invoke-Sql -Store $store -Sql "UPDATE requests SET $Column = '$original' WHERE request_id = '$($q.RequestId)'" | Out-Null
+            (Get-PimRequest -PendingMyApproval).RequestId | Should -Be $q.RequestId
+            (Test-PimAuditLog -WarningAction SilentlyContinue).IsValid | Should -BeTrue
+        }
+    }
+
     Describe 'Approval stages in a Verified store: a quorum of distinct, entitled approvers' {
         BeforeAll {
             function New-QuorumStore {

@@ -279,9 +279,14 @@ internal sealed class StateReplay(SqliteConnection db, SqliteTransaction tx, Dat
                 var scope = r.Action == "SelfActivate" ? Str(after?["Scope"]) : target is null ? null : Load(target)?.Scope;
                 // What the approver decides on: the duration asked (the activation's, or the extension's).
                 long? duration = TimeSpan.TryParseExact(Str(after?["Duration"]), "c", CultureInfo.InvariantCulture, out var d) ? d.Ticks : null;
+                // What the requester wrote, as sealed: the justification (and an activation's ticket number) the approver reads.
+                var textsSealed = after?.ContainsKey("Justification") == true;
                 db.Execute("INSERT INTO verified_requests (id, action, status, principal_key, role_id, scope, target_id, assignment_id, created_ticks, duration_ticks, " +
-                           "stage, stage_started_ticks) VALUES (@id, @action, @status, @p, @role, @scope, @target, @assignment, @created, @duration, 1, @created)",
-                    new { id, action = r.Action, status, p = r.PrincipalKey, role = role.ToString("D"), scope, target, assignment, created = r.AtTicks, duration }, tx);
+                           "stage, stage_started_ticks, justification, ticket_number, texts_sealed) " +
+                           "VALUES (@id, @action, @status, @p, @role, @scope, @target, @assignment, @created, @duration, 1, @created, @justification, @ticket, @textsSealed)",
+                    new { id, action = r.Action, status, p = r.PrincipalKey, role = role.ToString("D"), scope, target, assignment, created = r.AtTicks, duration,
+                          justification = textsSealed ? Str(after!["Justification"]) : null, ticket = textsSealed ? Str(after!["TicketNumber"]) : null,
+                          textsSealed = textsSealed ? 1L : 0L }, tx);
                 return;
             }
             case "ApproveRequest" or "DenyRequest" or "CancelRequest" or "ExpireRequest":

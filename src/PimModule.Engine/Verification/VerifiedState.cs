@@ -34,13 +34,19 @@ internal sealed class VerifiedState : IDisposable
         _db.Execute(Schema);
         // A checkpoint of format 5 lacks the decision's time (the report's time to approval): added, and the format
         // change rebuilds it from the genesis.
-        if (!_db.Query<string>("SELECT name FROM pragma_table_info('verified_requests')").Contains("decided_ticks"))
+        var requestColumns = _db.Query<string>("SELECT name FROM pragma_table_info('verified_requests')").ToHashSet(StringComparer.Ordinal);
+        if (!requestColumns.Contains("decided_ticks"))
             _db.Execute("ALTER TABLE verified_requests ADD COLUMN decided_ticks INTEGER");
+        // A checkpoint of format 7 lacks what the requester wrote (justification, ticket): added, and the format change
+        // rebuilds it from the genesis.
+        if (!requestColumns.Contains("texts_sealed"))
+            _db.Execute("ALTER TABLE verified_requests ADD COLUMN justification TEXT; ALTER TABLE verified_requests ADD COLUMN ticket_number TEXT; " +
+                        "ALTER TABLE verified_requests ADD COLUMN texts_sealed INTEGER NOT NULL DEFAULT 0");
         _db.Execute("CREATE INDEX IF NOT EXISTS ix_requests_created ON verified_requests (action, created_ticks)");
     }
 
     /// <summary>The checkpoint's format: what this version of PimModule writes and reads (another one is rebuilt).</summary>
-    private const string Format = "pim-checkpoint-7";
+    private const string Format = "pim-checkpoint-8";
 
     private const string Schema = """
         PRAGMA journal_mode = WAL;
@@ -53,7 +59,8 @@ internal sealed class VerifiedState : IDisposable
         CREATE INDEX IF NOT EXISTS ix_assignments_role ON verified_assignments (role_id);
         CREATE TABLE IF NOT EXISTS verified_requests (id TEXT PRIMARY KEY, action TEXT NOT NULL, status TEXT NOT NULL, principal_key TEXT NOT NULL,
             role_id TEXT NOT NULL, scope TEXT, target_id TEXT, assignment_id TEXT, created_ticks INTEGER NOT NULL, duration_ticks INTEGER,
-            stage INTEGER NOT NULL DEFAULT 1, stage_started_ticks INTEGER NOT NULL, decided_ticks INTEGER);
+            stage INTEGER NOT NULL DEFAULT 1, stage_started_ticks INTEGER NOT NULL, decided_ticks INTEGER, justification TEXT, ticket_number TEXT,
+            texts_sealed INTEGER NOT NULL DEFAULT 0);
         CREATE TABLE IF NOT EXISTS verified_decisions (request_id TEXT NOT NULL, approver_key TEXT NOT NULL, stage INTEGER NOT NULL, decision TEXT NOT NULL,
             decided_ticks INTEGER NOT NULL, PRIMARY KEY (request_id, approver_key));
         CREATE TABLE IF NOT EXISTS verified_policies (role_id TEXT PRIMARY KEY, describe TEXT NOT NULL, rules TEXT);
@@ -288,10 +295,16 @@ internal sealed class VerifiedState : IDisposable
 
 
     /// <summary>A request as the verified log has it (self-service requests: activation, extension, renewal).</summary>
+    /// <remarks>
+    /// Justification and TicketNumber are what the requester wrote, as sealed (what an approver reads and decides on);
+    /// TextsSealed is 0 for a request whose record did not carry them (a store written before they were sealed).
+    /// </remarks>
     internal sealed record RequestState(string Id, string Action, string Status, string PrincipalKey, string RoleId, string? Scope,
-        string? TargetId, string? AssignmentId, long CreatedTicks, long? DurationTicks, long Stage, long StageStartedTicks);
+        string? TargetId, string? AssignmentId, long CreatedTicks, long? DurationTicks, long Stage, long StageStartedTicks,
+        string? Justification, string? TicketNumber, long TextsSealed);
 
-    public const string RequestColumns = "id, action, status, principal_key, role_id, scope, target_id, assignment_id, created_ticks, duration_ticks, stage, stage_started_ticks";
+    public const string RequestColumns = "id, action, status, principal_key, role_id, scope, target_id, assignment_id, created_ticks, duration_ticks, stage, stage_started_ticks, " +
+                                         "justification, ticket_number, texts_sealed";
 
     public RequestState? Request(Guid id)
     {
@@ -336,7 +349,10 @@ internal sealed class VerifiedState : IDisposable
                && (v.AssignmentId is null || string.Equals(v.AssignmentId, q.AssignmentId?.ToString("D"), StringComparison.OrdinalIgnoreCase))
                && v.CreatedTicks == Storage.SqlTypes.Ticks(q.Created)
                && (v.DurationTicks is null || v.DurationTicks == q.Duration?.Ticks)
-               && v.Stage == q.Stage && v.StageStartedTicks == Storage.SqlTypes.Ticks(q.StageStart);
+               && v.Stage == q.Stage && v.StageStartedTicks == Storage.SqlTypes.Ticks(q.StageStart)
+               // What the approver reads: the justification and ticket the requester sealed, not a row rewritten since.
+               && (v.TextsSealed == 0 || (string.Equals(v.Justification, q.Justification, StringComparison.Ordinal)
+                                          && string.Equals(v.TicketNumber, q.TicketNumber, StringComparison.Ordinal)));
     }
 
     /// <summary>A role's policy as an administrator sealed it last: its rules (null for records from before they were logged) and its description.</summary>
