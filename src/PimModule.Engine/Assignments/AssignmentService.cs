@@ -134,7 +134,8 @@ public sealed class AssignmentService
             else
             {
                 if (digests is null || digestsOf != row.RoleId) { digests = verified.DigestsOfRole(row.RoleId); digestsOf = row.RoleId; }
-                believed = digests.TryGetValue(row.Id, out var d) && d.AsSpan().SequenceEqual(VerifiedState.DigestOf(AuditView.Of(row).Json));
+                believed = digests.TryGetValue(row.Id, out var d) && d.AsSpan().SequenceEqual(VerifiedState.DigestOf(AuditView.Of(row).Json))
+                           && verified.EligibilityHolds(row);
             }
             if (believed || includeUnverified) yield return (row, role, believed);
         }

@@ -24,6 +24,9 @@ internal static class AuditView
             Text(w, "Justification", a.Justification);
             Text(w, "TicketNumber", a.TicketNumber);
             Text(w, "TicketSystem", a.TicketSystem);
+            // An activation names the eligible assignment it came from (removing that eligibility ends it): sealed, so
+            // that a row pointed elsewhere around the module is not believed.
+            if (a.EligibleId is { } eligible) w.WriteString("EligibleId", eligible);
             w.WriteEndObject();
         }
         return new RawJson(System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan));

@@ -136,13 +136,15 @@ internal sealed class UnitOfWork
             _ran.Add(next);
             next.BeforeCommit(this);
         }
+        // A Verified store's session verifies what it has just sealed before it commits, from memory (the records it wrote
+        // and its seal, judged by the verifier's own rules with this computer's clock; nothing re-read from the store): a
+        // change the verified log would not count is refused here, with nothing committed. Applied to the session's
+        // verified state once the store has committed.
+        using var own = Verified is { } verified && Sealer is { Seal: { } seal } && Participant<PimModule.Audit.AuditChain>().Written is { Count: > 0 } written
+            ? verified.PrepareOwn(this, written, seal) : null;
         Transaction.Commit();
         Sealer?.Committed();
-        // A Verified store's session applies what it has just sealed to its verified state, from memory (the records it
-        // wrote and its seal, verified as any others; nothing re-read from the store). Best effort: the next call that
-        // needs the state verifies whatever it lacks from the store instead.
-        if (Verified is { } verified && Sealer is { Seal: { } seal } && Participant<PimModule.Audit.AuditChain>().Written is { Count: > 0 } written)
-            verified.ApplyOwn(this, written, seal);
+        own?.Complete();
     }
 
     // ---- Dapper ------------------------------------------------------------------------------------

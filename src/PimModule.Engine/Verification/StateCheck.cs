@@ -23,8 +23,8 @@ internal static class StateCheck
             total++;
             if (found.Count < MaxListed) found.Add(new PimStateDisagreement { Kind = kind, Id = id, Problem = problem, Detail = detail });
         }
-        foreach (var (seq, kind, id, reason) in fresh.Refused())
-            Add("Record", seq.ToString(System.Globalization.CultureInfo.InvariantCulture), "NotEntitled", reason + (id is null ? "" : $" ({kind} {id})"));
+        foreach (var (seq, kind, id, reason, problem) in fresh.Refused())
+            Add("Record", seq.ToString(System.Globalization.CultureInfo.InvariantCulture), problem, reason + (id is null ? "" : $" ({kind} {id})"));
 
         // Assignments: every row of the store against the verified digests (by id), then what the store lost.
         var verified = new Dictionary<Guid, byte[]>();

@@ -60,6 +60,12 @@ internal sealed class StateReplay(SqliteConnection db, SqliteTransaction tx, Dat
             _approved.Clear();
         }
         if (++_seen % 10000 == 0) progress?.Invoke(r.Sequence);
+        // A record whose time the time rule does not believe (Verification/Time.cs) changes nothing, whatever it is.
+        if (!ctx.Trusted && ctx.Time != RecordTime.Counts)
+        {
+            Refuse(r, r.TargetType ?? "Record", ctx.TimeWhy ?? "its time does not count", ctx.Time.ToString());
+            return;
+        }
         // Every verified record is its sealer's activity (entitled to it or not: they acted).
         if (!_acted.TryGetValue(ctx.Actor, out var lastActed) || lastActed < r.AtTicks) _acted[ctx.Actor] = r.AtTicks;
         switch (r.TargetType)
@@ -105,6 +111,18 @@ internal sealed class StateReplay(SqliteConnection db, SqliteTransaction tx, Dat
                 end = t;
             }
             return new View(id.ToLowerInvariant(), Principal.Fold(p), roleId.ToString("D"), type, scope, member, start, end, json);
+        }
+        catch (JsonException) { return null; }
+    }
+
+    /// <summary>The eligible assignment an activation's view names (activations of earlier PimModule versions name none).</summary>
+    private static string? EligibleIdOf(string json)
+    {
+        try
+        {
+            using var doc = JsonDocument.Parse(json);
+            return doc.RootElement.TryGetProperty("EligibleId", out var e) && e.ValueKind == JsonValueKind.String && Guid.TryParse(e.GetString(), out var id)
+                ? id.ToString("D") : doc.RootElement.TryGetProperty("EligibleId", out _) ? Guid.Empty.ToString("D") : null;
         }
         catch (JsonException) { return null; }
     }
@@ -219,8 +237,17 @@ internal sealed class StateReplay(SqliteConnection db, SqliteTransaction tx, Dat
     private string? ActivationLimits(View after)
     {
         if (after.Type != "Active" || after.MemberType != "Activated") return "an activation is an active, activated assignment";
-        if (EligibleSource(after.PrincipalKey, after.RoleId, after.Scope, after.Start) is not { } eligible)
+        View? eligible;
+        if (EligibleIdOf(after.Json) is { } named)
+        {
+            // The eligibility it names (what removing that eligibility ends): verified, the principal's, of the role, covering it then.
+            eligible = Load(named) is { Type: "Eligible" } e && e.PrincipalKey == after.PrincipalKey && e.RoleId == after.RoleId
+                       && PimModule.Assignments.Scope.Covers(e.Scope, after.Scope) && e.Start <= after.Start && (e.End is null || e.End > after.Start) ? e : null;
+            if (eligible is null) return $"the eligible assignment {named} it names is not {after.PrincipalKey}'s verified eligibility for the role at {after.Scope} then";
+        }
+        else if (EligibleSource(after.PrincipalKey, after.RoleId, after.Scope, after.Start) is not { } source)
             return $"{after.PrincipalKey} was not eligible for the role at {after.Scope} then";
+        else eligible = source;
         if (after.End is not { } end) return "an activation always ends";
         if (eligible.End is { } eligibleEnd && end > eligibleEnd) return "the activation outlives its eligibility";
         if (PolicyRules(after.RoleId) is not { } policy) return "the role's settings were last set by an earlier PimModule, without their rules: an administrator sets them again";
@@ -589,9 +616,9 @@ internal sealed class StateReplay(SqliteConnection db, SqliteTransaction tx, Dat
 
     // ---- helpers -------------------------------------------------------------------------------------------
 
-    private void Refuse(SealedRecord r, string kind, string why)
-        => db.Execute("INSERT INTO verified_refused (sequence, kind, id, reason) VALUES (@seq, @kind, @id, @reason) ON CONFLICT (sequence) DO NOTHING",
-            new { seq = r.Sequence, kind, id = r.TargetId, reason = $"record {r.Sequence} ({r.Action} by {r.ActorKey}) counts for nothing: {why}" }, tx);
+    private void Refuse(SealedRecord r, string kind, string why, string problem = "NotEntitled")
+        => db.Execute("INSERT INTO verified_refused (sequence, kind, id, reason, problem) VALUES (@seq, @kind, @id, @reason, @problem) ON CONFLICT (sequence) DO NOTHING",
+            new { seq = r.Sequence, kind, id = r.TargetId, reason = $"record {r.Sequence} ({r.Action} by {r.ActorKey}) counts for nothing: {why}", problem }, tx);
 
     private static string? Str(JsonNode? node) => node is JsonValue v && v.TryGetValue<string>(out var text) ? text : null;
 

@@ -43,10 +43,14 @@ internal sealed class VerifiedState : IDisposable
             _db.Execute("ALTER TABLE verified_requests ADD COLUMN justification TEXT; ALTER TABLE verified_requests ADD COLUMN ticket_number TEXT; " +
                         "ALTER TABLE verified_requests ADD COLUMN texts_sealed INTEGER NOT NULL DEFAULT 0");
         _db.Execute("CREATE INDEX IF NOT EXISTS ix_requests_created ON verified_requests (action, created_ticks)");
+        // A checkpoint of format 8 lacks why a record does not count (its time, or its actor's entitlement): added, and the
+        // format change rebuilds it from the genesis.
+        if (!_db.Query<string>("SELECT name FROM pragma_table_info('verified_refused')").Contains("problem"))
+            _db.Execute("ALTER TABLE verified_refused ADD COLUMN problem TEXT NOT NULL DEFAULT 'NotEntitled'");
     }
 
     /// <summary>The checkpoint's format: what this version of PimModule writes and reads (another one is rebuilt).</summary>
-    private const string Format = "pim-checkpoint-8";
+    private const string Format = "pim-checkpoint-9";
 
     private const string Schema = """
         PRAGMA journal_mode = WAL;
@@ -76,7 +80,8 @@ internal sealed class VerifiedState : IDisposable
         CREATE TABLE IF NOT EXISTS verified_review_items (id TEXT PRIMARY KEY, review_id TEXT NOT NULL, assignment_id TEXT NOT NULL,
             principal_key TEXT NOT NULL, recommendation TEXT NOT NULL, decision TEXT NOT NULL, reviewed_by TEXT);
         CREATE INDEX IF NOT EXISTS ix_review_items_review ON verified_review_items (review_id);
-        CREATE TABLE IF NOT EXISTS verified_refused (sequence INTEGER PRIMARY KEY, kind TEXT NOT NULL, id TEXT, reason TEXT NOT NULL);
+        CREATE TABLE IF NOT EXISTS verified_refused (sequence INTEGER PRIMARY KEY, kind TEXT NOT NULL, id TEXT, reason TEXT NOT NULL,
+            problem TEXT NOT NULL DEFAULT 'NotEntitled');
         """;
 
     /// <summary>The checkpoint of a store at a location, in the user's PimModule folder (<paramref name="root"/> null = the platform's).</summary>
@@ -141,19 +146,29 @@ internal sealed class VerifiedState : IDisposable
         }
         lock (_gate)
         {
+            var tx = (SqliteTransaction?)null;
+            try { return SyncLocked(work, progress, rebuild, ref tx); }
+            finally { tx?.Dispose(); }
+        }
+    }
+
+    private PimAuditVerification SyncLocked(UnitOfWork work, Action<long>? progress, bool rebuild, ref SqliteTransaction? tx)
+    {
+        {
             var (upTo, headHash) = Audit.AuditLog.RecordedHead(work);
-            if (_synced is { } s && s.Sequence == upTo && s.Hash == headHash)
+            var now = Storage.SqlTypes.Ticks(work.Now);
+            if (_synced is { } s && s.Sequence == upTo && s.Hash == headHash && !s.State.Time.PendingDue(now))
                 return new PimAuditVerification { IsValid = true, IdentityMode = PimIdentityMode.Verified, RecordsChecked = 0 };
-            using var tx = _db.BeginTransaction(deferred: false);
+            tx = _db.BeginTransaction(deferred: false);
             var meta = ReadMeta(tx);
-            if (meta is { } m && m.Sequence == upTo && m.Hash == headHash)
+            if (meta is { } m && m.Sequence == upTo && m.Hash == headHash && !m.State.Time.PendingDue(now))
             {
                 _synced = m;
                 tx.Commit();
                 Advanced?.Invoke(m.Sequence, m.Hash);
                 return new PimAuditVerification { IsValid = true, IdentityMode = PimIdentityMode.Verified, RecordsChecked = 0 };
             }
-            var resume = meta is { } c && c.Sequence < upTo &&
+            var resume = meta is { } c && c.Sequence <= upTo &&
                          string.Equals(Storage.AuditLogTable.BySequence(work, c.Sequence)?.Hash, c.Hash, StringComparison.Ordinal)
                 ? c.State : null;
             if (resume is null && meta is { } seen && !rebuild)
@@ -165,9 +180,22 @@ internal sealed class VerifiedState : IDisposable
                     $"The store no longer extends its log as this session verified it (up to record {seen.Sequence}): it was cut off, rolled back or replaced since. Nothing was changed.",
                     seen.Sequence, "Disconnect-PimStore and connect again (a restore an administrator confirmed is let in); tell your administrators.");
             }
-            if (resume is null) Clear(tx);
-            using var replay = new StateReplay(_db, tx, work.Now, progress);
-            var (check, verdict) = Audit.AuditLog.VerifyFrom(work, resume, replay.Observe);
+            // A record kept pending (dated ahead) whose time has come is judged in its place in the chain: from the genesis,
+            // as a fresh replay judges it now.
+            if (resume is not null && resume.Time.PendingDue(now)) resume = null;
+            var (check, verdict, replay) = Replay(work, tx, resume, null, progress);
+            if (verdict is { NeedsLookAhead: true, RootPrincipalKey: { } root })
+            {
+                // A root record dated well before records already judged: one of them was dated ahead. Verified again from
+                // the genesis, looking ahead at the root's records, so that it never counts (the time rule, Time.cs).
+                replay.Dispose();
+                tx.Rollback();
+                tx.Dispose();
+                tx = null;
+                tx = _db.BeginTransaction(deferred: false);
+                (check, verdict, replay) = Replay(work, tx, null, Audit.AuditLog.RootTimeline(work, root), progress);
+            }
+            using var _ = replay;
             if (!check.IsValid || verdict?.State is not { } state)
             {
                 tx.Rollback();
@@ -183,36 +211,119 @@ internal sealed class VerifiedState : IDisposable
         }
     }
 
+    /// <summary>Verifies and applies the log after <paramref name="resume"/> (null: from the genesis, the state cleared first).</summary>
+    private (PimAuditVerification, SealVerdict?, StateReplay) Replay(UnitOfWork work, SqliteTransaction tx, SealState? resume, RootTimeline? lookAhead,
+        Action<long>? progress)
+    {
+        if (resume is null) Clear(tx);
+        var replay = new StateReplay(_db, tx, work.Now, progress);
+        var (check, verdict) = Audit.AuditLog.VerifyFrom(work, resume, replay.Observe, lookAhead);
+        return (check, verdict, replay);
+    }
+
     /// <summary>
-    /// After a commit of this session: its own records and seal, verified (seal, bindings, entitlement) and applied as the
-    /// store's would be, when they follow the verified head directly. Otherwise, or on any failure, nothing is applied
-    /// here: the next <see cref="Sync"/> reads them from the store.
+    /// Before a commit of this session (inside its store transaction, its records and seal written there): its own records
+    /// judged by the time rule with this computer's clock, then verified (seal, bindings, entitlement) and applied as the
+    /// store's would be, in a checkpoint transaction that <see cref="OwnChanges.Complete"/> commits once the store's has.
+    /// A record the verified log would not count for its time is refused before anything is committed (PimClockSkew), and
+    /// so is a change that would not verify at all: a command never reports "nothing was changed" after committing. Null
+    /// when the records do not follow the verified head directly (the next <see cref="Sync"/> reads them from the store).
     /// </summary>
-    public void ApplyOwn(UnitOfWork work, IReadOnlyList<Storage.AuditLogTable.New> written, SealRow seal)
+    public OwnChanges? PrepareOwn(UnitOfWork work, IReadOnlyList<Storage.AuditLogTable.New> written, SealRow seal)
     {
         lock (_gate)
         {
             if (_synced is not { } s || s.Sequence != seal.FromSequence || written[0].Sequence != seal.FromSequence + 1
-                || !string.Equals(written[0].PrevHash, s.Hash, StringComparison.Ordinal)) return;
+                || !string.Equals(written[0].PrevHash, s.Hash, StringComparison.Ordinal)) return null;
+            var tx = _db.BeginTransaction(deferred: false);
             try
             {
-                using var tx = _db.BeginTransaction(deferred: false);
-                if (ReadMeta(tx) is not { } meta || meta.Sequence != s.Sequence || meta.Hash != s.Hash) return; // another session moved it
-                var storeId = work.Sealer?.StoreId ?? "";
-                using var replay = new StateReplay(_db, tx, work.Now, null);
-                var records = written.Select(r => new SealedRecord(r.Sequence, r.Hash, r.Action, r.ActorKey, r.AfterJson, r.TargetType, r.TargetId,
-                    Storage.SqlTypes.Ticks(r.AtUtc), r.PrincipalKey, r.RoleId));
-                var verdict = Seals.Verify(storeId, records, [seal], Audit.AuditLog.Genesis, meta.State, replay.Observe);
-                if (!verdict.IsValid || verdict.State is not { } state) return;
-                replay.Flush();
+                if (ReadMeta(tx) is not { } meta || meta.Sequence != s.Sequence || meta.Hash != s.Hash) { tx.Dispose(); return null; } // another session moved it
+                var now = Storage.SqlTypes.Ticks(work.Now);
+                // The writer runs the verifier's own time rule, with its own clock, before anything is committed.
+                var rule = new TimeRule(meta.State.Time, now, meta.State.RootPrincipal, null);
+                foreach (var r in written)
+                {
+                    var ticks = Storage.SqlTypes.Ticks(r.AtUtc);
+                    var (time, why) = rule.RootWouldVoid(ticks, r.ActorKey) is { } voids ? (RecordTime.BackDated, voids) : rule.Judge(r.Sequence, ticks, r.ActorKey);
+                    if (time == RecordTime.Counts && rule.NeedsLookAhead) break;
+                    if (time != RecordTime.Counts)
+                        throw PimErrors.ClockSkew(
+                            $"This computer's clock says {work.Now:yyyy-MM-dd HH:mm:ss}Z, and the verified log would not count a record written now: {why}. Nothing was changed.",
+                            work.Actor, "Synchronise this computer's clock (NTP), then try again. If it is right, the store holds records dated ahead: run Test-PimAuditLog and tell your administrators.");
+                }
+                SealState? state;
+                if (rule.NeedsLookAhead && meta.State.RootPrincipal is { } root)
+                {
+                    // The root writes, dated well before a record already judged or pending: that record was dated ahead. The
+                    // whole log, these records too (written in the store's transaction), is verified again looking ahead.
+                    var (check, verdict, replay) = Replay(work, tx, null, Audit.AuditLog.RootTimeline(work, root), null);
+                    using (replay)
+                    {
+                        if (!check.IsValid || verdict?.State is null) throw WouldNotVerify(work, check.Reason);
+                        replay.Flush();
+                    }
+                    state = verdict.State;
+                }
+                else
+                {
+                    using var replay = new StateReplay(_db, tx, work.Now, null);
+                    var records = written.Select(r => new SealedRecord(r.Sequence, r.Hash, r.Action, r.ActorKey, r.AfterJson, r.TargetType, r.TargetId,
+                        Storage.SqlTypes.Ticks(r.AtUtc), r.PrincipalKey, r.RoleId));
+                    var verdict = Seals.Verify(work.Sealer?.StoreId ?? "", records, [seal], Audit.AuditLog.Genesis, meta.State, replay.Observe, now);
+                    if (!verdict.IsValid || verdict.State is null) throw WouldNotVerify(work, verdict.Reason);
+                    replay.Flush();
+                    state = verdict.State;
+                }
                 WriteMeta(tx, state.SealedUpTo, state.PrevHash, state);
-                tx.Commit();
-                _synced = (state.SealedUpTo, state.PrevHash, state);
-                Advanced?.Invoke(state.SealedUpTo, state.PrevHash);
+                return new OwnChanges(this, tx, (state.SealedUpTo, state.PrevHash, state));
             }
-            catch (Exception e) when (e is SqliteException or JsonException or PimException or InvalidOperationException)
+            catch
             {
-                // Left to the next sync.
+                tx.Dispose();
+                throw;
+            }
+        }
+    }
+
+    private static PimException WouldNotVerify(UnitOfWork work, string? reason)
+        => PimErrors.StoreTampered($"This change would not verify as part of the store's log ({reason}), so it was not made. Nothing was changed.",
+            work.Actor, "Run Test-PimAuditLog; tell your administrators what it reports.");
+
+    /// <summary>This session's own change, applied to its checkpoint in an open transaction: committed after the store's, or dropped.</summary>
+    internal sealed class OwnChanges(VerifiedState owner, SqliteTransaction tx, (long Sequence, string Hash, SealState State) head) : IDisposable
+    {
+        private bool _done;
+
+        /// <summary>The store committed: the checkpoint follows (best effort: on failure the next sync reads the records from the store).</summary>
+        public void Complete()
+        {
+            lock (owner._gate)
+            {
+                if (_done) return;
+                _done = true;
+                try
+                {
+                    tx.Commit();
+                    owner._synced = head;
+                    owner.Advanced?.Invoke(head.Sequence, head.Hash);
+                }
+                catch (SqliteException)
+                {
+                    // Left to the next sync.
+                }
+                finally { tx.Dispose(); }
+            }
+        }
+
+        /// <summary>The store did not commit: nothing of it is applied.</summary>
+        public void Dispose()
+        {
+            lock (owner._gate)
+            {
+                if (_done) return;
+                _done = true;
+                tx.Dispose();
             }
         }
     }
@@ -286,9 +397,29 @@ internal sealed class VerifiedState : IDisposable
     /// <summary>What the checkpoint keeps of an assignment's view: its SHA-256.</summary>
     public static byte[] DigestOf(string view) => SHA256.HashData(Encoding.UTF8.GetBytes(view));
 
-    /// <summary>True when the store's row is the assignment as the verified log has it.</summary>
+    /// <summary>
+    /// True when the store's row is the assignment as the verified log has it — and, for an activation, while the eligible
+    /// assignment it came from still covers it as the verified log has that one (removing or shortening an eligibility ends
+    /// its activations, whatever a row says).
+    /// </summary>
     public bool Believes(AssignmentRow a)
-        => AssignmentDigest(a.Id) is { } d && d.AsSpan().SequenceEqual(DigestOf(Audit.AuditView.Of(a).Json));
+        => AssignmentDigest(a.Id) is { } d && d.AsSpan().SequenceEqual(DigestOf(Audit.AuditView.Of(a).Json)) && EligibilityHolds(a);
+
+    /// <summary>
+    /// For an activation that names its eligible assignment (its view does): that eligibility is verified, of its principal
+    /// and role, and covers the activation's end. True for anything else.
+    /// </summary>
+    public bool EligibilityHolds(AssignmentRow a)
+    {
+        if (a.MemberType != PimMemberType.Activated || a.EligibleId is not { } eligibleId) return true;
+        lock (_gate)
+        {
+            var e = _db.QueryFirstOrDefault<(string PrincipalKey, string RoleId, string Type, long? End)>(
+                "SELECT principal_key, role_id, type, end_ticks FROM verified_assignments WHERE id = @id", new { id = eligibleId.ToString("D") });
+            return e.Type == "Eligible" && e.PrincipalKey == a.PrincipalKey && Guid.TryParse(e.RoleId, out var role) && role == a.RoleId
+                   && (e.End is not { } end || (a.End is { } activationEnd && Storage.SqlTypes.Ticks(activationEnd) <= end));
+        }
+    }
 
     private SqliteCommand? _viewById;
     private SqliteParameter? _viewId;
@@ -457,9 +588,9 @@ internal sealed class VerifiedState : IDisposable
     }
 
     /// <summary>The sealed changes whose actors were not entitled to them (they count for nothing), in chain order.</summary>
-    public IReadOnlyList<(long Sequence, string Kind, string? Id, string Reason)> Refused()
+    public IReadOnlyList<(long Sequence, string Kind, string? Id, string Reason, string Problem)> Refused()
     {
-        lock (_gate) return _db.Query<(long, string, string?, string)>("SELECT sequence, kind, id, reason FROM verified_refused ORDER BY sequence").ToList();
+        lock (_gate) return _db.Query<(long, string, string?, string, string)>("SELECT sequence, kind, id, reason, problem FROM verified_refused ORDER BY sequence").ToList();
     }
 
     /// <summary>The digest of an outbox message's content: what its QueueNotifications record holds.</summary>

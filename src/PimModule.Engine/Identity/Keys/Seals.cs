@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json.Nodes;
 using PimModule.Audit;
+using PimModule.Verification;
 
 namespace PimModule.Identity.Keys;
 
@@ -25,10 +26,20 @@ internal sealed record SealVerdict(bool IsValid, long RecordsChecked, long? Firs
     public IReadOnlyList<long> ConfirmedRestores { get; init; } = [];
     /// <summary>Where the verifier stopped (a valid log): enough to verify only what is appended later.</summary>
     public SealState? State { get; init; }
+    /// <summary>
+    /// The verifier stopped at a root record dated well before a record it had counted or kept pending: verify again from
+    /// the genesis with the root's timeline (<see cref="RootTimeline"/>), so that the record dated ahead never counts.
+    /// </summary>
+    public bool NeedsLookAhead { get; init; }
 }
 
-/// <summary>Who made a record, as its seal proves it (Trusted: the genesis transaction, or the Lab past a Protect-PimStore endorsed).</summary>
-internal readonly record struct SealContext(string Actor, long Transaction, bool Trusted, long VerifiedAtTicks);
+/// <summary>
+/// Who made a record, as its seal proves it (Trusted: the genesis transaction, or the Lab past a Protect-PimStore endorsed),
+/// the record's own time (what it is judged at) and what the time rule made of it (<see cref="TimeRule"/>): a record whose
+/// time does not count grants nothing, and <paramref name="TimeWhy"/> says why.
+/// </summary>
+internal readonly record struct SealContext(string Actor, long Transaction, bool Trusted, long VerifiedAtTicks,
+    RecordTime Time = RecordTime.Counts, string? TimeWhy = null);
 
 /// <summary>
 /// The seal verifier's state at the end of a verified log (a checkpoint): the keys bound and revoked, the root-level
@@ -41,7 +52,8 @@ internal sealed class SealState
     public sealed class Admin { public string Principal { get; set; } = ""; public long Start { get; set; } public long? End { get; set; } }
     public long SealedUpTo { get; set; }
     public string PrevHash { get; set; } = "";
-    public long Latest { get; set; }
+    /// <summary>The time rule's state: floors and pending records (see <see cref="TimeRule"/>).</summary>
+    public TimeRule.State Time { get; set; } = new();
     public long GenesisFrom { get; set; }
     public long CheckedRecords { get; set; }
     public long SealsChecked { get; set; }
@@ -88,12 +100,12 @@ internal static class Seals
     /// come in sequence order; the records' own hash chain is the caller's to check.
     /// </summary>
     public static SealVerdict Verify(string storeId, IEnumerable<SealedRecord> records, IEnumerable<SealRow> seals, string genesisHash,
-        SealState? resume = null, Action<SealedRecord, SealContext>? observe = null)
+        SealState? resume = null, Action<SealedRecord, SealContext>? observe = null, long nowTicks = long.MaxValue - 1, RootTimeline? lookAhead = null)
     {
         var bindings = new Dictionary<string, (string PrincipalKey, PimKey Key)>(StringComparer.OrdinalIgnoreCase); // thumbprint →
         var revoked = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         using var sealIterator = seals.GetEnumerator();
-        long checkedRecords = 0, sealedUpTo = 0, sealsChecked = 0, latest = long.MinValue;
+        long checkedRecords = 0, sealedUpTo = 0, sealsChecked = 0;
         var admins = new AdministratorReplay();
         var proposals = new Dictionary<string, (string Proposer, string Principal)>(StringComparer.OrdinalIgnoreCase); // thumbprint →
         string? rootThumbprint = null, rootPrincipal = null;
@@ -115,9 +127,12 @@ internal static class Seals
             roots.Principals.UnionWith(resume.RootPrincipals);
             restores.AddRange(resume.Restores);
             admins.Load(resume.Admins);
-            (checkedRecords, sealedUpTo, sealsChecked, latest, genesisFrom) = (resume.CheckedRecords, resume.SealedUpTo, resume.SealsChecked, resume.Latest, resume.GenesisFrom);
+            (checkedRecords, sealedUpTo, sealsChecked, genesisFrom) = (resume.CheckedRecords, resume.SealedUpTo, resume.SealsChecked, resume.GenesisFrom);
             (rootThumbprint, rootPrincipal, prevHash) = (resume.RootThumbprint, resume.RootPrincipal, resume.PrevHash);
         }
+        // The one time rule (Verification/Time.cs): each record is judged at its own time, or not at all.
+        TimeRule? time = resume is null ? null : new TimeRule(resume.Time, nowTicks, rootPrincipal, lookAhead);
+        TimeRule Time() => time ??= new TimeRule(null, nowTicks, rootPrincipal, lookAhead);
         SealVerdict Fail(long seq, string why) => new(false, checkedRecords, seq, why);
         bool SetRoot(SealedRecord genesis, out string? why)
         {
@@ -128,6 +143,8 @@ internal static class Seals
             pems[root.Key.Thumbprint] = root.Pem;
             rootThumbprint = root.Key.Thumbprint;
             rootPrincipal = Principal.Fold(root.Principal);
+            if (lookAhead is not null && lookAhead.RootKey != rootPrincipal) { why = $"record {genesis.Sequence} names another root than the log's timeline"; return false; }
+            time = new TimeRule(time?.Current, nowTicks, rootPrincipal, lookAhead);
             roots.Keys.Add(root.Key.Thumbprint);
             roots.Principals.Add(rootPrincipal);
             return true;
@@ -145,16 +162,15 @@ internal static class Seals
                 }
                 if (labPrefix)
                 {
-                    latest = Math.Max(latest, r.AtTicks);
                     if (r.Action != ProtectAction)
                     {
                         prevHash = r.Hash; // a Lab record: the caller checked its place in the chain; nobody sealed it
-                        observe?.Invoke(record, new SealContext(r.ActorKey, 0, true, latest));
+                        observe?.Invoke(record, new SealContext(r.ActorKey, 0, true, r.AtTicks));
                         continue;
                     }
                     // Protect-PimStore: the root key, and the assignments the administrator endorsed as the starting point.
                     if (!SetRoot(r, out var why)) return Fail(r.Sequence, why!);
-                    admins.Endorse(Parse(r.AfterJson)?["Endorsed"] as JsonArray, latest);
+                    admins.Endorse(Parse(r.AfterJson)?["Endorsed"] as JsonArray);
                     labPrefix = false;
                     sealedUpTo = genesisFrom = r.Sequence - 1;
                 }
@@ -197,14 +213,17 @@ internal static class Seals
                 // Entitlement, judged by the log itself (the genesis transaction is the root's): key bindings need the root
                 // principal or a direct administrator at that point of the chain; a principal may replace or revoke their own
                 // key; binding a key to a principal who has (or had) one needs them, or a second administrator.
-                // A record is judged no earlier than the latest time already in the chain: its writer chooses the time it
-                // claims, and a former administrator must not write "back then".
-                latest = Math.Max(latest, r.AtTicks);
-                r = r with { AtTicks = latest };
-                if (seal.FromSequence > genesisFrom && Entitlement(r, sealActor!, sealKeyId!, roots, pending, admins, bindings, revoked, proposals) is { } refused)
+                // Each record is judged at its own time, when the time rule believes it (Verification/Time.cs): its writer
+                // chose the time it claims. A record whose time does not count makes no administrator and binds no key that
+                // needs one.
+                var trusted = seal.FromSequence <= genesisFrom;
+                var (when, whyNot) = trusted ? (RecordTime.Counts, (string?)null) : Time().Judge(r.Sequence, r.AtTicks, sealActor!);
+                if (trusted) Time().Trusted(r.AtTicks, sealActor!);
+                if (Time().NeedsLookAhead) return new SealVerdict(false, checkedRecords, r.Sequence, "a root record is dated before records already judged") { NeedsLookAhead = true, RootPrincipalKey = rootPrincipal };
+                if (!trusted && Entitlement(r, sealActor!, sealKeyId!, roots, pending, admins, bindings, revoked, proposals, when, whyNot, nowTicks) is { } refused)
                     return Fail(r.Sequence, refused);
-                admins.Observe(r, sealActor!, rootPrincipal);
-                observe?.Invoke(record, new SealContext(sealActor!, seal.FromSequence, seal.FromSequence <= genesisFrom, latest));
+                if (when == RecordTime.Counts) admins.Observe(r, sealActor!, rootPrincipal);
+                observe?.Invoke(record, new SealContext(sealActor!, seal.FromSequence, trusted, r.AtTicks, when, whyNot));
                 if (r.Action == RestoreAction) restores.Add(r.Sequence);
                 if (r.Action is BindAction or RevokeAction or ProposeAction) pending.Add(r);
                 prevHash = r.Hash;
@@ -215,7 +234,7 @@ internal static class Seals
             foreach (var b in pending) Apply(b, bindings, revoked, proposals, roots, pems);
             var state = new SealState
             {
-                SealedUpTo = sealedUpTo, PrevHash = prevHash, Latest = latest, GenesisFrom = genesisFrom, CheckedRecords = checkedRecords,
+                SealedUpTo = sealedUpTo, PrevHash = prevHash, Time = Time().Current, GenesisFrom = genesisFrom, CheckedRecords = checkedRecords,
                 SealsChecked = sealsChecked, RootThumbprint = rootThumbprint, RootPrincipal = rootPrincipal,
                 Revoked = [.. revoked], RootKeys = [.. roots.Keys], RootPrincipals = [.. roots.Principals], Restores = [.. restores],
                 Proposals = proposals.ToDictionary(p => p.Key, p => new[] { p.Value.Proposer, p.Value.Principal }, StringComparer.OrdinalIgnoreCase),
@@ -313,11 +332,19 @@ internal static class Seals
     /// <summary>Why the actor of <paramref name="r"/> was not entitled to it at its place in the chain; null when they were.</summary>
     private static string? Entitlement(SealedRecord r, string actor, string sealKeyId, RootLevel roots, List<SealedRecord> pendingInTransaction,
         AdministratorReplay admins, Dictionary<string, (string PrincipalKey, PimKey Key)> bindings, HashSet<string> revoked,
-        Dictionary<string, (string Proposer, string Principal)> proposals)
+        Dictionary<string, (string Proposer, string Principal)> proposals, RecordTime when, string? whyNotTime, long nowTicks)
     {
-        // Key administration needs a root-level principal or a direct administrator at that point of the chain.
+        // Key administration needs a root-level principal, or a direct administrator at the record's own time — a time the
+        // time rule believes. A key change dated ahead of this clock (an administrator's clock a little fast) needs them
+        // to be one both then and now; one dated ahead of the root, or back, makes no one an administrator.
         var isRoot = roots.Principals.Contains(actor);
-        var isAdmin = isRoot || admins.IsAdministrator(actor, r.AtTicks);
+        var isAdmin = isRoot || when switch
+        {
+            RecordTime.Counts => admins.IsAdministrator(actor, r.AtTicks),
+            RecordTime.NotYet => admins.IsAdministrator(actor, r.AtTicks) && admins.IsAdministrator(actor, nowTicks + TimeRule.Skew.Ticks),
+            _ => false,
+        };
+        var notAdmin = when is RecordTime.Counts or RecordTime.NotYet ? $"{actor} was not an administrator there" : $"{actor}'s record does not count as an administrator's: {whyNotTime}";
         if (r.Action is BindAction or ProposeAction)
         {
             var o = Parse(r.AfterJson);
@@ -344,13 +371,13 @@ internal static class Seals
                 return principal == actor || !everHadKey ? null : $"record {r.Sequence} makes a root key for {principal}, who has a key already";
             }
             if (principal == actor && hasActiveKey) return null; // the principal, with their current key, replaces it
-            if (!isAdmin) return $"record {r.Sequence} binds a key to {principal}, but {actor} was not an administrator there";
+            if (!isAdmin) return $"record {r.Sequence} binds a key to {principal}, but {notAdmin}";
             if (r.Action == ProposeAction || !everHadKey) return null;
             return proposals.TryGetValue(thumbprint, out var proposal) && proposal.Proposer != actor && proposal.Principal == principal ? null
                 : $"record {r.Sequence} binds another key to {principal} by {actor} alone (it needs {principal}'s current key or a second administrator)";
         }
         if (r.Action == RestoreAction)
-            return isAdmin ? null : $"record {r.Sequence} confirms a restore, but {actor} was not the root nor a direct administrator there";
+            return isAdmin ? null : $"record {r.Sequence} confirms a restore, but {notAdmin} (nor the root)";
         if (r.Action == RevokeAction)
         {
             var thumbprint = Str(Parse(r.AfterJson)?["Thumbprint"]);
@@ -363,7 +390,7 @@ internal static class Seals
                 return roots.Keys.Count(k => !revoked.Contains(k)) + added - retired >= 1 ? null : $"record {r.Sequence} revokes the store's last root key";
             }
             if (isAdmin || (thumbprint is not null && bindings.TryGetValue(thumbprint, out var b) && b.PrincipalKey == actor)) return null;
-            return $"record {r.Sequence} revokes a key, but {actor} was not an administrator there nor its principal";
+            return $"record {r.Sequence} revokes a key, but {notAdmin}, nor was it the key's principal";
         }
         return null;
     }
@@ -414,7 +441,7 @@ internal static class Seals
         }
 
         /// <summary>The administrator assignments a Protect-PimStore record endorsed (as the starting point of the Verified log).</summary>
-        public void Endorse(JsonArray? endorsed, long atTicks)
+        public void Endorse(JsonArray? endorsed)
         {
             foreach (var node in endorsed ?? [])
                 if (node is JsonObject o && Str(o["AssignmentId"]) is { } id) Add(id, o);
