@@ -122,9 +122,8 @@ Describe 'A record''s time is a claim (issue 27)' -Tag TestClock, Hostile {
         @(Get-PimAssignment -Principal carol@contoso.com -Role 'Global Administrator') | Should -HaveCount 0
     }
 
-    It 'Findings 3 and 4: a record dated 2100 by a principal with no role voids no approval and bricks nothing' {
+    It 'Finding 3: a record dated 2100 by a principal with no role voids no later approval' {
         New-TimeStore
-        New-PimActiveAssignment -Principal eve@contoso.com -Role 'Privileged Role Administrator' -Duration 100d -Justification 'this quarter' | Out-Null
         Set-PimRoleSetting -Role 'Security Reader' -ActivationRequirement None -RequireApproval $true -Approvers approver@contoso.com
         New-PimEligibleAssignment -Principal user1@contoso.com -Role 'Security Reader' -Permanent -Justification 'soc' | Out-Null
         # Bob, no role, his clock at 2100: his MFA registration.
@@ -139,13 +138,6 @@ Describe 'A record''s time is a claim (issue 27)' -Tag TestClock, Hostile {
         (Approve-PimRequest -RequestId $q.RequestId -Justification 'ok').Status | Should -Be 'Provisioned'
         $approved = Get-LastSequence
         Test-PimAccess -Principal user1@contoso.com -Role 'Security Reader' | Should -BeTrue
-        # Finding 4: an administrator whose assignment ends within the year registers a credential: it is made, and the
-        # store goes on verifying for everyone, the root first.
-        Use-TestUser gina
-        $key = New-PimCredential -Principal gina@contoso.com
-        Connect-As eve
-        $key | Register-PimCredential -Principal gina@contoso.com | Should -Not -BeNullOrEmpty
-        Connect-As admin
         $check = Test-PimAuditLog -WarningAction SilentlyContinue
         $problems = Get-TimeProblem $check
         $problems.Keys | Should -Be @($forged)
@@ -153,7 +145,7 @@ Describe 'A record''s time is a claim (issue 27)' -Tag TestClock, Hostile {
         @($check.Disagreements | Where-Object Problem -eq 'NotEntitled') | Should -HaveCount 0
         Connect-AsNewUser frank
         Test-PimAccess -Principal user1@contoso.com -Role 'Security Reader' | Should -BeTrue
-        # Past 2100: bob's record counts (his own MFA registration); the approval and the credential stand.
+        # Past 2100: bob's record counts (his own MFA registration); the approval stands.
         Set-TestClock ([datetime]::new(2100, 1, 2, 0, 0, 0, [DateTimeKind]::Utc))
         Connect-As admin
         $check = Test-PimAuditLog -WarningAction SilentlyContinue
@@ -162,6 +154,31 @@ Describe 'A record''s time is a claim (issue 27)' -Tag TestClock, Hostile {
         Connect-AsNewUser frank
         (Get-PimRequest -RequestId $q.RequestId).Status | Should -Be 'Provisioned'
         Test-PimAccess -Principal user1@contoso.com -Role 'Security Reader' -AsOf $T0.AddMinutes(30) | Should -BeTrue
+    }
+
+    It 'Finding 4: after that record, an administrator''s routine change is made, and every connect goes on verifying' {
+        New-TimeStore
+        New-PimActiveAssignment -Principal eve@contoso.com -Role 'Privileged Role Administrator' -Duration 100d -Justification 'this quarter' | Out-Null
+        Set-TestClock ([datetime]::new(2100, 1, 1, 0, 0, 0, [DateTimeKind]::Utc))
+        Connect-As bob
+        $null = Register-PimMfaMethod 6>$null
+        $forged = Get-LastSequence
+        # An administrator whose assignment ends within the year registers a credential: it is made, as it says.
+        Set-TestClock $T0.AddMinutes(5)
+        Use-TestUser gina
+        $key = New-PimCredential -Principal gina@contoso.com
+        Connect-As eve
+        $registered = Get-Refusal { $key | Register-PimCredential -Principal gina@contoso.com | Out-Null }
+        $registered | Should -BeNullOrEmpty
+        # Every connect goes on verifying, the root's and a new user's; gina acts with her new key.
+        foreach ($who in 'admin', 'gina') { { Connect-As $who } | Should -Not -Throw }
+        (Get-PimStore).Principal | Should -Be 'gina@contoso.com'
+        Connect-AsNewUser frank
+        $problems = Get-TimeProblem (Test-PimAuditLog -WarningAction SilentlyContinue)
+        $problems.Keys | Should -Be @($forged)
+        Set-TestClock ([datetime]::new(2100, 1, 2, 0, 0, 0, [DateTimeKind]::Utc))
+        Connect-AsNewUser admin
+        (Test-PimAuditLog -WarningAction SilentlyContinue).IsValid | Should -BeTrue
     }
 
     It 'The writer refuses a record its own clock would back-date (PimClockSkew), and nothing is committed' {

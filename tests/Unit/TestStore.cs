@@ -157,13 +157,13 @@ public sealed class VerifiedPeople : IDisposable
 
     public string Home { get; } = Path.Combine(Path.GetTempPath(), "pim-people-" + Guid.NewGuid().ToString("N"));
 
-    public PimStore Open(string principal)
+    public PimStore Open(string principal, TimeProvider? clock = null)
     {
         var o = _target.Options(principal, null, PimIdentityMode.Verified);
         var store = PimStore.Open(new PimStoreOptions
         {
             Provider = o.Provider, Path = o.Path, ConnectionString = o.ConnectionString, Principal = principal, IdentityMode = PimIdentityMode.Verified,
-            UserFolder = Path.Combine(Home, principal),
+            UserFolder = Path.Combine(Home, principal), Clock = clock,
         });
         _open.Add(store);
         return store;
