@@ -47,6 +47,8 @@ param(
     # Activation requests of the report's year (measure 8).
     [int] $Activations = 200000,
     [ValidateSet('Sqlite', 'PostgreSql')] [string[]] $Providers,
+    # Also writes the figures as JSON here (bench/Compare-Bench.ps1 reads them).
+    [string] $ResultsJson,
     # An account that may CREATE DATABASE (Npgsql syntax): the measures run again on PostgreSQL, beside SQLite's.
     [string] $PostgresAdmin = $env:PIM_TEST_PG_ADMIN
 )
@@ -413,6 +415,7 @@ Remove-Item $work -Recurse -Force -ErrorAction SilentlyContinue
 foreach ($db in $benchDatabases) { try { Invoke-BenchPsql $PostgresAdmin "DROP DATABASE IF EXISTS $db WITH (FORCE)" } catch { Write-Warning $_ } }
 
 $results | Format-Table Provider, Measure, Module, Baseline, Ratio, Target, Result, Pass -AutoSize -Wrap | Out-String -Width 200 | Write-Host
+if ($ResultsJson) { $results | ConvertTo-Json -Depth 3 | Set-Content -LiteralPath $ResultsJson }
 if ($Measure.Count -lt 8) { if ($results | Where-Object { -not $_.Pass }) { Write-Warning 'Some targets were missed.' }; return }
 $md = @('| provider | measure | PimModule | baseline (same run) | ratio | target | result | pass |', '|---|---|---|---|---|---|---|---|')
 function Cell($v) { "$v" -replace '\|', '\|' }

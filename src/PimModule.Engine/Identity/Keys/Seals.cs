@@ -100,7 +100,7 @@ internal static class Seals
     /// come in sequence order; the records' own hash chain is the caller's to check.
     /// </summary>
     public static SealVerdict Verify(string storeId, IEnumerable<SealedRecord> records, IEnumerable<SealRow> seals, string genesisHash,
-        SealState? resume = null, Action<SealedRecord, SealContext>? observe = null, long nowTicks = long.MaxValue - 1, RootTimeline? lookAhead = null)
+        SealState? resume = null, Action<SealedRecord, SealContext>? observe = null, long nowTicks = 3155378975999999999 /* DateTime.MaxValue */, RootTimeline? lookAhead = null)
     {
         var bindings = new Dictionary<string, (string PrincipalKey, PimKey Key)>(StringComparer.OrdinalIgnoreCase); // thumbprint →
         var revoked = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
