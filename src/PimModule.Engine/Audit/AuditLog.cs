@@ -217,8 +217,7 @@ internal static class AuditLog
     }
 
     /// <summary>The times of a principal's records in chain order (the root's: the time rule's look-ahead).</summary>
-    public static Verification.RootTimeline RootTimeline(UnitOfWork work, string rootKey)
-        => new(rootKey, work.Query<(long, long)>("SELECT sequence, at_utc FROM audit_log WHERE actor_key = @rootKey ORDER BY sequence", new { rootKey }));
+    public static Verification.RootTimeline RootTimeline(UnitOfWork work, string rootKey) => new(rootKey, AuditLogTable.TimesOf(work, rootKey));
 
     /// <summary>The head the store recorded beside the log (store_info, written with every record): its sequence (MaxValue when none) and hash.</summary>
     public static (long Sequence, string? Hash) RecordedHead(UnitOfWork work)
