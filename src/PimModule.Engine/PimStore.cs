@@ -198,11 +198,21 @@ public sealed class PimStore : IDisposable
             provider.CheckTarget();
             var creating = options.IdentityMode ?? PimIdentityMode.Verified;
             var pin = KnownStoresOf(options).Find(provider.Location);
+            var preparedOnly = false;
             var (version, created) = Run(provider, () => Migrator.Migrate(provider, principal, clock, work =>
             {
                 RefuseToCreate(provider.Location, anchor, pin);
+                // The schema's owner (or a superuser) makes the tables of a Verified store, not the store: it could drop the
+                // checks that keep the store's time and history, so a login that does not own them creates and uses it.
+                if (creating == PimIdentityMode.Verified && provider.LoginOwnsStore(work.Connection)) { preparedOnly = true; return; }
                 SeedNewStore(work, creating, () => key ??= CreatorKey(options, principal));
             }, UpgradeStore, work => StoreIdentity.Resolve(StoreIdentity.Read(work), pin is not null, anchor is not null) == PimIdentityMode.Verified));
+            if (preparedOnly)
+                throw PimErrors.StoreOwnerLogin(
+                    $"The store's tables are ready at '{provider.Location}' (schema version {version}). This login owns them (or is a superuser), so it does not " +
+                    "create the Verified store itself: it could drop the checks that keep the store's time and history. Nothing else was written.",
+                    provider.Location, "Connect with a login that does not own the tables (the writer login: SELECT, INSERT, UPDATE, DELETE on them; see the README's " +
+                    "PostgreSQL section). The first principal to connect with it becomes the store's root of trust and first administrator.");
             var identity = Establish(provider, options, principal, clock, anchor, ref key);
             var store = new PimStore(provider, options, principal, clock, version, created, identity);
             if (version < Migrator.LatestVersion(provider))
@@ -553,6 +563,21 @@ public sealed class PimStore : IDisposable
     /// <summary>As <see cref="MigrateSealed(int)"/>, with the migrations to run given (xunit runs one of its own).</summary>
     internal PimStore MigrateSealed(int from, IReadOnlyList<Migration>? migrations)
     {
+        _migrating = true;
+        try { return MigrateSealedAs(from, migrations); }
+        finally { _migrating = false; }
+    }
+
+    /// <summary>True while this session migrates the schema (the owner's job, let through by the owner-login check).</summary>
+    private bool _migrating;
+
+    private bool? _ownerLogin;
+
+    /// <summary>Whether this session's login owns the store (asked once, on the first write's connection).</summary>
+    private bool OwnerLogin(System.Data.Common.DbConnection connection) => _ownerLogin ??= _provider.LoginOwnsStore(connection);
+
+    private PimStore MigrateSealedAs(int from, IReadOnlyList<Migration>? migrations)
+    {
         Write(work =>
         {
             Authorization.RequireRoleAdministrator(work, $"migrate this Verified store's schema from version {from} (an administrator's sealed change)");
@@ -613,6 +638,14 @@ public sealed class PimStore : IDisposable
             Verified = _identity.Verified,
             Sealer = tx is not null && _identity.Key is { } key ? new Sealer(key, _identity.StoreId, _identity.Point!) : null,
         };
+        // A Verified store makes no day-to-day change with a login that owns its schema or is a superuser (PostgreSQL): it
+        // could drop the store's own checks. Migrations are the owner's job, and are let through.
+        if (tx is not null && _identity.Mode == PimIdentityMode.Verified && !_migrating && OwnerLogin(connection))
+            throw PimErrors.StoreOwnerLogin(
+                $"This PostgreSQL login owns the store's schema (or is a superuser): in a Verified store it could drop the checks that keep the store's time " +
+                "and history, so it makes no day-to-day change. Nothing was changed.", Location,
+                "Connect with a login that does not own the store (the writer login: SELECT, INSERT, UPDATE, DELETE on its tables; see the README's PostgreSQL " +
+                "section). Keep the owner login for creating the tables and for migrations.");
         // A Verified store's unit of work first verifies what was appended since this session last looked (one query when
         // nothing was), whatever it goes on to read: an answer never rests on a head the session has not verified, and
         // what it verified is pinned at the command's end — a later rollback is refused.

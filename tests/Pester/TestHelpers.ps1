@@ -75,6 +75,49 @@ function Invoke-Psql {
     $out | ForEach-Object { "$_" }
 }
 
+function Get-PgTestConnection {
+    <# The run's admin connection string, pointed at another database, as another login or role (Npgsql syntax). #>
+    param([Parameter(Mandatory)] [string] $Database, [string] $Username, [string] $Role)
+    $b = ConvertFrom-ConnectionString $env:PIM_TEST_PG_ADMIN
+    foreach ($k in @('Database', 'DB')) { if ($b.ContainsKey($k)) { $null = $b.Remove($k) } }
+    $b['Database'] = $Database
+    if ($Username) {
+        foreach ($k in @('Username', 'User Id', 'UserId', 'User Name', 'User', 'Password', 'PWD')) { if ($b.ContainsKey($k)) { $null = $b.Remove($k) } }
+        $b['Username'] = $Username
+    }
+    if ($Role) { $b['Options'] = "-c role=$Role" }
+    $b.get_ConnectionString()
+}
+
+function Initialize-PgTestTemplate {
+    <#
+    A PostgreSQL store is made in two steps, by two logins (issue 27): the schema's owner (a NOLOGIN role; here the admin
+    acting as it) makes the tables, then a writer login that does not own them creates the store and does the day-to-day
+    work. Once per run: the roles pim_test_owner (NOLOGIN) and pim_test_writer (LOGIN), and a template database whose
+    tables the module made as the owner (in a fresh pwsh, Connect-PimStore refuses the owner with PimStoreOwnerLogin
+    after making them). Every test store is a copy of it (CREATE DATABASE ... TEMPLATE: fast).
+    #>
+    if ($global:PimTestPgTemplate) { return $global:PimTestPgTemplate }
+    $null = Invoke-Psql -ConnectionString $env:PIM_TEST_PG_ADMIN -Sql ("DO `$do`$ BEGIN " +
+        "IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'pim_test_owner') THEN CREATE ROLE pim_test_owner NOLOGIN; END IF; " +
+        "IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'pim_test_writer') THEN CREATE ROLE pim_test_writer LOGIN; END IF; END `$do`$")
+    $run = if ($env:PIM_TEST_RUN_ID) { $env:PIM_TEST_RUN_ID } else { 'adhoc' }
+    $template = 'pimtest_{0}_template{1}' -f $run, [guid]::NewGuid().ToString('N').Substring(0, 6)
+    $null = Invoke-Psql -ConnectionString $env:PIM_TEST_PG_ADMIN -Sql "CREATE DATABASE $template OWNER pim_test_owner"
+    $null = Invoke-Psql -ConnectionString (Get-PgTestConnection -Database $template) -Sql (
+        'ALTER DEFAULT PRIVILEGES FOR ROLE pim_test_owner IN SCHEMA public GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO pim_test_writer; ' +
+        'ALTER DEFAULT PRIVILEGES FOR ROLE pim_test_owner IN SCHEMA public GRANT USAGE, SELECT ON SEQUENCES TO pim_test_writer')
+    $owner = (Get-PgTestConnection -Database $template -Role pim_test_owner) + ';Pooling=false'
+    $out = Invoke-FreshPwsh -AllowFailure -Environment @{ XDG_DATA_HOME = (Join-Path ([IO.Path]::GetTempPath()) "pim-template-$run") } -Script @"
+Import-Module '$ModulePath'
+try { Connect-PimStore -ConnectionString '$owner' -Provider PostgreSql -IdentityMode Verified -Principal schema-owner@contoso.com; 'CONNECTED' }
+catch { `$_.FullyQualifiedErrorId }
+"@
+    if (-not ($out -match '^PimStoreOwnerLogin')) { throw "The template's tables were not made as the owner: $($out -join "`n")" }
+    $global:PimTestPgTemplate = $template
+    $template
+}
+
 function New-TestStore {
     <#
     A fresh, empty store target on the active provider (nothing opened yet): a file under $TestDrive, or a
@@ -87,14 +130,15 @@ function New-TestStore {
         if (-not $env:PIM_TEST_PG_ADMIN) { throw 'PIM_TEST_PROVIDER=PostgreSql needs PIM_TEST_PG_ADMIN.' }
         $run = if ($env:PIM_TEST_RUN_ID) { $env:PIM_TEST_RUN_ID } else { 'adhoc' }
         $db = 'pimtest_{0}_{1}' -f $run, [guid]::NewGuid().ToString('N').Substring(0, 10)
-        $null = Invoke-Psql -ConnectionString $env:PIM_TEST_PG_ADMIN -Sql "CREATE DATABASE $db"
-        $b = ConvertFrom-ConnectionString $env:PIM_TEST_PG_ADMIN
-        foreach ($k in @('Database', 'DB')) { if ($b.ContainsKey($k)) { $null = $b.Remove($k) } }
-        $b['Database'] = $db
-        $cs = $b.get_ConnectionString()
+        # The store's tables, made by their owner (a copy of the run's template); the tests connect as the writer login.
+        $template = Initialize-PgTestTemplate
+        $null = Invoke-Psql -ConnectionString $env:PIM_TEST_PG_ADMIN -Sql "CREATE DATABASE $db TEMPLATE $template OWNER pim_test_owner"
+        $cs = Get-PgTestConnection -Database $db -Username pim_test_writer
+        $b = ConvertFrom-ConnectionString $cs
         foreach ($k in @('Password', 'PWD')) { if ($b.ContainsKey($k)) { $null = $b.Remove($k) } }
         [pscustomobject]@{
             Provider = 'PostgreSql'; Path = $null; ConnectionString = $cs; Database = $db; Location = $b.get_ConnectionString()
+            AdminConnectionString = Get-PgTestConnection -Database $db
             Environment = @{ PIM_STORE_CONNECTION = $cs; PIM_STORE_PATH = $null }
             ConnectArguments = "-ConnectionString '$cs' -Provider PostgreSql -IdentityMode Lab"
         }
@@ -141,7 +185,8 @@ function Invoke-Sql {
     #>
     param([Parameter(Mandatory)] [Alias('Path')] [object] $Store, [Parameter(Mandatory)] [string] $Sql)
     if ($Store -isnot [string] -and $Store.Provider -eq 'PostgreSql') {
-        return Invoke-Psql -ConnectionString $Store.ConnectionString -Sql $Sql
+        # As the database's administrator (a test also drops or alters what the writer login may not).
+        return Invoke-Psql -ConnectionString ($Store.AdminConnectionString ?? $Store.ConnectionString) -Sql $Sql
     }
     $Path = if ($Store -is [string]) { $Store } else { $Store.Path }
     $sqlite = Get-Command sqlite3 -ErrorAction SilentlyContinue

@@ -5,7 +5,11 @@
 BeforeAll {
     . (Join-Path $PSScriptRoot 'TestHelpers.ps1')
     Import-Module $ModulePath -Force
-    $script:T0 = [datetime]::new(2026, 6, 1, 8, 0, 0, [DateTimeKind]::Utc)
+    # On SQLite any day does. On PostgreSQL the server's clock is the time, and the store refuses a record dated after it or
+    # before the record it follows: the tests' honest clock runs a little behind the server's, and the attacker's ahead of it.
+    $script:OnPg = $env:PIM_TEST_PROVIDER -eq 'PostgreSql'
+    $script:T0 = if ($OnPg) { $n = [datetime]::UtcNow.AddHours(-3); [datetime]::new($n.Year, $n.Month, $n.Day, $n.Hour, $n.Minute, 0, [DateTimeKind]::Utc) }
+                 else { [datetime]::new(2026, 6, 1, 8, 0, 0, [DateTimeKind]::Utc) }
 
     function Use-TestUser {
         <# Acts as one person: their own PimModule folder (keys, known stores, checkpoints) for this store. #>
@@ -35,7 +39,7 @@ BeforeAll {
         param([string[]] $People = @('dave', 'carol', 'bob', 'reviewer', 'user1', 'approver', 'eve', 'frank'))
         $script:Store = New-TestStore
         $script:Users = Join-Path $TestDrive "users-$([guid]::NewGuid().ToString('N').Substring(0, 8))"
-        Set-TestClock $T0
+        if ($env:PIM_TEST_HOOKS -eq '1') { Set-TestClock $T0 }
         Connect-As admin
         foreach ($name in $People) {
             Use-TestUser $name
@@ -54,9 +58,41 @@ BeforeAll {
     }
 
     function Get-LastSequence { [long](Get-PimAuditLog | Select-Object -Last 1).Sequence }
+
+    function Invoke-Forgery {
+        <#
+        The attacker's command, their clock moved. On SQLite it is written (the store's time is its writer's clock) and the
+        record's sequence is returned. On PostgreSQL the server's clock is the time: the test variant stamps records with
+        the attacker's clock, as a modified client would, and the store's audit time check refuses a time later than the
+        server's (PimClockSkew), with nothing written; $null is returned, and the rest of the test shows the store goes on
+        as if it never happened. (A time ahead of the test's clock but not of the server's — the tests' T0 is in the past —
+        is written on PostgreSQL too, and judged by the verifier as on SQLite.)
+        #>
+        param([Parameter(Mandatory)] [scriptblock] $Command)
+        $before = Get-RawFingerprint -Store $script:Store
+        $head = Get-LastSequence
+        $e = Get-Refusal $Command
+        if ($script:Store.Provider -eq 'PostgreSql' -and [datetime]::Parse($env:PIM_TEST_UTCNOW).ToUniversalTime() -gt [datetime]::UtcNow) {
+            $e.FullyQualifiedErrorId | Should -BeLike 'PimClockSkew*'
+            $e.Exception.Message | Should -Match "server's clock"
+            Get-RawFingerprint -Store $script:Store | Should -Be $before
+            return $null
+        }
+        $e | Should -BeNullOrEmpty
+        , @(($head + 1)..(Get-LastSequence))   # the records the command wrote
+    }
+
+    function Assert-TimeProblem {
+        <# The log check names the forged record (SQLite) with this problem, and no other record for its time; none on PostgreSQL. #>
+        param([Parameter(Mandatory)] $Check, $Forged, [Parameter(Mandatory)] [string] $Problem)
+        $problems = Get-TimeProblem $Check
+        if ($null -eq $Forged) { $problems.Count | Should -Be 0; return }
+        @($problems.Keys | Sort-Object) | Should -Be @($Forged)
+        foreach ($seq in $Forged) { $problems[[long]$seq] | Should -Be $Problem }
+    }
 }
 AfterAll {
-    Set-TestClock -Reset
+    if ($env:PIM_TEST_HOOKS -eq '1') { Set-TestClock -Reset }
     Remove-Item Env:XDG_DATA_HOME -ErrorAction SilentlyContinue
 }
 
@@ -67,19 +103,18 @@ Describe 'A record''s time is a claim (issue 27)' -Tag TestClock, Hostile {
         # Dave, his clock 31 days ahead: a permanent Global Administrator assignment for himself, starting now.
         Set-TestClock $T0.AddDays(31)
         Connect-As dave
-        New-PimActiveAssignment -Principal dave@contoso.com -Role 'Global Administrator' -Permanent -StartDateTime $T0.AddMinutes(1) -Justification 'early' | Out-Null
-        $forged = Get-LastSequence
+        $forged = Invoke-Forgery { New-PimActiveAssignment -Principal dave@contoso.com -Role 'Global Administrator' -Permanent -StartDateTime $T0.AddMinutes(1) -Justification 'early' | Out-Null }
         # Back on the real clock: it grants nothing, and the log check names it as dated ahead.
         Set-TestClock $T0.AddMinutes(10)
         Connect-As admin
         Test-PimAccess -Principal dave@contoso.com -Role 'Global Administrator' | Should -BeFalse
-        (Get-TimeProblem (Test-PimAuditLog -WarningAction SilentlyContinue))[$forged] | Should -Be 'NotYet'
+        Assert-TimeProblem (Test-PimAuditLog -WarningAction SilentlyContinue) $forged 'NotYet'
         # The administrator goes on working: the root's next record, dated before it, makes it dated ahead for good.
         Set-PimRoleSetting -Role 'Security Reader' -ActivationMaxDuration 4h
-        (Get-TimeProblem (Test-PimAuditLog -WarningAction SilentlyContinue))[$forged] | Should -Be 'FutureDated'
+        Assert-TimeProblem (Test-PimAuditLog -WarningAction SilentlyContinue) $forged 'FutureDated'
         # Past the forged date: the same verdicts, by a fresh check and by a connect that replays everything.
         Set-TestClock $T0.AddDays(32)
-        (Get-TimeProblem (Test-PimAuditLog -WarningAction SilentlyContinue))[$forged] | Should -Be 'FutureDated'
+        Assert-TimeProblem (Test-PimAuditLog -WarningAction SilentlyContinue) $forged 'FutureDated'
         Test-PimAccess -Principal dave@contoso.com -Role 'Global Administrator' | Should -BeFalse
         Connect-AsNewUser frank
         Test-PimAccess -Principal dave@contoso.com -Role 'Global Administrator' | Should -BeFalse
@@ -94,16 +129,18 @@ Describe 'A record''s time is a claim (issue 27)' -Tag TestClock, Hostile {
         # Carol, her clock 8 days ahead, writes one record: her MFA registration.
         Set-TestClock $T0.AddDays(8)
         Connect-As carol
-        $null = Register-PimMfaMethod 6>$null
-        $forged = Get-LastSequence
+        $forged = Invoke-Forgery { $null = Register-PimMfaMethod 6>$null }
         Set-TestClock $T0.AddHours(1)
         Connect-As reviewer
         Get-PimAccessReviewItem -PendingMyDecision | Set-PimAccessReviewDecision -Decision Deny -Justification 'left the team'
         $decided = Get-LastSequence
         $check = Test-PimAuditLog -WarningAction SilentlyContinue
         $check.Disagreements | Where-Object Id -eq "$decided" | Should -BeNullOrEmpty
-        (Get-TimeProblem $check)[$forged] | Should -Be 'NotYet'
+        Assert-TimeProblem $check $forged 'NotYet'
         (Get-PimAccessReviewItem -ReviewId $review.ReviewId).Decision | Should -Be 'Deny'
+        # (On PostgreSQL the review's end is in the server's future, which no record may be dated in: carol's record was
+        # refused above, and what follows is the SQLite story.)
+        if ($OnPg) { return }
         Set-TestClock $T0.AddDays(7).AddHours(1)
         Connect-As admin
         Complete-PimAccessReview -ReviewId $review.ReviewId -Confirm:$false
@@ -114,9 +151,7 @@ Describe 'A record''s time is a claim (issue 27)' -Tag TestClock, Hostile {
         Set-TestClock $T0.AddDays(9)
         $check = Test-PimAuditLog -WarningAction SilentlyContinue
         $check.Disagreements | Where-Object Id -eq "$decided" | Should -BeNullOrEmpty
-        $problems = Get-TimeProblem $check
-        $problems.Keys | Should -Be @($forged)
-        $problems[$forged] | Should -Be 'FutureDated'
+        Assert-TimeProblem $check $forged 'FutureDated'
         Connect-AsNewUser frank
         (Get-PimAccessReviewItem -ReviewId $review.ReviewId).Decision | Should -Be 'Deny'
         @(Get-PimAssignment -Principal carol@contoso.com -Role 'Global Administrator') | Should -HaveCount 0
@@ -129,8 +164,7 @@ Describe 'A record''s time is a claim (issue 27)' -Tag TestClock, Hostile {
         # Bob, no role, his clock at 2100: his MFA registration.
         Set-TestClock ([datetime]::new(2100, 1, 1, 0, 0, 0, [DateTimeKind]::Utc))
         Connect-As bob
-        $null = Register-PimMfaMethod 6>$null
-        $forged = Get-LastSequence
+        $forged = Invoke-Forgery { $null = Register-PimMfaMethod 6>$null }
         Set-TestClock $T0.AddMinutes(5)
         Connect-As user1
         $q = Request-PimActivation -Role 'Security Reader' -Duration 1h -Justification 'alert 4711'
@@ -139,9 +173,7 @@ Describe 'A record''s time is a claim (issue 27)' -Tag TestClock, Hostile {
         $approved = Get-LastSequence
         Test-PimAccess -Principal user1@contoso.com -Role 'Security Reader' | Should -BeTrue
         $check = Test-PimAuditLog -WarningAction SilentlyContinue
-        $problems = Get-TimeProblem $check
-        $problems.Keys | Should -Be @($forged)
-        $problems[$forged] | Should -Be 'NotYet'
+        Assert-TimeProblem $check $forged 'NotYet'
         @($check.Disagreements | Where-Object Problem -eq 'NotEntitled') | Should -HaveCount 0
         Connect-AsNewUser frank
         Test-PimAccess -Principal user1@contoso.com -Role 'Security Reader' | Should -BeTrue
@@ -161,8 +193,7 @@ Describe 'A record''s time is a claim (issue 27)' -Tag TestClock, Hostile {
         New-PimActiveAssignment -Principal eve@contoso.com -Role 'Privileged Role Administrator' -Duration 100d -Justification 'this quarter' | Out-Null
         Set-TestClock ([datetime]::new(2100, 1, 1, 0, 0, 0, [DateTimeKind]::Utc))
         Connect-As bob
-        $null = Register-PimMfaMethod 6>$null
-        $forged = Get-LastSequence
+        $forged = Invoke-Forgery { $null = Register-PimMfaMethod 6>$null }
         # An administrator whose assignment ends within the year registers a credential: it is made, as it says.
         Set-TestClock $T0.AddMinutes(5)
         Use-TestUser gina
@@ -174,8 +205,7 @@ Describe 'A record''s time is a claim (issue 27)' -Tag TestClock, Hostile {
         foreach ($who in 'admin', 'gina') { { Connect-As $who } | Should -Not -Throw }
         (Get-PimStore).Principal | Should -Be 'gina@contoso.com'
         Connect-AsNewUser frank
-        $problems = Get-TimeProblem (Test-PimAuditLog -WarningAction SilentlyContinue)
-        $problems.Keys | Should -Be @($forged)
+        Assert-TimeProblem (Test-PimAuditLog -WarningAction SilentlyContinue) $forged 'NotYet'
         Set-TestClock ([datetime]::new(2100, 1, 2, 0, 0, 0, [DateTimeKind]::Utc))
         Connect-AsNewUser admin
         (Test-PimAuditLog -WarningAction SilentlyContinue).IsValid | Should -BeTrue
@@ -222,5 +252,59 @@ Describe 'Nothing outside the digest decides (issue 27, finding 5)' -Tag TestClo
         Set-TestClock $T0.AddHours(1)
         Connect-AsNewUser user1
         Test-PimAccess -Principal user1@contoso.com -Role 'Security Reader' | Should -BeFalse
+    }
+}
+
+Describe 'On PostgreSQL the server''s clock is the time, and the owner login does no day-to-day work (issue 27)' -Tag Hostile {
+    BeforeAll {
+        $script:T0 = [datetime]::UtcNow
+    }
+
+    It 'refuses, in the database, records dated later than its clock or before the record they follow; the writer login cannot lift the check' -Skip:($env:PIM_TEST_PROVIDER -ne 'PostgreSql') {
+        New-TimeStore -People @()
+        $before = Get-RawFingerprint -Store $script:Store
+        $head = @(Invoke-Sql -Store $script:Store -Sql "SELECT sequence || '|' || at_utc || '|' || hash FROM audit_log ORDER BY sequence DESC LIMIT 1")[0].Split('|')
+        $next = [long]$head[0] + 1
+        $insert = { param([long] $At) "INSERT INTO audit_log (sequence, audit_id, at_utc, actor, actor_key, action, target_type, prev_hash, hash) VALUES ($next, '$([guid]::NewGuid())', $At, 'mallory@contoso.com', 'mallory@contoso.com', 'X', 'Store', '$($head[2])', 'h')" }
+        $writer = $script:Store.ConnectionString
+        foreach ($at in @([datetime]::UtcNow.AddDays(1).Ticks, ([long]$head[1] - 10000000))) {
+            { Invoke-Psql -ConnectionString $writer -Sql (& $insert $at) } | Should -Throw -ExpectedMessage "*audit record $next is dated*"
+        }
+        { Invoke-Psql -ConnectionString $writer -Sql 'ALTER TABLE audit_log DISABLE TRIGGER audit_time' } | Should -Throw '*owner*'
+        { Invoke-Psql -ConnectionString $writer -Sql 'DROP FUNCTION pim_audit_time() CASCADE' } | Should -Throw '*owner*'
+        Get-RawFingerprint -Store $script:Store | Should -Be $before
+    }
+
+    It 'refuses day-to-day changes of a Verified store from the login that owns its tables (PimStoreOwnerLogin), and lets it read' -Skip:($env:PIM_TEST_PROVIDER -ne 'PostgreSql') {
+        New-TimeStore -People @('user1')
+        $before = Get-RawFingerprint -Store $script:Store
+        Use-TestUser admin
+        Connect-PimStore -ConnectionString $script:Store.AdminConnectionString -Provider PostgreSql -Principal admin@contoso.com -IdentityMode Verified
+        (Get-PimStore).IdentityMode | Should -Be 'Verified'
+        @(Get-PimAssignment -Principal admin@contoso.com) | Should -Not -BeNullOrEmpty
+        $e = Get-Refusal { New-PimEligibleAssignment -Principal user1@contoso.com -Role 'Security Reader' -Permanent -Justification 'x' }
+        $e.FullyQualifiedErrorId | Should -BeLike 'PimStoreOwnerLogin*'
+        $e.CategoryInfo.Category | Should -Be 'PermissionDenied'
+        $e.Exception.Message | Should -Match 'Nothing was changed'
+        Get-RawFingerprint -Store $script:Store | Should -Be $before
+    }
+
+    It 'makes only the tables when the owner login connects to an empty database, and the writer''s first connect creates the store' -Skip:($env:PIM_TEST_PROVIDER -ne 'PostgreSql') {
+        $run = if ($env:PIM_TEST_RUN_ID) { $env:PIM_TEST_RUN_ID } else { 'adhoc' }
+        $db = 'pimtest_{0}_{1}' -f $run, [guid]::NewGuid().ToString('N').Substring(0, 10)
+        $null = Invoke-Psql -ConnectionString $env:PIM_TEST_PG_ADMIN -Sql "CREATE DATABASE $db OWNER pim_test_owner"
+        $null = Invoke-Psql -ConnectionString (Get-PgTestConnection -Database $db) -Sql (
+            'ALTER DEFAULT PRIVILEGES FOR ROLE pim_test_owner IN SCHEMA public GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO pim_test_writer')
+        $script:Users = Join-Path $TestDrive "users-$([guid]::NewGuid().ToString('N').Substring(0, 8))"
+        Use-TestUser admin
+        $e = Get-Refusal { Connect-PimStore -ConnectionString (Get-PgTestConnection -Database $db -Role pim_test_owner) -Provider PostgreSql -Principal admin@contoso.com -IdentityMode Verified }
+        $e.FullyQualifiedErrorId | Should -BeLike 'PimStoreOwnerLogin*'
+        $e.Exception.Message | Should -Match 'tables are ready'
+        (Invoke-Psql -ConnectionString (Get-PgTestConnection -Database $db) -Sql 'SELECT COUNT(*) FROM audit_log') -join '' | Should -Be '0'
+        Connect-PimStore -ConnectionString (Get-PgTestConnection -Database $db -Username pim_test_writer) -Provider PostgreSql -Principal admin@contoso.com -IdentityMode Verified
+        (Get-PimStore).IdentityMode | Should -Be 'Verified'
+        Test-PimAccess -Principal admin@contoso.com -Role 'Privileged Role Administrator' | Should -BeTrue
+        New-PimEligibleAssignment -Principal user1@contoso.com -Role 'Security Reader' -Permanent -Justification 'soc' | Should -Not -BeNullOrEmpty
+        (Test-PimAuditLog).IsValid | Should -BeTrue
     }
 }

@@ -122,7 +122,7 @@ public class StoreTests
     [PostgresFact]
     public void A_database_with_other_tables_is_refused_untouched()
     {
-        using var target = new TestTarget();
+        using var target = new TestTarget(empty: true);
         target.Sql("CREATE TABLE customers (id BIGINT PRIMARY KEY, name TEXT); INSERT INTO customers VALUES (1, 'Contoso')");
         var e = Assert.Throws<PimStoreException>(() => PimStore.Open(target.Options("admin@contoso.com")));
         Assert.Equal("PimStoreInvalid", e.ErrorId);

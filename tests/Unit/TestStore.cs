@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Time.Testing;
 using Npgsql;
+using Xunit;
 
 namespace PimModule.Tests;
 
@@ -18,6 +19,51 @@ public static class TestProvider
     public static string AdminConnection => Environment.GetEnvironmentVariable("PIM_TEST_PG_ADMIN")
         ?? throw new InvalidOperationException("PIM_TEST_PROVIDER=PostgreSql needs PIM_TEST_PG_ADMIN (an admin connection string).");
 
+    /// <summary>The NOLOGIN role that owns every test store's tables, and the login that writes them.</summary>
+    public const string Owner = "pim_test_owner", WriterLogin = "pim_test_writer";
+
+    /// <summary>
+    /// A database whose tables the engine made as their owner (it refuses to create a Verified store as the owner:
+    /// PimStoreOwnerLogin): every test store is a copy of it. Made once per test run, dropped at its end.
+    /// </summary>
+    public static readonly Lazy<string> Template = new(() =>
+    {
+        Admin("DO $do$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'pim_test_owner') THEN CREATE ROLE pim_test_owner NOLOGIN; END IF; " +
+              "IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'pim_test_writer') THEN CREATE ROLE pim_test_writer LOGIN; END IF; END $do$");
+        var template = "pimtest_template_" + Guid.NewGuid().ToString("N")[..12];
+        Admin($"CREATE DATABASE {template} OWNER {Owner}");
+        AdminIn(template, $"ALTER DEFAULT PRIVILEGES FOR ROLE {Owner} IN SCHEMA public GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO {WriterLogin}; " +
+                          $"ALTER DEFAULT PRIVILEGES FOR ROLE {Owner} IN SCHEMA public GRANT USAGE, SELECT ON SEQUENCES TO {WriterLogin}");
+        var owner = new NpgsqlConnectionStringBuilder(AdminConnection) { Database = template, Options = $"-c role={Owner}", Pooling = false }.ConnectionString;
+        var folder = Path.Combine(Path.GetTempPath(), "pim-template-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            var refused = Assert.ThrowsAny<PimException>(() => PimStore.Open(new PimStoreOptions
+            {
+                Provider = PimStoreProvider.PostgreSql, ConnectionString = owner, Principal = "schema-owner@contoso.com",
+                IdentityMode = PimIdentityMode.Verified, UserFolder = folder,
+            }).Dispose());
+            if (refused.ErrorId != "PimStoreOwnerLogin") throw refused;
+        }
+        finally { try { Directory.Delete(folder, true); } catch (IOException) { } }
+        NpgsqlConnection.ClearAllPools();
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => { try { Admin($"DROP DATABASE IF EXISTS {template} WITH (FORCE)"); } catch (NpgsqlException) { } };
+        return template;
+    });
+
+    /// <summary>The writer login's connection string to a database.</summary>
+    public static string Writer(string database)
+        => new NpgsqlConnectionStringBuilder(AdminConnection) { Database = database, Username = WriterLogin, Password = null }.ConnectionString;
+
+    private static void AdminIn(string database, string sql)
+    {
+        using var c = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(AdminConnection) { Database = database, Pooling = false }.ConnectionString);
+        c.Open();
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = sql;
+        cmd.ExecuteNonQuery();
+    }
+
     public static void Admin(string sql)
     {
         using var c = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(AdminConnection) { Pooling = false }.ConnectionString);
@@ -31,13 +77,25 @@ public static class TestProvider
 /// <summary>Where a fresh store lives: a file in a new temporary folder, or a new PostgreSQL database.</summary>
 public sealed class TestTarget : IDisposable
 {
-    public TestTarget()
+    /// <param name="empty">PostgreSQL: an empty database, no tables (the store is made by whoever opens it first, as its owner).</param>
+    public TestTarget(bool empty = false)
     {
         if (TestProvider.IsPostgres)
         {
+            // The store's tables made by their owner (a copy of the run's template); the engine connects as the writer login.
             Database = "pimtest_" + Guid.NewGuid().ToString("N")[..16];
-            TestProvider.Admin($"CREATE DATABASE {Database}");
-            ConnectionString = new NpgsqlConnectionStringBuilder(TestProvider.AdminConnection) { Database = Database }.ConnectionString;
+            AdminConnectionString = new NpgsqlConnectionStringBuilder(TestProvider.AdminConnection) { Database = Database }.ConnectionString;
+            if (empty)
+            {
+                TestProvider.Admin($"CREATE DATABASE {Database}");
+                ConnectionString = OwnerConnectionString = AdminConnectionString;
+            }
+            else
+            {
+                TestProvider.Admin($"CREATE DATABASE {Database} TEMPLATE {TestProvider.Template.Value} OWNER {TestProvider.Owner}");
+                ConnectionString = TestProvider.Writer(Database);
+                OwnerConnectionString = new NpgsqlConnectionStringBuilder(AdminConnectionString) { Options = $"-c role={TestProvider.Owner}" }.ConnectionString;
+            }
         }
         else
         {
@@ -51,11 +109,16 @@ public sealed class TestTarget : IDisposable
     public string? FilePath { get; }
     public string? Database { get; }
     public string? ConnectionString { get; }
+    /// <summary>PostgreSQL: the database's administrator (tampering, time travel, what the writer login may not do).</summary>
+    public string? AdminConnectionString { get; }
+    /// <summary>PostgreSQL: the login acting as the tables' owner (migrations are the owner's job).</summary>
+    public string? OwnerConnectionString { get; }
 
-    /// <summary>Lab unless identity is what the test is about.</summary>
-    public PimStoreOptions Options(string? principal, TimeProvider? clock = null, PimIdentityMode mode = PimIdentityMode.Lab) => new()
+    /// <summary>Lab unless identity is what the test is about; <paramref name="asOwner"/>: the owner's login (PostgreSQL), to migrate.</summary>
+    public PimStoreOptions Options(string? principal, TimeProvider? clock = null, PimIdentityMode mode = PimIdentityMode.Lab, bool asOwner = false) => new()
     {
-        Provider = TestProvider.Kind, Path = FilePath, ConnectionString = ConnectionString, Principal = principal, Clock = clock, IdentityMode = mode,
+        Provider = TestProvider.Kind, Path = FilePath, ConnectionString = asOwner ? OwnerConnectionString : ConnectionString, Principal = principal, Clock = clock,
+        IdentityMode = mode,
     };
 
     /// <summary>Changes the store behind the engine's back (tampering, time travel, a future schema).</summary>
@@ -63,7 +126,7 @@ public sealed class TestTarget : IDisposable
     {
         if (TestProvider.IsPostgres)
         {
-            using var c = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(ConnectionString) { Pooling = false }.ConnectionString);
+            using var c = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(AdminConnectionString) { Pooling = false }.ConnectionString);
             c.Open();
             using var cmd = c.CreateCommand();
             cmd.CommandText = sql;
@@ -110,9 +173,10 @@ public sealed class TestStore : IDisposable
     public FakeTimeProvider Clock { get; }
     public PimStore Store { get; private set; }
 
-    public PimStore Open(string principal)
+    /// <param name="asOwner">PostgreSQL: as the tables' owner (a migration); else as the writer login.</param>
+    public PimStore Open(string principal, bool asOwner = false)
     {
-        var store = PimStore.Open(Target.Options(principal, Clock));
+        var store = PimStore.Open(Target.Options(principal, Clock, asOwner: asOwner));
         _opened.Add(store);
         return store;
     }
@@ -157,9 +221,9 @@ public sealed class VerifiedPeople : IDisposable
 
     public string Home { get; } = Path.Combine(Path.GetTempPath(), "pim-people-" + Guid.NewGuid().ToString("N"));
 
-    public PimStore Open(string principal, TimeProvider? clock = null)
+    public PimStore Open(string principal, TimeProvider? clock = null, bool asOwner = false)
     {
-        var o = _target.Options(principal, null, PimIdentityMode.Verified);
+        var o = _target.Options(principal, null, PimIdentityMode.Verified, asOwner);
         var store = PimStore.Open(new PimStoreOptions
         {
             Provider = o.Provider, Path = o.Path, ConnectionString = o.ConnectionString, Principal = principal, IdentityMode = PimIdentityMode.Verified,

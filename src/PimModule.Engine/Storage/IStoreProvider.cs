@@ -58,6 +58,12 @@ internal interface IStoreProvider : IDisposable
     /// <summary>Serialises migrations between processes (inside the migration transaction).</summary>
     void LockForMigration(UnitOfWork work);
 
+    /// <summary>
+    /// True when the connection's login owns the store's schema or is a superuser (PostgreSQL): it could drop the store's
+    /// own checks, so a Verified store makes no day-to-day change with it (PimStoreOwnerLogin). Always false for SQLite.
+    /// </summary>
+    bool LoginOwnsStore(DbConnection connection) => false;
+
     bool TableExists(DbConnection connection, string table);
 
     /// <summary>True for errors worth retrying: a busy/locked database, a serialization failure, a deadlock.</summary>

@@ -30,8 +30,9 @@ internal static class Migrator
         var reading = new UnitOfWork(connection, null, actor, clock.GetUtcNow().UtcDateTime);
         var current = ReadVersion(provider, reading);
         Check(provider, current, latest);
-        if (current == latest) return (current, false);
-        if (current >= IdentityVersion && isVerified?.Invoke(reading) == true) return (current, false);
+        // Tables made by the schema's owner, and no store in them yet (PostgreSQL: the owner prepares, the writer creates).
+        if (current == latest && Seeded(reading)) return (current, false);
+        if (current >= IdentityVersion && current < latest && isVerified?.Invoke(reading) == true) return (current, false);
 
         var (transaction, now) = provider.BeginWrite(connection, clock);
         using var tx = transaction;
@@ -39,13 +40,17 @@ internal static class Migrator
         provider.LockForMigration(work);
         current = ReadVersion(provider, work);
         Check(provider, current, latest);
-        var created = current == 0;
+        var created = current == 0 || !Seeded(work);
         Apply(provider, work, current);
         if (created) seed(work);
         else upgrade(work, current);
+        created = created && Seeded(work); // the owner prepared the tables only: no store in them yet
         work.Commit();
         return (latest, created);
     }
+
+    /// <summary>True when the store's tables hold a store (its id), not only its schema.</summary>
+    private static bool Seeded(UnitOfWork work) => StoreInfoTable.Get(work, StoreInfoTable.StoreId) is not null;
 
     /// <summary>Runs the migrations after <paramref name="current"/> in the caller's unit of work (which holds the migration lock); the ones run.</summary>
     public static IReadOnlyList<Migration> Apply(IStoreProvider provider, UnitOfWork work, int current)

@@ -47,6 +47,10 @@ internal static partial class PimErrors
     public static PimStoreException StoreNotReadable(string message, object? target = null, string? recommendedAction = null, Exception? inner = null)
         => MakeStore(PimErrorCategory.PermissionDenied, message, target, recommendedAction, inner);
 
+    /// <summary>A Verified PostgreSQL store refuses day-to-day changes from a login that owns its schema or is a superuser.</summary>
+    public static PimStoreException StoreOwnerLogin(string message, object? target = null, string? recommendedAction = null, Exception? inner = null)
+        => MakeStore(PimErrorCategory.PermissionDenied, message, target, recommendedAction, inner);
+
     public static PimStoreException StoreNotWritable(string message, object? target = null, string? recommendedAction = null, Exception? inner = null)
         => MakeStore(PimErrorCategory.PermissionDenied, message, target, recommendedAction, inner);
 

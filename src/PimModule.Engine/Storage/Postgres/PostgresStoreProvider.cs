@@ -187,6 +187,25 @@ internal sealed class PostgresStoreProvider : IStoreProvider
         }
     }
 
+    /// <summary>The SQLSTATE the store's audit time check raises (migration 0012, pim_audit_time).</summary>
+    internal const string AuditTimeRefused = "PT427";
+
+    /// <summary>
+    /// True when the login could disable the store's own checks: a superuser, or a member of the role that owns the store's
+    /// audit log (it may act as that owner). False before the store has tables.
+    /// </summary>
+    public bool LoginOwnsStore(DbConnection connection)
+    {
+        using var cmd = connection.CreateCommand();
+        cmd.CommandText = "SELECT r.rolsuper OR COALESCE(pg_catalog.pg_has_role(current_user, c.relowner, 'MEMBER'), false) " +
+                          "FROM pg_catalog.pg_roles r LEFT JOIN pg_catalog.pg_class c ON c.oid = pg_catalog.to_regclass(pg_catalog.quote_ident(current_schema()) || '.audit_log') " +
+                          "WHERE r.rolname = current_user";
+        return cmd.ExecuteScalar() is true;
+    }
+
+    /// <summary>The login's name (what PimStoreOwnerLogin names).</summary>
+    public string Login => _user;
+
     public void LockForMigration(UnitOfWork work) => work.Execute($"SELECT pg_advisory_xact_lock({MigrationLockKey})");
 
     public bool TableExists(DbConnection connection, string table)
@@ -239,6 +258,10 @@ internal sealed class PostgresStoreProvider : IStoreProvider
                 PostgresErrorCodes.SerializationFailure or PostgresErrorCodes.DeadlockDetected or PostgresErrorCodes.LockNotAvailable =>
                     PimErrors.StoreBusy($"The store '{Location}' stayed locked by another session: {p.MessageText}", Location,
                         "Try again; if it persists, look for a session holding a long transaction on the store.", p),
+                AuditTimeRefused =>
+                    PimErrors.ClockSkew($"The PostgreSQL store '{Location}' refused the time of this change's audit records ({p.MessageText}): on PostgreSQL the " +
+                        "server's clock is the time of every record, and a record is never dated before the one it follows. Nothing was changed.", Location,
+                        "Use PimModule as shipped (it stamps every record with the server's clock), and synchronise this computer's clock (NTP).", p),
                 _ when IsConnectionFailure(p) =>
                     Unavailable($"The PostgreSQL server {_server} is not available: {p.MessageText}", check, p),
                 _ => PimErrors.StoreError($"The store '{Location}' failed: {p.MessageText} ({p.SqlState})", Location, "Try again; if it fails again, look for this error in the PostgreSQL server log.", p),
