@@ -73,11 +73,18 @@ function Connect-BenchStore([string] $Name, [object] $Store, [string] $IdentityM
     # A new store on the provider being measured (or the one given); returns it.
     if (-not $Store) {
         if ($Provider -eq 'PostgreSql') {
+            # As the README sets a store up: its tables belong to a NOLOGIN owner role (the admin, acting as it, makes them:
+            # the module refuses to go further as the owner, PimStoreOwnerLogin), and the bench connects as a writer login.
             $db = 'pimbench_{0}_{1}' -f $Name, [guid]::NewGuid().ToString('N').Substring(0, 8)
-            Invoke-BenchPsql $PostgresAdmin "CREATE DATABASE $db"
+            Invoke-BenchPsql $PostgresAdmin ("DO `$do`$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'pim_bench_owner') THEN CREATE ROLE pim_bench_owner NOLOGIN; END IF; " +
+                "IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'pim_bench_writer') THEN CREATE ROLE pim_bench_writer LOGIN; END IF; END `$do`$")
+            Invoke-BenchPsql $PostgresAdmin "CREATE DATABASE $db OWNER pim_bench_owner"
             $script:benchDatabases.Add($db)
-            $Store = ($PostgresAdmin -split ';' | Where-Object { $_ -notmatch '^\s*database\s*=' }) -join ';'
-            $Store = "$Store;Database=$db"
+            $admin = (($PostgresAdmin -split ';' | Where-Object { $_ -notmatch '^\s*database\s*=' }) -join ';') + ";Database=$db"
+            Invoke-BenchPsql $admin 'ALTER DEFAULT PRIVILEGES FOR ROLE pim_bench_owner IN SCHEMA public GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO pim_bench_writer'
+            try { Connect-PimStore -ConnectionString "$admin;Options=-c role=pim_bench_owner;Pooling=false" -Provider PostgreSql -Principal 'admin@contoso.com' -IdentityMode Verified }
+            catch { if ($_.FullyQualifiedErrorId -notlike 'PimStoreOwnerLogin*') { throw } }
+            $Store = (($admin -split ';' | Where-Object { $_ -notmatch '^\s*(username|user id|userid|user|password|pwd)\s*=' }) -join ';') + ';Username=pim_bench_writer'
         }
         else { $Store = Join-Path $work "$Name.db" }
     }
