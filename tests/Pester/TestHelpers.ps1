@@ -185,8 +185,10 @@ function Invoke-Sql {
     #>
     param([Parameter(Mandatory)] [Alias('Path')] [object] $Store, [Parameter(Mandatory)] [string] $Sql)
     if ($Store -isnot [string] -and $Store.Provider -eq 'PostgreSql') {
-        # As the database's administrator (a test also drops or alters what the writer login may not).
-        return Invoke-Psql -ConnectionString ($Store.AdminConnectionString ?? $Store.ConnectionString) -Sql $Sql
+        # As the database's administrator, as a superuser attacker would: the store's own triggers off for the session
+        # (session_replication_role), and what the writer login may not do (drop, alter) allowed.
+        if ($Store.AdminConnectionString) { return Invoke-Psql -ConnectionString $Store.AdminConnectionString -Sql "SET session_replication_role = replica; $Sql" }
+        return Invoke-Psql -ConnectionString $Store.ConnectionString -Sql $Sql
     }
     $Path = if ($Store -is [string]) { $Store } else { $Store.Path }
     $sqlite = Get-Command sqlite3 -ErrorAction SilentlyContinue

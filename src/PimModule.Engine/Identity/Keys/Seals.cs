@@ -220,8 +220,25 @@ internal static class Seals
                 var (when, whyNot) = trusted ? (RecordTime.Counts, (string?)null) : Time().Judge(r.Sequence, r.AtTicks, sealActor!);
                 if (trusted) Time().Trusted(r.AtTicks, sealActor!);
                 if (Time().NeedsLookAhead) return new SealVerdict(false, checkedRecords, r.Sequence, "a root record is dated before records already judged") { NeedsLookAhead = true, RootPrincipalKey = rootPrincipal };
-                if (!trusted && Entitlement(r, sealActor!, sealKeyId!, roots, pending, admins, bindings, revoked, proposals, when, whyNot, nowTicks) is { } refused)
-                    return Fail(r.Sequence, refused);
+                if (!trusted && r.Action is BindAction or RevokeAction or ProposeAction or RestoreAction)
+                {
+                    // What a root-level principal, or a principal with their own key, may do holds whatever the time. What
+                    // needs a direct administrator at the record's time does not hold when that time does not count (yet):
+                    // such a key change binds, revokes and confirms nothing, and breaks nothing — it is judged at its own time
+                    // once due (a checkpoint is rebuilt then), and never if it was dated ahead or back. (Whether it counts
+                    // depends on the reader's clock until it is due, so it never fails the log.)
+                    if (Entitlement(r, sealActor!, sealKeyId!, roots, pending, bindings, revoked, proposals, false) is not null)
+                    {
+                        if (when != RecordTime.Counts)
+                        {
+                            observe?.Invoke(record, new SealContext(sealActor!, seal.FromSequence, false, r.AtTicks, when, whyNot));
+                            prevHash = r.Hash;
+                            continue;
+                        }
+                        if (Entitlement(r, sealActor!, sealKeyId!, roots, pending, bindings, revoked, proposals, admins.IsAdministrator(sealActor!, r.AtTicks)) is { } refused)
+                            return Fail(r.Sequence, refused);
+                    }
+                }
                 if (when == RecordTime.Counts) admins.Observe(r, sealActor!, rootPrincipal);
                 observe?.Invoke(record, new SealContext(sealActor!, seal.FromSequence, trusted, r.AtTicks, when, whyNot));
                 if (r.Action == RestoreAction) restores.Add(r.Sequence);
@@ -330,21 +347,15 @@ internal static class Seals
     private static bool IsRootBinding(JsonObject? o) => o?["Root"] is JsonValue v && v.TryGetValue<bool>(out var root) && root;
 
     /// <summary>Why the actor of <paramref name="r"/> was not entitled to it at its place in the chain; null when they were.</summary>
+    /// <param name="directAdministrator">Whether the actor was a direct administrator at the record's own time (the caller knows whether that time counts).</param>
     private static string? Entitlement(SealedRecord r, string actor, string sealKeyId, RootLevel roots, List<SealedRecord> pendingInTransaction,
-        AdministratorReplay admins, Dictionary<string, (string PrincipalKey, PimKey Key)> bindings, HashSet<string> revoked,
-        Dictionary<string, (string Proposer, string Principal)> proposals, RecordTime when, string? whyNotTime, long nowTicks)
+        Dictionary<string, (string PrincipalKey, PimKey Key)> bindings, HashSet<string> revoked,
+        Dictionary<string, (string Proposer, string Principal)> proposals, bool directAdministrator)
     {
-        // Key administration needs a root-level principal, or a direct administrator at the record's own time — a time the
-        // time rule believes. A key change dated ahead of this clock (an administrator's clock a little fast) needs them
-        // to be one both then and now; one dated ahead of the root, or back, makes no one an administrator.
+        // Key administration needs a root-level principal, or a direct administrator at the record's own time.
         var isRoot = roots.Principals.Contains(actor);
-        var isAdmin = isRoot || when switch
-        {
-            RecordTime.Counts => admins.IsAdministrator(actor, r.AtTicks),
-            RecordTime.NotYet => admins.IsAdministrator(actor, r.AtTicks) && admins.IsAdministrator(actor, nowTicks + TimeRule.Skew.Ticks),
-            _ => false,
-        };
-        var notAdmin = when is RecordTime.Counts or RecordTime.NotYet ? $"{actor} was not an administrator there" : $"{actor}'s record does not count as an administrator's: {whyNotTime}";
+        var isAdmin = isRoot || directAdministrator;
+        var notAdmin = $"{actor} was not an administrator there";
         if (r.Action is BindAction or ProposeAction)
         {
             var o = Parse(r.AfterJson);

@@ -29,3 +29,18 @@ $fn$;
 
 DROP TRIGGER IF EXISTS audit_time ON audit_log;
 CREATE TRIGGER audit_time AFTER INSERT ON audit_log REFERENCING NEW TABLE AS appended FOR EACH STATEMENT EXECUTE FUNCTION pim_audit_time();
+
+-- An audit record is appended, never changed: rewriting its time after the check above (a hash computed over another
+-- time) is refused too. (Removing records is found by the chain and the head kept beside it; re-inserting goes through
+-- the check above.)
+CREATE OR REPLACE FUNCTION pim_audit_unchanged() RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+BEGIN
+    RAISE EXCEPTION USING ERRCODE = 'PT427', MESSAGE = format('audit record %s is appended, never changed', OLD.sequence);
+END
+$fn$;
+
+DROP TRIGGER IF EXISTS audit_unchanged ON audit_log;
+CREATE TRIGGER audit_unchanged BEFORE UPDATE ON audit_log FOR EACH ROW EXECUTE FUNCTION pim_audit_unchanged();
