@@ -205,10 +205,63 @@ Describe 'A record''s time is a claim (issue 27)' -Tag TestClock, Hostile {
         foreach ($who in 'admin', 'gina') { { Connect-As $who } | Should -Not -Throw }
         (Get-PimStore).Principal | Should -Be 'gina@contoso.com'
         Connect-AsNewUser frank
-        Assert-TimeProblem (Test-PimAuditLog -WarningAction SilentlyContinue) $forged 'NotYet'
+        # An administrator's record (eve's), dated before it, made it dated ahead for good.
+        Assert-TimeProblem (Test-PimAuditLog -WarningAction SilentlyContinue) $forged 'FutureDated'
+        # Past 2100: the same verdicts, and nothing else is refused.
         Set-TestClock ([datetime]::new(2100, 1, 2, 0, 0, 0, [DateTimeKind]::Utc))
         Connect-AsNewUser admin
-        (Test-PimAuditLog -WarningAction SilentlyContinue).IsValid | Should -BeTrue
+        $check = Test-PimAuditLog -WarningAction SilentlyContinue
+        Assert-TimeProblem $check $forged 'FutureDated'
+        @($check.Disagreements | Where-Object { $_.Problem -notin 'NotYet', 'FutureDated', 'BackDated' }) | Should -HaveCount 0
+    }
+
+    It 'A hostile review: a record dated ahead by an administrator about to be removed grants nothing once the removal, by another administrator, is dated before it' {
+        New-TimeStore -People @('eve', 'dave', 'bob', 'frank')
+        $eveAdmin = New-PimActiveAssignment -Principal eve@contoso.com -Role 'Privileged Role Administrator' -Permanent -Justification 'ops'
+        New-PimActiveAssignment -Principal dave@contoso.com -Role 'Privileged Role Administrator' -Permanent -Justification 'ops' | Out-Null
+        # Eve, expecting to be removed, her clock 4 hours ahead: a permanent Global Administrator assignment for bob.
+        Set-TestClock $T0.AddHours(4)
+        Connect-As eve
+        $forged = Invoke-Forgery { New-PimActiveAssignment -Principal bob@contoso.com -Role 'Global Administrator' -Permanent -Justification 'bomb' | Out-Null }
+        # Dave, an administrator but not the root, removes eve's role: his record, dated before hers, makes hers dated ahead for good.
+        Set-TestClock $T0.AddMinutes(15)
+        Connect-As dave
+        Remove-PimAssignment -AssignmentId $eveAdmin.AssignmentId -Confirm:$false
+        Test-PimAccess -Principal bob@contoso.com -Role 'Global Administrator' | Should -BeFalse
+        # Past eve's date, nobody having written since: the same, for a fresh check and a new user.
+        Set-TestClock $T0.AddHours(5)
+        Assert-TimeProblem (Test-PimAuditLog -WarningAction SilentlyContinue) $forged 'FutureDated'
+        Connect-AsNewUser frank
+        Test-PimAccess -Principal bob@contoso.com -Role 'Global Administrator' | Should -BeFalse
+    }
+
+    It 'A hostile review: a key registration dated ahead by an administrator neither locks the root out nor fails the log, for anyone, at any clock' {
+        New-TimeStore -People @('eve', 'dave', 'frank')
+        New-PimActiveAssignment -Principal eve@contoso.com -Role 'Privileged Role Administrator' -Permanent -Justification 'ops' | Out-Null
+        New-PimActiveAssignment -Principal dave@contoso.com -Role 'Privileged Role Administrator' -StartDateTime $T0.AddDays(30) -Permanent -Justification 'next month' | Out-Null
+        Use-TestUser gina
+        $gina = New-PimCredential -Principal gina@contoso.com
+        Use-TestUser hal
+        $hal = New-PimCredential -Principal hal@contoso.com
+        # Eve, her clock 10 years ahead, and dave, his at the start of his schedule, each register a key.
+        Set-TestClock $T0.AddYears(10)
+        Connect-As eve
+        $byEve = Invoke-Forgery { $gina | Register-PimCredential -Principal gina@contoso.com | Out-Null }
+        Set-TestClock $T0.AddDays(30).AddMinutes(1)
+        Connect-As dave
+        $byDave = Invoke-Forgery { $hal | Register-PimCredential -Principal hal@contoso.com | Out-Null }
+        # A reader ten minutes slow, the root at the real time, a new user: every connect verifies, the root writes.
+        Set-TestClock $T0.AddDays(30).AddMinutes(-10)
+        { Connect-AsNewUser frank } | Should -Not -Throw
+        Set-TestClock $T0.AddHours(1)
+        { Connect-As admin } | Should -Not -Throw
+        { Set-PimRoleSetting -Role 'Security Reader' -ActivationMaxDuration 4h } | Should -Not -Throw
+        { Connect-AsNewUser frank } | Should -Not -Throw
+        # Neither key is bound now: gina and hal are not registered.
+        foreach ($who in 'gina', 'hal') { (Get-Refusal { Connect-As $who }).FullyQualifiedErrorId | Should -BeLike 'PimCredentialNotRegistered*' }
+        Connect-As admin
+        $check = Test-PimAuditLog -WarningAction SilentlyContinue
+        if ($null -ne $byEve) { (Get-TimeProblem $check)[[long]$byEve[0]] | Should -BeIn 'NotYet', 'FutureDated' }
     }
 
     It 'The writer refuses a record its own clock would back-date (PimClockSkew), and nothing is committed' {

@@ -167,7 +167,7 @@ internal static class AuditLog
     /// snapshot (a transaction), so the head, the records and the seals agree.
     /// </summary>
     public static (PimAuditVerification Result, Identity.Keys.SealVerdict? Seals) VerifyFrom(UnitOfWork work, Identity.Keys.SealState? resume,
-        Action<Identity.Keys.SealedRecord, Identity.Keys.SealContext>? observe, Verification.RootTimeline? lookAhead = null)
+        Action<Identity.Keys.SealedRecord, Identity.Keys.SealContext>? observe, Verification.AnchorTimeline? lookAhead = null)
     {
         var (upTo, headHash) = RecordedHead(work);
         var verified = work.IdentityMode == PimIdentityMode.Verified;
@@ -194,7 +194,6 @@ internal static class AuditLog
         {
             var storeId = StoreInfoTable.Get(work, StoreInfoTable.StoreId) ?? "";
             verdict = Identity.Keys.Seals.Verify(storeId, records, seals, Genesis, resume, observe, SqlTypes.Ticks(work.Now), lookAhead);
-            if (verdict.NeedsLookAhead) return (new PimAuditVerification { IsValid = false, IdentityMode = PimIdentityMode.Verified, Reason = verdict.Reason }, verdict);
         }
         else foreach (var _ in records) { }
         // A break of the chain comes first: the records after it were never handed on.
@@ -215,9 +214,6 @@ internal static class AuditLog
             SealsChecked = verdict.SealsChecked,
         }, verdict);
     }
-
-    /// <summary>The times of a principal's records in chain order (the root's: the time rule's look-ahead).</summary>
-    public static Verification.RootTimeline RootTimeline(UnitOfWork work, string rootKey) => new(rootKey, AuditLogTable.TimesOf(work, rootKey));
 
     /// <summary>The head the store recorded beside the log (store_info, written with every record): its sequence (MaxValue when none) and hash.</summary>
     public static (long Sequence, string? Hash) RecordedHead(UnitOfWork work)

@@ -118,8 +118,4 @@ internal static partial class AuditLogTable
         IFormattable x => x.ToString(null, CultureInfo.InvariantCulture),
         _ => v.ToString(),
     };
-
-    /// <summary>The sequence and time of every record of one actor, in chain order (through ix_audit_actor).</summary>
-    public static List<(long Sequence, long Ticks)> TimesOf(UnitOfWork work, string actorKey)
-        => work.Query<(long, long)>("SELECT sequence, at_utc FROM audit_log WHERE actor_key = @actorKey ORDER BY sequence", new { actorKey });
 }

@@ -45,8 +45,9 @@ internal sealed class StateReplay(SqliteConnection db, SqliteTransaction tx, Dat
     private static readonly TimeSpan Skew = TimeSpan.FromMinutes(5);
 
     private long _transaction = -1;
-    private readonly Dictionary<string, bool> _isAdmin = new(StringComparer.Ordinal);
-    private HashSet<string>? _admins;
+    // Within one transaction (its records may claim different times): by principal and time.
+    private readonly Dictionary<(string, long), bool> _isAdmin = [];
+    private readonly Dictionary<long, HashSet<string>> _admins = [];
     private readonly Dictionary<string, (string PrincipalKey, string RoleId, string? Scope)> _approved = new(StringComparer.OrdinalIgnoreCase);
     private long _seen;
 
@@ -56,7 +57,7 @@ internal sealed class StateReplay(SqliteConnection db, SqliteTransaction tx, Dat
         {
             _transaction = ctx.Transaction;
             _isAdmin.Clear();
-            _admins = null;
+            _admins.Clear();
             _approved.Clear();
         }
         if (++_seen % 10000 == 0) progress?.Invoke(r.Sequence);
@@ -212,16 +213,16 @@ internal sealed class StateReplay(SqliteConnection db, SqliteTransaction tx, Dat
 
     private bool IsAdmin(string principalKey, long t)
     {
-        if (_isAdmin.TryGetValue(principalKey, out var known)) return known;
+        if (_isAdmin.TryGetValue((principalKey, t), out var known)) return known;
         var yes = db.QueryFirstOrDefault<long>(
             "SELECT COUNT(*) FROM verified_assignments WHERE principal_key = @p AND type = 'Active' AND scope = '/' AND role_id IN (@pra, @ga) " +
             "AND start_ticks <= @t AND (end_ticks IS NULL OR end_ticks > @t)",
             new { p = principalKey, pra = RoleCatalog.PrivilegedRoleAdministrator.ToString("D"), ga = RoleCatalog.GlobalAdministrator.ToString("D"), t }, tx) > 0;
-        _isAdmin[principalKey] = yes;
+        _isAdmin[(principalKey, t)] = yes;
         return yes;
     }
 
-    private HashSet<string> Admins(long t) => _admins ??= db.Query<string>(
+    private HashSet<string> Admins(long t) => _admins.TryGetValue(t, out var known) ? known : _admins[t] = db.Query<string>(
         "SELECT DISTINCT principal_key FROM verified_assignments WHERE type = 'Active' AND scope = '/' AND role_id IN (@pra, @ga) " +
         "AND start_ticks <= @t AND (end_ticks IS NULL OR end_ticks > @t)",
         new { pra = RoleCatalog.PrivilegedRoleAdministrator.ToString("D"), ga = RoleCatalog.GlobalAdministrator.ToString("D"), t }, tx).ToHashSet(StringComparer.Ordinal);

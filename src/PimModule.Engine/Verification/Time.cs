@@ -9,7 +9,7 @@ internal enum RecordTime
     Counts,
     /// <summary>Dated ahead of this computer's clock: not applied, nor a floor, until that time has come.</summary>
     NotYet,
-    /// <summary>Dated ahead of a later record of the store's root: it never counts.</summary>
+    /// <summary>Dated ahead of a later record of the store's root or of a direct administrator: it never counts.</summary>
     FutureDated,
     /// <summary>Dated before what earlier records of its actor, or of the store's root, already said: it never counts.</summary>
     BackDated,
@@ -24,10 +24,11 @@ internal enum RecordTime
 /// <item><b>Ahead of the verifier's clock</b> by more than <see cref="Skew"/>: <see cref="RecordTime.NotYet"/> — not
 /// applied and no floor; a checkpoint keeps it pending and is rebuilt from the genesis once its time has come, so that it
 /// is judged in its place in the chain exactly as a fresh replay then judges it.</item>
-/// <item><b>Ahead of a later record of the store's root</b> by more than <see cref="Skew"/>: <see cref="RecordTime.FutureDated"/>
-/// for good — the root's clock is the store's reference on SQLite, and a later root record dated earlier says this one was
-/// dated ahead. (Found by looking ahead in the chain, so a checkpoint and a fresh replay at any later time agree; a
-/// checkpoint that meets such a root record rebuilds with that look-ahead.)</item>
+/// <item><b>Ahead of a later anchor record</b> by more than <see cref="Skew"/>: <see cref="RecordTime.FutureDated"/> for good.
+/// Anchors are the counting records of the store's root and of direct administrators (at their records' own time): their
+/// clocks are the store's reference on SQLite, and an anchor written later but dated earlier says this one was dated ahead.
+/// (Found by looking ahead in the chain, so a checkpoint and a fresh replay at any later time agree; a verifier that meets
+/// such an anchor verifies again from the genesis with the anchors' timeline, <see cref="AnchorTimeline"/>.)</item>
 /// <item><b>Back-dated</b>: a record counts only if it is dated no more than <see cref="Skew"/> before the latest earlier
 /// counting record of its own actor and of the store's root (<see cref="RecordTime.BackDated"/>). A former administrator
 /// cannot write "back then", and a principal cannot slip a record in before their own.</item>
@@ -49,7 +50,7 @@ internal sealed class TimeRule
         public Dictionary<string, long> ActorFloors { get; set; } = new(StringComparer.Ordinal);
         /// <summary>Records judged NotYet (sequence → time): the checkpoint is rebuilt once one of them is due.</summary>
         public Dictionary<long, long> Pending { get; set; } = [];
-        /// <summary>The latest time of a record that counts or is pending (a root record dated well before it needs the look-ahead).</summary>
+        /// <summary>The latest time of a record that counts or is pending (an anchor dated well before it needs the look-ahead).</summary>
         public long LatestSeen { get; set; } = long.MinValue;
         /// <summary>The latest time of a record that counts.</summary>
         public long LatestCounted { get; set; } = long.MinValue;
@@ -61,19 +62,20 @@ internal sealed class TimeRule
         };
 
         /// <summary>True when a pending record's time has come by <paramref name="nowTicks"/> (the checkpoint must be rebuilt).</summary>
-        public bool PendingDue(long nowTicks) => Pending.Values.Any(t => t <= nowTicks + Skew.Ticks);
+        public bool PendingDue(long nowTicks) => Pending.Values.Any(t => t <= Plus(nowTicks));
     }
 
     private readonly State _s;
     private readonly long _now;
     private readonly string? _root;
-    private readonly RootTimeline? _later;
+    private readonly AnchorTimeline? _later;
+    private long _seenBefore = long.MinValue, _countedBefore = long.MinValue;
 
     /// <param name="resume">The state at the checkpoint (copied; null = from the genesis).</param>
     /// <param name="nowTicks">The verifier's clock (the writer's own, before it commits).</param>
     /// <param name="rootKey">The store's root principal (its canonical key).</param>
-    /// <param name="later">The times of the root's records, to look ahead (null: none given; see <see cref="NeedsLookAhead"/>).</param>
-    public TimeRule(State? resume, long nowTicks, string? rootKey, RootTimeline? later)
+    /// <param name="later">The times of the anchor records, to look ahead (null: none given; see <see cref="NeedsLookAhead"/>).</param>
+    public TimeRule(State? resume, long nowTicks, string? rootKey, AnchorTimeline? later)
     {
         _s = resume?.Clone() ?? new State();
         _now = nowTicks;
@@ -85,36 +87,59 @@ internal sealed class TimeRule
     public State Current => _s;
 
     /// <summary>
-    /// True when, without a look-ahead, a root record dated more than <see cref="Skew"/> before a record that counts or is
-    /// pending was met: the verdicts so far may be wrong, and the caller verifies again from the genesis with a
-    /// <see cref="RootTimeline"/>.
+    /// True when an anchor record dated more than <see cref="Skew"/> before a record that counts or is pending was met (one
+    /// the look-ahead given, if any, did not void): the verdicts may be wrong, and the caller verifies again from the
+    /// genesis with the anchors' timeline (<see cref="Anchors"/> of a pass from the genesis).
     /// </summary>
     public bool NeedsLookAhead { get; private set; }
+
+    /// <summary>True when an anchor record was dated more than <see cref="Skew"/> before a record that counts (not only one pending).</summary>
+    public bool VoidsCounted { get; private set; }
+
+    /// <summary>The anchor records met (sequence, time), in chain order.</summary>
+    public List<(long Sequence, long Ticks)> Anchors { get; } = [];
 
     /// <summary>The rule's verdict on one record, and why it does not count (null when it does).</summary>
     public (RecordTime Time, string? Why) Judge(long sequence, long ticks, string actorKey)
     {
         var isRoot = _root is not null && string.Equals(actorKey, _root, StringComparison.Ordinal);
-        if (_later?.EarliestAfter(sequence) is { } earliest && ticks > earliest + Skew.Ticks)
-            return (RecordTime.FutureDated, $"it is dated {Show(ticks)}, but a later record of the store's root is dated {Show(earliest)}: it was dated ahead");
-        if (isRoot && _later is null && ticks < _s.LatestSeen - Skew.Ticks) NeedsLookAhead = true;
-        if (ticks > _now + Skew.Ticks)
+        (_seenBefore, _countedBefore) = (_s.LatestSeen, _s.LatestCounted);
+        if (_later?.EarliestAfter(sequence) is { } earliest && ticks > Plus(earliest))
+            return (RecordTime.FutureDated, $"it is dated {Show(ticks)}, but a later record of the store's root or of an administrator is dated {Show(earliest)}: it was dated ahead");
+        if (ticks > Plus(_now))
         {
             _s.Pending[sequence] = ticks;
             _s.LatestSeen = Math.Max(_s.LatestSeen, ticks);
             return (RecordTime.NotYet, $"it is dated {Show(ticks)}, ahead of this computer's clock ({Show(_now)}): it counts only once that time has come");
         }
-        if (!isRoot && ticks < _s.RootFloor - Skew.Ticks)
+        if (!isRoot && ticks < Minus(_s.RootFloor))
             return (RecordTime.BackDated, $"it is dated {Show(ticks)}, more than {Skew.TotalMinutes:0} minutes before an earlier record of the store's root ({Show(_s.RootFloor)})");
-        if (_s.ActorFloors.TryGetValue(actorKey, out var own) && ticks < own - Skew.Ticks)
+        if (_s.ActorFloors.TryGetValue(actorKey, out var own) && ticks < Minus(own))
             return (RecordTime.BackDated, $"it is dated {Show(ticks)}, more than {Skew.TotalMinutes:0} minutes before an earlier record of its own actor ({Show(own)})");
         Counted(ticks, actorKey, isRoot);
         return (RecordTime.Counts, null);
     }
 
+    /// <summary>
+    /// The record just judged counts, and is an anchor: its actor is the store's root, or a direct administrator at its own
+    /// time. An anchor dated well before what came before it means one of those was dated ahead (<see cref="NeedsLookAhead"/>).
+    /// </summary>
+    public void Anchor(long sequence, long ticks)
+    {
+        if (ticks < Minus(_seenBefore)) NeedsLookAhead = true;
+        if (ticks < Minus(_countedBefore)) VoidsCounted = true;
+        Anchors.Add((sequence, ticks));
+    }
+
+    private static long Minus(long ticks) => ticks == long.MinValue ? long.MinValue : ticks - Skew.Ticks;
+    private static long Plus(long ticks) => ticks > long.MaxValue - Skew.Ticks ? long.MaxValue : ticks + Skew.Ticks;
+
     /// <summary>A record trusted as it is (the genesis transaction): its time is a floor like any counting record's.</summary>
     public void Trusted(long ticks, string actorKey)
-        => Counted(ticks, actorKey, _root is not null && string.Equals(actorKey, _root, StringComparison.Ordinal));
+    {
+        (_seenBefore, _countedBefore) = (_s.LatestSeen, _s.LatestCounted);
+        Counted(ticks, actorKey, _root is not null && string.Equals(actorKey, _root, StringComparison.Ordinal));
+    }
 
     private void Counted(long ticks, string actorKey, bool isRoot)
     {
@@ -124,45 +149,32 @@ internal sealed class TimeRule
         _s.LatestCounted = Math.Max(_s.LatestCounted, ticks);
     }
 
-    /// <summary>
-    /// The writer's own check before it writes a record of the root: why it must not (its clock is behind records that
-    /// count, which the record would void as dated ahead); null when it may. Records merely pending — dated ahead of this
-    /// clock — are what a root record is meant to void.
-    /// </summary>
-    public string? RootWouldVoid(long ticks, string actorKey)
-        => _root is not null && string.Equals(actorKey, _root, StringComparison.Ordinal) && ticks < _s.LatestCounted - Skew.Ticks
-            ? $"the store holds records that count dated up to {Show(_s.LatestCounted)}, more than {Skew.TotalMinutes:0} minutes after it, which a record of the store's root dated now would void"
-            : null;
 
     private static string Show(long ticks)
         => ticks <= DateTime.MinValue.Ticks || ticks >= DateTime.MaxValue.Ticks ? ticks.ToString(CultureInfo.InvariantCulture)
             : new DateTime(ticks, DateTimeKind.Utc).ToString("yyyy-MM-dd HH:mm:ss'Z'", CultureInfo.InvariantCulture);
 }
 
-/// <summary>The times of the store root's records in chain order, to find the earliest one after a record.</summary>
-internal sealed class RootTimeline
+/// <summary>The times of the anchor records (the root's and direct administrators'), in chain order: the earliest after a record.</summary>
+internal sealed class AnchorTimeline
 {
     private readonly long[] _sequences;
-    private readonly long[] _earliestFrom; // the earliest time of the root's records from index i on
+    private readonly long[] _earliestFrom; // the earliest time of the anchors from index i on
 
-    public RootTimeline(string rootKey, IReadOnlyList<(long Sequence, long Ticks)> records)
+    public AnchorTimeline(IReadOnlyList<(long Sequence, long Ticks)> anchors)
     {
-        RootKey = rootKey;
-        _sequences = new long[records.Count];
-        _earliestFrom = new long[records.Count];
+        _sequences = new long[anchors.Count];
+        _earliestFrom = new long[anchors.Count];
         var min = long.MaxValue;
-        for (var i = records.Count - 1; i >= 0; i--)
+        for (var i = anchors.Count - 1; i >= 0; i--)
         {
-            _sequences[i] = records[i].Sequence;
-            min = Math.Min(min, records[i].Ticks);
+            _sequences[i] = anchors[i].Sequence;
+            min = Math.Min(min, anchors[i].Ticks);
             _earliestFrom[i] = min;
         }
     }
 
-    /// <summary>The root whose records these are (the verifier checks it is the store's).</summary>
-    public string RootKey { get; }
-
-    /// <summary>The earliest time of a root record after <paramref name="sequence"/>; null when none follows.</summary>
+    /// <summary>The earliest time of an anchor after <paramref name="sequence"/>; null when none follows.</summary>
     public long? EarliestAfter(long sequence)
     {
         var i = Array.BinarySearch(_sequences, sequence + 1);

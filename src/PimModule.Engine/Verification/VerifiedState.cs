@@ -184,35 +184,54 @@ internal sealed class VerifiedState : IDisposable
             // as a fresh replay judges it now.
             if (resume is not null && resume.Time.PendingDue(now)) resume = null;
             var (check, verdict, replay) = Replay(work, tx, resume, null, progress);
-            if (verdict is { NeedsLookAhead: true, RootPrincipalKey: { } root })
+            if (verdict is { NeedsLookAhead: true })
             {
-                // A root record dated well before records already judged: one of them was dated ahead. Verified again from
-                // the genesis, looking ahead at the root's records, so that it never counts (the time rule, Time.cs).
                 replay.Dispose();
-                tx.Rollback();
-                tx.Dispose();
-                tx = null;
-                tx = _db.BeginTransaction(deferred: false);
-                (check, verdict, replay) = Replay(work, tx, null, Audit.AuditLog.RootTimeline(work, root), progress);
+                (check, verdict, replay) = LookingAhead(work, ref tx, resume is null ? verdict : null, progress);
             }
             using var _ = replay;
             if (!check.IsValid || verdict?.State is not { } state)
             {
-                tx.Rollback();
+                tx!.Rollback();
                 return check;
             }
             var head = (Sequence: state.SealedUpTo, Hash: state.PrevHash);
             replay.Flush();
-            WriteMeta(tx, head.Sequence, head.Hash, state);
-            tx.Commit();
+            WriteMeta(tx!, head.Sequence, head.Hash, state);
+            tx!.Commit();
             _synced = (head.Sequence, head.Hash, state);
             Advanced?.Invoke(head.Sequence, head.Hash);
             return check;
         }
     }
 
+    /// <summary>
+    /// An anchor record (the root's, a direct administrator's) dated well before records already judged: one of those was
+    /// dated ahead. The whole log is verified again from the genesis, looking ahead at the anchors (Time.cs), until the
+    /// anchors it meets explain every such drop (a record voided can unmake an administrator, hence a few passes at most).
+    /// </summary>
+    /// <param name="fromGenesis">A pass from the genesis already made (its anchors are the first timeline); null: one is made first.</param>
+    private (PimAuditVerification, SealVerdict?, StateReplay) LookingAhead(UnitOfWork work, ref SqliteTransaction? tx, SealVerdict? fromGenesis, Action<long>? progress)
+    {
+        PimAuditVerification check = new() { IsValid = false };
+        SealVerdict? verdict = fromGenesis;
+        StateReplay? replay = null;
+        for (var pass = 0; ; pass++)
+        {
+            tx!.Rollback();
+            tx.Dispose();
+            tx = null;
+            tx = _db.BeginTransaction(deferred: false);
+            (check, var next, replay) = Replay(work, tx, null, verdict is null ? null : new AnchorTimeline(verdict.Anchors), progress);
+            var done = next is not { NeedsLookAhead: true } || !check.IsValid || pass >= 4;
+            verdict = next;
+            if (done) return (check, verdict, replay);
+            replay.Dispose();
+        }
+    }
+
     /// <summary>Verifies and applies the log after <paramref name="resume"/> (null: from the genesis, the state cleared first).</summary>
-    private (PimAuditVerification, SealVerdict?, StateReplay) Replay(UnitOfWork work, SqliteTransaction tx, SealState? resume, RootTimeline? lookAhead,
+    private (PimAuditVerification, SealVerdict?, StateReplay) Replay(UnitOfWork work, SqliteTransaction tx, SealState? resume, AnchorTimeline? lookAhead,
         Action<long>? progress)
     {
         if (resume is null) Clear(tx);
@@ -244,37 +263,32 @@ internal sealed class VerifiedState : IDisposable
                 var rule = new TimeRule(meta.State.Time, now, meta.State.RootPrincipal, null);
                 foreach (var r in written)
                 {
-                    var ticks = Storage.SqlTypes.Ticks(r.AtUtc);
-                    var (time, why) = rule.RootWouldVoid(ticks, r.ActorKey) is { } voids ? (RecordTime.BackDated, voids) : rule.Judge(r.Sequence, ticks, r.ActorKey);
-                    if (time == RecordTime.Counts && rule.NeedsLookAhead) break;
-                    if (time != RecordTime.Counts)
-                        throw PimErrors.ClockSkew(
-                            $"This computer's clock says {work.Now:yyyy-MM-dd HH:mm:ss}Z, and the verified log would not count a record written now: {why}. Nothing was changed.",
-                            work.Actor, "Synchronise this computer's clock (NTP), then try again. If it is right, the store holds records dated ahead: run Test-PimAuditLog and tell your administrators.");
+                    var (time, why) = rule.Judge(r.Sequence, Storage.SqlTypes.Ticks(r.AtUtc), r.ActorKey);
+                    if (time != RecordTime.Counts) throw ClockBehind(work, why);
                 }
                 SealState? state;
-                if (rule.NeedsLookAhead && meta.State.RootPrincipal is { } root)
+                var replay = new StateReplay(_db, tx, work.Now, null);
+                var records = written.Select(r => new SealedRecord(r.Sequence, r.Hash, r.Action, r.ActorKey, r.AfterJson, r.TargetType, r.TargetId,
+                    Storage.SqlTypes.Ticks(r.AtUtc), r.PrincipalKey, r.RoleId));
+                var verdict = Seals.Verify(work.Sealer?.StoreId ?? "", records, [seal], Audit.AuditLog.Genesis, meta.State, replay.Observe, now);
+                if (verdict.IsValid && verdict.NeedsLookAhead)
                 {
-                    // The root writes, dated well before a record already judged or pending: that record was dated ahead. The
-                    // whole log, these records too (written in the store's transaction), is verified again looking ahead.
-                    var (check, verdict, replay) = Replay(work, tx, null, Audit.AuditLog.RootTimeline(work, root), null);
-                    using (replay)
-                    {
-                        if (!check.IsValid || verdict?.State is null) throw WouldNotVerify(work, check.Reason);
-                        replay.Flush();
-                    }
-                    state = verdict.State;
+                    replay.Dispose();
+                    // An administrator's (or the root's) record dated well before records that count: this clock is behind them.
+                    if (verdict.VoidsCounted)
+                        throw ClockBehind(work, $"the store holds records that count dated more than {TimeRule.Skew.TotalMinutes:0} minutes after it, which a record of an administrator dated now would void");
+                    // Dated before records merely pending (dated ahead of this clock): what an administrator's record voids.
+                    // The whole log, these records too (written in the store's transaction), is verified again looking ahead.
+                    PimAuditVerification check;
+                    (check, verdict, replay) = LookingAhead(work, ref tx!, null, null);
+                    if (!check.IsValid) { replay.Dispose(); throw WouldNotVerify(work, check.Reason); }
                 }
-                else
+                using (replay)
                 {
-                    using var replay = new StateReplay(_db, tx, work.Now, null);
-                    var records = written.Select(r => new SealedRecord(r.Sequence, r.Hash, r.Action, r.ActorKey, r.AfterJson, r.TargetType, r.TargetId,
-                        Storage.SqlTypes.Ticks(r.AtUtc), r.PrincipalKey, r.RoleId));
-                    var verdict = Seals.Verify(work.Sealer?.StoreId ?? "", records, [seal], Audit.AuditLog.Genesis, meta.State, replay.Observe, now);
-                    if (!verdict.IsValid || verdict.State is null) throw WouldNotVerify(work, verdict.Reason);
+                    if (!verdict!.IsValid || verdict.State is null) throw WouldNotVerify(work, verdict.Reason);
                     replay.Flush();
-                    state = verdict.State;
                 }
+                state = verdict.State;
                 WriteMeta(tx, state.SealedUpTo, state.PrevHash, state);
                 return new OwnChanges(this, tx, (state.SealedUpTo, state.PrevHash, state));
             }
@@ -285,6 +299,11 @@ internal sealed class VerifiedState : IDisposable
             }
         }
     }
+
+    private static PimException ClockBehind(UnitOfWork work, string? why)
+        => PimErrors.ClockSkew(
+            $"This computer's clock says {work.Now:yyyy-MM-dd HH:mm:ss}Z, and the verified log would not count a record written now: {why}. Nothing was changed.",
+            work.Actor, "Synchronise this computer's clock (NTP), then try again. If it is right, the store holds records dated ahead: run Test-PimAuditLog and tell your administrators.");
 
     private static PimException WouldNotVerify(UnitOfWork work, string? reason)
         => PimErrors.StoreTampered($"This change would not verify as part of the store's log ({reason}), so it was not made. Nothing was changed.",
@@ -411,7 +430,18 @@ internal sealed class VerifiedState : IDisposable
     /// </summary>
     public bool EligibilityHolds(AssignmentRow a)
     {
-        if (a.MemberType != PimMemberType.Activated || a.EligibleId is not { } eligibleId) return true;
+        if (a.MemberType != PimMemberType.Activated) return true;
+        if (a.EligibleId is not { } eligibleId)
+        {
+            // An activation that names none (earlier versions; or a modified module's): some verified eligibility of its
+            // principal and role must cover it, there and to its end.
+            lock (_gate)
+                return _db.Query<(string Scope, long? End)>(
+                        "SELECT scope, end_ticks FROM verified_assignments WHERE principal_key = @p AND role_id = @r AND type = 'Eligible'",
+                        new { p = a.PrincipalKey, r = a.RoleId.ToString("D") })
+                    .Any(e => PimModule.Assignments.Scope.Covers(e.Scope, a.Scope)
+                              && (e.End is not { } end || (a.End is { } activationEnd && Storage.SqlTypes.Ticks(activationEnd) <= end)));
+        }
         lock (_gate)
         {
             var e = _db.QueryFirstOrDefault<(string PrincipalKey, string RoleId, string Type, long? End)>(

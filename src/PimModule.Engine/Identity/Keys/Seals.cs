@@ -27,10 +27,15 @@ internal sealed record SealVerdict(bool IsValid, long RecordsChecked, long? Firs
     /// <summary>Where the verifier stopped (a valid log): enough to verify only what is appended later.</summary>
     public SealState? State { get; init; }
     /// <summary>
-    /// The verifier stopped at a root record dated well before a record it had counted or kept pending: verify again from
-    /// the genesis with the root's timeline (<see cref="RootTimeline"/>), so that the record dated ahead never counts.
+    /// An anchor record (the root's, a direct administrator's) is dated well before a record counted or kept pending before
+    /// it: verify again from the genesis with the anchors' timeline (<see cref="AnchorTimeline"/>, from <see cref="Anchors"/>
+    /// of a pass from the genesis), so that the record dated ahead never counts. The verdict's state is not to be kept.
     /// </summary>
     public bool NeedsLookAhead { get; init; }
+    /// <summary>Such an anchor is dated well before a record that counted (not only one pending): its writer's clock is behind.</summary>
+    public bool VoidsCounted { get; init; }
+    /// <summary>The anchor records met, in chain order (sequence, time).</summary>
+    public IReadOnlyList<(long Sequence, long Ticks)> Anchors { get; init; } = [];
 }
 
 /// <summary>
@@ -100,7 +105,7 @@ internal static class Seals
     /// come in sequence order; the records' own hash chain is the caller's to check.
     /// </summary>
     public static SealVerdict Verify(string storeId, IEnumerable<SealedRecord> records, IEnumerable<SealRow> seals, string genesisHash,
-        SealState? resume = null, Action<SealedRecord, SealContext>? observe = null, long nowTicks = 3155378975999999999 /* DateTime.MaxValue */, RootTimeline? lookAhead = null)
+        SealState? resume = null, Action<SealedRecord, SealContext>? observe = null, long nowTicks = 3155378975999999999 /* DateTime.MaxValue */, AnchorTimeline? lookAhead = null)
     {
         var bindings = new Dictionary<string, (string PrincipalKey, PimKey Key)>(StringComparer.OrdinalIgnoreCase); // thumbprint →
         var revoked = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
@@ -143,7 +148,6 @@ internal static class Seals
             pems[root.Key.Thumbprint] = root.Pem;
             rootThumbprint = root.Key.Thumbprint;
             rootPrincipal = Principal.Fold(root.Principal);
-            if (lookAhead is not null && lookAhead.RootKey != rootPrincipal) { why = $"record {genesis.Sequence} names another root than the log's timeline"; return false; }
             time = new TimeRule(time?.Current, nowTicks, rootPrincipal, lookAhead);
             roots.Keys.Add(root.Key.Thumbprint);
             roots.Principals.Add(rootPrincipal);
@@ -218,8 +222,7 @@ internal static class Seals
                 // needs one.
                 var trusted = seal.FromSequence <= genesisFrom;
                 var (when, whyNot) = trusted ? (RecordTime.Counts, (string?)null) : Time().Judge(r.Sequence, r.AtTicks, sealActor!);
-                if (trusted) Time().Trusted(r.AtTicks, sealActor!);
-                if (Time().NeedsLookAhead) return new SealVerdict(false, checkedRecords, r.Sequence, "a root record is dated before records already judged") { NeedsLookAhead = true, RootPrincipalKey = rootPrincipal };
+                if (trusted) { Time().Trusted(r.AtTicks, sealActor!); Time().Anchor(r.Sequence, r.AtTicks); }
                 if (!trusted && r.Action is BindAction or RevokeAction or ProposeAction or RestoreAction)
                 {
                     // What a root-level principal, or a principal with their own key, may do holds whatever the time. What
@@ -239,6 +242,8 @@ internal static class Seals
                             return Fail(r.Sequence, refused);
                     }
                 }
+                // An anchor: a counting record of the root or of a direct administrator at its own time (the time rule's reference).
+                if (when == RecordTime.Counts && (sealActor == rootPrincipal || admins.IsAdministrator(sealActor!, r.AtTicks))) Time().Anchor(r.Sequence, r.AtTicks);
                 if (when == RecordTime.Counts) admins.Observe(r, sealActor!, rootPrincipal);
                 observe?.Invoke(record, new SealContext(sealActor!, seal.FromSequence, trusted, r.AtTicks, when, whyNot));
                 if (r.Action == RestoreAction) restores.Add(r.Sequence);
@@ -262,6 +267,7 @@ internal static class Seals
             {
                 State = labPrefix ? null : state,
                 SealsChecked = sealsChecked, RootThumbprint = rootThumbprint, RootPrincipalKey = rootPrincipal, ConfirmedRestores = restores,
+                NeedsLookAhead = Time().NeedsLookAhead, VoidsCounted = Time().VoidsCounted, Anchors = Time().Anchors,
                 Bindings = bindings.Where(b => !revoked.Contains(b.Key)).ToDictionary(b => b.Key, b => b.Value.PrincipalKey, StringComparer.OrdinalIgnoreCase),
             };
         }
