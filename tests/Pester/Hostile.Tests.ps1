@@ -1102,7 +1102,8 @@ Describe 'Verified stores: who acts is proven, not claimed' -Tag Hostile {
 
     function Test-NoStore([object] $Store) {
         <# True when nothing of a store is at the test store's location (no tables; for SQLite, no file or an empty one). #>
-        if ($Store.Provider -eq 'PostgreSql') { return ((Invoke-Sql -Store $Store -Sql "SELECT COUNT(*) FROM pg_tables WHERE tablename = 'audit_log'") -join '') -eq '0' }
+        # (PostgreSQL: the tables' owner made the tables before; no store is no record in them.)
+        if ($Store.Provider -eq 'PostgreSql') { return ((Invoke-Sql -Store $Store -Sql "SELECT CASE WHEN to_regclass('audit_log') IS NULL THEN 0 ELSE (SELECT COUNT(*) FROM audit_log) END") -join '') -eq '0' }
         -not (Test-Path -LiteralPath $Store.Path) -or ((Invoke-Sql -Store $Store -Sql "SELECT COUNT(*) FROM sqlite_master WHERE name = 'audit_log'") -join '') -eq '0'
     }
 
@@ -1513,7 +1514,7 @@ Describe 'Verified stores: who acts is proven, not claimed' -Tag Hostile {
             Test-NoStore $gone | Should -BeTrue
             if ($store.Provider -eq 'PostgreSql') {
                 Invoke-Psql -ConnectionString $env:PIM_TEST_PG_ADMIN -Sql "DROP DATABASE $($store.Database) WITH (FORCE)" | Out-Null
-                Invoke-Psql -ConnectionString $env:PIM_TEST_PG_ADMIN -Sql "CREATE DATABASE $($store.Database)" | Out-Null
+                Invoke-Psql -ConnectionString $env:PIM_TEST_PG_ADMIN -Sql "CREATE DATABASE $($store.Database) TEMPLATE $(Initialize-PgTestTemplate) OWNER pim_test_owner" | Out-Null
             }
             else { Remove-Item -LiteralPath $store.Path -Force; Remove-Item -Path "$($store.Path)-*" -ErrorAction SilentlyContinue }
             $e = Get-Refusal { Connect-Verified $store user1@contoso.com }   # ... and a pinned store that was removed

@@ -174,7 +174,7 @@ Import-Module '$ModulePath'
 
     It 'refuses a database that holds other tables but no PIM store, and leaves it untouched' {
         if (-not $OnPostgres) { Set-ItResult -Skipped -Because 'PostgreSQL only (SQLite: see "refuses a file that is not a SQLite database")' }
-        $store = New-TestStore
+        $store = New-TestStore -Empty
         Invoke-Sql $store "CREATE TABLE notes (id BIGINT PRIMARY KEY, body TEXT); INSERT INTO notes VALUES (1, 'mine')" | Out-Null
         $err = { Connect-TestStore -Store $store } | Should -Throw -ErrorId 'PimStoreInvalid,PimModule.Cmdlets.ConnectPimStoreCommand' -PassThru
         $err.CategoryInfo.Category | Should -Be 'InvalidData'

@@ -125,7 +125,19 @@ function New-TestStore {
     Provider, Path or ConnectionString, the Location Get-PimStore shows, Environment (for Invoke-FreshPwsh: the
     default store) and ConnectArguments (to paste into a fresh pwsh script after Connect-PimStore).
     #>
-    param([string] $Name = 'pim')
+    param([string] $Name = 'pim', [switch] $Empty)
+    if ($script:OnPostgres -and $Empty) {
+        # An empty database (no tables), for the tests of what is refused before anything is made; as the administrator.
+        $run = if ($env:PIM_TEST_RUN_ID) { $env:PIM_TEST_RUN_ID } else { 'adhoc' }
+        $db = 'pimtest_{0}_{1}' -f $run, [guid]::NewGuid().ToString('N').Substring(0, 10)
+        $null = Invoke-Psql -ConnectionString $env:PIM_TEST_PG_ADMIN -Sql "CREATE DATABASE $db"
+        $cs = Get-PgTestConnection -Database $db
+        return [pscustomobject]@{
+            Provider = 'PostgreSql'; Path = $null; ConnectionString = $cs; Database = $db; Location = $cs; AdminConnectionString = $cs
+            Environment = @{ PIM_STORE_CONNECTION = $cs; PIM_STORE_PATH = $null }
+            ConnectArguments = "-ConnectionString '$cs' -Provider PostgreSql -IdentityMode Lab"
+        }
+    }
     if ($script:OnPostgres) {
         if (-not $env:PIM_TEST_PG_ADMIN) { throw 'PIM_TEST_PROVIDER=PostgreSql needs PIM_TEST_PG_ADMIN.' }
         $run = if ($env:PIM_TEST_RUN_ID) { $env:PIM_TEST_RUN_ID } else { 'adhoc' }
