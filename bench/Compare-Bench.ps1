@@ -31,11 +31,12 @@ foreach ($round in 1..$Rounds) {
     foreach ($which in 'Baseline', 'Change') {
         $module = (Resolve-Path $(if ($which -eq 'Baseline') { $Baseline } else { $ModulePath })).Path
         $json = Join-Path ([IO.Path]::GetTempPath()) "pim-compare-$([guid]::NewGuid().ToString('N')).json"
-        $args = @('-NoProfile', '-NonInteractive', '-File', $bench, '-ModulePath', $module, '-Rows', $Rows, '-Assignments', $Assignments,
-            '-Measure', ($Measure -join ','), '-Providers', ($Providers -join ','), '-ResultsJson', $json)
-        if ($PostgresAdmin) { $args += @('-PostgresAdmin', $PostgresAdmin) }
+        # -Command, not -File: the lists (-Measure, -Providers) reach the bench as lists.
+        $q = { param($v) "'" + ($v -replace "'", "''") + "'" }
+        $command = "& $(& $q $bench) -ModulePath $(& $q $module) -Rows $Rows -Assignments $Assignments -Measure $($Measure -join ',') " +
+            "-Providers $($Providers -join ',') -ResultsJson $(& $q $json)" + $(if ($PostgresAdmin) { " -PostgresAdmin $(& $q $PostgresAdmin)" } else { '' })
         Write-Host "Round $round, $($which): $module"
-        & ([Environment]::ProcessPath) (Join-Path $PSHOME 'pwsh.dll') @args | Out-Null
+        & ([Environment]::ProcessPath) (Join-Path $PSHOME 'pwsh.dll') -NoProfile -NonInteractive -Command $command | Out-Null
         if (-not (Test-Path $json)) { throw "The bench of $which wrote no figures." }
         foreach ($r in Get-Content $json -Raw | ConvertFrom-Json) {
             $n = Get-Number $r.Module

@@ -82,9 +82,18 @@ function Connect-BenchStore([string] $Name, [object] $Store, [string] $IdentityM
             $script:benchDatabases.Add($db)
             $admin = (($PostgresAdmin -split ';' | Where-Object { $_ -notmatch '^\s*database\s*=' }) -join ';') + ";Database=$db"
             Invoke-BenchPsql $admin 'ALTER DEFAULT PRIVILEGES FOR ROLE pim_bench_owner IN SCHEMA public GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO pim_bench_writer'
+            $prepared = $false
             try { Connect-PimStore -ConnectionString "$admin;Options=-c role=pim_bench_owner;Pooling=false" -Provider PostgreSql -Principal 'admin@contoso.com' -IdentityMode Verified }
-            catch { if ($_.FullyQualifiedErrorId -notlike 'PimStoreOwnerLogin*') { throw } }
-            $Store = (($admin -split ';' | Where-Object { $_ -notmatch '^\s*(username|user id|userid|user|password|pwd)\s*=' }) -join ';') + ';Username=pim_bench_writer'
+            catch { if ($_.FullyQualifiedErrorId -notlike 'PimStoreOwnerLogin*') { throw }; $prepared = $true }
+            if ($prepared) { $Store = (($admin -split ';' | Where-Object { $_ -notmatch '^\s*(username|user id|userid|user|password|pwd)\s*=' }) -join ';') + ';Username=pim_bench_writer' }
+            else {
+                # A PimModule from before the two logins (a baseline build, bench/Compare-Bench.ps1) made the whole store as the
+                # owner: start again with an empty database, made and used by the administrator's login, as it expects.
+                Disconnect-PimStore
+                Invoke-BenchPsql $PostgresAdmin "DROP DATABASE $db WITH (FORCE)"
+                Invoke-BenchPsql $PostgresAdmin "CREATE DATABASE $db"
+                $Store = $admin
+            }
         }
         else { $Store = Join-Path $work "$Name.db" }
     }
