@@ -49,11 +49,11 @@ foreach ($round in 1..$Rounds) {
     }
 }
 function Median($list) { if ($list.Count -eq 0) { return $null }; ($list | Sort-Object)[[int][Math]::Floor(($list.Count - 1) / 2)] }
-$rows = foreach ($key in $figures.Keys | Sort-Object) {
+$table = foreach ($key in $figures.Keys | Sort-Object) {
     $f = $figures[$key]; $b = Median $f.Baseline; $c = Median $f.Change
     $provider, $what = $key -split '\|', 2
     [pscustomobject]@{ Provider = $provider; Measure = $what; Baseline = "$b $($f.Unit)"; Change = "$c $($f.Unit)"
         Ratio = if ($b) { '{0:N2}x' -f ($c / $b) } else { '' } }
 }
-$rows | Format-Table -AutoSize -Wrap | Out-String -Width 200 | Write-Host
-$rows
+$table | Format-Table -AutoSize -Wrap | Out-String -Width 200 | Write-Host
+$table
