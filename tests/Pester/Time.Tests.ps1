@@ -283,6 +283,30 @@ Describe 'A record''s time is a claim (issue 27)' -Tag TestClock, Hostile {
     }
 }
 
+Describe 'An administrator''s clock is the store''s reference (issue 27, said plainly)' -Tag TestClock, Hostile {
+    It 'takes an administrator''s record dated before another''s as saying that one was dated ahead: it never counts, and the log check names it' {
+        New-TimeStore -People @('eve', 'user1')
+        New-PimActiveAssignment -Principal eve@contoso.com -Role 'Privileged Role Administrator' -Permanent -Justification 'ops' | Out-Null
+        New-PimEligibleAssignment -Principal user1@contoso.com -Role 'Security Reader' -Permanent -Justification 'soc' | Out-Null
+        Set-PimRoleSetting -Role 'Security Reader' -ActivationRequirement None
+        # user1 activates at T0+2h (a record that counts); eve's clock then says T0+1h.
+        Set-TestClock $T0.AddHours(2)
+        Connect-As user1
+        $null = Request-PimActivation -Role 'Security Reader' -Duration 1h -Justification 'alert'
+        $activation = Get-LastSequence
+        Set-TestClock $T0.AddHours(1)
+        Connect-As eve
+        # On PostgreSQL the database refuses eve's record (dated before the one it follows): its clock is the reference there.
+        $e = Get-Refusal { New-PimEligibleAssignment -Principal user1@contoso.com -Role 'Reports Reader' -Permanent -Justification 'x' | Out-Null }
+        if ($OnPg) { $e.FullyQualifiedErrorId | Should -BeLike 'PimClockSkew*'; return }
+        $e | Should -BeNullOrEmpty
+        # On SQLite eve's record, dated before user1's activation and written after it, says it was dated ahead.
+        Test-PimAccess -Principal user1@contoso.com -Role 'Security Reader' -AsOf $T0.AddHours(2).AddMinutes(10) | Should -BeFalse
+        $problems = Get-TimeProblem (Test-PimAuditLog -WarningAction SilentlyContinue)
+        $problems[[long]$activation] | Should -Be 'FutureDated'
+    }
+}
+
 Describe 'Nothing outside the digest decides (issue 27, finding 5)' -Tag TestClock, Hostile {
     It 'an activation whose eligible_id was rewritten around the module is not believed, and removing its eligibility ends it' {
         New-TimeStore -People @('user1')

@@ -69,7 +69,7 @@ internal sealed class TimeRule
     private readonly long _now;
     private readonly string? _root;
     private readonly AnchorTimeline? _later;
-    private long _seenBefore = long.MinValue, _countedBefore = long.MinValue;
+    private long _seenBefore = long.MinValue;
 
     /// <param name="resume">The state at the checkpoint (copied; null = from the genesis).</param>
     /// <param name="nowTicks">The verifier's clock (the writer's own, before it commits).</param>
@@ -93,9 +93,6 @@ internal sealed class TimeRule
     /// </summary>
     public bool NeedsLookAhead { get; private set; }
 
-    /// <summary>True when an anchor record was dated more than <see cref="Skew"/> before a record that counts (not only one pending).</summary>
-    public bool VoidsCounted { get; private set; }
-
     /// <summary>The anchor records met (sequence, time), in chain order.</summary>
     public List<(long Sequence, long Ticks)> Anchors { get; } = [];
 
@@ -103,7 +100,7 @@ internal sealed class TimeRule
     public (RecordTime Time, string? Why) Judge(long sequence, long ticks, string actorKey)
     {
         var isRoot = _root is not null && string.Equals(actorKey, _root, StringComparison.Ordinal);
-        (_seenBefore, _countedBefore) = (_s.LatestSeen, _s.LatestCounted);
+        _seenBefore = _s.LatestSeen;
         if (_later?.EarliestAfter(sequence) is { } earliest && ticks > Plus(earliest))
             return (RecordTime.FutureDated, $"it is dated {Show(ticks)}, but a later record of the store's root or of an administrator is dated {Show(earliest)}: it was dated ahead");
         if (ticks > Plus(_now))
@@ -127,7 +124,6 @@ internal sealed class TimeRule
     public void Anchor(long sequence, long ticks)
     {
         if (ticks < Minus(_seenBefore)) NeedsLookAhead = true;
-        if (ticks < Minus(_countedBefore)) VoidsCounted = true;
         Anchors.Add((sequence, ticks));
     }
 
@@ -137,7 +133,7 @@ internal sealed class TimeRule
     /// <summary>A record trusted as it is (the genesis transaction): its time is a floor like any counting record's.</summary>
     public void Trusted(long ticks, string actorKey)
     {
-        (_seenBefore, _countedBefore) = (_s.LatestSeen, _s.LatestCounted);
+        _seenBefore = _s.LatestSeen;
         Counted(ticks, actorKey, _root is not null && string.Equals(actorKey, _root, StringComparison.Ordinal));
     }
 

@@ -154,55 +154,53 @@ internal sealed class VerifiedState : IDisposable
 
     private PimAuditVerification SyncLocked(UnitOfWork work, Action<long>? progress, bool rebuild, ref SqliteTransaction? tx)
     {
+        var (upTo, headHash) = Audit.AuditLog.RecordedHead(work);
+        var now = Storage.SqlTypes.Ticks(work.Now);
+        if (_synced is { } s && s.Sequence == upTo && s.Hash == headHash && !s.State.Time.PendingDue(now))
+            return new PimAuditVerification { IsValid = true, IdentityMode = PimIdentityMode.Verified, RecordsChecked = 0 };
+        tx = _db.BeginTransaction(deferred: false);
+        var meta = ReadMeta(tx);
+        if (meta is { } m && m.Sequence == upTo && m.Hash == headHash && !m.State.Time.PendingDue(now))
         {
-            var (upTo, headHash) = Audit.AuditLog.RecordedHead(work);
-            var now = Storage.SqlTypes.Ticks(work.Now);
-            if (_synced is { } s && s.Sequence == upTo && s.Hash == headHash && !s.State.Time.PendingDue(now))
-                return new PimAuditVerification { IsValid = true, IdentityMode = PimIdentityMode.Verified, RecordsChecked = 0 };
-            tx = _db.BeginTransaction(deferred: false);
-            var meta = ReadMeta(tx);
-            if (meta is { } m && m.Sequence == upTo && m.Hash == headHash && !m.State.Time.PendingDue(now))
-            {
-                _synced = m;
-                tx.Commit();
-                Advanced?.Invoke(m.Sequence, m.Hash);
-                return new PimAuditVerification { IsValid = true, IdentityMode = PimIdentityMode.Verified, RecordsChecked = 0 };
-            }
-            var resume = meta is { } c && c.Sequence <= upTo &&
-                         string.Equals(Storage.AuditLogTable.BySequence(work, c.Sequence)?.Hash, c.Hash, StringComparison.Ordinal)
-                ? c.State : null;
-            if (resume is null && meta is { } seen && !rebuild)
-            {
-                // The store's chain does not extend what this session verified: cut off, rolled back or replaced since.
-                // Within a session that is refused; a new connect decides by the user's pin (a confirmed restore is let in).
-                tx.Rollback();
-                throw PimErrors.StoreRolledBack(
-                    $"The store no longer extends its log as this session verified it (up to record {seen.Sequence}): it was cut off, rolled back or replaced since. Nothing was changed.",
-                    seen.Sequence, "Disconnect-PimStore and connect again (a restore an administrator confirmed is let in); tell your administrators.");
-            }
-            // A record kept pending (dated ahead) whose time has come is judged in its place in the chain: from the genesis,
-            // as a fresh replay judges it now.
-            if (resume is not null && resume.Time.PendingDue(now)) resume = null;
-            var (check, verdict, replay) = Replay(work, tx, resume, null, progress);
-            if (verdict is { NeedsLookAhead: true })
-            {
-                replay.Dispose();
-                (check, verdict, replay) = LookingAhead(work, ref tx, resume is null ? verdict : null, progress);
-            }
-            using var _ = replay;
-            if (!check.IsValid || verdict?.State is not { } state)
-            {
-                tx!.Rollback();
-                return check;
-            }
-            var head = (Sequence: state.SealedUpTo, Hash: state.PrevHash);
-            replay.Flush();
-            WriteMeta(tx!, head.Sequence, head.Hash, state);
-            tx!.Commit();
-            _synced = (head.Sequence, head.Hash, state);
-            Advanced?.Invoke(head.Sequence, head.Hash);
+            _synced = m;
+            tx.Commit();
+            Advanced?.Invoke(m.Sequence, m.Hash);
+            return new PimAuditVerification { IsValid = true, IdentityMode = PimIdentityMode.Verified, RecordsChecked = 0 };
+        }
+        var resume = meta is { } c && c.Sequence <= upTo &&
+                     string.Equals(Storage.AuditLogTable.BySequence(work, c.Sequence)?.Hash, c.Hash, StringComparison.Ordinal)
+            ? c.State : null;
+        if (resume is null && meta is { } seen && !rebuild)
+        {
+            // The store's chain does not extend what this session verified: cut off, rolled back or replaced since.
+            // Within a session that is refused; a new connect decides by the user's pin (a confirmed restore is let in).
+            tx.Rollback();
+            throw PimErrors.StoreRolledBack(
+                $"The store no longer extends its log as this session verified it (up to record {seen.Sequence}): it was cut off, rolled back or replaced since. Nothing was changed.",
+                seen.Sequence, "Disconnect-PimStore and connect again (a restore an administrator confirmed is let in); tell your administrators.");
+        }
+        // A record kept pending (dated ahead) whose time has come is judged in its place in the chain: from the genesis,
+        // as a fresh replay judges it now.
+        if (resume is not null && resume.Time.PendingDue(now)) resume = null;
+        var (check, verdict, replay) = Replay(work, tx, resume, null, progress);
+        if (verdict is { NeedsLookAhead: true })
+        {
+            replay.Dispose();
+            (check, verdict, replay) = LookingAhead(work, ref tx, resume is null ? verdict : null, progress);
+        }
+        using var _ = replay;
+        if (!check.IsValid || verdict?.State is not { } state)
+        {
+            tx!.Rollback();
             return check;
         }
+        var head = (Sequence: state.SealedUpTo, Hash: state.PrevHash);
+        replay.Flush();
+        WriteMeta(tx!, head.Sequence, head.Hash, state);
+        tx!.Commit();
+        _synced = (head.Sequence, head.Hash, state);
+        Advanced?.Invoke(head.Sequence, head.Hash);
+        return check;
     }
 
     /// <summary>
@@ -259,25 +257,23 @@ internal sealed class VerifiedState : IDisposable
             {
                 if (ReadMeta(tx) is not { } meta || meta.Sequence != s.Sequence || meta.Hash != s.Hash) { tx.Dispose(); return null; } // another session moved it
                 var now = Storage.SqlTypes.Ticks(work.Now);
-                // The writer runs the verifier's own time rule, with its own clock, before anything is committed.
-                var rule = new TimeRule(meta.State.Time, now, meta.State.RootPrincipal, null);
-                foreach (var r in written)
-                {
-                    var (time, why) = rule.Judge(r.Sequence, Storage.SqlTypes.Ticks(r.AtUtc), r.ActorKey);
-                    if (time != RecordTime.Counts) throw ClockBehind(work, why);
-                }
                 SealState? state;
                 var replay = new StateReplay(_db, tx, work.Now, null);
                 var records = written.Select(r => new SealedRecord(r.Sequence, r.Hash, r.Action, r.ActorKey, r.AfterJson, r.TargetType, r.TargetId,
                     Storage.SqlTypes.Ticks(r.AtUtc), r.PrincipalKey, r.RoleId));
-                var verdict = Seals.Verify(work.Sealer?.StoreId ?? "", records, [seal], Audit.AuditLog.Genesis, meta.State, replay.Observe, now);
+                // The writer runs the verifier itself — its time rule with this computer's clock — before anything is committed.
+                string? timeWhy = null;
+                var verdict = Seals.Verify(work.Sealer?.StoreId ?? "", records, [seal], Audit.AuditLog.Genesis, meta.State, (r, c) =>
+                {
+                    if (c.Time != RecordTime.Counts) timeWhy ??= c.TimeWhy;
+                    replay.Observe(r, c);
+                }, now);
+                if (timeWhy is not null) { replay.Dispose(); throw ClockBehind(work, timeWhy); }
                 if (verdict.IsValid && verdict.NeedsLookAhead)
                 {
                     replay.Dispose();
-                    // An administrator's (or the root's) record dated well before records that count: this clock is behind them.
-                    if (verdict.VoidsCounted)
-                        throw ClockBehind(work, $"the store holds records that count dated more than {TimeRule.Skew.TotalMinutes:0} minutes after it, which a record of an administrator dated now would void");
-                    // Dated before records merely pending (dated ahead of this clock): what an administrator's record voids.
+                    // An administrator's (or the root's) record dated before records pending — dated ahead of this clock, which
+                    // every record it counts is not: what an administrator's record voids.
                     // The whole log, these records too (written in the store's transaction), is verified again looking ahead.
                     PimAuditVerification check;
                     (check, verdict, replay) = LookingAhead(work, ref tx!, null, null);

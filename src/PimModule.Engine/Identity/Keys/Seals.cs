@@ -32,8 +32,6 @@ internal sealed record SealVerdict(bool IsValid, long RecordsChecked, long? Firs
     /// of a pass from the genesis), so that the record dated ahead never counts. The verdict's state is not to be kept.
     /// </summary>
     public bool NeedsLookAhead { get; init; }
-    /// <summary>Such an anchor is dated well before a record that counted (not only one pending): its writer's clock is behind.</summary>
-    public bool VoidsCounted { get; init; }
     /// <summary>The anchor records met, in chain order (sequence, time).</summary>
     public IReadOnlyList<(long Sequence, long Ticks)> Anchors { get; init; } = [];
 }
@@ -267,7 +265,7 @@ internal static class Seals
             {
                 State = labPrefix ? null : state,
                 SealsChecked = sealsChecked, RootThumbprint = rootThumbprint, RootPrincipalKey = rootPrincipal, ConfirmedRestores = restores,
-                NeedsLookAhead = Time().NeedsLookAhead, VoidsCounted = Time().VoidsCounted, Anchors = Time().Anchors,
+                NeedsLookAhead = Time().NeedsLookAhead, Anchors = Time().Anchors,
                 Bindings = bindings.Where(b => !revoked.Contains(b.Key)).ToDictionary(b => b.Key, b => b.Value.PrincipalKey, StringComparer.OrdinalIgnoreCase),
             };
         }
