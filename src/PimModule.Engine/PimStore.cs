@@ -280,6 +280,13 @@ public sealed class PimStore : IDisposable
             + $" Then connect again: Connect-PimStore -Principal {p}" + (options.CredentialPath is { } file && !someoneElses ? $" -CredentialPath {PimErrors.Argument(file)}." : ".");
     }
 
+    /// <summary>The hash of a record as the store holds it now (a connection of its own, outside any snapshot); null when it has none.</summary>
+    private static string? LatestHash(IStoreProvider provider, UnitOfWork like, long sequence)
+    {
+        using var connection = provider.OpenConnection();
+        return AuditLogTable.BySequence(new UnitOfWork(connection, null, like.Actor, like.Now), sequence)?.Hash;
+    }
+
     private static KnownStores KnownStoresOf(PimStoreOptions options)
         => new(options.UserFolder is { } root ? System.IO.Path.Combine(root, "known-stores.json") : null);
 
@@ -299,11 +306,24 @@ public sealed class PimStore : IDisposable
         {
         var result = Run(provider, () =>
         {
+            for (var attempt = 1; ; attempt++)
+            {
+                try { return Once(attempt < VerifiedState.SnapshotAttempts); }
+                catch (CheckpointAheadException) when (attempt < VerifiedState.SnapshotAttempts) { }
+            }
+        });
+        key = acting;
+        return result;
+
+        // One snapshot of the store. Another session of this user may have verified (and pinned) records committed after it
+        // began: the checkpoint ahead of it asks for a new snapshot; a pin ahead of it is judged by the store as it is now.
+        StoreIdentityState Once(bool snapshotMayLag)
+        {
             verified?.Dispose();
             verified = null;
             using var connection = provider.OpenConnection();
             using var snapshot = provider.BeginSnapshot(connection);
-            var work = new UnitOfWork(connection, snapshot, principal, clock.GetUtcNow().UtcDateTime);
+            var work = new UnitOfWork(connection, snapshot, principal, clock.GetUtcNow().UtcDateTime) { SnapshotMayLag = snapshotMayLag };
             var evidence = StoreIdentity.Read(work);
             var mode = StoreIdentity.Resolve(evidence, pinned, anchor is not null);
             if (options.IdentityMode is { } asked && asked != mode)
@@ -356,12 +376,10 @@ public sealed class PimStore : IDisposable
             }
             else
                 known.CheckAndAdvance(provider.Location, evidence.StoreId, verdict.RootThumbprint, head.Sequence, head.Hash,
-                    seq => AuditLogTable.BySequence(work, seq)?.Hash, anchorPin, verdict.Restores);
+                    seq => AuditLogTable.BySequence(work, seq)?.Hash, anchorPin, verdict.Restores, seq => LatestHash(provider, work, seq));
             return new StoreIdentityState(evidence.StoreId, mode, verdict.RootThumbprint, verdict.RootPrincipal, acting,
                 new VerifiedPoint(head.Sequence, head.Hash), verified);
-        });
-        key = acting;
-        return result;
+        }
         }
         catch
         {

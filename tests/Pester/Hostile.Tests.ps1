@@ -2370,3 +2370,90 @@ Describe 'Verified stores: who acts is proven, not claimed' -Tag Hostile {
         }
     }
 }
+
+Describe 'Third hostile pass, finding 1: several windows of one person raise no false rollback alarm' -Tag Hostile {
+    BeforeAll {
+        function Get-VerifiedConnect([object] $Store) { $Store.ConnectArguments -replace '-IdentityMode Lab', '-IdentityMode Verified' }
+
+        function New-OnePersonStore {
+            <# A Verified store made by admin@contoso.com in their own home (XDG_DATA_HOME): the person whose windows write. #>
+            $store = New-TestStore
+            $home1 = Join-Path $TestDrive ("one-person-{0}" -f [guid]::NewGuid().ToString('N').Substring(0, 8))
+            $null = New-Item -ItemType Directory -Path $home1 -Force
+            $out = Invoke-FreshPwsh -Environment @{ XDG_DATA_HOME = $home1 } -Script @"
+Import-Module '$ModulePath'
+Connect-PimStore $(Get-VerifiedConnect $store) -Principal admin@contoso.com
+(Get-PimStore).IdentityMode
+"@
+            $out | Should -Contain 'Verified'
+            $store | Add-Member -NotePropertyName Home -NotePropertyValue $home1 -PassThru
+        }
+
+        function Start-Window {
+            <#
+            One pwsh window of admin@contoso.com (the store's person, their home): -Rounds times it connects and writes
+            -Writes custom roles, reading between writes. Prints OK per write and ERR:<id> per error.
+            #>
+            param([object] $Store, [string] $Name, [int] $Rounds = 2, [int] $Writes = 20)
+            $script = Join-Path $TestDrive "window-$Name-$([guid]::NewGuid().ToString('N').Substring(0, 6)).ps1"
+            Set-Content -Path $script -Value @"
+`$ErrorActionPreference = 'Continue'
+Import-Module '$ModulePath'
+foreach (`$round in 1..$Rounds) {
+    try { Connect-PimStore $(Get-VerifiedConnect $Store) -Principal admin@contoso.com -ErrorAction Stop }
+    catch { 'ERR:' + `$_.FullyQualifiedErrorId; continue }
+    foreach (`$i in 1..$Writes) {
+        try { New-PimRole -Name "Window $Name round `$round write `$i" -Description 'one person, two windows' -ErrorAction Stop | Out-Null; 'OK' }
+        catch { 'ERR:' + `$_.FullyQualifiedErrorId + ' ' + `$_.Exception.Message }
+        try { `$null = Get-PimAssignment -ErrorAction Stop } catch { 'ERR:' + `$_.FullyQualifiedErrorId + ' ' + `$_.Exception.Message }
+    }
+    Disconnect-PimStore
+}
+"@
+            $saved = $env:XDG_DATA_HOME
+            $env:XDG_DATA_HOME = $Store.Home
+            try {
+                $process = Start-Process -FilePath ([Environment]::ProcessPath) -PassThru -RedirectStandardOutput "$script.out" -RedirectStandardError "$script.err" `
+                    -ArgumentList @((Join-Path $PSHOME 'pwsh.dll'), '-NoProfile', '-NonInteractive', '-File', $script)
+            }
+            finally { $env:XDG_DATA_HOME = $saved }
+            [pscustomobject]@{ Process = $process; Output = "$script.out" }
+        }
+
+        function Wait-Window([object[]] $Windows) {
+            <# Waits for every window; returns the lines they printed. #>
+            foreach ($w in $Windows) { if (-not $w.Process.WaitForExit(300000)) { $w.Process.Kill(); throw 'A window did not finish in 5 minutes.' } }
+            foreach ($w in $Windows) { @(Get-Content -LiteralPath $w.Output) }
+        }
+    }
+
+    AfterEach { Remove-Item Env:XDG_DATA_HOME -ErrorAction SilentlyContinue }
+
+    It 'lets two windows of the same person write at once on a Verified store, every write landing, with no PimStoreRolledBack' {
+        $store = New-OnePersonStore
+        $lines = Wait-Window @((Start-Window $store 'A'), (Start-Window $store 'B'))
+        @($lines | Where-Object { $_ -like 'ERR:*' }) | Should -BeNullOrEmpty
+        @($lines | Where-Object { $_ -eq 'OK' }).Count | Should -Be 80
+        # Every write landed, and the log verifies; a third session of the same person connects without an alarm.
+        $env:XDG_DATA_HOME = $store.Home
+        $at = if ($store.Provider -eq 'PostgreSql') { @{ ConnectionString = $store.ConnectionString; Provider = 'PostgreSql' } } else { @{ Path = $store.Path } }
+        Connect-PimStore @at -Principal admin@contoso.com -IdentityMode Verified
+        @(Get-PimRole -Name 'Window *').Count | Should -Be 80
+        (Test-PimAuditLog).IsValid | Should -BeTrue
+    }
+
+    It 'still refuses a real rollback to each of that person''s windows after they wrote at once' {
+        $store = New-OnePersonStore
+        $lines = Wait-Window @((Start-Window $store 'A' -Rounds 1 -Writes 10), (Start-Window $store 'B' -Rounds 1 -Writes 10))
+        @($lines | Where-Object { $_ -like 'ERR:*' }) | Should -BeNullOrEmpty
+        @($lines | Where-Object { $_ -eq 'OK' }).Count | Should -Be 20
+        # The tail both windows verified is cut off, at the end of a sealed transaction.
+        $cut = [long](Invoke-Sql -Store $store -Sql 'SELECT MAX(to_sequence) FROM seals WHERE to_sequence <= (SELECT MAX(sequence) FROM audit_log) - 4')
+        $cutHash = (Invoke-Sql -Store $store -Sql "SELECT hash FROM audit_log WHERE sequence = $cut") -join ''
+        Invoke-Sql -Store $store -Sql "DELETE FROM audit_log WHERE sequence > $cut; DELETE FROM seals WHERE to_sequence > $cut; UPDATE store_info SET value = '$cut' WHERE key = 'audit_head_sequence'; UPDATE store_info SET value = '$cutHash' WHERE key = 'audit_head_hash'" | Out-Null
+        $before = Get-RawFingerprint $store
+        $lines = Wait-Window @((Start-Window $store 'C' -Rounds 1 -Writes 1), (Start-Window $store 'D' -Rounds 1 -Writes 1))
+        $lines | Should -Be @('ERR:PimStoreRolledBack,PimModule.Cmdlets.ConnectPimStoreCommand', 'ERR:PimStoreRolledBack,PimModule.Cmdlets.ConnectPimStoreCommand')
+        Get-RawFingerprint $store | Should -Be $before
+    }
+}
