@@ -195,13 +195,17 @@ public sealed class PimStore : IDisposable
         try
         {
             var anchor = options.TrustAnchor is { } ta ? StoreIdentity.ParseAnchor(ta) : ((string? StoreId, string Root)?)null;
+            var knownStores = KnownStoresOf(options);
+            var pin = knownStores.Find(provider.Location);
+            // No file where this user verified a store (removed, even while a session had it open): refused before anything
+            // is made there, rather than a new store in its place.
+            if (provider.NothingThere()) RefuseToCreate(provider.Location, anchor, pin, knownStores.FilePath);
             provider.CheckTarget();
             var creating = options.IdentityMode ?? PimIdentityMode.Verified;
-            var pin = KnownStoresOf(options).Find(provider.Location);
             var preparedOnly = false;
             var (version, created) = Run(provider, () => Migrator.Migrate(provider, principal, clock, work =>
             {
-                RefuseToCreate(provider.Location, anchor, pin);
+                RefuseToCreate(provider.Location, anchor, pin, knownStores.FilePath);
                 // The schema's owner (or a superuser) makes the tables of a Verified store, not the store: it could drop the
                 // checks that keep the store's time and history, so a login that does not own them creates and uses it.
                 if (creating == PimIdentityMode.Verified && provider.LoginOwnsStore(work.Connection)) { preparedOnly = true; return; }
@@ -234,7 +238,7 @@ public sealed class PimStore : IDisposable
     /// No store where one is expected: a -TrustAnchor names a store, and a pin says this user verified one there. Making a
     /// new store in its place (with a new root) would hide that it is gone: refused, before anything is created.
     /// </summary>
-    private static void RefuseToCreate(string location, (string? StoreId, string Root)? anchor, KnownStore? pin)
+    private static void RefuseToCreate(string location, (string? StoreId, string Root)? anchor, KnownStore? pin, string knownStoresFile)
     {
         if (anchor is { } a)
             throw PimErrors.StoreTrustChanged($"There is no store at {location}, and -TrustAnchor names one ({a.StoreId ?? "root"} {a.Root}). Nothing was created.",
@@ -242,7 +246,8 @@ public sealed class PimStore : IDisposable
         if (pin is not null)
             throw PimErrors.StoreRolledBack(
                 $"There is no store at {location} any more, but you verified store {pin.StoreId} there (up to record {pin.Sequence}). Nothing was created.",
-                location, "Restore the store from its backup. If it was removed on purpose, remove its entry from your known-stores file, then connect again.");
+                location, $"Restore the store from its backup (Copy-PimStore makes one) and connect again. If it was removed on purpose, remove its entry " +
+                $"(\"location\": \"{location}\") from your known-stores file '{knownStoresFile}', then connect again to create a new store there.");
     }
 
     private static string Passphrase(PimStoreOptions options)
