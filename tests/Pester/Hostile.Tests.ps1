@@ -2459,3 +2459,116 @@ foreach (`$round in 1..$Rounds) {
         Get-RawFingerprint $store | Should -Be $before
     }
 }
+
+Describe 'Third hostile pass, finding 6: a store removed while open is never silently made again' -Tag Hostile {
+    BeforeEach {
+        $env:XDG_DATA_HOME = Join-Path $TestDrive ("removed-{0}" -f [guid]::NewGuid().ToString('N').Substring(0, 8))
+        $null = New-Item -ItemType Directory -Path $env:XDG_DATA_HOME -Force
+    }
+    AfterEach { Remove-Item Env:XDG_DATA_HOME -ErrorAction SilentlyContinue }
+
+    It 'refuses to reconnect to a Verified store this user pinned once its files are removed, and makes nothing there' {
+        if ($OnPostgres) { Set-ItResult -Skipped -Because 'about SQLite files (a dropped PostgreSQL store: "does not make a new store where a trust anchor or a pin expects one")' }
+        $path = New-TestStorePath -Name removed
+        Connect-PimStore -Path $path -Principal admin@contoso.com -IdentityMode Verified -WarningAction SilentlyContinue
+        New-PimRole -Name 'Before the removal' | Out-Null
+        Remove-Item -Path "$path*" -Force   # the store's files, while this session has it open
+        $e = Get-Refusal { Connect-PimStore -Path $path -Principal admin@contoso.com }
+        $e.FullyQualifiedErrorId | Should -Be 'PimStoreRolledBack,PimModule.Cmdlets.ConnectPimStoreCommand'
+        $e.TargetObject | Should -Be $path
+        $e.ErrorDetails.RecommendedAction | Should -Match 'known-stores'
+        @(Get-ChildItem -Path "$path*" -Force) | Should -BeNullOrEmpty -Because 'nothing is made where the store was'
+        { Get-PimRole -Name 'Before the removal' } | Should -Throw -ErrorId 'PimNotConnected,PimModule.Cmdlets.GetPimRoleCommand'
+    }
+
+    It 'makes a working store in one step where a Lab store it had open was removed' {
+        if ($OnPostgres) { Set-ItResult -Skipped -Because 'about SQLite files' }
+        $path = New-TestStorePath -Name removed-lab
+        Connect-PimStore -Path $path -Principal admin@contoso.com -IdentityMode Lab -WarningAction SilentlyContinue
+        New-PimRole -Name 'Before the removal' | Out-Null
+        Remove-Item -Path "$path*" -Force
+        Connect-PimStore -Path $path -Principal admin@contoso.com -IdentityMode Lab -WarningAction SilentlyContinue
+        (Get-PimStore).RoleCount | Should -BeGreaterThan 60
+        (Get-Item -LiteralPath $path).Length | Should -BeGreaterThan 0
+        @(Get-PimRole -Name 'Before the removal' -ErrorAction SilentlyContinue) | Should -BeNullOrEmpty
+        New-PimRole -Name 'After the removal' | Out-Null
+        (Test-PimAuditLog).IsValid | Should -BeTrue
+    }
+}
+
+Describe 'Third hostile pass, finding 7: a path that is not a file is refused before anything is opened' -Tag Hostile {
+    BeforeAll {
+        function New-TestDevice {
+            <# A character device of our own (the null device's numbers) under $TestDrive: what /dev/null is, and nothing shared if a write replaced it. #>
+            $device = Join-Path $TestDrive ("device-{0}" -f [guid]::NewGuid().ToString('N').Substring(0, 8))
+            & mknod -m 666 $device c 1 3
+            if ($LASTEXITCODE -ne 0) { throw "mknod failed for $device" }
+            $device
+        }
+        function Test-Device([string] $Path) { ((& stat -c '%F' $Path) -join '') -eq 'character special file' }
+    }
+
+    BeforeEach {
+        if ($IsWindows -or [Environment]::UserName -ne 'root') { Set-ItResult -Skipped -Because 'a device is made with mknod, as root (the tests run as root in CI)'; return }
+        $null = Connect-TestStore -Principal 'admin@contoso.com'
+        $script:Fingerprint = Get-StoreFingerprint
+        $script:Device = New-TestDevice
+        $script:Folder = Join-Path $TestDrive ("folder-{0}" -f [guid]::NewGuid().ToString('N').Substring(0, 8))
+        $null = New-Item -ItemType Directory -Path $script:Folder
+    }
+
+    It 'refuses <Cmdlet> to a device and to a folder, even with -Force, and leaves both as they were' -ForEach @(
+        @{ Cmdlet = 'Export-PimAuditLog'; Write = { param($p) Export-PimAuditLog -Path $p -Force } }
+        @{ Cmdlet = 'Export-PimReport'; Write = { param($p) Export-PimReport -Path $p -Force } }
+        @{ Cmdlet = 'Export-PimRoleSetting'; Write = { param($p) Export-PimRoleSetting -Role 'Security Reader' -Path $p } }
+        @{ Cmdlet = 'Export-PimAssignment'; Write = { param($p) Export-PimAssignment -Path $p -WarningAction SilentlyContinue -ErrorAction SilentlyContinue } }
+        @{ Cmdlet = 'Export-PimCredential'; Write = { param($p)
+            $k = New-PimCredential -Principal user8@contoso.com -Path (Join-Path $TestDrive "k-$([guid]::NewGuid()).pem")
+            Export-PimCredential -Principal user8@contoso.com -CredentialPath $k.Path -Path $p -Force } }
+    ) {
+        foreach ($target in $script:Device, $script:Folder) {
+            $e = Get-Refusal { & $Write $target }
+            $e.FullyQualifiedErrorId | Should -Be "PimFilePathInvalid,PimModule.Cmdlets.$($Cmdlet -replace '-', '')Command"
+            $e.CategoryInfo.Category | Should -Be 'InvalidArgument'
+            $e.TargetObject | Should -Be $target
+        }
+        Test-Device $script:Device | Should -BeTrue -Because 'a device is never replaced by an export'
+        @(Get-ChildItem -LiteralPath $script:Folder -Force) | Should -BeNullOrEmpty
+        @(Get-ChildItem -Path $TestDrive -Filter '.*.tmp' -Force) | Should -BeNullOrEmpty
+        Get-StoreFingerprint | Should -Be $script:Fingerprint
+    }
+
+    It 'refuses Copy-PimStore and Connect-PimStore to a device or a folder before SQLite opens it (no -journal beside it)' {
+        if ($OnPostgres) { Set-ItResult -Skipped -Because 'about SQLite files'; return }
+        foreach ($target in $script:Device, $script:Folder) {
+            (Get-Refusal { Copy-PimStore -DestinationPath $target -Confirm:$false }).FullyQualifiedErrorId | Should -Be 'PimFilePathInvalid,PimModule.Cmdlets.CopyPimStoreCommand'
+            @(Get-ChildItem -Path "$target-*" -Force) | Should -BeNullOrEmpty -Because 'SQLite made nothing beside it'
+        }
+        Get-StoreFingerprint | Should -Be $script:Fingerprint
+        foreach ($target in $script:Device, $script:Folder) {
+            $e = Get-Refusal { Connect-PimStore -Path $target -IdentityMode Lab }
+            $e.FullyQualifiedErrorId | Should -Be 'PimFilePathInvalid,PimModule.Cmdlets.ConnectPimStoreCommand'
+            $e.TargetObject | Should -Be $target
+            @(Get-ChildItem -Path "$target-*" -Force) | Should -BeNullOrEmpty
+        }
+        Test-Device $script:Device | Should -BeTrue
+    }
+
+    It 'refuses New-PimCredential -Path at a folder, a device or under a file by name, and makes a missing folder 0700' {
+        $file = Join-Path $TestDrive "a-file-$([guid]::NewGuid().ToString('N').Substring(0, 6))"
+        Set-Content -LiteralPath $file -Value 'not a folder'
+        foreach ($case in @(@{ Path = $script:Folder; Id = 'PimFilePathInvalid' }, @{ Path = $script:Device; Id = 'PimFilePathInvalid' }, @{ Path = (Join-Path $file 'k.pem'); Id = 'PimFileNotWritable' })) {
+            $e = Get-Refusal { New-PimCredential -Principal user9@contoso.com -Path $case.Path }
+            $e.FullyQualifiedErrorId | Should -Be "$($case.Id),PimModule.Cmdlets.NewPimCredentialCommand"
+            $e.Exception | Should -BeOfType ([PimModule.PimException])
+        }
+        Get-Content -LiteralPath $file | Should -Be 'not a folder'
+        Test-Device $script:Device | Should -BeTrue
+        $top = Join-Path $TestDrive "keys-$([guid]::NewGuid().ToString('N').Substring(0, 6))"
+        $key = New-PimCredential -Principal user9@contoso.com -Path (Join-Path $top 'deeper/user9.pem')
+        $key.Path | Should -Exist
+        [IO.File]::GetUnixFileMode($top) | Should -Be ([IO.UnixFileMode]'UserRead, UserWrite, UserExecute')
+        [IO.File]::GetUnixFileMode((Join-Path $top 'deeper')) | Should -Be ([IO.UnixFileMode]'UserRead, UserWrite, UserExecute')
+        Get-StoreFingerprint | Should -Be $script:Fingerprint
+    }
+}
