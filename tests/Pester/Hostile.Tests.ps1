@@ -2222,6 +2222,51 @@ Describe 'Verified stores: who acts is proven, not claimed' -Tag Hostile {
             $e.roleManagementPolicies[0].id | Should -Be $sealed
             $e.batchRequests[0].requests | ForEach-Object { $_.url } | Where-Object { $_ -notlike "/policies/roleManagementPolicies/$sealed/rules/*" } | Should -BeNullOrEmpty
         }
+
+        # Issue 28, finding 8 (third hostile pass): one tenant policy id is one role's, for the writer and the verified log alike.
+        It 'refuses a policy id another role holds (its placeholder too), and Reset-PimRoleSetting clears a kept id' {
+            $store = New-VerifiedStore
+            Use-TestUser admin
+            Connect-Verified $store admin@contoso.com
+            $doc = Get-Content -Raw (Join-Path $GraphData 'rolemanagementpolicyassignments-list-expand-policy-rules.json') | ConvertFrom-Json -AsHashtable -Depth 64
+            $doc.value[0].policyId = $doc.value[0].policy.id = 'PimModule_5d6b6bb7-de71-4623-b4af-96380a352509'   # Security Reader's placeholder
+            $taken = Join-Path $TestDrive 'taken.json'
+            $doc | ConvertTo-Json -Depth 64 | Set-Content $taken
+            $before = Get-RawFingerprint $store
+            $e = Get-Refusal { Import-PimRoleSetting -Path $taken -ErrorAction Stop }
+            $e.FullyQualifiedErrorId | Should -Be 'PimGraphPolicyConflict,PimModule.Cmdlets.ImportPimRoleSettingCommand'
+            $e.Exception.Message | Should -Match 'Security Reader'
+            Get-RawFingerprint $store | Should -Be $before
+            # Reset forgets the tenant id Global Administrator keeps: its export has its own placeholder again.
+            Import-PimRoleSetting -Path (Join-Path $GraphData 'rolemanagementpolicyassignments-list-expand-policy-rules.json')
+            Reset-PimRoleSetting -Role 'Global Administrator' -Confirm:$false
+            $file = Join-Path $TestDrive 'ga-reset.json'
+            Export-PimRoleSetting -Role 'Global Administrator', 'Security Reader' -Format Graph -Path $file -WarningAction SilentlyContinue
+            @((Get-Content -Raw $file | ConvertFrom-Json).roleManagementPolicies.id) | Should -Be @('PimModule_62e90394-69f5-4237-9190-012177145e10', 'PimModule_5d6b6bb7-de71-4623-b4af-96380a352509')
+            (Test-PimAuditLog -WarningAction SilentlyContinue).IsValid | Should -BeTrue
+        }
+
+        It 'counts for nothing an administrator''s sealed record that gives a role another role''s policy id' {
+            $store = New-VerifiedStore
+            Use-TestUser admin
+            $keyPath = Join-Path $env:XDG_DATA_HOME 'PimModule/keys/admin@contoso.com.pem'
+            $ga = '62e90394-69f5-4237-9190-012177145e10'
+            $placeholder = 'PimModule_5d6b6bb7-de71-4623-b4af-96380a352509'
+            # The record the finding's import wrote, sealed by an administrator around the writer's check.
+            $identity = @{ policy = @{ id = $placeholder; scopeId = '/'; scopeType = 'DirectoryRole' }; assignment = @{ id = "${placeholder}_$ga"; policyId = $placeholder; scopeId = '/'; scopeType = 'DirectoryRole'; roleDefinitionId = $ga } } | ConvertTo-Json -Compress -Depth 8
+            $after = @{ '$Rules' = (@{ 'GraphIdentity_PimModule' = $identity } | ConvertTo-Json -Compress) } | ConvertTo-Json -Compress
+            Add-ForgedTransaction -Store $store -KeyPath $keyPath -Actor 'admin@contoso.com' -Records @(@{ Action = 'ImportRoleSetting'; TargetType = 'RoleSetting'; TargetId = $ga; After = $after })
+            Connect-Verified $store admin@contoso.com
+            $check = Test-PimAuditLog -WarningAction SilentlyContinue
+            @($check.Disagreements | Where-Object { $_.Problem -eq 'NotEntitled' -and $_.Detail -match [regex]::Escape($placeholder) }).Count | Should -Be 1
+            # The verified state never gave Global Administrator the id: both roles export, and Security Reader's own file imports.
+            $file = Join-Path $TestDrive 'both.json'
+            Export-PimRoleSetting -Role 'Global Administrator', 'Security Reader' -Format Graph -Path $file -WarningAction SilentlyContinue
+            @((Get-Content -Raw $file | ConvertFrom-Json).roleManagementPolicies.id) | Should -Be @("PimModule_$ga", $placeholder)
+            $sr = Join-Path $TestDrive 'sr.json'
+            Export-PimRoleSetting -Role 'Security Reader' -Format Graph -Path $sr -WarningAction SilentlyContinue
+            Import-PimRoleSetting -Path $sr
+        }
     }
 
     Describe 'MFA secrets in a Verified store' {
@@ -2368,5 +2413,206 @@ Describe 'Verified stores: who acts is proven, not claimed' -Tag Hostile {
             $e.FullyQualifiedErrorId | Should -Be 'PimFileExists,PimModule.Cmdlets.ExportPimAuditLogCommand'
             (Get-Item $file).Length | Should -Be $length
         }
+    }
+}
+
+Describe 'Third hostile pass, finding 8: one tenant policy id is one role''s' -Tag Hostile {
+    BeforeAll {
+        $script:GraphData = Join-Path $PSScriptRoot '../data/graph' | Resolve-Path | ForEach-Object Path
+        $script:SR = '5d6b6bb7-de71-4623-b4af-96380a352509'
+        $script:GAId = '62e90394-69f5-4237-9190-012177145e10'
+        $script:GATenant = 'DirectoryRole_cab01047-8ad9-4792-8e42-569340767f1b_70c808b5-0d35-4863-a0ba-07888e99d448'
+
+        function Save-PolicyFor {
+            <# Graph's expanded policy example, its policy id made -PolicyId and its policy assignment given to -RoleId (Global Administrator). #>
+            param([Parameter(Mandatory)] [string] $PolicyId, [string] $RoleId = $GAId)
+            $doc = Get-Content -Raw (Join-Path $GraphData 'rolemanagementpolicyassignments-list-expand-policy-rules.json') | ConvertFrom-Json -AsHashtable -Depth 64
+            $a = $doc.value[0]
+            $a.policyId = $PolicyId; $a.policy.id = $PolicyId; $a.roleDefinitionId = $RoleId
+            $path = Join-Path $TestDrive ("policy-{0}.json" -f [guid]::NewGuid().ToString('N'))
+            $doc | ConvertTo-Json -Depth 64 | Set-Content $path
+            $path
+        }
+
+        function Export-GraphFile([string[]] $Role) {
+            <# Export-PimRoleSetting -Format Graph of -Role to a new file; returns its path. #>
+            $path = Join-Path $TestDrive ("export-{0}.json" -f [guid]::NewGuid().ToString('N'))
+            Export-PimRoleSetting -Role $Role -Format Graph -Path $path -WarningAction SilentlyContinue
+            $path
+        }
+
+        function Assert-BothExportAndSecurityReaderImports {
+            <# What the finding broke: a Graph export of both roles, and Security Reader's own file imported again. #>
+            $both = Get-Content -Raw (Export-GraphFile 'Global Administrator', 'Security Reader') | ConvertFrom-Json
+            @($both.roleManagementPolicies.id | Sort-Object -Unique).Count | Should -Be 2
+            Import-PimRoleSetting -Path (Export-GraphFile 'Security Reader')
+            ((Get-Content -Raw (Export-GraphFile 'Security Reader') | ConvertFrom-Json).roleManagementPolicies[0].id) | Should -Be "PimModule_$SR"
+        }
+    }
+
+    BeforeEach { $null = Connect-TestStore -Principal 'admin@contoso.com' }
+
+    It 'refuses to give Global Administrator <Case>: PimGraphPolicyConflict naming the id and its holder, store unchanged' -ForEach @(
+        @{ Case = 'Security Reader''s placeholder id'; Id = 'PimModule_5d6b6bb7-de71-4623-b4af-96380a352509'; Holder = 'Security Reader' }
+        @{ Case = 'that placeholder in other letters'; Id = 'PIMMODULE_5D6B6BB7-DE71-4623-B4AF-96380A352509'; Holder = 'Security Reader' }
+        @{ Case = 'that placeholder without hyphens'; Id = 'PimModule_5d6b6bb7de714623b4af96380a352509'; Holder = 'Security Reader' }
+        @{ Case = 'the placeholder of a role not in this store'; Id = 'PimModule_0c2d58b4-4a0e-4a43-9d3a-6b4b0b3e6f11'; Holder = '0c2d58b4-4a0e-4a43-9d3a-6b4b0b3e6f11' }
+        @{ Case = 'the tenant id Security Reader keeps'; Id = 'tenant-sr-policy'; Holder = 'Security Reader'; Keep = $true }
+        @{ Case = 'that tenant id in other letters'; Id = 'TENANT-SR-POLICY'; Holder = 'Security Reader'; Keep = $true }
+    ) {
+        if ($Keep) { Import-PimRoleSetting -Path (Save-PolicyFor 'tenant-sr-policy' $SR) }
+        $fp = Get-StoreFingerprint
+        $e = Get-Refusal { Import-PimRoleSetting -Path (Save-PolicyFor $Id) -ErrorAction Stop }
+        $e.FullyQualifiedErrorId | Should -Be 'PimGraphPolicyConflict,PimModule.Cmdlets.ImportPimRoleSettingCommand'
+        $e.CategoryInfo.Category | Should -Be 'ResourceExists'
+        $e.TargetObject | Should -Be $Id
+        $e.Exception.Message | Should -Match ([regex]::Escape($Id))
+        $e.Exception.Message | Should -Match ([regex]::Escape($Holder))
+        Get-StoreFingerprint | Should -Be $fp
+        if (-not $Keep) { Assert-BothExportAndSecurityReaderImports }
+    }
+
+    It 'refuses one file that gives two roles one policy id in two letter cases' {
+        $doc = Get-Content -Raw (Save-PolicyFor 'tenant-p1') | ConvertFrom-Json -AsHashtable -Depth 64
+        $other = $doc.value[0] | ConvertTo-Json -Depth 64 | ConvertFrom-Json -AsHashtable -Depth 64
+        $other.policyId = 'TENANT-P1'; $other.policy.id = 'TENANT-P1'; $other.roleDefinitionId = $SR
+        $doc.value = @($doc.value[0], $other)
+        $path = Join-Path $TestDrive 'two-cases.json'
+        $doc | ConvertTo-Json -Depth 64 | Set-Content $path
+        $fp = Get-StoreFingerprint
+        $e = Get-Refusal { Import-PimRoleSetting -Path $path -ErrorAction Stop }
+        $e.FullyQualifiedErrorId | Should -Be 'PimSettingFileInvalid,PimModule.Cmdlets.ImportPimRoleSettingCommand'
+        $e.Exception.Message | Should -Match 'two roles'
+        Get-StoreFingerprint | Should -Be $fp
+    }
+
+    It 'clears the tenant policy id a role keeps with Reset-PimRoleSetting' {
+        Import-PimRoleSetting -Path (Join-Path $GraphData 'rolemanagementpolicyassignments-list-expand-policy-rules.json')
+        (Get-Content -Raw (Export-GraphFile 'Global Administrator') | ConvertFrom-Json).roleManagementPolicies[0].id | Should -Be $GATenant
+        Reset-PimRoleSetting -Role 'Global Administrator' -Confirm:$false
+        (Get-Content -Raw (Export-GraphFile 'Global Administrator') | ConvertFrom-Json).roleManagementPolicies[0].id | Should -Be "PimModule_$GAId"
+        # Free again: the tenant's policy imports onto its role as before.
+        Import-PimRoleSetting -Path (Join-Path $GraphData 'rolemanagementpolicyassignments-list-expand-policy-rules.json')
+        (Get-Content -Raw (Export-GraphFile 'Global Administrator') | ConvertFrom-Json).roleManagementPolicies[0].id | Should -Be $GATenant
+    }
+
+    It 'mends with Reset-PimRoleSetting a store where one role took another''s placeholder around the module' {
+        # What the finding's import left (Global Administrator keeping Security Reader's placeholder), made around the
+        # module: Security Reader's kept placeholder moved onto Global Administrator.
+        Import-PimRoleSetting -Path (Export-GraphFile 'Security Reader')
+        Invoke-Sql -Store $global:PimTestStore -Sql "UPDATE policy_rules SET role_id = '$GAId' WHERE rule_id = 'GraphIdentity_PimModule'" | Out-Null
+        $e = Get-Refusal { Export-PimRoleSetting -Role 'Global Administrator', 'Security Reader' -Format Graph -Path (Join-Path $TestDrive 'x.json') -ErrorAction Stop }
+        $e.FullyQualifiedErrorId | Should -Be 'PimStoreTampered,PimModule.Cmdlets.ExportPimRoleSettingCommand'
+        $e.ErrorDetails.RecommendedAction | Should -Match 'Reset-PimRoleSetting'
+        $fp = Get-StoreFingerprint
+        $e = Get-Refusal { Import-PimRoleSetting -Path (Save-PolicyFor "PimModule_$SR" $SR) -ErrorAction Stop }
+        $e.FullyQualifiedErrorId | Should -Be 'PimGraphPolicyConflict,PimModule.Cmdlets.ImportPimRoleSettingCommand'
+        $e.Exception.Message | Should -Match 'Global Administrator'
+        Get-StoreFingerprint | Should -Be $fp
+        Reset-PimRoleSetting -Role 'Global Administrator' -Confirm:$false
+        Assert-BothExportAndSecurityReaderImports
+    }
+}
+
+Describe 'Third hostile pass, finding 9: a Graph member of the wrong kind is refused, never skipped' -Tag Hostile {
+    BeforeAll {
+        $script:GraphData = Join-Path $PSScriptRoot '../data/graph' | Resolve-Path | ForEach-Object Path
+        $script:Restricted = '071cc716-8147-4397-a5ba-b2105951cc0b'
+
+        function New-EligibleResponse {
+            <# A roleEligibilitySchedules response of one time-bound direct assignment (ends in 30 days), as Graph returns it. #>
+            $start = [datetime]::UtcNow.AddMinutes(-5).ToString('yyyy-MM-ddTHH:mm:ssZ')
+            $end = [datetime]::UtcNow.AddDays(30).ToString('yyyy-MM-ddTHH:mm:ssZ')
+            [ordered]@{
+                '@odata.context' = 'https://graph.microsoft.com/v1.0/$metadata#roleManagement/directory/roleEligibilitySchedules'
+                value = @([ordered]@{
+                        id = '77f71919-62f3-4d0c-9f88-0a0391b665cd'; principalId = $Restricted; roleDefinitionId = '8424c6f0-a189-499e-bbd0-26c1753c96d4'
+                        directoryScopeId = '/'; appScopeId = $null; status = 'Provisioned'; memberType = 'Direct'; justification = 'from the tenant'
+                        ticketInfo = [ordered]@{ ticketNumber = 'INC-1'; ticketSystem = 'ServiceNow' }
+                        scheduleInfo = [ordered]@{ startDateTime = $start; recurrence = $null; expiration = [ordered]@{ type = 'afterDateTime'; endDateTime = $end; duration = $null } }
+                    })
+            }
+        }
+
+        function Save-Doc($Doc) {
+            $path = Join-Path $TestDrive ("doc-{0}.json" -f [guid]::NewGuid().ToString('N'))
+            $Doc | ConvertTo-Json -Depth 64 | Set-Content $path
+            $path
+        }
+    }
+
+    BeforeEach {
+        $null = Connect-TestStore -Principal 'admin@contoso.com'
+        '{"value": [{"id": "071cc716-8147-4397-a5ba-b2105951cc0b", "userPrincipalName": "restricted@contoso.com"}]}' | Set-Content (Join-Path $TestDrive 'users.json')
+        Import-PimDirectoryObject -Path (Join-Path $TestDrive 'users.json')
+    }
+
+    It 'imports the well-formed item as the tenant has it: time-bound, with its ticket' {
+        $a = Import-PimAssignment -Path (Save-Doc (New-EligibleResponse))
+        $a.Principal | Should -Be 'restricted@contoso.com'
+        $a.EndDateTime | Should -Not -BeNullOrEmpty
+        $a.TicketNumber | Should -Be 'INC-1'
+    }
+
+    It 'refuses <Member> given as <Kind> (Import-PimAssignment): PimSettingFileInvalid naming it and the item, nothing written' -ForEach @(
+        @{ Member = 'scheduleInfo'; Kind = 'text'; Change = { param($d) $d.value[0].scheduleInfo = '2030-01-01T00:00:00Z' } }
+        @{ Member = 'scheduleInfo'; Kind = 'a list'; Change = { param($d) $d.value[0].scheduleInfo = @($d.value[0].scheduleInfo, 1) } }
+        @{ Member = 'scheduleInfo'; Kind = 'a number'; Change = { param($d) $d.value[0].scheduleInfo = 30 } }
+        @{ Member = 'expiration'; Kind = 'text'; Change = { param($d) $d.value[0].scheduleInfo.expiration = 'afterDateTime' } }
+        @{ Member = 'expiration'; Kind = 'a list'; Change = { param($d) $d.value[0].scheduleInfo.expiration = @($d.value[0].scheduleInfo.expiration, 1) } }
+        @{ Member = 'recurrence'; Kind = 'a list'; Change = { param($d) $d.value[0].scheduleInfo.recurrence = @(@{ pattern = @{ type = 'weekly' } }, 1) } }
+        @{ Member = 'recurrence'; Kind = 'text'; Change = { param($d) $d.value[0].scheduleInfo.recurrence = 'weekly' } }
+        @{ Member = 'ticketInfo'; Kind = 'text'; Change = { param($d) $d.value[0].ticketInfo = 'INC-1' } }
+        @{ Member = 'ticketInfo'; Kind = 'a list'; Change = { param($d) $d.value[0].ticketInfo = @('INC-1', 'ServiceNow') } }
+        @{ Member = 'startDateTime'; Kind = 'an object'; Change = { param($d) $d.value[0].scheduleInfo.startDateTime = @{ at = 'now' } } }
+        @{ Member = 'endDateTime'; Kind = 'a number'; Change = { param($d) $d.value[0].scheduleInfo.expiration.endDateTime = 20300101 } }
+        @{ Member = 'type'; Kind = 'an object'; Change = { param($d) $d.value[0].scheduleInfo.expiration.type = @{ name = 'afterDateTime' } } }
+        @{ Member = 'duration'; Kind = 'a number'; Change = { param($d) $e = $d.value[0].scheduleInfo.expiration; $e.type = 'afterDuration'; $e.endDateTime = $null; $e.duration = 5 } }
+        @{ Member = 'ticketNumber'; Kind = 'a number'; Change = { param($d) $d.value[0].ticketInfo.ticketNumber = 1 } }
+        @{ Member = 'principalId'; Kind = 'a number'; Change = { param($d) $d.value[0].principalId = 7 } }
+        @{ Member = 'directoryScopeId'; Kind = 'a list'; Change = { param($d) $d.value[0].directoryScopeId = @('/', '/x') } }
+        @{ Member = 'justification'; Kind = 'an object'; Change = { param($d) $d.value[0].justification = @{ text = 'x' } } }
+        @{ Member = 'memberType'; Kind = 'a list'; Change = { param($d) $d.value[0].memberType = @('Direct') } }
+        @{ Member = 'status'; Kind = 'a boolean'; Change = { param($d) $d.value[0].status = $true } }
+        @{ Member = 'appScopeId'; Kind = 'an object'; Change = { param($d) $d.value[0].appScopeId = @{ id = '/' } } }
+        @{ Member = 'value'; Kind = 'an object'; Item = 'doc-'; Change = { param($d) $d.value = $d.value[0] } }
+        @{ Member = 'item 1'; Kind = 'text'; Item = 'item 1 of'; Change = { param($d) $d.value = @('77f71919-62f3-4d0c-9f88-0a0391b665cd') } }
+        @{ Member = 'roleEligibilityScheduleRequests'; Kind = 'an object'; Item = 'doc-'; Change = { param($d) $d.Remove('value'); $d.roleEligibilityScheduleRequests = @{ principalId = $Restricted } } }
+    ) {
+        $doc = New-EligibleResponse
+        & $Change $doc
+        $fp = Get-StoreFingerprint
+        $e = Get-Refusal { Import-PimAssignment -Path (Save-Doc $doc) -ErrorAction Stop }
+        $e.FullyQualifiedErrorId | Should -Be 'PimSettingFileInvalid,PimModule.Cmdlets.ImportPimAssignmentCommand'
+        $e.Exception.Message | Should -Match ([regex]::Escape($Member))
+        $e.Exception.Message | Should -Match ([regex]::Escape($Kind))
+        $e.Exception.Message | Should -Match ([regex]::Escape($(if ($Item) { $Item } else { 'item 1 of' })))
+        Get-StoreFingerprint | Should -Be $fp
+        Get-PimAssignment -Principal 'restricted@contoso.com' -State All | Should -BeNullOrEmpty
+    }
+
+    It 'refuses <Member> given as <Kind> (Import-PimRoleSetting): PimSettingFileInvalid naming it and where, nothing written' -ForEach @(
+        @{ Member = 'value'; Kind = 'an object'; Change = { param($d) $d.value = $d.value[0] } }
+        @{ Member = 'value[0]'; Kind = 'text'; Change = { param($d) $d.value = @('DirectoryRole_x') } }
+        @{ Member = 'policy'; Kind = 'text'; Change = { param($d) $d.value[0].policy = 'DirectoryRole_x' } }
+        @{ Member = 'rules'; Kind = 'text'; Change = { param($d) $d.value[0].policy.rules = 'Expiration_Admin_Eligibility' } }
+        @{ Member = 'rule'; Kind = 'text'; Change = { param($d) $d.value[0].policy.rules[0] = 'Expiration_Admin_Eligibility' } }
+        @{ Member = 'enforcedSettings'; Kind = 'text'; Change = { param($d) $d.value[0].policy.rules[0].target.enforcedSettings = 'x' } }
+        @{ Member = 'targetObjects'; Kind = 'an object'; Change = { param($d) $d.value[0].policy.rules[0].target.targetObjects = @{ id = 'x' } } }
+        @{ Member = 'scopeId'; Kind = 'a list'; Change = { param($d) $d.value[0].scopeId = @('/administrativeUnits/x') } }
+        @{ Member = 'scopeType'; Kind = 'a number'; Change = { param($d) $d.value[0].scopeType = 1 } }
+        @{ Member = 'roleDefinitionId'; Kind = 'a number'; Change = { param($d) $d.value[0].roleDefinitionId = 62 } }
+        @{ Member = 'scopeId'; Kind = 'an object'; Change = { param($d) $d.value[0].policy.scopeId = @{ id = '/x' } } }
+    ) {
+        $doc = Get-Content -Raw (Join-Path $GraphData 'rolemanagementpolicyassignments-list-expand-policy-rules.json') | ConvertFrom-Json -AsHashtable -Depth 64
+        & $Change $doc
+        $fp = Get-StoreFingerprint
+        $e = Get-Refusal { Import-PimRoleSetting -Path (Save-Doc $doc) -ErrorAction Stop }
+        $e.FullyQualifiedErrorId | Should -Be 'PimSettingFileInvalid,PimModule.Cmdlets.ImportPimRoleSettingCommand'
+        $e.Exception.Message | Should -Match ([regex]::Escape($Member))
+        $e.Exception.Message | Should -Match ([regex]::Escape($Kind))
+        $e.Exception.Message | Should -Match 'doc-'
+        Get-StoreFingerprint | Should -Be $fp
+        (Get-PimRoleSetting -Role 'Global Administrator').IsDefault | Should -BeTrue
     }
 }
