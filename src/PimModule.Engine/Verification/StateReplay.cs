@@ -296,10 +296,12 @@ internal sealed class StateReplay(SqliteConnection db, SqliteTransaction tx, Dat
     private string? PolicyIdTaken(Guid role, string? rulesJson)
     {
         if (KeptPolicyId(rulesJson) is not { } id) return null;
+        // The id the role keeps already (every later change of its settings carries it again) is not asked about.
+        var current = db.QueryFirstOrDefault<string?>("SELECT rules FROM verified_policies WHERE role_id = @role", new { role = role.ToString("D") }, tx);
+        if (string.Equals(KeptPolicyId(current), id, StringComparison.OrdinalIgnoreCase)) return null;
         var kept = db.Query<(string RoleId, string? Rules)>("SELECT role_id, rules FROM verified_policies WHERE rules IS NOT NULL", transaction: tx)
             .Select(x => (Ok: Guid.TryParse(x.RoleId, out var g), Role: g, Id: KeptPolicyId(x.Rules)))
             .Where(x => x.Ok).ToDictionary(x => x.Role, x => x.Id);
-        if (string.Equals(kept.GetValueOrDefault(role), id, StringComparison.OrdinalIgnoreCase)) return null;
         return Interop.GraphPolicyFile.Holder(role, id, kept) is { } holder ? $"it gives the role the tenant policy id {id}, which the role {holder} holds" : null;
     }
 
