@@ -201,7 +201,7 @@ internal static partial class GraphPolicyFile
     public static string? PolicyIdOf(JsonObject policy) => Str(policy, "id");
 
     /// <summary>A placeholder policy id for a role that never came from a tenant: its PATCH requests address no tenant's policy.</summary>
-    public static string PlaceholderPolicyId(Guid roleId) => $"PimModule_{roleId:D}";
+    public static string PlaceholderPolicyId(Guid roleId) => $"{PlaceholderPrefix}{roleId:D}";
 
     private const string PlaceholderPrefix = "PimModule_";
 
@@ -214,7 +214,8 @@ internal static partial class GraphPolicyFile
     /// apply when a role is given <paramref name="policyId"/>: another role's placeholder (PimModule_&lt;its id&gt;, which a
     /// Graph export gives a role that keeps no id) is that role's; an id another role keeps (<paramref name="kept"/>: every
     /// role's kept id, removed custom roles' too) is that role's. Returns the holder, or null when the id is free for
-    /// <paramref name="role"/>. Ids compare in any letter case. A role keeping the id it already keeps is not asked about.
+    /// <paramref name="role"/>. Ids compare in any letter case. (Both callers ask only when a role's id changes: the id a
+    /// role keeps already is carried again by every later change of its settings.)
     /// </summary>
     public static Guid? Holder(Guid role, string policyId, IEnumerable<KeyValuePair<Guid, string?>> kept)
     {
