@@ -170,7 +170,7 @@ public sealed class SettingsService
         => Apply(role, p => { var c = p.Clone(); update.ApplyTo(c); return c; }, $"Set notification setting {update.Event}/{update.Recipient}", "UpdateRoleSetting", confirm, noChange);
 
     public PimRoleSetting? Reset(PimRoleReference role, Func<PimChange, bool>? confirm = null, Action<string>? noChange = null)
-        => Apply(role, _ => new RolePolicy(), "Reset role setting to Entra's defaults (and forget the tenant policy id it keeps)", "ResetRoleSetting", confirm, noChange);
+        => Apply(role, _ => new RolePolicy(), "Reset role setting to Entra's defaults", "ResetRoleSetting", confirm, noChange);
 
     public PimRoleSetting? Copy(PimRoleReference source, PimRoleReference destination, Func<PimChange, bool>? confirm = null,
         Action<string>? noChange = null)
