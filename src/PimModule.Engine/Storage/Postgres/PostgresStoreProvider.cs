@@ -359,14 +359,14 @@ internal sealed class PostgresStoreProvider : IStoreProvider
         {
             null => "PimModule could not ask the server who holds it",
             [] => "no session holds it any more",
-            _ => "held by " + string.Join("; ", holders),
+            _ => "held by " + string.Join("; ", holders.Select(h => h.Text)),
         };
         return PimErrors.StoreBusy(
             $"The store '{Location}' is busy: its write lock was not granted within {wait:0} seconds ({who}). Nothing of this command was written.",
             Location,
-            holders is [_, ..]
+            holders is [var first, ..]
                 ? "Wait for that session to end its transaction, then run the command again. If it does not (a session left open in a transaction, or one " +
-                  "holding the lock on purpose), ask its user, or have the database's administrator end it: SELECT pg_terminate_backend(<pid>)."
+                  $"holding the lock on purpose), ask its user, or have the database's administrator end it: SELECT pg_terminate_backend({first.Pid})."
                 : "Run the command again; if it is refused again, look in pg_stat_activity for a session in a long transaction on the store's database.",
             p);
     }
@@ -376,7 +376,7 @@ internal sealed class PostgresStoreProvider : IStoreProvider
     /// change waiting first; a read's ACCESS SHARE (which keeps only a migration's ALTER waiting) only when there is no
     /// other. Null when the server could not be asked.
     /// </summary>
-    private List<string>? LockHolders()
+    private List<(int Pid, string Text)>? LockHolders()
     {
         try
         {
@@ -391,7 +391,7 @@ internal sealed class PostgresStoreProvider : IStoreProvider
                 "AND l.database = (SELECT d.oid FROM pg_catalog.pg_database d WHERE d.datname = pg_catalog.current_database()) " +
                 "ORDER BY (l.mode = 'AccessShareLock'), (c.relname = @lock) DESC, a.xact_start NULLS LAST, l.pid";
             cmd.Parameters.Add(new NpgsqlParameter("lock", WriteLockTable));
-            var found = new List<string>();
+            var found = new List<(int Pid, string Text)>();
             var seen = new HashSet<int>();
             using var reader = cmd.ExecuteReader();
             var readsOnly = (bool?)null;
@@ -407,10 +407,10 @@ internal sealed class PostgresStoreProvider : IStoreProvider
                 var since = reader.IsDBNull(3)
                     ? "in a transaction since a time this login may not see (grant it pg_read_all_stats to see other logins' sessions)"
                     : $"in a transaction since {DateTime.SpecifyKind(reader.GetDateTime(3).ToUniversalTime(), DateTimeKind.Utc):u}" +
-                      (reader.IsDBNull(4) ? "" : $" ({Printable(reader.GetString(4))})");
+                      (reader.IsDBNull(4) ? "" : $" (now {Printable(reader.GetString(4))})");
                 var table = reader.GetString(5);
                 var what = table == WriteLockTable && !read ? "the write lock" : $"{Printable(reader.GetString(6))} on {Printable(table)}";
-                found.Add($"session {pid}, login {Shown(user)}, application {(application.Length == 0 ? "(none)" : Shown(application))}, {since}, holding {what}");
+                found.Add((pid, $"session {pid}, login {Shown(user)}, application {(application.Length == 0 ? "(none)" : Shown(application))}, {since}, holding {what}"));
             }
             return found;
         }
