@@ -232,8 +232,8 @@ internal sealed class PostgresStoreProvider : IStoreProvider
                 reader.Close();
                 if (!LoginOwnsStore(connection))
                     throw PimErrors.StoreNotWritable(
-                        $"The store at '{Location}' has schema version 12 or older: it has no write lock table yet ({WriteLockTable}), and only the role that " +
-                        $"owns its tables can add it. The login '{_user}' does not own them. Nothing was changed.", Location,
+                        $"The store at '{Location}' has no write lock table ({WriteLockTable}; a store before schema version 13 has none yet), and only the " +
+                        $"role that owns its tables can add it. The login '{_user}' does not own them. Nothing was changed.", Location,
                         "Have an administrator connect once with the owner's connection string to migrate the store (README, PostgreSQL), then connect with this login again.");
             }
         }
