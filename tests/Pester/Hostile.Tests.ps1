@@ -2508,4 +2508,36 @@ Describe 'Third hostile pass, finding 2: on PostgreSQL only a writer can hold wr
         $null = Connect-TestStore -Store $store -Principal 'admin@contoso.com'
         (Get-PimStore).Principal | Should -Be 'admin@contoso.com'
     }
+
+    It 'upgrades a store from before the write lock table only through its owner, who makes the table theirs' {
+        if (-not $OnPostgres) { Set-ItResult -Skipped -Because 'PostgreSQL only (a SQLite store is a file: its write lock is SQLite''s own)' }
+        $store = Connect-TestStore -Principal 'admin@contoso.com'
+        New-PimRole -Name 'Made at schema 12' | Out-Null
+        Disconnect-PimStore
+        $null = Invoke-Sql $store 'DROP TABLE pim_write_lock; DELETE FROM schema_version WHERE version = 13'   # as a store of schema version 12 is
+        $e = Get-Refusal { Connect-TestStore -Store $store -Principal 'admin@contoso.com' }
+        $e.FullyQualifiedErrorId | Should -Be 'PimStoreNotWritable,PimModule.Cmdlets.ConnectPimStoreCommand'
+        $e.Exception.Message | Should -Match 'pim_write_lock'
+        (Invoke-Psql -ConnectionString $store.AdminConnectionString -Sql "SELECT to_regclass('pim_write_lock') IS NULL, MAX(version) FROM schema_version") | Should -Be 't|12'
+        # The owner migrates (an administrator acting as the owner role); the table is the tables' owner's, and the writer goes on.
+        Connect-PimStore -ConnectionString ((Get-PgTestConnection -Database $store.Database -Role pim_test_owner) + ';Pooling=false') -Provider PostgreSql -Principal 'admin@contoso.com'
+        Disconnect-PimStore
+        (Invoke-Psql -ConnectionString $store.AdminConnectionString -Sql "SELECT relowner::regrole FROM pg_class WHERE oid = to_regclass('pim_write_lock')") | Should -Be 'pim_test_owner'
+        $null = Connect-TestStore -Store $store -Principal 'admin@contoso.com'
+        (New-PimRole -Name 'Made at schema 13').Name | Should -Be 'Made at schema 13'
+        (Invoke-PsqlAs $store pim_test_reader 'BEGIN; LOCK TABLE pim_write_lock IN EXCLUSIVE MODE; COMMIT') | Should -Match 'permission denied'
+    }
+
+    It 'refuses to write under a write lock table that someone other than the tables'' owner owns, and writes nothing' {
+        if (-not $OnPostgres) { Set-ItResult -Skipped -Because 'PostgreSQL only (a SQLite store is a file: its write lock is SQLite''s own)' }
+        $store = Connect-TestStore -Principal 'admin@contoso.com'
+        $before = Get-StoreFingerprint
+        # Where PUBLIC may create tables in the schema (PostgreSQL 13 and 14), a login could make pim_write_lock its own.
+        $null = Invoke-Sql $store 'ALTER TABLE pim_write_lock OWNER TO pim_test_nobody'
+        $null = Connect-TestStore -Store $store -Principal 'admin@contoso.com'
+        $e = Get-Refusal { New-PimRole -Name 'Under a lock of nobody' -ErrorAction Stop }
+        $e.FullyQualifiedErrorId | Should -Be 'PimStoreInvalid,PimModule.Cmdlets.NewPimRoleCommand'
+        $e.Exception.Message | Should -Match "belongs to 'pim_test_nobody'"
+        Get-StoreFingerprint | Should -Be $before
+    }
 }
