@@ -2614,5 +2614,173 @@ Describe 'Third hostile pass, finding 9: a Graph member of the wrong kind is ref
         $e.Exception.Message | Should -Match 'doc-'
         Get-StoreFingerprint | Should -Be $fp
         (Get-PimRoleSetting -Role 'Global Administrator').IsDefault | Should -BeTrue
+# Third hostile pass, finding 2 (issue 28): on PostgreSQL a login with nothing but CONNECT took the module's advisory write
+# lock (SELECT pg_advisory_lock(<its key>)) and held every writer back, about 6 minutes a command with the retries. Writes
+# and migrations now take LOCK TABLE pim_write_lock IN EXCLUSIVE MODE, which only a login that may change the store can
+# take, wait for it at most 10 s (lock_timeout, no retry), and are then refused with PimStoreBusy naming the holder.
+Describe 'Third hostile pass, finding 2: on PostgreSQL only a writer can hold writes back, for 10 s, and is named' -Tag Hostile {
+    BeforeAll {
+        $script:PsqlSessions = [Collections.Generic.List[object]]::new()
+
+        function Start-PsqlSession {
+            <#
+            Another window: psql as -Username on the store's database runs -Sql and stays in it (a pg_sleep), with the
+            application name -Application. Returns the backend's pid once pg_locks shows it holding -LockType (advisory, or
+            the relation -Relation); throws with psql's own words when it never does.
+            #>
+            param([Parameter(Mandatory)] $Store, [Parameter(Mandatory)] [string] $Username, [Parameter(Mandatory)] [string] $Sql,
+                [Parameter(Mandatory)] [string] $Application, [string] $Relation)
+            $a = Get-PsqlArgument (Get-PgTestConnection -Database $Store.Database -Username $Username)
+            $psql = (Get-Command psql -ErrorAction Stop).Source
+            $start = [Diagnostics.ProcessStartInfo]::new($psql)
+            foreach ($x in $a.Arguments) { $start.ArgumentList.Add($x) }
+            $start.ArgumentList.Add('-c'); $start.ArgumentList.Add($Sql)
+            $start.Environment['PGAPPNAME'] = $Application
+            $start.UseShellExecute = $false; $start.RedirectStandardOutput = $true; $start.RedirectStandardError = $true
+            $p = [Diagnostics.Process]::Start($start)
+            $session = [pscustomobject]@{ Process = $p; Err = $p.StandardError.ReadToEndAsync(); Out = $p.StandardOutput.ReadToEndAsync(); Store = $Store; Application = $Application }
+            $script:PsqlSessions.Add($session)
+            $held = if ($Relation) { "l.locktype = 'relation' AND l.relation = to_regclass('$Relation')" } else { "l.locktype = 'advisory'" }
+            $deadline = [datetime]::UtcNow.AddSeconds(20)
+            do {
+                $backend = Invoke-Psql -ConnectionString $Store.AdminConnectionString -Sql ("SELECT a.pid FROM pg_stat_activity a JOIN pg_locks l ON l.pid = a.pid " +
+                    "WHERE a.application_name = '$Application' AND l.granted AND $held LIMIT 1") | Where-Object { $_ -match '^\d+$' } | Select-Object -First 1
+                if ($backend) { return [int]$backend }
+                Start-Sleep -Milliseconds 200
+            } while (-not $p.HasExited -and [datetime]::UtcNow -lt $deadline)
+            throw "The psql session ($Username) never held its lock: $($session.Err.GetAwaiter().GetResult())"
+        }
+
+        function Stop-PsqlSession {
+            foreach ($s in @($script:PsqlSessions)) {
+                try { $null = Invoke-Psql -ConnectionString $s.Store.AdminConnectionString -Sql "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = '$($s.Application)'" } catch { }
+                if (-not $s.Process.WaitForExit(10000)) { $s.Process.Kill() }
+            }
+            $script:PsqlSessions.Clear()
+        }
+
+        function Invoke-PsqlAs([Parameter(Mandatory)] $Store, [Parameter(Mandatory)] [string] $Username, [Parameter(Mandatory)] [string] $Sql) {
+            <# psql as -Username on the store's database: its output, or 'ERROR: …' (what the server said) when it is refused. #>
+            try { Invoke-Psql -ConnectionString (Get-PgTestConnection -Database $Store.Database -Username $Username) -Sql $Sql }
+            catch { "$_" }
+        }
+
+        if ($OnPostgres) {
+            # A login with nothing but CONNECT (every login has it on a new database): the attacker of the finding.
+            $null = Invoke-Psql -ConnectionString $env:PIM_TEST_PG_ADMIN -Sql ("DO `$do`$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'pim_test_nobody') " +
+                "THEN CREATE ROLE pim_test_nobody LOGIN; END IF; END `$do`$")
+        }
+        # The advisory lock keys the module used before (writes; migrations).
+        $script:OldWriteKey = 0x50494D57; $script:OldMigrationKey = 0x50494D4D
+    }
+    AfterEach { Stop-PsqlSession }
+
+    It 'lets a write through while a login with nothing but CONNECT holds the old advisory lock keys' {
+        if (-not $OnPostgres) { Set-ItResult -Skipped -Because 'PostgreSQL only (a SQLite store is a file: its write lock is SQLite''s own)' }
+        $store = Connect-TestStore -Principal 'admin@contoso.com'
+        $app = 'pim-nobody-' + [guid]::NewGuid().ToString('N').Substring(0, 8)
+        $backend = Start-PsqlSession -Store $store -Username pim_test_nobody -Application $app `
+            -Sql "SELECT pg_advisory_lock($OldWriteKey); SELECT pg_advisory_lock($OldMigrationKey); SELECT pg_sleep(25)"
+        $sw = [Diagnostics.Stopwatch]::StartNew()
+        (New-PimRole -Name 'Written while nobody holds the old lock').Name | Should -Be 'Written while nobody holds the old lock'
+        $sw.Stop()
+        $sw.Elapsed.TotalSeconds | Should -BeLessThan 8 -Because 'nothing a login without write privileges holds makes a writer wait'
+        # ... and the session still held the old keys while the write went through; it cannot take the new lock either.
+        (Invoke-Psql -ConnectionString $store.AdminConnectionString -Sql "SELECT COUNT(*) FROM pg_locks WHERE pid = $backend AND locktype = 'advisory' AND granted") | Should -Be '2'
+        (Invoke-PsqlAs $store pim_test_nobody 'BEGIN; LOCK TABLE pim_write_lock IN EXCLUSIVE MODE; COMMIT') | Should -Match 'permission denied for table pim_write_lock'
+        (Test-PimAuditLog).IsValid | Should -BeTrue
+    }
+
+    It 'does not let a reader login (SELECT only) take the write lock, and never makes reads wait on it' {
+        if (-not $OnPostgres) { Set-ItResult -Skipped -Because 'PostgreSQL only (a SQLite store is a file: its write lock is SQLite''s own)' }
+        $store = Connect-TestStore -Principal 'admin@contoso.com'
+        New-PimRole -Name 'Before the reader' | Out-Null
+        $before = Get-StoreFingerprint
+        (Invoke-PsqlAs $store pim_test_reader 'SELECT COUNT(*) > 0 FROM audit_log') | Should -Be 't'
+        foreach ($take in 'LOCK TABLE pim_write_lock IN EXCLUSIVE MODE', 'LOCK TABLE pim_write_lock IN ROW SHARE MODE',
+            'SELECT * FROM pim_write_lock FOR UPDATE', 'SELECT * FROM pim_write_lock FOR KEY SHARE') {
+            (Invoke-PsqlAs $store pim_test_reader "BEGIN; $take; COMMIT") | Should -Match 'permission denied for table pim_write_lock' -Because $take
+        }
+        # A writer holds the lock: the reader, and the module's own reads, go on at once.
+        $app = 'pim-holder-' + [guid]::NewGuid().ToString('N').Substring(0, 8)
+        $null = Start-PsqlSession -Store $store -Username pim_test_writer -Application $app -Relation pim_write_lock `
+            -Sql 'BEGIN; LOCK TABLE pim_write_lock IN EXCLUSIVE MODE; SELECT pg_sleep(60); COMMIT'
+        $sw = [Diagnostics.Stopwatch]::StartNew()
+        (Invoke-PsqlAs $store pim_test_reader 'SET lock_timeout = 5000; SELECT COUNT(*) > 0 FROM audit_log') | Should -Be 't'
+        (Get-PimRole -Name 'Before the reader').Name | Should -Be 'Before the reader'
+        Get-StoreFingerprint | Should -Be $before
+        $sw.Elapsed.TotalSeconds | Should -BeLessThan 5
+    }
+
+    It 'refuses a write after 10 s with PimStoreBusy naming the writer session that holds the lock, and writes nothing' {
+        if (-not $OnPostgres) { Set-ItResult -Skipped -Because 'PostgreSQL only (a SQLite store is a file: its write lock is SQLite''s own)' }
+        $store = Connect-TestStore -Principal 'admin@contoso.com'
+        $before = Get-StoreFingerprint
+        $app = 'pim-holder-' + [guid]::NewGuid().ToString('N').Substring(0, 8)
+        $backend = Start-PsqlSession -Store $store -Username pim_test_writer -Application $app -Relation pim_write_lock `
+            -Sql 'BEGIN; LOCK TABLE pim_write_lock IN EXCLUSIVE MODE; SELECT pg_sleep(90); COMMIT'
+        $sw = [Diagnostics.Stopwatch]::StartNew()
+        $e = Get-Refusal { New-PimRole -Name 'Held back' -ErrorAction Stop }
+        $sw.Stop()
+        $e.FullyQualifiedErrorId | Should -Be 'PimStoreBusy,PimModule.Cmdlets.NewPimRoleCommand'
+        $e.CategoryInfo.Category | Should -Be 'ResourceBusy'
+        "$($e.TargetObject)" | Should -Be (Get-PimStore).Location
+        $sw.Elapsed.TotalSeconds | Should -BeGreaterThan 9 -Because 'a change waits 10 s for the write lock'
+        $sw.Elapsed.TotalSeconds | Should -BeLessThan 16 -Because 'and is then refused, with no retry'
+        $e.Exception.Message | Should -Match "session $backend, login 'pim_test_writer', application '$app', in a transaction since \d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ"
+        $e.Exception.Message | Should -Match 'write lock'
+        $e.ErrorDetails.RecommendedAction | Should -Match 'pg_terminate_backend'
+        Get-StoreFingerprint | Should -Be $before
+        @(Get-PimRole -Name 'Held back' -ErrorAction SilentlyContinue).Count | Should -Be 0
+        # Once the holder lets go, the same change goes through.
+        Stop-PsqlSession
+        (New-PimRole -Name 'Held back').Name | Should -Be 'Held back'
+    }
+
+    It 'refuses the first connection (the migration that creates the store) the same way while a writer holds the lock' {
+        if (-not $OnPostgres) { Set-ItResult -Skipped -Because 'PostgreSQL only (a SQLite store is a file: its write lock is SQLite''s own)' }
+        $store = New-TestStore
+        $app = 'pim-holder-' + [guid]::NewGuid().ToString('N').Substring(0, 8)
+        $backend = Start-PsqlSession -Store $store -Username pim_test_writer -Application $app -Relation pim_write_lock `
+            -Sql 'BEGIN; LOCK TABLE pim_write_lock IN EXCLUSIVE MODE; SELECT pg_sleep(90); COMMIT'
+        $e = Get-Refusal { Connect-TestStore -Store $store -Principal 'admin@contoso.com' }
+        $e.FullyQualifiedErrorId | Should -Be 'PimStoreBusy,PimModule.Cmdlets.ConnectPimStoreCommand'
+        $e.Exception.Message | Should -Match "session $backend, login 'pim_test_writer', application '$app'"
+        (Invoke-Psql -ConnectionString $store.AdminConnectionString -Sql 'SELECT COUNT(*) FROM store_info') | Should -Be '0'
+        Stop-PsqlSession
+        $null = Connect-TestStore -Store $store -Principal 'admin@contoso.com'
+        (Get-PimStore).Principal | Should -Be 'admin@contoso.com'
+    }
+
+    It 'upgrades a store from before the write lock table only through its owner, who makes the table theirs' {
+        if (-not $OnPostgres) { Set-ItResult -Skipped -Because 'PostgreSQL only (a SQLite store is a file: its write lock is SQLite''s own)' }
+        $store = Connect-TestStore -Principal 'admin@contoso.com'
+        New-PimRole -Name 'Made at schema 12' | Out-Null
+        Disconnect-PimStore
+        $null = Invoke-Sql $store 'DROP TABLE pim_write_lock; DELETE FROM schema_version WHERE version = 13'   # as a store of schema version 12 is
+        $e = Get-Refusal { Connect-TestStore -Store $store -Principal 'admin@contoso.com' }
+        $e.FullyQualifiedErrorId | Should -Be 'PimStoreNotWritable,PimModule.Cmdlets.ConnectPimStoreCommand'
+        $e.Exception.Message | Should -Match 'pim_write_lock'
+        (Invoke-Psql -ConnectionString $store.AdminConnectionString -Sql "SELECT to_regclass('pim_write_lock') IS NULL, MAX(version) FROM schema_version") | Should -Be 't|12'
+        # The owner migrates (an administrator acting as the owner role); the table is the tables' owner's, and the writer goes on.
+        Connect-PimStore -ConnectionString ((Get-PgTestConnection -Database $store.Database -Role pim_test_owner) + ';Pooling=false') -Provider PostgreSql -Principal 'admin@contoso.com'
+        Disconnect-PimStore
+        (Invoke-Psql -ConnectionString $store.AdminConnectionString -Sql "SELECT relowner::regrole FROM pg_class WHERE oid = to_regclass('pim_write_lock')") | Should -Be 'pim_test_owner'
+        $null = Connect-TestStore -Store $store -Principal 'admin@contoso.com'
+        (New-PimRole -Name 'Made at schema 13').Name | Should -Be 'Made at schema 13'
+        (Invoke-PsqlAs $store pim_test_reader 'BEGIN; LOCK TABLE pim_write_lock IN EXCLUSIVE MODE; COMMIT') | Should -Match 'permission denied'
+    }
+
+    It 'refuses to write under a write lock table that someone other than the tables'' owner owns, and writes nothing' {
+        if (-not $OnPostgres) { Set-ItResult -Skipped -Because 'PostgreSQL only (a SQLite store is a file: its write lock is SQLite''s own)' }
+        $store = Connect-TestStore -Principal 'admin@contoso.com'
+        $before = Get-StoreFingerprint
+        # Where PUBLIC may create tables in the schema (PostgreSQL 13 and 14), a login could make pim_write_lock its own.
+        $null = Invoke-Sql $store 'ALTER TABLE pim_write_lock OWNER TO pim_test_nobody'
+        $null = Connect-TestStore -Store $store -Principal 'admin@contoso.com'
+        $e = Get-Refusal { New-PimRole -Name 'Under a lock of nobody' -ErrorAction Stop }
+        $e.FullyQualifiedErrorId | Should -Be 'PimStoreInvalid,PimModule.Cmdlets.NewPimRoleCommand'
+        $e.Exception.Message | Should -Match "belongs to 'pim_test_nobody'"
+        Get-StoreFingerprint | Should -Be $before
     }
 }
