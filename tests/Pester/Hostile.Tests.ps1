@@ -2614,6 +2614,9 @@ Describe 'Third hostile pass, finding 9: a Graph member of the wrong kind is ref
         $e.Exception.Message | Should -Match 'doc-'
         Get-StoreFingerprint | Should -Be $fp
         (Get-PimRoleSetting -Role 'Global Administrator').IsDefault | Should -BeTrue
+    }
+}
+
 # Third hostile pass, finding 2 (issue 28): on PostgreSQL a login with nothing but CONNECT took the module's advisory write
 # lock (SELECT pg_advisory_lock(<its key>)) and held every writer back, about 6 minutes a command with the retries. Writes
 # and migrations now take LOCK TABLE pim_write_lock IN EXCLUSIVE MODE, which only a login that may change the store can
