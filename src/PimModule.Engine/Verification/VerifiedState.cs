@@ -58,7 +58,7 @@ internal sealed class VerifiedState : IDisposable
     internal const int SnapshotAttempts = 5;
 
     /// <summary>The checkpoint's format: what this version of PimModule writes and reads (another one is rebuilt).</summary>
-    private const string Format = "pim-checkpoint-9";
+    private const string Format = "pim-checkpoint-10";
 
     private const string Pragmas = "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA cache_size = -65536;";
 
