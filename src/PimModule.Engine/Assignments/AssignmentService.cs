@@ -108,9 +108,21 @@ public sealed class AssignmentService
         var listing = new AssignmentsTable.Listing(principal is { } p ? Principal.Key(p) : null, q.Type, q.MemberType, q.State,
             asOf, asOf - Limits.ExpiredAssignmentVisibility);
         var scope = q.Scope is null ? null : global::PimModule.Assignments.Scope.Validate(q.Scope);
-        return _store.Stream(work => Believed(work, List(work, q, listing), q.IncludeUnverified)
-            .Where(x => scope is null || string.Equals(x.Row.Scope, scope, StringComparison.OrdinalIgnoreCase))
-            .Select(x => (ToOutput(x.Row, x.Role, asOf), x.Verified)));
+        return _store.Stream(work =>
+        {
+            // Everyone reads their own assignments; the roles that read PIM read all (docs/security.md, "Who may read what").
+            string? mine = null;
+            if (!Authorization.ReadsEverything(work))
+            {
+                mine = Principal.Fold(work.Actor);
+                if (listing.PrincipalKey is { } asked && asked != mine) return Enumerable.Empty<(PimAssignment, bool)>();
+            }
+            var l = mine is null ? listing : listing with { PrincipalKey = mine };
+            return Believed(work, List(work, q, l), q.IncludeUnverified)
+                .Where(x => mine is null || x.Row.PrincipalKey == mine)
+                .Where(x => scope is null || string.Equals(x.Row.Scope, scope, StringComparison.OrdinalIgnoreCase))
+                .Select(x => (ToOutput(x.Row, x.Role, asOf), x.Verified));
+        });
     }
 
     /// <summary>
@@ -281,6 +293,8 @@ public sealed class AssignmentService
         var r = RoleService.Resolve(work, role);
         var s = global::PimModule.Assignments.Scope.Validate(scope);
         var at = asOf is { } t ? Times.Utc(t, "AsOf") : work.Now;
+        // About oneself: anyone. About another principal (a runbook's question): the roles that read PIM (docs/security.md).
+        if (!Principal.Same(p, work.Actor)) Authorization.RequireReader(work, $"ask whether {p} holds '{r.Name}'");
         var all = AssignmentsTable.ForPrincipalAndRole(work, Principal.Fold(p), r.Id);
         var rows = all.Where(work.Believes).ToList();
         PimAccessResult Result(PimAccessReason reason, AssignmentRow? a, string detail) => new()

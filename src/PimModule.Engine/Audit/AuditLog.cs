@@ -143,6 +143,14 @@ internal static class AuditLog
         var until = q.Until is { } u ? Times.Utc(u, "Until") : (DateTime?)null;
         Input.List(q.Actions, "Action", Input.ActionNameLength, maxCount: 1000);
         var principalKey = q.Principal is { } p ? Principal.Fold(DirectoryMap.Canonical(work, p, "Principal")) : null;
+        // Everyone reads the records they acted in or that are about them (Entra's "My audit"); the roles that read PIM
+        // read all (docs/security.md, "Who may read what").
+        if (!Authorization.ReadsEverything(work, asStored: true))
+        {
+            var me = Principal.Fold(work.Actor);
+            if (principalKey is not null && principalKey != me) return [];
+            principalKey = me;
+        }
         var rows = AuditLogTable.Query(work, since, until, principalKey, q.RoleId, q.Actions, q.First);
         var names = RolesTable.Names(work);
         var verifiedFrom = VerifiedFrom(work);

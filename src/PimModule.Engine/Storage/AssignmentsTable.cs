@@ -128,6 +128,15 @@ internal static partial class AssignmentsTable
         : work.Scalar<long>("SELECT COUNT(*) FROM assignments WHERE principal_key = @principalKey AND " + Administrative + " AND " + LiveAt,
             new { principalKey, at, pra = RoleCatalog.PrivilegedRoleAdministrator, ga = RoleCatalog.GlobalAdministrator }) > 0;
 
+    /// <summary>Whether the principal holds an active assignment at '/' in force at <paramref name="at"/> of one of <paramref name="roleIds"/> (rows that count).
+    /// With <paramref name="asStored"/>, the rows as they are (the reads of a log that may no longer verify).</summary>
+    public static bool HoldsAtRoot(UnitOfWork work, string principalKey, IReadOnlyCollection<Guid> roleIds, DateTime at, bool asStored = false)
+    {
+        var rows = Of(principalKey, Raw(work, SelectRows + " WHERE principal_key = @principalKey AND type = 'Active' AND scope = '/' AND " + LiveAt,
+            new { principalKey, at })).FindAll(a => roleIds.Contains(a.RoleId));
+        return (asStored ? rows : Believed(work, rows)).Count > 0;
+    }
+
     /// <summary>Whether the principal holds a direct (assigned, not activated) administrator assignment in force at <paramref name="at"/>.</summary>
     public static bool IsDirectAdministrator(UnitOfWork work, string principalKey, DateTime at) => work.Verified is not null
         ? AdministratorRows(work, principalKey, at).Any(a => a.MemberType == PimMemberType.Direct)
