@@ -205,8 +205,10 @@ Describe 'Activation with approval' -Tag TestClock {
         $a.DecidedDateTime | Should -Be $T0.AddMinutes(30)
         $a.StartDateTime | Should -Be $T0.AddMinutes(30)
         $a.EndDateTime | Should -Be $T0.AddMinutes(150)
-        Test-PimAccess -Principal 'user1@contoso.com' -Role 'Security Reader' | Should -BeTrue
         Get-PimRequest -PendingMyApproval | Should -BeNullOrEmpty
+        # Whether someone else holds a role is a PIM reader's question (docs/security.md, "Who may read what"): ask as user1.
+        Connect-PimStore -Principal 'user1@contoso.com'
+        Test-PimAccess -Principal 'user1@contoso.com' -Role 'Security Reader' | Should -BeTrue
     }
 
     It 'refuses a second pending request for the same role' {
@@ -218,6 +220,7 @@ Describe 'Activation with approval' -Tag TestClock {
         Connect-PimStore -Principal 'approver1@contoso.com'
         $d = Deny-PimRequest -RequestId $req.RequestId -Justification 'not now'
         $d.Status | Should -Be 'Denied'
+        Connect-PimStore -Principal 'user1@contoso.com'
         Test-PimAccess -Principal 'user1@contoso.com' -Role 'Security Reader' | Should -BeFalse
     }
 
@@ -309,6 +312,7 @@ try { `$r = $verb-PimRequest -RequestId '$id' -Justification 'race'; "won:`$(`$r
         $results = $jobs | Wait-Job -Timeout 60 | Receive-Job
         ($results | Where-Object { $_ -like 'won:*' }).Count | Should -Be 1
         ($results | Where-Object { $_ -like 'lost:PimRequestNotPending*' }).Count | Should -Be 1
+        Connect-PimStore -Principal 'admin@contoso.com' # reads every principal's (docs/security.md, "Who may read what")
         $final = Get-PimRequest -RequestId $req.RequestId
         $final.Status | Should -BeIn 'Provisioned', 'Denied'
         (Get-PimAuditLog -Action ApproveRequest, DenyRequest).Count | Should -Be 1
