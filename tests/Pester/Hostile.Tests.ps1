@@ -2465,6 +2465,48 @@ function Seen([scriptblock] `$b) { try { ((@(& `$b) | Sort-Object -Unique) -join
         Get-StoreFingerprint | Should -Be $before
     }
 
+    It 'counts for nothing, in a Verified store, a reader''s assignment written around the module' {
+        $store = New-TestStore
+        $script:Users = Join-Path $TestDrive "readers-$([guid]::NewGuid().ToString('N').Substring(0, 8))"
+        function As([string] $Name) { $env:XDG_DATA_HOME = Join-Path $script:Users $Name; $null = New-Item -ItemType Directory -Path $env:XDG_DATA_HOME -Force }
+        function Connect-As([string] $Principal) {
+            if ($store.Provider -eq 'PostgreSql') { Connect-PimStore -ConnectionString $store.ConnectionString -Provider PostgreSql -Principal $Principal -IdentityMode Verified }
+            else { Connect-PimStore -Path $store.Path -Principal $Principal -IdentityMode Verified }
+        }
+        $saved = $env:XDG_DATA_HOME
+        try {
+            As admin; Connect-As admin@contoso.com
+            As user1; $key = New-PimCredential -Principal user1@contoso.com
+            As admin; $key | Register-PimCredential -Principal user1@contoso.com | Out-Null
+            Set-PimRoleSetting -Role 'Security Reader' -ActivationRequirement None -RequireJustification $false
+            New-PimEligibleAssignment -Principal user1@contoso.com -Role 'Security Reader' -Permanent -Justification 'JIT' | Out-Null
+            New-PimEligibleAssignment -Principal user3@contoso.com -Role 'User Administrator' -Duration 30d -Justification 'user3 private' | Out-Null
+            # user1 gives themselves an active Security Reader assignment at '/' around the module.
+            $id = [guid]::NewGuid().ToString(); $ticks = [datetime]::UtcNow.AddMinutes(-1).Ticks
+            Invoke-Sql -Store $store -Sql "INSERT INTO assignments (assignment_id, principal, principal_key, role_id, scope, type, member_type, start_utc, end_utc, justification, created_by, created_utc) VALUES ('$id', 'user1@contoso.com', 'user1@contoso.com', '5d6b6bb7-de71-4623-b4af-96380a352509', '/', 'Active', 'Direct', $ticks, NULL, 'mine', 'user1@contoso.com', $ticks)" | Out-Null
+            As user1; Connect-As user1@contoso.com
+            $before = Get-RawFingerprint $store
+            @(Get-PimNotification | ForEach-Object Recipient | Sort-Object -Unique) | Should -Be @('user1@contoso.com')
+            @(Get-PimAssignment -Principal user3@contoso.com).Count | Should -Be 0
+            @(Get-PimAlert).Count | Should -Be 0
+            $file = Join-Path $TestDrive "verified-report-$id.html"
+            $e = Get-Refusal { Export-PimReport -Path $file -ErrorAction Stop }
+            $e.FullyQualifiedErrorId | Should -Be 'PimNotAuthorized,PimModule.Cmdlets.ExportPimReportCommand'
+            $e.CategoryInfo.Category | Should -Be 'PermissionDenied'
+            $e.TargetObject | Should -Be 'user1@contoso.com'
+            Test-Path $file | Should -BeFalse
+            $e = Get-Refusal { Test-PimAccess -Principal user3@contoso.com -Role 'User Administrator' -ErrorAction Stop }
+            $e.FullyQualifiedErrorId | Should -Be 'PimNotAuthorized,PimModule.Cmdlets.TestPimAccessCommand'
+            Get-RawFingerprint $store | Should -Be $before
+            # Activated through the module, the same principal reads everything.
+            Invoke-Sql -Store $store -Sql "DELETE FROM assignments WHERE assignment_id = '$id'" | Out-Null
+            Request-PimActivation -Role 'Security Reader' -Duration 1h | Out-Null
+            @(Get-PimNotification -Recipient user3@contoso.com).Count | Should -BeGreaterThan 0
+            (Test-PimAccess -Principal user3@contoso.com -Role 'User Administrator' -Detailed).Reason | Should -Be 'EligibleOnly'
+        }
+        finally { $env:XDG_DATA_HOME = $saved }
+    }
+
     It 'keeps what an approver decided readable to them, and an eligible reader reads everything once activated' {
         Connect-TestStore -Store $ReadStore -Principal 'user2@contoso.com' | Out-Null
         Approve-PimRequest -RequestId $User1Request -Justification 'fine' | Out-Null
