@@ -293,9 +293,17 @@ public sealed class AssignmentService
         var r = RoleService.Resolve(work, role);
         var s = global::PimModule.Assignments.Scope.Validate(scope);
         var at = asOf is { } t ? Times.Utc(t, "AsOf") : work.Now;
-        // About oneself: anyone. About another principal (a runbook's question): the roles that read PIM (docs/security.md).
-        if (!Principal.Same(p, work.Actor)) Authorization.RequireReader(work, $"ask whether {p} holds '{r.Name}'");
-        var all = AssignmentsTable.ForPrincipalAndRole(work, Principal.Fold(p), r.Id);
+        // About oneself: anyone. About another principal (a runbook's question): the roles that read PIM (docs/security.md);
+        // the actor's rows come with the principal's, in the one query.
+        var key = Principal.Fold(p);
+        var me = Principal.Fold(work.Actor);
+        List<AssignmentRow> all;
+        if (key == me) all = AssignmentsTable.ForPrincipalAndRole(work, key, r.Id);
+        else
+        {
+            (all, var actorRows) = AssignmentsTable.ForPrincipalAndRoleWithActor(work, key, r.Id, me, work.Now);
+            Authorization.RequireReader(work, $"ask whether {p} holds '{r.Name}'", actorRows);
+        }
         var rows = all.Where(work.Believes).ToList();
         PimAccessResult Result(PimAccessReason reason, AssignmentRow? a, string detail) => new()
         {
