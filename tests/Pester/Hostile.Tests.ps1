@@ -2414,7 +2414,8 @@ function Seen([scriptblock] `$b) { try { ((@(& `$b) | Sort-Object -Unique) -join
 'Export-PimAuditLog=' + (Attempt { Export-PimAuditLog -Path (Join-Path '$dir' 'log.jsonl') | Out-Null }) + '/' + (Test-Path (Join-Path '$dir' 'log.jsonl'))
 'Test-PimAuditLog=' + (Test-PimAuditLog).IsValid
 'Test-PimAccess self=' + (Attempt { Test-PimAccess -Principal `$me -Role 'Security Reader' | Out-Null })
-'Test-PimAccess other=' + (Attempt { Test-PimAccess -Principal 'user3@contoso.com' -Role 'User Administrator' | Out-Null })
+'Test-PimAccess other=' + (Attempt { Test-PimAccess -Principal 'user3@contoso.com' -Role 'User Administrator' -Detailed | Out-Null })
+'Test-PimAccess other, yes or no=' + (Test-PimAccess -Principal 'user4@contoso.com' -Role 'Security Reader')
 "@
             $seen = @{}
             foreach ($l in $lines) { if ("$l" -match '^([^=]+)=(.*)$') { $seen[$Matches[1]] = $Matches[2] } }
@@ -2431,7 +2432,7 @@ function Seen([scriptblock] `$b) { try { ((@(& `$b) | Sort-Object -Unique) -join
             'Get-PimNotification -Recipient' = 'user3@contoso.com'; 'Get-PimAuditLog (others)' = 'True'; 'Get-PimAlert' = 'True'
             'Get-PimAccessReview' = '1'; 'Get-PimAccessReview -ReviewId' = 'ok'; 'Get-PimAccessReviewItem' = 'user3@contoso.com'
             'Export-PimReport' = 'ok/True'; 'Export-PimAuditLog' = 'ok/True'; 'Test-PimAuditLog' = 'True'
-            'Test-PimAccess self' = 'ok'; 'Test-PimAccess other' = 'ok'
+            'Test-PimAccess self' = 'ok'; 'Test-PimAccess other' = 'ok'; 'Test-PimAccess other, yes or no' = 'True'
         }
         function Own([string] $Me, [hashtable] $Over = @{}) {
             $t = @{
@@ -2440,7 +2441,7 @@ function Seen([scriptblock] `$b) { try { ((@(& `$b) | Sort-Object -Unique) -join
                 'Get-PimNotification' = $Me; 'Get-PimNotification -Recipient' = ''; 'Get-PimAuditLog (others)' = 'False'; 'Get-PimAlert' = 'False'
                 'Get-PimAccessReview' = '0'; 'Get-PimAccessReview -ReviewId' = 'ERR:PimAccessReviewNotFound'; 'Get-PimAccessReviewItem' = ''
                 'Export-PimReport' = 'ERR:PimNotAuthorized/False'; 'Export-PimAuditLog' = 'ERR:PimNotAuthorized/False'; 'Test-PimAuditLog' = 'True'
-                'Test-PimAccess self' = 'ok'; 'Test-PimAccess other' = 'ERR:PimNotAuthorized'
+                'Test-PimAccess self' = 'ok'; 'Test-PimAccess other' = 'ERR:PimNotAuthorized'; 'Test-PimAccess other, yes or no' = 'True'
             }
             foreach ($k in $Over.Keys) { $t[$k] = $Over[$k] }
             $t
@@ -2459,7 +2460,7 @@ function Seen([scriptblock] `$b) { try { ((@(& `$b) | Sort-Object -Unique) -join
     It 'lets <Who> read what Entra lets them read, and nothing more' -ForEach $Readers {
         $before = Get-StoreFingerprint
         $seen = Read-As $Principal
-        $Expect.Keys.Count | Should -Be 16
+        $Expect.Keys.Count | Should -Be 17
         @($Expect.Keys | Sort-Object | ForEach-Object { "$_=$($seen[$_])" }) | Should -Be @($Expect.Keys | Sort-Object | ForEach-Object { "$_=$($Expect[$_])" })
         Connect-TestStore -Store $ReadStore -Principal 'admin@contoso.com' | Out-Null
         Get-StoreFingerprint | Should -Be $before
@@ -2495,7 +2496,7 @@ function Seen([scriptblock] `$b) { try { ((@(& `$b) | Sort-Object -Unique) -join
             $e.CategoryInfo.Category | Should -Be 'PermissionDenied'
             $e.TargetObject | Should -Be 'user1@contoso.com'
             Test-Path $file | Should -BeFalse
-            $e = Get-Refusal { Test-PimAccess -Principal user3@contoso.com -Role 'User Administrator' -ErrorAction Stop }
+            $e = Get-Refusal { Test-PimAccess -Principal user3@contoso.com -Role 'User Administrator' -Detailed -ErrorAction Stop }
             $e.FullyQualifiedErrorId | Should -Be 'PimNotAuthorized,PimModule.Cmdlets.TestPimAccessCommand'
             Get-RawFingerprint $store | Should -Be $before
             # Activated through the module, the same principal reads everything.

@@ -286,23 +286,28 @@ public sealed class AssignmentService
             return ToOutput(a, p.Role.Name, work.Now);
         }
 
-    /// <summary>Whether a principal holds a role active at a time and scope, and through which assignment (or why not).</summary>
-    public PimAccessResult CheckAccess(string principal, PimRoleReference role, string? scope, DateTime? asOf) => _store.Read(work =>
+    /// <summary>
+    /// Whether a principal holds a role active at a time and scope, and through which assignment (or why not). With
+    /// <paramref name="detailed"/> false the caller uses <see cref="PimAccessResult.HasAccess"/> only: whether someone holds a
+    /// role is the directory's role membership, which anyone may ask; the reason, eligibility and the assignment of another
+    /// principal are PIM data, for the roles that read PIM (docs/security.md, "Who may read what").
+    /// </summary>
+    public PimAccessResult CheckAccess(string principal, PimRoleReference role, string? scope, DateTime? asOf, bool detailed = true) => _store.Read(work =>
     {
         var p = DirectoryMap.Canonical(work, principal, "Principal");
         var r = RoleService.Resolve(work, role);
         var s = global::PimModule.Assignments.Scope.Validate(scope);
         var at = asOf is { } t ? Times.Utc(t, "AsOf") : work.Now;
-        // About oneself: anyone. About another principal (a runbook's question): the roles that read PIM (docs/security.md);
-        // the actor's rows come with the principal's, in the one query.
+        // Whether they hold it, or anything about oneself: anyone. The details about another principal: the roles that read
+        // PIM (docs/security.md); the actor's rows come with the principal's, in the one query.
         var key = Principal.Fold(p);
         var me = Principal.Fold(work.Actor);
         List<AssignmentRow> all;
-        if (key == me) all = AssignmentsTable.ForPrincipalAndRole(work, key, r.Id);
+        if (!detailed || key == me) all = AssignmentsTable.ForPrincipalAndRole(work, key, r.Id);
         else
         {
             (all, var actorRows) = AssignmentsTable.ForPrincipalAndRoleWithActor(work, key, r.Id, me, work.Now);
-            Authorization.RequireReader(work, $"ask whether {p} holds '{r.Name}'", actorRows);
+            Authorization.RequireReader(work, $"read the details of {p}'s access to '{r.Name}' (Test-PimAccess -Detailed)", actorRows);
         }
         var rows = all.Where(work.Believes).ToList();
         PimAccessResult Result(PimAccessReason reason, AssignmentRow? a, string detail) => new()
