@@ -50,7 +50,7 @@ internal sealed class VerifiedState : IDisposable
     }
 
     /// <summary>The checkpoint's format: what this version of PimModule writes and reads (another one is rebuilt).</summary>
-    private const string Format = "pim-checkpoint-9";
+    private const string Format = "pim-checkpoint-10";
 
     private const string Schema = """
         PRAGMA journal_mode = WAL;
