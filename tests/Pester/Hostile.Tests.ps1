@@ -2785,6 +2785,8 @@ Describe 'Third hostile pass, finding 2: on PostgreSQL only a writer can hold wr
         $e.FullyQualifiedErrorId | Should -Be 'PimStoreInvalid,PimModule.Cmdlets.NewPimRoleCommand'
         $e.Exception.Message | Should -Match "belongs to 'pim_test_nobody'"
         Get-StoreFingerprint | Should -Be $before
+    }
+}
 
 Describe 'Third hostile pass, finding 13: who may read what' -Tag Hostile {
     # Reads follow Entra's: everyone their own; approvers what is pending their approval and what they decided; reviewers
