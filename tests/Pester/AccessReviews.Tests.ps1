@@ -173,11 +173,13 @@ Describe 'A monthly access review, applied on time by maintenance (issue 16, don
         $review.SelfReview | Should -BeTrue
         @(Get-PimNotification | Where-Object Event -EQ 'AccessReviewStarted').Recipient | Sort-Object |
             Should -Be @('user1@contoso.com', 'user2@contoso.com', 'user3@contoso.com')
+        $other = Get-PimAccessReviewItem -ReviewId $review.ReviewId | Where-Object Principal -EQ 'user2@contoso.com'
         Connect-PimStore -Principal 'user1@contoso.com' | Out-Null
         $mine = @(Get-PimAccessReviewItem -PendingMyDecision)
         $mine.Principal | Should -Be @('user1@contoso.com')
         $mine | Set-PimAccessReviewDecision -Decision Approve -Justification 'I run the weekly triage' | Out-Null
-        $other = Get-PimAccessReviewItem -ReviewId $review.ReviewId | Where-Object Principal -EQ 'user2@contoso.com'
+        # Of a self review each holder reads their own item only (docs/security.md, "Who may read what").
+        @(Get-PimAccessReviewItem -ReviewId $review.ReviewId).Principal | Should -Be @('user1@contoso.com')
         $e = Get-Refusal { $other | Set-PimAccessReviewDecision -Decision Approve -Justification 'for a colleague' -ErrorAction Stop }
         $e.FullyQualifiedErrorId | Should -Be 'PimAccessReviewNotReviewer,PimModule.Cmdlets.SetPimAccessReviewDecisionCommand'
         Connect-PimStore -Principal 'admin@contoso.com' | Out-Null
@@ -217,13 +219,15 @@ Describe 'Access review refusals' -Tag TestClock {
     }
 
     It 'refuses a principal who is not an administrator to start or complete a review, and changes nothing' {
-        Connect-PimStore -Principal 'user1@contoso.com' | Out-Null
         $before = Get-StoreFingerprint
+        Connect-PimStore -Principal 'user1@contoso.com' | Out-Null
         $e = Get-Refusal { New-PimAccessReview -Role $Role -SelfReview }
         $e.FullyQualifiedErrorId | Should -Be 'PimNotAuthorized,PimModule.Cmdlets.NewPimAccessReviewCommand'
         $e.CategoryInfo.Category | Should -Be 'PermissionDenied'
         $e = Get-Refusal { Complete-PimAccessReview -ReviewId $Review.ReviewId -Confirm:$false }
         $e.FullyQualifiedErrorId | Should -Be 'PimNotAuthorized,PimModule.Cmdlets.CompletePimAccessReviewCommand'
+        (Get-PimAccessReview).Count | Should -Be 0 # user1 reviews nothing, and reads no review
+        Connect-PimStore -Principal 'admin@contoso.com' | Out-Null
         Get-StoreFingerprint | Should -Be $before
         (Get-PimAccessReview).Count | Should -Be 1
     }

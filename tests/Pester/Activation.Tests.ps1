@@ -309,6 +309,7 @@ try { `$r = $verb-PimRequest -RequestId '$id' -Justification 'race'; "won:`$(`$r
         $results = $jobs | Wait-Job -Timeout 60 | Receive-Job
         ($results | Where-Object { $_ -like 'won:*' }).Count | Should -Be 1
         ($results | Where-Object { $_ -like 'lost:PimRequestNotPending*' }).Count | Should -Be 1
+        Connect-PimStore -Principal 'admin@contoso.com' # reads every principal's (docs/security.md, "Who may read what")
         $final = Get-PimRequest -RequestId $req.RequestId
         $final.Status | Should -BeIn 'Provisioned', 'Denied'
         (Get-PimAuditLog -Action ApproveRequest, DenyRequest).Count | Should -Be 1

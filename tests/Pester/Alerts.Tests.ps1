@@ -69,6 +69,7 @@ Describe 'Alerts' -Tag TestClock {
             $t = $t.AddMinutes(40)   # 10 minutes after the previous one ended
         }
         Set-TestClock $t
+        Connect-PimStore -Principal 'admin@contoso.com' # alerts are the PIM readers' (docs/security.md)
         $a = Get-PimAlert -AlertType SequentialActivationRenewals
         $a.Principals | Should -Be 'user1@contoso.com'
         $a.Count | Should -Be 3

@@ -2991,3 +2991,155 @@ Describe 'Third hostile pass, finding 2: on PostgreSQL only a writer can hold wr
         Get-StoreFingerprint | Should -Be $before
     }
 }
+
+Describe 'Third hostile pass, finding 13: who may read what' -Tag Hostile {
+    # Reads follow Entra's: everyone their own; approvers what is pending their approval and what they decided; reviewers
+    # the reviews they review; the holders of an active assignment at '/' of a role that reads PIM (Privileged Role
+    # Administrator, Global Administrator, Security Administrator, Security Operator, Security Reader, Global Reader)
+    # everything. Each principal reads in its own fresh pwsh; docs/security.md, "Who may read what", has the table.
+    BeforeAll {
+        $script:ReadStore = Connect-TestStore -Principal 'admin@contoso.com'
+        Set-PimRoleSetting -Role 'Helpdesk Administrator' -ActivationRequirement None -RequireJustification $true -RequireApproval $true -Approvers 'user2@contoso.com'
+        Set-PimRoleSetting -Role 'User Administrator' -ActivationRequirement None -RequireJustification $true -RequireApproval $true -Approvers 'user6@contoso.com'
+        Set-PimRoleSetting -Role 'Security Reader' -ActivationRequirement None -RequireJustification $false -RequireApproval $false
+        New-PimEligibleAssignment -Principal 'user1@contoso.com' -Role 'Helpdesk Administrator' -Duration 30d | Out-Null
+        New-PimEligibleAssignment -Principal 'user3@contoso.com' -Role 'User Administrator' -Duration 30d | Out-Null
+        New-PimActiveAssignment -Principal 'user4@contoso.com' -Role 'Security Reader' -Duration 30d -Justification 'reads PIM' | Out-Null
+        New-PimEligibleAssignment -Principal 'user5@contoso.com' -Role 'Security Reader' -Duration 30d | Out-Null
+        Connect-TestStore -Store $ReadStore -Principal 'user1@contoso.com' | Out-Null
+        $script:User1Request = (Request-PimActivation -Role 'Helpdesk Administrator' -Justification 'user1 reason' -Duration 1h).RequestId
+        Connect-TestStore -Store $ReadStore -Principal 'user3@contoso.com' | Out-Null
+        $script:User3Request = (Request-PimActivation -Role 'User Administrator' -Justification 'user3 private reason' -Duration 1h).RequestId
+        Connect-TestStore -Store $ReadStore -Principal 'admin@contoso.com' | Out-Null
+        $script:Review = New-PimAccessReview -Role 'User Administrator' -AssignmentType Eligible -Reviewer 'user2@contoso.com'
+
+        function Read-As([string] $Principal) {
+            <# Every read cmdlet, as -Principal in a fresh pwsh: one 'name=value' line each (a refusal: its error id). #>
+            $dir = Join-Path $TestDrive "reads-$([guid]::NewGuid().ToString('N'))"
+            $null = New-Item -ItemType Directory -Path $dir
+            $lines = Invoke-InputAttack -Principal $Principal -Script @"
+function Seen([scriptblock] `$b) { try { ((@(& `$b) | Sort-Object -Unique) -join ',') } catch { 'ERR:' + (`$_.FullyQualifiedErrorId -split ',')[0] } }
+`$me = '$Principal'
+'Get-PimAssignment=' + (Seen { Get-PimAssignment -State All | ForEach-Object Principal })
+'Get-PimAssignment -Principal=' + (Seen { Get-PimAssignment -Principal 'user3@contoso.com' -State All | ForEach-Object Principal })
+'Get-PimRequest=' + (Seen { Get-PimRequest | ForEach-Object Principal })
+'Get-PimRequest -RequestId=' + (Attempt { Get-PimRequest -RequestId '$User3Request' | Out-Null })
+'Get-PimNotification=' + (Seen { Get-PimNotification | ForEach-Object Recipient })
+'Get-PimNotification -Recipient=' + (Seen { Get-PimNotification -Recipient 'user3@contoso.com' | ForEach-Object Recipient })
+'Get-PimAuditLog (others)=' + (@(Get-PimAuditLog | Where-Object { `$_.Actor -ne `$me -and `$_.Principal -ne `$me }).Count -gt 0)
+'Get-PimAlert=' + (@(Get-PimAlert).Count -gt 0)
+'Get-PimAccessReview=' + @(Get-PimAccessReview).Count
+'Get-PimAccessReview -ReviewId=' + (Attempt { Get-PimAccessReview -ReviewId '$($Review.ReviewId)' | Out-Null })
+'Get-PimAccessReviewItem=' + (Seen { Get-PimAccessReviewItem | ForEach-Object Principal })
+'Export-PimReport=' + (Attempt { Export-PimReport -Path (Join-Path '$dir' 'report.html') }) + '/' + (Test-Path (Join-Path '$dir' 'report.html'))
+'Export-PimAuditLog=' + (Attempt { Export-PimAuditLog -Path (Join-Path '$dir' 'log.jsonl') | Out-Null }) + '/' + (Test-Path (Join-Path '$dir' 'log.jsonl'))
+'Test-PimAuditLog=' + (Test-PimAuditLog).IsValid
+'Test-PimAccess self=' + (Attempt { Test-PimAccess -Principal `$me -Role 'Security Reader' | Out-Null })
+'Test-PimAccess other=' + (Attempt { Test-PimAccess -Principal 'user3@contoso.com' -Role 'User Administrator' -Detailed | Out-Null })
+'Test-PimAccess other, yes or no=' + (Test-PimAccess -Principal 'user4@contoso.com' -Role 'Security Reader')
+"@
+            $seen = @{}
+            foreach ($l in $lines) { if ("$l" -match '^([^=]+)=(.*)$') { $seen[$Matches[1]] = $Matches[2] } }
+            $seen
+        }
+    }
+
+    BeforeDiscovery {
+        $everyone = 'admin@contoso.com,user1@contoso.com,user3@contoso.com,user4@contoso.com,user5@contoso.com'
+        $all = @{
+            'Get-PimAssignment' = $everyone; 'Get-PimAssignment -Principal' = 'user3@contoso.com'
+            'Get-PimNotification' = 'admin@contoso.com,user1@contoso.com,user2@contoso.com,user3@contoso.com,user4@contoso.com,user5@contoso.com,user6@contoso.com'
+            'Get-PimRequest' = $everyone; 'Get-PimRequest -RequestId' = 'ok'
+            'Get-PimNotification -Recipient' = 'user3@contoso.com'; 'Get-PimAuditLog (others)' = 'True'; 'Get-PimAlert' = 'True'
+            'Get-PimAccessReview' = '1'; 'Get-PimAccessReview -ReviewId' = 'ok'; 'Get-PimAccessReviewItem' = 'user3@contoso.com'
+            'Export-PimReport' = 'ok/True'; 'Export-PimAuditLog' = 'ok/True'; 'Test-PimAuditLog' = 'True'
+            'Test-PimAccess self' = 'ok'; 'Test-PimAccess other' = 'ok'; 'Test-PimAccess other, yes or no' = 'True'
+        }
+        function Own([string] $Me, [hashtable] $Over = @{}) {
+            $t = @{
+                'Get-PimAssignment' = $Me; 'Get-PimAssignment -Principal' = ''
+                'Get-PimRequest' = $Me; 'Get-PimRequest -RequestId' = 'ERR:PimRequestNotFound'
+                'Get-PimNotification' = $Me; 'Get-PimNotification -Recipient' = ''; 'Get-PimAuditLog (others)' = 'False'; 'Get-PimAlert' = 'False'
+                'Get-PimAccessReview' = '0'; 'Get-PimAccessReview -ReviewId' = 'ERR:PimAccessReviewNotFound'; 'Get-PimAccessReviewItem' = ''
+                'Export-PimReport' = 'ERR:PimNotAuthorized/False'; 'Export-PimAuditLog' = 'ERR:PimNotAuthorized/False'; 'Test-PimAuditLog' = 'True'
+                'Test-PimAccess self' = 'ok'; 'Test-PimAccess other' = 'ERR:PimNotAuthorized'; 'Test-PimAccess other, yes or no' = 'True'
+            }
+            foreach ($k in $Over.Keys) { $t[$k] = $Over[$k] }
+            $t
+        }
+        $script:Readers = @(
+            @{ Who = 'a principal with no role (user1)'; Principal = 'user1@contoso.com'; Expect = (Own 'user1@contoso.com') }
+            @{ Who = 'an approver without an administrative role (user2)'; Principal = 'user2@contoso.com'
+               Expect = (Own 'user2@contoso.com' @{ 'Get-PimAssignment' = ''; 'Get-PimRequest' = 'user1@contoso.com'
+                         'Get-PimAccessReview' = '1'; 'Get-PimAccessReview -ReviewId' = 'ok'; 'Get-PimAccessReviewItem' = 'user3@contoso.com' }) }
+            @{ Who = 'an eligible, not active, Security Reader (user5)'; Principal = 'user5@contoso.com'; Expect = (Own 'user5@contoso.com') }
+            @{ Who = 'an active Security Reader (user4)'; Principal = 'user4@contoso.com'; Expect = $all }
+            @{ Who = 'a Global Administrator (admin)'; Principal = 'admin@contoso.com'; Expect = $all }
+        )
+    }
+
+    It 'lets <Who> read what Entra lets them read, and nothing more' -ForEach $Readers {
+        $before = Get-StoreFingerprint
+        $seen = Read-As $Principal
+        $Expect.Keys.Count | Should -Be 17
+        @($Expect.Keys | Sort-Object | ForEach-Object { "$_=$($seen[$_])" }) | Should -Be @($Expect.Keys | Sort-Object | ForEach-Object { "$_=$($Expect[$_])" })
+        Connect-TestStore -Store $ReadStore -Principal 'admin@contoso.com' | Out-Null
+        Get-StoreFingerprint | Should -Be $before
+    }
+
+    It 'counts for nothing, in a Verified store, a reader''s assignment written around the module' {
+        $store = New-TestStore
+        $script:Users = Join-Path $TestDrive "readers-$([guid]::NewGuid().ToString('N').Substring(0, 8))"
+        function As([string] $Name) { $env:XDG_DATA_HOME = Join-Path $script:Users $Name; $null = New-Item -ItemType Directory -Path $env:XDG_DATA_HOME -Force }
+        function Connect-As([string] $Principal) {
+            if ($store.Provider -eq 'PostgreSql') { Connect-PimStore -ConnectionString $store.ConnectionString -Provider PostgreSql -Principal $Principal -IdentityMode Verified }
+            else { Connect-PimStore -Path $store.Path -Principal $Principal -IdentityMode Verified }
+        }
+        $saved = $env:XDG_DATA_HOME
+        try {
+            As admin; Connect-As admin@contoso.com
+            As user1; $key = New-PimCredential -Principal user1@contoso.com
+            As admin; $key | Register-PimCredential -Principal user1@contoso.com | Out-Null
+            Set-PimRoleSetting -Role 'Security Reader' -ActivationRequirement None -RequireJustification $false
+            New-PimEligibleAssignment -Principal user1@contoso.com -Role 'Security Reader' -Permanent -Justification 'JIT' | Out-Null
+            New-PimEligibleAssignment -Principal user3@contoso.com -Role 'User Administrator' -Duration 30d -Justification 'user3 private' | Out-Null
+            # user1 gives themselves an active Security Reader assignment at '/' around the module.
+            $id = [guid]::NewGuid().ToString(); $ticks = [datetime]::UtcNow.AddMinutes(-1).Ticks
+            Invoke-Sql -Store $store -Sql "INSERT INTO assignments (assignment_id, principal, principal_key, role_id, scope, type, member_type, start_utc, end_utc, justification, created_by, created_utc) VALUES ('$id', 'user1@contoso.com', 'user1@contoso.com', '5d6b6bb7-de71-4623-b4af-96380a352509', '/', 'Active', 'Direct', $ticks, NULL, 'mine', 'user1@contoso.com', $ticks)" | Out-Null
+            As user1; Connect-As user1@contoso.com
+            $before = Get-RawFingerprint $store
+            @(Get-PimNotification | ForEach-Object Recipient | Sort-Object -Unique) | Should -Be @('user1@contoso.com')
+            @(Get-PimAssignment -Principal user3@contoso.com).Count | Should -Be 0
+            @(Get-PimAlert).Count | Should -Be 0
+            $file = Join-Path $TestDrive "verified-report-$id.html"
+            $e = Get-Refusal { Export-PimReport -Path $file -ErrorAction Stop }
+            $e.FullyQualifiedErrorId | Should -Be 'PimNotAuthorized,PimModule.Cmdlets.ExportPimReportCommand'
+            $e.CategoryInfo.Category | Should -Be 'PermissionDenied'
+            $e.TargetObject | Should -Be 'user1@contoso.com'
+            Test-Path $file | Should -BeFalse
+            $e = Get-Refusal { Test-PimAccess -Principal user3@contoso.com -Role 'User Administrator' -Detailed -ErrorAction Stop }
+            $e.FullyQualifiedErrorId | Should -Be 'PimNotAuthorized,PimModule.Cmdlets.TestPimAccessCommand'
+            Get-RawFingerprint $store | Should -Be $before
+            # Activated through the module, the same principal reads everything.
+            Invoke-Sql -Store $store -Sql "DELETE FROM assignments WHERE assignment_id = '$id'" | Out-Null
+            Request-PimActivation -Role 'Security Reader' -Duration 1h | Out-Null
+            @(Get-PimNotification -Recipient user3@contoso.com).Count | Should -BeGreaterThan 0
+            (Test-PimAccess -Principal user3@contoso.com -Role 'User Administrator' -Detailed).Reason | Should -Be 'EligibleOnly'
+        }
+        finally { $env:XDG_DATA_HOME = $saved }
+    }
+
+    It 'keeps what an approver decided readable to them, and an eligible reader reads everything once activated' {
+        Connect-TestStore -Store $ReadStore -Principal 'user2@contoso.com' | Out-Null
+        Approve-PimRequest -RequestId $User1Request -Justification 'fine' | Out-Null
+        (Get-PimRequest -RequestId $User1Request).Status | Should -Not -Be 'PendingApproval'
+        @(Get-PimRequest | ForEach-Object Principal | Sort-Object -Unique) -join ',' | Should -Be 'user1@contoso.com'
+        @(Get-PimAuditLog -Principal 'user1@contoso.com' | Where-Object Actor -eq 'user2@contoso.com').Count | Should -BeGreaterThan 0
+        Connect-TestStore -Store $ReadStore -Principal 'user5@contoso.com' | Out-Null
+        @(Get-PimNotification -Recipient 'user3@contoso.com').Count | Should -Be 0
+        Request-PimActivation -Role 'Security Reader' -Duration 1h | Out-Null
+        @(Get-PimNotification -Recipient 'user3@contoso.com').Count | Should -BeGreaterThan 0
+        (Get-PimRequest -RequestId $User3Request).Justification | Should -Be 'user3 private reason'
+        Connect-TestStore -Store $ReadStore -Principal 'admin@contoso.com' | Out-Null
+    }
+}

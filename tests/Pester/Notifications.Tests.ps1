@@ -45,6 +45,7 @@ Describe 'Notifications over SMTP' -Tag TestClock {
         $confirmation.Count | Should -Be 1
         $confirmation[0].Body | Should -Match 'approved by approver1@contoso.com'
         $confirmation[0].Body | Should -Match 'until 2026-05-04 10:03 UTC'
+        Connect-PimStore -Principal 'admin@contoso.com' # reads every principal's mail (docs/security.md, "Who may read what")
         (Get-PimNotification -Status Pending) | Should -BeNullOrEmpty
         (Get-PimNotification -Recipient 'user1@contoso.com' -Status Sent).Count | Should -Be 2
     }
@@ -56,6 +57,7 @@ Describe 'Notifications over SMTP' -Tag TestClock {
         Set-PimNotificationSetting -Role 'Security Reader' -Event Activated -Recipient Approver -DefaultRecipients $false
         Connect-PimStore -Principal 'approver1@contoso.com'
         Approve-PimRequest -RequestId $request.RequestId -Justification 'ok' | Out-Null
+        Connect-PimStore -Principal 'admin@contoso.com' # reads every principal's mail (docs/security.md, "Who may read what")
         (Get-PimNotification -Recipient 'user1@contoso.com' | Where-Object Subject -Match 'is active') | Should -BeNullOrEmpty
         (Get-PimNotification -Recipient 'admin@contoso.com' | Where-Object Subject -Match 'activated Security Reader').Count | Should -Be 1
     }

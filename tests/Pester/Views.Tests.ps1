@@ -79,6 +79,7 @@ Import-Module '$ModulePath'
         $requests = Get-PimRequest -PendingMyApproval | Out-String -Width 160
         $requests | Should -Match 'HELLO'
         $requests | Should -Not -Match "[\x00-\x08\x0b-\x0c\x0e-\x1f\x7f]"
+        Connect-PimStore -Principal 'admin@contoso.com' # reads every principal's records (docs/security.md)
         $log = Get-PimAuditLog | Out-String -Width 160
         $log | Should -Match 'EVIL'
         $log | Should -Not -Match "[\x00-\x08\x0b-\x0c\x0e-\x1f\x7f]"
@@ -107,6 +108,7 @@ Import-Module '$ModulePath'
     It 'Get-PimAuditLog shows an approval as the approver''s Approve of the requester''s request, and its activation as the approver''s Provision' {
         New-ApprovalStore
         Approve-PimRequest -RequestId $request.RequestId -Justification 'ok' | Out-Null
+        Connect-PimStore -Principal 'admin@contoso.com' # reads every principal's records (docs/security.md)
         $lines = Get-PimAuditLog | Get-Line
         $lines[0] | Should -Match '^\s*Seq\s+When \(local\)\s+Actor\s+Action\s+Target$'
         $lines | Where-Object { $_ -match '\bapprover1@contoso\.com\s+SelfActivate\b' } | Should -BeNullOrEmpty

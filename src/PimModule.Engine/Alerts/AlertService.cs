@@ -97,7 +97,12 @@ public sealed class AlertService
         }
     }
 
-    public IReadOnlyList<PimAlert> Get(DateTime? asOf = null) => _store.Read(work => Compute(work, asOf is { } t ? Times.Utc(t, "AsOf") : work.Now));
+    /// <summary>The alerts (they name other principals and their assignments): the roles that read PIM; nobody else has any (docs/security.md).</summary>
+    public IReadOnlyList<PimAlert> Get(DateTime? asOf = null) => _store.Read(work =>
+    {
+        var at = asOf is { } t ? Times.Utc(t, "AsOf") : work.Now;
+        return Authorization.ReadsEverything(work) ? Compute(work, at) : [];
+    });
 
     /// <summary>The alerts at <paramref name="at"/>, in the caller's unit of work (the weekly digest lists them).</summary>
     internal static IReadOnlyList<PimAlert> Compute(UnitOfWork work, DateTime at)

@@ -108,9 +108,21 @@ public sealed class AssignmentService
         var listing = new AssignmentsTable.Listing(principal is { } p ? Principal.Key(p) : null, q.Type, q.MemberType, q.State,
             asOf, asOf - Limits.ExpiredAssignmentVisibility);
         var scope = q.Scope is null ? null : global::PimModule.Assignments.Scope.Validate(q.Scope);
-        return _store.Stream(work => Believed(work, List(work, q, listing), q.IncludeUnverified)
-            .Where(x => scope is null || string.Equals(x.Row.Scope, scope, StringComparison.OrdinalIgnoreCase))
-            .Select(x => (ToOutput(x.Row, x.Role, asOf), x.Verified)));
+        return _store.Stream(work =>
+        {
+            // Everyone reads their own assignments; the roles that read PIM read all (docs/security.md, "Who may read what").
+            string? mine = null;
+            if (!Authorization.ReadsEverything(work))
+            {
+                mine = Principal.Fold(work.Actor);
+                if (listing.PrincipalKey is { } asked && asked != mine) return Enumerable.Empty<(PimAssignment, bool)>();
+            }
+            var l = mine is null ? listing : listing with { PrincipalKey = mine };
+            return Believed(work, List(work, q, l), q.IncludeUnverified)
+                .Where(x => mine is null || x.Row.PrincipalKey == mine)
+                .Where(x => scope is null || string.Equals(x.Row.Scope, scope, StringComparison.OrdinalIgnoreCase))
+                .Select(x => (ToOutput(x.Row, x.Role, asOf), x.Verified));
+        });
     }
 
     /// <summary>
@@ -274,14 +286,29 @@ public sealed class AssignmentService
             return ToOutput(a, p.Role.Name, work.Now);
         }
 
-    /// <summary>Whether a principal holds a role active at a time and scope, and through which assignment (or why not).</summary>
-    public PimAccessResult CheckAccess(string principal, PimRoleReference role, string? scope, DateTime? asOf) => _store.Read(work =>
+    /// <summary>
+    /// Whether a principal holds a role active at a time and scope, and through which assignment (or why not). With
+    /// <paramref name="detailed"/> false the caller uses <see cref="PimAccessResult.HasAccess"/> only: whether someone holds a
+    /// role is the directory's role membership, which anyone may ask; the reason, eligibility and the assignment of another
+    /// principal are PIM data, for the roles that read PIM (docs/security.md, "Who may read what").
+    /// </summary>
+    public PimAccessResult CheckAccess(string principal, PimRoleReference role, string? scope, DateTime? asOf, bool detailed = true) => _store.Read(work =>
     {
         var p = DirectoryMap.Canonical(work, principal, "Principal");
         var r = RoleService.Resolve(work, role);
         var s = global::PimModule.Assignments.Scope.Validate(scope);
         var at = asOf is { } t ? Times.Utc(t, "AsOf") : work.Now;
-        var all = AssignmentsTable.ForPrincipalAndRole(work, Principal.Fold(p), r.Id);
+        // Whether they hold it, or anything about oneself: anyone. The details about another principal: the roles that read
+        // PIM (docs/security.md); the actor's rows come with the principal's, in the one query.
+        var key = Principal.Fold(p);
+        var me = Principal.Fold(work.Actor);
+        List<AssignmentRow> all;
+        if (!detailed || key == me) all = AssignmentsTable.ForPrincipalAndRole(work, key, r.Id);
+        else
+        {
+            (all, var actorRows) = AssignmentsTable.ForPrincipalAndRoleWithActor(work, key, r.Id, me, work.Now);
+            Authorization.RequireReader(work, $"read the details of {p}'s access to '{r.Name}' (Test-PimAccess -Detailed)", actorRows);
+        }
         var rows = all.Where(work.Believes).ToList();
         PimAccessResult Result(PimAccessReason reason, AssignmentRow? a, string detail) => new()
         {

@@ -143,7 +143,20 @@ internal static class AuditLog
         var until = q.Until is { } u ? Times.Utc(u, "Until") : (DateTime?)null;
         Input.List(q.Actions, "Action", Input.ActionNameLength, maxCount: 1000);
         var principalKey = q.Principal is { } p ? Principal.Fold(DirectoryMap.Canonical(work, p, "Principal")) : null;
-        var rows = AuditLogTable.Query(work, since, until, principalKey, q.RoleId, q.Actions, q.First);
+        // Everyone reads the records they acted in or that are about them (Entra's "My audit"); the roles that read PIM
+        // read all (docs/security.md, "Who may read what").
+        List<AuditLogTable.Row> rows;
+        if (!Authorization.ReadsEverything(work, asStored: true))
+        {
+            // -Principal of another: the records about them that the caller acted in (an approver's decisions).
+            var me = Principal.Fold(work.Actor);
+            var other = principalKey is not null && principalKey != me ? principalKey : null;
+            rows = AuditLogTable.Query(work, since, until, me, q.RoleId, q.Actions, other is null ? q.First : null);
+            if (other is not null)
+                rows = rows.Where(r => (r.Principal is { } p1 && Principal.Fold(p1) == other) || Principal.Fold(r.Actor) == other)
+                    .Take(q.First ?? int.MaxValue).ToList();
+        }
+        else rows = AuditLogTable.Query(work, since, until, principalKey, q.RoleId, q.Actions, q.First);
         var names = RolesTable.Names(work);
         var verifiedFrom = VerifiedFrom(work);
         return rows.ConvertAll(r => ToRecord(r, names, work.IdentityMode, verifiedFrom));

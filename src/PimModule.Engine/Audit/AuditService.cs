@@ -16,9 +16,13 @@ public sealed class AuditService
 
     /// <summary>Writes the log and its seals (JSON lines, RFC 8785) to <paramref name="path"/>, created owner-only; the records and seals written.</summary>
     public (long Records, long Seals) Export(string path, bool force)
-        => OwnerOnlyFile.Write(path, force, stream =>
+    {
+        // The whole log, every principal's records: the roles that read PIM (docs/security.md). Asked before the file is made.
+        _store.ReadLog(work => { Authorization.RequireReader(work, "export the whole audit log", asStored: true); return 0; });
+        return OwnerOnlyFile.Write(path, force, stream =>
         {
             using var writer = new StreamWriter(stream, new System.Text.UTF8Encoding(false), leaveOpen: true) { NewLine = "\n" };
             return _store.ReadLog(work => AuditExport.Write(work, writer));
         });
+    }
 }

@@ -50,7 +50,15 @@ public sealed class NotificationService
         return _store.Stream(work =>
         {
             RolesTable.Names(work); // read before the stream holds the connection's reader
-            return NotificationsTable.Query(work, recipientKey, q.RequestId, statuses, q.First).Select(r => ToNotification(work, r));
+            // Everyone reads the mail queued for them; the roles that read PIM read everyone's (docs/security.md).
+            var key = recipientKey;
+            if (!Authorization.ReadsEverything(work))
+            {
+                var me = Principal.Fold(work.Actor);
+                if (key is not null && key != me) return Enumerable.Empty<PimNotification>();
+                key = me;
+            }
+            return NotificationsTable.Query(work, key, q.RequestId, statuses, q.First).Select(r => ToNotification(work, r));
         });
     }
 

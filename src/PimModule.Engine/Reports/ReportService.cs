@@ -30,6 +30,9 @@ public sealed class ReportService
             throw PimErrors.DateTimeInvalid($"-Since ({from:u}) is not before -Until ({to:u}): the period is empty. Nothing was written.",
                 from, "Give a -Since earlier than -Until (by default -Until is now and -Since 30 days before it).");
 
+        // Every principal's assignments, requests and the audit log's state: the roles that read PIM (docs/security.md).
+        _store.Read(work => { Authorization.RequireReader(work, "export the PIM report (every principal's assignments, requests and alerts)"); return 0; });
+
         progress?.Invoke("Counting assignments, activations and approvals", 10);
         var data = _store.Read(work => Collect(work, from, to, now));
 

@@ -60,6 +60,12 @@ public sealed partial class RequestService
         // stream on the connection (PostgreSQL runs one command at a time on it).
         SettingsService.LoadAllOnce(work);
         _ = Authorization.Administrators(work);
+        // Everyone reads their own requests (as the principal or who made them), approvers those pending their approval and
+        // those they decided; the roles that read PIM read all (docs/security.md, "Who may read what").
+        var all = Authorization.ReadsEverything(work);
+        bool Readable(PimRequest r) => all || Principal.Same(r.Principal, work.Actor) || Principal.Same(r.CreatedBy, work.Actor)
+                                       || r.PendingApprovers.Contains(work.Actor, Principal.Comparer)
+                                       || r.Approvals.Any(d => Principal.Same(d.Approver, work.Actor)) || Principal.Same(r.ApprovedBy, work.Actor);
         var rows = RequestsTable.List(work, now, q.RequestId, q.Principal is { } p ? DirectoryMap.Canonical(work, p, "Principal") : null, q.RoleIds, q.Action,
             q.PendingMyApproval ? [PimRequestStatus.PendingApproval] : q.Status);
         string? Name(RequestRow r) => names.GetValueOrDefault(r.RoleId);
@@ -71,6 +77,8 @@ public sealed partial class RequestService
                     yield return request;
             yield break;
         }
-        foreach (var row in rows) yield return ToOutput(work, row, Name(row), now);
+        foreach (var row in rows)
+            if (ToOutput(work, row, Name(row), now) is var request && Readable(request))
+                yield return request;
     }
 }

@@ -186,6 +186,8 @@ public sealed class AccessReviewService
             .Where(r => Believes(work, r)).Where(r => status is not { Count: > 0 } || status.Contains(r.StatusAt(now))).ToList();
         var roles = RolesTable.All(work).ToDictionary(r => r.Id);
         var items = AccessReviewItemsTable.Of(work, rows.Select(r => r.Id).ToList()).GroupBy(i => i.ReviewId).ToDictionary(g => g.Key, g => g.ToList());
+        var all = Authorization.ReadsEverything(work);
+        rows = rows.FindAll(r => all || Reviews(work, r, items.GetValueOrDefault(r.Id)));
         return (IReadOnlyList<PimAccessReview>)rows.Select(r =>
         {
             var list = BelievedItems(work, r.Id, items.GetValueOrDefault(r.Id) ?? []);
@@ -206,6 +208,15 @@ public sealed class AccessReviewService
             .Where(r => Believes(work, r))
             .Where(r => !pendingMine || r.StatusAt(now) == PimAccessReviewStatus.InProgress && (r.SelfReview || r.Reviewers.Any(x => Principal.Fold(x) == me)))
             .ToDictionary(r => r.Id);
+        // A reviewer reads the items of the reviews they review (of a self review: their own); the roles that read PIM read
+        // all; a review the caller may not read is not found, as one that does not exist (docs/security.md).
+        var all = Authorization.ReadsEverything(work);
+        if (!all)
+        {
+            var mine = reviews.Values.Any(r => r.SelfReview) ? AccessReviewItemsTable.About(work, me).Select(i => i.ReviewId).ToHashSet() : [];
+            foreach (var r in reviews.Values.Where(r => r.SelfReview ? !mine.Contains(r.Id) : !r.Reviewers.Any(x => Principal.Fold(x) == me)).ToList())
+                reviews.Remove(r.Id);
+        }
         if (reviewId is { } wanted && !reviews.ContainsKey(wanted) && !pendingMine) throw PimErrors.AccessReviewNotFound(wanted);
         var roles = RolesTable.All(work).ToDictionary(r => r.Id);
         var rows = pendingMine && reviewId is null && reviews.Values.All(r => r.SelfReview)
@@ -218,11 +229,19 @@ public sealed class AccessReviewService
             foreach (var i in BelievedItems(work, g.Key, g.ToList()))
             {
                 if (pendingMine && (i.Decision != PimAccessReviewDecision.NotReviewed || (review.SelfReview ? i.PrincipalKey != me : i.PrincipalKey == me))) continue;
+                if (!all && review.SelfReview && i.PrincipalKey != me) continue;
                 result.Add(ToOutput(i, RoleName(roles, i.RoleId)));
             }
         }
         return (IReadOnlyList<PimAccessReviewItem>)result;
     });
+
+    /// <summary>Whether the acting principal reviews this review: a named reviewer, or (a self review) one whose assignment it reviews.</summary>
+    private static bool Reviews(UnitOfWork work, ReviewRow r, List<ReviewItemRow>? items)
+    {
+        var me = Principal.Fold(work.Actor);
+        return r.SelfReview ? items?.Exists(i => i.PrincipalKey == me) == true : r.Reviewers.Any(x => Principal.Fold(x) == me);
+    }
 
     // ---- decide --------------------------------------------------------------------------------------
 

@@ -11,6 +11,18 @@ internal static class RoleCatalog
     /// <summary>The roles whose active holders administer PIM itself (settings, assignments, default approvers).</summary>
     public static readonly Guid[] RoleAdministrators = [PrivilegedRoleAdministrator, GlobalAdministrator];
 
+    public static readonly Guid SecurityAdministrator = Guid.Parse("194ae4cb-b126-40b2-bd5b-6091b380977d");
+    public static readonly Guid SecurityOperator = Guid.Parse("5f2222b1-57c3-48ba-8ad5-d4759f1fde6f");
+    public static readonly Guid SecurityReader = Guid.Parse("5d6b6bb7-de71-4623-b4af-96380a352509");
+    public static readonly Guid GlobalReader = Guid.Parse("f2ef992c-3afb-46b9-b7cf-a126ee74c451");
+
+    /// <summary>
+    /// The roles Graph lets read PIM (its role management and audit APIs): their active holders at '/' read everything
+    /// through the module; everyone else reads their own (docs/security.md, "Who may read what").
+    /// </summary>
+    public static readonly Guid[] PimReaders =
+        [PrivilegedRoleAdministrator, GlobalAdministrator, SecurityAdministrator, SecurityOperator, SecurityReader, GlobalReader];
+
     private static readonly Lazy<IReadOnlyList<PimRole>> Loaded = new(Load);
 
     public static IReadOnlyList<PimRole> BuiltIn => Loaded.Value;

@@ -128,6 +128,22 @@ internal static partial class AssignmentsTable
         : work.Scalar<long>("SELECT COUNT(*) FROM assignments WHERE principal_key = @principalKey AND " + Administrative + " AND " + LiveAt,
             new { principalKey, at, pra = RoleCatalog.PrivilegedRoleAdministrator, ga = RoleCatalog.GlobalAdministrator }) > 0;
 
+    /// <summary>A principal's active assignments at '/' in force at <paramref name="at"/>, as they are (the caller judges them: Authorization).</summary>
+    public static List<AssignmentRow> ActiveAtRootOf(UnitOfWork work, string principalKey, DateTime at)
+        => Of(principalKey, Raw(work, SelectRows + " WHERE principal_key = @principalKey AND type = 'Active' AND scope = '/' AND " + LiveAt, new { principalKey, at }));
+
+    /// <summary>
+    /// <see cref="ForPrincipalAndRole"/> and <see cref="ActiveAtRootOf"/> of another principal (the actor) in one query:
+    /// Test-PimAccess about someone else asks both, and the second must not cost a second round trip.
+    /// </summary>
+    public static (List<AssignmentRow> Rows, List<AssignmentRow> ActorRows) ForPrincipalAndRoleWithActor(UnitOfWork work, string principalKey, Guid roleId,
+        string actorKey, DateTime at)
+    {
+        var rows = Raw(work, SelectRows + " WHERE (principal_key = @principalKey AND role_id = @roleId) OR (principal_key = @actorKey AND type = 'Active' AND scope = '/' AND "
+                             + LiveAt + ")", new { principalKey, roleId, actorKey, at });
+        return (Of(principalKey, rows).FindAll(a => a.RoleId == roleId), Of(actorKey, rows).FindAll(a => a.Type == PimAssignmentType.Active && a.Scope == "/"));
+    }
+
     /// <summary>Whether the principal holds a direct (assigned, not activated) administrator assignment in force at <paramref name="at"/>.</summary>
     public static bool IsDirectAdministrator(UnitOfWork work, string principalKey, DateTime at) => work.Verified is not null
         ? AdministratorRows(work, principalKey, at).Any(a => a.MemberType == PimMemberType.Direct)

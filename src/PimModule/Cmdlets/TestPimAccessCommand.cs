@@ -29,7 +29,7 @@ public sealed class TestPimAccessCommand : PimCmdlet
 
     protected override void ProcessPim()
     {
-        var result = Store.Assignments.CheckAccess(Principal, Role, Scope, AsOf);
+        var result = Store.Assignments.CheckAccess(Principal, Role, Scope, AsOf, Detailed);
         if (Detailed) WriteObject(result);
         else WriteObject(result.HasAccess);
     }
