@@ -16,7 +16,8 @@ public sealed class ExportPimAssignmentCommand : PimCmdlet
     public string? Principal { get; set; }
 
     /// <summary>Only these roles' assignments.</summary>
-    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [Parameter(ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [Alias("RoleName")]
     [ArgumentCompleter(typeof(RoleNameCompleter))]
     public PimRoleReference[]? Role { get; set; }
 

@@ -10,7 +10,7 @@ public sealed class NewPimAccessReviewCommand : PimCmdlet
     private const string ReviewerSet = "Reviewer";
     private const string SelfSet = "SelfReview";
 
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [Alias("RoleName", "RoleId")]
     [ArgumentCompleter(typeof(RoleNameCompleter))]
     public PimRoleReference Role { get; set; } = null!;
