@@ -2481,8 +2481,8 @@ Describe 'Third hostile pass, finding 11: what was silently accepted is refused 
         $file = Join-Path $TestDrive "twice-$([guid]::NewGuid().ToString('N')).json"
         @'
 {"Policies": {"Security Reader": {"Notifications": [
-  {"Event": "EligibleAssignment", "Recipient": "Admin", "AdditionalRecipients": ["a@contoso.com"]},
-  {"Event": "EligibleAssignment", "Recipient": "Admin", "AdditionalRecipients": ["b@contoso.com"]}]}}}
+  {"Event": "EligibleAssigned", "Recipient": "Admin", "AdditionalRecipients": ["a@contoso.com"]},
+  {"Event": "EligibleAssigned", "Recipient": "Admin", "AdditionalRecipients": ["b@contoso.com"]}]}}}
 '@ | Set-Content $file
         $before = Get-StoreFingerprint
         $settings = (Get-PimRoleSetting 'Security Reader' | ConvertTo-Json -Depth 6)
