@@ -2533,6 +2533,14 @@ Describe 'Third hostile pass, finding 11: what was silently accepted is refused 
         $e.FullyQualifiedErrorId | Should -Be 'PimInputColumnsConflict,PimModule.Cmdlets.SetPimRoleSettingCommand'
         Get-StoreFingerprint | Should -Be $before
         (Get-PimRoleSetting 'Global Administrator').RequireTicket | Should -BeFalse
+        # and for New-PimAccessReview: a Get-PimAccessReview row whose Role was edited beside its RoleId
+        $rv = Join-Path $TestDrive "rv-$([guid]::NewGuid().ToString('N')).csv"
+        New-PimAccessReview -Role 'Security Reader' -Reviewer admin@contoso.com -Duration 7d | Select-Object Role, RoleId, Reviewers |
+            ForEach-Object { $_.Role = 'Global Administrator'; $_ } | Export-Csv $rv
+        $before = Get-StoreFingerprint
+        $e = Get-Refusal { Import-Csv $rv | New-PimAccessReview -Confirm:$false -ErrorAction Stop }
+        $e.FullyQualifiedErrorId | Should -Be 'PimInputColumnsConflict,PimModule.Cmdlets.NewPimAccessReviewCommand'
+        Get-StoreFingerprint | Should -Be $before
     }
 }
 

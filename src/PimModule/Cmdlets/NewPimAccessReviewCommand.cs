@@ -50,8 +50,16 @@ public sealed class NewPimAccessReviewCommand : PimCmdlet
             ? g.Split([';', ','], StringSplitOptions.TrimEntries).Where(x => x.Length > 0).DefaultIfEmpty("")
             : [g]).ToArray();
 
+    /// <summary>The piped object (a CSV row, as Get-PimAccessReview | Export-Csv writes): its Role and RoleId must name one role.</summary>
+    [Parameter(ValueFromPipeline = true, DontShow = true)]
+    public PSObject? InputObject { get; set; }
+
+    private readonly Dictionary<string, PimRole?> _roleColumns = new(StringComparer.OrdinalIgnoreCase);
+    private long _rows;
+
     protected override void ProcessPim()
     {
+        PipedColumns.CheckRoleColumns(Store, InputObject, _roleColumns, ++_rows);
         var review = Store.Reviews.Create(new PimAccessReviewInput
         {
             Role = Role, AssignmentType = AssignmentType, Reviewers = ParameterSetName == SelfSet ? null : SplitReviewers(Reviewer), SelfReview = SelfReview.IsPresent,
