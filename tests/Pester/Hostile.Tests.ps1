@@ -2509,6 +2509,17 @@ Describe 'Third hostile pass, finding 11: what was silently accepted is refused 
         Get-PimAlertSetting | ConvertTo-Json | Should -Be $stored
     }
 
+    It 'shows no knob an alert type does not use, also one a store already holds, so a backup restores' {
+        $store = Connect-TestStore -Principal admin@contoso.com
+        $null = Invoke-Sql -Store $store -Sql "INSERT INTO store_info (key, value) VALUES ('alert.NoMfaOnRoleActivation.threshold', '7')"
+        (Get-PimAlertSetting | Where-Object AlertType -eq 'NoMfaOnRoleActivation').Threshold | Should -BeNullOrEmpty
+        Get-PimAlertSetting | ForEach-Object {
+            $setting = @{ AlertType = $_.AlertType; Enabled = $_.Enabled }
+            foreach ($name in 'Threshold', 'Percentage', 'Window') { if ($null -ne $_.$name) { $setting[$name] = $_.$name } }
+            Set-PimAlertSetting @setting -ErrorAction Stop
+        }
+    }
+
     It 'refuses a CSV row whose Role and RoleId name different roles (PimInputColumnsConflict), naming the row' {
         $null = Connect-TestStore -Principal admin@contoso.com
         $ga = (Get-PimRole 'Global Administrator').Id

@@ -44,9 +44,10 @@ public sealed class AlertService
         {
             AlertType = type,
             Enabled = !v.TryGetValue("enabled", out var e) || e == "True",
-            Threshold = v.TryGetValue("threshold", out var t) ? int.Parse(t, System.Globalization.CultureInfo.InvariantCulture) : d.Threshold,
-            Percentage = v.TryGetValue("percentage", out var p) ? int.Parse(p, System.Globalization.CultureInfo.InvariantCulture) : d.Percentage,
-            Window = v.TryGetValue("window", out var w) ? TimeSpan.FromTicks(long.Parse(w, System.Globalization.CultureInfo.InvariantCulture)) : d.Window,
+            // A knob the type does not read is empty, also when a store holds one that Set-PimAlertSetting used to accept.
+            Threshold = d.Threshold is not null && v.TryGetValue("threshold", out var t) ? int.Parse(t, System.Globalization.CultureInfo.InvariantCulture) : d.Threshold,
+            Percentage = d.Percentage is not null && v.TryGetValue("percentage", out var p) ? int.Parse(p, System.Globalization.CultureInfo.InvariantCulture) : d.Percentage,
+            Window = d.Window is not null && v.TryGetValue("window", out var w) ? TimeSpan.FromTicks(long.Parse(w, System.Globalization.CultureInfo.InvariantCulture)) : d.Window,
         };
     }
 
