@@ -81,6 +81,7 @@ function Connect-BenchStore([string] $Name, [object] $Store, [string] $IdentityM
             Invoke-BenchPsql $PostgresAdmin "CREATE DATABASE $db OWNER pim_bench_owner"
             $script:benchDatabases.Add($db)
             $admin = (($PostgresAdmin -split ';' | Where-Object { $_ -notmatch '^\s*database\s*=' }) -join ';') + ";Database=$db"
+            # (UPDATE or DELETE on pim_write_lock is what lets the writer take the write lock: LOCK TABLE ... IN EXCLUSIVE MODE.)
             Invoke-BenchPsql $admin 'ALTER DEFAULT PRIVILEGES FOR ROLE pim_bench_owner IN SCHEMA public GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO pim_bench_writer'
             $prepared = $false
             try { Connect-PimStore -ConnectionString "$admin;Options=-c role=pim_bench_owner;Pooling=false" -Provider PostgreSql -Principal 'admin@contoso.com' -IdentityMode Verified }

@@ -195,13 +195,17 @@ public sealed class PimStore : IDisposable
         try
         {
             var anchor = options.TrustAnchor is { } ta ? StoreIdentity.ParseAnchor(ta) : ((string? StoreId, string Root)?)null;
+            var knownStores = KnownStoresOf(options);
+            var pin = knownStores.Find(provider.Location);
+            // No file where this user verified a store (removed, even while a session had it open): refused before anything
+            // is made there, rather than a new store in its place.
+            if (provider.NothingThere()) RefuseToCreate(provider.Location, anchor, pin, knownStores.FilePath);
             provider.CheckTarget();
             var creating = options.IdentityMode ?? PimIdentityMode.Verified;
-            var pin = KnownStoresOf(options).Find(provider.Location);
             var preparedOnly = false;
             var (version, created) = Run(provider, () => Migrator.Migrate(provider, principal, clock, work =>
             {
-                RefuseToCreate(provider.Location, anchor, pin);
+                RefuseToCreate(provider.Location, anchor, pin, knownStores.FilePath);
                 // The schema's owner (or a superuser) makes the tables of a Verified store, not the store: it could drop the
                 // checks that keep the store's time and history, so a login that does not own them creates and uses it.
                 if (creating == PimIdentityMode.Verified && provider.LoginOwnsStore(work.Connection)) { preparedOnly = true; return; }
@@ -234,7 +238,7 @@ public sealed class PimStore : IDisposable
     /// No store where one is expected: a -TrustAnchor names a store, and a pin says this user verified one there. Making a
     /// new store in its place (with a new root) would hide that it is gone: refused, before anything is created.
     /// </summary>
-    private static void RefuseToCreate(string location, (string? StoreId, string Root)? anchor, KnownStore? pin)
+    private static void RefuseToCreate(string location, (string? StoreId, string Root)? anchor, KnownStore? pin, string knownStoresFile)
     {
         if (anchor is { } a)
             throw PimErrors.StoreTrustChanged($"There is no store at {location}, and -TrustAnchor names one ({a.StoreId ?? "root"} {a.Root}). Nothing was created.",
@@ -242,7 +246,8 @@ public sealed class PimStore : IDisposable
         if (pin is not null)
             throw PimErrors.StoreRolledBack(
                 $"There is no store at {location} any more, but you verified store {pin.StoreId} there (up to record {pin.Sequence}). Nothing was created.",
-                location, "Restore the store from its backup. If it was removed on purpose, remove its entry from your known-stores file, then connect again.");
+                location, $"Restore the store from its backup (Copy-PimStore makes one) and connect again. If it was removed on purpose, remove its entry " +
+                $"(\"location\": \"{location}\") from your known-stores file '{knownStoresFile}', then connect again to create a new store there.");
     }
 
     private static string Passphrase(PimStoreOptions options)
@@ -280,6 +285,13 @@ public sealed class PimStore : IDisposable
             + $" Then connect again: Connect-PimStore -Principal {p}" + (options.CredentialPath is { } file && !someoneElses ? $" -CredentialPath {PimErrors.Argument(file)}." : ".");
     }
 
+    /// <summary>The hash of a record as the store holds it now (a connection of its own, outside any snapshot); null when it has none.</summary>
+    private static string? LatestHash(IStoreProvider provider, UnitOfWork like, long sequence)
+    {
+        using var connection = provider.OpenConnection();
+        return AuditLogTable.BySequence(new UnitOfWork(connection, null, like.Actor, like.Now), sequence)?.Hash;
+    }
+
     private static KnownStores KnownStoresOf(PimStoreOptions options)
         => new(options.UserFolder is { } root ? System.IO.Path.Combine(root, "known-stores.json") : null);
 
@@ -299,11 +311,24 @@ public sealed class PimStore : IDisposable
         {
         var result = Run(provider, () =>
         {
+            for (var attempt = 1; ; attempt++)
+            {
+                try { return Once(attempt < VerifiedState.SnapshotAttempts); }
+                catch (CheckpointAheadException) when (attempt < VerifiedState.SnapshotAttempts) { }
+            }
+        });
+        key = acting;
+        return result;
+
+        // One snapshot of the store. Another session of this user may have verified (and pinned) records committed after it
+        // began: the checkpoint ahead of it asks for a new snapshot; a pin ahead of it is judged by the store as it is now.
+        StoreIdentityState Once(bool snapshotMayLag)
+        {
             verified?.Dispose();
             verified = null;
             using var connection = provider.OpenConnection();
             using var snapshot = provider.BeginSnapshot(connection);
-            var work = new UnitOfWork(connection, snapshot, principal, clock.GetUtcNow().UtcDateTime);
+            var work = new UnitOfWork(connection, snapshot, principal, clock.GetUtcNow().UtcDateTime) { SnapshotMayLag = snapshotMayLag };
             var evidence = StoreIdentity.Read(work);
             var mode = StoreIdentity.Resolve(evidence, pinned, anchor is not null);
             if (options.IdentityMode is { } asked && asked != mode)
@@ -356,12 +381,10 @@ public sealed class PimStore : IDisposable
             }
             else
                 known.CheckAndAdvance(provider.Location, evidence.StoreId, verdict.RootThumbprint, head.Sequence, head.Hash,
-                    seq => AuditLogTable.BySequence(work, seq)?.Hash, anchorPin, verdict.Restores);
+                    seq => AuditLogTable.BySequence(work, seq)?.Hash, anchorPin, verdict.Restores, seq => LatestHash(provider, work, seq));
             return new StoreIdentityState(evidence.StoreId, mode, verdict.RootThumbprint, verdict.RootPrincipal, acting,
                 new VerifiedPoint(head.Sequence, head.Hash), verified);
-        });
-        key = acting;
-        return result;
+        }
         }
         catch
         {

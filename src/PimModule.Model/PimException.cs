@@ -17,6 +17,8 @@ public enum PimErrorCategory
     OperationTimeout,
     LimitsExceeded,
     NotImplemented,
+    /// <summary>The store is held by another session (PimStoreBusy); PowerShell's ErrorCategory.ResourceBusy.</summary>
+    ResourceBusy,
 }
 
 /// <summary>

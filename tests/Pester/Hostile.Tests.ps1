@@ -2222,6 +2222,51 @@ Describe 'Verified stores: who acts is proven, not claimed' -Tag Hostile {
             $e.roleManagementPolicies[0].id | Should -Be $sealed
             $e.batchRequests[0].requests | ForEach-Object { $_.url } | Where-Object { $_ -notlike "/policies/roleManagementPolicies/$sealed/rules/*" } | Should -BeNullOrEmpty
         }
+
+        # Issue 28, finding 8 (third hostile pass): one tenant policy id is one role's, for the writer and the verified log alike.
+        It 'refuses a policy id another role holds (its placeholder too), and Reset-PimRoleSetting clears a kept id' {
+            $store = New-VerifiedStore
+            Use-TestUser admin
+            Connect-Verified $store admin@contoso.com
+            $doc = Get-Content -Raw (Join-Path $GraphData 'rolemanagementpolicyassignments-list-expand-policy-rules.json') | ConvertFrom-Json -AsHashtable -Depth 64
+            $doc.value[0].policyId = $doc.value[0].policy.id = 'PimModule_5d6b6bb7-de71-4623-b4af-96380a352509'   # Security Reader's placeholder
+            $taken = Join-Path $TestDrive 'taken.json'
+            $doc | ConvertTo-Json -Depth 64 | Set-Content $taken
+            $before = Get-RawFingerprint $store
+            $e = Get-Refusal { Import-PimRoleSetting -Path $taken -ErrorAction Stop }
+            $e.FullyQualifiedErrorId | Should -Be 'PimGraphPolicyConflict,PimModule.Cmdlets.ImportPimRoleSettingCommand'
+            $e.Exception.Message | Should -Match 'Security Reader'
+            Get-RawFingerprint $store | Should -Be $before
+            # Reset forgets the tenant id Global Administrator keeps: its export has its own placeholder again.
+            Import-PimRoleSetting -Path (Join-Path $GraphData 'rolemanagementpolicyassignments-list-expand-policy-rules.json')
+            Reset-PimRoleSetting -Role 'Global Administrator' -Confirm:$false
+            $file = Join-Path $TestDrive 'ga-reset.json'
+            Export-PimRoleSetting -Role 'Global Administrator', 'Security Reader' -Format Graph -Path $file -WarningAction SilentlyContinue
+            @((Get-Content -Raw $file | ConvertFrom-Json).roleManagementPolicies.id) | Should -Be @('PimModule_62e90394-69f5-4237-9190-012177145e10', 'PimModule_5d6b6bb7-de71-4623-b4af-96380a352509')
+            (Test-PimAuditLog -WarningAction SilentlyContinue).IsValid | Should -BeTrue
+        }
+
+        It 'counts for nothing an administrator''s sealed record that gives a role another role''s policy id' {
+            $store = New-VerifiedStore
+            Use-TestUser admin
+            $keyPath = Join-Path $env:XDG_DATA_HOME 'PimModule/keys/admin@contoso.com.pem'
+            $ga = '62e90394-69f5-4237-9190-012177145e10'
+            $placeholder = 'PimModule_5d6b6bb7-de71-4623-b4af-96380a352509'
+            # The record the finding's import wrote, sealed by an administrator around the writer's check.
+            $identity = @{ policy = @{ id = $placeholder; scopeId = '/'; scopeType = 'DirectoryRole' }; assignment = @{ id = "${placeholder}_$ga"; policyId = $placeholder; scopeId = '/'; scopeType = 'DirectoryRole'; roleDefinitionId = $ga } } | ConvertTo-Json -Compress -Depth 8
+            $after = @{ '$Rules' = (@{ 'GraphIdentity_PimModule' = $identity } | ConvertTo-Json -Compress) } | ConvertTo-Json -Compress
+            Add-ForgedTransaction -Store $store -KeyPath $keyPath -Actor 'admin@contoso.com' -Records @(@{ Action = 'ImportRoleSetting'; TargetType = 'RoleSetting'; TargetId = $ga; After = $after })
+            Connect-Verified $store admin@contoso.com
+            $check = Test-PimAuditLog -WarningAction SilentlyContinue
+            @($check.Disagreements | Where-Object { $_.Problem -eq 'NotEntitled' -and $_.Detail -match [regex]::Escape($placeholder) }).Count | Should -Be 1
+            # The verified state never gave Global Administrator the id: both roles export, and Security Reader's own file imports.
+            $file = Join-Path $TestDrive 'both.json'
+            Export-PimRoleSetting -Role 'Global Administrator', 'Security Reader' -Format Graph -Path $file -WarningAction SilentlyContinue
+            @((Get-Content -Raw $file | ConvertFrom-Json).roleManagementPolicies.id) | Should -Be @("PimModule_$ga", $placeholder)
+            $sr = Join-Path $TestDrive 'sr.json'
+            Export-PimRoleSetting -Role 'Security Reader' -Format Graph -Path $sr -WarningAction SilentlyContinue
+            Import-PimRoleSetting -Path $sr
+        }
     }
 
     Describe 'MFA secrets in a Verified store' {
@@ -2594,5 +2639,581 @@ Describe 'Third hostile pass, finding 12: reviewers through CSV, a reviewed role
         $errs[0].FullyQualifiedErrorId | Should -Be 'PimDirectoryObjectNotFound,PimModule.Cmdlets.GetPimDirectoryObjectCommand'
         (Get-PimDirectoryObject 'Team [EMEA').UserPrincipalName | Should -Be 'user1@contoso.com'
         (Get-PimDirectoryObject 'user1*').UserPrincipalName | Should -Be 'user1@contoso.com'
+    }
+}
+
+Describe 'Third hostile pass, finding 1: several windows of one person raise no false rollback alarm' -Tag Hostile {
+    BeforeAll {
+        function Get-VerifiedConnect([object] $Store) { $Store.ConnectArguments -replace '-IdentityMode Lab', '-IdentityMode Verified' }
+
+        function New-OnePersonStore {
+            <# A Verified store made by admin@contoso.com in their own home (XDG_DATA_HOME): the person whose windows write. #>
+            $store = New-TestStore
+            $home1 = Join-Path $TestDrive ("one-person-{0}" -f [guid]::NewGuid().ToString('N').Substring(0, 8))
+            $null = New-Item -ItemType Directory -Path $home1 -Force
+            $out = Invoke-FreshPwsh -Environment @{ XDG_DATA_HOME = $home1 } -Script @"
+Import-Module '$ModulePath'
+Connect-PimStore $(Get-VerifiedConnect $store) -Principal admin@contoso.com
+(Get-PimStore).IdentityMode
+"@
+            $out | Should -Contain 'Verified'
+            $store | Add-Member -NotePropertyName Home -NotePropertyValue $home1 -PassThru
+        }
+
+        function Start-Window {
+            <#
+            One pwsh window of admin@contoso.com (the store's person, their home): -Rounds times it connects and writes
+            -Writes custom roles, reading between writes. Prints OK per write and ERR:<id> per error.
+            #>
+            param([object] $Store, [string] $Name, [int] $Rounds = 1, [int] $Writes = 10)
+            $script = Join-Path $TestDrive "window-$Name-$([guid]::NewGuid().ToString('N').Substring(0, 6)).ps1"
+            Set-Content -Path $script -Value @"
+`$ErrorActionPreference = 'Continue'
+Import-Module '$ModulePath'
+foreach (`$round in 1..$Rounds) {
+    try { Connect-PimStore $(Get-VerifiedConnect $Store) -Principal admin@contoso.com -ErrorAction Stop }
+    catch { 'ERR:' + `$_.FullyQualifiedErrorId; continue }
+    foreach (`$i in 1..$Writes) {
+        try { New-PimRole -Name "Window $Name round `$round write `$i" -Description 'one person, two windows' -ErrorAction Stop | Out-Null; 'OK' }
+        catch { 'ERR:' + `$_.FullyQualifiedErrorId + ' ' + `$_.Exception.Message }
+        # Reads between the writes (each verifies what the other window wrote since).
+        try { `$null = Get-PimAssignment -ErrorAction Stop; `$null = Test-PimAccess -Principal admin@contoso.com -Role 'Privileged Role Administrator' -ErrorAction Stop; `$null = Get-PimRequest -ErrorAction Stop }
+        catch { 'ERR:' + `$_.FullyQualifiedErrorId + ' ' + `$_.Exception.Message }
+    }
+    Disconnect-PimStore
+}
+"@
+            $saved = $env:XDG_DATA_HOME
+            $env:XDG_DATA_HOME = $Store.Home
+            try {
+                $process = Start-Process -FilePath ([Environment]::ProcessPath) -PassThru -RedirectStandardOutput "$script.out" -RedirectStandardError "$script.err" `
+                    -ArgumentList @((Join-Path $PSHOME 'pwsh.dll'), '-NoProfile', '-NonInteractive', '-File', $script)
+            }
+            finally { $env:XDG_DATA_HOME = $saved }
+            [pscustomobject]@{ Process = $process; Output = "$script.out" }
+        }
+
+        function Wait-Window([object[]] $Windows) {
+            <# Waits for every window; returns the lines they printed. #>
+            foreach ($w in $Windows) { if (-not $w.Process.WaitForExit(300000)) { $w.Process.Kill(); throw 'A window did not finish in 5 minutes.' } }
+            foreach ($w in $Windows) { @(Get-Content -LiteralPath $w.Output) }
+        }
+    }
+
+    AfterEach { Remove-Item Env:XDG_DATA_HOME -ErrorAction SilentlyContinue }
+
+    It 'lets two windows of the same person write at once on a Verified store, every write landing, with no PimStoreRolledBack' {
+        $store = New-OnePersonStore
+        # No checkpoint yet: both windows make it at once.
+        Remove-Item -LiteralPath (Join-Path $store.Home 'PimModule/verified') -Recurse -Force
+        $lines = Wait-Window @((Start-Window $store 'A' -Rounds 4 -Writes 10), (Start-Window $store 'B' -Rounds 4 -Writes 10))
+        @($lines | Where-Object { $_ -like 'ERR:*' }) | Should -BeNullOrEmpty
+        @($lines | Where-Object { $_ -eq 'OK' }).Count | Should -Be 80
+        # Every write landed, and the log verifies; a third session of the same person connects without an alarm.
+        $env:XDG_DATA_HOME = $store.Home
+        $at = if ($store.Provider -eq 'PostgreSql') { @{ ConnectionString = $store.ConnectionString; Provider = 'PostgreSql' } } else { @{ Path = $store.Path } }
+        Connect-PimStore @at -Principal admin@contoso.com -IdentityMode Verified
+        @(Get-PimRole -Name 'Window *').Count | Should -Be 80
+        (Test-PimAuditLog).IsValid | Should -BeTrue
+    }
+
+    It 'still refuses a real rollback to each of that person''s windows after they wrote at once' {
+        $store = New-OnePersonStore
+        $lines = Wait-Window @((Start-Window $store 'A' -Rounds 1 -Writes 10), (Start-Window $store 'B' -Rounds 1 -Writes 10))
+        @($lines | Where-Object { $_ -like 'ERR:*' }) | Should -BeNullOrEmpty
+        @($lines | Where-Object { $_ -eq 'OK' }).Count | Should -Be 20
+        # The tail both windows verified is cut off, at the end of a sealed transaction.
+        $cut = [long](Invoke-Sql -Store $store -Sql 'SELECT MAX(to_sequence) FROM seals WHERE to_sequence <= (SELECT MAX(sequence) FROM audit_log) - 4')
+        $cutHash = (Invoke-Sql -Store $store -Sql "SELECT hash FROM audit_log WHERE sequence = $cut") -join ''
+        Invoke-Sql -Store $store -Sql "DELETE FROM audit_log WHERE sequence > $cut; DELETE FROM seals WHERE to_sequence > $cut; UPDATE store_info SET value = '$cut' WHERE key = 'audit_head_sequence'; UPDATE store_info SET value = '$cutHash' WHERE key = 'audit_head_hash'" | Out-Null
+        $before = Get-RawFingerprint $store
+        $lines = Wait-Window @((Start-Window $store 'C' -Rounds 1 -Writes 1), (Start-Window $store 'D' -Rounds 1 -Writes 1))
+        $lines | Should -Be @('ERR:PimStoreRolledBack,PimModule.Cmdlets.ConnectPimStoreCommand', 'ERR:PimStoreRolledBack,PimModule.Cmdlets.ConnectPimStoreCommand')
+        Get-RawFingerprint $store | Should -Be $before
+    }
+}
+
+Describe 'Third hostile pass, finding 6: a store removed while open is never silently made again' -Tag Hostile {
+    BeforeEach {
+        $env:XDG_DATA_HOME = Join-Path $TestDrive ("removed-{0}" -f [guid]::NewGuid().ToString('N').Substring(0, 8))
+        $null = New-Item -ItemType Directory -Path $env:XDG_DATA_HOME -Force
+    }
+    AfterEach { Remove-Item Env:XDG_DATA_HOME -ErrorAction SilentlyContinue }
+
+    It 'refuses to reconnect to a Verified store this user pinned once its files are removed, and makes nothing there' {
+        if ($OnPostgres) { Set-ItResult -Skipped -Because 'about SQLite files (a dropped PostgreSQL store: "does not make a new store where a trust anchor or a pin expects one")' }
+        $path = New-TestStorePath -Name removed
+        Connect-PimStore -Path $path -Principal admin@contoso.com -IdentityMode Verified -WarningAction SilentlyContinue
+        New-PimRole -Name 'Before the removal' | Out-Null
+        Remove-Item -Path "$path*" -Force   # the store's files, while this session has it open
+        $e = Get-Refusal { Connect-PimStore -Path $path -Principal admin@contoso.com }
+        $e.FullyQualifiedErrorId | Should -Be 'PimStoreRolledBack,PimModule.Cmdlets.ConnectPimStoreCommand'
+        $e.TargetObject | Should -Be $path
+        $e.ErrorDetails.RecommendedAction | Should -Match 'known-stores'
+        @(Get-ChildItem -Path "$path*" -Force) | Should -BeNullOrEmpty -Because 'nothing is made where the store was'
+        { Get-PimRole -Name 'Before the removal' } | Should -Throw -ErrorId 'PimNotConnected,PimModule.Cmdlets.GetPimRoleCommand'
+    }
+
+    It 'makes a working store in one step where a Lab store it had open was removed' {
+        if ($OnPostgres) { Set-ItResult -Skipped -Because 'about SQLite files' }
+        $path = New-TestStorePath -Name removed-lab
+        Connect-PimStore -Path $path -Principal admin@contoso.com -IdentityMode Lab -WarningAction SilentlyContinue
+        New-PimRole -Name 'Before the removal' | Out-Null
+        Remove-Item -Path "$path*" -Force
+        Connect-PimStore -Path $path -Principal admin@contoso.com -IdentityMode Lab -WarningAction SilentlyContinue
+        (Get-PimStore).RoleCount | Should -BeGreaterThan 60
+        (Get-Item -LiteralPath $path).Length | Should -BeGreaterThan 0
+        @(Get-PimRole -Name 'Before the removal' -ErrorAction SilentlyContinue) | Should -BeNullOrEmpty
+        New-PimRole -Name 'After the removal' | Out-Null
+        (Test-PimAuditLog).IsValid | Should -BeTrue
+    }
+}
+
+Describe 'Third hostile pass, finding 7: a path that is not a file is refused before anything is opened' -Tag Hostile {
+    BeforeAll {
+        function New-TestDevice {
+            <# A character device of our own (the null device's numbers) under $TestDrive: what /dev/null is, and nothing shared if a write replaced it. #>
+            $device = Join-Path $TestDrive ("device-{0}" -f [guid]::NewGuid().ToString('N').Substring(0, 8))
+            & mknod -m 666 $device c 1 3
+            if ($LASTEXITCODE -ne 0) { throw "mknod failed for $device" }
+            $device
+        }
+        function Test-Device([string] $Path) { ((& stat -c '%F' $Path) -join '') -eq 'character special file' }
+    }
+
+    BeforeEach {
+        if ($IsWindows -or [Environment]::UserName -ne 'root') { Set-ItResult -Skipped -Because 'a device is made with mknod, as root (the tests run as root in CI)'; return }
+        $null = Connect-TestStore -Principal 'admin@contoso.com'
+        $script:Fingerprint = Get-StoreFingerprint
+        $script:Device = New-TestDevice
+        $script:Folder = Join-Path $TestDrive ("folder-{0}" -f [guid]::NewGuid().ToString('N').Substring(0, 8))
+        $null = New-Item -ItemType Directory -Path $script:Folder
+    }
+
+    It 'refuses <Cmdlet> to a device and to a folder, even with -Force, and leaves both as they were' -ForEach @(
+        @{ Cmdlet = 'Export-PimAuditLog'; Write = { param($p) Export-PimAuditLog -Path $p -Force } }
+        @{ Cmdlet = 'Export-PimReport'; Write = { param($p) Export-PimReport -Path $p -Force } }
+        @{ Cmdlet = 'Export-PimRoleSetting'; Write = { param($p) Export-PimRoleSetting -Role 'Security Reader' -Path $p } }
+        @{ Cmdlet = 'Export-PimAssignment'; Write = { param($p) Export-PimAssignment -Path $p -WarningAction SilentlyContinue -ErrorAction SilentlyContinue } }
+        @{ Cmdlet = 'Export-PimCredential'; Write = { param($p)
+            $k = New-PimCredential -Principal user8@contoso.com -Path (Join-Path $TestDrive "k-$([guid]::NewGuid()).pem")
+            Export-PimCredential -Principal user8@contoso.com -CredentialPath $k.Path -Path $p -Force } }
+    ) {
+        foreach ($target in $script:Device, $script:Folder) {
+            $e = Get-Refusal { & $Write $target }
+            $e.FullyQualifiedErrorId | Should -Be "PimFilePathInvalid,PimModule.Cmdlets.$($Cmdlet -replace '-', '')Command"
+            $e.CategoryInfo.Category | Should -Be 'InvalidArgument'
+            $e.TargetObject | Should -Be $target
+        }
+        Test-Device $script:Device | Should -BeTrue -Because 'a device is never replaced by an export'
+        @(Get-ChildItem -LiteralPath $script:Folder -Force) | Should -BeNullOrEmpty
+        @(Get-ChildItem -Path $TestDrive -Filter '.*.tmp' -Force) | Should -BeNullOrEmpty
+        Get-StoreFingerprint | Should -Be $script:Fingerprint
+    }
+
+    It 'refuses Copy-PimStore and Connect-PimStore to a device or a folder before SQLite opens it (no -journal beside it)' {
+        if ($OnPostgres) { Set-ItResult -Skipped -Because 'about SQLite files'; return }
+        foreach ($target in $script:Device, $script:Folder) {
+            (Get-Refusal { Copy-PimStore -DestinationPath $target -Confirm:$false }).FullyQualifiedErrorId | Should -Be 'PimFilePathInvalid,PimModule.Cmdlets.CopyPimStoreCommand'
+            @(Get-ChildItem -Path "$target-*" -Force) | Should -BeNullOrEmpty -Because 'SQLite made nothing beside it'
+        }
+        Get-StoreFingerprint | Should -Be $script:Fingerprint
+        foreach ($target in $script:Device, $script:Folder) {
+            $e = Get-Refusal { Connect-PimStore -Path $target -IdentityMode Lab }
+            $e.FullyQualifiedErrorId | Should -Be 'PimFilePathInvalid,PimModule.Cmdlets.ConnectPimStoreCommand'
+            $e.TargetObject | Should -Be $target
+            @(Get-ChildItem -Path "$target-*" -Force) | Should -BeNullOrEmpty
+        }
+        Test-Device $script:Device | Should -BeTrue
+    }
+
+    It 'refuses New-PimCredential -Path at a folder, a device or under a file by name, and makes a missing folder 0700' {
+        $file = Join-Path $TestDrive "a-file-$([guid]::NewGuid().ToString('N').Substring(0, 6))"
+        Set-Content -LiteralPath $file -Value 'not a folder'
+        foreach ($case in @(@{ Path = $script:Folder; Id = 'PimFilePathInvalid' }, @{ Path = $script:Device; Id = 'PimFilePathInvalid' }, @{ Path = (Join-Path $file 'k.pem'); Id = 'PimFileNotWritable' })) {
+            $e = Get-Refusal { New-PimCredential -Principal user9@contoso.com -Path $case.Path }
+            $e.FullyQualifiedErrorId | Should -Be "$($case.Id),PimModule.Cmdlets.NewPimCredentialCommand"
+            $e.Exception | Should -BeOfType ([PimModule.PimException])
+        }
+        Get-Content -LiteralPath $file | Should -Be 'not a folder'
+        Test-Device $script:Device | Should -BeTrue
+        $top = Join-Path $TestDrive "keys-$([guid]::NewGuid().ToString('N').Substring(0, 6))"
+        $key = New-PimCredential -Principal user9@contoso.com -Path (Join-Path $top 'deeper/user9.pem')
+        $key.Path | Should -Exist
+        [IO.File]::GetUnixFileMode($top) | Should -Be ([IO.UnixFileMode]'UserRead, UserWrite, UserExecute')
+        [IO.File]::GetUnixFileMode((Join-Path $top 'deeper')) | Should -Be ([IO.UnixFileMode]'UserRead, UserWrite, UserExecute')
+        Get-StoreFingerprint | Should -Be $script:Fingerprint
+    }
+}
+
+Describe 'Third hostile pass, finding 8: one tenant policy id is one role''s' -Tag Hostile {
+    BeforeAll {
+        $script:GraphData = Join-Path $PSScriptRoot '../data/graph' | Resolve-Path | ForEach-Object Path
+        $script:SR = '5d6b6bb7-de71-4623-b4af-96380a352509'
+        $script:GAId = '62e90394-69f5-4237-9190-012177145e10'
+        $script:GATenant = 'DirectoryRole_cab01047-8ad9-4792-8e42-569340767f1b_70c808b5-0d35-4863-a0ba-07888e99d448'
+
+        function Save-PolicyFor {
+            <# Graph's expanded policy example, its policy id made -PolicyId and its policy assignment given to -RoleId (Global Administrator). #>
+            param([Parameter(Mandatory)] [string] $PolicyId, [string] $RoleId = $GAId)
+            $doc = Get-Content -Raw (Join-Path $GraphData 'rolemanagementpolicyassignments-list-expand-policy-rules.json') | ConvertFrom-Json -AsHashtable -Depth 64
+            $a = $doc.value[0]
+            $a.policyId = $PolicyId; $a.policy.id = $PolicyId; $a.roleDefinitionId = $RoleId
+            $path = Join-Path $TestDrive ("policy-{0}.json" -f [guid]::NewGuid().ToString('N'))
+            $doc | ConvertTo-Json -Depth 64 | Set-Content $path
+            $path
+        }
+
+        function Export-GraphFile([string[]] $Role) {
+            <# Export-PimRoleSetting -Format Graph of -Role to a new file; returns its path. #>
+            $path = Join-Path $TestDrive ("export-{0}.json" -f [guid]::NewGuid().ToString('N'))
+            Export-PimRoleSetting -Role $Role -Format Graph -Path $path -WarningAction SilentlyContinue
+            $path
+        }
+
+        function Assert-BothExportAndSecurityReaderImports {
+            <# What the finding broke: a Graph export of both roles, and Security Reader's own file imported again. #>
+            $both = Get-Content -Raw (Export-GraphFile 'Global Administrator', 'Security Reader') | ConvertFrom-Json
+            @($both.roleManagementPolicies.id | Sort-Object -Unique).Count | Should -Be 2
+            Import-PimRoleSetting -Path (Export-GraphFile 'Security Reader')
+            ((Get-Content -Raw (Export-GraphFile 'Security Reader') | ConvertFrom-Json).roleManagementPolicies[0].id) | Should -Be "PimModule_$SR"
+        }
+    }
+
+    BeforeEach { $null = Connect-TestStore -Principal 'admin@contoso.com' }
+
+    It 'refuses to give Global Administrator <Case>: PimGraphPolicyConflict naming the id and its holder, store unchanged' -ForEach @(
+        @{ Case = 'Security Reader''s placeholder id'; Id = 'PimModule_5d6b6bb7-de71-4623-b4af-96380a352509'; Holder = 'Security Reader' }
+        @{ Case = 'that placeholder in other letters'; Id = 'PIMMODULE_5D6B6BB7-DE71-4623-B4AF-96380A352509'; Holder = 'Security Reader' }
+        @{ Case = 'that placeholder without hyphens'; Id = 'PimModule_5d6b6bb7de714623b4af96380a352509'; Holder = 'Security Reader' }
+        @{ Case = 'the placeholder of a role not in this store'; Id = 'PimModule_0c2d58b4-4a0e-4a43-9d3a-6b4b0b3e6f11'; Holder = '0c2d58b4-4a0e-4a43-9d3a-6b4b0b3e6f11' }
+        @{ Case = 'the tenant id Security Reader keeps'; Id = 'tenant-sr-policy'; Holder = 'Security Reader'; Keep = $true }
+        @{ Case = 'that tenant id in other letters'; Id = 'TENANT-SR-POLICY'; Holder = 'Security Reader'; Keep = $true }
+    ) {
+        if ($Keep) { Import-PimRoleSetting -Path (Save-PolicyFor 'tenant-sr-policy' $SR) }
+        $fp = Get-StoreFingerprint
+        $e = Get-Refusal { Import-PimRoleSetting -Path (Save-PolicyFor $Id) -ErrorAction Stop }
+        $e.FullyQualifiedErrorId | Should -Be 'PimGraphPolicyConflict,PimModule.Cmdlets.ImportPimRoleSettingCommand'
+        $e.CategoryInfo.Category | Should -Be 'ResourceExists'
+        $e.TargetObject | Should -Be $Id
+        $e.Exception.Message | Should -Match ([regex]::Escape($Id))
+        $e.Exception.Message | Should -Match ([regex]::Escape($Holder))
+        Get-StoreFingerprint | Should -Be $fp
+        if (-not $Keep) { Assert-BothExportAndSecurityReaderImports }
+    }
+
+    It 'refuses one file that gives two roles one policy id in two letter cases' {
+        $doc = Get-Content -Raw (Save-PolicyFor 'tenant-p1') | ConvertFrom-Json -AsHashtable -Depth 64
+        $other = $doc.value[0] | ConvertTo-Json -Depth 64 | ConvertFrom-Json -AsHashtable -Depth 64
+        $other.policyId = 'TENANT-P1'; $other.policy.id = 'TENANT-P1'; $other.roleDefinitionId = $SR
+        $doc.value = @($doc.value[0], $other)
+        $path = Join-Path $TestDrive 'two-cases.json'
+        $doc | ConvertTo-Json -Depth 64 | Set-Content $path
+        $fp = Get-StoreFingerprint
+        $e = Get-Refusal { Import-PimRoleSetting -Path $path -ErrorAction Stop }
+        $e.FullyQualifiedErrorId | Should -Be 'PimSettingFileInvalid,PimModule.Cmdlets.ImportPimRoleSettingCommand'
+        $e.Exception.Message | Should -Match 'two roles'
+        Get-StoreFingerprint | Should -Be $fp
+    }
+
+    It 'clears the tenant policy id a role keeps with Reset-PimRoleSetting' {
+        Import-PimRoleSetting -Path (Join-Path $GraphData 'rolemanagementpolicyassignments-list-expand-policy-rules.json')
+        (Get-Content -Raw (Export-GraphFile 'Global Administrator') | ConvertFrom-Json).roleManagementPolicies[0].id | Should -Be $GATenant
+        Reset-PimRoleSetting -Role 'Global Administrator' -Confirm:$false
+        (Get-Content -Raw (Export-GraphFile 'Global Administrator') | ConvertFrom-Json).roleManagementPolicies[0].id | Should -Be "PimModule_$GAId"
+        # Free again: the tenant's policy imports onto its role as before.
+        Import-PimRoleSetting -Path (Join-Path $GraphData 'rolemanagementpolicyassignments-list-expand-policy-rules.json')
+        (Get-Content -Raw (Export-GraphFile 'Global Administrator') | ConvertFrom-Json).roleManagementPolicies[0].id | Should -Be $GATenant
+    }
+
+    It 'mends with Reset-PimRoleSetting a store where one role took another''s placeholder around the module' {
+        # What the finding's import left (Global Administrator keeping Security Reader's placeholder), made around the
+        # module: Security Reader's kept placeholder moved onto Global Administrator.
+        Import-PimRoleSetting -Path (Export-GraphFile 'Security Reader')
+        Invoke-Sql -Store $global:PimTestStore -Sql "UPDATE policy_rules SET role_id = '$GAId' WHERE rule_id = 'GraphIdentity_PimModule'" | Out-Null
+        $e = Get-Refusal { Export-PimRoleSetting -Role 'Global Administrator', 'Security Reader' -Format Graph -Path (Join-Path $TestDrive 'x.json') -ErrorAction Stop }
+        $e.FullyQualifiedErrorId | Should -Be 'PimStoreTampered,PimModule.Cmdlets.ExportPimRoleSettingCommand'
+        $e.ErrorDetails.RecommendedAction | Should -Match 'Reset-PimRoleSetting'
+        $fp = Get-StoreFingerprint
+        $e = Get-Refusal { Import-PimRoleSetting -Path (Save-PolicyFor "PimModule_$SR" $SR) -ErrorAction Stop }
+        $e.FullyQualifiedErrorId | Should -Be 'PimGraphPolicyConflict,PimModule.Cmdlets.ImportPimRoleSettingCommand'
+        $e.Exception.Message | Should -Match 'Global Administrator'
+        Get-StoreFingerprint | Should -Be $fp
+        Reset-PimRoleSetting -Role 'Global Administrator' -Confirm:$false
+        Assert-BothExportAndSecurityReaderImports
+    }
+}
+
+Describe 'Third hostile pass, finding 9: a Graph member of the wrong kind is refused, never skipped' -Tag Hostile {
+    BeforeAll {
+        $script:GraphData = Join-Path $PSScriptRoot '../data/graph' | Resolve-Path | ForEach-Object Path
+        $script:Restricted = '071cc716-8147-4397-a5ba-b2105951cc0b'
+
+        function New-EligibleResponse {
+            <# A roleEligibilitySchedules response of one time-bound direct assignment (ends in 30 days), as Graph returns it. #>
+            $start = [datetime]::UtcNow.AddMinutes(-5).ToString('yyyy-MM-ddTHH:mm:ssZ')
+            $end = [datetime]::UtcNow.AddDays(30).ToString('yyyy-MM-ddTHH:mm:ssZ')
+            [ordered]@{
+                '@odata.context' = 'https://graph.microsoft.com/v1.0/$metadata#roleManagement/directory/roleEligibilitySchedules'
+                value = @([ordered]@{
+                        id = '77f71919-62f3-4d0c-9f88-0a0391b665cd'; principalId = $Restricted; roleDefinitionId = '8424c6f0-a189-499e-bbd0-26c1753c96d4'
+                        directoryScopeId = '/'; appScopeId = $null; status = 'Provisioned'; memberType = 'Direct'; justification = 'from the tenant'
+                        ticketInfo = [ordered]@{ ticketNumber = 'INC-1'; ticketSystem = 'ServiceNow' }
+                        scheduleInfo = [ordered]@{ startDateTime = $start; recurrence = $null; expiration = [ordered]@{ type = 'afterDateTime'; endDateTime = $end; duration = $null } }
+                    })
+            }
+        }
+
+        function Save-Doc($Doc) {
+            $path = Join-Path $TestDrive ("doc-{0}.json" -f [guid]::NewGuid().ToString('N'))
+            $Doc | ConvertTo-Json -Depth 64 | Set-Content $path
+            $path
+        }
+    }
+
+    BeforeEach {
+        $null = Connect-TestStore -Principal 'admin@contoso.com'
+        '{"value": [{"id": "071cc716-8147-4397-a5ba-b2105951cc0b", "userPrincipalName": "restricted@contoso.com"}]}' | Set-Content (Join-Path $TestDrive 'users.json')
+        Import-PimDirectoryObject -Path (Join-Path $TestDrive 'users.json')
+    }
+
+    It 'imports the well-formed item as the tenant has it: time-bound, with its ticket' {
+        $a = Import-PimAssignment -Path (Save-Doc (New-EligibleResponse))
+        $a.Principal | Should -Be 'restricted@contoso.com'
+        $a.EndDateTime | Should -Not -BeNullOrEmpty
+        $a.TicketNumber | Should -Be 'INC-1'
+    }
+
+    It 'refuses <Member> given as <Kind> (Import-PimAssignment): PimSettingFileInvalid naming it and the item, nothing written' -ForEach @(
+        @{ Member = 'scheduleInfo'; Kind = 'text'; Change = { param($d) $d.value[0].scheduleInfo = '2030-01-01T00:00:00Z' } }
+        @{ Member = 'scheduleInfo'; Kind = 'a list'; Change = { param($d) $d.value[0].scheduleInfo = @($d.value[0].scheduleInfo, 1) } }
+        @{ Member = 'scheduleInfo'; Kind = 'a number'; Change = { param($d) $d.value[0].scheduleInfo = 30 } }
+        @{ Member = 'expiration'; Kind = 'text'; Change = { param($d) $d.value[0].scheduleInfo.expiration = 'afterDateTime' } }
+        @{ Member = 'expiration'; Kind = 'a list'; Change = { param($d) $d.value[0].scheduleInfo.expiration = @($d.value[0].scheduleInfo.expiration, 1) } }
+        @{ Member = 'recurrence'; Kind = 'a list'; Change = { param($d) $d.value[0].scheduleInfo.recurrence = @(@{ pattern = @{ type = 'weekly' } }, 1) } }
+        @{ Member = 'recurrence'; Kind = 'text'; Change = { param($d) $d.value[0].scheduleInfo.recurrence = 'weekly' } }
+        @{ Member = 'ticketInfo'; Kind = 'text'; Change = { param($d) $d.value[0].ticketInfo = 'INC-1' } }
+        @{ Member = 'ticketInfo'; Kind = 'a list'; Change = { param($d) $d.value[0].ticketInfo = @('INC-1', 'ServiceNow') } }
+        @{ Member = 'startDateTime'; Kind = 'an object'; Change = { param($d) $d.value[0].scheduleInfo.startDateTime = @{ at = 'now' } } }
+        @{ Member = 'endDateTime'; Kind = 'a number'; Change = { param($d) $d.value[0].scheduleInfo.expiration.endDateTime = 20300101 } }
+        @{ Member = 'type'; Kind = 'an object'; Change = { param($d) $d.value[0].scheduleInfo.expiration.type = @{ name = 'afterDateTime' } } }
+        @{ Member = 'duration'; Kind = 'a number'; Change = { param($d) $e = $d.value[0].scheduleInfo.expiration; $e.type = 'afterDuration'; $e.endDateTime = $null; $e.duration = 5 } }
+        @{ Member = 'ticketNumber'; Kind = 'a number'; Change = { param($d) $d.value[0].ticketInfo.ticketNumber = 1 } }
+        @{ Member = 'principalId'; Kind = 'a number'; Change = { param($d) $d.value[0].principalId = 7 } }
+        @{ Member = 'directoryScopeId'; Kind = 'a list'; Change = { param($d) $d.value[0].directoryScopeId = @('/', '/x') } }
+        @{ Member = 'justification'; Kind = 'an object'; Change = { param($d) $d.value[0].justification = @{ text = 'x' } } }
+        @{ Member = 'memberType'; Kind = 'a list'; Change = { param($d) $d.value[0].memberType = @('Direct') } }
+        @{ Member = 'status'; Kind = 'a boolean'; Change = { param($d) $d.value[0].status = $true } }
+        @{ Member = 'appScopeId'; Kind = 'an object'; Change = { param($d) $d.value[0].appScopeId = @{ id = '/' } } }
+        @{ Member = 'value'; Kind = 'an object'; Item = 'doc-'; Change = { param($d) $d.value = $d.value[0] } }
+        @{ Member = 'item 1'; Kind = 'text'; Item = 'item 1 of'; Change = { param($d) $d.value = @('77f71919-62f3-4d0c-9f88-0a0391b665cd') } }
+        @{ Member = 'roleEligibilityScheduleRequests'; Kind = 'an object'; Item = 'doc-'; Change = { param($d) $d.Remove('value'); $d.roleEligibilityScheduleRequests = @{ principalId = $Restricted } } }
+    ) {
+        $doc = New-EligibleResponse
+        & $Change $doc
+        $fp = Get-StoreFingerprint
+        $e = Get-Refusal { Import-PimAssignment -Path (Save-Doc $doc) -ErrorAction Stop }
+        $e.FullyQualifiedErrorId | Should -Be 'PimSettingFileInvalid,PimModule.Cmdlets.ImportPimAssignmentCommand'
+        $e.Exception.Message | Should -Match ([regex]::Escape($Member))
+        $e.Exception.Message | Should -Match ([regex]::Escape($Kind))
+        $e.Exception.Message | Should -Match ([regex]::Escape($(if ($Item) { $Item } else { 'item 1 of' })))
+        Get-StoreFingerprint | Should -Be $fp
+        Get-PimAssignment -Principal 'restricted@contoso.com' -State All | Should -BeNullOrEmpty
+    }
+
+    It 'refuses <Member> given as <Kind> (Import-PimRoleSetting): PimSettingFileInvalid naming it and where, nothing written' -ForEach @(
+        @{ Member = 'value'; Kind = 'an object'; Change = { param($d) $d.value = $d.value[0] } }
+        @{ Member = 'value[0]'; Kind = 'text'; Change = { param($d) $d.value = @('DirectoryRole_x') } }
+        @{ Member = 'policy'; Kind = 'text'; Change = { param($d) $d.value[0].policy = 'DirectoryRole_x' } }
+        @{ Member = 'rules'; Kind = 'text'; Change = { param($d) $d.value[0].policy.rules = 'Expiration_Admin_Eligibility' } }
+        @{ Member = 'rule'; Kind = 'text'; Change = { param($d) $d.value[0].policy.rules[0] = 'Expiration_Admin_Eligibility' } }
+        @{ Member = 'enforcedSettings'; Kind = 'text'; Change = { param($d) $d.value[0].policy.rules[0].target.enforcedSettings = 'x' } }
+        @{ Member = 'targetObjects'; Kind = 'an object'; Change = { param($d) $d.value[0].policy.rules[0].target.targetObjects = @{ id = 'x' } } }
+        @{ Member = 'scopeId'; Kind = 'a list'; Change = { param($d) $d.value[0].scopeId = @('/administrativeUnits/x') } }
+        @{ Member = 'scopeType'; Kind = 'a number'; Change = { param($d) $d.value[0].scopeType = 1 } }
+        @{ Member = 'roleDefinitionId'; Kind = 'a number'; Change = { param($d) $d.value[0].roleDefinitionId = 62 } }
+        @{ Member = 'scopeId'; Kind = 'an object'; Change = { param($d) $d.value[0].policy.scopeId = @{ id = '/x' } } }
+    ) {
+        $doc = Get-Content -Raw (Join-Path $GraphData 'rolemanagementpolicyassignments-list-expand-policy-rules.json') | ConvertFrom-Json -AsHashtable -Depth 64
+        & $Change $doc
+        $fp = Get-StoreFingerprint
+        $e = Get-Refusal { Import-PimRoleSetting -Path (Save-Doc $doc) -ErrorAction Stop }
+        $e.FullyQualifiedErrorId | Should -Be 'PimSettingFileInvalid,PimModule.Cmdlets.ImportPimRoleSettingCommand'
+        $e.Exception.Message | Should -Match ([regex]::Escape($Member))
+        $e.Exception.Message | Should -Match ([regex]::Escape($Kind))
+        $e.Exception.Message | Should -Match 'doc-'
+        Get-StoreFingerprint | Should -Be $fp
+        (Get-PimRoleSetting -Role 'Global Administrator').IsDefault | Should -BeTrue
+    }
+}
+
+# Third hostile pass, finding 2 (issue 28): on PostgreSQL a login with nothing but CONNECT took the module's advisory write
+# lock (SELECT pg_advisory_lock(<its key>)) and held every writer back, about 6 minutes a command with the retries. Writes
+# and migrations now take LOCK TABLE pim_write_lock IN EXCLUSIVE MODE, which only a login that may change the store can
+# take, wait for it at most 10 s (lock_timeout, no retry), and are then refused with PimStoreBusy naming the holder.
+Describe 'Third hostile pass, finding 2: on PostgreSQL only a writer can hold writes back, for 10 s, and is named' -Tag Hostile {
+    BeforeAll {
+        $script:PsqlSessions = [Collections.Generic.List[object]]::new()
+
+        function Start-PsqlSession {
+            <#
+            Another window: psql as -Username on the store's database runs -Sql and stays in it (a pg_sleep), with the
+            application name -Application. Returns the backend's pid once pg_locks shows it holding -LockType (advisory, or
+            the relation -Relation); throws with psql's own words when it never does.
+            #>
+            param([Parameter(Mandatory)] $Store, [Parameter(Mandatory)] [string] $Username, [Parameter(Mandatory)] [string] $Sql,
+                [Parameter(Mandatory)] [string] $Application, [string] $Relation)
+            $a = Get-PsqlArgument (Get-PgTestConnection -Database $Store.Database -Username $Username)
+            $psql = (Get-Command psql -ErrorAction Stop).Source
+            $start = [Diagnostics.ProcessStartInfo]::new($psql)
+            foreach ($x in $a.Arguments) { $start.ArgumentList.Add($x) }
+            $start.ArgumentList.Add('-c'); $start.ArgumentList.Add($Sql)
+            $start.Environment['PGAPPNAME'] = $Application
+            $start.UseShellExecute = $false; $start.RedirectStandardOutput = $true; $start.RedirectStandardError = $true
+            $p = [Diagnostics.Process]::Start($start)
+            $session = [pscustomobject]@{ Process = $p; Err = $p.StandardError.ReadToEndAsync(); Out = $p.StandardOutput.ReadToEndAsync(); Store = $Store; Application = $Application }
+            $script:PsqlSessions.Add($session)
+            $held = if ($Relation) { "l.locktype = 'relation' AND l.relation = to_regclass('$Relation')" } else { "l.locktype = 'advisory'" }
+            $deadline = [datetime]::UtcNow.AddSeconds(20)
+            do {
+                $backend = Invoke-Psql -ConnectionString $Store.AdminConnectionString -Sql ("SELECT a.pid FROM pg_stat_activity a JOIN pg_locks l ON l.pid = a.pid " +
+                    "WHERE a.application_name = '$Application' AND l.granted AND $held LIMIT 1") | Where-Object { $_ -match '^\d+$' } | Select-Object -First 1
+                if ($backend) { return [int]$backend }
+                Start-Sleep -Milliseconds 200
+            } while (-not $p.HasExited -and [datetime]::UtcNow -lt $deadline)
+            throw "The psql session ($Username) never held its lock: $($session.Err.GetAwaiter().GetResult())"
+        }
+
+        function Stop-PsqlSession {
+            foreach ($s in @($script:PsqlSessions)) {
+                try { $null = Invoke-Psql -ConnectionString $s.Store.AdminConnectionString -Sql "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = '$($s.Application)'" } catch { }
+                if (-not $s.Process.WaitForExit(10000)) { $s.Process.Kill() }
+            }
+            $script:PsqlSessions.Clear()
+        }
+
+        function Invoke-PsqlAs([Parameter(Mandatory)] $Store, [Parameter(Mandatory)] [string] $Username, [Parameter(Mandatory)] [string] $Sql) {
+            <# psql as -Username on the store's database: its output, or 'ERROR: …' (what the server said) when it is refused. #>
+            try { Invoke-Psql -ConnectionString (Get-PgTestConnection -Database $Store.Database -Username $Username) -Sql $Sql }
+            catch { "$_" }
+        }
+
+        if ($OnPostgres) {
+            # A login with nothing but CONNECT (every login has it on a new database): the attacker of the finding.
+            $null = Invoke-Psql -ConnectionString $env:PIM_TEST_PG_ADMIN -Sql ("DO `$do`$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'pim_test_nobody') " +
+                "THEN CREATE ROLE pim_test_nobody LOGIN; END IF; END `$do`$")
+        }
+        # The advisory lock keys the module used before (writes; migrations).
+        $script:OldWriteKey = 0x50494D57; $script:OldMigrationKey = 0x50494D4D
+    }
+    AfterEach { Stop-PsqlSession }
+
+    It 'lets a write through while a login with nothing but CONNECT holds the old advisory lock keys' {
+        if (-not $OnPostgres) { Set-ItResult -Skipped -Because 'PostgreSQL only (a SQLite store is a file: its write lock is SQLite''s own)' }
+        $store = Connect-TestStore -Principal 'admin@contoso.com'
+        $app = 'pim-nobody-' + [guid]::NewGuid().ToString('N').Substring(0, 8)
+        $backend = Start-PsqlSession -Store $store -Username pim_test_nobody -Application $app `
+            -Sql "SELECT pg_advisory_lock($OldWriteKey); SELECT pg_advisory_lock($OldMigrationKey); SELECT pg_sleep(25)"
+        $sw = [Diagnostics.Stopwatch]::StartNew()
+        (New-PimRole -Name 'Written while nobody holds the old lock').Name | Should -Be 'Written while nobody holds the old lock'
+        $sw.Stop()
+        $sw.Elapsed.TotalSeconds | Should -BeLessThan 8 -Because 'nothing a login without write privileges holds makes a writer wait'
+        # ... and the session still held the old keys while the write went through; it cannot take the new lock either.
+        (Invoke-Psql -ConnectionString $store.AdminConnectionString -Sql "SELECT COUNT(*) FROM pg_locks WHERE pid = $backend AND locktype = 'advisory' AND granted") | Should -Be '2'
+        (Invoke-PsqlAs $store pim_test_nobody 'BEGIN; LOCK TABLE pim_write_lock IN EXCLUSIVE MODE; COMMIT') | Should -Match 'permission denied for table pim_write_lock'
+        (Test-PimAuditLog).IsValid | Should -BeTrue
+    }
+
+    It 'does not let a reader login (SELECT only) take the write lock, and never makes reads wait on it' {
+        if (-not $OnPostgres) { Set-ItResult -Skipped -Because 'PostgreSQL only (a SQLite store is a file: its write lock is SQLite''s own)' }
+        $store = Connect-TestStore -Principal 'admin@contoso.com'
+        New-PimRole -Name 'Before the reader' | Out-Null
+        $before = Get-StoreFingerprint
+        (Invoke-PsqlAs $store pim_test_reader 'SELECT COUNT(*) > 0 FROM audit_log') | Should -Be 't'
+        foreach ($take in 'LOCK TABLE pim_write_lock IN EXCLUSIVE MODE', 'LOCK TABLE pim_write_lock IN ROW SHARE MODE',
+            'SELECT * FROM pim_write_lock FOR UPDATE', 'SELECT * FROM pim_write_lock FOR KEY SHARE') {
+            (Invoke-PsqlAs $store pim_test_reader "BEGIN; $take; COMMIT") | Should -Match 'permission denied for table pim_write_lock' -Because $take
+        }
+        # A writer holds the lock: the reader, and the module's own reads, go on at once.
+        $app = 'pim-holder-' + [guid]::NewGuid().ToString('N').Substring(0, 8)
+        $null = Start-PsqlSession -Store $store -Username pim_test_writer -Application $app -Relation pim_write_lock `
+            -Sql 'BEGIN; LOCK TABLE pim_write_lock IN EXCLUSIVE MODE; SELECT pg_sleep(60); COMMIT'
+        $sw = [Diagnostics.Stopwatch]::StartNew()
+        (Invoke-PsqlAs $store pim_test_reader 'SET lock_timeout = 5000; SELECT COUNT(*) > 0 FROM audit_log') | Should -Be 't'
+        (Get-PimRole -Name 'Before the reader').Name | Should -Be 'Before the reader'
+        Get-StoreFingerprint | Should -Be $before
+        $sw.Elapsed.TotalSeconds | Should -BeLessThan 5
+    }
+
+    It 'refuses a write after 10 s with PimStoreBusy naming the writer session that holds the lock, and writes nothing' {
+        if (-not $OnPostgres) { Set-ItResult -Skipped -Because 'PostgreSQL only (a SQLite store is a file: its write lock is SQLite''s own)' }
+        $store = Connect-TestStore -Principal 'admin@contoso.com'
+        $before = Get-StoreFingerprint
+        $app = 'pim-holder-' + [guid]::NewGuid().ToString('N').Substring(0, 8)
+        $backend = Start-PsqlSession -Store $store -Username pim_test_writer -Application $app -Relation pim_write_lock `
+            -Sql 'BEGIN; LOCK TABLE pim_write_lock IN EXCLUSIVE MODE; SELECT pg_sleep(90); COMMIT'
+        $sw = [Diagnostics.Stopwatch]::StartNew()
+        $e = Get-Refusal { New-PimRole -Name 'Held back' -ErrorAction Stop }
+        $sw.Stop()
+        $e.FullyQualifiedErrorId | Should -Be 'PimStoreBusy,PimModule.Cmdlets.NewPimRoleCommand'
+        $e.CategoryInfo.Category | Should -Be 'ResourceBusy'
+        "$($e.TargetObject)" | Should -Be (Get-PimStore).Location
+        $sw.Elapsed.TotalSeconds | Should -BeGreaterThan 9 -Because 'a change waits 10 s for the write lock'
+        $sw.Elapsed.TotalSeconds | Should -BeLessThan 16 -Because 'and is then refused, with no retry'
+        $e.Exception.Message | Should -Match "session $backend, login 'pim_test_writer', application '$app', in a transaction since \d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ"
+        $e.Exception.Message | Should -Match 'write lock'
+        $e.ErrorDetails.RecommendedAction | Should -Match 'pg_terminate_backend'
+        Get-StoreFingerprint | Should -Be $before
+        @(Get-PimRole -Name 'Held back' -ErrorAction SilentlyContinue).Count | Should -Be 0
+        # Once the holder lets go, the same change goes through.
+        Stop-PsqlSession
+        (New-PimRole -Name 'Held back').Name | Should -Be 'Held back'
+    }
+
+    It 'refuses the first connection (the migration that creates the store) the same way while a writer holds the lock' {
+        if (-not $OnPostgres) { Set-ItResult -Skipped -Because 'PostgreSQL only (a SQLite store is a file: its write lock is SQLite''s own)' }
+        $store = New-TestStore
+        $app = 'pim-holder-' + [guid]::NewGuid().ToString('N').Substring(0, 8)
+        $backend = Start-PsqlSession -Store $store -Username pim_test_writer -Application $app -Relation pim_write_lock `
+            -Sql 'BEGIN; LOCK TABLE pim_write_lock IN EXCLUSIVE MODE; SELECT pg_sleep(90); COMMIT'
+        $e = Get-Refusal { Connect-TestStore -Store $store -Principal 'admin@contoso.com' }
+        $e.FullyQualifiedErrorId | Should -Be 'PimStoreBusy,PimModule.Cmdlets.ConnectPimStoreCommand'
+        $e.Exception.Message | Should -Match "session $backend, login 'pim_test_writer', application '$app'"
+        (Invoke-Psql -ConnectionString $store.AdminConnectionString -Sql 'SELECT COUNT(*) FROM store_info') | Should -Be '0'
+        Stop-PsqlSession
+        $null = Connect-TestStore -Store $store -Principal 'admin@contoso.com'
+        (Get-PimStore).Principal | Should -Be 'admin@contoso.com'
+    }
+
+    It 'upgrades a store from before the write lock table only through its owner, who makes the table theirs' {
+        if (-not $OnPostgres) { Set-ItResult -Skipped -Because 'PostgreSQL only (a SQLite store is a file: its write lock is SQLite''s own)' }
+        $store = Connect-TestStore -Principal 'admin@contoso.com'
+        New-PimRole -Name 'Made at schema 12' | Out-Null
+        Disconnect-PimStore
+        $null = Invoke-Sql $store 'DROP TABLE pim_write_lock; DELETE FROM schema_version WHERE version = 13'   # as a store of schema version 12 is
+        $e = Get-Refusal { Connect-TestStore -Store $store -Principal 'admin@contoso.com' }
+        $e.FullyQualifiedErrorId | Should -Be 'PimStoreNotWritable,PimModule.Cmdlets.ConnectPimStoreCommand'
+        $e.Exception.Message | Should -Match 'pim_write_lock'
+        (Invoke-Psql -ConnectionString $store.AdminConnectionString -Sql "SELECT to_regclass('pim_write_lock') IS NULL, MAX(version) FROM schema_version") | Should -Be 't|12'
+        # The owner migrates (an administrator acting as the owner role); the table is the tables' owner's, and the writer goes on.
+        Connect-PimStore -ConnectionString ((Get-PgTestConnection -Database $store.Database -Role pim_test_owner) + ';Pooling=false') -Provider PostgreSql -Principal 'admin@contoso.com'
+        Disconnect-PimStore
+        (Invoke-Psql -ConnectionString $store.AdminConnectionString -Sql "SELECT relowner::regrole FROM pg_class WHERE oid = to_regclass('pim_write_lock')") | Should -Be 'pim_test_owner'
+        $null = Connect-TestStore -Store $store -Principal 'admin@contoso.com'
+        (New-PimRole -Name 'Made at schema 13').Name | Should -Be 'Made at schema 13'
+        (Invoke-PsqlAs $store pim_test_reader 'BEGIN; LOCK TABLE pim_write_lock IN EXCLUSIVE MODE; COMMIT') | Should -Match 'permission denied'
+    }
+
+    It 'refuses to write under a write lock table that someone other than the tables'' owner owns, and writes nothing' {
+        if (-not $OnPostgres) { Set-ItResult -Skipped -Because 'PostgreSQL only (a SQLite store is a file: its write lock is SQLite''s own)' }
+        $store = Connect-TestStore -Principal 'admin@contoso.com'
+        $before = Get-StoreFingerprint
+        # Where PUBLIC may create tables in the schema (PostgreSQL 13 and 14), a login could make pim_write_lock its own.
+        $null = Invoke-Sql $store 'ALTER TABLE pim_write_lock OWNER TO pim_test_nobody'
+        $null = Connect-TestStore -Store $store -Principal 'admin@contoso.com'
+        $e = Get-Refusal { New-PimRole -Name 'Under a lock of nobody' -ErrorAction Stop }
+        $e.FullyQualifiedErrorId | Should -Be 'PimStoreInvalid,PimModule.Cmdlets.NewPimRoleCommand'
+        $e.Exception.Message | Should -Match "belongs to 'pim_test_nobody'"
+        Get-StoreFingerprint | Should -Be $before
     }
 }

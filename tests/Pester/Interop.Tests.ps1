@@ -306,7 +306,7 @@ Describe 'What Graph holds and the store cannot is refused by name, on import' {
         $doc.roleDefinitionId = 'f2ef992c-3afb-46b9-b7cf-a126ee74c451'   # Global Reader
         $fp = Get-StoreFingerprint
         $e = Get-Error { Import-PimRoleSetting -Path (Save-Json $doc 'cross.json') }
-        $e.FullyQualifiedErrorId | Should -Be 'PimGraphValueUnsupported,PimModule.Cmdlets.ImportPimRoleSettingCommand'
+        $e.FullyQualifiedErrorId | Should -Be 'PimGraphPolicyConflict,PimModule.Cmdlets.ImportPimRoleSettingCommand'
         $e.Exception.Message | Should -Match 'Global Administrator'
         Get-StoreFingerprint | Should -Be $fp
     }

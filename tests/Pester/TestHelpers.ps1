@@ -93,20 +93,24 @@ function Initialize-PgTestTemplate {
     <#
     A PostgreSQL store is made in two steps, by two logins (issue 27): the schema's owner (a NOLOGIN role; here the admin
     acting as it) makes the tables, then a writer login that does not own them creates the store and does the day-to-day
-    work. Once per run: the roles pim_test_owner (NOLOGIN) and pim_test_writer (LOGIN), and a template database whose
-    tables the module made as the owner (in a fresh pwsh, Connect-PimStore refuses the owner with PimStoreOwnerLogin
-    after making them). Every test store is a copy of it (CREATE DATABASE ... TEMPLATE: fast).
+    work. Once per run: the roles pim_test_owner (NOLOGIN), pim_test_writer (LOGIN; SELECT, INSERT, UPDATE, DELETE on
+    the tables: UPDATE or DELETE is what lets it take the write lock, LOCK TABLE pim_write_lock IN EXCLUSIVE MODE) and
+    pim_test_reader (LOGIN; SELECT only: it reads, and cannot take the write lock), and a template database whose tables
+    the module made as the owner (in a fresh pwsh, Connect-PimStore refuses the owner with PimStoreOwnerLogin after
+    making them). Every test store is a copy of it (CREATE DATABASE ... TEMPLATE: fast).
     #>
     if ($global:PimTestPgTemplate) { return $global:PimTestPgTemplate }
     $null = Invoke-Psql -ConnectionString $env:PIM_TEST_PG_ADMIN -Sql ("DO `$do`$ BEGIN " +
         "IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'pim_test_owner') THEN CREATE ROLE pim_test_owner NOLOGIN; END IF; " +
-        "IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'pim_test_writer') THEN CREATE ROLE pim_test_writer LOGIN; END IF; END `$do`$")
+        "IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'pim_test_writer') THEN CREATE ROLE pim_test_writer LOGIN; END IF; " +
+        "IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'pim_test_reader') THEN CREATE ROLE pim_test_reader LOGIN; END IF; END `$do`$")
     $run = if ($env:PIM_TEST_RUN_ID) { $env:PIM_TEST_RUN_ID } else { 'adhoc' }
     $template = 'pimtest_{0}_template{1}' -f $run, [guid]::NewGuid().ToString('N').Substring(0, 6)
     $null = Invoke-Psql -ConnectionString $env:PIM_TEST_PG_ADMIN -Sql "CREATE DATABASE $template OWNER pim_test_owner"
     $null = Invoke-Psql -ConnectionString (Get-PgTestConnection -Database $template) -Sql (
         'ALTER DEFAULT PRIVILEGES FOR ROLE pim_test_owner IN SCHEMA public GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO pim_test_writer; ' +
-        'ALTER DEFAULT PRIVILEGES FOR ROLE pim_test_owner IN SCHEMA public GRANT USAGE, SELECT ON SEQUENCES TO pim_test_writer')
+        'ALTER DEFAULT PRIVILEGES FOR ROLE pim_test_owner IN SCHEMA public GRANT USAGE, SELECT ON SEQUENCES TO pim_test_writer; ' +
+        'ALTER DEFAULT PRIVILEGES FOR ROLE pim_test_owner IN SCHEMA public GRANT SELECT ON TABLES TO pim_test_reader')
     $owner = (Get-PgTestConnection -Database $template -Role pim_test_owner) + ';Pooling=false'
     $out = Invoke-FreshPwsh -AllowFailure -Environment @{ XDG_DATA_HOME = (Join-Path ([IO.Path]::GetTempPath()) "pim-template-$run") } -Script @"
 Import-Module '$ModulePath'

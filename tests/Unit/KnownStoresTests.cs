@@ -47,6 +47,33 @@ public sealed class KnownStoresTests : IDisposable
     }
 
     [Fact]
+    public void A_pin_another_session_of_the_user_moved_further_on_stays_and_is_no_rollback()
+    {
+        // Window B pinned record 12; window A verified up to 9 in a snapshot taken before B wrote, and the store holds both.
+        Stores.CheckAndAdvance("/s.db", "store-1", "ROOT", 12, "h12", Chain(12));
+        Stores.CheckAndAdvance("/s.db", "store-1", "ROOT", 9, "h9", Chain(9), latest: Chain(12));
+        Assert.Equal(new KnownStore("/s.db", "store-1", "ROOT", 12, "h12"), Stores.Find("/s.db"));
+        Stores.Advance("/s.db", "store-1", "ROOT", 10, "h10", Chain(12));
+        Assert.Equal(12, Stores.Find("/s.db")!.Sequence); // the pin moves only forward
+        // Cut to 9 (the store as it is now): a rollback, whatever the snapshot saw.
+        Assert.Equal("PimStoreRolledBack", Assert.Throws<PimStoreException>(() =>
+            Stores.CheckAndAdvance("/s.db", "store-1", "ROOT", 9, "h9", Chain(9), latest: Chain(9))).ErrorId);
+        // Cut to 9 and grown again past 12 by others: record 12 is another one now.
+        Func<long, string?> regrown = seq => seq <= 9 ? "h" + seq : seq <= 14 ? "new" + seq : null;
+        Assert.Equal("PimStoreRolledBack", Assert.Throws<PimStoreException>(() =>
+            Stores.CheckAndAdvance("/s.db", "store-1", "ROOT", 9, "h9", Chain(9), latest: regrown)).ErrorId);
+        Assert.Equal(12, Stores.Find("/s.db")!.Sequence);
+    }
+
+    [Fact]
+    public void Parallel_sessions_of_one_user_only_move_the_pin_forward()
+    {
+        Stores.CheckAndAdvance("/s.db", "store-1", "ROOT", 1, "h1", Chain(1));
+        Parallel.For(2, 40, i => Stores.Advance("/s.db", "store-1", "ROOT", i, "h" + i, Chain(40)));
+        Assert.Equal(39, Stores.Find("/s.db")!.Sequence);
+    }
+
+    [Fact]
     public void A_trust_anchor_that_does_not_match_is_refused_before_anything_is_pinned()
     {
         Assert.Equal("PimStoreTrustChanged", Assert.Throws<PimStoreException>(() =>

@@ -19,8 +19,12 @@ public static class TestProvider
     public static string AdminConnection => Environment.GetEnvironmentVariable("PIM_TEST_PG_ADMIN")
         ?? throw new InvalidOperationException("PIM_TEST_PROVIDER=PostgreSql needs PIM_TEST_PG_ADMIN (an admin connection string).");
 
-    /// <summary>The NOLOGIN role that owns every test store's tables, and the login that writes them.</summary>
-    public const string Owner = "pim_test_owner", WriterLogin = "pim_test_writer";
+    /// <summary>
+    /// The NOLOGIN role that owns every test store's tables, the login that writes them (SELECT, INSERT, UPDATE, DELETE: UPDATE
+    /// or DELETE is what lets it take the write lock, LOCK TABLE pim_write_lock IN EXCLUSIVE MODE), and a login that only
+    /// reads them (SELECT: it cannot take the write lock).
+    /// </summary>
+    public const string Owner = "pim_test_owner", WriterLogin = "pim_test_writer", ReaderLogin = "pim_test_reader";
 
     /// <summary>
     /// A database whose tables the engine made as their owner (it refuses to create a Verified store as the owner:
@@ -29,11 +33,13 @@ public static class TestProvider
     public static readonly Lazy<string> Template = new(() =>
     {
         Admin("DO $do$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'pim_test_owner') THEN CREATE ROLE pim_test_owner NOLOGIN; END IF; " +
-              "IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'pim_test_writer') THEN CREATE ROLE pim_test_writer LOGIN; END IF; END $do$");
+              "IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'pim_test_writer') THEN CREATE ROLE pim_test_writer LOGIN; END IF; " +
+              "IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'pim_test_reader') THEN CREATE ROLE pim_test_reader LOGIN; END IF; END $do$");
         var template = "pimtest_template_" + Guid.NewGuid().ToString("N")[..12];
         Admin($"CREATE DATABASE {template} OWNER {Owner}");
         AdminIn(template, $"ALTER DEFAULT PRIVILEGES FOR ROLE {Owner} IN SCHEMA public GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO {WriterLogin}; " +
-                          $"ALTER DEFAULT PRIVILEGES FOR ROLE {Owner} IN SCHEMA public GRANT USAGE, SELECT ON SEQUENCES TO {WriterLogin}");
+                          $"ALTER DEFAULT PRIVILEGES FOR ROLE {Owner} IN SCHEMA public GRANT USAGE, SELECT ON SEQUENCES TO {WriterLogin}; " +
+                          $"ALTER DEFAULT PRIVILEGES FOR ROLE {Owner} IN SCHEMA public GRANT SELECT ON TABLES TO {ReaderLogin}");
         var owner = new NpgsqlConnectionStringBuilder(AdminConnection) { Database = template, Options = $"-c role={Owner}", Pooling = false }.ConnectionString;
         var folder = Path.Combine(Path.GetTempPath(), "pim-template-" + Guid.NewGuid().ToString("N"));
         try

@@ -7,7 +7,8 @@ namespace PimModule.Files;
 /// known-stores file. It is written into a new owner-only
 /// (0600) file of a random name beside <c>path</c> and then renamed onto it: a symbolic link someone planted at
 /// <c>path</c> is replaced, never followed; a file it replaces does not hand on its wider mode; a write that fails leaves
-/// what was there. Refused by name when <c>path</c> exists and replacing was not asked for.
+/// what was there. Refused by name when <c>path</c> exists and replacing was not asked for, and when it is not a regular
+/// file (<see cref="FileTarget"/>: a folder, a device such as <c>/dev/null</c>, a pipe), even with replacing asked for.
 /// </summary>
 public static class OwnerOnlyFile
 {
@@ -25,6 +26,9 @@ public static class OwnerOnlyFile
     {
         notWritable ??= PimErrors.FileNotWritable;
         path = Path.GetFullPath(path);
+        // A folder, a device, a pipe or a socket at the path is refused before anything is made beside it (a link there is
+        // a name to replace, never followed).
+        FileTarget.Check(path, opensThroughLinks: false);
         if (!replace && Exists(path)) throw Exists(path, null);
         var folder = Path.GetDirectoryName(path) ?? ".";
         var temp = Path.Combine(folder, $".{Path.GetFileName(path)}.{Path.GetRandomFileName()}.tmp");

@@ -34,20 +34,23 @@ internal static class GraphAssignments
                 throw PimErrors.InputInvalid($"'{source}' is not valid JSON{(e.LineNumber is { } line ? $" (line {line + 1})" : "")}: {e.Message}. Nothing was imported.", source,
                     "Give Graph's JSON as Invoke-MgGraphRequest -OutputType Json writes it.", e);
             }
-            var context = root is JsonObject r0 ? Str(r0, "@odata.context") : null;
+            var at = $"'{source}'";
+            var context = root is JsonObject r0 ? Str(r0, "@odata.context", at) : null;
             IEnumerable<(JsonNode? Node, string Where, PimAssignmentType? Kind)> entries = root switch
             {
-                JsonObject o when o["value"] is JsonArray a => a.Select((n, i) => (n, $"item {i + 1} of '{source}'", KindOf(context))),
-                JsonObject o when o[EligibilityRequests] is JsonArray || o[AssignmentRequests] is JsonArray =>
+                JsonObject o when StrictJson.Member(o, "value", at, JsonValueKind.Array) is JsonArray a => a.Select((n, i) => (n, $"item {i + 1} of '{source}'", KindOf(context))),
+                JsonObject o when StrictJson.Member(o, EligibilityRequests, at, JsonValueKind.Array) is not null | StrictJson.Member(o, AssignmentRequests, at, JsonValueKind.Array) is not null =>
                     ((o[EligibilityRequests] as JsonArray) ?? []).Select((n, i) => (n, $"{EligibilityRequests}[{i}] of '{source}'", (PimAssignmentType?)PimAssignmentType.Eligible))
                     .Concat(((o[AssignmentRequests] as JsonArray) ?? []).Select((n, i) => (n, $"{AssignmentRequests}[{i}] of '{source}'", (PimAssignmentType?)PimAssignmentType.Active))),
                 JsonObject o => [(o, $"'{source}'", KindOf(context))],
                 JsonArray a => a.Select((n, i) => (n, $"item {i + 1} of '{source}'", (PimAssignmentType?)null)),
-                _ => throw PimErrors.InputInvalid($"'{source}' holds no assignments.", source, "Give a Graph roleEligibilitySchedules or roleAssignmentSchedules response."),
+                _ => throw PimErrors.SettingFileInvalid($"'{source}' is {StrictJson.Kind(root)}; it holds no assignments. Nothing was imported.", source,
+                    "Give a Graph roleEligibilitySchedules or roleAssignmentSchedules response."),
             };
             foreach (var (node, where, kind) in entries)
             {
-                if (node is not JsonObject item) throw PimErrors.InputInvalid($"{where} is not an object. Nothing was imported.", where, "Give Graph's JSON as it returns it.");
+                if (node is not JsonObject item)
+                    throw PimErrors.SettingFileInvalid($"{where} is {StrictJson.Kind(node)}; Graph's assignments are objects. Nothing was imported.", where, "Give Graph's JSON as it returns it.");
                 items.Add(ReadItem(item, where, now, kind ?? KindOf(item) ?? type
                     ?? throw PimErrors.InputInvalid($"{where} does not say whether it is an eligible or an active assignment (no @odata.context, no assignmentType).", where,
                         "Give the response as Graph returns it (with @odata.context), or say -Type Eligible or -Type Active.")));
@@ -67,6 +70,11 @@ internal static class GraphAssignments
             : item.ContainsKey("assignmentType") || item.ContainsKey("roleAssignmentScheduleId") || item.ContainsKey("roleAssignmentOriginId") ? PimAssignmentType.Active
             : null;
 
+    /// <summary>
+    /// One assignment. Every member read is of the kind Graph gives it (scheduleInfo, expiration, recurrence and
+    /// ticketInfo objects; ids, times and words text), else the whole file is refused naming the member and the item
+    /// (PimSettingFileInvalid) — never skipped, so a schedule given as text never makes a time-bound assignment permanent.
+    /// </summary>
     private static Item ReadItem(JsonObject o, string where, DateTime now, PimAssignmentType type)
     {
         var principal = GuidOf(o, "principalId", where);
@@ -75,39 +83,41 @@ internal static class GraphAssignments
         if (o.TryGetPropertyValue("directoryScopeId", out var scopeNode) && scopeNode is null)
             throw PimErrors.ScopeInvalid($"{where}: directoryScopeId is null. A null scope is not taken as the whole directory. Nothing was imported.", where,
                 "Give directoryScopeId '/' for the whole directory (as Graph writes it), or leave the member out.");
-        var scope = Str(o, "directoryScopeId") ?? "/";
+        var scope = Str(o, "directoryScopeId", where) ?? "/";
         string? skip = null;
-        if (Str(o, "appScopeId") is { } app && app is not ("/" or ""))
+        if (Str(o, "appScopeId", where) is { } app && app is not ("/" or ""))
             throw PimErrors.GraphValueUnsupported($"{where}: appScopeId is '{Input.Preview(app)}'; PimModule holds directory scopes only. Nothing was imported.", app,
                 "Leave out the assignments scoped to an application.");
-        if (Str(o, "action") is { } action && !string.Equals(action, "adminAssign", StringComparison.OrdinalIgnoreCase))
+        if (Str(o, "action", where) is { } action && !string.Equals(action, "adminAssign", StringComparison.OrdinalIgnoreCase))
             skip = $"it is a request to {action}, not an assignment (only adminAssign requests are assignments)";
-        if (Str(o, "assignmentType") is { } at && !string.Equals(at, "Assigned", StringComparison.OrdinalIgnoreCase))
+        if (Str(o, "assignmentType", where) is { } at && !string.Equals(at, "Assigned", StringComparison.OrdinalIgnoreCase))
             skip ??= $"it is an activation (assignmentType {at}), not a direct assignment: activations are made in PimModule by Request-PimActivation";
-        if (Str(o, "memberType") is { } mt && !string.Equals(mt, "Direct", StringComparison.OrdinalIgnoreCase))
+        if (Str(o, "memberType", where) is { } mt && !string.Equals(mt, "Direct", StringComparison.OrdinalIgnoreCase))
             skip ??= $"it is held through a group (memberType {mt}); group membership is not modelled";
-        if (Str(o, "status") is { } status && status is not ("Provisioned" or "Granted" or "PendingProvisioning" or "ScheduleCreated"))
+        if (Str(o, "status", where) is { } status && status is not ("Provisioned" or "Granted" or "PendingProvisioning" or "ScheduleCreated"))
             skip ??= $"its status is {status}, not an assignment in force";
         DateTime? start, end;
-        if (o["scheduleInfo"] is JsonObject schedule)
+        if (StrictJson.Member(o, "scheduleInfo", where, JsonValueKind.Object) is JsonObject schedule)
         {
-            start = Time(schedule, "startDateTime", where);
+            var sw = $"{where}, scheduleInfo";
+            start = Time(schedule, "startDateTime", sw);
             end = null;
-            if (schedule["recurrence"] is JsonObject)
+            if (StrictJson.Member(schedule, "recurrence", sw, JsonValueKind.Object) is JsonObject)
                 throw PimErrors.GraphValueUnsupported($"{where}: the schedule recurs; PimModule holds one start and end. Nothing was imported.", where, "Leave out recurring schedules.");
-            if (schedule["expiration"] is JsonObject exp)
+            if (StrictJson.Member(schedule, "expiration", sw, JsonValueKind.Object) is JsonObject exp)
             {
-                var kind = Str(exp, "type") ?? "noExpiration";
+                var ew = $"{sw}, expiration";
+                var kind = Str(exp, "type", ew) ?? "noExpiration";
                 switch (kind.ToLowerInvariant())
                 {
                     case "noexpiration":
                     case "notspecified":
                         break;
                     case "afterdatetime":
-                        end = Time(exp, "endDateTime", where) ?? throw PimErrors.DateTimeInvalid($"{where}: the expiration is afterDateTime with no endDateTime. Nothing was imported.", where, "Give endDateTime.");
+                        end = Time(exp, "endDateTime", ew) ?? throw PimErrors.DateTimeInvalid($"{where}: the expiration is afterDateTime with no endDateTime. Nothing was imported.", where, "Give endDateTime.");
                         break;
                     case "afterduration":
-                        var d = Str(exp, "duration") ?? throw PimErrors.DurationInvalid($"{where}: the expiration is afterDuration with no duration. Nothing was imported.", where, "Give duration (ISO 8601, e.g. PT5H).");
+                        var d = Str(exp, "duration", ew) ?? throw PimErrors.DurationInvalid($"{where}: the expiration is afterDuration with no duration. Nothing was imported.", where, "Give duration (ISO 8601, e.g. PT5H).");
                         TimeSpan span;
                         try { span = XmlConvert.ToTimeSpan(d); }
                         catch (Exception e) when (e is FormatException or OverflowException)
@@ -127,34 +137,31 @@ internal static class GraphAssignments
             start = Time(o, "startDateTime", where);
             end = Time(o, "endDateTime", where);
         }
-        var ticket = o["ticketInfo"] as JsonObject;
-        return new Item(type, principal, role, scope, start, end, Str(o, "justification"), ticket is null ? null : Str(ticket, "ticketNumber"),
-            ticket is null ? null : Str(ticket, "ticketSystem"), where, skip);
+        var ticket = StrictJson.Member(o, "ticketInfo", where, JsonValueKind.Object) as JsonObject;
+        var tw = $"{where}, ticketInfo";
+        return new Item(type, principal, role, scope, start, end, Str(o, "justification", where), ticket is null ? null : Str(ticket, "ticketNumber", tw),
+            ticket is null ? null : Str(ticket, "ticketSystem", tw), where, skip);
     }
 
     private static Guid GuidOf(JsonObject o, string name, string where)
     {
-        var text = Str(o, name);
+        var text = Str(o, name, where);
         if (Guid.TryParse(text, out var g)) return g;
         throw PimErrors.InputInvalid($"{where}: {name} '{Input.Preview(text ?? "")}' is not an Entra object id. Nothing was imported.", text, $"Give {name} as Graph returns it.");
     }
 
     private static DateTime? Time(JsonObject o, string name, string where)
     {
-        var text = Str(o, name);
+        var text = Str(o, name, where);
         if (text is null) return null;
         if (!DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var t))
             throw PimErrors.DateTimeInvalid($"{where}: {name} '{Input.Preview(text)}' is not a date and time. Nothing was imported.", text, $"Give {name} in ISO 8601 (2025-01-31T08:00:00Z).");
         return Times.Utc(t.UtcDateTime, name);
     }
 
-    private static string? Str(JsonObject o, string name)
-    {
-        if (!o.TryGetPropertyValue(name, out var v) || v is null) return null;
-        if (v.GetValueKind() != JsonValueKind.String)
-            throw PimErrors.InputInvalid($"{name} is not text in Graph's JSON.", name, $"Give {name} as Graph returns it.");
-        return Input.Text(v.GetValue<string>(), name, 1024, PimErrors.InputInvalid);
-    }
+    /// <summary>A text member (absent or null: null), within the limits of any input; any other kind is refused naming it and the item.</summary>
+    private static string? Str(JsonObject o, string name, string where)
+        => StrictJson.Text(o, name, where) is { } text ? Input.Text(text, name, 1024, PimErrors.InputInvalid) : null;
 
     // ---- out ----------------------------------------------------------------------------------------------
 

@@ -186,7 +186,7 @@ internal static class GraphPolicy
         bool? mfaOnActivation = null, authContext = null;
         foreach (var node in rules)
         {
-            if (node is not JsonObject rule) throw Unsupported($"{where}: a rule is not an object", where, "Give the rules as Graph returns them.");
+            if (node is not JsonObject rule) throw Invalid($"{where}: a rule is {Kind(node)}; Graph's rules are objects.", "rules");
             var id = Text(rule, "id", where) ?? throw Invalid($"{where}: a rule has no id.", where);
             var shape = Shape(id) ?? throw Unsupported($"{where} has the rule '{Validation.Input.Preview(id)}', which a directory role's policy does not have",
                 id, $"Keep the 17 rules of a directory role's policy ({string.Join(", ", Rules.Select(r => r.Id).Take(3))}, …).");
@@ -419,7 +419,9 @@ internal static class GraphPolicy
         if (Strings(t, "operations", ta) is { } ops && !(ops.Count == 1 && string.Equals(ops[0], "all", StringComparison.OrdinalIgnoreCase)))
             throw Unsupported($"{ta}: operations is [{string.Join(", ", ops)}]; PimModule's rules apply to all operations", $"{shape.Id}.target.operations", "Set operations to [\"All\"].");
         foreach (var name in new[] { "inheritableSettings", "enforcedSettings", "targetObjects" })
-            if (t[name] is JsonArray { Count: > 0 })
+            if (t[name] is { } list && list is not JsonArray)
+                throw Invalid($"{ta}: {name} is {Kind(list)}; Graph's {name} is a list.", name);
+            else if (t[name] is JsonArray { Count: > 0 })
                 throw Unsupported($"{ta}: {name} is not empty; PimModule has no inherited or enforced settings", $"{shape.Id}.target.{name}", $"Give {name} as [].");
     }
 

@@ -38,23 +38,27 @@ internal static partial class GraphPolicyFile
                 throw PimErrors.SettingFileInvalid($"'{source}' is not valid JSON{(e.LineNumber is { } line ? $" (line {line + 1})" : "")}: {e.Message}. Nothing was imported.", source,
                     "Give Graph's JSON as Invoke-MgGraphRequest -OutputType Json writes it, or a file of Export-PimRoleSetting.", e);
             }
+            if (root is not (JsonObject or JsonArray))
+                throw PimErrors.SettingFileInvalid($"'{source}' is {Kind(root)}; Graph's JSON is an object (a policy, a policy assignment, or a collection with value). Nothing was imported.", source,
+                    "Give Graph's JSON as Invoke-MgGraphRequest -OutputType Json writes it, or a file of Export-PimRoleSetting.");
             Walk(root, source, policies, assignments, 0);
         }
         if (policies.Count == 0)
             throw PimErrors.SettingFileInvalid($"{Names(files)} hold no role management policy with rules. Nothing was imported.", Names(files),
                 "Give GET /policies/roleManagementPolicies?$expand=rules (or …/roleManagementPolicyAssignments?$expand=policy($expand=rules)), or a file of Export-PimRoleSetting -Format Graph.");
-        var roleOf = new Dictionary<string, (JsonObject Assignment, Guid Role)>(StringComparer.Ordinal);
+        // Graph's ids compare in any letter case (as the export's addresses do): "P1" and "p1" are one policy.
+        var roleOf = new Dictionary<string, (JsonObject Assignment, Guid Role)>(StringComparer.OrdinalIgnoreCase);
         foreach (var (a, where) in assignments)
         {
             var policyId = Id(a, "policyId", where);
-            var scopeType = Str(a, "scopeType");
+            var scopeType = Text(a, "scopeType", where);
             if (scopeType is not null && scopeType is not ("DirectoryRole" or "Directory"))
                 throw Unsupported($"{where}: the policy assignment {policyId} is for scope type '{scopeType}'; PimModule holds directory roles (PIM for groups is not modelled)",
                     policyId, "Give the policies of directory roles (scopeType DirectoryRole).");
-            if (Str(a, "scopeId") is { } scope && scope != "/")
+            if (Text(a, "scopeId", where) is { } scope && scope != "/")
                 throw Unsupported($"{where}: the policy assignment {policyId} is at scope '{Validation.Input.Preview(scope)}'; PimModule holds one policy per role, at '/'",
                     policyId, "Give the policy assignments at scopeId '/'.");
-            var roleText = Str(a, "roleDefinitionId");
+            var roleText = Text(a, "roleDefinitionId", where);
             if (!Guid.TryParse(roleText, out var role))
                 throw Unsupported($"{where}: the policy assignment {policyId} has the roleDefinitionId '{Validation.Input.Preview(roleText ?? "")}', not a directory role's template id",
                     roleText, "Give the policy assignments of directory roles.");
@@ -67,17 +71,17 @@ internal static partial class GraphPolicyFile
         foreach (var (p, where) in policies)
         {
             var id = Id(p, "id", where);
-            var scopeType = Str(p, "scopeType");
+            var scopeType = Text(p, "scopeType", where);
             if (scopeType is not null && scopeType is not ("DirectoryRole" or "Directory"))
                 throw Unsupported($"{where}: the policy {id} is for scope type '{scopeType}'; PimModule holds directory roles (PIM for groups is not modelled)",
                     id, "Give the policies of directory roles (scopeType DirectoryRole).");
-            if (Str(p, "scopeId") is { } pscope && pscope != "/")
+            if (Text(p, "scopeId", where) is { } pscope && pscope != "/")
                 throw Unsupported($"{where}: the policy {id} is at scope '{Validation.Input.Preview(pscope)}'; PimModule holds one policy per role, at '/'", id,
                     "Give the policies of directory roles at scopeId '/'.");
             if (!roleOf.TryGetValue(id, out var mapped))
                 throw PimErrors.SettingFileInvalid($"{where}: nothing says which role the policy {id} is for. Nothing was imported.", id,
                     "Give the output of GET /policies/roleManagementPolicyAssignments as a second -Path (it maps each policy to its role).");
-            if (p["rules"] is not JsonArray rules || rules.Count == 0)
+            if (Member(p, "rules", where, JsonValueKind.Array) is not JsonArray rules || rules.Count == 0)
                 throw PimErrors.SettingFileInvalid($"{where}: the policy {id} has no rules. Nothing was imported.", id, "GET the policies with ?$expand=rules.");
             if (rules.Any(r => r is JsonObject o && o.Count <= 2 && o.ContainsKey("id")))
                 throw PimErrors.SettingFileInvalid($"{where}: the rules of the policy {id} hold their ids only ($select=id). Nothing was imported.", id,
@@ -93,7 +97,11 @@ internal static partial class GraphPolicyFile
 
     private static string Names(IReadOnlyList<(string Json, string Source)> files) => string.Join(", ", files.Select(f => $"'{f.Source}'"));
 
-    /// <summary>Finds policies (objects with rules, or Graph's policy type) and policy assignments (objects with policyId and roleDefinitionId).</summary>
+    /// <summary>
+    /// Finds policies (objects with rules, or Graph's policy type) and policy assignments (objects with policyId and
+    /// roleDefinitionId). A member it reads that is not of the kind Graph gives it (a collection that is not a list, an
+    /// item of one that is not an object, rules or an expanded policy that are not what Graph says) is refused by name.
+    /// </summary>
     private static void Walk(JsonNode? node, string where, List<(JsonObject, string)> policies, List<(JsonObject, string)> assignments, int depth)
     {
         if (depth > 4) return;
@@ -101,21 +109,28 @@ internal static partial class GraphPolicyFile
         {
             case JsonArray a:
                 var i = 0;
-                foreach (var item in a) Walk(item, $"{where}[{i++}]", policies, assignments, depth + 1);
+                foreach (var item in a)
+                {
+                    var at = $"{where}[{i++}]";
+                    if (item is not JsonObject)
+                        throw PimErrors.SettingFileInvalid($"{at} is {Kind(item)}; Graph lists policies and policy assignments as objects. Nothing was imported.", at,
+                            "Give Graph's JSON as Invoke-MgGraphRequest -OutputType Json writes it.");
+                    Walk(item, at, policies, assignments, depth + 1);
+                }
                 break;
             case JsonObject o when o.ContainsKey("policyId") && o.ContainsKey("roleDefinitionId"):
                 assignments.Add((o, where));
-                if (o["policy"] is JsonObject expanded)
+                if (Member(o, "policy", where, JsonValueKind.Object) is JsonObject expanded)
                 {
                     policies.Add((expanded, where));
                 }
                 break;
-            case JsonObject o when o["rules"] is JsonArray || Str(o, "@odata.type") == "#microsoft.graph.unifiedRoleManagementPolicy":
+            case JsonObject o when Member(o, "rules", where, JsonValueKind.Array) is not null || Text(o, "@odata.type", where) == "#microsoft.graph.unifiedRoleManagementPolicy":
                 policies.Add((o, where));
                 break;
             case JsonObject o:
                 foreach (var member in new[] { "value", PoliciesMember, AssignmentsMember })
-                    if (o[member] is { } inner) Walk(inner, where, policies, assignments, depth + 1);
+                    if (Member(o, member, where, JsonValueKind.Array) is { } inner) Walk(inner, $"{where}.{member}", policies, assignments, depth + 1);
                 break;
         }
     }
@@ -153,13 +168,20 @@ internal static partial class GraphPolicyFile
 
     private static string Id(JsonObject o, string member, string where)
     {
-        var id = Str(o, member);
+        var id = Text(o, member, where);
         if (id is null || !IdShape().IsMatch(id))
             throw PimErrors.SettingFileInvalid($"{where}: {member} '{Validation.Input.Preview(id ?? "")}' is not a Graph policy id (letters, digits, '_' and '-'). Nothing was imported.",
                 id, "Give the policies as Graph returns them.");
         return id;
     }
 
+    private static JsonNode? Member(JsonObject o, string member, string where, JsonValueKind kind) => StrictJson.Member(o, member, where, kind);
+
+    private static string? Text(JsonObject o, string member, string where) => StrictJson.Text(o, member, where);
+
+    private static string Kind(JsonNode? v) => StrictJson.Kind(v);
+
+    /// <summary>A member of what the store keeps (its own writing, read back): text, else null.</summary>
     private static string? Str(JsonObject o, string member)
         => o.TryGetPropertyValue(member, out var v) && v is JsonValue value && value.GetValueKind() == JsonValueKind.String ? value.GetValue<string>() : null;
 
@@ -179,7 +201,29 @@ internal static partial class GraphPolicyFile
     public static string? PolicyIdOf(JsonObject policy) => Str(policy, "id");
 
     /// <summary>A placeholder policy id for a role that never came from a tenant: its PATCH requests address no tenant's policy.</summary>
-    public static string PlaceholderPolicyId(Guid roleId) => $"PimModule_{roleId:D}";
+    public static string PlaceholderPolicyId(Guid roleId) => $"{PlaceholderPrefix}{roleId:D}";
+
+    private const string PlaceholderPrefix = "PimModule_";
+
+    /// <summary>The role whose placeholder a policy id is (PimModule_&lt;roleId&gt;, in any letter case and any form of the id); null for any other id.</summary>
+    public static Guid? PlaceholderRole(string policyId)
+        => policyId.StartsWith(PlaceholderPrefix, StringComparison.OrdinalIgnoreCase) && Guid.TryParse(policyId.AsSpan(PlaceholderPrefix.Length), out var role) ? role : null;
+
+    /// <summary>
+    /// Who holds a tenant policy id, the one rule the writer (Import-PimRoleSetting) and the verified log's replay both
+    /// apply when a role is given <paramref name="policyId"/>: another role's placeholder (PimModule_&lt;its id&gt;, which a
+    /// Graph export gives a role that keeps no id) is that role's; an id another role keeps (<paramref name="kept"/>: every
+    /// role's kept id, removed custom roles' too) is that role's. Returns the holder, or null when the id is free for
+    /// <paramref name="role"/>. Ids compare in any letter case. (Both callers ask only when a role's id changes: the id a
+    /// role keeps already is carried again by every later change of its settings.)
+    /// </summary>
+    public static Guid? Holder(Guid role, string policyId, IEnumerable<KeyValuePair<Guid, string?>> kept)
+    {
+        if (PlaceholderRole(policyId) is { } owner && owner != role) return owner;
+        foreach (var (other, id) in kept)
+            if (other != role && string.Equals(id, policyId, StringComparison.OrdinalIgnoreCase)) return other;
+        return null;
+    }
 
     /// <summary>Builds the export document of the given roles' policies.</summary>
     public static string Write(IEnumerable<(PimRole Role, RolePolicy Policy)> roles, DirectoryMap directory, Action<string>? warn)
@@ -220,7 +264,7 @@ internal static partial class GraphPolicyFile
                     role.Name, "Import the role's policy from the tenant again (Import-PimRoleSetting), or reset it (Reset-PimRoleSetting).");
             if (addressed.TryGetValue(policyId, out var other))
                 throw PimErrors.StoreTampered($"'{role.Name}' and '{other}' both keep the Graph policy id {policyId}: their PATCH requests would change one tenant policy twice. Nothing was written.",
-                    role.Name, "Import each role's own policy from the tenant again (Import-PimRoleSetting).");
+                    role.Name, $"Clear the id the wrong one keeps (Reset-PimRoleSetting -Role '{role.Name}' or '{other}'), then import each role's own policy from the tenant again (Import-PimRoleSetting).");
             addressed[policyId] = role.Name;
             var rules = new JsonArray();
             var requests = new JsonArray();

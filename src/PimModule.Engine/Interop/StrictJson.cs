@@ -28,6 +28,25 @@ internal static class StrictJson
         _ => "null",
     };
 
+    /// <summary>A JSON node's kind in the words of a refusal (a missing node is null).</summary>
+    public static string Kind(JsonNode? v) => Kind(v?.GetValueKind() ?? JsonValueKind.Null);
+
+    /// <summary>
+    /// A member of Graph's JSON as its kind must be (absent or null: null); any other kind — an object where text is
+    /// expected, text or a list where an object is — is PimSettingFileInvalid naming the member and where it is, never skipped.
+    /// </summary>
+    public static JsonNode? Member(JsonObject o, string member, string where, JsonValueKind kind)
+    {
+        if (!o.TryGetPropertyValue(member, out var v) || v is null) return null;
+        if (v.GetValueKind() == kind || kind == JsonValueKind.True && v.GetValueKind() == JsonValueKind.False) return v;
+        throw PimErrors.SettingFileInvalid($"{where}: {member} is {Kind(v)}; Graph's {member} is {Kind(kind)}. Nothing was imported.", member,
+            $"Give {member} as Graph returns it (Invoke-MgGraphRequest … -OutputType Json).");
+    }
+
+    /// <summary>A text member of Graph's JSON (absent or null: null); any other kind is refused by name (<see cref="Member"/>).</summary>
+    public static string? Text(JsonObject o, string member, string where)
+        => Member(o, member, where, JsonValueKind.String) is JsonValue v ? v.GetValue<string>() : null;
+
     /// <summary>Refuses an object that names a member twice (any letter case), anywhere in <paramref name="e"/>.</summary>
     public static void CheckMembers(JsonElement e, string at)
     {

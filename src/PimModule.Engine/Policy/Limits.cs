@@ -11,4 +11,10 @@ public static class Limits
 
     /// <summary>Expired assignments are listed for this long after they end.</summary>
     public static readonly TimeSpan ExpiredAssignmentVisibility = TimeSpan.FromDays(30);
+
+    /// <summary>
+    /// How long a change waits for a PostgreSQL store's write lock (pim_write_lock), or any other lock it needs, before it
+    /// is refused with PimStoreBusy naming the session that holds it (lock_timeout; no retry).
+    /// </summary>
+    public static readonly TimeSpan StoreWriteLockWait = TimeSpan.FromSeconds(10);
 }

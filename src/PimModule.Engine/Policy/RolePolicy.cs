@@ -22,7 +22,8 @@ internal sealed partial class RolePolicy
     /// <summary>
     /// PimModule's own rule: the tenant's identity of this role's Graph policy (the policy's id and metadata, its
     /// roleManagementPolicyAssignment) as Import-PimRoleSetting read it, so a Graph export addresses the same policy.
-    /// Not a setting: Copy-, Reset- and the PimModule-format import keep the destination's own.
+    /// Not a setting: Copy- and the PimModule-format import keep the destination's own; Reset- clears it (the role's
+    /// Graph export then has its placeholder id). One tenant policy id is one role's (GraphPolicyFile.Holder).
     /// </summary>
     public const string GraphIdentityRule = "GraphIdentity_PimModule";
     /// <summary>

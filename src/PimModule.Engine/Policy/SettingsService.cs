@@ -170,7 +170,7 @@ public sealed class SettingsService
         => Apply(role, p => { var c = p.Clone(); update.ApplyTo(c); return c; }, $"Set notification setting {update.Event}/{update.Recipient}", "UpdateRoleSetting", confirm, noChange);
 
     public PimRoleSetting? Reset(PimRoleReference role, Func<PimChange, bool>? confirm = null, Action<string>? noChange = null)
-        => Apply(role, p => new RolePolicy { GraphIdentity = p.GraphIdentity }, "Reset role setting to Entra's defaults", "ResetRoleSetting", confirm, noChange);
+        => Apply(role, _ => new RolePolicy(), "Reset role setting to Entra's defaults", "ResetRoleSetting", confirm, noChange);
 
     public PimRoleSetting? Copy(PimRoleReference source, PimRoleReference destination, Func<PimChange, bool>? confirm = null,
         Action<string>? noChange = null)
@@ -401,17 +401,28 @@ public sealed class SettingsService
                 Authorization.RequireRoleAdministrator(work, "import role settings");
                 var directory = DirectoryMap.Of(work);
                 var plans = new List<Plan>();
-                // A tenant's policy is one role's: an id another role of the store already holds would send one role's
-                // settings to the other's policy on the next Graph export.
+                // A tenant's policy is one role's: an id another role holds (the id it keeps, or its placeholder) would send
+                // one role's settings to the other's policy on the next Graph export. The verified log's replay applies the
+                // same rule (GraphPolicyFile.Holder) to each record in turn, so each policy of the file is judged after the
+                // ones before it.
                 var roleById = RolesTable.All(work).ToDictionary(r => r.Id);
-                var holders = LoadAll(work).Select(kv => (Role: roleById[kv.Key], Id: GraphPolicyFile.PolicyIdOf(kv.Value.GraphIdentity)))
-                    .Where(x => x.Id is not null).ToDictionary(x => x.Id!, x => x.Role, StringComparer.OrdinalIgnoreCase);
+                var kept = KeptPolicyIds(work);
                 foreach (var f in found)
                 {
-                    if (GraphPolicyFile.PolicyIdOf(f.Policy) is { } pid && holders.TryGetValue(pid, out var holder) && holder.Id != f.RoleId)
-                        throw PimErrors.GraphValueUnsupported($"{f.Where}: the tenant policy {pid} is '{holder.Name}''s in this store, but the file gives it to the role {f.RoleId}. " +
+                    var pid = GraphPolicyFile.PolicyIdOf(f.Policy)!;
+                    if (!string.Equals(kept.GetValueOrDefault(f.RoleId), pid, StringComparison.OrdinalIgnoreCase)
+                        && GraphPolicyFile.Holder(f.RoleId, pid, kept) is { } holder)
+                    {
+                        var name = roleById.TryGetValue(holder, out var h) ? $"'{h.Name}'" : $"the role {holder} (not in this store)";
+                        var how = GraphPolicyFile.PlaceholderRole(pid) == holder ? "placeholder policy id" : "tenant policy id";
+                        var target = roleById.TryGetValue(f.RoleId, out var t) ? $"'{t.Name}'" : $"the role {f.RoleId}";
+                        throw PimErrors.GraphPolicyConflict($"{f.Where}: the policy {pid} is held by {name} in this store (its {how}), but the file gives it to {target}. " +
                             "A Graph export would send one role's settings to the other's policy. Nothing was imported.", pid,
-                            "Give each role's own policy, as GET /policies/roleManagementPolicyAssignments maps them.");
+                            h is null ? "Give each role's own policy, as GET /policies/roleManagementPolicyAssignments maps them."
+                                : $"Give each role's own policy, as GET /policies/roleManagementPolicyAssignments maps them; if {name} keeps an id that is not its own, " +
+                                  $"clear it (Reset-PimRoleSetting -Role '{h.Name}') and import its own policy again.");
+                    }
+                    kept[f.RoleId] = pid;
                     var role = RoleService.Find(work, new PimRoleReference(f.RoleId))
                                ?? throw PimErrors.RoleNotFound($"{f.Where}: the policy is for the role {f.RoleId}, which is not in this store; nothing was imported.",
                                    f.RoleId, "Create the custom role first (New-PimRole), or leave its policy out.");
@@ -432,6 +443,28 @@ public sealed class SettingsService
                 return plans.Select(p => ToSetting(work, p.Role)).ToList();
             },
             confirm);
+    }
+
+    /// <summary>
+    /// The tenant policy id each role keeps (none: null), as the rule of <see cref="GraphPolicyFile.Holder"/> reads them:
+    /// every role's policy in force, and the ids a removed custom role's policy still keeps — in a Verified store as the
+    /// verified log has them (the replay counts them), in a Lab store as its rule rows do.
+    /// </summary>
+    internal static Dictionary<Guid, string?> KeptPolicyIds(UnitOfWork work)
+    {
+        var kept = LoadAll(work).ToDictionary(kv => kv.Key, kv => GraphPolicyFile.PolicyIdOf(kv.Value.GraphIdentity));
+        if (work.VerifiedNow() is { } verified)
+        {
+            foreach (var s in verified.AllPolicies())
+                if (Guid.TryParse(s.RoleId, out var id) && !kept.ContainsKey(id) && s.Rules is { } rules)
+                    kept[id] = StateReplay.KeptPolicyId(rules);
+        }
+        else
+        {
+            foreach (var row in PolicyRulesTable.All(work).Where(r => r.RuleId == RolePolicy.GraphIdentityRule && !kept.ContainsKey(r.RoleId)))
+                kept[row.RoleId] = GraphPolicyFile.PolicyIdOf(row.ValueJson);
+        }
+        return kept;
     }
 
     /// <summary>The roles of a file in PimModule's format, as typed policies (nothing is written).</summary>

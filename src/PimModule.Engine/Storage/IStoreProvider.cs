@@ -41,6 +41,13 @@ internal interface IStoreProvider : IDisposable
     /// <summary>Refuses, before anything is written, a target that cannot be or is not a PIM store.</summary>
     void CheckTarget();
 
+    /// <summary>
+    /// True when there is nothing at all at the target yet (SQLite: no file), so that opening it would make a new store;
+    /// asked before <see cref="CheckTarget"/> makes anything. False when it cannot be told without connecting (PostgreSQL:
+    /// an empty database is found by the migration).
+    /// </summary>
+    bool NothingThere() => false;
+
     DbConnection OpenConnection();
 
     /// <summary>

@@ -38,6 +38,13 @@ internal sealed class UnitOfWork
     /// <summary>In a Verified store, the state the verified log yields (the session's checkpoint); null in a Lab store.</summary>
     public PimModule.Verification.VerifiedState? Verified { get; set; }
 
+    /// <summary>
+    /// True when <see cref="Transaction"/> is a read snapshot that may have begun before another session of this user moved
+    /// the verified checkpoint on (a sync then asks for a new snapshot rather than take the store for rolled back); false
+    /// for a write (it holds the store's write lock, so it sees every commit) and for the last snapshot a caller takes.
+    /// </summary>
+    public bool SnapshotMayLag { get; init; }
+
     private bool _verifiedSynced;
 
     /// <summary>

@@ -277,6 +277,34 @@ internal sealed class StateReplay(SqliteConnection db, SqliteTransaction tx, Dat
         return RolePolicy.FromRules(rules.Select(kv => (kv.Key, kv.Value)));
     }
 
+    /// <summary>The tenant policy id the rules a RoleSetting record carries keep (Import-PimRoleSetting's Graph identity); null when none, or when they do not parse.</summary>
+    public static string? KeptPolicyId(string? rulesJson)
+    {
+        if (rulesJson is null) return null;
+        try
+        {
+            var rules = JsonSerializer.Deserialize<Dictionary<string, string>>(rulesJson);
+            return rules is not null && rules.TryGetValue(RolePolicy.GraphIdentityRule, out var identity) ? Interop.GraphPolicyFile.PolicyIdOf(identity) : null;
+        }
+        catch (JsonException) { return null; }
+    }
+
+    /// <summary>
+    /// Whether a RoleSetting record gives its role a tenant policy id another role holds (the writer's rule,
+    /// <see cref="Interop.GraphPolicyFile.Holder"/>, over the verified policies): the reason it counts for nothing, else null.
+    /// </summary>
+    private string? PolicyIdTaken(Guid role, string? rulesJson)
+    {
+        if (KeptPolicyId(rulesJson) is not { } id) return null;
+        // The id the role keeps already (every later change of its settings carries it again) is not asked about.
+        var current = db.QueryFirstOrDefault<string?>("SELECT rules FROM verified_policies WHERE role_id = @role", new { role = role.ToString("D") }, tx);
+        if (string.Equals(KeptPolicyId(current), id, StringComparison.OrdinalIgnoreCase)) return null;
+        var kept = db.Query<(string RoleId, string? Rules)>("SELECT role_id, rules FROM verified_policies WHERE rules IS NOT NULL", transaction: tx)
+            .Select(x => (Ok: Guid.TryParse(x.RoleId, out var g), Role: g, Id: KeptPolicyId(x.Rules)))
+            .Where(x => x.Ok).ToDictionary(x => x.Role, x => x.Id);
+        return Interop.GraphPolicyFile.Holder(role, id, kept) is { } holder ? $"it gives the role the tenant policy id {id}, which the role {holder} holds" : null;
+    }
+
     // ---- requests ----------------------------------------------------------------------------------------
 
     private VerifiedState.RequestState? Req(string id) => db.QueryFirstOrDefault<VerifiedState.RequestState>(
@@ -399,6 +427,7 @@ internal sealed class StateReplay(SqliteConnection db, SqliteTransaction tx, Dat
         catch (JsonException) { described = null; }
         if (described is null) { Refuse(r, "RoleSetting", "its settings do not parse"); return; }
         described.Remove(RulesKey, out var rules);
+        if (!ctx.Trusted && PolicyIdTaken(role, rules) is { } taken) { Refuse(r, "RoleSetting", taken); return; }
         db.Execute("INSERT INTO verified_policies (role_id, describe, rules) VALUES (@role, @describe, @rules) ON CONFLICT (role_id) DO UPDATE SET " +
                    "describe = excluded.describe, rules = excluded.rules",
             new { role = role.ToString("D"), describe = Audit.AuditLog.ToJson(described), rules }, tx);

@@ -31,31 +31,38 @@ internal sealed class VerifiedState : IDisposable
         _db = db;
         File = file;
         _snapshot = snapshot;
-        _db.Execute(Schema);
+        _db.Execute(Pragmas);
+        // Made (or brought to this format) in one transaction: two sessions of one user opening a new checkpoint at once
+        // do not both add a column, and neither reads a checkpoint half made.
+        using var tx = _db.BeginTransaction(deferred: false);
+        _db.Execute(Schema, transaction: tx);
         // A checkpoint of format 5 lacks the decision's time (the report's time to approval): added, and the format
         // change rebuilds it from the genesis.
-        var requestColumns = _db.Query<string>("SELECT name FROM pragma_table_info('verified_requests')").ToHashSet(StringComparer.Ordinal);
+        var requestColumns = _db.Query<string>("SELECT name FROM pragma_table_info('verified_requests')", transaction: tx).ToHashSet(StringComparer.Ordinal);
         if (!requestColumns.Contains("decided_ticks"))
-            _db.Execute("ALTER TABLE verified_requests ADD COLUMN decided_ticks INTEGER");
+            _db.Execute("ALTER TABLE verified_requests ADD COLUMN decided_ticks INTEGER", transaction: tx);
         // A checkpoint of format 7 lacks what the requester wrote (justification, ticket): added, and the format change
         // rebuilds it from the genesis.
         if (!requestColumns.Contains("texts_sealed"))
             _db.Execute("ALTER TABLE verified_requests ADD COLUMN justification TEXT; ALTER TABLE verified_requests ADD COLUMN ticket_number TEXT; " +
-                        "ALTER TABLE verified_requests ADD COLUMN texts_sealed INTEGER NOT NULL DEFAULT 0");
-        _db.Execute("CREATE INDEX IF NOT EXISTS ix_requests_created ON verified_requests (action, created_ticks)");
+                        "ALTER TABLE verified_requests ADD COLUMN texts_sealed INTEGER NOT NULL DEFAULT 0", transaction: tx);
+        _db.Execute("CREATE INDEX IF NOT EXISTS ix_requests_created ON verified_requests (action, created_ticks)", transaction: tx);
         // A checkpoint of format 8 lacks why a record does not count (its time, or its actor's entitlement): added, and the
         // format change rebuilds it from the genesis.
-        if (!_db.Query<string>("SELECT name FROM pragma_table_info('verified_refused')").Contains("problem"))
-            _db.Execute("ALTER TABLE verified_refused ADD COLUMN problem TEXT NOT NULL DEFAULT 'NotEntitled'");
+        if (!_db.Query<string>("SELECT name FROM pragma_table_info('verified_refused')", transaction: tx).Contains("problem"))
+            _db.Execute("ALTER TABLE verified_refused ADD COLUMN problem TEXT NOT NULL DEFAULT 'NotEntitled'", transaction: tx);
+        tx.Commit();
     }
 
+    /// <summary>How many snapshots a sync takes when the checkpoint is found ahead of the one it reads (<see cref="CheckpointAheadException"/>).</summary>
+    internal const int SnapshotAttempts = 5;
+
     /// <summary>The checkpoint's format: what this version of PimModule writes and reads (another one is rebuilt).</summary>
-    private const string Format = "pim-checkpoint-9";
+    private const string Format = "pim-checkpoint-10";
+
+    private const string Pragmas = "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA cache_size = -65536;";
 
     private const string Schema = """
-        PRAGMA journal_mode = WAL;
-        PRAGMA synchronous = NORMAL;
-        PRAGMA cache_size = -65536;
         CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
         CREATE TABLE IF NOT EXISTS verified_assignments (id TEXT PRIMARY KEY, principal_key TEXT NOT NULL, role_id TEXT NOT NULL, type TEXT NOT NULL,
             scope TEXT NOT NULL, member_type TEXT NOT NULL, start_ticks INTEGER NOT NULL, end_ticks INTEGER, digest BLOB NOT NULL);
@@ -139,10 +146,20 @@ internal sealed class VerifiedState : IDisposable
         // Outside a transaction the tail is read in a snapshot of its own: the head, the records and the seals agree.
         if (work.Transaction is null && _snapshot is not null)
         {
-            using var snapshot = _snapshot(work.Connection);
-            var result = Sync(new UnitOfWork(work.Connection, snapshot, work.Actor, work.Now) { IdentityMode = work.IdentityMode }, progress, rebuild);
-            snapshot.Commit();
-            return result;
+            for (var attempt = 1; ; attempt++)
+            {
+                using var snapshot = _snapshot(work.Connection);
+                try
+                {
+                    // A snapshot begun before another session of this user moved the checkpoint on is taken again (a few
+                    // times at most: each new one begins after the checkpoint was read); the last one is the store as it is.
+                    var result = Sync(new UnitOfWork(work.Connection, snapshot, work.Actor, work.Now)
+                        { IdentityMode = work.IdentityMode, SnapshotMayLag = attempt < SnapshotAttempts }, progress, rebuild);
+                    snapshot.Commit();
+                    return result;
+                }
+                catch (CheckpointAheadException) when (attempt < SnapshotAttempts) { }
+            }
         }
         lock (_gate)
         {
@@ -160,6 +177,14 @@ internal sealed class VerifiedState : IDisposable
             return new PimAuditVerification { IsValid = true, IdentityMode = PimIdentityMode.Verified, RecordsChecked = 0 };
         tx = _db.BeginTransaction(deferred: false);
         var meta = ReadMeta(tx);
+        if (meta is { } ahead && ahead.Sequence > upTo && work.SnapshotMayLag)
+        {
+            // Another session of this user (a second window, a runbook on the same account) verified and wrote further
+            // after this snapshot of the store began: the checkpoint is not rolled back over, nor is the store taken for
+            // cut off. The caller takes a new snapshot.
+            tx.Rollback();
+            throw new CheckpointAheadException();
+        }
         if (meta is { } m && m.Sequence == upTo && m.Hash == headHash && !m.State.Time.PendingDue(now))
         {
             _synced = m;
@@ -695,3 +720,10 @@ internal sealed class VerifiedState : IDisposable
         }
     }
 }
+
+/// <summary>
+/// A sync that reads the store through a snapshot (<see cref="Storage.UnitOfWork.SnapshotMayLag"/>) found the checkpoint
+/// further on than the snapshot: another session of the same user verified records committed after the snapshot began.
+/// Nothing was changed; the owner of the snapshot takes a new one and syncs again.
+/// </summary>
+internal sealed class CheckpointAheadException() : Exception("The checkpoint is ahead of this snapshot of the store.");

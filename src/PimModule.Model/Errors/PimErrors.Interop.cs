@@ -18,6 +18,13 @@ internal static partial class PimErrors
     public static PimException GraphValueUnsupported(string message, object? target = null, string? recommendedAction = null, Exception? inner = null)
         => Make(PimErrorCategory.InvalidData, message, target, recommendedAction, inner);
 
+    /// <summary>
+    /// A tenant policy id another role holds (the id it keeps, or its placeholder PimModule_&lt;roleId&gt;): one tenant policy
+    /// is one role's, or a Graph export would send one role's settings to the other's policy.
+    /// </summary>
+    public static PimException GraphPolicyConflict(string message, object? target = null, string? recommendedAction = null, Exception? inner = null)
+        => Make(PimErrorCategory.ResourceExists, message, target, recommendedAction, inner);
+
     /// <summary>A desired-state file (Invoke-PimConfiguration) with problems: every one is listed.</summary>
     public static PimException ConfigurationInvalid(string message, object? target = null, string? recommendedAction = null, Exception? inner = null)
         => Make(PimErrorCategory.InvalidData, message, target, recommendedAction, inner);

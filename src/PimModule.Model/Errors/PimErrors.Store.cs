@@ -17,8 +17,9 @@ internal static partial class PimErrors
     public static PimException SecretUnreadable(string message, object? target = null, string? recommendedAction = null, Exception? inner = null)
         => Make(PimErrorCategory.SecurityError, message, target, recommendedAction, inner);
 
+    /// <summary>The store's write lock (or another lock a change needs) stayed held by another session; the message names it where it can.</summary>
     public static PimStoreException StoreBusy(string message, object? target = null, string? recommendedAction = null, Exception? inner = null)
-        => MakeStore(PimErrorCategory.ResourceUnavailable, message, target, recommendedAction, inner);
+        => MakeStore(PimErrorCategory.ResourceBusy, message, target, recommendedAction, inner);
 
     public static PimStoreException StoreConnectionStringInvalid(string message, object? target = null, string? recommendedAction = null, Exception? inner = null)
         => MakeStore(PimErrorCategory.InvalidArgument, message, target, recommendedAction, inner);
@@ -68,6 +69,10 @@ internal static partial class PimErrors
 
     public static PimException FileExists(string message, object? target = null, string? recommendedAction = null, Exception? inner = null)
         => Make(PimErrorCategory.ResourceExists, message, target, recommendedAction, inner);
+
+    /// <summary>A path the module would write a file at that is not a regular file nor a new one (a folder, a device, a pipe, a link to nothing).</summary>
+    public static PimException FilePathInvalid(string message, object? target = null, string? recommendedAction = null, Exception? inner = null)
+        => Make(PimErrorCategory.InvalidArgument, message, target, recommendedAction, inner);
 
     public static PimException FileNotWritable(string message, object? target = null, string? recommendedAction = null, Exception? inner = null)
         => Make(PimErrorCategory.WriteError, message, target, recommendedAction, inner);

@@ -17,7 +17,8 @@ internal static class CredentialFolder
     {
         principal = Principal.Validate(principal);
         var file = path ?? PathFor(principal, root);
-        if (File.Exists(file)) throw Exists(principal, file, path);
+        // A folder, a device or a pipe at -Path is no key file, nor a place for one: refused before anything is made.
+        if (Files.FileTarget.Check(file, opensThroughLinks: false)) throw Exists(principal, file, path);
         using var key = PimKey.Create(curveBits);
         try
         {

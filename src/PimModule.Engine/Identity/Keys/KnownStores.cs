@@ -55,20 +55,28 @@ internal sealed class KnownStores
     /// what they saw after it was given up on purpose, and the pin moves to the restored log. A restore they had seen
     /// excuses nothing later.
     /// </param>
+    /// <param name="latest">
+    /// The hash of a record in the store as it is now, outside the snapshot <paramref name="hashAt"/> reads (null: the same).
+    /// A pin further on than <paramref name="sequence"/> is no rollback when the store now holds both it and this head:
+    /// another session of this user (a second window, a runbook on the same account) verified records committed after this
+    /// snapshot began. The pin then stays where it is.
+    /// </param>
     public void CheckAndAdvance(string location, string storeId, string root, long sequence, string headHash,
-        Func<long, string?> hashAt, (string StoreId, string Root)? anchor = null, IReadOnlyList<long>? restores = null)
-        => Check(location, storeId, root, sequence, headHash, hashAt, anchor, behindIsRollback: true, restores ?? []);
+        Func<long, string?> hashAt, (string StoreId, string Root)? anchor = null, IReadOnlyList<long>? restores = null,
+        Func<long, string?>? latest = null)
+        => Check(location, storeId, root, sequence, headHash, hashAt, anchor, behindIsRollback: true, restores ?? [], latest ?? hashAt);
 
     /// <summary>
-    /// After this session wrote: moves the pin of the location forward to what it wrote (its commits checked, in their
-    /// transactions, that they extend what it verified). A pin already further on (another session of this user) stays,
-    /// once the store is seen to hold it.
+    /// After this session verified or wrote: moves the pin of the location forward to its head, only when that extends the
+    /// pin (the store holds the pin's record under it). A pin already further on (another session of this user) stays,
+    /// once the store is seen to hold it and this head; <paramref name="hashAt"/> reads the store as it is now.
     /// </summary>
     public void Advance(string location, string storeId, string root, long sequence, string headHash, Func<long, string?> hashAt)
-        => Check(location, storeId, root, sequence, headHash, hashAt, null, behindIsRollback: false, null);
+        => Check(location, storeId, root, sequence, headHash, hashAt, null, behindIsRollback: false, null, hashAt);
 
     private void Check(string location, string storeId, string root, long sequence, string headHash,
-        Func<long, string?> hashAt, (string StoreId, string Root)? anchor, bool behindIsRollback, IReadOnlyList<long>? restores)
+        Func<long, string?> hashAt, (string StoreId, string Root)? anchor, bool behindIsRollback, IReadOnlyList<long>? restores,
+        Func<long, string?> latest)
     {
         if (anchor is { } a && (!string.Equals(a.StoreId, storeId, StringComparison.OrdinalIgnoreCase) || !string.Equals(a.Root, root, StringComparison.OrdinalIgnoreCase)))
             throw PimErrors.StoreTrustChanged($"The store at {location} is {storeId} with root key {root}, not the trust anchor {a.StoreId}:{a.Root} that was given.",
@@ -89,6 +97,11 @@ internal sealed class KnownStores
                     throw PimErrors.StoreTrustChanged(
                         $"The store at {location} is {storeId} with root key {Short(root)}, but you trusted store {pin.StoreId} with root key {Short(pin.Root)} there.",
                         location, "If the store was replaced on purpose, connect with -TrustAnchor <storeId>:<thumbprint> given by its administrator.");
+                // The pin moves only forward: this head replaces it only when it extends it. A pin further on, that the store
+                // holds now with this head under it, was moved there by another session of this user: it stays.
+                if (sequence < pin.Sequence && string.Equals(latest(pin.Sequence), pin.HeadHash, StringComparison.Ordinal)
+                    && string.Equals(latest(sequence), headHash, StringComparison.Ordinal))
+                    return 0;
                 var extends = !(behindIsRollback && sequence < pin.Sequence) && string.Equals(hashAt(pin.Sequence), pin.HeadHash, StringComparison.Ordinal);
                 if (!extends && restores is not null && restores.Any(r => r > pin.LastRestore && r <= pin.Sequence))
                 {

@@ -35,12 +35,15 @@ internal static class UserFolder
     /// Writes <paramref name="text"/> to <paramref name="path"/> atomically, owner-only (<see cref="Files.OwnerOnlyFile"/>);
     /// <c>PimFileExists</c> if it exists and <paramref name="overwrite"/> is false. The module's own folder is made and kept
     /// 0700; a folder the user named (<paramref name="ownFolder"/> false, e.g. <c>New-PimCredential -Path /tmp/k.pem</c>) is
-    /// made 0700 when it is not there, and otherwise left as it is.
+    /// made 0700 (each missing level) when it is not there, and otherwise left as it is. A path that is not a regular file
+    /// nor a new one is refused first (<see cref="Files.FileTarget"/>).
     /// </summary>
     public static void WriteAtomically(string path, string text, bool overwrite, bool ownFolder = true)
     {
         var folder = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path))!;
-        if (ownFolder || !Directory.Exists(folder)) EnsureFolder(folder);
+        Files.FileTarget.Check(path, opensThroughLinks: false); // before any folder is made for it
+        if (ownFolder) EnsureFolder(folder);
+        else if (!Directory.Exists(folder)) Files.FileTarget.MakeFolder(folder, PimErrors.FileNotWritable);
         Files.OwnerOnlyFile.WriteText(path, overwrite, text);
     }
 

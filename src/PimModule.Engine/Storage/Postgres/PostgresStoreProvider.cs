@@ -6,16 +6,24 @@ namespace PimModule.Storage.Postgres;
 
 /// <summary>
 /// A shared store: one PostgreSQL database (its current schema), used by any number of processes and machines.
-/// Writes are serialised like SQLite's single writer: every write transaction first takes one database-wide
-/// advisory lock, so the audit hash chain is appended by one writer at a time. Migrations additionally take
-/// their own advisory lock, so two processes opening a new database at once migrate it once.
+/// Writes are serialised like SQLite's single writer: every write transaction, migrations included, first takes
+/// <c>LOCK TABLE pim_write_lock IN EXCLUSIVE MODE</c>, so the audit hash chain is appended by one writer at a time. Only a
+/// login that may change the store can take that lock (PostgreSQL allows EXCLUSIVE MODE with UPDATE, DELETE or TRUNCATE
+/// on the table, which the writer login has and a reader login has not); a read takes ACCESS SHARE at most, which
+/// EXCLUSIVE does not conflict with, so readers never wait on it. A change waits at most
+/// <see cref="Policy.Limits.StoreWriteLockWait"/> for any lock (lock_timeout), then is refused, without a retry, with
+/// PimStoreBusy naming the session that holds it (from pg_locks and pg_stat_activity).
 /// </summary>
 internal sealed class PostgresStoreProvider : IStoreProvider
 {
-    /// <summary>The advisory lock every write transaction holds (any constant; "PIM" in ASCII).</summary>
-    internal const long WriteLockKey = 0x50494D_57;
-    /// <summary>The advisory lock a migration holds on top of the write lock.</summary>
-    internal const long MigrationLockKey = 0x50494D_4D;
+    /// <summary>The table whose EXCLUSIVE lock every write transaction holds (schema version 13; it has no rows).</summary>
+    internal const string WriteLockTable = "pim_write_lock";
+
+    /// <summary>The same statement as migration 0013's: the table a write locks, made ahead of a migration that needs it.</summary>
+    private const string CreateWriteLockTable = "CREATE TABLE IF NOT EXISTS pim_write_lock ()";
+
+    /// <summary>True once this store's write lock table was seen (it is never removed).</summary>
+    private bool _writeLockReady;
 
     private static readonly Lazy<IReadOnlyList<Migration>> LoadedMigrations = new(() => Migration.LoadEmbedded("PimModule.Postgres."));
     private readonly NpgsqlDataSource _dataSource;
@@ -119,7 +127,8 @@ internal sealed class PostgresStoreProvider : IStoreProvider
             using var connection = OpenConnection();
             if (TableExists(connection, "schema_version")) return; // a PIM store (the Migrator checks its version)
             using var cmd = connection.CreateCommand();
-            cmd.CommandText = "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = current_schema()";
+            // (A write lock table alone is what a first migration that failed leaves: still an empty store.)
+            cmd.CommandText = $"SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = current_schema() AND table_name <> '{WriteLockTable}'";
             var tables = Convert.ToInt64(cmd.ExecuteScalar());
             if (tables > 0)
                 throw PimErrors.StoreInvalid($"The database '{_database}' on {_server} already holds {tables} table(s) but no PIM store (no schema_version table), " +
@@ -158,15 +167,18 @@ internal sealed class PostgresStoreProvider : IStoreProvider
 
     public (DbTransaction Transaction, DateTime Now) BeginWrite(DbConnection connection, TimeProvider clock)
     {
+        if (!_writeLockReady) _writeLockReady = PrepareWriteLock(connection);
         var tx = ((NpgsqlConnection)connection).BeginTransaction(IsolationLevel.ReadCommitted);
         try
         {
             using var cmd = connection.CreateCommand();
             cmd.Transaction = tx;
-            // READ COMMITTED: every statement after the lock sees everything committed before it was granted.
-            // The server's clock, read once the lock is held, stamps the change (schema-qualified, so a search_path given
-            // in the connection string cannot put another clock_timestamp() in front of it).
-            cmd.CommandText = $"SET LOCAL lock_timeout = '30s'; SELECT pg_advisory_xact_lock({WriteLockKey}); SELECT pg_catalog.clock_timestamp()";
+            // The write lock first: a lock held longer than the limit is PimStoreBusy (lock_timeout, for every lock this
+            // transaction waits on). READ COMMITTED: every statement after the lock sees everything committed before it was
+            // granted. The server's clock, read once the lock is held, stamps the change (schema-qualified, so a search_path
+            // given in the connection string cannot put another clock_timestamp() in front of it).
+            cmd.CommandText = $"SET LOCAL lock_timeout = '{(long)Policy.Limits.StoreWriteLockWait.TotalMilliseconds}ms'; " +
+                              $"LOCK TABLE {WriteLockTable} IN EXCLUSIVE MODE; SELECT pg_catalog.clock_timestamp()";
             DateTime? server = null;
             using (var reader = cmd.ExecuteReader())
             {
@@ -187,6 +199,64 @@ internal sealed class PostgresStoreProvider : IStoreProvider
         }
     }
 
+    /// <summary>
+    /// Makes sure the write lock table is there, and is the store's: true when it is. An empty database, or a store made
+    /// before schema version 13, has none yet: the login that makes or migrates the store's tables (the owner) makes it first,
+    /// in a statement of its own, so the migration that follows holds the lock like every other write (and migration 0013
+    /// records it). Two sessions doing so at once both go on; the second then waits for the first's lock. Any other login
+    /// is refused: it could not migrate the store anyway. A lock table that belongs to someone other than the tables' owner
+    /// is refused too: whoever owns it could hold every change back.
+    /// </summary>
+    private bool PrepareWriteLock(DbConnection connection)
+    {
+        string? tablesOwnerName;
+        using (var cmd = connection.CreateCommand())
+        {
+            cmd.CommandText = "SELECT (SELECT w.relowner::regrole::text FROM pg_catalog.pg_class w WHERE w.oid = pg_catalog.to_regclass(pg_catalog.quote_ident(current_schema()) || '.pim_write_lock')), " +
+                              "(SELECT s.relowner::regrole::text FROM pg_catalog.pg_class s WHERE s.oid = pg_catalog.to_regclass(pg_catalog.quote_ident(current_schema()) || '.schema_version'))";
+            using var reader = cmd.ExecuteReader();
+            reader.Read();
+            var lockOwner = reader.IsDBNull(0) ? null : reader.GetString(0);
+            var tablesOwner = reader.IsDBNull(1) ? null : reader.GetString(1);
+            tablesOwnerName = tablesOwner; // as regrole prints it: a quoted identifier where one is needed
+            if (lockOwner is not null)
+            {
+                if (tablesOwner is null || lockOwner == tablesOwner) return true;
+                throw PimErrors.StoreInvalid(
+                    $"The store's write lock table {WriteLockTable} at '{Location}' belongs to {Shown(lockOwner)}, not to the role that owns the store's tables " +
+                    $"({Shown(tablesOwner)}): whoever owns it could hold every change back. Nothing was changed.", Location,
+                    $"As the database's administrator, give it to the tables' owner (ALTER TABLE {WriteLockTable} OWNER TO <the tables' owner>), then run the command again.");
+            }
+            if (tablesOwner is not null)
+            {
+                reader.Close();
+                if (!LoginOwnsStore(connection))
+                    throw PimErrors.StoreNotWritable(
+                        $"The store at '{Location}' has no write lock table ({WriteLockTable}; a store before schema version 13 has none yet), and only the " +
+                        $"role that owns its tables can add it. The login '{_user}' does not own them. Nothing was changed.", Location,
+                        "Have an administrator connect once with the owner's connection string to migrate the store (README, PostgreSQL), then connect with this login again.");
+            }
+        }
+        try
+        {
+            using var create = connection.CreateCommand();
+            // Given to the tables' owner (a superuser migrating, or the dba acting as the owner, may hand it over): a
+            // lock table of another owner is refused above.
+            create.CommandText = CreateWriteLockTable + (tablesOwnerName is { } o ? $"; ALTER TABLE {WriteLockTable} OWNER TO {o}" : "");
+            create.ExecuteNonQuery();
+        }
+        catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.UniqueViolation or PostgresErrorCodes.DuplicateTable or PostgresErrorCodes.DuplicateObject)
+        {
+            // made at the same moment by another session opening the store
+        }
+        return true;
+    }
+
+    /// <summary>A name from the server (a role, an application name), printable: control characters are shown as '?'.</summary>
+    private static string Shown(string? text) => text is null ? "(not shown to this login)" : "'" + Printable(text) + "'";
+
+    private static string Printable(string text) => string.Concat(text.Select(c => Validation.Input.IsForbidden(c) ? '?' : c));
+
     /// <summary>The SQLSTATE the store's audit time check raises (migration 0012, pim_audit_time).</summary>
     internal const string AuditTimeRefused = "PT427";
 
@@ -206,7 +276,8 @@ internal sealed class PostgresStoreProvider : IStoreProvider
     /// <summary>The login's name (what PimStoreOwnerLogin names).</summary>
     public string Login => _user;
 
-    public void LockForMigration(UnitOfWork work) => work.Execute($"SELECT pg_advisory_xact_lock({MigrationLockKey})");
+    /// <summary>Nothing more to take: every write transaction, a migration's included, already holds the write lock (BeginWrite).</summary>
+    public void LockForMigration(UnitOfWork work) { }
 
     public bool TableExists(DbConnection connection, string table)
     {
@@ -218,8 +289,9 @@ internal sealed class PostgresStoreProvider : IStoreProvider
 
     public bool IsTransient(Exception exception) => exception switch
     {
+        // A lock not granted within the limit (LockNotAvailable) is not retried: it is PimStoreBusy, naming who holds it.
         PostgresException p => p.SqlState is PostgresErrorCodes.SerializationFailure or PostgresErrorCodes.DeadlockDetected
-            or PostgresErrorCodes.LockNotAvailable or PostgresErrorCodes.CannotConnectNow,
+            or PostgresErrorCodes.CannotConnectNow,
         _ => false, // connection failures get their one retry in OpenConnection
     };
 
@@ -255,7 +327,8 @@ internal sealed class PostgresStoreProvider : IStoreProvider
                     PimErrors.StoreFull($"The PostgreSQL store '{Location}' is full: the server {_server} has no disk space left ({p.MessageText}). " +
                         "Nothing of this command was written.", Location,
                         "Free disk space on the database server (its data directory or the store's tablespace), then run the command again.", p),
-                PostgresErrorCodes.SerializationFailure or PostgresErrorCodes.DeadlockDetected or PostgresErrorCodes.LockNotAvailable =>
+                PostgresErrorCodes.LockNotAvailable => Busy(p),
+                PostgresErrorCodes.SerializationFailure or PostgresErrorCodes.DeadlockDetected =>
                     PimErrors.StoreBusy($"The store '{Location}' stayed locked by another session: {p.MessageText}", Location,
                         "Try again; if it persists, look for a session holding a long transaction on the store.", p),
                 AuditTimeRefused =>
@@ -270,6 +343,81 @@ internal sealed class PostgresStoreProvider : IStoreProvider
         if (IsConnectionFailure(e))
             return Unavailable($"Cannot reach the PostgreSQL server {_server} (database '{_database}'): {e.Message}", check, e);
         return PimErrors.StoreError($"The store '{Location}' failed: {e.Message}", Location, "Try again; if it fails again, check the connection to the PostgreSQL server and its log.", e);
+    }
+
+    /// <summary>
+    /// A lock not granted within <see cref="Policy.Limits.StoreWriteLockWait"/>: PimStoreBusy, naming the sessions that hold the
+    /// write lock (or, failing that, another lock on the store's tables) from pg_locks and pg_stat_activity, asked on a
+    /// connection of its own (the refused transaction is aborted). What this login may not see of another login's session
+    /// (its transaction's start) is said to be hidden.
+    /// </summary>
+    private PimStoreException Busy(PostgresException p)
+    {
+        var wait = Policy.Limits.StoreWriteLockWait.TotalSeconds;
+        var holders = LockHolders();
+        var who = holders switch
+        {
+            null => "PimModule could not ask the server who holds it",
+            [] => "no session holds it any more",
+            _ => "held by " + string.Join("; ", holders.Select(h => h.Text)),
+        };
+        return PimErrors.StoreBusy(
+            $"The store '{Location}' is busy: its write lock was not granted within {wait:0} seconds ({who}). Nothing of this command was written.",
+            Location,
+            holders is [var first, ..]
+                ? "Wait for that session to end its transaction, then run the command again. If it does not (a session left open in a transaction, or one " +
+                  $"holding the lock on purpose), ask its user, or have the database's administrator end it: SELECT pg_terminate_backend({first.Pid})."
+                : "Run the command again; if it is refused again, look in pg_stat_activity for a session in a long transaction on the store's database.",
+            p);
+    }
+
+    /// <summary>
+    /// Who holds a lock on the store's tables (at most 3 sessions): the write lock's holders and other locks that keep a
+    /// change waiting first; a read's ACCESS SHARE (which keeps only a migration's ALTER waiting) only when there is no
+    /// other. Null when the server could not be asked.
+    /// </summary>
+    private List<(int Pid, string Text)>? LockHolders()
+    {
+        try
+        {
+            using var connection = _dataSource.OpenConnection();
+            using var cmd = connection.CreateCommand();
+            cmd.CommandTimeout = 5;
+            cmd.CommandText =
+                "SELECT l.pid, a.usename, a.application_name, a.xact_start, a.state, c.relname, l.mode FROM pg_catalog.pg_locks l " +
+                "JOIN pg_catalog.pg_class c ON c.oid = l.relation JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace AND n.nspname = current_schema() " +
+                "LEFT JOIN pg_catalog.pg_stat_activity a ON a.pid = l.pid " +
+                "WHERE l.locktype = 'relation' AND l.granted AND l.pid <> pg_catalog.pg_backend_pid() " +
+                "AND l.database = (SELECT d.oid FROM pg_catalog.pg_database d WHERE d.datname = pg_catalog.current_database()) " +
+                "ORDER BY (l.mode = 'AccessShareLock'), (c.relname = @lock) DESC, a.xact_start NULLS LAST, l.pid";
+            cmd.Parameters.Add(new NpgsqlParameter("lock", WriteLockTable));
+            var found = new List<(int Pid, string Text)>();
+            var seen = new HashSet<int>();
+            using var reader = cmd.ExecuteReader();
+            var readsOnly = (bool?)null;
+            while (found.Count < 3 && reader.Read())
+            {
+                var read = reader.GetString(6) == "AccessShareLock";
+                if (readsOnly is null) readsOnly = read;
+                else if (read && readsOnly == false) break;   // a read never keeps a change from its write lock
+                var pid = reader.GetInt32(0);
+                if (!seen.Add(pid)) continue;
+                var user = reader.IsDBNull(1) ? null : reader.GetString(1);
+                var application = reader.IsDBNull(2) ? "" : reader.GetString(2);
+                var since = reader.IsDBNull(3)
+                    ? "in a transaction since a time this login may not see (grant it pg_read_all_stats to see other logins' sessions)"
+                    : $"in a transaction since {DateTime.SpecifyKind(reader.GetDateTime(3).ToUniversalTime(), DateTimeKind.Utc):u}" +
+                      (reader.IsDBNull(4) ? "" : $" (now {Printable(reader.GetString(4))})");
+                var table = reader.GetString(5);
+                var what = table == WriteLockTable && !read ? "the write lock" : $"{Printable(reader.GetString(6))} on {Printable(table)}";
+                found.Add((pid, $"session {pid}, login {Shown(user)}, application {(application.Length == 0 ? "(none)" : Shown(application))}, {since}, holding {what}"));
+            }
+            return found;
+        }
+        catch (Exception e) when (e is NpgsqlException or InvalidOperationException or TimeoutException)
+        {
+            return null;
+        }
     }
 
     private PimStoreException Unavailable(string message, string action, Exception inner)

@@ -31,12 +31,20 @@ internal sealed class SqliteStoreProvider : IStoreProvider
     public string Location { get; }
     public IReadOnlyList<Migration> Migrations => LoadedMigrations.Value;
 
+    public bool NothingThere() => !FileTarget.Check(Location, opensThroughLinks: true);
+
     public void CheckTarget()
     {
+        // What is at the path, before SQLite opens anything there (it would make a -journal or -wal beside it): a store file,
+        // or nothing. A folder, a device such as /dev/null, a pipe or a link to one of them (or to nothing) is refused.
+        var exists = FileTarget.Check(Location, opensThroughLinks: true);
+        // Connections this process pooled for the path may be to a file removed or replaced since: the store is opened
+        // from the file as it is now.
+        using (var pooled = new SqliteConnection(_connectionString)) SqliteConnection.ClearPool(pooled);
         var folder = Path.GetDirectoryName(Location)!;
         if (!Directory.Exists(folder)) CreateFolder(folder);
 
-        if (File.Exists(Location))
+        if (exists)
         {
             var head = new byte[Header.Length];
             int read;
