@@ -58,8 +58,8 @@ public sealed class PimAccessReview
     public DateTime StartDateTime { get; init; }
     public DateTime EndDateTime { get; init; }
     public TimeSpan Duration { get; init; }
-    /// <summary>The named reviewers (empty for a self review).</summary>
-    public string[] Reviewers { get; init; } = [];
+    /// <summary>The named reviewers (empty for a self review). Export-Csv writes them as one column, joined with ';', which New-PimAccessReview -Reviewer reads back.</summary>
+    public PimPrincipalList Reviewers { get; init; } = new();
     /// <summary>True when each holder reviews their own assignment.</summary>
     public bool SelfReview { get; init; }
     public PimAccessReviewRecurrence Recurrence { get; init; }

@@ -31,6 +31,45 @@ Describe 'Every -Role parameter completes role names' {
     }
 }
 
+Describe 'Every -Role parameter binds the same way (issue 28, finding 10)' {
+    # The reference: Request-PimActivation and Remove-PimRole. A -Role is a PimRoleReference (a name, an id or a role
+    # object, converted by its constructors, with no transformation of its own), completes role names, answers to
+    # RoleName, and — when it takes pipeline input at all — takes a role object from the pipeline (ValueFromPipeline) AND
+    # a Role/RoleName column by name (ValueFromPipelineByPropertyName), in every parameter set it is in.
+    # The one exception, by name: the bulk paths of New-PimEligibleAssignment/New-PimActiveAssignment take the role from
+    # the row's column only (binding each row against a role object first doubles a bulk import's time).
+    BeforeAll {
+        $script:ByColumnOnly = 'New-PimEligibleAssignment', 'New-PimActiveAssignment'
+        function Get-RoleBinding([string] $Command) {
+            $p = (Get-Command $Command).Parameters['Role']
+            $sets = @($p.Attributes | Where-Object { $_ -is [System.Management.Automation.ParameterAttribute] })
+            [pscustomobject]@{
+                Type          = $p.ParameterType.FullName -replace '\[\]$', ''
+                Aliases       = @($p.Aliases)
+                Completer     = @($p.Attributes | Where-Object { $_ -is [System.Management.Automation.ArgumentCompleterAttribute] } | ForEach-Object { $_.Type.Name })
+                Transforms    = @($p.Attributes | Where-Object { $_ -is [System.Management.Automation.ArgumentTransformationAttribute] } | ForEach-Object { $_.GetType().Name })
+                Piped         = [bool]($sets | Where-Object { $_.ValueFromPipeline -or $_.ValueFromPipelineByPropertyName })
+                ByValue       = @($sets | ForEach-Object { $_.ValueFromPipeline })
+                ByName        = @($sets | ForEach-Object { $_.ValueFromPipelineByPropertyName })
+            }
+        }
+        $script:Reference = Get-RoleBinding 'Request-PimActivation'
+        ((Get-RoleBinding 'Remove-PimRole').Transforms -join ',') | Should -Be ($Reference.Transforms -join ',')
+    }
+
+    It '<Name> -Role' -ForEach $withRole {
+        $b = Get-RoleBinding $Name
+        $b.Type | Should -Be 'PimModule.PimRoleReference'
+        ($b.Completer -join ',') | Should -Be 'RoleNameCompleter'
+        ($b.Transforms -join ',') | Should -Be ($Reference.Transforms -join ',')
+        if (-not $b.Piped) { return } # a -Role that takes no pipeline input (Copy-PimRoleSetting's source, Get-PimAuditLog)
+        $b.Aliases | Should -Contain 'RoleName'
+        $b.ByName | Should -Not -Contain $false
+        if ($Name -in $ByColumnOnly) { $b.ByValue | Should -Not -Contain $true; return }
+        $b.ByValue | Should -Not -Contain $false -Because "$Name -Role takes a role object from the pipeline, as Request-PimActivation does"
+    }
+}
+
 Describe 'Completion of principals, scopes and request ids' {
     It 'completes principals the store knows' {
         Complete 'Get-PimAssignment -Principal user' | Should -Contain 'user1@contoso.com'

@@ -2416,6 +2416,232 @@ Describe 'Verified stores: who acts is proven, not claimed' -Tag Hostile {
     }
 }
 
+Describe 'Third hostile pass, finding 3: a piped Scope that is present and null is refused, never widened to /' -Tag Hostile {
+    BeforeAll {
+        function New-ScopeStore {
+            $store = Connect-TestStore -Principal admin@contoso.com
+            New-PimEligibleAssignment -Principal user1@contoso.com -Role 'Security Reader' -Scope '/administrativeUnits/emea' -Duration 30d | Out-Null
+            $store
+        }
+    }
+
+    It 'refuses <Name> piped to <Cmdlet> (PimScopeInvalid), and writes nothing' -ForEach @(
+        @{ Name = 'JSON "Scope": null'; Cmdlet = 'New-PimEligibleAssignment'
+           Rows = { '{"Principal":"user2@contoso.com","Role":"Security Reader","Scope":null,"Duration":"30d"}' | ConvertFrom-Json } }
+        @{ Name = 'Select-Object of a Scope column the object lacks'; Cmdlet = 'New-PimEligibleAssignment'
+           Rows = { [pscustomobject]@{ Principal = 'user2@contoso.com'; Role = 'Security Reader'; Duration = '30d' } | Select-Object Principal, Role, Duration, Scope } }
+        @{ Name = 'JSON "DirectoryScopeId": null'; Cmdlet = 'New-PimActiveAssignment'
+           Rows = { '{"Principal":"user2@contoso.com","Role":"Security Reader","DirectoryScopeId":null,"Duration":"30d","Justification":"x"}' | ConvertFrom-Json } }
+    ) {
+        $null = New-ScopeStore
+        $before = Get-StoreFingerprint
+        $rows = & $Rows
+        $out = $rows | & $Cmdlet -ErrorVariable errs -ErrorAction SilentlyContinue
+        $out | Should -BeNullOrEmpty
+        @($errs).Count | Should -Be 1
+        $errs[0].FullyQualifiedErrorId | Should -Be "PimScopeInvalid,PimModule.Cmdlets.$($Cmdlet -replace '-', '')Command"
+        $errs[0].Exception.Message | Should -Match 'null'
+        Get-StoreFingerprint | Should -Be $before
+        @(Get-PimAssignment -Principal user2@contoso.com).Count | Should -Be 0
+    }
+
+    It 'still takes a Scope that is left out as the whole directory' {
+        $null = New-ScopeStore
+        $a = [pscustomobject]@{ Principal = 'user3@contoso.com'; Role = 'Security Reader'; Duration = '30d' } | New-PimEligibleAssignment
+        $a.Scope | Should -Be '/'
+    }
+
+    It 'refuses a null Scope piped to Request-PimActivation and Test-PimAccess' {
+        $store = New-ScopeStore
+        $null = Connect-TestStore -Store $store -Principal user1@contoso.com
+        $before = Get-StoreFingerprint
+        $e = Get-Refusal { '{"Role":"Security Reader","Scope":null}' | ConvertFrom-Json | Request-PimActivation -Justification 'x' -ErrorAction Stop }
+        $e.FullyQualifiedErrorId | Should -Be 'PimScopeInvalid,PimModule.Cmdlets.RequestPimActivationCommand'
+        Get-StoreFingerprint | Should -Be $before
+        $e = Get-Refusal { '{"Principal":"user1@contoso.com","Role":"Security Reader","Scope":null}' | ConvertFrom-Json | Test-PimAccess -ErrorAction Stop }
+        $e.FullyQualifiedErrorId | Should -Be 'PimScopeInvalid,PimModule.Cmdlets.TestPimAccessCommand'
+    }
+
+    It 'refuses a Graph assignment whose directoryScopeId is null (Import-PimAssignment)' {
+        $null = New-ScopeStore
+        '{"value": [{"id": "10a08e2e-3ea2-4ce0-80cb-d5fdd4b05ea6", "userPrincipalName": "user4@contoso.com", "displayName": "User Four"}]}' | Set-Content (Join-Path $TestDrive 'u4.json')
+        Import-PimDirectoryObject -Path (Join-Path $TestDrive 'u4.json') | Out-Null
+        $file = Join-Path $TestDrive "null-scope-$([guid]::NewGuid().ToString('N')).json"
+        @'
+{"@odata.context": "https://graph.microsoft.com/v1.0/$metadata#roleManagement/directory/roleEligibilitySchedules",
+ "value": [{"principalId": "10a08e2e-3ea2-4ce0-80cb-d5fdd4b05ea6", "roleDefinitionId": "5d6b6bb7-de71-4623-b4af-96380a352509", "directoryScopeId": null,
+            "memberType": "Direct", "status": "Provisioned",
+            "scheduleInfo": {"startDateTime": "2026-01-01T00:00:00Z", "expiration": {"type": "noExpiration"}}}]}
+'@ | Set-Content $file
+        $before = Get-StoreFingerprint
+        $e = Get-Refusal { Import-PimAssignment -Path $file -Confirm:$false -ErrorAction Stop }
+        $e.FullyQualifiedErrorId | Should -Be 'PimScopeInvalid,PimModule.Cmdlets.ImportPimAssignmentCommand'
+        Get-StoreFingerprint | Should -Be $before
+    }
+}
+
+Describe 'Third hostile pass, finding 10: -Role binds a role object from the pipeline; input that did not bind writes nothing' -Tag Hostile {
+    It 'New-PimAccessReview, Test-PimAccess and Export-PimAssignment take Get-PimRole''s object' {
+        $null = Connect-TestStore -Principal admin@contoso.com
+        New-PimEligibleAssignment -Principal user1@contoso.com -Role 'Security Reader' -Duration 30d | Out-Null
+        New-PimEligibleAssignment -Principal user1@contoso.com -Role 'Global Reader' -Duration 30d | Out-Null
+        '{"value": [{"id": "10a08e2e-3ea2-4ce0-80cb-d5fdd4b05ea6", "userPrincipalName": "user1@contoso.com", "displayName": "User One"}]}' | Set-Content (Join-Path $TestDrive 'u1.json')
+        Import-PimDirectoryObject -Path (Join-Path $TestDrive 'u1.json') | Out-Null
+        $review = Get-PimRole 'Security Reader' | New-PimAccessReview -Reviewer admin@contoso.com -ErrorAction Stop
+        $review.Role | Should -Be 'Security Reader'
+        Get-PimRole 'Security Reader' | Test-PimAccess -Principal user1@contoso.com -ErrorAction Stop | Should -BeFalse
+        $file = Join-Path $TestDrive "sr-$([guid]::NewGuid().ToString('N')).json"
+        Get-PimRole 'Security Reader' | Export-PimAssignment -Path $file -ErrorAction Stop
+        $doc = Get-Content $file -Raw | ConvertFrom-Json
+        @($doc.roleEligibilityScheduleRequests).Count | Should -Be 1
+        $doc.roleEligibilityScheduleRequests[0].roleDefinitionId | Should -Be '5d6b6bb7-de71-4623-b4af-96380a352509'
+    }
+
+    It 'Export-PimAssignment and Export-PimRoleSetting write no file when the piped input did not bind' {
+        $null = Connect-TestStore -Principal admin@contoso.com
+        New-PimEligibleAssignment -Principal user1@contoso.com -Role 'Security Reader' -Duration 30d | Out-Null
+        $before = Get-StoreFingerprint
+        foreach ($cmd in 'Export-PimAssignment', 'Export-PimRoleSetting') {
+            $file = Join-Path $TestDrive "nothing-$([guid]::NewGuid().ToString('N')).json"
+            [pscustomobject]@{ Nothing = 1 } | & $cmd -Path $file -ErrorVariable errs -ErrorAction SilentlyContinue
+            @($errs | ForEach-Object FullyQualifiedErrorId) | Should -Contain "InputObjectNotBound,PimModule.Cmdlets.$($cmd -replace '-', '')Command"
+            Test-Path $file | Should -BeFalse -Because "$cmd must not export every role after a binding error"
+        }
+        Get-StoreFingerprint | Should -Be $before
+    }
+}
+
+Describe 'Third hostile pass, finding 11: what was silently accepted is refused by name' -Tag Hostile {
+    It 'refuses Set-PimRoleSetting -ApprovalStages @() (PimApprovalStagesInvalid), and changes nothing' {
+        $null = Connect-TestStore -Principal admin@contoso.com
+        $before = Get-StoreFingerprint
+        $e = Get-Refusal { Set-PimRoleSetting -Role 'Security Reader' -ApprovalStages @() -ErrorAction Stop }
+        $e.FullyQualifiedErrorId | Should -Be 'PimApprovalStagesInvalid,PimModule.Cmdlets.SetPimRoleSettingCommand'
+        $e.Exception.Message | Should -Match 'ApprovalStages'
+        Get-StoreFingerprint | Should -Be $before
+    }
+
+    It 'refuses two notification rows for one event and recipient in Invoke-PimConfiguration, naming both rows' {
+        $null = Connect-TestStore -Principal admin@contoso.com
+        $file = Join-Path $TestDrive "twice-$([guid]::NewGuid().ToString('N')).json"
+        @'
+{"Policies": {"Security Reader": {"Notifications": [
+  {"Event": "EligibleAssigned", "Recipient": "Admin", "AdditionalRecipients": ["a@contoso.com"]},
+  {"Event": "EligibleAssigned", "Recipient": "Admin", "AdditionalRecipients": ["b@contoso.com"]}]}}}
+'@ | Set-Content $file
+        $before = Get-StoreFingerprint
+        $settings = (Get-PimRoleSetting 'Security Reader' | ConvertTo-Json -Depth 6)
+        $e = Get-Refusal { Invoke-PimConfiguration -Path $file -Confirm:$false -ErrorAction Stop }
+        $e.FullyQualifiedErrorId | Should -Be 'PimConfigurationInvalid,PimModule.Cmdlets.InvokePimConfigurationCommand'
+        $e.Exception.Message | Should -Match 'Notifications\[1\].*Notifications\[0\]'
+        Get-StoreFingerprint | Should -Be $before
+        (Get-PimRoleSetting 'Security Reader' | ConvertTo-Json -Depth 6) | Should -Be $settings
+    }
+
+    It 'refuses Set-PimAlertSetting -<Knob> on <Type>, which does not use it (PimAlertSettingInvalid)' -ForEach @(
+        @{ Type = 'NoMfaOnRoleActivation'; Knob = 'Threshold'; Value = 3 }
+        @{ Type = 'RedundantAssignment'; Knob = 'Percentage'; Value = 50 }
+        @{ Type = 'TooManyGlobalAdminsAssignedToTenant'; Knob = 'Window'; Value = '30d' }
+    ) {
+        $null = Connect-TestStore -Principal admin@contoso.com
+        $before = Get-StoreFingerprint
+        $stored = Get-PimAlertSetting | ConvertTo-Json
+        $p = @{ AlertType = $Type; $Knob = $Value }
+        $e = Get-Refusal { Set-PimAlertSetting @p -ErrorAction Stop }
+        $e.FullyQualifiedErrorId | Should -Be 'PimAlertSettingInvalid,PimModule.Cmdlets.SetPimAlertSettingCommand'
+        $e.Exception.Message | Should -Match "$Type does not use -$Knob"
+        Get-StoreFingerprint | Should -Be $before
+        Get-PimAlertSetting | ConvertTo-Json | Should -Be $stored
+    }
+
+    It 'shows no knob an alert type does not use, also one a store already holds, so a backup restores' {
+        $store = Connect-TestStore -Principal admin@contoso.com
+        $null = Invoke-Sql -Store $store -Sql "INSERT INTO store_info (key, value) VALUES ('alert.NoMfaOnRoleActivation.threshold', '7')"
+        (Get-PimAlertSetting | Where-Object AlertType -eq 'NoMfaOnRoleActivation').Threshold | Should -BeNullOrEmpty
+        Get-PimAlertSetting | ForEach-Object {
+            $setting = @{ AlertType = $_.AlertType; Enabled = $_.Enabled }
+            foreach ($name in 'Threshold', 'Percentage', 'Window') { if ($null -ne $_.$name) { $setting[$name] = $_.$name } }
+            Set-PimAlertSetting @setting -ErrorAction Stop
+        }
+    }
+
+    It 'refuses a CSV row whose Role and RoleId name different roles (PimInputColumnsConflict), naming the row' {
+        $null = Connect-TestStore -Principal admin@contoso.com
+        $ga = (Get-PimRole 'Global Administrator').Id
+        $csv = Join-Path $TestDrive "conflict-$([guid]::NewGuid().ToString('N')).csv"
+        @(
+            [pscustomobject]@{ Principal = 'user1@contoso.com'; Role = 'Security Reader'; RoleId = '5d6b6bb7-de71-4623-b4af-96380a352509'; Duration = '30d' }
+            [pscustomobject]@{ Principal = 'user2@contoso.com'; Role = 'Security Reader'; RoleId = $ga; Duration = '30d' }
+        ) | Export-Csv $csv
+        $before = Get-StoreFingerprint
+        $out = Import-Csv $csv | New-PimEligibleAssignment -WhatIf:$false -ErrorVariable errs -ErrorAction SilentlyContinue
+        @($out).Count | Should -Be 1
+        $out.Principal | Should -Be 'user1@contoso.com'
+        @($errs).Count | Should -Be 1
+        $errs[0].FullyQualifiedErrorId | Should -Be 'PimInputColumnsConflict,PimModule.Cmdlets.NewPimEligibleAssignmentCommand'
+        $errs[0].Exception.Message | Should -Match 'Row 2.*Global Administrator'
+        @(Get-PimAssignment -Principal user2@contoso.com).Count | Should -Be 0
+        # the same row for Set-PimRoleSetting: an edited Role beside its RoleId
+        $rs = Join-Path $TestDrive "rs-$([guid]::NewGuid().ToString('N')).csv"
+        Get-PimRoleSetting 'Security Reader' | Select-Object Role, RoleId, RequireTicket | ForEach-Object { $_.Role = 'Global Administrator'; $_.RequireTicket = $true; $_ } | Export-Csv $rs
+        $before = Get-StoreFingerprint
+        $e = Get-Refusal { Import-Csv $rs | Set-PimRoleSetting -Confirm:$false -ErrorAction Stop }
+        $e.FullyQualifiedErrorId | Should -Be 'PimInputColumnsConflict,PimModule.Cmdlets.SetPimRoleSettingCommand'
+        Get-StoreFingerprint | Should -Be $before
+        (Get-PimRoleSetting 'Global Administrator').RequireTicket | Should -BeFalse
+        # and for New-PimAccessReview: a Get-PimAccessReview row whose Role was edited beside its RoleId
+        $rv = Join-Path $TestDrive "rv-$([guid]::NewGuid().ToString('N')).csv"
+        New-PimAccessReview -Role 'Security Reader' -Reviewer admin@contoso.com -Duration 7d | Select-Object Role, RoleId, Reviewers |
+            ForEach-Object { $_.Role = 'Global Administrator'; $_ } | Export-Csv $rv
+        $before = Get-StoreFingerprint
+        $e = Get-Refusal { Import-Csv $rv | New-PimAccessReview -Confirm:$false -ErrorAction Stop }
+        $e.FullyQualifiedErrorId | Should -Be 'PimInputColumnsConflict,PimModule.Cmdlets.NewPimAccessReviewCommand'
+        Get-StoreFingerprint | Should -Be $before
+    }
+}
+
+Describe 'Third hostile pass, finding 12: reviewers through CSV, a reviewed role, a name that is not a wildcard' -Tag Hostile {
+    It 'writes an access review''s Reviewers as one CSV column that New-PimAccessReview reads back' {
+        $null = Connect-TestStore -Principal admin@contoso.com
+        $r = New-PimAccessReview -Role 'Security Reader' -Reviewer admin@contoso.com, user9@contoso.com -Duration 7d
+        $csv = Join-Path $TestDrive "reviews-$([guid]::NewGuid().ToString('N')).csv"
+        $r | Export-Csv $csv
+        $row = Import-Csv $csv
+        $row.Reviewers | Should -Be 'admin@contoso.com;user9@contoso.com'
+        $again = Import-Csv $csv | New-PimAccessReview -ErrorAction Stop
+        @($again.Reviewers) | Should -Be @('admin@contoso.com', 'user9@contoso.com')
+        $again.SelfReview | Should -BeFalse
+    }
+
+    It 'refuses to remove a custom role with an open access review (PimRoleInUse), naming the review' {
+        $null = Connect-TestStore -Principal admin@contoso.com
+        New-PimRole -Name 'Reviewed Custom Role' | Out-Null
+        $review = New-PimAccessReview -Role 'Reviewed Custom Role' -Reviewer admin@contoso.com -Duration 7d
+        $before = Get-StoreFingerprint
+        $e = Get-Refusal { Remove-PimRole -Role 'Reviewed Custom Role' -Confirm:$false -ErrorAction Stop }
+        $e.FullyQualifiedErrorId | Should -Be 'PimRoleInUse,PimModule.Cmdlets.RemovePimRoleCommand'
+        $e.Exception.Message | Should -Match $review.ReviewId
+        $e.ErrorDetails.RecommendedAction | Should -Match 'Complete-PimAccessReview'
+        Get-StoreFingerprint | Should -Be $before
+        Get-PimRole 'Reviewed Custom Role' | Should -Not -BeNullOrEmpty
+        Complete-PimAccessReview -ReviewId $review.ReviewId -Confirm:$false | Out-Null
+        Remove-PimRole -Role 'Reviewed Custom Role' -Confirm:$false
+        Get-PimRole 'Reviewed Custom Role' -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+    }
+
+    It 'takes a name that is not a valid wildcard literally in Get-PimDirectoryObject, as role names are (no raw exception)' {
+        $null = Connect-TestStore -Principal admin@contoso.com
+        '{"value": [{"id": "10a08e2e-3ea2-4ce0-80cb-d5fdd4b05ea6", "userPrincipalName": "user1@contoso.com", "displayName": "Team [EMEA"}]}' | Set-Content (Join-Path $TestDrive 'w.json')
+        Import-PimDirectoryObject -Path (Join-Path $TestDrive 'w.json') | Out-Null
+        $out = Get-PimDirectoryObject '[' -ErrorVariable errs -ErrorAction SilentlyContinue
+        $out | Should -BeNullOrEmpty
+        @($errs).Count | Should -Be 1
+        $errs[0].FullyQualifiedErrorId | Should -Be 'PimDirectoryObjectNotFound,PimModule.Cmdlets.GetPimDirectoryObjectCommand'
+        (Get-PimDirectoryObject 'Team [EMEA').UserPrincipalName | Should -Be 'user1@contoso.com'
+        (Get-PimDirectoryObject 'user1*').UserPrincipalName | Should -Be 'user1@contoso.com'
+    }
+}
+
 Describe 'Third hostile pass, finding 1: several windows of one person raise no false rollback alarm' -Tag Hostile {
     BeforeAll {
         function Get-VerifiedConnect([object] $Store) { $Store.ConnectArguments -replace '-IdentityMode Lab', '-IdentityMode Verified' }

@@ -44,9 +44,10 @@ public sealed class AlertService
         {
             AlertType = type,
             Enabled = !v.TryGetValue("enabled", out var e) || e == "True",
-            Threshold = v.TryGetValue("threshold", out var t) ? int.Parse(t, System.Globalization.CultureInfo.InvariantCulture) : d.Threshold,
-            Percentage = v.TryGetValue("percentage", out var p) ? int.Parse(p, System.Globalization.CultureInfo.InvariantCulture) : d.Percentage,
-            Window = v.TryGetValue("window", out var w) ? TimeSpan.FromTicks(long.Parse(w, System.Globalization.CultureInfo.InvariantCulture)) : d.Window,
+            // A knob the type does not read is empty, also when a store holds one that Set-PimAlertSetting used to accept.
+            Threshold = d.Threshold is not null && v.TryGetValue("threshold", out var t) ? int.Parse(t, System.Globalization.CultureInfo.InvariantCulture) : d.Threshold,
+            Percentage = d.Percentage is not null && v.TryGetValue("percentage", out var p) ? int.Parse(p, System.Globalization.CultureInfo.InvariantCulture) : d.Percentage,
+            Window = d.Window is not null && v.TryGetValue("window", out var w) ? TimeSpan.FromTicks(long.Parse(w, System.Globalization.CultureInfo.InvariantCulture)) : d.Window,
         };
     }
 
@@ -62,6 +63,17 @@ public sealed class AlertService
             if (percentage is < 0 or > 100) throw PimErrors.AlertSettingInvalid("-Percentage must be 0 to 100.", percentage, "Give -Percentage between 0 and 100.");
             if (window is { } w && w <= TimeSpan.Zero) throw PimErrors.AlertSettingInvalid("-Window must be positive.", window, "Give a positive -Window.");
             Times.Duration(window, "Window");
+            // A knob the alert type does not read is refused by name, never stored unused: the type's defaults say what it reads.
+            var uses = Default(known);
+            var reads = new[] { uses.Threshold is null ? null : "-Threshold", uses.Percentage is null ? null : "-Percentage", uses.Window is null ? null : "-Window" }
+                .OfType<string>().ToList();
+            var unused = new[] { threshold is null || uses.Threshold is not null ? null : "-Threshold", percentage is null || uses.Percentage is not null ? null : "-Percentage",
+                window is null || uses.Window is not null ? null : "-Window" }.OfType<string>().ToList();
+            if (unused.Count > 0)
+                throw PimErrors.AlertSettingInvalid(
+                    $"The alert {known} does not use {string.Join(" or ", unused)}" +
+                    (reads.Count == 0 ? "; it has no thresholds (only -Enabled)." : $"; it uses {string.Join(" and ", reads)} (and -Enabled)."),
+                    string.Join(",", unused), $"Leave out {string.Join(" and ", unused)}" + (reads.Count == 0 ? "." : $", or set {string.Join(" or ", reads)}."));
             return (Type: known, Before: ReadSetting(work, known));
         },
         p => new PimChange(p.Type, "Set alert setting"),

@@ -108,6 +108,7 @@ public sealed class ConfigurationService
     private static void ReadNotifications(JsonNode? node, string at, Settings s, List<string> problems)
     {
         if (node is not JsonArray a) { problems.Add($"{at} is not a list of notification rows (Event, Recipient, …)."); return; }
+        var seen = new Dictionary<(PimNotificationEvent, PimNotificationRecipient), int>();
         for (var i = 0; i < a.Count; i++)
         {
             var rowAt = $"{at}[{i}]";
@@ -118,6 +119,10 @@ public sealed class ConfigurationService
             {
                 var evt = (PimNotificationEvent)Value(typeof(PimNotificationEvent), Member(row, "Event") ?? throw new ProblemException($"{rowAt} has no Event."), $"{rowAt}.Event");
                 var rec = (PimNotificationRecipient)Value(typeof(PimNotificationRecipient), Member(row, "Recipient") ?? throw new ProblemException($"{rowAt} has no Recipient."), $"{rowAt}.Recipient");
+                // Two rows for one event and recipient: neither silently wins.
+                if (!seen.TryAdd((evt, rec), i))
+                    throw new ProblemException($"{rowAt} is a second row for Event {evt} and Recipient {rec} (the first is {at}[{seen[(evt, rec)]}]); " +
+                        "give each event and recipient once, with all its members in one row.");
                 s.Notifications.Add(new PimNotificationUpdate
                 {
                     Event = evt, Recipient = rec,

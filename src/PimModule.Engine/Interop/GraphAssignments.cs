@@ -79,6 +79,10 @@ internal static class GraphAssignments
     {
         var principal = GuidOf(o, "principalId", where);
         var role = GuidOf(o, "roleDefinitionId", where);
+        // Left out is the whole directory; given as null is refused as an empty scope is (never widened to '/').
+        if (o.TryGetPropertyValue("directoryScopeId", out var scopeNode) && scopeNode is null)
+            throw PimErrors.ScopeInvalid($"{where}: directoryScopeId is null. A null scope is not taken as the whole directory. Nothing was imported.", where,
+                "Give directoryScopeId '/' for the whole directory (as Graph writes it), or leave the member out.");
         var scope = Str(o, "directoryScopeId", where) ?? "/";
         string? skip = null;
         if (Str(o, "appScopeId", where) is { } app && app is not ("/" or ""))

@@ -151,7 +151,7 @@ public sealed class AccessReviewService
     internal static PimAccessReview ToOutput(ReviewRow r, string role, DateTime now, int items, int notReviewed) => new()
     {
         ReviewId = r.Id, Role = role, RoleId = r.RoleId, AssignmentType = r.AssignmentType, Status = r.StatusAt(now), StartDateTime = r.Start,
-        EndDateTime = r.End, Duration = r.Duration, Reviewers = [.. r.Reviewers], SelfReview = r.SelfReview, Recurrence = r.Recurrence,
+        EndDateTime = r.End, Duration = r.Duration, Reviewers = new PimPrincipalList(r.Reviewers), SelfReview = r.SelfReview, Recurrence = r.Recurrence,
         DefaultDecision = r.DefaultDecision, AutoApply = r.AutoApply, SeriesId = r.SeriesId, Occurrence = r.Occurrence, ItemCount = items,
         NotReviewedCount = notReviewed, CreatedBy = r.CreatedBy, CreatedDateTime = r.Created, CompletedBy = r.CompletedBy, CompletedDateTime = r.Completed,
     };

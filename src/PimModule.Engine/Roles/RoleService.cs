@@ -72,6 +72,14 @@ public sealed class RoleService
             if (live > 0)
                 throw PimErrors.RoleInUse($"The role '{role.Name}' still has {live} eligible or active assignment(s).", role,
                     $"Remove them first: Get-PimAssignment -Role '{role.Name}' | Remove-PimAssignment");
+            // An open review would be left reviewing a role that no longer exists (its decisions could not be applied).
+            var reviews = AccessReviewsTable.OpenOfRole(work, role.Id);
+            if (reviews.Count > 0)
+            {
+                var ids = string.Join(", ", reviews.Take(5).Select(r => r.Id.ToString("D"))) + (reviews.Count > 5 ? $" and {reviews.Count - 5} more" : "");
+                throw PimErrors.RoleInUse($"The role '{role.Name}' has {reviews.Count} open access review(s): {ids}. The role was not removed.", role,
+                    $"End the review(s) first (Complete-PimAccessReview -ReviewId {reviews[0].Id:D}, for each), then remove the role.");
+            }
             return role;
         },
         role => new PimChange($"{role.Name} ({role.Id})", "Remove custom role"),

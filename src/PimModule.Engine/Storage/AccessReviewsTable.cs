@@ -59,6 +59,10 @@ internal static class AccessReviewsTable
     public static List<ReviewRow> EndedOpen(UnitOfWork work, DateTime now)
         => Reviews(work, "WHERE status = @open AND end_utc <= @now ORDER BY end_utc", new { open = ReviewRow.InProgress, now = SqlTypes.Ticks(now) });
 
+    /// <summary>A role's reviews that are not completed (in progress, or ended and not yet completed).</summary>
+    public static List<ReviewRow> OpenOfRole(UnitOfWork work, Guid roleId)
+        => Reviews(work, "WHERE role_id = @role AND status = @open ORDER BY start_utc, review_id", new { role = roleId.ToString("D"), open = ReviewRow.InProgress });
+
     /// <summary>The reviews of recurring series (their latest occurrences decide when the next starts).</summary>
     public static List<ReviewRow> Recurring(UnitOfWork work)
         => Reviews(work, "WHERE recurrence <> @none ORDER BY series_id, occurrence", new { none = nameof(PimAccessReviewRecurrence.None) });

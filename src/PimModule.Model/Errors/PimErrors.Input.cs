@@ -11,6 +11,9 @@ internal static partial class PimErrors
     public static PimException InputColumnUnknown(string message, object? target = null, string? recommendedAction = null, Exception? inner = null)
         => Make(PimErrorCategory.InvalidData, message, target, recommendedAction, inner);
 
+    public static PimException InputColumnsConflict(string message, object? target = null, string? recommendedAction = null, Exception? inner = null)
+        => Make(PimErrorCategory.InvalidData, message, target, recommendedAction, inner);
+
     public static PimException InputInvalid(string message, object? target = null, string? recommendedAction = null, Exception? inner = null)
         => Make(PimErrorCategory.InvalidArgument, message, target, recommendedAction, inner);
 

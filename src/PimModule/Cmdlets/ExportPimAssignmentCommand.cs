@@ -16,7 +16,8 @@ public sealed class ExportPimAssignmentCommand : PimCmdlet
     public string? Principal { get; set; }
 
     /// <summary>Only these roles' assignments.</summary>
-    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [Parameter(ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [Alias("RoleName")]
     [ArgumentCompleter(typeof(RoleNameCompleter))]
     public PimRoleReference[]? Role { get; set; }
 
@@ -38,9 +39,14 @@ public sealed class ExportPimAssignmentCommand : PimCmdlet
 
     private readonly List<Guid> _roleIds = [];
     private bool _rolesGiven;
+    private bool _bound;
+    private readonly HashSet<string> _principals = new(StringComparer.OrdinalIgnoreCase);
 
     protected override void ProcessPim()
     {
+        _bound = true;
+        // A piped row's Principal is reset after the row (PimCmdlet): keep what the rows named.
+        if (Principal is not null) _principals.Add(Principal);
         if (Role is null) return;
         _rolesGiven = true;
         _roleIds.AddRange(RoleResolver.Resolve(this, Store, Role).Select(r => r.Id));
@@ -48,11 +54,18 @@ public sealed class ExportPimAssignmentCommand : PimCmdlet
 
     protected override void EndPim()
     {
+        // Piped input that bound nothing (PowerShell wrote InputObjectNotBound for it), or no input at all: nothing is
+        // exported — never every role's assignments instead of the ones that were meant.
+        if (MyInvocation.ExpectingInput && !_bound) return;
         if (_rolesGiven && _roleIds.Count == 0) return;
+        if (_principals.Count > 1)
+            throw PimErrors.InputValueInvalid($"The input names {_principals.Count} principals ({string.Join(", ", _principals.Take(5).Select(p => Validation.Input.Preview(p)))}); " +
+                "Export-PimAssignment exports one principal's assignments, or everyone's. Nothing was exported.", _principals.First(),
+                "Export one principal at a time (-Principal), or leave Principal out to export everyone's assignments of the roles.");
         var path = ResolveFilePath(Path);
         var json = Store.Assignments.ExportGraph(new PimAssignmentQuery
         {
-            Principal = Principal, RoleIds = _rolesGiven ? _roleIds : null, Type = Type, State = PimAssignmentState.All,
+            Principal = _principals.FirstOrDefault(), RoleIds = _rolesGiven ? _roleIds : null, Type = Type, State = PimAssignmentState.All,
         }, e => WriteError(ToErrorRecord(e))); // a principal Graph cannot name is its own error; the others are written
         if (!ShouldProcess(path, "Export assignments as Graph schedule requests")) return;
         // Replaces what is there, as Export-Csv does; owner-only, and a link at the path is replaced, not followed.

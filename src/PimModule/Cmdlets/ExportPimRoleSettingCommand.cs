@@ -36,8 +36,11 @@ public sealed class ExportPimRoleSettingCommand : PimCmdlet
     [Parameter]
     public SwitchParameter PassThru { get; set; }
 
+    private bool _bound;
+
     protected override void ProcessPim()
     {
+        _bound = true;
         if (Role is null) return;
         _rolesGiven = true;
         _roles.AddRange(RoleResolver.Resolve(this, Store, Role).Select(r => new PimRoleReference(r)));
@@ -45,6 +48,8 @@ public sealed class ExportPimRoleSettingCommand : PimCmdlet
 
     protected override void EndPim()
     {
+        // Piped input that bound nothing (PowerShell wrote InputObjectNotBound for it), or no input at all: nothing is written.
+        if (MyInvocation.ExpectingInput && !_bound) return;
         if (_rolesGiven && _roles.Count == 0) return; // nothing matched: the errors are written
         var path = ResolveFilePath(Path);
         var json = Format == PimSettingFileFormat.Graph

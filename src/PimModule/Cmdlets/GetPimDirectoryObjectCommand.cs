@@ -43,9 +43,8 @@ public sealed class GetPimDirectoryObjectCommand : PimCmdlet
         var seen = new HashSet<Guid>();
         foreach (var name in Name)
         {
-            var pattern = new WildcardPattern(name, WildcardOptions.IgnoreCase | WildcardOptions.CultureInvariant);
-            var matches = all.Where(o => pattern.IsMatch(o.UserPrincipalName) || (o.DisplayName is { } d && pattern.IsMatch(d))).ToList();
-            if (matches.Count == 0 && !WildcardPattern.ContainsWildcardCharacters(name))
+            var matches = Match(all, name);
+            if (matches.Count == 0 && (!WildcardPattern.ContainsWildcardCharacters(name) || !IsWildcard(name)))
             {
                 WriteNotFound(PimErrors.DirectoryObjectNotFound($"No imported directory object is '{name}'.", name,
                     "Check the name with Get-PimDirectoryObject, or import the tenant's users (Import-PimDirectoryObject)."));
@@ -53,6 +52,32 @@ public sealed class GetPimDirectoryObjectCommand : PimCmdlet
             }
             foreach (var o in matches)
                 if (seen.Add(o.Id)) WriteObject(o);
+        }
+    }
+
+    /// <summary>
+    /// As role names are matched (RoleMatcher): an exact name, case-insensitive and taken literally, first; else a wildcard.
+    /// A name that is not a valid wildcard (an unbalanced '[') is taken literally, and matches only itself.
+    /// </summary>
+    private static bool IsWildcard(string name)
+    {
+        try { WildcardPattern.Get(name, WildcardOptions.None).IsMatch(""); return true; }
+        catch (WildcardPatternException) { return false; }
+    }
+
+    private static List<PimDirectoryObject> Match(IReadOnlyList<PimDirectoryObject> all, string name)
+    {
+        bool Literal(string? s) => s is not null && string.Equals(s, name, StringComparison.OrdinalIgnoreCase);
+        var exact = all.Where(o => Literal(o.UserPrincipalName) || Literal(o.DisplayName)).ToList();
+        if (exact.Count > 0 || !WildcardPattern.ContainsWildcardCharacters(name)) return exact;
+        try
+        {
+            var pattern = WildcardPattern.Get(name, WildcardOptions.IgnoreCase | WildcardOptions.CultureInvariant);
+            return all.Where(o => pattern.IsMatch(o.UserPrincipalName) || (o.DisplayName is { } d && pattern.IsMatch(d))).ToList();
+        }
+        catch (WildcardPatternException)
+        {
+            return exact; // an unbalanced '[' is taken literally, and matched nothing
         }
     }
 }

@@ -21,7 +21,8 @@ public sealed class GetPimRequestCommand : PimCmdlet
     [ArgumentCompleter(typeof(PrincipalCompleter))]
     public string? Principal { get; set; }
 
-    [Parameter(ValueFromPipeline = true)]
+    [Parameter(ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [Alias("RoleName")]
     [SupportsWildcards]
     [ArgumentCompleter(typeof(RoleNameCompleter))]
     public PimRoleReference[]? Role { get; set; }

@@ -10,7 +10,7 @@ public sealed class NewPimAccessReviewCommand : PimCmdlet
     private const string ReviewerSet = "Reviewer";
     private const string SelfSet = "SelfReview";
 
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [Alias("RoleName", "RoleId")]
     [ArgumentCompleter(typeof(RoleNameCompleter))]
     public PimRoleReference Role { get; set; } = null!;
@@ -24,6 +24,7 @@ public sealed class NewPimAccessReviewCommand : PimCmdlet
     public string[] Reviewer { get; set; } = [];
 
     [Parameter(Mandatory = true, ParameterSetName = SelfSet, ValueFromPipelineByPropertyName = true)]
+    [BoolTransformation(EmptyIsFalse = true)]
     public SwitchParameter SelfReview { get; set; }
 
     [Parameter(ValueFromPipelineByPropertyName = true)]
@@ -37,13 +38,31 @@ public sealed class NewPimAccessReviewCommand : PimCmdlet
     public PimAccessReviewDefaultDecision DefaultDecision { get; set; } = PimAccessReviewDefaultDecision.None;
 
     [Parameter(ValueFromPipelineByPropertyName = true)]
+    [BoolTransformation(EmptyIsFalse = true)]
     public SwitchParameter AutoApply { get; set; }
+
+    /// <summary>
+    /// A Reviewers column as Export-Csv writes it ('a@contoso.com;b@contoso.com', PimPrincipalList) is read back as its
+    /// names, as -Approvers is: each item is split at ';' and ','. An empty item stays, to be refused by name.
+    /// </summary>
+    private static string[] SplitReviewers(string[] given)
+        => given.SelectMany(g => g is null ? [null!] : g.Contains(';') || g.Contains(',')
+            ? g.Split([';', ','], StringSplitOptions.TrimEntries).Where(x => x.Length > 0).DefaultIfEmpty("")
+            : [g]).ToArray();
+
+    /// <summary>The piped object (a CSV row, as Get-PimAccessReview | Export-Csv writes): its Role and RoleId must name one role.</summary>
+    [Parameter(ValueFromPipeline = true, DontShow = true)]
+    public PSObject? InputObject { get; set; }
+
+    private readonly Dictionary<string, PimRole?> _roleColumns = new(StringComparer.OrdinalIgnoreCase);
+    private long _rows;
 
     protected override void ProcessPim()
     {
+        PipedColumns.CheckRoleColumns(Store, InputObject, _roleColumns, ++_rows);
         var review = Store.Reviews.Create(new PimAccessReviewInput
         {
-            Role = Role, AssignmentType = AssignmentType, Reviewers = ParameterSetName == SelfSet ? null : Reviewer, SelfReview = SelfReview.IsPresent,
+            Role = Role, AssignmentType = AssignmentType, Reviewers = ParameterSetName == SelfSet ? null : SplitReviewers(Reviewer), SelfReview = SelfReview.IsPresent,
             Duration = Duration, Recurrence = Recurrence, DefaultDecision = DefaultDecision, AutoApply = AutoApply.IsPresent,
         }, ShouldProcess);
         if (review is not null) WriteObject(review);

@@ -77,6 +77,20 @@ public abstract class PimCmdlet : PSCmdlet
         }
     }
 
+    /// <summary>
+    /// A -Scope as the engine takes it: null only when the parameter was not given at all (the whole directory, '/').
+    /// A scope that was given as null — a piped object's Scope (or DirectoryScopeId) property that is present and null:
+    /// JSON's null, Select-Object of a column the object lacks — is refused as an empty scope is (PimScopeInvalid),
+    /// never widened to '/'.
+    /// </summary>
+    protected string? GivenScope(string? scope, string parameter = "Scope")
+    {
+        if (scope is not null || !MyInvocation.BoundParameters.TryGetValue(parameter, out var bound) || bound is not null) return scope;
+        throw PimErrors.ScopeInvalid($"-{parameter} was given as null (a piped object's {parameter} property that is present and null, such as JSON's null or " +
+            "a column Select-Object added without a value). A null scope is not taken as the whole directory: only a scope left out is '/'.", null,
+            "Give '/' for the whole directory, or a path such as '/administrativeUnits/<id>'; or leave the property (or CSV column) out.");
+    }
+
     protected virtual void BeginPim() { }
     protected virtual void ProcessPim() { }
     protected virtual void EndPim() { }

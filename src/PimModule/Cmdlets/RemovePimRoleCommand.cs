@@ -8,7 +8,7 @@ namespace PimModule.Cmdlets;
 public sealed class RemovePimRoleCommand : PimCmdlet
 {
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
-    [Alias("Name")]
+    [Alias("Name", "RoleName")]
     [ArgumentCompleter(typeof(RoleNameCompleter))]
     public PimRoleReference Role { get; set; } = null!;
 

@@ -41,7 +41,7 @@ public sealed class RequestPimActivationCommand : PimCmdlet
     {
         var input = new PimActivationInput
         {
-            Role = Role, Scope = Scope, Duration = Duration, Justification = Justification, TicketNumber = TicketNumber,
+            Role = Role, Scope = GivenScope(Scope), Duration = Duration, Justification = Justification, TicketNumber = TicketNumber,
             TicketSystem = TicketSystem, MfaCode = MfaCode, StartDateTime = StartDateTime,
         };
         var (_, message, _) = Store.Activations.CheckActivation(input);

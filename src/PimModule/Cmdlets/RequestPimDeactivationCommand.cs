@@ -22,7 +22,7 @@ public sealed class RequestPimDeactivationCommand : PimCmdlet
 
     protected override void ProcessPim()
     {
-        var result = Store.Activations.RequestDeactivation(ParameterSetName == ParameterSets.Role ? Role : null, Scope,
+        var result = Store.Activations.RequestDeactivation(ParameterSetName == ParameterSets.Role ? Role : null, GivenScope(Scope),
             ParameterSetName == ParameterSets.Assignment ? AssignmentId : null, ShouldProcess);
         if (result is not null) WriteObject(result);
     }

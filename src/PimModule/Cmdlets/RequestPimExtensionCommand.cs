@@ -33,7 +33,7 @@ public sealed class RequestPimExtensionCommand : PimCmdlet
 
     protected override void ProcessPim()
     {
-        var result = Store.Activations.RequestExtension(ParameterSetName == ParameterSets.Role ? Role : null, Scope, Type,
+        var result = Store.Activations.RequestExtension(ParameterSetName == ParameterSets.Role ? Role : null, GivenScope(Scope), Type,
             ParameterSetName == ParameterSets.Assignment ? AssignmentId : null, Duration, Justification, ShouldProcess);
         if (result is not null) WriteObject(result);
     }

@@ -7,7 +7,7 @@ namespace PimModule.Cmdlets;
 [OutputType(typeof(PimRoleSetting))]
 public sealed class SetPimNotificationSettingCommand : PimCmdlet
 {
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [Alias("RoleName")]
     [ArgumentCompleter(typeof(RoleNameCompleter))]
     public PimRoleReference Role { get; set; } = null!;

@@ -10,7 +10,7 @@ namespace PimModule.Cmdlets;
 [OutputType(typeof(PimRoleSetting))]
 public sealed class SetPimRoleSettingCommand : PimCmdlet
 {
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [Alias("Name", "RoleName")]
     [ArgumentCompleter(typeof(RoleNameCompleter))]
     public PimRoleReference Role { get; set; } = null!;
@@ -108,9 +108,13 @@ public sealed class SetPimRoleSettingCommand : PimCmdlet
     private static readonly string[] ReadOnlyColumns =
         ["RoleId", "Notifications", "IsDefault", "ModifiedBy", "ModifiedDateTime"];
 
+    private readonly Dictionary<string, PimRole?> _roleColumns = new(StringComparer.OrdinalIgnoreCase);
+    private long _rows;
+
     protected override void ProcessPim()
     {
         PipedColumns.Check(this, InputObject, ReadOnlyColumns);
+        PipedColumns.CheckRoleColumns(Store, InputObject, _roleColumns, ++_rows);
         var update = new PimRoleSettingUpdate();
         foreach (var (name, property, emptyClears) in SettingParameters)
         {

@@ -11,7 +11,7 @@ public sealed class TestPimAccessCommand : PimCmdlet
     [ArgumentCompleter(typeof(PrincipalCompleter))]
     public string Principal { get; set; } = "";
 
-    [Parameter(Mandatory = true, Position = 1, ValueFromPipelineByPropertyName = true)]
+    [Parameter(Mandatory = true, Position = 1, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [Alias("RoleName")]
     [ArgumentCompleter(typeof(RoleNameCompleter))]
     public PimRoleReference Role { get; set; } = null!;
@@ -29,7 +29,7 @@ public sealed class TestPimAccessCommand : PimCmdlet
 
     protected override void ProcessPim()
     {
-        var result = Store.Assignments.CheckAccess(Principal, Role, Scope, AsOf, Detailed);
+        var result = Store.Assignments.CheckAccess(Principal, Role, GivenScope(Scope), AsOf, Detailed);
         if (Detailed) WriteObject(result);
         else WriteObject(result.HasAccess);
     }

@@ -4,7 +4,8 @@ namespace PimModule.Transforms;
 
 /// <summary>
 /// Lets -ApprovalStages take New-PimApprovalStage objects, or the JSON Get-PimRoleSetting writes for them (the
-/// ApprovalStages column of a CSV file, so Import-Csv | Set-PimRoleSetting round-trips). An empty cell means "not given".
+/// ApprovalStages column of a CSV file, so Import-Csv | Set-PimRoleSetting round-trips). An empty cell means "not given";
+/// an empty list is passed on, to be refused.
 /// </summary>
 [AttributeUsage(AttributeTargets.Property | AttributeTargets.Field)]
 public sealed class ApprovalStagesTransformationAttribute : ArgumentTransformationAttribute
@@ -35,6 +36,10 @@ public sealed class ApprovalStagesTransformationAttribute : ArgumentTransformati
             }
         }
         Add(inputData);
-        return stages.Count == 0 ? null : stages.ToArray();
+        // An empty cell (or $null) is "not given"; an empty list (-ApprovalStages @()) is given, and the engine refuses it
+        // by name (PimApprovalStagesInvalid: a role has one or two stages) instead of it being ignored.
+        var unwrapped = inputData is PSObject w ? w.BaseObject : inputData;
+        if (stages.Count == 0) return unwrapped is System.Collections.IEnumerable and not string ? Array.Empty<PimApprovalStage>() : null;
+        return stages.ToArray();
     }
 }

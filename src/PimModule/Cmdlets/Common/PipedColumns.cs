@@ -41,15 +41,19 @@ internal static class PipedColumns
         return o => property.GetValue(o) as IEnumerable<PSMemberInfo> ?? [];
     }
 
+    private static readonly HashSet<string> Intrinsic = new(["psobject", "pstypenames", "psbase", "psadapted", "psextended"], StringComparer.OrdinalIgnoreCase);
+
     private static IEnumerable<PSPropertyInfo> NoteProperties(PSObject input)
     {
         if (InstanceMembers is not null)
         {
             IEnumerable<PSMemberInfo>? members = null;
             try { members = InstanceMembers(input); } catch (Exception) { /* fall back below */ }
-            if (members is not null) return members.OfType<PSPropertyInfo>();
+            // PowerShell's intrinsic members (pstypenames, …) are not columns: binding a role object from the pipeline
+            // (ValueFromPipeline with coercion) adds pstypenames to the instance members of the row it tried.
+            if (members is not null) return members.OfType<PSPropertyInfo>().Where(p => !Intrinsic.Contains(p.Name));
         }
-        return input.Properties;
+        return input.Properties.Where(p => !Intrinsic.Contains(p.Name));
     }
 
     public static void Check(PSCmdlet cmdlet, PSObject? input, IEnumerable<string> alsoKnown)
@@ -70,6 +74,44 @@ internal static class PipedColumns
                 input, "Fix the column names (they are the parameter names), or remove the columns.");
         }
         CheckValuesBound(shape, cmdlet, input, columns);
+    }
+
+    private static readonly string[] RoleColumns = ["Role", "RoleName", "RoleId"];
+
+    /// <summary>
+    /// A row that names its role twice (Role or RoleName, and RoleId — as Get-PimAssignment | Export-Csv writes) must name
+    /// one role: PowerShell binds one of the columns and ignores the other, so an edited row would silently be applied to
+    /// the role of whichever column won. Names are resolved once per command (<paramref name="resolved"/>).
+    /// </summary>
+    public static void CheckRoleColumns(PimStore store, PSObject? input, Dictionary<string, PimRole?> resolved, long row)
+    {
+        if (input?.BaseObject is not PSCustomObject) return;
+        List<(string Column, string Text)>? given = null;
+        foreach (var p in NoteProperties(input))
+        {
+            if (!RoleColumns.Contains(p.Name, StringComparer.OrdinalIgnoreCase)) continue;
+            var text = p.Value is PSObject ps ? ps.BaseObject?.ToString() : p.Value?.ToString();
+            if (string.IsNullOrWhiteSpace(text)) continue;
+            (given ??= []).Add((p.Name, text.Trim()));
+        }
+        if (given is not { Count: > 1 }) return;
+        PimRole? RoleOf(string text)
+        {
+            if (resolved.TryGetValue(text, out var r)) return r;
+            try { r = store.Roles.Resolve(new PimRoleReference(text)); }
+            catch (PimException) { r = null; } // a role that does not exist is refused by the command itself, naming it
+            return resolved[text] = r;
+        }
+        var roles = given.Select(g => (g.Column, g.Text, Role: RoleOf(g.Text))).ToList();
+        var first = roles[0];
+        foreach (var other in roles.Skip(1))
+        {
+            if (first.Role is null || other.Role is null || first.Role.Id == other.Role.Id) continue;
+            throw PimErrors.InputColumnsConflict(
+                $"Row {row}: its {first.Column} '{Input.Preview(first.Text)}' ('{first.Role.Name}', {first.Role.Id:D}) and its {other.Column} " +
+                $"'{Input.Preview(other.Text)}' ('{other.Role.Name}', {other.Role.Id:D}) name different roles; the row was not applied.", input,
+                $"Make {first.Column} and {other.Column} name the same role, or remove one of the two columns.");
+        }
     }
 
     /// <summary>
