@@ -5,8 +5,10 @@ BeforeDiscovery {
     $script:sources = Get-ChildItem (Join-Path $root 'src') -Recurse -Filter *.cs |
         Where-Object { $_.FullName -notmatch '[\\/](obj|bin)[\\/]' }
     $migrations = Get-ChildItem (Join-Path $root 'src/PimModule.Engine/Storage') -Recurse -Filter *.sql
-    $script:tables = $migrations | Get-Content | Select-String -Pattern 'CREATE TABLE (\w+)' -AllMatches |
+    $script:tables = $migrations | Get-Content | Select-String -Pattern 'CREATE TABLE (?:IF NOT EXISTS\s+)?(\w+)' -AllMatches |
         ForEach-Object { $_.Matches.Groups[1].Value } | Sort-Object -Unique | ForEach-Object {
+            # The PostgreSQL write lock (issue 28) holds no data: the provider that takes it is its one place.
+            if ($_ -eq 'pim_write_lock') { return @{ Table = $_; Owner = 'Postgres/PostgresStoreProvider.cs' } }
             $pascal = -join ($_ -split '_' | ForEach-Object { $_.Substring(0, 1).ToUpperInvariant() + $_.Substring(1) })
             @{ Table = $_; Owner = "$($pascal)Table.cs" }
         }
