@@ -391,7 +391,7 @@ public class SecretBindingTests
         t.Sql("DELETE FROM schema_version WHERE version >= 5");
 
         var reopened = t.Open(User, asOwner: true); // PostgreSQL: migrations are the tables' owner's job
-        Assert.Equal(12, reopened.SchemaVersion); // migrated from 4 through 5 (and 6-7, identity; 8, directory objects; 9, the actor index; 10, approval stages; 11, access reviews; 12, the audit time check)
+        Assert.Equal(13, reopened.SchemaVersion); // migrated from 4 through 5 (and 6-7, identity; 8, directory objects; 9, the actor index; 10, approval stages; 11, access reviews; 12, the audit time check; 13, the write lock)
         var text = Cell(t, "SELECT secret_protected FROM mfa_methods");
         Assert.StartsWith("v2:", text);
         var storeId = Cell(t, "SELECT value FROM store_info WHERE key = 'store_id'");

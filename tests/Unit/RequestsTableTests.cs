@@ -142,7 +142,8 @@ public class EligibilityTests
         t.Clock.Advance(TimeSpan.FromHours(2));
         var approved = t.As("approver@contoso.com").Activations.Approve(r.RequestId, "ok")!;
         Assert.Equal((t0.AddHours(2), t0.AddHours(3)), (approved.StartDateTime!.Value, approved.EndDateTime!.Value));
-        var active = t.Store.Assignments.Query(new PimAssignmentQuery { Principal = "user1@contoso.com", Type = PimAssignmentType.Active }).Single();
+        // Read as the administrator: the approver reads the request they decided, not user1's assignments (issue 28, finding 13).
+        var active = t.As("admin@contoso.com").Assignments.Query(new PimAssignmentQuery { Principal = "user1@contoso.com", Type = PimAssignmentType.Active }).Single();
         Assert.Equal(t0.AddHours(3), active.EndDateTime);
     }
 
