@@ -657,21 +657,21 @@ public sealed class PimStore : IDisposable
     /// A read that does not verify the log first (Get-PimAuditLog, Test-PimAuditLog, Export-PimAuditLog): the log is read as
     /// it is, to show and check it — including a log that no longer verifies. Nothing read this way is believed.
     /// </summary>
-    internal T ReadLog<T>(Func<UnitOfWork, T> read) => Run(_provider, () =>
+    internal T ReadLog<T>(Func<UnitOfWork, T> read) => Run(_provider, _identity.Mode, () =>
     {
         using var connection = _provider.OpenConnection();
         return read(NewWork(connection, null, UtcNow, verify: false));
     });
 
     /// <summary>Runs a read in its own unit of work (no transaction).</summary>
-    internal T Read<T>(Func<UnitOfWork, T> read) => Run(_provider, () =>
+    internal T Read<T>(Func<UnitOfWork, T> read) => Run(_provider, _identity.Mode, () =>
     {
         using var connection = _provider.OpenConnection();
         return read(NewWork(connection, null, UtcNow));
     });
 
     /// <summary>Runs a change in one write transaction; a refusal (exception) rolls everything back.</summary>
-    internal T Write<T>(Func<UnitOfWork, T> change) => Run(_provider, () =>
+    internal T Write<T>(Func<UnitOfWork, T> change) => Run(_provider, _identity.Mode, () =>
     {
         using var connection = _provider.OpenConnection();
         var (transaction, now) = _provider.BeginWrite(connection, Clock);
@@ -698,7 +698,8 @@ public sealed class PimStore : IDisposable
     {
         using var connection = Run(_provider, _provider.OpenConnection);
         var work = NewWork(connection, null, UtcNow);
-        foreach (var item in query(work)) yield return item;
+        using var items = Run(_provider, _identity.Mode, () => query(work).GetEnumerator());
+        while (Run(_provider, _identity.Mode, items.MoveNext)) yield return items.Current;
     }
 
     internal System.Data.Common.DbConnection OpenConnectionWithRetry() => Run(_provider, _provider.OpenConnection);
@@ -713,7 +714,14 @@ public sealed class PimStore : IDisposable
 
     internal PimException? TranslateError(Exception e) => _provider.Translate(e);
 
-    internal static T Run<T>(IStoreProvider provider, Func<T> action)
+    internal static T Run<T>(IStoreProvider provider, Func<T> action) => Run(provider, PimIdentityMode.Lab, action);
+
+    /// <summary>
+    /// Runs <paramref name="action"/>, retrying while the store is busy. A stored value that does not read
+    /// (<see cref="StoredValue"/>) is PimStoreCorrupt in a Lab store and PimStoreTampered in a Verified one: never a raw
+    /// .NET exception (Dapper's own conversions included).
+    /// </summary>
+    internal static T Run<T>(IStoreProvider provider, PimIdentityMode mode, Func<T> action)
     {
         for (var attempt = 1; ; attempt++)
         {
@@ -721,9 +729,17 @@ public sealed class PimStore : IDisposable
             {
                 return action();
             }
+            catch (PimStoreException e) when (mode == PimIdentityMode.Verified && StoredValue.IsInvalid(e) && e.ErrorId == PimErrors.IdOf(nameof(PimErrors.StoreCorrupt)))
+            {
+                throw StoredValue.Tampered(e);
+            }
             catch (PimException)
             {
                 throw;
+            }
+            catch (System.Data.DataException e) when (StoredValue.FromReader(e) is { } unread)
+            {
+                throw mode == PimIdentityMode.Verified ? StoredValue.Tampered(unread) : unread;
             }
             catch (Exception e) when (provider.IsTransient(e) && attempt < MaxAttempts)
             {

@@ -2370,3 +2370,85 @@ Describe 'Verified stores: who acts is proven, not claimed' -Tag Hostile {
         }
     }
 }
+
+Describe 'Third hostile pass, finding 4: a stored enum value that PimModule never writes is refused, never re-read' -Tag Hostile {
+    # Each enum column, set to a number ('0': Enum.Parse read it as the first value) and to a name PimModule never writes
+    # ('x': a raw System.ArgumentException), behind the module's back. The reading command refuses by name — PimStoreCorrupt
+    # in a Lab store, PimStoreTampered in a Verified one — with the row's key as TargetObject, and nothing moves.
+    BeforeDiscovery {
+        $script:StoredEnumCases = foreach ($mode in 'Lab', 'Verified') {
+            foreach ($c in @(
+                    @{ Table = 'assignments'; Column = 'type'; Key = 'assignment_id'; Read = { Get-PimAssignment -State All } }
+                    @{ Table = 'assignments'; Column = 'member_type'; Key = 'assignment_id'; Read = { Get-PimAssignment -State All } }
+                    @{ Table = 'requests'; Column = 'action'; Key = 'request_id'; Read = { Get-PimRequest } }
+                    @{ Table = 'requests'; Column = 'status'; Key = 'request_id'; Read = { Get-PimRequest } }
+                    @{ Table = 'requests'; Column = 'assignment_type'; Key = 'request_id'; Read = { Get-PimRequest } }
+                    @{ Table = 'notifications'; Column = 'recipient_type'; Key = 'notification_id'; Read = { Get-PimNotification } }
+                    @{ Table = 'notifications'; Column = 'status'; Key = 'notification_id'; Read = { Get-PimNotification } }
+                    @{ Table = 'access_reviews'; Column = 'assignment_type'; Key = 'review_id'; Read = { Get-PimAccessReview } }
+                    @{ Table = 'access_reviews'; Column = 'recurrence'; Key = 'review_id'; Read = { Get-PimAccessReview } }
+                    @{ Table = 'access_reviews'; Column = 'default_decision'; Key = 'review_id'; Read = { Get-PimAccessReview } }
+                    @{ Table = 'access_review_items'; Column = 'assignment_type'; Key = 'item_id'; Read = { Get-PimAccessReview | Get-PimAccessReviewItem } }
+                    @{ Table = 'access_review_items'; Column = 'recommendation'; Key = 'item_id'; Read = { Get-PimAccessReview | Get-PimAccessReviewItem } }
+                    @{ Table = 'access_review_items'; Column = 'decision'; Key = 'item_id'; Read = { Get-PimAccessReview | Get-PimAccessReviewItem } })) {
+                foreach ($value in '0', 'x') { $c + @{ Mode = $mode; Value = $value; Id = if ($mode -eq 'Verified') { 'PimStoreTampered' } else { 'PimStoreCorrupt' } } }
+            }
+        }
+    }
+
+    BeforeAll {
+        $script:EnumUsers = Join-Path $TestDrive "enum-users-$([guid]::NewGuid().ToString('N').Substring(0, 8))"
+        $script:EnumStores = @{}
+        function Connect-EnumStore([string] $Mode) {
+            $env:XDG_DATA_HOME = Join-Path $script:EnumUsers "$Mode-admin"
+            $null = New-Item -ItemType Directory -Path $env:XDG_DATA_HOME -Force
+            $store = $script:EnumStores[$Mode]
+            $p = @{ Principal = 'admin@contoso.com'; IdentityMode = $Mode }
+            if ($store.Provider -eq 'PostgreSql') { Connect-PimStore -ConnectionString $store.ConnectionString -Provider PostgreSql @p }
+            else { Connect-PimStore -Path $store.Path @p }
+        }
+        foreach ($mode in 'Lab', 'Verified') {
+            $script:EnumStores[$mode] = New-TestStore
+            Connect-EnumStore $mode
+            # One row of each table: an assignment (and its request and notifications), a review of it with one item.
+            New-PimEligibleAssignment -Principal user1@contoso.com -Role 'Security Reader' -Permanent -Justification 'JIT' | Out-Null
+            New-PimAccessReview -Role 'Security Reader' -Reviewer admin@contoso.com -Duration 7d | Out-Null
+        }
+    }
+
+    It '<Mode> store: <Table>.<Column> = ''<Value>'' makes <Read> refuse with <Id>' -TestCases $StoredEnumCases {
+        $store = $script:EnumStores[$Mode]
+        Connect-EnumStore $Mode
+        $row = @(Invoke-Sql -Store $store -Sql "SELECT $Key || '|' || $Column FROM $Table ORDER BY $Key LIMIT 1")[0]
+        $row | Should -Not -BeNullOrEmpty -Because "the setup wrote a row into $Table"
+        $rowKey, $original = $row -split '\|', 2
+        $before = Get-StoreFingerprint
+        Invoke-Sql -Store $store -Sql "UPDATE $Table SET $Column = '$Value' WHERE $Key = '$rowKey'" | Out-Null
+        try {
+            $e = Get-Refusal { & $Read -ErrorAction Stop | Out-Null }
+            $e | Should -Not -BeNullOrEmpty -Because "'$Value' is not a value PimModule writes into $Table.$Column"
+            $e.FullyQualifiedErrorId | Should -BeLike "$Id,*"
+            $e.Exception | Should -Not -BeOfType [System.ArgumentException]
+            "$($e.TargetObject)" | Should -Be $rowKey
+            $e.Exception.Message | Should -BeLike "*$Table.$Column*"
+        }
+        finally { Invoke-Sql -Store $store -Sql "UPDATE $Table SET $Column = '$original' WHERE $Key = '$rowKey'" | Out-Null }
+        Get-StoreFingerprint | Should -Be $before
+        { & $Read -ErrorAction Stop | Out-Null } | Should -Not -Throw -Because 'the value PimModule wrote is read again'
+    }
+
+    It '<_> store: an id Dapper converts (requests.role_id = ''x'') is refused by name, not a raw System.Data.DataException' -TestCases @('Lab', 'Verified') {
+        $store = $script:EnumStores[$_]
+        Connect-EnumStore $_
+        $rowKey, $original = (@(Invoke-Sql -Store $store -Sql "SELECT request_id || '|' || role_id FROM requests ORDER BY request_id LIMIT 1")[0]) -split '\|', 2
+        $before = Get-StoreFingerprint
+        Invoke-Sql -Store $store -Sql "UPDATE requests SET role_id = 'x' WHERE request_id = '$rowKey'" | Out-Null
+        try {
+            $e = Get-Refusal { Get-PimRequest -ErrorAction Stop | Out-Null }
+            $e.FullyQualifiedErrorId | Should -BeLike "$(if ($_ -eq 'Verified') { 'PimStoreTampered' } else { 'PimStoreCorrupt' }),*"
+            $e.Exception.Message | Should -BeLike '*role_id*'
+        }
+        finally { Invoke-Sql -Store $store -Sql "UPDATE requests SET role_id = '$original' WHERE request_id = '$rowKey'" | Out-Null }
+        Get-StoreFingerprint | Should -Be $before
+    }
+}
