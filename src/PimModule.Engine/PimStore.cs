@@ -689,6 +689,12 @@ public sealed class PimStore : IDisposable
             work.Commit();
             throw failure.Refusal;
         }
+        catch (Policy.RecordedRefusal recorded)
+        {
+            // A self-service write over its limit: the one RateLimited record of the window is committed, then refused.
+            work.Commit();
+            throw recorded.Refusal;
+        }
         work.Commit();
         return result;
     });

@@ -2452,3 +2452,92 @@ Describe 'Third hostile pass, finding 4: a stored enum value that PimModule neve
         Get-StoreFingerprint | Should -Be $before
     }
 }
+
+Describe 'Third hostile pass, finding 5: a principal with no role cannot fill the store with self-service writes' -Tag Hostile {
+    # user1 holds no role. 100 self-service writes in 10 minutes are accepted (Limits.SelfServiceWrites), half of them from
+    # a second pwsh process (one count for every window of one person); the next is PimRateLimited and writes one
+    # RateLimited audit record; later refusals — of any self-service write — write nothing. Administrators' writes are not
+    # limited. In a Verified store the RateLimited record verifies (Test-PimAuditLog).
+    BeforeAll {
+        $script:RateUsers = Join-Path $TestDrive "rate-users-$([guid]::NewGuid().ToString('N').Substring(0, 8))"
+        function Use-RateUser([string] $Mode, [string] $Name) {
+            $env:XDG_DATA_HOME = Join-Path $script:RateUsers "$Mode-$Name"
+            $null = New-Item -ItemType Directory -Path $env:XDG_DATA_HOME -Force
+            $env:XDG_DATA_HOME
+        }
+        function Connect-RateStore([object] $Store, [string] $Mode, [string] $Principal) {
+            $p = @{ Principal = $Principal; IdentityMode = $Mode }
+            if ($Store.Provider -eq 'PostgreSql') { Connect-PimStore -ConnectionString $Store.ConnectionString -Provider PostgreSql @p }
+            else { Connect-PimStore -Path $Store.Path @p }
+        }
+    }
+
+    It '<_> store: the 101st self-service write in 10 minutes is PimRateLimited, audited once, and refusals after it write nothing' -TestCases @('Lab', 'Verified') {
+        $mode = $_
+        $store = New-TestStore
+        $null = Use-RateUser $mode admin
+        Connect-RateStore $store $mode admin@contoso.com
+        New-PimEligibleAssignment -Principal user1@contoso.com -Role 'Security Reader' -Permanent -Justification 'JIT' | Out-Null
+        Set-PimRoleSetting -Role 'Security Reader' -ActivationRequirement None
+        if ($mode -eq 'Verified') {
+            $null = Use-RateUser $mode user1
+            $key = New-PimCredential -Principal user1@contoso.com
+            $null = Use-RateUser $mode admin
+            Connect-RateStore $store $mode admin@contoso.com
+            $key | Register-PimCredential -Principal user1@contoso.com | Out-Null
+        }
+        $userFolder = Use-RateUser $mode user1
+        Connect-RateStore $store $mode user1@contoso.com
+
+        # 50 from a second process of the same person, 50 from this one: one count.
+        $connect = $store.ConnectArguments -replace '-IdentityMode Lab', "-IdentityMode $mode"
+        $out = Invoke-FreshPwsh -Environment @{ XDG_DATA_HOME = $userFolder } -Script @"
+`$ErrorActionPreference = 'Stop'
+Import-Module '$ModulePath'
+Connect-PimStore $connect -Principal user1@contoso.com
+1..50 | ForEach-Object { Register-PimMfaMethod -Force -Confirm:`$false | Out-Null }
+'done'
+"@
+        ($out -join "`n") | Should -BeLike '*done*'
+        1..49 | ForEach-Object { Register-PimMfaMethod -Force -Confirm:$false | Out-Null }
+        $r = Request-PimActivation -Role 'Security Reader' -Justification 'the 100th self-service write' -Duration 1h
+        $r | Should -Not -BeNullOrEmpty
+        @(Get-PimAuditLog -Action RateLimited).Count | Should -Be 0
+
+        # The 101st: refused, with the limit, the window and when to try again; one RateLimited record.
+        $before = Get-RawFingerprint -Store $store
+        $e = Get-Refusal { Register-PimMfaMethod -Force -Confirm:$false }
+        $e.FullyQualifiedErrorId | Should -BeLike 'PimRateLimited,*'
+        $e.CategoryInfo.Category | Should -Be 'LimitsExceeded'
+        "$($e.TargetObject)" | Should -Be 'user1@contoso.com'
+        $e.Exception.Message | Should -BeLike '*100 self-service writes*10 minutes*'
+        "$($e.Exception.Message) $($e.ErrorDetails.RecommendedAction)" | Should -BeLike '*Try again after*'
+        $limited = @(Get-PimAuditLog -Action RateLimited)
+        $limited.Count | Should -Be 1
+        $limited[0].Actor | Should -Be 'user1@contoso.com'
+
+        # Later refusals, of any self-service write, from any process: nothing written.
+        $after = Get-RawFingerprint -Store $store
+        $after | Should -Not -Be $before
+        (Get-Refusal { Register-PimMfaMethod -Force -Confirm:$false }).FullyQualifiedErrorId | Should -BeLike 'PimRateLimited,*'
+        (Get-Refusal { Request-PimDeactivation -Role 'Security Reader' -Confirm:$false }).FullyQualifiedErrorId | Should -BeLike 'PimRateLimited,*'
+        (Get-Refusal { Request-PimExtension -Role 'Security Reader' -Confirm:$false }).FullyQualifiedErrorId | Should -BeLike 'PimRateLimited,*'
+        $other = Invoke-FreshPwsh -Environment @{ XDG_DATA_HOME = $userFolder } -AllowFailure -Script @"
+Import-Module '$ModulePath'
+Connect-PimStore $connect -Principal user1@contoso.com
+try { Register-PimMfaMethod -Force -Confirm:`$false -ErrorAction Stop | Out-Null; 'written' } catch { 'ERR:' + (`$_.FullyQualifiedErrorId -split ',')[0] }
+"@
+        ($other -join "`n") | Should -BeLike '*ERR:PimRateLimited*'
+        Get-RawFingerprint -Store $store | Should -Be $after
+        @(Get-PimAuditLog -Action RateLimited).Count | Should -Be 1
+
+        # An administrator's writes are not self-service: not limited, whatever user1 did.
+        $null = Use-RateUser $mode admin
+        Connect-RateStore $store $mode admin@contoso.com
+        New-PimEligibleAssignment -Principal user2@contoso.com -Role 'Security Reader' -Permanent -Justification 'JIT' | Should -Not -BeNullOrEmpty
+        if ($mode -eq 'Verified') {
+            $check = Test-PimAuditLog
+            $check.IsValid | Should -BeTrue -Because "the RateLimited record is user1's own, sealed with their key: $($check.Reason)"
+        }
+    }
+}
