@@ -378,6 +378,21 @@ internal static partial class AssignmentsTable
     /// <summary>Every assignment row as the store holds it, counted or not (Test-PimAuditLog compares them with the verified log).</summary>
     public static List<AssignmentRow> AllAsStored(UnitOfWork work) => Raw(work, SelectRows, new { });
 
+    /// <summary>
+    /// Every assignment row as stored, for Test-PimAuditLog: a row holding a value PimModule never writes is handed to
+    /// <paramref name="unreadable"/> (its id as stored, and the refusal that says which column) instead of ending the check.
+    /// </summary>
+    public static List<AssignmentRow> AllAsStored(UnitOfWork work, Action<string, PimStoreException> unreadable)
+    {
+        var rows = new List<AssignmentRow>();
+        foreach (var r in work.Query<Stored>(SelectRows))
+        {
+            try { rows.Add(r.ToRow()); }
+            catch (PimStoreException e) when (StoredValue.IsInvalid(e)) { unreadable(r.AssignmentId, e); }
+        }
+        return rows;
+    }
+
     /// <summary>Every assignment row, ended or not.</summary>
     public static long CountAll(UnitOfWork work) => work.Scalar<long>("SELECT COUNT(*) FROM assignments");
 

@@ -43,6 +43,21 @@ internal static class StoredValue
     public static Guid? OptionalId(string? text, string table, string column, object? key)
         => text is null ? null : Id(text, table, column, key);
 
+    /// <summary>A whole number as PimModule writes it (invariant digits, no sign but '-', no padding); anything else is refused.</summary>
+    public static long Number(string? text, string table, string column, object? key)
+        => text is not null && long.TryParse(text, System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out var n)
+           && n.ToString(System.Globalization.CultureInfo.InvariantCulture) == text
+            ? n
+            : throw Invalid(table, column, key, text, "a whole number");
+
+    /// <summary>A whole number that fits an int.</summary>
+    public static int Int(string? text, string table, string column, object? key)
+        => Number(text, table, column, key) is var n && n is >= int.MinValue and <= int.MaxValue ? (int)n : throw Invalid(table, column, key, text, "a whole number");
+
+    /// <summary>A flag as PimModule writes it (bool.ToString(): True or False); anything else is refused.</summary>
+    public static bool Flag(string? text, string table, string column, object? key)
+        => text switch { "True" => true, "False" => false, _ => throw Invalid(table, column, key, text, "True or False") };
+
     /// <summary>A JSON array of strings (an access review's reviewers); anything else is refused.</summary>
     public static string[] TextArray(string? text, string table, string column, object? key)
     {
@@ -57,15 +72,29 @@ internal static class StoredValue
         throw Invalid(table, column, key, text, "a JSON array of text");
     }
 
-    /// <summary>The refusal of a stored value that does not read (the row key is the TargetObject; the value shown shortened).</summary>
-    public static PimStoreException Invalid(string table, string column, object? key, string? text, string expected)
+    /// <summary>
+    /// Reads stored JSON with <paramref name="read"/>: JSON that does not parse, or lacks what PimModule writes into it, is
+    /// refused the same way (the value itself is not shown).
+    /// </summary>
+    public static T Json<T>(Func<T> read, string table, string column, object? key)
     {
-        var shown = text is null ? "NULL" : $"'{Validation.Input.Preview(text)}'";
+        try { return read(); }
+        catch (Exception e) when (e is System.Text.Json.JsonException or InvalidOperationException or InvalidCastException or NullReferenceException
+                                      or FormatException or KeyNotFoundException or ArgumentException)
+        {
+            throw Invalid(table, column, key, "(JSON that does not read)", "the JSON PimModule writes", e);
+        }
+    }
+
+    /// <summary>The refusal of a stored value that does not read (the row key is the TargetObject; the value shown shortened).</summary>
+    public static PimStoreException Invalid(string table, string column, object? key, string? text, string expected, Exception? inner = null)
+    {
+        var shown = text is null ? "NULL" : text == "(JSON that does not read)" ? "JSON that does not read" : $"'{Validation.Input.Preview(text)}'";
         var e = PimErrors.StoreCorrupt(
             $"The store's {table}.{column} of row {key} holds {shown}, which PimModule never writes (it expects {expected}): the row was written or " +
             "changed around PimModule, so it is not read as anything else. Nothing was changed.",
             key?.ToString(),
-            $"Run Test-PimAuditLog; restore the store from a backup, or put back the {column} PimModule wrote in row {key} of {table}.");
+            $"Run Test-PimAuditLog; restore the store from a backup, or put back the {column} PimModule wrote in row {key} of {table}.", inner);
         e.Data[Marker] = true;
         return e;
     }
