@@ -704,8 +704,28 @@ public sealed class PimStore : IDisposable
     {
         using var connection = Run(_provider, _provider.OpenConnection);
         var work = NewWork(connection, null, UtcNow);
-        using var items = Run(_provider, _identity.Mode, () => query(work).GetEnumerator());
-        while (Run(_provider, _identity.Mode, items.MoveNext)) yield return items.Current;
+        using var items = Told(() => query(work).GetEnumerator());
+        while (Told(items.MoveNext)) yield return items.Current;
+    }
+
+    /// <summary>
+    /// A step of a stream the caller enumerates (no retry: a reader is not read twice), with a stored value that does not
+    /// read told as <see cref="Run{T}(IStoreProvider, PimIdentityMode, Func{T})"/> tells it.
+    /// </summary>
+    private T Told<T>(Func<T> step)
+    {
+        try
+        {
+            return step();
+        }
+        catch (PimStoreException e) when (_identity.Mode == PimIdentityMode.Verified && StoredValue.IsInvalid(e) && e.ErrorId == PimErrors.IdOf(nameof(PimErrors.StoreCorrupt)))
+        {
+            throw StoredValue.Tampered(e);
+        }
+        catch (System.Data.DataException e) when (StoredValue.FromReader(e) is { } unread)
+        {
+            throw _identity.Mode == PimIdentityMode.Verified ? StoredValue.Tampered(unread) : unread;
+        }
     }
 
     internal System.Data.Common.DbConnection OpenConnectionWithRetry() => Run(_provider, _provider.OpenConnection);

@@ -29,7 +29,7 @@ internal static class SelfServiceRate
             var retry = newest[^1] + window;
             var refusal = PimErrors.RateLimited(
                 $"{work.Actor} made {writes} self-service writes (MFA registration, own key, activation, deactivation, extension or renewal requests, " +
-                $"cancellations) in the last {Span(window)}: at most {writes} are accepted in {Span(window)}, so '{what}' was refused. Nothing was changed; the first refusal of the window is in the audit log (RateLimited).",
+                $"cancellations) in the last {Span(window)}: at most {writes} are accepted in {Span(window)}, so '{what}' was refused and nothing of it was written (the first refusal in a window is audited once, as RateLimited).",
                 work.Actor, $"Try again after {retry:u} (UTC). If a runbook needs more, spread its work out; administrators change others' assignments without this limit.");
             if (AuditLogTable.HasSince(work, key, Action, from)) throw refusal;
             // The plan on a read (before -Confirm asks): the write that follows records the first refusal and refuses.
