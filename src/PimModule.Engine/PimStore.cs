@@ -680,21 +680,21 @@ public sealed class PimStore : IDisposable
     /// A read that does not verify the log first (Get-PimAuditLog, Test-PimAuditLog, Export-PimAuditLog): the log is read as
     /// it is, to show and check it — including a log that no longer verifies. Nothing read this way is believed.
     /// </summary>
-    internal T ReadLog<T>(Func<UnitOfWork, T> read) => Run(_provider, () =>
+    internal T ReadLog<T>(Func<UnitOfWork, T> read) => Run(_provider, _identity.Mode, () =>
     {
         using var connection = _provider.OpenConnection();
         return read(NewWork(connection, null, UtcNow, verify: false));
     });
 
     /// <summary>Runs a read in its own unit of work (no transaction).</summary>
-    internal T Read<T>(Func<UnitOfWork, T> read) => Run(_provider, () =>
+    internal T Read<T>(Func<UnitOfWork, T> read) => Run(_provider, _identity.Mode, () =>
     {
         using var connection = _provider.OpenConnection();
         return read(NewWork(connection, null, UtcNow));
     });
 
     /// <summary>Runs a change in one write transaction; a refusal (exception) rolls everything back.</summary>
-    internal T Write<T>(Func<UnitOfWork, T> change) => Run(_provider, () =>
+    internal T Write<T>(Func<UnitOfWork, T> change) => Run(_provider, _identity.Mode, () =>
     {
         using var connection = _provider.OpenConnection();
         var (transaction, now) = _provider.BeginWrite(connection, Clock);
@@ -712,6 +712,12 @@ public sealed class PimStore : IDisposable
             work.Commit();
             throw failure.Refusal;
         }
+        catch (Policy.RecordedRefusal recorded)
+        {
+            // A self-service write over its limit: the one RateLimited record of the window is committed, then refused.
+            work.Commit();
+            throw recorded.Refusal;
+        }
         work.Commit();
         return result;
     });
@@ -721,7 +727,28 @@ public sealed class PimStore : IDisposable
     {
         using var connection = Run(_provider, _provider.OpenConnection);
         var work = NewWork(connection, null, UtcNow);
-        foreach (var item in query(work)) yield return item;
+        using var items = Told(() => query(work).GetEnumerator());
+        while (Told(items.MoveNext)) yield return items.Current;
+    }
+
+    /// <summary>
+    /// A step of a stream the caller enumerates (no retry: a reader is not read twice), with a stored value that does not
+    /// read told as <see cref="Run{T}(IStoreProvider, PimIdentityMode, Func{T})"/> tells it.
+    /// </summary>
+    private T Told<T>(Func<T> step)
+    {
+        try
+        {
+            return step();
+        }
+        catch (PimStoreException e) when (_identity.Mode == PimIdentityMode.Verified && StoredValue.IsInvalid(e) && e.ErrorId == PimErrors.IdOf(nameof(PimErrors.StoreCorrupt)))
+        {
+            throw StoredValue.Tampered(e);
+        }
+        catch (System.Data.DataException e) when (StoredValue.FromReader(e) is { } unread)
+        {
+            throw _identity.Mode == PimIdentityMode.Verified ? StoredValue.Tampered(unread) : unread;
+        }
     }
 
     internal System.Data.Common.DbConnection OpenConnectionWithRetry() => Run(_provider, _provider.OpenConnection);
@@ -736,7 +763,14 @@ public sealed class PimStore : IDisposable
 
     internal PimException? TranslateError(Exception e) => _provider.Translate(e);
 
-    internal static T Run<T>(IStoreProvider provider, Func<T> action)
+    internal static T Run<T>(IStoreProvider provider, Func<T> action) => Run(provider, PimIdentityMode.Lab, action);
+
+    /// <summary>
+    /// Runs <paramref name="action"/>, retrying while the store is busy. A stored value that does not read
+    /// (<see cref="StoredValue"/>) is PimStoreCorrupt in a Lab store and PimStoreTampered in a Verified one: never a raw
+    /// .NET exception (Dapper's own conversions included).
+    /// </summary>
+    internal static T Run<T>(IStoreProvider provider, PimIdentityMode mode, Func<T> action)
     {
         for (var attempt = 1; ; attempt++)
         {
@@ -744,9 +778,17 @@ public sealed class PimStore : IDisposable
             {
                 return action();
             }
+            catch (PimStoreException e) when (mode == PimIdentityMode.Verified && StoredValue.IsInvalid(e) && e.ErrorId == PimErrors.IdOf(nameof(PimErrors.StoreCorrupt)))
+            {
+                throw StoredValue.Tampered(e);
+            }
             catch (PimException)
             {
                 throw;
+            }
+            catch (System.Data.DataException e) when (StoredValue.FromReader(e) is { } unread)
+            {
+                throw mode == PimIdentityMode.Verified ? StoredValue.Tampered(unread) : unread;
             }
             catch (Exception e) when (provider.IsTransient(e) && attempt < MaxAttempts)
             {

@@ -550,7 +550,8 @@ Request-PimActivation -Role 'Security Reader' -Justification 'right code, too la
         Get-PimAssignment -Principal 'user1@contoso.com' -Type Active | Should -BeNullOrEmpty
         Test-PimAccess -Principal 'user1@contoso.com' -Role 'Security Reader' | Should -BeFalse
         Get-MfaFingerprint | Should -Be $fp
-        (Test-PimAuditLog).IsValid | Should -BeTrue
+        $after = Test-PimAuditLog
+        $after.IsValid | Should -BeTrue -Because "the type PimModule wrote is back: $($after.Reason) $($after.Disagreements)"
     }
 
     It 'says until when and what to do, in the PimMfaLocked error record' {
@@ -3367,5 +3368,269 @@ function Seen([scriptblock] `$b) { try { ((@(& `$b) | Sort-Object -Unique) -join
         @(Get-PimNotification -Recipient 'user3@contoso.com').Count | Should -BeGreaterThan 0
         (Get-PimRequest -RequestId $User3Request).Justification | Should -Be 'user3 private reason'
         Connect-TestStore -Store $ReadStore -Principal 'admin@contoso.com' | Out-Null
+    }
+}
+
+Describe 'Third hostile pass, finding 4: a stored enum value that PimModule never writes is refused, never re-read' -Tag Hostile {
+    # Each enum column, set to a number ('0': Enum.Parse read it as the first value) and to a name PimModule never writes
+    # ('x': a raw System.ArgumentException), behind the module's back. The reading command refuses by name — PimStoreCorrupt
+    # in a Lab store, PimStoreTampered in a Verified one — with the row's key as TargetObject, and nothing moves.
+    BeforeDiscovery {
+        $script:StoredEnumCases = foreach ($mode in 'Lab', 'Verified') {
+            foreach ($c in @(
+                    @{ Table = 'assignments'; Column = 'type'; Key = 'assignment_id'; Read = { Get-PimAssignment -State All } }
+                    @{ Table = 'assignments'; Column = 'member_type'; Key = 'assignment_id'; Read = { Get-PimAssignment -State All } }
+                    @{ Table = 'requests'; Column = 'action'; Key = 'request_id'; Read = { Get-PimRequest } }
+                    @{ Table = 'requests'; Column = 'status'; Key = 'request_id'; Read = { Get-PimRequest } }
+                    @{ Table = 'requests'; Column = 'assignment_type'; Key = 'request_id'; Read = { Get-PimRequest } }
+                    @{ Table = 'notifications'; Column = 'recipient_type'; Key = 'notification_id'; Read = { Get-PimNotification } }
+                    @{ Table = 'notifications'; Column = 'status'; Key = 'notification_id'; Read = { Get-PimNotification } }
+                    @{ Table = 'access_reviews'; Column = 'assignment_type'; Key = 'review_id'; Read = { Get-PimAccessReview } }
+                    @{ Table = 'access_reviews'; Column = 'recurrence'; Key = 'review_id'; Read = { Get-PimAccessReview } }
+                    @{ Table = 'access_reviews'; Column = 'default_decision'; Key = 'review_id'; Read = { Get-PimAccessReview } }
+                    @{ Table = 'access_review_items'; Column = 'assignment_type'; Key = 'item_id'; Read = { Get-PimAccessReview | Get-PimAccessReviewItem } }
+                    @{ Table = 'access_review_items'; Column = 'recommendation'; Key = 'item_id'; Read = { Get-PimAccessReview | Get-PimAccessReviewItem } }
+                    @{ Table = 'access_review_items'; Column = 'decision'; Key = 'item_id'; Read = { Get-PimAccessReview | Get-PimAccessReviewItem } })) {
+                foreach ($value in '0', 'x') { $c + @{ Mode = $mode; Value = $value; Id = if ($mode -eq 'Verified') { 'PimStoreTampered' } else { 'PimStoreCorrupt' } } }
+            }
+        }
+    }
+
+    BeforeAll {
+        $script:EnumUsers = Join-Path $TestDrive "enum-users-$([guid]::NewGuid().ToString('N').Substring(0, 8))"
+        $script:EnumStores = @{}
+        function Connect-EnumStore([string] $Mode) {
+            $env:XDG_DATA_HOME = Join-Path $script:EnumUsers "$Mode-admin"
+            $null = New-Item -ItemType Directory -Path $env:XDG_DATA_HOME -Force
+            $store = $script:EnumStores[$Mode]
+            $p = @{ Principal = 'admin@contoso.com'; IdentityMode = $Mode }
+            if ($store.Provider -eq 'PostgreSql') { Connect-PimStore -ConnectionString $store.ConnectionString -Provider PostgreSql @p }
+            else { Connect-PimStore -Path $store.Path @p }
+        }
+        foreach ($mode in 'Lab', 'Verified') {
+            $script:EnumStores[$mode] = New-TestStore
+            Connect-EnumStore $mode
+            # One row of each table: an assignment (and its request and notifications), a review of it with one item.
+            New-PimEligibleAssignment -Principal user1@contoso.com -Role 'Security Reader' -Permanent -Justification 'JIT' | Out-Null
+            New-PimAccessReview -Role 'Security Reader' -Reviewer admin@contoso.com -Duration 7d | Out-Null
+            Set-PimRoleSetting -Role 'Security Reader' -ActivationRequirement None
+            Set-PimAlertSetting -AlertType RepeatedMfaFailures -Threshold 7 -Enabled $true
+        }
+    }
+
+    It '<Mode> store: store_info.value of <Key> = ''<Value>'' makes Get-PimAlertSetting refuse with <Id>, not read as another number or as off' -TestCases @(
+        foreach ($mode in 'Lab', 'Verified') {
+            foreach ($case in @(@{ Key = 'alert.RepeatedMfaFailures.threshold'; Value = '0x7' }, @{ Key = 'alert.RepeatedMfaFailures.threshold'; Value = ' 7' },
+                    @{ Key = 'alert.RepeatedMfaFailures.enabled'; Value = 'true' }, @{ Key = 'alert.RepeatedMfaFailures.enabled'; Value = 'x' })) {
+                $case + @{ Mode = $mode; Id = if ($mode -eq 'Verified') { 'PimStoreTampered' } else { 'PimStoreCorrupt' } }
+            }
+        }) {
+        $store = $script:EnumStores[$Mode]
+        Connect-EnumStore $Mode
+        $original = @(Invoke-Sql -Store $store -Sql "SELECT value FROM store_info WHERE key = '$Key'")[0]
+        $original | Should -Not -BeNullOrEmpty
+        Invoke-Sql -Store $store -Sql "UPDATE store_info SET value = '$Value' WHERE key = '$Key'" | Out-Null
+        try {
+            $e = Get-Refusal { Get-PimAlertSetting -ErrorAction Stop | Out-Null }
+            $e.FullyQualifiedErrorId | Should -BeLike "$Id,*"
+            "$($e.TargetObject)" | Should -Be $Key
+        }
+        finally { Invoke-Sql -Store $store -Sql "UPDATE store_info SET value = '$original' WHERE key = '$Key'" | Out-Null }
+        (Get-PimAlertSetting | Where-Object AlertType -eq RepeatedMfaFailures).Threshold | Should -Be 7
+    }
+
+    It '<_> store: a role''s stored rule whose JSON does not read is refused in a Lab store, and the sealed settings answer in a Verified one' -TestCases @('Lab', 'Verified') {
+        $store = $script:EnumStores[$_]
+        Connect-EnumStore $_
+        $role = (Get-PimRole 'Security Reader').Id.ToString()
+        $rule = @(Invoke-Sql -Store $store -Sql "SELECT rule_id FROM policy_rules WHERE role_id = '$role' AND rule_id LIKE 'Enablement_EndUser%' ORDER BY rule_id LIMIT 1")[0]
+        if (-not $rule) { $rule = @(Invoke-Sql -Store $store -Sql "SELECT rule_id FROM policy_rules WHERE role_id = '$role' ORDER BY rule_id LIMIT 1")[0] }
+        $rule | Should -Not -BeNullOrEmpty
+        $original = @(Invoke-Sql -Store $store -Sql "SELECT value_json FROM policy_rules WHERE role_id = '$role' AND rule_id = '$rule'") -join "`n"
+        Invoke-Sql -Store $store -Sql "UPDATE policy_rules SET value_json = 'x' WHERE role_id = '$role' AND rule_id = '$rule'" | Out-Null
+        try {
+            $e = Get-Refusal { $script:Setting = Get-PimRoleSetting -Role 'Security Reader' -ErrorAction Stop }
+            if ($_ -eq 'Lab') {
+                $e.FullyQualifiedErrorId | Should -BeLike 'PimStoreCorrupt,*'
+                "$($e.TargetObject)" | Should -Be $role
+                $e.Exception.Message | Should -BeLike '*policy_rules.value_json*'
+            }
+            else {
+                $e | Should -BeNullOrEmpty -Because 'a Verified store answers from the settings an administrator sealed'
+                $script:Setting.ActivationRequirement | Should -Be 'None'
+            }
+        }
+        finally { Invoke-Sql -Store $store -Sql "UPDATE policy_rules SET value_json = '$($original.Replace("'", "''"))' WHERE role_id = '$role' AND rule_id = '$rule'" | Out-Null }
+        (Get-PimRoleSetting -Role 'Security Reader').ActivationRequirement | Should -Be 'None'
+    }
+
+    It '<Mode> store: <Table>.<Column> = ''<Value>'' makes <Read> refuse with <Id>' -TestCases $StoredEnumCases {
+        $store = $script:EnumStores[$Mode]
+        Connect-EnumStore $Mode
+        $row = @(Invoke-Sql -Store $store -Sql "SELECT $Key || '|' || $Column FROM $Table ORDER BY $Key LIMIT 1")[0]
+        $row | Should -Not -BeNullOrEmpty -Because "the setup wrote a row into $Table"
+        $rowKey, $original = $row -split '\|', 2
+        $before = Get-StoreFingerprint
+        Invoke-Sql -Store $store -Sql "UPDATE $Table SET $Column = '$Value' WHERE $Key = '$rowKey'" | Out-Null
+        try {
+            $e = Get-Refusal { & $Read -ErrorAction Stop | Out-Null }
+            $e | Should -Not -BeNullOrEmpty -Because "'$Value' is not a value PimModule writes into $Table.$Column"
+            $e.FullyQualifiedErrorId | Should -BeLike "$Id,*"
+            $e.Exception | Should -Not -BeOfType [System.ArgumentException]
+            "$($e.TargetObject)" | Should -Be $rowKey
+            $e.Exception.Message | Should -BeLike "*$Table.$Column*"
+        }
+        finally { Invoke-Sql -Store $store -Sql "UPDATE $Table SET $Column = '$original' WHERE $Key = '$rowKey'" | Out-Null }
+        Get-StoreFingerprint | Should -Be $before
+        { & $Read -ErrorAction Stop | Out-Null } | Should -Not -Throw -Because 'the value PimModule wrote is read again'
+    }
+
+    It 'Verified store: Test-PimAuditLog reports an assignment whose type reads as nothing (''<_>'') as Different, and checks the rest' -TestCases @('0', 'x') {
+        $store = $script:EnumStores['Verified']
+        Connect-EnumStore 'Verified'
+        $rowKey, $original = (@(Invoke-Sql -Store $store -Sql "SELECT assignment_id || '|' || type FROM assignments ORDER BY assignment_id LIMIT 1")[0]) -split '\|', 2
+        Invoke-Sql -Store $store -Sql "UPDATE assignments SET type = '$_' WHERE assignment_id = '$rowKey'" | Out-Null
+        try {
+            $check = Test-PimAuditLog
+            $check.IsValid | Should -BeFalse
+            $d = @($check.Disagreements | Where-Object Id -eq $rowKey)
+            $d.Count | Should -Be 1 -Because 'the row is reported once (not also as Missing)'
+            $d[0].Problem | Should -Be 'Different'
+            $d[0].Detail | Should -BeLike '*assignments.type*'
+        }
+        finally { Invoke-Sql -Store $store -Sql "UPDATE assignments SET type = '$original' WHERE assignment_id = '$rowKey'" | Out-Null }
+        $after = Test-PimAuditLog
+        $after.IsValid | Should -BeTrue -Because "the type PimModule wrote is back: $($after.Reason) $($after.Disagreements)"
+    }
+
+    It '<_> store: an id Dapper converts (requests.role_id = ''x'') is refused by name, not a raw System.Data.DataException' -TestCases @('Lab', 'Verified') {
+        $store = $script:EnumStores[$_]
+        Connect-EnumStore $_
+        $rowKey, $original = (@(Invoke-Sql -Store $store -Sql "SELECT request_id || '|' || role_id FROM requests ORDER BY request_id LIMIT 1")[0]) -split '\|', 2
+        $before = Get-StoreFingerprint
+        Invoke-Sql -Store $store -Sql "UPDATE requests SET role_id = 'x' WHERE request_id = '$rowKey'" | Out-Null
+        try {
+            $e = Get-Refusal { Get-PimRequest -ErrorAction Stop | Out-Null }
+            $e.FullyQualifiedErrorId | Should -BeLike "$(if ($_ -eq 'Verified') { 'PimStoreTampered' } else { 'PimStoreCorrupt' }),*"
+            $e.Exception.Message | Should -BeLike '*role_id*'
+        }
+        finally { Invoke-Sql -Store $store -Sql "UPDATE requests SET role_id = '$original' WHERE request_id = '$rowKey'" | Out-Null }
+        Get-StoreFingerprint | Should -Be $before
+    }
+}
+
+Describe 'Third hostile pass, finding 5: a principal with no role cannot fill the store with self-service writes' -Tag Hostile {
+    # user1 holds no role. 100 self-service writes in 10 minutes are accepted (Limits.SelfServiceWrites), half of them from
+    # a second pwsh process (one count for every window of one person); the next is PimRateLimited and writes one
+    # RateLimited audit record; later refusals — of any self-service write — write nothing. Administrators' writes are not
+    # limited. In a Verified store the RateLimited record verifies (Test-PimAuditLog).
+    BeforeAll {
+        $script:RateUsers = Join-Path $TestDrive "rate-users-$([guid]::NewGuid().ToString('N').Substring(0, 8))"
+        function Use-RateUser([string] $Mode, [string] $Name) {
+            $env:XDG_DATA_HOME = Join-Path $script:RateUsers "$Mode-$Name"
+            $null = New-Item -ItemType Directory -Path $env:XDG_DATA_HOME -Force
+            $env:XDG_DATA_HOME
+        }
+        function Connect-RateStore([object] $Store, [string] $Mode, [string] $Principal) {
+            $p = @{ Principal = $Principal; IdentityMode = $Mode }
+            if ($Store.Provider -eq 'PostgreSql') { Connect-PimStore -ConnectionString $Store.ConnectionString -Provider PostgreSql @p }
+            else { Connect-PimStore -Path $Store.Path @p }
+        }
+    }
+
+    It '<_> store: the 101st self-service write in 10 minutes is PimRateLimited, audited once, and refusals after it write nothing' -TestCases @('Lab', 'Verified') {
+        $mode = $_
+        $store = New-TestStore
+        $null = Use-RateUser $mode admin
+        Connect-RateStore $store $mode admin@contoso.com
+        New-PimEligibleAssignment -Principal user1@contoso.com -Role 'Security Reader' -Permanent -Justification 'JIT' | Out-Null
+        Set-PimRoleSetting -Role 'Security Reader' -ActivationRequirement None
+        if ($mode -eq 'Verified') {
+            $null = Use-RateUser $mode user1
+            $key = New-PimCredential -Principal user1@contoso.com
+            $null = Use-RateUser $mode admin
+            Connect-RateStore $store $mode admin@contoso.com
+            $key | Register-PimCredential -Principal user1@contoso.com | Out-Null
+        }
+        $userFolder = Use-RateUser $mode user1
+        Connect-RateStore $store $mode user1@contoso.com
+
+        # 50 from a second process of the same person, 50 from this one: one count.
+        $connect = $store.ConnectArguments -replace '-IdentityMode Lab', "-IdentityMode $mode"
+        $out = Invoke-FreshPwsh -Environment @{ XDG_DATA_HOME = $userFolder } -Script @"
+`$ErrorActionPreference = 'Stop'
+Import-Module '$ModulePath'
+Connect-PimStore $connect -Principal user1@contoso.com
+1..50 | ForEach-Object { Register-PimMfaMethod -Force -Confirm:`$false -InformationAction Ignore | Out-Null }
+'done'
+"@
+        ($out -join "`n") | Should -BeLike '*done*'
+        1..49 | ForEach-Object { Register-PimMfaMethod -Force -Confirm:$false -InformationAction Ignore | Out-Null }
+        $r = Request-PimActivation -Role 'Security Reader' -Justification 'the 100th self-service write' -Duration 1h
+        $r | Should -Not -BeNullOrEmpty
+        @(Get-PimAuditLog -Action RateLimited).Count | Should -Be 0
+
+        # The 101st: refused, with the limit, the window and when to try again; one RateLimited record.
+        $before = Get-RawFingerprint -Store $store
+        $e = Get-Refusal { Register-PimMfaMethod -Force -Confirm:$false -InformationAction Ignore }
+        $e.FullyQualifiedErrorId | Should -BeLike 'PimRateLimited,*'
+        $e.CategoryInfo.Category | Should -Be 'LimitsExceeded'
+        "$($e.TargetObject)" | Should -Be 'user1@contoso.com'
+        $e.Exception.Message | Should -BeLike '*100 self-service writes*10 minutes*'
+        "$($e.Exception.Message) $($e.ErrorDetails.RecommendedAction)" | Should -BeLike '*Try again after*'
+        $limited = @(Get-PimAuditLog -Action RateLimited)
+        $limited.Count | Should -Be 1
+        $limited[0].Actor | Should -Be 'user1@contoso.com'
+
+        # Later refusals, of any self-service write, from any process: nothing written.
+        $after = Get-RawFingerprint -Store $store
+        $after | Should -Not -Be $before
+        (Get-Refusal { Register-PimMfaMethod -Force -Confirm:$false -InformationAction Ignore }).FullyQualifiedErrorId | Should -BeLike 'PimRateLimited,*'
+        (Get-Refusal { Request-PimDeactivation -Role 'Security Reader' -Confirm:$false }).FullyQualifiedErrorId | Should -BeLike 'PimRateLimited,*'
+        (Get-Refusal { Request-PimExtension -Role 'Security Reader' -Confirm:$false }).FullyQualifiedErrorId | Should -BeLike 'PimRateLimited,*'
+        $other = Invoke-FreshPwsh -Environment @{ XDG_DATA_HOME = $userFolder } -AllowFailure -Script @"
+Import-Module '$ModulePath'
+Connect-PimStore $connect -Principal user1@contoso.com
+try { Register-PimMfaMethod -Force -Confirm:`$false -InformationAction Ignore -ErrorAction Stop | Out-Null; 'written' } catch { 'ERR:' + (`$_.FullyQualifiedErrorId -split ',')[0] }
+"@
+        ($other -join "`n") | Should -BeLike '*ERR:PimRateLimited*'
+        Get-RawFingerprint -Store $store | Should -Be $after
+        @(Get-PimAuditLog -Action RateLimited).Count | Should -Be 1
+
+        # An administrator's writes are not self-service: not limited, whatever user1 did.
+        $null = Use-RateUser $mode admin
+        Connect-RateStore $store $mode admin@contoso.com
+        New-PimEligibleAssignment -Principal user2@contoso.com -Role 'Security Reader' -Permanent -Justification 'JIT' | Should -Not -BeNullOrEmpty
+        if ($mode -eq 'Verified') {
+            $check = Test-PimAuditLog
+            $check.IsValid | Should -BeTrue -Because "the RateLimited record is user1's own, sealed with their key: $($check.Reason)"
+        }
+    }
+}
+
+Describe 'Third hostile pass, finding 5: the self-service window moves with the store''s clock' -Tag Hostile, TestClock {
+    # The window is counted by record time, from the engine's TimeProvider: 10 minutes after the writes that filled it, one
+    # more is accepted. (SQLite: on PostgreSQL the server's clock stamps every record, which a test cannot move.)
+    BeforeDiscovery { $script:PgWindow = $env:PIM_TEST_PROVIDER -eq 'PostgreSql' }
+    AfterAll { Set-TestClock -Reset }
+
+    It 'a principal refused at T is accepted again when the oldest counted write leaves the 10-minute window' -Skip:$PgWindow {
+        $t0 = [datetime]::new(2026, 3, 2, 9, 0, 0, [DateTimeKind]::Utc)
+        Set-TestClock $t0
+        $store = New-TestStore
+        Connect-PimStore -Path $store.Path -Principal admin@contoso.com -IdentityMode Lab
+        Connect-PimStore -Path $store.Path -Principal user1@contoso.com -IdentityMode Lab
+        1..100 | ForEach-Object { Set-TestClock $t0.AddSeconds($_); Register-PimMfaMethod -Force -Confirm:$false -InformationAction Ignore | Out-Null }
+        Set-TestClock $t0.AddMinutes(10)
+        $e = Get-Refusal { Register-PimMfaMethod -Force -Confirm:$false -InformationAction Ignore }
+        $e.FullyQualifiedErrorId | Should -BeLike 'PimRateLimited,*'
+        $e.ErrorDetails.RecommendedAction | Should -BeLike "*$($t0.AddSeconds(1).AddMinutes(10).ToString('yyyy-MM-dd HH:mm:ss'))Z*" -Because 'the first write leaves the window then'
+        $before = Get-StoreFingerprint
+        (Get-Refusal { Register-PimMfaMethod -Force -Confirm:$false -InformationAction Ignore }).FullyQualifiedErrorId | Should -BeLike 'PimRateLimited,*'
+        Get-StoreFingerprint | Should -Be $before
+        Set-TestClock $t0.AddMinutes(10).AddMilliseconds(1500)   # the write at T+1 s has left the window: one more fits
+        Register-PimMfaMethod -Force -Confirm:$false -InformationAction Ignore | Should -Not -BeNullOrEmpty
+        (Get-Refusal { Register-PimMfaMethod -Force -Confirm:$false -InformationAction Ignore }).FullyQualifiedErrorId | Should -BeLike 'PimRateLimited,*'
+        @(Get-PimAuditLog -Action RateLimited).Count | Should -Be 1 -Because 'one RateLimited record per principal per window'
     }
 }

@@ -43,11 +43,12 @@ public sealed class AlertService
         return new PimAlertSetting
         {
             AlertType = type,
-            Enabled = !v.TryGetValue("enabled", out var e) || e == "True",
+            // Read strictly (StoredValue): a value PimModule never writes is refused, never taken as "off" or as another number.
+            Enabled = !v.TryGetValue("enabled", out var e) || StoredValue.Flag(e, "store_info", "value", prefix + "enabled"),
             // A knob the type does not read is empty, also when a store holds one that Set-PimAlertSetting used to accept.
-            Threshold = d.Threshold is not null && v.TryGetValue("threshold", out var t) ? int.Parse(t, System.Globalization.CultureInfo.InvariantCulture) : d.Threshold,
-            Percentage = d.Percentage is not null && v.TryGetValue("percentage", out var p) ? int.Parse(p, System.Globalization.CultureInfo.InvariantCulture) : d.Percentage,
-            Window = d.Window is not null && v.TryGetValue("window", out var w) ? TimeSpan.FromTicks(long.Parse(w, System.Globalization.CultureInfo.InvariantCulture)) : d.Window,
+            Threshold = d.Threshold is not null && v.TryGetValue("threshold", out var t) ? StoredValue.Int(t, "store_info", "value", prefix + "threshold") : d.Threshold,
+            Percentage = d.Percentage is not null && v.TryGetValue("percentage", out var p) ? StoredValue.Int(p, "store_info", "value", prefix + "percentage") : d.Percentage,
+            Window = d.Window is not null && v.TryGetValue("window", out var w) ? TimeSpan.FromTicks(StoredValue.Number(w, "store_info", "value", prefix + "window")) : d.Window,
         };
     }
 

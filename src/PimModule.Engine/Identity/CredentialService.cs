@@ -144,6 +144,7 @@ public sealed class CredentialService
                 return (Kind: actorKey == principalKey ? "RotateRoot" : "Bind", Existing: (CredentialsTable.Row?)null, Current: current);
             }
             if (!self) RequireKeyAdministrator(work, $"register a key for {principal}");
+            else SelfServiceRate.Check(work, "Register-PimCredential");
             if (existing is { State: CredentialsTable.Active }) return (Kind: "Unchanged", Existing: existing, Current: current);
             if (existing is { State: CredentialsTable.Pending })
             {

@@ -15,6 +15,8 @@ public sealed class MfaService
             var p = principal is null ? work.Actor : DirectoryMap.Canonical(work, principal, "Principal");
             if (!global::PimModule.Identity.Principal.Same(p, work.Actor))
                 Authorization.RequireRoleAdministrator(work, $"register an MFA method for {p}");
+            else
+                Policy.SelfServiceRate.Check(work, "Register-PimMfaMethod");
             var exists = MfaMethodsTable.Exists(work, Principal.Fold(p));
             if (exists && !force)
                 throw PimErrors.MfaAlreadyRegistered($"{p} already has an MFA method; registering again replaces it and the old authenticator stops working.", p,

@@ -29,8 +29,8 @@ public sealed class SettingsService
         {
             var mine = rows[role.Id].ToList();
             var last = mine.OrderByDescending(x => x.ModifiedUtc).FirstOrDefault();
-            var stored = RolePolicy.FromRules(mine.Select(x => (x.RuleId, x.ValueJson)));
-            return (verified is null ? stored : Verified(verified, role.Id, stored)).ToSetting(role, last?.ModifiedBy, last?.ModifiedUtc);
+            RolePolicy Stored() => FromStored(role.Id, mine.Select(x => (x.RuleId, x.ValueJson)));
+            return (verified is null ? Stored() : Verified(verified, role.Id, Stored)).ToSetting(role, last?.ModifiedBy, last?.ModifiedUtc);
         }).ToList();
     });
 
@@ -43,8 +43,8 @@ public sealed class SettingsService
         return RolesTable.All(work).ToDictionary(r => r.Id, r =>
         {
             if (written.TryGetValue(r.Id, out var w)) return w.Clone();
-            var stored = RolePolicy.FromRules(rows[r.Id].Select(x => (x.RuleId, x.ValueJson)));
-            return verified is null ? stored : Verified(verified, r.Id, stored);
+            RolePolicy Stored() => FromStored(r.Id, rows[r.Id].Select(x => (x.RuleId, x.ValueJson)));
+            return verified is null ? Stored() : Verified(verified, r.Id, Stored);
         });
     }
 
@@ -54,8 +54,8 @@ public sealed class SettingsService
         // A policy this unit of work wrote is the one in force for the rest of it (a Verified store's sealed state has it
         // only once the transaction commits): -PassThru, and a desired state's assignments checked against its policies.
         if (Written(work).TryGetValue(roleId, out var written)) return written.Clone();
-        var stored = RolePolicy.FromRules(PolicyRulesTable.OfRole(work, roleId).Select(r => (r.RuleId, r.ValueJson)));
-        return work.VerifiedNow() is { } verified ? Verified(verified, roleId, stored) : stored;
+        RolePolicy Stored() => FromStored(roleId, PolicyRulesTable.OfRole(work, roleId).Select(r => (r.RuleId, r.ValueJson)));
+        return work.VerifiedNow() is { } verified ? Verified(verified, roleId, Stored) : Stored();
     }
 
     /// <summary>
@@ -63,14 +63,19 @@ public sealed class SettingsService
     /// defaults when none did — the store's rule rows count for nothing. A record from before the rules were logged is
     /// matched with the stored rows: they count only when they say what it said.
     /// </summary>
-    private static RolePolicy Verified(VerifiedState verified, Guid roleId, RolePolicy stored)
+    private static RolePolicy Verified(VerifiedState verified, Guid roleId, Func<RolePolicy> storedRows)
     {
         if (verified.Policy(roleId) is not { } sealedPolicy) return RolePolicy.FromRules([]);
         if (sealedPolicy.Rules is { } rules) return StateReplay.Rules(rules);
+        var stored = storedRows();
         if (AuditLog.ToJson(stored.Describe()) == sealedPolicy.Describe) return stored;
         throw PimErrors.StoreTampered($"The settings of role {roleId} in the store are not the ones an administrator sealed in the verified log. Nothing was changed.",
             roleId, "Run Test-PimAuditLog, and have an administrator set the role's settings again (Set-PimRoleSetting), or restore the store from a backup.");
     }
+
+    /// <summary>A role's policy from its stored rule rows, read strictly: a rule whose JSON does not read is PimStoreCorrupt (PimStoreTampered in a Verified store).</summary>
+    private static RolePolicy FromStored(Guid roleId, IEnumerable<(string RuleId, string Json)> rows)
+        => StoredValue.Json(() => RolePolicy.FromRules(rows.ToList()), "policy_rules", "value_json", roleId);
 
     private static Dictionary<Guid, RolePolicy> Written(UnitOfWork work) => work.Memo("policies:written", () => new Dictionary<Guid, RolePolicy>());
 

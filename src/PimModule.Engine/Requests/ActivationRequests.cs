@@ -27,6 +27,7 @@ internal sealed class ActivationRequests
     {
         input = input.Validate();
         var principal = work.Actor;
+        SelfServiceRate.Check(work, "Request-PimActivation");
         var role = RoleService.Resolve(work, input.Role);
         var scope = input.Scope!;
         var policy = SettingsService.Load(work, role.Id);

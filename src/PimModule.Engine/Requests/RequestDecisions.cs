@@ -205,6 +205,7 @@ internal sealed class RequestDecisions
                 throw PimErrors.NotRequester($"Request {q.Id} was made by {q.Principal}; only the requester can cancel it.", q.Id,
                     "Approvers decide others' requests with Approve-PimRequest or Deny-PimRequest.");
             RequirePending(q, work.Now, "canceled");
+            SelfServiceRate.Check(work, "Stop-PimRequest");
             return (Request: q, Role: role);
         },
         p => new PimChange($"{p.Request.Action} '{p.Role.Name}' ({p.Request.Id})", "Cancel request"),

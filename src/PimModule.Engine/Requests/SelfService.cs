@@ -50,6 +50,7 @@ internal sealed class SelfService
     public PimRequest? Deactivate(PimRoleReference? role, string? scope, Guid? assignmentId, Func<PimChange, bool>? confirm) => _store.Change(
         work =>
         {
+            SelfServiceRate.Check(work, "Request-PimDeactivation");
             var a = FindOwn(work, assignmentId, role, scope,
                 x => x.Type == PimAssignmentType.Active && x.MemberType == PimMemberType.Activated
                      && Schedules.StateAt(x.Start, x.End, work.Now) != PimAssignmentState.Expired, "deactivate");
@@ -82,6 +83,7 @@ internal sealed class SelfService
         TimeSpan? duration, string? justification, Func<PimChange, bool>? confirm) => _store.Change(
         work =>
         {
+            SelfServiceRate.Check(work, "Request-PimExtension");
             Input.Text(justification, "Justification", Input.JustificationLength);
             Times.Duration(duration, "Duration");
             var a = FindOwn(work, assignmentId, role, scope,

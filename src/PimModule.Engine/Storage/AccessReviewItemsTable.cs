@@ -6,9 +6,16 @@ internal static class AccessReviewItemsTable
     private sealed record StoredItem(string ItemId, string ReviewId, string AssignmentId, string Principal, string RoleId, string AssignmentType,
         string Recommendation, string Decision, string? Justification, string? ReviewedBy, long? ReviewedUtc, string? Outcome)
     {
-        public ReviewItemRow ToRow() => new(Guid.Parse(ItemId), Guid.Parse(ReviewId), Guid.Parse(AssignmentId), Principal, Guid.Parse(RoleId),
-            Enum.Parse<PimAssignmentType>(AssignmentType), Enum.Parse<PimAccessReviewDecision>(Recommendation), Enum.Parse<PimAccessReviewDecision>(Decision),
-            Justification, ReviewedBy, ReviewedUtc is { } t ? SqlTypes.FromTicks(t) : null, Outcome);
+        public ReviewItemRow ToRow()
+        {
+            const string T = "access_review_items";
+            var id = StoredValue.Id(ItemId, T, "item_id", ItemId);
+            return new(id, StoredValue.Id(ReviewId, T, "review_id", id), StoredValue.Id(AssignmentId, T, "assignment_id", id), Principal,
+                StoredValue.Id(RoleId, T, "role_id", id), StoredValue.Enum<PimAssignmentType>(AssignmentType, T, "assignment_type", id),
+                StoredValue.Enum<PimAccessReviewDecision>(Recommendation, T, "recommendation", id),
+                StoredValue.Enum<PimAccessReviewDecision>(Decision, T, "decision", id),
+                Justification, ReviewedBy, ReviewedUtc is { } t ? SqlTypes.FromTicks(t) : null, Outcome);
+        }
     }
 
     private const string ItemColumns =

@@ -34,11 +34,19 @@ internal static class AccessReviewsTable
         long StartUtc, long EndUtc, long DurationTicks, string Recurrence, string DefaultDecision, long AutoApply, string SeriesId, long Occurrence,
         string CreatedBy, long CreatedUtc, string? CompletedBy, long? CompletedUtc)
     {
-        public ReviewRow ToRow() => new(Guid.Parse(ReviewId), Guid.Parse(RoleId), Enum.Parse<PimAccessReviewAssignmentType>(AssignmentType),
-            System.Text.Json.JsonSerializer.Deserialize<string[]>(Reviewers) ?? [], SelfReview != 0, Status, SqlTypes.FromTicks(StartUtc),
-            SqlTypes.FromTicks(EndUtc), TimeSpan.FromTicks(DurationTicks), Enum.Parse<PimAccessReviewRecurrence>(Recurrence),
-            Enum.Parse<PimAccessReviewDefaultDecision>(DefaultDecision), AutoApply != 0, Guid.Parse(SeriesId), (int)Occurrence, CreatedBy,
-            SqlTypes.FromTicks(CreatedUtc), CompletedBy, CompletedUtc is { } c ? SqlTypes.FromTicks(c) : null);
+        public ReviewRow ToRow()
+        {
+            const string T = "access_reviews";
+            var id = StoredValue.Id(ReviewId, T, "review_id", ReviewId);
+            return new(id, StoredValue.Id(RoleId, T, "role_id", id), StoredValue.Enum<PimAccessReviewAssignmentType>(AssignmentType, T, "assignment_type", id),
+                StoredValue.TextArray(Reviewers, T, "reviewers", id), SelfReview != 0,
+                Status is ReviewRow.InProgress or ReviewRow.CompletedStatus ? Status : throw StoredValue.Invalid(T, "status", id, Status, "InProgress or Completed"),
+                SqlTypes.FromTicks(StartUtc), SqlTypes.FromTicks(EndUtc), TimeSpan.FromTicks(DurationTicks),
+                StoredValue.Enum<PimAccessReviewRecurrence>(Recurrence, T, "recurrence", id),
+                StoredValue.Enum<PimAccessReviewDefaultDecision>(DefaultDecision, T, "default_decision", id), AutoApply != 0,
+                StoredValue.Id(SeriesId, T, "series_id", id), (int)Occurrence, CreatedBy,
+                SqlTypes.FromTicks(CreatedUtc), CompletedBy, CompletedUtc is { } c ? SqlTypes.FromTicks(c) : null);
+        }
     }
 
     private const string ReviewColumns =

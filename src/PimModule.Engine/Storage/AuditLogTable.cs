@@ -66,6 +66,26 @@ internal static partial class AuditLogTable
 
     public static long Count(UnitOfWork work) => work.Scalar<long>("SELECT COUNT(*) FROM audit_log");
 
+    /// <summary>
+    /// The self-service records of a principal (<see cref="Policy.SelfServiceRate"/>): what they wrote about themselves —
+    /// their MFA method, their own key, their activation requests (the request's record, not the activation's), early
+    /// deactivations, extension and renewal requests, cancellations of their own requests.
+    /// </summary>
+    private const string SelfServiceRecord =
+        "principal_key = actor_key AND (action IN ('RegisterMfaMethod', 'SelfDeactivate', 'SelfExtend', 'SelfRenew', 'CancelRequest', '" +
+        PimModule.Identity.Keys.Seals.BindAction + "', '" + PimModule.Identity.Keys.Seals.ProposeAction + "') OR (action = 'SelfActivate' AND target_type = 'Request'))";
+
+    /// <summary>The times of the newest <paramref name="max"/> self-service records of a principal after <paramref name="from"/>, newest first (ix_audit_actor).</summary>
+    public static List<DateTime> SelfServiceTimes(UnitOfWork work, string actorKey, DateTime from, int max)
+        => work.Query<long>("SELECT at_utc FROM audit_log WHERE actor_key = @actorKey AND at_utc > @from AND " + SelfServiceRecord +
+                            " ORDER BY at_utc DESC LIMIT @max", new { actorKey, from, max }).ConvertAll(SqlTypes.FromTicks);
+
+    /// <summary>True when the principal has a record of <paramref name="action"/> after <paramref name="from"/> (ix_audit_actor).</summary>
+    public static bool HasSince(UnitOfWork work, string actorKey, string action, DateTime from)
+        => work.Query<long>("SELECT 1 FROM audit_log WHERE actor_key = @actorKey AND at_utc > @from AND action = @action LIMIT 1",
+            new { actorKey, from, action }).Count > 0;
+
+
     /// <summary>Whether the store was ever protected from Lab (a ProtectStore record; the partial index ix_audit_protect).</summary>
     public static bool WasProtected(UnitOfWork work)
         => work.Scalar<long>("SELECT COUNT(*) FROM (SELECT 1 FROM audit_log WHERE action = 'ProtectStore' LIMIT 1) x") > 0;

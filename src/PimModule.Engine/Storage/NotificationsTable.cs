@@ -20,6 +20,23 @@ internal static partial class NotificationsTable
         };
     }
 
+    /// <summary>A message as Dapper reads it: the enum columns as the text they hold, read strictly (<see cref="StoredValue"/>).</summary>
+    private sealed record StoredRow(Guid NotificationId, DateTime CreatedUtc, string Event, string RecipientType, string Recipient,
+        string Subject, string Body, Guid? RoleId, string? Principal, Guid? RequestId, Guid? AssignmentId, bool Critical,
+        string Status, long Attempts, DateTime NextAttemptUtc, DateTime? SentUtc, string? LastError)
+    {
+        public Row ToRow() => new(NotificationId, CreatedUtc, Event,
+            StoredValue.Enum<PimNotificationRecipient>(RecipientType, "notifications", "recipient_type", NotificationId), Recipient,
+            Subject, Body, RoleId, Principal, RequestId, AssignmentId, Critical,
+            StoredValue.Enum<PimNotificationStatus>(Status, "notifications", "status", NotificationId), Attempts, NextAttemptUtc, SentUtc, LastError);
+    }
+
+    private static List<Row> Rows(UnitOfWork work, string sql, object? param = null) => work.Query<StoredRow>(sql, param).ConvertAll(r => r.ToRow());
+
+    private static Row? FirstRow(UnitOfWork work, string sql, object? param = null) => work.QueryFirstOrDefault<StoredRow>(sql, param)?.ToRow();
+
+    private static IEnumerable<Row> StreamRows(UnitOfWork work, string sql, object? param = null) => work.Stream<StoredRow>(sql, param).Select(r => r.ToRow());
+
     /// <summary>A message to queue: Pending, due now; or Failed at once, with <paramref name="Undeliverable"/> as its LastError.</summary>
     internal sealed record New(Guid NotificationId, DateTime CreatedUtc, string Event, PimNotificationRecipient RecipientType, string Recipient,
         string RecipientKey, string Subject, string Body, Guid? RoleId, string? Principal, Guid? RequestId, Guid? AssignmentId, bool Critical,
@@ -47,10 +64,10 @@ internal static partial class NotificationsTable
         if (statuses is { Count: > 0 }) where.Add(work.AnyOf("status", "statuses"));
         var sql = Select + (where.Count > 0 ? " WHERE " + string.Join(" AND ", where) : "") + " ORDER BY created_utc, notification_id" +
                   (first is null ? "" : " LIMIT @first");
-        return work.Stream<Row>(sql, new { recipientKey, requestId, statuses = statuses is null ? null : work.TextList(statuses), first = (long?)first });
+        return StreamRows(work, sql, new { recipientKey, requestId, statuses = statuses is null ? null : work.TextList(statuses), first = (long?)first });
     }
 
-    public static Row? ById(UnitOfWork work, Guid id) => work.QueryFirstOrDefault<Row>(Select + " WHERE notification_id = @id", new { id });
+    public static Row? ById(UnitOfWork work, Guid id) => FirstRow(work, Select + " WHERE notification_id = @id", new { id });
 
     /// <summary>Queues messages (written together, just before the unit of work commits).</summary>
     public static void Insert(UnitOfWork work, IReadOnlyList<New> messages) => BulkRows.Insert(work, "notifications", Columns,
@@ -78,7 +95,7 @@ internal static partial class NotificationsTable
 
     /// <summary>Failed messages made in [<paramref name="from"/>, <paramref name="to"/>], oldest first (the UndeliverableNotifications alert).</summary>
     public static List<Row> FailedBetween(UnitOfWork work, DateTime from, DateTime to)
-        => work.Query<Row>(Select + " WHERE status = 'Failed' AND created_utc >= @from AND created_utc <= @to ORDER BY created_utc, notification_id", new { from, to });
+        => Rows(work, Select + " WHERE status = 'Failed' AND created_utc >= @from AND created_utc <= @to ORDER BY created_utc, notification_id", new { from, to });
 
     /// <summary>Claims up to <paramref name="max"/> due messages, oldest first, for one sender until <paramref name="until"/>; returns them.</summary>
     public static List<Row> Claim(UnitOfWork work, string token, DateTime until, int max)
@@ -86,7 +103,7 @@ internal static partial class NotificationsTable
         work.Execute("UPDATE notifications SET claim_token = @token, claimed_until_utc = @until WHERE notification_id IN " +
                      "(SELECT notification_id FROM notifications WHERE " + DueAt + " ORDER BY created_utc LIMIT @max)",
             new { token, until, now = work.Now, max = (long)max });
-        return work.Query<Row>(Select + " WHERE claim_token = @token ORDER BY created_utc", new { token });
+        return Rows(work, Select + " WHERE claim_token = @token ORDER BY created_utc", new { token });
     }
 
     /// <summary>Marks a claimed message sent.</summary>

@@ -20,6 +20,31 @@ internal static partial class RequestsTable
     /// <summary>The row with its decisions (one text, see <see cref="RequestApprovalsTable.Aggregate"/>): no second query per request.</summary>
     private static string Select(UnitOfWork work) => "SELECT " + Columns + ", " + RequestApprovalsTable.Aggregate(work) + " AS decisions FROM requests q";
 
+    /// <summary>
+    /// A row as Dapper reads it: the enum columns as the text they hold, read strictly into <see cref="RequestRow"/>
+    /// (<see cref="StoredValue"/>: Dapper's own enum reading folds case and takes numbers).
+    /// </summary>
+    private sealed record StoredRequest(
+        Guid Id, string Action, string Status, string Principal, Guid RoleId, string Scope,
+        string AssignmentType, TimeSpan? Duration, DateTime? Start, DateTime? End,
+        string? Justification, string? TicketNumber, string? TicketSystem, string CreatedBy, DateTime Created,
+        string? ApprovedBy, string? DecisionJustification, DateTime? Decided,
+        Guid? AssignmentId, Guid? TargetAssignmentId, string? AuthenticationContext, bool MfaVerified,
+        long Stage, DateTime? StageStarted, SqlTypes.AggregateText? Decisions)
+    {
+        public RequestRow ToRow() => new(Id, StoredValue.Enum<PimRequestAction>(Action, "requests", "action", Id),
+            StoredValue.Enum<PimRequestStatus>(Status, "requests", "status", Id), Principal, RoleId, Scope,
+            StoredValue.Enum<PimAssignmentType>(AssignmentType, "requests", "assignment_type", Id), Duration, Start, End,
+            Justification, TicketNumber, TicketSystem, CreatedBy, Created, ApprovedBy, DecisionJustification, Decided,
+            AssignmentId, TargetAssignmentId, AuthenticationContext, MfaVerified, Stage, StageStarted, Decisions);
+    }
+
+    private static List<RequestRow> Rows(UnitOfWork work, string sql, object? param = null) => work.Query<StoredRequest>(sql, param).ConvertAll(r => r.ToRow());
+
+    private static RequestRow? FirstRow(UnitOfWork work, string sql, object? param = null) => work.QueryFirstOrDefault<StoredRequest>(sql, param)?.ToRow();
+
+    private static IEnumerable<RequestRow> StreamRows(UnitOfWork work, string sql, object? param = null) => work.Stream<StoredRequest>(sql, param).Select(r => r.ToRow());
+
     // ---- named predicates -------------------------------------------------------------------------------
 
     private static readonly string Lifetime = Limits.PendingRequestLifetime.Ticks.ToString(CultureInfo.InvariantCulture);
@@ -64,20 +89,20 @@ internal static partial class RequestsTable
 
     /// <summary>Every self-service request as stored (Test-PimAuditLog compares them with the verified log).</summary>
     public static List<RequestRow> SelfService(UnitOfWork work)
-        => work.Query<RequestRow>(Select(work) + " WHERE q.action IN ('SelfActivate', 'SelfExtend', 'SelfRenew') ORDER BY q.created_utc, q.request_id");
+        => Rows(work, Select(work) + " WHERE q.action IN ('SelfActivate', 'SelfExtend', 'SelfRenew') ORDER BY q.created_utc, q.request_id");
 
     public static RequestRow? Find(UnitOfWork work, Guid id)
-        => work.QueryFirstOrDefault<RequestRow>(Select(work) + " WHERE q.request_id = @id", new { id }) is { } q && Counts(work, q) ? q : null;
+        => FirstRow(work, Select(work) + " WHERE q.request_id = @id", new { id }) is { } q && Counts(work, q) ? q : null;
 
     /// <summary>The activation requests (SelfActivate) of one principal for one role, at any scope, pending at <paramref name="now"/>.</summary>
     public static List<RequestRow> PendingActivationsAt(UnitOfWork work, string principal, Guid roleId, DateTime now)
-        => Counted(work, work.Query<RequestRow>(Select(work) + " WHERE q.principal_key = @key AND q.role_id = @roleId AND q.action = 'SelfActivate' AND " +
+        => Counted(work, Rows(work, Select(work) + " WHERE q.principal_key = @key AND q.role_id = @roleId AND q.action = 'SelfActivate' AND " +
                                   PendingAtNow + " ORDER BY q.created_utc, q.request_id",
             new { key = Principal.Fold(principal), roleId, now })).FindAll(q => Principal.Same(q.Principal, principal));
 
     /// <summary>Every request of one role (any principal, any action) pending at <paramref name="now"/>: the approvers' queue.</summary>
     public static List<RequestRow> PendingForRoleAt(UnitOfWork work, Guid roleId, DateTime now)
-        => Counted(work, work.Query<RequestRow>(Select(work) + " WHERE q.role_id = @roleId AND " + PendingAtNow + " ORDER BY q.created_utc, q.request_id",
+        => Counted(work, Rows(work, Select(work) + " WHERE q.role_id = @roleId AND " + PendingAtNow + " ORDER BY q.created_utc, q.request_id",
             new { roleId, now }));
 
     /// <summary>How many requests are pending at <paramref name="now"/> (Get-PimStore).</summary>
@@ -86,14 +111,14 @@ internal static partial class RequestsTable
 
     /// <summary>How many extension or renewal requests (SelfExtend, SelfRenew) of one assignment are pending at <paramref name="now"/>.</summary>
     public static long CountPendingExtensionsAt(UnitOfWork work, Guid assignmentId, DateTime now) => work.Verified is not null
-        ? Counted(work, work.Query<RequestRow>(Select(work) + " WHERE q.target_assignment_id = @assignmentId AND q.action IN ('SelfExtend', 'SelfRenew') AND " +
+        ? Counted(work, Rows(work, Select(work) + " WHERE q.target_assignment_id = @assignmentId AND q.action IN ('SelfExtend', 'SelfRenew') AND " +
                                                PendingAtNow, new { assignmentId, now })).Count
         : work.Scalar<long>("SELECT COUNT(*) FROM requests q WHERE q.target_assignment_id = @assignmentId " +
                              "AND q.action IN ('SelfExtend', 'SelfRenew') AND " + PendingAtNow, new { assignmentId, now });
 
     /// <summary>The requests that expired undecided at <paramref name="now"/> and are not marked Expired yet (Invoke-PimMaintenance).</summary>
     public static List<RequestRow> ExpiredUndecidedAt(UnitOfWork work, DateTime now)
-        => Counted(work, work.Query<RequestRow>(Select(work) + " WHERE " + ExpiredUndecidedAtNow + " ORDER BY q.created_utc, q.request_id", new { now }));
+        => Counted(work, Rows(work, Select(work) + " WHERE " + ExpiredUndecidedAtNow + " ORDER BY q.created_utc, q.request_id", new { now }));
 
     /// <summary>The principals that made or were given requests (for completion), at most <paramref name="limit"/>.</summary>
     public static List<string> Principals(UnitOfWork work, int limit)
@@ -130,7 +155,7 @@ internal static partial class RequestsTable
         }
         var sql = Select(work) + (where.Count > 0 ? " WHERE " + string.Join(" AND ", where) : "") + " ORDER BY q.created_utc, q.request_id";
         work.VerifiedNow(); // before the stream holds the connection
-        return work.Stream<RequestRow>(sql, new
+        return StreamRows(work, sql, new
         {
             now, id, key = principal is null ? null : Principal.Fold(principal),
             roleIds = roleIds is null ? null : work.TextList(roleIds.Select(r => r.ToString("D"))),
@@ -285,7 +310,7 @@ internal static partial class RequestsTable
 
     /// <summary>The latest activation requests made in [@from, @to), newest first, at most <paramref name="max"/> (that count).</summary>
     public static List<RequestRow> LatestActivations(UnitOfWork work, DateTime from, DateTime to, int max)
-        => Counted(work, work.Query<RequestRow>(Select(work) + " WHERE " + work.AnyOf("q.status", "statuses") +
+        => Counted(work, Rows(work, Select(work) + " WHERE " + work.AnyOf("q.status", "statuses") +
                                                 " AND q.created_utc >= @from AND q.created_utc < @to AND q.action = 'SelfActivate' " +
                                                 "ORDER BY q.created_utc DESC, q.request_id LIMIT @max",
             new { statuses = work.TextList(AllStatuses), from, to, max = (long)max }));

@@ -107,7 +107,7 @@ internal static class SqlTypes
             parameter.Value = value.ToString("D");
         }
 
-        public override Guid Parse(object value) => value is Guid g ? g : Guid.Parse((string)value);
+        public override Guid Parse(object value) => value is Guid g ? g : Guid.ParseExact((string)value, "D"); // only the form PimModule writes
     }
 
     private sealed class Flag : SqlMapper.TypeHandler<bool>

@@ -30,7 +30,12 @@ internal static class StateCheck
         var verified = new Dictionary<Guid, byte[]>();
         foreach (var (id, digest) in fresh.AllAssignments())
             if (Guid.TryParse(id, out var g)) verified[g] = digest;
-        foreach (var a in AssignmentsTable.AllAsStored(work))
+        var stored = AssignmentsTable.AllAsStored(work, (id, e) =>
+        {
+            if (Guid.TryParse(id, out var g)) verified.Remove(g);
+            Add("Assignment", id, "Different", e.Message + " It grants nothing.");
+        });
+        foreach (var a in stored)
         {
             if (!verified.Remove(a.Id, out var digest))
             {

@@ -39,6 +39,10 @@ internal static partial class PimErrors
     public static PimException RequestIdInvalid(string message, object? target = null, string? recommendedAction = null, Exception? inner = null)
         => Make(PimErrorCategory.InvalidArgument, message, target, recommendedAction, inner);
 
+    /// <summary>A principal made more self-service writes in a window than <c>Limits.SelfServiceWrites</c> allows.</summary>
+    public static PimException RateLimited(string message, object? target = null, string? recommendedAction = null, Exception? inner = null)
+        => Make(PimErrorCategory.LimitsExceeded, message, target, recommendedAction, inner);
+
     public static PimException RequestLimitReached(string message, object? target = null, string? recommendedAction = null, Exception? inner = null)
         => Make(PimErrorCategory.LimitsExceeded, message, target, recommendedAction, inner);
 
