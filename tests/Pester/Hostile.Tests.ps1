@@ -343,7 +343,7 @@ Attempt { Get-PimAssignment -Principal '${k}ate@contoso.com' }
     }
 }
 
-Describe 'Input limits: lengths and control characters' -Tag Hostile {
+Describe 'Input limits: lengths and control characters' -Tag Hostile, ProviderNeutral {
     BeforeEach {
         $null = Connect-TestStore -Principal 'admin@contoso.com'
         Set-PimRoleSetting -Role 'Security Reader' -ActivationRequirement None
@@ -421,7 +421,7 @@ Attempt { Import-Csv '$csv' | New-PimEligibleAssignment }
     }
 }
 
-Describe 'Empty scopes are refused, not taken as the whole directory' -Tag Hostile {
+Describe 'Empty scopes are refused, not taken as the whole directory' -Tag Hostile, ProviderNeutral {
     BeforeEach {
         $null = Connect-TestStore -Principal 'admin@contoso.com'
         Set-PimRoleSetting -Role 'Security Reader' -ActivationRequirement None -RequireJustification $false
@@ -456,7 +456,7 @@ Attempt { Test-PimAccess -Principal 'user1@contoso.com' -Role 'Security Reader' 
     }
 }
 
-Describe 'Out-of-range times and durations' -Tag Hostile {
+Describe 'Out-of-range times and durations' -Tag Hostile, ProviderNeutral {
     BeforeEach {
         $null = Connect-TestStore -Principal 'admin@contoso.com'
         Set-PimRoleSetting -Role 'Security Reader' -ActivationRequirement None -RequireJustification $false
@@ -509,7 +509,7 @@ Attempt { Import-PimRoleSetting -Path '$json' }
     }
 }
 
-Describe 'A DateTime of Kind Unspecified is local time' -Tag Hostile {
+Describe 'A DateTime of Kind Unspecified is local time' -Tag Hostile, ProviderNeutral {
     It 'stores an unspecified -StartDateTime as the local time it is, converted to UTC' -Tag Hostile {
         $null = Connect-TestStore -Principal 'admin@contoso.com'
         # Tokyo is UTC+9 all year: 09:00 local on 2030-01-01 is 00:00 UTC.

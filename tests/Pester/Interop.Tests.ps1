@@ -175,7 +175,7 @@ Describe 'Role policies in Graph''s own shape' {
     }
 }
 
-Describe 'What Graph holds and the store cannot is refused by name, on import' {
+Describe 'What Graph holds and the store cannot is refused by name, on import' -Tag ProviderNeutral {
     BeforeEach { $null = Connect-TestStore -Principal 'admin@contoso.com' }
 
     It 'refuses <Name> as <Id>, naming <Named>, and changes nothing' -ForEach @(
