@@ -1,4 +1,5 @@
 using PimModule.Identity.Keys;
+using PimModule.Identity;
 using PimModule.Storage;
 using PimModule.Storage.Postgres;
 using PimModule.Storage.Sqlite;
@@ -839,6 +840,9 @@ public sealed class PimStore : IDisposable
     /// <summary>Copies this whole store into a new one (another provider, or another file), audit chain intact.</summary>
     public (int Tables, long Rows) CopyTo(PimStoreOptions destination, Action<string, long>? progress = null)
     {
+        // A copy is the whole store, readable by whoever holds it: only a principal who reads everything makes one, and
+        // before anything is made at the destination (issue 28, review of finding 13).
+        Read(w => { Authorization.RequireReader(w, "copy the whole store"); return true; });
         using var target = Open(new PimStoreOptions
         {
             Provider = destination.Provider, Path = destination.Path, ConnectionString = destination.ConnectionString,

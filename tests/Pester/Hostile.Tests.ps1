@@ -3586,7 +3586,8 @@ Connect-PimStore $connect -Principal user1@contoso.com
         $after = Get-RawFingerprint -Store $store
         $after | Should -Not -Be $before
         (Get-Refusal { Register-PimMfaMethod -Force -Confirm:$false -InformationAction Ignore }).FullyQualifiedErrorId | Should -BeLike 'PimRateLimited,*'
-        (Get-Refusal { Request-PimDeactivation -Role 'Security Reader' -Confirm:$false }).FullyQualifiedErrorId | Should -BeLike 'PimRateLimited,*'
+        # Giving up access is never refused by the limit (the review of finding 5): this one is only too soon, and writes nothing.
+        (Get-Refusal { Request-PimDeactivation -Role 'Security Reader' -Confirm:$false }).FullyQualifiedErrorId | Should -BeLike 'PimDeactivationTooSoon,*'
         (Get-Refusal { Request-PimExtension -Role 'Security Reader' -Confirm:$false }).FullyQualifiedErrorId | Should -BeLike 'PimRateLimited,*'
         $other = Invoke-FreshPwsh -Environment @{ XDG_DATA_HOME = $userFolder } -AllowFailure -Script @"
 Import-Module '$ModulePath'
@@ -3632,5 +3633,53 @@ Describe 'Third hostile pass, finding 5: the self-service window moves with the 
         Register-PimMfaMethod -Force -Confirm:$false -InformationAction Ignore | Should -Not -BeNullOrEmpty
         (Get-Refusal { Register-PimMfaMethod -Force -Confirm:$false -InformationAction Ignore }).FullyQualifiedErrorId | Should -BeLike 'PimRateLimited,*'
         @(Get-PimAuditLog -Action RateLimited).Count | Should -Be 1 -Because 'one RateLimited record per principal per window'
+    }
+}
+
+# The review of the third pass (issue 28), after the fixes: what a principal with no role could still read or widen.
+Describe 'Third hostile pass, the review after the fixes: the outbox, a copy, a scope given empty' -Tag Hostile {
+    BeforeAll {
+        $script:RvStore = Connect-TestStore -Principal 'admin@contoso.com'
+        Set-PimMailSetting -SmtpServer 127.0.0.1 -Port 2 -From pim@contoso.com | Out-Null
+        New-PimEligibleAssignment -Principal user2@contoso.com -Role 'Security Reader' -Permanent -Justification 'user2 private reason' | Out-Null
+        function Get-Outbox { (Invoke-Sql -Store $RvStore -Sql "SELECT COUNT(*) || '|' || COALESCE(SUM(attempts), 0) || '|' || COUNT(claim_token) FROM notifications") -join '' }
+    }
+
+    It 'refuses Send-PimNotification to a principal with no role (the outbox is everyone''s mail), and touches no message' {
+        Connect-TestStore -Store $RvStore -Principal user1@contoso.com | Out-Null
+        $fp = Get-StoreFingerprint
+        $outbox = Get-Outbox
+        $outbox | Should -Not -BeLike '0|*'
+        $e = Get-Refusal { Send-PimNotification -PassThru -ErrorAction Stop }
+        $e.FullyQualifiedErrorId | Should -Be 'PimNotAuthorized,PimModule.Cmdlets.SendPimNotificationCommand'
+        $e.CategoryInfo.Category | Should -Be 'PermissionDenied'
+        "$($e.TargetObject)" | Should -Be 'user1@contoso.com'
+        $e.Exception.Message | Should -Not -BeLike '*user2 private reason*'
+        Get-Outbox | Should -Be $outbox
+        Get-StoreFingerprint | Should -Be $fp
+    }
+
+    It 'refuses Copy-PimStore to a principal with no role, before anything is made at the destination' {
+        Connect-TestStore -Store $RvStore -Principal user1@contoso.com | Out-Null
+        $fp = Get-StoreFingerprint
+        $destination = Join-Path $TestDrive "copy-$([guid]::NewGuid().ToString('N')).db"
+        $e = Get-Refusal { Copy-PimStore -DestinationPath $destination -ErrorAction Stop }
+        $e.FullyQualifiedErrorId | Should -Be 'PimNotAuthorized,PimModule.Cmdlets.CopyPimStoreCommand'
+        $e.CategoryInfo.Category | Should -Be 'PermissionDenied'
+        Test-Path $destination | Should -BeFalse
+        Get-StoreFingerprint | Should -Be $fp
+    }
+
+    It 'refuses a piped Scope of <Name> (PimScopeInvalid), never taking it as /' -ForEach @(
+        @{ Name = 'an empty JSON list'; Row = { '{"Principal":"user3@contoso.com","Role":"Security Reader","Scope":[]}' | ConvertFrom-Json } }
+        @{ Name = 'a JSON list of null'; Row = { '{"Principal":"user3@contoso.com","Role":"Security Reader","Scope":[null]}' | ConvertFrom-Json } }
+        @{ Name = 'an empty pipeline result'; Row = { [pscustomobject]@{ Principal = 'user3@contoso.com'; Role = 'Security Reader'; Scope = $(Get-ChildItem (Join-Path $TestDrive 'nothing-here') -ErrorAction Ignore) } } }
+    ) {
+        Connect-TestStore -Store $RvStore -Principal admin@contoso.com | Out-Null
+        $fp = Get-StoreFingerprint
+        $e = Get-Refusal { & $Row | New-PimEligibleAssignment -Permanent -Justification 'x' -ErrorAction Stop }
+        $e.FullyQualifiedErrorId | Should -Be 'PimScopeInvalid,PimModule.Cmdlets.NewPimEligibleAssignmentCommand'
+        @(Get-PimAssignment -Principal user3@contoso.com -State All) | Should -HaveCount 0
+        Get-StoreFingerprint | Should -Be $fp
     }
 }

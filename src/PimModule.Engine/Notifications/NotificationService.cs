@@ -1,6 +1,7 @@
 using MailKit.Net.Smtp;
 using MailKit.Security;
 using MimeKit;
+using PimModule.Identity;
 using PimModule.Storage;
 
 namespace PimModule.Notifications;
@@ -166,6 +167,18 @@ public sealed class NotificationService
         if (string.IsNullOrEmpty(mail.SmtpServer) || string.IsNullOrEmpty(mail.From))
             throw PimErrors.MailNotConfigured("No mail server is configured, so notifications cannot be sent.", null,
                 "Configure it first: Set-PimMailSetting -SmtpServer smtp.contoso.com -Port 587 -From pim@contoso.com [-UseSsl] [-Credential (Get-Credential)]");
+        // The outbox holds everyone's mail (others' justifications too): only the named mailer or a principal who reads
+        // everything sends it, claims it and sees what was sent (issue 28, review of finding 13).
+        _store.Read(w =>
+        {
+            if (!Principal.Same(mail.Mailer, w.Actor) && !Authorization.ReadsEverything(w))
+                throw PimErrors.NotAuthorized($"'{w.Actor}' may not send the notifications: the outbox holds everyone's mail. Sending needs the " +
+                    "mailer named in the mail settings, or an active assignment at directory scope '/' of a role that reads PIM (Privileged Role " +
+                    "Administrator, Global Administrator, Security Administrator, Security Operator, Security Reader or Global Reader) now. Nothing was sent.",
+                    w.Actor, $"Send as {(mail.Mailer is null ? "an administrator or a Security Reader" : $"the mailer {mail.Mailer}")} (Connect-PimStore -Principal), " +
+                    "e.g. from a scheduled runbook; Get-PimNotification shows your own mail.");
+            return true;
+        });
         // In a Verified store the mail settings are the ones an administrator sealed, or nothing is sent: a writer to the
         // store cannot point the sender (and its login) at a server of their own.
         // (The settings compared are the very ones this call sends with: no second read between the check and the use.)

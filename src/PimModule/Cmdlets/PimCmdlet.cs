@@ -85,9 +85,10 @@ public abstract class PimCmdlet : PSCmdlet
     /// </summary>
     protected string? GivenScope(string? scope, string parameter = "Scope")
     {
-        if (scope is not null || !MyInvocation.BoundParameters.TryGetValue(parameter, out var bound) || bound is not null) return scope;
-        throw PimErrors.ScopeInvalid($"-{parameter} was given as null (a piped object's {parameter} property that is present and null, such as JSON's null or " +
-            "a column Select-Object added without a value). A null scope is not taken as the whole directory: only a scope left out is '/'.", null,
+        // Bound at all yet null: JSON's null, an empty list or [null] (PowerShell turns those into a null string), or nothing.
+        if (scope is not null || !MyInvocation.BoundParameters.ContainsKey(parameter)) return scope;
+        throw PimErrors.ScopeInvalid($"-{parameter} was given as null (a piped object's {parameter} property that is present and null, such as JSON's null, " +
+            "an empty list or [null], or a column Select-Object added without a value). A null scope is not taken as the whole directory: only a scope left out is '/'.", null,
             "Give '/' for the whole directory, or a path such as '/administrativeUnits/<id>'; or leave the property (or CSV column) out.");
     }
 

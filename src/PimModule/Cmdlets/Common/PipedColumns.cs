@@ -76,6 +76,26 @@ internal static class PipedColumns
         CheckValuesBound(shape, cmdlet, input, columns);
     }
 
+    /// <summary>Null, an empty list, or a list of nothing but nulls (a PSObject unwrapped).</summary>
+    private static bool NothingIn(object? value)
+    {
+        if (value is PSObject ps)
+        {
+            value = ps.BaseObject;
+            // An empty pipeline result ($() of nothing) stored in a property: a PSObject of no properties that -eq $null.
+            if (value is PSCustomObject) return !NoteProperties(ps).Any();
+        }
+        if (value is null || value == System.Management.Automation.Internal.AutomationNull.Value) return true;
+        if (value is string) return false;
+        if (value is System.Collections.IEnumerable list)
+        {
+            foreach (var item in list)
+                if (!NothingIn(item)) return false;
+            return true;
+        }
+        return false;
+    }
+
     private static readonly string[] RoleColumns = ["Role", "RoleName", "RoleId"];
 
     /// <summary>
@@ -128,6 +148,12 @@ internal static class PipedColumns
             if (column is null)
                 foreach (var alias in c.Aliases)
                     if (columns.TryGetValue(alias, out column)) break;
+            // A scope column that is present but bound nothing — null, an empty list or [null] (PowerShell skips a value it
+            // cannot bind, and binds nothing for an empty pipeline result) — is refused, never taken as '/' (issue 28, finding 3).
+            if (column is not null && c.Parameter == "Scope" && NothingIn(column.Value))
+                throw PimErrors.ScopeInvalid($"The input's {column.Name} column is present but holds nothing (null, an empty list or [null]). " +
+                    "A scope that is given empty is not taken as the whole directory: only a scope left out is '/'; the row was not applied.", input,
+                    "Give '/' for the whole directory, or a path such as '/administrativeUnits/<id>'; or leave the column out.");
             if (column?.Value is null || (column.Value is string text && text.Trim().Length == 0)) continue;
             try
             {
