@@ -3670,6 +3670,17 @@ Describe 'Third hostile pass, the review after the fixes: the outbox, a copy, a 
         Get-StoreFingerprint | Should -Be $fp
     }
 
+    It 'refuses Export-PimAssignment a role given as null (<Name>), and writes no file' -ForEach @(
+        @{ Name = 'a piped Role of null'; Export = { param($Path) [pscustomobject]@{ Role = $null } | Export-PimAssignment -Path $Path -ErrorAction Stop } }
+        @{ Name = '-Role $null'; Export = { param($Path) Export-PimAssignment -Role $null -Path $Path -ErrorAction Stop } }
+    ) {
+        Connect-TestStore -Store $RvStore -Principal admin@contoso.com | Out-Null
+        $path = Join-Path $TestDrive "export-$([guid]::NewGuid().ToString('N')).json"
+        $e = Get-Refusal { & $Export $path }
+        $e.FullyQualifiedErrorId | Should -Be 'PimRoleRequired,PimModule.Cmdlets.ExportPimAssignmentCommand'
+        Test-Path $path | Should -BeFalse
+    }
+
     It 'refuses a piped Scope of <Name> (PimScopeInvalid), never taking it as /' -ForEach @(
         @{ Name = 'an empty JSON list'; Row = { '{"Principal":"user3@contoso.com","Role":"Security Reader","Scope":[]}' | ConvertFrom-Json } }
         @{ Name = 'a JSON list of null'; Row = { '{"Principal":"user3@contoso.com","Role":"Security Reader","Scope":[null]}' | ConvertFrom-Json } }

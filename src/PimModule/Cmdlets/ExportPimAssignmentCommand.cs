@@ -47,6 +47,12 @@ public sealed class ExportPimAssignmentCommand : PimCmdlet
         _bound = true;
         // A piped row's Principal is reset after the row (PimCmdlet): keep what the rows named.
         if (Principal is not null) _principals.Add(Principal);
+        // -Role given as null (a piped Role or RoleName that is present and null, or -Role $null) names no role: refused,
+        // never taken as every role (only a Role left out means every role).
+        if (Role is null && MyInvocation.BoundParameters.ContainsKey(nameof(Role)))
+            throw PimErrors.RoleRequired("-Role was given as null (a piped Role or RoleName property that is present and null, or -Role $null); " +
+                "a null role is not taken as every role. Nothing was exported.", null,
+                "Give the role's name or id, or leave -Role (and the Role column) out to export every role.");
         if (Role is null) return;
         _rolesGiven = true;
         _roleIds.AddRange(RoleResolver.Resolve(this, Store, Role).Select(r => r.Id));
