@@ -27,8 +27,10 @@ Describe 'Notifications over SMTP' -Tag TestClock {
 
     It 'delivers the walkthrough''s mails: approval request, activation confirmation, admin alert to the extra recipient' {
         New-WalkthroughStore -Port $sink.Port
-        Connect-PimStore -Principal 'approver1@contoso.com'
+        # The outbox is sent by an administrator (or the mailer): it holds everyone's mail (issue 28).
+        Connect-PimStore -Principal 'admin@contoso.com'
         Send-PimNotification
+        Connect-PimStore -Principal 'approver1@contoso.com'
         Wait-SmtpSinkMessage $sink -Count 2 -To 'approver1@contoso.com' | Out-Null
         $approval = @(Get-SmtpSinkMessage $sink -To 'approver1@contoso.com' | Where-Object Subject -Match 'Approval needed')
         $approval.Count | Should -Be 1
@@ -40,6 +42,7 @@ Describe 'Notifications over SMTP' -Tag TestClock {
 
         Set-TestClock $T0.AddMinutes(3)
         Approve-PimRequest -RequestId $request.RequestId -Justification 'ok' | Out-Null
+        Connect-PimStore -Principal 'admin@contoso.com'
         Send-PimNotification
         $confirmation = Get-SmtpSinkMessage $sink -To 'user1@contoso.com' | Where-Object Subject -Match 'is active'
         $confirmation.Count | Should -Be 1
@@ -211,7 +214,8 @@ Describe 'Mails carry store values as text, never as markup' -Tag Report {
         New-PimEligibleAssignment -Principal 'user1@contoso.com' -Role $role -Duration 30d -Justification 'JIT' | Out-Null
         Connect-PimStore -Principal 'user1@contoso.com'
         Request-PimActivation -Role $role -Duration 1h -Justification $why | Out-Null
-        Connect-PimStore -Principal 'approver1@contoso.com'
+        # The outbox is sent by an administrator (or the mailer): it holds everyone's mail (issue 28).
+        Connect-PimStore -Principal 'admin@contoso.com'
         Send-PimNotification
         $mail = @(Wait-SmtpSinkMessage $sink -Count 1 -To 'approver1@contoso.com' | Where-Object Subject -Match 'Approval needed')
         $mail.Count | Should -Be 1
