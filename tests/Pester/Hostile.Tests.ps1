@@ -3694,3 +3694,84 @@ Describe 'Third hostile pass, the review after the fixes: the outbox, a copy, a 
         Get-StoreFingerprint | Should -Be $fp
     }
 }
+
+Describe 'Third hostile pass, finding 15: an empty file already at a store path becomes a store only if it is this user''s, and owner-only' -Tag Hostile {
+    BeforeAll {
+        $script:OwnerOnly = [IO.UnixFileMode]'UserRead, UserWrite'
+        function New-EmptyFile([string] $Name, [string] $Mode = '666', [string] $Owner) {
+            $path = Join-Path $TestDrive ("{0}-{1}" -f [guid]::NewGuid().ToString('N').Substring(0, 8), $Name)
+            $null = New-Item -ItemType File -Path $path
+            & chmod $Mode $path
+            if ($Owner) { & chown $Owner $path; if ($LASTEXITCODE -ne 0) { throw "chown failed for $path" } }
+            $path
+        }
+        function Get-Owner([string] $Path) { (& stat -c '%U' $Path) -join '' }
+    }
+
+    BeforeEach {
+        if ($IsWindows -or [Environment]::UserName -ne 'root') { Set-ItResult -Skipped -Because 'another user''s file is made with chown, as root (the tests run as root in CI)'; return }
+        if ($OnPostgres) { Set-ItResult -Skipped -Because 'about SQLite files'; return }
+        $null = Connect-TestStore -Principal 'admin@contoso.com'
+        $script:Fingerprint = Get-StoreFingerprint
+    }
+
+    It 'Connect-PimStore -Path at an empty 0666 file of this user''s makes a 0600 store, and its -wal and -shm after a write are 0600' {
+        $path = New-EmptyFile 'connect.db'
+        $null = Connect-PimStore -Path $path -IdentityMode Lab -Principal 'admin@contoso.com' -WarningAction SilentlyContinue
+        $null = New-PimEligibleAssignment -Principal 'z@contoso.com' -Role 'Reports Reader' -Duration 1d -Justification 'MODE-SECRET'
+        foreach ($file in $path, "$path-wal", "$path-shm") {
+            $file | Should -Exist
+            [IO.File]::GetUnixFileMode($file) | Should -Be $script:OwnerOnly -Because "$file holds the store's rows"
+        }
+        (Get-PimStore).Location | Should -Be $path
+    }
+
+    It 'Copy-PimStore -DestinationPath at an empty 0666 file of this user''s makes a 0600 copy, and its -wal and -shm after a write are 0600' {
+        $path = New-EmptyFile 'copy.db'
+        $null = Copy-PimStore -DestinationPath $path -Switch -Confirm:$false
+        [IO.File]::GetUnixFileMode($path) | Should -Be $script:OwnerOnly
+        $null = New-PimEligibleAssignment -Principal 'z@contoso.com' -Role 'Reports Reader' -Duration 1d -Justification 'MODE-SECRET'
+        foreach ($file in $path, "$path-wal", "$path-shm") {
+            $file | Should -Exist
+            [IO.File]::GetUnixFileMode($file) | Should -Be $script:OwnerOnly -Because "$file holds the copy's rows"
+        }
+    }
+
+    It 'refuses <Cmdlet> at an empty file owned by another user (nobody), names its owner, and writes nothing' -ForEach @(
+        @{ Cmdlet = 'Copy-PimStore'; Write = { param($p) Copy-PimStore -DestinationPath $p -Confirm:$false } }
+        @{ Cmdlet = 'Connect-PimStore'; Write = { param($p) Connect-PimStore -Path $p -IdentityMode Lab -Principal 'admin@contoso.com' } }
+    ) {
+        $path = New-EmptyFile 'foreign.db' -Mode '644' -Owner 'nobody'
+        $e = Get-Refusal { & $Write $path }
+        $e.FullyQualifiedErrorId | Should -Be "PimFilePathInvalid,PimModule.Cmdlets.$($Cmdlet -replace '-', '')Command"
+        $e.CategoryInfo.Category | Should -Be 'InvalidArgument'
+        $e.TargetObject | Should -Be $path
+        $e.Exception | Should -BeOfType ([PimModule.PimException])
+        $e.Exception.Message | Should -Match "owned by 'nobody'"
+        (Get-Item -LiteralPath $path).Length | Should -Be 0 -Because 'nothing is written to it'
+        Get-Owner $path | Should -Be 'nobody'
+        [IO.File]::GetUnixFileMode($path) | Should -Be ([IO.UnixFileMode]'UserRead, UserWrite, GroupRead, OtherRead') -Because 'another user''s file is left as it was'
+        @(Get-ChildItem -Path "$path-*" -Force) | Should -BeNullOrEmpty -Because 'SQLite made nothing beside it'
+        # A refused connect leaves the session with no store: the test store is connected again to show it did not move.
+        if ($Cmdlet -eq 'Connect-PimStore') { $null = Connect-TestStore -Store $global:PimTestStore -Principal 'admin@contoso.com' }
+        Get-StoreFingerprint | Should -Be $script:Fingerprint
+    }
+
+    It 'refuses a new store beside a -wal owned by another user, and makes a leftover 0666 -wal of this user''s 0600' {
+        $path = Join-Path $TestDrive ("{0}-side.db" -f [guid]::NewGuid().ToString('N').Substring(0, 8))
+        $null = New-Item -ItemType File -Path "$path-wal"
+        & chmod 666 "$path-wal"; & chown nobody "$path-wal"
+        $e = Get-Refusal { Copy-PimStore -DestinationPath $path -Confirm:$false }
+        $e.FullyQualifiedErrorId | Should -Be 'PimFilePathInvalid,PimModule.Cmdlets.CopyPimStoreCommand'
+        $e.TargetObject | Should -Be "$path-wal"
+        $e.Exception.Message | Should -Match "owned by 'nobody'"
+        $path | Should -Not -Exist -Because 'the refusal comes before the store file is made'
+        (Get-Item -LiteralPath "$path-wal").Length | Should -Be 0
+        Get-StoreFingerprint | Should -Be $script:Fingerprint
+
+        & chown root "$path-wal"
+        $null = Copy-PimStore -DestinationPath $path -Switch -Confirm:$false
+        $null = New-PimEligibleAssignment -Principal 'z@contoso.com' -Role 'Reports Reader' -Duration 1d -Justification 'MODE-SECRET'
+        foreach ($file in $path, "$path-wal", "$path-shm") { [IO.File]::GetUnixFileMode($file) | Should -Be $script:OwnerOnly -Because "$file holds the copy's rows" }
+    }
+}

@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Microsoft.Win32.SafeHandles;
 
 namespace PimModule.Files;
 
@@ -61,6 +62,69 @@ public static class FileTarget
         }
     }
 
+    private const UnixFileMode OwnerOnlyMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+
+    /// <summary>
+    /// An empty file already at <paramref name="path"/> that the module is about to make its own file in (a new store or
+    /// a copy of one), judged on the open <paramref name="handle"/>: one owned by another user is refused by name
+    /// (<c>PimFilePathInvalid</c>: its owner could change its mode and read or alter everything written to it); one of
+    /// this user's is made readable by its owner only (0600) before anything is written — what a new file is made.
+    /// </summary>
+    public static void AdoptEmpty(SafeFileHandle handle, string path)
+    {
+        if (OperatingSystem.IsWindows()) return;
+        var status = new byte[256];
+        if (FStat(handle, status) != 0) return; // cannot be told: the writer's own refusal follows
+        RefuseForeign(path, BitConverter.ToUInt32(status, 8), "an empty file");
+        if ((File.GetUnixFileMode(handle) & ~OwnerOnlyMode) != 0) File.SetUnixFileMode(handle, OwnerOnlyMode);
+    }
+
+    /// <summary>
+    /// The files SQLite keeps beside a store (<c>-wal</c>, <c>-shm</c>, <c>-journal</c>) when a store is made at
+    /// <paramref name="path"/>: SQLite opens one that is already there as it is, so one owned by another user (or that is
+    /// not a regular file) is refused by name (<c>PimFilePathInvalid</c>) and one of this user's is made 0600.
+    /// </summary>
+    public static void CheckBeside(string path, params string[] suffixes)
+    {
+        if (OperatingSystem.IsWindows()) return;
+        foreach (var suffix in suffixes)
+        {
+            var side = path + suffix;
+            var status = new byte[256];
+            if (LStat(side, status) != 0) continue; // nothing there
+            if ((BitConverter.ToInt32(status, 4) & 0xF000) != 0x8000)
+                throw Invalid(side, "it is beside the new store and is not a regular file (SQLite would open it as the store's " + suffix + " file)");
+            RefuseForeign(side, BitConverter.ToUInt32(status, 8), $"a file beside the new store (SQLite would write the store's {suffix} there)");
+            if ((File.GetUnixFileMode(side) & ~OwnerOnlyMode) != 0) File.SetUnixFileMode(side, OwnerOnlyMode);
+        }
+    }
+
+    private static void RefuseForeign(string path, uint owner, string what)
+    {
+        var me = GetEUid();
+        if (owner == me) return;
+        throw PimErrors.FilePathInvalid(
+            $"'{path}' is {what} owned by {UserName(owner)}, not by {UserName(me)} who runs PimModule: a store written there would be " +
+            "theirs (they could make it readable by anyone, and read or change every row). Nothing was opened or written.", path,
+            "Remove the file (or have its owner remove it) and run the command again, or give a path in a folder only you can write to. " +
+            "The module makes a new store itself, readable by its owner only.");
+    }
+
+    /// <summary>'name' (user id N), or the user id alone when it has no name.</summary>
+    private static string UserName(uint uid)
+    {
+        try
+        {
+            foreach (var line in File.ReadLines("/etc/passwd"))
+            {
+                var fields = line.Split(':');
+                if (fields.Length > 2 && uint.TryParse(fields[2], out var id) && id == uid) return $"'{fields[0]}' (user id {uid})";
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
+        return $"user id {uid}";
+    }
+
     private static PimException Invalid(string path, string why)
         => PimErrors.FilePathInvalid($"'{path}' cannot be written as a file: {why}. Nothing was opened or written.", path,
             "Give the path of a file: a new one (in a folder that exists, or one the command makes), or a regular file to replace.");
@@ -98,6 +162,13 @@ public static class FileTarget
 
     [DllImport("libSystem.Native", EntryPoint = "SystemNative_Stat", SetLastError = true)]
     private static extern int Stat([MarshalAs(UnmanagedType.LPUTF8Str)] string path, [Out] byte[] status);
+
+    // FileStatus (System.Native): int32 Flags, int32 Mode, uint32 Uid, uint32 Gid, ...
+    [DllImport("libSystem.Native", EntryPoint = "SystemNative_FStat", SetLastError = true)]
+    private static extern int FStat(SafeFileHandle fd, [Out] byte[] status);
+
+    [DllImport("libSystem.Native", EntryPoint = "SystemNative_GetEUid")]
+    private static extern uint GetEUid();
 
     [DllImport("libSystem.Native", EntryPoint = "SystemNative_LStat", SetLastError = true)]
     private static extern int LStat([MarshalAs(UnmanagedType.LPUTF8Str)] string path, [Out] byte[] status);

@@ -27,6 +27,9 @@ internal sealed class SqliteStoreProvider : IStoreProvider
     /// <summary>The mode of a store file this provider creates on Linux and macOS: read and write for its owner only.</summary>
     internal const UnixFileMode PrivateFileMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
 
+    /// <summary>The files SQLite keeps beside a store: it opens one already there as it is (its owner, its mode).</summary>
+    private static readonly string[] SideFiles = ["-wal", "-shm", "-journal"];
+
     public PimStoreProvider Kind => PimStoreProvider.Sqlite;
     public string Location { get; }
     public IReadOnlyList<Migration> Migrations => LoadedMigrations.Value;
@@ -52,6 +55,13 @@ internal sealed class SqliteStoreProvider : IStoreProvider
             {
                 using var fs = new FileStream(Location, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
                 read = fs.Read(head, 0, head.Length);
+                // An empty file is where a new store is made (SQLite writes its header at the first commit): it must be
+                // this user's, and owner-only like a file the module creates; so must any -wal/-shm/-journal beside it.
+                if (read == 0)
+                {
+                    FileTarget.AdoptEmpty(fs.SafeFileHandle, Location);
+                    FileTarget.CheckBeside(Location, SideFiles);
+                }
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
@@ -66,6 +76,8 @@ internal sealed class SqliteStoreProvider : IStoreProvider
 
         // A new store: prove the folder is writable before SQLite creates anything, and create the file readable
         // by its owner only (0600 on Linux and macOS): SQLite gives its -wal and -shm files the mode of the database.
+        // A -wal, -shm or -journal already there (a leftover, or put there by another user) is opened by SQLite as it is.
+        FileTarget.CheckBeside(Location, SideFiles);
         try
         {
             var create = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.ReadWrite, Share = FileShare.None };
