@@ -3695,7 +3695,7 @@ Describe 'Third hostile pass, the review after the fixes: the outbox, a copy, a 
     }
 }
 
-Describe 'Third hostile pass, finding 15: an empty file already at a store path becomes a store only if it is this user''s, and owner-only' -Tag Hostile {
+Describe 'Third hostile pass, the review after the fixes: an empty file already at a store path becomes a store only if it is this user''s, and owner-only' -Tag Hostile {
     BeforeAll {
         $script:OwnerOnly = [IO.UnixFileMode]'UserRead, UserWrite'
         function New-EmptyFile([string] $Name, [string] $Mode = '666', [string] $Owner) {
