@@ -750,6 +750,10 @@ public sealed class PimStore : IDisposable
         {
             throw _identity.Mode == PimIdentityMode.Verified ? StoredValue.Tampered(unread) : unread;
         }
+        catch (InvalidOperationException e) when (StoredValue.FromMaterialization(e) is { } unread)
+        {
+            throw _identity.Mode == PimIdentityMode.Verified ? StoredValue.Tampered(unread) : unread;
+        }
     }
 
     internal System.Data.Common.DbConnection OpenConnectionWithRetry() => Run(_provider, _provider.OpenConnection);
@@ -791,6 +795,10 @@ public sealed class PimStore : IDisposable
             {
                 throw mode == PimIdentityMode.Verified ? StoredValue.Tampered(unread) : unread;
             }
+            catch (InvalidOperationException e) when (StoredValue.FromMaterialization(e) is { } unread)
+            {
+                throw mode == PimIdentityMode.Verified ? StoredValue.Tampered(unread) : unread;
+            }
             catch (Exception e) when (provider.IsTransient(e) && attempt < MaxAttempts)
             {
                 Interlocked.Increment(ref _retries);
@@ -826,7 +834,7 @@ public sealed class PimStore : IDisposable
             AuditRecordCount = AuditLogTable.Count(work),
             RetriedConflicts = RetriedConflicts,
             CreatedBy = Info(StoreInfoTable.CreatedBy) ?? "",
-            CreatedDateTime = long.TryParse(Info(StoreInfoTable.CreatedUtc), out var t) ? SqlTypes.FromTicks(t) : default,
+            CreatedDateTime = long.TryParse(Info(StoreInfoTable.CreatedUtc), out var t) ? StoredValue.Time(t, "store_info", "value", StoreInfoTable.CreatedUtc) : default,
         };
     });
 

@@ -185,7 +185,7 @@ internal sealed class DirectoryMap
 
     public static DirectoryMap Of(UnitOfWork work) => work.Memo("directory", () => work.VerifiedNow() is { } v
         ? new DirectoryMap(v.DirectoryObjects().Select(d => new PimDirectoryObject { Id = Guid.Parse(d.Id), UserPrincipalName = d.UserPrincipalName, DisplayName = d.DisplayName }))
-        : new DirectoryMap(DirectoryObjectsTable.All(work).Select(d => new PimDirectoryObject { Id = Guid.Parse(d.Id), UserPrincipalName = d.UserPrincipalName, DisplayName = d.DisplayName })));
+        : new DirectoryMap(DirectoryObjectsTable.All(work).Select(d => new PimDirectoryObject { Id = StoredValue.Id(d.Id, "directory_objects", "id", d.UserPrincipalName), UserPrincipalName = d.UserPrincipalName, DisplayName = d.DisplayName })));
 
     public PimDirectoryObject? ById(Guid id) => _byId.GetValueOrDefault(id);
     public PimDirectoryObject? ByKey(string principalKey) => _byKey.GetValueOrDefault(principalKey);

@@ -14,7 +14,7 @@ internal static class AccessReviewItemsTable
                 StoredValue.Id(RoleId, T, "role_id", id), StoredValue.Enum<PimAssignmentType>(AssignmentType, T, "assignment_type", id),
                 StoredValue.Enum<PimAccessReviewDecision>(Recommendation, T, "recommendation", id),
                 StoredValue.Enum<PimAccessReviewDecision>(Decision, T, "decision", id),
-                Justification, ReviewedBy, ReviewedUtc is { } t ? SqlTypes.FromTicks(t) : null, Outcome);
+                Justification, ReviewedBy, StoredValue.OptionalTime(ReviewedUtc, T, "reviewed_utc", id), Outcome);
         }
     }
 

@@ -41,11 +41,11 @@ internal static class AccessReviewsTable
             return new(id, StoredValue.Id(RoleId, T, "role_id", id), StoredValue.Enum<PimAccessReviewAssignmentType>(AssignmentType, T, "assignment_type", id),
                 StoredValue.TextArray(Reviewers, T, "reviewers", id), SelfReview != 0,
                 Status is ReviewRow.InProgress or ReviewRow.CompletedStatus ? Status : throw StoredValue.Invalid(T, "status", id, Status, "InProgress or Completed"),
-                SqlTypes.FromTicks(StartUtc), SqlTypes.FromTicks(EndUtc), TimeSpan.FromTicks(DurationTicks),
+                StoredValue.Time(StartUtc, T, "start_utc", id), StoredValue.Time(EndUtc, T, "end_utc", id), TimeSpan.FromTicks(DurationTicks),
                 StoredValue.Enum<PimAccessReviewRecurrence>(Recurrence, T, "recurrence", id),
                 StoredValue.Enum<PimAccessReviewDefaultDecision>(DefaultDecision, T, "default_decision", id), AutoApply != 0,
                 StoredValue.Id(SeriesId, T, "series_id", id), (int)Occurrence, CreatedBy,
-                SqlTypes.FromTicks(CreatedUtc), CompletedBy, CompletedUtc is { } c ? SqlTypes.FromTicks(c) : null);
+                StoredValue.Time(CreatedUtc, T, "created_utc", id), CompletedBy, StoredValue.OptionalTime(CompletedUtc, T, "completed_utc", id));
         }
     }
 

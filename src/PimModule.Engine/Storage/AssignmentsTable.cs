@@ -49,8 +49,8 @@ internal static partial class AssignmentsTable
                 Type == "Eligible" ? PimAssignmentType.Eligible : Type == "Active" ? PimAssignmentType.Active : StoredValue.Enum<PimAssignmentType>(Type, T, "type", id),
                 MemberType == "Direct" ? PimMemberType.Direct : MemberType == "Activated" ? PimMemberType.Activated
                     : StoredValue.Enum<PimMemberType>(MemberType, T, "member_type", id),
-                SqlTypes.FromTicks(StartUtc), EndUtc is { } end ? SqlTypes.FromTicks(end) : null, Justification, TicketNumber, TicketSystem,
-                CreatedBy, SqlTypes.FromTicks(CreatedUtc), StoredValue.OptionalId(RequestId, T, "request_id", id), StoredValue.OptionalId(EligibleId, T, "eligible_id", id));
+                StoredValue.Time(StartUtc, T, "start_utc", id), StoredValue.OptionalTime(EndUtc, T, "end_utc", id), Justification, TicketNumber, TicketSystem,
+                CreatedBy, StoredValue.Time(CreatedUtc, T, "created_utc", id), StoredValue.OptionalId(RequestId, T, "request_id", id), StoredValue.OptionalId(EligibleId, T, "eligible_id", id));
         }
     }
 
@@ -341,7 +341,7 @@ internal static partial class AssignmentsTable
                     : StoredValue.Enum<PimAssignmentType>(type, "assignments", "type", assignmentId),
                 member == "Direct" ? PimMemberType.Direct : member == "Activated" ? PimMemberType.Activated
                     : StoredValue.Enum<PimMemberType>(member, "assignments", "member_type", assignmentId),
-                SqlTypes.FromTicks(r.GetInt64(5)), r.IsDBNull(6) ? null : SqlTypes.FromTicks(r.GetInt64(6))));
+                StoredValue.Time(r, 5, "assignments", "start_utc", assignmentId), r.IsDBNull(6) ? null : StoredValue.Time(r, 6, "assignments", "end_utc", assignmentId)));
         }
         return rows;
     }

@@ -33,7 +33,7 @@ internal static partial class AuditLogTable
                 new { keys = work.TextList(actorKeys), at })
             : work.Query<(string Key, long Ticks)>("SELECT actor_key, MAX(at_utc) FROM audit_log WHERE at_utc <= @at GROUP BY actor_key", new { at });
         var asked = actorKeys.Count <= ManyKeys ? null : actorKeys as IReadOnlySet<string> ?? actorKeys.ToHashSet(StringComparer.Ordinal);
-        return rows.Where(r => asked is null || asked.Contains(r.Key)).ToDictionary(r => r.Key, r => SqlTypes.FromTicks(r.Ticks), StringComparer.Ordinal);
+        return rows.Where(r => asked is null || asked.Contains(r.Key)).ToDictionary(r => r.Key, r => StoredValue.Time(r.Ticks, "audit_log", "at_utc", "of actor " + r.Key), StringComparer.Ordinal);
     }
 
     /// <summary>Above this many keys <see cref="LastActedInLog"/> reads every actor's newest record instead of seeking each.</summary>
@@ -78,7 +78,7 @@ internal static partial class AuditLogTable
     /// <summary>The times of the newest <paramref name="max"/> self-service records of a principal after <paramref name="from"/>, newest first (ix_audit_actor).</summary>
     public static List<DateTime> SelfServiceTimes(UnitOfWork work, string actorKey, DateTime from, int max)
         => work.Query<long>("SELECT at_utc FROM audit_log WHERE actor_key = @actorKey AND at_utc > @from AND " + SelfServiceRecord +
-                            " ORDER BY at_utc DESC LIMIT @max", new { actorKey, from, max }).ConvertAll(SqlTypes.FromTicks);
+                            " ORDER BY at_utc DESC LIMIT @max", new { actorKey, from, max }).ConvertAll(t => StoredValue.Time(t, "audit_log", "at_utc", "of actor " + actorKey));
 
     /// <summary>True when the principal has a record of <paramref name="action"/> after <paramref name="from"/> (ix_audit_actor).</summary>
     public static bool HasSince(UnitOfWork work, string actorKey, string action, DateTime from)

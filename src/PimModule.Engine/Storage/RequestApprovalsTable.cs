@@ -58,7 +58,7 @@ internal static class RequestApprovalsTable
             var f = item.Split('\u001f');
             if (f.Length != 6 || !long.TryParse(f[2], System.Globalization.CultureInfo.InvariantCulture, out var stage)
                 || !long.TryParse(f[5], System.Globalization.CultureInfo.InvariantCulture, out var ticks)) continue;
-            rows.Add(new Row(q.Id, f[1], stage, f[3], f[4].Length == 0 ? null : f[4], SqlTypes.FromTicks(ticks), f[0]));
+            rows.Add(new Row(q.Id, f[1], stage, f[3], f[4].Length == 0 ? null : f[4], StoredValue.Time(ticks, "request_approvals", "decided_utc", q.Id), f[0]));
         }
         return Counted(work, rows.OrderBy(r => r.Decided).ThenBy(r => Principal.Fold(r.Approver), StringComparer.Ordinal).ToList());
     }

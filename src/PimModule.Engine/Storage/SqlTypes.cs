@@ -56,7 +56,11 @@ internal static class SqlTypes
         _ => d.Ticks,
     };
 
-    public static DateTime FromTicks(long ticks) => new(ticks, DateTimeKind.Utc);
+    /// <summary>
+    /// Stored ticks as a UTC time, strictly (<see cref="StoredValue.Time"/>): out of DateTime's range is the store
+    /// refusal naming <paramref name="table"/>, <paramref name="column"/> and the row's key, never a raw exception.
+    /// </summary>
+    public static DateTime FromTicks(long ticks, string table, string column, object? key) => StoredValue.Time(ticks, table, column, key);
 
     private static long Long(object value) => value switch
     {
@@ -74,7 +78,7 @@ internal static class SqlTypes
             parameter.Value = Ticks(value);
         }
 
-        public override DateTime Parse(object value) => FromTicks(Long(value));
+        public override DateTime Parse(object value) => new(Long(value), DateTimeKind.Utc); // out of range: Dapper's DataException names the column (StoredValue.FromReader)
     }
 
     private sealed class OffsetTicks : SqlMapper.TypeHandler<DateTimeOffset>

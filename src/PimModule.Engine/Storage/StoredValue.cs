@@ -54,6 +54,28 @@ internal static class StoredValue
     public static int Int(string? text, string table, string column, object? key)
         => Number(text, table, column, key) is var n && n is >= int.MinValue and <= int.MaxValue ? (int)n : throw Invalid(table, column, key, text, "a whole number");
 
+    /// <summary>
+    /// A time stored as UTC ticks (issue 28, F7): ticks outside DateTime's range are refused, never an
+    /// ArgumentOutOfRangeException. Every conversion of stored ticks to a time goes through here.
+    /// </summary>
+    public static DateTime Time(long ticks, string table, string column, object? key)
+        => ticks is >= 0 and <= 3155378975999999999 // DateTime.MinValue.Ticks .. DateTime.MaxValue.Ticks
+            ? new DateTime(ticks, DateTimeKind.Utc)
+            : throw Invalid(table, column, key, ticks.ToString(System.Globalization.CultureInfo.InvariantCulture), "a time (UTC ticks)");
+
+    /// <summary>
+    /// A time read straight from a reader's column: a value SQLite holds as another storage class than INTEGER (TEXT, BLOB,
+    /// REAL) is refused rather than read as 0 or truncated.
+    /// </summary>
+    public static DateTime Time(System.Data.IDataRecord reader, int ordinal, string table, string column, object? key)
+        => reader.GetFieldType(ordinal) == typeof(long)
+            ? Time(reader.GetInt64(ordinal), table, column, key)
+            : throw Invalid(table, column, key, Convert.ToString(reader.GetValue(ordinal), System.Globalization.CultureInfo.InvariantCulture), "a time (UTC ticks)");
+
+    /// <summary>A time that may be absent (NULL).</summary>
+    public static DateTime? OptionalTime(long? ticks, string table, string column, object? key)
+        => ticks is { } t ? Time(t, table, column, key) : null;
+
     /// <summary>A flag as PimModule writes it (bool.ToString(): True or False); anything else is refused.</summary>
     public static bool Flag(string? text, string table, string column, object? key)
         => text switch { "True" => true, "False" => false, _ => throw Invalid(table, column, key, text, "True or False") };
@@ -112,6 +134,28 @@ internal static class StoredValue
         var x = PimErrors.StoreCorrupt(
             $"The store holds a value PimModule never writes, in {Validation.Input.Preview(what, 120)}: the row was written or changed around PimModule, " +
             "so it is not read as anything else. Nothing was changed.", null,
+            "Run Test-PimAuditLog; restore the store from a backup, or put back the value PimModule wrote.", e);
+        x.Data[Marker] = true;
+        return x;
+    }
+
+    /// <summary>
+    /// A row Dapper could not build because a column holds a value of another storage class than PimModule writes (SQLite
+    /// reports each value's own class, so TEXT in an INTEGER column leaves no constructor of the row type to match): Dapper
+    /// says so with an InvalidOperationException naming the row type and the columns it found. Only Dapper's own
+    /// materialization message is told as the store refusal; any other InvalidOperationException is left as it is.
+    /// </summary>
+    public static PimStoreException? FromMaterialization(InvalidOperationException e)
+    {
+        if (e.Source != "Dapper" || !e.Message.EndsWith(" materialization", StringComparison.Ordinal)) return null;
+        var row = e.Message[(e.Message.LastIndexOf(" for ", StringComparison.Ordinal) + 5)..^" materialization".Length];
+        var open = e.Message.IndexOf('(');
+        var close = e.Message.IndexOf(')', Math.Max(open, 0));
+        var columns = open >= 0 && close > open ? e.Message[(open + 1)..close] : "";
+        var x = PimErrors.StoreCorrupt(
+            $"The store holds a value PimModule never writes in a {row} ({Validation.Input.Preview(columns, 400)}): a column holds a value of " +
+            "another type than PimModule writes there, so the row was written or changed around PimModule and is not read as anything else. " +
+            "Nothing was changed.", null,
             "Run Test-PimAuditLog; restore the store from a backup, or put back the value PimModule wrote.", e);
         x.Data[Marker] = true;
         return x;
