@@ -147,18 +147,44 @@ internal static class StoredValue
     /// </summary>
     public static PimStoreException? FromMaterialization(InvalidOperationException e)
     {
-        if (e.Source != "Dapper" || !e.Message.EndsWith(" materialization", StringComparison.Ordinal)) return null;
-        var row = e.Message[(e.Message.LastIndexOf(" for ", StringComparison.Ordinal) + 5)..^" materialization".Length];
+        const string Tail = " materialization";
+        if (e.Source != "Dapper" || !e.Message.EndsWith(Tail, StringComparison.Ordinal)) return null;
+        var rowType = e.Message[(e.Message.LastIndexOf(" for ", StringComparison.Ordinal) + 5)..^Tail.Length];
         var open = e.Message.IndexOf('(');
-        var close = e.Message.IndexOf(')', Math.Max(open, 0));
-        var columns = open >= 0 && close > open ? e.Message[(open + 1)..close] : "";
+        var close = e.Message.LastIndexOf(") is required", StringComparison.Ordinal);
+        var found = open >= 0 && close > open
+            ? e.Message[(open + 1)..close].Split(", ").Select(p => p.Split(' ', 2)).Where(p => p.Length == 2).Select(p => (Type: p[0], Column: p[1])).ToArray()
+            : [];
+        // The row type is a record of its table's class (AssignmentsTable+Stored): the table is that class's name in
+        // snake_case, and the columns read as another type than the record's are the ones that hold what PimModule never writes.
+        var type = typeof(StoredValue).Assembly.GetType(rowType);
+        var table = type?.DeclaringType?.Name is { } owner && owner.EndsWith("Table", StringComparison.Ordinal)
+            ? string.Concat(owner[..^"Table".Length].Select((c, i) => char.IsUpper(c) ? (i > 0 ? "_" : "") + char.ToLowerInvariant(c) : c.ToString()))
+            : "a table";
+        var wrong = new List<string>();
+        if (type?.GetConstructors().FirstOrDefault(c => c.GetParameters().Length == found.Length) is { } ctor)
+            foreach (var (p, f) in ctor.GetParameters().Zip(found))
+            {
+                var want = Nullable.GetUnderlyingType(p.ParameterType) ?? p.ParameterType;
+                // A number PimModule writes as INTEGER read as anything else, or text read as anything but text (a type
+                // handler's id, time or flag is read from the reader's own type and is not judged here).
+                var bad = want == typeof(string) ? f.Type != "System.String"
+                    : want == typeof(long) || want == typeof(int) ? f.Type != "System.Int64" && f.Type != "System.Int32"
+                    : false;
+                if (bad) wrong.Add($"{table}.{f.Column} ({Kind(f.Type)})");
+            }
+        var where = wrong.Count > 0 ? string.Join(", ", wrong) : $"{table} ({Validation.Input.Preview(string.Join(", ", found.Select(f => f.Column)), 300)})";
         var x = PimErrors.StoreCorrupt(
-            $"The store holds a value PimModule never writes in a {row} ({Validation.Input.Preview(columns, 400)}): a column holds a value of " +
-            "another type than PimModule writes there, so the row was written or changed around PimModule and is not read as anything else. " +
-            "Nothing was changed.", null,
-            "Run Test-PimAuditLog; restore the store from a backup, or put back the value PimModule wrote.", e);
+            $"The store's {where} holds a value of another type than PimModule writes there: the row was written or changed around " +
+            "PimModule, so it is not read as anything else. Nothing was changed.", null,
+            $"Run Test-PimAuditLog; restore the store from a backup, or put back the value PimModule wrote in {table}.", e);
         x.Data[Marker] = true;
         return x;
+
+        static string Kind(string t) => t switch
+        {
+            "System.String" => "text", "System.Byte[]" => "bytes", "System.Double" => "a fraction", "System.Int64" => "a whole number", _ => t,
+        };
     }
 
     /// <summary>True when <paramref name="e"/> is a refusal made here.</summary>
