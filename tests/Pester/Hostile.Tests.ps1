@@ -3519,6 +3519,125 @@ Describe 'Third hostile pass, finding 4: a stored enum value that PimModule neve
     }
 }
 
+Describe 'Third hostile pass, finding 4 (review F7): a stored time out of range or a value of another type is refused by name, never a raw exception' -Tag Hostile {
+    # One edit behind the module's back per case: ticks outside DateTime's range (a raw ArgumentOutOfRangeException
+    # before), TEXT/BLOB/REAL in an INTEGER column (SQLite keeps each value's own type: a raw Dapper
+    # InvalidOperationException before), an id that is not GUID text (a raw FormatException before). The reading command
+    # refuses with PimStoreCorrupt in a Lab store and PimStoreTampered in a Verified one, naming table and column (and
+    # the row where it is known), and nothing moves.
+    BeforeDiscovery {
+        $onPg = $env:PIM_TEST_PROVIDER -eq 'PostgreSql'
+        $access = { Test-PimAccess -Principal user3@contoso.com -Role 'Reports Reader' -Detailed }
+        $reviewItems = { Get-PimAccessReview | Get-PimAccessReviewItem }
+        $script:StoredTimeCases = @(
+            foreach ($read in @({ Get-PimAssignment -State All }, { Get-PimAlert }, $access, { Export-PimReport -Path (Join-Path $TestDrive 'f7.html') -Force })) {
+                @{ Table = 'assignments'; Column = 'start_utc'; Value = '-1'; Read = $read; Row = $true }
+                @{ Table = 'assignments'; Column = 'end_utc'; Value = '9223372036854775807'; Read = $read; Row = $true }
+            }
+            @{ Table = 'access_reviews'; Column = 'start_utc'; Value = '-1'; Read = { Get-PimAccessReview }; Row = $true }
+            @{ Table = 'access_reviews'; Column = 'end_utc'; Value = '9223372036854775807'; Read = $reviewItems; Row = $true }
+            @{ Table = 'access_review_items'; Column = 'reviewed_utc'; Value = '-1'; Read = $reviewItems; Row = $true }
+            @{ Table = 'request_approvals'; Column = 'decided_utc'; Value = '-1'; Read = { Get-PimRequest }; Row = $true }
+            @{ Table = 'store_info'; Column = 'value'; Where = "key = 'created_utc'"; Value = "'-1'"; Read = { Get-PimStore }; Row = $true }
+            @{ Table = 'directory_objects'; Column = 'id'; Value = "'x'"; Read = { Get-PimDirectoryObject }; Row = $true }
+            if (-not $onPg) {
+                # Another storage class in an INTEGER column: SQLite only (PostgreSQL's column types refuse the edit itself).
+                foreach ($v in "'abc'", "x'00ff'") { @{ Table = 'assignments'; Column = 'start_utc'; Value = $v; Read = $access } }
+                @{ Table = 'assignments'; Column = 'end_utc'; Value = '1.5'; Read = $access }
+                @{ Table = 'assignments'; Column = 'start_utc'; Value = "'abc'"; Read = { Get-PimAssignment -State All } }
+                @{ Table = 'access_reviews'; Column = 'duration_ticks'; Value = "'x'"; Read = { Get-PimAccessReview } }
+                @{ Table = 'access_reviews'; Column = 'duration_ticks'; Value = "'x'"; Read = $reviewItems }
+                @{ Table = 'notifications'; Column = 'attempts'; Value = "'x'"; Read = { Get-PimNotification } }
+                @{ Table = 'mfa_methods'; Column = 'last_step'; Value = "'x'"; Read = { Get-PimMfaCode -Principal admin@contoso.com } }
+            }) | ForEach-Object { $_ + @{ Mode = 'Lab'; Id = 'PimStoreCorrupt' } }
+        $script:StoredTimeCases += foreach ($read in @({ Get-PimAssignment -State All }, { Get-PimAlert }, $access)) {
+            foreach ($c in @(@{ Column = 'start_utc'; Value = '-1' }, @{ Column = 'end_utc'; Value = '9223372036854775807' })) {
+                $c + @{ Table = 'assignments'; Read = $read; Row = $true; Mode = 'Verified'; Id = 'PimStoreTampered' }
+            }
+        }
+    }
+
+    BeforeAll {
+        $script:F7Users = Join-Path $TestDrive "f7-users-$([guid]::NewGuid().ToString('N').Substring(0, 8))"
+        $script:F7Stores = @{}
+        function Connect-F7Store([string] $Mode, [string] $Principal = 'admin@contoso.com') {
+            $env:XDG_DATA_HOME = Join-Path $script:F7Users "$Mode-$Principal"
+            $null = New-Item -ItemType Directory -Path $env:XDG_DATA_HOME -Force
+            $store = $script:F7Stores[$Mode]
+            $p = @{ Principal = $Principal; IdentityMode = $Mode }
+            if ($store.Provider -eq 'PostgreSql') { Connect-PimStore -ConnectionString $store.ConnectionString -Provider PostgreSql @p }
+            else { Connect-PimStore -Path $store.Path @p }
+        }
+        foreach ($mode in 'Lab', 'Verified') {
+            $script:F7Stores[$mode] = New-TestStore
+            Connect-F7Store $mode
+            New-PimEligibleAssignment -Principal user3@contoso.com -Role 'Reports Reader' -Permanent -Justification 'JIT' | Out-Null
+            if ($mode -eq 'Lab') {
+                # A review with one item, an approved request (a request_approvals row), a directory object, an MFA method.
+                New-PimAccessReview -Role 'Reports Reader' -Reviewer admin@contoso.com -Duration 7d | Out-Null
+                Set-PimRoleSetting -Role 'Security Reader' -ActivationRequirement None -RequireJustification $false -RequireApproval $true -Approvers admin@contoso.com
+                New-PimEligibleAssignment -Principal user1@contoso.com -Role 'Security Reader' -Permanent -Justification 'JIT' | Out-Null
+                [pscustomobject]@{ Id = '11111111-1111-1111-1111-111111111111'; UserPrincipalName = 'user1@contoso.com'; DisplayName = 'User One' } | Import-PimDirectoryObject | Out-Null
+                Connect-F7Store $mode user1@contoso.com
+                $q = Request-PimActivation -Role 'Security Reader' -Justification 'please'
+                Connect-F7Store $mode
+                Approve-PimRequest -RequestId $q.RequestId -Justification 'ok' | Out-Null
+                Register-PimMfaMethod | Out-Null
+            }
+        }
+    }
+
+    It '<Mode> store: <Table>.<Column> = <Value> makes <Read> refuse with <Id>, not a raw exception' -TestCases $StoredTimeCases {
+        $store = $script:F7Stores[$Mode]
+        Connect-F7Store $Mode
+        $where = if ($Where) { $Where } else { '1 = 1' }
+        $rows = @(Invoke-Sql -Store $store -Sql "SELECT COUNT(*) FROM $Table WHERE $where")[0]
+        [int]$rows | Should -BeGreaterThan 0 -Because "the setup wrote a row into $Table"
+        # The original values, to put back: every row's key and value (NULL kept as NULL).
+        $key = @{ assignments = 'assignment_id'; access_reviews = 'review_id'; access_review_items = 'item_id'; request_approvals = 'request_id'
+            store_info = 'key'; directory_objects = 'user_principal_name'; notifications = 'notification_id'; mfa_methods = 'principal_key' }[$Table]
+        $saved = @(Invoke-Sql -Store $store -Sql "SELECT $key || '|' || COALESCE(CAST($Column AS TEXT), '<null>') FROM $Table WHERE $where")
+        $quoted = $Table -in 'store_info', 'directory_objects'
+        $before = Get-StoreFingerprint
+        Invoke-Sql -Store $store -Sql "UPDATE $Table SET $Column = $Value WHERE $where" | Out-Null
+        try {
+            $e = Get-Refusal { & $Read -ErrorAction Stop | Out-Null }
+            $e | Should -Not -BeNullOrEmpty -Because "$Value is not a value PimModule writes into $Table.$Column"
+            $e.FullyQualifiedErrorId | Should -BeLike "$Id,*"
+            $e.Exception | Should -BeOfType [PimModule.PimException]
+            $e.Exception.Message | Should -BeLike "*$Table.$Column*"
+            if ($Row) { "$($e.TargetObject)" | Should -BeIn @($saved | ForEach-Object { ($_ -split '\|', 2)[0] }) }
+        }
+        finally {
+            foreach ($s in $saved) {
+                $k, $v = $s -split '\|', 2
+                $literal = if ($v -eq '<null>') { 'NULL' } elseif ($quoted) { "'$v'" } else { $v }
+                $restore = if ($Table -eq 'request_approvals') { "UPDATE $Table SET $Column = $literal" } else { "UPDATE $Table SET $Column = $literal WHERE $key = '$k'" }
+                Invoke-Sql -Store $store -Sql $restore | Out-Null
+            }
+        }
+        Get-StoreFingerprint | Should -Be $before
+        { & $Read -ErrorAction Stop | Out-Null } | Should -Not -Throw -Because 'the value PimModule wrote is read again'
+    }
+
+    It 'Verified store: Test-PimAuditLog reports an assignment whose <_> is out of range as Different, never a raw exception' -TestCases @('start_utc', 'end_utc') {
+        $store = $script:F7Stores['Verified']
+        Connect-F7Store 'Verified'
+        $rowKey, $original = (@(Invoke-Sql -Store $store -Sql "SELECT assignment_id || '|' || COALESCE(CAST($_ AS TEXT), 'NULL') FROM assignments ORDER BY assignment_id LIMIT 1")[0]) -split '\|', 2
+        Invoke-Sql -Store $store -Sql "UPDATE assignments SET $_ = $(if ($_ -eq 'start_utc') { '-1' } else { '9223372036854775807' }) WHERE assignment_id = '$rowKey'" | Out-Null
+        try {
+            $check = Test-PimAuditLog -ErrorAction Stop
+            $check.IsValid | Should -BeFalse
+            $d = @($check.Disagreements | Where-Object Id -eq $rowKey)
+            $d.Count | Should -Be 1
+            $d[0].Problem | Should -Be 'Different'
+            $d[0].Detail | Should -BeLike "*assignments.$_*"
+        }
+        finally { Invoke-Sql -Store $store -Sql "UPDATE assignments SET $_ = $original WHERE assignment_id = '$rowKey'" | Out-Null }
+        (Test-PimAuditLog).IsValid | Should -BeTrue
+    }
+}
+
 Describe 'Third hostile pass, finding 5: a principal with no role cannot fill the store with self-service writes' -Tag Hostile {
     # user1 holds no role. 100 self-service writes in 10 minutes are accepted (Limits.SelfServiceWrites), half of them from
     # a second pwsh process (one count for every window of one person); the next is PimRateLimited and writes one
