@@ -56,12 +56,7 @@ internal static class SqlTypes
         _ => d.Ticks,
     };
 
-    /// <summary>
-    /// Stored ticks as a UTC time, strictly (<see cref="StoredValue.Time"/>): out of DateTime's range is the store
-    /// refusal naming <paramref name="table"/>, <paramref name="column"/> and the row's key, never a raw exception.
-    /// </summary>
-    public static DateTime FromTicks(long ticks, string table, string column, object? key) => StoredValue.Time(ticks, table, column, key);
-
+    // Stored ticks become a time only through StoredValue.Time (strict: out of range is the store refusal).
     private static long Long(object value) => value switch
     {
         long l => l,
