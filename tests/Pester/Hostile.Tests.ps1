@@ -3399,14 +3399,7 @@ Describe 'Third hostile pass, finding 4: a stored enum value that PimModule neve
     BeforeAll {
         $script:EnumUsers = Join-Path $TestDrive "enum-users-$([guid]::NewGuid().ToString('N').Substring(0, 8))"
         $script:EnumStores = @{}
-        function Connect-EnumStore([string] $Mode) {
-            $env:XDG_DATA_HOME = Join-Path $script:EnumUsers "$Mode-admin"
-            $null = New-Item -ItemType Directory -Path $env:XDG_DATA_HOME -Force
-            $store = $script:EnumStores[$Mode]
-            $p = @{ Principal = 'admin@contoso.com'; IdentityMode = $Mode }
-            if ($store.Provider -eq 'PostgreSql') { Connect-PimStore -ConnectionString $store.ConnectionString -Provider PostgreSql @p }
-            else { Connect-PimStore -Path $store.Path @p }
-        }
+        function Connect-EnumStore([string] $Mode) { Connect-ModeStore -Store $script:EnumStores[$Mode] -Folder (Join-Path $script:EnumUsers "$Mode-admin") -Mode $Mode }
         foreach ($mode in 'Lab', 'Verified') {
             $script:EnumStores[$mode] = New-TestStore
             Connect-EnumStore $mode
@@ -3561,12 +3554,7 @@ Describe 'Third hostile pass, finding 4 (review F7): a stored time out of range 
         $script:F7Users = Join-Path $TestDrive "f7-users-$([guid]::NewGuid().ToString('N').Substring(0, 8))"
         $script:F7Stores = @{}
         function Connect-F7Store([string] $Mode, [string] $Principal = 'admin@contoso.com') {
-            $env:XDG_DATA_HOME = Join-Path $script:F7Users "$Mode-$Principal"
-            $null = New-Item -ItemType Directory -Path $env:XDG_DATA_HOME -Force
-            $store = $script:F7Stores[$Mode]
-            $p = @{ Principal = $Principal; IdentityMode = $Mode }
-            if ($store.Provider -eq 'PostgreSql') { Connect-PimStore -ConnectionString $store.ConnectionString -Provider PostgreSql @p }
-            else { Connect-PimStore -Path $store.Path @p }
+            Connect-ModeStore -Store $script:F7Stores[$Mode] -Folder (Join-Path $script:F7Users "$Mode-$Principal") -Mode $Mode -Principal $Principal
         }
         foreach ($mode in 'Lab', 'Verified') {
             $script:F7Stores[$mode] = New-TestStore

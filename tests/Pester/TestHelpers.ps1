@@ -264,3 +264,14 @@ function Get-Refusal {
     param([Parameter(Mandatory)] [scriptblock] $Action)
     try { & $Action; $null } catch { $_ }
 }
+
+function Connect-ModeStore {
+    <# Connect-PimStore to -Store in identity mode -Mode as -Principal, with -Folder as that person's PimModule folder. #>
+    param([Parameter(Mandatory)] [object] $Store, [Parameter(Mandatory)] [string] $Folder, [Parameter(Mandatory)] [string] $Mode,
+        [string] $Principal = 'admin@contoso.com')
+    $env:XDG_DATA_HOME = $Folder
+    $null = New-Item -ItemType Directory -Path $Folder -Force
+    $p = @{ Principal = $Principal; IdentityMode = $Mode }
+    if ($Store.Provider -eq 'PostgreSql') { Connect-PimStore -ConnectionString $Store.ConnectionString -Provider PostgreSql @p }
+    else { Connect-PimStore -Path $Store.Path @p }
+}
