@@ -136,6 +136,27 @@ public sealed class VerifiedApprovalStageTests : IDisposable
     }
 
     [Fact]
+    public void An_approval_without_the_reason_the_roles_settings_require_counts_for_nothing()
+    {
+        var (admin, a1, request) = OneOfTwoApprovals();
+        admin.Settings.Update(Reader, new PimRoleSettingUpdate { RequireApproverJustification = true });
+        // The write path refuses a2's approval without a reason (the kernel's ApprovalRules.LacksJustification)...
+        var a2 = _people.Open("a2@contoso.com");
+        Assert.Equal("PimJustificationRequired", Assert.Throws<PimException>(() => a2.Activations.Approve(request.RequestId, null)).ErrorId);
+        // ...and a modified module's sealed approval without one counts for nothing in the replay, which calls the same rule.
+        a2.Write(work =>
+        {
+            AuditLog.Append(work, "ApproveRequest", "Request", request.RequestId.ToString("D"), request.RoleId, request.Principal,
+                new { Status = "PendingApproval" }, new { Status = "Provisioned", ApprovedBy = "a2@contoso.com", Justification = (string?)null });
+            return 0;
+        });
+        var check = admin.Audit.Verify();
+        Assert.False(check.IsValid);
+        Assert.Contains(check.Disagreements, d => d.Problem == "NotEntitled" && d.Detail.Contains("RequireApproverJustification"));
+        Assert.False(Holds(admin));
+    }
+
+    [Fact]
     public void Two_distinct_entitled_approvals_provision_and_verify()
     {
         var (admin, _, request) = OneOfTwoApprovals();

@@ -14,7 +14,7 @@ internal static class Guards
     /// </summary>
     public static void KeepAdministrator(UnitOfWork work, AssignmentRow row, DateTime? newEnd, bool removed, string roleName)
     {
-        if (!Authorization.IsAdministratorAssignment(row) || row.Start > work.Now || row.End is { } e && e <= work.Now) return;
+        if (!Kernel.Administrators.IsAdministratorAssignment(row) || row.Start > work.Now || row.End is { } e && e <= work.Now) return;
         var after = removed ? work.Now : newEnd;
         if (Later(after, row.End) >= 0) return; // not ending sooner
         var others = Authorization.AdministratorAssignments(work).Where(a => a.Id != row.Id).Select(a => a.End).ToList();

@@ -14,10 +14,6 @@ internal static class Authorization
     public static IReadOnlyList<string> Administrators(UnitOfWork work)
         => work.Memo("admins", () => (IReadOnlyList<string>)AssignmentsTable.Administrators(work, work.Now));
 
-    /// <summary>True for an active Privileged Role Administrator or Global Administrator assignment at '/' (whatever its time).</summary>
-    public static bool IsAdministratorAssignment(AssignmentRow a) => a.Type == PimAssignmentType.Active && a.Scope == Scope.Root
-        && (a.RoleId == RoleCatalog.PrivilegedRoleAdministrator || a.RoleId == RoleCatalog.GlobalAdministrator);
-
     /// <summary>The administrator assignments live now (any principal): their ids and ends (null = permanent).</summary>
     public static IReadOnlyList<(Guid Id, DateTime? End)> AdministratorAssignments(UnitOfWork work)
         => AssignmentsTable.AdministratorAssignments(work, work.Now).Select(a => (a.Id, a.End)).ToList();

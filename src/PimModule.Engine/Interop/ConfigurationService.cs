@@ -368,14 +368,14 @@ public sealed class ConfigurationService
             // Never the last administrator: while no other administrator assignment stays, the administrators' removals are left out.
             // An activation counts only while the eligible assignment it came from stays (removing that one ends it).
             var adminActivations = AssignmentsTable.InForceAt(work, work.Now)
-                .Where(a => a.MemberType == PimMemberType.Activated && Authorization.IsAdministratorAssignment(a)).ToList();
+                .Where(a => a.MemberType == PimMemberType.Activated && Kernel.Administrators.IsAdministratorAssignment(a)).ToList();
             int Remaining()
             {
                 var removed = plan.Removes.Select(r => r.Row.Id).ToHashSet();
-                return live.Count(a => Authorization.IsAdministratorAssignment(a) && a.Start <= work.Now && !removed.Contains(a.Id))
+                return live.Count(a => Kernel.Administrators.IsAdministratorAssignment(a) && a.Start <= work.Now && !removed.Contains(a.Id))
                        + adminActivations.Count(a => a.EligibleId is not { } from || !removed.Contains(from));
             }
-            if (Remaining() == 0) plan.Removes.RemoveAll(r => Authorization.IsAdministratorAssignment(r.Row));
+            if (Remaining() == 0) plan.Removes.RemoveAll(r => Kernel.Administrators.IsAdministratorAssignment(r.Row));
             // Still none (activations that end with their eligibility): keep those eligibilities too.
             if (Remaining() == 0)
             {

@@ -37,10 +37,10 @@ internal sealed class ActivationRequests
                 start, "Leave out -StartDateTime to start now, or give a time in the future.");
 
         var held = Eligibility.Held(work, principal, role.Id);
-        var eligible = Eligibility.Source(held, scope, start);
+        var eligible = Kernel.EligibilityRules.Source(held, scope, start);
         if (eligible is null)
         {
-            var later = Eligibility.Next(held, scope, start);
+            var later = Kernel.EligibilityRules.Next(held, scope, start);
             throw PimErrors.NotEligible(later is not null
                     ? $"{principal} is eligible for '{role.Name}' at {scope} only from {later.Start:u}."
                     : $"{principal} is not eligible for '{role.Name}' at {scope}{(input.StartDateTime is null ? "" : $" at {start:u}")}.",

@@ -1,3 +1,4 @@
+using PimModule.Kernel;
 using PimModule.Storage;
 
 namespace PimModule.Requests;
@@ -17,7 +18,7 @@ internal static class Approvals
         => IsExtension(q) ? null : SettingsService.LoadOnce(work, q.RoleId).Stage((int)q.Stage);
 
     /// <summary>How many distinct approvals the request's current stage needs.</summary>
-    public static int RequiredAt(UnitOfWork work, RequestRow q) => StageOf(work, q)?.RequiredApprovals ?? 1;
+    public static int RequiredAt(UnitOfWork work, RequestRow q) => ApprovalRules.Required(StageOf(work, q));
 
     /// <summary>Whether the request's current stage is its last: its quorum provisions the request.</summary>
     public static bool IsLastStage(UnitOfWork work, RequestRow q) => IsExtension(q) || SettingsService.LoadOnce(work, q.RoleId).IsLastStage((int)q.Stage);
@@ -33,37 +34,37 @@ internal static class Approvals
     }
 
     /// <summary>When the current stage's escalation approvers may decide (null: the stage has no escalation).</summary>
-    public static DateTime? EscalationOpensAt(UnitOfWork work, RequestRow q) => StageOf(work, q)?.EscalationAfter is { } e ? q.StageStart + e : null;
+    public static DateTime? EscalationOpensAt(UnitOfWork work, RequestRow q) => ApprovalRules.EscalationOpensAt(StageOf(work, q), q.StageStart);
 
     /// <summary>The current stage's escalation approvers (without the requester).</summary>
     public static IReadOnlyList<string> EscalationApproversOf(UnitOfWork work, RequestRow q)
         => (StageOf(work, q)?.EscalationApprovers ?? []).Where(a => !Principal.Same(a, q.Principal)).ToList();
 
+    /// <summary>The keys of who is entitled to decide the request's current stage at <paramref name="now"/> (<see cref="ApprovalRules.Entitled"/>).</summary>
+    public static HashSet<string> Entitled(UnitOfWork work, RequestRow q, DateTime now)
+        => ApprovalRules.Entitled(StageOf(work, q), Authorization.Administrators(work), q.StageStart, now);
+
+    /// <summary>Why <paramref name="principal"/> may not decide the request at <paramref name="now"/> (<see cref="ApprovalRules.WhyMayNotDecide"/>); null when they may.</summary>
+    public static DecisionRefusal? WhyMayNotDecide(UnitOfWork work, RequestRow q, string principal, DateTime now, IReadOnlyList<RequestApprovalsTable.Row> decisions)
+    {
+        var key = Principal.Fold(principal);
+        return ApprovalRules.WhyMayNotDecide(Principal.Fold(q.Principal), key, decisions.Any(d => d.Key == key), Entitled(work, q, now));
+    }
+
     /// <summary>
-    /// Who may decide the request at <paramref name="now"/>: the current stage's approvers, its escalation approvers once
-    /// escalation opened, never the requester and never who decided already (<paramref name="decisions"/>).
+    /// Who may decide the request at <paramref name="now"/>, by name (for messages and notices): the current stage's approvers,
+    /// its escalation approvers once escalation opened, each of them only when <see cref="ApprovalRules.WhyMayNotDecide"/> lets them.
     /// </summary>
     public static IReadOnlyList<string> MayDecide(UnitOfWork work, RequestRow q, DateTime now, IReadOnlyList<RequestApprovalsTable.Row> decisions)
     {
-        var deciders = ApproversOf(work, q).ToList();
-        if (EscalationOpensAt(work, q) is { } opens && now >= opens) deciders.AddRange(EscalationApproversOf(work, q));
-        return deciders.Where(d => !decisions.Any(x => Principal.Same(x.Approver, d))).Distinct(Principal.Comparer).ToList();
+        var named = ApproversOf(work, q).Concat(EscalationApproversOf(work, q));
+        return named.Where(d => WhyMayNotDecide(work, q, d, now, decisions) is null).Distinct(Principal.Comparer).ToList();
     }
 
-    /// <summary>
-    /// How many distinct principals entitled for the request's current stage now (its approvers, and its escalation
-    /// approvers once escalation opened) approved it in that stage: what its quorum counts. An approver taken off the
-    /// stage meanwhile no longer counts.
-    /// </summary>
+    /// <summary>How many distinct principals entitled for the request's current stage now approved it in that stage (<see cref="ApprovalRules.Counted"/>).</summary>
     public static int CountedApprovals(UnitOfWork work, RequestRow q, DateTime now, IReadOnlyList<RequestApprovalsTable.Row> decisions)
-    {
-        var entitled = ApproversOf(work, q).ToList();
-        if (EscalationOpensAt(work, q) is { } opens && now >= opens) entitled.AddRange(EscalationApproversOf(work, q));
-        var keys = entitled.Select(Principal.Fold).ToHashSet(StringComparer.Ordinal);
-        return decisions.Where(d => d.Stage == q.Stage && d.Decision == RequestApprovalsTable.Approve && keys.Contains(d.Key))
-            .Select(d => d.Key).Distinct(StringComparer.Ordinal).Count();
-    }
+        => ApprovalRules.Counted(decisions.Select(d => (d.Key, d.Stage, d.Decision == RequestApprovalsTable.Approve)), q.Stage, Entitled(work, q, now));
 
     public static bool MayApprove(UnitOfWork work, RequestRow q, string principal)
-        => MayDecide(work, q, work.Now, RequestApprovalsTable.For(work, q.Id)).Contains(principal, Principal.Comparer);
+        => WhyMayNotDecide(work, q, principal, work.Now, RequestApprovalsTable.For(work, q.Id)) is null;
 }

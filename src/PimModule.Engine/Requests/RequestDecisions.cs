@@ -42,7 +42,7 @@ internal sealed class RequestDecisions
         RequirePending(q, work.Now, what);
         CheckDecider(work, q, role);
         var policy = SettingsService.Load(work, q.RoleId);
-        if (policy.RequireApproverJustification && string.IsNullOrWhiteSpace(justification))
+        if (Kernel.ApprovalRules.LacksJustification(policy, justification))
             throw PimErrors.JustificationRequired($"The settings of '{role.Name}' require approvers to give a reason (RequireApproverJustification).", q.Id,
                 "Give -Justification with the reason for your decision.");
         return new Plan(q, role, policy);
@@ -51,20 +51,21 @@ internal sealed class RequestDecisions
     /// <summary>The acting principal may decide the request now: not its requester, not a second time, entitled for its stage.</summary>
     private static void CheckDecider(UnitOfWork work, RequestRow q, PimRole role)
     {
-        if (Principal.Same(q.Principal, work.Actor))
+        var decisions = RequestApprovalsTable.For(work, q.Id);
+        var refusal = Approvals.WhyMayNotDecide(work, q, work.Actor, work.Now, decisions);
+        if (refusal is Kernel.DecisionRefusal.OwnRequest)
             throw PimErrors.CannotDecideOwnRequest($"{work.Actor} made request {q.Id} and cannot decide it; requesters never approve their own requests.", q.Id,
                 "Ask one of the role's approvers to decide it.");
-        var decisions = RequestApprovalsTable.For(work, q.Id);
-        if (decisions.FirstOrDefault(d => Principal.Same(d.Approver, work.Actor)) is { } mine)
+        if (refusal is Kernel.DecisionRefusal.DecidedAlready && decisions.FirstOrDefault(d => d.Key == Principal.Fold(work.Actor)) is { } mine)
         {
             // Read again: a request that decision closed meanwhile (the same principal in another window) is not pending.
             RequirePending(FindRequest(work, q.Id), work.Now, "decided");
             throw PimErrors.AlreadyDecided($"{work.Actor} already decided request {q.Id} ({mine.Decision} in stage {mine.Stage} at {mine.Decided:u}); no principal decides a request twice.",
                 q.Id, "Ask another approver of the stage to decide it; see Get-PimRequest -RequestId " + q.Id + " for who may still decide.");
         }
-        var deciders = Approvals.MayDecide(work, q, work.Now, decisions);
-        if (!deciders.Contains(work.Actor, Principal.Comparer))
+        if (refusal is not null)
         {
+            var deciders = Approvals.MayDecide(work, q, work.Now, decisions);
             var stages = Approvals.StageCount(work, q);
             var stage = stages > 1 ? $" in stage {q.Stage} of {stages}" : "";
             var escalation = Approvals.EscalationOpensAt(work, q) is { } opens && work.Now < opens
@@ -147,7 +148,7 @@ internal sealed class RequestDecisions
     private static AssignmentRow ProvisionActivation(UnitOfWork work, RequestRow q, Plan p, string? justification)
     {
         var start = q.Start is { } s && s > work.Now ? s : work.Now;
-        var eligible = Eligibility.Source(Eligibility.Held(work, q.Principal, q.RoleId), q.Scope, start)
+        var eligible = Kernel.EligibilityRules.Source(Eligibility.Held(work, q.Principal, q.RoleId), q.Scope, start)
             ?? throw PimErrors.NotEligible($"{q.Principal} is no longer eligible for '{p.Role.Name}' at {q.Scope}, so the request cannot be approved.", q.Id,
                 "Deny the request, or restore the eligible assignment first.");
         var end = Eligibility.End(eligible, start, q.Duration ?? p.Policy.ActivationMaxDuration);

@@ -280,25 +280,22 @@ public sealed class AccessReviewService
                 $"Access review item {itemId} (review {review.Id}) is not as the verified log has it: it was written or changed around PimModule. Nothing was changed.",
                 itemId, "Run Test-PimAuditLog and tell your administrators; decide on the items Get-PimAccessReviewItem lists.");
         var role = RolesTable.ById(work, review.RoleId)?.Name ?? review.RoleId.ToString("D");
-        var status = review.StatusAt(work.Now);
-        if (status != PimAccessReviewStatus.InProgress)
-            throw PimErrors.AccessReviewClosed(status == PimAccessReviewStatus.Completed
-                    ? $"The access review {review.Id} of '{role}' was completed on {review.Completed:u}; its decisions were applied and can no longer change."
-                    : $"The access review {review.Id} of '{role}' ended on {review.End:u}; it takes no more decisions.",
-                itemId, "Decide on the items of open reviews: Get-PimAccessReviewItem -PendingMyDecision.");
-        var me = Principal.Fold(work.Actor);
-        if (review.SelfReview)
+        switch (Kernel.ReviewRules.WhyMayNotDecide(review.StatusAt(work.Now) == PimAccessReviewStatus.Completed, review.End, review.SelfReview,
+                    review.Reviewers.Select(Principal.Fold), item.PrincipalKey, Principal.Fold(work.Actor), work.Now))
         {
-            if (item.PrincipalKey != me)
+            case Kernel.ReviewDecisionRefusal.Completed:
+                throw PimErrors.AccessReviewClosed($"The access review {review.Id} of '{role}' was completed on {review.Completed:u}; its decisions were applied and can no longer change.",
+                    itemId, "Decide on the items of open reviews: Get-PimAccessReviewItem -PendingMyDecision.");
+            case Kernel.ReviewDecisionRefusal.Ended:
+                throw PimErrors.AccessReviewClosed($"The access review {review.Id} of '{role}' ended on {review.End:u}; it takes no more decisions.",
+                    itemId, "Decide on the items of open reviews: Get-PimAccessReviewItem -PendingMyDecision.");
+            case Kernel.ReviewDecisionRefusal.NotOwnItem:
                 throw PimErrors.AccessReviewNotReviewer($"'{work.Actor}' may not decide on {item.Principal}'s assignment: review {review.Id} of '{role}' is a self review, where each holder decides only on their own.",
                     itemId, "Decide on your own items: Get-PimAccessReviewItem -PendingMyDecision.");
-        }
-        else
-        {
-            if (!review.Reviewers.Any(r => Principal.Fold(r) == me))
+            case Kernel.ReviewDecisionRefusal.NotReviewer:
                 throw PimErrors.AccessReviewNotReviewer($"'{work.Actor}' is not a reviewer of access review {review.Id} of '{role}' (its reviewers: {string.Join(", ", review.Reviewers)}).",
                     itemId, "Ask one of its reviewers to decide, or an administrator to start a review with you as a reviewer.");
-            if (item.PrincipalKey == me)
+            case Kernel.ReviewDecisionRefusal.OwnAssignment:
                 throw PimErrors.AccessReviewOwnAssignment($"'{work.Actor}' may not decide on their own assignment of '{role}' in review {review.Id}: a reviewer never reviews themselves.",
                     itemId, "Leave it to another reviewer; if none decides, the review's default decision applies when it completes.");
         }

@@ -4,7 +4,7 @@ namespace PimModule.Storage;
 internal sealed record AssignmentRow(
     Guid Id, string Principal, Guid RoleId, string Scope, PimAssignmentType Type, PimMemberType MemberType,
     DateTime Start, DateTime? End, string? Justification, string? TicketNumber, string? TicketSystem,
-    string CreatedBy, DateTime Created, Guid? RequestId, Guid? EligibleId)
+    string CreatedBy, DateTime Created, Guid? RequestId, Guid? EligibleId) : Kernel.IHeld
 {
     /// <summary>The canonical key of <see cref="Principal"/> (the principal_key column).</summary>
     public string PrincipalKey => global::PimModule.Identity.Principal.Fold(Principal);
@@ -85,11 +85,11 @@ internal static partial class AssignmentsTable
     /// <summary>Still listed: permanent, or ending after @visibleFrom (the listing shows expired assignments for 30 days).</summary>
     public const string VisibleFrom = "(end_utc IS NULL OR end_utc > @visibleFrom)";
 
-    /// <summary>An administrator assignment: active, at '/', of Privileged Role Administrator (@pra) or Global Administrator (@ga).</summary>
-    public const string Administrative = "type = 'Active' AND scope = '/' AND role_id IN (@pra, @ga)";
+    /// <summary>An administrator assignment (<see cref="Kernel.Administrators"/>): @pra and @ga are its roles.</summary>
+    private const string Administrative = Kernel.Administrators.Sql;
 
     private static object AdministrativeAt(DateTime at)
-        => new { at, pra = RoleCatalog.PrivilegedRoleAdministrator, ga = RoleCatalog.GlobalAdministrator };
+        => new { at, pra = Kernel.Administrators.Parameters.Pra, ga = Kernel.Administrators.Parameters.Ga };
 
     // ---- questions ---------------------------------------------------------------------------------------
 
@@ -118,7 +118,7 @@ internal static partial class AssignmentsTable
     private static List<AssignmentRow> AdministratorRows(UnitOfWork work, string? principalKey, DateTime at)
     {
         var rows = Many(work, SelectRows + " WHERE " + (principalKey is null ? "" : "principal_key = @principalKey AND ") + Administrative + " AND " + LiveAt,
-            new { principalKey, at, pra = RoleCatalog.PrivilegedRoleAdministrator, ga = RoleCatalog.GlobalAdministrator });
+            new { principalKey, at, pra = Kernel.Administrators.Parameters.Pra, ga = Kernel.Administrators.Parameters.Ga });
         return principalKey is null ? rows : Of(principalKey, rows);
     }
 
@@ -131,7 +131,7 @@ internal static partial class AssignmentsTable
     public static bool IsAdministrator(UnitOfWork work, string principalKey, DateTime at) => work.Verified is not null
         ? AdministratorRows(work, principalKey, at).Count > 0
         : work.Scalar<long>("SELECT COUNT(*) FROM assignments WHERE principal_key = @principalKey AND " + Administrative + " AND " + LiveAt,
-            new { principalKey, at, pra = RoleCatalog.PrivilegedRoleAdministrator, ga = RoleCatalog.GlobalAdministrator }) > 0;
+            new { principalKey, at, pra = Kernel.Administrators.Parameters.Pra, ga = Kernel.Administrators.Parameters.Ga }) > 0;
 
     /// <summary>A principal's active assignments at '/' in force at <paramref name="at"/>, as they are (the caller judges them: Authorization).</summary>
     public static List<AssignmentRow> ActiveAtRootOf(UnitOfWork work, string principalKey, DateTime at)
@@ -153,7 +153,7 @@ internal static partial class AssignmentsTable
     public static bool IsDirectAdministrator(UnitOfWork work, string principalKey, DateTime at) => work.Verified is not null
         ? AdministratorRows(work, principalKey, at).Any(a => a.MemberType == PimMemberType.Direct)
         : work.Scalar<long>("SELECT COUNT(*) FROM assignments WHERE principal_key = @principalKey AND member_type = @direct AND " + Administrative + " AND " + LiveAt,
-            new { principalKey, at, direct = nameof(PimMemberType.Direct), pra = RoleCatalog.PrivilegedRoleAdministrator, ga = RoleCatalog.GlobalAdministrator }) > 0;
+            new { principalKey, at, direct = nameof(PimMemberType.Direct), pra = Kernel.Administrators.Parameters.Pra, ga = Kernel.Administrators.Parameters.Ga }) > 0;
 
     /// <summary>The principals who hold an administrator assignment in force at <paramref name="at"/>, each once, in order.</summary>
     public static List<string> Administrators(UnitOfWork work, DateTime at) => work.Verified is not null

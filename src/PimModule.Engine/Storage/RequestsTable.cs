@@ -47,31 +47,24 @@ internal static partial class RequestsTable
 
     // ---- named predicates -------------------------------------------------------------------------------
 
-    private static readonly string Lifetime = Limits.PendingRequestLifetime.Ticks.ToString(CultureInfo.InvariantCulture);
+    /// <summary>Pending at @now (<see cref="Kernel.RequestLifetime"/>, as SQL).</summary>
+    public static readonly string PendingAtNow = Kernel.RequestLifetime.PendingSql;
 
     /// <summary>
-    /// Pending at @now: waiting for a decision, and in its current approval stage for less than
-    /// <see cref="Limits.PendingRequestLifetime"/> (24 hours; each stage has its own). The one text of "pending" in SQL;
-    /// <see cref="IsPendingAt"/> is the same rule for a row in memory.
+    /// Expired undecided at @now: still stored as PendingApproval, but past its lifetime (<see cref="Kernel.RequestLifetime"/>).
+    /// It reads as Expired (<see cref="StatusAt"/>) until Invoke-PimMaintenance marks it so (<see cref="Expire"/>).
     /// </summary>
-    public static readonly string PendingAtNow = $"(q.status = 'PendingApproval' AND q.stage_started_utc > @now - {Lifetime})";
+    public static readonly string ExpiredUndecidedAtNow = Kernel.RequestLifetime.ExpiredUndecidedSql;
 
-    /// <summary>
-    /// Expired undecided at @now: still stored as PendingApproval, but nobody decided it within 24 hours of when it was
-    /// made (or its stage began). It reads as Expired (<see cref="StatusAt"/>) until Invoke-PimMaintenance marks it so (<see cref="Expire"/>).
-    /// </summary>
-    public static readonly string ExpiredUndecidedAtNow = $"(q.status = 'PendingApproval' AND q.stage_started_utc <= @now - {Lifetime})";
-
-    /// <summary><see cref="PendingAtNow"/> for a row in memory.</summary>
-    public static bool IsPendingAt(RequestRow q, DateTime now)
-        => q.Status == PimRequestStatus.PendingApproval && q.StageStart > now - Limits.PendingRequestLifetime;
+    /// <summary>Whether a request row is pending at <paramref name="now"/> (<see cref="Kernel.RequestLifetime"/>).</summary>
+    public static bool IsPendingAt(RequestRow q, DateTime now) => Kernel.RequestLifetime.IsPending(q.Status, q.StageStart, now);
 
     /// <summary>The status a request has at <paramref name="now"/>: a pending one nobody decided in time reads as Expired.</summary>
     public static PimRequestStatus StatusAt(RequestRow q, DateTime now)
         => q.Status == PimRequestStatus.PendingApproval && !IsPendingAt(q, now) ? PimRequestStatus.Expired : q.Status;
 
     /// <summary>When a request expires if nobody decides it (for messages; the rule is <see cref="PendingAtNow"/>).</summary>
-    public static DateTime ExpiresAt(RequestRow q) => q.StageStart + Limits.PendingRequestLifetime;
+    public static DateTime ExpiresAt(RequestRow q) => Kernel.RequestLifetime.ExpiresAt(q.StageStart);
 
     // ---- reads -------------------------------------------------------------------------------------------
 

@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using Dapper;
 using Microsoft.Data.Sqlite;
 using PimModule.Identity.Keys;
+using PimModule.Kernel;
 
 namespace PimModule.Verification;
 
@@ -90,7 +91,20 @@ internal sealed class StateReplay(SqliteConnection db, SqliteTransaction tx, Dat
 
     // ---- assignments -------------------------------------------------------------------------------------
 
-    private sealed record View(string Id, string PrincipalKey, string RoleId, string Type, string Scope, string MemberType, long Start, long? End, string Json);
+    /// <summary>A verified assignment as the checkpoint holds it; to the kernel's rules, an assignment like any other (<see cref="IHeld"/>).</summary>
+    private sealed record View(string Id, string PrincipalKey, string RoleId, string Type, string Scope, string MemberType, long Start, long? End, string Json) : IHeld
+    {
+        /// <summary>A row of verified_assignments (Dapper's constructor: the checkpoint keeps the view's digest, not the view).</summary>
+        public View(string id, string principalKey, string roleId, string type, string scope, string memberType, long start, long? end)
+            : this(id, principalKey, roleId, type, scope, memberType, start, end, "") { }
+
+        Guid IHeld.Id => Guid.Parse(Id);
+        Guid IHeld.RoleId => Guid.Parse(RoleId);
+        PimAssignmentType IHeld.Type => Type == "Eligible" ? PimAssignmentType.Eligible : PimAssignmentType.Active;
+        PimMemberType IHeld.MemberType => MemberType == "Direct" ? PimMemberType.Direct : PimMemberType.Activated;
+        DateTime IHeld.Start => new(Start, DateTimeKind.Utc);
+        DateTime? IHeld.End => End is { } e ? new DateTime(e, DateTimeKind.Utc) : null;
+    }
 
     private static View? Parse(string id, string? json)
     {
@@ -155,9 +169,7 @@ internal sealed class StateReplay(SqliteConnection db, SqliteTransaction tx, Dat
         _upsert.ExecuteNonQuery();
     }
 
-    private View? Load(string id) => db.QueryFirstOrDefault<View>(
-        "SELECT id, principal_key, role_id, type, scope, member_type, start_ticks AS start, end_ticks AS \"end\", '' AS json FROM verified_assignments WHERE id = @id",
-        new { id = id.ToLowerInvariant() }, tx);
+    private View? Load(string id) => db.QueryFirstOrDefault<View>(ViewColumns + " WHERE id = @id", new { id = id.ToLowerInvariant() }, tx);
 
     private void Assignment(SealedRecord r, SealContext ctx)
     {
@@ -214,25 +226,28 @@ internal sealed class StateReplay(SqliteConnection db, SqliteTransaction tx, Dat
     private bool IsAdmin(string principalKey, long t)
     {
         if (_isAdmin.TryGetValue((principalKey, t), out var known)) return known;
-        var yes = db.QueryFirstOrDefault<long>(
-            "SELECT COUNT(*) FROM verified_assignments WHERE principal_key = @p AND type = 'Active' AND scope = '/' AND role_id IN (@pra, @ga) " +
-            "AND start_ticks <= @t AND (end_ticks IS NULL OR end_ticks > @t)",
-            new { p = principalKey, pra = RoleCatalog.PrivilegedRoleAdministrator.ToString("D"), ga = RoleCatalog.GlobalAdministrator.ToString("D"), t }, tx) > 0;
+        // The kernel's rule (Administrators), over the actor's verified assignments.
+        var at = new DateTime(t, DateTimeKind.Utc);
+        var yes = db.Query<View>(ViewColumns + " WHERE principal_key = @p AND " + Administrators.Sql, new { p = principalKey, pra = Administrators.Parameters.Pra, ga = Administrators.Parameters.Ga }, tx)
+            .Any(a => Administrators.Administers(a, at));
         _isAdmin[(principalKey, t)] = yes;
         return yes;
     }
 
-    private HashSet<string> Admins(long t) => _admins.TryGetValue(t, out var known) ? known : _admins[t] = db.Query<string>(
-        "SELECT DISTINCT principal_key FROM verified_assignments WHERE type = 'Active' AND scope = '/' AND role_id IN (@pra, @ga) " +
-        "AND start_ticks <= @t AND (end_ticks IS NULL OR end_ticks > @t)",
-        new { pra = RoleCatalog.PrivilegedRoleAdministrator.ToString("D"), ga = RoleCatalog.GlobalAdministrator.ToString("D"), t }, tx).ToHashSet(StringComparer.Ordinal);
+    private HashSet<string> Admins(long t)
+    {
+        if (_admins.TryGetValue(t, out var known)) return known;
+        var at = new DateTime(t, DateTimeKind.Utc);
+        return _admins[t] = db.Query<View>(ViewColumns + " WHERE " + Administrators.Sql, new { pra = Administrators.Parameters.Pra, ga = Administrators.Parameters.Ga }, tx)
+            .Where(a => Administrators.Administers(a, at)).Select(a => a.PrincipalKey).ToHashSet(StringComparer.Ordinal);
+    }
 
-    /// <summary>The verified eligible assignment an activation at <paramref name="scope"/> from <paramref name="at"/> comes from (the longest); null when none.</summary>
-    private View? EligibleSource(string principalKey, string roleId, string scope, long at) => db.Query<View>(
-            "SELECT id, principal_key, role_id, type, scope, member_type, start_ticks AS start, end_ticks AS \"end\", '' AS json FROM verified_assignments " +
-            "WHERE principal_key = @principalKey AND role_id = @roleId AND type = 'Eligible'", new { principalKey, roleId }, tx)
-        .Where(a => PimModule.Assignments.Scope.Covers(a.Scope, scope) && a.Start <= at && (a.End is null || a.End > at))
-        .OrderByDescending(a => a.End ?? long.MaxValue).FirstOrDefault();
+    private const string ViewColumns = "SELECT id, principal_key, role_id, type, scope, member_type, start_ticks AS start, end_ticks AS \"end\" FROM verified_assignments";
+
+    /// <summary>The verified eligible assignment an activation comes from (the kernel's rule, <see cref="EligibilityRules.Source{T}"/>); null when none.</summary>
+    private View? EligibleSource(View activation) => EligibilityRules.Source(db.Query<View>(ViewColumns +
+            " WHERE principal_key = @principalKey AND role_id = @roleId AND type = 'Eligible'", new { activation.PrincipalKey, activation.RoleId }, tx),
+        activation.Scope, new DateTime(activation.Start, DateTimeKind.Utc));
 
     /// <summary>Why an activation (by its principal, or provisioned by an approval) breaks its eligibility or the role's duration; null when it does not.</summary>
     private string? ActivationLimits(View after)
@@ -242,15 +257,14 @@ internal sealed class StateReplay(SqliteConnection db, SqliteTransaction tx, Dat
         if (EligibleIdOf(after.Json) is { } named)
         {
             // The eligibility it names (what removing that eligibility ends): verified, the principal's, of the role, covering it then.
-            eligible = Load(named) is { Type: "Eligible" } e && e.PrincipalKey == after.PrincipalKey && e.RoleId == after.RoleId
-                       && PimModule.Assignments.Scope.Covers(e.Scope, after.Scope) && e.Start <= after.Start && (e.End is null || e.End > after.Start) ? e : null;
+            eligible = Load(named) is { } e && EligibilityRules.IsSourceOf(e, after) ? e : null;
             if (eligible is null) return $"the eligible assignment {named} it names is not {after.PrincipalKey}'s verified eligibility for the role at {after.Scope} then";
         }
-        else if (EligibleSource(after.PrincipalKey, after.RoleId, after.Scope, after.Start) is not { } source)
+        else if (EligibleSource(after) is not { } source)
             return $"{after.PrincipalKey} was not eligible for the role at {after.Scope} then";
         else eligible = source;
         if (after.End is not { } end) return "an activation always ends";
-        if (eligible.End is { } eligibleEnd && end > eligibleEnd) return "the activation outlives its eligibility";
+        if (EligibilityRules.Within(eligible, new DateTime(end, DateTimeKind.Utc)).Ticks != end) return "the activation outlives its eligibility";
         if (PolicyRules(after.RoleId) is not { } policy) return "the role's settings were last set by an earlier PimModule, without their rules: an administrator sets them again";
         if (TimeSpan.FromTicks(end - after.Start) > policy.ActivationMaxDuration + TimeSpan.FromMinutes(1))
             return "the activation is longer than the role's settings allowed";
@@ -349,22 +363,31 @@ internal sealed class StateReplay(SqliteConnection db, SqliteTransaction tx, Dat
             {
                 if (current is null) { Refuse(r, "Request", "it decides no verified request"); return; }
                 if (current.Status != "PendingApproval") { Refuse(r, "Request", $"the request was {current.Status} already"); return; }
-                // Each approval stage has 24 hours, from when the request reached it.
-                var expiresAt = current.StageStartedTicks + Limits.PendingRequestLifetime.Ticks;
+                // Each approval stage has its lifetime from when the request reached it (the kernel's RequestLifetime).
+                var stageStart = new DateTime(current.StageStartedTicks, DateTimeKind.Utc);
+                var at = new DateTime(t, DateTimeKind.Utc);
                 var decision = r.Action is "ApproveRequest" or "DenyRequest";
+                var decided = decision && Decided(id, ctx.Actor);
                 string? why = null;
                 if (r.Action == "ExpireRequest")
                 {
                     // Time passed: anyone registered may seal it, once it was due — by the chain's time and by this verifier's clock.
-                    if (t < expiresAt || r.AtTicks < expiresAt) why = "it was not due: the request was still within its 24 hours";
-                    else if (expiresAt > (verifierNow + Skew).Ticks) why = "it was not due: the request's 24 hours have not passed yet";
+                    if (!RequestLifetime.HasExpired(stageStart, at) || !RequestLifetime.HasExpired(stageStart, new DateTime(r.AtTicks, DateTimeKind.Utc)))
+                        why = "it was not due: the request was still within its 24 hours";
+                    else if (!RequestLifetime.HasExpired(stageStart, verifierNow + Skew)) why = "it was not due: the request's 24 hours have not passed yet";
                 }
-                else if (decision && Decided(id, ctx.Actor)) why = $"{ctx.Actor} had decided the request already (no principal decides twice)";
+                else if (decided) why = $"{ctx.Actor} had decided the request already (no principal decides twice)";
                 else if (ctx.Trusted) why = null;
-                else if (t >= expiresAt) why = "the request had expired (24 hours without a decision)";
+                else if (RequestLifetime.HasExpired(stageStart, at)) why = "the request had expired (24 hours without a decision)";
                 else if (r.Action == "CancelRequest") why = current.PrincipalKey == ctx.Actor ? null : $"{ctx.Actor} did not make the request";
-                else if (current.PrincipalKey == ctx.Actor) why = "requesters never decide their own requests";
-                else if (!Deciders(current, t).Contains(ctx.Actor)) why = $"{ctx.Actor} was not an approver of stage {current.Stage} of the request there";
+                else why = ApprovalRules.WhyMayNotDecide(current.PrincipalKey, ctx.Actor, decided, Deciders(current, t)) switch
+                {
+                    DecisionRefusal.OwnRequest => "requesters never decide their own requests",
+                    DecisionRefusal.DecidedAlready => $"{ctx.Actor} had decided the request already (no principal decides twice)",
+                    DecisionRefusal.NotApprover => $"{ctx.Actor} was not an approver of stage {current.Stage} of the request there",
+                    _ => ApprovalRules.LacksJustification(PolicyOf(current.RoleId), Str(after?["Justification"]))
+                        ? "the role's settings required approvers to give a reason (RequireApproverJustification), and the decision gives none" : null,
+                };
                 if (why is not null) { Refuse(r, "Request", why); return; }
                 if (decision)
                     db.Execute("INSERT INTO verified_decisions (request_id, approver_key, stage, decision, decided_ticks) VALUES (@id, @key, @stage, @decision, @at)",
@@ -373,14 +396,12 @@ internal sealed class StateReplay(SqliteConnection db, SqliteTransaction tx, Dat
                 {
                     // The stage counts distinct approvals by principals entitled for it (each checked above); with its quorum the
                     // request moves to the next stage, and only the last stage's quorum provisions it.
-                    var (required, last) = current.Action == "SelfActivate"
-                        ? (PolicyOf(current.RoleId).Stage((int)current.Stage).RequiredApprovals, PolicyOf(current.RoleId).IsLastStage((int)current.Stage))
-                        : (1, true);
-                    // Only approvals by principals entitled for the stage now count: one taken off it meanwhile does not.
-                    var entitled = Deciders(current, t);
-                    var approvals = db.Query<string>("SELECT approver_key FROM verified_decisions WHERE request_id = @id AND stage = @stage AND decision = 'Approve'",
-                        new { id, stage = current.Stage }, tx).Distinct(StringComparer.Ordinal).Count(entitled.Contains);
-                    if (approvals < required) return;
+                    var stage = StageOf(current);
+                    var last = stage is null || PolicyOf(current.RoleId).IsLastStage((int)current.Stage);
+                    // Only approvals by principals entitled for the stage now count: one taken off it meanwhile does not (the kernel's quorum).
+                    var approvals = ApprovalRules.Counted(db.Query<string>("SELECT approver_key FROM verified_decisions WHERE request_id = @id AND stage = @stage AND decision = 'Approve'",
+                        new { id, stage = current.Stage }, tx).Select(k => (k, current.Stage, true)), current.Stage, Deciders(current, t));
+                    if (approvals < ApprovalRules.Required(stage)) return;
                     if (!last)
                     {
                         db.Execute("UPDATE verified_requests SET stage = stage + 1, stage_started_ticks = @at WHERE id = @id", new { id, at = r.AtTicks }, tx);
@@ -408,13 +429,10 @@ internal sealed class StateReplay(SqliteConnection db, SqliteTransaction tx, Dat
     /// administrators; and the stage's escalation approvers once it has gone EscalationAfter without its quorum.
     /// </summary>
     private HashSet<string> Deciders(VerifiedState.RequestState q, long t)
-    {
-        if (q.Action != "SelfActivate") return Admins(t);
-        var stage = PolicyOf(q.RoleId).Stage((int)q.Stage);
-        var deciders = stage.Approvers.Count > 0 ? stage.Approvers.Select(Principal.Fold).ToHashSet(StringComparer.Ordinal) : new HashSet<string>(Admins(t), StringComparer.Ordinal);
-        if (stage.EscalationAfter is { } e && t >= q.StageStartedTicks + e.Ticks) deciders.UnionWith(stage.EscalationApprovers.Select(Principal.Fold));
-        return deciders;
-    }
+        => ApprovalRules.Entitled(StageOf(q), Admins(t), new DateTime(q.StageStartedTicks, DateTimeKind.Utc), new DateTime(t, DateTimeKind.Utc));
+
+    /// <summary>The approval stage a request waits in, by the verified policy (null: an extension, decided by administrators in one stage).</summary>
+    private RolePolicy.ApprovalStageRule? StageOf(VerifiedState.RequestState q) => q.Action == "SelfActivate" ? PolicyOf(q.RoleId).Stage((int)q.Stage) : null;
 
     // ---- settings, mail, notices, pruning -------------------------------------------------------------------
 
@@ -630,14 +648,18 @@ internal sealed class StateReplay(SqliteConnection db, SqliteTransaction tx, Dat
         if (Str(after?["Decision"]) is not ({ } decision and ("Approve" or "Deny" or "DontKnow"))) { Refuse(r, "AccessReviewItem", "it holds no decision"); return; }
         if (!ctx.Trusted)
         {
-            var t = ctx.VerifiedAtTicks;
-            string? why = null;
-            if (review.Status != "InProgress") why = "the review was completed";
-            else if (t >= review.EndTicks || r.AtTicks >= review.EndTicks) why = "the review had ended";
-            else if (review.SelfReview != 0) why = item.PrincipalKey == ctx.Actor ? null : $"{ctx.Actor} decided on {item.PrincipalKey}'s item of a self review";
-            else if (!(JsonSerializer.Deserialize<string[]>(review.Reviewers) ?? []).Contains(ctx.Actor, StringComparer.Ordinal))
-                why = $"{ctx.Actor} was not a reviewer of the review";
-            else if (item.PrincipalKey == ctx.Actor) why = "reviewers never decide on their own assignment";
+            // The kernel's rule (ReviewRules), at the later of the verified time and the record's own: a review that had ended by either is closed.
+            var at = new DateTime(Math.Max(ctx.VerifiedAtTicks, r.AtTicks), DateTimeKind.Utc);
+            var why = ReviewRules.WhyMayNotDecide(review.Status != "InProgress", new DateTime(review.EndTicks, DateTimeKind.Utc), review.SelfReview != 0,
+                    JsonSerializer.Deserialize<string[]>(review.Reviewers) ?? [], item.PrincipalKey, ctx.Actor, at) switch
+            {
+                ReviewDecisionRefusal.Completed => "the review was completed",
+                ReviewDecisionRefusal.Ended => "the review had ended",
+                ReviewDecisionRefusal.NotOwnItem => $"{ctx.Actor} decided on {item.PrincipalKey}'s item of a self review",
+                ReviewDecisionRefusal.NotReviewer => $"{ctx.Actor} was not a reviewer of the review",
+                ReviewDecisionRefusal.OwnAssignment => "reviewers never decide on their own assignment",
+                _ => null,
+            };
             if (why is not null) { Refuse(r, "AccessReviewItem", why); return; }
         }
         db.Execute("UPDATE verified_review_items SET decision = @decision, reviewed_by = @by WHERE id = @id",

@@ -440,19 +440,21 @@ internal static class Seals
             _live.Remove(r.TargetId);
             // Only administrator roles make administrators: another role's record (its role_id column, which the state replay
             // holds to its assignment's) is not read further — a bulk import of a million is not parsed twice.
-            if (Guid.TryParse(r.RoleId, out var role) && !RoleCatalog.RoleAdministrators.Contains(role)) return;
+            if (Guid.TryParse(r.RoleId, out var role) && !Kernel.Administrators.IsAdministratorRole(role)) return;
             if (Parse(r.AfterJson) is { } o) Add(r.TargetId, o);
         }
 
         private void Add(string id, JsonObject o)
         {
-            if (o is null || Str(o["Type"]) != "Active" || Str(o["Scope"]) != "/" || Str(o["MemberType"]) is "Activated") return;
-            if (!Guid.TryParse(Str(o["RoleId"]), out var role) || !RoleCatalog.RoleAdministrators.Contains(role)) return;
-            if (Str(o["Principal"]) is not { } p || !DateTime.TryParse(Str(o["StartDateTime"]), null,
+            if (o is null || !Guid.TryParse(Str(o["RoleId"]), out var role) || Str(o["Principal"]) is not { } p
+                || Str(o["Type"]) is not ({ } type and ("Eligible" or "Active")) || Str(o["MemberType"]) is not ({ } member and ("Direct" or "Activated"))
+                || Str(o["Scope"]) is not { } scope || !DateTime.TryParse(Str(o["StartDateTime"]), null,
                     System.Globalization.DateTimeStyles.AdjustToUniversal | System.Globalization.DateTimeStyles.AssumeUniversal, out var start)) return;
-            long? end = Str(o["EndDateTime"]) is { } e && DateTime.TryParse(e, null,
-                System.Globalization.DateTimeStyles.AdjustToUniversal | System.Globalization.DateTimeStyles.AssumeUniversal, out var endAt) ? endAt.Ticks : null;
-            _live[id] = (Principal.Fold(p), start.Ticks, end);
+            DateTime? end = Str(o["EndDateTime"]) is { } e && DateTime.TryParse(e, null,
+                System.Globalization.DateTimeStyles.AdjustToUniversal | System.Globalization.DateTimeStyles.AssumeUniversal, out var endAt) ? endAt : null;
+            var held = new Kernel.HeldAssignment(Guid.Empty, Principal.Fold(p), role, Enum.Parse<PimAssignmentType>(type), scope, Enum.Parse<PimMemberType>(member), start, end);
+            // What makes a key administrator is the kernel's rule: a direct administrator assignment.
+            if (Kernel.Administrators.IsKeyAdministratorAssignment(held)) _live[id] = (held.PrincipalKey, start.Ticks, end?.Ticks);
         }
 
         /// <summary>The administrator assignments a Protect-PimStore record endorsed (as the starting point of the Verified log).</summary>
@@ -471,6 +473,7 @@ internal static class Seals
             a => new SealState.Admin { Principal = a.Value.PrincipalKey, Start = a.Value.Start, End = a.Value.End }, StringComparer.OrdinalIgnoreCase);
 
         public bool IsAdministrator(string principalKey, long atTicks)
-            => _live.Values.Any(a => a.PrincipalKey == principalKey && a.Start <= atTicks && (a.End is null || atTicks < a.End));
+            => _live.Values.Any(a => a.PrincipalKey == principalKey
+                                     && Kernel.Held.InForce(new DateTime(a.Start, DateTimeKind.Utc), a.End is { } end ? new DateTime(end, DateTimeKind.Utc) : null, new DateTime(atTicks, DateTimeKind.Utc)));
     }
 }

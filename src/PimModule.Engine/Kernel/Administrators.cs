@@ -1,0 +1,32 @@
+namespace PimModule.Kernel;
+
+/// <summary>
+/// Who administers PIM — the one definition of "administrator" that the write path (authorization, the last
+/// administrator's guard, default approvers), the state replay and the seal verifier all call: the holder of an active
+/// Privileged Role Administrator or Global Administrator assignment at directory scope '/' that is in force.
+/// A key administrator (who may bind others' keys, Seals) holds such an assignment directly: an activation (just in
+/// time) administers PIM, but never makes a key administrator.
+/// </summary>
+internal static class Administrators
+{
+    /// <summary>The roles that administer PIM.</summary>
+    public static bool IsAdministratorRole(Guid roleId) => roleId == RoleCatalog.PrivilegedRoleAdministrator || roleId == RoleCatalog.GlobalAdministrator;
+
+    /// <summary>An administrator assignment, whatever its time: active, at '/', of an administrator role.</summary>
+    public static bool IsAdministratorAssignment(IHeld a) => a.Type == PimAssignmentType.Active && a.Scope == Scope.Root && IsAdministratorRole(a.RoleId);
+
+    /// <summary>Whether <paramref name="a"/> makes its holder an administrator at <paramref name="at"/>.</summary>
+    public static bool Administers(IHeld a, DateTime at) => IsAdministratorAssignment(a) && a.InForce(at);
+
+    /// <summary>Whether <paramref name="a"/> makes its holder a key administrator (whatever its time): a direct administrator assignment.</summary>
+    public static bool IsKeyAdministratorAssignment(IHeld a) => IsAdministratorAssignment(a) && a.MemberType == PimMemberType.Direct;
+
+    /// <summary>
+    /// <see cref="IsAdministratorAssignment"/> as SQL, over a table with type, scope and role_id columns (the assignments
+    /// table and the checkpoint's verified_assignments): parameters @pra and @ga are <see cref="Parameters"/>' values.
+    /// </summary>
+    public const string Sql = "type = 'Active' AND scope = '/' AND role_id IN (@pra, @ga)";
+
+    /// <summary>The role ids <see cref="Sql"/> names, as text in the form both stores keep them.</summary>
+    public static (string Pra, string Ga) Parameters => (RoleCatalog.PrivilegedRoleAdministrator.ToString("D"), RoleCatalog.GlobalAdministrator.ToString("D"));
+}

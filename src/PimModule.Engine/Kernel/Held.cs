@@ -1,0 +1,31 @@
+namespace PimModule.Kernel;
+
+/// <summary>
+/// What the rules need of an assignment: the tables' rows (<c>AssignmentRow</c>) and the verified state's replayed
+/// assignments both are one, so every rule over assignments is written once, here, and both sides call it.
+/// </summary>
+internal interface IHeld
+{
+    Guid Id { get; }
+    string PrincipalKey { get; }
+    Guid RoleId { get; }
+    PimAssignmentType Type { get; }
+    string Scope { get; }
+    PimMemberType MemberType { get; }
+    DateTime Start { get; }
+    DateTime? End { get; }
+}
+
+/// <summary>An assignment's facts on their own (what a replayed record says; what a Given step of a kernel test holds).</summary>
+internal sealed record HeldAssignment(
+    Guid Id, string PrincipalKey, Guid RoleId, PimAssignmentType Type, string Scope, PimMemberType MemberType, DateTime Start, DateTime? End) : IHeld;
+
+/// <summary>Time rules of a schedule.</summary>
+internal static class Held
+{
+    /// <summary>In force at <paramref name="at"/>: started, not ended (an end is exclusive).</summary>
+    public static bool InForce(DateTime start, DateTime? end, DateTime at) => start <= at && (end is null || end > at);
+
+    /// <inheritdoc cref="InForce(DateTime, DateTime?, DateTime)"/>
+    public static bool InForce(this IHeld a, DateTime at) => InForce(a.Start, a.End, at);
+}

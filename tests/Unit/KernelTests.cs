@@ -1,0 +1,158 @@
+using PimModule.Kernel;
+using Xunit;
+
+namespace PimModule.Tests;
+
+/// <summary>
+/// The decision kernel's rules (src/PimModule.Engine/Kernel), each written once and called by the write path and the state
+/// replay alike: Given what is held, When a principal acts at a time, Then the rule's answer — every refusal named.
+/// No store, no clock: the rules are pure.
+/// </summary>
+public sealed class KernelTests
+{
+    private static readonly DateTime T0 = new(2026, 12, 7, 9, 0, 0, DateTimeKind.Utc);
+    private static readonly Guid Pra = RoleCatalog.PrivilegedRoleAdministrator, Ga = RoleCatalog.GlobalAdministrator;
+    private static readonly Guid Reader = RoleCatalog.BuiltIn.First(r => r.Name == "Security Reader").Id;
+
+    private static HeldAssignment Given(string who, Guid role, PimAssignmentType type, string scope = "/", PimMemberType member = PimMemberType.Direct,
+        DateTime? start = null, DateTime? end = null)
+        => new(Guid.NewGuid(), Principal.Fold(who), role, type, scope, member, start ?? T0, end);
+
+    // ---- administrators ----------------------------------------------------------------------------------
+
+    [Theory]
+    [InlineData("Active", "/", true)]
+    [InlineData("Eligible", "/", false)]          // eligible: administers only once activated
+    [InlineData("Active", "/administrativeUnits/x", false)] // not at the directory's root
+    public void An_administrator_holds_an_active_administrator_role_at_the_root(string type, string scope, bool administers)
+    {
+        foreach (var role in new[] { Pra, Ga })
+            Assert.Equal(administers, Administrators.Administers(Given("a@x.com", role, Enum.Parse<PimAssignmentType>(type), scope), T0));
+        Assert.False(Administrators.Administers(Given("a@x.com", Reader, PimAssignmentType.Active), T0));
+    }
+
+    [Fact]
+    public void An_administrator_assignment_administers_only_while_in_force()
+    {
+        var a = Given("a@x.com", Pra, PimAssignmentType.Active, start: T0, end: T0.AddHours(1));
+        Assert.False(Administrators.Administers(a, T0.AddTicks(-1)));   // not started
+        Assert.True(Administrators.Administers(a, T0));
+        Assert.False(Administrators.Administers(a, T0.AddHours(1)));    // an end is exclusive
+    }
+
+    [Fact]
+    public void An_activation_administers_but_never_makes_a_key_administrator()
+    {
+        var activated = Given("a@x.com", Ga, PimAssignmentType.Active, member: PimMemberType.Activated, end: T0.AddHours(1));
+        Assert.True(Administrators.Administers(activated, T0));
+        Assert.False(Administrators.IsKeyAdministratorAssignment(activated));
+        Assert.True(Administrators.IsKeyAdministratorAssignment(activated with { MemberType = PimMemberType.Direct }));
+    }
+
+    // ---- request lifetime --------------------------------------------------------------------------------
+
+    [Fact]
+    public void A_request_is_pending_for_its_stages_lifetime_and_then_expired()
+    {
+        var expires = RequestLifetime.ExpiresAt(T0);
+        Assert.Equal(T0 + Limits.PendingRequestLifetime, expires);
+        Assert.True(RequestLifetime.IsPending(PimRequestStatus.PendingApproval, T0, expires.AddTicks(-1)));
+        Assert.False(RequestLifetime.IsPending(PimRequestStatus.PendingApproval, T0, expires));
+        Assert.True(RequestLifetime.HasExpired(T0, expires));
+        Assert.False(RequestLifetime.HasExpired(T0, expires.AddTicks(-1)));
+        Assert.False(RequestLifetime.IsPending(PimRequestStatus.Provisioned, T0, T0));     // decided: never pending
+    }
+
+    // ---- eligibility -------------------------------------------------------------------------------------
+
+    [Fact]
+    public void An_activation_comes_from_the_longest_eligibility_covering_its_scope_then()
+    {
+        var shortOne = Given("u@x.com", Reader, PimAssignmentType.Eligible, "/", end: T0.AddDays(1));
+        var longOne = Given("u@x.com", Reader, PimAssignmentType.Eligible, "/", end: T0.AddDays(9));
+        var elsewhere = Given("u@x.com", Reader, PimAssignmentType.Eligible, "/administrativeUnits/a");
+        var active = Given("u@x.com", Reader, PimAssignmentType.Active, "/");
+        Assert.Same(longOne, EligibilityRules.Source(new[] { shortOne, longOne, elsewhere, active }, "/administrativeUnits/b", T0));
+        Assert.Same(elsewhere, EligibilityRules.Source(new[] { elsewhere }, "/administrativeUnits/a", T0));
+        Assert.Null(EligibilityRules.Source(new[] { elsewhere, active }, "/", T0));          // a narrower scope and an active one: no source
+        Assert.Null(EligibilityRules.Source(new[] { shortOne }, "/", T0.AddDays(1)));         // ended
+        var later = Given("u@x.com", Reader, PimAssignmentType.Eligible, "/", start: T0.AddDays(2));
+        Assert.Null(EligibilityRules.Source(new[] { later }, "/", T0));                       // not started
+        Assert.Same(later, EligibilityRules.Next(new[] { later }, "/", T0));
+    }
+
+    [Fact]
+    public void An_activation_never_outlives_its_eligibility_and_comes_only_from_its_own()
+    {
+        var eligible = Given("u@x.com", Reader, PimAssignmentType.Eligible, "/", end: T0.AddHours(2));
+        Assert.Equal(T0.AddHours(2), EligibilityRules.Within(eligible, T0.AddHours(8)));
+        Assert.Equal(T0.AddHours(1), EligibilityRules.Within(eligible, T0.AddHours(1)));
+        var activation = Given("u@x.com", Reader, PimAssignmentType.Active, "/x", PimMemberType.Activated, T0, T0.AddHours(1));
+        Assert.True(EligibilityRules.IsSourceOf(eligible, activation));
+        Assert.False(EligibilityRules.IsSourceOf(eligible with { PrincipalKey = "v@x.com" }, activation));    // someone else's
+        Assert.False(EligibilityRules.IsSourceOf(eligible with { RoleId = Pra }, activation));               // another role's
+        Assert.False(EligibilityRules.IsSourceOf(eligible with { Scope = "/y" }, activation));               // another scope
+        Assert.False(EligibilityRules.IsSourceOf(eligible with { End = T0 }, activation));                   // over when it starts
+    }
+
+    // ---- approvals ---------------------------------------------------------------------------------------
+
+    private static RolePolicy.ApprovalStageRule Stage(int required, string[] approvers, string[]? escalation = null, TimeSpan? after = null)
+        => new([.. approvers], required, [.. escalation ?? []], after);
+
+    [Fact]
+    public void A_stage_is_decided_by_its_approvers_else_the_administrators_and_by_escalation_approvers_once_open()
+    {
+        var stage = Stage(1, ["A1@x.com"], ["e1@x.com"], TimeSpan.FromHours(4));
+        Assert.Equal(["a1@x.com"], ApprovalRules.Entitled(stage, ["admin@x.com"], T0, T0.AddHours(4).AddTicks(-1)));
+        Assert.Equal(new HashSet<string> { "a1@x.com", "e1@x.com" }, ApprovalRules.Entitled(stage, ["admin@x.com"], T0, T0.AddHours(4)));
+        Assert.Equal(["admin@x.com"], ApprovalRules.Entitled(Stage(1, []), ["Admin@X.com"], T0, T0));
+        Assert.Equal(["admin@x.com"], ApprovalRules.Entitled(null, ["admin@x.com"], T0, T0));   // an extension: the administrators
+        Assert.Equal(1, ApprovalRules.Required(null));
+        Assert.Equal(2, ApprovalRules.Required(Stage(2, ["a1@x.com"])));
+    }
+
+    [Fact]
+    public void A_quorum_counts_distinct_approvals_in_the_stage_by_principals_entitled_now()
+    {
+        var entitled = new HashSet<string> { "a1@x.com", "a2@x.com" };
+        Assert.Equal(2, ApprovalRules.Counted([("a1@x.com", 2, true), ("a2@x.com", 2, true)], 2, entitled));
+        Assert.Equal(1, ApprovalRules.Counted([("a1@x.com", 2, true), ("a1@x.com", 2, true)], 2, entitled));   // twice: once
+        Assert.Equal(0, ApprovalRules.Counted([("a1@x.com", 1, true)], 2, entitled));                        // another stage
+        Assert.Equal(0, ApprovalRules.Counted([("a3@x.com", 2, true)], 2, entitled));                        // taken off the stage
+        Assert.Equal(0, ApprovalRules.Counted([("a1@x.com", 2, false)], 2, entitled));                       // a denial
+    }
+
+    [Fact]
+    public void Who_may_not_decide_a_request_and_why()
+    {
+        var entitled = new HashSet<string> { "a1@x.com", "u@x.com" };
+        Assert.Equal(DecisionRefusal.OwnRequest, ApprovalRules.WhyMayNotDecide("u@x.com", "u@x.com", false, entitled));
+        Assert.Equal(DecisionRefusal.DecidedAlready, ApprovalRules.WhyMayNotDecide("u@x.com", "a1@x.com", true, entitled));
+        Assert.Equal(DecisionRefusal.NotApprover, ApprovalRules.WhyMayNotDecide("u@x.com", "a2@x.com", false, entitled));
+        Assert.Null(ApprovalRules.WhyMayNotDecide("u@x.com", "a1@x.com", false, entitled));
+        var policy = new RolePolicy { RequireApproverJustification = true };
+        Assert.True(ApprovalRules.LacksJustification(policy, "  "));
+        Assert.False(ApprovalRules.LacksJustification(policy, "on call"));
+        Assert.False(ApprovalRules.LacksJustification(new RolePolicy { RequireApproverJustification = false }, null));
+    }
+
+    // ---- access review decisions -------------------------------------------------------------------------
+
+    [Fact]
+    public void Who_may_not_decide_an_access_review_item_and_why()
+    {
+        string[] reviewers = ["r1@x.com", "u@x.com"];
+        var end = T0.AddDays(7);
+        ReviewDecisionRefusal? Decide(bool completed = false, bool self = false, string item = "u@x.com", string actor = "r1@x.com", DateTime? at = null)
+            => ReviewRules.WhyMayNotDecide(completed, end, self, self ? [] : reviewers, item, actor, at ?? T0);
+        Assert.Null(Decide());
+        Assert.Equal(ReviewDecisionRefusal.Completed, Decide(completed: true));
+        Assert.Equal(ReviewDecisionRefusal.Ended, Decide(at: end));
+        Assert.Null(Decide(at: end.AddTicks(-1)));
+        Assert.Equal(ReviewDecisionRefusal.NotReviewer, Decide(actor: "r2@x.com"));
+        Assert.Equal(ReviewDecisionRefusal.OwnAssignment, Decide(actor: "u@x.com"));
+        Assert.Null(Decide(self: true, actor: "u@x.com"));
+        Assert.Equal(ReviewDecisionRefusal.NotOwnItem, Decide(self: true, actor: "r1@x.com"));
+    }
+}
