@@ -90,3 +90,50 @@ Describe 'One cmdlet per file, named after it' {
         "$($attributes[0].Groups[1].Value)$($attributes[0].Groups[2].Value)Command.cs" | Should -Be $File
     }
 }
+
+# Issue 29 (part 1): the decision kernel. Its rules are pure — no store, no clock, no files, no errors of the layers above
+# — and written once: the write path, the state replay and the seal verifier call them, none writes them again.
+Describe 'The decision kernel (src/PimModule.Engine/Kernel)' {
+    BeforeAll {
+        $kernel = Join-Path $root 'src/PimModule.Engine/Kernel'
+        $kernelFiles = Get-ChildItem $kernel -Filter *.cs
+        $engineFiles = Get-ChildItem (Join-Path $root 'src/PimModule.Engine') -Recurse -Filter *.cs |
+            Where-Object { $_.FullName -notmatch '[\\/](obj|bin)[\\/]' -and $_.DirectoryName -ne $kernel }
+        function Find-Outside([string] $pattern, [string[]] $allowed) {
+            foreach ($f in $engineFiles) {
+                $relative = Get-Relative $f.FullName
+                if ($allowed -contains $relative) { continue }
+                Select-String -LiteralPath $f.FullName -Pattern $pattern | ForEach-Object { "$($relative):$($_.LineNumber): $($_.Line.Trim())" }
+            }
+        }
+    }
+
+    It 'exists and holds the rules' {
+        ($kernelFiles.Name | Sort-Object) | Should -Be @('Administrators.cs', 'ApprovalRules.cs', 'EligibilityRules.cs', 'Held.cs', 'RequestLifetime.cs', 'ReviewRules.cs')
+    }
+
+    It 'does no I/O and sees no layer above it' {
+        $forbidden = '\b(UnitOfWork|PimStore|Dapper|SqlMapper|Sqlite\w*|Npgsql\w*|DbConnection|IDbConnection|File|Directory|Path|TimeProvider|Random|Console|HttpClient|Environment|PimErrors|AuditLog|Outbox|SettingsService|AssignmentsTable|RequestsTable|VerifiedState|StateReplay|Seals)\b|DateTime\.(Utc)?Now|Guid\.NewGuid|^using (?!PimModule\.Kernel)'
+        $found = foreach ($f in $kernelFiles) {
+            Select-String -LiteralPath $f.FullName -Pattern $forbidden | Where-Object { $_.Line -notmatch '^\s*///' } |
+                ForEach-Object { "$($f.Name):$($_.LineNumber): $($_.Line.Trim())" }
+        }
+        $found | Should -BeNullOrEmpty
+    }
+
+    It '"administrator" is written once: its SQL form and its role test live in Kernel/Administrators.cs' {
+        Find-Outside 'role_id IN \(@pra, @ga\)|RoleAdministrators\.Contains|== RoleCatalog\.(PrivilegedRoleAdministrator|GlobalAdministrator) \|\|' @() | Should -BeNullOrEmpty
+    }
+
+    It '"pending for 24 hours" is written once: Kernel/RequestLifetime.cs reads the limit' {
+        Find-Outside 'PendingRequestLifetime' @('src/PimModule.Engine/Policy/Limits.cs') | Should -BeNullOrEmpty
+    }
+
+    It 'escalation, quorum and the approvers of a stage are written once: Kernel/ApprovalRules.cs' {
+        Find-Outside 'EscalationAfter is \{ \} \w+ \?\s*[\w.]+\s*\+|RequiredApprovals \?\? 1|stage is \{ Approvers\.Count: > 0 \}|RequireApproverJustification &&' @() | Should -BeNullOrEmpty
+    }
+
+    It 'an eligibility''s cover of an activation is written once: Kernel/EligibilityRules.cs' {
+        Find-Outside 'OrderByDescending\(a => a\.End \?\? (DateTime|long)\.MaxValue\)' @() | Should -BeNullOrEmpty
+    }
+}

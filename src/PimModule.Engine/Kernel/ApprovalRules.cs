@@ -32,10 +32,14 @@ internal static class ApprovalRules
     /// </summary>
     public static HashSet<string> Entitled(RolePolicy.ApprovalStageRule? stage, IEnumerable<string> administrators, DateTime stageStart, DateTime at)
     {
-        var keys = (stage is { Approvers.Count: > 0 } ? stage.Approvers : administrators).Select(Principal.Fold).ToHashSet(StringComparer.Ordinal);
+        var keys = Approvers(stage, administrators).Select(Principal.Fold).ToHashSet(StringComparer.Ordinal);
         if (EscalationOpensAt(stage, stageStart) is { } opens && at >= opens) keys.UnionWith(stage!.EscalationApprovers.Select(Principal.Fold));
         return keys;
     }
+
+    /// <summary>A stage's approvers (not its escalation approvers), as named: its listed ones, else <paramref name="administrators"/>.</summary>
+    public static IEnumerable<string> Approvers(RolePolicy.ApprovalStageRule? stage, IEnumerable<string> administrators)
+        => stage is { Approvers.Count: > 0 } ? stage.Approvers : administrators;
 
     /// <summary>How many distinct approvals the stage needs (an extension: one).</summary>
     public static int Required(RolePolicy.ApprovalStageRule? stage) => stage?.RequiredApprovals ?? 1;

@@ -29,7 +29,7 @@ internal static class Approvals
     public static IReadOnlyList<string> ApproversOf(UnitOfWork work, RequestRow q)
     {
         var stage = StageOf(work, q);
-        var approvers = stage is { Approvers.Count: > 0 } ? stage.Approvers : Authorization.Administrators(work);
+        var approvers = ApprovalRules.Approvers(stage, Authorization.Administrators(work));
         return approvers.Where(a => !Principal.Same(a, q.Principal)).ToList();
     }
 
