@@ -125,8 +125,8 @@ public sealed class TimeRulePropertyTests
         return 0;
     });
 
-    /// <summary>The session's checkpoint equals a fresh replay of the whole log (assignments, refusals, policies).</summary>
-    private static void Compare(PimStore store)
+    /// <summary>The session's checkpoint equals a fresh replay of the whole log (assignments, refusals, policies); KernelPropertyTests asks it too.</summary>
+    internal static void Compare(PimStore store)
     {
         store.Read(work =>
         {
