@@ -109,7 +109,7 @@ Describe 'The decision kernel (src/PimModule.Engine/Kernel)' {
     }
 
     It 'exists and holds the rules' {
-        ($kernelFiles.Name | Sort-Object) | Should -Be @('Administrators.cs', 'ApprovalRules.cs', 'EligibilityRules.cs', 'Held.cs', 'RequestLifetime.cs', 'ReviewRules.cs')
+        ($kernelFiles.Name | Sort-Object) | Should -Be @('ActivationRules.cs', 'Administrators.cs', 'ApprovalRules.cs', 'EligibilityRules.cs', 'Held.cs', 'RequestLifetime.cs', 'ReviewRules.cs')
     }
 
     It 'does no I/O and sees no layer above it' {
@@ -131,6 +131,10 @@ Describe 'The decision kernel (src/PimModule.Engine/Kernel)' {
 
     It 'escalation, quorum and the approvers of a stage are written once: Kernel/ApprovalRules.cs' {
         Find-Outside 'EscalationAfter is \{ \} \w+ \?\s*[\w.]+\s*\+|RequiredApprovals \?\? 1|stage is \{ Approvers\.Count: > 0 \}|RequireApproverJustification &&' @() | Should -BeNullOrEmpty
+    }
+
+    It 'an activation''s maximum and its start tolerance are written once: Kernel/ActivationRules.cs' {
+        Find-Outside '\s>\s*[\w.]*ActivationMaxDuration\b|ActivationMaxDuration\s*\+|StartTolerance\s*=' @() | Should -BeNullOrEmpty
     }
 
     It 'an eligibility''s cover of an activation is written once: Kernel/EligibilityRules.cs' {

@@ -7,7 +7,7 @@ namespace PimModule.Tests;
 
 /// <summary>
 /// Issue 29: the write path and the state replay decide by the same kernel rules (Kernel/). Random honest command
-/// sequences — approval stages and quorums, escalation, activation requests, approvals and denials by anyone (entitled or
+/// sequences — approval stages and quorums, escalation, the role's maximum duration changed while requests wait, activation requests, approvals and denials by anyone (entitled or
 /// not), cancels, deactivations, removed eligibilities, a clock that moves up to three hours a step — on the store the
 /// provider under test gives: after every step the tables, the administrator's checkpoint built step by step and a full
 /// replay of the log agree (no honest record counts for nothing, no table row disagrees, each request's status and stage
@@ -68,13 +68,17 @@ public sealed class KernelPropertyTests
                 switch (s.Kind)
                 {
                     case 0:
-                        admin.Settings.Update(Reader, new PimRoleSettingUpdate { ApprovalStages = Stages[s.Who % Stages.Length], RequireApproverJustification = s.Reason });
+                        admin.Settings.Update(Reader, new PimRoleSettingUpdate
+                        {
+                            ApprovalStages = Stages[s.Who % Stages.Length], RequireApproverJustification = s.Reason,
+                            ActivationMaxDuration = TimeSpan.FromHours(1 + s.AdvanceMinutes % 8),
+                        });
                         break;
                     case 1:
                         admin.Assignments.Assign(PimAssignmentType.Eligible, new PimAssignmentInput { Principal = user, Role = Reader, Permanent = true, Justification = "soc" });
                         break;
                     case 2:
-                        stores[user].Activations.RequestActivation(new PimActivationInput { Role = Reader, Duration = TimeSpan.FromHours(1) });
+                        stores[user].Activations.RequestActivation(new PimActivationInput { Role = Reader, Duration = TimeSpan.FromHours(1 + s.AdvanceMinutes % 6) });
                         break;
                     case 3 or 4 or 5 when pending is null:
                         continue;

@@ -95,6 +95,32 @@ public sealed class KernelTests
         Assert.False(EligibilityRules.IsSourceOf(eligible with { End = T0 }, activation));                   // over when it starts
     }
 
+    // ---- activations -------------------------------------------------------------------------------------
+
+    [Fact]
+    public void A_request_asks_at_most_the_roles_maximum_and_starts_at_most_five_minutes_ago()
+    {
+        var policy = new RolePolicy { ActivationMaxDuration = TimeSpan.FromHours(2) };
+        Assert.False(ActivationRules.ExceedsMaximum(TimeSpan.FromHours(2), policy));
+        Assert.True(ActivationRules.ExceedsMaximum(TimeSpan.FromHours(2).Add(TimeSpan.FromTicks(1)), policy));
+        Assert.False(ActivationRules.StartsTooEarly(T0.AddMinutes(-5), T0));
+        Assert.True(ActivationRules.StartsTooEarly(T0.AddMinutes(-5).AddTicks(-1), T0));
+    }
+
+    [Fact]
+    public void An_activation_is_active_activated_ends_within_its_eligibility_and_lasts_at_most_what_was_allowed()
+    {
+        var eligible = Given("u@x.com", Reader, PimAssignmentType.Eligible, end: T0.AddHours(3));
+        var activation = Given("u@x.com", Reader, PimAssignmentType.Active, member: PimMemberType.Activated, start: T0, end: T0.AddHours(2));
+        Assert.Null(ActivationRules.WhyNot(activation, eligible, TimeSpan.FromHours(2)));
+        Assert.Equal(ActivationRefusal.NotAnActivation, ActivationRules.WhyNot(activation with { MemberType = PimMemberType.Direct }, eligible, TimeSpan.FromHours(2)));
+        Assert.Equal(ActivationRefusal.NotAnActivation, ActivationRules.WhyNot(activation with { Type = PimAssignmentType.Eligible }, eligible, TimeSpan.FromHours(2)));
+        Assert.Equal(ActivationRefusal.NeverEnds, ActivationRules.WhyNot(activation with { End = null }, eligible, TimeSpan.FromHours(2)));
+        Assert.Equal(ActivationRefusal.OutlivesEligibility, ActivationRules.WhyNot(activation with { End = T0.AddHours(4) }, eligible, TimeSpan.FromHours(8)));
+        Assert.Equal(ActivationRefusal.LongerThanAllowed, ActivationRules.WhyNot(activation, eligible, TimeSpan.FromHours(1)));
+        Assert.Null(ActivationRules.WhyNot(activation, eligible, TimeSpan.FromHours(2) - TimeSpan.FromSeconds(30)));   // the times' rounding
+    }
+
     // ---- approvals ---------------------------------------------------------------------------------------
 
     private static RolePolicy.ApprovalStageRule Stage(int required, string[] approvers, string[]? escalation = null, TimeSpan? after = null)

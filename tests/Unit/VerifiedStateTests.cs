@@ -157,6 +157,49 @@ public sealed class VerifiedApprovalStageTests : IDisposable
     }
 
     [Fact]
+    public void An_approval_after_the_maximum_duration_was_lowered_provisions_what_was_asked_and_verifies()
+    {
+        var admin = _people.Open("admin@contoso.com");
+        foreach (var p in new[] { "user1@contoso.com", "a1@contoso.com" })
+            admin.Credentials.Register(p, CredentialFolder.Create(p, null, "", root: _people.KeysOf(p)).PublicKey, propose: false);
+        admin.Settings.Update(Reader, new PimRoleSettingUpdate
+        {
+            RequireApproval = true, ActivationRequirement = PimActivationRequirement.None, RequireJustification = false, RequireApproverJustification = false,
+            Approvers = ["a1@contoso.com"], ActivationMaxDuration = TimeSpan.FromHours(8),
+        });
+        admin.Assignments.Assign(PimAssignmentType.Eligible, new PimAssignmentInput { Principal = "user1@contoso.com", Role = Reader, Permanent = true });
+        var request = _people.Open("user1@contoso.com").Activations.RequestActivation(new PimActivationInput { Role = Reader, Duration = TimeSpan.FromHours(4) })!;
+        // The administrator lowers the maximum while the request waits; the approver then approves what was asked, under the
+        // settings it was asked under (the writer and the replay decide it by one rule: Kernel/ActivationRules.cs).
+        admin.Settings.Update(Reader, new PimRoleSettingUpdate { ActivationMaxDuration = TimeSpan.FromHours(1) });
+        var done = _people.Open("a1@contoso.com").Activations.Approve(request.RequestId, null)!;
+        Assert.Equal(PimRequestStatus.Provisioned, done.Status);
+        var check = admin.Audit.Verify();
+        Assert.True(check.IsValid, string.Join("; ", check.Disagreements.Select(d => d.Detail)));
+        Assert.True(Holds(admin));
+    }
+
+    [Fact]
+    public void A_sealed_request_that_asks_more_than_the_roles_maximum_counts_for_nothing()
+    {
+        var (admin, _, _) = OneOfTwoApprovals();
+        var user1 = _people.Open("user1@contoso.com");
+        // What a modified module could seal with user1's own key: a pending request for 20 hours under a maximum of 8 (an
+        // approved request provisions the duration it asked, so the request itself is what the replay holds to the maximum).
+        var id = Ids.New();
+        user1.Write(work =>
+        {
+            AuditLog.Append(work, "SelfActivate", "Request", id.ToString("D"), RoleCatalog.BuiltIn.First(r => r.Name == "Security Reader").Id, "user1@contoso.com", null,
+                new { RequestId = id, Status = "PendingApproval", Scope = "/administrativeUnits/x", StartDateTime = work.Now, EndDateTime = work.Now.AddHours(20),
+                      Duration = TimeSpan.FromHours(20).ToString("c"), Justification = (string?)null, TicketNumber = (string?)null });
+            return 0;
+        });
+        var check = admin.Audit.Verify();
+        Assert.False(check.IsValid);
+        Assert.Contains(check.Disagreements, d => d.Problem == "NotEntitled" && d.Detail.Contains("more than the role's ActivationMaxDuration"));
+    }
+
+    [Fact]
     public void Two_distinct_entitled_approvals_provision_and_verify()
     {
         var (admin, _, request) = OneOfTwoApprovals();

@@ -8,9 +8,6 @@ namespace PimModule.Requests;
 /// </summary>
 internal sealed class ActivationRequests
 {
-    /// <summary>How far in the past a requested start may be (clock skew between machines).</summary>
-    public static readonly TimeSpan StartTolerance = TimeSpan.FromMinutes(5);
-
     private readonly PimStore _store;
     public ActivationRequests(PimStore store) => _store = store;
 
@@ -32,8 +29,8 @@ internal sealed class ActivationRequests
         var scope = input.Scope!;
         var policy = SettingsService.Load(work, role.Id);
         var start = input.StartDateTime ?? work.Now;
-        if (start < work.Now - StartTolerance)
-            throw PimErrors.StartInvalid($"The activation would start at {start:u}, in the past; a start may be at most {StartTolerance.TotalMinutes:0} minutes ago.",
+        if (Kernel.ActivationRules.StartsTooEarly(start, work.Now))
+            throw PimErrors.StartInvalid($"The activation would start at {start:u}, in the past; a start may be at most {Kernel.ActivationRules.StartTolerance.TotalMinutes:0} minutes ago.",
                 start, "Leave out -StartDateTime to start now, or give a time in the future.");
 
         var held = Eligibility.Held(work, principal, role.Id);
@@ -47,7 +44,7 @@ internal sealed class ActivationRequests
                 role, "Ask a Privileged Role Administrator for an eligible assignment (New-PimEligibleAssignment), or pick a role you are eligible for (Get-PimAssignment -Principal <you> -Type Eligible).");
         }
         var duration = input.Duration ?? policy.ActivationMaxDuration;
-        if (duration > policy.ActivationMaxDuration)
+        if (Kernel.ActivationRules.ExceedsMaximum(duration, policy))
             throw PimErrors.DurationExceedsMaximum($"'{role.Name}' can be activated for at most {Schedules.Days(policy.ActivationMaxDuration)} (ActivationMaxDuration); {Schedules.Days(duration)} was asked.",
                 duration, $"Give -Duration of at most {policy.ActivationMaxDuration:c}, or leave it out to get the maximum.");
         var end = Eligibility.End(eligible, start, duration);

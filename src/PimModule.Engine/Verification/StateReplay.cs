@@ -49,7 +49,7 @@ internal sealed class StateReplay(SqliteConnection db, SqliteTransaction tx, Dat
     // Within one transaction (its records may claim different times): by principal and time.
     private readonly Dictionary<(string, long), bool> _isAdmin = [];
     private readonly Dictionary<long, HashSet<string>> _admins = [];
-    private readonly Dictionary<string, (string PrincipalKey, string RoleId, string? Scope)> _approved = new(StringComparer.OrdinalIgnoreCase);
+    private readonly Dictionary<string, (string PrincipalKey, string RoleId, string? Scope, long? DurationTicks)> _approved = new(StringComparer.OrdinalIgnoreCase);
     private long _seen;
 
     public void Observe(SealedRecord r, SealContext ctx)
@@ -207,7 +207,7 @@ internal sealed class StateReplay(SqliteConnection db, SqliteTransaction tx, Dat
                 if (!_approved.TryGetValue(after.Id, out var q) || q.PrincipalKey != after.PrincipalKey || q.RoleId != after.RoleId
                     || (q.Scope is not null && !string.Equals(q.Scope, after.Scope, StringComparison.Ordinal)))
                     return $"{ctx.Actor} activated a role for {after.PrincipalKey}, and no approval sealed in its transaction provisions it";
-                return ActivationLimits(after);
+                return ActivationLimits(after, q.DurationTicks is { } asked ? TimeSpan.FromTicks(asked) : null);
             case "SelfDeactivate":
                 if (current is null) return "it deactivates no verified activation";
                 if (current.PrincipalKey != ctx.Actor) return $"{ctx.Actor} deactivated {current.PrincipalKey}'s activation";
@@ -249,10 +249,12 @@ internal sealed class StateReplay(SqliteConnection db, SqliteTransaction tx, Dat
             " WHERE principal_key = @principalKey AND role_id = @roleId AND type = 'Eligible'", new { activation.PrincipalKey, activation.RoleId }, tx),
         activation.Scope, new DateTime(activation.Start, DateTimeKind.Utc));
 
-    /// <summary>Why an activation (by its principal, or provisioned by an approval) breaks its eligibility or the role's duration; null when it does not.</summary>
-    private string? ActivationLimits(View after)
+    /// <summary>
+    /// Why an activation (by its principal, or provisioned by an approval of a request that asked <paramref name="asked"/>)
+    /// breaks its eligibility or what it was allowed (the kernel's <see cref="ActivationRules"/>); null when it does not.
+    /// </summary>
+    private string? ActivationLimits(View after, TimeSpan? asked = null)
     {
-        if (after.Type != "Active" || after.MemberType != "Activated") return "an activation is an active, activated assignment";
         View? eligible;
         if (EligibleIdOf(after.Json) is { } named)
         {
@@ -263,12 +265,18 @@ internal sealed class StateReplay(SqliteConnection db, SqliteTransaction tx, Dat
         else if (EligibleSource(after) is not { } source)
             return $"{after.PrincipalKey} was not eligible for the role at {after.Scope} then";
         else eligible = source;
-        if (after.End is not { } end) return "an activation always ends";
-        if (EligibilityRules.Within(eligible, new DateTime(end, DateTimeKind.Utc)).Ticks != end) return "the activation outlives its eligibility";
-        if (PolicyRules(after.RoleId) is not { } policy) return "the role's settings were last set by an earlier PimModule, without their rules: an administrator sets them again";
-        if (TimeSpan.FromTicks(end - after.Start) > policy.ActivationMaxDuration + TimeSpan.FromMinutes(1))
-            return "the activation is longer than the role's settings allowed";
-        return null;
+        TimeSpan allowed;
+        if (asked is { } duration) allowed = duration;
+        else if (PolicyRules(after.RoleId) is { } policy) allowed = policy.ActivationMaxDuration;
+        else return "the role's settings were last set by an earlier PimModule, without their rules: an administrator sets them again";
+        return ActivationRules.WhyNot(after, eligible, allowed) switch
+        {
+            ActivationRefusal.NotAnActivation => "an activation is an active, activated assignment",
+            ActivationRefusal.NeverEnds => "an activation always ends",
+            ActivationRefusal.OutlivesEligibility => "the activation outlives its eligibility",
+            ActivationRefusal.LongerThanAllowed => asked is null ? "the activation is longer than the role's settings allowed" : "the activation is longer than its request asked",
+            _ => null,
+        };
     }
 
     private RolePolicy PolicyOf(string roleId) => PolicyRules(roleId) ?? RolePolicy.FromRules([]);
@@ -349,6 +357,17 @@ internal sealed class StateReplay(SqliteConnection db, SqliteTransaction tx, Dat
                 var scope = r.Action == "SelfActivate" ? Str(after?["Scope"]) : target is null ? null : Load(target)?.Scope;
                 // What the approver decides on: the duration asked (the activation's, or the extension's).
                 long? duration = TimeSpan.TryParseExact(Str(after?["Duration"]), "c", CultureInfo.InvariantCulture, out var d) ? d.Ticks : null;
+                if (!ctx.Trusted && r.Action == "SelfActivate")
+                {
+                    // The kernel's request rules (ActivationRules), under the settings it was made under, at the record's own time.
+                    string? bad = duration is null ? "an activation request names the duration it asks"
+                        : PolicyRules(role.ToString("D")) is { } policy && ActivationRules.ExceedsMaximum(TimeSpan.FromTicks(duration.Value), policy)
+                            ? $"it asks {TimeSpan.FromTicks(duration.Value):c}, more than the role's ActivationMaxDuration {policy.ActivationMaxDuration:c} then"
+                        : Time(after?["StartDateTime"]) is { } start && ActivationRules.StartsTooEarly(new DateTime(start, DateTimeKind.Utc), new DateTime(r.AtTicks, DateTimeKind.Utc))
+                            ? "it starts further in the past than an activation may"
+                        : null;
+                    if (bad is not null) { Refuse(r, "Request", bad); return; }
+                }
                 // What the requester wrote, as sealed: the justification (and an activation's ticket number) the approver reads.
                 var textsSealed = after?.ContainsKey("Justification") == true;
                 db.Execute("INSERT INTO verified_requests (id, action, status, principal_key, role_id, scope, target_id, assignment_id, created_ticks, duration_ticks, " +
@@ -412,7 +431,7 @@ internal sealed class StateReplay(SqliteConnection db, SqliteTransaction tx, Dat
                 var provisioned = r.Action == "ApproveRequest" ? Str(after?["AssignmentId"])?.ToLowerInvariant() : null;
                 db.Execute("UPDATE verified_requests SET status = @status, assignment_id = COALESCE(@provisioned, assignment_id), decided_ticks = @decided WHERE id = @id",
                     new { id, status, provisioned = current.Action == "SelfActivate" ? provisioned : null, decided = r.AtTicks }, tx);
-                if (provisioned is not null && current.Action == "SelfActivate") _approved[provisioned] = (current.PrincipalKey, current.RoleId, current.Scope);
+                if (provisioned is not null && current.Action == "SelfActivate") _approved[provisioned] = (current.PrincipalKey, current.RoleId, current.Scope, current.DurationTicks);
                 return;
             }
             default:

@@ -1,0 +1,47 @@
+namespace PimModule.Kernel;
+
+/// <summary>Why an activation may not be what it is.</summary>
+internal enum ActivationRefusal
+{
+    /// <summary>An activation is an active, activated assignment.</summary>
+    NotAnActivation,
+    /// <summary>An activation always ends.</summary>
+    NeverEnds,
+    /// <summary>It ends after the eligibility it comes from.</summary>
+    OutlivesEligibility,
+    /// <summary>It lasts longer than allowed: the role's maximum for an activation at once, the duration asked for an approved request.</summary>
+    LongerThanAllowed,
+}
+
+/// <summary>
+/// What an activation may be — the one rule that Request-PimActivation (and its -WhatIf), Approve-PimRequest and the state
+/// replay call. A request asks for at most the role's ActivationMaxDuration under the settings it is made under; an
+/// activation comes from an eligibility (<see cref="EligibilityRules"/>), never outlives it and lasts at most what was allowed
+/// when it was decided: the role's maximum then for an activation at once, the duration asked for an approved request (a
+/// maximum lowered while a request waits does not shorten what its approver approves).
+/// </summary>
+internal static class ActivationRules
+{
+    /// <summary>How far in the past a requested start may be (clock skew between machines).</summary>
+    public static readonly TimeSpan StartTolerance = TimeSpan.FromMinutes(5);
+
+    /// <summary>Whether <paramref name="start"/> is further in the past at <paramref name="at"/> than <see cref="StartTolerance"/>.</summary>
+    public static bool StartsTooEarly(DateTime start, DateTime at) => start < at - StartTolerance;
+
+    /// <summary>Whether a request for <paramref name="duration"/> asks more than <paramref name="policy"/> allows.</summary>
+    public static bool ExceedsMaximum(TimeSpan duration, RolePolicy policy) => duration > policy.ActivationMaxDuration;
+
+    /// <summary>How much longer than allowed a sealed activation may read (its times' rounding through JSON and the clock).</summary>
+    private static readonly TimeSpan Rounding = TimeSpan.FromMinutes(1);
+
+    /// <summary>
+    /// Why <paramref name="activation"/>, from <paramref name="eligible"/>, is not an activation that lasts at most
+    /// <paramref name="allowed"/>; null when it is.
+    /// </summary>
+    public static ActivationRefusal? WhyNot(IHeld activation, IHeld eligible, TimeSpan allowed)
+        => activation.Type != PimAssignmentType.Active || activation.MemberType != PimMemberType.Activated ? ActivationRefusal.NotAnActivation
+            : activation.End is not { } end ? ActivationRefusal.NeverEnds
+            : EligibilityRules.Within(eligible, end) != end ? ActivationRefusal.OutlivesEligibility
+            : end - activation.Start > allowed + Rounding ? ActivationRefusal.LongerThanAllowed
+            : null;
+}
