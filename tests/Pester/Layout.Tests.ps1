@@ -109,7 +109,7 @@ Describe 'The decision kernel (src/PimModule.Engine/Kernel)' {
     }
 
     It 'exists and holds the rules' {
-        ($kernelFiles.Name | Sort-Object) | Should -Be @('ActivationRules.cs', 'Administrators.cs', 'ApprovalRules.cs', 'EligibilityRules.cs', 'Held.cs', 'RequestLifetime.cs', 'ReviewRules.cs')
+        ($kernelFiles.Name | Sort-Object) | Should -Be @('ActivationRules.cs', 'Administrators.cs', 'ApprovalRules.cs', 'EligibilityRules.cs', 'Held.cs', 'RequestLifetime.cs', 'RequestLimits.cs', 'ReviewRules.cs')
     }
 
     It 'does no I/O and sees no layer above it' {
@@ -135,6 +135,10 @@ Describe 'The decision kernel (src/PimModule.Engine/Kernel)' {
 
     It 'an activation''s maximum and its start tolerance are written once: Kernel/ActivationRules.cs' {
         Find-Outside '\s>\s*[\w.]*ActivationMaxDuration\b|ActivationMaxDuration\s*\+|StartTolerance\s*=' @() | Should -BeNullOrEmpty
+    }
+
+    It 'the pending limits and the minimum activation are written once: Kernel/RequestLimits.cs, Kernel/ActivationRules.cs' {
+        Find-Outside '[<>]=?\s*Limits\.MaxPendingActivationsPerRole|MinimumActivation\s*=|Now - \w+\.Start < ' @() | Should -BeNullOrEmpty
     }
 
     It 'an eligibility''s cover of an activation is written once: Kernel/EligibilityRules.cs' {

@@ -121,6 +121,36 @@ public sealed class KernelTests
         Assert.Null(ActivationRules.WhyNot(activation, eligible, TimeSpan.FromHours(2) - TimeSpan.FromSeconds(30)));   // the times' rounding
     }
 
+    [Fact]
+    public void A_request_may_not_overlap_an_active_assignment_at_its_scope()
+    {
+        var active = Given("u@x.com", Reader, PimAssignmentType.Active, "/a", PimMemberType.Activated, T0, T0.AddHours(1));
+        Assert.Same(active, ActivationRules.Overlapping(new[] { active }, "/A", T0.AddMinutes(30), T0.AddHours(2), T0));   // scopes compare as text, ignoring case
+        Assert.Null(ActivationRules.Overlapping(new[] { active }, "/a", T0.AddHours(1), T0.AddHours(2), T0));             // starts when it ends
+        Assert.Null(ActivationRules.Overlapping(new[] { active }, "/b", T0, T0.AddHours(1), T0));                         // another scope
+        Assert.Null(ActivationRules.Overlapping(new[] { active with { Type = PimAssignmentType.Eligible } }, "/a", T0, T0.AddHours(1), T0));
+        Assert.Null(ActivationRules.Overlapping(new[] { active }, "/a", T0, T0.AddHours(1), T0.AddHours(1)));             // ended by then
+    }
+
+    [Fact]
+    public void An_activation_is_not_deactivated_in_its_first_five_minutes()
+    {
+        Assert.True(ActivationRules.TooSoonToDeactivate(T0, T0));
+        Assert.True(ActivationRules.TooSoonToDeactivate(T0, T0 + ActivationRules.MinimumActivation - TimeSpan.FromTicks(1)));
+        Assert.False(ActivationRules.TooSoonToDeactivate(T0, T0 + ActivationRules.MinimumActivation));
+        Assert.False(ActivationRules.TooSoonToDeactivate(T0.AddHours(1), T0));   // not started: it may be withdrawn
+    }
+
+    [Fact]
+    public void One_pending_request_per_scope_and_at_most_five_of_a_role()
+    {
+        Assert.Null(RequestLimits.WhyNot([], "/"));
+        Assert.Equal(PendingRefusal.SameScope, RequestLimits.WhyNot(["/A"], "/a"));
+        var four = Enumerable.Range(1, Limits.MaxPendingActivationsPerRole - 1).Select(i => (string?)$"/s{i}").ToList();
+        Assert.Null(RequestLimits.WhyNot(four, "/x"));
+        Assert.Equal(PendingRefusal.TooMany, RequestLimits.WhyNot([.. four, "/s9"], "/x"));
+    }
+
     // ---- approvals ---------------------------------------------------------------------------------------
 
     private static RolePolicy.ApprovalStageRule Stage(int required, string[] approvers, string[]? escalation = null, TimeSpan? after = null)

@@ -31,6 +31,20 @@ internal static class ActivationRules
     /// <summary>Whether a request for <paramref name="duration"/> asks more than <paramref name="policy"/> allows.</summary>
     public static bool ExceedsMaximum(TimeSpan duration, RolePolicy policy) => duration > policy.ActivationMaxDuration;
 
+    /// <summary>
+    /// The principal's active assignment (of those <paramref name="held"/>, of the role) at <paramref name="scope"/> that an
+    /// activation from <paramref name="start"/> to <paramref name="end"/> would overlap, asked at <paramref name="at"/>; null when none.
+    /// </summary>
+    public static T? Overlapping<T>(IEnumerable<T> held, string scope, DateTime start, DateTime end, DateTime at) where T : class, IHeld
+        => held.FirstOrDefault(a => a.Type == PimAssignmentType.Active && string.Equals(a.Scope, scope, StringComparison.OrdinalIgnoreCase)
+                                    && (a.End is null || a.End > at) && Schedules.Overlaps(a.Start, a.End, start, end));
+
+    /// <summary>An activation cannot be deactivated in its first minutes.</summary>
+    public static readonly TimeSpan MinimumActivation = TimeSpan.FromMinutes(5);
+
+    /// <summary>Whether an activation from <paramref name="start"/> is too young at <paramref name="at"/> to deactivate (one that has not started may be).</summary>
+    public static bool TooSoonToDeactivate(DateTime start, DateTime at) => start <= at && at - start < MinimumActivation;
+
     /// <summary>How much longer than allowed a sealed activation may read (its times' rounding through JSON and the clock).</summary>
     private static readonly TimeSpan Rounding = TimeSpan.FromMinutes(1);
 

@@ -49,25 +49,24 @@ internal sealed class ActivationRequests
                 duration, $"Give -Duration of at most {policy.ActivationMaxDuration:c}, or leave it out to get the maximum.");
         var end = Eligibility.End(eligible, start, duration);
 
-        var active = held.FirstOrDefault(a => a.Type == PimAssignmentType.Active
-                                              && string.Equals(a.Scope, scope, StringComparison.OrdinalIgnoreCase)
-                                              && (a.End is null || a.End > work.Now) && Schedules.Overlaps(a.Start, a.End, start, end));
+        var active = Kernel.ActivationRules.Overlapping(held, scope, start, end, work.Now);
         if (active is not null)
             throw PimErrors.AlreadyActive($"'{role.Name}' is already active for {principal} at {scope} ({(active.MemberType == PimMemberType.Activated ? "activated" : "assigned")}, " +
                 $"{(active.End is { } ae ? "until " + ae.ToString("u") : "permanently")}).", active.Id,
                 active.MemberType == PimMemberType.Activated ? "Use the active role, or deactivate it first (Request-PimDeactivation)." : "Nothing to do: the role is active.");
         var pendingForRole = RequestsTable.PendingActivationsAt(work, principal, role.Id, work.Now);
-        var pending = pendingForRole.FirstOrDefault(q => string.Equals(q.Scope, scope, StringComparison.OrdinalIgnoreCase));
-        if (pending is not null)
+        var limit = Kernel.RequestLimits.WhyNot(pendingForRole.ConvertAll(q => (string?)q.Scope), scope);
+        if (limit == Kernel.PendingRefusal.SameScope && pendingForRole.First(q => string.Equals(q.Scope, scope, StringComparison.OrdinalIgnoreCase)) is { } pending)
             throw PimErrors.RequestPending($"{principal} already has a pending activation request for '{role.Name}' at {scope} ({pending.Id}, made {pending.Created:u}).",
                 pending.Id, $"Wait for the approvers, or cancel it: Stop-PimRequest -RequestId {pending.Id}");
         // Scopes are free text: without a bound, one principal could fill the approvers' queue (and mailboxes) with requests.
-        if (pendingForRole.Count >= Limits.MaxPendingActivationsPerRole)
+        if (limit == Kernel.PendingRefusal.TooMany)
             throw PimErrors.RequestLimitReached($"{principal} already has {pendingForRole.Count} pending activation requests for '{role.Name}' (at most " +
                 $"{Limits.MaxPendingActivationsPerRole} wait at once).", role.Name,
                 "Wait for the approvers, or cancel a request you no longer need: Get-PimRequest -Status PendingApproval | Stop-PimRequest");
 
-        policy.CheckActivationText(role.Name, input.Justification, input.TicketNumber);
+        // The texts as they are stored and sealed (trimmed; blank is none): what the replay checks against the same settings.
+        policy.CheckActivationText(role.Name, RequestRow.Text(input.Justification), RequestRow.Text(input.TicketNumber));
         // Last: a refused code is counted and audited, so every other rule has passed before a code is checked.
         MfaProof? proof = null;
         if (policy.ActivationRequirement != PimActivationRequirement.None)

@@ -8,8 +8,6 @@ namespace PimModule.Requests;
 /// </summary>
 internal sealed class SelfService
 {
-    /// <summary>An activation cannot be deactivated in its first minutes.</summary>
-    public static readonly TimeSpan MinimumActivation = TimeSpan.FromMinutes(5);
     /// <summary>Only assignments ending within this window can be extended.</summary>
     public static readonly TimeSpan ExtensionWindow = TimeSpan.FromDays(14);
 
@@ -56,9 +54,9 @@ internal sealed class SelfService
                 x => x.Type == PimAssignmentType.Active && x.MemberType == PimMemberType.Activated
                      && Schedules.StateAt(x.Start, x.End, work.Now) != PimAssignmentState.Expired, "deactivate");
             var r = RoleService.Resolve(work, new PimRoleReference(a.RoleId));
-            if (a.Start <= work.Now && work.Now - a.Start < MinimumActivation)
-                throw PimErrors.DeactivationTooSoon($"The activation of '{r.Name}' started at {a.Start:u}; it cannot be deactivated in its first {MinimumActivation.TotalMinutes:0} minutes.",
-                    a.Id, $"Try again after {(a.Start + MinimumActivation):u}.");
+            if (Kernel.ActivationRules.TooSoonToDeactivate(a.Start, work.Now))
+                throw PimErrors.DeactivationTooSoon($"The activation of '{r.Name}' started at {a.Start:u}; it cannot be deactivated in its first {Kernel.ActivationRules.MinimumActivation.TotalMinutes:0} minutes.",
+                    a.Id, $"Try again after {(a.Start + Kernel.ActivationRules.MinimumActivation):u}.");
             Guards.KeepAdministrator(work, a, a.Start > work.Now ? a.Start : work.Now, removed: true, r.Name);
             return (Row: a, Role: r);
         },

@@ -217,6 +217,8 @@ internal sealed class StateReplay(SqliteConnection db, SqliteTransaction tx, Dat
                 if (after.PrincipalKey != current.PrincipalKey || after.RoleId != current.RoleId || after.Type != current.Type || after.Scope != current.Scope
                     || after.MemberType != current.MemberType || after.Start != current.Start) return "a deactivation changes only the end";
                 if (after.End is not { } newEnd || current.End is { } oldEnd && newEnd > oldEnd) return "a deactivation never lengthens an activation";
+                if (ActivationRules.TooSoonToDeactivate(new DateTime(current.Start, DateTimeKind.Utc), new DateTime(r.AtTicks, DateTimeKind.Utc)))
+                    return $"an activation is not deactivated in its first {ActivationRules.MinimumActivation.TotalMinutes:0} minutes";
                 return null;
             default:
                 return $"'{r.Action}' does not change assignments";
@@ -360,13 +362,7 @@ internal sealed class StateReplay(SqliteConnection db, SqliteTransaction tx, Dat
                 if (!ctx.Trusted && r.Action == "SelfActivate")
                 {
                     // The kernel's request rules (ActivationRules), under the settings it was made under, at the record's own time.
-                    string? bad = duration is null ? "an activation request names the duration it asks"
-                        : PolicyRules(role.ToString("D")) is { } policy && ActivationRules.ExceedsMaximum(TimeSpan.FromTicks(duration.Value), policy)
-                            ? $"it asks {TimeSpan.FromTicks(duration.Value):c}, more than the role's ActivationMaxDuration {policy.ActivationMaxDuration:c} then"
-                        : Time(after?["StartDateTime"]) is { } start && ActivationRules.StartsTooEarly(new DateTime(start, DateTimeKind.Utc), new DateTime(r.AtTicks, DateTimeKind.Utc))
-                            ? "it starts further in the past than an activation may"
-                        : null;
-                    if (bad is not null) { Refuse(r, "Request", bad); return; }
+                    if (RequestRules(r, role.ToString("D"), r.PrincipalKey, scope, duration, after) is { } bad) { Refuse(r, "Request", bad); return; }
                 }
                 // What the requester wrote, as sealed: the justification (and an activation's ticket number) the approver reads.
                 var textsSealed = after?.ContainsKey("Justification") == true;
@@ -438,6 +434,39 @@ internal sealed class StateReplay(SqliteConnection db, SqliteTransaction tx, Dat
                 Refuse(r, "Request", $"'{r.Action}' does not change requests");
                 return;
         }
+    }
+
+    /// <summary>
+    /// Why an activation request breaks the rules it was made under (the kernel's ActivationRules and RequestLimits, the
+    /// role's text rules), judged at the record's own time against the verified state then; null when it does not.
+    /// </summary>
+    private string? RequestRules(SealedRecord r, string roleId, string principalKey, string? scope, long? duration, JsonObject? after)
+    {
+        var at = new DateTime(r.AtTicks, DateTimeKind.Utc);
+        if (duration is null || scope is null || Time(after?["StartDateTime"]) is not { } startTicks || Time(after?["EndDateTime"]) is not { } endTicks)
+            return "an activation request names its scope, start, end and the duration it asks";
+        var (start, end) = (new DateTime(startTicks, DateTimeKind.Utc), new DateTime(endTicks, DateTimeKind.Utc));
+        var policy = PolicyRules(roleId);
+        if (policy is not null && ActivationRules.ExceedsMaximum(TimeSpan.FromTicks(duration.Value), policy))
+            return $"it asks {TimeSpan.FromTicks(duration.Value):c}, more than the role's ActivationMaxDuration {policy.ActivationMaxDuration:c} then";
+        if (ActivationRules.StartsTooEarly(start, at)) return "it starts further in the past than an activation may";
+        var held = db.Query<View>(ViewColumns + " WHERE principal_key = @principalKey AND role_id = @roleId AND type = 'Active'", new { principalKey, roleId }, tx);
+        if (ActivationRules.Overlapping(held, scope, start, end, at) is { } active) return $"the role was active for {principalKey} at {scope} then ({active.Id})";
+        var pending = db.Query<VerifiedState.RequestState>("SELECT " + VerifiedState.RequestColumns + " FROM verified_requests WHERE principal_key = @principalKey " +
+                                                           "AND role_id = @roleId AND action = 'SelfActivate' AND status = 'PendingApproval'", new { principalKey, roleId }, tx)
+            .Where(q => !RequestLifetime.HasExpired(new DateTime(q.StageStartedTicks, DateTimeKind.Utc), at)).Select(q => q.Scope).ToList();
+        switch (RequestLimits.WhyNot(pending, scope))
+        {
+            case PendingRefusal.SameScope: return $"a request of the role at {scope} was pending for {principalKey} then";
+            case PendingRefusal.TooMany: return $"{pending.Count} requests of the role were pending for {principalKey} then";
+        }
+        // The requester's texts, when the record seals them: the role's RequireJustification, RequireTicket and patterns then.
+        if (policy is not null && after?.ContainsKey("Justification") == true)
+        {
+            try { policy.CheckActivationText(roleId, Str(after["Justification"]), Str(after["TicketNumber"])); }
+            catch (PimException e) { return $"its texts break the role's settings then ({e.ErrorId})"; }
+        }
+        return null;
     }
 
     private bool Decided(string id, string actor)

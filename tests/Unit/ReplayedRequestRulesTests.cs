@@ -1,0 +1,102 @@
+using PimModule.Identity.Keys;
+using Xunit;
+
+namespace PimModule.Tests;
+
+/// <summary>
+/// Issue 29: the rules Request-PimActivation and Request-PimDeactivation decide by (Kernel/ActivationRules.cs,
+/// Kernel/RequestLimits.cs, the role's text rules) are the ones the replay judges their sealed records by. What a
+/// modified module seals with the requester's own key, past a rule the module refuses, counts for nothing.
+/// </summary>
+public sealed class ReplayedRequestRulesTests : IDisposable
+{
+    private readonly VerifiedPeople _people = new();
+    private static readonly PimRoleReference Reader = new("Security Reader");
+    private static readonly Guid ReaderId = RoleCatalog.BuiltIn.First(r => r.Name == "Security Reader").Id;
+
+    public void Dispose() => _people.Dispose();
+
+    /// <summary>user1 is eligible for Security Reader at '/'; activations need approval by a1 (or none), no MFA.</summary>
+    private (PimStore Admin, PimStore User1) Given(bool approval, bool requireJustification = false)
+    {
+        var admin = _people.Open("admin@contoso.com");
+        foreach (var p in new[] { "user1@contoso.com", "a1@contoso.com" })
+            admin.Credentials.Register(p, CredentialFolder.Create(p, null, "", root: _people.KeysOf(p)).PublicKey, propose: false);
+        admin.Settings.Update(Reader, new PimRoleSettingUpdate
+        {
+            RequireApproval = approval, Approvers = ["a1@contoso.com"], ActivationRequirement = PimActivationRequirement.None,
+            RequireJustification = requireJustification, RequireApproverJustification = false,
+        });
+        admin.Assignments.Assign(PimAssignmentType.Eligible, new PimAssignmentInput { Principal = "user1@contoso.com", Role = Reader, Permanent = true });
+        return (admin, _people.Open("user1@contoso.com"));
+    }
+
+    /// <summary>What a modified module could seal with user1's key: a pending activation request at '/' for an hour.</summary>
+    private static void ForgeRequest(PimStore user1, string? justification = null) => user1.Write(work =>
+    {
+        var id = Ids.New();
+        AuditLog.Append(work, "SelfActivate", "Request", id.ToString("D"), ReaderId, "user1@contoso.com", null,
+            new { RequestId = id, Status = "PendingApproval", Scope = "/", StartDateTime = work.Now, EndDateTime = work.Now.AddHours(1),
+                  Duration = TimeSpan.FromHours(1).ToString("c"), Justification = justification, TicketNumber = (string?)null });
+        return 0;
+    });
+
+    private static void CountsForNothing(PimStore admin, string why)
+    {
+        var check = admin.Audit.Verify();
+        Assert.False(check.IsValid);
+        Assert.Contains(check.Disagreements, d => d.Problem == "NotEntitled" && d.Detail.Contains(why));
+    }
+
+    [Fact]
+    public void A_second_request_at_a_scope_where_one_is_pending_counts_for_nothing()
+    {
+        var (admin, user1) = Given(approval: true);
+        user1.Activations.RequestActivation(new PimActivationInput { Role = Reader, Duration = TimeSpan.FromHours(1) });
+        Assert.Equal("PimRequestPending", Assert.Throws<PimException>(() => user1.Activations.RequestActivation(new PimActivationInput { Role = Reader })).ErrorId);
+        ForgeRequest(user1);
+        CountsForNothing(admin, "was pending for user1@contoso.com then");
+    }
+
+    [Fact]
+    public void A_request_while_the_role_is_active_at_the_scope_counts_for_nothing()
+    {
+        var (admin, user1) = Given(approval: false);
+        user1.Activations.RequestActivation(new PimActivationInput { Role = Reader, Duration = TimeSpan.FromHours(1) });
+        Assert.Equal("PimAlreadyActive", Assert.Throws<PimException>(() => user1.Activations.RequestActivation(new PimActivationInput { Role = Reader })).ErrorId);
+        ForgeRequest(user1);
+        CountsForNothing(admin, "the role was active for user1@contoso.com at / then");
+    }
+
+    [Fact]
+    public void A_request_without_the_justification_the_role_requires_counts_for_nothing()
+    {
+        var (admin, user1) = Given(approval: true, requireJustification: true);
+        Assert.Equal("PimJustificationRequired", Assert.Throws<PimException>(() => user1.Activations.RequestActivation(new PimActivationInput { Role = Reader })).ErrorId);
+        ForgeRequest(user1, justification: null);
+        CountsForNothing(admin, "its texts break the role's settings then (PimJustificationRequired)");
+    }
+
+    [Fact]
+    public void A_deactivation_in_the_activations_first_minutes_counts_for_nothing()
+    {
+        var (admin, user1) = Given(approval: false);
+        var request = user1.Activations.RequestActivation(new PimActivationInput { Role = Reader, Duration = TimeSpan.FromHours(1) })!;
+        Assert.Equal("PimDeactivationTooSoon", Assert.Throws<PimException>(() => user1.Activations.RequestDeactivation(Reader, null, null)).ErrorId);
+        user1.Write(work =>
+        {
+            var row = AssignmentsTable.Find(work, request.AssignmentId!.Value)!;
+            AuditLog.Append(work, "SelfDeactivate", "Assignment", row.Id.ToString("D"), row.RoleId, row.Principal, Audit.AuditView.Of(row), Audit.AuditView.Of(row with { End = work.Now }));
+            return 0;
+        });
+        CountsForNothing(admin, "first 5 minutes");
+    }
+
+    [Fact]
+    public void Honest_requests_and_deactivations_verify()
+    {
+        var (admin, user1) = Given(approval: false, requireJustification: true);
+        user1.Activations.RequestActivation(new PimActivationInput { Role = Reader, Duration = TimeSpan.FromHours(1), Justification = "  incident 7  " });
+        Assert.True(admin.Audit.Verify().IsValid);
+    }
+}
