@@ -142,6 +142,10 @@ Describe 'The decision kernel (src/PimModule.Engine/Kernel)' {
     }
 
     It 'an eligibility''s cover of an activation is written once: Kernel/EligibilityRules.cs' {
-        Find-Outside 'OrderByDescending\(a => a\.End \?\? (DateTime|long)\.MaxValue\)' @() | Should -BeNullOrEmpty
+        Find-Outside 'OrderByDescending\(a => a\.End \?\? (DateTime|long)\.MaxValue\)|Scope\.Covers\(e\.Scope' @() | Should -BeNullOrEmpty
+    }
+
+    It 'what grants a role at a scope is written once: Kernel/Held.cs (GrantsAt)' {
+        Find-Outside 'StateAt\(a\.Start, a\.End, at\) == PimAssignmentState\.Active' @() | Should -BeNullOrEmpty
     }
 }

@@ -1,3 +1,4 @@
+using PimModule.Kernel;
 using System.Data.Common;
 
 namespace PimModule.Assignments;
@@ -316,16 +317,14 @@ public sealed class AssignmentService
             Reason = reason, Assignment = a is null ? null : ToOutput(a, r.Name, at), Detail = detail,
         };
         // A row that would grant the role but that the verified log does not hold counts for nothing, and is said so.
-        if (rows.Count < all.Count && !rows.Any(a => a.Type == PimAssignmentType.Active && global::PimModule.Assignments.Scope.Covers(a.Scope, s)
-                                                   && Schedules.StateAt(a.Start, a.End, at) == PimAssignmentState.Active)
-            && all.Except(rows).FirstOrDefault(a => a.Type == PimAssignmentType.Active && global::PimModule.Assignments.Scope.Covers(a.Scope, s)
-                                                     && Schedules.StateAt(a.Start, a.End, at) == PimAssignmentState.Active) is { } unverified)
+        if (rows.Count < all.Count && !rows.Any(a => a.GrantsAt(s, at))
+            && all.Except(rows).FirstOrDefault(a => a.GrantsAt(s, at)) is { } unverified)
             return Result(PimAccessReason.Unverified, unverified,
                 $"The store holds an active assignment of '{r.Name}' for {p} at {unverified.Scope} ({unverified.Id}), but the verified log does not: " +
                 "it was written or changed around PimModule, and grants nothing. Test-PimAuditLog reports it.");
         var active = rows.Where(a => a.Type == PimAssignmentType.Active).ToList();
         var covering = active.Where(a => global::PimModule.Assignments.Scope.Covers(a.Scope, s)).ToList();
-        var granted = covering.Where(a => Schedules.StateAt(a.Start, a.End, at) == PimAssignmentState.Active)
+        var granted = covering.Where(a => a.GrantsAt(s, at))
             .OrderBy(a => a.MemberType).ThenByDescending(a => a.End ?? DateTime.MaxValue).FirstOrDefault();
         if (granted is not null)
             return Result(PimAccessReason.Granted, granted,
@@ -337,8 +336,7 @@ public sealed class AssignmentService
             return Result(PimAccessReason.Expired, ended, $"{p}'s active assignment of '{r.Name}' ended at {ended.End:u}.");
         if (active.FirstOrDefault() is { } elsewhere)
             return Result(PimAccessReason.OtherScope, elsewhere, $"{p} holds '{r.Name}' only at {elsewhere.Scope}, which does not cover {s}.");
-        if (rows.FirstOrDefault(a => a.Type == PimAssignmentType.Eligible && global::PimModule.Assignments.Scope.Covers(a.Scope, s)
-                                     && Schedules.StateAt(a.Start, a.End, at) == PimAssignmentState.Active) is { } eligible)
+        if (rows.FirstOrDefault(a => EligibilityRules.Covers(a, s) && a.InForce(at)) is { } eligible)
             return Result(PimAccessReason.EligibleOnly, eligible, $"{p} is eligible for '{r.Name}' but has not activated it.");
         return Result(PimAccessReason.NoAssignment, null, $"{p} has no active assignment of '{r.Name}' at {s}.");
     });

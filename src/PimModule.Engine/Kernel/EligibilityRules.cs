@@ -22,6 +22,15 @@ internal static class EligibilityRules
     public static bool IsSourceOf(IHeld eligible, IHeld activation)
         => eligible.PrincipalKey == activation.PrincipalKey && eligible.RoleId == activation.RoleId && Covers(eligible, activation.Scope) && eligible.InForce(activation.Start);
 
+    /// <summary>
+    /// Whether <paramref name="eligible"/> still holds <paramref name="activation"/> as it stands (read at any time after the
+    /// activation was made: an eligibility shortened or removed since ends what came from it): an eligibility of its principal
+    /// and role, covering its scope, that ends no earlier than it.
+    /// </summary>
+    public static bool Holds(IHeld eligible, IHeld activation)
+        => eligible.Type == PimAssignmentType.Eligible && eligible.PrincipalKey == activation.PrincipalKey && eligible.RoleId == activation.RoleId
+           && Scope.Covers(eligible.Scope, activation.Scope) && (eligible.End is not { } end || activation.End is { } activationEnd && activationEnd <= end);
+
     /// <summary>An activation's end <paramref name="end"/>, cut to its eligibility's end.</summary>
     public static DateTime Within(IHeld source, DateTime end) => source.End is { } eligibleEnd && end > eligibleEnd ? eligibleEnd : end;
 }

@@ -28,4 +28,7 @@ internal static class Held
 
     /// <inheritdoc cref="InForce(DateTime, DateTime?, DateTime)"/>
     public static bool InForce(this IHeld a, DateTime at) => InForce(a.Start, a.End, at);
+
+    /// <summary>Whether <paramref name="a"/> grants its role at <paramref name="scope"/> at <paramref name="at"/>: active, covering the scope, in force (Test-PimAccess).</summary>
+    public static bool GrantsAt(this IHeld a, string scope, DateTime at) => a.Type == PimAssignmentType.Active && Scope.Covers(a.Scope, scope) && a.InForce(at);
 }

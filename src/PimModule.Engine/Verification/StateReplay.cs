@@ -5,6 +5,7 @@ using Dapper;
 using Microsoft.Data.Sqlite;
 using PimModule.Identity.Keys;
 using PimModule.Kernel;
+using View = PimModule.Verification.VerifiedAssignment;
 
 namespace PimModule.Verification;
 
@@ -90,21 +91,6 @@ internal sealed class StateReplay(SqliteConnection db, SqliteTransaction tx, Dat
     }
 
     // ---- assignments -------------------------------------------------------------------------------------
-
-    /// <summary>A verified assignment as the checkpoint holds it; to the kernel's rules, an assignment like any other (<see cref="IHeld"/>).</summary>
-    private sealed record View(string Id, string PrincipalKey, string RoleId, string Type, string Scope, string MemberType, long Start, long? End, string Json) : IHeld
-    {
-        /// <summary>A row of verified_assignments (Dapper's constructor: the checkpoint keeps the view's digest, not the view).</summary>
-        public View(string id, string principalKey, string roleId, string type, string scope, string memberType, long start, long? end)
-            : this(id, principalKey, roleId, type, scope, memberType, start, end, "") { }
-
-        Guid IHeld.Id => Guid.Parse(Id);
-        Guid IHeld.RoleId => Guid.Parse(RoleId);
-        PimAssignmentType IHeld.Type => Type == "Eligible" ? PimAssignmentType.Eligible : PimAssignmentType.Active;
-        PimMemberType IHeld.MemberType => MemberType == "Direct" ? PimMemberType.Direct : PimMemberType.Activated;
-        DateTime IHeld.Start => new(Start, DateTimeKind.Utc);
-        DateTime? IHeld.End => End is { } e ? new DateTime(e, DateTimeKind.Utc) : null;
-    }
 
     private static View? Parse(string id, string? json)
     {
@@ -244,7 +230,7 @@ internal sealed class StateReplay(SqliteConnection db, SqliteTransaction tx, Dat
             .Where(a => Administrators.Administers(a, at)).Select(a => a.PrincipalKey).ToHashSet(StringComparer.Ordinal);
     }
 
-    private const string ViewColumns = "SELECT id, principal_key, role_id, type, scope, member_type, start_ticks AS start, end_ticks AS \"end\" FROM verified_assignments";
+    private const string ViewColumns = View.Select;
 
     /// <summary>The verified eligible assignment an activation comes from (the kernel's rule, <see cref="EligibilityRules.Source{T}"/>); null when none.</summary>
     private View? EligibleSource(View activation) => EligibilityRules.Source(db.Query<View>(ViewColumns +

@@ -446,29 +446,20 @@ internal sealed class VerifiedState : IDisposable
         => AssignmentDigest(a.Id) is { } d && d.AsSpan().SequenceEqual(DigestOf(Audit.AuditView.Of(a).Json)) && EligibilityHolds(a);
 
     /// <summary>
-    /// For an activation that names its eligible assignment (its view does): that eligibility is verified, of its principal
-    /// and role, and covers the activation's end. True for anything else.
+    /// For an activation: the verified eligibility it names (or, when it names none — earlier versions, or a modified
+    /// module's — some verified eligibility of its principal and role) still holds it (the kernel's
+    /// <see cref="Kernel.EligibilityRules.Holds"/>). True for anything else.
     /// </summary>
     public bool EligibilityHolds(AssignmentRow a)
     {
         if (a.MemberType != PimMemberType.Activated) return true;
-        if (a.EligibleId is not { } eligibleId)
-        {
-            // An activation that names none (earlier versions; or a modified module's): some verified eligibility of its
-            // principal and role must cover it, there and to its end.
-            lock (_gate)
-                return _db.Query<(string Scope, long? End)>(
-                        "SELECT scope, end_ticks FROM verified_assignments WHERE principal_key = @p AND role_id = @r AND type = 'Eligible'",
-                        new { p = a.PrincipalKey, r = a.RoleId.ToString("D") })
-                    .Any(e => PimModule.Assignments.Scope.Covers(e.Scope, a.Scope)
-                              && (e.End is not { } end || (a.End is { } activationEnd && Storage.SqlTypes.Ticks(activationEnd) <= end)));
-        }
         lock (_gate)
         {
-            var e = _db.QueryFirstOrDefault<(string PrincipalKey, string RoleId, string Type, long? End)>(
-                "SELECT principal_key, role_id, type, end_ticks FROM verified_assignments WHERE id = @id", new { id = eligibleId.ToString("D") });
-            return e.Type == "Eligible" && e.PrincipalKey == a.PrincipalKey && Guid.TryParse(e.RoleId, out var role) && role == a.RoleId
-                   && (e.End is not { } end || (a.End is { } activationEnd && Storage.SqlTypes.Ticks(activationEnd) <= end));
+            if (a.EligibleId is not { } eligibleId)
+                return _db.Query<VerifiedAssignment>(VerifiedAssignment.Select + " WHERE principal_key = @p AND role_id = @r AND type = 'Eligible'",
+                        new { p = a.PrincipalKey, r = a.RoleId.ToString("D") }).Any(e => Kernel.EligibilityRules.Holds(e, a));
+            return _db.QueryFirstOrDefault<VerifiedAssignment>(VerifiedAssignment.Select + " WHERE id = @id", new { id = eligibleId.ToString("D") }) is { } named
+                   && Kernel.EligibilityRules.Holds(named, a);
         }
     }
 
