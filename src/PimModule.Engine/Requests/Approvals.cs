@@ -57,8 +57,11 @@ internal static class Approvals
     /// </summary>
     public static IReadOnlyList<string> MayDecide(UnitOfWork work, RequestRow q, DateTime now, IReadOnlyList<RequestApprovalsTable.Row> decisions)
     {
-        var named = ApproversOf(work, q).Concat(EscalationApproversOf(work, q));
-        return named.Where(d => WhyMayNotDecide(work, q, d, now, decisions) is null).Distinct(Principal.Comparer).ToList();
+        var entitled = Entitled(work, q, now);
+        var requester = Principal.Fold(q.Principal);
+        return ApproversOf(work, q).Concat(EscalationApproversOf(work, q))
+            .Where(d => Principal.Fold(d) is var key && ApprovalRules.WhyMayNotDecide(requester, key, decisions.Any(x => x.Key == key), entitled) is null)
+            .Distinct(Principal.Comparer).ToList();
     }
 
     /// <summary>How many distinct principals entitled for the request's current stage now approved it in that stage (<see cref="ApprovalRules.Counted"/>).</summary>
