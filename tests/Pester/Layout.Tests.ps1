@@ -133,8 +133,8 @@ Describe 'The decision kernel (src/PimModule.Engine/Kernel)' {
         Find-Outside 'EscalationAfter is \{ \} \w+ \?\s*[\w.]+\s*\+|RequiredApprovals \?\? 1|stage is \{ Approvers\.Count: > 0 \}|RequireApproverJustification &&' @() | Should -BeNullOrEmpty
     }
 
-    It 'an activation''s maximum and its start tolerance are written once: Kernel/ActivationRules.cs' {
-        Find-Outside '\s>\s*[\w.]*ActivationMaxDuration\b|ActivationMaxDuration\s*\+|StartTolerance\s*=' @() | Should -BeNullOrEmpty
+    It 'an activation''s maximum, its start tolerance and its need of MFA are written once: Kernel/ActivationRules.cs' {
+        Find-Outside '\s>\s*[\w.]*ActivationMaxDuration\b|ActivationMaxDuration\s*\+|StartTolerance\s*=|ActivationRequirement != PimActivationRequirement\.None' @() | Should -BeNullOrEmpty
     }
 
     It 'the pending limits and the minimum activation are written once: Kernel/RequestLimits.cs, Kernel/ActivationRules.cs' {

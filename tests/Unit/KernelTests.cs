@@ -122,6 +122,14 @@ public sealed class KernelTests
     }
 
     [Fact]
+    public void A_request_needs_a_checked_mfa_code_unless_the_role_requires_none()
+    {
+        Assert.True(ActivationRules.NeedsMfa(new RolePolicy { ActivationRequirement = PimActivationRequirement.Mfa }));
+        Assert.True(ActivationRules.NeedsMfa(new RolePolicy { ActivationRequirement = PimActivationRequirement.AuthenticationContext }));
+        Assert.False(ActivationRules.NeedsMfa(new RolePolicy { ActivationRequirement = PimActivationRequirement.None }));
+    }
+
+    [Fact]
     public void A_request_may_not_overlap_an_active_assignment_at_its_scope()
     {
         var active = Given("u@x.com", Reader, PimAssignmentType.Active, "/a", PimMemberType.Activated, T0, T0.AddHours(1));

@@ -32,12 +32,12 @@ public sealed class ReplayedRequestRulesTests : IDisposable
     }
 
     /// <summary>What a modified module could seal with user1's key: a pending activation request at '/' for an hour.</summary>
-    private static void ForgeRequest(PimStore user1, string? justification = null) => user1.Write(work =>
+    private static void ForgeRequest(PimStore user1, string? justification = null, bool mfaClaimed = false) => user1.Write(work =>
     {
         var id = Ids.New();
         AuditLog.Append(work, "SelfActivate", "Request", id.ToString("D"), ReaderId, "user1@contoso.com", null,
             new { RequestId = id, Status = "PendingApproval", Scope = "/", StartDateTime = work.Now, EndDateTime = work.Now.AddHours(1),
-                  Duration = TimeSpan.FromHours(1).ToString("c"), Justification = justification, TicketNumber = (string?)null });
+                  Duration = TimeSpan.FromHours(1).ToString("c"), Justification = justification, TicketNumber = (string?)null, MfaVerified = mfaClaimed });
         return 0;
     });
 
@@ -90,6 +90,18 @@ public sealed class ReplayedRequestRulesTests : IDisposable
             return 0;
         });
         CountsForNothing(admin, "first 5 minutes");
+    }
+
+    [Fact]
+    public void A_request_that_does_not_claim_the_mfa_the_role_requires_counts_for_nothing()
+    {
+        var (admin, user1) = Given(approval: true);
+        admin.Settings.Update(Reader, new PimRoleSettingUpdate { ActivationRequirement = PimActivationRequirement.Mfa });
+        Assert.Equal("PimMfaRequired", Assert.Throws<PimException>(() => user1.Activations.RequestActivation(new PimActivationInput { Role = Reader })).ErrorId);
+        // The log holds the writer's claim, and no more: a record claiming a checked code verifies as far as MFA goes;
+        // one that does not claim it counts for nothing.
+        ForgeRequest(user1, mfaClaimed: false);
+        CountsForNothing(admin, "required an MFA code");
     }
 
     [Fact]

@@ -22,6 +22,13 @@ internal enum ActivationRefusal
 /// </summary>
 internal static class ActivationRules
 {
+    /// <summary>
+    /// Whether an activation request under <paramref name="policy"/> needs a checked MFA code (ActivationRequirement Mfa or
+    /// AuthenticationContext). The log records the writer's claim that it checked one (MfaVerified); it cannot prove a code
+    /// was checked, so the replay holds a record to the claim and no further.
+    /// </summary>
+    public static bool NeedsMfa(RolePolicy policy) => policy.ActivationRequirement != PimActivationRequirement.None;
+
     /// <summary>How far in the past a requested start may be (clock skew between machines).</summary>
     public static readonly TimeSpan StartTolerance = TimeSpan.FromMinutes(5);
 

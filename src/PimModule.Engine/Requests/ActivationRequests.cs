@@ -17,7 +17,7 @@ internal sealed class ActivationRequests
         public TimeSpan Duration => End - Start;
 
         /// <summary>The role needs an MFA code (in a read, such as -WhatIf, the code is not checked, so <see cref="Mfa"/> is null).</summary>
-        public bool NeedsMfa => Policy.ActivationRequirement != PimActivationRequirement.None;
+        public bool NeedsMfa => Kernel.ActivationRules.NeedsMfa(Policy);
     }
 
     private static Plan PlanActivation(UnitOfWork work, PimActivationInput input)
@@ -69,7 +69,7 @@ internal sealed class ActivationRequests
         policy.CheckActivationText(role.Name, RequestRow.Text(input.Justification), RequestRow.Text(input.TicketNumber));
         // Last: a refused code is counted and audited, so every other rule has passed before a code is checked.
         MfaProof? proof = null;
-        if (policy.ActivationRequirement != PimActivationRequirement.None)
+        if (Kernel.ActivationRules.NeedsMfa(policy))
             proof = Mfa.Verify(work, principal, input.MfaCode, role, "Activation",
                 policy.ActivationRequirement == PimActivationRequirement.Mfa
                     ? "ActivationRequirement Mfa"

@@ -446,6 +446,9 @@ internal sealed class StateReplay(SqliteConnection db, SqliteTransaction tx, Dat
             case PendingRefusal.SameScope: return $"a request of the role at {scope} was pending for {principalKey} then";
             case PendingRefusal.TooMany: return $"{pending.Count} requests of the role were pending for {principalKey} then";
         }
+        // The writer's claim that it checked an MFA code, where the role's settings then needed one (the claim is all the log holds).
+        if (policy is not null && ActivationRules.NeedsMfa(policy) && !(after?["MfaVerified"] is JsonValue mfa && mfa.TryGetValue<bool>(out var claimed) && claimed))
+            return "the role's settings required an MFA code, and the record does not claim one was checked";
         // The requester's texts, when the record seals them: the role's RequireJustification, RequireTicket and patterns then.
         if (policy is not null && after?.ContainsKey("Justification") == true)
         {
