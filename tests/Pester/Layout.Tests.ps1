@@ -145,6 +145,10 @@ Describe 'The decision kernel (src/PimModule.Engine/Kernel)' {
         Find-Outside 'OrderByDescending\(a => a\.End \?\? (DateTime|long)\.MaxValue\)|Scope\.Covers\(e\.Scope' @() | Should -BeNullOrEmpty
     }
 
+    It 'an access review''s schedule and what it covers are written once: Kernel/ReviewRules.cs' {
+        Find-Outside 'OccurrenceStart\(\w+, \w+, 2\) - |=> recurrence switch|a\.Type\.ToString\(\) == review\.AssignmentType|MemberType != "Direct"' @() | Should -BeNullOrEmpty
+    }
+
     It 'what grants a role at a scope is written once: Kernel/Held.cs (GrantsAt)' {
         Find-Outside 'StateAt\(a\.Start, a\.End, at\) == PimAssignmentState\.Active' @() | Should -BeNullOrEmpty
     }

@@ -126,14 +126,36 @@ public sealed class AccessReviewTests : IDisposable
     }
 
     [Fact]
+    public void A_review_whose_item_is_not_of_its_type_counts_for_nothing()
+    {
+        var (admin, _) = NewReview();
+        var eligible = admin.Assignments.Query(new PimAssignmentQuery { Principal = "user2@contoso.com", Type = PimAssignmentType.Eligible }).Single();
+        // Sealed by the administrator's modified module: a review of the role's *active* assignments that puts user2's
+        // eligible assignment under review (Kernel/ReviewRules.IsReviewable decides what a review covers, on both sides).
+        var id = Guid.NewGuid();
+        admin.Write(work =>
+        {
+            AuditLog.Append(work, AccessReviewService.CreateAction, "AccessReview", id.ToString("D"), eligible.RoleId, null, null,
+                new { ReviewId = id.ToString("D"), RoleId = eligible.RoleId.ToString("D"), AssignmentType = "Active", Reviewers = new[] { "reviewer@contoso.com" }, SelfReview = false,
+                      StartDateTime = work.Now, EndDateTime = work.Now.AddDays(1), Duration = TimeSpan.FromDays(1).ToString("c"), Recurrence = "None", DefaultDecision = "Deny",
+                      AutoApply = true, SeriesId = id.ToString("D"), Occurrence = 1,
+                      Items = new[] { new { ItemId = Guid.NewGuid().ToString("D"), AssignmentId = eligible.AssignmentId.ToString("D"), Principal = "user2@contoso.com",
+                                            AssignmentType = "Eligible", Recommendation = "Deny" } } });
+            return 0;
+        });
+        var finding = Assert.Single(admin.Audit.Verify().Disagreements, d => d.Kind == "Record" && d.Detail.Contains("(AccessReview "));
+        Assert.Contains("is not a verified direct assignment of the role", finding.Detail);
+    }
+
+    [Fact]
     public void Occurrences_follow_the_first_ones_start_by_calendar()
     {
         var start = new DateTime(2026, 1, 31, 9, 0, 0, DateTimeKind.Utc);
-        Assert.Equal(new DateTime(2026, 2, 28, 9, 0, 0, DateTimeKind.Utc), AccessReviewService.OccurrenceStart(start, PimAccessReviewRecurrence.Monthly, 2));
-        Assert.Equal(new DateTime(2026, 3, 31, 9, 0, 0, DateTimeKind.Utc), AccessReviewService.OccurrenceStart(start, PimAccessReviewRecurrence.Monthly, 3));
-        Assert.Equal(start.AddDays(14), AccessReviewService.OccurrenceStart(start, PimAccessReviewRecurrence.Weekly, 3));
-        Assert.Equal(new DateTime(2026, 7, 31, 9, 0, 0, DateTimeKind.Utc), AccessReviewService.OccurrenceStart(start, PimAccessReviewRecurrence.SemiAnnually, 2));
-        Assert.Equal(new DateTime(2027, 1, 31, 9, 0, 0, DateTimeKind.Utc), AccessReviewService.OccurrenceStart(start, PimAccessReviewRecurrence.Annually, 2));
-        Assert.Equal(new DateTime(2026, 4, 30, 9, 0, 0, DateTimeKind.Utc), AccessReviewService.OccurrenceStart(start, PimAccessReviewRecurrence.Quarterly, 2));
+        Assert.Equal(new DateTime(2026, 2, 28, 9, 0, 0, DateTimeKind.Utc), Kernel.ReviewRules.OccurrenceStart(start, PimAccessReviewRecurrence.Monthly, 2));
+        Assert.Equal(new DateTime(2026, 3, 31, 9, 0, 0, DateTimeKind.Utc), Kernel.ReviewRules.OccurrenceStart(start, PimAccessReviewRecurrence.Monthly, 3));
+        Assert.Equal(start.AddDays(14), Kernel.ReviewRules.OccurrenceStart(start, PimAccessReviewRecurrence.Weekly, 3));
+        Assert.Equal(new DateTime(2026, 7, 31, 9, 0, 0, DateTimeKind.Utc), Kernel.ReviewRules.OccurrenceStart(start, PimAccessReviewRecurrence.SemiAnnually, 2));
+        Assert.Equal(new DateTime(2027, 1, 31, 9, 0, 0, DateTimeKind.Utc), Kernel.ReviewRules.OccurrenceStart(start, PimAccessReviewRecurrence.Annually, 2));
+        Assert.Equal(new DateTime(2026, 4, 30, 9, 0, 0, DateTimeKind.Utc), Kernel.ReviewRules.OccurrenceStart(start, PimAccessReviewRecurrence.Quarterly, 2));
     }
 }

@@ -204,6 +204,32 @@ public sealed class KernelTests
     // ---- access review decisions -------------------------------------------------------------------------
 
     [Fact]
+    public void A_review_is_open_a_day_to_its_period()
+    {
+        Assert.Equal(ReviewRules.MaxDuration, ReviewRules.Period(T0, PimAccessReviewRecurrence.None));
+        Assert.Equal(TimeSpan.FromDays(7), ReviewRules.Period(T0, PimAccessReviewRecurrence.Weekly));
+        Assert.Equal(TimeSpan.FromDays(31), ReviewRules.Period(T0, PimAccessReviewRecurrence.Monthly));   // December
+        Assert.Equal(ReviewDurationRefusal.TooShort, ReviewRules.WhyDurationNot(TimeSpan.FromHours(23), TimeSpan.FromDays(7)));
+        Assert.Equal(ReviewDurationRefusal.TooLong, ReviewRules.WhyDurationNot(TimeSpan.FromDays(8), TimeSpan.FromDays(7)));
+        Assert.Null(ReviewRules.WhyDurationNot(TimeSpan.FromDays(7), TimeSpan.FromDays(7)));
+        Assert.Null(ReviewRules.WhyDurationNot(ReviewRules.MinDuration, TimeSpan.FromDays(7)));
+    }
+
+    [Fact]
+    public void A_review_covers_the_direct_assignments_of_its_role_and_type_in_force_when_it_starts()
+    {
+        var eligible = Given("u@x.com", Reader, PimAssignmentType.Eligible, end: T0.AddDays(1));
+        Assert.True(ReviewRules.IsReviewable(eligible, Reader, PimAccessReviewAssignmentType.Eligible, T0));
+        Assert.True(ReviewRules.IsReviewable(eligible, Reader, PimAccessReviewAssignmentType.All, T0));
+        Assert.False(ReviewRules.IsReviewable(eligible, Reader, PimAccessReviewAssignmentType.Active, T0));                  // another type
+        Assert.False(ReviewRules.IsReviewable(eligible, Pra, PimAccessReviewAssignmentType.All, T0));                        // another role
+        Assert.False(ReviewRules.IsReviewable(eligible, Reader, PimAccessReviewAssignmentType.All, T0.AddDays(1)));          // ended
+        var activation = Given("u@x.com", Reader, PimAssignmentType.Active, member: PimMemberType.Activated, end: T0.AddHours(1));
+        Assert.False(ReviewRules.IsReviewable(activation, Reader, PimAccessReviewAssignmentType.All, T0));                   // never an activation
+        Assert.True(ReviewRules.IsReviewable(activation with { MemberType = PimMemberType.Direct }, Reader, PimAccessReviewAssignmentType.Active, T0));
+    }
+
+    [Fact]
     public void Who_may_not_decide_an_access_review_item_and_why()
     {
         string[] reviewers = ["r1@x.com", "u@x.com"];

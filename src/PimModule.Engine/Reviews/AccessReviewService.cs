@@ -29,9 +29,6 @@ public sealed class AccessReviewService
     /// <summary>The default time a review is open (at most its recurrence's period).</summary>
     public static readonly TimeSpan DefaultDuration = TimeSpan.FromDays(14);
 
-    /// <summary>The longest a one-time review may be open.</summary>
-    public static readonly TimeSpan MaxDuration = TimeSpan.FromDays(180);
-
     /// <summary>How far back a holder's activity makes the recommendation Approve.</summary>
     public static readonly TimeSpan ActivityWindow = TimeSpan.FromDays(30);
 
@@ -47,16 +44,8 @@ public sealed class AccessReviewService
 
     // ---- schedule ------------------------------------------------------------------------------------
 
-    /// <summary>The start of occurrence <paramref name="n"/> (1 = the first) of a series that started at <paramref name="anchor"/>.</summary>
-    internal static DateTime OccurrenceStart(DateTime anchor, PimAccessReviewRecurrence recurrence, int n) => recurrence switch
-    {
-        PimAccessReviewRecurrence.Weekly => anchor.AddDays(7.0 * (n - 1)),
-        PimAccessReviewRecurrence.Monthly => anchor.AddMonths(n - 1),
-        PimAccessReviewRecurrence.Quarterly => anchor.AddMonths(3 * (n - 1)),
-        PimAccessReviewRecurrence.SemiAnnually => anchor.AddMonths(6 * (n - 1)),
-        PimAccessReviewRecurrence.Annually => anchor.AddYears(n - 1),
-        _ => anchor,
-    };
+    /// <inheritdoc cref="Kernel.ReviewRules.OccurrenceStart"/>
+    private static DateTime OccurrenceStart(DateTime anchor, PimAccessReviewRecurrence recurrence, int n) => Kernel.ReviewRules.OccurrenceStart(anchor, recurrence, n);
 
     // ---- create --------------------------------------------------------------------------------------
 
@@ -94,14 +83,15 @@ public sealed class AccessReviewService
     /// <summary>An occurrence's duration: the one given (positive, at least a day, at most the recurrence's period), else 14 days capped by it.</summary>
     private static TimeSpan Duration(TimeSpan? given, PimAccessReviewRecurrence recurrence, DateTime start)
     {
-        var period = recurrence == PimAccessReviewRecurrence.None ? MaxDuration : OccurrenceStart(start, recurrence, 2) - start;
+        var period = Kernel.ReviewRules.Period(start, recurrence);
         if (given is not { } d) return DefaultDuration < period ? DefaultDuration : period;
         Times.Duration(d, "Duration");
-        if (d < TimeSpan.FromDays(1))
+        var refusal = Kernel.ReviewRules.WhyDurationNot(d, period);
+        if (refusal == Kernel.ReviewDurationRefusal.TooShort)
             throw PimErrors.AccessReviewInvalid($"-Duration {Times.Describe(d)} is too short: a review is open at least 1 day.", d, "Give -Duration 1d or more (14d by default).");
-        if (d > period)
+        if (refusal == Kernel.ReviewDurationRefusal.TooLong)
             throw PimErrors.AccessReviewInvalid(recurrence == PimAccessReviewRecurrence.None
-                    ? $"-Duration {Times.Describe(d)} is too long: a review is open at most {Times.Describe(MaxDuration)}."
+                    ? $"-Duration {Times.Describe(d)} is too long: a review is open at most {Times.Describe(Kernel.ReviewRules.MaxDuration)}."
                     : $"-Duration {Times.Describe(d)} is longer than the {recurrence} recurrence's period ({Times.Describe(period)}): an occurrence must end before the next starts.",
                 d, $"Give -Duration of at most {Times.Describe(period)}.");
         return d;
@@ -116,7 +106,7 @@ public sealed class AccessReviewService
     {
         var at = review.Start;
         var rows = AssignmentsTable.DirectOfRoleAt(work, review.RoleId, at)
-            .Where(a => review.AssignmentType == PimAccessReviewAssignmentType.All || a.Type.ToString() == review.AssignmentType.ToString()).ToList();
+            .Where(a => Kernel.ReviewRules.IsReviewable(a, review.RoleId, review.AssignmentType, at)).ToList();
         var keys = rows.Select(a => a.PrincipalKey).Distinct(StringComparer.Ordinal).ToList();
         var since = at - ActivityWindow;
         var acted = AuditLogTable.LastActedAt(work, keys, at);

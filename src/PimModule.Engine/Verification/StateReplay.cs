@@ -620,9 +620,8 @@ internal sealed class StateReplay(SqliteConnection db, SqliteTransaction tx, Dat
                 if (!ctx.Trusted)
                 {
                     var anchor = earlier.Count > 0 ? new DateTime(earlier[0].StartTicks, DateTimeKind.Utc) : new DateTime(start, DateTimeKind.Utc);
-                    var period = every == PimAccessReviewRecurrence.None ? Reviews.AccessReviewService.MaxDuration
-                        : Reviews.AccessReviewService.OccurrenceStart(anchor, every, 2) - anchor;
-                    string? bad = duration < TimeSpan.FromDays(1) || duration > period ? $"its duration {duration:c} is not a day to its period"
+                    var period = ReviewRules.Period(anchor, every);
+                    string? bad = ReviewRules.WhyDurationNot(duration, period) is not null ? $"its duration {duration:c} is not a day to its period"
                         : end - start > duration.Ticks + Skew.Ticks ? "it is open longer than its duration"
                         : earlier.Any(e => e.Occurrence >= occurrence) ? $"occurrence {occurrence} of the series exists already (or a later one)"
                         : occurrence == 1 != (earlier.Count == 0) ? "a series starts with its first occurrence, and only once"
@@ -642,8 +641,8 @@ internal sealed class StateReplay(SqliteConnection db, SqliteTransaction tx, Dat
                         || Str(o["Principal"]) is not { } p || Str(o["Recommendation"]) is not ({ } rec and ("Approve" or "Deny")))
                     { Refuse(r, "AccessReview", "an item does not parse"); return; }
                     // Each item is a verified direct assignment of the role, held by the principal it names.
-                    if (!ctx.Trusted && (Load(assignmentId.ToString("D")) is not { } a || a.RoleId != role.ToString("D") || a.PrincipalKey != Principal.Fold(p)
-                                         || a.MemberType != "Direct"))
+                    if (!ctx.Trusted && (Load(assignmentId.ToString("D")) is not { } a || a.PrincipalKey != Principal.Fold(p)
+                                         || !ReviewRules.IsReviewable(a, role, Enum.Parse<PimAccessReviewAssignmentType>(type), new DateTime(start, DateTimeKind.Utc))))
                     { Refuse(r, "AccessReview", $"item {itemId} is not a verified direct assignment of the role held by {p}"); return; }
                     parsed.Add((itemId.ToString("D"), assignmentId.ToString("D"), Principal.Fold(p), rec));
                 }
