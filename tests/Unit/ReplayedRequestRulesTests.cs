@@ -78,6 +78,21 @@ public sealed class ReplayedRequestRulesTests : IDisposable
     }
 
     [Fact]
+    public void A_request_that_leaves_its_texts_out_is_checked_as_having_none()
+    {
+        var (admin, user1) = Given(approval: true, requireJustification: true);
+        user1.Write(work =>
+        {
+            var id = Ids.New();
+            AuditLog.Append(work, "SelfActivate", "Request", id.ToString("D"), ReaderId, "user1@contoso.com", null,
+                new { RequestId = id, Status = "PendingApproval", Scope = "/", StartDateTime = work.Now, EndDateTime = work.Now.AddHours(1),
+                      Duration = TimeSpan.FromHours(1).ToString("c") });
+            return 0;
+        });
+        CountsForNothing(admin, "its texts break the role's settings then (PimJustificationRequired)");
+    }
+
+    [Fact]
     public void A_deactivation_in_the_activations_first_minutes_counts_for_nothing()
     {
         var (admin, user1) = Given(approval: false);

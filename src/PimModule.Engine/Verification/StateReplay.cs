@@ -449,10 +449,11 @@ internal sealed class StateReplay(SqliteConnection db, SqliteTransaction tx, Dat
         // The writer's claim that it checked an MFA code, where the role's settings then needed one (the claim is all the log holds).
         if (policy is not null && ActivationRules.NeedsMfa(policy) && !(after?["MfaVerified"] is JsonValue mfa && mfa.TryGetValue<bool>(out var claimed) && claimed))
             return "the role's settings required an MFA code, and the record does not claim one was checked";
-        // The requester's texts, when the record seals them: the role's RequireJustification, RequireTicket and patterns then.
-        if (policy is not null && after?.ContainsKey("Justification") == true)
+        // The requester's texts: the role's RequireJustification, RequireTicket and patterns then. The module always seals
+        // them (null when none); a record that leaves them out is checked as having none.
+        if (policy is not null)
         {
-            try { policy.CheckActivationText(roleId, Str(after["Justification"]), Str(after["TicketNumber"])); }
+            try { policy.CheckActivationText(roleId, Str(after?["Justification"]), Str(after?["TicketNumber"])); }
             catch (PimException e) { return $"its texts break the role's settings then ({e.ErrorId})"; }
         }
         return null;
