@@ -41,7 +41,7 @@ public sealed class KernelPropertyTests
     [Fact]
     public void The_tables_a_checkpoint_built_step_by_step_and_a_full_replay_agree()
         // Fewer runs on PostgreSQL (each step is a round trip per read): the rules are the same on both, the store is what differs.
-        => StepGen.Array[8, 20].Sample(Run, iter: TestProvider.IsPostgres ? 10 : 25, threads: 1);
+        => StepGen.Array[8, 20].Sample(Run, iter: TestProvider.IsPostgres ? 8 : 20, threads: 1);
 
     private static void Run(Step[] steps)
     {
