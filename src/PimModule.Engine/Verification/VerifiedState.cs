@@ -47,6 +47,9 @@ internal sealed class VerifiedState : IDisposable
             _db.Execute("ALTER TABLE verified_requests ADD COLUMN justification TEXT; ALTER TABLE verified_requests ADD COLUMN ticket_number TEXT; " +
                         "ALTER TABLE verified_requests ADD COLUMN texts_sealed INTEGER NOT NULL DEFAULT 0", transaction: tx);
         _db.Execute("CREATE INDEX IF NOT EXISTS ix_requests_created ON verified_requests (action, created_ticks)", transaction: tx);
+        // The replay asks, for each activation request, which of the principal's requests of the role were pending (the
+        // kernel's RequestLimits): one index lookup, whatever the log's length.
+        _db.Execute("CREATE INDEX IF NOT EXISTS ix_requests_pending ON verified_requests (principal_key, role_id, status)", transaction: tx);
         // A checkpoint of format 8 lacks why a record does not count (its time, or its actor's entitlement): added, and the
         // format change rebuilds it from the genesis.
         if (!_db.Query<string>("SELECT name FROM pragma_table_info('verified_refused')", transaction: tx).Contains("problem"))
