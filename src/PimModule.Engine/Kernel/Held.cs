@@ -23,8 +23,8 @@ internal sealed record HeldAssignment(
 /// <summary>Time rules of a schedule.</summary>
 internal static class Held
 {
-    /// <summary>In force at <paramref name="at"/>: started, not ended (an end is exclusive).</summary>
-    public static bool InForce(DateTime start, DateTime? end, DateTime at) => start <= at && (end is null || end > at);
+    /// <summary>In force at <paramref name="at"/>: started, not ended (an end is exclusive) — <see cref="Schedules.StateAt"/>'s Active.</summary>
+    public static bool InForce(DateTime start, DateTime? end, DateTime at) => Schedules.StateAt(start, end, at) == PimAssignmentState.Active;
 
     /// <inheritdoc cref="InForce(DateTime, DateTime?, DateTime)"/>
     public static bool InForce(this IHeld a, DateTime at) => InForce(a.Start, a.End, at);
