@@ -3,6 +3,7 @@ using PimModule.Identity;
 using PimModule.Storage;
 using PimModule.Storage.Postgres;
 using PimModule.Storage.Sqlite;
+using PimModule.Audit.Events;
 
 namespace PimModule;
 
@@ -425,8 +426,7 @@ public sealed class PimStore : IDisposable
             _ => new PimChange(store.Location, $"Confirm the store was restored from a backup (its log ends at record {sequence}): {why}"),
             (work, _) =>
             {
-                AuditLog.Append(work, Seals.RestoreAction, "Store", store.StoreId, null, null, null,
-                    new { RestoredTo = new { Sequence = sequence, Hash = hash }, Reason = why });
+                AuditLog.Append(work, new RestoreConfirmed(store.StoreId, sequence, hash, why));
                 return (object)sequence;
             }, confirm);
             if (done is null)
@@ -501,15 +501,10 @@ public sealed class PimStore : IDisposable
                         CredentialsTable.Insert(work, new CredentialsTable.Row(key.Thumbprint, work.Actor, Identity.Principal.Fold(work.Actor), key.Algorithm, key.PublicKeyPem(),
                             CredentialsTable.Active, work.Actor, work.Now, null, null, null, IsRoot: true));
                     var removed = MfaMethodsTable.DeleteAll(work);
-                    var views = new System.Text.Json.Nodes.JsonArray();
-                    foreach (var e in endorsed) views.Add(System.Text.Json.Nodes.JsonNode.Parse(AuditView.Of(e.Row).Json));
-                    AuditLog.Append(work, Seals.ProtectAction, "Store", lab.StoreId, null, work.Actor, null, new System.Text.Json.Nodes.JsonObject
-                    {
-                        ["StoreId"] = lab.StoreId, ["CreatedBy"] = work.Actor, ["IdentityMode"] = nameof(PimIdentityMode.Verified),
-                        ["RootPublicKey"] = key.PublicKeyPem(), ["RootThumbprint"] = key.Thumbprint, ["Endorsed"] = views, ["MfaMethodsRemoved"] = removed,
-                        // The settings endorsed as they are: every role's policy rules, and the mail settings.
-                        ["Policies"] = Endorsement.Policies(work), ["Mail"] = Endorsement.Mail(work),
-                    });
+                    var views = endorsed.Select(e => System.Text.Json.Nodes.JsonNode.Parse(AssignmentView.Of(e.Row).Json) as System.Text.Json.Nodes.JsonObject).ToList();
+                    // The settings endorsed as they are: every role's policy rules, and the mail settings.
+                    AuditLog.Append(work, new StoreProtected(lab.StoreId, work.Actor, new StoreProtection(lab.StoreId, work.Actor, nameof(PimIdentityMode.Verified),
+                        key.PublicKeyPem(), key.Thumbprint, views, removed, Endorsement.Policies(work), Endorsement.Mail(work))));
                     return (object)endorsed.Count;
                 }, confirm);
                 if (done is null) return null;
@@ -547,7 +542,7 @@ public sealed class PimStore : IDisposable
         StoreInfoTable.Insert(work, StoreInfoTable.CreatedBy, work.Actor);
         StoreInfoTable.Insert(work, StoreInfoTable.CreatedUtc, SqlTypes.Ticks(work.Now).ToString(System.Globalization.CultureInfo.InvariantCulture));
         RoleCatalog.Seed(work);
-        object genesis;
+        StoreGenesis genesis;
         if (mode == PimIdentityMode.Verified)
         {
             work.IdentityMode = PimIdentityMode.Verified;
@@ -556,9 +551,9 @@ public sealed class PimStore : IDisposable
         else
         {
             StoreIdentity.SeedLab(work);
-            genesis = new { CreatedBy = work.Actor, BuiltInRoles = RoleCatalog.BuiltIn.Count };
+            genesis = new StoreGenesis(null, work.Actor, null, null, null, RoleCatalog.BuiltIn.Count);
         }
-        AuditLog.Append(work, Seals.GenesisAction, "Store", null, null, work.Actor, null, genesis);
+        AuditLog.Append(work, new StoreCreated(work.Actor, genesis));
 
         var requestId = Guid.NewGuid();
         var assignment = new AssignmentRow(Guid.NewGuid(), work.Actor, RoleCatalog.PrivilegedRoleAdministrator, "/",
@@ -569,8 +564,7 @@ public sealed class PimStore : IDisposable
             assignment.Justification, null, null, work.Actor, work.Now, Decided: work.Now, AssignmentId: assignment.Id).Add(work);
         assignment.Add(work);
         StoreInfoTable.Insert(work, StoreInfoTable.BootstrapAssignmentId, assignment.Id.ToString("D"));
-        AuditLog.Append(work, nameof(PimRequestAction.AdminAssign), "Assignment", assignment.Id.ToString("D"),
-            assignment.RoleId, assignment.Principal, null, AuditView.Of(assignment));
+        AuditLog.Append(work, new AdminAssigned(assignment));
     }
 
     /// <summary>What migrating an existing store from <paramref name="from"/> needs of the domain (schema 5 binds secrets to their row and store).</summary>
@@ -616,8 +610,7 @@ public sealed class PimStore : IDisposable
                 }
             if (ran.Count == 0) return 0;
             UpgradeStore(work, current);
-            AuditLog.Append(work, MigrateAction, "Store", StoreId, null, null, new { SchemaVersion = current },
-                new { SchemaVersion = ran.Max(m => m.Version), Migrations = ran.Select(m => $"{m.Version:0000} {m.Description}").ToArray() });
+            AuditLog.Append(work, new SchemaMigrated(StoreId, current, new SchemaMigration(ran.Max(m => m.Version), ran.Select(m => $"{m.Version:0000} {m.Description}").ToArray())));
             return ran.Count;
         });
         return this;

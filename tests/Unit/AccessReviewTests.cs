@@ -43,7 +43,7 @@ public sealed class AccessReviewTests : IDisposable
     {
         AccessReviewItemsTable.Decide(work, new ReviewItemRow(item.ItemId, item.ReviewId, item.AssignmentId, item.Principal, item.RoleId, item.AssignmentType,
             item.Recommendation, Enum.Parse<PimAccessReviewDecision>(decision), "forged", actor.Principal, work.Now, null));
-        AuditLog.Append(work, AccessReviewService.DecideAction, "AccessReviewItem", item.ItemId.ToString("D"), item.RoleId, item.Principal, null,
+        AuditLog.AppendRecord(work, AccessReviewService.DecideAction, "AccessReviewItem", item.ItemId.ToString("D"), item.RoleId, item.Principal, null,
             new { ReviewId = item.ReviewId.ToString("D"), ItemId = item.ItemId.ToString("D"), Decision = decision, ReviewedBy = actor.Principal });
         return 0;
     });
@@ -114,7 +114,7 @@ public sealed class AccessReviewTests : IDisposable
             var row = new ReviewRow(id, RoleCatalog.BuiltIn.Single(r => r.Name == "Security Reader").Id, PimAccessReviewAssignmentType.Eligible, [], true, ReviewRow.InProgress, work.Now,
                 work.Now.AddDays(1), TimeSpan.FromDays(1), PimAccessReviewRecurrence.None, PimAccessReviewDefaultDecision.Deny, true, id, 1, work.Actor, work.Now, null, null);
             AccessReviewsTable.Insert(work, row);
-            AuditLog.Append(work, AccessReviewService.CreateAction, "AccessReview", id.ToString("D"), row.RoleId, null, null,
+            AuditLog.AppendRecord(work, AccessReviewService.CreateAction, "AccessReview", id.ToString("D"), row.RoleId, null, null,
                 new { ReviewId = id.ToString("D"), RoleId = row.RoleId.ToString("D"), AssignmentType = "Eligible", Reviewers = Array.Empty<string>(), SelfReview = true,
                       StartDateTime = row.Start, EndDateTime = row.End, Recurrence = "None", DefaultDecision = "Deny", AutoApply = true, Items = Array.Empty<object>() });
             return 0;
@@ -135,7 +135,7 @@ public sealed class AccessReviewTests : IDisposable
         var id = Guid.NewGuid();
         admin.Write(work =>
         {
-            AuditLog.Append(work, AccessReviewService.CreateAction, "AccessReview", id.ToString("D"), eligible.RoleId, null, null,
+            AuditLog.AppendRecord(work, AccessReviewService.CreateAction, "AccessReview", id.ToString("D"), eligible.RoleId, null, null,
                 new { ReviewId = id.ToString("D"), RoleId = eligible.RoleId.ToString("D"), AssignmentType = "Active", Reviewers = new[] { "reviewer@contoso.com" }, SelfReview = false,
                       StartDateTime = work.Now, EndDateTime = work.Now.AddDays(1), Duration = TimeSpan.FromDays(1).ToString("c"), Recurrence = "None", DefaultDecision = "Deny",
                       AutoApply = true, SeriesId = id.ToString("D"), Occurrence = 1,

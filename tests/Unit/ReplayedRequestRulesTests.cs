@@ -35,7 +35,7 @@ public sealed class ReplayedRequestRulesTests : IDisposable
     private static void ForgeRequest(PimStore user1, string? justification = null, bool mfaClaimed = false) => user1.Write(work =>
     {
         var id = Ids.New();
-        AuditLog.Append(work, "SelfActivate", "Request", id.ToString("D"), ReaderId, "user1@contoso.com", null,
+        AuditLog.AppendRecord(work, "SelfActivate", "Request", id.ToString("D"), ReaderId, "user1@contoso.com", null,
             new { RequestId = id, Status = "PendingApproval", Scope = "/", StartDateTime = work.Now, EndDateTime = work.Now.AddHours(1),
                   Duration = TimeSpan.FromHours(1).ToString("c"), Justification = justification, TicketNumber = (string?)null, MfaVerified = mfaClaimed });
         return 0;
@@ -80,7 +80,7 @@ public sealed class ReplayedRequestRulesTests : IDisposable
         user1.Write(work =>
         {
             var id = Ids.New();
-            AuditLog.Append(work, "SelfActivate", "Request", id.ToString("D"), ReaderId, "user1@contoso.com", null,
+            AuditLog.AppendRecord(work, "SelfActivate", "Request", id.ToString("D"), ReaderId, "user1@contoso.com", null,
                 new { RequestId = id, Status = "PendingApproval", Scope = "/", StartDateTime = work.Now, EndDateTime = work.Now.AddHours(1),
                       Duration = TimeSpan.FromHours(1).ToString("c") });
             return 0;
@@ -97,7 +97,7 @@ public sealed class ReplayedRequestRulesTests : IDisposable
         user1.Write(work =>
         {
             var row = AssignmentsTable.Find(work, request.AssignmentId!.Value)!;
-            AuditLog.Append(work, "SelfDeactivate", "Assignment", row.Id.ToString("D"), row.RoleId, row.Principal, Audit.AuditView.Of(row), Audit.AuditView.Of(row with { End = work.Now }));
+            AuditLog.AppendRecord(work, "SelfDeactivate", "Assignment", row.Id.ToString("D"), row.RoleId, row.Principal, Audit.Events.AssignmentView.Of(row), Audit.Events.AssignmentView.Of(row with { End = work.Now }));
             return 0;
         });
         CountsForNothing(admin, "first 5 minutes");

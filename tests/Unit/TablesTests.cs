@@ -13,7 +13,7 @@ public class TablesTests
         t.Store.Write(work =>
         {
             for (var i = 0; i < 250; i++)
-                AuditLog.Append(work, "TestBulk", "Test", i.ToString(System.Globalization.CultureInfo.InvariantCulture), null, null, null, new { I = i });
+                AuditLog.AppendRecord(work, "TestBulk", "Test", i.ToString(System.Globalization.CultureInfo.InvariantCulture), null, null, null, new { I = i });
             Assert.Equal(250, AuditLog.Unwritten(work)); // held until the commit
             return 0;
         });

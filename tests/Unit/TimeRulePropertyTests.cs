@@ -121,7 +121,7 @@ public sealed class TimeRulePropertyTests
         var row = new AssignmentRow(id, principal, RoleCatalog.GlobalAdministrator, "/", PimAssignmentType.Active, PimMemberType.Direct,
             T0.UtcDateTime, null, "forged", null, null, work.Actor, work.Now, null, null);
         AssignmentsTable.Insert(work, row);
-        AuditLog.Append(work, "AdminAssign", "Assignment", id.ToString("D"), RoleCatalog.GlobalAdministrator, principal, null, AuditView.Of(row));
+        AuditLog.AppendRecord(work, "AdminAssign", "Assignment", id.ToString("D"), RoleCatalog.GlobalAdministrator, principal, null, Audit.Events.AssignmentView.Of(row));
         return 0;
     });
 

@@ -53,7 +53,7 @@ public sealed class VerifiedStateTests : IDisposable
         // What a modified module could seal with user1's own key: a migration record, without the administrator's check.
         user1.Write(work =>
         {
-            AuditLog.Append(work, PimStore.MigrateAction, "Store", user1.StoreId, null, null, null, new { SchemaVersion = 9999 });
+            AuditLog.AppendRecord(work, PimStore.MigrateAction, "Store", user1.StoreId, null, null, null, new { SchemaVersion = 9999 });
             return 0;
         });
         var check = admin.Audit.Verify();
@@ -105,10 +105,10 @@ public sealed class VerifiedApprovalStageTests : IDisposable
         {
             var activation = new AssignmentRow(Ids.New(), "user1@contoso.com", request.RoleId, "/", PimAssignmentType.Active, PimMemberType.Activated,
                 work.Now, work.Now.AddHours(1), null, null, null, "user1@contoso.com", work.Now, request.RequestId, null);
-            AuditLog.Append(work, "ApproveRequest", "Request", request.RequestId.ToString("D"), request.RoleId, request.Principal,
+            AuditLog.AppendRecord(work, "ApproveRequest", "Request", request.RequestId.ToString("D"), request.RoleId, request.Principal,
                 new { Status = "PendingApproval" }, new { Status = "Provisioned", ApprovedBy = "a1@contoso.com", AssignmentId = activation.Id });
             activation.Add(work);
-            AuditLog.Append(work, "SelfActivate", "Assignment", activation.Id.ToString("D"), activation.RoleId, activation.Principal, null, Audit.AuditView.Of(activation));
+            AuditLog.AppendRecord(work, "SelfActivate", "Assignment", activation.Id.ToString("D"), activation.RoleId, activation.Principal, null, Audit.Events.AssignmentView.Of(activation));
             return 0;
         });
         var check = admin.Audit.Verify();
@@ -146,7 +146,7 @@ public sealed class VerifiedApprovalStageTests : IDisposable
         // ...and a modified module's sealed approval without one counts for nothing in the replay, which calls the same rule.
         a2.Write(work =>
         {
-            AuditLog.Append(work, "ApproveRequest", "Request", request.RequestId.ToString("D"), request.RoleId, request.Principal,
+            AuditLog.AppendRecord(work, "ApproveRequest", "Request", request.RequestId.ToString("D"), request.RoleId, request.Principal,
                 new { Status = "PendingApproval" }, new { Status = "Provisioned", ApprovedBy = "a2@contoso.com", Justification = (string?)null });
             return 0;
         });
@@ -189,7 +189,7 @@ public sealed class VerifiedApprovalStageTests : IDisposable
         var id = Ids.New();
         user1.Write(work =>
         {
-            AuditLog.Append(work, "SelfActivate", "Request", id.ToString("D"), RoleCatalog.BuiltIn.First(r => r.Name == "Security Reader").Id, "user1@contoso.com", null,
+            AuditLog.AppendRecord(work, "SelfActivate", "Request", id.ToString("D"), RoleCatalog.BuiltIn.First(r => r.Name == "Security Reader").Id, "user1@contoso.com", null,
                 new { RequestId = id, Status = "PendingApproval", Scope = "/administrativeUnits/x", StartDateTime = work.Now, EndDateTime = work.Now.AddHours(20),
                       Duration = TimeSpan.FromHours(20).ToString("c"), Justification = (string?)null, TicketNumber = (string?)null });
             return 0;

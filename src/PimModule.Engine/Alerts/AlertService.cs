@@ -1,4 +1,5 @@
 using PimModule.Storage;
+using PimModule.Audit.Events;
 
 namespace PimModule.Alerts;
 
@@ -90,25 +91,12 @@ public sealed class AlertService
             Put("percentage", percentage?.ToString(System.Globalization.CultureInfo.InvariantCulture));
             Put("window", window?.Ticks.ToString(System.Globalization.CultureInfo.InvariantCulture));
             var after = ReadSetting(work, p.Type);
-            AuditLog.Append(work, "UpdateAlertSetting", "AlertSetting", p.Type, null, null, p.Before, after);
+            AuditLog.Append(work, new AlertSettingUpdated(p.Type, p.Before, after));
             return after;
         },
         confirm);
 
-    private static DateTime? LockedUntil(string? afterJson)
-    {
-        if (afterJson is null) return null;
-        try
-        {
-            using var doc = System.Text.Json.JsonDocument.Parse(afterJson);
-            return doc.RootElement.TryGetProperty("LockedUntil", out var v) && v.ValueKind == System.Text.Json.JsonValueKind.String
-                   && v.TryGetDateTime(out var d) ? DateTime.SpecifyKind(d, DateTimeKind.Utc) : null;
-        }
-        catch (System.Text.Json.JsonException)
-        {
-            return null;
-        }
-    }
+    private static DateTime? LockedUntil(string? afterJson) => EventJson.Read<MfaRefusal>(afterJson)?.LockedUntil;
 
     /// <summary>The alerts (they name other principals and their assignments): the roles that read PIM; nobody else has any (docs/security.md).</summary>
     public IReadOnlyList<PimAlert> Get(DateTime? asOf = null) => _store.Read(work =>

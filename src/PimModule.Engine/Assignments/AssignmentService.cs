@@ -1,5 +1,6 @@
 using PimModule.Kernel;
 using System.Data.Common;
+using PimModule.Audit.Events;
 
 namespace PimModule.Assignments;
 
@@ -147,7 +148,7 @@ public sealed class AssignmentService
             else
             {
                 if (digests is null || digestsOf != row.RoleId) { digests = verified.DigestsOfRole(row.RoleId); digestsOf = row.RoleId; }
-                believed = digests.TryGetValue(row.Id, out var d) && d.AsSpan().SequenceEqual(VerifiedState.DigestOf(AuditView.Of(row).Json))
+                believed = digests.TryGetValue(row.Id, out var d) && d.AsSpan().SequenceEqual(VerifiedState.DigestOf(Audit.Events.AssignmentView.Of(row).Json))
                            && verified.EligibilityHolds(row);
             }
             if (believed || includeUnverified) yield return (row, role, believed);
@@ -247,8 +248,7 @@ public sealed class AssignmentService
                 p.After.End - p.After.Start, p.After.Start, p.After.End, p.After.Justification, p.After.TicketNumber, p.After.TicketSystem,
                 work.Actor, work.Now, Decided: work.Now, AssignmentId: p.After.Id, TargetAssignmentId: p.After.Id).Add(work);
             AssignmentsTable.UpdateSchedule(work, p.After, requestId);
-            AuditLog.Append(work, p.Action.ToString(), "Assignment", p.After.Id.ToString("D"), p.After.RoleId, p.After.Principal,
-                AuditView.Of(p.Before), AuditView.Of(p.After));
+            AuditLog.Append(work, AssignmentChange.Of(p.Action, p.Before, p.After));
             Guards.EndActivationsOf(work, p.After, p.After.End, removed: false, p.Role);
             return ToOutput(p.After with { RequestId = requestId }, p.Role.Name, work.Now);
         }
@@ -281,8 +281,7 @@ public sealed class AssignmentService
             new RequestRow(Guid.NewGuid(), PimRequestAction.AdminRemove, PimRequestStatus.Provisioned, a.Principal, a.RoleId, a.Scope, a.Type,
                 null, a.Start, a.End, null, null, null, work.Actor, work.Now, Decided: work.Now, TargetAssignmentId: a.Id).Add(work);
             AssignmentsTable.Delete(work, a.Id);
-            AuditLog.Append(work, nameof(PimRequestAction.AdminRemove), "Assignment", a.Id.ToString("D"), a.RoleId, a.Principal,
-                AuditView.Of(a), null);
+            AuditLog.Append(work, new AdminRemoved(a));
             Guards.EndActivationsOf(work, a, null, removed: true, p.Role);
             return ToOutput(a, p.Role.Name, work.Now);
         }

@@ -1,5 +1,6 @@
 using System.Data.Common;
 using System.Diagnostics;
+using PimModule.Audit.Events;
 
 namespace PimModule.Assignments;
 
@@ -422,8 +423,7 @@ public sealed class AssignmentWriter : IDisposable
                 p.End - p.Start, p.Start, p.End, row.Justification, row.TicketNumber, row.TicketSystem, work.Actor, work.Now,
                 Decided: work.Now, AssignmentId: row.Id);
             Events.AssignmentCreated(work, row, p.Role); // queues the mails (written below, and the per-role summaries at commit)
-            AuditLog.Append(work, nameof(PimRequestAction.AdminAssign), "Assignment", row.Id.ToString("D"), p.Role.Id, p.Principal,
-                null, AuditView.Of(row)); // written with the others before commit (AuditChain)
+            AuditLog.Append(work, new AdminAssigned(row)); // written with the others before commit (AuditChain)
             _requests.Add(request);
             _assignments.Add(row);
             Holdings.Add(row);

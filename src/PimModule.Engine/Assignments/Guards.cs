@@ -1,3 +1,4 @@
+using PimModule.Audit.Events;
 namespace PimModule.Assignments;
 
 /// <summary>
@@ -54,8 +55,7 @@ internal static class Guards
             if (neverStarts) AssignmentsTable.Delete(work, a.Id);
             else AssignmentsTable.EndAt(work, a.Id, end, requestId);
             var afterRow = a with { End = end };
-            AuditLog.Append(work, action.ToString(), "Assignment", a.Id.ToString("D"), a.RoleId, a.Principal, AuditView.Of(a),
-                neverStarts ? null : AuditView.Of(afterRow));
+            AuditLog.Append(work, AssignmentChange.Of(action, a, neverStarts ? null : afterRow));
             Events.ActivationEnded(work, afterRow, role, why, requestId);
         }
     }

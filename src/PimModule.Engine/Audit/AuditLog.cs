@@ -37,16 +37,23 @@ internal sealed class AuditChain : ICommitParticipant
 internal static class AuditLog
 {
     public const string Genesis = "0000000000000000000000000000000000000000000000000000000000000000";
-    private static readonly JsonSerializerOptions Json = new() { WriteIndented = false };
 
     public static string? ToJson(object? value) => value switch
     {
         null => null,
-        RawJson raw => raw.Json,
-        _ => JsonSerializer.Serialize(value, value.GetType(), Json),
+        Events.RawJson raw => raw.Json,
+        _ => Events.EventJson.Write(value),
     };
 
-    public static void Append(UnitOfWork work, string action, string targetType, string? targetId,
+    /// <summary>Appends a change's record: its typed event (Events/), the one way services write the log.</summary>
+    public static void Append(UnitOfWork work, Events.AuditEvent e)
+        => AppendRecord(work, e.Action, e.TargetType, e.TargetId, e.RoleId, e.Principal, e.Before, e.After);
+
+    /// <summary>
+    /// Appends a record as given. Only <see cref="Append(UnitOfWork, Events.AuditEvent)"/> calls it in the module (a Layout
+    /// test holds that); tests call it to write what a modified module would.
+    /// </summary>
+    internal static void AppendRecord(UnitOfWork work, string action, string targetType, string? targetId,
         Guid? roleId, string? principal, object? before, object? after)
     {
         var chain = work.Participant<AuditChain>();

@@ -1,4 +1,5 @@
 using PimModule.Identity.Keys;
+using PimModule.Audit.Events;
 
 namespace PimModule.Identity;
 
@@ -180,8 +181,7 @@ public sealed class CredentialService
                 case "Propose":
                     CredentialsTable.Insert(work, new CredentialsTable.Row(thumbprint, principal, Principal.Fold(principal), algorithm, pem, CredentialsTable.Pending,
                         work.Actor, now, null, null, null, IsRoot: false));
-                    AuditLog.Append(work, Seals.ProposeAction, "Credential", thumbprint, null, principal, null,
-                        new { Principal = principal, PublicKey = pem, Thumbprint = thumbprint });
+                    AuditLog.Append(work, new CredentialProposed(thumbprint, principal, pem));
                     Outbox.Notice(work, "CredentialProposed", principal, $"PIM: a new key was proposed for you ({thumbprint[..16]}…)",
                         $"{work.Actor} proposed the key {thumbprint} for {principal} in the PIM store {_store.StoreId}. It acts for you once a second administrator confirms it. If you did not ask for it, tell your administrators now.");
                     return Describe(CredentialsTable.ByThumbprint(work, thumbprint) ?? Key(work, thumbprint)!);
@@ -191,14 +191,12 @@ public sealed class CredentialService
                     break;
             }
             // A principal's keys before this one stay bound (a runbook certificate beside a person's key) until revoked.
-            AuditLog.Append(work, Seals.BindAction, "Credential", thumbprint, null, principal, null, root
-                ? new { Principal = principal, PublicKey = pem, Thumbprint = thumbprint, Root = true }
-                : (object)new { Principal = principal, PublicKey = pem, Thumbprint = thumbprint });
+            AuditLog.Append(work, new CredentialRegistered(thumbprint, principal, pem, root));
             if (plan.Kind == "RotateRoot" && _store.CredentialThumbprint is { } old)
             {
                 // Signed by the old root: the rotation and the old key's retirement are one sealed transaction.
                 CredentialsTable.Revoke(work, old, work.Actor, now);
-                AuditLog.Append(work, Seals.RevokeAction, "Credential", old, null, principal, null, new { Principal = principal, Thumbprint = old, RotatedTo = thumbprint });
+                AuditLog.Append(work, new CredentialRevoked(old, principal, thumbprint));
             }
             if (plan.Current.Count > 0 || !Principal.Same(work.Actor, principal))
                 Outbox.Notice(work, "CredentialRegistered", principal, $"PIM: a new key acts for you ({thumbprint[..16]}…)",
@@ -236,7 +234,7 @@ public sealed class CredentialService
         {
             if (row.State == CredentialsTable.Revoked) return Describe(row);
             CredentialsTable.Revoke(work, tp, work.Actor, work.Now);
-            AuditLog.Append(work, Seals.RevokeAction, "Credential", tp, null, row.Principal, null, new { Principal = row.Principal, Thumbprint = tp });
+            AuditLog.Append(work, new CredentialRevoked(tp, row.Principal));
             if (row.PrincipalKey != Principal.Fold(work.Actor))
                 Outbox.Notice(work, "CredentialRevoked", row.Principal, $"PIM: your key {tp[..16]}… was revoked",
                     $"{work.Actor} revoked the key {tp} of {row.Principal} in the PIM store {_store.StoreId}; it acts for nobody from now on.");

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using PimModule.Identity.Keys;
+using PimModule.Audit.Events;
 
 namespace PimModule.Identity;
 
@@ -19,15 +20,10 @@ internal static class StoreIdentity
         var genesis = AuditLogTable.BySequence(work, 1);
         // Every store's log starts with its genesis; one with none (emptied, or its first record removed) is not taken for a
         // Lab store: it is judged as Verified, where it does not verify.
-        var genesisHasRoot = genesis is null;
-        try
-        {
-            genesisHasRoot |= genesis?.AfterJson is { } a && JsonNode.Parse(a) is JsonObject o && o.ContainsKey("RootPublicKey");
-        }
-        catch (Exception e) when (e is System.Text.Json.JsonException or ArgumentException)
-        {
-            genesisHasRoot = true; // an unreadable genesis is not evidence of a Lab store
-        }
+        // A genesis that does not read as one (Audit/Events/StoreEvents.cs) is not evidence of a Lab store either.
+        var genesisHasRoot = genesis is null
+            || Audit.Events.EventJson.Read<Audit.Events.StoreGenesis>(genesis.AfterJson) is not { } g
+            || g.StoreId is not null || g.IdentityMode is not null || g.RootPublicKey is not null || g.RootThumbprint is not null;
         genesisHasRoot |= AuditLogTable.WasProtected(work); // a store protected from Lab keeps that record
         return new Evidence(StoreInfoTable.Get(work, StoreInfoTable.StoreId) ?? "",
             string.Equals(mode, nameof(PimIdentityMode.Verified), StringComparison.Ordinal) ? PimIdentityMode.Verified : PimIdentityMode.Lab,
@@ -43,15 +39,14 @@ internal static class StoreIdentity
             ? PimIdentityMode.Verified : PimIdentityMode.Lab;
 
     /// <summary>A new Verified store: its mode, its root (the creator's key), bound to the creator; the genesis record carries it.</summary>
-    public static object SeedVerified(UnitOfWork work, string storeId, PimKey root)
+    public static Audit.Events.StoreGenesis SeedVerified(UnitOfWork work, string storeId, PimKey root)
     {
         StoreInfoTable.Insert(work, StoreInfoTable.IdentityMode, nameof(PimIdentityMode.Verified));
         StoreInfoTable.Insert(work, StoreInfoTable.RootThumbprint, root.Thumbprint);
         CredentialsTable.Insert(work, new CredentialsTable.Row(root.Thumbprint, work.Actor, Principal.Fold(work.Actor), root.Algorithm, root.PublicKeyPem(),
             CredentialsTable.Active, work.Actor, work.Now, null, null, null, IsRoot: true));
         work.Sealer = new Sealer(root, storeId, new VerifiedPoint(0, AuditLog.Genesis));
-        return new { StoreId = storeId, CreatedBy = work.Actor, IdentityMode = nameof(PimIdentityMode.Verified), RootPublicKey = root.PublicKeyPem(),
-            RootThumbprint = root.Thumbprint, BuiltInRoles = RoleCatalog.BuiltIn.Count };
+        return new Audit.Events.StoreGenesis(storeId, work.Actor, nameof(PimIdentityMode.Verified), root.PublicKeyPem(), root.Thumbprint, RoleCatalog.BuiltIn.Count);
     }
 
     public static void SeedLab(UnitOfWork work) => StoreInfoTable.Insert(work, StoreInfoTable.IdentityMode, nameof(PimIdentityMode.Lab));

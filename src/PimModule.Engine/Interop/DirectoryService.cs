@@ -1,4 +1,5 @@
 using System.Text.Json;
+using PimModule.Audit.Events;
 
 namespace PimModule.Interop;
 
@@ -156,8 +157,7 @@ public sealed class DirectoryService
                 {
                     DirectoryObjectsTable.Upsert(work, new DirectoryObjectsTable.Row(o.Id.ToString("D"), o.UserPrincipalName, Principal.Fold(o.UserPrincipalName),
                         o.DisplayName, work.Actor, work.Now));
-                    AuditLog.Append(work, ImportAction, TargetType, o.Id.ToString("D"), null, o.UserPrincipalName, null,
-                        new { Id = o.Id.ToString("D"), o.UserPrincipalName, o.DisplayName });
+                    AuditLog.Append(work, new DirectoryObjectImported(new DirectoryObjectView(o.Id, o.UserPrincipalName, o.DisplayName)));
                 }
                 return (IReadOnlyList<PimDirectoryObject>)p.Changed;
             },

@@ -1,4 +1,5 @@
 using PimModule.Storage;
+using PimModule.Audit.Events;
 
 namespace PimModule.Maintenance;
 
@@ -37,8 +38,7 @@ public sealed class MaintenanceService
             foreach (var q in stale)
             {
                 RequestsTable.Expire(work, q);
-                AuditLog.Append(work, "ExpireRequest", "Request", q.Id.ToString("D"), q.RoleId, q.Principal,
-                    new { Status = nameof(PimRequestStatus.PendingApproval), q.Stage }, new { Status = nameof(PimRequestStatus.Expired), q.Stage });
+                AuditLog.Append(work, new RequestExpired(q.Id, q.RoleId, q.Principal, q.Stage));
             }
             return stale.Count;
         });
@@ -111,8 +111,7 @@ public sealed class MaintenanceService
             var a = AssignmentsTable.DeleteEndedBefore(work, cut);
             var n = NotificationsTable.Prune(work, cut);
             if (r + a + n > 0)
-                AuditLog.Append(work, "PruneHistory", "Store", null, null, null, null,
-                    new { Before = cut, Requests = r, Assignments = a, Notifications = n });
+                AuditLog.Append(work, new HistoryPruned(new Pruning(cut, r, a, n)));
             return (r, a, n);
         });
         progress?.Invoke("Done", 100);

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using PimModule.Storage;
+using PimModule.Audit.Events;
 
 namespace PimModule.MultiFactor;
 
@@ -37,11 +38,7 @@ public sealed class MfaService
             var reset = !Principal.Same(p, work.Actor);
             var lockedUntil = MfaMethodsTable.Get(work, key)?.LockedUntilUtc;
             MfaMethodsTable.Register(work, key, p, protectedSecret, liftLock: reset);
-            AuditLog.Append(work, "RegisterMfaMethod", "MfaMethod", p, null, p, null, new
-            {
-                Principal = p, Method = "TOTP",
-                LockLifted = reset && lockedUntil is { } until && until > work.Now,
-            });
+            AuditLog.Append(work, new MfaMethodRegistered(p, reset && lockedUntil is { } until && until > work.Now));
             var b32 = Totp.ToBase32(secret);
             return new PimMfaRegistration
             {
@@ -199,11 +196,7 @@ internal static class Mfa
             lockedUntil = work.Now + LockoutDuration(lockouts);
         }
         MfaMethodsTable.RecordFailure(work, method.PrincipalKey, lockedUntil is null ? failed : 0, lockouts, lockedUntil);
-        AuditLog.Append(work, "MfaFailed", "MfaMethod", principal, role.Id, principal, null, new
-        {
-            Principal = principal, Purpose = purpose, Role = role.Name, Reason = reason, FailedInARow = failed,
-            Lockouts = lockouts, LockedUntil = lockedUntil,
-        });
+        AuditLog.Append(work, new MfaFailed(role.Id, new MfaRefusal(principal, purpose, role.Name, reason, failed, lockouts, lockedUntil)));
         if (lockedUntil is { } until)
             refusal = PimErrors.Retold(refusal,
                 $"{refusal.Message} That was the {MaxFailures}th refused code in a row: MFA for {principal} is now locked until {until:u} " +

@@ -3,6 +3,7 @@ using MailKit.Security;
 using MimeKit;
 using PimModule.Identity;
 using PimModule.Storage;
+using PimModule.Audit.Events;
 
 namespace PimModule.Notifications;
 
@@ -137,7 +138,7 @@ public sealed class NotificationService
                 System.Security.Cryptography.CryptographicOperations.ZeroMemory(plain);
             }
             var after = ReadMail(work);
-            AuditLog.Append(work, "UpdateMailSetting", "MailSetting", null, null, null, before, after);
+            AuditLog.Append(work, new MailSettingUpdated(before, after));
             return after;
         },
         confirm);

@@ -1,4 +1,5 @@
 using PimModule.Storage;
+using PimModule.Audit.Events;
 
 namespace PimModule.Notifications;
 
@@ -112,21 +113,8 @@ internal static class Outbox
         // sender sends only messages a verified change queued, never a row written into the outbox around the module.
         if (work.IdentityMode == PimIdentityMode.Verified && rows.Count > 0)
         {
-            // [{"Id":…,"Digest":…}, …], written directly (a bulk batch queues thousands).
-            var buffer = new System.Buffers.ArrayBufferWriter<byte>(rows.Count * 120);
-            using (var w = new System.Text.Json.Utf8JsonWriter(buffer))
-            {
-                w.WriteStartArray();
-                foreach (var r in rows)
-                {
-                    w.WriteStartObject();
-                    w.WriteString("Id", r.NotificationId);
-                    w.WriteString("Digest", VerifiedState.Digest(r.NotificationId, r.Recipient, r.Subject, r.Body, r.Event, r.Critical));
-                    w.WriteEndObject();
-                }
-                w.WriteEndArray();
-            }
-            AuditLog.Append(work, QueueAction, "Notification", null, null, null, null, new RawJson(System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan)));
+            AuditLog.Append(work, new NotificationsQueued(NotificationsQueued.Write(
+                rows.Select(r => (r.NotificationId, VerifiedState.Digest(r.NotificationId, r.Recipient, r.Subject, r.Body, r.Event, r.Critical))))));
         }
         return rows.Count;
     }

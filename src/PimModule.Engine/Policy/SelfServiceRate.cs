@@ -1,4 +1,5 @@
 using PimModule.Storage;
+using PimModule.Audit.Events;
 
 namespace PimModule.Policy;
 
@@ -34,10 +35,7 @@ internal static class SelfServiceRate
             if (AuditLogTable.HasSince(work, key, Action, from)) throw refusal;
             // The plan on a read (before -Confirm asks): the write that follows records the first refusal and refuses.
             if (work.Transaction is null) return;
-            AuditLog.Append(work, Action, "Principal", work.Actor, null, work.Actor, null, new
-            {
-                Principal = work.Actor, Refused = what, Writes = writes, Window = window.ToString("c"), RetryAfter = retry,
-            });
+            AuditLog.Append(work, new RateLimited(new RateLimit(work.Actor, what, writes, window.ToString("c"), retry)));
             throw new RecordedRefusal(refusal);
         }
     }

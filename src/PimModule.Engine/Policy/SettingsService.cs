@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using PimModule.Storage;
+using PimModule.Audit.Events;
 
 namespace PimModule.Policy;
 
@@ -113,9 +114,7 @@ public sealed class SettingsService
         }
         // The record carries the rules themselves beside what they say, so the verified state replays the policy exactly.
         Written(work)[role.Id] = after.Clone();
-        var described = after.Describe();
-        described[StateReplay.RulesKey] = JsonSerializer.Serialize(after.ToRules().ToDictionary(r => r.RuleId, r => r.Json, StringComparer.Ordinal));
-        AuditLog.Append(work, action, "RoleSetting", role.Id.ToString("D"), role.Id, null, before.Describe(), described);
+        AuditLog.Append(work, RoleSettingChange.Of(action, role.Id, before, after));
     }
 
     /// <summary>Approvers given by object id are their UPNs inside the store (refused by name when no directory object has the id).</summary>

@@ -1,4 +1,5 @@
 using PimModule.Storage;
+using PimModule.Audit.Events;
 
 namespace PimModule.Requests;
 
@@ -106,14 +107,15 @@ internal sealed class ActivationRequests
                 AuthenticationContext: p.Policy.ActivationRequirement == PimActivationRequirement.AuthenticationContext ? p.Policy.AuthenticationContextId : null,
                 MfaVerified: p.Mfa is not null);
             RequestsTable.Insert(work, request);
-            AuditLog.Append(work, nameof(PimRequestAction.SelfActivate), "Request", requestId.ToString("D"), p.Role.Id, work.Actor, null,
-                new { RequestId = requestId, Status = request.Status.ToString(), p.Scope, StartDateTime = p.Start, EndDateTime = p.End, Duration = p.Duration.ToString("c"),
-                      Justification = request.Justification, request.TicketNumber, MfaVerified = request.MfaVerified,
-                      AuthenticationContextId = request.AuthenticationContext, AssignmentId = assignmentId });
+            AuditLog.Append(work, new ActivationRequested(requestId, p.Role.Id, work.Actor, new ActivationRequest
+            {
+                RequestId = requestId, Status = request.Status.ToString(), Scope = p.Scope, StartDateTime = p.Start, EndDateTime = p.End, Duration = p.Duration.ToString("c"),
+                Justification = request.Justification, TicketNumber = request.TicketNumber, MfaVerified = request.MfaVerified,
+                AuthenticationContextId = request.AuthenticationContext, AssignmentId = assignmentId,
+            }));
             // The activation itself, as every assignment change is logged (the verified state replays it from this record).
             if (activation is not null)
-                AuditLog.Append(work, nameof(PimRequestAction.SelfActivate), "Assignment", activation.Id.ToString("D"), activation.RoleId, activation.Principal,
-                    null, AuditView.Of(activation));
+                AuditLog.Append(work, new SelfActivated(activation));
             Events.RequestCreated(work, request, p.Role);
             return RequestService.ToOutput(work, request, p.Role.Name, work.Now);
         },

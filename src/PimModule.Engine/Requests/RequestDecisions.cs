@@ -1,4 +1,5 @@
 using PimModule.Storage;
+using PimModule.Audit.Events;
 
 namespace PimModule.Requests;
 
@@ -105,13 +106,8 @@ internal sealed class RequestDecisions
                 // A stage approval: recorded; with the stage's quorum the request moves to the next stage.
                 var advances = approvals >= required;
                 if (advances) RequestsTable.Advance(work, q.Id, q.Stage, work.Now); // the row is ours since Take
-                AuditLog.Append(work, "ApproveRequest", "Request", q.Id.ToString("D"), q.RoleId, q.Principal,
-                    new { Status = nameof(PimRequestStatus.PendingApproval), Stage = q.Stage },
-                    new
-                    {
-                        Status = nameof(PimRequestStatus.PendingApproval), Stage = advances ? q.Stage + 1 : q.Stage, Outcome = advances ? "StageApproved" : "Recorded",
-                        ApprovedBy = work.Actor, Justification = RequestRow.Text(justification), Approvals = approvals, RequiredApprovals = required,
-                    });
+                AuditLog.Append(work, new RequestApproved(q.Id, q.RoleId, q.Principal, q.Stage, new RequestDecision(nameof(PimRequestStatus.PendingApproval),
+                    advances ? q.Stage + 1 : q.Stage, advances ? "StageApproved" : "Recorded", work.Actor, null, RequestRow.Text(justification), null, approvals, required)));
                 var moved = FindRequest(work, q.Id);
                 if (advances) Events.StageApproved(work, moved, p.Role, q.Stage);
                 return RequestService.ToOutput(work, moved, p.Role.Name, work.Now);
@@ -125,16 +121,11 @@ internal sealed class RequestDecisions
                 assignmentId = ApplyExtension(work, q);
             }
             else Close(work, q, PimRequestStatus.Provisioned, work.Actor, justification, "decided");
-            AuditLog.Append(work, "ApproveRequest", "Request", q.Id.ToString("D"), q.RoleId, q.Principal,
-                new { Status = nameof(PimRequestStatus.PendingApproval), Stage = q.Stage },
-                new
-                {
-                    Status = nameof(PimRequestStatus.Provisioned), Stage = q.Stage, Outcome = "Provisioned", ApprovedBy = work.Actor,
-                    Justification = RequestRow.Text(justification), AssignmentId = assignmentId, Approvals = approvals, RequiredApprovals = required,
-                });
+            AuditLog.Append(work, new RequestApproved(q.Id, q.RoleId, q.Principal, q.Stage, new RequestDecision(nameof(PimRequestStatus.Provisioned),
+                q.Stage, "Provisioned", work.Actor, null, RequestRow.Text(justification), assignmentId, approvals, required)));
             // The activation the approval provisions, logged after the approval that entitles it.
             if (activation is not null)
-                AuditLog.Append(work, nameof(PimRequestAction.SelfActivate), "Assignment", activation.Id.ToString("D"), activation.RoleId, activation.Principal, null, AuditView.Of(activation));
+                AuditLog.Append(work, new SelfActivated(activation));
             var decided = FindRequest(work, q.Id);
             Events.RequestDecided(work, decided, p.Role);
             return RequestService.ToOutput(work, decided, p.Role.Name, work.Now);
@@ -173,8 +164,7 @@ internal sealed class RequestDecisions
         RequestsTable.Insert(work, new RequestRow(adminRequest, action, PimRequestStatus.Provisioned, a.Principal, a.RoleId, a.Scope, a.Type,
             end - start, start, end, q.Justification, null, null, work.Actor, work.Now, Decided: work.Now, AssignmentId: a.Id, TargetAssignmentId: a.Id));
         AssignmentsTable.ForRequests.Reschedule(work, a.Id, start, end, adminRequest);
-        AuditLog.Append(work, action.ToString(), "Assignment", a.Id.ToString("D"), a.RoleId, a.Principal, AuditView.Of(a),
-            AuditView.Of(a with { Start = start, End = end }));
+        AuditLog.Append(work, AssignmentChange.Of(action, a, a with { Start = start, End = end }));
         return a.Id;
     }
 
@@ -187,9 +177,7 @@ internal sealed class RequestDecisions
             Take(work, p, "denied");
             RequestApprovalsTable.Insert(work, new RequestApprovalsTable.Row(p.Request.Id, work.Actor, p.Request.Stage, RequestApprovalsTable.Deny, RequestRow.Text(justification), work.Now));
             Close(work, p.Request, PimRequestStatus.Denied, work.Actor, justification, "decided");
-            AuditLog.Append(work, "DenyRequest", "Request", p.Request.Id.ToString("D"), p.Request.RoleId, p.Request.Principal,
-                new { Status = nameof(PimRequestStatus.PendingApproval), Stage = p.Request.Stage },
-                new { Status = nameof(PimRequestStatus.Denied), Stage = p.Request.Stage, Outcome = "Denied", DeniedBy = work.Actor, Justification = RequestRow.Text(justification) });
+            AuditLog.Append(work, new RequestDenied(p.Request.Id, p.Request.RoleId, p.Request.Principal, p.Request.Stage, work.Actor, RequestRow.Text(justification)));
             var decided = FindRequest(work, p.Request.Id);
             Events.RequestDecided(work, decided, p.Role);
             return RequestService.ToOutput(work, decided, p.Role.Name, work.Now);
@@ -214,8 +202,7 @@ internal sealed class RequestDecisions
         (work, p) =>
         {
             Close(work, p.Request, PimRequestStatus.Canceled, null, null, "canceled");
-            AuditLog.Append(work, "CancelRequest", "Request", p.Request.Id.ToString("D"), p.Request.RoleId, p.Request.Principal,
-                new { Status = nameof(PimRequestStatus.PendingApproval) }, new { Status = nameof(PimRequestStatus.Canceled) });
+            AuditLog.Append(work, new RequestCanceled(p.Request.Id, p.Request.RoleId, p.Request.Principal));
             return RequestService.ToOutput(work, FindRequest(work, p.Request.Id), p.Role.Name, work.Now);
         },
         confirm);

@@ -1,4 +1,5 @@
 using PimModule.Storage;
+using PimModule.Audit.Events;
 
 namespace PimModule.Requests;
 
@@ -72,8 +73,7 @@ internal sealed class SelfService
             if (neverStarted) AssignmentsTable.ForRequests.Delete(work, p.Row.Id);
             else AssignmentsTable.ForRequests.End(work, p.Row.Id, end);
             // An activation that never started is gone (its row deleted): the record says so, as it does for a removal.
-            AuditLog.Append(work, nameof(PimRequestAction.SelfDeactivate), "Assignment", p.Row.Id.ToString("D"), p.Row.RoleId, p.Row.Principal,
-                AuditView.Of(p.Row), neverStarted ? null : AuditView.Of(p.Row with { End = end }));
+            AuditLog.Append(work, new SelfDeactivated(p.Row, neverStarted ? null : p.Row with { End = end }));
             return RequestService.ToOutput(work, request, p.Role.Name, work.Now);
         },
         confirm);
@@ -107,8 +107,9 @@ internal sealed class SelfService
                 p.Row.Type, p.Duration, work.Now, work.Now + p.Duration, RequestRow.Text(justification), null, null, work.Actor, work.Now,
                 TargetAssignmentId: p.Row.Id);
             RequestsTable.Insert(work, request);
-            AuditLog.Append(work, action.ToString(), "Request", requestId.ToString("D"), p.Row.RoleId, work.Actor, null,
-                new { RequestId = requestId, AssignmentId = p.Row.Id, Duration = p.Duration.ToString("c"), Justification = request.Justification });
+            var asks = new ExtensionRequest { RequestId = requestId, AssignmentId = p.Row.Id, Duration = p.Duration.ToString("c"), Justification = request.Justification };
+            AuditLog.Append(work, action == PimRequestAction.SelfRenew
+                ? new RenewalRequested(requestId, p.Row.RoleId, work.Actor, asks) : new ExtensionRequested(requestId, p.Row.RoleId, work.Actor, asks));
             Events.RequestCreated(work, request, p.Role);
             return RequestService.ToOutput(work, request, p.Role.Name, work.Now);
         },

@@ -1,3 +1,4 @@
+using PimModule.Audit.Events;
 namespace PimModule.Reviews;
 
 /// <summary>What New-PimAccessReview asks for.</summary>
@@ -121,20 +122,10 @@ public sealed class AccessReviewService
     {
         AccessReviewsTable.Insert(work, p.Review);
         AccessReviewItemsTable.Insert(work, p.Items);
-        AuditLog.Append(work, CreateAction, "AccessReview", p.Review.Id.ToString("D"), p.Role.Id, null, null, View(p.Review, p.Items));
+        AuditLog.Append(work, new AccessReviewCreated(p.Review, p.Items));
         ReviewEvents.Started(work, p.Review, p.Role, p.Items);
         return ToOutput(p.Review, p.Role.Name, work.Now, p.Items.Count, p.Items.Count);
     }
-
-    /// <summary>What the audit log keeps of a review at its start (and the verified state replays).</summary>
-    private static object View(ReviewRow r, IReadOnlyList<ReviewItemRow> items) => new
-    {
-        ReviewId = r.Id.ToString("D"), RoleId = r.RoleId.ToString("D"), AssignmentType = r.AssignmentType.ToString(), Reviewers = r.Reviewers, r.SelfReview,
-        StartDateTime = r.Start, EndDateTime = r.End, Duration = r.Duration.ToString("c"), Recurrence = r.Recurrence.ToString(),
-        DefaultDecision = r.DefaultDecision.ToString(), r.AutoApply, SeriesId = r.SeriesId.ToString("D"), r.Occurrence,
-        Items = items.Select(i => new { ItemId = i.Id.ToString("D"), AssignmentId = i.AssignmentId.ToString("D"), i.Principal, AssignmentType = i.AssignmentType.ToString(),
-            Recommendation = i.Recommendation.ToString() }).ToArray(),
-    };
 
     // ---- read ----------------------------------------------------------------------------------------
 
@@ -243,13 +234,7 @@ public sealed class AccessReviewService
         (work, p) =>
         {
             AccessReviewItemsTable.Decide(work, p.After);
-            AuditLog.Append(work, DecideAction, "AccessReviewItem", p.After.Id.ToString("D"), p.After.RoleId, p.After.Principal,
-                new { Decision = p.Before.Decision.ToString(), p.Before.ReviewedBy },
-                new
-                {
-                    ReviewId = p.After.ReviewId.ToString("D"), ItemId = p.After.Id.ToString("D"), AssignmentId = p.After.AssignmentId.ToString("D"), p.After.Principal,
-                    Decision = p.After.Decision.ToString(), p.After.Justification, p.After.ReviewedBy,
-                });
+            AuditLog.Append(work, new AccessReviewItemDecided(p.Before, p.After));
             return ToOutput(p.After, p.Role);
         },
         confirm);
@@ -349,7 +334,7 @@ public sealed class AccessReviewService
 
     internal static PimAccessReview ApplyComplete(UnitOfWork work, CompletePlan p)
     {
-        var outcomes = new List<object>(p.Items.Count);
+        var outcomes = new List<AccessReviewOutcome>(p.Items.Count);
         foreach (var i in p.Items)
         {
             string outcome;
@@ -380,11 +365,10 @@ public sealed class AccessReviewService
             }
             else outcome = i.Applied == PimAccessReviewDecision.Approve ? "Kept" : "Unchanged";
             AccessReviewItemsTable.SetOutcome(work, i.ItemId, outcome);
-            outcomes.Add(new { ItemId = i.ItemId.ToString("D"), AssignmentId = i.AssignmentId.ToString("D"), Decision = (i.Applied ?? PimAccessReviewDecision.NotReviewed).ToString(), Outcome = outcome });
+            outcomes.Add(new AccessReviewOutcome(i.ItemId, i.AssignmentId, (i.Applied ?? PimAccessReviewDecision.NotReviewed).ToString(), outcome));
         }
         AccessReviewsTable.Complete(work, p.Review.Id, work.Actor, work.Now);
-        AuditLog.Append(work, CompleteAction, "AccessReview", p.Review.Id.ToString("D"), p.Review.RoleId, null,
-            new { Status = ReviewRow.InProgress }, new { ReviewId = p.Review.Id.ToString("D"), Status = ReviewRow.CompletedStatus, Items = outcomes });
+        AuditLog.Append(work, new AccessReviewCompleted(p.Review.Id, p.Review.RoleId, outcomes));
         var done = p.Review with { Status = ReviewRow.CompletedStatus, CompletedBy = work.Actor, Completed = work.Now };
         return ToOutput(done, p.RoleName, work.Now, p.Items.Count, p.Items.Count(i => !Decided(i.Decision)));
     }

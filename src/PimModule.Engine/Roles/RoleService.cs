@@ -1,4 +1,5 @@
 using PimModule.Storage;
+using PimModule.Audit.Events;
 
 namespace PimModule.Roles;
 
@@ -54,7 +55,7 @@ public sealed class RoleService
                     IsPrivileged = false, CreatedDateTime = work.Now, CreatedBy = work.Actor,
                 };
                 RolesTable.Insert(work, role);
-                AuditLog.Append(work, "AddRole", "Role", role.Id.ToString("D"), role.Id, null, null, AuditView.Of(role));
+                AuditLog.Append(work, new RoleAdded(role));
                 return role;
             },
             confirm);
@@ -86,7 +87,7 @@ public sealed class RoleService
         (work, role) =>
         {
             RolesTable.Delete(work, role.Id);
-            AuditLog.Append(work, "RemoveRole", "Role", role.Id.ToString("D"), role.Id, null, AuditView.Of(role), null);
+            AuditLog.Append(work, new RoleRemoved(role));
             return role;
         },
         confirm);

@@ -8,9 +8,10 @@ namespace PimModule.Verification;
 /// </summary>
 internal static class Endorsement
 {
-    public static JsonObject Policies(UnitOfWork work)
+    /// <summary>Role id → the role's rules as JSON (ruleId → value).</summary>
+    public static Dictionary<string, string> Policies(UnitOfWork work)
     {
-        var policies = new JsonObject();
+        var policies = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var role in PolicyRulesTable.All(work).GroupBy(r => r.RoleId))
         {
             var rules = RolePolicy.FromRules(role.Select(r => (r.RuleId, r.ValueJson))).ToRules().ToDictionary(r => r.RuleId, r => r.Json, StringComparer.Ordinal);

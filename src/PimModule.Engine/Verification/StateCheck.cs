@@ -42,7 +42,7 @@ internal static class StateCheck
                 Add("Assignment", a.Id.ToString("D"), "Unverified", "The store holds this assignment; the verified log does not (it was written or put back around PimModule). It grants nothing.");
                 continue;
             }
-            var view = AuditView.Of(a).Json;
+            var view = Audit.Events.AssignmentView.Of(a).Json;
             if (!digest.AsSpan().SequenceEqual(VerifiedState.DigestOf(view)))
                 Add("Assignment", a.Id.ToString("D"), "Different", $"The store holds {view}, which is not the assignment the verified log holds (another end, scope, role, principal or type): it grants nothing.");
         }

@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using Dapper;
 using Microsoft.Data.Sqlite;
 using PimModule.Identity.Keys;
+using PimModule.Audit.Events;
 using PimModule.Kernel;
 using View = PimModule.Verification.VerifiedAssignment;
 
@@ -92,45 +93,12 @@ internal sealed class StateReplay(SqliteConnection db, SqliteTransaction tx, Dat
 
     // ---- assignments -------------------------------------------------------------------------------------
 
+    /// <summary>The assignment a record's payload holds (its event type's reader, <see cref="AssignmentView.Read"/>), as the checkpoint keeps it.</summary>
     private static View? Parse(string id, string? json)
-    {
-        if (json is null) return null;
-        try
-        {
-            using var doc = JsonDocument.Parse(json);
-            var o = doc.RootElement;
-            if (o.ValueKind != JsonValueKind.Object) return null;
-            string? S(string name) => o.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
-            if (S("AssignmentId") is not { } aid || !string.Equals(aid, id, StringComparison.OrdinalIgnoreCase)) return null;
-            if (S("Principal") is not { } p || S("RoleId") is not { } role || !Guid.TryParse(role, out var roleId) || S("Scope") is not { } scope
-                || S("Type") is not ({ } type and ("Eligible" or "Active")) || S("MemberType") is not ({ } member and ("Direct" or "Activated"))
-                || Ticks(S("StartDateTime")) is not { } start) return null;
-            long? end = null;
-            if (o.TryGetProperty("EndDateTime", out var e) && e.ValueKind != JsonValueKind.Null)
-            {
-                if (Ticks(e.ValueKind == JsonValueKind.String ? e.GetString() : null) is not { } t) return null;
-                end = t;
-            }
-            return new View(id.ToLowerInvariant(), Principal.Fold(p), roleId.ToString("D"), type, scope, member, start, end, json);
-        }
-        catch (JsonException) { return null; }
-    }
-
-    /// <summary>The eligible assignment an activation's view names (activations of earlier PimModule versions name none).</summary>
-    private static string? EligibleIdOf(string json)
-    {
-        try
-        {
-            using var doc = JsonDocument.Parse(json);
-            return doc.RootElement.TryGetProperty("EligibleId", out var e) && e.ValueKind == JsonValueKind.String && Guid.TryParse(e.GetString(), out var id)
-                ? id.ToString("D") : doc.RootElement.TryGetProperty("EligibleId", out _) ? Guid.Empty.ToString("D") : null;
-        }
-        catch (JsonException) { return null; }
-    }
-
-    private static long? Ticks(string? text)
-        => text is not null && DateTime.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out var t)
-            ? t.Ticks : null;
+        => AssignmentView.Read(json, id) is { } a
+            ? new View(id.ToLowerInvariant(), Principal.Fold(a.Principal!), a.RoleId!.Value.ToString("D"), a.Type!, a.Scope!, a.MemberType!,
+                a.StartDateTime!.Value.Ticks, a.EndDateTime?.Ticks, json!)
+            : null;
 
     private SqliteCommand? _upsert;
 
@@ -244,7 +212,7 @@ internal sealed class StateReplay(SqliteConnection db, SqliteTransaction tx, Dat
     private string? ActivationLimits(View after, TimeSpan? asked = null)
     {
         View? eligible;
-        if (EligibleIdOf(after.Json) is { } named)
+        if (AssignmentView.Read(after.Json)?.EligibleId?.ToString("D") is { } named)
         {
             // The eligibility it names (what removing that eligibility ends): verified, the principal's, of the role, covering it then.
             eligible = Load(named) is { } e && EligibilityRules.IsSourceOf(e, after) ? e : null;
@@ -325,9 +293,6 @@ internal sealed class StateReplay(SqliteConnection db, SqliteTransaction tx, Dat
     {
         if (r.TargetId is not { } id || !Guid.TryParse(id, out _)) { Refuse(r, "Request", "it names no request"); return; }
         id = id.ToLowerInvariant();
-        JsonObject? after;
-        try { after = r.AfterJson is null ? null : JsonNode.Parse(r.AfterJson) as JsonObject; }
-        catch (JsonException) { after = null; }
         var t = ctx.VerifiedAtTicks;
         var current = Req(id);
         switch (r.Action)
@@ -337,26 +302,30 @@ internal sealed class StateReplay(SqliteConnection db, SqliteTransaction tx, Dat
                 if (current is not null) { Refuse(r, "Request", "the request exists already"); return; }
                 if (!ctx.Trusted && r.PrincipalKey != ctx.Actor) { Refuse(r, "Request", $"{ctx.Actor} made a request for {r.PrincipalKey}"); return; }
                 if (r.PrincipalKey is null || !Guid.TryParse(r.RoleId, out var role)) { Refuse(r, "Request", "it names no principal or role"); return; }
-                var status = r.Action == "SelfActivate" ? Str(after?["Status"]) ?? "" : "PendingApproval";
+                // What the request asks, as its event type (Audit/Events/RequestEvents.cs) reads it.
+                var activation = r.Action == "SelfActivate" ? EventJson.Read<ActivationRequest>(r.AfterJson) : null;
+                var extension = r.Action == "SelfActivate" ? null : EventJson.Read<ExtensionRequest>(r.AfterJson);
+                if (activation is null && extension is null) { Refuse(r, "Request", "its request does not parse"); return; }
+                var status = activation is null ? "PendingApproval" : activation.Status;
                 if (status is not ("PendingApproval" or "Provisioned")) { Refuse(r, "Request", "a new request is pending or provisioned"); return; }
                 // An activation names the assignment it provisioned (none while pending); an extension the assignment it extends.
-                var assignment = r.Action == "SelfActivate" ? Str(after?["AssignmentId"])?.ToLowerInvariant() : null;
-                var target = r.Action == "SelfActivate" ? null : Str(after?["AssignmentId"])?.ToLowerInvariant();
-                var scope = r.Action == "SelfActivate" ? Str(after?["Scope"]) : target is null ? null : Load(target)?.Scope;
+                var assignment = activation?.AssignmentId?.ToString("D");
+                var target = extension?.AssignmentId?.ToString("D");
+                var scope = activation is not null ? activation.Scope : target is null ? null : Load(target)?.Scope;
                 // What the approver decides on: the duration asked (the activation's, or the extension's).
-                long? duration = TimeSpan.TryParseExact(Str(after?["Duration"]), "c", CultureInfo.InvariantCulture, out var d) ? d.Ticks : null;
-                if (!ctx.Trusted && r.Action == "SelfActivate")
+                long? duration = (activation?.Asked ?? extension?.Asked)?.Ticks;
+                if (!ctx.Trusted && activation is not null)
                 {
                     // The kernel's request rules (ActivationRules), under the settings it was made under, at the record's own time.
-                    if (RequestRules(r, role.ToString("D"), r.PrincipalKey, scope, duration, after) is { } bad) { Refuse(r, "Request", bad); return; }
+                    if (RequestRules(r, role.ToString("D"), r.PrincipalKey, scope, duration, activation) is { } bad) { Refuse(r, "Request", bad); return; }
                 }
                 // What the requester wrote, as sealed: the justification (and an activation's ticket number) the approver reads.
-                var textsSealed = after?.ContainsKey("Justification") == true;
+                var textsSealed = activation?.HasTexts ?? extension!.HasTexts;
                 db.Execute("INSERT INTO verified_requests (id, action, status, principal_key, role_id, scope, target_id, assignment_id, created_ticks, duration_ticks, " +
                            "stage, stage_started_ticks, justification, ticket_number, texts_sealed) " +
                            "VALUES (@id, @action, @status, @p, @role, @scope, @target, @assignment, @created, @duration, 1, @created, @justification, @ticket, @textsSealed)",
                     new { id, action = r.Action, status, p = r.PrincipalKey, role = role.ToString("D"), scope, target, assignment, created = r.AtTicks, duration,
-                          justification = textsSealed ? Str(after!["Justification"]) : null, ticket = textsSealed ? Str(after!["TicketNumber"]) : null,
+                          justification = activation?.Justification ?? extension?.Justification, ticket = activation?.TicketNumber,
                           textsSealed = textsSealed ? 1L : 0L }, tx);
                 return;
             }
@@ -368,7 +337,8 @@ internal sealed class StateReplay(SqliteConnection db, SqliteTransaction tx, Dat
                 var stageStart = new DateTime(current.StageStartedTicks, DateTimeKind.Utc);
                 var at = new DateTime(t, DateTimeKind.Utc);
                 var decision = r.Action is "ApproveRequest" or "DenyRequest";
-                var decided = decision && Decided(id, ctx.Actor);
+                var decided = decision ? EventJson.Read<RequestDecision>(r.AfterJson) : null;
+                var decidedAlready = decision && Decided(id, ctx.Actor);
                 string? why = null;
                 if (r.Action == "ExpireRequest")
                 {
@@ -377,16 +347,16 @@ internal sealed class StateReplay(SqliteConnection db, SqliteTransaction tx, Dat
                         why = "it was not due: the request was still within its 24 hours";
                     else if (!RequestLifetime.HasExpired(stageStart, verifierNow + Skew)) why = "it was not due: the request's 24 hours have not passed yet";
                 }
-                else if (decided) why = $"{ctx.Actor} had decided the request already (no principal decides twice)";
+                else if (decidedAlready) why = $"{ctx.Actor} had decided the request already (no principal decides twice)";
                 else if (ctx.Trusted) why = null;
                 else if (RequestLifetime.HasExpired(stageStart, at)) why = "the request had expired (24 hours without a decision)";
                 else if (r.Action == "CancelRequest") why = current.PrincipalKey == ctx.Actor ? null : $"{ctx.Actor} did not make the request";
-                else why = ApprovalRules.WhyMayNotDecide(current.PrincipalKey, ctx.Actor, decided, Deciders(current, t)) switch
+                else why = ApprovalRules.WhyMayNotDecide(current.PrincipalKey, ctx.Actor, decidedAlready, Deciders(current, t)) switch
                 {
                     DecisionRefusal.OwnRequest => "requesters never decide their own requests",
                     DecisionRefusal.DecidedAlready => $"{ctx.Actor} had decided the request already (no principal decides twice)",
                     DecisionRefusal.NotApprover => $"{ctx.Actor} was not an approver of stage {current.Stage} of the request there",
-                    _ => ApprovalRules.LacksJustification(PolicyOf(current.RoleId), Str(after?["Justification"]))
+                    _ => ApprovalRules.LacksJustification(PolicyOf(current.RoleId), decided?.Justification)
                         ? "the role's settings required approvers to give a reason (RequireApproverJustification), and the decision gives none" : null,
                 };
                 if (why is not null) { Refuse(r, "Request", why); return; }
@@ -410,7 +380,7 @@ internal sealed class StateReplay(SqliteConnection db, SqliteTransaction tx, Dat
                     }
                 }
                 var status = r.Action switch { "ApproveRequest" => "Provisioned", "DenyRequest" => "Denied", "CancelRequest" => "Canceled", _ => "Expired" };
-                var provisioned = r.Action == "ApproveRequest" ? Str(after?["AssignmentId"])?.ToLowerInvariant() : null;
+                var provisioned = r.Action == "ApproveRequest" ? decided?.AssignmentId?.ToString("D") : null;
                 db.Execute("UPDATE verified_requests SET status = @status, assignment_id = COALESCE(@provisioned, assignment_id), decided_ticks = @decided WHERE id = @id",
                     new { id, status, provisioned = current.Action == "SelfActivate" ? provisioned : null, decided = r.AtTicks }, tx);
                 if (provisioned is not null && current.Action == "SelfActivate") _approved[provisioned] = (current.PrincipalKey, current.RoleId, current.Scope, current.DurationTicks);
@@ -426,12 +396,11 @@ internal sealed class StateReplay(SqliteConnection db, SqliteTransaction tx, Dat
     /// Why an activation request breaks the rules it was made under (the kernel's ActivationRules and RequestLimits, the
     /// role's text rules), judged at the record's own time against the verified state then; null when it does not.
     /// </summary>
-    private string? RequestRules(SealedRecord r, string roleId, string principalKey, string? scope, long? duration, JsonObject? after)
+    private string? RequestRules(SealedRecord r, string roleId, string principalKey, string? scope, long? duration, ActivationRequest asks)
     {
         var at = new DateTime(r.AtTicks, DateTimeKind.Utc);
-        if (duration is null || scope is null || Time(after?["StartDateTime"]) is not { } startTicks || Time(after?["EndDateTime"]) is not { } endTicks)
+        if (duration is null || scope is null || asks.StartDateTime is not { } start || asks.EndDateTime is not { } end)
             return "an activation request names its scope, start, end and the duration it asks";
-        var (start, end) = (new DateTime(startTicks, DateTimeKind.Utc), new DateTime(endTicks, DateTimeKind.Utc));
         var policy = PolicyRules(roleId);
         if (policy is not null && ActivationRules.ExceedsMaximum(TimeSpan.FromTicks(duration.Value), policy))
             return $"it asks {TimeSpan.FromTicks(duration.Value):c}, more than the role's ActivationMaxDuration {policy.ActivationMaxDuration:c} then";
@@ -447,13 +416,13 @@ internal sealed class StateReplay(SqliteConnection db, SqliteTransaction tx, Dat
             case PendingRefusal.TooMany: return $"{pending.Count} requests of the role were pending for {principalKey} then";
         }
         // The writer's claim that it checked an MFA code, where the role's settings then needed one (the claim is all the log holds).
-        if (policy is not null && ActivationRules.NeedsMfa(policy) && !(after?["MfaVerified"] is JsonValue mfa && mfa.TryGetValue<bool>(out var claimed) && claimed))
+        if (policy is not null && ActivationRules.NeedsMfa(policy) && asks.MfaVerified != true)
             return "the role's settings required an MFA code, and the record does not claim one was checked";
         // The requester's texts: the role's RequireJustification, RequireTicket and patterns then. The module always seals
         // them (null when none); a record that leaves them out is checked as having none.
         if (policy is not null)
         {
-            try { policy.CheckActivationText(roleId, Str(after?["Justification"]), Str(after?["TicketNumber"])); }
+            try { policy.CheckActivationText(roleId, asks.Justification, asks.TicketNumber); }
             catch (PimException e) { return $"its texts break the role's settings then ({e.ErrorId})"; }
         }
         return null;
@@ -478,11 +447,7 @@ internal sealed class StateReplay(SqliteConnection db, SqliteTransaction tx, Dat
     {
         if (!Guid.TryParse(r.TargetId, out var role)) { Refuse(r, "RoleSetting", "it names no role"); return; }
         if (!ctx.Trusted && !IsAdmin(ctx.Actor, ctx.VerifiedAtTicks)) { Refuse(r, "RoleSetting", $"{ctx.Actor} was not an administrator there"); return; }
-        SortedDictionary<string, string>? described;
-        try { described = r.AfterJson is null ? null : JsonSerializer.Deserialize<SortedDictionary<string, string>>(r.AfterJson); }
-        catch (JsonException) { described = null; }
-        if (described is null) { Refuse(r, "RoleSetting", "its settings do not parse"); return; }
-        described.Remove(RulesKey, out var rules);
+        if (RoleSettingChange.Read(r.AfterJson) is not var (described, rules)) { Refuse(r, "RoleSetting", "its settings do not parse"); return; }
         if (!ctx.Trusted && PolicyIdTaken(role, rules) is { } taken) { Refuse(r, "RoleSetting", taken); return; }
         db.Execute("INSERT INTO verified_policies (role_id, describe, rules) VALUES (@role, @describe, @rules) ON CONFLICT (role_id) DO UPDATE SET " +
                    "describe = excluded.describe, rules = excluded.rules",
@@ -493,21 +458,16 @@ internal sealed class StateReplay(SqliteConnection db, SqliteTransaction tx, Dat
     private void DirectoryObject(SealedRecord r, SealContext ctx)
     {
         if (!ctx.Trusted && !IsAdmin(ctx.Actor, ctx.VerifiedAtTicks)) { Refuse(r, "DirectoryObject", $"{ctx.Actor} was not an administrator there"); return; }
-        JsonNode? after;
-        try { after = r.AfterJson is null ? null : JsonNode.Parse(r.AfterJson); }
-        catch (JsonException) { after = null; }
-        var upn = Str(after?["UserPrincipalName"]);
+        var after = EventJson.Read<DirectoryObjectView>(r.AfterJson);
+        var upn = after?.UserPrincipalName;
         if (!Guid.TryParse(r.TargetId, out var id) || upn is null || !Principal.IsValid(upn)) { Refuse(r, "DirectoryObject", "it names no object id and user principal name"); return; }
         var key = Principal.Fold(upn);
         var taken = db.QueryFirstOrDefault<string>("SELECT id FROM verified_directory WHERE principal_key = @key", new { key }, tx);
         if (taken is not null && taken != id.ToString("D")) { Refuse(r, "DirectoryObject", $"{upn} is already the object {taken}"); return; }
         db.Execute("INSERT INTO verified_directory (id, user_principal_name, principal_key, display_name) VALUES (@id, @upn, @key, @name) " +
                    "ON CONFLICT (id) DO UPDATE SET user_principal_name = excluded.user_principal_name, principal_key = excluded.principal_key, display_name = excluded.display_name",
-            new { id = id.ToString("D"), upn, key, name = Str(after?["DisplayName"]) }, tx);
+            new { id = id.ToString("D"), upn, key, name = after?.DisplayName }, tx);
     }
-
-    /// <summary>The key of a RoleSetting record's rules (their JSON, ruleId → value), beside the settings it describes.</summary>
-    public const string RulesKey = "$Rules";
 
     private void Mail(SealedRecord r, SealContext ctx)
     {
@@ -518,33 +478,25 @@ internal sealed class StateReplay(SqliteConnection db, SqliteTransaction tx, Dat
 
     private void Notifications(SealedRecord r, SealContext ctx)
     {
-        JsonDocument? doc = null;
-        try { doc = r.AfterJson is null ? null : JsonDocument.Parse(r.AfterJson); }
-        catch (JsonException) { doc = null; }
-        using var _ = doc;
-        if (doc is null || doc.RootElement.ValueKind != JsonValueKind.Array) { Refuse(r, "Notification", "it lists no messages"); return; }
+        if (EventJson.Read<List<QueuedNotice?>>(r.AfterJson) is not { } notices) { Refuse(r, "Notification", "it lists no messages"); return; }
         using var insert = db.CreateCommand();
         insert.Transaction = tx;
         insert.CommandText = "INSERT INTO verified_notifications (id, digest) VALUES ($id, $digest) ON CONFLICT (id) DO NOTHING";
         var pid = insert.Parameters.Add("$id", SqliteType.Text);
         var pdigest = insert.Parameters.Add("$digest", SqliteType.Text);
         insert.Prepare();
-        foreach (var m in doc.RootElement.EnumerateArray())
-            if (m.ValueKind == JsonValueKind.Object && m.TryGetProperty("Id", out var idProp) && idProp.ValueKind == JsonValueKind.String
-                && Guid.TryParse(idProp.GetString(), out var g) && m.TryGetProperty("Digest", out var d) && d.ValueKind == JsonValueKind.String)
+        foreach (var m in notices)
+            if (m is { Id: { } g, Digest: { } digest })
             {
                 pid.Value = g.ToString("D");
-                pdigest.Value = d.GetString();
+                pdigest.Value = digest;
                 insert.ExecuteNonQuery();
             }
     }
 
     private void Prune(SealedRecord r, SealContext ctx)
     {
-        JsonObject? after;
-        try { after = r.AfterJson is null ? null : JsonNode.Parse(r.AfterJson) as JsonObject; }
-        catch (JsonException) { after = null; }
-        if (Time(after?["Before"]) is not { } cut) { Refuse(r, "Record", "it names no time to prune before"); return; }
+        if (EventJson.Read<Pruning>(r.AfterJson)?.Before?.Ticks is not { } cut) { Refuse(r, "Record", "it names no time to prune before"); return; }
         if (!ctx.Trusted && !IsAdmin(ctx.Actor, ctx.VerifiedAtTicks)) { Refuse(r, "Record", $"{ctx.Actor} was not an administrator there"); return; }
         if (cut > ctx.VerifiedAtTicks - Maintenance.MaintenanceService.Retention.Ticks + TimeSpan.FromMinutes(1).Ticks)
         { Refuse(r, "Record", "it prunes history that is not 30 days old"); return; }
@@ -558,23 +510,20 @@ internal sealed class StateReplay(SqliteConnection db, SqliteTransaction tx, Dat
     /// </summary>
     private void Protect(SealedRecord r)
     {
-        JsonObject? o;
-        try { o = r.AfterJson is null ? null : JsonNode.Parse(r.AfterJson) as JsonObject; }
-        catch (JsonException) { o = null; }
-        if (o?["Policies"] is not JsonObject policies) return;
+        if (EventJson.Read<StoreProtection>(r.AfterJson) is not { Policies: { } policies } o) return;
         var keep = RoleCatalog.BuiltIn.Where(b => !b.IsPrivileged).Select(b => b.Id.ToString("D")).ToList();
         foreach (var row in db.Query<(string Id, string RoleId)>("SELECT id, role_id FROM verified_assignments", transaction: tx).ToList())
             if (!keep.Contains(row.RoleId, StringComparer.OrdinalIgnoreCase))
                 db.Execute("DELETE FROM verified_assignments WHERE id = @id", new { id = row.Id }, tx);
-        foreach (var node in o["Endorsed"] as JsonArray ?? [])
-            if (node is JsonObject e && Str(e["AssignmentId"]) is { } id && Parse(id, e.ToJsonString()) is { } view) Upsert(view);
+        foreach (var e in o.Endorsed ?? [])
+            if (e is not null && e.ToJsonString() is var json && AssignmentView.Read(json)?.AssignmentId is { } id && Parse(id.ToString("D"), json) is { } view) Upsert(view);
         db.Execute("DELETE FROM verified_policies", transaction: tx);
-        foreach (var (role, rules) in policies)
-            if (Guid.TryParse(role, out var roleId) && Str(rules) is { } text)
+        foreach (var (role, text) in policies)
+            if (Guid.TryParse(role, out var roleId))
                 db.Execute("INSERT INTO verified_policies (role_id, describe, rules) VALUES (@role, @describe, @rules)",
                     new { role = roleId.ToString("D"), describe = Audit.AuditLog.ToJson(Rules(text).Describe()), rules = text }, tx);
         db.Execute("DELETE FROM verified_mail", transaction: tx);
-        if (o["Mail"] is JsonObject mail)
+        if (o.Mail is JsonObject mail)
             db.Execute("INSERT INTO verified_mail (id, view) VALUES (1, @view)", new { view = mail.ToJsonString() }, tx);
     }
 
@@ -592,28 +541,25 @@ internal sealed class StateReplay(SqliteConnection db, SqliteTransaction tx, Dat
         if (r.TargetId is not { } id || !Guid.TryParse(id, out var reviewGuid)) { Refuse(r, "AccessReview", "it names no review"); return; }
         id = reviewGuid.ToString("D");
         if (!ctx.Trusted && !IsAdmin(ctx.Actor, ctx.VerifiedAtTicks)) { Refuse(r, "AccessReview", $"{ctx.Actor} was not an administrator there"); return; }
-        JsonObject? after;
-        try { after = r.AfterJson is null ? null : JsonNode.Parse(r.AfterJson) as JsonObject; }
-        catch (JsonException) { after = null; }
         var current = LoadReview(id);
         switch (r.Action)
         {
             case "CreateAccessReview":
             {
                 if (current is not null) { Refuse(r, "AccessReview", "the review exists already"); return; }
-                if (after is null || !string.Equals(Str(after["ReviewId"]), id, StringComparison.OrdinalIgnoreCase) || !Guid.TryParse(Str(after["RoleId"]), out var role)
-                    || Time(after["StartDateTime"]) is not { } start || Time(after["EndDateTime"]) is not { } end || end <= start
-                    || Str(after["AssignmentType"]) is not ({ } type and ("Eligible" or "Active" or "All"))
-                    || Str(after["DefaultDecision"]) is not ({ } fallback and ("None" or "Approve" or "Deny" or "Recommendation"))
-                    || Str(after["Recurrence"]) is not { } recurrence || after["Reviewers"] is not JsonArray reviewers || after["Items"] is not JsonArray items)
+                if (EventJson.Read<AccessReviewView>(r.AfterJson) is not { } after || after.ReviewId?.ToString("D") != id || after.RoleId is not { } role
+                    || after.StartDateTime?.Ticks is not { } start || after.EndDateTime?.Ticks is not { } end || end <= start
+                    || after.AssignmentType is not ({ } type and ("Eligible" or "Active" or "All"))
+                    || after.DefaultDecision is not ({ } fallback and ("None" or "Approve" or "Deny" or "Recommendation"))
+                    || after.Recurrence is not { } recurrence || after.Reviewers is not { } reviewers || after.Items is not { } items)
                 { Refuse(r, "AccessReview", "its review does not parse"); return; }
                 if (!ctx.Trusted && Math.Abs(start - r.AtTicks) > Skew.Ticks) { Refuse(r, "AccessReview", "a review starts when it is made"); return; }
                 // Its schedule: a duration of a day up to its period (the review is open that long, or until the next
                 // occurrence starts), one series, each occurrence once, and a later occurrence of a series only after an
                 // earlier one, with the series' role, type, recurrence and duration.
-                if (!TimeSpan.TryParseExact(Str(after["Duration"]), "c", CultureInfo.InvariantCulture, out var duration)
+                if (EventJson.Duration(after.Duration) is not { } duration
                     || !Enum.TryParse<PimAccessReviewRecurrence>(recurrence, false, out var every) || !Enum.IsDefined(every)
-                    || !Guid.TryParse(Str(after["SeriesId"]), out var seriesGuid) || after["Occurrence"] is not JsonValue ov || !ov.TryGetValue<int>(out var occurrence) || occurrence < 1)
+                    || after.SeriesId is not { } seriesGuid || after.Occurrence is not { } occurrence || occurrence < 1)
                 { Refuse(r, "AccessReview", "its schedule does not parse"); return; }
                 var series = seriesGuid.ToString("D");
                 var earlier = db.Query<VerifiedState.ReviewState>("SELECT " + VerifiedState.ReviewColumns + " FROM verified_reviews WHERE series_id = @series ORDER BY occurrence",
@@ -632,14 +578,13 @@ internal sealed class StateReplay(SqliteConnection db, SqliteTransaction tx, Dat
                         : null;
                     if (bad is not null) { Refuse(r, "AccessReview", bad); return; }
                 }
-                var self = after["SelfReview"] is JsonValue sv && sv.TryGetValue<bool>(out var b) && b;
-                var keys = reviewers.Select(n => Str(n)).OfType<string>().Select(Principal.Fold).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+                var self = after.SelfReview == true;
+                var keys = reviewers.OfType<string>().Select(Principal.Fold).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
                 if (self != (keys.Count == 0)) { Refuse(r, "AccessReview", "a review has named reviewers or is a self review"); return; }
                 var parsed = new List<(string Id, string Assignment, string Key, string Recommendation)>();
-                foreach (var node in items)
+                foreach (var o in items)
                 {
-                    if (node is not JsonObject o || !Guid.TryParse(Str(o["ItemId"]), out var itemId) || !Guid.TryParse(Str(o["AssignmentId"]), out var assignmentId)
-                        || Str(o["Principal"]) is not { } p || Str(o["Recommendation"]) is not ({ } rec and ("Approve" or "Deny")))
+                    if (o is not { ItemId: { } itemId, AssignmentId: { } assignmentId, Principal: { } p, Recommendation: ({ } rec and ("Approve" or "Deny")) })
                     { Refuse(r, "AccessReview", "an item does not parse"); return; }
                     // Each item is a verified direct assignment of the role, held by the principal it names.
                     if (!ctx.Trusted && (Load(assignmentId.ToString("D")) is not { } a || a.PrincipalKey != Principal.Fold(p)
@@ -653,7 +598,7 @@ internal sealed class StateReplay(SqliteConnection db, SqliteTransaction tx, Dat
                     new
                     {
                         id, role = role.ToString("D"), type, reviewers = JsonSerializer.Serialize(keys), self = self ? 1L : 0L, start, end, fallback,
-                        auto = after["AutoApply"] is JsonValue av && av.TryGetValue<bool>(out var auto) && auto ? 1L : 0L, recurrence,
+                        auto = after.AutoApply == true ? 1L : 0L, recurrence,
                         duration = duration.Ticks, series, occurrence = (long)occurrence,
                     }, tx);
                 foreach (var i in parsed)
@@ -677,12 +622,9 @@ internal sealed class StateReplay(SqliteConnection db, SqliteTransaction tx, Dat
     {
         if (r.Action != "DecideAccessReviewItem") { Refuse(r, "AccessReviewItem", $"'{r.Action}' does not change access review items"); return; }
         if (r.TargetId is not { } id || !Guid.TryParse(id, out var itemGuid)) { Refuse(r, "AccessReviewItem", "it names no item"); return; }
-        JsonObject? after;
-        try { after = r.AfterJson is null ? null : JsonNode.Parse(r.AfterJson) as JsonObject; }
-        catch (JsonException) { after = null; }
         if (LoadItem(itemGuid.ToString("D")) is not { } item) { Refuse(r, "AccessReviewItem", "it decides no verified item"); return; }
         if (LoadReview(item.ReviewId) is not { } review) { Refuse(r, "AccessReviewItem", "its review is not verified"); return; }
-        if (Str(after?["Decision"]) is not ({ } decision and ("Approve" or "Deny" or "DontKnow"))) { Refuse(r, "AccessReviewItem", "it holds no decision"); return; }
+        if (EventJson.Read<AccessReviewDecision>(r.AfterJson)?.Decision is not ({ } decision and ("Approve" or "Deny" or "DontKnow"))) { Refuse(r, "AccessReviewItem", "it holds no decision"); return; }
         if (!ctx.Trusted)
         {
             // The kernel's rule (ReviewRules), at the later of the verified time and the record's own: a review that had ended by either is closed.
@@ -709,9 +651,4 @@ internal sealed class StateReplay(SqliteConnection db, SqliteTransaction tx, Dat
         => db.Execute("INSERT INTO verified_refused (sequence, kind, id, reason, problem) VALUES (@seq, @kind, @id, @reason, @problem) ON CONFLICT (sequence) DO NOTHING",
             new { seq = r.Sequence, kind, id = r.TargetId, reason = $"record {r.Sequence} ({r.Action} by {r.ActorKey}) counts for nothing: {why}", problem }, tx);
 
-    private static string? Str(JsonNode? node) => node is JsonValue v && v.TryGetValue<string>(out var text) ? text : null;
-
-    private static long? Time(JsonNode? node)
-        => Str(node) is { } text && DateTime.TryParse(text, CultureInfo.InvariantCulture,
-            DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out var t) ? t.Ticks : null;
 }

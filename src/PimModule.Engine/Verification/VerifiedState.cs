@@ -446,7 +446,7 @@ internal sealed class VerifiedState : IDisposable
     /// its activations, whatever a row says).
     /// </summary>
     public bool Believes(AssignmentRow a)
-        => AssignmentDigest(a.Id) is { } d && d.AsSpan().SequenceEqual(DigestOf(Audit.AuditView.Of(a).Json)) && EligibilityHolds(a);
+        => AssignmentDigest(a.Id) is { } d && d.AsSpan().SequenceEqual(DigestOf(Audit.Events.AssignmentView.Of(a).Json)) && EligibilityHolds(a);
 
     /// <summary>
     /// For an activation: the verified eligibility it names (or, when it names none — earlier versions, or a modified

@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json.Nodes;
 using PimModule.Audit;
+using PimModule.Audit.Events;
 using PimModule.Verification;
 
 namespace PimModule.Identity.Keys;
@@ -140,7 +141,7 @@ internal static class Seals
         bool SetRoot(SealedRecord genesis, out string? why)
         {
             why = null;
-            if (Root(genesis.AfterJson) is not { } root) { why = $"record {genesis.Sequence} does not name the store's root key"; return false; }
+            if (Root(genesis) is not { } root) { why = $"record {genesis.Sequence} does not name the store's root key"; return false; }
             if (!string.Equals(root.StoreId, storeId, StringComparison.OrdinalIgnoreCase)) { why = $"record {genesis.Sequence} names store {root.StoreId}, not {storeId}"; return false; }
             bindings[root.Key.Thumbprint] = (Principal.Fold(root.Principal), root.Key);
             pems[root.Key.Thumbprint] = root.Pem;
@@ -160,7 +161,7 @@ internal static class Seals
                 if (r.Sequence == 1)
                 {
                     if (r.Action != GenesisAction) return Fail(1, "the first record is not the store's genesis");
-                    labPrefix = Root(r.AfterJson) is null; // a Lab genesis: the Verified part starts at its ProtectStore record
+                    labPrefix = Root(r) is null; // a Lab genesis: the Verified part starts at its ProtectStore record
                 }
                 if (labPrefix)
                 {
@@ -172,7 +173,7 @@ internal static class Seals
                     }
                     // Protect-PimStore: the root key, and the assignments the administrator endorsed as the starting point.
                     if (!SetRoot(r, out var why)) return Fail(r.Sequence, why!);
-                    admins.Endorse(Parse(r.AfterJson)?["Endorsed"] as JsonArray);
+                    admins.Endorse(EventJson.Read<StoreProtection>(r.AfterJson)?.Endorsed);
                     labPrefix = false;
                     sealedUpTo = genesisFrom = r.Sequence - 1;
                 }
@@ -280,7 +281,7 @@ internal static class Seals
     {
         headHash = null;
         string? h;
-        try { h = JsonNode.Parse(payload) is JsonObject { } o && o["head"] is JsonObject head ? Str(head["hash"]) : null; }
+        try { h = JsonNode.Parse(payload) is JsonObject { } o && o["head"] is JsonObject head && head["hash"] is JsonValue v && v.TryGetValue<string>(out var text) ? text : null; }
         catch (System.Text.Json.JsonException) { return false; }
         if (h is null) return false;
         headHash = h;
@@ -290,17 +291,13 @@ internal static class Seals
 
     private sealed record RootBinding(string StoreId, string Principal, PimKey Key, string Pem);
 
-    private static RootBinding? Root(string? afterJson)
+    /// <summary>The root key a genesis (or a protection) names: its store, the root principal and the key; null when it names none.</summary>
+    private static RootBinding? Root(SealedRecord genesis)
     {
-        if (afterJson is null) return null;
-        try
-        {
-            if (JsonNode.Parse(afterJson) is not JsonObject o) return null;
-            if (Str(o["StoreId"]) is not { } store || Str(o["RootPublicKey"]) is not { } pem ||
-                Str(o["CreatedBy"]) is not { } by) return null;
-            return new RootBinding(store, by, PimKey.FromPublicPem(pem), pem);
-        }
-        catch (Exception e) when (e is System.Text.Json.JsonException or InvalidOperationException or PimException or FormatException or ArgumentException
+        var root = genesis.Action == ProtectAction ? EventJson.Read<StoreProtection>(genesis.AfterJson)?.Root : EventJson.Read<StoreGenesis>(genesis.AfterJson);
+        if (root is not { StoreId: { } store, RootPublicKey: { } pem, CreatedBy: { } by }) return null;
+        try { return new RootBinding(store, by, PimKey.FromPublicPem(pem), pem); }
+        catch (Exception e) when (e is InvalidOperationException or PimException or FormatException or ArgumentException
                                        or System.Security.Cryptography.CryptographicException)
         {
             return null;
@@ -310,21 +307,21 @@ internal static class Seals
     private static void Apply(SealedRecord r, Dictionary<string, (string, PimKey)> bindings, HashSet<string> revoked, Dictionary<string, (string Proposer, string Principal)> proposals,
         RootLevel roots, Dictionary<string, string> pems)
     {
+        if (EventJson.Read<CredentialView>(r.AfterJson) is not { } o) return; // not a key binding: binds nothing
         try
         {
-            if (JsonNode.Parse(r.AfterJson ?? "{}") is not JsonObject o) return; // not an object: binds nothing
             if (r.Action == ProposeAction)
             {
-                if (Str(o["Thumbprint"]) is { } proposed && Str(o["Principal"]) is { } forWhom)
+                if (o is { Thumbprint: { } proposed, Principal: { } forWhom })
                     proposals[proposed] = (r.ActorKey, Principal.Fold(forWhom));
                 return;
             }
-            if (r.Action == BindAction && Str(o["Principal"]) is { } p && Str(o["PublicKey"]) is { } pem)
+            if (r.Action == BindAction && o is { Principal: { } p, PublicKey: { } pem })
             {
                 var key = PimKey.FromPublicPem(pem);
                 proposals.Remove(key.Thumbprint); // a proposal is used once
                 // One key, one principal: a key bound before keeps its first principal.
-                if (IsRootBinding(o))
+                if (o.IsRoot)
                 {
                     roots.Keys.Add(key.Thumbprint);
                     roots.Principals.Add(Principal.Fold(p));
@@ -332,12 +329,12 @@ internal static class Seals
                 if (!bindings.ContainsKey(key.Thumbprint)) { bindings[key.Thumbprint] = (Principal.Fold(p), key); pems[key.Thumbprint] = pem; }
                 else key.Dispose();
             }
-            else if (r.Action == RevokeAction && Str(o["Thumbprint"]) is { } t) revoked.Add(t);
+            else if (r.Action == RevokeAction && o.Thumbprint is { } t) revoked.Add(t);
         }
-        catch (Exception e) when (e is System.Text.Json.JsonException or InvalidOperationException or PimException or FormatException or ArgumentException
+        catch (Exception e) when (e is InvalidOperationException or PimException or FormatException or ArgumentException
                                        or System.Security.Cryptography.CryptographicException)
         {
-            // A binding record that does not parse binds nothing.
+            // A binding record whose key is not one binds nothing.
         }
     }
 
@@ -347,8 +344,6 @@ internal static class Seals
         public HashSet<string> Keys { get; } = new(StringComparer.OrdinalIgnoreCase);
         public HashSet<string> Principals { get; } = new(StringComparer.Ordinal);
     }
-
-    private static bool IsRootBinding(JsonObject? o) => o?["Root"] is JsonValue v && v.TryGetValue<bool>(out var root) && root;
 
     /// <summary>Why the actor of <paramref name="r"/> was not entitled to it at its place in the chain; null when they were.</summary>
     /// <param name="directAdministrator">Whether the actor was a direct administrator at the record's own time (the caller knows whether that time counts).</param>
@@ -362,10 +357,10 @@ internal static class Seals
         var notAdmin = $"{actor} was not an administrator there";
         if (r.Action is BindAction or ProposeAction)
         {
-            var o = Parse(r.AfterJson);
-            var principal = Str(o?["Principal"]) is { } p ? Principal.Fold(p) : null;
-            var thumbprint = Str(o?["Thumbprint"]);
-            if (principal is null || thumbprint is null || Str(o?["PublicKey"]) is not { } pem) return $"record {r.Sequence} binds a key without naming its principal, key and thumbprint";
+            var o = EventJson.Read<CredentialView>(r.AfterJson);
+            var principal = o?.Principal is { } p ? Principal.Fold(p) : null;
+            var thumbprint = o?.Thumbprint;
+            if (principal is null || thumbprint is null || o?.PublicKey is not { } pem) return $"record {r.Sequence} binds a key without naming its principal, key and thumbprint";
             try
             {
                 using var key = PimKey.FromPublicPem(pem);
@@ -377,7 +372,7 @@ internal static class Seals
             }
             var hasActiveKey = bindings.Any(b => b.Value.PrincipalKey == principal && !revoked.Contains(b.Key));
             var everHadKey = bindings.Any(b => b.Value.PrincipalKey == principal);
-            if (IsRootBinding(o))
+            if (o!.IsRoot)
             {
                 // A root-level key is given by a root-level principal sealing with a root key: to themselves (rotation), or
                 // to a principal who has no key (a break-glass root).
@@ -395,13 +390,13 @@ internal static class Seals
             return isAdmin ? null : $"record {r.Sequence} confirms a restore, but {notAdmin} (nor the root)";
         if (r.Action == RevokeAction)
         {
-            var thumbprint = Str(Parse(r.AfterJson)?["Thumbprint"]);
+            var thumbprint = EventJson.Read<CredentialView>(r.AfterJson)?.Thumbprint;
             if (thumbprint is not null && roots.Keys.Contains(thumbprint))
             {
                 // A root key is retired only by a root-level principal, and never the last one.
                 if (!isRoot) return $"record {r.Sequence} revokes a root key, but {actor} is not a root-level principal";
-                var added = pendingInTransaction.Count(b => b.Action == BindAction && IsRootBinding(Parse(b.AfterJson)));
-                var retired = pendingInTransaction.Count(b => b.Action == RevokeAction && Str(Parse(b.AfterJson)?["Thumbprint"]) is { } t && roots.Keys.Contains(t)) + 1;
+                var added = pendingInTransaction.Count(b => b.Action == BindAction && EventJson.Read<CredentialView>(b.AfterJson)?.IsRoot == true);
+                var retired = pendingInTransaction.Count(b => b.Action == RevokeAction && EventJson.Read<CredentialView>(b.AfterJson)?.Thumbprint is { } t && roots.Keys.Contains(t)) + 1;
                 return roots.Keys.Count(k => !revoked.Contains(k)) + added - retired >= 1 ? null : $"record {r.Sequence} revokes the store's last root key";
             }
             if (isAdmin || (thumbprint is not null && bindings.TryGetValue(thumbprint, out var b) && b.PrincipalKey == actor)) return null;
@@ -410,14 +405,6 @@ internal static class Seals
         return null;
     }
 
-    /// <summary>A JSON string's value; null for anything else (a record's JSON is whatever its writer made it).</summary>
-    private static string? Str(JsonNode? node) => node is JsonValue v && v.TryGetValue<string>(out var text) ? text : null;
-
-    private static JsonObject? Parse(string? json)
-    {
-        try { return json is null ? null : JsonNode.Parse(json) as JsonObject; }
-        catch (System.Text.Json.JsonException) { return null; }
-    }
 
     /// <summary>
     /// Who administers PIM at a point of the chain, replayed from the log's own assignment records (each carries the
@@ -441,27 +428,27 @@ internal static class Seals
             // Only administrator roles make administrators: another role's record (its role_id column, which the state replay
             // holds to its assignment's) is not read further — a bulk import of a million is not parsed twice.
             if (Guid.TryParse(r.RoleId, out var role) && !Kernel.Administrators.IsAdministratorRole(role)) return;
-            if (Parse(r.AfterJson) is { } o) Add(r.TargetId, o);
+            Add(AssignmentView.Read(r.AfterJson, r.TargetId));
         }
 
-        private void Add(string id, JsonObject o)
+        /// <summary>
+        /// Follows an assignment as its event type reads it (the state replay's reader: one that does not parse, or names
+        /// another assignment than its record, makes nobody an administrator).
+        /// </summary>
+        private void Add(AssignmentView? a)
         {
-            if (o is null || !Guid.TryParse(Str(o["RoleId"]), out var role) || Str(o["Principal"]) is not { } p
-                || Str(o["Type"]) is not ({ } type and ("Eligible" or "Active")) || Str(o["MemberType"]) is not ({ } member and ("Direct" or "Activated"))
-                || Str(o["Scope"]) is not { } scope || !DateTime.TryParse(Str(o["StartDateTime"]), null,
-                    System.Globalization.DateTimeStyles.AdjustToUniversal | System.Globalization.DateTimeStyles.AssumeUniversal, out var start)) return;
-            DateTime? end = Str(o["EndDateTime"]) is { } e && DateTime.TryParse(e, null,
-                System.Globalization.DateTimeStyles.AdjustToUniversal | System.Globalization.DateTimeStyles.AssumeUniversal, out var endAt) ? endAt : null;
-            var held = new Kernel.HeldAssignment(Guid.Empty, Principal.Fold(p), role, Enum.Parse<PimAssignmentType>(type), scope, Enum.Parse<PimMemberType>(member), start, end);
+            if (a is not { AssignmentId: { } id, Principal: { } p, RoleId: { } role, Scope: { } scope, StartDateTime: { } start }) return;
+            var end = a.EndDateTime;
+            var held = new Kernel.HeldAssignment(Guid.Empty, Principal.Fold(p), role, a.AssignmentType, scope, a.AssignmentMemberType, start, end);
             // What makes a key administrator is the kernel's rule: a direct administrator assignment.
-            if (Kernel.Administrators.IsKeyAdministratorAssignment(held)) _live[id] = (held.PrincipalKey, start.Ticks, end?.Ticks);
+            if (Kernel.Administrators.IsKeyAdministratorAssignment(held)) _live[id.ToString("D")] = (held.PrincipalKey, start.Ticks, end?.Ticks);
         }
 
         /// <summary>The administrator assignments a Protect-PimStore record endorsed (as the starting point of the Verified log).</summary>
-        public void Endorse(JsonArray? endorsed)
+        public void Endorse(IReadOnlyList<System.Text.Json.Nodes.JsonObject?>? endorsed)
         {
-            foreach (var node in endorsed ?? [])
-                if (node is JsonObject o && Str(o["AssignmentId"]) is { } id) Add(id, o);
+            foreach (var o in endorsed ?? [])
+                if (o is not null) Add(AssignmentView.Read(o.ToJsonString()));
         }
 
         public void Load(Dictionary<string, SealState.Admin> saved)

@@ -1,0 +1,89 @@
+using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
+
+namespace PimModule.Audit.Events;
+
+/// <summary>A record about the store itself.</summary>
+internal abstract record StoreEvent : AuditEvent
+{
+    public sealed override string TargetType => "Store";
+}
+
+/// <summary>
+/// The store's first record. A Verified store's names its root key (the trust anchor every user pins); a Lab store's
+/// only who made it.
+/// </summary>
+internal sealed record StoreGenesis(
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? StoreId,
+    string? CreatedBy,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? IdentityMode,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? RootPublicKey,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? RootThumbprint,
+    int? BuiltInRoles);
+
+internal sealed record StoreCreated(string Creator, StoreGenesis Genesis) : StoreEvent
+{
+    public const string Name = "CreateStore";
+    public override string Action => Name;
+    public override string? TargetId => null;
+    public override string? Principal => Creator;
+    public override object? After => Genesis;
+}
+
+/// <summary>
+/// Protect-PimStore's record: the root key, and what the Lab past is endorsed as — the assignments of privileged and
+/// custom roles, every role's policy rules (role id → their JSON) and the mail settings.
+/// </summary>
+internal sealed record StoreProtection(string? StoreId, string? CreatedBy, string? IdentityMode, string? RootPublicKey, string? RootThumbprint,
+    IReadOnlyList<JsonObject?>? Endorsed, int? MfaMethodsRemoved, IReadOnlyDictionary<string, string>? Policies, JsonNode? Mail)
+{
+    /// <summary>The genesis a protection stands for (its root key, for the seal verifier).</summary>
+    public StoreGenesis Root => new(StoreId, CreatedBy, IdentityMode, RootPublicKey, RootThumbprint, null);
+}
+
+internal sealed record StoreProtected(string Store, string Protector, StoreProtection Protection) : StoreEvent
+{
+    public const string Name = "ProtectStore";
+    public override string Action => Name;
+    public override string? TargetId => Store;
+    public override string? Principal => Protector;
+    public override object? After => Protection;
+}
+
+internal sealed record RestorePoint(long Sequence, string Hash);
+
+internal sealed record RestoreConfirmation(RestorePoint RestoredTo, string? Reason);
+
+/// <summary>A key administrator confirms the store was restored from a backup (its log ends earlier than a user's checkpoint).</summary>
+internal sealed record RestoreConfirmed(string Store, long Sequence, string Hash, string? Reason) : StoreEvent
+{
+    public const string Name = "ConfirmRestore";
+    public override string Action => Name;
+    public override string? TargetId => Store;
+    public override object? After => new RestoreConfirmation(new RestorePoint(Sequence, Hash), Reason);
+}
+
+internal sealed record SchemaVersionView(int SchemaVersion);
+
+internal sealed record SchemaMigration(int SchemaVersion, IReadOnlyList<string> Migrations);
+
+/// <summary>An administrator's migration of a Verified store's schema.</summary>
+internal sealed record SchemaMigrated(string Store, int From, SchemaMigration To) : StoreEvent
+{
+    public const string Name = "MigrateSchema";
+    public override string Action => Name;
+    public override string? TargetId => Store;
+    public override object? Before => new SchemaVersionView(From);
+    public override object? After => To;
+}
+
+/// <summary>What pruning removed: history that ended before <see cref="Before"/>.</summary>
+internal sealed record Pruning(DateTime? Before, int Requests, int Assignments, int Notifications);
+
+internal sealed record HistoryPruned(Pruning Pruned) : StoreEvent
+{
+    public const string Name = "PruneHistory";
+    public override string Action => Name;
+    public override string? TargetId => null;
+    public override object? After => Pruned;
+}
