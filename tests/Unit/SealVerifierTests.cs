@@ -22,6 +22,9 @@ public sealed class SealVerifierTests : IDisposable
         _attacker.Dispose();
     }
 
+    /// <summary>admin2's administrator assignment (its record names it, as every assignment record the module writes does).</summary>
+    private static readonly Guid Admin2Assignment = Guid.NewGuid();
+
     private string HeadHash => _records.Count == 0 ? Genesis : _records[^1].Hash;
 
     /// <summary>One transaction: its records, then its seal by <paramref name="signer"/> as <paramref name="actor"/>.</summary>
@@ -157,8 +160,8 @@ public sealed class SealVerifierTests : IDisposable
         Transaction(_root, "admin@contoso.com",
             At(t0, Seals.GenesisAction, new { StoreId = Store, CreatedBy = "admin@contoso.com", RootPublicKey = _root.PublicKeyPem() }));
         Transaction(_root, "admin@contoso.com",
-            At(t0, "AdminAssign", new { Principal = "admin2@contoso.com", RoleId = RoleCatalog.PrivilegedRoleAdministrator, Scope = "/", Type = "Active",
-                MemberType = "Direct", StartDateTime = t0, EndDateTime = ended }, "Assignment", Guid.NewGuid().ToString()),
+            At(t0, "AdminAssign", new { AssignmentId = Admin2Assignment, Principal = "admin2@contoso.com", RoleId = RoleCatalog.PrivilegedRoleAdministrator, Scope = "/", Type = "Active",
+                MemberType = "Direct", StartDateTime = t0, EndDateTime = ended }, "Assignment", Admin2Assignment.ToString("D")),
             At(t0, Seals.BindAction, new { Principal = "admin2@contoso.com", PublicKey = admin2.PublicKeyPem(), Thumbprint = admin2.Thumbprint }),
             At(t0, Seals.BindAction, new { Principal = "user1@contoso.com", PublicKey = _user.PublicKeyPem(), Thumbprint = _user.Thumbprint }));
         Transaction(_root, "admin@contoso.com", At(ended.AddDays(30), "AddRole", null));
@@ -175,6 +178,47 @@ public sealed class SealVerifierTests : IDisposable
         Assert.Contains("before an earlier record of the store's root", revoke.Why);
     }
 
+    [Theory]
+    // Issue 29 (typed events): the seal verifier reads an assignment with the state replay's reader. Before, it read its
+    // own way: an end that did not parse was no end — a permanent key administrator the state replay refused to believe.
+    [InlineData("the day after tomorrow")]
+    [InlineData(42)]
+    public void An_administrator_assignment_whose_end_does_not_parse_makes_nobody_a_key_administrator(object end)
+    {
+        var t0 = new DateTime(2026, 1, 1, 0, 0, 0, DateTimeKind.Utc);
+        using var admin2 = PimKey.Create();
+        Transaction(_root, "admin@contoso.com",
+            At(t0, Seals.GenesisAction, new { StoreId = Store, CreatedBy = "admin@contoso.com", RootPublicKey = _root.PublicKeyPem() }));
+        Transaction(_root, "admin@contoso.com",
+            At(t0, "AdminAssign", new { AssignmentId = Admin2Assignment, Principal = "admin2@contoso.com", RoleId = RoleCatalog.PrivilegedRoleAdministrator, Scope = "/",
+                Type = "Active", MemberType = "Direct", StartDateTime = t0, EndDateTime = end }, "Assignment", Admin2Assignment.ToString("D")),
+            At(t0, Seals.BindAction, new { Principal = "admin2@contoso.com", PublicKey = admin2.PublicKeyPem(), Thumbprint = admin2.Thumbprint }));
+        // A week later, admin2 gives user1 a key: only an administrator may.
+        Transaction(admin2, "admin2@contoso.com",
+            At(t0.AddDays(7), Seals.BindAction, new { Principal = "user1@contoso.com", PublicKey = _user.PublicKeyPem(), Thumbprint = _user.Thumbprint }));
+        var v = Verify();
+        Assert.False(v.IsValid);
+        Assert.Contains("admin2@contoso.com was not an administrator there", v.Reason);
+    }
+
+    [Fact]
+    public void An_administrator_assignment_record_that_names_another_assignment_makes_nobody_a_key_administrator()
+    {
+        var t0 = new DateTime(2026, 1, 1, 0, 0, 0, DateTimeKind.Utc);
+        using var admin2 = PimKey.Create();
+        Transaction(_root, "admin@contoso.com",
+            At(t0, Seals.GenesisAction, new { StoreId = Store, CreatedBy = "admin@contoso.com", RootPublicKey = _root.PublicKeyPem() }));
+        Transaction(_root, "admin@contoso.com",
+            At(t0, "AdminAssign", new { AssignmentId = Guid.NewGuid(), Principal = "admin2@contoso.com", RoleId = RoleCatalog.PrivilegedRoleAdministrator, Scope = "/",
+                Type = "Active", MemberType = "Direct", StartDateTime = t0, EndDateTime = (DateTime?)null }, "Assignment", Admin2Assignment.ToString("D")),
+            At(t0, Seals.BindAction, new { Principal = "admin2@contoso.com", PublicKey = admin2.PublicKeyPem(), Thumbprint = admin2.Thumbprint }));
+        Transaction(admin2, "admin2@contoso.com",
+            At(t0.AddDays(7), Seals.BindAction, new { Principal = "user1@contoso.com", PublicKey = _user.PublicKeyPem(), Thumbprint = _user.Thumbprint }));
+        var v = Verify();
+        Assert.False(v.IsValid);
+        Assert.Contains("admin2@contoso.com was not an administrator there", v.Reason);
+    }
+
     [Fact]
     public void An_administrator_in_office_may_revoke()
     {
@@ -183,8 +227,8 @@ public sealed class SealVerifierTests : IDisposable
         Transaction(_root, "admin@contoso.com",
             At(t0, Seals.GenesisAction, new { StoreId = Store, CreatedBy = "admin@contoso.com", RootPublicKey = _root.PublicKeyPem() }));
         Transaction(_root, "admin@contoso.com",
-            At(t0, "AdminAssign", new { Principal = "admin2@contoso.com", RoleId = RoleCatalog.PrivilegedRoleAdministrator, Scope = "/", Type = "Active",
-                MemberType = "Direct", StartDateTime = t0, EndDateTime = t0.AddDays(1) }, "Assignment", Guid.NewGuid().ToString()),
+            At(t0, "AdminAssign", new { AssignmentId = Admin2Assignment, Principal = "admin2@contoso.com", RoleId = RoleCatalog.PrivilegedRoleAdministrator, Scope = "/", Type = "Active",
+                MemberType = "Direct", StartDateTime = t0, EndDateTime = t0.AddDays(1) }, "Assignment", Admin2Assignment.ToString("D")),
             At(t0, Seals.BindAction, new { Principal = "admin2@contoso.com", PublicKey = admin2.PublicKeyPem(), Thumbprint = admin2.Thumbprint }),
             At(t0, Seals.BindAction, new { Principal = "user1@contoso.com", PublicKey = _user.PublicKeyPem(), Thumbprint = _user.Thumbprint }));
         Transaction(admin2, "admin2@contoso.com", At(t0.AddHours(1), Seals.RevokeAction, new { Principal = "user1@contoso.com", Thumbprint = _user.Thumbprint }));
@@ -201,8 +245,8 @@ public sealed class SealVerifierTests : IDisposable
         Transaction(_root, "admin@contoso.com",
             At(t0, Seals.GenesisAction, new { StoreId = Store, CreatedBy = "admin@contoso.com", RootPublicKey = _root.PublicKeyPem() }));
         Transaction(_root, "admin@contoso.com",
-            At(t0, "AdminAssign", new { Principal = "admin2@contoso.com", RoleId = RoleCatalog.PrivilegedRoleAdministrator, Scope = "/", Type = "Active",
-                MemberType = "Direct", StartDateTime = t0, EndDateTime = (DateTime?)null }, "Assignment", Guid.NewGuid().ToString()),
+            At(t0, "AdminAssign", new { AssignmentId = Admin2Assignment, Principal = "admin2@contoso.com", RoleId = RoleCatalog.PrivilegedRoleAdministrator, Scope = "/", Type = "Active",
+                MemberType = "Direct", StartDateTime = t0, EndDateTime = (DateTime?)null }, "Assignment", Admin2Assignment.ToString("D")),
             At(t0, Seals.BindAction, new { Principal = "admin2@contoso.com", PublicKey = admin2.PublicKeyPem(), Thumbprint = admin2.Thumbprint }));
         // The rotation: a new root key, and the old one retired, sealed by the old one.
         Transaction(_root, "admin@contoso.com",

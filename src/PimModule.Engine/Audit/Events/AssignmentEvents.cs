@@ -51,9 +51,9 @@ internal sealed record AssignmentView(Guid? AssignmentId, string? Principal, Gui
            && (id is null || Guid.TryParse(id, out var named) && named == aid)
             ? view : null;
 
-    public PimAssignmentType AssignmentType => Type == "Eligible" ? PimAssignmentType.Eligible : PimAssignmentType.Active;
+    [System.Text.Json.Serialization.JsonIgnore] public PimAssignmentType AssignmentType => Type == "Eligible" ? PimAssignmentType.Eligible : PimAssignmentType.Active;
 
-    public PimMemberType AssignmentMemberType => MemberType == "Direct" ? PimMemberType.Direct : PimMemberType.Activated;
+    [System.Text.Json.Serialization.JsonIgnore] public PimMemberType AssignmentMemberType => MemberType == "Direct" ? PimMemberType.Direct : PimMemberType.Activated;
 }
 
 /// <summary>A change of an assignment: one sealed type per action below; before and after are the assignment as it was and is (null: none).</summary>

@@ -38,7 +38,7 @@ internal sealed record StoreProtection(string? StoreId, string? CreatedBy, strin
     IReadOnlyList<JsonObject?>? Endorsed, int? MfaMethodsRemoved, IReadOnlyDictionary<string, string>? Policies, JsonNode? Mail)
 {
     /// <summary>The genesis a protection stands for (its root key, for the seal verifier).</summary>
-    public StoreGenesis Root => new(StoreId, CreatedBy, IdentityMode, RootPublicKey, RootThumbprint, null);
+    [JsonIgnore] public StoreGenesis Root => new(StoreId, CreatedBy, IdentityMode, RootPublicKey, RootThumbprint, null);
 }
 
 internal sealed record StoreProtected(string Store, string Protector, StoreProtection Protection) : StoreEvent
