@@ -91,6 +91,38 @@ Describe 'One cmdlet per file, named after it' {
     }
 }
 
+# Issue 29 (part 2): typed audit events. One sealed record type per audit action (Audit/Events); what a service appends
+# is one of them, and what the state replay, the seal verifier and the alerts read back is the same type — no anonymous
+# object is written, no property name is read back as a string.
+Describe 'The audit events (src/PimModule.Engine/Audit/Events)' {
+    BeforeAll {
+        $engine = Join-Path $root 'src/PimModule.Engine'
+        $sources = Get-ChildItem $engine -Recurse -Filter *.cs | Where-Object { $_.FullName -notmatch '[\\/](obj|bin)[\\/]' }
+        function Find-In([object[]] $files, [string] $pattern) {
+            foreach ($f in $files) {
+                Select-String -LiteralPath $f.FullName -Pattern $pattern -CaseSensitive | Where-Object { $_.Line -notmatch '^\s*///' } |
+                    ForEach-Object { "$(Get-Relative $f.FullName):$($_.LineNumber): $($_.Line.Trim())" }
+            }
+        }
+    }
+
+    It 'services append events: only AuditLog itself writes a record as given' {
+        Find-In ($sources | Where-Object Name -ne 'AuditLog.cs') 'AuditLog\.AppendRecord\(' | Should -BeNullOrEmpty
+        # The one Append the services have takes an event.
+        (Get-Content -Raw (Join-Path $engine 'Audit/AuditLog.cs')) | Should -Match 'public static void Append\(UnitOfWork work, Events\.AuditEvent e\)'
+    }
+
+    It 'the readers of the log read events, not property names' {
+        $readers = $sources | Where-Object { $_.DirectoryName -like '*Verification' -or $_.Name -in 'Seals.cs', 'AlertService.cs', 'StoreIdentity.cs' }
+        $readers.Count | Should -BeGreaterThan 5
+        Find-In $readers 'TryGetProperty\("|\["[A-Z]\w*"\]|JsonDocument\.Parse|GetProperty\("' | Should -BeNullOrEmpty
+    }
+
+    It 'each payload type is written with the log''s options and read back with them' {
+        Find-In $sources 'JsonSerializer\.Deserialize<(ActivationRequest|ExtensionRequest|RequestDecision|AssignmentView|AccessReview\w*|CredentialView|StoreGenesis|StoreProtection|Pruning|DirectoryObjectView|QueuedNotice|MfaRefusal)' | Should -BeNullOrEmpty
+    }
+}
+
 # Issue 29 (part 1): the decision kernel. Its rules are pure — no store, no clock, no files, no errors of the layers above
 # — and written once: the write path, the state replay and the seal verifier call them, none writes them again.
 Describe 'The decision kernel (src/PimModule.Engine/Kernel)' {
