@@ -190,15 +190,16 @@ public sealed class AuditEventTests
         var before = new RolePolicy();
         var after = before.Clone();
         after.ActivationMaxDuration = TimeSpan.FromHours(2);
-        var change = RoleSettingChange.Of("UpdateRoleSetting", Id1, before, after);
+        var change = RoleSettingChange.Updated(Id1, before, after);
         var described = after.Describe();
         described["$Rules"] = JsonSerializer.Serialize(after.ToRules().ToDictionary(r => r.RuleId, r => r.Json, StringComparer.Ordinal));
         Same(described, change.After);
         Same(before.Describe(), change.Before);
         var (readBack, rules) = RoleSettingChange.Read(Json(change.After))!.Value;
         Assert.Equal((after.Describe().Count, described["$Rules"]), (readBack.Count, rules));
-        Assert.Equal(["UpdateRoleSetting", "ResetRoleSetting", "CopyRoleSetting", "ImportRoleSetting"],
-            new[] { "UpdateRoleSetting", "ResetRoleSetting", "CopyRoleSetting", "ImportRoleSetting" }.Select(a => RoleSettingChange.Of(a, Id1, before, after).Action));
-        Assert.Throws<ArgumentOutOfRangeException>(() => RoleSettingChange.Of("SetRoleSetting", Id1, before, after));
+        // Every way a role's settings change: Set-, Reset-, Copy-, Import-PimRoleSetting and Invoke-PimConfiguration.
+        Assert.Equal(["UpdateRoleSetting", "ResetRoleSetting", "CopyRoleSetting", "ImportRoleSetting", "ApplyConfiguration"],
+            new[] { RoleSettingChange.Updated, RoleSettingChange.Reset, RoleSettingChange.Copied, RoleSettingChange.Imported, RoleSettingChange.Applied }
+                .Select(f => f(Id1, before, after).Action));
     }
 }

@@ -25,6 +25,9 @@ public sealed class SealVerifierTests : IDisposable
     /// <summary>admin2's administrator assignment (its record names it, as every assignment record the module writes does).</summary>
     private static readonly Guid Admin2Assignment = Guid.NewGuid();
 
+    /// <summary>The rules version the next seals name (null: a seal of format 1, as PimModule wrote before seals named one).</summary>
+    private int? _rules;
+
     private string HeadHash => _records.Count == 0 ? Genesis : _records[^1].Hash;
 
     /// <summary>One transaction: its records, then its seal by <paramref name="signer"/> as <paramref name="actor"/>.</summary>
@@ -35,7 +38,7 @@ public sealed class SealVerifierTests : IDisposable
         foreach (var (action, after) in records)
             _records.Add(new SealedRecord(_records.Count + 1, "hash" + (_records.Count + 1), action, actor.ToLowerInvariant(),
                 after is null ? null : JsonSerializer.Serialize(after)));
-        _seals.Add(new SealRow(from, _records.Count, Jws.Sign(signer, actor, Seals.Payload(Store, from, prev, _records.Count, HeadHash))));
+        _seals.Add(new SealRow(from, _records.Count, Jws.Sign(signer, actor, Seals.Payload(Store, from, prev, _records.Count, HeadHash, _rules))));
     }
 
     private void Honest()
@@ -145,7 +148,7 @@ public sealed class SealVerifierTests : IDisposable
         var from = _records.Count;
         var prev = HeadHash;
         foreach (var r in records) _records.Add(r with { Sequence = _records.Count + 1, Hash = "hash" + (_records.Count + 1), ActorKey = actor.ToLowerInvariant() });
-        _seals.Add(new SealRow(from, _records.Count, Jws.Sign(signer, actor, Seals.Payload(Store, from, prev, _records.Count, HeadHash))));
+        _seals.Add(new SealRow(from, _records.Count, Jws.Sign(signer, actor, Seals.Payload(Store, from, prev, _records.Count, HeadHash, _rules))));
     }
 
     private static SealedRecord At(DateTime at, string action, object? after, string? targetType = null, string? targetId = null)
@@ -217,6 +220,73 @@ public sealed class SealVerifierTests : IDisposable
         var v = Verify();
         Assert.False(v.IsValid);
         Assert.Contains("admin2@contoso.com was not an administrator there", v.Reason);
+    }
+
+    // ---- rules versions (issue 29) -------------------------------------------------------------------------
+
+    [Fact]
+    public void Seals_name_their_rules_version_and_the_seals_written_before_name_none()
+    {
+        // The module's own seals name the rules version they were decided under.
+        var written = System.Text.Encoding.UTF8.GetString(Seals.Payload(Store, 0, Genesis, 1, "h", Kernel.RulesVersion.Current));
+        Assert.Contains($"\"rules\":{Kernel.RulesVersion.Current}", written);
+        Assert.Contains("\"v\":2", written);
+        // A log sealed partly before (format 1: version 1) and partly after verifies as one.
+        Transaction(_root, "admin@contoso.com",
+            (Seals.GenesisAction, new { StoreId = Store, CreatedBy = "admin@contoso.com", RootPublicKey = _root.PublicKeyPem() }), ("AdminAssign", null));
+        _rules = 1;
+        Transaction(_root, "admin@contoso.com", (Seals.BindAction, new { Principal = "user1@contoso.com", PublicKey = _user.PublicKeyPem(), Thumbprint = _user.Thumbprint }));
+        Transaction(_user, "user1@contoso.com", ("SelfActivate", null));
+        var v = Verify();
+        Assert.True(v.IsValid, v.Reason);
+        Assert.Equal(3, v.SealsChecked);
+    }
+
+    [Fact]
+    public void A_store_sealed_under_rules_this_PimModule_does_not_know_is_refused_as_too_new()
+    {
+        Honest();
+        _rules = Kernel.RulesVersion.Current + 1;
+        Transaction(_user, "user1@contoso.com", ("SelfActivate", null));
+        var e = Assert.Throws<PimStoreException>(() => Verify());
+        Assert.Equal("PimStoreRulesTooNew", e.ErrorId);
+        Assert.Contains($"rules version {Kernel.RulesVersion.Current + 1}", e.Message);
+        Assert.Contains("Update PimModule", e.RecommendedAction);
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(-1)]
+    public void A_seal_that_names_no_rules_version_of_PimModule_does_not_verify(int rules)
+    {
+        Honest();
+        _rules = rules;
+        Transaction(_user, "user1@contoso.com", ("SelfActivate", null));
+        var v = Verify();
+        Assert.False(v.IsValid);
+        Assert.Contains($"names rules version {rules}", v.Reason);
+    }
+
+    [Fact]
+    public void A_seal_is_spelled_one_way_only()
+    {
+        Honest();
+        // Format 1 that names a rules version, or format 2 that names none: not the canonical payload of either.
+        var from = _records.Count;
+        var prev = HeadHash;
+        _records.Add(new SealedRecord(from + 1, "hash" + (from + 1), "SelfActivate", "user1@contoso.com", null));
+        foreach (var spelled in new[]
+                 {
+                     $"{{\"head\":{{\"hash\":\"hash{from + 1}\",\"seq\":{from + 1}}},\"prev\":{{\"hash\":\"{prev}\",\"seq\":{from}}},\"rules\":1,\"store\":\"{Store}\",\"v\":1}}",
+                     $"{{\"head\":{{\"hash\":\"hash{from + 1}\",\"seq\":{from + 1}}},\"prev\":{{\"hash\":\"{prev}\",\"seq\":{from}}},\"store\":\"{Store}\",\"v\":2}}",
+                 })
+        {
+            _seals.Add(new SealRow(from, from + 1, Jws.Sign(_user, "user1@contoso.com", System.Text.Encoding.UTF8.GetBytes(spelled))));
+            var v = Verify();
+            Assert.False(v.IsValid);
+            Assert.Contains("is over another chain", v.Reason);
+            _seals.RemoveAt(_seals.Count - 1);
+        }
     }
 
     [Fact]

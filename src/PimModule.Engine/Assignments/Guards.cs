@@ -1,4 +1,5 @@
 using PimModule.Audit.Events;
+
 namespace PimModule.Assignments;
 
 /// <summary>

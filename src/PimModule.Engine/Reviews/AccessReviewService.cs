@@ -1,20 +1,6 @@
 using PimModule.Audit.Events;
-namespace PimModule.Reviews;
 
-/// <summary>What New-PimAccessReview asks for.</summary>
-public sealed class PimAccessReviewInput
-{
-    public PimRoleReference Role { get; init; } = null!;
-    public PimAccessReviewAssignmentType AssignmentType { get; init; } = PimAccessReviewAssignmentType.Eligible;
-    /// <summary>The named reviewers (principals or directory object ids); none with <see cref="SelfReview"/>.</summary>
-    public IReadOnlyList<string>? Reviewers { get; init; }
-    public bool SelfReview { get; init; }
-    /// <summary>How long each occurrence is open; null = 14 days (at most the recurrence's period).</summary>
-    public TimeSpan? Duration { get; init; }
-    public PimAccessReviewRecurrence Recurrence { get; init; }
-    public PimAccessReviewDefaultDecision DefaultDecision { get; init; }
-    public bool AutoApply { get; init; }
-}
+namespace PimModule.Reviews;
 
 /// <summary>
 /// Access reviews of PIM roles (Entra ID Governance's access reviews): an administrator starts a review of a role's direct
@@ -25,7 +11,7 @@ public sealed class PimAccessReviewInput
 /// and decisions that count are those the verified log holds (sealed records, replayed): a row edited around the module
 /// is refused, and completion applies the verified decisions, never the rows'.
 /// </summary>
-public sealed class AccessReviewService
+public sealed partial class AccessReviewService
 {
     /// <summary>The default time a review is open (at most its recurrence's period).</summary>
     public static readonly TimeSpan DefaultDuration = TimeSpan.FromDays(14);
@@ -373,66 +359,4 @@ public sealed class AccessReviewService
         return ToOutput(done, p.RoleName, work.Now, p.Items.Count, p.Items.Count(i => !Decided(i.Decision)));
     }
 
-    // ---- maintenance ---------------------------------------------------------------------------------
-
-    /// <summary>Completes and applies the -AutoApply reviews whose end has passed (Invoke-PimMaintenance; the caller is an administrator).</summary>
-    internal static int CompleteDue(UnitOfWork work)
-    {
-        var done = 0;
-        var v = work.VerifiedNow();
-        foreach (var r in AccessReviewsTable.EndedOpen(work, work.Now).Where(r => r.AutoApply))
-        {
-            if (v is not null && !v.Believes(r)) continue; // a row made or changed around the module is applied by no one
-            ApplyComplete(work, PlanComplete(work, r.Id));
-            done++;
-        }
-        return done;
-    }
-
-    /// <summary>
-    /// Starts the next occurrence of each recurring series when its time has come (Invoke-PimMaintenance; the caller is an
-    /// administrator): once, whoever runs first — (series, occurrence) is unique and checked in the transaction. Missed
-    /// occurrences are not made up: the latest due one starts now, and ends by its successor's start.
-    /// </summary>
-    internal static int StartRecurrences(UnitOfWork work)
-    {
-        var now = work.Now;
-        var started = 0;
-        foreach (var series in AccessReviewsTable.Recurring(work).Where(r => Believes(work, r)).GroupBy(r => r.SeriesId))
-        {
-            var first = series.MinBy(r => r.Occurrence)!;
-            var latest = series.MaxBy(r => r.Occurrence)!;
-            var anchor = first.Start;
-            var last = latest.Occurrence;
-            if (work.VerifiedNow() is { } verified)
-            {
-                // The series as the verified log has it: its first occurrence's start and its latest occurrence, whatever
-                // rows were deleted or renumbered around the module.
-                if (verified.Series(series.Key) is not { } known || known.First.Occurrence != 1) continue;
-                anchor = new DateTime(known.First.StartTicks, DateTimeKind.Utc);
-                last = Math.Max(last, (int)known.Latest.Occurrence);
-            }
-            var n = last;
-            while (n < 100000 && OccurrenceStart(anchor, latest.Recurrence, n + 1) <= now) n++;
-            if (n == last) continue;
-            var taken = AccessReviewsTable.OccurrencesFrom(work, series.Key, n);
-            if (taken.Any(r => Believes(work, r))) continue;
-            // In a Verified store a row of this series the log does not hold is no occurrence: it does not block the next one.
-            if (work.Verified is not null) AccessReviewsTable.DeleteUnverified(work, taken.Select(r => r.Id).ToList());
-            else if (taken.Count > 0) continue;
-            var end = now + latest.Duration;
-            var next = OccurrenceStart(anchor, latest.Recurrence, n + 1);
-            if (end > next) end = next;
-            var role = RolesTable.ById(work, latest.RoleId);
-            if (role is null) continue; // a custom role removed since: nothing left to review
-            var review = latest with
-            {
-                Id = Guid.NewGuid(), Status = ReviewRow.InProgress, Start = now, End = end, Occurrence = n, CreatedBy = work.Actor, Created = now,
-                CompletedBy = null, Completed = null,
-            };
-            ApplyCreate(work, new CreatePlan(review, role, Snapshot(work, review)));
-            started++;
-        }
-        return started;
-    }
 }

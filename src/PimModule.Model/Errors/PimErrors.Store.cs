@@ -64,6 +64,10 @@ internal static partial class PimErrors
     public static PimStoreException StoreSchemaTooNew(string message, object? target = null, string? recommendedAction = null, Exception? inner = null)
         => MakeStore(PimErrorCategory.InvalidData, message, target, recommendedAction, inner);
 
+    /// <summary>A Verified store sealed under rules a newer PimModule decides by: this one cannot judge its records.</summary>
+    public static PimStoreException StoreRulesTooNew(string message, object? target = null, string? recommendedAction = null, Exception? inner = null)
+        => MakeStore(PimErrorCategory.InvalidData, message, target, recommendedAction, inner);
+
     public static PimStoreException StoreUnavailable(string message, object? target = null, string? recommendedAction = null, Exception? inner = null)
         => MakeStore(PimErrorCategory.ResourceUnavailable, message, target, recommendedAction, inner);
 

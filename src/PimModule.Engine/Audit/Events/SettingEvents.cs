@@ -34,15 +34,10 @@ internal abstract record RoleSettingChange(Guid Role, RolePolicy Was, RolePolicy
         return (described, rules);
     }
 
-    /// <summary>The change a settings cmdlet makes (its audit action).</summary>
-    public static RoleSettingChange Of(string action, Guid role, RolePolicy was, RolePolicy @is) => action switch
-    {
-        RoleSettingUpdated.Name => new RoleSettingUpdated(role, was, @is),
-        RoleSettingReset.Name => new RoleSettingReset(role, was, @is),
-        RoleSettingCopied.Name => new RoleSettingCopied(role, was, @is),
-        RoleSettingImported.Name => new RoleSettingImported(role, was, @is),
-        _ => throw new ArgumentOutOfRangeException(nameof(action), action, "Not a role setting change."),
-    };
+    /// <summary>How each settings cmdlet's change is recorded (its audit action): what the services pass, so that no action is a string.</summary>
+    public static readonly Func<Guid, RolePolicy, RolePolicy, RoleSettingChange> Updated = (r, was, @is) => new RoleSettingUpdated(r, was, @is),
+        Reset = (r, was, @is) => new RoleSettingReset(r, was, @is), Copied = (r, was, @is) => new RoleSettingCopied(r, was, @is),
+        Imported = (r, was, @is) => new RoleSettingImported(r, was, @is), Applied = (r, was, @is) => new RoleSettingApplied(r, was, @is);
 }
 
 internal sealed record RoleSettingUpdated(Guid Role, RolePolicy Was, RolePolicy Is) : RoleSettingChange(Role, Was, Is)
@@ -56,6 +51,10 @@ internal sealed record RoleSettingCopied(Guid Role, RolePolicy Was, RolePolicy I
 
 internal sealed record RoleSettingImported(Guid Role, RolePolicy Was, RolePolicy Is) : RoleSettingChange(Role, Was, Is)
 { public const string Name = "ImportRoleSetting"; public override string Action => Name; }
+
+/// <summary>Invoke-PimConfiguration set a role's settings as its file declares them.</summary>
+internal sealed record RoleSettingApplied(Guid Role, RolePolicy Was, RolePolicy Is) : RoleSettingChange(Role, Was, Is)
+{ public const string Name = "ApplyConfiguration"; public override string Action => Name; }
 
 internal sealed record AlertSettingUpdated(string AlertType, PimAlertSetting Was, PimAlertSetting Is) : AuditEvent
 {

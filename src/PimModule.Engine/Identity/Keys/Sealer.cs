@@ -83,7 +83,7 @@ internal sealed class SealParticipant : ICommitParticipant
         var chain = work.Participant<AuditChain>();
         if (work.Sealer is not { } sealer || chain.Start is not { } start || chain.Head is not { } head || head.Sequence == start.Sequence) return;
         sealer.SealedHead = head;
-        var payload = Seals.Payload(sealer.StoreId, start.Sequence, start.Hash, head.Sequence, head.Hash);
+        var payload = Seals.Payload(sealer.StoreId, start.Sequence, start.Hash, head.Sequence, head.Hash, Kernel.RulesVersion.Current);
         var envelope = Jws.Sign(sealer.Key, work.Actor, payload);
         SealsTable.Insert(work, new SealsTable.Row(start.Sequence, head.Sequence, work.Actor, sealer.Key.Thumbprint, envelope));
         sealer.Seal = new SealRow(start.Sequence, head.Sequence, envelope);

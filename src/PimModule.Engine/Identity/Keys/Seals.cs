@@ -46,39 +46,12 @@ internal readonly record struct SealContext(string Actor, long Transaction, bool
     RecordTime Time = RecordTime.Counts, string? TimeWhy = null);
 
 /// <summary>
-/// The seal verifier's state at the end of a verified log (a checkpoint): the keys bound and revoked, the root-level
-/// keys, the open proposals, the administrators replayed, the chain's head and its latest time. Serialised as JSON in a
-/// user's verified checkpoint, never in the shared store.
-/// </summary>
-internal sealed class SealState
-{
-    public sealed class Binding { public string Principal { get; set; } = ""; public string Pem { get; set; } = ""; }
-    public sealed class Admin { public string Principal { get; set; } = ""; public long Start { get; set; } public long? End { get; set; } }
-    public long SealedUpTo { get; set; }
-    public string PrevHash { get; set; } = "";
-    /// <summary>The time rule's state: floors and pending records (see <see cref="TimeRule"/>).</summary>
-    public TimeRule.State Time { get; set; } = new();
-    public long GenesisFrom { get; set; }
-    public long CheckedRecords { get; set; }
-    public long SealsChecked { get; set; }
-    public string? RootThumbprint { get; set; }
-    public string? RootPrincipal { get; set; }
-    public Dictionary<string, Binding> Bindings { get; set; } = new(StringComparer.OrdinalIgnoreCase);
-    public List<string> Revoked { get; set; } = [];
-    public List<string> RootKeys { get; set; } = [];
-    public List<string> RootPrincipals { get; set; } = [];
-    public Dictionary<string, string[]> Proposals { get; set; } = new(StringComparer.OrdinalIgnoreCase);
-    public List<long> Restores { get; set; } = [];
-    public Dictionary<string, Admin> Admins { get; set; } = new(StringComparer.OrdinalIgnoreCase);
-}
-
-/// <summary>
 /// Seals: every transaction of a Verified store is sealed inside itself by its actor, over the previous and the new head
 /// of the audit chain — a JWS whose payload is the canonical JSON {"head":{"hash","seq"},"prev":{"hash","seq"},"store","v"}.
 /// The genesis record (sequence 1) binds the store id and the root key; key bindings and revocations are audit records
 /// themselves, so whether a key was valid is judged by its place in the chain, never by a time the signer claims.
 /// </summary>
-internal static class Seals
+internal static partial class Seals
 {
     public const string GenesisAction = "CreateStore";
     public const string BindAction = "RegisterCredential";
@@ -90,13 +63,21 @@ internal static class Seals
     /// <summary>An administrator's confirmation that the store was restored from a backup on purpose (Confirm-PimStoreRestore).</summary>
     public const string RestoreAction = "ConfirmRestore";
 
-    public static byte[] Payload(string storeId, long prevSequence, string prevHash, long headSequence, string headHash)
-        => CanonicalJson.Serialize(new JsonObject
+    /// <summary>
+    /// A seal's payload: format 2 names the rules version its transaction was decided under (<see cref="Kernel.RulesVersion"/>);
+    /// format 1 (<paramref name="rules"/> null), what PimModule sealed before, names none and stands for version 1.
+    /// </summary>
+    public static byte[] Payload(string storeId, long prevSequence, string prevHash, long headSequence, string headHash, int? rules = null)
+    {
+        var payload = new JsonObject
         {
-            ["v"] = 1, ["store"] = storeId,
+            ["v"] = rules is null ? 1 : 2, ["store"] = storeId,
             ["prev"] = new JsonObject { ["seq"] = prevSequence, ["hash"] = prevHash },
             ["head"] = new JsonObject { ["seq"] = headSequence, ["hash"] = headHash },
-        });
+        };
+        if (rules is { } version) payload["rules"] = version;
+        return CanonicalJson.Serialize(payload);
+    }
 
     /// <summary>
     /// Checks that the seals cover the chain without a gap, each over the chain's own hashes, each signed by a key bound (and
@@ -201,8 +182,16 @@ internal static class Seals
                     try { payload = Jws.Verify(env, bound.Key); }
                     catch (PimException e) { return Fail(r.Sequence, e.Message); }
                     // What the seal says must be the chain: prev is the record before its range, head its last record.
-                    if (!MatchesExceptHead(payload, storeId, seal.FromSequence, prevHash, seal.ToSequence, out sealHead))
+                    if (!MatchesExceptHead(payload, storeId, seal.FromSequence, prevHash, seal.ToSequence, out sealHead, out var rules))
                         return Fail(r.Sequence, $"the seal of records {seal.FromSequence + 1}-{seal.ToSequence} is over another chain");
+                    // Its records were decided under rules this PimModule may not know: then they are not judged here at all.
+                    if (rules < Kernel.RulesVersion.First)
+                        return Fail(r.Sequence, $"the seal of records {seal.FromSequence + 1}-{seal.ToSequence} names rules version {rules}, which no PimModule decides by");
+                    if (!Kernel.RulesVersion.Knows(rules))
+                        throw PimErrors.StoreRulesTooNew(
+                            $"Records {seal.FromSequence + 1}-{seal.ToSequence} of the store {storeId} were decided under PimModule's rules version {rules}; this PimModule " +
+                            $"judges versions {Kernel.RulesVersion.First} to {Kernel.RulesVersion.Current}, so it cannot verify the store. Nothing was changed.",
+                            storeId, "Update PimModule to the version your colleagues use (Update-Module PimModule), then connect again.");
                     sealsChecked++;
                 }
                 if (r.ActorKey != sealActor) return Fail(r.Sequence, $"record {r.Sequence} is by {r.ActorKey}, but its transaction is sealed by {sealActor}");
@@ -277,16 +266,24 @@ internal static class Seals
     }
 
     /// <summary>True when the payload is this store's, from (prevSeq, prevHash) to headSeq; gives the head hash it names.</summary>
-    private static bool MatchesExceptHead(byte[] payload, string storeId, long prevSeq, string prevHash, long headSeq, out string? headHash)
+    private static bool MatchesExceptHead(byte[] payload, string storeId, long prevSeq, string prevHash, long headSeq, out string? headHash, out int rules)
     {
         headHash = null;
+        rules = Kernel.RulesVersion.First;
         string? h;
-        try { h = JsonNode.Parse(payload) is JsonObject { } o && o["head"] is JsonObject head && head["hash"] is JsonValue v && v.TryGetValue<string>(out var text) ? text : null; }
-        catch (System.Text.Json.JsonException) { return false; }
+        int? named = null;
+        try
+        {
+            if (JsonNode.Parse(payload) is not JsonObject o) return false;
+            h = o["head"] is JsonObject head && head["hash"] is JsonValue v && v.TryGetValue<string>(out var text) ? text : null;
+            if (o["rules"] is JsonValue r && r.TryGetValue<int>(out var version)) named = version;
+        }
+        catch (Exception e) when (e is System.Text.Json.JsonException or InvalidOperationException or FormatException) { return false; }
         if (h is null) return false;
         headHash = h;
-        // Byte for byte the canonical payload: no second spelling of one seal.
-        return payload.AsSpan().SequenceEqual(Payload(storeId, prevSeq, prevHash, headSeq, h));
+        rules = named ?? Kernel.RulesVersion.First;
+        // Byte for byte the canonical payload of its format: no second spelling of one seal.
+        return payload.AsSpan().SequenceEqual(Payload(storeId, prevSeq, prevHash, headSeq, h, named));
     }
 
     private sealed record RootBinding(string StoreId, string Principal, PimKey Key, string Pem);
@@ -406,61 +403,4 @@ internal static class Seals
     }
 
 
-    /// <summary>
-    /// Who administers PIM at a point of the chain, replayed from the log's own assignment records (each carries the
-    /// assignment as it is after the change, or nothing when it is removed): an active Privileged Role Administrator or
-    /// Global Administrator assignment at '/' whose schedule covers the record's time.
-    /// </summary>
-    private sealed class AdministratorReplay
-    {
-        private readonly Dictionary<string, (string PrincipalKey, long Start, long? End)> _live = new(StringComparer.OrdinalIgnoreCase);
-
-        /// <summary>
-        /// Follows an assignment record: only administrators' changes (Admin*) made by the root principal or an
-        /// administrator at that point count, so a self-sealed record by anyone else grants nothing; activations (just
-        /// in time) do not make key administrators.
-        /// </summary>
-        public void Observe(SealedRecord r, string actor, string? root)
-        {
-            if (r.TargetType != "Assignment" || r.TargetId is null || !r.Action.StartsWith("Admin", StringComparison.Ordinal)) return;
-            if (actor != root && !IsAdministrator(actor, r.AtTicks)) return;
-            _live.Remove(r.TargetId);
-            // Only administrator roles make administrators: another role's record (its role_id column, which the state replay
-            // holds to its assignment's) is not read further — a bulk import of a million is not parsed twice.
-            if (Guid.TryParse(r.RoleId, out var role) && !Kernel.Administrators.IsAdministratorRole(role)) return;
-            Add(AssignmentView.Read(r.AfterJson, r.TargetId));
-        }
-
-        /// <summary>
-        /// Follows an assignment as its event type reads it (the state replay's reader: one that does not parse, or names
-        /// another assignment than its record, makes nobody an administrator).
-        /// </summary>
-        private void Add(AssignmentView? a)
-        {
-            if (a is not { AssignmentId: { } id, Principal: { } p, RoleId: { } role, Scope: { } scope, StartDateTime: { } start }) return;
-            var end = a.EndDateTime;
-            var held = new Kernel.HeldAssignment(Guid.Empty, Principal.Fold(p), role, a.AssignmentType, scope, a.AssignmentMemberType, start, end);
-            // What makes a key administrator is the kernel's rule: a direct administrator assignment.
-            if (Kernel.Administrators.IsKeyAdministratorAssignment(held)) _live[id.ToString("D")] = (held.PrincipalKey, start.Ticks, end?.Ticks);
-        }
-
-        /// <summary>The administrator assignments a Protect-PimStore record endorsed (as the starting point of the Verified log).</summary>
-        public void Endorse(IReadOnlyList<System.Text.Json.Nodes.JsonObject?>? endorsed)
-        {
-            foreach (var o in endorsed ?? [])
-                if (o is not null) Add(AssignmentView.Read(o.ToJsonString()));
-        }
-
-        public void Load(Dictionary<string, SealState.Admin> saved)
-        {
-            foreach (var (id, a) in saved) _live[id] = (a.Principal, a.Start, a.End);
-        }
-
-        public Dictionary<string, SealState.Admin> Save() => _live.ToDictionary(a => a.Key,
-            a => new SealState.Admin { Principal = a.Value.PrincipalKey, Start = a.Value.Start, End = a.Value.End }, StringComparer.OrdinalIgnoreCase);
-
-        public bool IsAdministrator(string principalKey, long atTicks)
-            => _live.Values.Any(a => a.PrincipalKey == principalKey
-                                     && Kernel.Held.InForce(new DateTime(a.Start, DateTimeKind.Utc), a.End is { } end ? new DateTime(end, DateTimeKind.Utc) : null, new DateTime(atTicks, DateTimeKind.Utc)));
-    }
 }

@@ -1,0 +1,159 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Dapper;
+using Microsoft.Data.Sqlite;
+using PimModule.Identity.Keys;
+using PimModule.Audit.Events;
+using PimModule.Kernel;
+using View = PimModule.Verification.VerifiedAssignment;
+
+namespace PimModule.Verification;
+
+/// <summary>The state replay of assignments: an administrator's change, an activation (by its principal, or provisioned by an approval) and a deactivation, each judged by the kernel's rules.</summary>
+internal sealed partial class StateReplay
+{
+    // ---- assignments -------------------------------------------------------------------------------------
+
+    /// <summary>The assignment a record's payload holds (its event type's reader, <see cref="AssignmentView.Read"/>), as the checkpoint keeps it.</summary>
+    private static View? Parse(string id, string? json)
+        => AssignmentView.Read(json, id) is { } a
+            ? new View(id.ToLowerInvariant(), Principal.Fold(a.Principal!), a.RoleId!.Value.ToString("D"), a.Type!, a.Scope!, a.MemberType!,
+                a.StartDateTime!.Value.Ticks, a.EndDateTime?.Ticks, json!)
+            : null;
+
+    private SqliteCommand? _upsert;
+
+    /// <summary>Writes a verified assignment (one prepared statement: a million-row import replays a million of them).</summary>
+    private void Upsert(View a)
+    {
+        if (_upsert is null)
+        {
+            _upsert = db.CreateCommand();
+            _upsert.Transaction = tx;
+            _upsert.CommandText =
+                "INSERT INTO verified_assignments (id, principal_key, role_id, type, scope, member_type, start_ticks, end_ticks, digest) VALUES " +
+                "($id, $p, $r, $t, $s, $m, $start, $end, $digest) ON CONFLICT (id) DO UPDATE SET principal_key = excluded.principal_key, " +
+                "role_id = excluded.role_id, type = excluded.type, scope = excluded.scope, member_type = excluded.member_type, start_ticks = excluded.start_ticks, " +
+                "end_ticks = excluded.end_ticks, digest = excluded.digest";
+            foreach (var name in new[] { "$id", "$p", "$r", "$t", "$s", "$m", "$start", "$end", "$digest" }) _upsert.Parameters.Add(new SqliteParameter { ParameterName = name });
+            _upsert.Prepare();
+        }
+        var ps = _upsert.Parameters;
+        ps[0].Value = a.Id; ps[1].Value = a.PrincipalKey; ps[2].Value = a.RoleId; ps[3].Value = a.Type; ps[4].Value = a.Scope; ps[5].Value = a.MemberType;
+        ps[6].Value = a.Start; ps[7].Value = a.End is { } end ? end : DBNull.Value; ps[8].Value = VerifiedState.DigestOf(a.Json);
+        _upsert.ExecuteNonQuery();
+    }
+
+    private View? Load(string id) => db.QueryFirstOrDefault<View>(ViewColumns + " WHERE id = @id", new { id = id.ToLowerInvariant() }, tx);
+
+    private void Assignment(SealedRecord r, SealContext ctx)
+    {
+        if (r.TargetId is not { } id || !Guid.TryParse(id, out _)) { Refuse(r, "Assignment", "it names no assignment"); return; }
+        var after = Parse(id, r.AfterJson);
+        if (r.AfterJson is not null && after is null) { Refuse(r, "Assignment", "its assignment does not parse"); return; }
+        // The record's role column is its assignment's role (the seal verifier's replay of administrators reads the column).
+        if (after is not null && r.RoleId is not null && !string.Equals(r.RoleId, after.RoleId, StringComparison.OrdinalIgnoreCase))
+        { Refuse(r, "Assignment", "its role column is not its assignment's role"); return; }
+        // An administrator's change needs no look at what was there; an activation and a deactivation do.
+        var current = ctx.Trusted || r.Action.StartsWith("Admin", StringComparison.Ordinal) ? null : Load(id);
+        var why = ctx.Trusted ? null : AssignmentEntitlement(r, ctx, current, after);
+        if (why is not null) { Refuse(r, "Assignment", why); return; }
+        if (after is null) db.Execute("DELETE FROM verified_assignments WHERE id = @id", new { id = id.ToLowerInvariant() }, tx);
+        else Upsert(after);
+    }
+
+    private string? AssignmentEntitlement(SealedRecord r, SealContext ctx, View? current, View? after)
+    {
+        var t = ctx.VerifiedAtTicks;
+        if (r.Action.StartsWith("Admin", StringComparison.Ordinal))
+            return IsAdmin(ctx.Actor, t) ? null : $"{ctx.Actor} was not an administrator there";
+        switch (r.Action)
+        {
+            case "SelfActivate" when after is not null && after.PrincipalKey == ctx.Actor:
+                // Activated by its principal, at once: eligible then, within it and the role's duration, and the role's
+                // settings then needed no approval.
+                if (current is not null) return "an activation makes a new assignment";
+                if (ActivationLimits(after) is { } broken) return broken;
+                if (PolicyRules(after.RoleId)!.RequireApproval) return "the role's settings required approval";
+                return null;
+            case "SelfActivate":
+                // Provisioned by an approver: an approval sealed earlier in the same transaction names it.
+                if (current is not null || after is null) return "an activation makes a new assignment";
+                if (!_approved.TryGetValue(after.Id, out var q) || q.PrincipalKey != after.PrincipalKey || q.RoleId != after.RoleId
+                    || (q.Scope is not null && !string.Equals(q.Scope, after.Scope, StringComparison.Ordinal)))
+                    return $"{ctx.Actor} activated a role for {after.PrincipalKey}, and no approval sealed in its transaction provisions it";
+                return ActivationLimits(after, q.DurationTicks is { } asked ? TimeSpan.FromTicks(asked) : null);
+            case "SelfDeactivate":
+                if (current is null) return "it deactivates no verified activation";
+                if (current.PrincipalKey != ctx.Actor) return $"{ctx.Actor} deactivated {current.PrincipalKey}'s activation";
+                if (current.MemberType != "Activated") return "only activations are deactivated";
+                // An activation that had not started yet is deleted.
+                if (after is null) return current.Start > ctx.VerifiedAtTicks - TimeSpan.FromMinutes(5).Ticks ? null : "an activation that started is ended, not deleted";
+                if (after.PrincipalKey != current.PrincipalKey || after.RoleId != current.RoleId || after.Type != current.Type || after.Scope != current.Scope
+                    || after.MemberType != current.MemberType || after.Start != current.Start) return "a deactivation changes only the end";
+                if (after.End is not { } newEnd || current.End is { } oldEnd && newEnd > oldEnd) return "a deactivation never lengthens an activation";
+                if (ActivationRules.TooSoonToDeactivate(new DateTime(current.Start, DateTimeKind.Utc), new DateTime(r.AtTicks, DateTimeKind.Utc)))
+                    return $"an activation is not deactivated in its first {ActivationRules.MinimumActivation.TotalMinutes:0} minutes";
+                return null;
+            default:
+                return $"'{r.Action}' does not change assignments";
+        }
+    }
+
+    private bool IsAdmin(string principalKey, long t)
+    {
+        if (_isAdmin.TryGetValue((principalKey, t), out var known)) return known;
+        // The kernel's rule (Administrators), over the actor's verified assignments.
+        var at = new DateTime(t, DateTimeKind.Utc);
+        var yes = db.Query<View>(ViewColumns + " WHERE principal_key = @p AND " + Administrators.Sql, new { p = principalKey, pra = Administrators.Parameters.Pra, ga = Administrators.Parameters.Ga }, tx)
+            .Any(a => Administrators.Administers(a, at));
+        _isAdmin[(principalKey, t)] = yes;
+        return yes;
+    }
+
+    private HashSet<string> Admins(long t)
+    {
+        if (_admins.TryGetValue(t, out var known)) return known;
+        var at = new DateTime(t, DateTimeKind.Utc);
+        return _admins[t] = db.Query<View>(ViewColumns + " WHERE " + Administrators.Sql, new { pra = Administrators.Parameters.Pra, ga = Administrators.Parameters.Ga }, tx)
+            .Where(a => Administrators.Administers(a, at)).Select(a => a.PrincipalKey).ToHashSet(StringComparer.Ordinal);
+    }
+
+    private const string ViewColumns = View.Select;
+
+    /// <summary>The verified eligible assignment an activation comes from (the kernel's rule, <see cref="EligibilityRules.Source{T}"/>); null when none.</summary>
+    private View? EligibleSource(View activation) => EligibilityRules.Source(db.Query<View>(ViewColumns +
+            " WHERE principal_key = @principalKey AND role_id = @roleId AND type = 'Eligible'", new { activation.PrincipalKey, activation.RoleId }, tx),
+        activation.Scope, new DateTime(activation.Start, DateTimeKind.Utc));
+
+    /// <summary>
+    /// Why an activation (by its principal, or provisioned by an approval of a request that asked <paramref name="asked"/>)
+    /// breaks its eligibility or what it was allowed (the kernel's <see cref="ActivationRules"/>); null when it does not.
+    /// </summary>
+    private string? ActivationLimits(View after, TimeSpan? asked = null)
+    {
+        View? eligible;
+        if (AssignmentView.Read(after.Json)?.EligibleId?.ToString("D") is { } named)
+        {
+            // The eligibility it names (what removing that eligibility ends): verified, the principal's, of the role, covering it then.
+            eligible = Load(named) is { } e && EligibilityRules.IsSourceOf(e, after) ? e : null;
+            if (eligible is null) return $"the eligible assignment {named} it names is not {after.PrincipalKey}'s verified eligibility for the role at {after.Scope} then";
+        }
+        else if (EligibleSource(after) is not { } source)
+            return $"{after.PrincipalKey} was not eligible for the role at {after.Scope} then";
+        else eligible = source;
+        TimeSpan allowed;
+        if (asked is { } duration) allowed = duration;
+        else if (PolicyRules(after.RoleId) is { } policy) allowed = policy.ActivationMaxDuration;
+        else return "the role's settings were last set by an earlier PimModule, without their rules: an administrator sets them again";
+        return ActivationRules.WhyNot(after, eligible, allowed) switch
+        {
+            ActivationRefusal.NotAnActivation => "an activation is an active, activated assignment",
+            ActivationRefusal.NeverEnds => "an activation always ends",
+            ActivationRefusal.OutlivesEligibility => "the activation outlives its eligibility",
+            ActivationRefusal.LongerThanAllowed => asked is null ? "the activation is longer than the role's settings allowed" : "the activation is longer than its request asked",
+            _ => null,
+        };
+    }
+}
