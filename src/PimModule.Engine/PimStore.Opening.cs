@@ -4,6 +4,12 @@ using PimModule.Storage;
 using PimModule.Storage.Postgres;
 using PimModule.Storage.Sqlite;
 using PimModule.Audit.Events;
+using PimModule.Audit;
+using PimModule.Errors;
+using PimModule.Requests;
+using PimModule.Roles;
+using PimModule.Validation;
+using PimModule.Verification;
 
 namespace PimModule;
 

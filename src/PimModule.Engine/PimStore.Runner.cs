@@ -4,6 +4,8 @@ using PimModule.Storage;
 using PimModule.Storage.Postgres;
 using PimModule.Storage.Sqlite;
 using PimModule.Audit.Events;
+using PimModule.Errors;
+using PimModule.MultiFactor;
 
 namespace PimModule;
 

@@ -4,6 +4,10 @@ using PimModule.Storage;
 using PimModule.Storage.Postgres;
 using PimModule.Storage.Sqlite;
 using PimModule.Audit.Events;
+using PimModule.Audit;
+using PimModule.Errors;
+using PimModule.Validation;
+using PimModule.Verification;
 
 namespace PimModule;
 

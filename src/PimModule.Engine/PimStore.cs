@@ -4,6 +4,20 @@ using PimModule.Storage;
 using PimModule.Storage.Postgres;
 using PimModule.Storage.Sqlite;
 using PimModule.Audit.Events;
+using PimModule.Alerts;
+using PimModule.Assignments;
+using PimModule.Audit;
+using PimModule.Interop;
+using PimModule.Maintenance;
+using PimModule.MultiFactor;
+using PimModule.Notifications;
+using PimModule.Policy;
+using PimModule.Reports;
+using PimModule.Requests;
+using PimModule.Reviews;
+using PimModule.Roles;
+using PimModule.Verification;
+using PimModule.Errors;
 
 namespace PimModule;
 

@@ -1,6 +1,17 @@
 using PimModule.Kernel;
 using System.Data.Common;
 using PimModule.Audit.Events;
+using PimModule.MultiFactor;
+using PimModule.Storage;
+using PimModule.Audit;
+using PimModule.Errors;
+using PimModule.Identity;
+using PimModule.Interop;
+using PimModule.Policy;
+using PimModule.Requests;
+using PimModule.Roles;
+using PimModule.Validation;
+using PimModule.Verification;
 
 namespace PimModule.Assignments;
 

@@ -1,6 +1,11 @@
 using System.Data.Common;
 using System.Diagnostics;
 using PimModule.Audit.Events;
+using PimModule.Requests;
+using PimModule.Storage;
+using PimModule.Audit;
+using PimModule.Notifications;
+using PimModule.Roles;
 
 namespace PimModule.Assignments;
 

@@ -1,6 +1,13 @@
 using System.Data.Common;
 using System.Diagnostics;
 using PimModule.Audit.Events;
+using PimModule.Interop;
+using PimModule.Storage;
+using PimModule.Errors;
+using PimModule.Identity;
+using PimModule.MultiFactor;
+using PimModule.Policy;
+using PimModule.Validation;
 
 namespace PimModule.Assignments;
 

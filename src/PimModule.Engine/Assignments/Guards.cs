@@ -1,4 +1,10 @@
 using PimModule.Audit.Events;
+using PimModule.Storage;
+using PimModule.Audit;
+using PimModule.Errors;
+using PimModule.Identity;
+using PimModule.Notifications;
+using PimModule.Requests;
 
 namespace PimModule.Assignments;
 

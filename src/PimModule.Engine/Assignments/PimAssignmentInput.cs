@@ -1,3 +1,6 @@
+using PimModule.Roles;
+using PimModule.Validation;
+
 namespace PimModule.Assignments;
 
 /// <summary>What New-PimEligibleAssignment / New-PimActiveAssignment bind, one per assignment.</summary>

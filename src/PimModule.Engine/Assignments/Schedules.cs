@@ -1,5 +1,8 @@
 using System.Data.Common;
 using PimModule.Storage;
+using PimModule.Policy;
+using PimModule.Errors;
+using PimModule.Validation;
 
 namespace PimModule.Assignments;
 

@@ -2,6 +2,9 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using PimModule.Storage;
+using PimModule.Identity;
+using PimModule.Interop;
+using PimModule.Validation;
 
 namespace PimModule.Audit;
 

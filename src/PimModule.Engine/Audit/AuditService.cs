@@ -1,3 +1,7 @@
+using PimModule.Files;
+using PimModule.Identity;
+using PimModule.Verification;
+
 namespace PimModule.Audit;
 
 /// <summary>Reading and verifying the audit log (appending happens inside each change, see AuditLog).</summary>

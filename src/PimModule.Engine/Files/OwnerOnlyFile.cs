@@ -1,4 +1,5 @@
 using System.Text;
+using PimModule.Errors;
 
 namespace PimModule.Files;
 

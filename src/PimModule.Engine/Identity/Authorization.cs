@@ -1,3 +1,8 @@
+using PimModule.Storage;
+using PimModule.Assignments;
+using PimModule.Errors;
+using PimModule.Roles;
+
 namespace PimModule.Identity;
 
 /// <summary>

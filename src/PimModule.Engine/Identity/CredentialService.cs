@@ -1,5 +1,11 @@
 using PimModule.Identity.Keys;
 using PimModule.Audit.Events;
+using PimModule.Storage;
+using PimModule.Audit;
+using PimModule.Errors;
+using PimModule.Notifications;
+using PimModule.Policy;
+using PimModule.Validation;
 
 namespace PimModule.Identity;
 

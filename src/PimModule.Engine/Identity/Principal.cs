@@ -1,4 +1,6 @@
 using System.Text.RegularExpressions;
+using PimModule.Errors;
+using PimModule.Validation;
 
 namespace PimModule.Identity;
 

@@ -2,6 +2,9 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Xml;
+using PimModule.Errors;
+using PimModule.Policy;
+using PimModule.Validation;
 
 namespace PimModule.Interop;
 

@@ -2,6 +2,12 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Xml;
+using PimModule.Assignments;
+using PimModule.Policy;
+using PimModule.Storage;
+using PimModule.Errors;
+using PimModule.Identity;
+using PimModule.Roles;
 
 namespace PimModule.Interop;
 

@@ -1,5 +1,10 @@
 using System.Text.Json;
 using PimModule.Audit.Events;
+using PimModule.Storage;
+using PimModule.Audit;
+using PimModule.Errors;
+using PimModule.Identity;
+using PimModule.Policy;
 
 namespace PimModule.Interop;
 

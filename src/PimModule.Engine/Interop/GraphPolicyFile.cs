@@ -2,6 +2,8 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
+using PimModule.Policy;
+using PimModule.Errors;
 
 namespace PimModule.Interop;
 

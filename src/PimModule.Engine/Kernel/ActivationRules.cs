@@ -1,3 +1,6 @@
+using PimModule.Policy;
+using PimModule.Assignments;
+
 namespace PimModule.Kernel;
 
 /// <summary>Why an activation may not be what it is.</summary>

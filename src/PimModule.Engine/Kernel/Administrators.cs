@@ -1,3 +1,6 @@
+using PimModule.Assignments;
+using PimModule.Roles;
+
 namespace PimModule.Kernel;
 
 /// <summary>

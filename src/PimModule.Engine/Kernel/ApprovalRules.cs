@@ -1,3 +1,6 @@
+using PimModule.Policy;
+using PimModule.Identity;
+
 namespace PimModule.Kernel;
 
 /// <summary>Why a principal may not decide a request (the write path's error and the replay's reason both come from it).</summary>

@@ -1,3 +1,5 @@
+using PimModule.Assignments;
+
 namespace PimModule.Kernel;
 
 /// <summary>

@@ -1,3 +1,5 @@
+using PimModule.Policy;
+
 namespace PimModule.Kernel;
 
 /// <summary>

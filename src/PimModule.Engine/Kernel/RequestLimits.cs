@@ -1,3 +1,5 @@
+using PimModule.Policy;
+
 namespace PimModule.Kernel;
 
 /// <summary>Why a principal may not add an activation request to those already waiting.</summary>

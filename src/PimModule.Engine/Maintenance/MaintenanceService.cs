@@ -1,5 +1,9 @@
 using PimModule.Storage;
 using PimModule.Audit.Events;
+using PimModule.Audit;
+using PimModule.Identity;
+using PimModule.Notifications;
+using PimModule.Reviews;
 
 namespace PimModule.Maintenance;
 

@@ -1,5 +1,8 @@
 using System.Globalization;
 using System.Security.Cryptography;
+using PimModule.Validation;
+using PimModule.Errors;
+using PimModule.Storage;
 
 namespace PimModule.MultiFactor;
 

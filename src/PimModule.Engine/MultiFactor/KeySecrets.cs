@@ -1,4 +1,7 @@
 using PimModule.Identity.Keys;
+using PimModule.Storage;
+using PimModule.Errors;
+using PimModule.Identity;
 
 namespace PimModule.MultiFactor;
 

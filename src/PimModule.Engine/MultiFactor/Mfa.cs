@@ -1,6 +1,12 @@
 using System.Security.Cryptography;
 using PimModule.Storage;
 using PimModule.Audit.Events;
+using PimModule.Audit;
+using PimModule.Errors;
+using PimModule.Identity;
+using PimModule.Interop;
+using PimModule.Notifications;
+using PimModule.Validation;
 
 namespace PimModule.MultiFactor;
 

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using PimModule.Errors;
 
 namespace PimModule.MultiFactor;
 

@@ -1,5 +1,8 @@
 using System.Text;
 using PimModule.Storage;
+using PimModule.Requests;
+using PimModule.Alerts;
+using PimModule.Identity;
 
 namespace PimModule.Notifications;
 

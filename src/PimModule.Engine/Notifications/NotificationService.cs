@@ -4,6 +4,12 @@ using MimeKit;
 using PimModule.Identity;
 using PimModule.Storage;
 using PimModule.Audit.Events;
+using PimModule.Audit;
+using PimModule.Errors;
+using PimModule.MultiFactor;
+using PimModule.Policy;
+using PimModule.Validation;
+using PimModule.Verification;
 
 namespace PimModule.Notifications;
 

@@ -1,4 +1,5 @@
 using PimModule.Storage;
+using PimModule.Identity;
 
 namespace PimModule.Notifications;
 

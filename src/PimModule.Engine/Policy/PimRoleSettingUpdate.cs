@@ -1,3 +1,7 @@
+using PimModule.Errors;
+using PimModule.Identity;
+using PimModule.Validation;
+
 namespace PimModule.Policy;
 
 /// <summary>

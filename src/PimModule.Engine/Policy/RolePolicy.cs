@@ -1,5 +1,8 @@
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
+using PimModule.Errors;
+using PimModule.Requests;
+using PimModule.Validation;
 
 namespace PimModule.Policy;
 

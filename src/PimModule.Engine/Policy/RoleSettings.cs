@@ -1,6 +1,9 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Xml;
+using PimModule.Errors;
+using PimModule.Identity;
+using PimModule.Validation;
 
 namespace PimModule.Policy;
 

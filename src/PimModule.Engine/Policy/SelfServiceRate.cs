@@ -1,5 +1,7 @@
 using PimModule.Storage;
 using PimModule.Audit.Events;
+using PimModule.Audit;
+using PimModule.Errors;
 
 namespace PimModule.Policy;
 

@@ -1,3 +1,9 @@
+using PimModule.Errors;
+using PimModule.Identity;
+using PimModule.Interop;
+using PimModule.Roles;
+using PimModule.Validation;
+
 namespace PimModule.Policy;
 
 /// <summary>

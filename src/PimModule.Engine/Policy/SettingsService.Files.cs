@@ -3,6 +3,11 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using PimModule.Storage;
 using PimModule.Audit.Events;
+using PimModule.Errors;
+using PimModule.Identity;
+using PimModule.Interop;
+using PimModule.Roles;
+using PimModule.Verification;
 
 namespace PimModule.Policy;
 

@@ -3,6 +3,12 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using PimModule.Storage;
 using PimModule.Audit.Events;
+using PimModule.Verification;
+using PimModule.Audit;
+using PimModule.Errors;
+using PimModule.Identity;
+using PimModule.Interop;
+using PimModule.Roles;
 
 namespace PimModule.Policy;
 

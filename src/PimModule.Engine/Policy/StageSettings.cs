@@ -1,5 +1,8 @@
 using System.Text.Json.Nodes;
 using System.Xml;
+using PimModule.Errors;
+using PimModule.Identity;
+using PimModule.Validation;
 
 namespace PimModule.Policy;
 

@@ -1,5 +1,7 @@
 using System.Collections.Concurrent;
 using System.Text.RegularExpressions;
+using PimModule.Errors;
+using PimModule.Validation;
 
 namespace PimModule.Policy;
 

@@ -1,3 +1,10 @@
+using PimModule.Storage;
+using PimModule.Audit;
+using PimModule.Errors;
+using PimModule.Files;
+using PimModule.Identity;
+using PimModule.Validation;
+
 namespace PimModule.Reports;
 
 /// <summary>

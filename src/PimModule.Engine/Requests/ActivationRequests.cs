@@ -1,5 +1,12 @@
 using PimModule.Storage;
 using PimModule.Audit.Events;
+using PimModule.MultiFactor;
+using PimModule.Policy;
+using PimModule.Assignments;
+using PimModule.Audit;
+using PimModule.Errors;
+using PimModule.Notifications;
+using PimModule.Roles;
 
 namespace PimModule.Requests;
 

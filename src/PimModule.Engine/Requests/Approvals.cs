@@ -1,5 +1,7 @@
 using PimModule.Kernel;
 using PimModule.Storage;
+using PimModule.Policy;
+using PimModule.Identity;
 
 namespace PimModule.Requests;
 

@@ -1,5 +1,6 @@
 using PimModule.Kernel;
 using PimModule.Storage;
+using PimModule.Validation;
 
 namespace PimModule.Requests;
 

@@ -1,3 +1,6 @@
+using PimModule.Roles;
+using PimModule.Validation;
+
 namespace PimModule.Requests;
 
 /// <summary>What Request-PimActivation asks for.</summary>

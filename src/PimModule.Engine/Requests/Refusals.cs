@@ -1,3 +1,5 @@
+using PimModule.Errors;
+
 namespace PimModule.Requests;
 
 /// <summary>Refusals shared by the request paths (admin assignments, activation, approval).</summary>

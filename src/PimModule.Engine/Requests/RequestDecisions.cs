@@ -1,5 +1,12 @@
 using PimModule.Storage;
 using PimModule.Audit.Events;
+using PimModule.Policy;
+using PimModule.Audit;
+using PimModule.Errors;
+using PimModule.Identity;
+using PimModule.Notifications;
+using PimModule.Roles;
+using PimModule.Validation;
 
 namespace PimModule.Requests;
 

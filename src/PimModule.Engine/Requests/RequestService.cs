@@ -1,5 +1,9 @@
 using System.Data.Common;
 using PimModule.Storage;
+using PimModule.Identity;
+using PimModule.Interop;
+using PimModule.Policy;
+using PimModule.Validation;
 
 namespace PimModule.Requests;
 

@@ -1,5 +1,13 @@
 using PimModule.Storage;
 using PimModule.Audit.Events;
+using PimModule.Assignments;
+using PimModule.Audit;
+using PimModule.Errors;
+using PimModule.Identity;
+using PimModule.Notifications;
+using PimModule.Policy;
+using PimModule.Roles;
+using PimModule.Validation;
 
 namespace PimModule.Requests;
 

@@ -1,4 +1,5 @@
 using PimModule.Audit.Events;
+using PimModule.Storage;
 
 namespace PimModule.Reviews;
 

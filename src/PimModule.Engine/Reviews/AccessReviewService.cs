@@ -1,4 +1,14 @@
 using PimModule.Audit.Events;
+using PimModule.Storage;
+using PimModule.Assignments;
+using PimModule.Audit;
+using PimModule.Errors;
+using PimModule.Identity;
+using PimModule.Interop;
+using PimModule.Notifications;
+using PimModule.Roles;
+using PimModule.Validation;
+using PimModule.Verification;
 
 namespace PimModule.Reviews;
 

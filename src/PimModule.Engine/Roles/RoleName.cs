@@ -1,5 +1,7 @@
 using System.Globalization;
 using System.Text;
+using PimModule.Errors;
+using PimModule.Validation;
 
 namespace PimModule.Roles;
 

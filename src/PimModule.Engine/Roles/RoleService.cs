@@ -1,5 +1,8 @@
 using PimModule.Storage;
 using PimModule.Audit.Events;
+using PimModule.Audit;
+using PimModule.Errors;
+using PimModule.Identity;
 
 namespace PimModule.Roles;
 

@@ -1,3 +1,5 @@
+using PimModule.Identity;
+
 namespace PimModule.Storage;
 
 /// <summary>An assignment schedule as stored: who holds which role, where, of which type, from when until when.</summary>

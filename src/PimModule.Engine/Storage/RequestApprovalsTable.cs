@@ -1,4 +1,5 @@
 using PimModule.Requests;
+using PimModule.Identity;
 
 namespace PimModule.Storage;
 

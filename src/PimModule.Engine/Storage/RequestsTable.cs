@@ -1,5 +1,7 @@
 using System.Globalization;
 using Dapper;
+using PimModule.Requests;
+using PimModule.Identity;
 
 namespace PimModule.Storage;
 

@@ -1,3 +1,5 @@
+using PimModule.Roles;
+
 namespace PimModule.Storage;
 
 /// <summary>

@@ -1,4 +1,5 @@
 using System.Collections.Frozen;
+using PimModule.Errors;
 
 namespace PimModule.Storage;
 

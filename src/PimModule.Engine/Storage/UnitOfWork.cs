@@ -1,6 +1,7 @@
 using System.Data;
 using System.Data.Common;
 using Dapper;
+using PimModule.Errors;
 
 namespace PimModule.Storage;
 

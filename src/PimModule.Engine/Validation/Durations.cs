@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 using System.Xml;
+using PimModule.Errors;
 
 namespace PimModule.Validation;
 

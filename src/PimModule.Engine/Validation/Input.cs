@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using PimModule.Errors;
 
 namespace PimModule.Validation;
 

@@ -1,4 +1,5 @@
 using System.Globalization;
+using PimModule.Errors;
 
 namespace PimModule.Validation;
 

@@ -1,4 +1,8 @@
 using System.Text.Json.Nodes;
+using PimModule.Storage;
+using PimModule.Audit;
+using PimModule.Notifications;
+using PimModule.Policy;
 
 namespace PimModule.Verification;
 

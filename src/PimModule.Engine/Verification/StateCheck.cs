@@ -1,3 +1,8 @@
+using PimModule.Storage;
+using PimModule.Audit;
+using PimModule.Notifications;
+using PimModule.Policy;
+
 namespace PimModule.Verification;
 
 /// <summary>

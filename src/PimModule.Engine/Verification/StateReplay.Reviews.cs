@@ -7,6 +7,7 @@ using PimModule.Identity.Keys;
 using PimModule.Audit.Events;
 using PimModule.Kernel;
 using View = PimModule.Verification.VerifiedAssignment;
+using PimModule.Identity;
 
 namespace PimModule.Verification;
 

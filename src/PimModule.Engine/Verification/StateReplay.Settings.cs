@@ -7,6 +7,9 @@ using PimModule.Identity.Keys;
 using PimModule.Audit.Events;
 using PimModule.Kernel;
 using View = PimModule.Verification.VerifiedAssignment;
+using PimModule.Policy;
+using PimModule.Identity;
+using PimModule.Roles;
 
 namespace PimModule.Verification;
 

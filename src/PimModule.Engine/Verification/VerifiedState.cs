@@ -4,6 +4,8 @@ using System.Text.Json;
 using Dapper;
 using Microsoft.Data.Sqlite;
 using PimModule.Identity.Keys;
+using PimModule.Storage;
+using PimModule.Errors;
 
 namespace PimModule.Verification;
 

@@ -1,3 +1,5 @@
+using PimModule.Storage;
+
 namespace PimModule.Audit.Events;
 
 /// <summary>An item of an access review as its start keeps it.</summary>

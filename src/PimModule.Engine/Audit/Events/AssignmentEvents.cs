@@ -1,4 +1,5 @@
 using System.Text.Json;
+using PimModule.Storage;
 
 namespace PimModule.Audit.Events;
 

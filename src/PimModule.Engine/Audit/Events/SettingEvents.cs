@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using PimModule.Policy;
 
 namespace PimModule.Audit.Events;
 

@@ -1,3 +1,5 @@
+using PimModule.Errors;
+
 namespace PimModule.Identity.Keys;
 
 /// <summary>

@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using PimModule.Audit;
+using PimModule.Errors;
 
 namespace PimModule.Identity.Keys;
 

@@ -1,3 +1,7 @@
+using PimModule.Audit;
+using PimModule.Storage;
+using PimModule.Errors;
+
 namespace PimModule.Identity.Keys;
 
 /// <summary>

@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using PimModule.Audit;
 using PimModule.Audit.Events;
 using PimModule.Verification;
+using PimModule.Errors;
 
 namespace PimModule.Identity.Keys;
 
@@ -62,22 +63,6 @@ internal static partial class Seals
     public const string ProtectAction = "ProtectStore";
     /// <summary>An administrator's confirmation that the store was restored from a backup on purpose (Confirm-PimStoreRestore).</summary>
     public const string RestoreAction = "ConfirmRestore";
-
-    /// <summary>
-    /// A seal's payload: format 2 names the rules version its transaction was decided under (<see cref="Kernel.RulesVersion"/>);
-    /// format 1 (<paramref name="rules"/> null), what PimModule sealed before, names none and stands for version 1.
-    /// </summary>
-    public static byte[] Payload(string storeId, long prevSequence, string prevHash, long headSequence, string headHash, int? rules = null)
-    {
-        var payload = new JsonObject
-        {
-            ["v"] = rules is null ? 1 : 2, ["store"] = storeId,
-            ["prev"] = new JsonObject { ["seq"] = prevSequence, ["hash"] = prevHash },
-            ["head"] = new JsonObject { ["seq"] = headSequence, ["hash"] = headHash },
-        };
-        if (rules is { } version) payload["rules"] = version;
-        return CanonicalJson.Serialize(payload);
-    }
 
     /// <summary>
     /// Checks that the seals cover the chain without a gap, each over the chain's own hashes, each signed by a key bound (and
@@ -263,27 +248,6 @@ internal static partial class Seals
         {
             foreach (var (_, b) in bindings) b.Key.Dispose();
         }
-    }
-
-    /// <summary>True when the payload is this store's, from (prevSeq, prevHash) to headSeq; gives the head hash it names.</summary>
-    private static bool MatchesExceptHead(byte[] payload, string storeId, long prevSeq, string prevHash, long headSeq, out string? headHash, out int rules)
-    {
-        headHash = null;
-        rules = Kernel.RulesVersion.First;
-        string? h;
-        int? named = null;
-        try
-        {
-            if (JsonNode.Parse(payload) is not JsonObject o) return false;
-            h = o["head"] is JsonObject head && head["hash"] is JsonValue v && v.TryGetValue<string>(out var text) ? text : null;
-            if (o["rules"] is JsonValue r && r.TryGetValue<int>(out var version)) named = version;
-        }
-        catch (Exception e) when (e is System.Text.Json.JsonException or InvalidOperationException or FormatException) { return false; }
-        if (h is null) return false;
-        headHash = h;
-        rules = named ?? Kernel.RulesVersion.First;
-        // Byte for byte the canonical payload of its format: no second spelling of one seal.
-        return payload.AsSpan().SequenceEqual(Payload(storeId, prevSeq, prevHash, headSeq, h, named));
     }
 
     private sealed record RootBinding(string StoreId, string Principal, PimKey Key, string Pem);

@@ -1,6 +1,7 @@
 using System.Data;
 using System.Data.Common;
 using Npgsql;
+using PimModule.Errors;
 
 namespace PimModule.Storage.Postgres;
 

@@ -2,6 +2,8 @@ using System.Data;
 using System.Data.Common;
 using System.Reflection;
 using Microsoft.Data.Sqlite;
+using PimModule.Errors;
+using PimModule.Files;
 
 namespace PimModule.Storage.Sqlite;
 
