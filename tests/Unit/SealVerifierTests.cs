@@ -237,9 +237,12 @@ public sealed class SealVerifierTests : IDisposable
         _rules = 1;
         Transaction(_root, "admin@contoso.com", (Seals.BindAction, new { Principal = "user1@contoso.com", PublicKey = _user.PublicKeyPem(), Thumbprint = _user.Thumbprint }));
         Transaction(_user, "user1@contoso.com", ("SelfActivate", null));
-        var v = Verify();
+        var seen = new List<int>();
+        var v = Seals.Verify(Store, _records, _seals, Genesis, observe: (_, c) => seen.Add(c.Rules));
         Assert.True(v.IsValid, v.Reason);
         Assert.Equal(3, v.SealsChecked);
+        // The replay hears each record's rules version from its seal.
+        Assert.Equal([1, 1, 1, 1], seen);
     }
 
     [Fact]

@@ -17,11 +17,11 @@ internal sealed partial class StateReplay
     // ---- assignments -------------------------------------------------------------------------------------
 
     /// <summary>The assignment a record's payload holds (its event type's reader, <see cref="AssignmentView.Read"/>), as the checkpoint keeps it.</summary>
-    private static View? Parse(string id, string? json)
-        => AssignmentView.Read(json, id) is { } a
-            ? new View(id.ToLowerInvariant(), Principal.Fold(a.Principal!), a.RoleId!.Value.ToString("D"), a.Type!, a.Scope!, a.MemberType!,
-                a.StartDateTime!.Value.Ticks, a.EndDateTime?.Ticks, json!)
-            : null;
+    private static View? Parse(string id, string? json) => AssignmentView.Read(json, id) is { } a ? ToView(id, a, json!) : null;
+
+    private static View ToView(string id, AssignmentView a, string json)
+        => new(id.ToLowerInvariant(), Principal.Fold(a.Principal!), a.RoleId!.Value.ToString("D"), a.Type!, a.Scope!, a.MemberType!,
+            a.StartDateTime!.Value.Ticks, a.EndDateTime?.Ticks, json);
 
     private SqliteCommand? _upsert;
 
@@ -50,12 +50,10 @@ internal sealed partial class StateReplay
 
     private void Assignment(SealedRecord r, SealContext ctx)
     {
-        if (r.TargetId is not { } id || !Guid.TryParse(id, out _)) { Refuse(r, "Assignment", "it names no assignment"); return; }
-        var after = Parse(id, r.AfterJson);
-        if (r.AfterJson is not null && after is null) { Refuse(r, "Assignment", "its assignment does not parse"); return; }
-        // The record's role column is its assignment's role (the seal verifier's replay of administrators reads the column).
-        if (after is not null && r.RoleId is not null && !string.Equals(r.RoleId, after.RoleId, StringComparison.OrdinalIgnoreCase))
-        { Refuse(r, "Assignment", "its role column is not its assignment's role"); return; }
+        // What makes an assignment record one is judged once, for this replay and the seal verifier's administrators alike.
+        if (AssignmentView.WhyNotARecord(r.TargetId, r.RoleId, r.AfterJson, out var read) is { } notOne) { Refuse(r, "Assignment", notOne); return; }
+        var id = r.TargetId!;
+        var after = read is null ? null : ToView(id, read, r.AfterJson!);
         // An administrator's change needs no look at what was there; an activation and a deactivation do.
         var current = ctx.Trusted || r.Action.StartsWith("Admin", StringComparison.Ordinal) ? null : Load(id);
         var why = ctx.Trusted ? null : AssignmentEntitlement(r, ctx, current, after);

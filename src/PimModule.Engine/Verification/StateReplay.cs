@@ -71,6 +71,9 @@ internal sealed partial class StateReplay(SqliteConnection db, SqliteTransaction
             Refuse(r, r.TargetType ?? "Record", ctx.TimeWhy ?? "its time does not count", ctx.Time.ToString());
             return;
         }
+        // Judged under the rules version its seal names (Kernel/RulesVersion.cs): this PimModule knows only the ones it can
+        // judge (a seal of another is refused before it gets here); a later version branches here where it decides otherwise.
+        if (!RulesVersion.Knows(ctx.Rules)) throw new InvalidOperationException($"Rules version {ctx.Rules} reached the replay.");
         // Every verified record is its sealer's activity (entitled to it or not: they acted).
         if (!_acted.TryGetValue(ctx.Actor, out var lastActed) || lastActed < r.AtTicks) _acted[ctx.Actor] = r.AtTicks;
         switch (r.TargetType)
@@ -134,7 +137,8 @@ internal sealed partial class StateReplay(SqliteConnection db, SqliteTransaction
                            "stage, stage_started_ticks, justification, ticket_number, texts_sealed) " +
                            "VALUES (@id, @action, @status, @p, @role, @scope, @target, @assignment, @created, @duration, 1, @created, @justification, @ticket, @textsSealed)",
                     new { id, action = r.Action, status, p = r.PrincipalKey, role = role.ToString("D"), scope, target, assignment, created = r.AtTicks, duration,
-                          justification = activation?.Justification ?? extension?.Justification, ticket = activation?.TicketNumber,
+                          justification = textsSealed ? activation?.Justification ?? extension?.Justification : null,
+                          ticket = textsSealed ? activation?.TicketNumber : null,
                           textsSealed = textsSealed ? 1L : 0L }, tx);
                 return;
             }

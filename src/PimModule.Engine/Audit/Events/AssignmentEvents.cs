@@ -49,8 +49,23 @@ internal sealed record AssignmentView(Guid? AssignmentId, string? Principal, Gui
     public static AssignmentView? Read(string? json, string? id = null)
         => EventJson.Read<AssignmentView>(json) is { AssignmentId: { } aid, Principal: not null, RoleId: not null, Scope: not null,
                Type: "Eligible" or "Active", MemberType: "Direct" or "Activated", StartDateTime: not null } view
-           && (id is null || Guid.TryParse(id, out var named) && named == aid)
+           && (id is null || string.Equals(id, aid.ToString("D"), StringComparison.OrdinalIgnoreCase))
             ? view : null;
+
+    /// <summary>
+    /// Whether an assignment record is one, as the state replay and the seal verifier both judge it: it names its
+    /// assignment by its id (one spelling: the GUID's "D" form), its payload (when it has one) is that assignment, and its
+    /// role column (when it has one) is the assignment's role. Null when it is; else why it counts for nothing.
+    /// </summary>
+    public static string? WhyNotARecord(string? targetId, string? roleColumn, string? json, out AssignmentView? view)
+    {
+        view = null;
+        if (targetId is null || !Guid.TryParseExact(targetId, "D", out _)) return "it names no assignment";
+        if (json is not null && (view = Read(json, targetId)) is null) return "its assignment does not parse";
+        if (view is not null && roleColumn is not null && !string.Equals(roleColumn, view.RoleId!.Value.ToString("D"), StringComparison.OrdinalIgnoreCase))
+            return "its role column is not its assignment's role";
+        return null;
+    }
 
     [System.Text.Json.Serialization.JsonIgnore] public PimAssignmentType AssignmentType => Type == "Eligible" ? PimAssignmentType.Eligible : PimAssignmentType.Active;
 

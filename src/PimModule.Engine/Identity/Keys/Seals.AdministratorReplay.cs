@@ -27,11 +27,21 @@ internal static partial class Seals
         {
             if (r.TargetType != "Assignment" || r.TargetId is null || !r.Action.StartsWith("Admin", StringComparison.Ordinal)) return;
             if (actor != root && !IsAdministrator(actor, r.AtTicks)) return;
-            _live.Remove(r.TargetId);
+            // The assignment by its one spelling (a record that names it otherwise counts for nothing in the state replay, and
+            // here: were it added under one spelling and removed under another, a removed administrator would stay one).
+            if (!Guid.TryParseExact(r.TargetId, "D", out var target)) return;
+            var id = target.ToString("D");
             // Only administrator roles make administrators: another role's record (its role_id column, which the state replay
             // holds to its assignment's) is not read further — a bulk import of a million is not parsed twice.
-            if (Guid.TryParse(r.RoleId, out var role) && !Kernel.Administrators.IsAdministratorRole(role)) return;
-            Add(AssignmentView.Read(r.AfterJson, r.TargetId));
+            if (r.RoleId is { } column && Guid.TryParseExact(column, "D", out var role) && !Kernel.Administrators.IsAdministratorRole(role))
+            {
+                _live.Remove(id);
+                return;
+            }
+            // A record the state replay counts for nothing changes nothing here either (the same judgement, Audit/Events).
+            if (AssignmentView.WhyNotARecord(r.TargetId, r.RoleId, r.AfterJson, out var view) is not null) return;
+            _live.Remove(id);
+            Add(view);
         }
 
         /// <summary>

@@ -40,7 +40,7 @@ internal static partial class Seals
             h = o["head"] is JsonObject head && head["hash"] is JsonValue v && v.TryGetValue<string>(out var text) ? text : null;
             if (o["rules"] is JsonValue r && r.TryGetValue<int>(out var version)) named = version;
         }
-        catch (Exception e) when (e is System.Text.Json.JsonException or InvalidOperationException or FormatException) { return false; }
+        catch (Exception e) when (e is System.Text.Json.JsonException or InvalidOperationException or FormatException or ArgumentException) { return false; }
         if (h is null) return false;
         headHash = h;
         rules = named ?? Kernel.RulesVersion.First;

@@ -41,10 +41,11 @@ internal sealed record SealVerdict(bool IsValid, long RecordsChecked, long? Firs
 /// <summary>
 /// Who made a record, as its seal proves it (Trusted: the genesis transaction, or the Lab past a Protect-PimStore endorsed),
 /// the record's own time (what it is judged at) and what the time rule made of it (<see cref="TimeRule"/>): a record whose
-/// time does not count grants nothing, and <paramref name="TimeWhy"/> says why.
+/// time does not count grants nothing, and <paramref name="TimeWhy"/> says why. <paramref name="Rules"/>: the rules version its seal
+/// names (<see cref="Kernel.RulesVersion"/>), which the replay judges it under.
 /// </summary>
 internal readonly record struct SealContext(string Actor, long Transaction, bool Trusted, long VerifiedAtTicks,
-    RecordTime Time = RecordTime.Counts, string? TimeWhy = null);
+    RecordTime Time = RecordTime.Counts, string? TimeWhy = null, int Rules = Kernel.RulesVersion.First);
 
 /// <summary>
 /// Seals: every transaction of a Verified store is sealed inside itself by its actor, over the previous and the new head
@@ -84,6 +85,7 @@ internal static partial class Seals
         var prevHash = genesisHash;
         SealRow? seal = null;
         string? sealActor = null, sealHead = null, sealKeyId = null;
+        var sealRules = Kernel.RulesVersion.First;
         var pending = new List<SealedRecord>(); // bindings of the current seal apply after it
         var labPrefix = false; // records of a store that began as a Lab store, before it was protected: chained, not sealed
         long genesisFrom = 0;  // the seal of the genesis transaction (the root's own): its records are not judged
@@ -174,9 +176,10 @@ internal static partial class Seals
                         return Fail(r.Sequence, $"the seal of records {seal.FromSequence + 1}-{seal.ToSequence} names rules version {rules}, which no PimModule decides by");
                     if (!Kernel.RulesVersion.Knows(rules))
                         throw PimErrors.StoreRulesTooNew(
-                            $"Records {seal.FromSequence + 1}-{seal.ToSequence} of the store {storeId} were decided under PimModule's rules version {rules}; this PimModule " +
+                            $"Records {seal.FromSequence + 1}-{seal.ToSequence} of the store {storeId}, sealed by {env.Actor}, were decided under PimModule's rules version {rules}; this PimModule " +
                             $"judges versions {Kernel.RulesVersion.First} to {Kernel.RulesVersion.Current}, so it cannot verify the store. Nothing was changed.",
-                            storeId, "Update PimModule to the version your colleagues use (Update-Module PimModule), then connect again.");
+                            storeId, $"Update PimModule to the version your colleagues use (Update-Module PimModule), then connect again; if nobody uses a newer PimModule, ask {env.Actor} and your administrators how that seal came to be.");
+                    sealRules = rules;
                     sealsChecked++;
                 }
                 if (r.ActorKey != sealActor) return Fail(r.Sequence, $"record {r.Sequence} is by {r.ActorKey}, but its transaction is sealed by {sealActor}");
@@ -207,7 +210,7 @@ internal static partial class Seals
                     {
                         if (when != RecordTime.Counts)
                         {
-                            observe?.Invoke(record, new SealContext(sealActor!, seal.FromSequence, false, r.AtTicks, when, whyNot));
+                            observe?.Invoke(record, new SealContext(sealActor!, seal.FromSequence, false, r.AtTicks, when, whyNot, sealRules));
                             prevHash = r.Hash;
                             continue;
                         }
@@ -218,7 +221,7 @@ internal static partial class Seals
                 // An anchor: a counting record of the root or of a direct administrator at its own time (the time rule's reference).
                 if (when == RecordTime.Counts && (sealActor == rootPrincipal || admins.IsAdministrator(sealActor!, r.AtTicks))) Time().Anchor(r.Sequence, r.AtTicks);
                 if (when == RecordTime.Counts) admins.Observe(r, sealActor!, rootPrincipal);
-                observe?.Invoke(record, new SealContext(sealActor!, seal.FromSequence, trusted, r.AtTicks, when, whyNot));
+                observe?.Invoke(record, new SealContext(sealActor!, seal.FromSequence, trusted, r.AtTicks, when, whyNot, sealRules));
                 if (r.Action == RestoreAction) restores.Add(r.Sequence);
                 if (r.Action is BindAction or RevokeAction or ProposeAction) pending.Add(r);
                 prevHash = r.Hash;
