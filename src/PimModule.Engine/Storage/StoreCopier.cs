@@ -10,7 +10,7 @@ namespace PimModule.Storage;
 internal static class StoreCopier
 {
     /// <summary>Tables in an order that respects references; schema_version is the destination's own.</summary>
-    private static readonly string[] Tables =
+    internal static readonly string[] Tables =
         ["store_info", "roles", "policy_rules", "assignments", "requests", "request_approvals", "access_reviews", "access_review_items", "mfa_methods",
          "notifications", "audit_log", "credentials", "seals", "directory_objects"];
 
