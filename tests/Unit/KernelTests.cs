@@ -49,6 +49,14 @@ public sealed class KernelTests
         Assert.True(Administrators.IsKeyAdministratorAssignment(activated with { MemberType = PimMemberType.Direct }));
     }
 
+    [Fact]
+    public void Deactivating_an_activation_that_has_not_started_withdraws_it()
+    {
+        Assert.True(ActivationRules.Withdrawn(T0.AddMinutes(1), T0));     // not started: withdrawn (deleted)
+        Assert.False(ActivationRules.Withdrawn(T0, T0));                  // started now: ended
+        Assert.False(ActivationRules.Withdrawn(T0, T0.AddMinutes(3)));    // started: ended, never deleted
+    }
+
     // ---- request lifetime --------------------------------------------------------------------------------
 
     [Fact]

@@ -52,6 +52,12 @@ internal static class ActivationRules
     /// <summary>An activation cannot be deactivated in its first minutes.</summary>
     public static readonly TimeSpan MinimumActivation = TimeSpan.FromMinutes(5);
 
+    /// <summary>
+    /// Whether deactivating at <paramref name="at"/> an activation from <paramref name="start"/> withdraws it — it has not
+    /// started: its row is deleted — rather than ending it then.
+    /// </summary>
+    public static bool Withdrawn(DateTime start, DateTime at) => start > at;
+
     /// <summary>Whether an activation from <paramref name="start"/> is too young at <paramref name="at"/> to deactivate (one that has not started may be).</summary>
     public static bool TooSoonToDeactivate(DateTime start, DateTime at) => start <= at && at - start < MinimumActivation;
 

@@ -72,7 +72,7 @@ internal sealed class SelfService
         p => new PimChange($"'{p.Role.Name}' at {p.Row.Scope} for {p.Row.Principal} ({p.Row.Id})", "Deactivate"),
         (work, p) =>
         {
-            var neverStarted = p.Row.Start > work.Now;
+            var neverStarted = Kernel.ActivationRules.Withdrawn(p.Row.Start, work.Now);
             var end = neverStarted ? p.Row.Start : work.Now;
             var request = new RequestRow(Ids.New(), PimRequestAction.SelfDeactivate, PimRequestStatus.Provisioned, work.Actor, p.Row.RoleId, p.Row.Scope,
                 PimAssignmentType.Active, null, p.Row.Start, end, null, null, null, work.Actor, work.Now, Decided: work.Now,

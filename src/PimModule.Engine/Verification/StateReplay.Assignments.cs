@@ -87,8 +87,10 @@ internal sealed partial class StateReplay
                 if (current is null) return "it deactivates no verified activation";
                 if (current.PrincipalKey != ctx.Actor) return $"{ctx.Actor} deactivated {current.PrincipalKey}'s activation";
                 if (current.MemberType != "Activated") return "only activations are deactivated";
-                // An activation that had not started yet is deleted.
-                if (after is null) return current.Start > ctx.VerifiedAtTicks - TimeSpan.FromMinutes(5).Ticks ? null : "an activation that started is ended, not deleted";
+                // An activation that had not started yet is withdrawn (deleted); one that had is ended (the kernel's rule, at the record's time).
+                var withdrawn = ActivationRules.Withdrawn(new DateTime(current.Start, DateTimeKind.Utc), new DateTime(r.AtTicks, DateTimeKind.Utc));
+                if (after is null) return withdrawn ? null : "an activation that started is ended, not deleted";
+                if (withdrawn) return "an activation that had not started is withdrawn, not ended";
                 if (after.PrincipalKey != current.PrincipalKey || after.RoleId != current.RoleId || after.Type != current.Type || after.Scope != current.Scope
                     || after.MemberType != current.MemberType || after.Start != current.Start) return "a deactivation changes only the end";
                 if (after.End is not { } newEnd || current.End is { } oldEnd && newEnd > oldEnd) return "a deactivation never lengthens an activation";
