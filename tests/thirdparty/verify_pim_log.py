@@ -7,7 +7,8 @@ bound by the log itself (the genesis record's RootPublicKey — or, for a store 
 ProtectStore record's, the records before it chained but not sealed — RegisterCredential records; RevokeCredential
 ends one),
 whose protected header names that key (kid) and the actor of every record it covers, and whose payload is the canonical
-{"head":{"hash","seq"},"prev":{"hash","seq"},"store","v":1} of the chain. Exit 0 when the log verifies, 1 otherwise
+{"head":{"hash","seq"},"prev":{"hash","seq"},"store","v":1} of the chain — or, from PimModule's seals that name the rules
+version their transaction was decided under, {"head","prev","rules","store","v":2}. Exit 0 when the log verifies, 1 otherwise
 (the reason on stderr). Entitlement (who may bind keys) is PimModule's Test-PimAuditLog's to check; this is the
 standard-library check of the cryptography and the chain.
 Usage: python3 verify_pim_log.py <export.jsonl>
@@ -126,8 +127,16 @@ def main(path):
                 token.verify(key, alg=alg)
             except Exception as e:  # jwcrypto raises InvalidJWSSignature
                 fail("the seal of records %d-%d does not verify: %s" % (item["from"] + 1, item["to"], e))
-            payload = canonical({"v": 1, "store": store, "prev": {"seq": seal_from, "hash": seal_prev},
-                                 "head": {"seq": expected - 1, "hash": prev_hash}})
+            # Format 1 names no rules version; format 2 names the one its transaction was decided under (an integer, 1 or more).
+            try:
+                claimed = json.loads(token.payload)
+            except ValueError:
+                claimed = {}
+            fields = {"v": 1, "store": store, "prev": {"seq": seal_from, "hash": seal_prev}, "head": {"seq": expected - 1, "hash": prev_hash}}
+            rules = claimed.get("rules") if isinstance(claimed, dict) else None
+            if isinstance(rules, int) and not isinstance(rules, bool) and rules >= 1:
+                fields.update({"v": 2, "rules": rules})
+            payload = canonical(fields)
             if token.payload != payload:
                 fail("the seal of records %d-%d is over another chain" % (item["from"] + 1, item["to"]))
             for r in covered:
