@@ -178,6 +178,18 @@ public class StoreTests
         Assert.Equal(expected, actual);
     }
 
+    [Fact]
+    public void The_tables_are_those_the_migrations_make_in_their_order_and_do_not_drop()
+    {
+        Storage.Migration[] migrations =
+        [
+            new(1, "one", "CREATE TABLE a (x INTEGER);\nCREATE TABLE IF NOT EXISTS b (y INTEGER REFERENCES a (x));\nCREATE INDEX ix_b ON b (y);"),
+            new(2, "two", "drop table if exists a;\ncreate table c (z TEXT);\nALTER TABLE b ADD COLUMN w TEXT;"),
+        ];
+        Assert.Equal(["b", "c"], Storage.Migration.TablesMadeBy(migrations));
+        Assert.Equal(["a", "b"], Storage.Migration.TablesMadeBy(migrations.Take(1)));
+    }
+
     /// <summary>
     /// Copy-PimStore copies every table of the schema (PostgreSQL's is SQLite's, above), each after the tables it references:
     /// a table added by a migration and not to the copier would be left behind by every copy, silently.

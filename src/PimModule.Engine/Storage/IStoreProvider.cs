@@ -3,7 +3,7 @@ using System.Data.Common;
 namespace PimModule.Storage;
 
 /// <summary>A numbered schema change: applied once, in order, at open; the version is recorded with it.</summary>
-internal sealed record Migration(int Version, string Description, string Sql)
+internal sealed partial record Migration(int Version, string Description, string Sql)
 {
     /// <summary>A provider's migrations: the engine's embedded resources named &lt;prefix&gt;NNNN_description.sql, in order.</summary>
     public static IReadOnlyList<Migration> LoadEmbedded(string prefix)
@@ -22,6 +22,26 @@ internal sealed record Migration(int Version, string Description, string Sql)
             .OrderBy(m => m.Version)
             .ToList();
     }
+
+    /// <summary>
+    /// The tables the migrations make, in the order they make them (so each after the tables it references), without
+    /// those a later migration drops: what a store holds beside schema_version. The migrations are the one list of tables.
+    /// </summary>
+    public static IReadOnlyList<string> TablesMadeBy(IEnumerable<Migration> migrations)
+    {
+        var tables = new List<string>();
+        foreach (var m in migrations)
+            foreach (System.Text.RegularExpressions.Match statement in TableStatement().Matches(m.Sql))
+            {
+                var name = statement.Groups["name"].Value.ToLowerInvariant();
+                if (statement.Groups["verb"].Value.Equals("CREATE", StringComparison.OrdinalIgnoreCase)) { if (!tables.Contains(name)) tables.Add(name); }
+                else tables.Remove(name);
+            }
+        return tables;
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"\b(?<verb>CREATE|DROP)\s+TABLE\s+(?:IF\s+(?:NOT\s+)?EXISTS\s+)?(?<name>\w+)", System.Text.RegularExpressions.RegexOptions.IgnoreCase)]
+    private static partial System.Text.RegularExpressions.Regex TableStatement();
 }
 
 /// <summary>

@@ -9,10 +9,12 @@ namespace PimModule.Storage;
 /// </summary>
 internal static class StoreCopier
 {
-    /// <summary>Tables in an order that respects references; schema_version is the destination's own.</summary>
-    internal static readonly string[] Tables =
-        ["store_info", "roles", "policy_rules", "assignments", "requests", "request_approvals", "access_reviews", "access_review_items", "mfa_methods",
-         "notifications", "audit_log", "credentials", "seals", "directory_objects"];
+    /// <summary>
+    /// Every table of the store, in the order the migrations make them (which respects references); schema_version is the
+    /// destination's own. A table a new migration makes is copied without a word here.
+    /// </summary>
+    internal static readonly IReadOnlyList<string> Tables =
+        Migration.TablesMadeBy(Migration.LoadEmbedded("PimModule.Sqlite.")).Where(t => t != "schema_version").ToList();
 
     /// <summary>Rows sent to the destination at a time.</summary>
     private const int Batch = 2000;
@@ -42,6 +44,6 @@ internal static class StoreCopier
             }
             if (columns is not null) BulkRows.Insert(destination, table, columns, batch);
         }
-        return (Tables.Length, rows);
+        return (Tables.Count, rows);
     }
 }
