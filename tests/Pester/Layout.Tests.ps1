@@ -207,7 +207,7 @@ Describe 'The decision kernel (src/PimModule.Engine/Kernel)' {
     }
 
     It 'exists and holds the rules' {
-        ($kernelFiles.Name | Sort-Object) | Should -Be @('ActivationRules.cs', 'Administrators.cs', 'ApprovalRules.cs', 'EligibilityRules.cs', 'Held.cs', 'RequestLifetime.cs', 'RequestLimits.cs', 'ReviewRules.cs', 'RulesVersion.cs')
+        ($kernelFiles.Name | Sort-Object) | Should -Be @('ActivationRequestRules.cs', 'ActivationRules.cs', 'Administrators.cs', 'ApprovalRules.cs', 'EligibilityRules.cs', 'Held.cs', 'RequestLifetime.cs', 'RequestLimits.cs', 'ReviewRules.cs', 'RulesVersion.cs')
     }
 
     It 'does no I/O and sees no layer above it' {
@@ -245,6 +245,12 @@ Describe 'The decision kernel (src/PimModule.Engine/Kernel)' {
 
     It 'an access review''s schedule and what it covers are written once: Kernel/ReviewRules.cs' {
         Find-Outside 'OccurrenceStart\(\w+, \w+, 2\) - |=> recurrence switch|a\.Type\.ToString\(\) == review\.AssignmentType|MemberType != "Direct"' @() | Should -BeNullOrEmpty
+    }
+
+    It 'an activation request is judged by one decision, in one order: Kernel/ActivationRequestRules.cs, told in Requests/RequestRefusals.cs' {
+        # Request-PimActivation and the replay call ActivationRequestRules.Decide; neither applies its rules one by one.
+        Find-Outside 'ActivationRules\.(StartsTooEarly|ExceedsMaximum|Overlapping)\(|RequestLimits\.WhyNot\(' @() | Should -BeNullOrEmpty
+        Find-Outside 'RequestRefusal\.\w+\s*=>' @('src/PimModule.Engine/Requests/RequestRefusals.cs') | Should -BeNullOrEmpty
     }
 
     It 'what grants a role at a scope is written once: Kernel/Held.cs (GrantsAt)' {

@@ -49,6 +49,59 @@ public sealed class KernelTests
         Assert.True(Administrators.IsKeyAdministratorAssignment(activated with { MemberType = PimMemberType.Direct }));
     }
 
+    // ---- an activation request: one decision, in one order ----------------------------------------------------
+
+    private static RequestVerdict<HeldAssignment> Request(IReadOnlyCollection<HeldAssignment> held, DateTime? start = null, TimeSpan? duration = null,
+        string scope = "/", string?[]? pending = null, bool mfa = true, Policy.RolePolicy? policy = null)
+    {
+        var s = start ?? T0;
+        var d = duration ?? TimeSpan.FromHours(1);
+        return ActivationRequestRules.Decide(policy ?? new Policy.RolePolicy(), scope, s, d, s + d, held, pending ?? [], mfa, T0);
+    }
+
+    [Fact]
+    public void Given_an_eligibility_when_a_principal_asks_within_every_rule_then_the_activation_comes_from_it_and_ends_within_it()
+    {
+        var eligible = Given("u@x.com", Reader, PimAssignmentType.Eligible, end: T0.AddMinutes(30));
+        var verdict = Request([eligible]);
+        Assert.Null(verdict.Refusal);
+        Assert.Same(eligible, verdict.Eligible);
+        Assert.Equal(T0.AddMinutes(30), verdict.End);   // never after the eligibility
+    }
+
+    [Fact]
+    public void Given_the_request_rules_when_each_is_broken_then_each_refusal_is_named_in_the_one_order()
+    {
+        var eligible = Given("u@x.com", Reader, PimAssignmentType.Eligible, start: T0.AddDays(-1));
+        // A start too far in the past comes first, even before eligibility.
+        Assert.Equal(RequestRefusal.StartsTooEarly, Request([], start: T0 - ActivationRules.StartTolerance - TimeSpan.FromTicks(1)).Refusal);
+        Assert.Null(Request([eligible], start: T0 - ActivationRules.StartTolerance).Refusal);
+        // No eligibility: refused, naming the next one that would cover it.
+        var later = Given("u@x.com", Reader, PimAssignmentType.Eligible, start: T0.AddDays(2));
+        var notYet = Request([later]);
+        Assert.Equal((RequestRefusal.NotEligible, later), (notYet.Refusal!.Value, notYet.Later));
+        var unit = Given("u@x.com", Reader, PimAssignmentType.Eligible, "/administrativeUnits/a", start: T0.AddDays(-1));
+        Assert.Equal(RequestRefusal.NotEligible, Request([unit], scope: "/administrativeUnits/b").Refusal);
+        Assert.Null(Request([unit], scope: "/administrativeUnits/a").Refusal);
+        // More than the role's maximum.
+        Assert.Equal(RequestRefusal.ExceedsMaximum, Request([eligible], duration: TimeSpan.FromHours(9)).Refusal);
+        Assert.Null(Request([eligible], duration: TimeSpan.FromHours(8)).Refusal);
+        // Active at the scope during it.
+        var active = Given("u@x.com", Reader, PimAssignmentType.Active, member: PimMemberType.Activated, start: T0.AddMinutes(-10), end: T0.AddMinutes(50));
+        var overlaps = Request([eligible, active]);
+        Assert.Equal((RequestRefusal.Overlaps, active), (overlaps.Refusal!.Value, overlaps.Active));
+        Assert.Null(Request([eligible, active], start: T0.AddMinutes(50)).Refusal);   // after it ends
+        // The pending limits.
+        Assert.Equal(RequestRefusal.SameScopePending, Request([eligible], pending: ["/"]).Refusal);
+        Assert.Equal(RequestRefusal.TooManyPending, Request([eligible], pending: ["/a", "/b", "/c", "/d", "/e"]).Refusal);
+        Assert.Null(Request([eligible], pending: ["/a", "/b", "/c", "/d"]).Refusal);
+        // MFA where the settings need it, last.
+        Assert.Equal(RequestRefusal.NoMfa, Request([eligible], mfa: false).Refusal);
+        Assert.Null(Request([eligible], mfa: false, policy: new Policy.RolePolicy { ActivationRequirement = PimActivationRequirement.None }).Refusal);
+        // The order: a request breaking two rules is refused by the earlier.
+        Assert.Equal(RequestRefusal.ExceedsMaximum, Request([eligible, active], duration: TimeSpan.FromHours(9), mfa: false).Refusal);
+    }
+
     [Fact]
     public void Deactivating_an_activation_that_has_not_started_withdraws_it()
     {

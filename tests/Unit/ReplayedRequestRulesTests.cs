@@ -129,6 +129,28 @@ public sealed class ReplayedRequestRulesTests : IDisposable
         CountsForNothing(admin, "an activation that started is ended, not deleted");
     }
 
+    /// <summary>
+    /// A pending request by a principal eligible for nothing: the module refuses it (PimNotEligible); the replay judged
+    /// pending requests without their eligibility, and it counted (its approval would not have provisioned anything, but
+    /// it waited in the approvers' queue). The kernel's one decision (ActivationRequestRules) now judges both.
+    /// </summary>
+    [Fact]
+    public void A_request_by_a_principal_who_is_not_eligible_counts_for_nothing()
+    {
+        var (admin, _) = Given(approval: true);
+        var a1 = _people.Open("a1@contoso.com", _clock);
+        Assert.Equal("PimNotEligible", Assert.Throws<PimException>(() => a1.Activations.RequestActivation(new PimActivationInput { Role = Reader })).ErrorId);
+        a1.Write(work =>
+        {
+            var id = Ids.New();
+            AuditLog.AppendRecord(work, "SelfActivate", "Request", id.ToString("D"), ReaderId, "a1@contoso.com", null,
+                new { RequestId = id, Status = "PendingApproval", Scope = "/", StartDateTime = work.Now, EndDateTime = work.Now.AddHours(1),
+                      Duration = TimeSpan.FromHours(1).ToString("c"), Justification = (string?)null, TicketNumber = (string?)null, MfaVerified = false });
+            return 0;
+        });
+        CountsForNothing(admin, "a1@contoso.com was not eligible for the role at / then");
+    }
+
     [Fact]
     public void A_request_that_does_not_claim_the_mfa_the_role_requires_counts_for_nothing()
     {

@@ -7,6 +7,7 @@ using PimModule.Audit;
 using PimModule.Errors;
 using PimModule.Notifications;
 using PimModule.Roles;
+using PimModule.Validation;
 
 namespace PimModule.Requests;
 
@@ -37,41 +38,16 @@ internal sealed class ActivationRequests
         var scope = input.Scope!;
         var policy = SettingsService.Load(work, role.Id);
         var start = input.StartDateTime ?? work.Now;
-        if (Kernel.ActivationRules.StartsTooEarly(start, work.Now))
-            throw PimErrors.StartInvalid($"The activation would start at {start:u}, in the past; a start may be at most {Kernel.ActivationRules.StartTolerance.TotalMinutes:0} minutes ago.",
-                start, "Leave out -StartDateTime to start now, or give a time in the future.");
-
-        var held = Eligibility.Held(work, principal, role.Id);
-        var eligible = Kernel.EligibilityRules.Source(held, scope, start);
-        if (eligible is null)
-        {
-            var later = Kernel.EligibilityRules.Next(held, scope, start);
-            throw PimErrors.NotEligible(later is not null
-                    ? $"{principal} is eligible for '{role.Name}' at {scope} only from {later.Start:u}."
-                    : $"{principal} is not eligible for '{role.Name}' at {scope}{(input.StartDateTime is null ? "" : $" at {start:u}")}.",
-                role, "Ask a Privileged Role Administrator for an eligible assignment (New-PimEligibleAssignment), or pick a role you are eligible for (Get-PimAssignment -Principal <you> -Type Eligible).");
-        }
         var duration = input.Duration ?? policy.ActivationMaxDuration;
-        if (Kernel.ActivationRules.ExceedsMaximum(duration, policy))
-            throw PimErrors.DurationExceedsMaximum($"'{role.Name}' can be activated for at most {Schedules.Days(policy.ActivationMaxDuration)} (ActivationMaxDuration); {Schedules.Days(duration)} was asked.",
-                duration, $"Give -Duration of at most {policy.ActivationMaxDuration:c}, or leave it out to get the maximum.");
-        var end = Eligibility.End(eligible, start, duration);
-
-        var active = Kernel.ActivationRules.Overlapping(held, scope, start, end, work.Now);
-        if (active is not null)
-            throw PimErrors.AlreadyActive($"'{role.Name}' is already active for {principal} at {scope} ({(active.MemberType == PimMemberType.Activated ? "activated" : "assigned")}, " +
-                $"{(active.End is { } ae ? "until " + ae.ToString("u") : "permanently")}).", active.Id,
-                active.MemberType == PimMemberType.Activated ? "Use the active role, or deactivate it first (Request-PimDeactivation)." : "Nothing to do: the role is active.");
-        var pendingForRole = RequestsTable.PendingActivationsAt(work, principal, role.Id, work.Now);
-        var limit = Kernel.RequestLimits.WhyNot(pendingForRole.ConvertAll(q => (string?)q.Scope), scope);
-        if (limit == Kernel.PendingRefusal.SameScope && pendingForRole.First(q => string.Equals(q.Scope, scope, StringComparison.OrdinalIgnoreCase)) is { } pending)
-            throw PimErrors.RequestPending($"{principal} already has a pending activation request for '{role.Name}' at {scope} ({pending.Id}, made {pending.Created:u}).",
-                pending.Id, $"Wait for the approvers, or cancel it: Stop-PimRequest -RequestId {pending.Id}");
-        // Scopes are free text: without a bound, one principal could fill the approvers' queue (and mailboxes) with requests.
-        if (limit == Kernel.PendingRefusal.TooMany)
-            throw PimErrors.RequestLimitReached($"{principal} already has {pendingForRole.Count} pending activation requests for '{role.Name}' (at most " +
-                $"{Limits.MaxPendingActivationsPerRole} wait at once).", role.Name,
-                "Wait for the approvers, or cancel a request you no longer need: Get-PimRequest -Status PendingApproval | Stop-PimRequest");
+        var held = Eligibility.Held(work, principal, role.Id);
+        var pending = RequestsTable.PendingActivationsAt(work, principal, role.Id, work.Now);
+        // The kernel's request rules, in their one order (the replay judges a sealed request by the same); the MFA code is
+        // checked last, below, so that every other rule has passed before a code is counted.
+        var verdict = Kernel.ActivationRequestRules.Decide(policy, scope, start, duration, Times.Add(start, duration, "Duration"), held,
+            pending.ConvertAll(q => (string?)q.Scope), mfaChecked: true, work.Now);
+        if (verdict.Refusal is not null)
+            throw RequestRefusals.Error(verdict, new RequestRefusals.Asked(principal, role, scope, start, input.StartDateTime is not null, duration, policy, pending));
+        var (eligible, end) = (verdict.Eligible!, verdict.End);
 
         // The texts as they are stored and sealed (trimmed; blank is none): what the replay checks against the same settings.
         policy.CheckActivationText(role.Name, RequestRow.Text(input.Justification), RequestRow.Text(input.TicketNumber));

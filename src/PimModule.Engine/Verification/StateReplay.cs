@@ -212,25 +212,21 @@ internal sealed partial class StateReplay(SqliteConnection db, SqliteTransaction
     private string? RequestRules(SealedRecord r, string roleId, string principalKey, string? scope, long? duration, ActivationRequest asks)
     {
         var at = new DateTime(r.AtTicks, DateTimeKind.Utc);
-        if (duration is null || scope is null || asks.StartDateTime is not { } start || asks.EndDateTime is not { } end)
+        if (duration is not > 0 || scope is null || asks.StartDateTime is not { } start || asks.EndDateTime is null)
             return "an activation request names its scope, start, end and the duration it asks";
+        if (duration.Value > DateTime.MaxValue.Ticks - start.Ticks) return "the duration it asks runs past the end of time";
+        // The role's settings then; those an earlier PimModule set without their rules are not known, and judge nothing.
         var policy = PolicyRules(roleId);
-        if (policy is not null && ActivationRules.ExceedsMaximum(TimeSpan.FromTicks(duration.Value), policy))
-            return $"it asks {TimeSpan.FromTicks(duration.Value):c}, more than the role's ActivationMaxDuration {policy.ActivationMaxDuration:c} then";
-        if (ActivationRules.StartsTooEarly(start, at)) return "it starts further in the past than an activation may";
-        var held = db.Query<View>(ViewColumns + " WHERE principal_key = @principalKey AND role_id = @roleId AND type = 'Active'", new { principalKey, roleId }, tx);
-        if (ActivationRules.Overlapping(held, scope, start, end, at) is { } active) return $"the role was active for {principalKey} at {scope} then ({active.Id})";
+        var judged = policy ?? new RolePolicy { ActivationMaxDuration = TimeSpan.MaxValue, ActivationRequirement = PimActivationRequirement.None };
+        var held = db.Query<View>(ViewColumns + " WHERE principal_key = @principalKey AND role_id = @roleId", new { principalKey, roleId }, tx).AsList();
         var pending = db.Query<VerifiedState.RequestState>("SELECT " + VerifiedState.RequestColumns + " FROM verified_requests WHERE principal_key = @principalKey " +
                                                            "AND role_id = @roleId AND action = 'SelfActivate' AND status = 'PendingApproval'", new { principalKey, roleId }, tx)
             .Where(q => !RequestLifetime.HasExpired(new DateTime(q.StageStartedTicks, DateTimeKind.Utc), at)).Select(q => q.Scope).ToList();
-        switch (RequestLimits.WhyNot(pending, scope))
-        {
-            case PendingRefusal.SameScope: return $"a request of the role at {scope} was pending for {principalKey} then";
-            case PendingRefusal.TooMany: return $"{pending.Count} requests of the role were pending for {principalKey} then";
-        }
-        // The writer's claim that it checked an MFA code, where the role's settings then needed one (the claim is all the log holds).
-        if (policy is not null && ActivationRules.NeedsMfa(policy) && asks.MfaVerified != true)
-            return "the role's settings required an MFA code, and the record does not claim one was checked";
+        // The kernel's request rules, in the writer's order, at the record's own time; the MFA code is the writer's claim
+        // where the settings then needed one (the claim is all the log holds).
+        var asked = TimeSpan.FromTicks(duration.Value);
+        var verdict = ActivationRequestRules.Decide(judged, scope, start, asked, start + asked, held, pending, asks.MfaVerified == true, at);
+        if (verdict.Refusal is not null) return Requests.RequestRefusals.Reason(verdict, principalKey, scope, asked, judged);
         // The requester's texts: the role's RequireJustification, RequireTicket and patterns then. The module always seals
         // them (null when none); a record that leaves them out is checked as having none.
         if (policy is not null)
