@@ -56,7 +56,7 @@ public sealed class KernelTests
     {
         var s = start ?? T0;
         var d = duration ?? TimeSpan.FromHours(1);
-        return ActivationRequestRules.Decide(policy ?? new Policy.RolePolicy(), scope, s, d, s + d, held, pending ?? [], mfa, T0);
+        return ActivationRequestRules.Decide(policy ?? new Policy.RolePolicy(), scope, s, d, held, pending ?? [], mfa, T0, (x, y) => x + y);
     }
 
     [Fact]

@@ -188,6 +188,18 @@ public class StoreTests
         ];
         Assert.Equal(["b", "c"], Storage.Migration.TablesMadeBy(migrations));
         Assert.Equal(["a", "b"], Storage.Migration.TablesMadeBy(migrations.Take(1)));
+        // SQLite's table rebuild (a new table, the old dropped, the new renamed), quoted names, and statements in comments.
+        Storage.Migration[] rebuilt =
+        [
+            new(1, "one", "CREATE TABLE a (x INTEGER);\nCREATE TABLE \"q\" (y INTEGER); -- DROP TABLE a\n/* CREATE TABLE z (w INTEGER); */"),
+            new(2, "two", "CREATE TABLE a_new (x INTEGER, v TEXT);\nINSERT INTO a_new SELECT x, NULL FROM a;\nDROP TABLE a;\nALTER TABLE a_new RENAME TO a;\nALTER TABLE q ADD COLUMN u TEXT;"),
+        ];
+        Assert.Equal(["a", "q"], Storage.Migration.TablesMadeBy(rebuilt.Take(1)));
+        Assert.Equal(["q", "a"], Storage.Migration.TablesMadeBy(rebuilt));
+        // The store's own migrations: the tables it holds, as before this list was derived.
+        Assert.Equal(["schema_version", "store_info", "roles", "assignments", "requests", "audit_log", "policy_rules", "mfa_methods", "notifications",
+                      "credentials", "seals", "directory_objects", "request_approvals", "access_reviews", "access_review_items"],
+            Storage.Migration.TablesMadeBy(Storage.Migration.LoadEmbedded("PimModule.Sqlite.")));
     }
 
     /// <summary>

@@ -48,6 +48,13 @@ public static partial class Scope
     }
 
     /// <summary>True when an assignment at <paramref name="assigned"/> applies at <paramref name="target"/>.</summary>
+    /// <summary>Whether <paramref name="text"/> is a scope as the module writes one (valid, and already in its one form): what a sealed record's scope must be.</summary>
+    public static bool IsCanonical(string? text)
+    {
+        try { return text is not null && string.Equals(Validate(text), text, StringComparison.Ordinal); }
+        catch (PimException) { return false; }
+    }
+
     public static bool Covers(string assigned, string target)
     {
         if (assigned == Root) return true;

@@ -41,16 +41,16 @@ internal sealed record RequestVerdict<T>(RequestRefusal? Refusal, T? Eligible, T
 internal static class ActivationRequestRules
 {
     /// <param name="held">The principal's assignments of the role (eligible and active).</param>
-    /// <param name="asked">The end asked: the start and the duration asked.</param>
-    public static RequestVerdict<T> Decide<T>(RolePolicy policy, string scope, DateTime start, TimeSpan duration, DateTime asked, IReadOnlyCollection<T> held,
-        IReadOnlyList<string?> pendingScopes, bool mfaChecked, DateTime at) where T : class, IHeld
+    /// <param name="add">The start plus the duration asked (the writer's checks the result's range, and refuses it in its place in the order).</param>
+    public static RequestVerdict<T> Decide<T>(RolePolicy policy, string scope, DateTime start, TimeSpan duration, IReadOnlyCollection<T> held,
+        IReadOnlyList<string?> pendingScopes, bool mfaChecked, DateTime at, Func<DateTime, TimeSpan, DateTime> add) where T : class, IHeld
     {
         RequestVerdict<T> No(RequestRefusal why, T? eligible = null, T? later = null, DateTime end = default, T? active = null)
             => new(why, eligible, later, end, active, pendingScopes);
         if (ActivationRules.StartsTooEarly(start, at)) return No(RequestRefusal.StartsTooEarly);
         if (EligibilityRules.Source(held, scope, start) is not { } eligible) return No(RequestRefusal.NotEligible, later: EligibilityRules.Next(held, scope, start));
         if (ActivationRules.ExceedsMaximum(duration, policy)) return No(RequestRefusal.ExceedsMaximum, eligible);
-        var end = EligibilityRules.Within(eligible, asked);
+        var end = EligibilityRules.Within(eligible, add(start, duration));
         if (ActivationRules.Overlapping(held, scope, start, end, at) is { } active) return No(RequestRefusal.Overlaps, eligible, end: end, active: active);
         switch (RequestLimits.WhyNot(pendingScopes, scope))
         {

@@ -43,8 +43,8 @@ internal sealed class ActivationRequests
         var pending = RequestsTable.PendingActivationsAt(work, principal, role.Id, work.Now);
         // The kernel's request rules, in their one order (the replay judges a sealed request by the same); the MFA code is
         // checked last, below, so that every other rule has passed before a code is counted.
-        var verdict = Kernel.ActivationRequestRules.Decide(policy, scope, start, duration, Times.Add(start, duration, "Duration"), held,
-            pending.ConvertAll(q => (string?)q.Scope), mfaChecked: true, work.Now);
+        var verdict = Kernel.ActivationRequestRules.Decide(policy, scope, start, duration, held,
+            pending.ConvertAll(q => (string?)q.Scope), mfaChecked: true, work.Now, (s, d) => Times.Add(s, d, "Duration"));
         if (verdict.Refusal is not null)
             throw RequestRefusals.Error(verdict, new RequestRefusals.Asked(principal, role, scope, start, input.StartDateTime is not null, duration, policy, pending));
         var (eligible, end) = (verdict.Eligible!, verdict.End);

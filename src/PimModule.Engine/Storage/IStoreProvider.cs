@@ -31,16 +31,23 @@ internal sealed partial record Migration(int Version, string Description, string
     {
         var tables = new List<string>();
         foreach (var m in migrations)
-            foreach (System.Text.RegularExpressions.Match statement in TableStatement().Matches(m.Sql))
+            foreach (System.Text.RegularExpressions.Match statement in TableStatement().Matches(Comments().Replace(m.Sql, " ")))
             {
                 var name = statement.Groups["name"].Value.ToLowerInvariant();
-                if (statement.Groups["verb"].Value.Equals("CREATE", StringComparison.OrdinalIgnoreCase)) { if (!tables.Contains(name)) tables.Add(name); }
-                else tables.Remove(name);
+                if (statement.Groups["create"].Success) { if (!tables.Contains(name)) tables.Add(name); }
+                else if (statement.Groups["drop"].Success) tables.Remove(name);
+                else if (tables.IndexOf(name) is >= 0 and var at) tables[at] = statement.Groups["to"].Value.ToLowerInvariant(); // renamed in place
             }
         return tables;
     }
 
-    [System.Text.RegularExpressions.GeneratedRegex(@"\b(?<verb>CREATE|DROP)\s+TABLE\s+(?:IF\s+(?:NOT\s+)?EXISTS\s+)?(?<name>\w+)", System.Text.RegularExpressions.RegexOptions.IgnoreCase)]
+    /// <summary>SQL comments (a statement in one is not made).</summary>
+    [System.Text.RegularExpressions.GeneratedRegex(@"--[^\n]*|/\*.*?\*/", System.Text.RegularExpressions.RegexOptions.Singleline)]
+    private static partial System.Text.RegularExpressions.Regex Comments();
+
+    [System.Text.RegularExpressions.GeneratedRegex(
+        @"\b(?:(?<create>CREATE)\s+TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?|(?<drop>DROP)\s+TABLE\s+(?:IF\s+EXISTS\s+)?|ALTER\s+TABLE\s+)""?(?<name>\w+)""?(?(create)|(?(drop)|\s+RENAME\s+TO\s+""?(?<to>\w+)""?))",
+        System.Text.RegularExpressions.RegexOptions.IgnoreCase)]
     private static partial System.Text.RegularExpressions.Regex TableStatement();
 }
 

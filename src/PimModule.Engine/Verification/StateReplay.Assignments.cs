@@ -8,6 +8,7 @@ using PimModule.Audit.Events;
 using PimModule.Kernel;
 using View = PimModule.Verification.VerifiedAssignment;
 using PimModule.Identity;
+using PimModule.Assignments;
 
 namespace PimModule.Verification;
 
@@ -56,6 +57,8 @@ internal sealed partial class StateReplay
         var after = read is null ? null : ToView(id, read, r.AfterJson!);
         // An administrator's change needs no look at what was there; an activation and a deactivation do.
         var current = ctx.Trusted || r.Action.StartsWith("Admin", StringComparison.Ordinal) ? null : Load(id);
+        // A scope the module would refuse (Scope.Validate) is no scope: "/a/../b" is not "/b" to anything that reads it.
+        if (!ctx.Trusted && after is not null && !Scope.IsCanonical(after.Scope)) { Refuse(r, "Assignment", $"its scope '{after.Scope}' is not one PimModule accepts"); return; }
         var why = ctx.Trusted ? null : AssignmentEntitlement(r, ctx, current, after);
         if (why is not null) { Refuse(r, "Assignment", why); return; }
         if (after is null) db.Execute("DELETE FROM verified_assignments WHERE id = @id", new { id = id.ToLowerInvariant() }, tx);

@@ -8,6 +8,8 @@ using PimModule.Audit.Events;
 using PimModule.Kernel;
 using View = PimModule.Verification.VerifiedAssignment;
 using PimModule.Policy;
+using PimModule.Assignments;
+using PimModule.Validation;
 
 namespace PimModule.Verification;
 
@@ -215,6 +217,16 @@ internal sealed partial class StateReplay(SqliteConnection db, SqliteTransaction
         if (duration is not > 0 || scope is null || asks.StartDateTime is not { } start || asks.EndDateTime is null)
             return "an activation request names its scope, start, end and the duration it asks";
         if (duration.Value > DateTime.MaxValue.Ticks - start.Ticks) return "the duration it asks runs past the end of time";
+        // What the module accepts as input, as it accepts it: a scope in its one form, times between 1900 and 9000, texts
+        // without control characters and within their lengths (an approver reads them).
+        if (!Scope.IsCanonical(scope)) return $"its scope '{scope}' is not one PimModule accepts";
+        if (start < Times.MinTime || start.Ticks + duration.Value > Times.MaxTime.Ticks) return "its times are not between the years PimModule accepts";
+        try
+        {
+            Input.Text(asks.Justification, "Justification");
+            Input.Text(asks.TicketNumber, "TicketNumber");
+        }
+        catch (PimException e) { return $"its texts are not what PimModule accepts ({e.ErrorId})"; }
         // The role's settings then; those an earlier PimModule set without their rules are not known, and judge nothing.
         var policy = PolicyRules(roleId);
         var judged = policy ?? new RolePolicy { ActivationMaxDuration = TimeSpan.MaxValue, ActivationRequirement = PimActivationRequirement.None };
@@ -225,7 +237,7 @@ internal sealed partial class StateReplay(SqliteConnection db, SqliteTransaction
         // The kernel's request rules, in the writer's order, at the record's own time; the MFA code is the writer's claim
         // where the settings then needed one (the claim is all the log holds).
         var asked = TimeSpan.FromTicks(duration.Value);
-        var verdict = ActivationRequestRules.Decide(judged, scope, start, asked, start + asked, held, pending, asks.MfaVerified == true, at);
+        var verdict = ActivationRequestRules.Decide(judged, scope, start, asked, held, pending, asks.MfaVerified == true, at, (s, d) => s + d);
         if (verdict.Refusal is not null) return Requests.RequestRefusals.Reason(verdict, principalKey, scope, asked, judged);
         // The requester's texts: the role's RequireJustification, RequireTicket and patterns then. The module always seals
         // them (null when none); a record that leaves them out is checked as having none.
