@@ -1,7 +1,6 @@
 using PimModule.Identity.Keys;
 using PimModule.Identity;
 using PimModule.Storage;
-using PimModule.Storage.Postgres;
 using PimModule.Storage.Sqlite;
 using PimModule.Audit.Events;
 using PimModule.Audit;

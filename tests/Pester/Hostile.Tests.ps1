@@ -1387,6 +1387,42 @@ Describe 'Verified stores: who acts is proven, not claimed' -Tag Hostile {
             $e.FullyQualifiedErrorId | Should -Be 'PimStoreTrustChanged,PimModule.Cmdlets.ConnectPimStoreCommand'
         }
 
+        It 'a seal naming rules no PimModule here knows, signed by a user''s own key, is refused as too new, naming its sealer, and changes nothing' {
+            # Issue 29: every seal names the rules version it was decided under. user1 (a registered key, no role) runs a
+            # modified module: their own transaction, sealed by their own key, claims rules version 99. Nobody judges
+            # those records by rules they were not decided under: a new connect is refused with its own id.
+            $store = New-VerifiedStore
+            Use-TestUser user1
+            Connect-Verified $store user1@contoso.com
+            Request-PimActivation -Role 'Security Reader' -Justification 'a transaction of my own' | Out-Null
+            Disconnect-PimStore
+            $to = [long](Invoke-Sql -Store $store -Sql 'SELECT MAX(to_sequence) FROM seals')
+            $from = [long](Invoke-Sql -Store $store -Sql "SELECT from_sequence FROM seals WHERE to_sequence = $to")
+            $envelope = (Invoke-Sql -Store $store -Sql "SELECT envelope FROM seals WHERE to_sequence = $to") -join ''
+            $prev = if ($from -eq 0) { '0' * 64 } else { (Invoke-Sql -Store $store -Sql "SELECT hash FROM audit_log WHERE sequence = $from") -join '' }
+            $head = (Invoke-Sql -Store $store -Sql "SELECT hash FROM audit_log WHERE sequence = $to") -join ''
+            $storeId = (Invoke-Sql -Store $store -Sql "SELECT value FROM store_info WHERE key = 'store_id'") -join ''
+            $payload = '{"head":{"hash":"' + $head + '","seq":' + $to + '},"prev":{"hash":"' + $prev + '","seq":' + $from + '},"rules":99,"store":"' + $storeId + '","v":2}'
+            $b64 = { param([byte[]] $b) [Convert]::ToBase64String($b).TrimEnd('=').Replace('+', '-').Replace('/', '_') }
+            $h = $envelope.Split('.')[0]
+            $p64 = & $b64 ([Text.Encoding]::UTF8.GetBytes($payload))
+            $key = [Security.Cryptography.ECDsa]::Create()
+            $key.ImportFromPem((Get-Content -Raw (Join-Path $script:Users 'user1/PimModule/keys/user1@contoso.com.pem')))
+            $sig = & $b64 ($key.SignData([Text.Encoding]::ASCII.GetBytes("$h.$p64"), [Security.Cryptography.HashAlgorithmName]::SHA256))
+            Invoke-Sql -Store $store -Sql "UPDATE seals SET envelope = '$h.$p64.$sig' WHERE to_sequence = $to" | Out-Null
+            $before = Get-RawFingerprint $store
+            # Another machine of the administrator (no checkpoint yet) verifies the whole log.
+            Use-TestUser admin-laptop
+            Copy-Item (Join-Path $script:Users 'admin/PimModule/keys') (Join-Path $env:XDG_DATA_HOME 'PimModule/keys') -Recurse -Force
+            $e = Get-Refusal { Connect-Verified $store admin@contoso.com }
+            $e.FullyQualifiedErrorId | Should -Be 'PimStoreRulesTooNew,PimModule.Cmdlets.ConnectPimStoreCommand'
+            $e.CategoryInfo.Category | Should -Be 'InvalidData'
+            $e.Exception.Message | Should -Match 'rules version 99'
+            $e.Exception.Message | Should -Match 'sealed by user1@contoso\.com'
+            $e.ErrorDetails.RecommendedAction | Should -Match 'Update PimModule'
+            Get-RawFingerprint $store | Should -Be $before
+        }
+
         It 'ignores a key embedded in an envelope (jwk, x5c): a seal re-signed by another key with its key inside does not verify' {
             $store = New-VerifiedStore
             Use-TestUser admin

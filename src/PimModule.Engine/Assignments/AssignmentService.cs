@@ -1,5 +1,4 @@
 using PimModule.Kernel;
-using System.Data.Common;
 using PimModule.Audit.Events;
 using PimModule.MultiFactor;
 using PimModule.Storage;

@@ -1,5 +1,4 @@
 using System.Data.Common;
-using System.Diagnostics;
 using PimModule.Audit.Events;
 using PimModule.Requests;
 using PimModule.Storage;

@@ -1,6 +1,5 @@
 using System.Data.Common;
 using System.Diagnostics;
-using PimModule.Audit.Events;
 using PimModule.Interop;
 using PimModule.Storage;
 using PimModule.Errors;

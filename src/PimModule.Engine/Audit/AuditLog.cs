@@ -1,6 +1,5 @@
 using System.Security.Cryptography;
 using System.Text;
-using System.Text.Json;
 using PimModule.Storage;
 using PimModule.Identity;
 using PimModule.Interop;

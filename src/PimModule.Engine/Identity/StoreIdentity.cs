@@ -1,6 +1,4 @@
-using System.Text.Json.Nodes;
 using PimModule.Identity.Keys;
-using PimModule.Audit.Events;
 using PimModule.Storage;
 using PimModule.Audit;
 using PimModule.Errors;

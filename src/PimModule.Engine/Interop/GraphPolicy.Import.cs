@@ -1,6 +1,4 @@
-using System.Text.Json;
 using System.Text.Json.Nodes;
-using System.Xml;
 using PimModule.Policy;
 using PimModule.Errors;
 using PimModule.Identity;

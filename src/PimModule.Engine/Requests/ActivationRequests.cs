@@ -4,7 +4,6 @@ using PimModule.MultiFactor;
 using PimModule.Policy;
 using PimModule.Assignments;
 using PimModule.Audit;
-using PimModule.Errors;
 using PimModule.Notifications;
 using PimModule.Roles;
 using PimModule.Validation;

@@ -39,8 +39,7 @@ internal static class RequestRefusals
         RequestRefusal.TooManyPending => PimErrors.RequestLimitReached(
             $"{a.Principal} already has {a.Pending.Count} pending activation requests for '{a.Role.Name}' (at most {Limits.MaxPendingActivationsPerRole} wait at once).",
             a.Role.Name, "Wait for the approvers, or cancel a request you no longer need: Get-PimRequest -Status PendingApproval | Stop-PimRequest"),
-        RequestRefusal.NoMfa => PimErrors.MfaRequired($"'{a.Role.Name}' needs an MFA code to activate, and none was checked.", a.Role.Name,
-            "Give -MfaCode with the code your authenticator shows."),
+        // NoMfa is the replay's alone: Request-PimActivation asks with mfaChecked true and checks the code itself, last (Mfa.Verify).
         _ => throw new InvalidOperationException($"The activation request rules refused with {v.Refusal}, which has no error."),
     };
 

@@ -1,4 +1,3 @@
-using System.Data.Common;
 using PimModule.Storage;
 using PimModule.Identity;
 using PimModule.Interop;

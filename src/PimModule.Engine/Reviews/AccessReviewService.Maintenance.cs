@@ -1,4 +1,3 @@
-using PimModule.Audit.Events;
 using PimModule.Storage;
 
 namespace PimModule.Reviews;

@@ -1,4 +1,3 @@
-using System.Globalization;
 using Dapper;
 using PimModule.Requests;
 using PimModule.Identity;

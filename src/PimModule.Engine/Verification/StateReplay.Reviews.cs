@@ -1,12 +1,8 @@
-using System.Globalization;
 using System.Text.Json;
-using System.Text.Json.Nodes;
 using Dapper;
-using Microsoft.Data.Sqlite;
 using PimModule.Identity.Keys;
 using PimModule.Audit.Events;
 using PimModule.Kernel;
-using View = PimModule.Verification.VerifiedAssignment;
 using PimModule.Identity;
 
 namespace PimModule.Verification;

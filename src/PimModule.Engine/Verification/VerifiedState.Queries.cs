@@ -3,7 +3,6 @@ using System.Text;
 using System.Text.Json;
 using Dapper;
 using Microsoft.Data.Sqlite;
-using PimModule.Identity.Keys;
 using PimModule.Storage;
 using PimModule.Identity;
 

@@ -1,4 +1,3 @@
-using System.Text.Json.Serialization;
 using PimModule.Policy;
 
 namespace PimModule.Audit.Events;

@@ -1,8 +1,6 @@
-using System.Text;
 using System.Text.Json.Nodes;
 using PimModule.Audit;
 using PimModule.Audit.Events;
-using PimModule.Verification;
 
 namespace PimModule.Identity.Keys;
 

@@ -1,7 +1,5 @@
-using System.Text;
 using System.Text.Json.Nodes;
 using PimModule.Audit;
-using PimModule.Audit.Events;
 using PimModule.Verification;
 using PimModule.Errors;
 

@@ -1,4 +1,3 @@
-using System.Text;
 using PimModule.Errors;
 
 namespace PimModule.Identity.Keys;

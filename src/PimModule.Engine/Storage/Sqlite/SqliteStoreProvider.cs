@@ -1,6 +1,5 @@
 using System.Data;
 using System.Data.Common;
-using System.Reflection;
 using Microsoft.Data.Sqlite;
 using PimModule.Errors;
 using PimModule.Files;
