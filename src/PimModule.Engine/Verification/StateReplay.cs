@@ -46,8 +46,8 @@ internal sealed partial class StateReplay(SqliteConnection db, SqliteTransaction
         _acted.Clear();
     }
 
-    /// <summary>How far a record's time may be ahead of the verifier's clock and still count as due (clock skew).</summary>
-    private static readonly TimeSpan Skew = TimeSpan.FromMinutes(5);
+    /// <summary>How far clocks may differ: the time rule's (Verification/Time.cs), not a second one.</summary>
+    private static readonly TimeSpan Skew = TimeRule.Skew;
 
     private long _transaction = -1;
     // Within one transaction (its records may claim different times): by principal and time.
