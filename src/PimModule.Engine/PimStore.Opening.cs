@@ -1,3 +1,4 @@
+using PimModule.Kernel;
 using PimModule.Identity.Keys;
 using PimModule.Identity;
 using PimModule.Storage;

@@ -207,7 +207,7 @@ Describe 'The decision kernel (src/PimModule.Engine/Kernel)' {
     }
 
     It 'exists and holds the rules' {
-        ($kernelFiles.Name | Sort-Object) | Should -Be @('ActivationRequestRules.cs', 'ActivationRules.cs', 'Administrators.cs', 'ApprovalRules.cs', 'EligibilityRules.cs', 'Held.cs', 'RequestLifetime.cs', 'RequestLimits.cs', 'ReviewRules.cs', 'RulesVersion.cs')
+        ($kernelFiles.Name | Sort-Object) | Should -Be @('ActivationRequestRules.cs', 'ActivationRules.cs', 'Administrators.cs', 'ApprovalRules.cs', 'EligibilityRules.cs', 'Held.cs', 'RequestDecisionRules.cs', 'RequestLifetime.cs', 'RequestLimits.cs', 'ReviewRules.cs', 'RulesVersion.cs', 'TimeRule.cs')
     }
 
     It 'does no I/O and sees no layer above it' {
@@ -251,6 +251,13 @@ Describe 'The decision kernel (src/PimModule.Engine/Kernel)' {
         # Request-PimActivation and the replay call ActivationRequestRules.Decide; neither applies its rules one by one.
         Find-Outside 'ActivationRules\.(StartsTooEarly|ExceedsMaximum|Overlapping)\(|RequestLimits\.WhyNot\(' @() | Should -BeNullOrEmpty
         Find-Outside 'RequestRefusal\.\w+\s*=>' @('src/PimModule.Engine/Requests/RequestRefusals.cs') | Should -BeNullOrEmpty
+    }
+
+    It 'a waiting request is approved, denied, canceled or expired by one decision: Kernel/RequestDecisionRules.cs' {
+        # Approve-, Deny-, Cancel-PimRequest and the replay call RequestDecisionRules.Decide; none counts a quorum, asks for an
+        # approver's reason or tells an expired request from a pending one by itself.
+        Find-Outside 'ApprovalRules\.(LacksJustification|Counted|WhyMayNotDecide)\(' @('src/PimModule.Engine/Requests/Approvals.cs') | Should -BeNullOrEmpty
+        Find-Outside 'RequestDecisionRules\.Decide\(' @() | Measure-Object | Select-Object -ExpandProperty Count | Should -Be 2
     }
 
     It 'what grants a role at a scope is written once: Kernel/Held.cs (GrantsAt)' {

@@ -12,3 +12,4 @@ global using PimModule.Roles;
 global using PimModule.Storage;
 global using PimModule.Validation;
 global using PimModule.Errors;
+global using PimModule.Kernel;

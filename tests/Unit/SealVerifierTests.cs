@@ -170,14 +170,14 @@ public sealed class SealVerifierTests : IDisposable
         Transaction(_root, "admin@contoso.com", At(ended.AddDays(30), "AddRole", null));
         // A month after their assignment ended, admin2 revokes user1's key, claiming a time inside it.
         Transaction(admin2, "admin2@contoso.com", At(t0.AddHours(1), Seals.RevokeAction, new { Principal = "user1@contoso.com", Thumbprint = _user.Thumbprint }));
-        // The time rule (Verification/Time.cs): dated back before the root's latest record, the revocation counts for
+        // The time rule (Kernel/TimeRule.cs): dated back before the root's latest record, the revocation counts for
         // nothing — user1's key stays bound — and breaks nothing (the log verifies; Test-PimAuditLog names the record).
-        var seen = new List<(long Sequence, Verification.RecordTime Time, string? Why)>();
+        var seen = new List<(long Sequence, Kernel.RecordTime Time, string? Why)>();
         var v = Seals.Verify(Store, _records, _seals, Genesis, observe: (r, c) => seen.Add((r.Sequence, c.Time, c.TimeWhy)));
         Assert.True(v.IsValid, v.Reason);
         Assert.Contains(_user.Thumbprint, v.Bindings.Keys, StringComparer.OrdinalIgnoreCase);
         var revoke = Assert.Single(seen, s => s.Sequence == 6);
-        Assert.Equal(Verification.RecordTime.BackDated, revoke.Time);
+        Assert.Equal(Kernel.RecordTime.BackDated, revoke.Time);
         Assert.Contains("before an earlier record of the store's root", revoke.Why);
     }
 

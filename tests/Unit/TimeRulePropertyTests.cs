@@ -8,7 +8,7 @@ using Xunit;
 namespace PimModule.Tests;
 
 /// <summary>
-/// Issue 27: the one time rule (Verification/Time.cs), as a property. Random honest commands — by the root, a direct
+/// Issue 27: the one time rule (Kernel/TimeRule.cs), as a property. Random honest commands — by the root, a direct
 /// administrator and two users, on a clock that only moves forward — mixed with forgeries that mallory (no role) seals
 /// with her own real key at random clock offsets, days back or weeks ahead: every honest record counts, no forgery grants
 /// anything, and the administrator's checkpoint, built step by step, equals a full replay of the log at the same clock.

@@ -189,7 +189,7 @@ internal static class AuditLog
     /// snapshot (a transaction), so the head, the records and the seals agree.
     /// </summary>
     public static (PimAuditVerification Result, Identity.Keys.SealVerdict? Seals) VerifyFrom(UnitOfWork work, Identity.Keys.SealState? resume,
-        Action<Identity.Keys.SealedRecord, Identity.Keys.SealContext>? observe, Verification.AnchorTimeline? lookAhead = null)
+        Action<Identity.Keys.SealedRecord, Identity.Keys.SealContext>? observe, Kernel.AnchorTimeline? lookAhead = null)
     {
         var (upTo, headHash) = RecordedHead(work);
         var verified = work.IdentityMode == PimIdentityMode.Verified;

@@ -1,3 +1,4 @@
+using PimModule.Kernel;
 using PimModule.Files;
 using PimModule.Identity;
 using PimModule.Verification;

@@ -1,3 +1,4 @@
+using PimModule.Kernel;
 using MailKit.Net.Smtp;
 using MailKit.Security;
 using MimeKit;

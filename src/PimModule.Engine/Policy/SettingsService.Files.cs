@@ -1,3 +1,4 @@
+using PimModule.Kernel;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using PimModule.Storage;

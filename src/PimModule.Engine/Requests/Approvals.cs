@@ -46,13 +46,6 @@ internal static class Approvals
     public static HashSet<string> Entitled(UnitOfWork work, RequestRow q, DateTime now)
         => ApprovalRules.Entitled(StageOf(work, q), Authorization.Administrators(work), q.StageStart, now);
 
-    /// <summary>Why <paramref name="principal"/> may not decide the request at <paramref name="now"/> (<see cref="ApprovalRules.WhyMayNotDecide"/>); null when they may.</summary>
-    public static DecisionRefusal? WhyMayNotDecide(UnitOfWork work, RequestRow q, string principal, DateTime now, IReadOnlyList<RequestApprovalsTable.Row> decisions)
-    {
-        var key = Principal.Fold(principal);
-        return ApprovalRules.WhyMayNotDecide(Principal.Fold(q.Principal), key, decisions.Any(d => d.Key == key), Entitled(work, q, now));
-    }
-
     /// <summary>
     /// Who may decide the request at <paramref name="now"/>, by name (for messages and notices): the current stage's approvers,
     /// its escalation approvers once escalation opened, each of them only when <see cref="ApprovalRules.WhyMayNotDecide"/> lets them.
@@ -65,11 +58,4 @@ internal static class Approvals
             .Where(d => Principal.Fold(d) is var key && ApprovalRules.WhyMayNotDecide(requester, key, decisions.Any(x => x.Key == key), entitled) is null)
             .Distinct(Principal.Comparer).ToList();
     }
-
-    /// <summary>How many distinct principals entitled for the request's current stage now approved it in that stage (<see cref="ApprovalRules.Counted"/>).</summary>
-    public static int CountedApprovals(UnitOfWork work, RequestRow q, DateTime now, IReadOnlyList<RequestApprovalsTable.Row> decisions)
-        => ApprovalRules.Counted(decisions.Select(d => (d.Key, d.Stage, d.Decision == RequestApprovalsTable.Approve)), q.Stage, Entitled(work, q, now));
-
-    public static bool MayApprove(UnitOfWork work, RequestRow q, string principal)
-        => WhyMayNotDecide(work, q, principal, work.Now, RequestApprovalsTable.For(work, q.Id)) is null;
 }

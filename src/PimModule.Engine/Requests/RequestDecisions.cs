@@ -1,3 +1,4 @@
+using PimModule.Kernel;
 using PimModule.Storage;
 using PimModule.Audit.Events;
 using PimModule.Policy;
@@ -23,95 +24,115 @@ internal sealed class RequestDecisions
         => RequestsTable.Find(work, id)
            ?? throw PimErrors.RequestNotFound($"There is no request with id {id}.", id, "List requests with Get-PimRequest.");
 
-    private static void RequirePending(RequestRow q, DateTime now, string what)
-    {
-        var status = RequestsTable.StatusAt(q, now);
-        if (status != PimRequestStatus.PendingApproval)
-            throw PimErrors.RequestNotPending($"Request {q.Id} ({q.Action} '{q.Principal}') cannot be {what}: it is {status}" +
-                (q.ApprovedBy is not null ? $" (decided by {q.ApprovedBy} at {q.Decided:u})" : "") + ". The first decision stands.",
-                q.Id, "Only pending requests can be decided or canceled; see Get-PimRequest -Status PendingApproval.");
-    }
+    /// <summary>The one telling of a request no longer waiting (decided, canceled or expired), with what happened to it.</summary>
+    private static PimException NotPending(RequestRow q, DateTime now, string what)
+        => PimErrors.RequestNotPending($"Request {q.Id} ({q.Action} '{q.Principal}') cannot be {what}: it is {RequestsTable.StatusAt(q, now)}" +
+            (q.ApprovedBy is not null ? $" (decided by {q.ApprovedBy} at {q.Decided:u})" : "") + ". The first decision stands.",
+            q.Id, "Only pending requests can be decided or canceled; see Get-PimRequest -Status PendingApproval.");
 
     /// <summary>Closes a request still pending now; when it is not (someone decided first), refuses with what happened to it.</summary>
     private static void Close(UnitOfWork work, RequestRow q, PimRequestStatus status, string? decidedBy, string? justification, string what,
         Guid? assignmentId = null, DateTime? start = null, DateTime? end = null)
     {
         if (!RequestsTable.Close(work, q.Id, status, decidedBy, RequestRow.Text(justification), work.Now, assignmentId, start, end))
-            RequirePending(FindRequest(work, q.Id), work.Now, what);
+            if (FindRequest(work, q.Id) is var now && RequestsTable.StatusAt(now, work.Now) != PimRequestStatus.PendingApproval) throw NotPending(now, work.Now, what);
     }
 
     private sealed record Plan(RequestRow Request, PimRole Role, RolePolicy Policy);
 
-    private static Plan PlanDecision(UnitOfWork work, Guid requestId, string? justification, string what)
+    private static Plan PlanDecision(UnitOfWork work, Guid requestId, string? justification, RequestCommand command)
     {
         Input.Text(justification, "Justification", Input.JustificationLength);
         var q = FindRequest(work, requestId);
         var role = RoleService.Resolve(work, new PimRoleReference(q.RoleId));
-        RequirePending(q, work.Now, what);
-        CheckDecider(work, q, role);
         var policy = SettingsService.Load(work, q.RoleId);
-        if (Kernel.ApprovalRules.LacksJustification(policy, justification))
-            throw PimErrors.JustificationRequired($"The settings of '{role.Name}' require approvers to give a reason (RequireApproverJustification).", q.Id,
-                "Give -Justification with the reason for your decision.");
+        Judge(work, q, role, policy, command, justification);
         return new Plan(q, role, policy);
     }
 
-    /// <summary>The acting principal may decide the request now: not its requester, not a second time, entitled for its stage.</summary>
-    private static void CheckDecider(UnitOfWork work, RequestRow q, PimRole role)
+    /// <summary>
+    /// The kernel's decision (<see cref="RequestDecisionRules"/>) on the request as the tables have it now, by the acting
+    /// principal: what it does, or its refusal told as this cmdlet's error.
+    /// </summary>
+    private static RequestDecisionVerdict Judge(UnitOfWork work, RequestRow q, PimRole role, RolePolicy policy, RequestCommand command, string? justification)
     {
         var decisions = RequestApprovalsTable.For(work, q.Id);
-        var refusal = Approvals.WhyMayNotDecide(work, q, work.Actor, work.Now, decisions);
-        if (refusal is Kernel.DecisionRefusal.OwnRequest)
-            throw PimErrors.CannotDecideOwnRequest($"{work.Actor} made request {q.Id} and cannot decide it; requesters never approve their own requests.", q.Id,
-                "Ask one of the role's approvers to decide it.");
-        if (refusal is Kernel.DecisionRefusal.DecidedAlready && decisions.FirstOrDefault(d => d.Key == Principal.Fold(work.Actor)) is { } mine)
+        var waiting = new WaitingRequest(Principal.Fold(q.Principal), q.Status == PimRequestStatus.PendingApproval, q.StageStart,
+            decisions.Select(d => d.Key).ToHashSet(StringComparer.Ordinal), Approvals.Entitled(work, q, work.Now),
+            decisions.Where(d => d.Stage == q.Stage && d.Decision == RequestApprovalsTable.Approve).Select(d => d.Key).ToList(),
+            Approvals.StageOf(work, q), Approvals.IsLastStage(work, q));
+        var verdict = RequestDecisionRules.Decide(command, waiting, Principal.Fold(work.Actor), justification, policy, work.Now);
+        if (verdict.Refusal is { } why) throw Refused(work, q, role, why, decisions, command);
+        return verdict;
+    }
+
+    /// <summary>A refusal of <see cref="RequestDecisionRules"/>, as the ErrorRecord Approve-, Deny- and Cancel-PimRequest give.</summary>
+    private static PimException Refused(UnitOfWork work, RequestRow q, PimRole role, RequestDecisionRefusal why, IReadOnlyList<RequestApprovalsTable.Row> decisions,
+        RequestCommand command)
+    {
+        var what = command switch { RequestCommand.Approve => "approved", RequestCommand.Deny => "denied", _ => "canceled" };
+        switch (why)
         {
-            // Read again: a request that decision closed meanwhile (the same principal in another window) is not pending.
-            RequirePending(FindRequest(work, q.Id), work.Now, "decided");
-            throw PimErrors.AlreadyDecided($"{work.Actor} already decided request {q.Id} ({mine.Decision} in stage {mine.Stage} at {mine.Decided:u}); no principal decides a request twice.",
-                q.Id, "Ask another approver of the stage to decide it; see Get-PimRequest -RequestId " + q.Id + " for who may still decide.");
-        }
-        if (refusal is not null)
-        {
-            var deciders = Approvals.MayDecide(work, q, work.Now, decisions);
-            var stages = Approvals.StageCount(work, q);
-            var stage = stages > 1 ? $" in stage {q.Stage} of {stages}" : "";
-            var escalation = Approvals.EscalationOpensAt(work, q) is { } opens && work.Now < opens
-                                                                 && Approvals.EscalationApproversOf(work, q).Contains(work.Actor, Principal.Comparer)
-                ? $" {work.Actor} is an escalation approver of the stage and may decide from {opens:yyyy-MM-dd HH:mm} UTC, once the stage has waited that long without its quorum."
-                : "";
-            throw PimErrors.NotApprover($"{work.Actor} is not an approver of '{role.Name}' requests{stage} now. Who may decide: {(deciders.Count == 0 ? "(nobody now)" : string.Join(", ", deciders))}.{escalation}",
-                q.Id, "Ask one of them to decide it (when the role lists no approvers for the stage, a Privileged Role Administrator or Global Administrator).");
+            case RequestDecisionRefusal.NotPending or RequestDecisionRefusal.Expired:
+                return NotPending(q, work.Now, what);
+            case RequestDecisionRefusal.NotRequester:
+                return PimErrors.NotRequester($"Request {q.Id} was made by {q.Principal}; only the requester can cancel it.", q.Id,
+                    "Approvers decide others' requests with Approve-PimRequest or Deny-PimRequest.");
+            case RequestDecisionRefusal.OwnRequest:
+                return PimErrors.CannotDecideOwnRequest($"{work.Actor} made request {q.Id} and cannot decide it; requesters never approve their own requests.", q.Id,
+                    "Ask one of the role's approvers to decide it.");
+            case RequestDecisionRefusal.DecidedAlready when decisions.FirstOrDefault(d => d.Key == Principal.Fold(work.Actor)) is { } mine:
+                // Read again: a request that decision closed meanwhile (the same principal in another window) is not pending.
+                if (FindRequest(work, q.Id) is var now && RequestsTable.StatusAt(now, work.Now) != PimRequestStatus.PendingApproval)
+                    return NotPending(now, work.Now, what);
+                return PimErrors.AlreadyDecided($"{work.Actor} already decided request {q.Id} ({mine.Decision} in stage {mine.Stage} at {mine.Decided:u}); no principal decides a request twice.",
+                    q.Id, "Ask another approver of the stage to decide it; see Get-PimRequest -RequestId " + q.Id + " for who may still decide.");
+            case RequestDecisionRefusal.JustificationRequired:
+                return PimErrors.JustificationRequired($"The settings of '{role.Name}' require approvers to give a reason (RequireApproverJustification).", q.Id,
+                    "Give -Justification with the reason for your decision.");
+            case RequestDecisionRefusal.NotApprover or RequestDecisionRefusal.DecidedAlready:
+                var deciders = Approvals.MayDecide(work, q, work.Now, decisions);
+                var stages = Approvals.StageCount(work, q);
+                var stage = stages > 1 ? $" in stage {q.Stage} of {stages}" : "";
+                var escalation = Approvals.EscalationOpensAt(work, q) is { } opens && work.Now < opens
+                                                                     && Approvals.EscalationApproversOf(work, q).Contains(work.Actor, Principal.Comparer)
+                    ? $" {work.Actor} is an escalation approver of the stage and may decide from {opens:yyyy-MM-dd HH:mm} UTC, once the stage has waited that long without its quorum."
+                    : "";
+                return PimErrors.NotApprover($"{work.Actor} is not an approver of '{role.Name}' requests{stage} now. Who may decide: {(deciders.Count == 0 ? "(nobody now)" : string.Join(", ", deciders))}.{escalation}",
+                    q.Id, "Ask one of them to decide it (when the role lists no approvers for the stage, a Privileged Role Administrator or Global Administrator).");
+            default:
+                throw new InvalidOperationException($"{command} of request {q.Id} was refused as {why}, which this cmdlet never asks.");
         }
     }
 
     /// <summary>
     /// Takes the request for this decision: its row is locked, so two deciders of one request queue up and the second one
-    /// sees the first one's decision; refused when the request is no longer pending in the stage that was planned.
+    /// sees the first one's decision; refused when the request is no longer pending in the stage that was planned. Returns
+    /// the kernel's decision on the request as it is now, locked.
     /// </summary>
-    private static void Take(UnitOfWork work, Plan p, string what)
+    private static RequestDecisionVerdict Take(UnitOfWork work, Plan p, RequestCommand command, string? justification)
     {
-        if (RequestsTable.TakeForDecision(work, p.Request.Id, p.Request.Stage, work.Now)) { CheckDecider(work, FindRequest(work, p.Request.Id), p.Role); return; }
+        if (RequestsTable.TakeForDecision(work, p.Request.Id, p.Request.Stage, work.Now))
+            return Judge(work, FindRequest(work, p.Request.Id), p.Role, p.Policy, command, justification);
         var now = FindRequest(work, p.Request.Id);
-        RequirePending(now, work.Now, what);
+        if (RequestsTable.StatusAt(now, work.Now) != PimRequestStatus.PendingApproval) throw NotPending(now, work.Now, command == RequestCommand.Approve ? "approved" : "denied");
         throw PimErrors.RequestNotPending($"Request {now.Id} moved from stage {p.Request.Stage} to stage {now.Stage} while the decision was made; nothing was recorded.",
             now.Id, "Look at the request again (Get-PimRequest -RequestId " + now.Id + ") and decide it in its current stage.");
     }
 
     public PimRequest? Approve(Guid requestId, string? justification, Func<PimChange, bool>? confirm) => _store.Change(
-        work => PlanDecision(work, requestId, justification, "approved"),
+        work => PlanDecision(work, requestId, justification, RequestCommand.Approve),
         p => new PimChange($"{p.Request.Action} '{p.Role.Name}' for {p.Request.Principal} ({p.Request.Id})", "Approve request"),
         (work, p) =>
         {
-            Take(work, p, "approved");
+            var verdict = Take(work, p, RequestCommand.Approve, justification);
             var q = p.Request;
             RequestApprovalsTable.Insert(work, new RequestApprovalsTable.Row(q.Id, work.Actor, q.Stage, RequestApprovalsTable.Approve, RequestRow.Text(justification), work.Now));
-            var approvals = Approvals.CountedApprovals(work, q, work.Now, RequestApprovalsTable.For(work, q.Id));
-            var required = Approvals.RequiredAt(work, q);
-            if (approvals < required || !Approvals.IsLastStage(work, q))
+            var (approvals, required) = (verdict.Counted, verdict.Required);
+            if (verdict.Outcome != RequestOutcome.Provisioned)
             {
                 // A stage approval: recorded; with the stage's quorum the request moves to the next stage.
-                var advances = approvals >= required;
+                var advances = verdict.Outcome == RequestOutcome.StageApproved;
                 if (advances) RequestsTable.Advance(work, q.Id, q.Stage, work.Now); // the row is ours since Take
                 AuditLog.Append(work, new RequestApproved(q.Id, q.RoleId, q.Principal, q.Stage, new RequestDecision(nameof(PimRequestStatus.PendingApproval),
                     advances ? q.Stage + 1 : q.Stage, advances ? "StageApproved" : "Recorded", work.Actor, null, RequestRow.Text(justification), null, approvals, required)));
@@ -176,12 +197,12 @@ internal sealed class RequestDecisions
     }
 
     public PimRequest? Deny(Guid requestId, string? justification, Func<PimChange, bool>? confirm) => _store.Change(
-        work => PlanDecision(work, requestId, justification, "denied"),
+        work => PlanDecision(work, requestId, justification, RequestCommand.Deny),
         p => new PimChange($"{p.Request.Action} '{p.Role.Name}' for {p.Request.Principal} ({p.Request.Id})", "Deny request"),
         (work, p) =>
         {
             // Any one decider of the current stage ends the request.
-            Take(work, p, "denied");
+            Take(work, p, RequestCommand.Deny, justification);
             RequestApprovalsTable.Insert(work, new RequestApprovalsTable.Row(p.Request.Id, work.Actor, p.Request.Stage, RequestApprovalsTable.Deny, RequestRow.Text(justification), work.Now));
             Close(work, p.Request, PimRequestStatus.Denied, work.Actor, justification, "decided");
             AuditLog.Append(work, new RequestDenied(p.Request.Id, p.Request.RoleId, p.Request.Principal, p.Request.Stage, work.Actor, RequestRow.Text(justification)));
@@ -197,12 +218,9 @@ internal sealed class RequestDecisions
         {
             var q = FindRequest(work, requestId);
             var role = RoleService.Resolve(work, new PimRoleReference(q.RoleId));
-            if (!Principal.Same(q.Principal, work.Actor))
-                throw PimErrors.NotRequester($"Request {q.Id} was made by {q.Principal}; only the requester can cancel it.", q.Id,
-                    "Approvers decide others' requests with Approve-PimRequest or Deny-PimRequest.");
-            RequirePending(q, work.Now, "canceled");
             // Giving up access is never refused by the self-service limit: it is bounded by the activation or request it ends,
             // which the limit counted (issue 28, review of finding 5).
+            Judge(work, q, role, SettingsService.LoadOnce(work, q.RoleId), RequestCommand.Cancel, null);
             return (Request: q, Role: role);
         },
         p => new PimChange($"{p.Request.Action} '{p.Role.Name}' ({p.Request.Id})", "Cancel request"),

@@ -1,3 +1,4 @@
+using PimModule.Kernel;
 using Dapper;
 using Microsoft.Data.Sqlite;
 

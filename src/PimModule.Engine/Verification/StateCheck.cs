@@ -1,3 +1,4 @@
+using PimModule.Kernel;
 using PimModule.Storage;
 using PimModule.Audit;
 using PimModule.Notifications;

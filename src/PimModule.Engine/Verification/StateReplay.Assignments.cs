@@ -1,10 +1,10 @@
+using PimModule.Kernel;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Dapper;
 using Microsoft.Data.Sqlite;
 using PimModule.Identity.Keys;
 using PimModule.Audit.Events;
-using PimModule.Kernel;
 using View = PimModule.Verification.VerifiedAssignment;
 using PimModule.Identity;
 using PimModule.Assignments;

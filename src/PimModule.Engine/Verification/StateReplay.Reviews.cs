@@ -1,8 +1,8 @@
+using PimModule.Kernel;
 using System.Text.Json;
 using Dapper;
 using PimModule.Identity.Keys;
 using PimModule.Audit.Events;
-using PimModule.Kernel;
 using PimModule.Identity;
 
 namespace PimModule.Verification;

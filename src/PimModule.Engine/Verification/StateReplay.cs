@@ -1,10 +1,10 @@
+using PimModule.Kernel;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Dapper;
 using Microsoft.Data.Sqlite;
 using PimModule.Identity.Keys;
 using PimModule.Audit.Events;
-using PimModule.Kernel;
 using View = PimModule.Verification.VerifiedAssignment;
 using PimModule.Policy;
 using PimModule.Assignments;
@@ -46,7 +46,7 @@ internal sealed partial class StateReplay(SqliteConnection db, SqliteTransaction
         _acted.Clear();
     }
 
-    /// <summary>How far clocks may differ: the time rule's (Verification/Time.cs), not a second one.</summary>
+    /// <summary>How far clocks may differ: the time rule's (Kernel/TimeRule.cs), not a second one.</summary>
     private static readonly TimeSpan Skew = TimeRule.Skew;
 
     private long _transaction = -1;
@@ -66,7 +66,7 @@ internal sealed partial class StateReplay(SqliteConnection db, SqliteTransaction
             _approved.Clear();
         }
         if (++_seen % 10000 == 0) progress?.Invoke(r.Sequence);
-        // A record whose time the time rule does not believe (Verification/Time.cs) changes nothing, whatever it is.
+        // A record whose time the time rule does not believe (Kernel/TimeRule.cs) changes nothing, whatever it is.
         if (!ctx.Trusted && ctx.Time != RecordTime.Counts)
         {
             Refuse(r, r.TargetType ?? "Record", ctx.TimeWhy ?? "its time does not count", ctx.Time.ToString());
@@ -146,55 +146,52 @@ internal sealed partial class StateReplay(SqliteConnection db, SqliteTransaction
             case "ApproveRequest" or "DenyRequest" or "CancelRequest" or "ExpireRequest":
             {
                 if (current is null) { Refuse(r, "Request", "it decides no verified request"); return; }
-                if (current.Status != "PendingApproval") { Refuse(r, "Request", $"the request was {current.Status} already"); return; }
-                // Each approval stage has its lifetime from when the request reached it (the kernel's RequestLifetime).
+                var command = r.Action switch
+                {
+                    "ApproveRequest" => RequestCommand.Approve, "DenyRequest" => RequestCommand.Deny, "CancelRequest" => RequestCommand.Cancel, _ => RequestCommand.Expire,
+                };
+                var decided = command is RequestCommand.Approve or RequestCommand.Deny ? EventJson.Read<RequestDecision>(r.AfterJson) : null;
+                // The kernel's decision (RequestDecisionRules) on the request as the verified state has it, at the verified time
+                // (an expiry: due by the chain's time and by the record's own); the genesis transaction is the root's, entitled to it.
                 var stageStart = new DateTime(current.StageStartedTicks, DateTimeKind.Utc);
-                var at = new DateTime(t, DateTimeKind.Utc);
-                var decision = r.Action is "ApproveRequest" or "DenyRequest";
-                var decided = decision ? EventJson.Read<RequestDecision>(r.AfterJson) : null;
-                var decidedAlready = decision && Decided(id, ctx.Actor);
-                string? why = null;
-                if (r.Action == "ExpireRequest")
+                var stage = StageOf(current);
+                var entitled = Deciders(current, t);
+                if (ctx.Trusted) entitled.Add(ctx.Actor);
+                var decisions = db.Query<(string Key, long Stage, string Decision)>("SELECT approver_key, stage, decision FROM verified_decisions WHERE request_id = @id", new { id }, tx).AsList();
+                var waiting = new WaitingRequest(current.PrincipalKey, current.Status == "PendingApproval", stageStart,
+                    decisions.Select(d => d.Key).ToHashSet(StringComparer.Ordinal), entitled,
+                    decisions.Where(d => d.Stage == current.Stage && d.Decision == "Approve").Select(d => d.Key).ToList(),
+                    stage, stage is null || PolicyOf(current.RoleId).IsLastStage((int)current.Stage));
+                var at = new DateTime(command == RequestCommand.Expire ? Math.Min(t, r.AtTicks) : t, DateTimeKind.Utc);
+                var verdict = RequestDecisionRules.Decide(command, waiting, ctx.Actor, decided?.Justification, PolicyOf(current.RoleId), at);
+                var why = verdict.Refusal switch
                 {
-                    // Time passed: anyone registered may seal it, once it was due — by the chain's time and by this verifier's clock.
-                    if (!RequestLifetime.HasExpired(stageStart, at) || !RequestLifetime.HasExpired(stageStart, new DateTime(r.AtTicks, DateTimeKind.Utc)))
-                        why = "it was not due: the request was still within its 24 hours";
-                    else if (!RequestLifetime.HasExpired(stageStart, verifierNow + Skew)) why = "it was not due: the request's 24 hours have not passed yet";
-                }
-                else if (decidedAlready) why = $"{ctx.Actor} had decided the request already (no principal decides twice)";
-                else if (ctx.Trusted) why = null;
-                else if (RequestLifetime.HasExpired(stageStart, at)) why = "the request had expired (24 hours without a decision)";
-                else if (r.Action == "CancelRequest") why = current.PrincipalKey == ctx.Actor ? null : $"{ctx.Actor} did not make the request";
-                else why = ApprovalRules.WhyMayNotDecide(current.PrincipalKey, ctx.Actor, decidedAlready, Deciders(current, t)) switch
-                {
-                    DecisionRefusal.OwnRequest => "requesters never decide their own requests",
-                    DecisionRefusal.DecidedAlready => $"{ctx.Actor} had decided the request already (no principal decides twice)",
-                    DecisionRefusal.NotApprover => $"{ctx.Actor} was not an approver of stage {current.Stage} of the request there",
-                    _ => ApprovalRules.LacksJustification(PolicyOf(current.RoleId), decided?.Justification)
-                        ? "the role's settings required approvers to give a reason (RequireApproverJustification), and the decision gives none" : null,
+                    null when command == RequestCommand.Expire && !RequestLifetime.HasExpired(stageStart, verifierNow + Skew)
+                        => "it was not due: the request's 24 hours have not passed yet",
+                    null => null,
+                    RequestDecisionRefusal.NotPending => $"the request was {current.Status} already",
+                    RequestDecisionRefusal.NotDue => "it was not due: the request was still within its 24 hours",
+                    RequestDecisionRefusal.Expired => "the request had expired (24 hours without a decision)",
+                    RequestDecisionRefusal.NotRequester => $"{ctx.Actor} did not make the request",
+                    RequestDecisionRefusal.OwnRequest => "requesters never decide their own requests",
+                    RequestDecisionRefusal.DecidedAlready => $"{ctx.Actor} had decided the request already (no principal decides twice)",
+                    RequestDecisionRefusal.NotApprover => $"{ctx.Actor} was not an approver of stage {current.Stage} of the request there",
+                    RequestDecisionRefusal.JustificationRequired => "the role's settings required approvers to give a reason (RequireApproverJustification), and the decision gives none",
+                    _ => $"it was refused ({verdict.Refusal})",
                 };
                 if (why is not null) { Refuse(r, "Request", why); return; }
-                if (decision)
+                if (command is RequestCommand.Approve or RequestCommand.Deny)
                     db.Execute("INSERT INTO verified_decisions (request_id, approver_key, stage, decision, decided_ticks) VALUES (@id, @key, @stage, @decision, @at)",
-                        new { id, key = ctx.Actor, stage = current.Stage, decision = r.Action == "ApproveRequest" ? "Approve" : "Deny", at = r.AtTicks }, tx);
-                if (r.Action == "ApproveRequest")
+                        new { id, key = ctx.Actor, stage = current.Stage, decision = command == RequestCommand.Approve ? "Approve" : "Deny", at = r.AtTicks }, tx);
+                switch (verdict.Outcome)
                 {
-                    // The stage counts distinct approvals by principals entitled for it (each checked above); with its quorum the
-                    // request moves to the next stage, and only the last stage's quorum provisions it.
-                    var stage = StageOf(current);
-                    var last = stage is null || PolicyOf(current.RoleId).IsLastStage((int)current.Stage);
-                    // Only approvals by principals entitled for the stage now count: one taken off it meanwhile does not (the kernel's quorum).
-                    var approvals = ApprovalRules.Counted(db.Query<string>("SELECT approver_key FROM verified_decisions WHERE request_id = @id AND stage = @stage AND decision = 'Approve'",
-                        new { id, stage = current.Stage }, tx).Select(k => (k, current.Stage, true)), current.Stage, Deciders(current, t));
-                    if (approvals < ApprovalRules.Required(stage)) return;
-                    if (!last)
-                    {
+                    case RequestOutcome.Recorded: return;
+                    case RequestOutcome.StageApproved:
                         db.Execute("UPDATE verified_requests SET stage = stage + 1, stage_started_ticks = @at WHERE id = @id", new { id, at = r.AtTicks }, tx);
                         return;
-                    }
                 }
-                var status = r.Action switch { "ApproveRequest" => "Provisioned", "DenyRequest" => "Denied", "CancelRequest" => "Canceled", _ => "Expired" };
-                var provisioned = r.Action == "ApproveRequest" ? decided?.AssignmentId?.ToString("D") : null;
+                var status = verdict.Outcome!.Value.ToString();
+                var provisioned = command == RequestCommand.Approve ? decided?.AssignmentId?.ToString("D") : null;
                 db.Execute("UPDATE verified_requests SET status = @status, assignment_id = COALESCE(@provisioned, assignment_id), decided_ticks = @decided WHERE id = @id",
                     new { id, status, provisioned = current.Action == "SelfActivate" ? provisioned : null, decided = r.AtTicks }, tx);
                 if (provisioned is not null && current.Action == "SelfActivate") _approved[provisioned] = (current.PrincipalKey, current.RoleId, current.Scope, current.DurationTicks);
@@ -247,9 +244,6 @@ internal sealed partial class StateReplay(SqliteConnection db, SqliteTransaction
         }
         return null;
     }
-
-    private bool Decided(string id, string actor)
-        => db.ExecuteScalar<long>("SELECT COUNT(*) FROM verified_decisions WHERE request_id = @id AND approver_key = @actor", new { id, actor }, tx) > 0;
 
     /// <summary>
     /// Who could decide a request at <paramref name="t"/>: its current stage's listed approvers (activations), else the

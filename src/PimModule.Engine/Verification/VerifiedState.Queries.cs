@@ -1,3 +1,4 @@
+using PimModule.Kernel;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;

@@ -1,3 +1,4 @@
+using PimModule.Kernel;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
@@ -189,7 +190,7 @@ internal sealed partial class VerifiedState : IDisposable
 
     /// <summary>
     /// An anchor record (the root's, a direct administrator's) dated well before records already judged: one of those was
-    /// dated ahead. The whole log is verified again from the genesis, looking ahead at the anchors (Time.cs), until the
+    /// dated ahead. The whole log is verified again from the genesis, looking ahead at the anchors (Kernel/TimeRule.cs), until the
     /// anchors it meets explain every such drop (a record voided can unmake an administrator, hence a few passes at most).
     /// </summary>
     /// <param name="fromGenesis">A pass from the genesis already made (its anchors are the first timeline); null: one is made first.</param>

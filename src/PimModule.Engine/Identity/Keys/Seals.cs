@@ -1,3 +1,4 @@
+using PimModule.Kernel;
 using System.Text.Json.Nodes;
 using PimModule.Audit;
 using PimModule.Audit.Events;
@@ -101,7 +102,7 @@ internal static partial class Seals
             (checkedRecords, sealedUpTo, sealsChecked, genesisFrom) = (resume.CheckedRecords, resume.SealedUpTo, resume.SealsChecked, resume.GenesisFrom);
             (rootThumbprint, rootPrincipal, prevHash) = (resume.RootThumbprint, resume.RootPrincipal, resume.PrevHash);
         }
-        // The one time rule (Verification/Time.cs): each record is judged at its own time, or not at all.
+        // The one time rule (Kernel/TimeRule.cs): each record is judged at its own time, or not at all.
         TimeRule? time = resume is null ? null : new TimeRule(resume.Time, nowTicks, rootPrincipal, lookAhead);
         TimeRule Time() => time ??= new TimeRule(null, nowTicks, rootPrincipal, lookAhead);
         SealVerdict Fail(long seq, string why) => new(false, checkedRecords, seq, why);
@@ -192,7 +193,7 @@ internal static partial class Seals
                 // Entitlement, judged by the log itself (the genesis transaction is the root's): key bindings need the root
                 // principal or a direct administrator at that point of the chain; a principal may replace or revoke their own
                 // key; binding a key to a principal who has (or had) one needs them, or a second administrator.
-                // Each record is judged at its own time, when the time rule believes it (Verification/Time.cs): its writer
+                // Each record is judged at its own time, when the time rule believes it (Kernel/TimeRule.cs): its writer
                 // chose the time it claims. A record whose time does not count makes no administrator and binds no key that
                 // needs one.
                 var trusted = seal.FromSequence <= genesisFrom;

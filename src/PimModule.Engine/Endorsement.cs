@@ -1,10 +1,11 @@
+using PimModule.Kernel;
 using System.Text.Json.Nodes;
 using PimModule.Storage;
 using PimModule.Audit;
 using PimModule.Notifications;
 using PimModule.Policy;
 
-namespace PimModule.Verification;
+namespace PimModule;
 
 /// <summary>
 /// What Protect-PimStore endorses beside the assignments, as the starting point of a store's verified state: every role's

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace PimModule.Verification;
+namespace PimModule.Kernel;
 
 /// <summary>What the time rule makes of a record's time (see <see cref="TimeRule"/>).</summary>
 internal enum RecordTime
