@@ -211,7 +211,7 @@ Describe 'The decision kernel (src/PimModule.Engine/Kernel)' {
     }
 
     It 'does no I/O and sees no layer above it' {
-        $forbidden = '\b(UnitOfWork|PimStore|Dapper|SqlMapper|Sqlite\w*|Npgsql\w*|DbConnection|IDbConnection|File|Directory|Path|TimeProvider|Random|Console|HttpClient|Environment|PimErrors|AuditLog|Outbox|SettingsService|AssignmentsTable|RequestsTable|VerifiedState|StateReplay|Seals)\b|DateTime\.(Utc)?Now|Guid\.NewGuid|^using (?!PimModule\.(Kernel|Identity|Policy|Roles|Assignments);)'
+        $forbidden = '\b(UnitOfWork|PimStore|Dapper|SqlMapper|Sqlite\w*|Npgsql\w*|DbConnection|IDbConnection|File|Directory|Path|TimeProvider|Random|Console|HttpClient|Environment|PimErrors|AuditLog|Outbox|SettingsService|AssignmentsTable|RequestsTable|VerifiedState|StateReplay|Seals)\b|DateTime\.(Utc)?Now|Guid\.NewGuid|^using (?!PimModule\.(Kernel|Identity|Policy|Roles|Assignments);|System\.Globalization;)'
         $found = foreach ($f in $kernelFiles) {
             Select-String -LiteralPath $f.FullName -Pattern $forbidden | Where-Object { $_.Line -notmatch '^\s*///' } |
                 ForEach-Object { "$($f.Name):$($_.LineNumber): $($_.Line.Trim())" }

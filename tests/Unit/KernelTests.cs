@@ -110,6 +110,21 @@ public sealed class KernelTests
         Assert.False(ActivationRules.Withdrawn(T0, T0.AddMinutes(3)));    // started: ended, never deleted
     }
 
+    [Fact]
+    public void Given_an_activation_when_someone_deactivates_it_then_only_its_holder_after_its_first_minutes_and_before_its_end()
+    {
+        var activation = Given("u@x.com", Reader, PimAssignmentType.Active, member: PimMemberType.Activated, start: T0, end: T0.AddHours(1));
+        var key = Principal.Fold("u@x.com");
+        Assert.Equal(DeactivationRefusal.NotHolder, ActivationRules.WhyMayNotDeactivate(activation, Principal.Fold("a@x.com"), T0.AddMinutes(10)));
+        Assert.Equal(DeactivationRefusal.NotAnActivation, ActivationRules.WhyMayNotDeactivate(
+            Given("u@x.com", Reader, PimAssignmentType.Active, start: T0, end: T0.AddHours(1)), key, T0.AddMinutes(10)));
+        Assert.Equal(DeactivationRefusal.TooSoon, ActivationRules.WhyMayNotDeactivate(activation, key, T0.AddMinutes(4)));
+        Assert.Null(ActivationRules.WhyMayNotDeactivate(activation, key, T0.AddMinutes(5)));
+        Assert.Equal(DeactivationRefusal.Ended, ActivationRules.WhyMayNotDeactivate(activation, key, T0.AddHours(1)));
+        // One that has not started may be withdrawn at any time before its start.
+        Assert.Null(ActivationRules.WhyMayNotDeactivate(activation, key, T0.AddMinutes(-30)));
+    }
+
     // ---- request lifetime --------------------------------------------------------------------------------
 
     [Fact]

@@ -16,6 +16,19 @@ internal enum ActivationRefusal
     LongerThanAllowed,
 }
 
+/// <summary>Why an activation may not be deactivated now.</summary>
+internal enum DeactivationRefusal
+{
+    /// <summary>Only its holder deactivates an activation (administrators remove assignments).</summary>
+    NotHolder,
+    /// <summary>Only an activation (active, activated) is deactivated.</summary>
+    NotAnActivation,
+    /// <summary>It has ended already.</summary>
+    Ended,
+    /// <summary>It started less than <see cref="ActivationRules.MinimumActivation"/> ago.</summary>
+    TooSoon,
+}
+
 /// <summary>
 /// What an activation may be — the one rule that Request-PimActivation (and its -WhatIf), Approve-PimRequest and the state
 /// replay call. A request asks for at most the role's ActivationMaxDuration under the settings it is made under; an
@@ -60,6 +73,18 @@ internal static class ActivationRules
 
     /// <summary>Whether an activation from <paramref name="start"/> is too young at <paramref name="at"/> to deactivate (one that has not started may be).</summary>
     public static bool TooSoonToDeactivate(DateTime start, DateTime at) => start <= at && at - start < MinimumActivation;
+
+    /// <summary>
+    /// The one decision of Request-PimDeactivation, for the write path and the replay alike: why <paramref name="actorKey"/>
+    /// may not deactivate <paramref name="activation"/> at <paramref name="at"/>; null when they may — then it is withdrawn
+    /// (<see cref="Withdrawn"/>: it had not started) or ends at <paramref name="at"/>.
+    /// </summary>
+    public static DeactivationRefusal? WhyMayNotDeactivate(IHeld activation, string actorKey, DateTime at)
+        => activation.PrincipalKey != actorKey ? DeactivationRefusal.NotHolder
+            : activation.Type != PimAssignmentType.Active || activation.MemberType != PimMemberType.Activated ? DeactivationRefusal.NotAnActivation
+            : activation.End is { } end && end <= at ? DeactivationRefusal.Ended
+            : TooSoonToDeactivate(activation.Start, at) ? DeactivationRefusal.TooSoon
+            : null;
 
     /// <summary>How much longer than allowed a sealed activation may read (its times' rounding through JSON and the clock).</summary>
     private static readonly TimeSpan Rounding = TimeSpan.FromMinutes(1);

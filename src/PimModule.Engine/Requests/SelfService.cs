@@ -63,9 +63,15 @@ internal sealed class SelfService
                 x => x.Type == PimAssignmentType.Active && x.MemberType == PimMemberType.Activated
                      && Schedules.StateAt(x.Start, x.End, work.Now) != PimAssignmentState.Expired, "deactivate");
             var r = RoleService.Resolve(work, new PimRoleReference(a.RoleId));
-            if (Kernel.ActivationRules.TooSoonToDeactivate(a.Start, work.Now))
-                throw PimErrors.DeactivationTooSoon($"The activation of '{r.Name}' started at {a.Start:u}; it cannot be deactivated in its first {Kernel.ActivationRules.MinimumActivation.TotalMinutes:0} minutes.",
-                    a.Id, $"Try again after {(a.Start + Kernel.ActivationRules.MinimumActivation):u}.");
+            // The kernel's decision (ActivationRules.WhyMayNotDeactivate); FindOwn found only the actor's activations in force.
+            switch (Kernel.ActivationRules.WhyMayNotDeactivate(a, Principal.Fold(work.Actor), work.Now))
+            {
+                case Kernel.DeactivationRefusal.TooSoon:
+                    throw PimErrors.DeactivationTooSoon($"The activation of '{r.Name}' started at {a.Start:u}; it cannot be deactivated in its first {Kernel.ActivationRules.MinimumActivation.TotalMinutes:0} minutes.",
+                        a.Id, $"Try again after {(a.Start + Kernel.ActivationRules.MinimumActivation):u}.");
+                case { } other:
+                    throw new InvalidOperationException($"Activation {a.Id} was found for {work.Actor} to deactivate, and the kernel refuses it as {other}.");
+            }
             Guards.KeepAdministrator(work, a, a.Start > work.Now ? a.Start : work.Now, removed: true, r.Name);
             return (Row: a, Role: r);
         },

@@ -87,17 +87,22 @@ internal sealed partial class StateReplay
                 return ActivationLimits(after, q.DurationTicks is { } asked ? TimeSpan.FromTicks(asked) : null);
             case "SelfDeactivate":
                 if (current is null) return "it deactivates no verified activation";
-                if (current.PrincipalKey != ctx.Actor) return $"{ctx.Actor} deactivated {current.PrincipalKey}'s activation";
-                if (current.MemberType != "Activated") return "only activations are deactivated";
-                // An activation that had not started yet is withdrawn (deleted); one that had is ended (the kernel's rule, at the record's time).
-                var withdrawn = ActivationRules.Withdrawn(new DateTime(current.Start, DateTimeKind.Utc), new DateTime(r.AtTicks, DateTimeKind.Utc));
+                // The kernel's decision (ActivationRules.WhyMayNotDeactivate), at the record's time; what the record then does
+                // is what it decides: an activation that had not started is withdrawn (deleted), one that had is ended.
+                var at = new DateTime(r.AtTicks, DateTimeKind.Utc);
+                switch (ActivationRules.WhyMayNotDeactivate(current, ctx.Actor, at))
+                {
+                    case DeactivationRefusal.NotHolder: return $"{ctx.Actor} deactivated {current.PrincipalKey}'s activation";
+                    case DeactivationRefusal.NotAnActivation: return "only activations are deactivated";
+                    case DeactivationRefusal.Ended: return "the activation had ended already";
+                    case DeactivationRefusal.TooSoon: return $"an activation is not deactivated in its first {ActivationRules.MinimumActivation.TotalMinutes:0} minutes";
+                }
+                var withdrawn = ActivationRules.Withdrawn(new DateTime(current.Start, DateTimeKind.Utc), at);
                 if (after is null) return withdrawn ? null : "an activation that started is ended, not deleted";
                 if (withdrawn) return "an activation that had not started is withdrawn, not ended";
                 if (after.PrincipalKey != current.PrincipalKey || after.RoleId != current.RoleId || after.Type != current.Type || after.Scope != current.Scope
                     || after.MemberType != current.MemberType || after.Start != current.Start) return "a deactivation changes only the end";
                 if (after.End is not { } newEnd || current.End is { } oldEnd && newEnd > oldEnd) return "a deactivation never lengthens an activation";
-                if (ActivationRules.TooSoonToDeactivate(new DateTime(current.Start, DateTimeKind.Utc), new DateTime(r.AtTicks, DateTimeKind.Utc)))
-                    return $"an activation is not deactivated in its first {ActivationRules.MinimumActivation.TotalMinutes:0} minutes";
                 return null;
             default:
                 return $"'{r.Action}' does not change assignments";
