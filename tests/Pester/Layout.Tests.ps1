@@ -260,6 +260,12 @@ Describe 'The decision kernel (src/PimModule.Engine/Kernel)' {
         Find-Outside 'RequestDecisionRules\.Decide\(' @() | Measure-Object | Select-Object -ExpandProperty Count | Should -Be 2
     }
 
+    It 'the last administrator''s guard and a deactivation are judged once: Kernel/Administrators.cs, Kernel/ActivationRules.cs' {
+        Find-Outside 'horizon\w*\s*=|Later\(Max\(' @() | Should -BeNullOrEmpty
+        Find-Outside 'EndsAdministrationSooner\(' @() | Measure-Object | Select-Object -ExpandProperty Count | Should -Be 2
+        Find-Outside 'TooSoonToDeactivate\(' @() | Should -BeNullOrEmpty
+    }
+
     It 'what grants a role at a scope is written once: Kernel/Held.cs (GrantsAt)' {
         Find-Outside 'StateAt\(a\.Start, a\.End, at\) == PimAssignmentState\.Active' @() | Should -BeNullOrEmpty
     }

@@ -125,6 +125,29 @@ public sealed class KernelTests
         Assert.Null(ActivationRules.WhyMayNotDeactivate(activation, key, T0.AddMinutes(-30)));
     }
 
+    [Fact]
+    public void Given_administrator_assignments_when_one_would_end_sooner_then_only_the_one_nobody_else_outlasts_is_guarded()
+    {
+        var forever = Given("a@x.com", Pra, PimAssignmentType.Active);
+        var week = Given("b@x.com", Ga, PimAssignmentType.Active, end: T0.AddDays(7));
+        (Guid, DateTime?) InForce(IHeld a) => (a.Id, a.End);
+        // The only administrator: not removed, not made to end.
+        Assert.True(Administrators.EndsAdministrationSooner(forever, null, removed: true, [InForce(forever)], T0.AddHours(1)));
+        Assert.True(Administrators.EndsAdministrationSooner(forever, T0.AddDays(30), removed: false, [InForce(forever)], T0.AddHours(1)));
+        // Lengthened, or made permanent: never refused.
+        Assert.False(Administrators.EndsAdministrationSooner(week, T0.AddDays(30), removed: false, [InForce(week)], T0.AddHours(1)));
+        // Another administrator for a week: the permanent one cannot go; the one for a week can, the permanent one outlasts it.
+        Assert.True(Administrators.EndsAdministrationSooner(forever, null, removed: true, [InForce(forever), InForce(week)], T0.AddHours(1)));
+        Assert.False(Administrators.EndsAdministrationSooner(week, null, removed: true, [InForce(forever), InForce(week)], T0.AddHours(1)));
+        // Shortened: refused when administration would then end sooner than it would have, allowed when another outlasts it.
+        Assert.True(Administrators.EndsAdministrationSooner(forever, T0.AddDays(7), removed: false, [InForce(forever), InForce(week)], T0.AddHours(1)));
+        var alsoForever = Given("c@x.com", Pra, PimAssignmentType.Active);
+        Assert.False(Administrators.EndsAdministrationSooner(forever, T0.AddDays(7), removed: false, [InForce(forever), InForce(alsoForever)], T0.AddHours(1)));
+        // Not an administrator assignment, or not in force: not guarded.
+        Assert.False(Administrators.EndsAdministrationSooner(Given("u@x.com", Reader, PimAssignmentType.Active), null, removed: true, [], T0.AddHours(1)));
+        Assert.False(Administrators.EndsAdministrationSooner(week, null, removed: true, [InForce(week)], T0.AddDays(8)));
+    }
+
     // ---- request lifetime --------------------------------------------------------------------------------
 
     [Fact]

@@ -110,6 +110,28 @@ public sealed class ReplayedRequestRulesTests : IDisposable
     }
 
     /// <summary>
+    /// The last administrator's guard (Kernel/Administrators.EndsAdministrationSooner): the module refuses to remove the
+    /// only administrator assignment (PimLastAdministrator); a removal a modified module seals anyway counts for nothing —
+    /// the replay used to apply it, and the store's verified state had nobody left to administer it. Once a second
+    /// administrator holds a permanent assignment, the same removal is honest and counts.
+    /// </summary>
+    [Fact]
+    public void Removing_the_last_administrator_counts_for_nothing()
+    {
+        var (admin, _) = Given(approval: false);
+        var only = admin.Assignments.Query(new PimAssignmentQuery { Principal = "admin@contoso.com" }).Single(a => a.RoleId == RoleCatalog.PrivilegedRoleAdministrator || a.RoleId == RoleCatalog.GlobalAdministrator);
+        var refused = Assert.Throws<PimException>(() => admin.Assignments.Remove(only.AssignmentId));
+        Assert.Equal(PimErrors.IdOf(nameof(PimErrors.LastAdministrator)), refused.ErrorId);
+        admin.Write(work =>
+        {
+            var row = AssignmentsTable.Find(work, only.AssignmentId)!;
+            AuditLog.AppendRecord(work, "AdminRemove", "Assignment", row.Id.ToString("D"), row.RoleId, row.Principal, Audit.Events.AssignmentView.Of(row), null);
+            return 0;
+        });
+        CountsForNothing(admin, "the last administrator's guard");
+    }
+
+    /// <summary>
     /// An activation that has started is ended, never deleted (deleting it would erase that it was held): the kernel's rule
     /// (ActivationRules.Withdrawn) for the module and the replay alike. The replay used to allow a deletion up to five
     /// minutes after the start.

@@ -22,12 +22,8 @@ internal static class Guards
     /// </summary>
     public static void KeepAdministrator(UnitOfWork work, AssignmentRow row, DateTime? newEnd, bool removed, string roleName)
     {
-        if (!Kernel.Administrators.IsAdministratorAssignment(row) || row.Start > work.Now || row.End is { } e && e <= work.Now) return;
-        var after = removed ? work.Now : newEnd;
-        if (Later(after, row.End) >= 0) return; // not ending sooner
-        var others = Authorization.AdministratorAssignments(work).Where(a => a.Id != row.Id).Select(a => a.End).ToList();
-        DateTime? horizonOthers = others.Count == 0 ? work.Now : others.Any(x => x is null) ? null : others.Max();
-        if (Later(Max(after, horizonOthers), Max(row.End, horizonOthers)) >= 0) return; // someone else administers at least as long
+        // The kernel's rule (Administrators.EndsAdministrationSooner), over the administrator assignments in force now.
+        if (!Kernel.Administrators.EndsAdministrationSooner(row, newEnd, removed, Authorization.AdministratorAssignments(work), work.Now)) return;
         throw PimErrors.LastAdministrator($"{row.Principal}'s active assignment of '{roleName}' at '/' ({row.Id}) is the last that lets anyone administer this store " +
             $"{(row.End is { } end ? "until " + end.ToString("u") : "permanently")}; " +
             $"{(removed ? "removing it" : newEnd is null ? "changing it" : "ending it at " + newEnd.Value.ToString("u"))} would leave the store " +
@@ -66,15 +62,4 @@ internal static class Guards
             Events.ActivationEnded(work, afterRow, role, why, requestId);
         }
     }
-
-    /// <summary>Compares two ends where null is "never": &lt; 0 when <paramref name="a"/> comes first.</summary>
-    private static int Later(DateTime? a, DateTime? b) => (a, b) switch
-    {
-        (null, null) => 0,
-        (null, _) => 1,
-        (_, null) => -1,
-        _ => a.Value.CompareTo(b.Value),
-    };
-
-    private static DateTime? Max(DateTime? a, DateTime? b) => Later(a, b) >= 0 ? a : b;
 }

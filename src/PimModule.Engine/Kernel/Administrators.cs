@@ -32,4 +32,33 @@ internal static class Administrators
 
     /// <summary>The role ids <see cref="Sql"/> names, as text in the form both stores keep them.</summary>
     public static (string Pra, string Ga) Parameters => (RoleCatalog.PrivilegedRoleAdministrator.ToString("D"), RoleCatalog.GlobalAdministrator.ToString("D"));
+
+    /// <summary>
+    /// The last administrator's guard — the one rule that Remove-PimAssignment, Update-PimAssignment, an access review's
+    /// removals, the end of activations with their eligibility, Request-PimDeactivation and the state replay call: whether
+    /// changing administrator assignment <paramref name="a"/> at <paramref name="at"/> — so that it ends at
+    /// <paramref name="newEnd"/> (null: never), or at once when <paramref name="removed"/> — makes administration of the
+    /// store end sooner than it would, no other administrator assignment in force then (<paramref name="inForce"/>, any
+    /// principal, it included or not) lasting at least as long. Only an administrator assignment in force is guarded.
+    /// </summary>
+    public static bool EndsAdministrationSooner(IHeld a, DateTime? newEnd, bool removed, IEnumerable<(Guid Id, DateTime? End)> inForce, DateTime at)
+    {
+        if (!IsAdministratorAssignment(a) || !a.InForce(at)) return false;
+        var after = removed ? at : newEnd;
+        if (Later(after, a.End) >= 0) return false; // not ending sooner
+        var others = inForce.Where(o => o.Id != a.Id).Select(o => o.End).ToList();
+        DateTime? horizon = others.Count == 0 ? at : others.Any(x => x is null) ? null : others.Max();
+        return Later(Max(after, horizon), Max(a.End, horizon)) < 0; // nobody else administers as long
+    }
+
+    /// <summary>Compares two ends where null is "never": &lt; 0 when <paramref name="a"/> comes first.</summary>
+    private static int Later(DateTime? a, DateTime? b) => (a, b) switch
+    {
+        (null, null) => 0,
+        (null, _) => 1,
+        (_, null) => -1,
+        _ => a.Value.CompareTo(b.Value),
+    };
+
+    private static DateTime? Max(DateTime? a, DateTime? b) => Later(a, b) >= 0 ? a : b;
 }

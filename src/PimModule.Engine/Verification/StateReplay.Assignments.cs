@@ -58,10 +58,37 @@ internal sealed partial class StateReplay
         var current = ctx.Trusted || r.Action.StartsWith("Admin", StringComparison.Ordinal) ? null : Load(id);
         // A scope the module would refuse (Scope.Validate) is no scope: "/a/../b" is not "/b" to anything that reads it.
         if (!ctx.Trusted && after is not null && !Scope.IsCanonical(after.Scope)) { Refuse(r, "Assignment", $"its scope '{after.Scope}' is not one PimModule accepts"); return; }
-        var why = ctx.Trusted ? null : AssignmentEntitlement(r, ctx, current, after);
+        var why = ctx.Trusted ? null : AssignmentEntitlement(r, ctx, current, after) ?? LastAdministrator(r, id, current, after);
         if (why is not null) { Refuse(r, "Assignment", why); return; }
         if (after is null) db.Execute("DELETE FROM verified_assignments WHERE id = @id", new { id = id.ToLowerInvariant() }, tx);
         else Upsert(after);
+        if (_administratorIds is { } ids)
+        {
+            if (after is not null && Administrators.IsAdministratorAssignment(after)) ids.Add(after.Id);
+            else ids.Remove(id.ToLowerInvariant());
+        }
+    }
+
+    /// <summary>The ids of the verified administrator assignments (whatever their time), kept as records change them (read once).</summary>
+    private HashSet<string> AdministratorIds => _administratorIds ??= db.Query<string>("SELECT id FROM verified_assignments WHERE " + Administrators.Sql,
+        new { pra = Administrators.Parameters.Pra, ga = Administrators.Parameters.Ga }, tx).Select(i => i.ToLowerInvariant()).ToHashSet(StringComparer.Ordinal);
+
+    private HashSet<string>? _administratorIds;
+
+    /// <summary>
+    /// The last administrator's guard (the kernel's <see cref="Administrators.EndsAdministrationSooner"/>), at the record's own
+    /// time, for a change of an administrator assignment: it may not leave the store administered for less long.
+    /// </summary>
+    private string? LastAdministrator(SealedRecord r, string id, View? current, View? after)
+    {
+        if (!AdministratorIds.Contains(id.ToLowerInvariant()) || (current ?? Load(id)) is not { } held) return null;
+        var at = new DateTime(r.AtTicks, DateTimeKind.Utc);
+        var removed = after is null || !Administrators.IsAdministratorAssignment(after);
+        var inForce = db.Query<View>(ViewColumns + " WHERE " + Administrators.Sql, new { pra = Administrators.Parameters.Pra, ga = Administrators.Parameters.Ga }, tx)
+            .Where(a => Administrators.Administers(a, at)).Select(a => (Guid.Parse(a.Id), a.End is { } e ? new DateTime(e, DateTimeKind.Utc) : (DateTime?)null));
+        return Administrators.EndsAdministrationSooner(held, after?.End is { } end ? new DateTime(end, DateTimeKind.Utc) : null, removed, inForce, at)
+            ? $"it ends the assignment {held.Id} that let {held.PrincipalKey} administer the store, and nobody else administers it as long (the last administrator's guard)"
+            : null;
     }
 
     private string? AssignmentEntitlement(SealedRecord r, SealContext ctx, View? current, View? after)

@@ -124,6 +124,7 @@ internal sealed partial class StateReplay
         if (cut > ctx.VerifiedAtTicks - Maintenance.MaintenanceService.Retention.Ticks + TimeSpan.FromMinutes(1).Ticks)
         { Refuse(r, "Record", "it prunes history that is not 30 days old"); return; }
         db.Execute("DELETE FROM verified_assignments WHERE end_ticks IS NOT NULL AND end_ticks < @cut", new { cut }, tx);
+        _administratorIds = null;
     }
 
     /// <summary>
@@ -140,6 +141,7 @@ internal sealed partial class StateReplay
                 db.Execute("DELETE FROM verified_assignments WHERE id = @id", new { id = row.Id }, tx);
         foreach (var e in o.Endorsed ?? [])
             if (e is not null && e.ToJsonString() is var json && AssignmentView.Read(json)?.AssignmentId is { } id && Parse(id.ToString("D"), json) is { } view) Upsert(view);
+        _administratorIds = null;
         db.Execute("DELETE FROM verified_policies", transaction: tx);
         foreach (var (role, text) in policies)
             if (Guid.TryParse(role, out var roleId))
