@@ -2,7 +2,7 @@
     RootModule           = 'PimModule.dll'
     # The module's version: the one place it is written. Directory.Build.props reads it for the assemblies and
     # ./build.ps1 Package names the package after it.
-    ModuleVersion        = '0.1.0'
+    ModuleVersion        = '0.2.0'
     GUID                 = '6f1d2c4e-8b7a-4e35-9a0c-2d5b7e91c3a4'
     Author               = 'PimModule contributors'
     CompanyName          = 'PimModule'
@@ -82,7 +82,7 @@
             Tags       = @('PIM', 'Entra', 'PrivilegedIdentityManagement', 'JIT', 'AzureAD', 'Security')
             # No ProjectUri or LicenseUri: the project has no public address. The license (MIT) and the changelog ship
             # in the module folder (LICENSE, CHANGELOG.md).
-            ReleaseNotes = '0.1.0: the first release (roles, role settings, eligible and active assignments, just-in-time activation and approval with MFA, notifications, alerts, the hash-chained audit log, Verified stores, Entra interop, the HTML report). Every change is listed in CHANGELOG.md in the module folder.'
+            ReleaseNotes = '0.2.0: one decision kernel that the write path and the verifier share (every rule in one place), typed audit events and versioned rules, approval stages, access reviews and a newcomer''s first hour on the default Verified store. Stores of 0.1.0 open as they are. Every change is listed in CHANGELOG.md in the module folder.'
         }
     }
 }

@@ -17,7 +17,11 @@ internal static partial class GraphPolicy
     public static void Read(JsonArray rules, RolePolicy p, DirectoryMap directory, string where)
     {
         var seen = new HashSet<string>(StringComparer.Ordinal);
-        bool? mfaOnActivation = null, authContext = null;
+        bool? authContext = null;
+        // The rules the settings live in (Policy/RoleSettings.cs), in Graph's shape as the settings now fill them: Graph's
+        // members are read into them, checked as Graph types them, and the settings then read back what they hold.
+        var filled = RoleSettings.RuleObjects(p);
+        var read = new HashSet<string>(StringComparer.Ordinal);
         foreach (var node in rules)
         {
             if (node is not JsonObject rule) throw Invalid($"{where}: a rule is {Kind(node)}; Graph's rules are objects.", "rules");
@@ -36,63 +40,47 @@ internal static partial class GraphPolicy
                     Members(rule, at, "isExpirationRequired", "maximumDuration");
                     var required = Bool(rule, "isExpirationRequired", at);
                     var max = Duration(rule, "maximumDuration", at);
-                    switch (id)
+                    if (id == RolePolicy.ActivationExpirationRule && required == false)
+                        throw Unsupported($"{at}: isExpirationRequired is false — activations without an end, which PimModule never grants",
+                            $"{id}.isExpirationRequired", "Set isExpirationRequired to true (activations always end).");
+                    if (filled.TryGetValue(id, out var expiration))
                     {
-                        case "Expiration_Admin_Eligibility":
-                            if (required is { } r1) p.AllowPermanentEligible = !r1;
-                            if (max is { } m1) p.EligibleExpiresAfter = m1;
-                            break;
-                        case "Expiration_Admin_Assignment":
-                            if (required is { } r2) p.AllowPermanentActive = !r2;
-                            if (max is { } m2) p.ActiveExpiresAfter = m2;
-                            break;
-                        default:
-                            if (required == false)
-                                throw Unsupported($"{at}: isExpirationRequired is false — activations without an end, which PimModule never grants",
-                                    $"{id}.isExpirationRequired", "Set isExpirationRequired to true (activations always end).");
-                            if (max is { } m3) p.ActivationMaxDuration = m3;
-                            break;
+                        if (required is { } r) expiration["isExpirationRequired"] = r;
+                        if (max is { } m) expiration["maximumDuration"] = System.Xml.XmlConvert.ToString(m);
+                        read.Add(id);
                     }
                     break;
                 case EnablementType:
                     Members(rule, at, "enabledRules");
                     var enabled = Strings(rule, "enabledRules", at);
                     if (enabled is null) break;
-                    var allowed = id switch
-                    {
-                        "Enablement_Admin_Eligibility" => Array.Empty<string>(),
-                        "Enablement_Admin_Assignment" => ["MultiFactorAuthentication", "Justification"],
-                        _ => EnabledOrder,
-                    };
+                    var allowed = RoleSettings.EnabledMembers(id);
                     foreach (var e in enabled)
                         if (!allowed.Contains(e, StringComparer.Ordinal))
                             throw Unsupported($"{at}: enabledRules has '{Validation.Input.Preview(e)}', which PimModule cannot hold there" +
                                 (allowed.Length == 0 ? " (eligible assignments are made without requirements)" : $" (it holds {string.Join(", ", allowed)})"),
                                 $"{id}.enabledRules", $"Remove '{e}' from {id}.enabledRules.");
                     if (enabled.Distinct().Count() != enabled.Count) throw Invalid($"{at}: enabledRules lists a rule twice.", id);
-                    if (id == "Enablement_Admin_Assignment")
+                    if (filled.TryGetValue(id, out var enablement))
                     {
-                        p.RequireMfaOnActiveAssignment = enabled.Contains("MultiFactorAuthentication");
-                        p.RequireJustificationOnActiveAssignment = enabled.Contains("Justification");
-                    }
-                    else if (id == "Enablement_EndUser_Assignment")
-                    {
-                        mfaOnActivation = enabled.Contains("MultiFactorAuthentication");
-                        p.RequireJustification = enabled.Contains("Justification");
-                        p.RequireTicket = enabled.Contains("Ticketing");
+                        enablement["enabledRules"] = RoleSettings.Array(enabled);
+                        read.Add(id);
                     }
                     break;
                 case AuthenticationContextType:
                     Members(rule, at, "isEnabled", "claimValue");
                     authContext = Bool(rule, "isEnabled", at) ?? authContext;
+                    var context = filled[RolePolicy.AuthenticationContextRule];
+                    if (authContext is { } on) context["isEnabled"] = on;
                     if (rule.ContainsKey("claimValue"))
                     {
                         var claim = Text(rule, "claimValue", at);
                         if (!string.IsNullOrEmpty(claim) && authContext != true)
                             throw Unsupported($"{at}: claimValue is '{Validation.Input.Preview(claim)}' while isEnabled is false; PimModule holds an authentication context only while activation requires it",
                                 $"{id}.claimValue", "Set claimValue to null, or isEnabled to true.");
-                        p.AuthenticationContextId = string.IsNullOrEmpty(claim) ? null : claim;
+                        context["claimValue"] = string.IsNullOrEmpty(claim) ? null : claim;
                     }
+                    read.Add(id);
                     break;
                 case NotificationType:
                     Members(rule, at, "notificationType", "recipientType", "notificationLevel", "isDefaultRecipientsEnabled", "notificationRecipients");
@@ -127,17 +115,20 @@ internal static partial class GraphPolicy
                     break;
             }
         }
-        if (mfaOnActivation is not null || authContext is not null)
-        {
-            var mfa = mfaOnActivation ?? p.ActivationRequirement == PimActivationRequirement.Mfa;
-            var ctx = authContext ?? p.ActivationRequirement == PimActivationRequirement.AuthenticationContext;
-            if (mfa && ctx)
-                throw Unsupported($"{where} requires both MultiFactorAuthentication (Enablement_EndUser_Assignment) and an authentication context " +
-                                  "(AuthenticationContext_EndUser_Assignment) on activation; PimModule holds one activation requirement",
-                    "ActivationRequirement", "Keep one: remove MultiFactorAuthentication from enabledRules, or disable the authentication context rule.");
-            p.ActivationRequirement = ctx ? PimActivationRequirement.AuthenticationContext : mfa ? PimActivationRequirement.Mfa : PimActivationRequirement.None;
-            if (!ctx) p.AuthenticationContextId = null;
-        }
+        if (read.Count == 0) return;
+        // One activation requirement: MFA (a member of Enablement_EndUser_Assignment) or an authentication context, not both.
+        var enduser = filled[RolePolicy.ActivationEnablementRule];
+        var contextRule = filled[RolePolicy.AuthenticationContextRule];
+        var ctx = (bool)contextRule["isEnabled"]!;
+        if (ctx && RoleSettings.Strings(enduser["enabledRules"]).Contains("MultiFactorAuthentication"))
+            throw Unsupported($"{where} requires both MultiFactorAuthentication (Enablement_EndUser_Assignment) and an authentication context " +
+                              "(AuthenticationContext_EndUser_Assignment) on activation; PimModule holds one activation requirement",
+                "ActivationRequirement", "Keep one: remove MultiFactorAuthentication from enabledRules, or disable the authentication context rule.");
+        if (!ctx) contextRule["claimValue"] = null;
+        // The activation requirement reads both rules: either one read, both are.
+        if (read.Contains(RolePolicy.ActivationEnablementRule) || read.Contains(RolePolicy.AuthenticationContextRule))
+            read.UnionWith([RolePolicy.ActivationEnablementRule, RolePolicy.AuthenticationContextRule]);
+        RoleSettings.ReadRules(filled, read, p);
     }
 
     private static void ReadApproval(JsonObject s, RolePolicy p, DirectoryMap directory, string at)

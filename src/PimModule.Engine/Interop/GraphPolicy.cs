@@ -81,34 +81,12 @@ internal static partial class GraphPolicy
         var o = new JsonObject { ["@odata.type"] = shape.Type, ["id"] = shape.Id };
         switch (shape.Type)
         {
-            case ExpirationType:
-                var (required, max) = shape.Id switch
-                {
-                    "Expiration_Admin_Eligibility" => (!p.AllowPermanentEligible, p.EligibleExpiresAfter),
-                    "Expiration_Admin_Assignment" => (!p.AllowPermanentActive, p.ActiveExpiresAfter),
-                    _ => (true, p.ActivationMaxDuration),
-                };
-                o["isExpirationRequired"] = required;
-                o["maximumDuration"] = XmlConvert.ToString(max);
-                break;
-            case EnablementType:
-                var enabled = new List<string>();
-                if (shape.Id == "Enablement_Admin_Assignment")
-                {
-                    if (p.RequireMfaOnActiveAssignment) enabled.Add("MultiFactorAuthentication");
-                    if (p.RequireJustificationOnActiveAssignment) enabled.Add("Justification");
-                }
-                else if (shape.Id == "Enablement_EndUser_Assignment")
-                {
-                    if (p.ActivationRequirement == PimActivationRequirement.Mfa) enabled.Add("MultiFactorAuthentication");
-                    if (p.RequireJustification) enabled.Add("Justification");
-                    if (p.RequireTicket) enabled.Add("Ticketing");
-                }
-                o["enabledRules"] = RoleSettings.Array(enabled);
-                break;
-            case AuthenticationContextType:
-                o["isEnabled"] = p.ActivationRequirement == PimActivationRequirement.AuthenticationContext;
-                o["claimValue"] = p.AuthenticationContextId;
+            case ExpirationType or EnablementType or AuthenticationContextType:
+                // These rules are the settings' own (Policy/RoleSettings.cs), kept in Graph's shape: written member by member
+                // as the settings fill them. A rule no setting lives in (Enablement_Admin_Eligibility) enables nothing.
+                if (RoleSettings.RuleObjects(p).TryGetValue(shape.Id, out var filled))
+                    foreach (var (member, value) in filled) o[member] = value?.DeepClone();
+                else o["enabledRules"] = new JsonArray();
                 break;
             case NotificationType:
                 var (evt, recipient) = Notification(shape.Id);

@@ -60,6 +60,23 @@ internal static partial class RoleSettings
 
     public static bool IsSettingRule(string ruleId) => DefaultJson.Value.ContainsKey(ruleId);
 
+    /// <summary>
+    /// Every rule of the policy's settings as JSON objects in Graph's shape, filled from the settings: what a Graph export
+    /// writes of a rule, and what a Graph import reads a rule's members into (then <see cref="ReadRules"/>).
+    /// </summary>
+    public static Dictionary<string, JsonObject> RuleObjects(RolePolicy p) => Fill(p);
+
+    /// <summary>Reads the settings that live in the rules <paramref name="ruleIds"/> from <paramref name="rules"/> onto <paramref name="p"/>.</summary>
+    public static void ReadRules(IReadOnlyDictionary<string, JsonObject> rules, IReadOnlySet<string> ruleIds, RolePolicy p)
+    {
+        foreach (var setting in All)
+            if (ruleIds.Contains(setting.Rule)) setting.ReadRule(rules, p);
+    }
+
+    /// <summary>The members an enablement rule's enabledRules list may hold: its settings' (<see cref="RoleSetting.Enables"/>), in Graph's order.</summary>
+    public static string[] EnabledMembers(string ruleId) => All.Where(s => s.Rule == ruleId && s.Enables is not null).Select(s => s.Enables!)
+        .OrderBy(m => System.Array.IndexOf(EnabledRuleOrder, m) is var i && i < 0 ? int.MaxValue : i).ToArray();
+
     // ---- building blocks ---------------------------------------------------------------------------
 
     private static RoleSetting<bool> Flag(string name, Func<RolePolicy, bool> get, Action<RolePolicy, bool> set, string rule, string member,
@@ -73,6 +90,7 @@ internal static partial class RoleSettings
     private static RoleSetting<bool> Enabled(string name, Func<RolePolicy, bool> get, Action<RolePolicy, bool> set, string rule, string enabledRule)
         => new(name, get, set, rule)
         {
+            Enables = enabledRule,
             ToRule = (v, rules) => { if (v) Enable(rules[rule], enabledRule); },
             FromRule = rules => IsEnabled(rules[rule], enabledRule),
         };
@@ -147,6 +165,9 @@ internal abstract record RoleSetting(string Name, string Rule)
     /// not use it stay as they were (and older versions of the module import them).
     /// </summary>
     public bool OmitFromFileWhenEmpty { get; init; }
+
+    /// <summary>The member of its enablement rule's enabledRules list this setting turns on (null: not an enablement setting).</summary>
+    public string? Enables { get; init; }
 
     /// <summary>A string or list setting: naming it with an empty value clears it (a null value of a parameter counts as empty).</summary>
     public abstract bool EmptyClears { get; }

@@ -57,6 +57,7 @@ internal static partial class RoleSettings
         p => p.ActivationRequirement, (p, v) => p.ActivationRequirement = v, RolePolicy.ActivationEnablementRule)
     {
         // Mfa is a member of the enablement rule; an authentication context is its own rule.
+        Enables = "MultiFactorAuthentication",
         ToRule = (v, rules) =>
         {
             if (v == PimActivationRequirement.Mfa) Enable(rules[RolePolicy.ActivationEnablementRule], "MultiFactorAuthentication");
