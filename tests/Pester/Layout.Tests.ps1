@@ -157,6 +157,20 @@ Describe 'Namespaces and the direction of dependencies (src/PimModule.Engine)' {
     }
 }
 
+# Issue 29 (part 3): a role setting is a row of Policy/RoleSettings.cs (its rule, its member, how it is read, written,
+# checked, shown and filed), a property of RolePolicy and of PimRoleSetting, a parameter of Set-PimRoleSetting, its help
+# and its test. Graph's expiration, enablement and authentication context rules are the settings' own rules, read and
+# written member by member: the Graph policy code names none of their settings.
+Describe 'A role setting lives in its row (src/PimModule.Engine/Policy/RoleSettings.cs)' {
+    It 'the Graph policy reads and writes the settings'' rules, naming none of their settings' {
+        $graph = Get-ChildItem (Join-Path $root 'src/PimModule.Engine/Interop') -Filter 'GraphPolicy*.cs'
+        $graph.Count | Should -BeGreaterThan 1
+        $graph | Select-String -Pattern '\bp\.(RequireTicket|RequireJustification|AllowPermanent\w+|\w+ExpiresAfter|RequireMfaOnActiveAssignment|RequireJustificationOnActiveAssignment|ActivationMaxDuration|AuthenticationContextId|ActivationRequirement)\b' |
+            ForEach-Object { "$($_.Filename):$($_.LineNumber): $($_.Line.Trim())" } | Should -BeNullOrEmpty
+        (Get-Content -Raw (Join-Path $root 'src/PimModule.Engine/Interop/GraphPolicy.cs')) | Should -Match 'RoleSettings\.RuleObjects\(p\)'
+    }
+}
+
 # Issue 29 (part 2): typed audit events. One sealed record type per audit action (Audit/Events); what a service appends
 # is one of them, and what the state replay, the seal verifier and the alerts read back is the same type — no anonymous
 # object is written, no property name is read back as a string.

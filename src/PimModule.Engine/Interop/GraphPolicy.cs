@@ -52,8 +52,6 @@ internal static partial class GraphPolicy
 
     public static RuleShape? Shape(string id) => ById.GetValueOrDefault(id);
 
-    private static readonly string[] EnabledOrder = ["MultiFactorAuthentication", "Justification", "Ticketing"];
-
     // ---- out: store → Graph ------------------------------------------------------------------------------
 
     /// <summary>
