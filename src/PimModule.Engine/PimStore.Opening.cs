@@ -1,3 +1,4 @@
+using PimModule.Checkpoint;
 using PimModule.Kernel;
 using PimModule.Identity.Keys;
 using PimModule.Identity;
@@ -184,7 +185,7 @@ public sealed partial class PimStore
             acting ??= ActingKey(options, principal);
             work.IdentityMode = PimIdentityMode.Verified;
             // The user's verified checkpoint of this store: only the records after it are verified (all of them the first time).
-            verified = VerifiedState.Open(options.UserFolder, evidence.StoreId, provider.Location, provider.BeginSnapshot);
+            verified = VerifiedState.Open(options.UserFolder, evidence.StoreId, provider.Location, CheckpointSync.Instance, provider.BeginSnapshot);
             var check = verified.Sync(work, options.VerificationProgress);
             var verdict = check.IsValid ? verified.State : null;
             var head = check.IsValid && verified.Head.Sequence > 0 ? new AuditLogTable.HeadRow(verified.Head.Sequence, verified.Head.Hash) : null;

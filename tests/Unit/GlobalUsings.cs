@@ -13,3 +13,4 @@ global using PimModule.Storage;
 global using PimModule.Validation;
 global using PimModule.Errors;
 global using PimModule.Kernel;
+global using PimModule.Checkpoint;

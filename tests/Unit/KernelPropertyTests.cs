@@ -118,7 +118,7 @@ public sealed class KernelPropertyTests
         TimeRulePropertyTests.Compare(admin);
         admin.Read(work =>
         {
-            using var fresh = VerifiedState.InMemory();
+            using var fresh = VerifiedState.InMemory(CheckpointSync.Instance);
             Assert.True(fresh.Sync(work).IsValid);
             var mine = work.Verified!;
             Assert.Empty(mine.Refused());

@@ -130,7 +130,7 @@ public sealed class TimeRulePropertyTests
     {
         store.Read(work =>
         {
-            using var fresh = VerifiedState.InMemory();
+            using var fresh = VerifiedState.InMemory(CheckpointSync.Instance);
             Assert.True(fresh.Sync(work).IsValid);
             var mine = work.Verified!;
             Assert.Equal(fresh.Head, mine.Head);

@@ -1,3 +1,4 @@
+using PimModule.Checkpoint;
 using PimModule.Storage;
 using PimModule.Audit.Events;
 using PimModule.Assignments;
@@ -290,7 +291,7 @@ public sealed class AlertService
             var verified = work.VerifiedNow();
             var failed = NotificationsTable.FailedBetween(work, at - window, at)
                 .Where(n => verified is null || verified.HasNotification(n.NotificationId,
-                    Verification.VerifiedState.Digest(n.NotificationId, n.Recipient, n.Subject, n.Body, n.Event, n.Critical)))
+                    Checkpoint.VerifiedState.Digest(n.NotificationId, n.Recipient, n.Subject, n.Body, n.Event, n.Critical)))
                 .ToList();
             if (failed.Count > 0)
             {

@@ -1,3 +1,4 @@
+using PimModule.Checkpoint;
 using PimModule.Kernel;
 using PimModule.Audit.Events;
 using PimModule.MultiFactor;

@@ -1,3 +1,4 @@
+using PimModule.Checkpoint;
 using PimModule.Kernel;
 using MailKit.Net.Smtp;
 using MailKit.Security;

@@ -1,3 +1,4 @@
+using PimModule.Checkpoint;
 using PimModule.Kernel;
 using PimModule.Storage;
 using PimModule.Audit.Events;

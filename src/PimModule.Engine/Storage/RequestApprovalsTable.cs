@@ -1,3 +1,4 @@
+using PimModule.Checkpoint;
 using PimModule.Requests;
 using PimModule.Identity;
 

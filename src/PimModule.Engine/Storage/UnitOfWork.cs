@@ -1,3 +1,4 @@
+using PimModule.Checkpoint;
 using System.Data;
 using System.Data.Common;
 using Dapper;
@@ -37,7 +38,7 @@ internal sealed class UnitOfWork
     public PimIdentityMode IdentityMode { get; set; }
 
     /// <summary>In a Verified store, the state the verified log yields (the session's checkpoint); null in a Lab store.</summary>
-    public PimModule.Verification.VerifiedState? Verified { get; set; }
+    public PimModule.Checkpoint.VerifiedState? Verified { get; set; }
 
     /// <summary>
     /// True when <see cref="Transaction"/> is a read snapshot that may have begun before another session of this user moved
@@ -53,7 +54,7 @@ internal sealed class UnitOfWork
     /// decisions): what others committed since is verified and applied first. Null in a Lab store. A log that no longer
     /// verifies is refused (PimStoreTampered): nothing in it is trusted.
     /// </summary>
-    public PimModule.Verification.VerifiedState? VerifiedNow()
+    public PimModule.Checkpoint.VerifiedState? VerifiedNow()
     {
         if (Verified is not { } v || _verifiedSynced) return Verified;
         var check = v.Sync(this, rebuild: false);

@@ -1,3 +1,4 @@
+using PimModule.Checkpoint;
 using PimModule.Kernel;
 using PimModule.Storage;
 using PimModule.Audit;
@@ -19,7 +20,7 @@ internal static class StateCheck
     public static PimAuditVerification Verify(UnitOfWork work, Action<long>? progress = null)
     {
         if (work.IdentityMode != PimIdentityMode.Verified) return AuditLog.Verify(work);
-        using var fresh = VerifiedState.InMemory();
+        using var fresh = VerifiedState.InMemory(CheckpointSync.Instance);
         var check = fresh.Sync(work, progress);
         if (!check.IsValid) return check;
         var found = new List<PimStateDisagreement>();

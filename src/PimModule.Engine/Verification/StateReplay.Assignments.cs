@@ -1,3 +1,4 @@
+using PimModule.Checkpoint;
 using PimModule.Kernel;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -5,7 +6,7 @@ using Dapper;
 using Microsoft.Data.Sqlite;
 using PimModule.Identity.Keys;
 using PimModule.Audit.Events;
-using View = PimModule.Verification.VerifiedAssignment;
+using View = PimModule.Checkpoint.VerifiedAssignment;
 using PimModule.Identity;
 using PimModule.Assignments;
 
@@ -23,30 +24,9 @@ internal sealed partial class StateReplay
         => new(id.ToLowerInvariant(), Principal.Fold(a.Principal!), a.RoleId!.Value.ToString("D"), a.Type!, a.Scope!, a.MemberType!,
             a.StartDateTime!.Value.Ticks, a.EndDateTime?.Ticks, json);
 
-    private SqliteCommand? _upsert;
+    private void Upsert(View a) => view.Put(a);
 
-    /// <summary>Writes a verified assignment (one prepared statement: a million-row import replays a million of them).</summary>
-    private void Upsert(View a)
-    {
-        if (_upsert is null)
-        {
-            _upsert = db.CreateCommand();
-            _upsert.Transaction = tx;
-            _upsert.CommandText =
-                "INSERT INTO verified_assignments (id, principal_key, role_id, type, scope, member_type, start_ticks, end_ticks, digest) VALUES " +
-                "($id, $p, $r, $t, $s, $m, $start, $end, $digest) ON CONFLICT (id) DO UPDATE SET principal_key = excluded.principal_key, " +
-                "role_id = excluded.role_id, type = excluded.type, scope = excluded.scope, member_type = excluded.member_type, start_ticks = excluded.start_ticks, " +
-                "end_ticks = excluded.end_ticks, digest = excluded.digest";
-            foreach (var name in new[] { "$id", "$p", "$r", "$t", "$s", "$m", "$start", "$end", "$digest" }) _upsert.Parameters.Add(new SqliteParameter { ParameterName = name });
-            _upsert.Prepare();
-        }
-        var ps = _upsert.Parameters;
-        ps[0].Value = a.Id; ps[1].Value = a.PrincipalKey; ps[2].Value = a.RoleId; ps[3].Value = a.Type; ps[4].Value = a.Scope; ps[5].Value = a.MemberType;
-        ps[6].Value = a.Start; ps[7].Value = a.End is { } end ? end : DBNull.Value; ps[8].Value = VerifiedState.DigestOf(a.Json);
-        _upsert.ExecuteNonQuery();
-    }
-
-    private View? Load(string id) => db.QueryFirstOrDefault<View>(ViewColumns + " WHERE id = @id", new { id = id.ToLowerInvariant() }, tx);
+    private View? Load(string id) => view.Assignment(id);
 
     private void Assignment(SealedRecord r, SealContext ctx)
     {
@@ -60,7 +40,7 @@ internal sealed partial class StateReplay
         if (!ctx.Trusted && after is not null && !Scope.IsCanonical(after.Scope)) { Refuse(r, "Assignment", $"its scope '{after.Scope}' is not one PimModule accepts"); return; }
         var why = ctx.Trusted ? null : AssignmentEntitlement(r, ctx, current, after) ?? LastAdministrator(r, id, current, after);
         if (why is not null) { Refuse(r, "Assignment", why); return; }
-        if (after is null) db.Execute("DELETE FROM verified_assignments WHERE id = @id", new { id = id.ToLowerInvariant() }, tx);
+        if (after is null) view.RemoveAssignment(id);
         else Upsert(after);
         if (_administratorIds is { } ids)
         {
@@ -70,8 +50,7 @@ internal sealed partial class StateReplay
     }
 
     /// <summary>The ids of the verified administrator assignments (whatever their time), kept as records change them (read once).</summary>
-    private HashSet<string> AdministratorIds => _administratorIds ??= db.Query<string>("SELECT id FROM verified_assignments WHERE " + Administrators.Sql,
-        new { pra = Administrators.Parameters.Pra, ga = Administrators.Parameters.Ga }, tx).Select(i => i.ToLowerInvariant()).ToHashSet(StringComparer.Ordinal);
+    private HashSet<string> AdministratorIds => _administratorIds ??= view.AdministratorAssignments().Select(a => a.Id.ToLowerInvariant()).ToHashSet(StringComparer.Ordinal);
 
     private HashSet<string>? _administratorIds;
 
@@ -84,7 +63,7 @@ internal sealed partial class StateReplay
         if (!AdministratorIds.Contains(id.ToLowerInvariant()) || (current ?? Load(id)) is not { } held) return null;
         var at = new DateTime(r.AtTicks, DateTimeKind.Utc);
         var removed = after is null || !Administrators.IsAdministratorAssignment(after);
-        var inForce = db.Query<View>(ViewColumns + " WHERE " + Administrators.Sql, new { pra = Administrators.Parameters.Pra, ga = Administrators.Parameters.Ga }, tx)
+        var inForce = view.AdministratorAssignments()
             .Where(a => Administrators.Administers(a, at)).Select(a => (Guid.Parse(a.Id), a.End is { } e ? new DateTime(e, DateTimeKind.Utc) : (DateTime?)null));
         return Administrators.EndsAdministrationSooner(held, after?.End is { } end ? new DateTime(end, DateTimeKind.Utc) : null, removed, inForce, at)
             ? $"it ends the assignment {held.Id} that let {held.PrincipalKey} administer the store, and nobody else administers it as long (the last administrator's guard)"
@@ -141,7 +120,7 @@ internal sealed partial class StateReplay
         if (_isAdmin.TryGetValue((principalKey, t), out var known)) return known;
         // The kernel's rule (Administrators), over the actor's verified assignments.
         var at = new DateTime(t, DateTimeKind.Utc);
-        var yes = db.Query<View>(ViewColumns + " WHERE principal_key = @p AND " + Administrators.Sql, new { p = principalKey, pra = Administrators.Parameters.Pra, ga = Administrators.Parameters.Ga }, tx)
+        var yes = view.AdministratorAssignments(principalKey)
             .Any(a => Administrators.Administers(a, at));
         _isAdmin[(principalKey, t)] = yes;
         return yes;
@@ -151,15 +130,12 @@ internal sealed partial class StateReplay
     {
         if (_admins.TryGetValue(t, out var known)) return known;
         var at = new DateTime(t, DateTimeKind.Utc);
-        return _admins[t] = db.Query<View>(ViewColumns + " WHERE " + Administrators.Sql, new { pra = Administrators.Parameters.Pra, ga = Administrators.Parameters.Ga }, tx)
+        return _admins[t] = view.AdministratorAssignments()
             .Where(a => Administrators.Administers(a, at)).Select(a => a.PrincipalKey).ToHashSet(StringComparer.Ordinal);
     }
 
-    private const string ViewColumns = View.Select;
-
     /// <summary>The verified eligible assignment an activation comes from (the kernel's rule, <see cref="EligibilityRules.Source{T}"/>); null when none.</summary>
-    private View? EligibleSource(View activation) => EligibilityRules.Source(db.Query<View>(ViewColumns +
-            " WHERE principal_key = @principalKey AND role_id = @roleId AND type = 'Eligible'", new { activation.PrincipalKey, activation.RoleId }, tx),
+    private View? EligibleSource(View activation) => EligibilityRules.Source(view.Held(activation.PrincipalKey, activation.RoleId, eligibleOnly: true),
         activation.Scope, new DateTime(activation.Start, DateTimeKind.Utc));
 
     /// <summary>

@@ -1,3 +1,4 @@
+using PimModule.Checkpoint;
 using PimModule.Kernel;
 using System.Text.Json;
 using Dapper;
@@ -12,12 +13,9 @@ internal sealed partial class StateReplay
 {
     // ---- access reviews -------------------------------------------------------------------------------------
 
-    private VerifiedState.ReviewState? LoadReview(string id) => db.QueryFirstOrDefault<VerifiedState.ReviewState>(
-        "SELECT " + VerifiedState.ReviewColumns + " FROM verified_reviews WHERE id = @id", new { id = id.ToLowerInvariant() }, tx);
+    private VerifiedState.ReviewState? LoadReview(string id) => view.Review(id);
 
-    private VerifiedState.ReviewItemState? LoadItem(string id) => db.QueryFirstOrDefault<VerifiedState.ReviewItemState>(
-        "SELECT id, review_id, assignment_id, principal_key, recommendation, decision, reviewed_by FROM verified_review_items WHERE id = @id",
-        new { id = id.ToLowerInvariant() }, tx);
+    private VerifiedState.ReviewItemState? LoadItem(string id) => view.ReviewItem(id);
 
     private void Review(SealedRecord r, SealContext ctx)
     {
@@ -45,8 +43,7 @@ internal sealed partial class StateReplay
                     || after.SeriesId is not { } seriesGuid || after.Occurrence is not { } occurrence || occurrence < 1)
                 { Refuse(r, "AccessReview", "its schedule does not parse"); return; }
                 var series = seriesGuid.ToString("D");
-                var earlier = db.Query<VerifiedState.ReviewState>("SELECT " + VerifiedState.ReviewColumns + " FROM verified_reviews WHERE series_id = @series ORDER BY occurrence",
-                    new { series }, tx).ToList();
+                var earlier = view.Series(series);
                 if (!ctx.Trusted)
                 {
                     var anchor = earlier.Count > 0 ? new DateTime(earlier[0].StartTicks, DateTimeKind.Utc) : new DateTime(start, DateTimeKind.Utc);
@@ -76,24 +73,14 @@ internal sealed partial class StateReplay
                     parsed.Add((itemId.ToString("D"), assignmentId.ToString("D"), Principal.Fold(p), rec));
                 }
                 if (earlier.Any(e => e.Occurrence == occurrence)) { Refuse(r, "AccessReview", $"occurrence {occurrence} of the series exists already"); return; }
-                db.Execute("INSERT INTO verified_reviews (id, role_id, assignment_type, reviewers, self_review, status, start_ticks, end_ticks, default_decision, auto_apply, recurrence, " +
-                           "duration_ticks, series_id, occurrence) VALUES (@id, @role, @type, @reviewers, @self, 'InProgress', @start, @end, @fallback, @auto, @recurrence, @duration, @series, @occurrence)",
-                    new
-                    {
-                        id, role = role.ToString("D"), type, reviewers = JsonSerializer.Serialize(keys), self = self ? 1L : 0L, start, end, fallback,
-                        auto = after.AutoApply == true ? 1L : 0L, recurrence,
-                        duration = duration.Ticks, series, occurrence = (long)occurrence,
-                    }, tx);
-                foreach (var i in parsed)
-                    db.Execute("INSERT INTO verified_review_items (id, review_id, assignment_id, principal_key, recommendation, decision, reviewed_by) " +
-                               "VALUES (@Id, @review, @Assignment, @Key, @Recommendation, 'NotReviewed', NULL) ON CONFLICT (id) DO NOTHING",
-                        new { i.Id, review = id, i.Assignment, i.Key, i.Recommendation }, tx);
+                view.AddReview(new VerifiedState.ReviewState(id, role.ToString("D"), type, JsonSerializer.Serialize(keys), self ? 1L : 0L, "InProgress", start, end, fallback,
+                    after.AutoApply == true ? 1L : 0L, recurrence, duration.Ticks, series, occurrence), parsed);
                 return;
             }
             case "CompleteAccessReview":
                 if (current is null) { Refuse(r, "AccessReview", "it completes no verified review"); return; }
                 if (current.Status != "InProgress") { Refuse(r, "AccessReview", "the review was completed already"); return; }
-                db.Execute("UPDATE verified_reviews SET status = 'Completed' WHERE id = @id", new { id }, tx);
+                view.CompleteReview(id);
                 return;
             default:
                 Refuse(r, "AccessReview", $"'{r.Action}' does not change access reviews");
@@ -124,7 +111,6 @@ internal sealed partial class StateReplay
             };
             if (why is not null) { Refuse(r, "AccessReviewItem", why); return; }
         }
-        db.Execute("UPDATE verified_review_items SET decision = @decision, reviewed_by = @by WHERE id = @id",
-            new { id = item.Id, decision, by = ctx.Actor }, tx);
+        view.DecideReviewItem(item.Id, decision, ctx.Actor);
     }
 }

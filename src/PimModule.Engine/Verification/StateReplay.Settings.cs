@@ -1,3 +1,4 @@
+using PimModule.Checkpoint;
 using PimModule.Kernel;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -5,7 +6,7 @@ using Dapper;
 using Microsoft.Data.Sqlite;
 using PimModule.Identity.Keys;
 using PimModule.Audit.Events;
-using View = PimModule.Verification.VerifiedAssignment;
+using View = PimModule.Checkpoint.VerifiedAssignment;
 using PimModule.Policy;
 using PimModule.Identity;
 using PimModule.Roles;
@@ -23,7 +24,7 @@ internal sealed partial class StateReplay
     /// </summary>
     private RolePolicy? PolicyRules(string roleId)
     {
-        var row = db.QueryFirstOrDefault<VerifiedState.PolicyState>("SELECT role_id, describe, rules FROM verified_policies WHERE role_id = @roleId", new { roleId }, tx);
+        var row = view.Policy(roleId);
         return row is null ? RolePolicy.FromRules([]) : row.Rules is { } rules ? Rules(rules) : null;
     }
 
@@ -55,9 +56,9 @@ internal sealed partial class StateReplay
     {
         if (KeptPolicyId(rulesJson) is not { } id) return null;
         // The id the role keeps already (every later change of its settings carries it again) is not asked about.
-        var current = db.QueryFirstOrDefault<string?>("SELECT rules FROM verified_policies WHERE role_id = @role", new { role = role.ToString("D") }, tx);
+        var current = view.Policy(role.ToString("D"))?.Rules;
         if (string.Equals(KeptPolicyId(current), id, StringComparison.OrdinalIgnoreCase)) return null;
-        var kept = db.Query<(string RoleId, string? Rules)>("SELECT role_id, rules FROM verified_policies WHERE rules IS NOT NULL", transaction: tx)
+        var kept = view.PolicyRules()
             .Select(x => (Ok: Guid.TryParse(x.RoleId, out var g), Role: g, Id: KeptPolicyId(x.Rules)))
             .Where(x => x.Ok).ToDictionary(x => x.Role, x => x.Id);
         return Interop.GraphPolicyFile.Holder(role, id, kept) is { } holder ? $"it gives the role the tenant policy id {id}, which the role {holder} holds" : null;
@@ -72,9 +73,7 @@ internal sealed partial class StateReplay
         if (!ctx.Trusted && !IsAdmin(ctx.Actor, ctx.VerifiedAtTicks)) { Refuse(r, "RoleSetting", $"{ctx.Actor} was not an administrator there"); return; }
         if (RoleSettingChange.Read(r.AfterJson) is not var (described, rules)) { Refuse(r, "RoleSetting", "its settings do not parse"); return; }
         if (!ctx.Trusted && PolicyIdTaken(role, rules) is { } taken) { Refuse(r, "RoleSetting", taken); return; }
-        db.Execute("INSERT INTO verified_policies (role_id, describe, rules) VALUES (@role, @describe, @rules) ON CONFLICT (role_id) DO UPDATE SET " +
-                   "describe = excluded.describe, rules = excluded.rules",
-            new { role = role.ToString("D"), describe = Audit.AuditLog.ToJson(described), rules }, tx);
+        view.PutPolicy(role.ToString("D"), Audit.AuditLog.ToJson(described)!, rules);
     }
 
     /// <summary>An imported directory object: an administrator's change; one id is one UPN, one UPN one id.</summary>
@@ -85,36 +84,22 @@ internal sealed partial class StateReplay
         var upn = after?.UserPrincipalName;
         if (!Guid.TryParse(r.TargetId, out var id) || upn is null || !Principal.IsValid(upn)) { Refuse(r, "DirectoryObject", "it names no object id and user principal name"); return; }
         var key = Principal.Fold(upn);
-        var taken = db.QueryFirstOrDefault<string>("SELECT id FROM verified_directory WHERE principal_key = @key", new { key }, tx);
+        var taken = view.DirectoryIdOf(key);
         if (taken is not null && taken != id.ToString("D")) { Refuse(r, "DirectoryObject", $"{upn} is already the object {taken}"); return; }
-        db.Execute("INSERT INTO verified_directory (id, user_principal_name, principal_key, display_name) VALUES (@id, @upn, @key, @name) " +
-                   "ON CONFLICT (id) DO UPDATE SET user_principal_name = excluded.user_principal_name, principal_key = excluded.principal_key, display_name = excluded.display_name",
-            new { id = id.ToString("D"), upn, key, name = after?.DisplayName }, tx);
+        view.PutDirectoryObject(id.ToString("D"), upn, key, after?.DisplayName);
     }
 
     private void Mail(SealedRecord r, SealContext ctx)
     {
         if (!ctx.Trusted && !IsAdmin(ctx.Actor, ctx.VerifiedAtTicks)) { Refuse(r, "MailSetting", $"{ctx.Actor} was not an administrator there"); return; }
         if (r.AfterJson is null) { Refuse(r, "MailSetting", "it holds no settings"); return; }
-        db.Execute("INSERT INTO verified_mail (id, view) VALUES (1, @view) ON CONFLICT (id) DO UPDATE SET view = excluded.view", new { view = r.AfterJson }, tx);
+        view.PutMail(r.AfterJson);
     }
 
     private void Notifications(SealedRecord r, SealContext ctx)
     {
         if (EventJson.Read<List<QueuedNotice?>>(r.AfterJson) is not { } notices) { Refuse(r, "Notification", "it lists no messages"); return; }
-        using var insert = db.CreateCommand();
-        insert.Transaction = tx;
-        insert.CommandText = "INSERT INTO verified_notifications (id, digest) VALUES ($id, $digest) ON CONFLICT (id) DO NOTHING";
-        var pid = insert.Parameters.Add("$id", SqliteType.Text);
-        var pdigest = insert.Parameters.Add("$digest", SqliteType.Text);
-        insert.Prepare();
-        foreach (var m in notices)
-            if (m is { Id: { } g, Digest: { } digest })
-            {
-                pid.Value = g.ToString("D");
-                pdigest.Value = digest;
-                insert.ExecuteNonQuery();
-            }
+        view.AddNotices(notices.OfType<QueuedNotice>().Where(m => m is { Id: not null, Digest: not null }).Select(m => (m.Id!.Value.ToString("D"), m.Digest!)));
     }
 
     private void Prune(SealedRecord r, SealContext ctx)
@@ -123,7 +108,7 @@ internal sealed partial class StateReplay
         if (!ctx.Trusted && !IsAdmin(ctx.Actor, ctx.VerifiedAtTicks)) { Refuse(r, "Record", $"{ctx.Actor} was not an administrator there"); return; }
         if (cut > ctx.VerifiedAtTicks - Maintenance.MaintenanceService.Retention.Ticks + TimeSpan.FromMinutes(1).Ticks)
         { Refuse(r, "Record", "it prunes history that is not 30 days old"); return; }
-        db.Execute("DELETE FROM verified_assignments WHERE end_ticks IS NOT NULL AND end_ticks < @cut", new { cut }, tx);
+        view.RemoveEndedBefore(cut);
         _administratorIds = null;
     }
 
@@ -136,19 +121,14 @@ internal sealed partial class StateReplay
     {
         if (EventJson.Read<StoreProtection>(r.AfterJson) is not { Policies: { } policies } o) return;
         var keep = RoleCatalog.BuiltIn.Where(b => !b.IsPrivileged).Select(b => b.Id.ToString("D")).ToList();
-        foreach (var row in db.Query<(string Id, string RoleId)>("SELECT id, role_id FROM verified_assignments", transaction: tx).ToList())
-            if (!keep.Contains(row.RoleId, StringComparer.OrdinalIgnoreCase))
-                db.Execute("DELETE FROM verified_assignments WHERE id = @id", new { id = row.Id }, tx);
+        view.KeepOnlyAssignmentsOf(keep);
         foreach (var e in o.Endorsed ?? [])
             if (e is not null && e.ToJsonString() is var json && AssignmentView.Read(json)?.AssignmentId is { } id && Parse(id.ToString("D"), json) is { } view) Upsert(view);
         _administratorIds = null;
-        db.Execute("DELETE FROM verified_policies", transaction: tx);
+        view.RemovePolicies();
         foreach (var (role, text) in policies)
             if (Guid.TryParse(role, out var roleId))
-                db.Execute("INSERT INTO verified_policies (role_id, describe, rules) VALUES (@role, @describe, @rules)",
-                    new { role = roleId.ToString("D"), describe = Audit.AuditLog.ToJson(Rules(text).Describe()), rules = text }, tx);
-        db.Execute("DELETE FROM verified_mail", transaction: tx);
-        if (o.Mail is JsonObject mail)
-            db.Execute("INSERT INTO verified_mail (id, view) VALUES (1, @view)", new { view = mail.ToJsonString() }, tx);
+                view.PutPolicy(roleId.ToString("D"), Audit.AuditLog.ToJson(Rules(text).Describe())!, text);
+        view.PutMail(o.Mail is JsonObject mail ? mail.ToJsonString() : null);
     }
 }

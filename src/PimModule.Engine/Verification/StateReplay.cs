@@ -1,3 +1,4 @@
+using PimModule.Checkpoint;
 using PimModule.Kernel;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -5,7 +6,7 @@ using Dapper;
 using Microsoft.Data.Sqlite;
 using PimModule.Identity.Keys;
 using PimModule.Audit.Events;
-using View = PimModule.Verification.VerifiedAssignment;
+using View = PimModule.Checkpoint.VerifiedAssignment;
 using PimModule.Policy;
 using PimModule.Assignments;
 using PimModule.Validation;
@@ -32,7 +33,10 @@ namespace PimModule.Verification;
 /// </summary>
 internal sealed partial class StateReplay(SqliteConnection db, SqliteTransaction tx, DateTime verifierNow, Action<long>? progress) : IDisposable
 {
-    public void Dispose() => _upsert?.Dispose();
+    /// <summary>The checkpoint's tables, read and moved in the replay's transaction.</summary>
+    private readonly CheckpointTables view = new(db, tx);
+
+    public void Dispose() => view.Dispose();
 
     /// <summary>Who acted last, and when, by the verified records (StaleSignIn, access review recommendations): written by <see cref="Flush"/>.</summary>
     private readonly Dictionary<string, long> _acted = new(StringComparer.Ordinal);
@@ -40,9 +44,7 @@ internal sealed partial class StateReplay(SqliteConnection db, SqliteTransaction
     /// <summary>Writes what is kept in memory while records stream past (before the checkpoint's head moves, in its transaction).</summary>
     public void Flush()
     {
-        foreach (var (actor, ticks) in _acted)
-            db.Execute("INSERT INTO verified_activity (actor_key, last_ticks) VALUES (@actor, @ticks) " +
-                       "ON CONFLICT (actor_key) DO UPDATE SET last_ticks = MAX(last_ticks, excluded.last_ticks)", new { actor, ticks }, tx);
+        view.NoteActivity(_acted);
         _acted.Clear();
     }
 
@@ -98,16 +100,12 @@ internal sealed partial class StateReplay(SqliteConnection db, SqliteTransaction
 
     // ---- requests ----------------------------------------------------------------------------------------
 
-    private VerifiedState.RequestState? Req(string id) => db.QueryFirstOrDefault<VerifiedState.RequestState>(
-        "SELECT " + VerifiedState.RequestColumns + " FROM verified_requests WHERE id = @id",
-        new { id = id.ToLowerInvariant() }, tx);
-
     private void Request(SealedRecord r, SealContext ctx)
     {
         if (r.TargetId is not { } id || !Guid.TryParse(id, out _)) { Refuse(r, "Request", "it names no request"); return; }
         id = id.ToLowerInvariant();
         var t = ctx.VerifiedAtTicks;
-        var current = Req(id);
+        var current = view.Request(id);
         switch (r.Action)
         {
             case "SelfActivate" or "SelfExtend" or "SelfRenew":
@@ -124,7 +122,7 @@ internal sealed partial class StateReplay(SqliteConnection db, SqliteTransaction
                 // An activation names the assignment it provisioned (none while pending); an extension the assignment it extends.
                 var assignment = activation?.AssignmentId?.ToString("D");
                 var target = extension?.AssignmentId?.ToString("D");
-                var scope = activation is not null ? activation.Scope : target is null ? null : Load(target)?.Scope;
+                var scope = activation is not null ? activation.Scope : target is null ? null : view.Assignment(target)?.Scope;
                 // What the approver decides on: the duration asked (the activation's, or the extension's).
                 long? duration = (activation?.Asked ?? extension?.Asked)?.Ticks;
                 if (!ctx.Trusted && activation is not null)
@@ -134,13 +132,8 @@ internal sealed partial class StateReplay(SqliteConnection db, SqliteTransaction
                 }
                 // What the requester wrote, as sealed: the justification (and an activation's ticket number) the approver reads.
                 var textsSealed = activation?.HasTexts ?? extension!.HasTexts;
-                db.Execute("INSERT INTO verified_requests (id, action, status, principal_key, role_id, scope, target_id, assignment_id, created_ticks, duration_ticks, " +
-                           "stage, stage_started_ticks, justification, ticket_number, texts_sealed) " +
-                           "VALUES (@id, @action, @status, @p, @role, @scope, @target, @assignment, @created, @duration, 1, @created, @justification, @ticket, @textsSealed)",
-                    new { id, action = r.Action, status, p = r.PrincipalKey, role = role.ToString("D"), scope, target, assignment, created = r.AtTicks, duration,
-                          justification = textsSealed ? activation?.Justification ?? extension?.Justification : null,
-                          ticket = textsSealed ? activation?.TicketNumber : null,
-                          textsSealed = textsSealed ? 1L : 0L }, tx);
+                view.AddRequest(id, r.Action, status, r.PrincipalKey, role.ToString("D"), scope, target, assignment, r.AtTicks, duration,
+                    textsSealed ? activation?.Justification ?? extension?.Justification : null, textsSealed ? activation?.TicketNumber : null, textsSealed);
                 return;
             }
             case "ApproveRequest" or "DenyRequest" or "CancelRequest" or "ExpireRequest":
@@ -157,7 +150,7 @@ internal sealed partial class StateReplay(SqliteConnection db, SqliteTransaction
                 var stage = StageOf(current);
                 var entitled = Deciders(current, t);
                 if (ctx.Trusted) entitled.Add(ctx.Actor);
-                var decisions = db.Query<(string Key, long Stage, string Decision)>("SELECT approver_key, stage, decision FROM verified_decisions WHERE request_id = @id", new { id }, tx).AsList();
+                var decisions = view.Decisions(id);
                 var waiting = new WaitingRequest(current.PrincipalKey, current.Status == "PendingApproval", stageStart,
                     decisions.Select(d => d.Key).ToHashSet(StringComparer.Ordinal), entitled,
                     decisions.Where(d => d.Stage == current.Stage && d.Decision == "Approve").Select(d => d.Key).ToList(),
@@ -181,19 +174,17 @@ internal sealed partial class StateReplay(SqliteConnection db, SqliteTransaction
                 };
                 if (why is not null) { Refuse(r, "Request", why); return; }
                 if (command is RequestCommand.Approve or RequestCommand.Deny)
-                    db.Execute("INSERT INTO verified_decisions (request_id, approver_key, stage, decision, decided_ticks) VALUES (@id, @key, @stage, @decision, @at)",
-                        new { id, key = ctx.Actor, stage = current.Stage, decision = command == RequestCommand.Approve ? "Approve" : "Deny", at = r.AtTicks }, tx);
+                    view.AddDecision(id, ctx.Actor, current.Stage, command == RequestCommand.Approve ? "Approve" : "Deny", r.AtTicks);
                 switch (verdict.Outcome)
                 {
                     case RequestOutcome.Recorded: return;
                     case RequestOutcome.StageApproved:
-                        db.Execute("UPDATE verified_requests SET stage = stage + 1, stage_started_ticks = @at WHERE id = @id", new { id, at = r.AtTicks }, tx);
+                        view.NextStage(id, r.AtTicks);
                         return;
                 }
                 var status = verdict.Outcome!.Value.ToString();
                 var provisioned = command == RequestCommand.Approve ? decided?.AssignmentId?.ToString("D") : null;
-                db.Execute("UPDATE verified_requests SET status = @status, assignment_id = COALESCE(@provisioned, assignment_id), decided_ticks = @decided WHERE id = @id",
-                    new { id, status, provisioned = current.Action == "SelfActivate" ? provisioned : null, decided = r.AtTicks }, tx);
+                view.Close(id, status, current.Action == "SelfActivate" ? provisioned : null, r.AtTicks);
                 if (provisioned is not null && current.Action == "SelfActivate") _approved[provisioned] = (current.PrincipalKey, current.RoleId, current.Scope, current.DurationTicks);
                 return;
             }
@@ -226,9 +217,8 @@ internal sealed partial class StateReplay(SqliteConnection db, SqliteTransaction
         // The role's settings then; those an earlier PimModule set without their rules are not known, and judge nothing.
         var policy = PolicyRules(roleId);
         var judged = policy ?? new RolePolicy { ActivationMaxDuration = TimeSpan.MaxValue, ActivationRequirement = PimActivationRequirement.None };
-        var held = db.Query<View>(ViewColumns + " WHERE principal_key = @principalKey AND role_id = @roleId", new { principalKey, roleId }, tx).AsList();
-        var pending = db.Query<VerifiedState.RequestState>("SELECT " + VerifiedState.RequestColumns + " FROM verified_requests WHERE principal_key = @principalKey " +
-                                                           "AND role_id = @roleId AND action = 'SelfActivate' AND status = 'PendingApproval'", new { principalKey, roleId }, tx)
+        var held = view.Held(principalKey, roleId);
+        var pending = view.PendingActivations(principalKey, roleId)
             .Where(q => !RequestLifetime.HasExpired(new DateTime(q.StageStartedTicks, DateTimeKind.Utc), at)).Select(q => q.Scope).ToList();
         // The kernel's request rules, in the writer's order, at the record's own time; the MFA code is the writer's claim
         // where the settings then needed one (the claim is all the log holds).
@@ -258,7 +248,5 @@ internal sealed partial class StateReplay(SqliteConnection db, SqliteTransaction
     // ---- helpers -------------------------------------------------------------------------------------------
 
     private void Refuse(SealedRecord r, string kind, string why, string problem = "NotEntitled")
-        => db.Execute("INSERT INTO verified_refused (sequence, kind, id, reason, problem) VALUES (@seq, @kind, @id, @reason, @problem) ON CONFLICT (sequence) DO NOTHING",
-            new { seq = r.Sequence, kind, id = r.TargetId, reason = $"record {r.Sequence} ({r.Action} by {r.ActorKey}) counts for nothing: {why}", problem }, tx);
-
+        => view.Refused(r.Sequence, kind, r.TargetId, $"record {r.Sequence} ({r.Action} by {r.ActorKey}) counts for nothing: {why}", problem);
 }

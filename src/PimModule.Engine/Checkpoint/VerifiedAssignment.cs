@@ -1,6 +1,6 @@
 using PimModule.Kernel;
 
-namespace PimModule.Verification;
+namespace PimModule.Checkpoint;
 
 /// <summary>A verified assignment as the checkpoint holds it; to the kernel's rules, an assignment like any other (<see cref="IHeld"/>).</summary>
 internal sealed record VerifiedAssignment(string Id, string PrincipalKey, string RoleId, string Type, string Scope, string MemberType, long Start, long? End, string Json) : IHeld

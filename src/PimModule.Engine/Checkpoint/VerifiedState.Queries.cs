@@ -7,7 +7,7 @@ using Microsoft.Data.Sqlite;
 using PimModule.Storage;
 using PimModule.Identity;
 
-namespace PimModule.Verification;
+namespace PimModule.Checkpoint;
 
 /// <summary>What the engine asks of the verified state (the checkpoint): digests, requests, decisions, policies, reviews, and the report's aggregates.</summary>
 internal sealed partial class VerifiedState

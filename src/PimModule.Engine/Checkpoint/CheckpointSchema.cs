@@ -2,7 +2,7 @@ using PimModule.Kernel;
 using Dapper;
 using Microsoft.Data.Sqlite;
 
-namespace PimModule.Verification;
+namespace PimModule.Checkpoint;
 
 /// <summary>The checkpoint's tables (a user's SQLite file of what they verified): made, or brought to this format, in the caller's transaction.</summary>
 internal static class CheckpointSchema
