@@ -1,4 +1,3 @@
-using PimModule.Kernel;
 using System.Text.Json.Nodes;
 using PimModule.Storage;
 using PimModule.Audit;

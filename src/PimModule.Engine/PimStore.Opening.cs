@@ -1,5 +1,4 @@
 using PimModule.Checkpoint;
-using PimModule.Kernel;
 using PimModule.Identity.Keys;
 using PimModule.Identity;
 using PimModule.Storage;

@@ -1,6 +1,5 @@
 using PimModule.Identity.Keys;
 using PimModule.Storage;
-using PimModule.Storage.Sqlite;
 using PimModule.Audit.Events;
 using PimModule.Errors;
 using PimModule.MultiFactor;

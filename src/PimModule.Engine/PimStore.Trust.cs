@@ -1,13 +1,10 @@
-using PimModule.Kernel;
 using PimModule.Identity.Keys;
 using PimModule.Identity;
 using PimModule.Storage;
-using PimModule.Storage.Sqlite;
 using PimModule.Audit.Events;
 using PimModule.Audit;
 using PimModule.Errors;
 using PimModule.Validation;
-using PimModule.Verification;
 
 namespace PimModule;
 

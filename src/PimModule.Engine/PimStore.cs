@@ -1,9 +1,7 @@
 using PimModule.Checkpoint;
-using PimModule.Kernel;
 using PimModule.Identity.Keys;
 using PimModule.Identity;
 using PimModule.Storage;
-using PimModule.Storage.Sqlite;
 using PimModule.Audit.Events;
 using PimModule.Alerts;
 using PimModule.Assignments;
@@ -17,7 +15,6 @@ using PimModule.Reports;
 using PimModule.Requests;
 using PimModule.Reviews;
 using PimModule.Roles;
-using PimModule.Verification;
 using PimModule.Errors;
 
 namespace PimModule;

@@ -151,6 +151,19 @@ Describe 'Namespaces and the direction of dependencies (src/PimModule.Engine)' {
             Should -BeNullOrEmpty
     }
 
+    It 'the checkpoint names no replay and no service: the state replay decides what it becomes (Checkpoint/ICheckpointReplay)' {
+        Find-Crossing 'Checkpoint' @('PimModule.Kernel', 'PimModule.Storage', 'PimModule.Identity', 'PimModule.Identity.Keys', 'PimModule.Errors') | Should -BeNullOrEmpty
+        $files | Where-Object { (Get-Relative $_.FullName) -like 'src/PimModule.Engine/Checkpoint/*' } |
+            Select-String -Pattern '\bVerification\.|\bStateReplay\b|\bCheckpointSync\b' | Where-Object { $_.Line -notmatch '^\s*//' } |
+            ForEach-Object { "$($_.Filename):$($_.LineNumber): $($_.Line.Trim())" } | Should -BeNullOrEmpty
+    }
+
+    It 'the state replay moves the checkpoint through its tables: no SQL in Verification/' {
+        $files | Where-Object { (Get-Relative $_.FullName) -like 'src/PimModule.Engine/Verification/*' } |
+            Select-String -Pattern '"\s*(SELECT|INSERT|UPDATE|DELETE) ' -CaseSensitive |
+            ForEach-Object { "$($_.Filename):$($_.LineNumber): $($_.Line.Trim())" } | Should -BeNullOrEmpty
+    }
+
     It 'validation and files stand on the model alone' {
         Find-Crossing 'Validation' @('PimModule.Errors') | Should -BeNullOrEmpty
         Find-Crossing 'Files' @('PimModule.Errors') | Should -BeNullOrEmpty

@@ -1,4 +1,3 @@
-using PimModule.Checkpoint;
 using PimModule.Storage;
 using PimModule.Audit.Events;
 using PimModule.Assignments;

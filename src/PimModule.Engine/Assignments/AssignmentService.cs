@@ -11,7 +11,6 @@ using PimModule.Policy;
 using PimModule.Requests;
 using PimModule.Roles;
 using PimModule.Validation;
-using PimModule.Verification;
 
 namespace PimModule.Assignments;
 

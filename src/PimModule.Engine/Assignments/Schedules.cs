@@ -1,4 +1,3 @@
-using PimModule.Storage;
 using PimModule.Policy;
 using PimModule.Errors;
 using PimModule.Validation;

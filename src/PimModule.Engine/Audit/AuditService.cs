@@ -1,4 +1,3 @@
-using PimModule.Kernel;
 using PimModule.Files;
 using PimModule.Identity;
 using PimModule.Verification;

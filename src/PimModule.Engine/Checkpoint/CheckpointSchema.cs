@@ -1,4 +1,3 @@
-using PimModule.Kernel;
 using Dapper;
 using Microsoft.Data.Sqlite;
 

@@ -1,4 +1,3 @@
-using PimModule.Kernel;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;

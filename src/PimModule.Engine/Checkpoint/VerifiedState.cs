@@ -1,4 +1,3 @@
-using PimModule.Kernel;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
@@ -6,7 +5,6 @@ using Dapper;
 using Microsoft.Data.Sqlite;
 using PimModule.Identity.Keys;
 using PimModule.Storage;
-using PimModule.Errors;
 
 namespace PimModule.Checkpoint;
 

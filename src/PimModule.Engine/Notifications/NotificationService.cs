@@ -1,5 +1,4 @@
 using PimModule.Checkpoint;
-using PimModule.Kernel;
 using MailKit.Net.Smtp;
 using MailKit.Security;
 using MimeKit;
@@ -11,7 +10,6 @@ using PimModule.Errors;
 using PimModule.MultiFactor;
 using PimModule.Policy;
 using PimModule.Validation;
-using PimModule.Verification;
 
 namespace PimModule.Notifications;
 

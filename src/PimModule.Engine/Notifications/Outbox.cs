@@ -1,12 +1,10 @@
 using PimModule.Checkpoint;
-using PimModule.Kernel;
 using PimModule.Storage;
 using PimModule.Audit.Events;
 using PimModule.Audit;
 using PimModule.Errors;
 using PimModule.Identity;
 using PimModule.Policy;
-using PimModule.Verification;
 
 namespace PimModule.Notifications;
 

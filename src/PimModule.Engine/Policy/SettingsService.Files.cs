@@ -1,4 +1,3 @@
-using PimModule.Kernel;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using PimModule.Storage;

@@ -1,5 +1,4 @@
 using PimModule.Checkpoint;
-using PimModule.Kernel;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using PimModule.Storage;

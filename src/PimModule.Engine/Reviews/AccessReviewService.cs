@@ -1,5 +1,4 @@
 using PimModule.Checkpoint;
-using PimModule.Kernel;
 using PimModule.Audit.Events;
 using PimModule.Storage;
 using PimModule.Assignments;
@@ -10,7 +9,6 @@ using PimModule.Interop;
 using PimModule.Notifications;
 using PimModule.Roles;
 using PimModule.Validation;
-using PimModule.Verification;
 
 namespace PimModule.Reviews;
 

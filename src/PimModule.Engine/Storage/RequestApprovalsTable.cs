@@ -1,4 +1,3 @@
-using PimModule.Checkpoint;
 using PimModule.Requests;
 using PimModule.Identity;
 
@@ -7,7 +6,7 @@ namespace PimModule.Storage;
 /// <summary>
 /// The request_approvals table: every decision on a request, one row per (request, decider) — its key says no principal
 /// decides twice on one request. No other file writes SQL against request_approvals. In a Verified store a row counts
-/// only as the verified log has it (<see cref="VerifiedState"/>'s decisions) or when this unit of work wrote it.
+/// only as the verified log has it (<see cref="Checkpoint.VerifiedState"/>'s decisions) or when this unit of work wrote it.
 /// </summary>
 internal static class RequestApprovalsTable
 {

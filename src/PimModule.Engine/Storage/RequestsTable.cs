@@ -1,4 +1,3 @@
-using Dapper;
 using PimModule.Requests;
 using PimModule.Identity;
 

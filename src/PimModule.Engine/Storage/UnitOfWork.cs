@@ -1,4 +1,3 @@
-using PimModule.Checkpoint;
 using System.Data;
 using System.Data.Common;
 using Dapper;

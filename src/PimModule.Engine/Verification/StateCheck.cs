@@ -1,5 +1,4 @@
 using PimModule.Checkpoint;
-using PimModule.Kernel;
 using PimModule.Storage;
 using PimModule.Audit;
 using PimModule.Notifications;

@@ -1,6 +1,4 @@
-using PimModule.Checkpoint;
 using PimModule.Kernel;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using Dapper;
 using Microsoft.Data.Sqlite;

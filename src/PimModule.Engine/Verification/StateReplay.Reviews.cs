@@ -1,7 +1,6 @@
 using PimModule.Checkpoint;
 using PimModule.Kernel;
 using System.Text.Json;
-using Dapper;
 using PimModule.Identity.Keys;
 using PimModule.Audit.Events;
 using PimModule.Identity;

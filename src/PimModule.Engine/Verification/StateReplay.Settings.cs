@@ -1,12 +1,9 @@
-using PimModule.Checkpoint;
 using PimModule.Kernel;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Dapper;
 using Microsoft.Data.Sqlite;
 using PimModule.Identity.Keys;
 using PimModule.Audit.Events;
-using View = PimModule.Checkpoint.VerifiedAssignment;
 using PimModule.Policy;
 using PimModule.Identity;
 using PimModule.Roles;

@@ -1,5 +1,4 @@
 using PimModule.Kernel;
-using System.Text.Json.Nodes;
 using PimModule.Audit;
 using PimModule.Audit.Events;
 using PimModule.Verification;

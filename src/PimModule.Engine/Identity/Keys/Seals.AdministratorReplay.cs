@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using PimModule.Audit;
 using PimModule.Audit.Events;
 

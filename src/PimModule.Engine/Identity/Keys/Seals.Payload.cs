@@ -1,7 +1,5 @@
-using PimModule.Kernel;
 using System.Text.Json.Nodes;
 using PimModule.Audit;
-using PimModule.Verification;
 using PimModule.Errors;
 
 namespace PimModule.Identity.Keys;

@@ -1,8 +1,6 @@
 using PimModule.Kernel;
-using System.Text.Json.Nodes;
 using PimModule.Audit;
 using PimModule.Audit.Events;
-using PimModule.Verification;
 using PimModule.Errors;
 
 namespace PimModule.Identity.Keys;
