@@ -281,7 +281,7 @@ Describe 'The decision kernel (src/PimModule.Engine/Kernel)' {
     }
 
     It 'a waiting request is approved, denied, canceled or expired by one decision: Kernel/RequestDecisionRules.cs' {
-        # Approve-, Deny-, Cancel-PimRequest and the replay call RequestDecisionRules.Decide; none counts a quorum, asks for an
+        # Approve-, Deny-, Stop-PimRequest and the replay call RequestDecisionRules.Decide; none counts a quorum, asks for an
         # approver's reason or tells an expired request from a pending one by itself.
         Find-Outside 'ApprovalRules\.(LacksJustification|Counted|WhyMayNotDecide)\(' @('src/PimModule.Engine/Requests/Approvals.cs') | Should -BeNullOrEmpty
         Find-Outside 'RequestDecisionRules\.Decide\(' @() | Measure-Object | Select-Object -ExpandProperty Count | Should -Be 2

@@ -5,7 +5,7 @@ namespace PimModule.Tests;
 
 /// <summary>
 /// Issue 29: the one decision about a waiting request (Kernel/RequestDecisionRules.cs), which Approve-, Deny-,
-/// Cancel-PimRequest and the state replay all call. Given a request as it waits, When a principal approves, denies, cancels
+/// Stop-PimRequest and the state replay all call. Given a request as it waits, When a principal approves, denies, cancels
 /// or expires it at a time, Then the kernel's answer: every refusal named, in its order, and what an approval does.
 /// </summary>
 public sealed class RequestDecisionRulesTests

@@ -2,7 +2,7 @@ using PimModule.Policy;
 
 namespace PimModule.Kernel;
 
-/// <summary>What is done to a waiting request: Approve-PimRequest, Deny-PimRequest, Cancel-PimRequest, or its expiry.</summary>
+/// <summary>What is done to a waiting request: Approve-PimRequest, Deny-PimRequest, Stop-PimRequest, or its expiry.</summary>
 internal enum RequestCommand { Approve, Deny, Cancel, Expire }
 
 /// <summary>Why a request may not be decided, canceled or expired now.</summary>
@@ -53,7 +53,7 @@ internal sealed record WaitingRequest(string RequesterKey, bool StillPending, Da
 internal sealed record RequestDecisionVerdict(RequestDecisionRefusal? Refusal, RequestOutcome? Outcome, int Counted = 0, int Required = 0);
 
 /// <summary>
-/// The one decision about a waiting request, in the one order the write path (Approve-, Deny-, Cancel-PimRequest and the
+/// The one decision about a waiting request, in the one order the write path (Approve-, Deny-, Stop-PimRequest and the
 /// expiry maintenance writes) and the state replay apply it — each telling a refusal its own way (an ErrorRecord, a
 /// replay's reason). In order: a cancel is its requester's; the request still waits (an expiry: only once its stage's 24 hours passed; anything else:
 /// only before); a decision is not the requester's, not a second one, by a principal entitled

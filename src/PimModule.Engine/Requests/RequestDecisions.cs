@@ -66,7 +66,7 @@ internal sealed class RequestDecisions
         return verdict;
     }
 
-    /// <summary>A refusal of <see cref="RequestDecisionRules"/>, as the ErrorRecord Approve-, Deny- and Cancel-PimRequest give.</summary>
+    /// <summary>A refusal of <see cref="RequestDecisionRules"/>, as the ErrorRecord Approve-, Deny- and Stop-PimRequest give.</summary>
     private static PimException Refused(UnitOfWork work, RequestRow q, PimRole role, RequestDecisionRefusal why, IReadOnlyList<RequestApprovalsTable.Row> decisions,
         RequestCommand command)
     {
