@@ -243,6 +243,9 @@ public sealed class VerifiedPeople : IDisposable
     /// <summary>The principal's key folder (where New-PimCredential keeps their key).</summary>
     public string KeysOf(string principal) => Path.Combine(Home, principal, "keys");
 
+    /// <summary>Changes the shared store behind the engine's back (an attacker with the database's password).</summary>
+    public void Sql(string sql) => _target.Sql(sql);
+
     public void Dispose()
     {
         foreach (var s in _open) s.Dispose();

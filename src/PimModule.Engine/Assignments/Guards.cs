@@ -22,8 +22,12 @@ internal static class Guards
     /// </summary>
     public static void KeepAdministrator(UnitOfWork work, AssignmentRow row, DateTime? newEnd, bool removed, string roleName)
     {
-        // The kernel's rule (Administrators.EndsAdministrationSooner), over the administrator assignments in force now.
-        if (!Kernel.Administrators.EndsAdministrationSooner(row, newEnd, removed, Authorization.AdministratorAssignments(work), work.Now)) return;
+        // The kernel's rule (Administrators.EndsAdministrationSooner), over the administrator assignments in force now. In a
+        // Verified store it judges the assignment as the verified log has it, as the replay does: a row whose role or scope
+        // was edited around the module is not what counts (and an assignment the log does not hold is judged as it stands).
+        Kernel.IHeld judged = work.VerifiedNow()?.Assignment(row.Id) is { } verified ? verified : row;
+        if (!Kernel.Administrators.IsAdministratorAssignment(judged)
+            || !Kernel.Administrators.EndsAdministrationSooner(judged, newEnd, removed, Authorization.AdministratorAssignments(work), work.Now)) return;
         throw PimErrors.LastAdministrator($"{row.Principal}'s active assignment of '{roleName}' at '/' ({row.Id}) is the last that lets anyone administer this store " +
             $"{(row.End is { } end ? "until " + end.ToString("u") : "permanently")}; " +
             $"{(removed ? "removing it" : newEnd is null ? "changing it" : "ending it at " + newEnd.Value.ToString("u"))} would leave the store " +

@@ -49,13 +49,23 @@ internal static class AuditLog
 
     /// <summary>Appends a change's record: its typed event (Events/), the one way services write the log.</summary>
     public static void Append(UnitOfWork work, Events.AuditEvent e)
-        => AppendRecord(work, e.Action, e.TargetType, e.TargetId, e.RoleId, e.Principal, e.Before, e.After);
+        => Write(work, e.Action, e.TargetType, e.TargetId, e.RoleId, e.Principal, e.Before, e.After);
 
     /// <summary>
-    /// Appends a record as given. Only <see cref="Append(UnitOfWork, Events.AuditEvent)"/> calls it in the module (a Layout
-    /// test holds that); tests call it to write what a modified module would.
+    /// Appends a record as given: what a modified module would write (tests call it; the module never does, a Layout test
+    /// holds that). In the test build the unit of work is then marked as a modified module's, whose own records are not
+    /// held to the verifier before commit (<see cref="UnitOfWork.AsModifiedModule"/>).
     /// </summary>
     internal static void AppendRecord(UnitOfWork work, string action, string targetType, string? targetId,
+        Guid? roleId, string? principal, object? before, object? after)
+    {
+#if PIM_TEST_HOOKS
+        work.AsModifiedModule = true;
+#endif
+        Write(work, action, targetType, targetId, roleId, principal, before, after);
+    }
+
+    private static void Write(UnitOfWork work, string action, string targetType, string? targetId,
         Guid? roleId, string? principal, object? before, object? after)
     {
         var chain = work.Participant<AuditChain>();

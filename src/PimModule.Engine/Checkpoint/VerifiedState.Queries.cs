@@ -13,6 +13,12 @@ internal sealed partial class VerifiedState
 {
     // ---- what the engine asks ------------------------------------------------------------------------------
 
+    /// <summary>An assignment as the verified log has it (its facts, not its view); null when it has none.</summary>
+    public VerifiedAssignment? Assignment(Guid id)
+    {
+        lock (_gate) return _db.QueryFirstOrDefault<VerifiedAssignment>(VerifiedAssignment.Select + " WHERE id = @id", new { id = id.ToString("D") });
+    }
+
     /// <summary>The digest of an assignment as the verified log has it (of the view the audit log writes); null when it has none.</summary>
     public byte[]? AssignmentDigest(Guid id)
     {

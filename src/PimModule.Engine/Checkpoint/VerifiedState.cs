@@ -48,7 +48,7 @@ internal sealed partial class VerifiedState : IDisposable
     internal const int SnapshotAttempts = 5;
 
     /// <summary>The checkpoint's format: what this version of PimModule writes and reads (another one is rebuilt).</summary>
-    private const string Format = "pim-checkpoint-10";
+    private const string Format = "pim-checkpoint-11";
 
     private const string Pragmas = "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA cache_size = -65536;";
 
@@ -197,11 +197,6 @@ internal sealed partial class VerifiedState : IDisposable
 }
 
 /// <summary>
-/// A sync that reads the store through a snapshot (<see cref="Storage.UnitOfWork.SnapshotMayLag"/>) found the checkpoint
-/// further on than the snapshot: another session of the same user verified records committed after the snapshot began.
-/// Nothing was changed; the owner of the snapshot takes a new one and syncs again.
-/// </summary>
-/// <summary>
 /// How a checkpoint is brought up to the store's head: the state replay (Verification/CheckpointSync.cs) verifies the
 /// records after it and applies those that count. The checkpoint names no replay; its opener hands it one.
 /// </summary>
@@ -214,4 +209,9 @@ internal interface ICheckpointReplay
     VerifiedState.OwnChanges? PrepareOwn(VerifiedState state, UnitOfWork work, IReadOnlyList<Storage.AuditLogTable.New> written, SealRow seal);
 }
 
+/// <summary>
+/// A sync that reads the store through a snapshot (<see cref="Storage.UnitOfWork.SnapshotMayLag"/>) found the checkpoint
+/// further on than the snapshot: another session of the same user verified records committed after the snapshot began.
+/// Nothing was changed; the owner of the snapshot takes a new one and syncs again.
+/// </summary>
 internal sealed class CheckpointAheadException() : Exception("The checkpoint is ahead of this snapshot of the store.");

@@ -53,8 +53,8 @@ internal sealed record WaitingRequest(string RequesterKey, bool StillPending, Da
 internal sealed record RequestDecisionVerdict(RequestDecisionRefusal? Refusal, RequestOutcome? Outcome, int Counted = 0, int Required = 0);
 
 /// <summary>
-/// The one decision about a waiting request, in the one order the write path (Approve-, Deny-, Stop-PimRequest and the
-/// expiry maintenance writes) and the state replay apply it — each telling a refusal its own way (an ErrorRecord, a
+/// The one decision about a waiting request, in the one order the write path (Approve-, Deny- and Stop-PimRequest; the
+/// expiry Invoke-PimMaintenance writes picks what is due by the same lifetime, RequestLifetime's SQL) and the state replay apply it — each telling a refusal its own way (an ErrorRecord, a
 /// replay's reason). In order: a cancel is its requester's; the request still waits (an expiry: only once its stage's 24 hours passed; anything else:
 /// only before); a decision is not the requester's, not a second one, by a principal entitled
 /// for the stage then, with a reason where the role's settings need one. An approval counts the stage's distinct entitled
@@ -68,9 +68,9 @@ internal static class RequestDecisionRules
         if (command == RequestCommand.Cancel && actorKey != q.RequesterKey) return No(RequestDecisionRefusal.NotRequester);
         if (!q.StillPending) return No(RequestDecisionRefusal.NotPending);
         var expired = RequestLifetime.HasExpired(q.StageStart, at);
-        if (command == RequestCommand.Expire) return expired ? new(null, RequestOutcome.Expired) : No(RequestDecisionRefusal.NotDue);
+        if (command == RequestCommand.Expire) return expired ? Outcome(command, q, actorKey) : No(RequestDecisionRefusal.NotDue);
         if (expired) return No(RequestDecisionRefusal.Expired);
-        if (command == RequestCommand.Cancel) return new(null, RequestOutcome.Canceled);
+        if (command == RequestCommand.Cancel) return Outcome(command, q, actorKey);
         switch (ApprovalRules.WhyMayNotDecide(q.RequesterKey, actorKey, q.DecidedBy.Contains(actorKey), q.Entitled))
         {
             case DecisionRefusal.OwnRequest: return No(RequestDecisionRefusal.OwnRequest);
@@ -78,7 +78,22 @@ internal static class RequestDecisionRules
             case DecisionRefusal.NotApprover: return No(RequestDecisionRefusal.NotApprover);
         }
         if (ApprovalRules.LacksJustification(policy, justification)) return No(RequestDecisionRefusal.JustificationRequired);
-        if (command == RequestCommand.Deny) return new(null, RequestOutcome.Denied);
+        return Outcome(command, q, actorKey);
+    }
+
+    /// <summary>
+    /// What a decision that may be made does to its request: an approval counts the stage's distinct entitled approvals,
+    /// this one included, and with the quorum moves the request on or, in its last stage, provisions it. (The replay asks
+    /// only this of the genesis transaction, which is the store's root's and judged by nothing.)
+    /// </summary>
+    public static RequestDecisionVerdict Outcome(RequestCommand command, WaitingRequest q, string actorKey)
+    {
+        switch (command)
+        {
+            case RequestCommand.Expire: return new(null, RequestOutcome.Expired);
+            case RequestCommand.Cancel: return new(null, RequestOutcome.Canceled);
+            case RequestCommand.Deny: return new(null, RequestOutcome.Denied);
+        }
         var counted = ApprovalRules.Counted(q.Approvals.Append(actorKey).Select(k => (k, 1L, true)), 1, q.Entitled);
         var required = ApprovalRules.Required(q.Stage);
         var outcome = counted < required ? RequestOutcome.Recorded : q.LastStage ? RequestOutcome.Provisioned : RequestOutcome.StageApproved;

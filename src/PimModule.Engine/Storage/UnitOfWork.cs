@@ -46,6 +46,15 @@ internal sealed class UnitOfWork
     /// </summary>
     public bool SnapshotMayLag { get; init; }
 
+#if PIM_TEST_HOOKS
+    /// <summary>
+    /// TEST BUILD ONLY: this unit of work writes what a modified module would (AuditLog.AppendRecord), so its own records
+    /// are committed even where the verifier will count them for nothing — as a modified module's are. The module users
+    /// load has no such property: it never commits a record of its own that counts for nothing.
+    /// </summary>
+    internal bool AsModifiedModule { get; set; }
+#endif
+
     private bool _verifiedSynced;
 
     /// <summary>

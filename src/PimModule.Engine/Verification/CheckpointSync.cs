@@ -115,7 +115,8 @@ internal sealed class CheckpointSync : ICheckpointReplay
     /// anchors it meets explain every such drop (a record voided can unmake an administrator, hence a few passes at most).
     /// </summary>
     /// <param name="fromGenesis">A pass from the genesis already made (its anchors are the first timeline); null: one is made first.</param>
-    private static (PimAuditVerification, SealVerdict?, StateReplay) LookingAhead(VerifiedState v, UnitOfWork work, ref SqliteTransaction? tx, SealVerdict? fromGenesis, Action<long>? progress)
+    private static (PimAuditVerification, SealVerdict?, StateReplay) LookingAhead(VerifiedState v, UnitOfWork work, ref SqliteTransaction? tx, SealVerdict? fromGenesis,
+        Action<long>? progress, long watchFrom = long.MaxValue)
     {
         PimAuditVerification check = new() { IsValid = false };
         SealVerdict? verdict = fromGenesis;
@@ -126,7 +127,7 @@ internal sealed class CheckpointSync : ICheckpointReplay
             tx.Dispose();
             tx = null;
             tx = v.Db.BeginTransaction(deferred: false);
-            (check, var next, replay) = Replay(v, work, tx, null, verdict is null ? null : new AnchorTimeline(verdict.Anchors), progress);
+            (check, var next, replay) = Replay(v, work, tx, null, verdict is null ? null : new AnchorTimeline(verdict.Anchors), progress, watchFrom);
             var done = next is not { NeedsLookAhead: true } || !check.IsValid || pass >= 4;
             verdict = next;
             if (done) return (check, verdict, replay);
@@ -136,10 +137,10 @@ internal sealed class CheckpointSync : ICheckpointReplay
 
     /// <summary>Verifies and applies the log after <paramref name="resume"/> (null: from the genesis, the state cleared first).</summary>
     private static (PimAuditVerification, SealVerdict?, StateReplay) Replay(VerifiedState v, UnitOfWork work, SqliteTransaction tx, SealState? resume, AnchorTimeline? lookAhead,
-        Action<long>? progress)
+        Action<long>? progress, long watchFrom = long.MaxValue)
     {
         if (resume is null) v.Clear(tx);
-        var replay = new StateReplay(v.Db, tx, work.Now, progress);
+        var replay = new StateReplay(v.Db, tx, work.Now, progress, watchFrom);
         var (check, verdict) = Audit.AuditLog.VerifyFrom(work, resume, replay.Observe, lookAhead);
         return (check, verdict, replay);
     }
@@ -164,7 +165,8 @@ internal sealed class CheckpointSync : ICheckpointReplay
                 if (v.ReadMeta(tx) is not { } meta || meta.Sequence != s.Sequence || meta.Hash != s.Hash) { tx.Dispose(); return null; } // another session moved it
                 var now = Storage.SqlTypes.Ticks(work.Now);
                 SealState? state;
-                var replay = new StateReplay(v.Db, tx, work.Now, null);
+                // Its own records are watched: one that would count for nothing refuses the change before anything is committed.
+                var replay = new StateReplay(v.Db, tx, work.Now, null, watchFrom: written[0].Sequence);
                 var records = written.Select(r => new SealedRecord(r.Sequence, r.Hash, r.Action, r.ActorKey, r.AfterJson, r.TargetType, r.TargetId,
                     Storage.SqlTypes.Ticks(r.AtUtc), r.PrincipalKey, r.RoleId));
                 // The writer runs the verifier itself — its time rule with this computer's clock — before anything is committed.
@@ -182,12 +184,17 @@ internal sealed class CheckpointSync : ICheckpointReplay
                     // every record it counts is not: what an administrator's record voids.
                     // The whole log, these records too (written in the store's transaction), is verified again looking ahead.
                     PimAuditVerification check;
-                    (check, verdict, replay) = LookingAhead(v, work, ref tx!, null, null);
+                    (check, verdict, replay) = LookingAhead(v, work, ref tx!, null, null, written[0].Sequence);
                     if (!check.IsValid) { replay.Dispose(); throw WouldNotVerify(work, check.Reason); }
                 }
                 using (replay)
                 {
                     if (!verdict!.IsValid || verdict.State is null) throw WouldNotVerify(work, verdict.Reason);
+                    // The module never commits a record of its own that the verified log would count for nothing: where the
+                    // writer and the replay disagree (a row edited around the module, a rule written twice), the change is
+                    // refused here, and the store stays as it was. (A modified module skips this; its records then count for
+                    // nothing, and Test-PimAuditLog names them.)
+                    if (replay.OwnRefusal is { } refused && !AsModifiedModule(work)) throw WouldNotVerify(work, refused);
                     replay.Flush();
                 }
                 state = verdict.State;
@@ -200,6 +207,17 @@ internal sealed class CheckpointSync : ICheckpointReplay
                 throw;
             }
         }
+    }
+
+    /// <summary>Whether a test writes what a modified module would (the test build only; the module users load has no such switch).</summary>
+    private static bool AsModifiedModule(UnitOfWork work)
+    {
+#if PIM_TEST_HOOKS
+        return work.AsModifiedModule;
+#else
+        _ = work;
+        return false;
+#endif
     }
 
     private static PimException ClockBehind(UnitOfWork work, string? why)

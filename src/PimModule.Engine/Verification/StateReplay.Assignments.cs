@@ -60,7 +60,10 @@ internal sealed partial class StateReplay
     {
         if (!AdministratorIds.Contains(id.ToLowerInvariant()) || (current ?? Load(id)) is not { } held) return null;
         var at = new DateTime(r.AtTicks, DateTimeKind.Utc);
-        var removed = after is null || !Administrators.IsAdministratorAssignment(after);
+        // Whatever else it changes, a change after which the same holder does not administer through the same kind of
+        // assignment (its principal, role's kind, scope, type, member type, in force then) ends this one's administration now.
+        var removed = after is null || after.PrincipalKey != held.PrincipalKey || after.MemberType != held.MemberType
+                      || !Administrators.IsAdministratorAssignment(after) || !Administrators.Administers(after, at);
         var inForce = view.AdministratorAssignments()
             .Where(a => Administrators.Administers(a, at)).Select(a => (Guid.Parse(a.Id), a.End is { } e ? new DateTime(e, DateTimeKind.Utc) : (DateTime?)null));
         return Administrators.EndsAdministrationSooner(held, after?.End is { } end ? new DateTime(end, DateTimeKind.Utc) : null, removed, inForce, at)

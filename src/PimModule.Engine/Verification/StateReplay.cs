@@ -29,8 +29,13 @@ namespace PimModule.Verification;
 /// The genesis transaction and the Lab past a Protect-PimStore endorsed are applied as they are. A change its actor was
 /// not entitled to counts for nothing, and is noted (Test-PimAuditLog reports it).
 /// </summary>
-internal sealed partial class StateReplay(SqliteConnection db, SqliteTransaction tx, DateTime verifierNow, Action<long>? progress) : IDisposable
+/// <param name="watchFrom">The first record of a session's own change (PrepareOwn): the first of those that counts for nothing is <see cref="OwnRefusal"/>.</param>
+internal sealed partial class StateReplay(SqliteConnection db, SqliteTransaction tx, DateTime verifierNow, Action<long>? progress, long watchFrom = long.MaxValue)
+    : IDisposable
 {
+    /// <summary>Why the first record from <c>watchFrom</c> on counts for nothing (null: each of them counts).</summary>
+    public string? OwnRefusal { get; private set; }
+
     /// <summary>The checkpoint's tables, read and moved in the replay's transaction.</summary>
     private readonly CheckpointTables view = new(db, tx);
 
@@ -143,7 +148,8 @@ internal sealed partial class StateReplay(SqliteConnection db, SqliteTransaction
                 };
                 var decided = command is RequestCommand.Approve or RequestCommand.Deny ? EventJson.Read<RequestDecision>(r.AfterJson) : null;
                 // The kernel's decision (RequestDecisionRules) on the request as the verified state has it, at the verified time
-                // (an expiry: due by the chain's time and by the record's own); the genesis transaction is the root's, entitled to it.
+                // (an expiry: due by the chain's time and by the record's own). The genesis transaction is the root's and judged by
+                // nothing but that the request waits and nobody decides twice; its approvals count towards the quorum.
                 var stageStart = new DateTime(current.StageStartedTicks, DateTimeKind.Utc);
                 var stage = StageOf(current);
                 var entitled = Deciders(current, t);
@@ -154,7 +160,11 @@ internal sealed partial class StateReplay(SqliteConnection db, SqliteTransaction
                     decisions.Where(d => d.Stage == current.Stage && d.Decision == "Approve").Select(d => d.Key).ToList(),
                     stage, stage is null || PolicyOf(current.RoleId).IsLastStage((int)current.Stage));
                 var at = new DateTime(command == RequestCommand.Expire ? Math.Min(t, r.AtTicks) : t, DateTimeKind.Utc);
-                var verdict = RequestDecisionRules.Decide(command, waiting, ctx.Actor, decided?.Justification, PolicyOf(current.RoleId), at);
+                var verdict = !ctx.Trusted || command == RequestCommand.Expire
+                    ? RequestDecisionRules.Decide(command, waiting, ctx.Actor, decided?.Justification, PolicyOf(current.RoleId), at)
+                    : !waiting.StillPending ? new RequestDecisionVerdict(RequestDecisionRefusal.NotPending, null)
+                    : command != RequestCommand.Cancel && waiting.DecidedBy.Contains(ctx.Actor) ? new RequestDecisionVerdict(RequestDecisionRefusal.DecidedAlready, null)
+                    : RequestDecisionRules.Outcome(command, waiting, ctx.Actor);
                 var why = verdict.Refusal switch
                 {
                     null when command == RequestCommand.Expire && !RequestLifetime.HasExpired(stageStart, verifierNow + Skew)
@@ -246,5 +256,9 @@ internal sealed partial class StateReplay(SqliteConnection db, SqliteTransaction
     // ---- helpers -------------------------------------------------------------------------------------------
 
     private void Refuse(SealedRecord r, string kind, string why, string problem = "NotEntitled")
-        => view.Refused(r.Sequence, kind, r.TargetId, $"record {r.Sequence} ({r.Action} by {r.ActorKey}) counts for nothing: {why}", problem);
+    {
+        var reason = $"record {r.Sequence} ({r.Action} by {r.ActorKey}) counts for nothing: {why}";
+        if (r.Sequence >= watchFrom) OwnRefusal ??= reason;
+        view.Refused(r.Sequence, kind, r.TargetId, reason, problem);
+    }
 }
