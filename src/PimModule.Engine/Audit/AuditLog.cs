@@ -54,7 +54,7 @@ internal static class AuditLog
     /// <summary>
     /// Appends a record as given: what a modified module would write (tests call it; the module never does, a Layout test
     /// holds that). In the test build the unit of work is then marked as a modified module's, whose own records are not
-    /// held to the verifier before commit (<see cref="UnitOfWork.AsModifiedModule"/>).
+    /// held to the verifier before commit (<c>UnitOfWork.AsModifiedModule</c>).
     /// </summary>
     internal static void AppendRecord(UnitOfWork work, string action, string targetType, string? targetId,
         Guid? roleId, string? principal, object? before, object? after)
