@@ -200,24 +200,49 @@ function Invoke-Test {
                 if ($unitExit -ne 0 -and [int]$counters.failed -eq 0) { $failed++ ; Write-Host "xunit exited with $unitExit." }
             }
 
-            # Two Pester runs: the module users load (every test but those that move the clock), then the test variant for
-            # the tests tagged TestClock (a loaded binary module cannot be swapped within one process).
-            foreach ($run in @(
-                    @{ Name = 'Shipped'; Module = $ModuleOut; Include = $Tag; Exclude = @('TestClock') },
-                    @{ Name = 'TestClock'; Module = $TestModuleOut; Include = @(if ($Tag) { $Tag | Where-Object { $_ -eq 'TestClock' } } else { 'TestClock' }); Exclude = @() })) {
+            # Two Pester runs: the module users load (every test but those that move the clock), and the test variant for
+            # the tests tagged TestClock (a loaded binary module cannot be swapped within one process). They share nothing
+            # (each has its own run id, data folder, stores or databases, results and summary), so the short TestClock run
+            # goes alongside the long one, in a process of its own, its output shown when it ends.
+            $runs = foreach ($run in @(
+                    @{ Name = 'TestClock'; Module = $TestModuleOut; Include = @(if ($Tag) { $Tag | Where-Object { $_ -eq 'TestClock' } } else { 'TestClock' }); Exclude = @() },
+                    @{ Name = 'Shipped'; Module = $ModuleOut; Include = $Tag; Exclude = @('TestClock') })) {
                 if ($Tag -and -not $run.Include) { continue }
                 $summary = Join-Path $ResultsDir "pester-summary-$($run.Name).json"
                 if (Test-Path $summary) { Remove-Item $summary }
                 $pwsh = Get-PwshCommand
                 $runner = Join-Path $Root 'tests/Pester/Invoke-PesterSuite.ps1'
-                $pesterArgs = @('-NoProfile', '-NonInteractive', '-File', $runner, '-PackagesFolder', $packages,
+                $pesterArgs = @($pwsh[1], '-NoProfile', '-NonInteractive', '-File', $runner, '-PackagesFolder', $packages,
                     '-ModulePath', $run.Module, '-ResultsFolder', $ResultsDir, '-Name', $run.Name)
                 if ($run.Include) { $pesterArgs += @('-Tag', ($run.Include -join ',')) }
                 if ($run.Exclude) { $pesterArgs += @('-ExcludeTag', ($run.Exclude -join ',')) }
-                & $pwsh[0] $pwsh[1] @pesterArgs
-                $pesterExit = $LASTEXITCODE
-                if (-not (Test-Path $summary)) { throw "The Pester run ($($run.Name)) on $provider wrote no summary (exit code $pesterExit)." }
-                $p = Get-Content $summary -Raw | ConvertFrom-Json
+                $run.Summary = $summary
+                $run.Log = Join-Path $ResultsDir "pester-$provider-$($run.Name).log"
+                $run.Output = $null; $run.Errors = $null
+                $start = [Diagnostics.ProcessStartInfo]::new($pwsh[0])
+                foreach ($a in $pesterArgs) { $start.ArgumentList.Add($a) }
+                if ($run.Name -eq 'TestClock') {
+                    $start.RedirectStandardOutput = $true; $start.RedirectStandardError = $true
+                    $run.Process = [Diagnostics.Process]::Start($start)
+                    # Read both streams as they come (a full pipe would stop the run).
+                    $run.Output = $run.Process.StandardOutput.ReadToEndAsync()
+                    $run.Errors = $run.Process.StandardError.ReadToEndAsync()
+                }
+                else {
+                    $run.Process = [Diagnostics.Process]::Start($start)
+                }
+                $run
+            }
+            foreach ($run in @($runs | Sort-Object { $_.Name -eq 'TestClock' })) {
+                $run.Process.WaitForExit()
+                if ($run.Output) {
+                    Set-Content -LiteralPath $run.Log -Value ($run.Output.Result + $run.Errors.Result)
+                    Write-Host $run.Output.Result
+                    if ($run.Errors.Result) { Write-Host $run.Errors.Result }
+                }
+                $pesterExit = $run.Process.ExitCode
+                if (-not (Test-Path $run.Summary)) { throw "The Pester run ($($run.Name)) on $provider wrote no summary (exit code $pesterExit)." }
+                $p = Get-Content $run.Summary -Raw | ConvertFrom-Json
                 $passed += $p.Passed; $failed += $p.Failed; $skipped += $p.Skipped
                 Write-Host "Pester ($provider, $($run.Name)): $($p.Passed) passed, $($p.Failed) failed"
                 if ($pesterExit -ne 0 -and $p.Failed -eq 0) { $failed++; Write-Host "Pester exited with $pesterExit." }

@@ -26,7 +26,7 @@ BeforeAll {
     }
 }
 
-Describe 'Default views at 160 columns' -Tag Views {
+Describe 'Default views at 160 columns' -Tag Views, ProviderNeutral {
     It 'Get-PimStore shows the identity mode and the trust anchor (a Lab store: none)' {
         $null = Connect-TestStore -Principal 'admin@contoso.com'
         $lines = Get-PimStore | Get-Line
