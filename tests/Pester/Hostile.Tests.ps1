@@ -1129,7 +1129,8 @@ Describe 'Verified stores: who acts is proven, not claimed' -Tag Hostile {
                 target_type = $rec.TargetType; target_id = $rec.TargetId; role_id = $null; principal = $rec.Principal; before_json = $null; after_json = $rec.After }
             $h = Get-RecordHash $r $prev
             $principal = if ($rec.Principal) { "'$($rec.Principal)'" } else { 'NULL' }
-            [void]$sql.Append("INSERT INTO audit_log (sequence, audit_id, at_utc, actor, actor_key, action, target_type, target_id, role_id, principal, principal_key, before_json, after_json, prev_hash, hash) VALUES ($seq, '$($r.audit_id)', $ticks, '$Actor', '$($Actor.ToLowerInvariant())', '$($rec.Action)', '$($rec.TargetType)', '$($rec.TargetId)', NULL, $principal, $($principal.ToLowerInvariant()), NULL, '$($rec.After.Replace("'", "''"))', '$prev', '$h');")
+            $afterSql = if ($null -eq $rec.After) { 'NULL' } else { "'$($rec.After.Replace("'", "''"))'" }   # a removal has none
+            [void]$sql.Append("INSERT INTO audit_log (sequence, audit_id, at_utc, actor, actor_key, action, target_type, target_id, role_id, principal, principal_key, before_json, after_json, prev_hash, hash) VALUES ($seq, '$($r.audit_id)', $ticks, '$Actor', '$($Actor.ToLowerInvariant())', '$($rec.Action)', '$($rec.TargetType)', '$($rec.TargetId)', NULL, $principal, $($principal.ToLowerInvariant()), NULL, $afterSql, '$prev', '$h');")
             $prev = $h
         }
         $key = [Security.Cryptography.ECDsa]::Create()
@@ -1557,6 +1558,46 @@ Describe 'Verified stores: who acts is proven, not claimed' -Tag Hostile {
             $e = Get-Refusal { Connect-Verified $store user1@contoso.com }   # ... and a pinned store that was removed
             $e.FullyQualifiedErrorId | Should -Be 'PimStoreRolledBack,PimModule.Cmdlets.ConnectPimStoreCommand'
             Test-NoStore $store | Should -BeTrue
+        }
+    }
+
+    # Issue 29, part 3: the last administrator's guard is one rule (Kernel/Administrators.EndsAdministrationSooner) for the
+    # module and the replay, judged on the assignment as the verified log has it.
+    Describe 'The last administrator, around the module' {
+        It 'counts for nothing a removal of the only administrator assignment that its holder sealed around the module' {
+            $store = New-VerifiedStore
+            $only = @(Get-PimAssignment -Principal admin@contoso.com | Where-Object Role -in 'Privileged Role Administrator', 'Global Administrator')
+            $only.Count | Should -Be 1
+            # The module refuses it ...
+            (Get-Refusal { Remove-PimAssignment -AssignmentId $only[0].AssignmentId -Confirm:$false -ErrorAction Stop }).FullyQualifiedErrorId |
+                Should -Be 'PimLastAdministrator,PimModule.Cmdlets.RemovePimAssignmentCommand'
+            # ... so the administrator seals it with their own key (the row stays: a row is believed only as the verified log has it).
+            $adminKey = Join-Path $script:Users 'admin/PimModule/keys/admin@contoso.com.pem'
+            Add-ForgedTransaction -Store $store -KeyPath $adminKey -Actor 'admin@contoso.com' -Records @(@{
+                    Action = 'AdminRemove'; TargetType = 'Assignment'; TargetId = $only[0].AssignmentId.ToString(); Principal = 'admin@contoso.com'; After = $null })
+            Use-TestUser admin
+            Connect-Verified $store admin@contoso.com
+            $check = Test-PimAuditLog -WarningAction SilentlyContinue
+            $check.IsValid | Should -BeFalse
+            ($check.Disagreements | Where-Object { $_.Kind -eq 'Record' -and $_.Problem -eq 'NotEntitled' }).Detail | Should -Match 'the last administrator''s guard'
+            # The verified state still has its administrator: the store is still administered (had the removal counted, the
+            # row would no longer be believed and this would be PimNotAuthorized).
+            New-PimRole -Name 'Still administered' -Confirm:$false | Out-Null
+            (Get-PimRole -Name 'Still administered').Name | Should -Be 'Still administered'
+        }
+
+        It 'refuses an honest removal of the only administrator assignment whose role was edited around the module, and changes nothing' {
+            $store = New-VerifiedStore
+            $only = @(Get-PimAssignment -Principal admin@contoso.com | Where-Object Role -in 'Privileged Role Administrator', 'Global Administrator')[0]
+            New-PimActiveAssignment -Principal user1@contoso.com -Role 'Global Administrator' -EndDateTime (Get-Date).ToUniversalTime().AddDays(30) -Justification 'second administrator' | Out-Null
+            # The only permanent administrator row now reads as Security Reader to anything that trusts the table.
+            Invoke-Sql -Store $store -Sql "UPDATE assignments SET role_id = '5d6b6bb7-de71-4623-b4af-96380a352509' WHERE assignment_id = '$($only.AssignmentId)'" | Out-Null
+            Use-TestUser user1
+            Connect-Verified $store user1@contoso.com
+            $before = Get-RawFingerprint $store
+            $e = Get-Refusal { Remove-PimAssignment -AssignmentId $only.AssignmentId -Confirm:$false -ErrorAction Stop }
+            $e.FullyQualifiedErrorId | Should -Be 'PimLastAdministrator,PimModule.Cmdlets.RemovePimAssignmentCommand'
+            Get-RawFingerprint $store | Should -Be $before
         }
     }
 

@@ -19,21 +19,7 @@ public sealed class ActivationRequestDecisionTests : IDisposable
     public void Dispose() => _people.Dispose();
 
     private (PimStore Admin, PimStore User1) Given(bool approval, bool permanent = true, DateTime? eligibleStart = null, DateTime? eligibleEnd = null)
-    {
-        var admin = _people.Open("admin@contoso.com", _clock);
-        foreach (var p in new[] { "user1@contoso.com", "a1@contoso.com" })
-            admin.Credentials.Register(p, CredentialFolder.Create(p, null, "", root: _people.KeysOf(p)).PublicKey, propose: false);
-        admin.Settings.Update(Reader, new PimRoleSettingUpdate
-        {
-            RequireApproval = approval, Approvers = ["a1@contoso.com"], ActivationRequirement = PimActivationRequirement.None,
-            RequireJustification = false, RequireApproverJustification = false,
-        });
-        admin.Assignments.Assign(PimAssignmentType.Eligible, new PimAssignmentInput
-        {
-            Principal = "user1@contoso.com", Role = Reader, Permanent = permanent, StartDateTime = eligibleStart, EndDateTime = eligibleEnd,
-        });
-        return (admin, _people.Open("user1@contoso.com", _clock));
-    }
+        => _people.ReaderEligible(_clock, approval, permanent: permanent, eligibleStart: eligibleStart, eligibleEnd: eligibleEnd);
 
     private static void Forge(PimStore user, string principal, string scope, DateTime start, DateTime end, string duration, string? justification = null,
         string status = "PendingApproval") => user.Write(work =>

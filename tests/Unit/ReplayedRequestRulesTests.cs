@@ -24,18 +24,7 @@ public sealed class ReplayedRequestRulesTests : IDisposable
 
     /// <summary>user1 is eligible for Security Reader at '/'; activations need approval by a1 (or none), no MFA.</summary>
     private (PimStore Admin, PimStore User1) Given(bool approval, bool requireJustification = false)
-    {
-        var admin = _people.Open("admin@contoso.com", _clock);
-        foreach (var p in new[] { "user1@contoso.com", "a1@contoso.com" })
-            admin.Credentials.Register(p, CredentialFolder.Create(p, null, "", root: _people.KeysOf(p)).PublicKey, propose: false);
-        admin.Settings.Update(Reader, new PimRoleSettingUpdate
-        {
-            RequireApproval = approval, Approvers = ["a1@contoso.com"], ActivationRequirement = PimActivationRequirement.None,
-            RequireJustification = requireJustification, RequireApproverJustification = false,
-        });
-        admin.Assignments.Assign(PimAssignmentType.Eligible, new PimAssignmentInput { Principal = "user1@contoso.com", Role = Reader, Permanent = true });
-        return (admin, _people.Open("user1@contoso.com", _clock));
-    }
+        => _people.ReaderEligible(_clock, approval, requireJustification);
 
     /// <summary>What a modified module could seal with user1's key: a pending activation request at '/' for an hour.</summary>
     private static void ForgeRequest(PimStore user1, string? justification = null, bool mfaClaimed = false) => user1.Write(work =>

@@ -243,6 +243,30 @@ public sealed class VerifiedPeople : IDisposable
     /// <summary>The principal's key folder (where New-PimCredential keeps their key).</summary>
     public string KeysOf(string principal) => Path.Combine(Home, principal, "keys");
 
+    /// <summary>
+    /// The store the request tests start from: admin's, with user1's and a1's keys registered; user1 eligible for Security
+    /// Reader at '/' (permanent, or from <paramref name="eligibleStart"/> to <paramref name="eligibleEnd"/>); activations need
+    /// approval by a1 (or none), no MFA, no approver's reason. Returns admin's session and user1's.
+    /// </summary>
+    public (PimStore Admin, PimStore User1) ReaderEligible(TimeProvider clock, bool approval, bool requireJustification = false, bool permanent = true,
+        DateTime? eligibleStart = null, DateTime? eligibleEnd = null)
+    {
+        var reader = new PimRoleReference("Security Reader");
+        var admin = Open("admin@contoso.com", clock);
+        foreach (var p in new[] { "user1@contoso.com", "a1@contoso.com" })
+            admin.Credentials.Register(p, PimModule.Identity.Keys.CredentialFolder.Create(p, null, "", root: KeysOf(p)).PublicKey, propose: false);
+        admin.Settings.Update(reader, new PimRoleSettingUpdate
+        {
+            RequireApproval = approval, Approvers = ["a1@contoso.com"], ActivationRequirement = PimActivationRequirement.None,
+            RequireJustification = requireJustification, RequireApproverJustification = false,
+        });
+        admin.Assignments.Assign(PimAssignmentType.Eligible, new PimAssignmentInput
+        {
+            Principal = "user1@contoso.com", Role = reader, Permanent = permanent, StartDateTime = eligibleStart, EndDateTime = eligibleEnd,
+        });
+        return (admin, Open("user1@contoso.com", clock));
+    }
+
     /// <summary>Changes the shared store behind the engine's back (an attacker with the database's password).</summary>
     public void Sql(string sql) => _target.Sql(sql);
 
