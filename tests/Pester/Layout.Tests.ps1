@@ -234,7 +234,7 @@ Describe 'The decision kernel (src/PimModule.Engine/Kernel)' {
     }
 
     It 'exists and holds the rules' {
-        ($kernelFiles.Name | Sort-Object) | Should -Be @('ActivationRequestRules.cs', 'ActivationRules.cs', 'Administrators.cs', 'ApprovalRules.cs', 'EligibilityRules.cs', 'Held.cs', 'RequestDecisionRules.cs', 'RequestLifetime.cs', 'RequestLimits.cs', 'ReviewRules.cs', 'RulesVersion.cs', 'TimeRule.cs')
+        ($kernelFiles.Name | Sort-Object) | Should -Be @('ActivationRequestRules.cs', 'ActivationRules.cs', 'Administrators.cs', 'ApprovalRules.cs', 'DirectoryRules.cs', 'EligibilityRules.cs', 'Held.cs', 'RequestDecisionRules.cs', 'RequestLifetime.cs', 'RequestLimits.cs', 'RetentionRules.cs', 'ReviewRules.cs', 'RulesVersion.cs', 'TimeRule.cs')
     }
 
     It 'does no I/O and sees no layer above it' {
@@ -291,6 +291,24 @@ Describe 'The decision kernel (src/PimModule.Engine/Kernel)' {
         Find-Outside 'DateTime\? horizon|Later\(Max\(' @() | Should -BeNullOrEmpty
         Find-Outside 'EndsAdministrationSooner\(' @() | Measure-Object | Select-Object -ExpandProperty Count | Should -Be 2
         Find-Outside 'TooSoonToDeactivate\(' @() | Should -BeNullOrEmpty
+    }
+
+    It 'an object''s name, the retention window, a review occurrence''s schedule and a deactivation''s outcome are each one decision the writer and the replay call (issue 29, part 4)' {
+        foreach ($call in 'DirectoryRules\.WhyNot\(', 'RetentionRules\.(Cut|MayPruneBefore)\(', 'ReviewRules\.DecideOccurrence\(') {
+            # Each is called on both sides: the writer's service and the state replay.
+            $callers = @(Find-Outside $call @() | ForEach-Object { ($_ -split ':')[0] } | Sort-Object -Unique)
+            $callers | Where-Object { $_ -like 'src/PimModule.Engine/Verification/*' } | Should -Not -BeNullOrEmpty -Because "the replay calls $call"
+            $callers | Where-Object { $_ -notlike 'src/PimModule.Engine/Verification/*' } | Should -Not -BeNullOrEmpty -Because "the writer calls $call"
+        }
+        Find-Outside 'ActivationRules\.DeactivatedEnd\(' @() | Should -Not -BeNullOrEmpty
+        # Nothing else writes the window or compares an occurrence with its series.
+        Find-Outside 'Retention\.Ticks|Now - Retention|Retention = |Occurrence >= occurrence|\.Occurrence >= \w+\.Occurrence|taken != id' @() | Should -BeNullOrEmpty
+    }
+
+    It 'the state replay tells no kernel refusal itself: each is told in a *Refusals.cs beside its writer' {
+        $files = Get-ChildItem (Join-Path $root 'src/PimModule.Engine/Verification') -Filter *.cs
+        $files | Select-String -Pattern '\b\w+Refusal\.\w+\s*=>|case \w+Refusal\.\w+:' | ForEach-Object { "$($_.Filename):$($_.LineNumber): $($_.Line.Trim())" } |
+            Should -BeNullOrEmpty
     }
 
     It 'what grants a role at a scope is written once: Kernel/Held.cs (GrantsAt)' {

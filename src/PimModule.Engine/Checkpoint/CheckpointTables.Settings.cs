@@ -36,6 +36,9 @@ internal sealed partial class CheckpointTables
     public string? DirectoryIdOf(string principalKey)
         => db.QueryFirstOrDefault<string>("SELECT id FROM verified_directory WHERE principal_key = @principalKey", new { principalKey }, tx);
 
+    public string? DirectoryKeyOf(string id)
+        => db.QueryFirstOrDefault<string>("SELECT principal_key FROM verified_directory WHERE id = @id", new { id }, tx);
+
     public void PutDirectoryObject(string id, string userPrincipalName, string principalKey, string? displayName)
         => db.Execute("INSERT INTO verified_directory (id, user_principal_name, principal_key, display_name) VALUES (@id, @userPrincipalName, @principalKey, @displayName) " +
                       "ON CONFLICT (id) DO UPDATE SET user_principal_name = excluded.user_principal_name, principal_key = excluded.principal_key, display_name = excluded.display_name",

@@ -180,7 +180,13 @@ internal sealed partial class VerifiedState
 
     /// <summary>An access review as the verified log has it (reviewers: their canonical keys, in order).</summary>
     internal sealed record ReviewState(string Id, string RoleId, string AssignmentType, string Reviewers, long SelfReview, string Status,
-        long StartTicks, long EndTicks, string DefaultDecision, long AutoApply, string Recurrence, long DurationTicks, string SeriesId, long Occurrence);
+        long StartTicks, long EndTicks, string DefaultDecision, long AutoApply, string Recurrence, long DurationTicks, string SeriesId, long Occurrence)
+    {
+        /// <summary>The occurrence as its schedule has it (what <see cref="Kernel.ReviewRules.DecideOccurrence"/> judges).</summary>
+        public Kernel.ReviewOccurrence AsOccurrence() => new(Guid.Parse(RoleId), Enum.Parse<PimAccessReviewAssignmentType>(AssignmentType),
+            Enum.Parse<PimAccessReviewRecurrence>(Recurrence), TimeSpan.FromTicks(DurationTicks), (int)Occurrence,
+            new DateTime(StartTicks, DateTimeKind.Utc), new DateTime(EndTicks, DateTimeKind.Utc));
+    }
 
     public const string ReviewColumns =
         "id, role_id, assignment_type, reviewers, self_review, status, start_ticks, end_ticks, default_decision, auto_apply, recurrence, duration_ticks, series_id, occurrence";

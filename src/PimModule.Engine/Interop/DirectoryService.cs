@@ -104,6 +104,10 @@ public sealed class DirectoryService
     /// Imports users (administrators only; each new or changed one is audited), all or none: an id already another
     /// UPN's, a UPN already another id's, or an id the store already knows as a principal is refused by name.
     /// </summary>
+    /// <summary>Why a sealed import of <paramref name="id"/> as <paramref name="upn"/> counts for nothing (<see cref="Kernel.DirectoryRules.WhyNot"/>), as the replay reports it.</summary>
+    internal static string Reason(Kernel.DirectoryRefusal refusal, string upn, Guid id, string? holder)
+        => refusal == Kernel.DirectoryRefusal.NameOfAnother ? $"{upn} is already the object {holder}" : $"the object {id} is already another user principal name";
+
     public IReadOnlyList<PimDirectoryObject>? Import(IReadOnlyList<PimDirectoryObject> objects, string source, Func<PimChange, bool>? confirm = null)
     {
         var byId = new Dictionary<Guid, PimDirectoryObject>();
@@ -131,12 +135,14 @@ public sealed class DirectoryService
                 {
                     var key = Principal.Fold(o.UserPrincipalName);
                     var known = map.ById(o.Id);
-                    if (known is not null && !Principal.Same(known.UserPrincipalName, o.UserPrincipalName))
-                        throw PimErrors.DirectoryObjectConflict($"The object {o.Id} is '{known.UserPrincipalName}' in this store; '{source}' says '{o.UserPrincipalName}'. " +
+                    var holder = map.ByKey(key);
+                    var refusal = Kernel.DirectoryRules.WhyNot(o.Id, key, holder?.Id, known is null ? null : Principal.Fold(known.UserPrincipalName));
+                    if (refusal == Kernel.DirectoryRefusal.Renamed)
+                        throw PimErrors.DirectoryObjectConflict($"The object {o.Id} is '{known!.UserPrincipalName}' in this store; '{source}' says '{o.UserPrincipalName}'. " +
                             "A renamed user would hold their assignments under two spellings.", o.Id,
                             "Remove the old UPN's assignments (or move them with New-…Assignment for the new UPN) first; nothing was imported.");
-                    if (map.ByKey(key) is { } holder && holder.Id != o.Id)
-                        throw PimErrors.DirectoryObjectConflict($"'{o.UserPrincipalName}' is the object {holder.Id} in this store; '{source}' says {o.Id}.", o.UserPrincipalName,
+                    if (refusal == Kernel.DirectoryRefusal.NameOfAnother)
+                        throw PimErrors.DirectoryObjectConflict($"'{o.UserPrincipalName}' is the object {holder!.Id} in this store; '{source}' says {o.Id}.", o.UserPrincipalName,
                             "Check the file: one user has one object id. Nothing was imported.");
                     if (known is not null && known.DisplayName == o.DisplayName && known.UserPrincipalName == o.UserPrincipalName) { unchanged++; continue; }
                     changed.Add(o);

@@ -226,6 +226,32 @@ internal static partial class GraphPolicyFile
         return null;
     }
 
+    /// <summary>The tenant policy id the rules a sealed RoleSetting record carries keep (Import-PimRoleSetting's Graph identity); null when none, or when they do not parse.</summary>
+    public static string? KeptPolicyId(string? rulesJson)
+    {
+        if (rulesJson is null) return null;
+        try
+        {
+            var rules = JsonSerializer.Deserialize<Dictionary<string, string>>(rulesJson);
+            return rules is not null && rules.TryGetValue(RolePolicy.GraphIdentityRule, out var identity) ? PolicyIdOf(identity) : null;
+        }
+        catch (JsonException) { return null; }
+    }
+
+    /// <summary>
+    /// Who holds the tenant policy id a sealed RoleSetting record (<paramref name="rulesJson"/>) gives <paramref name="role"/>
+    /// (<see cref="Holder"/> over the rules every role's verified settings carry, <paramref name="sealedRules"/>); null when it
+    /// gives none, the one the role keeps already (<paramref name="currentRules"/>), or a free one.
+    /// </summary>
+    public static (string PolicyId, Guid Holder)? TakenBy(Guid role, string? rulesJson, string? currentRules, IEnumerable<(string RoleId, string Rules)> sealedRules)
+    {
+        if (KeptPolicyId(rulesJson) is not { } id) return null;
+        if (string.Equals(KeptPolicyId(currentRules), id, StringComparison.OrdinalIgnoreCase)) return null;
+        var kept = sealedRules.Select(x => (Ok: Guid.TryParse(x.RoleId, out var g), Role: g, Id: KeptPolicyId(x.Rules)))
+            .Where(x => x.Ok).Select(x => KeyValuePair.Create(x.Role, x.Id));
+        return Holder(role, id, kept) is { } holder ? (id, holder) : null;
+    }
+
     /// <summary>Builds the export document of the given roles' policies.</summary>
     public static string Write(IEnumerable<(PimRole Role, RolePolicy Policy)> roles, DirectoryMap directory, Action<string>? warn)
     {

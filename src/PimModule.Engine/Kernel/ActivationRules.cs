@@ -27,6 +27,12 @@ internal enum DeactivationRefusal
     Ended,
     /// <summary>It started less than <see cref="ActivationRules.MinimumActivation"/> ago.</summary>
     TooSoon,
+    /// <summary>A sealed deactivation ended an activation that had not started (it is withdrawn: deleted).</summary>
+    NotWithdrawn,
+    /// <summary>A sealed deactivation deleted an activation that had started (it is ended, not deleted).</summary>
+    NotEnded,
+    /// <summary>A sealed deactivation changed more than the activation's end, or lengthened it.</summary>
+    NotOnlyEnded,
 }
 
 /// <summary>
@@ -85,6 +91,30 @@ internal static class ActivationRules
             : activation.End is { } end && end <= at ? DeactivationRefusal.Ended
             : TooSoonToDeactivate(activation.Start, at) ? DeactivationRefusal.TooSoon
             : null;
+
+    /// <summary>
+    /// What deactivating at <paramref name="at"/> an activation from <paramref name="start"/> makes of it: null when it is
+    /// withdrawn (<see cref="Withdrawn"/>: its row deleted), else the end it then has.
+    /// </summary>
+    public static DateTime? DeactivatedEnd(DateTime start, DateTime at) => Withdrawn(start, at) ? null : at;
+
+    /// <summary>
+    /// The whole decision on a sealed deactivation of <paramref name="current"/> at <paramref name="at"/> by
+    /// <paramref name="actorKey"/> that left <paramref name="after"/> (null: deleted): <see cref="WhyMayNotDeactivate"/>, then
+    /// whether the record did what <see cref="DeactivatedEnd"/> decides — a withdrawal deletes, an end changes nothing but
+    /// the end, and never lengthens it. Null when it counts.
+    /// </summary>
+    public static DeactivationRefusal? WhyNotDeactivated(IHeld current, IHeld? after, string actorKey, DateTime at)
+    {
+        if (WhyMayNotDeactivate(current, actorKey, at) is { } refused) return refused;
+        var withdrawn = DeactivatedEnd(current.Start, at) is null;
+        if (after is null) return withdrawn ? null : DeactivationRefusal.NotEnded;
+        if (withdrawn) return DeactivationRefusal.NotWithdrawn;
+        return after.PrincipalKey != current.PrincipalKey || after.RoleId != current.RoleId || after.Type != current.Type
+               || !string.Equals(after.Scope, current.Scope, StringComparison.Ordinal) || after.MemberType != current.MemberType || after.Start != current.Start
+               || after.End is not { } newEnd || current.End is { } oldEnd && newEnd > oldEnd
+            ? DeactivationRefusal.NotOnlyEnded : null;
+    }
 
     /// <summary>How much longer than allowed a sealed activation may read (its times' rounding through JSON and the clock).</summary>
     private static readonly TimeSpan Rounding = TimeSpan.FromMinutes(1);

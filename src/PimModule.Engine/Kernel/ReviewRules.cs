@@ -24,6 +24,27 @@ internal enum ReviewDurationRefusal
     TooLong,
 }
 
+/// <summary>Why an occurrence of an access review may not start as it is.</summary>
+internal enum ReviewOccurrenceRefusal
+{
+    /// <summary>A review starts when it is made (within the time rule's skew).</summary>
+    NotStartedWhenMade,
+    /// <summary>Its duration is shorter than a day or longer than its period (<see cref="ReviewRules.WhyDurationNot"/>).</summary>
+    DurationNotADayToItsPeriod,
+    /// <summary>It is open longer than its duration.</summary>
+    OpenLongerThanItsDuration,
+    /// <summary>This occurrence of its series, or a later one, started already.</summary>
+    StartedAlready,
+    /// <summary>A series starts with its first occurrence, and only once.</summary>
+    FirstOccurrenceOnce,
+    /// <summary>A later occurrence has its series' role, assignment type, recurrence and duration, and a series recurs.</summary>
+    NotOfItsSeries,
+}
+
+/// <summary>An occurrence of an access review as its schedule has it (what <see cref="ReviewRules.DecideOccurrence"/> judges).</summary>
+internal sealed record ReviewOccurrence(Guid RoleId, PimAccessReviewAssignmentType AssignmentType, PimAccessReviewRecurrence Recurrence, TimeSpan Duration,
+    int Occurrence, DateTime Start, DateTime End);
+
 /// <summary>
 /// Who decides an access review item — the one rule Set-PimAccessReviewDecision and the state replay call: while the review
 /// is open (not completed, before its end), a named reviewer on others' items, or in a self review each holder on their own.
@@ -62,6 +83,27 @@ internal static class ReviewRules
     public static bool IsReviewable(IHeld a, Guid roleId, PimAccessReviewAssignmentType type, DateTime at)
         => a.MemberType == PimMemberType.Direct && a.RoleId == roleId && a.InForce(at)
            && (type == PimAccessReviewAssignmentType.All || (a.Type == PimAssignmentType.Eligible) == (type == PimAccessReviewAssignmentType.Eligible));
+
+    /// <summary>
+    /// Why an occurrence made at <paramref name="madeAt"/> may not start, after the <paramref name="earlier"/> occurrences of
+    /// its series (in their order) — the one rule New-PimAccessReview, the recurrences Invoke-PimMaintenance starts and the
+    /// state replay call: it starts when it is made; it is open from a day up to its period (measured from the series' first
+    /// start), and no longer than its duration; a series starts with occurrence 1, once; a later occurrence comes after the
+    /// latest, with the series' role, assignment type, recurrence and duration. Null when it may start.
+    /// </summary>
+    public static ReviewOccurrenceRefusal? DecideOccurrence(ReviewOccurrence asked, IReadOnlyList<ReviewOccurrence> earlier, DateTime madeAt)
+    {
+        if ((asked.Start - madeAt).Duration() > TimeRule.Skew) return ReviewOccurrenceRefusal.NotStartedWhenMade;
+        var anchor = earlier.Count > 0 ? earlier[0].Start : asked.Start;
+        if (asked.End <= asked.Start || WhyDurationNot(asked.Duration, Period(anchor, asked.Recurrence)) is not null) return ReviewOccurrenceRefusal.DurationNotADayToItsPeriod;
+        if (asked.End - asked.Start > asked.Duration + TimeRule.Skew) return ReviewOccurrenceRefusal.OpenLongerThanItsDuration;
+        if (earlier.Any(e => e.Occurrence >= asked.Occurrence)) return ReviewOccurrenceRefusal.StartedAlready;
+        if (asked.Occurrence == 1 != (earlier.Count == 0)) return ReviewOccurrenceRefusal.FirstOccurrenceOnce;
+        if (earlier.Count > 0 && (earlier[^1] is var latest && (latest.RoleId, latest.AssignmentType, latest.Recurrence, latest.Duration)
+                                  != (asked.RoleId, asked.AssignmentType, asked.Recurrence, asked.Duration) || asked.Recurrence == PimAccessReviewRecurrence.None))
+            return ReviewOccurrenceRefusal.NotOfItsSeries;
+        return null;
+    }
 
     public static ReviewDecisionRefusal? WhyMayNotDecide(bool completed, DateTime end, bool selfReview, IEnumerable<string> reviewerKeys,
         string itemPrincipalKey, string actorKey, DateTime at)

@@ -17,7 +17,6 @@ namespace PimModule.Maintenance;
 /// </summary>
 public sealed class MaintenanceService
 {
-    public static readonly TimeSpan Retention = TimeSpan.FromDays(30);
     private readonly PimStore _store;
     internal MaintenanceService(PimStore store) => _store = store;
 
@@ -52,7 +51,7 @@ public sealed class MaintenanceService
         {
             RequireMaintainer(work);
             var before = NotificationsTable.Count(work);
-            var soon = AssignmentsTable.DirectEndingBetween(work, work.Now - Retention, work.Now + TimeSpan.FromDays(14));
+            var soon = AssignmentsTable.DirectEndingBetween(work, Kernel.RetentionRules.Cut(work.Now), work.Now + TimeSpan.FromDays(14));
             var roles = new Dictionary<Guid, PimRole?>();
             foreach (var a in soon)
             {
@@ -110,7 +109,7 @@ public sealed class MaintenanceService
             // Pruning deletes history: an administrator's change. A Verified store's scheduler without one skips it.
             if (work.Verified is not null && !Authorization.IsRoleAdministrator(work, work.Actor)) return (0, 0, 0);
             Authorization.RequireRoleAdministrator(work, What);
-            var cut = work.Now - Retention;
+            var cut = Kernel.RetentionRules.Cut(work.Now);
             var r = RequestsTable.PruneDecidedBefore(work, cut);
             var a = AssignmentsTable.DeleteEndedBefore(work, cut);
             var n = NotificationsTable.Prune(work, cut);

@@ -161,6 +161,14 @@ internal sealed partial class RolePolicy
     /// <summary>A rule id this version of PimModule reads and writes (rows of other ids are left as they are).</summary>
     public static bool IsKnownRule(string ruleId) => RoleSettings.IsSettingRule(ruleId) || DefaultRules.Value.ContainsKey(ruleId) || ruleId == GraphIdentityRule;
 
+    /// <summary>A policy from the rules a sealed RoleSetting record carries (rule id → JSON; none: Entra's defaults).</summary>
+    public static RolePolicy FromRulesJson(string? rulesJson)
+    {
+        if (rulesJson is null) return FromRules([]);
+        var rules = System.Text.Json.JsonSerializer.Deserialize<Dictionary<string, string>>(rulesJson) ?? [];
+        return FromRules(rules.Select(kv => (kv.Key, kv.Value)));
+    }
+
     /// <summary>The policy made of Entra's defaults overlaid with the stored rules.</summary>
     public static RolePolicy FromRules(IEnumerable<(string RuleId, string Json)> rows)
     {

@@ -286,7 +286,7 @@ public sealed partial class SettingsService
         {
             foreach (var s in verified.AllPolicies())
                 if (Guid.TryParse(s.RoleId, out var id) && !kept.ContainsKey(id) && s.Rules is { } rules)
-                    kept[id] = StateReplay.KeptPolicyId(rules);
+                    kept[id] = GraphPolicyFile.KeptPolicyId(rules);
         }
         else
         {

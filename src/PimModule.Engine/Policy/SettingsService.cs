@@ -73,7 +73,7 @@ public sealed partial class SettingsService
     private static RolePolicy Verified(VerifiedState verified, Guid roleId, Func<RolePolicy> storedRows)
     {
         if (verified.Policy(roleId) is not { } sealedPolicy) return RolePolicy.FromRules([]);
-        if (sealedPolicy.Rules is { } rules) return StateReplay.Rules(rules);
+        if (sealedPolicy.Rules is { } rules) return RolePolicy.FromRulesJson(rules);
         var stored = storedRows();
         if (AuditLog.ToJson(stored.Describe()) == sealedPolicy.Describe) return stored;
         throw PimErrors.StoreTampered($"The settings of role {roleId} in the store are not the ones an administrator sealed in the verified log. Nothing was changed.",

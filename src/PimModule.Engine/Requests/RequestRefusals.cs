@@ -55,4 +55,18 @@ internal static class RequestRefusals
         RequestRefusal.NoMfa => "the role's settings required an MFA code, and the record does not claim one was checked",
         _ => $"it breaks the activation request rules ({v.Refusal})",
     };
+
+    /// <summary>Why a sealed decision on a waiting request by <paramref name="actor"/> counts for nothing (<see cref="RequestDecisionRules.Decide"/>).</summary>
+    public static string Reason(RequestDecisionRefusal refusal, string actor, string status, long stage) => refusal switch
+    {
+        RequestDecisionRefusal.NotPending => $"the request was {status} already",
+        RequestDecisionRefusal.NotDue => "it was not due: the request was still within its 24 hours",
+        RequestDecisionRefusal.Expired => "the request had expired (24 hours without a decision)",
+        RequestDecisionRefusal.NotRequester => $"{actor} did not make the request",
+        RequestDecisionRefusal.OwnRequest => "requesters never decide their own requests",
+        RequestDecisionRefusal.DecidedAlready => $"{actor} had decided the request already (no principal decides twice)",
+        RequestDecisionRefusal.NotApprover => $"{actor} was not an approver of stage {stage} of the request there",
+        RequestDecisionRefusal.JustificationRequired => "the role's settings required approvers to give a reason (RequireApproverJustification), and the decision gives none",
+        _ => $"it was refused ({refusal})",
+    };
 }

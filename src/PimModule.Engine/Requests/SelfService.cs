@@ -78,8 +78,10 @@ internal sealed class SelfService
         p => new PimChange($"'{p.Role.Name}' at {p.Row.Scope} for {p.Row.Principal} ({p.Row.Id})", "Deactivate"),
         (work, p) =>
         {
-            var neverStarted = Kernel.ActivationRules.Withdrawn(p.Row.Start, work.Now);
-            var end = neverStarted ? p.Row.Start : work.Now;
+            // The kernel's decision of what it becomes (ActivationRules.DeactivatedEnd): withdrawn, or ended now.
+            var ended = Kernel.ActivationRules.DeactivatedEnd(p.Row.Start, work.Now);
+            var neverStarted = ended is null;
+            var end = ended ?? p.Row.Start;
             var request = new RequestRow(Ids.New(), PimRequestAction.SelfDeactivate, PimRequestStatus.Provisioned, work.Actor, p.Row.RoleId, p.Row.Scope,
                 PimAssignmentType.Active, null, p.Row.Start, end, null, null, null, work.Actor, work.Now, Decided: work.Now,
                 TargetAssignmentId: p.Row.Id);

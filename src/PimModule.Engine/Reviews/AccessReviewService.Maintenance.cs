@@ -62,6 +62,10 @@ public sealed partial class AccessReviewService
                 Id = Guid.NewGuid(), Status = ReviewRow.InProgress, Start = now, End = end, Occurrence = n, CreatedBy = work.Actor, Created = now,
                 CompletedBy = null, Completed = null,
             };
+            // The kernel's rule for an occurrence's schedule, after the series' occurrences the replay would count: one it
+            // would not count is not started (Invoke-PimMaintenance never writes a record that counts for nothing).
+            var before = series.Where(r => r.Occurrence < n).OrderBy(r => r.Occurrence).Select(r => r.AsOccurrence()).ToList();
+            if (Kernel.ReviewRules.DecideOccurrence(review.AsOccurrence(), before, now) is not null) continue;
             ApplyCreate(work, new CreatePlan(review, role, Snapshot(work, review)));
             started++;
         }

@@ -12,6 +12,9 @@ internal sealed record ReviewRow(
     /// <summary>The status at <paramref name="now"/>: an open review whose end has passed reads as Ended until it is completed.</summary>
     public PimAccessReviewStatus StatusAt(DateTime now)
         => Status == CompletedStatus ? PimAccessReviewStatus.Completed : End <= now ? PimAccessReviewStatus.Ended : PimAccessReviewStatus.InProgress;
+
+    /// <summary>The occurrence as its schedule has it (what <see cref="Kernel.ReviewRules.DecideOccurrence"/> judges).</summary>
+    public Kernel.ReviewOccurrence AsOccurrence() => new(RoleId, AssignmentType, Recurrence, Duration, Occurrence, Start, End);
 }
 
 /// <summary>One assignment under review, as stored.</summary>

@@ -69,7 +69,7 @@ internal static class StateCheck
             var rows = storedRules[group].Select(r => (r.RuleId, r.ValueJson));
             var storedPolicy = AuditLog.ToJson(RolePolicy.FromRules(rows).Describe());
             var expected = sealedPolicies.TryGetValue(group.ToString("D"), out var p)
-                ? p.Rules is { } rules ? AuditLog.ToJson(StateReplay.Rules(rules).Describe()) : p.Describe
+                ? p.Rules is { } rules ? AuditLog.ToJson(RolePolicy.FromRulesJson(rules).Describe()) : p.Describe
                 : AuditLog.ToJson(RolePolicy.FromRules([]).Describe());
             if (storedPolicy != expected)
                 Add("RoleSetting", group.ToString("D"), "Different", "The store's rules of this role say other settings than an administrator sealed. The sealed settings apply.");

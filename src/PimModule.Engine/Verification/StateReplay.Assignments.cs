@@ -94,23 +94,10 @@ internal sealed partial class StateReplay
                 return ActivationLimits(after, q.DurationTicks is { } asked ? TimeSpan.FromTicks(asked) : null);
             case "SelfDeactivate":
                 if (current is null) return "it deactivates no verified activation";
-                // The kernel's decision (ActivationRules.WhyMayNotDeactivate), at the record's time; what the record then does
-                // is what it decides: an activation that had not started is withdrawn (deleted), one that had is ended.
-                var at = new DateTime(r.AtTicks, DateTimeKind.Utc);
-                switch (ActivationRules.WhyMayNotDeactivate(current, ctx.Actor, at))
-                {
-                    case DeactivationRefusal.NotHolder: return $"{ctx.Actor} deactivated {current.PrincipalKey}'s activation";
-                    case DeactivationRefusal.NotAnActivation: return "only activations are deactivated";
-                    case DeactivationRefusal.Ended: return "the activation had ended already";
-                    case DeactivationRefusal.TooSoon: return $"an activation is not deactivated in its first {ActivationRules.MinimumActivation.TotalMinutes:0} minutes";
-                }
-                var withdrawn = ActivationRules.Withdrawn(new DateTime(current.Start, DateTimeKind.Utc), at);
-                if (after is null) return withdrawn ? null : "an activation that started is ended, not deleted";
-                if (withdrawn) return "an activation that had not started is withdrawn, not ended";
-                if (after.PrincipalKey != current.PrincipalKey || after.RoleId != current.RoleId || after.Type != current.Type || after.Scope != current.Scope
-                    || after.MemberType != current.MemberType || after.Start != current.Start) return "a deactivation changes only the end";
-                if (after.End is not { } newEnd || current.End is { } oldEnd && newEnd > oldEnd) return "a deactivation never lengthens an activation";
-                return null;
+                // The kernel's decision (ActivationRules.WhyNotDeactivated), at the record's time: the record does what it
+                // decides — an activation that had not started is withdrawn (deleted), one that had is ended.
+                return ActivationRules.WhyNotDeactivated(current, after, ctx.Actor, new DateTime(r.AtTicks, DateTimeKind.Utc)) is { } refused
+                    ? AssignmentRefusals.Reason(refused, ctx.Actor, current.PrincipalKey) : null;
             default:
                 return $"'{r.Action}' does not change assignments";
         }
@@ -159,13 +146,6 @@ internal sealed partial class StateReplay
         if (asked is { } duration) allowed = duration;
         else if (PolicyRules(after.RoleId) is { } policy) allowed = policy.ActivationMaxDuration;
         else return "the role's settings were last set by an earlier PimModule, without their rules: an administrator sets them again";
-        return ActivationRules.WhyNot(after, eligible, allowed) switch
-        {
-            ActivationRefusal.NotAnActivation => "an activation is an active, activated assignment",
-            ActivationRefusal.NeverEnds => "an activation always ends",
-            ActivationRefusal.OutlivesEligibility => "the activation outlives its eligibility",
-            ActivationRefusal.LongerThanAllowed => asked is null ? "the activation is longer than the role's settings allowed" : "the activation is longer than its request asked",
-            _ => null,
-        };
+        return ActivationRules.WhyNot(after, eligible, allowed) is { } refused ? AssignmentRefusals.Reason(refused, asked is not null) : null;
     }
 }

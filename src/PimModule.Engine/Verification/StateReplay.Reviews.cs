@@ -4,6 +4,7 @@ using System.Text.Json;
 using PimModule.Identity.Keys;
 using PimModule.Audit.Events;
 using PimModule.Identity;
+using PimModule.Reviews;
 
 namespace PimModule.Verification;
 
@@ -33,30 +34,17 @@ internal sealed partial class StateReplay
                     || after.DefaultDecision is not ({ } fallback and ("None" or "Approve" or "Deny" or "Recommendation"))
                     || after.Recurrence is not { } recurrence || after.Reviewers is not { } reviewers || after.Items is not { } items)
                 { Refuse(r, "AccessReview", "its review does not parse"); return; }
-                if (!ctx.Trusted && Math.Abs(start - r.AtTicks) > Skew.Ticks) { Refuse(r, "AccessReview", "a review starts when it is made"); return; }
-                // Its schedule: a duration of a day up to its period (the review is open that long, or until the next
-                // occurrence starts), one series, each occurrence once, and a later occurrence of a series only after an
-                // earlier one, with the series' role, type, recurrence and duration.
                 if (EventJson.Duration(after.Duration) is not { } duration
                     || !Enum.TryParse<PimAccessReviewRecurrence>(recurrence, false, out var every) || !Enum.IsDefined(every)
                     || after.SeriesId is not { } seriesGuid || after.Occurrence is not { } occurrence || occurrence < 1)
                 { Refuse(r, "AccessReview", "its schedule does not parse"); return; }
                 var series = seriesGuid.ToString("D");
                 var earlier = view.Series(series);
-                if (!ctx.Trusted)
-                {
-                    var anchor = earlier.Count > 0 ? new DateTime(earlier[0].StartTicks, DateTimeKind.Utc) : new DateTime(start, DateTimeKind.Utc);
-                    var period = ReviewRules.Period(anchor, every);
-                    string? bad = ReviewRules.WhyDurationNot(duration, period) is not null ? $"its duration {duration:c} is not a day to its period"
-                        : end - start > duration.Ticks + Skew.Ticks ? "it is open longer than its duration"
-                        : earlier.Any(e => e.Occurrence >= occurrence) ? $"occurrence {occurrence} of the series exists already (or a later one)"
-                        : occurrence == 1 != (earlier.Count == 0) ? "a series starts with its first occurrence, and only once"
-                        : earlier.Count > 0 && (earlier[^1].RoleId != role.ToString("D") || earlier[^1].AssignmentType != type || earlier[^1].Recurrence != recurrence
-                                                || earlier[^1].DurationTicks != duration.Ticks || every == PimAccessReviewRecurrence.None)
-                            ? "a later occurrence is of its series' role, type, recurrence and duration"
-                        : null;
-                    if (bad is not null) { Refuse(r, "AccessReview", bad); return; }
-                }
+                // Its schedule: the kernel's rule (ReviewRules.DecideOccurrence), told as Reviews/ReviewRefusals.cs tells it.
+                var asked = new ReviewOccurrence(role, Enum.Parse<PimAccessReviewAssignmentType>(type), every, duration, occurrence,
+                    new DateTime(start, DateTimeKind.Utc), new DateTime(end, DateTimeKind.Utc));
+                if (!ctx.Trusted && ReviewRules.DecideOccurrence(asked, earlier.Select(e => e.AsOccurrence()).ToList(), new DateTime(r.AtTicks, DateTimeKind.Utc)) is { } bad)
+                { Refuse(r, "AccessReview", ReviewRefusals.Reason(bad, asked)); return; }
                 var self = after.SelfReview == true;
                 var keys = reviewers.OfType<string>().Select(Principal.Fold).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
                 if (self != (keys.Count == 0)) { Refuse(r, "AccessReview", "a review has named reviewers or is a self review"); return; }
@@ -98,17 +86,9 @@ internal sealed partial class StateReplay
         {
             // The kernel's rule (ReviewRules), at the later of the verified time and the record's own: a review that had ended by either is closed.
             var at = new DateTime(Math.Max(ctx.VerifiedAtTicks, r.AtTicks), DateTimeKind.Utc);
-            var why = ReviewRules.WhyMayNotDecide(review.Status != "InProgress", new DateTime(review.EndTicks, DateTimeKind.Utc), review.SelfReview != 0,
-                    JsonSerializer.Deserialize<string[]>(review.Reviewers) ?? [], item.PrincipalKey, ctx.Actor, at) switch
-            {
-                ReviewDecisionRefusal.Completed => "the review was completed",
-                ReviewDecisionRefusal.Ended => "the review had ended",
-                ReviewDecisionRefusal.NotOwnItem => $"{ctx.Actor} decided on {item.PrincipalKey}'s item of a self review",
-                ReviewDecisionRefusal.NotReviewer => $"{ctx.Actor} was not a reviewer of the review",
-                ReviewDecisionRefusal.OwnAssignment => "reviewers never decide on their own assignment",
-                _ => null,
-            };
-            if (why is not null) { Refuse(r, "AccessReviewItem", why); return; }
+            if (ReviewRules.WhyMayNotDecide(review.Status != "InProgress", new DateTime(review.EndTicks, DateTimeKind.Utc), review.SelfReview != 0,
+                    JsonSerializer.Deserialize<string[]>(review.Reviewers) ?? [], item.PrincipalKey, ctx.Actor, at) is { } refused)
+            { Refuse(r, "AccessReviewItem", ReviewRefusals.Reason(refused, ctx.Actor, item.PrincipalKey)); return; }
         }
         view.DecideReviewItem(item.Id, decision, ctx.Actor);
     }

@@ -20,47 +20,7 @@ internal sealed partial class StateReplay
     /// change is a record of an earlier PimModule that did not carry its rules (what it said is not known here).
     /// </summary>
     private RolePolicy? PolicyRules(string roleId)
-    {
-        var row = view.Policy(roleId);
-        return row is null ? RolePolicy.FromRules([]) : row.Rules is { } rules ? Rules(rules) : null;
-    }
-
-    /// <summary>A policy from the rules a RoleSetting record carries (none: Entra's defaults).</summary>
-    public static RolePolicy Rules(string? rulesJson)
-    {
-        if (rulesJson is null) return RolePolicy.FromRules([]);
-        var rules = JsonSerializer.Deserialize<Dictionary<string, string>>(rulesJson) ?? [];
-        return RolePolicy.FromRules(rules.Select(kv => (kv.Key, kv.Value)));
-    }
-
-    /// <summary>The tenant policy id the rules a RoleSetting record carries keep (Import-PimRoleSetting's Graph identity); null when none, or when they do not parse.</summary>
-    public static string? KeptPolicyId(string? rulesJson)
-    {
-        if (rulesJson is null) return null;
-        try
-        {
-            var rules = JsonSerializer.Deserialize<Dictionary<string, string>>(rulesJson);
-            return rules is not null && rules.TryGetValue(RolePolicy.GraphIdentityRule, out var identity) ? Interop.GraphPolicyFile.PolicyIdOf(identity) : null;
-        }
-        catch (JsonException) { return null; }
-    }
-
-    /// <summary>
-    /// Whether a RoleSetting record gives its role a tenant policy id another role holds (the writer's rule,
-    /// <see cref="Interop.GraphPolicyFile.Holder"/>, over the verified policies): the reason it counts for nothing, else null.
-    /// </summary>
-    private string? PolicyIdTaken(Guid role, string? rulesJson)
-    {
-        if (KeptPolicyId(rulesJson) is not { } id) return null;
-        // The id the role keeps already (every later change of its settings carries it again) is not asked about.
-        var current = view.Policy(role.ToString("D"))?.Rules;
-        if (string.Equals(KeptPolicyId(current), id, StringComparison.OrdinalIgnoreCase)) return null;
-        var kept = view.PolicyRules()
-            .Select(x => (Ok: Guid.TryParse(x.RoleId, out var g), Role: g, Id: KeptPolicyId(x.Rules)))
-            .Where(x => x.Ok).ToDictionary(x => x.Role, x => x.Id);
-        return Interop.GraphPolicyFile.Holder(role, id, kept) is { } holder ? $"it gives the role the tenant policy id {id}, which the role {holder} holds" : null;
-    }
-
+        => view.Policy(roleId) is not { } row ? RolePolicy.FromRules([]) : row.Rules is { } rules ? RolePolicy.FromRulesJson(rules) : null;
 
     // ---- settings, mail, notices, pruning -------------------------------------------------------------------
 
@@ -69,7 +29,8 @@ internal sealed partial class StateReplay
         if (!Guid.TryParse(r.TargetId, out var role)) { Refuse(r, "RoleSetting", "it names no role"); return; }
         if (!ctx.Trusted && !IsAdmin(ctx.Actor, ctx.VerifiedAtTicks)) { Refuse(r, "RoleSetting", $"{ctx.Actor} was not an administrator there"); return; }
         if (RoleSettingChange.Read(r.AfterJson) is not var (described, rules)) { Refuse(r, "RoleSetting", "its settings do not parse"); return; }
-        if (!ctx.Trusted && PolicyIdTaken(role, rules) is { } taken) { Refuse(r, "RoleSetting", taken); return; }
+        if (!ctx.Trusted && Interop.GraphPolicyFile.TakenBy(role, rules, view.Policy(role.ToString("D"))?.Rules, view.PolicyRules()) is var (policyId, holder))
+        { Refuse(r, "RoleSetting", $"it gives the role the tenant policy id {policyId}, which the role {holder} holds"); return; }
         view.PutPolicy(role.ToString("D"), Audit.AuditLog.ToJson(described)!, rules);
     }
 
@@ -81,8 +42,9 @@ internal sealed partial class StateReplay
         var upn = after?.UserPrincipalName;
         if (!Guid.TryParse(r.TargetId, out var id) || upn is null || !Principal.IsValid(upn)) { Refuse(r, "DirectoryObject", "it names no object id and user principal name"); return; }
         var key = Principal.Fold(upn);
-        var taken = view.DirectoryIdOf(key);
-        if (taken is not null && taken != id.ToString("D")) { Refuse(r, "DirectoryObject", $"{upn} is already the object {taken}"); return; }
+        var holder = view.DirectoryIdOf(key);
+        if (DirectoryRules.WhyNot(id, key, Guid.TryParse(holder, out var h) ? h : null, view.DirectoryKeyOf(id.ToString("D"))) is { } refused)
+        { Refuse(r, "DirectoryObject", Interop.DirectoryService.Reason(refused, upn, id, holder)); return; }
         view.PutDirectoryObject(id.ToString("D"), upn, key, after?.DisplayName);
     }
 
@@ -103,8 +65,8 @@ internal sealed partial class StateReplay
     {
         if (EventJson.Read<Pruning>(r.AfterJson)?.Before?.Ticks is not { } cut) { Refuse(r, "Record", "it names no time to prune before"); return; }
         if (!ctx.Trusted && !IsAdmin(ctx.Actor, ctx.VerifiedAtTicks)) { Refuse(r, "Record", $"{ctx.Actor} was not an administrator there"); return; }
-        if (cut > ctx.VerifiedAtTicks - Maintenance.MaintenanceService.Retention.Ticks + TimeSpan.FromMinutes(1).Ticks)
-        { Refuse(r, "Record", "it prunes history that is not 30 days old"); return; }
+        if (!RetentionRules.MayPruneBefore(new DateTime(cut, DateTimeKind.Utc), new DateTime(ctx.VerifiedAtTicks, DateTimeKind.Utc)))
+        { Refuse(r, "Record", $"it prunes history that is not {RetentionRules.Window.TotalDays:0} days old"); return; }
         view.RemoveEndedBefore(cut);
         _administratorIds = null;
     }
@@ -125,7 +87,7 @@ internal sealed partial class StateReplay
         view.RemovePolicies();
         foreach (var (role, text) in policies)
             if (Guid.TryParse(role, out var roleId))
-                view.PutPolicy(roleId.ToString("D"), Audit.AuditLog.ToJson(Rules(text).Describe())!, text);
+                view.PutPolicy(roleId.ToString("D"), Audit.AuditLog.ToJson(RolePolicy.FromRulesJson(text).Describe())!, text);
         view.PutMail(o.Mail is JsonObject mail ? mail.ToJsonString() : null);
     }
 }

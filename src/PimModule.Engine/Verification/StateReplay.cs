@@ -131,7 +131,10 @@ internal sealed partial class StateReplay(SqliteConnection db, SqliteTransaction
                 if (!ctx.Trusted && activation is not null)
                 {
                     // The kernel's request rules (ActivationRules), under the settings it was made under, at the record's own time.
-                    if (RequestRules(r, role.ToString("D"), r.PrincipalKey, scope, duration, activation) is { } bad) { Refuse(r, "Request", bad); return; }
+                    var roleId = role.ToString("D");
+                    var pending = view.PendingActivations(r.PrincipalKey, roleId).Select(q => (new DateTime(q.StageStartedTicks, DateTimeKind.Utc), q.Scope)).ToList();
+                    if (Requests.RequestAcceptance.WhyNot(activation, new DateTime(r.AtTicks, DateTimeKind.Utc), roleId, r.PrincipalKey, scope, duration, PolicyRules(roleId),
+                            view.Held(r.PrincipalKey, roleId), pending) is { } bad) { Refuse(r, "Request", bad); return; }
                 }
                 // What the requester wrote, as sealed: the justification (and an activation's ticket number) the approver reads.
                 var textsSealed = activation?.HasTexts ?? extension!.HasTexts;
@@ -165,21 +168,9 @@ internal sealed partial class StateReplay(SqliteConnection db, SqliteTransaction
                     : !waiting.StillPending ? new RequestDecisionVerdict(RequestDecisionRefusal.NotPending, null)
                     : command != RequestCommand.Cancel && waiting.DecidedBy.Contains(ctx.Actor) ? new RequestDecisionVerdict(RequestDecisionRefusal.DecidedAlready, null)
                     : RequestDecisionRules.Outcome(command, waiting, ctx.Actor);
-                var why = verdict.Refusal switch
-                {
-                    null when command == RequestCommand.Expire && !RequestLifetime.HasExpired(stageStart, verifierNow + Skew)
-                        => "it was not due: the request's 24 hours have not passed yet",
-                    null => null,
-                    RequestDecisionRefusal.NotPending => $"the request was {current.Status} already",
-                    RequestDecisionRefusal.NotDue => "it was not due: the request was still within its 24 hours",
-                    RequestDecisionRefusal.Expired => "the request had expired (24 hours without a decision)",
-                    RequestDecisionRefusal.NotRequester => $"{ctx.Actor} did not make the request",
-                    RequestDecisionRefusal.OwnRequest => "requesters never decide their own requests",
-                    RequestDecisionRefusal.DecidedAlready => $"{ctx.Actor} had decided the request already (no principal decides twice)",
-                    RequestDecisionRefusal.NotApprover => $"{ctx.Actor} was not an approver of stage {current.Stage} of the request there",
-                    RequestDecisionRefusal.JustificationRequired => "the role's settings required approvers to give a reason (RequireApproverJustification), and the decision gives none",
-                    _ => $"it was refused ({verdict.Refusal})",
-                };
+                var why = verdict.Refusal is { } refused ? Requests.RequestRefusals.Reason(refused, ctx.Actor, current.Status, current.Stage)
+                    : command == RequestCommand.Expire && !RequestLifetime.HasExpired(stageStart, verifierNow + Skew) ? "it was not due: the request's 24 hours have not passed yet"
+                    : null;
                 if (why is not null) { Refuse(r, "Request", why); return; }
                 if (command is RequestCommand.Approve or RequestCommand.Deny)
                     view.AddDecision(id, ctx.Actor, current.Stage, command == RequestCommand.Approve ? "Approve" : "Deny", r.AtTicks);
@@ -200,47 +191,6 @@ internal sealed partial class StateReplay(SqliteConnection db, SqliteTransaction
                 Refuse(r, "Request", $"'{r.Action}' does not change requests");
                 return;
         }
-    }
-
-    /// <summary>
-    /// Why an activation request breaks the rules it was made under (the kernel's ActivationRules and RequestLimits, the
-    /// role's text rules), judged at the record's own time against the verified state then; null when it does not.
-    /// </summary>
-    private string? RequestRules(SealedRecord r, string roleId, string principalKey, string? scope, long? duration, ActivationRequest asks)
-    {
-        var at = new DateTime(r.AtTicks, DateTimeKind.Utc);
-        if (duration is not > 0 || scope is null || asks.StartDateTime is not { } start || asks.EndDateTime is null)
-            return "an activation request names its scope, start, end and the duration it asks";
-        if (duration.Value > DateTime.MaxValue.Ticks - start.Ticks) return "the duration it asks runs past the end of time";
-        // What the module accepts as input, as it accepts it: a scope in its one form, times between 1900 and 9000, texts
-        // without control characters and within their lengths (an approver reads them).
-        if (!Scope.IsCanonical(scope)) return $"its scope '{scope}' is not one PimModule accepts";
-        if (start < Times.MinTime || start.Ticks + duration.Value > Times.MaxTime.Ticks) return "its times are not between the years PimModule accepts";
-        try
-        {
-            Input.Text(asks.Justification, "Justification");
-            Input.Text(asks.TicketNumber, "TicketNumber");
-        }
-        catch (PimException e) { return $"its texts are not what PimModule accepts ({e.ErrorId})"; }
-        // The role's settings then; those an earlier PimModule set without their rules are not known, and judge nothing.
-        var policy = PolicyRules(roleId);
-        var judged = policy ?? new RolePolicy { ActivationMaxDuration = TimeSpan.MaxValue, ActivationRequirement = PimActivationRequirement.None };
-        var held = view.Held(principalKey, roleId);
-        var pending = view.PendingActivations(principalKey, roleId)
-            .Where(q => !RequestLifetime.HasExpired(new DateTime(q.StageStartedTicks, DateTimeKind.Utc), at)).Select(q => q.Scope).ToList();
-        // The kernel's request rules, in the writer's order, at the record's own time; the MFA code is the writer's claim
-        // where the settings then needed one (the claim is all the log holds).
-        var asked = TimeSpan.FromTicks(duration.Value);
-        var verdict = ActivationRequestRules.Decide(judged, scope, start, asked, held, pending, asks.MfaVerified == true, at, (s, d) => s + d);
-        if (verdict.Refusal is not null) return Requests.RequestRefusals.Reason(verdict, principalKey, scope, asked, judged);
-        // The requester's texts: the role's RequireJustification, RequireTicket and patterns then. The module always seals
-        // them (null when none); a record that leaves them out is checked as having none.
-        if (policy is not null)
-        {
-            try { policy.CheckActivationText(roleId, asks.Justification, asks.TicketNumber); }
-            catch (PimException e) { return $"its texts break the role's settings then ({e.ErrorId})"; }
-        }
-        return null;
     }
 
     /// <summary>
