@@ -6,7 +6,6 @@ using PimModule.Errors;
 using PimModule.Identity;
 using PimModule.Interop;
 using PimModule.Roles;
-using PimModule.Verification;
 
 namespace PimModule.Policy;
 

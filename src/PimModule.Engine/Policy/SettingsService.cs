@@ -1,9 +1,7 @@
 using PimModule.Checkpoint;
-using System.Text.Json;
 using System.Text.Json.Serialization;
 using PimModule.Storage;
 using PimModule.Audit.Events;
-using PimModule.Verification;
 using PimModule.Audit;
 using PimModule.Errors;
 using PimModule.Identity;

@@ -1,5 +1,4 @@
 using PimModule.Kernel;
-using System.Text.Json.Nodes;
 using Dapper;
 using Microsoft.Data.Sqlite;
 using PimModule.Identity.Keys;

@@ -1,7 +1,5 @@
 using PimModule.Kernel;
-using System.Text.Json;
 using System.Text.Json.Nodes;
-using Microsoft.Data.Sqlite;
 using PimModule.Identity.Keys;
 using PimModule.Audit.Events;
 using PimModule.Policy;

@@ -1,12 +1,10 @@
 using PimModule.Checkpoint;
 using PimModule.Kernel;
-using System.Text.Json.Nodes;
 using Dapper;
 using Microsoft.Data.Sqlite;
 using PimModule.Identity.Keys;
 using PimModule.Audit.Events;
 using PimModule.Policy;
-using PimModule.Assignments;
 using PimModule.Validation;
 
 namespace PimModule.Verification;
