@@ -295,14 +295,28 @@ Describe 'The decision kernel (src/PimModule.Engine/Kernel)' {
 
     It 'an object''s name, the retention window, a review occurrence''s schedule and a deactivation''s outcome are each one decision the writer and the replay call (issue 29, part 4)' {
         foreach ($call in 'DirectoryRules\.WhyNot\(', 'RetentionRules\.(Cut|MayPruneBefore)\(', 'ReviewRules\.DecideOccurrence\(') {
-            # Each is called on both sides: the writer's service and the state replay.
+            # Each is called on both sides: the writer's service and the replay's decider of the record (a *Records.cs).
             $callers = @(Find-Outside $call @() | ForEach-Object { ($_ -split ':')[0] } | Sort-Object -Unique)
-            $callers | Where-Object { $_ -like 'src/PimModule.Engine/Verification/*' } | Should -Not -BeNullOrEmpty -Because "the replay calls $call"
-            $callers | Where-Object { $_ -notlike 'src/PimModule.Engine/Verification/*' } | Should -Not -BeNullOrEmpty -Because "the writer calls $call"
+            $callers | Where-Object { $_ -like '*Records.cs' } | Should -Not -BeNullOrEmpty -Because "the replay's decider calls $call"
+            $callers | Where-Object { $_ -notlike '*Records.cs' } | Should -Not -BeNullOrEmpty -Because "the writer calls $call"
         }
         Find-Outside 'ActivationRules\.DeactivatedEnd\(' @() | Should -Not -BeNullOrEmpty
         # Nothing else writes the window or compares an occurrence with its series.
         Find-Outside 'Retention\.Ticks|Now - Retention|Retention = |Occurrence >= occurrence|\.Occurrence >= \w+\.Occurrence|taken != id' @() | Should -BeNullOrEmpty
+    }
+
+    It 'Verification/ is the replay driver and the state check: at most 500 lines, asking no rule itself (issue 29, part 4)' {
+        $files = Get-ChildItem (Join-Path $root 'src/PimModule.Engine/Verification') -Filter *.cs
+        ($files | ForEach-Object { @(Get-Content -LiteralPath $_.FullName).Count } | Measure-Object -Sum).Sum | Should -BeLessOrEqual 500
+        # Every rule is the kernel's, asked by a record's decider beside its writer; the replay hands each record to its decider.
+        $files | Select-String -CaseSensitive -Pattern '\b([A-Z]\w*Rules|Administrators|RequestLifetime|RequestLimits|Held|Schedules)\.\w+\(' | Where-Object { $_.Line -notmatch '^\s*//' } |
+            ForEach-Object { "$($_.Filename):$($_.LineNumber): $($_.Line.Trim())" } | Should -BeNullOrEmpty
+        $deciders = Get-ChildItem (Join-Path $root 'src/PimModule.Engine') -Recurse -Filter *Records.cs | Where-Object { $_.FullName -notmatch '[\\/](obj|bin)[\\/]' }
+        ($deciders | ForEach-Object { Get-Relative $_.FullName } | Sort-Object) | Should -Be @('src/PimModule.Engine/Assignments/AssignmentRecords.cs',
+            'src/PimModule.Engine/Policy/SettingRecords.cs', 'src/PimModule.Engine/Requests/RequestRecords.cs', 'src/PimModule.Engine/Reviews/ReviewRecords.cs')
+        # A decider decides and the checkpoint applies: no decider moves the checkpoint's tables itself.
+        $deciders | Select-String -Pattern 'view\.(Put|Remove\w*|Add\w*|Close|NextStage|Complete\w*|Decide\w*|Keep\w*|Evolve)\(' |
+            ForEach-Object { "$($_.Filename):$($_.LineNumber): $($_.Line.Trim())" } | Should -BeNullOrEmpty
     }
 
     It 'the state replay tells no kernel refusal itself: each is told in a *Refusals.cs beside its writer' {
