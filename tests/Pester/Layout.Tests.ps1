@@ -158,6 +158,15 @@ Describe 'Namespaces and the direction of dependencies (src/PimModule.Engine)' {
             ForEach-Object { "$($_.Filename):$($_.LineNumber): $($_.Line.Trim())" } | Should -BeNullOrEmpty
     }
 
+    It 'PimStore is a facade of at most 150 lines over its session, and the services take the session, not the store (issue 29, part 4)' {
+        $store = Join-Path $engine 'PimStore.cs'
+        @(Get-Content -LiteralPath $store).Count | Should -BeLessOrEqual 150
+        $files | Select-String -Pattern 'partial class PimStore\b' | ForEach-Object { "$($_.Filename):$($_.LineNumber)" } | Should -BeNullOrEmpty
+        # A service that held the whole store could reach every other service and the store's trust: each takes what it uses.
+        $files | Where-Object { $_.FullName -ne $store -and $_.Name -notin 'StoreFacts.cs', 'StoreTrust.cs', 'StoreOpening.cs' } |
+            Select-String -Pattern '\bPimStore (store|_store)\b' | ForEach-Object { "$(Get-Relative $_.Path):$($_.LineNumber): $($_.Line.Trim())" } | Should -BeNullOrEmpty
+    }
+
     It 'the state replay moves the checkpoint through its tables: no SQL in Verification/' {
         $files | Where-Object { (Get-Relative $_.FullName) -like 'src/PimModule.Engine/Verification/*' } |
             Select-String -Pattern '"\s*(SELECT|INSERT|UPDATE|DELETE) ' -CaseSensitive |

@@ -39,7 +39,7 @@ public sealed class AccessReviewTests : IDisposable
     }
 
     /// <summary>A decision sealed by <paramref name="actor"/> without the engine's checks (as a modified module could write it).</summary>
-    private static void ForgeDecision(PimStore actor, PimAccessReviewItem item, string decision) => actor.Write(work =>
+    private static void ForgeDecision(PimStore actor, PimAccessReviewItem item, string decision) => actor.Session.Write(work =>
     {
         AccessReviewItemsTable.Decide(work, new ReviewItemRow(item.ItemId, item.ReviewId, item.AssignmentId, item.Principal, item.RoleId, item.AssignmentType,
             item.Recommendation, Enum.Parse<PimAccessReviewDecision>(decision), "forged", actor.Principal, work.Now, null));
@@ -109,7 +109,7 @@ public sealed class AccessReviewTests : IDisposable
         })).ErrorId);
         // Sealed anyway, by a modified module: a review row and its record.
         var id = Guid.NewGuid();
-        user3.Write(work =>
+        user3.Session.Write(work =>
         {
             var row = new ReviewRow(id, RoleCatalog.BuiltIn.Single(r => r.Name == "Security Reader").Id, PimAccessReviewAssignmentType.Eligible, [], true, ReviewRow.InProgress, work.Now,
                 work.Now.AddDays(1), TimeSpan.FromDays(1), PimAccessReviewRecurrence.None, PimAccessReviewDefaultDecision.Deny, true, id, 1, work.Actor, work.Now, null, null);
@@ -133,7 +133,7 @@ public sealed class AccessReviewTests : IDisposable
         // Sealed by the administrator's modified module: a review of the role's *active* assignments that puts user2's
         // eligible assignment under review (Kernel/ReviewRules.IsReviewable decides what a review covers, on both sides).
         var id = Guid.NewGuid();
-        admin.Write(work =>
+        admin.Session.Write(work =>
         {
             AuditLog.AppendRecord(work, AccessReviewService.CreateAction, "AccessReview", id.ToString("D"), eligible.RoleId, null, null,
                 new { ReviewId = id.ToString("D"), RoleId = eligible.RoleId.ToString("D"), AssignmentType = "Active", Reviewers = new[] { "reviewer@contoso.com" }, SelfReview = false,

@@ -22,7 +22,7 @@ public sealed class ActivationRequestDecisionTests : IDisposable
         => _people.ReaderEligible(_clock, approval, permanent: permanent, eligibleStart: eligibleStart, eligibleEnd: eligibleEnd);
 
     private static void Forge(PimStore user, string principal, string scope, DateTime start, DateTime end, string duration, string? justification = null,
-        string status = "PendingApproval") => user.Write(work =>
+        string status = "PendingApproval") => user.Session.Write(work =>
     {
         var id = Ids.New();
         AuditLog.AppendRecord(work, "SelfActivate", "Request", id.ToString("D"), ReaderId, principal, null,
@@ -174,7 +174,7 @@ public sealed class ActivationRequestDecisionTests : IDisposable
         var user1 = _people.Open("user1@contoso.com", _clock);
         const string scope = "/administrativeUnits/x/../y";
         Assert.Equal("PimScopeInvalid", Assert.Throws<PimException>(() => user1.Activations.RequestActivation(new PimActivationInput { Role = Reader, Scope = scope })).ErrorId);
-        user1.Write(work =>
+        user1.Session.Write(work =>
         {
             var eligible = AssignmentsTable.ForRequests.Held(work, "user1@contoso.com", ReaderId).Single();
             var id = Ids.New();

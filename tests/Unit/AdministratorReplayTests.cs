@@ -96,7 +96,7 @@ public sealed class AdministratorReplayTests : IDisposable
         var alicePra = root.Assignments.Assign(PimAssignmentType.Active, new PimAssignmentInput
             { Principal = "alice@contoso.com", Role = new PimRoleReference("Privileged Role Administrator"), Permanent = true, Justification = "ops" })!;
         var alice = people.Open("alice@contoso.com");
-        alice.Write(work =>
+        alice.Session.Write(work =>
         {
             var row = new AssignmentRow(Guid.NewGuid(), "mallory@contoso.com", RoleCatalog.PrivilegedRoleAdministrator, "/", PimAssignmentType.Active, PimMemberType.Direct,
                 work.Now, null, null, null, null, "alice@contoso.com", work.Now, null, null);
@@ -109,7 +109,7 @@ public sealed class AdministratorReplayTests : IDisposable
         Assert.DoesNotContain(root.Assignments.Query(new PimAssignmentQuery()), a => a.Principal == "mallory@contoso.com");
         using var victimKey = PimKey.Create();
         var mallory = people.Open("mallory@contoso.com");
-        void Bind() => mallory.Write(work =>
+        void Bind() => mallory.Session.Write(work =>
         {
             Audit.AuditLog.AppendRecord(work, Seals.BindAction, "Credential", victimKey.Thumbprint, null, "victim@contoso.com", null,
                 new { Principal = "victim@contoso.com", PublicKey = victimKey.PublicKeyPem(), Thumbprint = victimKey.Thumbprint });

@@ -25,13 +25,13 @@ public class AssignmentsTableTests
             T0.AddMinutes(-1), Ids.New(), Ids.New());
         var bare = full with { Id = Ids.New(), End = null, Justification = null, TicketNumber = null, TicketSystem = null, RequestId = null, EligibleId = null,
             Type = PimAssignmentType.Eligible, MemberType = PimMemberType.Direct };
-        t.Store.Write(work =>
+        t.Store.Session.Write(work =>
         {
             AssignmentsTable.Insert(work, full);
             AssignmentsTable.Insert(work, bare);
             return 0;
         });
-        var (a, b, both) = t.Store.Read(work => (AssignmentsTable.Find(work, full.Id), AssignmentsTable.Find(work, bare.Id),
+        var (a, b, both) = t.Store.Session.Read(work => (AssignmentsTable.Find(work, full.Id), AssignmentsTable.Find(work, bare.Id),
             AssignmentsTable.ForPrincipalAndRole(work, "user.one@contoso.com", RoleCatalog.GlobalAdministrator)));
         Assert.Equal(full, a);
         Assert.Equal(DateTimeKind.Utc, a!.Start.Kind);
@@ -175,9 +175,9 @@ public class AssignmentsTableTests
                 stateSql.Replace("start_utc", "a.start_utc").Replace("end_utc", "a.end_utc") +
                 " ORDER BY r.name_key, a.principal_key, a.type, a.start_utc";
             var p = new { at = asOf, visibleFrom = asOf - TimeSpan.FromDays(30), pk = "ax1@contoso.com", sr = RoleCatalog.BuiltIn.First(r => r.Name == "Security Reader").Id };
-            var all = t.Store.Read(w => w.Query<Guid>(Joined("1 = 1"), p));
-            var one = t.Store.Read(w => w.Query<Guid>(Joined("a.principal_key = @pk"), p));
-            var reader = t.Store.Read(w => w.Query<Guid>(Joined("a.role_id = @sr"), p));
+            var all = t.Store.Session.Read(w => w.Query<Guid>(Joined("1 = 1"), p));
+            var one = t.Store.Session.Read(w => w.Query<Guid>(Joined("a.principal_key = @pk"), p));
+            var reader = t.Store.Session.Read(w => w.Query<Guid>(Joined("a.role_id = @sr"), p));
 
             Assert.Equal(all, t.Store.Assignments.Query(new PimAssignmentQuery { State = state }).Select(a => a.AssignmentId));
             Assert.Equal(one, t.Store.Assignments.Query(new PimAssignmentQuery { State = state, Principal = "AX1@contoso.com" }).Select(a => a.AssignmentId));

@@ -32,7 +32,7 @@ public sealed class DirectoryReplayTests : IDisposable
         var admin = _people.Open("admin@contoso.com", _clock);
         admin.Directory.Import([new PimDirectoryObject { Id = Ann, UserPrincipalName = "ann@contoso.com" }], "test");
         // A modified module's administrator seals what the module refuses.
-        admin.Write(work =>
+        admin.Session.Write(work =>
         {
             AuditLog.AppendRecord(work, Audit.Events.DirectoryObjectImported.Name, "DirectoryObject", Ann.ToString("D"), null, "mallory@contoso.com",
                 null, new Audit.Events.DirectoryObjectView(Ann, "mallory@contoso.com", "Ann"));

@@ -116,7 +116,7 @@ public sealed class KernelPropertyTests
         Assert.True(check.IsValid, string.Join("; ", check.Disagreements.Select(d => $"{d.Kind} {d.Id}: {d.Problem} {d.Detail}")));
         var requests = admin.Requests.Query(new PimRequestQuery());
         TimeRulePropertyTests.Compare(admin);
-        admin.Read(work =>
+        admin.Session.Read(work =>
         {
             using var fresh = VerifiedState.InMemory(CheckpointSync.Instance);
             Assert.True(fresh.Sync(work).IsValid);

@@ -27,7 +27,7 @@ public sealed class KeySecretTests : IDisposable
         var user1 = Open("user1@contoso.com");
         var registration = user1.Mfa.Register(null, force: false)!;
 
-        var text = user1.Read(w => w.Scalar<string>("SELECT secret_protected FROM mfa_methods WHERE principal_key = 'user1@contoso.com'"))!;
+        var text = user1.Session.Read(w => w.Scalar<string>("SELECT secret_protected FROM mfa_methods WHERE principal_key = 'user1@contoso.com'"))!;
         var context = SecretProtector.MfaContext(user1.StoreId, "user1@contoso.com");
         Assert.StartsWith(KeySecrets.Prefix, text);
         using var user1Key = PimKey.FromPrivatePem(File.ReadAllText(KeyFile("user1@contoso.com")), "");

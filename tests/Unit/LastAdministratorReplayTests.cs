@@ -32,7 +32,7 @@ public sealed class LastAdministratorReplayTests : IDisposable
     {
         var admin = _people.Open("admin@contoso.com", _clock);
         var only = OnlyAdministration(admin);
-        admin.Write(work =>
+        admin.Session.Write(work =>
         {
             var row = AssignmentsTable.Find(work, only.AssignmentId)!;
             var after = how == "start" ? row with { Start = new DateTime(9999, 1, 1, 0, 0, 0, DateTimeKind.Utc) } : row with { MemberType = PimMemberType.Activated };
@@ -82,7 +82,7 @@ public sealed class LastAdministratorReplayTests : IDisposable
         var only = OnlyAdministration(admin);
         var b = _people.Open("b@contoso.com", _clock);
         var before = admin.Audit.Query(new PimAuditQuery()).Count();
-        var refused = Assert.ThrowsAny<PimException>(() => b.Write(work =>
+        var refused = Assert.ThrowsAny<PimException>(() => b.Session.Write(work =>
         {
             var row = AssignmentsTable.Find(work, only.AssignmentId)!;
             AuditLog.Append(work, new Audit.Events.AdminRemoved(row));

@@ -292,7 +292,7 @@ public class SecretBindingTests
     private static readonly PimRoleReference Reader = new("Security Reader");
     private const string User = "user1@contoso.com";
 
-    private static string Cell(TestStore t, string sql) => t.Store.Read(w => w.Scalar<string>(sql)!);
+    private static string Cell(TestStore t, string sql) => t.Store.Session.Read(w => w.Scalar<string>(sql)!);
 
     /// <summary>A secret in the format written before the binding: "v1:" and AES-GCM without associated data.</summary>
     private static string LegacyProtect(byte[] plain)

@@ -27,7 +27,7 @@ public sealed class ReplayedRequestRulesTests : IDisposable
         => _people.ReaderEligible(_clock, approval, requireJustification);
 
     /// <summary>What a modified module could seal with user1's key: a pending activation request at '/' for an hour.</summary>
-    private static void ForgeRequest(PimStore user1, string? justification = null, bool mfaClaimed = false) => user1.Write(work =>
+    private static void ForgeRequest(PimStore user1, string? justification = null, bool mfaClaimed = false) => user1.Session.Write(work =>
     {
         var id = Ids.New();
         AuditLog.AppendRecord(work, "SelfActivate", "Request", id.ToString("D"), ReaderId, "user1@contoso.com", null,
@@ -72,7 +72,7 @@ public sealed class ReplayedRequestRulesTests : IDisposable
     public void A_request_that_leaves_its_texts_out_is_checked_as_having_none()
     {
         var (admin, user1) = Given(approval: true, requireJustification: true);
-        user1.Write(work =>
+        user1.Session.Write(work =>
         {
             var id = Ids.New();
             AuditLog.AppendRecord(work, "SelfActivate", "Request", id.ToString("D"), ReaderId, "user1@contoso.com", null,
@@ -89,7 +89,7 @@ public sealed class ReplayedRequestRulesTests : IDisposable
         var (admin, user1) = Given(approval: false);
         var request = user1.Activations.RequestActivation(new PimActivationInput { Role = Reader, Duration = TimeSpan.FromHours(1) })!;
         Assert.Equal("PimDeactivationTooSoon", Assert.Throws<PimException>(() => user1.Activations.RequestDeactivation(Reader, null, null)).ErrorId);
-        user1.Write(work =>
+        user1.Session.Write(work =>
         {
             var row = AssignmentsTable.Find(work, request.AssignmentId!.Value)!;
             AuditLog.AppendRecord(work, "SelfDeactivate", "Assignment", row.Id.ToString("D"), row.RoleId, row.Principal, Audit.Events.AssignmentView.Of(row), Audit.Events.AssignmentView.Of(row with { End = work.Now }));
@@ -111,7 +111,7 @@ public sealed class ReplayedRequestRulesTests : IDisposable
         var only = admin.Assignments.Query(new PimAssignmentQuery { Principal = "admin@contoso.com" }).Single(a => a.RoleId == RoleCatalog.PrivilegedRoleAdministrator || a.RoleId == RoleCatalog.GlobalAdministrator);
         var refused = Assert.Throws<PimException>(() => admin.Assignments.Remove(only.AssignmentId));
         Assert.Equal(PimErrors.IdOf(nameof(PimErrors.LastAdministrator)), refused.ErrorId);
-        admin.Write(work =>
+        admin.Session.Write(work =>
         {
             var row = AssignmentsTable.Find(work, only.AssignmentId)!;
             AuditLog.AppendRecord(work, "AdminRemove", "Assignment", row.Id.ToString("D"), row.RoleId, row.Principal, Audit.Events.AssignmentView.Of(row), null);
@@ -132,7 +132,7 @@ public sealed class ReplayedRequestRulesTests : IDisposable
         var request = user1.Activations.RequestActivation(new PimActivationInput { Role = Reader, Duration = TimeSpan.FromHours(1) })!;
         // Past its first five minutes (within them, the kernel refuses any deactivation first).
         _clock.Advance(TimeSpan.FromMinutes(6));
-        user1.Write(work =>
+        user1.Session.Write(work =>
         {
             var row = AssignmentsTable.Find(work, request.AssignmentId!.Value)!;
             AuditLog.AppendRecord(work, "SelfDeactivate", "Assignment", row.Id.ToString("D"), row.RoleId, row.Principal, Audit.Events.AssignmentView.Of(row), null);
@@ -152,7 +152,7 @@ public sealed class ReplayedRequestRulesTests : IDisposable
         var (admin, _) = Given(approval: true);
         var a1 = _people.Open("a1@contoso.com", _clock);
         Assert.Equal("PimNotEligible", Assert.Throws<PimException>(() => a1.Activations.RequestActivation(new PimActivationInput { Role = Reader })).ErrorId);
-        a1.Write(work =>
+        a1.Session.Write(work =>
         {
             var id = Ids.New();
             AuditLog.AppendRecord(work, "SelfActivate", "Request", id.ToString("D"), ReaderId, "a1@contoso.com", null,

@@ -18,13 +18,13 @@ public class RequestsTableTests
         Ids.New(), action, status, principal, roleId, "/", PimAssignmentType.Active, TimeSpan.FromHours(2), created, created.AddHours(2),
         "why", "T-1", "Jira", principal, created);
 
-    private static void Add(TestStore t, params RequestRow[] rows) => t.Store.Write(work =>
+    private static void Add(TestStore t, params RequestRow[] rows) => t.Store.Session.Write(work =>
     {
         foreach (var r in rows) RequestsTable.Insert(work, r);
         return 0;
     });
 
-    private static T Read<T>(TestStore t, Func<UnitOfWork, T> read) => t.Store.Write(read);
+    private static T Read<T>(TestStore t, Func<UnitOfWork, T> read) => t.Store.Session.Write(read);
 
     /// <summary>A row as it reads back: in stage 1 since it was made, with no decisions yet.</summary>
     private static RequestRow Stored(RequestRow q) => q with { StageStarted = q.StageStart, Decisions = new SqlTypes.AggregateText("") };

@@ -20,24 +20,24 @@ public sealed class RulesVersionTests
         admin.Roles.Create("Rules Reader", "d");
         // The newest transaction as a newer PimModule would seal it (its rules version one past this module's), by the
         // administrator's own key: a genuine seal, of rules this module cannot judge.
-        var (last, storeId) = admin.Read(work =>
+        var (last, storeId) = admin.Session.Read(work =>
         {
             var seal = SealsTable.All(work)[^1];
             return (seal, Identity.StoreIdentity.Read(work).StoreId);
         });
-        admin.Write(work =>
+        admin.Session.Write(work =>
         {
             var prev = last.FromSequence == 0 ? Audit.AuditLog.Genesis : AuditLogTable.BySequence(work, last.FromSequence)!.Hash;
             var head = AuditLogTable.BySequence(work, last.ToSequence)!.Hash;
             var payload = Seals.Payload(storeId, last.FromSequence, prev, last.ToSequence, head, Kernel.RulesVersion.Current + 1);
             return work.Execute("UPDATE seals SET envelope = @envelope WHERE to_sequence = @to",
-                new { envelope = Jws.Sign(admin.CredentialKey!, "admin@contoso.com", payload), to = last.ToSequence });
+                new { envelope = Jws.Sign(admin.Session.CredentialKey!, "admin@contoso.com", payload), to = last.ToSequence });
         });
         var e = Assert.Throws<PimStoreException>(() => people.Open("user1@contoso.com"));
         Assert.Equal("PimStoreRulesTooNew", e.ErrorId);
         Assert.Contains($"rules version {Kernel.RulesVersion.Current + 1}", e.Message);
         Assert.Contains("Update PimModule", e.RecommendedAction);
         // Nothing was changed: the log still ends where it did.
-        Assert.Equal(last.ToSequence, admin.Read(work => AuditLogTable.Head(work)!.Sequence));
+        Assert.Equal(last.ToSequence, admin.Session.Read(work => AuditLogTable.Head(work)!.Sequence));
     }
 }

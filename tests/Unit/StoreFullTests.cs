@@ -25,7 +25,7 @@ public class StoreFullTests
         var held = new List<System.Data.Common.DbConnection>();
         try
         {
-            for (var i = 0; i < connections; i++) held.Add(store.OpenConnectionWithRetry());
+            for (var i = 0; i < connections; i++) held.Add(store.Session.OpenConnectionWithRetry());
             foreach (var c in held)
             {
                 using var cmd = c.CreateCommand();

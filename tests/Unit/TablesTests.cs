@@ -10,7 +10,7 @@ public class TablesTests
     public void Many_audit_records_of_one_unit_of_work_are_written_together_at_commit_and_the_chain_verifies()
     {
         using var t = new TestStore();
-        t.Store.Write(work =>
+        t.Store.Session.Write(work =>
         {
             for (var i = 0; i < 250; i++)
                 AuditLog.AppendRecord(work, "TestBulk", "Test", i.ToString(System.Globalization.CultureInfo.InvariantCulture), null, null, null, new { I = i });
@@ -42,7 +42,7 @@ public class TablesTests
     public void Store_info_keys_are_put_replaced_only_when_expected_and_deleted()
     {
         using var t = new TestStore();
-        t.Store.Write(work =>
+        t.Store.Session.Write(work =>
         {
             StoreInfoTable.Put(work, "test.a", "1");
             StoreInfoTable.Put(work, "test.a", "2");
@@ -52,9 +52,9 @@ public class TablesTests
             return 0;
         });
         Assert.Equal(["test.a=4", "test.b=3"],
-            t.Store.Read(work => StoreInfoTable.WithPrefix(work, "test.").Select(r => $"{r.Key}={r.Value}").Order(StringComparer.Ordinal).ToArray()));
-        t.Store.Write(work => StoreInfoTable.Delete(work, "test.a"));
-        Assert.Null(t.Store.Read(work => StoreInfoTable.Get(work, "test.a")));
+            t.Store.Session.Read(work => StoreInfoTable.WithPrefix(work, "test.").Select(r => $"{r.Key}={r.Value}").Order(StringComparer.Ordinal).ToArray()));
+        t.Store.Session.Write(work => StoreInfoTable.Delete(work, "test.a"));
+        Assert.Null(t.Store.Session.Read(work => StoreInfoTable.Get(work, "test.a")));
     }
 
     [Fact]

@@ -91,7 +91,7 @@ public sealed class TimeRulePropertyTests
             }
 
             // The administrator's checkpoint, brought up to the head step by step, against a full replay at the same clock.
-            var step = admin.Read(w => w.Verified!.Head);
+            var step = admin.Session.Read(w => w.Verified!.Head);
             Assert.NotEqual(0, step.Sequence);
             Compare(admin);
         }
@@ -115,7 +115,7 @@ public sealed class TimeRulePropertyTests
     }
 
     /// <summary>What a modified module could seal with mallory's own key: an administrator's assignment record, and its row.</summary>
-    private static void Forge(PimStore mallory, string principal) => mallory.Write(work =>
+    private static void Forge(PimStore mallory, string principal) => mallory.Session.Write(work =>
     {
         var id = Ids.New();
         var row = new AssignmentRow(id, principal, RoleCatalog.GlobalAdministrator, "/", PimAssignmentType.Active, PimMemberType.Direct,
@@ -128,7 +128,7 @@ public sealed class TimeRulePropertyTests
     /// <summary>The session's checkpoint equals a fresh replay of the whole log (assignments, refusals, policies); KernelPropertyTests asks it too.</summary>
     internal static void Compare(PimStore store)
     {
-        store.Read(work =>
+        store.Session.Read(work =>
         {
             using var fresh = VerifiedState.InMemory(CheckpointSync.Instance);
             Assert.True(fresh.Sync(work).IsValid);

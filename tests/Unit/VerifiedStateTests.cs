@@ -15,7 +15,7 @@ public sealed class VerifiedStateTests : IDisposable
 
     private static readonly Migration Next = new(9999, "a test migration", "CREATE TABLE verified_migration_test (x INTEGER)");
 
-    private static bool TableExists(PimStore store) => store.Read(w => w.Scalar<long>(
+    private static bool TableExists(PimStore store) => store.Session.Read(w => w.Scalar<long>(
         store.Provider == PimStoreProvider.PostgreSql
             ? "SELECT COUNT(*) FROM pg_tables WHERE tablename = 'verified_migration_test'"
             : "SELECT COUNT(*) FROM sqlite_master WHERE name = 'verified_migration_test'") > 0);
@@ -27,15 +27,15 @@ public sealed class VerifiedStateTests : IDisposable
         var credential = CredentialFolder.Create("user1@contoso.com", null, "", root: _people.KeysOf("user1@contoso.com"));
         admin.Credentials.Register("user1@contoso.com", credential.PublicKey, propose: false);
         var user1 = Open("user1@contoso.com");
-        var records = admin.Read(AuditLogTable.Count);
+        var records = admin.Session.Read(AuditLogTable.Count);
 
-        var refused = Assert.Throws<PimException>(() => user1.MigrateSealed(Migrator.IdentityVersion, [Next]));
+        var refused = Assert.Throws<PimException>(() => user1.Session.MigrateSealed(Migrator.IdentityVersion, [Next]));
         Assert.Equal("PimNotAuthorized", refused.ErrorId);
         Assert.False(TableExists(admin));
-        Assert.Equal(records, admin.Read(AuditLogTable.Count));
+        Assert.Equal(records, admin.Session.Read(AuditLogTable.Count));
 
         // The administrator's sealed migration, with the login that owns the tables (PostgreSQL: the writer may not create them).
-        _people.Open("admin@contoso.com", asOwner: true).MigrateSealed(Migrator.IdentityVersion, [Next]);
+        _people.Open("admin@contoso.com", asOwner: true).Session.MigrateSealed(Migrator.IdentityVersion, [Next]);
         Assert.True(TableExists(admin));
         var record = Assert.Single(admin.Audit.Query(new PimAuditQuery { Actions = [PimStore.MigrateAction] }));
         Assert.Equal("admin@contoso.com", record.Actor);
@@ -51,7 +51,7 @@ public sealed class VerifiedStateTests : IDisposable
         admin.Credentials.Register("user1@contoso.com", credential.PublicKey, propose: false);
         var user1 = Open("user1@contoso.com");
         // What a modified module could seal with user1's own key: a migration record, without the administrator's check.
-        user1.Write(work =>
+        user1.Session.Write(work =>
         {
             AuditLog.AppendRecord(work, PimStore.MigrateAction, "Store", user1.StoreId, null, null, null, new { SchemaVersion = 9999 });
             return 0;
@@ -101,7 +101,7 @@ public sealed class VerifiedApprovalStageTests : IDisposable
     {
         var (admin, a1, request) = OneOfTwoApprovals();
         // What a modified module could seal with a1's own key: a1 approving again, and the activation that approval provisions.
-        a1.Write(work =>
+        a1.Session.Write(work =>
         {
             var activation = new AssignmentRow(Ids.New(), "user1@contoso.com", request.RoleId, "/", PimAssignmentType.Active, PimMemberType.Activated,
                 work.Now, work.Now.AddHours(1), null, null, null, "user1@contoso.com", work.Now, request.RequestId, null);
@@ -124,7 +124,7 @@ public sealed class VerifiedApprovalStageTests : IDisposable
     {
         var (admin, a1, request) = OneOfTwoApprovals();
         // Someone with the database writes a2's approval into request_approvals, around the module.
-        admin.Write(work => work.Execute("INSERT INTO request_approvals (request_id, approver_key, approver, stage, decision, justification, decided_utc) " +
+        admin.Session.Write(work => work.Execute("INSERT INTO request_approvals (request_id, approver_key, approver, stage, decision, justification, decided_utc) " +
                                          "VALUES (@id, 'a2@contoso.com', 'a2@contoso.com', 1, 'Approve', NULL, @at)", new { id = request.RequestId.ToString("D"), at = SqlTypes.Ticks(work.Now) }));
         var seen = admin.Requests.Query(new PimRequestQuery { RequestId = request.RequestId }).Single();
         Assert.Equal(PimRequestStatus.PendingApproval, seen.Status);
@@ -144,7 +144,7 @@ public sealed class VerifiedApprovalStageTests : IDisposable
         var a2 = _people.Open("a2@contoso.com");
         Assert.Equal("PimJustificationRequired", Assert.Throws<PimException>(() => a2.Activations.Approve(request.RequestId, null)).ErrorId);
         // ...and a modified module's sealed approval without one counts for nothing in the replay, which calls the same rule.
-        a2.Write(work =>
+        a2.Session.Write(work =>
         {
             AuditLog.AppendRecord(work, "ApproveRequest", "Request", request.RequestId.ToString("D"), request.RoleId, request.Principal,
                 new { Status = "PendingApproval" }, new { Status = "Provisioned", ApprovedBy = "a2@contoso.com", Justification = (string?)null });
@@ -187,7 +187,7 @@ public sealed class VerifiedApprovalStageTests : IDisposable
         // What a modified module could seal with user1's own key: a pending request for 20 hours under a maximum of 8 (an
         // approved request provisions the duration it asked, so the request itself is what the replay holds to the maximum).
         var id = Ids.New();
-        user1.Write(work =>
+        user1.Session.Write(work =>
         {
             AuditLog.AppendRecord(work, "SelfActivate", "Request", id.ToString("D"), RoleCatalog.BuiltIn.First(r => r.Name == "Security Reader").Id, "user1@contoso.com", null,
                 new { RequestId = id, Status = "PendingApproval", Scope = "/administrativeUnits/x", StartDateTime = work.Now, EndDateTime = work.Now.AddHours(20),

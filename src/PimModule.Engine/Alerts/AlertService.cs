@@ -39,8 +39,8 @@ public sealed class AlertService
         _ => new() { AlertType = type },
     };
 
-    private readonly PimStore _store;
-    internal AlertService(PimStore store) => _store = store;
+    private readonly StoreSession _store;
+    internal AlertService(StoreSession store) => _store = store;
 
     public IReadOnlyList<PimAlertSetting> GetSettings() => _store.Read(work => Types.Select(t => ReadSetting(work, t)).ToList());
 

@@ -17,8 +17,8 @@ namespace PimModule.Assignments;
 /// <summary>Eligible and active assignments: creating (one or in bulk), listing, updating, removing, and access checks.</summary>
 public sealed class AssignmentService
 {
-    private readonly PimStore _store;
-    internal AssignmentService(PimStore store) => _store = store;
+    private readonly StoreSession _store;
+    internal AssignmentService(StoreSession store) => _store = store;
 
     internal static PimAssignment ToOutput(AssignmentRow a, string roleName, DateTime asOf) => new()
     {

@@ -38,7 +38,7 @@ public sealed partial class AssignmentWriter : IDisposable
     /// <summary>A batch that waited this long for more rows is written at the next row (output keeps flowing).</summary>
     private static readonly TimeSpan MaxWait = TimeSpan.FromSeconds(1);
 
-    private readonly PimStore _store;
+    private readonly StoreSession _store;
     private readonly PimAssignmentType _type;
     private readonly int _batchSize;
     /// <summary>Rows waiting to be written, in input order; a row refused before the store was asked keeps its place.
@@ -64,7 +64,7 @@ public sealed partial class AssignmentWriter : IDisposable
     /// </summary>
     private readonly bool _asInTenant;
 
-    internal AssignmentWriter(PimStore store, PimAssignmentType type, int batchSize, bool asInTenant = false)
+    internal AssignmentWriter(StoreSession store, PimAssignmentType type, int batchSize, bool asInTenant = false)
     {
         _store = store;
         _type = type;

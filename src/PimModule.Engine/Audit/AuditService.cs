@@ -7,8 +7,8 @@ namespace PimModule.Audit;
 /// <summary>Reading and verifying the audit log (appending happens inside each change, see AuditLog).</summary>
 public sealed class AuditService
 {
-    private readonly PimStore _store;
-    internal AuditService(PimStore store) => _store = store;
+    private readonly StoreSession _store;
+    internal AuditService(StoreSession store) => _store = store;
 
     public IReadOnlyList<PimAuditRecord> Query(PimAuditQuery query) => _store.ReadLog(work => AuditLog.Query(work, query));
 

@@ -17,8 +17,8 @@ namespace PimModule.Identity;
 /// </summary>
 public sealed class CredentialService
 {
-    private readonly PimStore _store;
-    internal CredentialService(PimStore store) => _store = store;
+    private readonly StoreSession _store;
+    internal CredentialService(StoreSession store) => _store = store;
 
     /// <summary>Makes a key pair for a principal and keeps its private key (their key folder, or <paramref name="path"/>); no store is needed.</summary>
     public static PimCredential New(string principal, string? path, ReadOnlySpan<char> passphrase, int curveBits = 256)

@@ -18,8 +18,8 @@ namespace PimModule.Interop;
 /// </summary>
 public sealed partial class ConfigurationService
 {
-    private readonly PimStore _store;
-    internal ConfigurationService(PimStore store) => _store = store;
+    private readonly StoreSession _store;
+    internal ConfigurationService(StoreSession store) => _store = store;
 
     private static readonly string[] Sections = ["PolicyTemplates", "Policies", "Assignments"];
     private static readonly string[] AssignmentKeys =

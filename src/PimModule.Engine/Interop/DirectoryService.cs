@@ -17,8 +17,8 @@ namespace PimModule.Interop;
 /// </summary>
 public sealed class DirectoryService
 {
-    private readonly PimStore _store;
-    internal DirectoryService(PimStore store) => _store = store;
+    private readonly StoreSession _store;
+    internal DirectoryService(StoreSession store) => _store = store;
 
     public const string ImportAction = "ImportDirectoryObject";
     public const string TargetType = "DirectoryObject";

@@ -17,8 +17,8 @@ namespace PimModule.Maintenance;
 /// </summary>
 public sealed class MaintenanceService
 {
-    private readonly PimStore _store;
-    internal MaintenanceService(PimStore store) => _store = store;
+    private readonly StoreSession _store;
+    internal MaintenanceService(StoreSession store) => _store = store;
 
     private const string What = "run maintenance (it expires requests and prunes history)";
 

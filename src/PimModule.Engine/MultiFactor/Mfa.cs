@@ -13,8 +13,8 @@ namespace PimModule.MultiFactor;
 /// <summary>MFA by TOTP: registration, and checking a code (±1 step of skew, never the same step twice).</summary>
 public sealed class MfaService
 {
-    private readonly PimStore _store;
-    internal MfaService(PimStore store) => _store = store;
+    private readonly StoreSession _store;
+    internal MfaService(StoreSession store) => _store = store;
 
     public PimMfaRegistration? Register(string? principal, bool force, Func<PimChange, bool>? confirm = null) => _store.Change(
         work =>

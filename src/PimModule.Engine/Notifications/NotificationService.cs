@@ -45,8 +45,8 @@ public sealed class NotificationService
     public const int MaxAttempts = 5;
     public static readonly TimeSpan ClaimLifetime = TimeSpan.FromMinutes(10);
 
-    private readonly PimStore _store;
-    internal NotificationService(PimStore store) => _store = store;
+    private readonly StoreSession _store;
+    internal NotificationService(StoreSession store) => _store = store;
 
     private static PimNotification ToNotification(UnitOfWork work, NotificationsTable.Row row)
         => row.ToNotification(row.RoleId is { } id && RolesTable.Names(work).TryGetValue(id, out var name) ? name : null);

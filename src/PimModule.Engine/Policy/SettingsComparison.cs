@@ -12,8 +12,8 @@ namespace PimModule.Policy;
 /// </summary>
 public sealed class SettingsComparison
 {
-    private readonly PimStore _store;
-    internal SettingsComparison(PimStore store) => _store = store;
+    private readonly StoreSession _store;
+    internal SettingsComparison(StoreSession store) => _store = store;
 
     /// <summary>One side: the roles' policies it holds.</summary>
     public sealed class Side

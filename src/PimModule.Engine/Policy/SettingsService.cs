@@ -13,8 +13,8 @@ namespace PimModule.Policy;
 /// <summary>Role settings: reading, changing, resetting, copying, exporting and importing role policies.</summary>
 public sealed partial class SettingsService
 {
-    private readonly PimStore _store;
-    internal SettingsService(PimStore store) => _store = store;
+    private readonly StoreSession _store;
+    internal SettingsService(StoreSession store) => _store = store;
 
     // ---- reading -----------------------------------------------------------------------------------
 

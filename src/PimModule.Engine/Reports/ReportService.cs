@@ -20,8 +20,16 @@ public sealed class ReportService
     private const int MaxRequesters = 10;
     private const int MaxLatest = 25;
 
-    private readonly PimStore _store;
-    internal ReportService(PimStore store) => _store = store;
+    private readonly StoreSession _store;
+    private readonly Alerts.AlertService _alerts;
+    private readonly Audit.AuditService _audit;
+
+    internal ReportService(StoreSession store, Alerts.AlertService alerts, Audit.AuditService audit)
+    {
+        _store = store;
+        _alerts = alerts;
+        _audit = audit;
+    }
 
     /// <summary>
     /// Writes the report of [<paramref name="since"/>, <paramref name="until"/>) to <paramref name="path"/> (created owner-only),
@@ -44,13 +52,13 @@ public sealed class ReportService
         var data = _store.Read(work => Collect(work, from, to, now));
 
         progress?.Invoke("Reading the open alerts", 40);
-        var alerts = _store.Alerts.Get(null);
+        var alerts = _alerts.Get(null);
 
         ReportAudit audit;
         if (verifyAuditLog)
         {
             progress?.Invoke("Verifying the audit log", 50);
-            var check = _store.Audit.Verify(n => progress?.Invoke($"Verifying the audit log: {n:N0} records", 60));
+            var check = _audit.Verify(n => progress?.Invoke($"Verifying the audit log: {n:N0} records", 60));
             audit = new ReportAudit(true, check.IsValid, check.RecordsChecked, check.SealsChecked, check.Reason, check.FirstInvalidSequence, _store.UtcNow,
                 check.IsValid
                     ? $"Verified for this report: {check.RecordsChecked:N0} records" + (check.SealsChecked > 0 ? $" and {check.SealsChecked:N0} seals" : "") + " intact."

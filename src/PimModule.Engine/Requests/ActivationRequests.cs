@@ -16,8 +16,8 @@ namespace PimModule.Requests;
 /// </summary>
 internal sealed class ActivationRequests
 {
-    private readonly PimStore _store;
-    public ActivationRequests(PimStore store) => _store = store;
+    private readonly StoreSession _store;
+    public ActivationRequests(StoreSession store) => _store = store;
 
     private sealed record Plan(PimRole Role, RolePolicy Policy, string Scope, DateTime Start, DateTime End,
         AssignmentRow Eligible, MfaProof? Mfa, PimActivationInput Input)

@@ -12,7 +12,7 @@ public sealed class ActivationService
     private readonly RequestDecisions _decisions;
     private readonly SelfService _self;
 
-    internal ActivationService(PimStore store)
+    internal ActivationService(StoreSession store)
     {
         _requests = new ActivationRequests(store);
         _decisions = new RequestDecisions(store);

@@ -17,8 +17,8 @@ namespace PimModule.Requests;
 /// </summary>
 internal sealed class RequestDecisions
 {
-    private readonly PimStore _store;
-    public RequestDecisions(PimStore store) => _store = store;
+    private readonly StoreSession _store;
+    public RequestDecisions(StoreSession store) => _store = store;
 
     private static RequestRow FindRequest(UnitOfWork work, Guid id)
         => RequestsTable.Find(work, id)

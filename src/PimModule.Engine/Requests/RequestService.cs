@@ -23,8 +23,14 @@ public sealed class PimRequestQuery
 /// <summary>The request records: reading them (what changes them is ActivationService's).</summary>
 public sealed partial class RequestService
 {
-    private readonly PimStore _store;
-    internal RequestService(PimStore store) => _store = store;
+    private readonly StoreSession _store;
+    private readonly Roles.RoleService _roles;
+
+    internal RequestService(StoreSession store, Roles.RoleService roles)
+    {
+        _store = store;
+        _roles = roles;
+    }
 
     /// <summary>A request as Get-PimRequest shows it, with its decisions and (pending) who may still decide.</summary>
     internal static PimRequest ToOutput(UnitOfWork work, RequestRow q, string? roleName, DateTime now)
@@ -52,7 +58,7 @@ public sealed partial class RequestService
     public IEnumerable<PimRequest> Query(PimRequestQuery q)
     {
         // Role names first, on their own read: the rows below stream on a connection that runs nothing else meanwhile.
-        var names = _store.Roles.List().ToDictionary(r => r.Id, r => r.Name);
+        var names = _roles.List().ToDictionary(r => r.Id, r => r.Name);
         foreach (var request in _store.Stream(work => QueryCore(work, q, names))) yield return request;
     }
 

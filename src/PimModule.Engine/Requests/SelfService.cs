@@ -20,8 +20,8 @@ internal sealed class SelfService
     /// <summary>Only assignments ending within this window can be extended.</summary>
     public static readonly TimeSpan ExtensionWindow = TimeSpan.FromDays(14);
 
-    private readonly PimStore _store;
-    public SelfService(PimStore store) => _store = store;
+    private readonly StoreSession _store;
+    public SelfService(StoreSession store) => _store = store;
 
     /// <summary>The assignment with this id (anyone's), else PimAssignmentNotFound.</summary>
     internal static AssignmentRow FindAssignment(UnitOfWork work, Guid id)

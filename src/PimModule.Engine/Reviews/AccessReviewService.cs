@@ -36,8 +36,8 @@ public sealed partial class AccessReviewService
     public const string DecideAction = "DecideAccessReviewItem";
     public const string CompleteAction = "CompleteAccessReview";
 
-    private readonly PimStore _store;
-    internal AccessReviewService(PimStore store) => _store = store;
+    private readonly StoreSession _store;
+    internal AccessReviewService(StoreSession store) => _store = store;
 
     // ---- schedule ------------------------------------------------------------------------------------
 

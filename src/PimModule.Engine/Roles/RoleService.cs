@@ -9,9 +9,9 @@ namespace PimModule.Roles;
 /// <summary>The role catalogue: the built-in Entra roles and custom roles.</summary>
 public sealed class RoleService
 {
-    private readonly PimStore _store;
+    private readonly StoreSession _store;
 
-    internal RoleService(PimStore store) => _store = store;
+    internal RoleService(StoreSession store) => _store = store;
 
     public IReadOnlyList<PimRole> List() => _store.Read(work => RolesTable.All(work));
 

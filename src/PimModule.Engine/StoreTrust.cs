@@ -9,7 +9,7 @@ using PimModule.Validation;
 namespace PimModule;
 
 /// <summary>Changes of a store's trust: a restore confirmed, a Lab store protected (made Verified).</summary>
-public sealed partial class PimStore
+internal static class StoreTrust
 {
     /// <summary>
     /// Confirm-PimStoreRestore: opens a Verified store that was restored from a backup (its log verifies, but it does not
@@ -22,7 +22,7 @@ public sealed partial class PimStore
     {
         var why = Input.Text(reason, "Reason", Input.JustificationLength) is { Length: > 0 } r ? r
             : throw PimErrors.InputValueInvalid("-Reason is empty: say why the store was restored.", null, "Give -Reason, e.g. 'Restored from the backup of 2026-12-01 after the disk failed'.");
-        var store = Open(new PimStoreOptions
+        var store = StoreOpening.Open(new PimStoreOptions
         {
             Provider = options.Provider, Path = options.Path, ConnectionString = options.ConnectionString, Principal = options.Principal, Clock = options.Clock,
             IdentityMode = options.IdentityMode, CredentialPath = options.CredentialPath, CredentialPassphrase = options.CredentialPassphrase,
@@ -33,8 +33,8 @@ public sealed partial class PimStore
             if (store.IdentityMode != PimIdentityMode.Verified)
                 throw PimErrors.IdentityModeMismatch($"The store '{store.Location}' is a Lab store: there is no verified log whose restore could be confirmed.",
                     store.Location, "A Lab store is restored by copying the file or database back; nothing needs confirming.");
-            var (sequence, hash) = store._identity.Point!.Current;
-            var done = store.Change(work =>
+            var (sequence, hash) = store.Session.Identity.Point!.Current;
+            var done = store.Session.Change(work =>
             {
                 store.Credentials.RequireKeyAdministrator(work, "confirm a restore of the store");
                 return sequence;
@@ -51,16 +51,16 @@ public sealed partial class PimStore
                 return null;
             }
             // The pin starts again from the confirmed restore.
-            var known = KnownStoresOf(options);
+            var known = StoreOpening.KnownStoresOf(options);
             known.Forget(store.Location);
-            var (at, atHash) = store._identity.Point!.Current;
-            store.Read(work =>
+            var (at, atHash) = store.Session.Identity.Point!.Current;
+            store.Session.Read(work =>
             {
                 var restores = AuditLogTable.Query(work, null, null, null, null, [Seals.RestoreAction], null).Select(x => x.Sequence).ToList();
-                known.CheckAndAdvance(store.Location, store.StoreId, store.RootThumbprint!, at, atHash, seq => AuditLogTable.BySequence(work, seq)?.Hash, null, restores);
+                known.CheckAndAdvance(store.Location, store.StoreId, store.Session.RootThumbprint!, at, atHash, seq => AuditLogTable.BySequence(work, seq)?.Hash, null, restores);
                 return 0;
             });
-            store._identity.Point.Saved();
+            store.Session.Identity.Point.Saved();
             return store; // handed out only now: before the confirmation nothing but it could write to this store
         }
         catch
@@ -80,7 +80,7 @@ public sealed partial class PimStore
     public static PimStore? Protect(PimStoreOptions options, Func<PimChange, bool>? confirm)
     {
         PimKey? key = null;
-        using (var lab = Open(new PimStoreOptions
+        using (var lab = StoreOpening.Open(new PimStoreOptions
         {
             Provider = options.Provider, Path = options.Path, ConnectionString = options.ConnectionString, Principal = options.Principal,
             Clock = options.Clock, UserFolder = options.UserFolder,
@@ -91,7 +91,7 @@ public sealed partial class PimStore
                     "Connect to it with your own key (Connect-PimStore); nothing needs protecting.");
             try
             {
-                var done = lab.Change(work =>
+                var done = lab.Session.Change(work =>
                 {
                     Authorization.RequireRoleAdministrator(work, "protect the store (make it a Verified store)");
                     var names = RolesTable.Names(work);
@@ -106,7 +106,7 @@ public sealed partial class PimStore
                     ". Every MFA method is removed: each principal registers theirs again."),
                 (work, endorsed) =>
                 {
-                    key ??= CreatorKey(options, lab.Principal);
+                    key ??= StoreOpening.CreatorKey(options, lab.Principal);
                     var head = AuditLogTable.Head(work);
                     work.IdentityMode = PimIdentityMode.Verified;
                     work.Sealer = new Sealer(key, lab.StoreId, new VerifiedPoint(0, AuditLog.Genesis));
@@ -131,6 +131,19 @@ public sealed partial class PimStore
             }
         }
         // Reopened as what it is now: the whole log verifies, from its Lab beginning to the sealed protection, and is pinned.
-        return Open(options.WithIdentity(PimIdentityMode.Verified, null, null, null, null));
+        return StoreOpening.Open(options.WithIdentity(PimIdentityMode.Verified, null, null, null, null));
+    }
+
+    /// <summary>Writes what <paramref name="session"/> verified and wrote into the user's known-stores file (SaveTrust).</summary>
+    public static void Save(StoreSession session, PimStoreOptions options)
+    {
+        if (session.Identity.Point is not { Moved: true } point || session.RootThumbprint is not { } root) return;
+        var (sequence, hash) = point.Current;
+        session.Read(work =>
+        {
+            StoreOpening.KnownStoresOf(options).Advance(session.Location, session.StoreId, root, sequence, hash, seq => AuditLogTable.BySequence(work, seq)?.Hash);
+            return 0;
+        });
+        point.Saved();
     }
 }

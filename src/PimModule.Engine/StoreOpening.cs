@@ -15,7 +15,7 @@ using PimModule.Verification;
 namespace PimModule;
 
 /// <summary>Opening a store: who acts, with which key, on which store (its identity established and pinned); a new store seeded; an older schema migrated.</summary>
-public sealed partial class PimStore
+internal static class StoreOpening
 {
     public static PimStore Open(PimStoreOptions options)
     {
@@ -45,7 +45,7 @@ public sealed partial class PimStore
             provider.CheckTarget();
             var creating = options.IdentityMode ?? PimIdentityMode.Verified;
             var preparedOnly = false;
-            var (version, created) = Run(provider, () => Migrator.Migrate(provider, principal, clock, work =>
+            var (version, created) = StoreSession.Run(provider, () => Migrator.Migrate(provider, principal, clock, work =>
             {
                 RefuseToCreate(provider.Location, anchor, pin, knownStores.FilePath);
                 // The schema's owner (or a superuser) makes the tables of a Verified store, not the store: it could drop the
@@ -60,10 +60,10 @@ public sealed partial class PimStore
                     provider.Location, "Connect with a login that does not own the tables (the writer login: SELECT, INSERT, UPDATE, DELETE on them; see the README's " +
                     "PostgreSQL section). The first principal to connect with it becomes the store's root of trust and first administrator.");
             var identity = Establish(provider, options, principal, clock, anchor, ref key);
-            var store = new PimStore(provider, options, principal, clock, version, created, identity);
+            var store = new PimStore(new StoreSession(provider, principal, clock, identity), options, version, created);
             if (version < Migrator.LatestVersion(provider))
             {
-                try { return store.MigrateSealed(version); }
+                try { store.Session.MigrateSealed(version); return store; }
                 catch { store.Dispose(); throw; }
             }
             return store;
@@ -104,7 +104,7 @@ public sealed partial class PimStore
     }
 
     /// <summary>The key of a new Verified store's creator: theirs if they have one, else made now in their key folder (its root of trust).</summary>
-    private static PimKey CreatorKey(PimStoreOptions options, string principal)
+    internal static PimKey CreatorKey(PimStoreOptions options, string principal)
     {
         if (options.Certificate is not null) return ActingKey(options, principal);
         var folder = options.UserFolder is { } root ? System.IO.Path.Combine(root, "keys") : null;
@@ -134,7 +134,7 @@ public sealed partial class PimStore
         return AuditLogTable.BySequence(new UnitOfWork(connection, null, like.Actor, like.Now), sequence)?.Hash;
     }
 
-    private static KnownStores KnownStoresOf(PimStoreOptions options)
+    internal static KnownStores KnownStoresOf(PimStoreOptions options)
         => new(options.UserFolder is { } root ? System.IO.Path.Combine(root, "known-stores.json") : null);
 
     /// <summary>
@@ -151,7 +151,7 @@ public sealed partial class PimStore
         VerifiedState? verified = null;
         try
         {
-        var result = Run(provider, () =>
+        var result = StoreSession.Run(provider, () =>
         {
             for (var attempt = 1; ; attempt++)
             {
@@ -272,52 +272,7 @@ public sealed partial class PimStore
     /// <summary>The audit action of a Verified store's schema migration (sealed by an administrator).</summary>
     public const string MigrateAction = "MigrateSchema";
 
-    /// <summary>
-    /// A Verified store whose schema is older than this module's: migrated as an administrator's sealed change (the acting
-    /// principal's, verified as an administrator inside the transaction; a MigrateSchema record names the versions and the
-    /// migrations). Anyone else is refused, and nothing is changed: an administrator opens it with this version first.
-    /// </summary>
-    internal PimStore MigrateSealed(int from) => MigrateSealed(from, null);
-
-    /// <summary>As <see cref="MigrateSealed(int)"/>, with the migrations to run given (xunit runs one of its own).</summary>
-    internal PimStore MigrateSealed(int from, IReadOnlyList<Migration>? migrations)
-    {
-        _migrating = true;
-        try { return MigrateSealedAs(from, migrations); }
-        finally { _migrating = false; }
-    }
-
-    /// <summary>True while this session migrates the schema (the owner's job, let through by the owner-login check).</summary>
-    private bool _migrating;
-
-    private bool? _ownerLogin;
-
-    /// <summary>Whether this session's login owns the store (asked once, on the first write's connection).</summary>
-    private bool OwnerLogin(System.Data.Common.DbConnection connection) => _ownerLogin ??= _provider.LoginOwnsStore(connection);
-
-    private PimStore MigrateSealedAs(int from, IReadOnlyList<Migration>? migrations)
-    {
-        Write(work =>
-        {
-            Authorization.RequireRoleAdministrator(work, $"migrate this Verified store's schema from version {from} (an administrator's sealed change)");
-            _provider.LockForMigration(work);
-            var current = Migrator.ReadVersion(_provider, work);
-            var ran = migrations ?? Migrator.Apply(_provider, work, current);
-            if (migrations is not null)
-                foreach (var m in migrations.Where(m => m.Version > current))
-                {
-                    work.Execute(m.Sql, new { });
-                    SchemaVersionTable.Insert(work, m.Version, m.Description);
-                }
-            if (ran.Count == 0) return 0;
-            UpgradeStore(work, current);
-            AuditLog.Append(work, new SchemaMigrated(StoreId, current, new SchemaMigration(ran.Max(m => m.Version), ran.Select(m => $"{m.Version:0000} {m.Description}").ToArray())));
-            return ran.Count;
-        });
-        return this;
-    }
-
-    private static void UpgradeStore(UnitOfWork work, int from)
+    internal static void UpgradeStore(UnitOfWork work, int from)
     {
         if (from < Migrator.BoundSecretsVersion) MultiFactor.Mfa.BindLegacySecrets(work);
     }
