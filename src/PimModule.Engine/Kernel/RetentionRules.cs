@@ -16,5 +16,6 @@ internal static class RetentionRules
     public static DateTime Cut(DateTime at) => at - Window;
 
     /// <summary>Whether a pruning made at <paramref name="at"/> may remove what ended before <paramref name="cut"/>.</summary>
-    public static bool MayPruneBefore(DateTime cut, DateTime at) => cut <= Cut(at) + Leeway;
+    /// (In ticks: a record may claim any time, year 1 too, and is judged, never thrown on.)
+    public static bool MayPruneBefore(DateTime cut, DateTime at) => cut.Ticks <= at.Ticks - Window.Ticks + Leeway.Ticks;
 }

@@ -64,7 +64,10 @@ public sealed partial class AccessReviewService
             };
             // The kernel's rule for an occurrence's schedule, after the series' occurrences the replay would count: one it
             // would not count is not started (Invoke-PimMaintenance never writes a record that counts for nothing).
-            var before = series.Where(r => r.Occurrence < n).OrderBy(r => r.Occurrence).Select(r => r.AsOccurrence()).ToList();
+            // (In a Verified store the series as the verified log has it: its first occurrence, whose start anchors the period, and its latest.)
+            var before = work.VerifiedNow()?.Series(series.Key) is { } counted
+                ? new[] { counted.First, counted.Latest }.DistinctBy(o => o.Occurrence).Select(o => o.AsOccurrence()).ToList()
+                : series.Where(r => r.Occurrence < n).OrderBy(r => r.Occurrence).Select(r => r.AsOccurrence()).ToList();
             if (Kernel.ReviewRules.DecideOccurrence(review.AsOccurrence(), before, now) is not null) continue;
             ApplyCreate(work, new CreatePlan(review, role, Snapshot(work, review)));
             started++;

@@ -45,6 +45,9 @@ internal static class ReviewRecords
                     new DateTime(start, DateTimeKind.Utc), new DateTime(end, DateTimeKind.Utc));
                 if (!ctx.Trusted && ReviewRules.DecideOccurrence(asked, earlier.Select(e => e.AsOccurrence()).ToList(), new DateTime(r.AtTicks, DateTimeKind.Utc)) is { } bad)
                     return RecordVerdict.Refused("AccessReview", ReviewRefusals.Reason(bad, asked));
+                // And as sealed: "1" and "Weekly" parse alike, but are not one series' recurrence (the checkpoint keeps the text).
+                if (!ctx.Trusted && earlier.Count > 0 && earlier[^1].Recurrence != recurrence)
+                    return RecordVerdict.Refused("AccessReview", ReviewRefusals.Reason(ReviewOccurrenceRefusal.NotOfItsSeries, asked));
                 var self = after.SelfReview == true;
                 var keys = reviewers.OfType<string>().Select(Principal.Fold).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
                 if (self != (keys.Count == 0)) return RecordVerdict.Refused("AccessReview", "a review has named reviewers or is a self review");

@@ -3,8 +3,8 @@ using Xunit;
 
 namespace PimModule.Tests;
 
-/// <summary>Hostile review of issue 29, part 4: behaviour the refactoring changed by mistake.</summary>
-public sealed class Review4Tests : IDisposable
+/// <summary>Issue 29, part 4, a hostile review: what moving the replay into deciders changed by mistake (each test fails on the code before its fix).</summary>
+public sealed class DeciderReviewTests : IDisposable
 {
     private readonly TestTarget _target = new();
     private readonly string _home = Path.Combine(Path.GetTempPath(), "pim-review4-" + Guid.NewGuid().ToString("N"));
