@@ -11,7 +11,6 @@ using PimModule.Reports;
 using PimModule.Requests;
 using PimModule.Reviews;
 using PimModule.Roles;
-using PimModule.Storage;
 
 namespace PimModule;
 

@@ -92,6 +92,15 @@ public sealed class KernelRecordRulesTests
             ReviewRules.DecideOccurrence(Occurrence(1, jan31, TimeSpan.FromDays(29), PimAccessReviewRecurrence.Monthly), [], jan31));
     }
 
+    [Fact]
+    public void A_review_has_named_reviewers_or_is_a_self_review()
+    {
+        Assert.Null(ReviewRules.WhyReviewersNot(selfReview: false, reviewers: 2));
+        Assert.Null(ReviewRules.WhyReviewersNot(selfReview: true, reviewers: 0));
+        Assert.Equal(ReviewersRefusal.Both, ReviewRules.WhyReviewersNot(selfReview: true, reviewers: 1));
+        Assert.Equal(ReviewersRefusal.Neither, ReviewRules.WhyReviewersNot(selfReview: false, reviewers: 0));
+    }
+
     // ---- a sealed deactivation ----------------------------------------------------------------------------
 
     private static HeldAssignment Activation(DateTime start, DateTime? end, string who = "user@x.com")

@@ -1,5 +1,4 @@
 using PimModule.Kernel;
-using View = PimModule.Checkpoint.VerifiedAssignment;
 
 namespace PimModule.Checkpoint;
 

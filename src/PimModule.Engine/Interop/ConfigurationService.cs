@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using System.Xml;
 using PimModule.Assignments;
 using PimModule.Policy;

@@ -41,6 +41,15 @@ internal enum ReviewOccurrenceRefusal
     NotOfItsSeries,
 }
 
+/// <summary>Why a review's reviewers are not one of its two kinds.</summary>
+internal enum ReviewersRefusal
+{
+    /// <summary>Both named reviewers and a self review.</summary>
+    Both,
+    /// <summary>Neither named reviewers nor a self review: nobody reviews.</summary>
+    Neither,
+}
+
 /// <summary>An occurrence of an access review as its schedule has it (what <see cref="ReviewRules.DecideOccurrence"/> judges).</summary>
 internal sealed record ReviewOccurrence(Guid RoleId, PimAccessReviewAssignmentType AssignmentType, PimAccessReviewRecurrence Recurrence, TimeSpan Duration,
     int Occurrence, DateTime Start, DateTime End);
@@ -104,6 +113,10 @@ internal static class ReviewRules
             return ReviewOccurrenceRefusal.NotOfItsSeries;
         return null;
     }
+
+    /// <summary>Why a review with <paramref name="reviewers"/> named reviewers is not a review of named reviewers, or a self review (one of them, not both); null when it is.</summary>
+    public static ReviewersRefusal? WhyReviewersNot(bool selfReview, int reviewers)
+        => selfReview && reviewers > 0 ? ReviewersRefusal.Both : !selfReview && reviewers == 0 ? ReviewersRefusal.Neither : null;
 
     public static ReviewDecisionRefusal? WhyMayNotDecide(bool completed, DateTime end, bool selfReview, IEnumerable<string> reviewerKeys,
         string itemPrincipalKey, string actorKey, DateTime at)

@@ -1,5 +1,4 @@
 using PimModule.Checkpoint;
-using System.Text.Json.Serialization;
 using PimModule.Storage;
 using PimModule.Audit.Events;
 using PimModule.Audit;

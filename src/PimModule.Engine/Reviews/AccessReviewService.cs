@@ -64,10 +64,13 @@ public sealed partial class AccessReviewService
         if (!Enum.IsDefined(input.AssignmentType) || !Enum.IsDefined(input.Recurrence) || !Enum.IsDefined(input.DefaultDecision))
             throw PimErrors.AccessReviewInvalid("-AssignmentType, -Recurrence or -DefaultDecision is not one of its values.", null, "Give one of the listed values.");
         var given = Input.List(input.Reviewers, "Reviewer", Input.PrincipalLength, MaxReviewers) ?? [];
-        if (input.SelfReview && given.Count > 0)
-            throw PimErrors.AccessReviewInvalid("Give -Reviewer or -SelfReview, not both.", given, "Name the reviewers, or let each holder review themselves (-SelfReview).");
-        if (!input.SelfReview && given.Count == 0)
-            throw PimErrors.AccessReviewInvalid("Say who reviews: -Reviewer <principals> or -SelfReview.", null, "Add -Reviewer 'manager@contoso.com', or -SelfReview.");
+        switch (Kernel.ReviewRules.WhyReviewersNot(input.SelfReview, given.Count))
+        {
+            case Kernel.ReviewersRefusal.Both:
+                throw PimErrors.AccessReviewInvalid("Give -Reviewer or -SelfReview, not both.", given, "Name the reviewers, or let each holder review themselves (-SelfReview).");
+            case Kernel.ReviewersRefusal.Neither:
+                throw PimErrors.AccessReviewInvalid("Say who reviews: -Reviewer <principals> or -SelfReview.", null, "Add -Reviewer 'manager@contoso.com', or -SelfReview.");
+        }
         var reviewers = given.Select(r => DirectoryMap.Canonical(work, r, "Reviewer")).Distinct(Principal.Comparer).ToList();
         var now = work.Now;
         var duration = Duration(input.Duration, input.Recurrence, now);

@@ -50,7 +50,7 @@ internal static class ReviewRecords
                     return RecordVerdict.Refused("AccessReview", ReviewRefusals.Reason(ReviewOccurrenceRefusal.NotOfItsSeries, asked));
                 var self = after.SelfReview == true;
                 var keys = reviewers.OfType<string>().Select(Principal.Fold).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
-                if (self != (keys.Count == 0)) return RecordVerdict.Refused("AccessReview", "a review has named reviewers or is a self review");
+                if (ReviewRules.WhyReviewersNot(self, keys.Count) is not null) return RecordVerdict.Refused("AccessReview", "a review has named reviewers or is a self review");
                 var parsed = new List<(string Id, string Assignment, string Key, string Recommendation)>();
                 foreach (var o in items)
                 {
