@@ -47,6 +47,12 @@ $TestModuleOut = Join-Path $Out 'test/PimModule'
 $HookMarkers = 'PIM_TEST_UTCNOW', 'EnvironmentTestClock', 'PIM_TEST_HOOKS'
 $ResultsDir = Join-Path $Out 'test-results'
 $Rids = 'linux-x64', 'linux-arm64', 'osx-x64', 'osx-arm64', 'win-x64', 'win-arm64'
+# The platforms whose ReadyToRun packs restore here (the arm64 ones keep plain IL), and what is precompiled for them (for
+# .NET 10, the runtime of PowerShell 7.6): the engine and what a command's start loads on the default store (SQLite and its
+# SQL). Npgsql, MailKit, OxyPlot and QRCoder are not precompiled (each would add its size three times to the package).
+$ReadyToRunRids = 'linux-x64', 'win-x64', 'osx-x64'
+$Precompiled = 'PimModule.Engine', 'Dapper', 'Microsoft.Data.Sqlite', 'SQLitePCLRaw.core', 'SQLitePCLRaw.provider.e_sqlite3',
+    'SQLitePCLRaw.batteries_v2'
 
 function Invoke-Native {
     param([string] $What, [scriptblock] $Command)
@@ -75,7 +81,28 @@ function Invoke-Build {
 
     # The engine and everything it depends on, with its .deps.json and runtimes/<rid>/native, in Dependencies/.
     Invoke-Native 'dotnet publish (engine)' {
-        dotnet publish (Join-Path $Root 'src/PimModule.Engine/PimModule.Engine.csproj') -c $Configuration -o $deps --nologo -v q -clp:ErrorsOnly
+        dotnet publish (Join-Path $Root 'src/PimModule.Engine/PimModule.Engine.csproj') -c $Configuration -f net8.0 -o $deps --nologo -v q -clp:ErrorsOnly
+    }
+    # ReadyToRun (issue 30): the engine and what a command's start loads, built for .NET 10 (PowerShell 7.6) and precompiled
+    # for each platform whose packs restore here, in Dependencies/r2r/net10.0/<rid>/, which PimLoadContext prefers on that
+    # runtime and platform. Precompiled code runs only on the runtime it was compiled for (.NET 10 ignores a .NET 8 image's
+    # code, measured); any other runtime or platform loads the net8.0 IL above.
+    # One restore for every platform (the engine names them in RuntimeIdentifiers), then one publish per platform, side by side.
+    $engine = Join-Path $Root 'src/PimModule.Engine/PimModule.Engine.csproj'
+    Invoke-Native 'dotnet restore (engine, ReadyToRun)' { dotnet restore $engine -p:PublishReadyToRun=true --nologo -v q }
+    $publishes = foreach ($rid in $ReadyToRunRids) {
+        $info = [Diagnostics.ProcessStartInfo]::new('dotnet')
+        foreach ($a in 'publish', $engine, '-c', $Configuration, '-f', 'net10.0', '-r', $rid, '--self-contained', 'false', '--no-restore',
+            '-p:PublishReadyToRun=true', '-o', (Join-Path $Out "r2r-$rid"), '--nologo', '-v', 'q', '-clp:ErrorsOnly') { $info.ArgumentList.Add($a) }
+        [pscustomobject]@{ Rid = $rid; Process = [Diagnostics.Process]::Start($info) }
+    }
+    foreach ($p in $publishes) {
+        $p.Process.WaitForExit()
+        if ($p.Process.ExitCode -ne 0) { throw "dotnet publish (engine, ReadyToRun $($p.Rid)) failed with exit code $($p.Process.ExitCode)." }
+        $staging = Join-Path $Out "r2r-$($p.Rid)"
+        $target = New-Item -ItemType Directory -Path (Join-Path $deps "r2r/net10.0/$($p.Rid)") -Force
+        foreach ($name in $Precompiled) { Copy-Item (Join-Path $staging "$name.dll") $target }
+        Remove-Item $staging -Recurse -Force
     }
     $bin = Join-Path $Root "src/PimModule/bin/$Configuration/net8.0"
     Copy-Item (Join-Path $bin 'PimModule.dll'), (Join-Path $bin 'PimModule.pdb'), (Join-Path $bin 'PimModule.Model.dll') $ModuleOut
@@ -141,13 +168,15 @@ function Invoke-Package {
 function Invoke-BuildTestVariant {
     Write-Host 'Building the test variant (engine in configuration TestHooks)...'
     Invoke-Native 'dotnet build (engine, TestHooks)' {
-        dotnet build (Join-Path $Root 'src/PimModule.Engine/PimModule.Engine.csproj') -c TestHooks --nologo -v q -clp:ErrorsOnly
+        dotnet build (Join-Path $Root 'src/PimModule.Engine/PimModule.Engine.csproj') -c TestHooks -f net8.0 --nologo -v q -clp:ErrorsOnly
     }
     if (Test-Path $TestModuleOut) { Remove-Item $TestModuleOut -Recurse -Force }
     New-Item -ItemType Directory -Path (Split-Path $TestModuleOut) -Force | Out-Null
     Copy-Item $ModuleOut $TestModuleOut -Recurse
     $bin = Join-Path $Root 'src/PimModule.Engine/bin/TestHooks/net8.0'
     Copy-Item (Join-Path $bin 'PimModule.Engine.dll'), (Join-Path $bin 'PimModule.Engine.pdb') (Join-Path $TestModuleOut 'Dependencies') -Force
+    # The precompiled engine is the shipped one: the test variant loads its own, with the hooks, and the IL beside it.
+    Remove-Item (Join-Path $TestModuleOut 'Dependencies/r2r') -Recurse -Force -ErrorAction SilentlyContinue
     Write-Host "Test variant staged in $TestModuleOut"
 }
 

@@ -23,7 +23,21 @@ internal sealed class PimLoadContext : AssemblyLoadContext
     {
         _folder = dependencyFolder;
         _resolver = new AssemblyDependencyResolver(Path.Combine(dependencyFolder, EngineAssemblyName + ".dll"));
+        _precompiled = Path.Combine(dependencyFolder, "r2r", $"net{Environment.Version.Major}.0", Rid);
     }
+
+    /// <summary>
+    /// Where the ReadyToRun builds of this runtime's and platform's assemblies are, if the module ships them (for .NET 10 —
+    /// PowerShell 7.6 — on linux-x64, win-x64 and osx-x64: build.ps1 precompiles the engine and what a command's start
+    /// loads, so they are not JIT-compiled at each start). Precompiled code runs only on the runtime it was compiled for
+    /// (.NET 10 ignores a .NET 8 image's); any other runtime or platform, and any assembly not there, loads the IL beside it.
+    /// </summary>
+    private readonly string _precompiled;
+
+    /// <summary>This process's platform as a runtime identifier (linux-x64, win-x64, osx-arm64, …).</summary>
+    internal static string Rid
+        => (OperatingSystem.IsWindows() ? "win" : OperatingSystem.IsMacOS() ? "osx" : "linux") + "-" +
+           System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture.ToString().ToLowerInvariant();
 
     public static PimLoadContext For(string dependencyFolder)
     {
@@ -38,6 +52,8 @@ internal sealed class PimLoadContext : AssemblyLoadContext
         // rather than load copies, so the engine and the cmdlets see the same types.
         if (assemblyName.Name is "PimModule" or ModelAssemblyName or "System.Management.Automation") return null;
         var path = _resolver.ResolveAssemblyToPath(assemblyName);
+        // The same assembly, precompiled for this platform, when the module ships it (its IL is the same as the one beside).
+        if (path is not null && Path.Combine(_precompiled, Path.GetFileName(path)) is var precompiled && File.Exists(precompiled)) path = precompiled;
         if (path is null)
         {
             var local = Path.Combine(_folder, assemblyName.Name + ".dll");
