@@ -44,7 +44,13 @@ Describe 'The package' -Tag Package {
         $names | Should -Contain 'LICENSE'
         $names | Should -Contain 'CHANGELOG.md'
         $names | Should -Not -Contain 'PimModule.Engine.dll'
-        @($names | Where-Object { $_ -match '(^|/)Microsoft\.Data\.Sqlite\.dll$' }) | Should -Be @('Dependencies/Microsoft.Data.Sqlite.dll')
+        # In Dependencies/ only: its IL, and its precompiled copies for .NET 10 (issue 30) in Dependencies/r2r/net10.0/<rid>/.
+        @($names | Where-Object { $_ -match '(^|/)Microsoft\.Data\.Sqlite\.dll$' } | Sort-Object) |
+            Should -Be @('Dependencies/Microsoft.Data.Sqlite.dll', 'Dependencies/r2r/net10.0/linux-x64/Microsoft.Data.Sqlite.dll',
+                'Dependencies/r2r/net10.0/osx-x64/Microsoft.Data.Sqlite.dll', 'Dependencies/r2r/net10.0/win-x64/Microsoft.Data.Sqlite.dll')
+        @($names | Where-Object { $_ -match '(^|/)PimModule\.Engine\.dll$' } | Sort-Object) |
+            Should -Be @('Dependencies/PimModule.Engine.dll', 'Dependencies/r2r/net10.0/linux-x64/PimModule.Engine.dll',
+                'Dependencies/r2r/net10.0/osx-x64/PimModule.Engine.dll', 'Dependencies/r2r/net10.0/win-x64/PimModule.Engine.dll')
         # Register-PimMfaMethod's QR code: QRCoder in Dependencies/ only, without the System.Drawing its image renderers need.
         @($names | Where-Object { $_ -match '(^|/)QRCoder\.dll$' }) | Should -Be @('Dependencies/QRCoder.dll')
         $names | Where-Object { $_ -match '(^|/)(System\.Drawing\.Common|Microsoft\.Win32\.SystemEvents)\.dll$' } | Should -BeNullOrEmpty
