@@ -229,13 +229,16 @@ function Invoke-Test {
                 if ($unitExit -ne 0 -and [int]$counters.failed -eq 0) { $failed++ ; Write-Host "xunit exited with $unitExit." }
             }
 
-            # Two Pester runs: the module users load (every test but those that move the clock), and the test variant for
-            # the tests tagged TestClock (a loaded binary module cannot be swapped within one process). They share nothing
-            # (each has its own run id, data folder, stores or databases, results and summary), so the short TestClock run
-            # goes alongside the long one, in a process of its own, its output shown when it ends.
+            # Three Pester runs: the module users load (every test but those that move the clock), split in two — the hostile
+            # suite, and the rest — and the test variant for the tests tagged TestClock (a loaded binary module cannot be
+            # swapped within one process). They share nothing (each has its own run id, data folder, stores or databases,
+            # results and summary), so the hostile and TestClock runs go alongside the long one, each in a process of its
+            # own, their output shown when they end.
+            $hostile = 'Hostile.Tests.ps1'
             $runs = foreach ($run in @(
                     @{ Name = 'TestClock'; Module = $TestModuleOut; Include = @(if ($Tag) { $Tag | Where-Object { $_ -eq 'TestClock' } } else { 'TestClock' }); Exclude = @() },
-                    @{ Name = 'Shipped'; Module = $ModuleOut; Include = $Tag; Exclude = @('TestClock') })) {
+                    @{ Name = 'Hostile'; Module = $ModuleOut; Include = $Tag; Exclude = @('TestClock'); Files = $hostile },
+                    @{ Name = 'Shipped'; Module = $ModuleOut; Include = $Tag; Exclude = @('TestClock'); ExcludeFiles = $hostile })) {
                 if ($Tag -and -not $run.Include) { continue }
                 $summary = Join-Path $ResultsDir "pester-summary-$($run.Name).json"
                 if (Test-Path $summary) { Remove-Item $summary }
@@ -245,12 +248,14 @@ function Invoke-Test {
                     '-ModulePath', $run.Module, '-ResultsFolder', $ResultsDir, '-Name', $run.Name)
                 if ($run.Include) { $pesterArgs += @('-Tag', ($run.Include -join ',')) }
                 if ($run.Exclude) { $pesterArgs += @('-ExcludeTag', ($run.Exclude -join ',')) }
+                if ($run.Files) { $pesterArgs += @('-Files', $run.Files) }
+                if ($run.ExcludeFiles) { $pesterArgs += @('-ExcludeFiles', $run.ExcludeFiles) }
                 $run.Summary = $summary
                 $run.Log = Join-Path $ResultsDir "pester-$provider-$($run.Name).log"
                 $run.Output = $null; $run.Errors = $null
                 $start = [Diagnostics.ProcessStartInfo]::new($pwsh[0])
                 foreach ($a in $pesterArgs) { $start.ArgumentList.Add($a) }
-                if ($run.Name -eq 'TestClock') {
+                if ($run.Name -ne 'Shipped') {
                     $start.RedirectStandardOutput = $true; $start.RedirectStandardError = $true
                     $run.Process = [Diagnostics.Process]::Start($start)
                     # Read both streams as they come (a full pipe would stop the run).
@@ -262,7 +267,7 @@ function Invoke-Test {
                 }
                 $run
             }
-            foreach ($run in @($runs | Sort-Object { $_.Name -eq 'TestClock' })) {
+            foreach ($run in @($runs | Sort-Object { $_.Name -ne 'Shipped' })) {
                 $run.Process.WaitForExit()
                 if ($run.Output) {
                     Set-Content -LiteralPath $run.Log -Value ($run.Output.Result + $run.Errors.Result)

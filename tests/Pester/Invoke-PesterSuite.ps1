@@ -8,8 +8,11 @@ param(
     [Parameter(Mandatory)] [string] $ResultsFolder,
     [string] $Tag,
     [string] $ExcludeTag,
-    # The run's name (results and summary files): Shipped (out/PimModule) or TestClock (out/test/PimModule).
-    [string] $Name = 'Shipped'
+    # The run's name (results and summary files): Shipped or Hostile (out/PimModule), or TestClock (out/test/PimModule).
+    [string] $Name = 'Shipped',
+    # Only these test files (names, comma-separated), or every file but these: build.ps1 runs the hostile suite beside the rest.
+    [string] $Files,
+    [string] $ExcludeFiles
 )
 $ErrorActionPreference = 'Stop'
 Import-Module (Join-Path $PackagesFolder 'pester/5.7.1/tools/Pester.psd1') -MinimumVersion 5.7.1 -Force
@@ -29,8 +32,11 @@ $config = New-PesterConfiguration
 # Suites that never touch a PostgreSQL store (the source's layout, cmdlet conventions, help, the package on its default
 # SQLite store) run on SQLite only: the same answer twice is only time.
 $sqliteOnly = @('Layout.Tests.ps1', 'Conventions.Tests.ps1', 'Help.Tests.ps1', 'Package.Tests.ps1')
+$only = @(if ($Files) { $Files -split ',' })
+$skip = @(if ($ExcludeFiles) { $ExcludeFiles -split ',' })
 $config.Run.Path = @(Get-ChildItem $PSScriptRoot -Filter '*.Tests.ps1' |
-        Where-Object { $provider -ne 'PostgreSql' -or $_.Name -notin $sqliteOnly } | ForEach-Object FullName)
+        Where-Object { ($provider -ne 'PostgreSql' -or $_.Name -notin $sqliteOnly) -and (-not $only -or $_.Name -in $only) -and $_.Name -notin $skip } |
+        ForEach-Object FullName)
 $config.Run.PassThru = $true
 $config.Run.Exit = $false
 $config.Output.Verbosity = 'Normal'
