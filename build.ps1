@@ -236,9 +236,10 @@ function Invoke-Test {
             # own, their output shown when they end.
             $hostile = 'Hostile.Tests.ps1'
             $runs = foreach ($run in @(
-                    @{ Name = 'TestClock'; Module = $TestModuleOut; Include = @(if ($Tag) { $Tag | Where-Object { $_ -eq 'TestClock' } } else { 'TestClock' }); Exclude = @() },
-                    @{ Name = 'Hostile'; Module = $ModuleOut; Include = $Tag; Exclude = @('TestClock'); Files = $hostile },
-                    @{ Name = 'Shipped'; Module = $ModuleOut; Include = $Tag; Exclude = @('TestClock'); ExcludeFiles = $hostile })) {
+                    @{ Name = 'TestClock'; Module = $TestModuleOut; Include = @(if ($Tag) { $Tag | Where-Object { $_ -eq 'TestClock' } } else { 'TestClock' }); Exclude = @()
+                        Files = $null; ExcludeFiles = $null },
+                    @{ Name = 'Hostile'; Module = $ModuleOut; Include = $Tag; Exclude = @('TestClock'); Files = $hostile; ExcludeFiles = $null },
+                    @{ Name = 'Shipped'; Module = $ModuleOut; Include = $Tag; Exclude = @('TestClock'); Files = $null; ExcludeFiles = $hostile })) {
                 if ($Tag -and -not $run.Include) { continue }
                 $summary = Join-Path $ResultsDir "pester-summary-$($run.Name).json"
                 if (Test-Path $summary) { Remove-Item $summary }
