@@ -1601,6 +1601,27 @@ Describe 'Verified stores: who acts is proven, not claimed' -Tag Hostile {
         }
     }
 
+    Describe 'A directory object, around the module' {
+        It 'counts for nothing a rename of an imported object that an administrator sealed around the module' {
+            $store = New-VerifiedStore
+            $id = '22222222-2222-2222-2222-222222222222'
+            [pscustomobject]@{ Id = $id; UserPrincipalName = 'ann@contoso.com'; DisplayName = 'Ann' } | Import-PimDirectoryObject | Out-Null
+            # The module refuses to rename it (a renamed user would hold assignments under two spellings) ...
+            (Get-Refusal { [pscustomobject]@{ Id = $id; UserPrincipalName = 'mallory@contoso.com'; DisplayName = 'Ann' } | Import-PimDirectoryObject -ErrorAction Stop }).FullyQualifiedErrorId |
+                Should -BeLike 'PimDirectoryObjectConflict,*'
+            # ... so the administrator seals the rename with their own key.
+            $adminKey = Join-Path $script:Users 'admin/PimModule/keys/admin@contoso.com.pem'
+            Add-ForgedTransaction -Store $store -KeyPath $adminKey -Actor 'admin@contoso.com' -Records @(@{
+                    Action = 'ImportDirectoryObject'; TargetType = 'DirectoryObject'; TargetId = $id; Principal = 'mallory@contoso.com'
+                    After = '{"Id":"' + $id + '","UserPrincipalName":"mallory@contoso.com","DisplayName":"Ann"}' })
+            Use-TestUser admin
+            Connect-Verified $store admin@contoso.com
+            $check = Test-PimAuditLog -WarningAction SilentlyContinue
+            $check.IsValid | Should -BeFalse
+            ($check.Disagreements | Where-Object { $_.Kind -eq 'Record' -and $_.Problem -eq 'NotEntitled' }).Detail | Should -Match 'is already another user principal name'
+        }
+    }
+
     Describe 'A Lab store protected into a Verified one' {
         It 'is protected once by an administrator, endorsing its privileged assignments; then only keys act' {
             $script:Users = Join-Path $TestDrive "users-$([guid]::NewGuid().ToString('N').Substring(0, 8))"

@@ -36,13 +36,14 @@ public sealed partial class AccessReviewService
             var latest = series.MaxBy(r => r.Occurrence)!;
             var anchor = first.Start;
             var last = latest.Occurrence;
-            if (work.VerifiedNow() is { } verified)
+            var known = work.VerifiedNow()?.Series(series.Key);
+            if (work.Verified is not null)
             {
                 // The series as the verified log has it: its first occurrence's start and its latest occurrence, whatever
                 // rows were deleted or renumbered around the module.
-                if (verified.Series(series.Key) is not { } known || known.First.Occurrence != 1) continue;
-                anchor = new DateTime(known.First.StartTicks, DateTimeKind.Utc);
-                last = Math.Max(last, (int)known.Latest.Occurrence);
+                if (known is null || known.Value.First.Occurrence != 1) continue;
+                anchor = new DateTime(known.Value.First.StartTicks, DateTimeKind.Utc);
+                last = Math.Max(last, (int)known.Value.Latest.Occurrence);
             }
             var n = last;
             while (n < 100000 && OccurrenceStart(anchor, latest.Recurrence, n + 1) <= now) n++;
@@ -65,7 +66,7 @@ public sealed partial class AccessReviewService
             // The kernel's rule for an occurrence's schedule, after the series' occurrences the replay would count: one it
             // would not count is not started (Invoke-PimMaintenance never writes a record that counts for nothing).
             // (In a Verified store the series as the verified log has it: its first occurrence, whose start anchors the period, and its latest.)
-            var before = work.VerifiedNow()?.Series(series.Key) is { } counted
+            var before = known is { } counted
                 ? new[] { counted.First, counted.Latest }.DistinctBy(o => o.Occurrence).Select(o => o.AsOccurrence()).ToList()
                 : series.Where(r => r.Occurrence < n).OrderBy(r => r.Occurrence).Select(r => r.AsOccurrence()).ToList();
             if (Kernel.ReviewRules.DecideOccurrence(review.AsOccurrence(), before, now) is not null) continue;

@@ -77,10 +77,10 @@ public sealed partial class AccessReviewService
         var id = Guid.NewGuid();
         var review = new ReviewRow(id, role.Id, input.AssignmentType, reviewers, input.SelfReview, ReviewRow.InProgress, now, now + duration, duration,
             input.Recurrence, input.DefaultDecision, input.AutoApply, id, 1, work.Actor, now, null, null);
-        // The kernel's rule for an occurrence's schedule, as the state replay judges the record (the checks above told it first, by name).
+        // The kernel's rule for an occurrence's schedule, as the state replay judges the record. The checks above refuse, by
+        // name, everything it would: a refusal here is this module's fault, never the caller's.
         if (Kernel.ReviewRules.DecideOccurrence(review.AsOccurrence(), [], now) is { } refused)
-            throw PimErrors.AccessReviewInvalid($"The review cannot start as given: {ReviewRefusals.Reason(refused, review.AsOccurrence())}.", input.Duration,
-                "Give -Duration of a day up to the recurrence's period.");
+            throw new InvalidOperationException($"A new access review would not count in the verified log: {ReviewRefusals.Reason(refused, review.AsOccurrence())}.");
         return new CreatePlan(review, role, Snapshot(work, review));
     }
 
