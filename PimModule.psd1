@@ -58,6 +58,7 @@
         'Get-PimAuditLog'
         'Test-PimAuditLog'
         'Export-PimAuditLog'
+        'New-PimSnapshot'
         'Export-PimReport'
         'Confirm-PimStoreRestore'
         'Protect-PimStore'

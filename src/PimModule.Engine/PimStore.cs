@@ -11,6 +11,7 @@ using PimModule.Reports;
 using PimModule.Requests;
 using PimModule.Reviews;
 using PimModule.Roles;
+using PimModule.Snapshots;
 
 namespace PimModule;
 
@@ -48,6 +49,7 @@ public sealed class PimStore : IDisposable
         Maintenance = new MaintenanceService(session);
         Credentials = new CredentialService(session);
         Reports = new ReportService(session, Alerts, Audit);
+        Snapshots = new SnapshotService(session);
     }
 
     /// <summary>Opens a store (creating it when there is none): see <see cref="StoreOpening"/>.</summary>
@@ -99,6 +101,9 @@ public sealed class PimStore : IDisposable
     public AccessReviewService Reviews { get; }
     public MaintenanceService Maintenance { get; }
     public CredentialService Credentials { get; }
+    public SnapshotService Snapshots { get; }
+    /// <summary>What verifying the store found and did not stop for (a snapshot refused, or disagreeing with the log): each told once.</summary>
+    public IReadOnlyList<PimException> TakeNotices() { var list = new List<PimException>(); while (Session.Verified?.Notices.TryDequeue(out var n) == true) list.Add(n); return list; }
 
     /// <summary>
     /// Once, when opening this store created it as a principal who is not a mail address: what to do (the command that opened

@@ -33,6 +33,8 @@ internal static class StoreFacts
             RetriedConflicts = PimStore.RetriedConflicts,
             CreatedBy = Info(StoreInfoTable.CreatedBy) ?? "",
             CreatedDateTime = long.TryParse(Info(StoreInfoTable.CreatedUtc), out var t) ? StoredValue.Time(t, "store_info", "value", StoreInfoTable.CreatedUtc) : default,
+            NewestSnapshot = store.IdentityMode == PimIdentityMode.Verified && Snapshots.SnapshotStart.Available(work) ? SnapshotsTable.Newest(work, long.MaxValue)?.Sequence : null,
+            VerifiedFromSnapshot = store.Session.Verified?.StartedAt,
         };
     });
 

@@ -13,6 +13,10 @@ public sealed class PimAuditVerification
     public PimIdentityMode IdentityMode { get; init; }
     /// <summary>The seals checked (Verified stores; 0 in a Lab store).</summary>
     public long SealsChecked { get; init; }
+    /// <summary>The snapshot the replay started from (Test-PimAuditLog -Since; null: the log's beginning).</summary>
+    public long? ReplayedFrom { get; init; }
+    /// <summary>The snapshots whose digest the replay compared with the state it reached at their record (a mismatch is a Disagreement of kind Snapshot).</summary>
+    public int SnapshotsCompared { get; init; }
     /// <summary>
     /// Verified stores: every state row that disagrees with the state the verified log yields (missing from it, different
     /// from it, or ended by a later verified change), and every sealed change whose actor was not entitled to it. Empty when

@@ -15,4 +15,6 @@ public sealed class PimMaintenanceResult
     public int AccessReviewsCompleted { get; init; }
     /// <summary>Next occurrences of recurring access reviews started by this run (each once, whoever runs first).</summary>
     public int AccessReviewsStarted { get; init; }
+    /// <summary>The snapshot sealed by -Snapshot (null without it).</summary>
+    public PimSnapshot? Snapshot { get; set; }
 }

@@ -26,4 +26,8 @@ public sealed class PimStoreInfo
     public long RetriedConflicts { get; init; }
     public DateTime CreatedDateTime { get; init; }
     public string CreatedBy { get; init; } = "";
+    /// <summary>A Verified store's newest snapshot (the record it stands at; New-PimSnapshot), as stored: null when it has none.</summary>
+    public long? NewestSnapshot { get; init; }
+    /// <summary>The snapshot this session's verification started from, when it had no checkpoint of the store (null: it verified the whole log, or its checkpoint's tail).</summary>
+    public long? VerifiedFromSnapshot { get; init; }
 }

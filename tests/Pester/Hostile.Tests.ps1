@@ -1741,6 +1741,188 @@ Describe 'Verified stores: who acts is proven, not claimed' -Tag Hostile {
         }
     }
 
+    # Issue 30: snapshots of the verified state. A new user starts from the newest snapshot a root key reached from the
+    # store's root sealed; a snapshot that does not count is its own error and the whole log is verified instead; a user
+    # whose replay passes a snapshot compares its digest.
+    Describe 'Snapshots of the verified state' {
+        BeforeAll {
+            function Copy-Keys([string] $From, [string] $To) {
+                <# The same person on a new computer: their key folder, and nothing else (no pin, no checkpoint). #>
+                $target = Join-Path (Join-Path $script:Users $To) 'PimModule'
+                $null = New-Item -ItemType Directory -Path $target -Force
+                Copy-Item (Join-Path $script:Users "$From/PimModule/keys") (Join-Path $target 'keys') -Recurse -Force
+            }
+            function Connect-Fresh([object] $Store, [string] $From, [string] $Principal) {
+                <# $Principal's first connect from a new computer: returns the errors it wrote (it connects all the same). #>
+                $name = "$From-new-$([guid]::NewGuid().ToString('N').Substring(0, 6))"
+                Copy-Keys $From $name
+                Use-TestUser $name
+                Connect-Errors $Store $Principal
+            }
+            function Connect-Errors([object] $Store, [string] $Principal) {
+                <# Connect-PimStore as $Principal in the current folder; the non-terminating errors it wrote. #>
+                $errors = $null
+                if ($Store.Provider -eq 'PostgreSql') { Connect-PimStore -ConnectionString $Store.ConnectionString -Provider PostgreSql -Principal $Principal -IdentityMode Verified -ErrorVariable errors -ErrorAction SilentlyContinue }
+                else { Connect-PimStore -Path $Store.Path -Principal $Principal -IdentityMode Verified -ErrorVariable errors -ErrorAction SilentlyContinue }
+                , @($errors)
+            }
+            function ConvertFrom-Base64Url([string] $Text) {
+                $s = $Text.Replace('-', '+').Replace('_', '/'); $s += '=' * ((4 - $s.Length % 4) % 4); [Convert]::FromBase64String($s)
+            }
+            function New-ForgedEnvelope([string] $Envelope, [string] $KeyPath, [string] $Actor) {
+                <# What a key holder does with a root's snapshot: the same payload, sealed with their own key. #>
+                $payload = $Envelope.Split('.')[1]
+                $key = [Security.Cryptography.ECDsa]::Create()
+                $key.ImportFromPem((Get-Content -LiteralPath $KeyPath -Raw))
+                $kid = [Convert]::ToHexString([Security.Cryptography.SHA256]::HashData($key.ExportSubjectPublicKeyInfo()))
+                $header = ConvertTo-Base64Url ([Text.Encoding]::UTF8.GetBytes('{"alg":"ES256","kid":"' + $kid + '","pim_actor":"' + $Actor + '","typ":"pim-snapshot+jws"}'))
+                $signature = ConvertTo-Base64Url ($key.SignData([Text.Encoding]::ASCII.GetBytes("$header.$payload"), [Security.Cryptography.HashAlgorithmName]::SHA256))
+                [pscustomobject]@{ Envelope = "$header.$payload.$signature"; Kid = $kid }
+            }
+        }
+
+        It 'starts a new user from the root''s snapshot and verifies only the records after it' {
+            $store = New-VerifiedStore
+            $snapshot = New-PimSnapshot
+            # It stands at the verified head; its CreateSnapshot record follows it.
+            $snapshot.Sequence | Should -Be ((Get-PimAuditLog | Select-Object -Last 1).Sequence - 1)
+            (Get-PimAuditLog | Select-Object -Last 1).Action | Should -Be 'CreateSnapshot'
+            $snapshot.CreatedBy | Should -Be 'admin@contoso.com'
+            $snapshot.StateDigest | Should -Match '^[0-9a-f]{64}$'
+            # Again at the same head: the same snapshot, nothing written.
+            $before = Get-RawFingerprint $store
+            (New-PimSnapshot).Sequence | Should -Be $snapshot.Sequence
+            Get-RawFingerprint $store | Should -Be $before
+            (Get-PimAuditLog -Action CreateSnapshot).Count | Should -Be 1
+            # After the snapshot: an active assignment the new user must see.
+            New-PimActiveAssignment -Principal user1@contoso.com -Role 'Global Reader' -Duration 8h -Justification 'After the snapshot' | Out-Null
+            (Get-PimStore).NewestSnapshot | Should -Be $snapshot.Sequence
+            $errors = Connect-Fresh $store user1 user1@contoso.com
+            $errors | Should -BeNullOrEmpty
+            (Get-PimStore).VerifiedFromSnapshot | Should -Be $snapshot.Sequence
+            (Test-PimAccess -Principal user1@contoso.com -Role 'Global Reader') | Should -BeTrue
+            (Test-PimAccess -Principal user1@contoso.com -Role 'Security Reader') | Should -BeFalse
+            (Get-PimAssignment -Principal user1@contoso.com -Role 'Security Reader').Type | Should -Be 'Eligible'
+            $check = Test-PimAuditLog
+            $check.IsValid | Should -BeTrue
+            $check.SnapshotsCompared | Should -Be 1
+            $since = Test-PimAuditLog -Since $snapshot
+            $since.IsValid | Should -BeTrue
+            $since.ReplayedFrom | Should -Be $snapshot.Sequence
+            (Test-PimAuditLog -Since $snapshot.Sequence).ReplayedFrom | Should -Be $snapshot.Sequence
+        }
+
+        It 'refuses New-PimSnapshot to anyone but a root-level principal acting with a root key, and writes nothing' {
+            $store = New-VerifiedStore
+            Use-TestUser admin2
+            $admin2 = New-PimCredential -Principal admin2@contoso.com
+            Use-TestUser admin
+            Connect-Verified $store admin@contoso.com
+            $admin2 | Register-PimCredential -Principal admin2@contoso.com | Out-Null
+            New-PimActiveAssignment -Principal admin2@contoso.com -Role 'Global Administrator' -Permanent -Justification 'Second administrator' | Out-Null
+            Use-TestUser admin2
+            Connect-Verified $store admin2@contoso.com
+            $before = Get-RawFingerprint $store
+            $e = Get-Refusal { New-PimSnapshot -ErrorAction Stop }
+            $e.FullyQualifiedErrorId | Should -Be 'PimNotAuthorized,PimModule.Cmdlets.NewPimSnapshotCommand'
+            $e.Exception.Message | Should -Match 'root-level principal'
+            (Get-Refusal { Invoke-PimMaintenance -Snapshot -ErrorAction Stop }).FullyQualifiedErrorId | Should -Be 'PimNotAuthorized,PimModule.Cmdlets.InvokePimMaintenanceCommand'
+            ((Invoke-Sql -Store $store -Sql 'SELECT COUNT(*) FROM snapshots') -join '') | Should -Be '0'
+            Use-TestUser admin
+            Connect-Verified $store admin@contoso.com
+            New-PimSnapshot -WhatIf | Should -BeNullOrEmpty
+            ((Invoke-Sql -Store $store -Sql 'SELECT COUNT(*) FROM snapshots') -join '') | Should -Be '0'
+            (Invoke-PimMaintenance -Snapshot).Snapshot.Sequence | Should -BeGreaterThan 0
+        }
+
+        It 'refuses a snapshot sealed by an administrator''s key that is not a root key: its own error, then the whole log' {
+            $store = New-VerifiedStore
+            Use-TestUser admin2
+            $admin2 = New-PimCredential -Principal admin2@contoso.com
+            Use-TestUser admin
+            Connect-Verified $store admin@contoso.com
+            $admin2 | Register-PimCredential -Principal admin2@contoso.com | Out-Null
+            New-PimActiveAssignment -Principal admin2@contoso.com -Role 'Global Administrator' -Permanent -Justification 'Second administrator' | Out-Null
+            $snapshot = New-PimSnapshot
+            # The administrator (not a root) seals the root's snapshot again with their own key, in the root's place.
+            $envelope = (Invoke-Sql -Store $store -Sql "SELECT envelope FROM snapshots WHERE sequence = $($snapshot.Sequence)") -join ''
+            $forged = New-ForgedEnvelope $envelope $admin2.Path 'admin2@contoso.com'
+            Invoke-Sql -Store $store -Sql "UPDATE snapshots SET envelope = '$($forged.Envelope)', key_id = '$($forged.Kid)', actor = 'admin2@contoso.com'" | Out-Null
+            $errors = Connect-Fresh $store user1 user1@contoso.com
+            @($errors.FullyQualifiedErrorId) | Should -Be @('PimSnapshotInvalid,PimModule.Cmdlets.ConnectPimStoreCommand')
+            $errors[0].Exception.Message | Should -Match 'not a root key reached from the store''s root'
+            (Get-PimStore).VerifiedFromSnapshot | Should -BeNullOrEmpty
+            (Get-PimAssignment -Principal user1@contoso.com -Role 'Security Reader').Type | Should -Be 'Eligible'
+            $check = Test-PimAuditLog -WarningAction SilentlyContinue
+            (Get-Refusal { Test-PimAuditLog -Since $snapshot -ErrorAction Stop }).FullyQualifiedErrorId | Should -Be 'PimSnapshotInvalid,PimModule.Cmdlets.TestPimAuditLogCommand'
+        }
+
+        It 'refuses a snapshot whose content, or the record it stands at, is not what the root sealed' {
+            $store = New-VerifiedStore
+            $snapshot = New-PimSnapshot
+            # A byte of the content changed.
+            $hex = if ($store.Provider -eq 'PostgreSql') { "decode('00', 'hex')" } else { "X'00'" }
+            $concat = "data || $hex"   # (on SQLite the result is text: a value of another type, refused the same way)
+            Invoke-Sql -Store $store -Sql "UPDATE snapshot_chunks SET data = $concat WHERE chunk = 0" | Out-Null
+            $errors = Connect-Fresh $store user1 user1@contoso.com
+            @($errors.FullyQualifiedErrorId) | Should -Be @('PimSnapshotInvalid,PimModule.Cmdlets.ConnectPimStoreCommand')
+            $errors[0].Exception.Message | Should -Match 'not the content the root key sealed'
+            (Get-PimStore).VerifiedFromSnapshot | Should -BeNullOrEmpty
+            # The row moved to another record (the one before it).
+            Use-TestUser admin
+            Connect-Verified $store admin@contoso.com
+            Invoke-Sql -Store $store -Sql "DELETE FROM snapshot_chunks; DELETE FROM snapshots" | Out-Null
+            $snapshot = New-PimSnapshot
+            $prev = (Invoke-Sql -Store $store -Sql "SELECT hash FROM audit_log WHERE sequence = $($snapshot.Sequence - 1)") -join ''
+            Invoke-Sql -Store $store -Sql "UPDATE snapshot_chunks SET sequence = sequence - 1; UPDATE snapshots SET sequence = sequence - 1, head_hash = '$prev'" | Out-Null
+            $errors = Connect-Fresh $store user1 user1@contoso.com
+            @($errors.FullyQualifiedErrorId) | Should -Be @('PimSnapshotInvalid,PimModule.Cmdlets.ConnectPimStoreCommand')
+            (Get-PimStore).VerifiedFromSnapshot | Should -BeNullOrEmpty
+            (Get-PimAssignment -Principal user1@contoso.com -Role 'Security Reader').Type | Should -Be 'Eligible'
+        }
+
+        It 'refuses a snapshot of a root key retired since, and takes one sealed after the rotation' {
+            $store = New-VerifiedStore
+            $old = New-PimSnapshot
+            $newRoot = New-PimCredential -Principal admin@contoso.com -Path (Join-Path $TestDrive "root2-$([guid]::NewGuid()).pem")
+            $newRoot | Register-PimCredential -Principal admin@contoso.com -Root -WarningAction SilentlyContinue | Out-Null
+            $errors = Connect-Fresh $store user1 user1@contoso.com
+            @($errors.FullyQualifiedErrorId) | Should -Be @('PimSnapshotInvalid,PimModule.Cmdlets.ConnectPimStoreCommand')
+            (Get-PimStore).VerifiedFromSnapshot | Should -BeNullOrEmpty
+            Use-TestUser admin
+            Connect-Verified $store admin@contoso.com -Extra @{ CredentialPath = $newRoot.Path }
+            $new = New-PimSnapshot
+            $new.Sequence | Should -BeGreaterThan $old.Sequence
+            $new.KeyThumbprint | Should -Be $newRoot.Thumbprint
+            $errors = Connect-Fresh $store user1 user1@contoso.com
+            $errors | Should -BeNullOrEmpty
+            (Get-PimStore).VerifiedFromSnapshot | Should -Be $new.Sequence
+        }
+
+        It 'reports PimSnapshotMismatch to a user whose replay passes a snapshot of a state the log does not make' {
+            $store = New-VerifiedStore
+            # user1 verified the log up to here.
+            Use-TestUser user1
+            Connect-Verified $store user1@contoso.com
+            Use-TestUser admin
+            Connect-Verified $store admin@contoso.com
+            New-PimActiveAssignment -Principal user2@contoso.com -Role 'Global Reader' -Permanent -Justification 'Before the snapshot' | Out-Null
+            # The root's own checkpoint says user2's assignment ends: the snapshot seals that state.
+            $checkpoint = Get-ChildItem (Join-Path $script:Users 'admin/PimModule/verified') -Filter '*.checkpoint' | Select-Object -First 1
+            Invoke-Sql -Store $checkpoint.FullName -Sql "UPDATE verified_assignments SET end_ticks = 1 WHERE principal_key = 'user2@contoso.com'" | Out-Null
+            $snapshot = New-PimSnapshot
+            Use-TestUser user1
+            $errors = Connect-Errors $store user1@contoso.com
+            @($errors.FullyQualifiedErrorId) | Should -Be @('PimSnapshotMismatch,PimModule.Cmdlets.ConnectPimStoreCommand')
+            $errors[0].Exception.Message | Should -Match "at record $($snapshot.Sequence)"
+            # user1 goes on with their own replay: user2 holds the role.
+            Test-PimAccess -Principal user2@contoso.com -Role 'Global Reader' | Should -BeTrue
+            $check = Test-PimAuditLog -WarningAction SilentlyContinue
+            $check.IsValid | Should -BeFalse
+            ($check.Disagreements | Where-Object Kind -eq 'Snapshot').Problem | Should -Be 'Mismatch'
+        }
+    }
+
     Describe 'A store restored from a backup' {
         It 'is let in once an administrator confirms the restore, by nobody else, and the confirmation excuses nothing later' {
             $store = New-VerifiedStore

@@ -198,8 +198,9 @@ internal static class AuditLog
     /// <paramref name="observe"/> sees each record that passed both, with its sealing actor. The caller reads in one
     /// snapshot (a transaction), so the head, the records and the seals agree.
     /// </summary>
+    /// <param name="stopAt">Verifies only up to this record (the end of a sealed transaction: a snapshot a replay compares with), not to the head.</param>
     public static (PimAuditVerification Result, Identity.Keys.SealVerdict? Seals) VerifyFrom(UnitOfWork work, Identity.Keys.SealState? resume,
-        Action<Identity.Keys.SealedRecord, Identity.Keys.SealContext>? observe, Kernel.AnchorTimeline? lookAhead = null)
+        Action<Identity.Keys.SealedRecord, Identity.Keys.SealContext>? observe, Kernel.AnchorTimeline? lookAhead = null, long? stopAt = null)
     {
         var (upTo, headHash) = RecordedHead(work);
         var verified = work.IdentityMode == PimIdentityMode.Verified;
@@ -212,7 +213,7 @@ internal static class AuditLog
             return (Invalid(present.Sequence, "The store no longer records the head of its log beside it: it was removed outside PimModule.", 0), null);
         // From the genesis every record is read (one added past the recorded head is found); a tail up to the recorded head,
         // and nothing may follow it.
-        var readTo = resume is null ? long.MaxValue : upTo;
+        var readTo = stopAt ?? (resume is null ? long.MaxValue : upTo);
         if (resume is not null && AuditLogTable.Head(work) is { } last && last.Sequence > upTo)
             return (Invalid(upTo + 1, $"The log holds records after the head the store recorded ({upTo}): they were added outside PimModule.", resume.CheckedRecords), null);
         var after = resume?.SealedUpTo ?? 0;
@@ -232,7 +233,7 @@ internal static class AuditLog
         if (chain.Broken is { } b) return (Invalid(b.Seq, b.Reason, chain.Checked), null);
         if (verdict is null || verdict.IsValid)
         {
-            if (upTo != long.MaxValue && (verdict is null || verdict.IsValid) && chain.Complete && (upTo != chain.Expected - 1 || headHash != chain.Prev))
+            if (stopAt is null && upTo != long.MaxValue && (verdict is null || verdict.IsValid) && chain.Complete && (upTo != chain.Expected - 1 || headHash != chain.Prev))
                 return (Invalid(Math.Min(upTo, chain.Expected), upTo > chain.Expected - 1
                     ? $"The log ends at record {chain.Expected - 1} but the store recorded {upTo}: the newest records were removed."
                     : $"The log's last record {chain.Expected - 1} is not the head the store recorded ({upTo}): records were added or replaced outside PimModule.", chain.Checked), null);

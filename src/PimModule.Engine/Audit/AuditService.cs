@@ -16,7 +16,8 @@ public sealed class AuditService
     /// Test-PimAuditLog: the chain (and in a Verified store every seal, binding and entitlement, replayed from the genesis
     /// into a fresh state that trusts no checkpoint), and that the store's state rows agree with that state.
     /// </summary>
-    public PimAuditVerification Verify(Action<long>? progress = null) => _store.ReadLog(work => StateCheck.Verify(work, progress));
+    /// <param name="since">Replays from the snapshot at this record instead (it must count: PimSnapshotInvalid otherwise).</param>
+    public PimAuditVerification Verify(Action<long>? progress = null, long? since = null) => _store.ReadLog(work => StateCheck.Verify(work, progress, since));
 
     /// <summary>Writes the log and its seals (JSON lines, RFC 8785) to <paramref name="path"/>, created owner-only; the records and seals written.</summary>
     public (long Records, long Seals) Export(string path, bool force)

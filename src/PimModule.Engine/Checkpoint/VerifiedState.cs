@@ -74,7 +74,7 @@ internal sealed partial class VerifiedState : IDisposable
         }
         var db = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = file, Pooling = false, DefaultTimeout = 60 }.ToString());
         db.Open();
-        try { return new VerifiedState(db, file, snapshot, replay); }
+        try { return new VerifiedState(db, file, snapshot, replay) { StartFrom = 0 }; }
         catch { db.Dispose(); throw; }
     }
 

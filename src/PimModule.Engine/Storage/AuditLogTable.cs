@@ -67,6 +67,21 @@ internal static partial class AuditLogTable
     public static long Count(UnitOfWork work) => work.Scalar<long>("SELECT COUNT(*) FROM audit_log");
 
     /// <summary>
+    /// The records that name or change the store's root keys up to <paramref name="upTo"/> — the genesis (or protection) and
+    /// every key binding and revocation (ix_audit_keys) — as (sequence, action, after), in chain order.
+    /// </summary>
+    public static List<(long Sequence, string Action, string? AfterJson)> KeyRecords(UnitOfWork work, long upTo)
+        => work.Query<(long, string, string?)>("SELECT sequence, action, after_json FROM audit_log WHERE sequence <= @upTo AND action IN " +
+                                             "('CreateStore', 'ProtectStore', 'RegisterCredential', 'RevokeCredential') ORDER BY sequence", new { upTo });
+
+    /// <summary>How many records after <paramref name="after"/> are not of <paramref name="action"/>.</summary>
+    public static long CountOtherThan(UnitOfWork work, long after, string action)
+        => work.Scalar<long>("SELECT COUNT(*) FROM audit_log WHERE sequence > @after AND action <> @action", new { after, action });
+
+    /// <summary>How many records the log holds up to <paramref name="upTo"/> (a record removed from before a snapshot leaves a gap).</summary>
+    public static long CountUpTo(UnitOfWork work, long upTo) => work.Scalar<long>("SELECT COUNT(*) FROM audit_log WHERE sequence <= @upTo", new { upTo });
+
+    /// <summary>
     /// The self-service records of a principal (<see cref="Policy.SelfServiceRate"/>): what they wrote about themselves —
     /// their MFA method, their own key, their activation requests (the request's record, not the activation's), early
     /// deactivations, extension and renewal requests, cancellations of their own requests.

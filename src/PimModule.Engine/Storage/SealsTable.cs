@@ -19,5 +19,10 @@ internal static class SealsTable
         => work.Query<Row>("SELECT from_sequence, to_sequence, actor, key_id, envelope FROM seals WHERE from_sequence >= @from AND to_sequence <= @upTo ORDER BY to_sequence",
             new { from, upTo });
 
+    /// <summary>The seal whose transaction holds record <paramref name="sequence"/>; null when none does.</summary>
+    public static Row? Covering(UnitOfWork work, long sequence)
+        => work.QueryFirstOrDefault<Row>("SELECT from_sequence, to_sequence, actor, key_id, envelope FROM seals WHERE to_sequence >= @sequence ORDER BY to_sequence LIMIT 1",
+            new { sequence }) is { } r && r.FromSequence < sequence ? r : null;
+
     public static long Count(UnitOfWork work) => work.Scalar<long>("SELECT COUNT(*) FROM seals");
 }

@@ -66,6 +66,17 @@ internal sealed class CheckpointSync : ICheckpointReplay
             tx.Rollback();
             throw new CheckpointAheadException();
         }
+        if (meta is null && v.Synced is null && v.StartFrom is not null)
+        {
+            // Nothing verified yet: the newest snapshot that counts spares the replay of the log before it (the checkpoint
+            // takes it outside a transaction of its own).
+            tx.Rollback();
+            tx.Dispose();
+            tx = null;
+            var took = Snapshots.SnapshotStart.TryTake(v, work, upTo);
+            tx = v.Db.BeginTransaction(deferred: false);
+            if (took) meta = v.ReadMeta(tx);
+        }
         if (meta is { } m && m.Sequence == upTo && m.Hash == headHash && !m.State.Time.PendingDue(now))
         {
             v.Synced = m;
@@ -88,11 +99,12 @@ internal sealed class CheckpointSync : ICheckpointReplay
         // A record kept pending (dated ahead) whose time has come is judged in its place in the chain: from the genesis,
         // as a fresh replay judges it now.
         if (resume is not null && resume.Time.PendingDue(now)) resume = null;
-        var (check, verdict, replay) = Replay(v, work, tx, resume, null, progress);
+        if (resume is null) v.StartedAt = null; // from the genesis after all (a snapshot's pending records came due, or the chain forked)
+        var (check, verdict, replay, stopped) = ReplayComparing(v, work, tx, resume, progress, upTo);
         if (verdict is { NeedsLookAhead: true })
         {
             replay.Dispose();
-            (check, verdict, replay) = LookingAhead(v, work, ref tx, resume is null ? verdict : null, progress);
+            (check, verdict, replay) = LookingAhead(v, work, ref tx, resume is null && !stopped ? verdict : null, progress);
         }
         using var _ = replay;
         if (!check.IsValid || verdict?.State is not { } state)
@@ -135,14 +147,36 @@ internal sealed class CheckpointSync : ICheckpointReplay
         }
     }
 
-    /// <summary>Verifies and applies the log after <paramref name="resume"/> (null: from the genesis, the state cleared first).</summary>
+    /// <summary>Verifies and applies the log after <paramref name="resume"/> (null: from the genesis, the state cleared first), up to <paramref name="stopAt"/> or the head.</summary>
     private static (PimAuditVerification, SealVerdict?, StateReplay) Replay(VerifiedState v, UnitOfWork work, SqliteTransaction tx, SealState? resume, AnchorTimeline? lookAhead,
-        Action<long>? progress, long watchFrom = long.MaxValue)
+        Action<long>? progress, long watchFrom = long.MaxValue, long? stopAt = null)
     {
         if (resume is null) v.Clear(tx);
         var replay = new StateReplay(v.Db, tx, work.Now, progress, watchFrom);
-        var (check, verdict) = Audit.AuditLog.VerifyFrom(work, resume, replay.Observe, lookAhead);
+        var (check, verdict) = Audit.AuditLog.VerifyFrom(work, resume, replay.Observe, lookAhead, stopAt);
         return (check, verdict, replay);
+    }
+
+    /// <summary>
+    /// As <see cref="Replay"/> to the head, stopping at each snapshot that counts on the way to compare the state reached there
+    /// with its digest (Snapshots/SnapshotStart.cs). Stopped: whether it stopped (its verdict's anchors are then not the whole log's).
+    /// </summary>
+    private static (PimAuditVerification, SealVerdict?, StateReplay, bool Stopped) ReplayComparing(VerifiedState v, UnitOfWork work, SqliteTransaction tx, SealState? resume,
+        Action<long>? progress, long upTo)
+    {
+        var stops = Snapshots.SnapshotStart.Stops(work, resume?.SealedUpTo ?? 0, upTo);
+        var at = resume;
+        foreach (var stop in stops)
+        {
+            var (check, verdict, replay) = Replay(v, work, tx, at, null, progress, stopAt: stop.Seal.Sequence);
+            if (!check.IsValid || verdict is not { State: { } state, NeedsLookAhead: false }) return (check, verdict, replay, true);
+            replay.Flush();
+            replay.Dispose();
+            Snapshots.SnapshotStart.Compare(v, tx, state, stop);
+            at = state;
+        }
+        var (c, d, r) = Replay(v, work, tx, at, null, progress);
+        return (c, d, r, stops.Count > 0);
     }
 
     /// <summary>

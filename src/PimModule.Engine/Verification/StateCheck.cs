@@ -16,11 +16,19 @@ internal static class StateCheck
     /// <summary>At most this many disagreements are listed (the count says how many there were).</summary>
     public const int MaxListed = 1000;
 
-    public static PimAuditVerification Verify(UnitOfWork work, Action<long>? progress = null)
+    public static PimAuditVerification Verify(UnitOfWork work, Action<long>? progress = null, long? since = null)
     {
-        if (work.IdentityMode != PimIdentityMode.Verified) return AuditLog.Verify(work);
+        if (work.IdentityMode != PimIdentityMode.Verified)
+            return since is null ? AuditLog.Verify(work) : throw Errors.PimErrors.IdentityModeMismatch("A Lab store has no snapshots: -Since is for Verified stores.", since,
+                "Run Test-PimAuditLog without -Since.");
         using var fresh = VerifiedState.InMemory(CheckpointSync.Instance);
+        fresh.StartFrom = since;
         var check = fresh.Sync(work, progress);
+        check = new PimAuditVerification
+        {
+            IsValid = check.IsValid, RecordsChecked = check.RecordsChecked, FirstInvalidRecord = check.FirstInvalidRecord, FirstInvalidSequence = check.FirstInvalidSequence,
+            Reason = check.Reason, IdentityMode = check.IdentityMode, SealsChecked = check.SealsChecked, ReplayedFrom = fresh.StartedAt, SnapshotsCompared = fresh.SnapshotsCompared,
+        };
         if (!check.IsValid) return check;
         var found = new List<PimStateDisagreement>();
         long total = 0;
@@ -29,6 +37,8 @@ internal static class StateCheck
             total++;
             if (found.Count < MaxListed) found.Add(new PimStateDisagreement { Kind = kind, Id = id, Problem = problem, Detail = detail });
         }
+        while (fresh.Notices.TryDequeue(out var notice))
+            Add("Snapshot", notice.Target?.ToString() ?? "", notice.ErrorId == Errors.PimErrors.IdOf(nameof(Errors.PimErrors.SnapshotMismatch)) ? "Mismatch" : "Invalid", notice.Message);
         foreach (var (seq, kind, id, reason, problem) in fresh.Refused())
             Add("Record", seq.ToString(System.Globalization.CultureInfo.InvariantCulture), problem, reason + (id is null ? "" : $" ({kind} {id})"));
 
@@ -100,6 +110,7 @@ internal static class StateCheck
         return new PimAuditVerification
         {
             IsValid = false, RecordsChecked = check.RecordsChecked, SealsChecked = check.SealsChecked, IdentityMode = PimIdentityMode.Verified,
+            ReplayedFrom = check.ReplayedFrom, SnapshotsCompared = check.SnapshotsCompared,
             Reason = $"{total} state row(s) or change(s) disagree with the verified log (see Disagreements): they count for nothing. " +
                      found[0].Kind + " " + found[0].Id + ": " + found[0].Detail,
             FirstInvalidSequence = found.FirstOrDefault(f => f.Kind == "Record") is { } r && long.TryParse(r.Id, out var s) ? s : null,

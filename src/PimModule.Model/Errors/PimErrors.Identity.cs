@@ -41,6 +41,14 @@ internal static partial class PimErrors
     public static PimStoreException StoreTampered(string message, object? target = null, string? recommendedAction = null, Exception? inner = null)
         => MakeStore(PimErrorCategory.SecurityError, message, target, recommendedAction, inner);
 
+    /// <summary>A snapshot of the verified state that does not count: not sealed by a root key reached from the trust anchor, or not matching the log.</summary>
+    public static PimException SnapshotInvalid(string message, object? target = null, string? recommendedAction = null, Exception? inner = null)
+        => Make(PimErrorCategory.SecurityError, message, target, recommendedAction, inner);
+
+    /// <summary>A snapshot whose digest differs from the state this user's own replay of the log reached at the same record.</summary>
+    public static PimException SnapshotMismatch(string message, object? target = null, string? recommendedAction = null, Exception? inner = null)
+        => Make(PimErrorCategory.SecurityError, message, target, recommendedAction, inner);
+
     /// <summary>
     /// Text holding a private key where a public key was asked for (Register-PimCredential). The message, target and
     /// action never hold the text: the private key must not travel further than it already has.

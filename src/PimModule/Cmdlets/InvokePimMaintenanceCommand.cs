@@ -7,6 +7,10 @@ namespace PimModule.Cmdlets;
 [OutputType(typeof(PimMaintenanceResult))]
 public sealed class InvokePimMaintenanceCommand : PimCmdlet
 {
+    /// <summary>Also seals a snapshot of the verified state (a root key's session: New-PimSnapshot).</summary>
+    [Parameter]
+    public SwitchParameter Snapshot { get; set; }
+
     protected override void ProcessPim()
     {
         if (!ShouldProcess(Store.Location, "Expire stale requests, queue expiry notices and the weekly digest, apply ended -AutoApply access reviews, start recurring ones, prune history older than 30 days")) return;
@@ -15,6 +19,7 @@ public sealed class InvokePimMaintenanceCommand : PimCmdlet
             {
                 PercentComplete = percent, RecordType = percent >= 100 ? ProgressRecordType.Completed : ProgressRecordType.Processing,
             }));
+        if (Snapshot) result.Snapshot = Store.Snapshots.New(null);
         WriteObject(result);
     }
 }

@@ -21,7 +21,15 @@ public abstract class PimCmdlet : PSCmdlet
     protected PimStore Opened(PimStore store)
     {
         if (store.TakeCreationWarning() is { } warning) WriteWarning(warning);
+        TellNotices(store);
         return store;
+    }
+
+    /// <summary>What verifying the store found and did not stop for (a snapshot refused or disagreeing with the log): non-terminating errors.</summary>
+    private void TellNotices(PimStore? store)
+    {
+        if (store is null) return;
+        foreach (var notice in store.TakeNotices()) WriteError(ToErrorRecord(notice));
     }
 
     private HashSet<string>? _fromCommandLine;
@@ -54,6 +62,7 @@ public abstract class PimCmdlet : PSCmdlet
         Guard(EndPim);
         // What this command wrote to a Verified store is what the user has seen of it: pinned once per command, not per object.
         Guard(() => _store?.SaveTrust());
+        Guard(() => TellNotices(_store));
     }
 
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<Type, System.Reflection.PropertyInfo[]> PipelineProperties = new();

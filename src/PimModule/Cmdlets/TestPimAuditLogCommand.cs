@@ -7,9 +7,13 @@ namespace PimModule.Cmdlets;
 [OutputType(typeof(PimAuditVerification))]
 public sealed class TestPimAuditLogCommand : PimCmdlet
 {
+    /// <summary>Replays from this snapshot (what New-PimSnapshot returned, or its Sequence) instead of from the genesis; the snapshot must count.</summary>
+    [Parameter, Transforms.SnapshotTransformation]
+    public long? Since { get; set; }
+
     protected override void ProcessPim()
     {
-        var result = Store.Audit.Verify(n => WriteProgress(new ProgressRecord(8, "Verifying the audit log", $"{n:N0} records verified")));
+        var result = Store.Audit.Verify(n => WriteProgress(new ProgressRecord(8, "Verifying the audit log", $"{n:N0} records verified")), Since);
         if (!result.IsValid) WriteWarning(result.Reason);
         WriteObject(result);
     }

@@ -87,3 +87,14 @@ internal sealed record HistoryPruned(Pruning Pruned) : StoreEvent
     public override string? TargetId => null;
     public override object? After => Pruned;
 }
+
+internal sealed record SnapshotView(long Sequence, string HeadHash, string StateDigest, string ContentSha256, long Size);
+
+/// <summary>A root-level principal sealed a snapshot of the verified state (New-PimSnapshot): changes no state; the snapshot row holds the root's envelope.</summary>
+internal sealed record SnapshotMade(string Store, SnapshotView Snapshot) : StoreEvent
+{
+    public const string Name = "CreateSnapshot";
+    public override string Action => Name;
+    public override string? TargetId => Store;
+    public override object? After => Snapshot;
+}

@@ -16,18 +16,24 @@ internal static class Jws
 {
     public const string ActorHeader = "pim_actor";
     public const string Type = "pim-seal+jws";
+    /// <summary>The type of a snapshot's envelope (never taken for a seal: its payload has another shape too).</summary>
+    public const string SnapshotType = "pim-snapshot+jws";
 
     /// <summary>Signs a payload as <paramref name="actor"/> with <paramref name="key"/>: header.payload.signature.</summary>
-    public static string Sign(PimKey key, string actor, ReadOnlySpan<byte> payload)
+    public static string Sign(PimKey key, string actor, ReadOnlySpan<byte> payload, string type = Type)
     {
-        var header = new JsonObject { ["alg"] = key.Algorithm, ["kid"] = key.Thumbprint, ["typ"] = Type, [ActorHeader] = actor };
+        var header = new JsonObject { ["alg"] = key.Algorithm, ["kid"] = key.Thumbprint, ["typ"] = type, [ActorHeader] = actor };
         var signingInput = Base64Url(CanonicalJson.Serialize(header)) + "." + Base64Url(payload);
         var signature = key.Sign(Encoding.ASCII.GetBytes(signingInput));
         return signingInput + "." + Base64Url(signature);
     }
 
     /// <summary>The parts of an envelope, parsed but not verified.</summary>
-    public sealed record Envelope(string Algorithm, string KeyId, string Actor, byte[] Payload, string SigningInput, byte[] Signature);
+    public sealed record Envelope(string Algorithm, string KeyId, string Actor, byte[] Payload, string SigningInput, byte[] Signature)
+    {
+        /// <summary>The header's "typ" (null when it names none).</summary>
+        public string? Type { get; init; }
+    }
 
     public static Envelope Parse(string compact)
     {
@@ -54,7 +60,8 @@ internal static class Jws
         static string Text(JsonObject h, string name)
             => h[name] is JsonValue v && v.TryGetValue<string>(out var s) && s.Length > 0 ? s : throw Invalid($"the header has no '{name}'");
         return new Envelope(Text(header, "alg"), Text(header, "kid"), Text(header, ActorHeader), FromBase64Url(parts[1]),
-            parts[0] + "." + parts[1], FromBase64Url(parts[2]));
+            parts[0] + "." + parts[1], FromBase64Url(parts[2]))
+        { Type = header["typ"] is JsonValue t && t.TryGetValue<string>(out var typ) ? typ : null };
     }
 
     /// <summary>

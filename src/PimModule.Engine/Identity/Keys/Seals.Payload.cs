@@ -44,4 +44,16 @@ internal static partial class Seals
         // Byte for byte the canonical payload of its format: no second spelling of one seal.
         return payload.AsSpan().SequenceEqual(Payload(storeId, prevSeq, prevHash, headSeq, h, named));
     }
+
+    /// <summary>True when a verified seal's payload covers this store's records after (prevSeq, prevHash) up to (headSeq, headHash).</summary>
+    internal static bool Covers(byte[] payload, string storeId, long prevSeq, string prevHash, long headSeq, string headHash)
+        => MatchesExceptHead(payload, storeId, prevSeq, prevHash, headSeq, out var h, out _) && string.Equals(h, headHash, StringComparison.Ordinal);
+
+    /// <summary>The root key a genesis (CreateStore) or protection (ProtectStore) record names, as (thumbprint, principal, PEM); null when none.</summary>
+    internal static (string Thumbprint, string Principal, string Pem)? RootNamedBy(long sequence, string action, string? afterJson)
+    {
+        var root = Root(new SealedRecord(sequence, "", action, "", afterJson));
+        if (root is null) return null;
+        using (root.Key) return (root.Key.Thumbprint, Principal.Fold(root.Principal), root.Pem);
+    }
 }

@@ -1,0 +1,127 @@
+using System.Buffers.Binary;
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.Data.Sqlite;
+using PimModule.Identity.Keys;
+
+namespace PimModule.Checkpoint;
+
+/// <summary>
+/// The digest of a verified state: SHA-256 over every table of a checkpoint, row by row in key order, and the seal
+/// verifier's state, each value tagged with its type and length (one spelling per state). Two replays of the same log to the
+/// same record reach the same digest, whoever ran them and however often they stopped: what a snapshot seals, and what a
+/// user whose checkpoint reaches a snapshot compares. Left out, because they say how a replay ran and not what it reached:
+/// the counters of records and seals checked, and the wording of why a record does not count (its time is told against the
+/// verifier's own clock); which records do not count, and why in one word, is in.
+/// </summary>
+internal static class StateDigest
+{
+    /// <summary>The checkpoint's tables, each with the columns that make its order (its key).</summary>
+    private static readonly (string Table, string Columns, string OrderBy)[] Tables =
+    [
+        ("verified_assignments", "*", "id"),
+        ("verified_requests", "*", "id"),
+        ("verified_decisions", "*", "request_id, approver_key"),
+        ("verified_policies", "*", "role_id"),
+        ("verified_mail", "*", "id"),
+        ("verified_notifications", "*", "id"),
+        ("verified_directory", "*", "id"),
+        ("verified_reviews", "*", "id"),
+        ("verified_review_items", "*", "id"),
+        ("verified_activity", "*", "actor_key"),
+        ("verified_refused", "sequence, kind, id, problem", "sequence"),
+    ];
+
+    /// <summary>The digest (lower-case hex) of the state held in <paramref name="db"/> with <paramref name="state"/> as its seal state.</summary>
+    public static string Of(SqliteConnection db, SqliteTransaction? tx, SealState state)
+    {
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        var w = new Writer(hash);
+        w.Text("pim-state-1");
+        foreach (var (table, columns, orderBy) in Tables)
+        {
+            w.Text(table);
+            using var cmd = db.CreateCommand();
+            cmd.Transaction = tx;
+            cmd.CommandText = $"SELECT {columns} FROM {table} ORDER BY {orderBy}";
+            using var reader = cmd.ExecuteReader();
+            for (var i = 0; i < reader.FieldCount; i++) w.Text(reader.GetName(i));
+            long rows = 0;
+            while (reader.Read())
+            {
+                rows++;
+                for (var i = 0; i < reader.FieldCount; i++)
+                {
+                    if (reader.IsDBNull(i)) { w.Tag('N'); continue; }
+                    switch (reader.GetFieldType(i))
+                    {
+                        case var t when t == typeof(long): w.Long(reader.GetInt64(i)); break;
+                        case var t when t == typeof(byte[]): w.Bytes((byte[])reader.GetValue(i)); break;
+                        case var t when t == typeof(double): w.Text(reader.GetDouble(i).ToString("R", CultureInfo.InvariantCulture)); break;
+                        default: w.Text(reader.GetString(i)); break;
+                    }
+                }
+            }
+            w.Long(rows);
+        }
+        Seal(w, state);
+        return Convert.ToHexString(hash.GetHashAndReset()).ToLowerInvariant();
+    }
+
+    private static void Seal(Writer w, SealState s)
+    {
+        w.Text("seal-state");
+        w.Long(s.SealedUpTo); w.Text(s.PrevHash); w.Long(s.GenesisFrom); w.Text(s.RootThumbprint); w.Text(s.RootPrincipal);
+        w.Texts(s.Bindings.Select(b => b.Key.ToLowerInvariant() + "\n" + b.Value.Principal + "\n" + b.Value.Pem));
+        w.Texts(s.Revoked.Select(r => r.ToLowerInvariant()));
+        w.Texts(s.RootKeys.Select(r => r.ToLowerInvariant()));
+        w.Texts(s.RootPrincipals);
+        w.Texts(s.Proposals.Select(p => p.Key.ToLowerInvariant() + "\n" + string.Join("\n", p.Value)));
+        w.Long(s.Restores.Count);
+        foreach (var r in s.Restores) w.Long(r);
+        w.Texts(s.Admins.Select(a => a.Key + "\n" + a.Value.Principal + "\n" + a.Value.Start.ToString(CultureInfo.InvariantCulture) + "\n" +
+                                     (a.Value.End?.ToString(CultureInfo.InvariantCulture) ?? "-")));
+        var t = s.Time;
+        w.Long(t.RootFloor); w.Long(t.LatestSeen); w.Long(t.LatestCounted);
+        w.Texts(t.ActorFloors.Select(f => f.Key + "\n" + f.Value.ToString(CultureInfo.InvariantCulture)));
+        w.Texts(t.Pending.Select(p => p.Key.ToString(CultureInfo.InvariantCulture) + "\n" + p.Value.ToString(CultureInfo.InvariantCulture)));
+    }
+
+    private sealed class Writer(IncrementalHash hash)
+    {
+        private readonly byte[] _eight = new byte[8];
+
+        public void Tag(char tag) => hash.AppendData([(byte)tag]);
+
+        public void Long(long value)
+        {
+            Tag('I');
+            BinaryPrimitives.WriteInt64BigEndian(_eight, value);
+            hash.AppendData(_eight);
+        }
+
+        public void Text(string? value)
+        {
+            if (value is null) { Tag('N'); return; }
+            Bytes(Encoding.UTF8.GetBytes(value), 'T');
+        }
+
+        public void Bytes(byte[] value, char tag = 'B')
+        {
+            Tag(tag);
+            BinaryPrimitives.WriteInt64BigEndian(_eight, value.Length);
+            hash.AppendData(_eight);
+            hash.AppendData(value);
+        }
+
+        /// <summary>A set of texts, in ordinal order (the order a dictionary or set was filled in says nothing).</summary>
+        public void Texts(IEnumerable<string> values)
+        {
+            var sorted = values.ToList();
+            sorted.Sort(StringComparer.Ordinal);
+            Long(sorted.Count);
+            foreach (var v in sorted) Text(v);
+        }
+    }
+}

@@ -1,0 +1,146 @@
+using System.IO.Compression;
+using System.Security.Cryptography;
+using Dapper;
+using Microsoft.Data.Sqlite;
+using PimModule.Identity.Keys;
+
+namespace PimModule.Checkpoint;
+
+/// <summary>
+/// A checkpoint as a snapshot's content: written out (New-PimSnapshot: a copy of the checkpoint, compressed) and taken in
+/// (a new user's first connect, Test-PimAuditLog -Since: the content replaces what the checkpoint held). Whether the content
+/// counts is not decided here: the caller verified the root's envelope over its SHA-256 first (Snapshots/SnapshotTrust.cs).
+/// </summary>
+internal sealed partial class VerifiedState
+{
+    /// <summary>
+    /// Where a replay with no checkpoint starts: null, from the genesis (Test-PimAuditLog); 0, the newest snapshot that
+    /// counts (a user's checkpoint file); a sequence, the snapshot there (Test-PimAuditLog -Since).
+    /// </summary>
+    internal long? StartFrom { get; set; }
+
+    /// <summary>What a sync found about snapshots and did not stop for (a snapshot refused, one that disagrees): the command tells them.</summary>
+    internal System.Collections.Concurrent.ConcurrentQueue<PimException> Notices { get; } = new();
+
+    /// <summary>The snapshots whose digest a replay compared with its own state (and the one it started from, if any).</summary>
+    internal int SnapshotsCompared { get; set; }
+
+    /// <summary>The snapshot the last replay started from (null: the genesis, or the checkpoint).</summary>
+    internal long? StartedAt { get; set; }
+
+    /// <summary>What a checkpoint's copy stands at, and the digest of its state.</summary>
+    internal sealed record Content(long Sequence, string Hash, SealState State, string Digest, string Format);
+
+    /// <summary>The checkpoint's format (a snapshot of another one is not taken in: its replay decided by other tables).</summary>
+    internal static string CheckpointFormat => Format;
+
+    /// <summary>
+    /// Writes a copy of this checkpoint, compressed, to <paramref name="output"/>: what it stands at and its state's digest.
+    /// The copy is consistent (one read of the file); what it stands at is read from the copy itself, so another session
+    /// of this user moving the checkpoint on meanwhile changes nothing of what is sealed.
+    /// </summary>
+    internal Content WriteContent(Stream output)
+    {
+        var folder = Directory.CreateTempSubdirectory("pim-snapshot-"); // owner-only (0700) where the platform has modes
+        try
+        {
+            var copy = System.IO.Path.Combine(folder.FullName, "state.db");
+            lock (_gate) _db.Execute("VACUUM INTO @copy", new { copy });
+            Content content;
+            using (var db = OpenFile(copy, SqliteOpenMode.ReadOnly))
+                content = Read(db) ?? throw new InvalidOperationException("The checkpoint's copy holds no verified head.");
+            using (var source = new FileStream(copy, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20))
+            using (var zip = new ZLibStream(output, CompressionLevel.Fastest, leaveOpen: true))
+                source.CopyTo(zip, 1 << 20);
+            return content;
+        }
+        finally
+        {
+            try { folder.Delete(recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        }
+    }
+
+    /// <summary>
+    /// Replaces what this checkpoint holds with a snapshot's content (<paramref name="compressed"/>, whose SHA-256 the caller
+    /// checked against the root's envelope). Returns what it stands at; null when the content is not a checkpoint of this
+    /// format, or holds anything but its tables (nothing is changed then).
+    /// </summary>
+    internal Content? TakeContent(string compressed)
+    {
+        var folder = Directory.CreateTempSubdirectory("pim-snapshot-");
+        try
+        {
+            var file = System.IO.Path.Combine(folder.FullName, "state.db");
+            using (var source = new FileStream(compressed, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20))
+            using (var zip = new ZLibStream(source, CompressionMode.Decompress))
+            using (var target = new FileStream(file, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 20))
+                zip.CopyTo(target, 1 << 20);
+            using var db = OpenFile(file, SqliteOpenMode.ReadOnly);
+            // Only the checkpoint's own tables and indexes: no trigger or view would run in this user's checkpoint.
+            var objects = db.Query<(string Type, string Name)>("SELECT type, name FROM sqlite_master").ToList();
+            if (objects.Any(o => o.Type is not ("table" or "index") || !(o.Name == "meta" || o.Name.StartsWith("verified_", StringComparison.Ordinal)
+                                                                          || o.Name.StartsWith("ix_", StringComparison.Ordinal) || o.Name.StartsWith("sqlite_autoindex_", StringComparison.Ordinal))))
+                return null;
+            // Its digest is not computed again: the root's envelope seals the content's SHA-256, which the caller checked.
+            if (Read(db, digest: false) is not { } content || content.Format != Format) return null;
+            lock (_gate)
+            {
+                _viewById?.Dispose();
+                _viewById = null;
+                db.BackupDatabase(_db);
+                _synced = null;
+            }
+            return content;
+        }
+        catch (Exception e) when (e is SqliteException or InvalidDataException)
+        {
+            return null; // not a checkpoint: the caller replays the whole log
+        }
+        finally
+        {
+            try { folder.Delete(recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        }
+    }
+
+    /// <summary>Empties the checkpoint (a snapshot's content that did not count): the next replay starts from the genesis.</summary>
+    internal void Empty()
+    {
+        lock (_gate)
+        {
+            using var tx = _db.BeginTransaction(deferred: false);
+            Clear(tx);
+            tx.Commit();
+            _synced = null;
+            StartedAt = null;
+        }
+    }
+
+    /// <summary>The digest of this checkpoint's state as it is in <paramref name="tx"/> (a replay's open transaction).</summary>
+    internal string DigestIn(SqliteTransaction tx, SealState state) => StateDigest.Of(_db, tx, state);
+
+    private static SqliteConnection OpenFile(string file, SqliteOpenMode mode)
+    {
+        var db = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = file, Mode = mode, Pooling = false }.ToString());
+        db.Open();
+        return db;
+    }
+
+    private static Content? Read(SqliteConnection db, bool digest = true)
+    {
+        using var tx = db.BeginTransaction(deferred: true);
+        var rows = db.Query<(string Key, string Value)>("SELECT key, value FROM meta", transaction: tx).ToDictionary(r => r.Key, r => r.Value);
+        if (!rows.TryGetValue("format", out var format) || !rows.TryGetValue("head_sequence", out var seq) || !rows.TryGetValue("head_hash", out var hash)
+            || !rows.TryGetValue("seal_state", out var json) || !long.TryParse(seq, out var n)) return null;
+        SealState? state;
+        try { state = System.Text.Json.JsonSerializer.Deserialize<SealState>(json); }
+        catch (System.Text.Json.JsonException) { return null; }
+        return state is null ? null : new Content(n, hash, state, digest ? StateDigest.Of(db, tx, state) : "", format);
+    }
+
+    /// <summary>SHA-256 (lower-case hex) of a file's bytes.</summary>
+    internal static string Sha256Of(string file)
+    {
+        using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20);
+        return Convert.ToHexString(SHA256.HashData(stream)).ToLowerInvariant();
+    }
+}
