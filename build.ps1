@@ -88,12 +88,14 @@ function Invoke-Build {
     # runtime and platform. Precompiled code runs only on the runtime it was compiled for (.NET 10 ignores a .NET 8 image's
     # code, measured); any other runtime or platform loads the net8.0 IL above.
     # One restore for every platform (the engine names them in RuntimeIdentifiers), then one publish per platform, side by side.
+    # The shared model (net8.0, no platform) was built above: the publishes build only the engine (three builds of the model
+    # side by side would race on its files).
     $engine = Join-Path $Root 'src/PimModule.Engine/PimModule.Engine.csproj'
     Invoke-Native 'dotnet restore (engine, ReadyToRun)' { dotnet restore $engine -p:PublishReadyToRun=true --nologo -v q }
     $publishes = foreach ($rid in $ReadyToRunRids) {
         $info = [Diagnostics.ProcessStartInfo]::new('dotnet')
         foreach ($a in 'publish', $engine, '-c', $Configuration, '-f', 'net10.0', '-r', $rid, '--self-contained', 'false', '--no-restore',
-            '-p:PublishReadyToRun=true', '-o', (Join-Path $Out "r2r-$rid"), '--nologo', '-v', 'q', '-clp:ErrorsOnly') { $info.ArgumentList.Add($a) }
+            '-p:PublishReadyToRun=true', '-p:BuildProjectReferences=false', '-o', (Join-Path $Out "r2r-$rid"), '--nologo', '-v', 'q', '-clp:ErrorsOnly') { $info.ArgumentList.Add($a) }
         [pscustomobject]@{ Rid = $rid; Process = [Diagnostics.Process]::Start($info) }
     }
     foreach ($p in $publishes) {

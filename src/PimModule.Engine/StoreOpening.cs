@@ -190,7 +190,8 @@ internal static class StoreOpening
             var head = check.IsValid && verified.Head.Sequence > 0 ? new AuditLogTable.HeadRow(verified.Head.Sequence, verified.Head.Hash) : null;
             if (!check.IsValid || verdict is null || head is null || verdict.RootThumbprint is null)
                 throw PimErrors.StoreTampered(
-                    $"The store '{provider.Location}' is a Verified store whose log does not verify: {check.Reason ?? "it holds no genesis record (it was emptied)."} Nothing was changed, and nothing in it is trusted.",
+                    $"The store '{provider.Location}' is a Verified store whose log does not verify: {check.Reason ?? "it holds no genesis record (it was emptied)."} Nothing was changed, and nothing in it is trusted." +
+                    (verified.Notices.TryPeek(out var snapshotRefused) ? " (" + snapshotRefused.Message + ")" : ""),
                     provider.Location, "Restore the store from a backup, and find out who changed it outside PimModule.");
             // Which store this is comes first: another store than the anchor or the pin names is refused as such, whatever the key.
             if (anchor is { } given && (!string.Equals(given.StoreId ?? evidence.StoreId, evidence.StoreId, StringComparison.OrdinalIgnoreCase) ||
@@ -222,8 +223,15 @@ internal static class StoreOpening
                         provider.Location, "Restore the backup of the store you trusted, or connect with -TrustAnchor if the store was replaced on purpose.");
             }
             else
+            {
+                // A pin in a range a root archived (verified: an ArchiveLog record of a root key) cannot be read any more: the
+                // root's snapshot at the archive's end, which this user verified the log from, stands for it.
+                var pin = known.Find(provider.Location);
+                string? HashAt(long seq) => AuditLogTable.BySequence(work, seq)?.Hash
+                    ?? (pin is not null && seq == pin.Sequence && seq <= verdict.ArchivedUntil ? pin.HeadHash : null);
                 known.CheckAndAdvance(provider.Location, evidence.StoreId, verdict.RootThumbprint, head.Sequence, head.Hash,
-                    seq => AuditLogTable.BySequence(work, seq)?.Hash, anchorPin, verdict.Restores, seq => LatestHash(provider, work, seq));
+                    HashAt, anchorPin, verdict.Restores, seq => LatestHash(provider, work, seq) ?? HashAt(seq));
+            }
             return new StoreIdentityState(evidence.StoreId, mode, verdict.RootThumbprint, verdict.RootPrincipal, acting,
                 new VerifiedPoint(head.Sequence, head.Hash), verified);
         }

@@ -1921,6 +1921,118 @@ Describe 'Verified stores: who acts is proven, not claimed' -Tag Hostile {
             $check.IsValid | Should -BeFalse
             ($check.Disagreements | Where-Object Kind -eq 'Snapshot').Problem | Should -Be 'Mismatch'
         }
+
+        It 'archives the log up to a snapshot: the range leaves the store, a new user and a returning one start from the snapshot, and Test-PimAuditLog verifies across the archive' {
+            $store = New-VerifiedStore
+            # user1 verified the log up to here (their checkpoint will point into the archived range).
+            Use-TestUser user1
+            Connect-Verified $store user1@contoso.com
+            Use-TestUser admin
+            Connect-Verified $store admin@contoso.com
+            New-PimActiveAssignment -Principal user2@contoso.com -Role 'Global Reader' -Permanent -Justification 'Before the archive' | Out-Null
+            $snapshot = New-PimSnapshot
+            New-PimActiveAssignment -Principal user3@contoso.com -Role 'Global Reader' -Permanent -Justification 'After the snapshot' | Out-Null
+            $archive = Join-Path $TestDrive "archive-$([guid]::NewGuid()).jsonl"
+            Export-PimAuditLog -Path $archive -Until $snapshot -Remove -Confirm:$false
+            $record = Get-PimAuditLog -Action ArchiveLog
+            $after = $record.After | ConvertFrom-Json
+            $after.Until | Should -Be $snapshot.Sequence
+            $after.Sha256 | Should -Be ((Get-FileHash -LiteralPath $archive -Algorithm SHA256).Hash.ToLowerInvariant())
+            $after.Removed | Should -BeGreaterThan 0
+            # What stays of the range: the genesis and key transactions, and the one that ends at the snapshot.
+            $left = [long]((Invoke-Sql -Store $store -Sql "SELECT COUNT(*) FROM audit_log WHERE sequence <= $($snapshot.Sequence)") -join '')
+            $left | Should -Be ($snapshot.Sequence - $after.Removed)
+            (Invoke-Sql -Store $store -Sql "SELECT action FROM audit_log WHERE sequence = 1") -join '' | Should -Be 'CreateStore'
+            (Invoke-Sql -Store $store -Sql "SELECT COUNT(*) FROM audit_log WHERE sequence = $($snapshot.Sequence)") -join '' | Should -Be '1'
+            # The root verifies: from the snapshot without the archive, from the genesis across it.
+            $check = Test-PimAuditLog
+            $check.IsValid | Should -BeTrue
+            $check.ReplayedFrom | Should -Be $snapshot.Sequence
+            $across = Test-PimAuditLog -ArchivePath $archive
+            $across.IsValid | Should -BeTrue
+            $across.ReplayedFrom | Should -BeNullOrEmpty
+            # An archive changed by a byte is not the one the log names.
+            $edited = Join-Path $TestDrive "edited-$([guid]::NewGuid()).jsonl"
+            (Get-Content -LiteralPath $archive -Raw).Replace('Before the archive', 'Before the archivE') | Set-Content -LiteralPath $edited -NoNewline
+            (Test-PimAuditLog -ArchivePath $edited -WarningAction SilentlyContinue).IsValid | Should -BeFalse
+            # A new user, and user1 whose checkpoint points into the archived range, start from the snapshot.
+            $errors = Connect-Fresh $store user1 user1@contoso.com
+            $errors | Should -BeNullOrEmpty
+            (Get-PimStore).VerifiedFromSnapshot | Should -Be $snapshot.Sequence
+            Test-PimAccess -Principal user3@contoso.com -Role 'Global Reader' | Should -BeTrue
+            Use-TestUser user1
+            $errors = Connect-Errors $store user1@contoso.com
+            $errors | Should -BeNullOrEmpty
+            (Get-PimStore).VerifiedFromSnapshot | Should -Be $snapshot.Sequence
+            Test-PimAccess -Principal user2@contoso.com -Role 'Global Reader' | Should -BeTrue
+        }
+
+        It 'refuses to archive to anyone but a root key, without a snapshot, or twice over the same range, and leaves the store as it was' {
+            $store = New-VerifiedStore
+            Use-TestUser admin2
+            $admin2 = New-PimCredential -Principal admin2@contoso.com
+            Use-TestUser admin
+            Connect-Verified $store admin@contoso.com
+            $admin2 | Register-PimCredential -Principal admin2@contoso.com | Out-Null
+            New-PimActiveAssignment -Principal admin2@contoso.com -Role 'Global Administrator' -Permanent -Justification 'Second administrator' | Out-Null
+            $snapshot = New-PimSnapshot
+            $file = Join-Path $TestDrive "refused-$([guid]::NewGuid()).jsonl"
+            $before = Get-RawFingerprint $store
+            (Get-Refusal { Export-PimAuditLog -Path $file -Remove -Confirm:$false -ErrorAction Stop }).FullyQualifiedErrorId | Should -Be 'PimInputValueInvalid,PimModule.Cmdlets.ExportPimAuditLogCommand'
+            (Get-Refusal { Export-PimAuditLog -Path $file -Until 2 -Remove -Confirm:$false -ErrorAction Stop }).FullyQualifiedErrorId | Should -Be 'PimInputValueInvalid,PimModule.Cmdlets.ExportPimAuditLogCommand'
+            Export-PimAuditLog -Path $file -Until $snapshot -Remove -WhatIf
+            Test-Path -LiteralPath $file | Should -BeFalse
+            Use-TestUser admin2
+            Connect-Verified $store admin2@contoso.com
+            $e = Get-Refusal { Export-PimAuditLog -Path $file -Until $snapshot -Remove -Confirm:$false -ErrorAction Stop }
+            $e.FullyQualifiedErrorId | Should -Be 'PimNotAuthorized,PimModule.Cmdlets.ExportPimAuditLogCommand'
+            Test-Path -LiteralPath $file | Should -BeFalse
+            Get-RawFingerprint $store | Should -Be $before
+            # An administrator may export the range (no removal).
+            Export-PimAuditLog -Path $file -Until $snapshot
+            (Get-Content -LiteralPath $file -TotalCount 1 | ConvertFrom-Json).format | Should -Be 'pim-audit-archive'
+            Get-RawFingerprint $store | Should -Be $before
+            Use-TestUser admin
+            Connect-Verified $store admin@contoso.com
+            Export-PimAuditLog -Path $file -Until $snapshot -Remove -Force -Confirm:$false
+            $after = Get-RawFingerprint $store
+            (Get-Refusal { Export-PimAuditLog -Path $file -Until $snapshot -Remove -Force -Confirm:$false -ErrorAction Stop }).FullyQualifiedErrorId | Should -Be 'PimInputValueInvalid,PimModule.Cmdlets.ExportPimAuditLogCommand'
+            Get-RawFingerprint $store | Should -Be $after
+        }
+
+        It 'does not let records removed around the module before a snapshot pass for an archive: the snapshot does not count, and the log does not verify' {
+            $store = New-VerifiedStore
+            $snapshot = New-PimSnapshot
+            # The attacker removes a record before the snapshot (a key's revocation, say), and the transaction's seal with it.
+            Invoke-Sql -Store $store -Sql "DELETE FROM audit_log WHERE sequence = 3" | Out-Null
+            $name = "user1-new-$([guid]::NewGuid().ToString('N').Substring(0, 6))"
+            Copy-Keys user1 $name
+            Use-TestUser $name
+            # The snapshot does not count, and the whole log (which it was meant to spare) does not verify: the connect is refused, saying both.
+            $e = Get-Refusal { Connect-Verified $store user1@contoso.com }
+            $e.FullyQualifiedErrorId | Should -Be 'PimStoreTampered,PimModule.Cmdlets.ConnectPimStoreCommand'
+            $e.Exception.Message | Should -Match 'record 3 was removed|record\(s\) 3\.\.3 were removed|Record 4 follows record 2'
+            $e.Exception.Message | Should -Match 'no root''s archive accounts for them'
+        }
+
+        It 'fails the log with an ArchiveLog record sealed by an administrator who is not root-level' {
+            $store = New-VerifiedStore
+            Use-TestUser admin2
+            $admin2 = New-PimCredential -Principal admin2@contoso.com
+            Use-TestUser admin
+            Connect-Verified $store admin@contoso.com
+            $admin2 | Register-PimCredential -Principal admin2@contoso.com | Out-Null
+            New-PimActiveAssignment -Principal admin2@contoso.com -Role 'Global Administrator' -Permanent -Justification 'Second administrator' | Out-Null
+            $snapshot = New-PimSnapshot
+            $storeId = (Get-PimStore).StoreId
+            Add-ForgedTransaction -Store $store -KeyPath $admin2.Path -Actor 'admin2@contoso.com' -Records @(@{
+                    Action = 'ArchiveLog'; TargetType = 'Store'; TargetId = $storeId; Principal = $null
+                    After = '{"From":0,"Until":' + $snapshot.Sequence + ',"HeadHash":"' + $snapshot.HeadHash + '","Sha256":"00","Records":1,"Removed":1}' })
+            Use-TestUser admin
+            $e = Get-Refusal { Connect-Verified $store admin@contoso.com }
+            $e.FullyQualifiedErrorId | Should -Be 'PimStoreTampered,PimModule.Cmdlets.ConnectPimStoreCommand'
+            $e.Exception.Message | Should -Match 'archives the log, but admin2@contoso.com is not a root-level principal'
+        }
     }
 
     Describe 'A store restored from a backup' {

@@ -34,20 +34,22 @@ internal static class AuditExport
         {
             records++;
             var sequence = long.Parse(f[0]!, System.Globalization.CultureInfo.InvariantCulture);
-            output.Write(Line(new JsonObject
-            {
-                ["type"] = "record", ["seq"] = sequence, ["auditId"] = f[1],
-                ["atTicks"] = f[2], ["actor"] = f[3], ["action"] = f[4], ["targetType"] = f[5], ["targetId"] = f[6], ["roleId"] = f[7],
-                ["principal"] = f[8], ["before"] = f[9], ["after"] = f[10], ["prevHash"] = f[11], ["hash"] = f[12],
-            }));
+            output.Write(Line(Record(f)));
             while (next < seals.Count && seals[next].ToSequence == sequence)
-            {
-                var s = seals[next++];
-                output.Write(Line(new JsonObject { ["type"] = "seal", ["from"] = s.FromSequence, ["to"] = s.ToSequence, ["jws"] = s.Envelope }));
-            }
+                output.Write(Line(Seal(seals[next++])));
         }
         return (records, next);
     }
+
+    /// <summary>A record's line: its fields as stored (<see cref="AuditLogTable.StoredText"/>).</summary>
+    internal static JsonObject Record(string?[] f) => new()
+    {
+        ["type"] = "record", ["seq"] = long.Parse(f[0]!, System.Globalization.CultureInfo.InvariantCulture), ["auditId"] = f[1],
+        ["atTicks"] = f[2], ["actor"] = f[3], ["action"] = f[4], ["targetType"] = f[5], ["targetId"] = f[6], ["roleId"] = f[7],
+        ["principal"] = f[8], ["before"] = f[9], ["after"] = f[10], ["prevHash"] = f[11], ["hash"] = f[12],
+    };
+
+    internal static JsonObject Seal(SealsTable.Row s) => new() { ["type"] = "seal", ["from"] = s.FromSequence, ["to"] = s.ToSequence, ["jws"] = s.Envelope };
 
     private static string Line(JsonObject o) => CanonicalJson.SerializeToString(o) + "\n";
 }

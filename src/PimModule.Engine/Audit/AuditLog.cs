@@ -199,8 +199,10 @@ internal static class AuditLog
     /// snapshot (a transaction), so the head, the records and the seals agree.
     /// </summary>
     /// <param name="stopAt">Verifies only up to this record (the end of a sealed transaction: a snapshot a replay compares with), not to the head.</param>
+    /// <param name="archives">From the genesis: the archives of the log's beginning (Test-PimAuditLog -ArchivePath, oldest first), read before the store's records after them.</param>
     public static (PimAuditVerification Result, Identity.Keys.SealVerdict? Seals) VerifyFrom(UnitOfWork work, Identity.Keys.SealState? resume,
-        Action<Identity.Keys.SealedRecord, Identity.Keys.SealContext>? observe, Kernel.AnchorTimeline? lookAhead = null, long? stopAt = null)
+        Action<Identity.Keys.SealedRecord, Identity.Keys.SealContext>? observe, Kernel.AnchorTimeline? lookAhead = null, long? stopAt = null,
+        IReadOnlyList<LogArchive.File>? archives = null)
     {
         var (upTo, headHash) = RecordedHead(work);
         var verified = work.IdentityMode == PimIdentityMode.Verified;
@@ -218,10 +220,18 @@ internal static class AuditLog
             return (Invalid(upTo + 1, $"The log holds records after the head the store recorded ({upTo}): they were added outside PimModule.", resume.CheckedRecords), null);
         var after = resume?.SealedUpTo ?? 0;
         var chain = new ChainCheck(after + 1, resume?.PrevHash ?? Genesis, resume?.CheckedRecords ?? 0);
+        // Across archives: their records and seals first, then the store's after the last one (what it kept of the archived
+        // range — the key transactions — is in the archives too).
+        var archived = resume is null && archives is { Count: > 0 } ? archives[^1].Until : (long?)null;
+        var storedFrom = archived ?? after;
         var seals = verified
-            ? SealsTable.After(work, resume?.SealedUpTo ?? -1, readTo).ConvertAll(r => new Identity.Keys.SealRow(r.FromSequence, r.ToSequence, r.Envelope))
+            ? (archives is { Count: > 0 } && archived is not null ? archives.SelectMany(a => a.Seals) : [])
+                .Concat(SealsTable.After(work, archived ?? resume?.SealedUpTo ?? -1, readTo).Select(r => new Identity.Keys.SealRow(r.FromSequence, r.ToSequence, r.Envelope)))
+                .Where(r => r.ToSequence <= readTo).ToList()
             : [];
-        var records = chain.Records(AuditLogTable.StoredText(work, after, readTo));
+        var source = (archived is not null ? archives!.SelectMany(a => a.Records).Where(f => long.TryParse(f[0], out var q) && q <= readTo) : [])
+            .Concat(AuditLogTable.StoredText(work, storedFrom, readTo));
+        var records = chain.Records(source);
         Identity.Keys.SealVerdict? verdict = null;
         if (verified)
         {

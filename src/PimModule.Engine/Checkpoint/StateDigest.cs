@@ -66,6 +66,7 @@ internal static class StateDigest
             w.Long(rows);
         }
         Seal(w, state);
+        w.Flush();
         return Convert.ToHexString(hash.GetHashAndReset()).ToLowerInvariant();
     }
 
@@ -80,6 +81,7 @@ internal static class StateDigest
         w.Texts(s.Proposals.Select(p => p.Key.ToLowerInvariant() + "\n" + string.Join("\n", p.Value)));
         w.Long(s.Restores.Count);
         foreach (var r in s.Restores) w.Long(r);
+        w.Long(s.ArchivedUntil);
         w.Texts(s.Admins.Select(a => a.Key + "\n" + a.Value.Principal + "\n" + a.Value.Start.ToString(CultureInfo.InvariantCulture) + "\n" +
                                      (a.Value.End?.ToString(CultureInfo.InvariantCulture) ?? "-")));
         var t = s.Time;
@@ -88,31 +90,56 @@ internal static class StateDigest
         w.Texts(t.Pending.Select(p => p.Key.ToString(CultureInfo.InvariantCulture) + "\n" + p.Value.ToString(CultureInfo.InvariantCulture)));
     }
 
+    /// <summary>Writes tagged values into a buffer hashed 64 KB at a time (a state of a million rows is tens of millions of values).</summary>
     private sealed class Writer(IncrementalHash hash)
     {
-        private readonly byte[] _eight = new byte[8];
+        private readonly byte[] _buffer = new byte[1 << 16];
+        private int _used;
 
-        public void Tag(char tag) => hash.AppendData([(byte)tag]);
+        public void Flush()
+        {
+            hash.AppendData(_buffer, 0, _used);
+            _used = 0;
+        }
+
+        private Span<byte> Take(int count)
+        {
+            if (_used + count > _buffer.Length) Flush();
+            var span = _buffer.AsSpan(_used, count);
+            _used += count;
+            return span;
+        }
+
+        public void Tag(char tag) => Take(1)[0] = (byte)tag;
 
         public void Long(long value)
         {
-            Tag('I');
-            BinaryPrimitives.WriteInt64BigEndian(_eight, value);
-            hash.AppendData(_eight);
+            var span = Take(9);
+            span[0] = (byte)'I';
+            BinaryPrimitives.WriteInt64BigEndian(span[1..], value);
         }
 
         public void Text(string? value)
         {
             if (value is null) { Tag('N'); return; }
-            Bytes(Encoding.UTF8.GetBytes(value), 'T');
+            var length = Encoding.UTF8.GetByteCount(value);
+            Head('T', length);
+            if (length <= _buffer.Length) Encoding.UTF8.GetBytes(value, Take(length));
+            else { Flush(); hash.AppendData(Encoding.UTF8.GetBytes(value)); }
         }
 
-        public void Bytes(byte[] value, char tag = 'B')
+        public void Bytes(byte[] value)
         {
-            Tag(tag);
-            BinaryPrimitives.WriteInt64BigEndian(_eight, value.Length);
-            hash.AppendData(_eight);
-            hash.AppendData(value);
+            Head('B', value.Length);
+            if (value.Length <= _buffer.Length) value.CopyTo(Take(value.Length));
+            else { Flush(); hash.AppendData(value); }
+        }
+
+        private void Head(char tag, long length)
+        {
+            var span = Take(9);
+            span[0] = (byte)tag;
+            BinaryPrimitives.WriteInt64BigEndian(span[1..], length);
         }
 
         /// <summary>A set of texts, in ordinal order (the order a dictionary or set was filled in says nothing).</summary>

@@ -1,4 +1,5 @@
-using System.IO.Compression;
+using K4os.Compression.LZ4;
+using K4os.Compression.LZ4.Streams;
 using System.Security.Cryptography;
 using Dapper;
 using Microsoft.Data.Sqlite;
@@ -7,7 +8,7 @@ using PimModule.Identity.Keys;
 namespace PimModule.Checkpoint;
 
 /// <summary>
-/// A checkpoint as a snapshot's content: written out (New-PimSnapshot: a copy of the checkpoint, compressed) and taken in
+/// A checkpoint as a snapshot's content: written out (New-PimSnapshot: a copy of the checkpoint, compressed as LZ4 frames) and taken in
 /// (a new user's first connect, Test-PimAuditLog -Since: the content replaces what the checkpoint held). Whether the content
 /// counts is not decided here: the caller verified the root's envelope over its SHA-256 first (Snapshots/SnapshotTrust.cs).
 /// </summary>
@@ -24,6 +25,9 @@ internal sealed partial class VerifiedState
 
     /// <summary>The snapshots whose digest a replay compared with its own state (and the one it started from, if any).</summary>
     internal int SnapshotsCompared { get; set; }
+
+    /// <summary>The archives a replay from the genesis reads before the store's own records (Test-PimAuditLog -ArchivePath).</summary>
+    internal IReadOnlyList<Audit.LogArchive.File>? Archives { get; set; }
 
     /// <summary>The snapshot the last replay started from (null: the genesis, or the checkpoint).</summary>
     internal long? StartedAt { get; set; }
@@ -50,8 +54,8 @@ internal sealed partial class VerifiedState
             using (var db = OpenFile(copy, SqliteOpenMode.ReadOnly))
                 content = Read(db) ?? throw new InvalidOperationException("The checkpoint's copy holds no verified head.");
             using (var source = new FileStream(copy, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20))
-            using (var zip = new ZLibStream(output, CompressionLevel.Fastest, leaveOpen: true))
-                source.CopyTo(zip, 1 << 20);
+            using (var lz4 = LZ4Stream.Encode(output, LZ4Level.L00_FAST, leaveOpen: true))
+                source.CopyTo(lz4, 1 << 20);
             return content;
         }
         finally
@@ -67,38 +71,72 @@ internal sealed partial class VerifiedState
     /// </summary>
     internal Content? TakeContent(string compressed)
     {
-        var folder = Directory.CreateTempSubdirectory("pim-snapshot-");
+        // Decompressed beside the checkpoint file (the same folder, owner-only), so that it can take the file's place.
+        var folder = File is null ? Directory.CreateTempSubdirectory("pim-snapshot-").FullName : System.IO.Path.GetDirectoryName(File)!;
+        var file = System.IO.Path.Combine(folder, $".{System.IO.Path.GetRandomFileName()}.taking");
         try
         {
-            var file = System.IO.Path.Combine(folder.FullName, "state.db");
+            var create = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None, BufferSize = 1 << 20 };
+            if (!OperatingSystem.IsWindows()) create.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
             using (var source = new FileStream(compressed, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20))
-            using (var zip = new ZLibStream(source, CompressionMode.Decompress))
-            using (var target = new FileStream(file, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 20))
-                zip.CopyTo(target, 1 << 20);
-            using var db = OpenFile(file, SqliteOpenMode.ReadOnly);
-            // Only the checkpoint's own tables and indexes: no trigger or view would run in this user's checkpoint.
-            var objects = db.Query<(string Type, string Name)>("SELECT type, name FROM sqlite_master").ToList();
-            if (objects.Any(o => o.Type is not ("table" or "index") || !(o.Name == "meta" || o.Name.StartsWith("verified_", StringComparison.Ordinal)
-                                                                          || o.Name.StartsWith("ix_", StringComparison.Ordinal) || o.Name.StartsWith("sqlite_autoindex_", StringComparison.Ordinal))))
-                return null;
-            // Its digest is not computed again: the root's envelope seals the content's SHA-256, which the caller checked.
-            if (Read(db, digest: false) is not { } content || content.Format != Format) return null;
-            lock (_gate)
+            using (var lz4 = LZ4Stream.Decode(source))
+            using (var target = new FileStream(file, create))
+                lz4.CopyTo(target, 1 << 20);
+            Content? content;
+            using (var db = OpenFile(file, SqliteOpenMode.ReadOnly))
             {
-                _viewById?.Dispose();
-                _viewById = null;
-                db.BackupDatabase(_db);
-                _synced = null;
+                // Only the checkpoint's own tables and indexes: no trigger or view would run in this user's checkpoint.
+                var objects = db.Query<(string Type, string Name)>("SELECT type, name FROM sqlite_master").ToList();
+                if (objects.Any(o => o.Type is not ("table" or "index") || !(o.Name == "meta" || o.Name.StartsWith("verified_", StringComparison.Ordinal)
+                                                                              || o.Name.StartsWith("ix_", StringComparison.Ordinal) || o.Name.StartsWith("sqlite_autoindex_", StringComparison.Ordinal))))
+                    return null;
+                // Its digest is not computed again: the root's envelope seals the content's SHA-256, which the caller checked.
+                content = Read(db, digest: false);
+                if (content is null || content.Format != Format) return null;
+                if (File is null || !Replace(file)) db.BackupDatabase(_db); // in memory, or a checkpoint another process holds open
             }
+            lock (_gate) _synced = null;
             return content;
         }
-        catch (Exception e) when (e is SqliteException or InvalidDataException)
+        catch (Exception e) when (e is SqliteException or InvalidDataException or InvalidOperationException or ArgumentException or IOException)
         {
             return null; // not a checkpoint: the caller replays the whole log
         }
         finally
         {
-            try { folder.Delete(recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+            try { System.IO.File.Delete(file); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+            if (File is null) try { Directory.Delete(folder, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        }
+    }
+
+    /// <summary>
+    /// The checkpoint file becomes <paramref name="file"/> (renamed onto it, then opened again): no copy of what may be hundreds
+    /// of MB. Not when another process of this user holds the checkpoint open (its log file stays: its pages would be read
+    /// into the new file) — false then, and nothing changed.
+    /// </summary>
+    private bool Replace(string file)
+    {
+        lock (_gate)
+        {
+            _viewById?.Dispose();
+            _viewById = null;
+            _db.Execute("PRAGMA wal_checkpoint(TRUNCATE)");
+            _db.Close();
+            try
+            {
+                if (System.IO.File.Exists(File + "-wal") || System.IO.File.Exists(File + "-shm")) return false;
+                System.IO.File.Move(file, File!, overwrite: true);
+                return true;
+            }
+            catch (IOException) { return false; }
+            catch (UnauthorizedAccessException) { return false; }
+            finally
+            {
+                _db.Dispose();
+                _db = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = File, Pooling = false, DefaultTimeout = 60 }.ToString());
+                _db.Open();
+                _db.Execute(Pragmas);
+            }
         }
     }
 

@@ -20,7 +20,7 @@ namespace PimModule.Checkpoint;
 internal sealed partial class VerifiedState : IDisposable
 {
     private readonly object _gate = new();
-    private readonly SqliteConnection _db;
+    private SqliteConnection _db; // replaced only by a snapshot's content (VerifiedState.Snapshot.cs)
     private (long Sequence, string Hash, SealState State)? _synced;
 
     /// <summary>The checkpoint's file (null for an in-memory one, which Test-PimAuditLog rebuilds).</summary>

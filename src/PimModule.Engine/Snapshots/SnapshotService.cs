@@ -60,12 +60,12 @@ public sealed class SnapshotService
                 SnapshotsTable.Insert(work, row);
                 using (var input = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20))
                 {
-                    var buffer = new byte[SnapshotsTable.ChunkSize];
+                    var buffer = new byte[SnapshotChunksTable.ChunkSize];
                     for (var chunk = 0; ; chunk++)
                     {
                         var read = input.ReadAtLeast(buffer, buffer.Length, throwOnEndOfStream: false);
                         if (read == 0) break;
-                        SnapshotsTable.InsertChunk(work, seal.Sequence, chunk, buffer.AsSpan(0, read).ToArray());
+                        SnapshotChunksTable.Insert(work, seal.Sequence, chunk, buffer.AsSpan(0, read).ToArray());
                     }
                 }
                 AuditLog.Append(work, new SnapshotMade(_store.StoreId, new SnapshotView(seal.Sequence, seal.HeadHash, seal.StateDigest, seal.ContentSha256, size)));
@@ -83,7 +83,7 @@ public sealed class SnapshotService
         : _store.Read(work => SnapshotStart.Available(work) && SnapshotsTable.Newest(work, long.MaxValue) is { } row ? Describe(row) : null);
 
     /// <summary>A snapshot is sealed by a root key: the acting principal must be a root-level principal acting with a root key of the verified log.</summary>
-    private static void RequireRootKey(UnitOfWork work, PimKey key)
+    internal static void RequireRootKey(UnitOfWork work, PimKey key, string what = "seal a snapshot of the store")
     {
         var state = work.VerifiedNow()?.State;
         var actor = Principal.Fold(work.Actor);
@@ -92,7 +92,7 @@ public sealed class SnapshotService
                      && state.Bindings.TryGetValue(key.Thumbprint, out var bound) && bound.Principal == actor;
         if (!isRoot)
             throw PimErrors.NotAuthorized(
-                $"'{work.Actor}' may not seal a snapshot of the store: only a root-level principal does, acting with a root key (key {key.Thumbprint} is not one). Nothing was changed.",
+                $"'{work.Actor}' may not {what}: only a root-level principal does, acting with a root key (key {key.Thumbprint} is not one). Nothing was changed.",
                 work.Actor, "Ask the store's root (its creator) or a break-glass root to run New-PimSnapshot, connected with their root key.");
     }
 

@@ -21,6 +21,9 @@ internal static class SnapshotStart
 
     public static bool Available(UnitOfWork work) => SchemaVersionTable.Current(work) >= SchemaVersion;
 
+    /// <summary>The end of the newest archive the log names (as stored: the replay verifies it), or null when none.</summary>
+    public static long? Archived(UnitOfWork work) => Available(work) ? Audit.LogArchive.Newest(work)?.Until : null;
+
     /// <summary>
     /// An empty checkpoint takes the snapshot <see cref="VerifiedState.StartFrom"/> names when it counts: true when it did (the
     /// checkpoint then holds the state there, and the replay resumes after it). False: the replay starts from the genesis.
@@ -58,7 +61,7 @@ internal static class SnapshotStart
             {
                 try
                 {
-                    foreach (var (_, data) in SnapshotsTable.Chunks(work, row.Sequence))
+                    foreach (var (_, data) in SnapshotChunksTable.Of(work, row.Sequence))
                     {
                         hash.AppendData(data);
                         output.Write(data);

@@ -31,7 +31,7 @@ internal static class SnapshotTrust
         try { env = Jws.Parse(row.Envelope); }
         catch (PimException e) { throw Invalid(e.Message.TrimEnd('.')); }
         if (env.Type != Jws.SnapshotType) throw Invalid("its envelope is not a snapshot's");
-        var (roots, genesisRoot, why) = RootKeys(work, storeId, upTo);
+        var (roots, genesisRoot, archives, why) = RootKeys(work, storeId, upTo);
         if (why is not null) throw Invalid(why);
         if (!roots.TryGetValue(env.KeyId, out var root))
             throw Invalid($"it is sealed by key {env.KeyId}, which is not a root key reached from the store's root {genesisRoot} through its root rotations (or it was retired)");
@@ -48,7 +48,9 @@ internal static class SnapshotTrust
         if (seal.Sequence > upTo) throw Invalid($"it stands at record {seal.Sequence}, after the head the store recorded ({upTo})");
         if (!string.Equals(AuditLogTable.BySequence(work, seal.Sequence)?.Hash, seal.HeadHash, StringComparison.Ordinal))
             throw Invalid($"the log does not hold record {seal.Sequence} as the snapshot names it (its hash differs, or it is gone)");
-        if (AuditLogTable.CountUpTo(work, seal.Sequence) != seal.Sequence) throw Invalid($"records before record {seal.Sequence} were removed from the log");
+        // Every record before it is in the log, or was removed by a root's archive (which says how many).
+        if (AuditLogTable.CountUpTo(work, seal.Sequence) + archives.Where(a => a.Until <= seal.Sequence).Sum(a => a.Removed) != seal.Sequence)
+            throw Invalid($"records before record {seal.Sequence} were removed from the log, and no root's archive accounts for them");
         return new TrustedSnapshot(row, seal, root.Thumbprint, root.Principal, genesisRoot!);
     }
 
@@ -58,9 +60,10 @@ internal static class SnapshotTrust
     /// The root keys reached from the genesis root through the log's root rotations up to <paramref name="upTo"/>, less
     /// every key a revocation names; and the genesis root. Why none can be trusted, when so.
     /// </summary>
-    private static (Dictionary<string, RootKey> Keys, string? GenesisRoot, string? Why) RootKeys(UnitOfWork work, string storeId, long upTo)
+    private static (Dictionary<string, RootKey> Keys, string? GenesisRoot, List<ArchiveView> Archives, string? Why) RootKeys(UnitOfWork work, string storeId, long upTo)
     {
         var keys = new Dictionary<string, RootKey>(StringComparer.OrdinalIgnoreCase);
+        var archives = new List<ArchiveView>();
         var retired = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         string? genesis = null;
         foreach (var (seq, action, after) in AuditLogTable.KeyRecords(work, upTo))
@@ -70,7 +73,7 @@ internal static class SnapshotTrust
                 if (genesis is not null) continue; // a second genesis is the replay's to refuse; it names no root here
                 if (Seals.RootNamedBy(seq, action, after) is not { } named) continue; // a Lab genesis: the protection names the root
                 var first = new RootKey(named.Thumbprint, named.Principal, named.Pem);
-                if (UnderSeal(work, storeId, seq, first) is { } bad) return (keys, null, $"the store's genesis record {seq} is not sealed by the root key it names ({bad})");
+                if (UnderSeal(work, storeId, seq, first) is { } bad) return (keys, null, archives, $"the store's genesis record {seq} is not sealed by the root key it names ({bad})");
                 keys[first.Thumbprint] = first;
                 genesis = first.Thumbprint;
                 continue;
@@ -79,6 +82,14 @@ internal static class SnapshotTrust
             if (action == Seals.RevokeAction)
             {
                 if (o?.Thumbprint is { } t) retired.Add(t);
+                continue;
+            }
+            if (action == Seals.ArchiveAction)
+            {
+                // An archive counts (accounts for the records it removed) only sealed by a root key reached before it.
+                if (EventJson.Read<ArchiveView>(after) is { } archive && SealsTable.Covering(work, seq) is { } archiveSeal && keys.TryGetValue(archiveSeal.KeyId, out var archiver)
+                    && !retired.Contains(archiveSeal.KeyId) && UnderSeal(work, storeId, seq, archiver) is null)
+                    archives.Add(archive);
                 continue;
             }
             if (action != Seals.BindAction || o is not { IsRoot: true, Principal: { } principal, PublicKey: { } pem, Thumbprint: { } thumbprint } || genesis is null) continue;
@@ -94,9 +105,9 @@ internal static class SnapshotTrust
             catch (Exception e) when (e is PimException or ArgumentException or System.Security.Cryptography.CryptographicException) { continue; }
             keys.TryAdd(thumbprint, new RootKey(thumbprint, Principal.Fold(principal), pem));
         }
-        if (genesis is null) return (keys, null, "the log names no root key");
+        if (genesis is null) return (keys, null, archives, "the log names no root key");
         foreach (var t in retired) keys.Remove(t);
-        return (keys, genesis, null);
+        return (keys, genesis, archives, null);
     }
 
     /// <summary>

@@ -68,18 +68,26 @@ internal static partial class AuditLogTable
 
     /// <summary>
     /// The records that name or change the store's root keys up to <paramref name="upTo"/> — the genesis (or protection) and
-    /// every key binding and revocation (ix_audit_keys) — as (sequence, action, after), in chain order.
+    /// every key binding and revocation, and every archive (ix_audit_keys) — as (sequence, action, after), in chain order.
     /// </summary>
     public static List<(long Sequence, string Action, string? AfterJson)> KeyRecords(UnitOfWork work, long upTo)
-        => work.Query<(long, string, string?)>("SELECT sequence, action, after_json FROM audit_log WHERE sequence <= @upTo AND action IN " +
-                                             "('CreateStore', 'ProtectStore', 'RegisterCredential', 'RevokeCredential') ORDER BY sequence", new { upTo });
+        => work.Query<(long, string, string?)>($"SELECT sequence, action, after_json FROM {work.Through("audit_log", "ix_audit_keys")} WHERE sequence <= @upTo AND action IN " +
+                                             "('CreateStore', 'ProtectStore', 'RegisterCredential', 'RevokeCredential', 'ArchiveLog') ORDER BY sequence", new { upTo });
+
+    /// <summary>Removes the records after <paramref name="after"/> up to <paramref name="upTo"/> (an archived transaction); how many.</summary>
+    public static int DeleteRange(UnitOfWork work, long after, long upTo)
+        => work.Execute("DELETE FROM audit_log WHERE sequence > @after AND sequence <= @upTo", new { after, upTo });
 
     /// <summary>How many records after <paramref name="after"/> are not of <paramref name="action"/>.</summary>
     public static long CountOtherThan(UnitOfWork work, long after, string action)
         => work.Scalar<long>("SELECT COUNT(*) FROM audit_log WHERE sequence > @after AND action <> @action", new { after, action });
 
-    /// <summary>How many records the log holds up to <paramref name="upTo"/> (a record removed from before a snapshot leaves a gap).</summary>
-    public static long CountUpTo(UnitOfWork work, long upTo) => work.Scalar<long>("SELECT COUNT(*) FROM audit_log WHERE sequence <= @upTo", new { upTo });
+    /// <summary>
+    /// How many records the log holds up to <paramref name="upTo"/> (a record removed from before a snapshot leaves a gap):
+    /// all of them less those after it (a count of the whole table reads its smallest index; of a range, every row).
+    /// </summary>
+    public static long CountUpTo(UnitOfWork work, long upTo)
+        => work.Scalar<long>("SELECT (SELECT COUNT(*) FROM audit_log) - (SELECT COUNT(*) FROM audit_log WHERE sequence > @upTo)", new { upTo });
 
     /// <summary>
     /// The self-service records of a principal (<see cref="Policy.SelfServiceRate"/>): what they wrote about themselves —

@@ -24,5 +24,8 @@ internal static class SealsTable
         => work.QueryFirstOrDefault<Row>("SELECT from_sequence, to_sequence, actor, key_id, envelope FROM seals WHERE to_sequence >= @sequence ORDER BY to_sequence LIMIT 1",
             new { sequence }) is { } r && r.FromSequence < sequence ? r : null;
 
+    /// <summary>Removes the seal of an archived transaction.</summary>
+    public static void Delete(UnitOfWork work, long toSequence) => work.Execute("DELETE FROM seals WHERE to_sequence = @toSequence", new { toSequence });
+
     public static long Count(UnitOfWork work) => work.Scalar<long>("SELECT COUNT(*) FROM seals");
 }

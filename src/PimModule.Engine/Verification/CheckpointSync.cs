@@ -99,6 +99,18 @@ internal sealed class CheckpointSync : ICheckpointReplay
         // A record kept pending (dated ahead) whose time has come is judged in its place in the chain: from the genesis,
         // as a fresh replay judges it now.
         if (resume is not null && resume.Time.PendingDue(now)) resume = null;
+        if (resume is null && meta is not null && v.StartFrom is not null && Snapshots.SnapshotStart.Archived(work) is { } archivedUntil && meta.Value.Sequence <= archivedUntil)
+        {
+            // What this user verified was archived since (their checkpoint's head is gone from the store): the log's beginning
+            // cannot be replayed, so they start again from the newest snapshot that counts, as a new user does.
+            tx.Rollback();
+            tx.Dispose();
+            tx = null;
+            v.Empty();
+            var took = Snapshots.SnapshotStart.TryTake(v, work, upTo);
+            tx = v.Db.BeginTransaction(deferred: false);
+            if (took && v.ReadMeta(tx) is { } taken) resume = taken.State;
+        }
         if (resume is null) v.StartedAt = null; // from the genesis after all (a snapshot's pending records came due, or the chain forked)
         var (check, verdict, replay, stopped) = ReplayComparing(v, work, tx, resume, progress, upTo);
         if (verdict is { NeedsLookAhead: true })
@@ -153,7 +165,7 @@ internal sealed class CheckpointSync : ICheckpointReplay
     {
         if (resume is null) v.Clear(tx);
         var replay = new StateReplay(v.Db, tx, work.Now, progress, watchFrom);
-        var (check, verdict) = Audit.AuditLog.VerifyFrom(work, resume, replay.Observe, lookAhead, stopAt);
+        var (check, verdict) = Audit.AuditLog.VerifyFrom(work, resume, replay.Observe, lookAhead, stopAt, resume is null ? v.Archives : null);
         return (check, verdict, replay);
     }
 

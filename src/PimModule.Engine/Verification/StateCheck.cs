@@ -16,13 +16,16 @@ internal static class StateCheck
     /// <summary>At most this many disagreements are listed (the count says how many there were).</summary>
     public const int MaxListed = 1000;
 
-    public static PimAuditVerification Verify(UnitOfWork work, Action<long>? progress = null, long? since = null)
+    public static PimAuditVerification Verify(UnitOfWork work, Action<long>? progress = null, long? since = null, IReadOnlyList<LogArchive.File>? archives = null)
     {
         if (work.IdentityMode != PimIdentityMode.Verified)
             return since is null ? AuditLog.Verify(work) : throw Errors.PimErrors.IdentityModeMismatch("A Lab store has no snapshots: -Since is for Verified stores.", since,
                 "Run Test-PimAuditLog without -Since.");
         using var fresh = VerifiedState.InMemory(CheckpointSync.Instance);
-        fresh.StartFrom = since;
+        // A log whose beginning was archived is replayed across its archives when they are given, else from the snapshot the
+        // newest archive ends at (ReplayedFrom says so).
+        fresh.StartFrom = since ?? (archives is { Count: > 0 } ? null : Snapshots.SnapshotStart.Archived(work));
+        fresh.Archives = since is null ? archives : null;
         var check = fresh.Sync(work, progress);
         check = new PimAuditVerification
         {
@@ -36,6 +39,15 @@ internal static class StateCheck
         {
             total++;
             if (found.Count < MaxListed) found.Add(new PimStateDisagreement { Kind = kind, Id = id, Problem = problem, Detail = detail });
+        }
+        // Each archive read is the file its ArchiveLog record names (the chain across it verified; its SHA-256 said too).
+        if (archives is { Count: > 0 } && since is null)
+        {
+            var named = LogArchive.All(work);
+            foreach (var file in archives)
+                if (!string.Equals(file.StoreId, fresh.State.RootThumbprint is null ? file.StoreId : work.Sealer?.StoreId ?? StoreInfoTable.Get(work, StoreInfoTable.StoreId), StringComparison.OrdinalIgnoreCase)
+                    || !named.Any(a => a.Until == file.Until && a.Sha256 == file.Sha256))
+                    Add("Archive", file.Path, "Different", $"The archive '{file.Path}' (records {file.From + 1}-{file.Until}) is not the file an ArchiveLog record of the log names (its SHA-256 or store differs).");
         }
         while (fresh.Notices.TryDequeue(out var notice))
             Add("Snapshot", notice.Target?.ToString() ?? "", notice.ErrorId == Errors.PimErrors.IdOf(nameof(Errors.PimErrors.SnapshotMismatch)) ? "Mismatch" : "Invalid", notice.Message);

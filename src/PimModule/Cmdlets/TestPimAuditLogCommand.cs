@@ -11,9 +11,15 @@ public sealed class TestPimAuditLogCommand : PimCmdlet
     [Parameter, Transforms.SnapshotTransformation]
     public long? Since { get; set; }
 
+    /// <summary>The archives of the log's beginning (Export-PimAuditLog -Until -Remove wrote them), oldest first: the replay reads across them from the genesis.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string[]? ArchivePath { get; set; }
+
     protected override void ProcessPim()
     {
-        var result = Store.Audit.Verify(n => WriteProgress(new ProgressRecord(8, "Verifying the audit log", $"{n:N0} records verified")), Since);
+        var archives = ArchivePath?.Select(p => ResolveFilePath(p, nameof(ArchivePath))).ToList();
+        var result = Store.Audit.Verify(n => WriteProgress(new ProgressRecord(8, "Verifying the audit log", $"{n:N0} records verified")), Since, archives);
         if (!result.IsValid) WriteWarning(result.Reason);
         WriteObject(result);
     }

@@ -98,3 +98,15 @@ internal sealed record SnapshotMade(string Store, SnapshotView Snapshot) : Store
     public override string? TargetId => Store;
     public override object? After => Snapshot;
 }
+
+/// <summary>What an archive removed: the records after <see cref="From"/> up to <see cref="Until"/> (a snapshot's record, whose hash is <see cref="HeadHash"/>), kept in a file whose SHA-256 is <see cref="Sha256"/>.</summary>
+internal sealed record ArchiveView(long From, long Until, string HeadHash, string Sha256, long Records, long Removed);
+
+/// <summary>A root-level principal archived a closed range of the log (Export-PimAuditLog -Until -Remove).</summary>
+internal sealed record LogArchived(string Store, ArchiveView Archive) : StoreEvent
+{
+    public const string Name = Identity.Keys.Seals.ArchiveAction;
+    public override string Action => Name;
+    public override string? TargetId => Store;
+    public override object? After => Archive;
+}

@@ -29,5 +29,7 @@ internal sealed class SealState
     public List<string> RootPrincipals { get; set; } = [];
     public Dictionary<string, string[]> Proposals { get; set; } = new(StringComparer.OrdinalIgnoreCase);
     public List<long> Restores { get; set; } = [];
+    /// <summary>The last record of the log a root archived (ArchiveLog): records up to it may be gone from the store.</summary>
+    public long ArchivedUntil { get; set; }
     public Dictionary<string, Admin> Admins { get; set; } = new(StringComparer.OrdinalIgnoreCase);
 }

@@ -62,6 +62,8 @@ internal static partial class Seals
     public const string ProtectAction = "ProtectStore";
     /// <summary>An administrator's confirmation that the store was restored from a backup on purpose (Confirm-PimStoreRestore).</summary>
     public const string RestoreAction = "ConfirmRestore";
+    /// <summary>A root-level principal's removal of a closed range of the log into an archive (Export-PimAuditLog -Until -Remove).</summary>
+    public const string ArchiveAction = "ArchiveLog";
 
     /// <summary>
     /// Checks that the seals cover the chain without a gap, each over the chain's own hashes, each signed by a key bound (and
@@ -80,6 +82,7 @@ internal static partial class Seals
         string? rootThumbprint = null, rootPrincipal = null;
         var roots = new RootLevel();
         var restores = new List<long>();
+        long archivedUntil = 0;
         var prevHash = genesisHash;
         SealRow? seal = null;
         string? sealActor = null, sealHead = null, sealKeyId = null;
@@ -96,6 +99,7 @@ internal static partial class Seals
             roots.Keys.UnionWith(resume.RootKeys);
             roots.Principals.UnionWith(resume.RootPrincipals);
             restores.AddRange(resume.Restores);
+            archivedUntil = resume.ArchivedUntil;
             admins.Load(resume.Admins);
             (checkedRecords, sealedUpTo, sealsChecked, genesisFrom) = (resume.CheckedRecords, resume.SealedUpTo, resume.SealsChecked, resume.GenesisFrom);
             (rootThumbprint, rootPrincipal, prevHash) = (resume.RootThumbprint, resume.RootPrincipal, resume.PrevHash);
@@ -197,7 +201,7 @@ internal static partial class Seals
                 var trusted = seal.FromSequence <= genesisFrom;
                 var (when, whyNot) = trusted ? (RecordTime.Counts, (string?)null) : Time().Judge(r.Sequence, r.AtTicks, sealActor!);
                 if (trusted) { Time().Trusted(r.AtTicks, sealActor!); Time().Anchor(r.Sequence, r.AtTicks); }
-                if (!trusted && r.Action is BindAction or RevokeAction or ProposeAction or RestoreAction)
+                if (!trusted && r.Action is BindAction or RevokeAction or ProposeAction or RestoreAction or ArchiveAction)
                 {
                     // What a root-level principal, or a principal with their own key, may do holds whatever the time. What
                     // needs a direct administrator at the record's time does not hold when that time does not count (yet):
@@ -221,6 +225,7 @@ internal static partial class Seals
                 if (when == RecordTime.Counts) admins.Observe(r, sealActor!, rootPrincipal);
                 observe?.Invoke(record, new SealContext(sealActor!, seal.FromSequence, trusted, r.AtTicks, when, whyNot, sealRules));
                 if (r.Action == RestoreAction) restores.Add(r.Sequence);
+                if (r.Action == ArchiveAction && EventJson.Read<ArchiveView>(r.AfterJson) is { } archived) archivedUntil = Math.Max(archivedUntil, archived.Until);
                 if (r.Action is BindAction or RevokeAction or ProposeAction) pending.Add(r);
                 prevHash = r.Hash;
             }
@@ -231,7 +236,7 @@ internal static partial class Seals
             var state = new SealState
             {
                 SealedUpTo = sealedUpTo, PrevHash = prevHash, Time = Time().Current, GenesisFrom = genesisFrom, CheckedRecords = checkedRecords,
-                SealsChecked = sealsChecked, RootThumbprint = rootThumbprint, RootPrincipal = rootPrincipal,
+                SealsChecked = sealsChecked, RootThumbprint = rootThumbprint, RootPrincipal = rootPrincipal, ArchivedUntil = archivedUntil,
                 Revoked = [.. revoked], RootKeys = [.. roots.Keys], RootPrincipals = [.. roots.Principals], Restores = [.. restores],
                 Proposals = proposals.ToDictionary(p => p.Key, p => new[] { p.Value.Proposer, p.Value.Principal }, StringComparer.OrdinalIgnoreCase),
                 Admins = admins.Save(),
@@ -350,6 +355,12 @@ internal static partial class Seals
         }
         if (r.Action == RestoreAction)
             return isAdmin ? null : $"record {r.Sequence} confirms a restore, but {notAdmin} (nor the root)";
+        if (r.Action == ArchiveAction)
+        {
+            // Only a root-level principal, with a root key, removes history; and only what a snapshot before the record covers.
+            if (!isRoot || !roots.Keys.Contains(sealKeyId) || revoked.Contains(sealKeyId)) return $"record {r.Sequence} archives the log, but {actor} is not a root-level principal acting with a root key";
+            return EventJson.Read<ArchiveView>(r.AfterJson) is { Until: > 0 } a && a.Until < r.Sequence ? null : $"record {r.Sequence} archives the log without naming a closed range before it";
+        }
         if (r.Action == RevokeAction)
         {
             var thumbprint = EventJson.Read<CredentialView>(r.AfterJson)?.Thumbprint;

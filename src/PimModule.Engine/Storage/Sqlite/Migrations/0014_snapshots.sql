@@ -18,6 +18,6 @@ CREATE TABLE snapshot_chunks (
     data                BLOB NOT NULL,
     PRIMARY KEY (sequence, chunk)
 );
--- The records that make and retire root keys (and the genesis that names the first): a new user follows the root
--- rotations from their trust anchor to the key that sealed a snapshot without reading the whole log.
-CREATE INDEX ix_audit_keys ON audit_log (sequence) WHERE action IN ('CreateStore', 'ProtectStore', 'RegisterCredential', 'RevokeCredential');
+-- The records that make and retire root keys (and the genesis that names the first), and the archives of the log: a new
+-- user follows the root rotations from their trust anchor to the key that sealed a snapshot without reading the whole log.
+CREATE INDEX ix_audit_keys ON audit_log (sequence) WHERE action IN ('CreateStore', 'ProtectStore', 'RegisterCredential', 'RevokeCredential', 'ArchiveLog');
