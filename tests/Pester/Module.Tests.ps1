@@ -115,7 +115,7 @@ Connect-PimStore -Path '$Db' -Principal 'admin@contoso.com' -IdentityMode Lab
 'jit=' + ([System.Runtime.JitInfo]::GetCompiledMethodCount(`$false) - `$before)
 'engine=' + ([AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { `$_.GetName().Name -eq 'PimModule.Engine' }).Location
 'loaded=' + (([AppDomain]::CurrentDomain.GetAssemblies() | ForEach-Object { `$_.GetName().Name } |
-    Where-Object { `$_ -match '^(MailKit|MimeKit|OxyPlot|QRCoder|BouncyCastle\.Cryptography|Npgsql)$' } | Sort-Object) -join ',')
+    Where-Object { `$_ -match '^(MailKit|MimeKit|OxyPlot|QRCoder|BouncyCastle\.Cryptography|Npgsql|K4os\.Compression\.LZ4.*)$' } | Sort-Object) -join ',')
 "@
         }
     }

@@ -380,6 +380,7 @@ public class SecretBindingTests
         foreach (var c in new[] { "failed_count", "lockouts", "locked_until_utc", "last_failure_utc" }) t.Sql($"ALTER TABLE mfa_methods DROP COLUMN {c}");
         t.Sql("DROP INDEX ix_audit_protect");
         t.Sql("DROP INDEX ix_audit_actor");
+        t.Sql("DROP INDEX ix_audit_keys");
         t.Sql("DROP INDEX ix_requests_stage");
         foreach (var c in new[] { "stage", "stage_started_utc" }) t.Sql($"ALTER TABLE requests DROP COLUMN {c}");
         // Every table a migration after 4 made (the migrations are the one list of tables), the last made first.
@@ -389,7 +390,7 @@ public class SecretBindingTests
 
         var reopened = t.Open(User, asOwner: true); // PostgreSQL: migrations are the tables' owner's job
         // Migrated from 4 through 5 to this module's latest (6-7, identity; 8, directory objects; 9, the actor index;
-        // 10, approval stages; 11, access reviews; 12, the audit time check; 13, the write lock; and any later).
+        // 10, approval stages; 11, access reviews; 12, the audit time check; 13, the write lock; 14, snapshots; and any later).
         Assert.Equal(migrations.Max(m => m.Version), reopened.SchemaVersion);
         Assert.True(reopened.SchemaVersion >= 13);
         var text = Cell(t, "SELECT secret_protected FROM mfa_methods");
