@@ -93,8 +93,12 @@ internal sealed partial class VerifiedState
                 // Its digest is not computed again: the root's envelope seals the content's SHA-256, which the caller checked.
                 content = Read(db, digest: false);
                 if (content is null || content.Format != Format) return null;
-                if (File is null || !Replace(file)) db.BackupDatabase(_db); // in memory, or a checkpoint another process holds open
+                if (File is null) db.BackupDatabase(_db); // a checkpoint in memory (Test-PimAuditLog -Since)
             }
+            // (Closed first: a file open elsewhere is not renamed on every platform.) A checkpoint another process holds
+            // open is copied into instead.
+            if (File is not null && !Replace(file))
+                using (var db = OpenFile(file, SqliteOpenMode.ReadOnly)) db.BackupDatabase(_db);
             lock (_gate) _synced = null;
             return content;
         }
