@@ -198,6 +198,47 @@ user6@contoso.com,Security Reader,administrativeUnits/x,,,,,,,
     }
 }
 
+Describe 'A bulk import of several batches' {
+    # Rows 1-2000 are the first batch (written at once), 2001-4000 the second (written on the writer's second thread while
+    # the pipeline reads on), 4001-4500 the last (written by the end of the pipeline).
+    It 'refuses each row the store refuses as its own error, in input order, in every batch; the other rows land' {
+        $null = Connect-TestStore -Principal 'admin@contoso.com'
+        $null = New-PimEligibleAssignment -Principal 'held@contoso.com' -Role 'Security Reader'
+        $rows = foreach ($i in 1..4500) {
+            $principal = switch ($i) {
+                2500 { 'held@contoso.com' }       # already held in the store
+                3001 { 'user3000@contoso.com' }   # the row before it, in the same batch
+                4200 { 'user10@contoso.com' }     # committed by the first batch
+                default { "user$i@contoso.com" }
+            }
+            [pscustomobject]@{ Principal = $principal; Role = $(if ($i -eq 2700) { 'No Such Role' } else { 'Security Reader' }); Justification = "row $i" }
+        }
+        $made = $rows | New-PimEligibleAssignment -ErrorVariable errs -ErrorAction SilentlyContinue
+        $errs.FullyQualifiedErrorId | Should -Be @(
+            'PimAssignmentExists,PimModule.Cmdlets.NewPimEligibleAssignmentCommand'
+            'PimRoleNotFound,PimModule.Cmdlets.NewPimEligibleAssignmentCommand'
+            'PimAssignmentExists,PimModule.Cmdlets.NewPimEligibleAssignmentCommand'
+            'PimAssignmentExists,PimModule.Cmdlets.NewPimEligibleAssignmentCommand')
+        $errs[0].Exception.Message | Should -BeLike '*held@contoso.com*'
+        $errs[1].Exception.Message | Should -BeLike '*No Such Role*'
+        $errs[2].Exception.Message | Should -BeLike '*user3000@contoso.com*'
+        $errs[3].Exception.Message | Should -BeLike '*user10@contoso.com*'
+        # Every other row landed, and came out in input order.
+        $expected = foreach ($i in 1..4500) { if ($i -notin 2500, 2700, 3001, 4200) { "row $i" } }
+        $made.Count | Should -Be 4496
+        ($made.Justification -join ',') | Should -Be ($expected -join ',')
+        (Get-PimStore).EligibleAssignmentCount | Should -Be 4497
+        # A refused row wrote nothing: no second assignment, request or audit record of its own.
+        @(Get-PimAssignment -Principal 'held@contoso.com').Count | Should -Be 1
+        @(Get-PimAssignment -Principal 'user3000@contoso.com').Justification | Should -Be @('row 3000')
+        @(Get-PimAssignment -Principal 'user10@contoso.com').Justification | Should -Be @('row 10')
+        Get-PimAssignment -Principal 'user2700@contoso.com' | Should -BeNullOrEmpty
+        @(Get-PimRequest -Action AdminAssign -Principal 'user3000@contoso.com').Count | Should -Be 1
+        @(Get-PimAuditLog -Action AdminAssign -Principal 'user2700@contoso.com').Count | Should -Be 0
+        (Test-PimAuditLog).IsValid | Should -BeTrue
+    }
+}
+
 Describe 'Refusals leave the store as it was' -Tag TestClock {
     BeforeEach {
         Set-TestClock $T0

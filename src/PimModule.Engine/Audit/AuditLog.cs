@@ -112,22 +112,10 @@ internal static class AuditLog
     private static AuditHead LoadHead(UnitOfWork work)
         => AuditLogTable.Head(work) is { } h ? new AuditHead(h.Sequence, h.Hash, false) : new AuditHead(0, Genesis, false);
 
+    /// <summary>A record's hash over its fields, length-prefixed, and the previous record's hash (<see cref="RecordHash"/>).</summary>
     internal static string ComputeHash(long seq, string id, long atTicks, string actor, string action, string targetType,
         string? targetId, string? roleId, string? principal, string? before, string? after, string prevHash)
-    {
-        var sb = new StringBuilder(256);
-        void Field(string? v)
-        {
-            if (v is null) { sb.Append("-1:"); return; }
-            sb.Append(v.Length).Append(':').Append(v);
-        }
-        Field(seq.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        Field(id);
-        Field(atTicks.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        Field(actor); Field(action); Field(targetType); Field(targetId); Field(roleId); Field(principal);
-        Field(before); Field(after); Field(prevHash);
-        return Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(sb.ToString()))).ToLowerInvariant();
-    }
+        => RecordHash.Compute(seq, id, atTicks, actor, action, targetType, targetId, roleId, principal, before, after, prevHash);
 
     private static PimAuditRecord ToRecord(AuditLogTable.Row r, IReadOnlyDictionary<Guid, string> roleNames, PimIdentityMode mode, long verifiedFrom)
     {

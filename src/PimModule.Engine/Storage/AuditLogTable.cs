@@ -55,12 +55,32 @@ internal static partial class AuditLogTable
     ];
 
     /// <summary>Appends records (the chain's, written together just before the unit of work commits).</summary>
-    public static void Insert(UnitOfWork work, IReadOnlyList<New> records) => BulkRows.Insert(work, "audit_log", Columns,
-        records.Select(r => new object?[]
+    public static void Insert(UnitOfWork work, IReadOnlyList<New> records)
+    {
+        if (records.Count == 0) return;
+        // Typed values straight into the bulk writer (no array or boxed value per record: a bulk import writes one a row).
+        using var bulk = work.Bulk("audit_log", Columns);
+        foreach (var r in records)
         {
-            r.Sequence, r.AuditId, r.AtUtc, r.Actor, r.ActorKey, r.Action, r.TargetType, r.TargetId, r.RoleId, r.Principal,
-            r.PrincipalKey, r.BeforeJson, r.AfterJson, r.PrevHash, r.Hash,
-        }).ToList());
+            bulk.Row();
+            bulk.Long(r.Sequence);
+            bulk.Id(r.AuditId);
+            bulk.Time(r.AtUtc);
+            bulk.Text(r.Actor);
+            bulk.Text(r.ActorKey);
+            bulk.Text(r.Action);
+            bulk.Text(r.TargetType);
+            bulk.Text(r.TargetId);
+            bulk.Text(r.RoleId);
+            bulk.Text(r.Principal);
+            bulk.Text(r.PrincipalKey);
+            bulk.Text(r.BeforeJson);
+            bulk.Text(r.AfterJson);
+            bulk.Text(r.PrevHash);
+            bulk.Text(r.Hash);
+        }
+        bulk.Complete();
+    }
 
     public static HeadRow? Head(UnitOfWork work) => work.QueryFirstOrDefault<HeadRow>("SELECT sequence, hash FROM audit_log ORDER BY sequence DESC LIMIT 1");
 

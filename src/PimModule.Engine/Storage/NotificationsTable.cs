@@ -70,13 +70,35 @@ internal static partial class NotificationsTable
     public static Row? ById(UnitOfWork work, Guid id) => FirstRow(work, Select + " WHERE notification_id = @id", new { id });
 
     /// <summary>Queues messages (written together, just before the unit of work commits).</summary>
-    public static void Insert(UnitOfWork work, IReadOnlyList<New> messages) => BulkRows.Insert(work, "notifications", Columns,
-        messages.Select(m => new object?[]
+    public static void Insert(UnitOfWork work, IReadOnlyList<New> messages)
+    {
+        if (messages.Count == 0) return;
+        // Typed values straight into the bulk writer (no array or boxed value per message: a bulk import queues one a row).
+        using var bulk = work.Bulk("notifications", Columns);
+        foreach (var m in messages)
         {
-            m.NotificationId, m.CreatedUtc, m.Event, m.RecipientType, m.Recipient, m.RecipientKey, m.Subject, m.Body, m.RoleId,
-            m.Principal, m.RequestId, m.AssignmentId, m.Critical,
-            m.Undeliverable is null ? nameof(PimNotificationStatus.Pending) : nameof(PimNotificationStatus.Failed), 0L, m.CreatedUtc, m.DedupeKey, m.Undeliverable,
-        }).ToList());
+            bulk.Row();
+            bulk.Id(m.NotificationId);
+            bulk.Time(m.CreatedUtc);
+            bulk.Text(m.Event);
+            bulk.Text(m.RecipientType.ToString());
+            bulk.Text(m.Recipient);
+            bulk.Text(m.RecipientKey);
+            bulk.Text(m.Subject);
+            bulk.Text(m.Body);
+            bulk.Id(m.RoleId);
+            bulk.Text(m.Principal);
+            bulk.Id(m.RequestId);
+            bulk.Id(m.AssignmentId);
+            bulk.Flag(m.Critical);
+            bulk.Text(m.Undeliverable is null ? nameof(PimNotificationStatus.Pending) : nameof(PimNotificationStatus.Failed));
+            bulk.Long(0L);
+            bulk.Time(m.CreatedUtc);
+            bulk.Text(m.DedupeKey);
+            bulk.Text(m.Undeliverable);
+        }
+        bulk.Complete();
+    }
 
     /// <summary>Which of these dedupe keys are already queued (a scheduled notice goes out once).</summary>
     public static HashSet<string> QueuedDedupeKeys(UnitOfWork work, IReadOnlyCollection<string> keys)

@@ -67,6 +67,9 @@ public abstract class NewPimAssignmentCommandBase : PimCmdlet, IDisposable
 
     protected virtual string? MfaCodeValue => null;
 
+    /// <summary>The columns of this module's own output (Get-PimAssignment | Export-Csv) that a row may carry.</summary>
+    private static readonly string[] OutputColumns = ["Type", "MemberType", "State", "AssignmentId", "RoleId", "CreatedBy", "CreatedDateTime", "Role", "Verified"];
+
     private bool _asks;
 
     protected override void BeginPim()
@@ -79,8 +82,7 @@ public abstract class NewPimAssignmentCommandBase : PimCmdlet, IDisposable
     {
         try
         {
-            PipedColumns.Check(this, InputObject, ["Type", "MemberType", "State", "AssignmentId", "RoleId", "CreatedBy", "CreatedDateTime", "Role", "Verified"]);
-            PipedColumns.CheckRoleColumns(Store, InputObject, _roleColumns, _rows + 1);
+            PipedColumns.Check(this, InputObject, OutputColumns, Store, _roleColumns, _rows + 1);
             var scope = GivenScope(Scope);
             // Rows are buffered and written a batch per short transaction; a -WhatIf/-Confirm row is checked on a read first.
             Report(_writer!.Add(new PimAssignmentInput

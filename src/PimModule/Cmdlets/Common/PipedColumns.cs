@@ -5,14 +5,27 @@ namespace PimModule.Cmdlets.Common;
 /// <summary>Refuses piped objects (CSV rows, hashtables turned objects) with columns the cmdlet does not know.</summary>
 internal static class PipedColumns
 {
-    private sealed record Column(string Parameter, string[] Aliases, System.Reflection.PropertyInfo Property, Type Type,
+    private sealed record Column(string Parameter, string[] Aliases, Func<object, object?> Value, Type Type,
         ArgumentTransformationAttribute[] Transforms);
 
     private sealed record Shape(HashSet<string> Known, Column[] Columns);
 
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<(Type, string), Shape> Shapes = new();
 
-    private static Shape ShapeOf(PSCmdlet cmdlet, IEnumerable<string> alsoKnown) => Shapes.GetOrAdd((cmdlet.GetType(), string.Join(",", alsoKnown)), _ =>
+    /// <summary>The shape asked for last (a bulk import asks for the same one every row, with the same array).</summary>
+    private sealed record Last(Type Cmdlet, IEnumerable<string> AlsoKnown, Shape Shape);
+
+    private static Last? _last;
+
+    private static Shape ShapeOf(PSCmdlet cmdlet, IEnumerable<string> alsoKnown)
+    {
+        if (_last is { } last && last.Cmdlet == cmdlet.GetType() && ReferenceEquals(last.AlsoKnown, alsoKnown)) return last.Shape;
+        var shape = NewShape(cmdlet, alsoKnown);
+        _last = new Last(cmdlet.GetType(), alsoKnown, shape);
+        return shape;
+    }
+
+    private static Shape NewShape(PSCmdlet cmdlet, IEnumerable<string> alsoKnown) => Shapes.GetOrAdd((cmdlet.GetType(), string.Join(",", alsoKnown)), _ =>
     {
         var known = new HashSet<string>(alsoKnown, StringComparer.OrdinalIgnoreCase);
         var columns = new List<Column>();
@@ -23,11 +36,20 @@ internal static class PipedColumns
             if (!p.ParameterSets.Values.Any(s => s.ValueFromPipelineByPropertyName)) continue;
             var property = cmdlet.GetType().GetProperty(p.Name);
             if (property is null) continue;
-            columns.Add(new Column(p.Name, p.Aliases.ToArray(), property, Nullable.GetUnderlyingType(p.ParameterType) ?? p.ParameterType,
+            columns.Add(new Column(p.Name, p.Aliases.ToArray(), Getter(property), Nullable.GetUnderlyingType(p.ParameterType) ?? p.ParameterType,
                 p.Attributes.OfType<ArgumentTransformationAttribute>().ToArray()));
         }
         return new Shape(known, columns.ToArray());
     });
+
+    /// <summary>A parameter's value as the cmdlet holds it (boxed), through a compiled getter: read for every column of every row.</summary>
+    private static Func<object, object?> Getter(System.Reflection.PropertyInfo property)
+    {
+        var target = System.Linq.Expressions.Expression.Parameter(typeof(object));
+        var body = System.Linq.Expressions.Expression.Convert(
+            System.Linq.Expressions.Expression.Property(System.Linq.Expressions.Expression.Convert(target, property.DeclaringType!), property), typeof(object));
+        return System.Linq.Expressions.Expression.Lambda<Func<object, object?>>(body, target).Compile();
+    }
 
     // A PSCustomObject's columns are its instance members. Walking PSObject.Properties builds a merged view of
     // every adapter per call (~20 µs a row in a bulk import); the instance members are a plain list.
@@ -38,7 +60,16 @@ internal static class PipedColumns
         var property = typeof(PSObject).GetProperty("InstanceMembers",
             System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Public);
         if (property?.GetMethod is null) return null;
-        return o => property.GetValue(o) as IEnumerable<PSMemberInfo> ?? [];
+        try
+        {
+            // A delegate to the getter (its collection type is internal: returned as object), not a reflection call per row.
+            var get = (Func<PSObject, object?>)property.GetMethod.CreateDelegate(typeof(Func<PSObject, object?>));
+            return o => get(o) as IEnumerable<PSMemberInfo> ?? [];
+        }
+        catch (ArgumentException)
+        {
+            return o => property.GetValue(o) as IEnumerable<PSMemberInfo> ?? [];
+        }
     }
 
     private static readonly HashSet<string> Intrinsic = new(["psobject", "pstypenames", "psbase", "psadapted", "psextended"], StringComparer.OrdinalIgnoreCase);
@@ -56,16 +87,29 @@ internal static class PipedColumns
         return input.Properties.Where(p => !Intrinsic.Contains(p.Name));
     }
 
-    public static void Check(PSCmdlet cmdlet, PSObject? input, IEnumerable<string> alsoKnown)
+    public static void Check(PSCmdlet cmdlet, PSObject? input, IEnumerable<string> alsoKnown) => Check(cmdlet, input, alsoKnown, null, null, 0);
+
+    /// <summary>The row's columns, kept between the rows of one thread (a bulk import checks every row).</summary>
+    [ThreadStatic] private static Dictionary<string, PSPropertyInfo>? _columns;
+
+    /// <summary>
+    /// <see cref="Check(PSCmdlet, PSObject?, IEnumerable{string})"/>, then — with <paramref name="store"/> —
+    /// <see cref="CheckRoleColumns"/>, over one reading of the row's columns (the bulk path does both for every row).
+    /// Give <paramref name="alsoKnown"/> as the same array every row.
+    /// </summary>
+    public static void Check(PSCmdlet cmdlet, PSObject? input, IEnumerable<string> alsoKnown, PimStore? store, Dictionary<string, PimRole?>? resolved, long row)
     {
         if (input?.BaseObject is not PSCustomObject) return; // module objects carry only known properties
         var shape = ShapeOf(cmdlet, alsoKnown);
         List<string>? unknown = null;
-        var columns = new Dictionary<string, PSPropertyInfo>(StringComparer.OrdinalIgnoreCase);
+        var columns = _columns ??= new Dictionary<string, PSPropertyInfo>(StringComparer.OrdinalIgnoreCase);
+        columns.Clear();
+        List<(string Column, string Text)>? roles = null;
         foreach (var p in NoteProperties(input))
         {
             columns[p.Name] = p;
             if (!shape.Known.Contains(p.Name)) (unknown ??= []).Add(p.Name);
+            if (store is not null && RoleColumn(p) is { } given) (roles ??= []).Add(given);
         }
         if (unknown is not null)
         {
@@ -74,6 +118,16 @@ internal static class PipedColumns
                 input, "Fix the column names (they are the parameter names), or remove the columns.");
         }
         CheckValuesBound(shape, cmdlet, input, columns);
+        columns.Clear();
+        if (store is not null) CheckRoles(store, input, roles, resolved!, row);
+    }
+
+    /// <summary>A role column (Role, RoleName, RoleId) that holds text: its name and the text, trimmed.</summary>
+    private static (string Column, string Text)? RoleColumn(PSPropertyInfo p)
+    {
+        if (!RoleColumns.Contains(p.Name, StringComparer.OrdinalIgnoreCase)) return null;
+        var text = p.Value is PSObject ps ? ps.BaseObject?.ToString() : p.Value?.ToString();
+        return string.IsNullOrWhiteSpace(text) ? null : (p.Name, text.Trim());
     }
 
     /// <summary>Null, an empty list, or a list of nothing but nulls (a PSObject unwrapped).</summary>
@@ -108,12 +162,12 @@ internal static class PipedColumns
         if (input?.BaseObject is not PSCustomObject) return;
         List<(string Column, string Text)>? given = null;
         foreach (var p in NoteProperties(input))
-        {
-            if (!RoleColumns.Contains(p.Name, StringComparer.OrdinalIgnoreCase)) continue;
-            var text = p.Value is PSObject ps ? ps.BaseObject?.ToString() : p.Value?.ToString();
-            if (string.IsNullOrWhiteSpace(text)) continue;
-            (given ??= []).Add((p.Name, text.Trim()));
-        }
+            if (RoleColumn(p) is { } g) (given ??= []).Add(g);
+        CheckRoles(store, input, given, resolved, row);
+    }
+
+    private static void CheckRoles(PimStore store, PSObject input, List<(string Column, string Text)>? given, Dictionary<string, PimRole?> resolved, long row)
+    {
         if (given is not { Count: > 1 }) return;
         PimRole? RoleOf(string text)
         {
@@ -143,7 +197,7 @@ internal static class PipedColumns
     {
         foreach (var c in shape.Columns)
         {
-            if (c.Property.GetValue(cmdlet) is not null and not SwitchParameter) continue; // bound from this row
+            if (c.Value(cmdlet) is not null and not SwitchParameter) continue; // bound from this row
             columns.TryGetValue(c.Parameter, out var column);
             if (column is null)
                 foreach (var alias in c.Aliases)
