@@ -1766,8 +1766,15 @@ Describe 'Verified stores: who acts is proven, not claimed' -Tag Hostile {
                 else { Connect-PimStore -Path $Store.Path -Principal $Principal -IdentityMode Verified -ErrorVariable errors -ErrorAction SilentlyContinue }
                 , @($errors)
             }
-            function ConvertFrom-Base64Url([string] $Text) {
-                $s = $Text.Replace('-', '+').Replace('_', '/'); $s += '=' * ((4 - $s.Length % 4) % 4); [Convert]::FromBase64String($s)
+            function Add-SecondAdministrator([object] $Store) {
+                <# admin2, with a key of their own and a permanent Global Administrator assignment (a direct administrator, not a root); admin acts after. #>
+                Use-TestUser admin2
+                $key = New-PimCredential -Principal admin2@contoso.com
+                Use-TestUser admin
+                Connect-Verified $Store admin@contoso.com
+                $key | Register-PimCredential -Principal admin2@contoso.com | Out-Null
+                New-PimActiveAssignment -Principal admin2@contoso.com -Role 'Global Administrator' -Permanent -Justification 'Second administrator' | Out-Null
+                $key
             }
             function New-ForgedEnvelope([string] $Envelope, [string] $KeyPath, [string] $Actor) {
                 <# What a key holder does with a root's snapshot: the same payload, sealed with their own key. #>
@@ -1814,12 +1821,7 @@ Describe 'Verified stores: who acts is proven, not claimed' -Tag Hostile {
 
         It 'refuses New-PimSnapshot to anyone but a root-level principal acting with a root key, and writes nothing' {
             $store = New-VerifiedStore
-            Use-TestUser admin2
-            $admin2 = New-PimCredential -Principal admin2@contoso.com
-            Use-TestUser admin
-            Connect-Verified $store admin@contoso.com
-            $admin2 | Register-PimCredential -Principal admin2@contoso.com | Out-Null
-            New-PimActiveAssignment -Principal admin2@contoso.com -Role 'Global Administrator' -Permanent -Justification 'Second administrator' | Out-Null
+            $admin2 = Add-SecondAdministrator $store
             Use-TestUser admin2
             Connect-Verified $store admin2@contoso.com
             $before = Get-RawFingerprint $store
@@ -1837,12 +1839,7 @@ Describe 'Verified stores: who acts is proven, not claimed' -Tag Hostile {
 
         It 'refuses a snapshot sealed by an administrator''s key that is not a root key: its own error, then the whole log' {
             $store = New-VerifiedStore
-            Use-TestUser admin2
-            $admin2 = New-PimCredential -Principal admin2@contoso.com
-            Use-TestUser admin
-            Connect-Verified $store admin@contoso.com
-            $admin2 | Register-PimCredential -Principal admin2@contoso.com | Out-Null
-            New-PimActiveAssignment -Principal admin2@contoso.com -Role 'Global Administrator' -Permanent -Justification 'Second administrator' | Out-Null
+            $admin2 = Add-SecondAdministrator $store
             $snapshot = New-PimSnapshot
             # The administrator (not a root) seals the root's snapshot again with their own key, in the root's place.
             $envelope = (Invoke-Sql -Store $store -Sql "SELECT envelope FROM snapshots WHERE sequence = $($snapshot.Sequence)") -join ''
@@ -1969,12 +1966,7 @@ Describe 'Verified stores: who acts is proven, not claimed' -Tag Hostile {
 
         It 'refuses to archive to anyone but a root key, without a snapshot, or twice over the same range, and leaves the store as it was' {
             $store = New-VerifiedStore
-            Use-TestUser admin2
-            $admin2 = New-PimCredential -Principal admin2@contoso.com
-            Use-TestUser admin
-            Connect-Verified $store admin@contoso.com
-            $admin2 | Register-PimCredential -Principal admin2@contoso.com | Out-Null
-            New-PimActiveAssignment -Principal admin2@contoso.com -Role 'Global Administrator' -Permanent -Justification 'Second administrator' | Out-Null
+            $admin2 = Add-SecondAdministrator $store
             $snapshot = New-PimSnapshot
             $file = Join-Path $TestDrive "refused-$([guid]::NewGuid()).jsonl"
             $before = Get-RawFingerprint $store
@@ -2017,12 +2009,7 @@ Describe 'Verified stores: who acts is proven, not claimed' -Tag Hostile {
 
         It 'fails the log with an ArchiveLog record sealed by an administrator who is not root-level' {
             $store = New-VerifiedStore
-            Use-TestUser admin2
-            $admin2 = New-PimCredential -Principal admin2@contoso.com
-            Use-TestUser admin
-            Connect-Verified $store admin@contoso.com
-            $admin2 | Register-PimCredential -Principal admin2@contoso.com | Out-Null
-            New-PimActiveAssignment -Principal admin2@contoso.com -Role 'Global Administrator' -Permanent -Justification 'Second administrator' | Out-Null
+            $admin2 = Add-SecondAdministrator $store
             $snapshot = New-PimSnapshot
             $storeId = (Get-PimStore).StoreId
             Add-ForgedTransaction -Store $store -KeyPath $admin2.Path -Actor 'admin2@contoso.com' -Records @(@{

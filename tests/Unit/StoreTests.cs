@@ -170,7 +170,7 @@ public class StoreTests
         {
             c.Open();
             using var cmd = c.CreateCommand();
-            cmd.CommandText = "SELECT table_name || '.' || column_name || ':' || CASE WHEN data_type = 'bigint' THEN 'INTEGER' ELSE upper(data_type) END " +
+            cmd.CommandText = "SELECT table_name || '.' || column_name || ':' || CASE WHEN data_type = 'bigint' THEN 'INTEGER' WHEN data_type = 'bytea' THEN 'BLOB' ELSE upper(data_type) END " +
                               "FROM information_schema.columns WHERE table_schema = current_schema()";
             using var r = cmd.ExecuteReader();
             while (r.Read()) actual.Add(r.GetString(0));
