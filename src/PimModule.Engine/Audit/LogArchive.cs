@@ -59,14 +59,26 @@ internal static class LogArchive
     /// </summary>
     public static long Remove(UnitOfWork work, long from, long until)
     {
-        var transactions = SealsTable.After(work, from, until);
-        var keys = AuditLogTable.KeyRecords(work, until).Where(k => k.Sequence > from).Select(k => k.Sequence).ToList();
-        long removed = 0;
-        foreach (var t in transactions)
+        // The transactions kept (those holding a key record, and the last), in chain order; the records and seals between
+        // them go, a range at a time (a statement per gap, not per transaction).
+        var keys = AuditLogTable.KeyRecords(work, until).Select(k => k.Sequence).Where(k => k > from).ToList();
+        var kept = new List<(long From, long To)>();
+        var next = 0;
+        foreach (var t in SealsTable.After(work, from, until))
         {
-            if (t.ToSequence == until || keys.Any(k => k > t.FromSequence && k <= t.ToSequence)) continue;
-            removed += AuditLogTable.DeleteRange(work, t.FromSequence, t.ToSequence);
-            SealsTable.Delete(work, t.ToSequence);
+            while (next < keys.Count && keys[next] <= t.FromSequence) next++;
+            if (t.ToSequence == until || (next < keys.Count && keys[next] <= t.ToSequence)) kept.Add((t.FromSequence, t.ToSequence));
+        }
+        long removed = 0;
+        var cursor = from;
+        foreach (var (keepFrom, keepTo) in kept)
+        {
+            if (keepFrom > cursor)
+            {
+                removed += AuditLogTable.DeleteRange(work, cursor, keepFrom);
+                SealsTable.DeleteRange(work, cursor, keepFrom);
+            }
+            cursor = keepTo;
         }
         SnapshotsTable.DeleteBefore(work, until);
         return removed;

@@ -63,6 +63,8 @@ internal static class SnapshotStart
                 {
                     foreach (var (_, data) in SnapshotChunksTable.Of(work, row.Sequence))
                     {
+                        // More than was sealed is not read on (chunks added around the module would fill this user's disk).
+                        if (size + data.Length > seal.Size) { size = -1; break; }
                         hash.AppendData(data);
                         output.Write(data);
                         size += data.Length;

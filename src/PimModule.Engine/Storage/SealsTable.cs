@@ -24,8 +24,9 @@ internal static class SealsTable
         => work.QueryFirstOrDefault<Row>("SELECT from_sequence, to_sequence, actor, key_id, envelope FROM seals WHERE to_sequence >= @sequence ORDER BY to_sequence LIMIT 1",
             new { sequence }) is { } r && r.FromSequence < sequence ? r : null;
 
-    /// <summary>Removes the seal of an archived transaction.</summary>
-    public static void Delete(UnitOfWork work, long toSequence) => work.Execute("DELETE FROM seals WHERE to_sequence = @toSequence", new { toSequence });
+    /// <summary>Removes the seals of the archived transactions after <paramref name="after"/> up to <paramref name="upTo"/>.</summary>
+    public static void DeleteRange(UnitOfWork work, long after, long upTo)
+        => work.Execute("DELETE FROM seals WHERE from_sequence >= @after AND to_sequence <= @upTo", new { after, upTo });
 
     public static long Count(UnitOfWork work) => work.Scalar<long>("SELECT COUNT(*) FROM seals");
 }

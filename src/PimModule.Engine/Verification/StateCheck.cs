@@ -45,7 +45,7 @@ internal static class StateCheck
         {
             var named = LogArchive.All(work);
             foreach (var file in archives)
-                if (!string.Equals(file.StoreId, fresh.State.RootThumbprint is null ? file.StoreId : work.Sealer?.StoreId ?? StoreInfoTable.Get(work, StoreInfoTable.StoreId), StringComparison.OrdinalIgnoreCase)
+                if (!string.Equals(file.StoreId, StoreInfoTable.Get(work, StoreInfoTable.StoreId), StringComparison.OrdinalIgnoreCase)
                     || !named.Any(a => a.Until == file.Until && a.Sha256 == file.Sha256))
                     Add("Archive", file.Path, "Different", $"The archive '{file.Path}' (records {file.From + 1}-{file.Until}) is not the file an ArchiveLog record of the log names (its SHA-256 or store differs).");
         }
