@@ -167,7 +167,7 @@ internal sealed partial class VerifiedState : IDisposable
         if (!rows.TryGetValue("head_sequence", out var seq) || !rows.TryGetValue("head_hash", out var hash) || !rows.TryGetValue("seal_state", out var json)) return null;
         try
         {
-            return JsonSerializer.Deserialize<SealState>(json) is { } state && long.TryParse(seq, out var n) ? (n, hash, state) : null;
+            return JsonSerializer.Deserialize(json, EngineJson.Default.SealState) is { } state && long.TryParse(seq, out var n) ? (n, hash, state) : null;
         }
         catch (JsonException) { return null; }
     }
@@ -178,7 +178,7 @@ internal sealed partial class VerifiedState : IDisposable
         _db.Execute(Put, new { key = "head_sequence", value = sequence.ToString(System.Globalization.CultureInfo.InvariantCulture) }, tx);
         _db.Execute(Put, new { key = "head_hash", value = hash }, tx);
         _db.Execute(Put, new { key = "format", value = Format }, tx);
-        _db.Execute(Put, new { key = "seal_state", value = JsonSerializer.Serialize(state) }, tx);
+        _db.Execute(Put, new { key = "seal_state", value = JsonSerializer.Serialize(state, EngineJson.Default.SealState) }, tx);
     }
 
     internal void Clear(SqliteTransaction tx)

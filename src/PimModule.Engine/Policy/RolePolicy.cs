@@ -165,7 +165,7 @@ internal sealed partial class RolePolicy
     public static RolePolicy FromRulesJson(string? rulesJson)
     {
         if (rulesJson is null) return FromRules([]);
-        var rules = System.Text.Json.JsonSerializer.Deserialize<Dictionary<string, string>>(rulesJson) ?? [];
+        var rules = System.Text.Json.JsonSerializer.Deserialize(rulesJson, EngineJson.Default.DictionaryStringString) ?? [];
         return FromRules(rules.Select(kv => (kv.Key, kv.Value)));
     }
 

@@ -86,7 +86,7 @@ internal static class StoredValue
     {
         try
         {
-            if (text is not null && System.Text.Json.JsonSerializer.Deserialize<string[]>(text) is { } a && a.All(s => s is not null)) return a;
+            if (text is not null && System.Text.Json.JsonSerializer.Deserialize(text, EngineJson.Default.StringArray) is { } a && a.All(s => s is not null)) return a;
         }
         catch (System.Text.Json.JsonException)
         {

@@ -212,7 +212,7 @@ internal sealed class UnitOfWork
     /// <summary>The value of an <see cref="AnyOf"/> parameter.</summary>
     public object TextList(IEnumerable<string> values) => Connection is Npgsql.NpgsqlConnection
         ? values.ToArray()
-        : System.Text.Json.JsonSerializer.Serialize(values);
+        : System.Text.Json.JsonSerializer.Serialize(values as string[] ?? values.ToArray(), EngineJson.Default.StringArray);
 
     /// <summary>
     /// Rows of one table written together (the bulk paths): binary COPY on PostgreSQL; on SQLite one prepared INSERT,

@@ -38,11 +38,14 @@ internal static class EventJson
     /// <summary>Writes as the log always has; reads a time as UTC (a time without an offset is UTC).</summary>
     public static readonly JsonSerializerOptions Options = new() { WriteIndented = false, Converters = { new UtcTime() } };
 
+    /// <summary>The same options for reading, with the metadata of the payloads a connect reads compiled ahead (<see cref="EngineJson"/>).</summary>
+    private static readonly JsonSerializerOptions Reading = EngineJson.ForReading(Options);
+
     /// <summary>A payload as its type, or null when there is none or it does not parse as that type (a hostile record counts for nothing).</summary>
     public static T? Read<T>(string? json) where T : class
     {
         if (json is null) return null;
-        try { return JsonSerializer.Deserialize<T>(json, Options); }
+        try { return JsonSerializer.Deserialize<T>(json, Reading); }
         catch (Exception e) when (e is JsonException or NotSupportedException or InvalidOperationException or FormatException or ArgumentException) { return null; }
     }
 

@@ -18,9 +18,8 @@ internal sealed record KnownStore(string Location, string StoreId, string Root, 
 /// </summary>
 internal sealed class KnownStores
 {
-    private static readonly JsonSerializerOptions Json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
-
-    private sealed record FileShape(int Version, List<KnownStore> Stores);
+    /// <summary>The file's shape (its JSON: <see cref="KnownStoresJson"/>, camelCase and indented).</summary>
+    internal sealed record FileShape(int Version, List<KnownStore> Stores);
 
     public KnownStores(string? path = null) => FilePath = path ?? System.IO.Path.Combine(UserFolder.Path(), "known-stores.json");
 
@@ -35,7 +34,7 @@ internal sealed class KnownStores
         if (!File.Exists(FilePath)) return [];
         try
         {
-            return JsonSerializer.Deserialize<FileShape>(File.ReadAllText(FilePath), Json)?.Stores ?? [];
+            return JsonSerializer.Deserialize(File.ReadAllText(FilePath), KnownStoresJson.Default.FileShape)?.Stores ?? [];
         }
         catch (JsonException e)
         {
@@ -107,7 +106,7 @@ internal sealed class KnownStores
                 {
                     stores.Remove(pin);
                     stores.Add(new KnownStore(location, storeId, root, sequence, headHash) { LastRestore = restores[^1] });
-                    UserFolder.WriteAtomically(FilePath, JsonSerializer.Serialize(new FileShape(1, stores), Json), overwrite: true);
+                    UserFolder.WriteAtomically(FilePath, JsonSerializer.Serialize(new FileShape(1, stores), KnownStoresJson.Default.FileShape), overwrite: true);
                     return 0;
                 }
                 if (!extends)
@@ -122,7 +121,7 @@ internal sealed class KnownStores
             {
                 LastRestore = restores is { Count: > 0 } ? restores[^1] : pin?.LastRestore ?? 0,
             });
-            UserFolder.WriteAtomically(FilePath, JsonSerializer.Serialize(new FileShape(1, stores), Json), overwrite: true);
+            UserFolder.WriteAtomically(FilePath, JsonSerializer.Serialize(new FileShape(1, stores), KnownStoresJson.Default.FileShape), overwrite: true);
             return 0;
         });
     }
@@ -132,7 +131,7 @@ internal sealed class KnownStores
     {
         var stores = Read();
         if (stores.RemoveAll(s => Same(s.Location, location)) > 0)
-            UserFolder.WriteAtomically(FilePath, JsonSerializer.Serialize(new FileShape(1, stores), Json), overwrite: true);
+            UserFolder.WriteAtomically(FilePath, JsonSerializer.Serialize(new FileShape(1, stores), KnownStoresJson.Default.FileShape), overwrite: true);
         return 0;
     });
 
