@@ -173,9 +173,7 @@ internal sealed partial class VerifiedState
         var rows = db.Query<(string Key, string Value)>("SELECT key, value FROM meta", transaction: tx).ToDictionary(r => r.Key, r => r.Value);
         if (!rows.TryGetValue("format", out var format) || !rows.TryGetValue("head_sequence", out var seq) || !rows.TryGetValue("head_hash", out var hash)
             || !rows.TryGetValue("seal_state", out var json) || !long.TryParse(seq, out var n)) return null;
-        SealState? state;
-        try { state = System.Text.Json.JsonSerializer.Deserialize(json, EngineJson.Default.SealState); }
-        catch (System.Text.Json.JsonException) { return null; }
+        var state = SealState.FromJson(json);
         return state is null ? null : new Content(n, hash, state, digest ? StateDigest.Of(db, tx, state) : "", format);
     }
 

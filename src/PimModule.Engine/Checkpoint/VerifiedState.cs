@@ -1,6 +1,5 @@
 using System.Security.Cryptography;
 using System.Text;
-using System.Text.Json;
 using Dapper;
 using Microsoft.Data.Sqlite;
 using PimModule.Identity.Keys;
@@ -165,11 +164,7 @@ internal sealed partial class VerifiedState : IDisposable
         // A checkpoint of another format (another version of PimModule wrote it) is rebuilt, never read.
         if (!rows.TryGetValue("format", out var format) || format != Format) return null;
         if (!rows.TryGetValue("head_sequence", out var seq) || !rows.TryGetValue("head_hash", out var hash) || !rows.TryGetValue("seal_state", out var json)) return null;
-        try
-        {
-            return JsonSerializer.Deserialize(json, EngineJson.Default.SealState) is { } state && long.TryParse(seq, out var n) ? (n, hash, state) : null;
-        }
-        catch (JsonException) { return null; }
+        return SealState.FromJson(json) is { } state && long.TryParse(seq, out var n) ? (n, hash, state) : null;
     }
 
     internal void WriteMeta(SqliteTransaction tx, long sequence, string hash, SealState state)
@@ -178,7 +173,7 @@ internal sealed partial class VerifiedState : IDisposable
         _db.Execute(Put, new { key = "head_sequence", value = sequence.ToString(System.Globalization.CultureInfo.InvariantCulture) }, tx);
         _db.Execute(Put, new { key = "head_hash", value = hash }, tx);
         _db.Execute(Put, new { key = "format", value = Format }, tx);
-        _db.Execute(Put, new { key = "seal_state", value = JsonSerializer.Serialize(state, EngineJson.Default.SealState) }, tx);
+        _db.Execute(Put, new { key = "seal_state", value = state.ToJson() }, tx);
     }
 
     internal void Clear(SqliteTransaction tx)

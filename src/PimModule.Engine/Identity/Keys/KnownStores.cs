@@ -34,13 +34,43 @@ internal sealed class KnownStores
         if (!File.Exists(FilePath)) return [];
         try
         {
-            return JsonSerializer.Deserialize(File.ReadAllText(FilePath), KnownStoresJson.Default.FileShape)?.Stores ?? [];
+            return Parse(File.ReadAllText(FilePath));
         }
-        catch (JsonException e)
+        catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException)
         {
             throw PimErrors.StoreTrustChanged($"The known-stores file '{FilePath}' is not readable ({e.Message}); no store is trusted from it.",
                 FilePath, "Restore the file from a backup, or remove it and pin each store again with -TrustAnchor.", e);
         }
+    }
+
+    /// <summary>
+    /// The file's stores, read through <see cref="JsonDocument"/> (every connect reads the file; the serializer's metadata
+    /// for these types costs a process more than the reading). As the serializer read it: names as written (camelCase),
+    /// unknown ones skipped, <c>lastRestore</c> 0 when absent; a store without its location, id, root, sequence or head is
+    /// not a pin, and the file is refused.
+    /// </summary>
+    private static List<KnownStore> Parse(string text)
+    {
+        using var doc = JsonDocument.Parse(text);
+        if (doc.RootElement.ValueKind != JsonValueKind.Object) throw new JsonException("the file is not a JSON object");
+        if (!doc.RootElement.TryGetProperty("stores", out var stores) || stores.ValueKind == JsonValueKind.Null) return [];
+        if (stores.ValueKind != JsonValueKind.Array) throw new JsonException("'stores' is not an array");
+        var list = new List<KnownStore>(stores.GetArrayLength());
+        foreach (var s in stores.EnumerateArray())
+        {
+            if (s.ValueKind != JsonValueKind.Object) throw new JsonException("a store is not a JSON object");
+            list.Add(new KnownStore(Text(s, "location"), Text(s, "storeId"), Text(s, "root"), Number(s, "sequence"), Text(s, "headHash"))
+            {
+                LastRestore = s.TryGetProperty("lastRestore", out var r) && r.ValueKind != JsonValueKind.Null ? r.GetInt64() : 0,
+            });
+        }
+        return list;
+
+        static string Text(JsonElement s, string name)
+            => s.TryGetProperty(name, out var v) && v.GetString() is { } t ? t : throw new JsonException($"a store has no '{name}'");
+
+        static long Number(JsonElement s, string name)
+            => s.TryGetProperty(name, out var v) ? v.GetInt64() : throw new JsonException($"a store has no '{name}'");
     }
 
     /// <summary>
