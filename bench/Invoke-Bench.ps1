@@ -429,22 +429,38 @@ function Measure-Provider([string] $Provider) {
 
         # ---- 4. start-up --------------------------------------------------------------------------------
         if ('StartUp' -notin $Measure) { return }
-        # A fresh pwsh per start (the engine, Dapper and the providers load and JIT for real), against a bare start.
+        # A fresh pwsh per start (the engine, Dapper and the providers load and JIT for real), against a bare start that
+        # prints 1 (the issue's baseline, `pwsh -c 1`). On the Lab store of measure 2 and on a Verified store whose
+        # checkpoint and pin this user (the bench's own data folder, which the starts inherit) already holds.
         $exe = [Environment]::ProcessPath
         [string[]] $prefix = if ((Split-Path $exe -Leaf) -like 'dotnet*') { @((Join-Path $PSHOME 'pwsh.dll')) } else { @() }
-        $connect = if ($Provider -eq 'PostgreSql') { "Connect-PimStore -ConnectionString '$db' -Provider PostgreSql -Principal 'admin@contoso.com'" } else { "Connect-PimStore -Path '$db' -Principal 'admin@contoso.com'" }
-        $first = "Import-Module '$ModulePath'; $connect; `$null = Test-PimAccess -Principal 'user1@contoso.com' -Role 'Security Reader'"
-        $bare = [Collections.Generic.List[double]]::new(); $withModule = [Collections.Generic.List[double]]::new()
+        $labConnect = if ($Provider -eq 'PostgreSql') { "Connect-PimStore -ConnectionString '$db' -Provider PostgreSql -Principal 'admin@contoso.com'" } else { "Connect-PimStore -Path '$db' -Principal 'admin@contoso.com'" }
+        $startVerified = Connect-BenchStore 'startverified' -IdentityMode Verified
+        New-PimEligibleAssignment -Principal 'user1@contoso.com' -Role 'Security Reader' -Justification 'start-up bench' | Out-Null
+        Disconnect-PimStore
+        Connect-BenchStore 'startverified' -Store $startVerified -IdentityMode Verified | Out-Null # the checkpoint and the pin, up to date
+        Disconnect-PimStore
+        $verifiedConnect = if ($Provider -eq 'PostgreSql') { "Connect-PimStore -ConnectionString '$startVerified' -Provider PostgreSql -Principal 'admin@contoso.com'" } else { "Connect-PimStore -Path '$startVerified' -Principal 'admin@contoso.com'" }
+        $commands = [ordered]@{ Lab = $labConnect; Verified = $verifiedConnect }
+        $bare = [Collections.Generic.List[double]]::new()
+        $withModule = @{ Lab = [Collections.Generic.List[double]]::new(); Verified = [Collections.Generic.List[double]]::new() }
         foreach ($i in 0..$StartRuns) {
-            $b = Time { & $exe @prefix -NoProfile -NonInteractive -Command 'exit 0' }
-            $m = Time { & $exe @prefix -NoProfile -NonInteractive -Command $first }
-            if ($LASTEXITCODE -ne 0) { throw 'The start-up run failed.' }
-            if ($i -gt 0) { $bare.Add($b * 1000); $withModule.Add($m * 1000) } # the first pair warms the disk cache
+            $b = Time { & $exe @prefix -NoProfile -NonInteractive -Command '1' | Out-Null }
+            if ($i -gt 0) { $bare.Add($b * 1000) } # the first round warms the disk cache
+            foreach ($mode in $commands.Keys) {
+                $first = "Import-Module '$ModulePath'; $($commands[$mode]); `$null = Test-PimAccess -Principal 'user1@contoso.com' -Role 'Security Reader'"
+                $m = Time { & $exe @prefix -NoProfile -NonInteractive -Command $first }
+                if ($LASTEXITCODE -ne 0) { throw "The start-up run ($mode) failed." }
+                if ($i -gt 0) { $withModule[$mode].Add($m * 1000) }
+            }
         }
-        $bareMedian = ($bare | Sort-Object)[[int]($bare.Count / 2)]; $moduleMedian = ($withModule | Sort-Object)[[int]($withModule.Count / 2)]
-        $results.Add([pscustomobject]@{ Provider = $Provider; Measure = 'Start-up: import, connect, first Test-PimAccess'; Module = '{0:N0} ms' -f $moduleMedian
-            Baseline = '{0:N0} ms (bare pwsh start)' -f $bareMedian; Ratio = '+{0:N0} ms' -f ($moduleMedian - $bareMedian); Target = '<= +150 ms'
-            Result = "median of $StartRuns starts"; Pass = ($moduleMedian - $bareMedian) -le 150 })
+        $bareMedian = ($bare | Sort-Object)[[int]($bare.Count / 2)]
+        foreach ($mode in $commands.Keys) {
+            $moduleMedian = ($withModule[$mode] | Sort-Object)[[int]($withModule[$mode].Count / 2)]
+            $results.Add([pscustomobject]@{ Provider = $Provider; Measure = "Start-up: import, connect, first Test-PimAccess ($mode store)"; Module = '{0:N0} ms' -f $moduleMedian
+                Baseline = '{0:N0} ms (bare pwsh -c 1)' -f $bareMedian; Ratio = '+{0:N0} ms' -f ($moduleMedian - $bareMedian); Target = '<= +150 ms'
+                Result = "median of $StartRuns starts"; Pass = ($moduleMedian - $bareMedian) -le 150 })
+        }
     }
     finally {
         Disconnect-PimStore
