@@ -43,7 +43,7 @@ internal static class RequestApprovalsTable
     /// A request's decisions as one text column of its row: fields split by U+001F, decisions by U+001E (principals and
     /// justifications never hold control characters). Read back with <see cref="Of"/>.
     /// </summary>
-    public static string Aggregate(UnitOfWork work) => work.Connection is Npgsql.NpgsqlConnection
+    public static string Aggregate(UnitOfWork work) => work.OnPostgres
         ? "COALESCE((SELECT string_agg(a.approver_key || chr(31) || a.approver || chr(31) || a.stage || chr(31) || a.decision || chr(31) || COALESCE(a.justification, '') || chr(31) || a.decided_utc, chr(30)) " +
           "FROM request_approvals a WHERE a.request_id = q.request_id), '')"
         : "COALESCE((SELECT group_concat(a.approver_key || char(31) || a.approver || char(31) || a.stage || char(31) || a.decision || char(31) || COALESCE(a.justification, '') || char(31) || a.decided_utc, char(30)) " +

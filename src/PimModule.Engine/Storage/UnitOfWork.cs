@@ -192,7 +192,7 @@ internal sealed class UnitOfWork
     /// array on SQLite (<c>IN (SELECT value FROM json_each(@p))</c>), where Dapper's <c>IN @list</c> would bind one
     /// parameter per item and Microsoft.Data.Sqlite look each of them up by name. Both use the column's index.
     /// </summary>
-    public string AnyOf(string column, string parameter) => Connection is Npgsql.NpgsqlConnection
+    public string AnyOf(string column, string parameter) => OnPostgres
         ? $"{column} = ANY(@{parameter})"
         : $"{column} IN (SELECT value FROM json_each(@{parameter}))";
 
@@ -200,17 +200,17 @@ internal sealed class UnitOfWork
     /// <paramref name="table"/> read through <paramref name="index"/>: SQLite's <c>INDEXED BY</c> where its planner,
     /// which has no statistics, would pick another index (PostgreSQL's planner has them: the table alone).
     /// </summary>
-    public string Through(string table, string index) => Connection is Npgsql.NpgsqlConnection ? table : $"{table} INDEXED BY {index}";
+    public string Through(string table, string index) => OnPostgres ? table : $"{table} INDEXED BY {index}";
 
     /// <summary>
     /// <paramref name="table"/> read in full, through no index: SQLite's <c>NOT INDEXED</c> for a query that reads most of the
     /// table, where its planner would look up each row through an index on one of the conditions (PostgreSQL's planner
     /// scans by itself).
     /// </summary>
-    public string Scan(string table) => Connection is Npgsql.NpgsqlConnection ? table : $"{table} NOT INDEXED";
+    public string Scan(string table) => OnPostgres ? table : $"{table} NOT INDEXED";
 
     /// <summary>The value of an <see cref="AnyOf"/> parameter.</summary>
-    public object TextList(IEnumerable<string> values) => Connection is Npgsql.NpgsqlConnection
+    public object TextList(IEnumerable<string> values) => OnPostgres
         ? values.ToArray()
         : System.Text.Json.JsonSerializer.Serialize(values as string[] ?? values.ToArray(), EngineJson.Default.StringArray);
 
@@ -219,12 +219,19 @@ internal sealed class UnitOfWork
     /// bound by position and stepped per row. Give the values of each row in the order of <paramref name="columns"/>;
     /// <see cref="BulkInsert.Complete"/> sends what is left.
     /// </summary>
-    public BulkInsert Bulk(string table, params string[] columns) => Connection switch
-    {
-        Npgsql.NpgsqlConnection pg => new Postgres.PostgresBulkInsert(this, pg, table, columns),
-        Microsoft.Data.Sqlite.SqliteConnection => new Sqlite.SqliteBulkInsert(this, table, columns),
-        _ => throw new NotSupportedException($"No bulk insert for {Connection.GetType().Name}."),
-    };
+    public BulkInsert Bulk(string table, params string[] columns)
+        => OnPostgres ? PostgresBulk(table, columns) : new Sqlite.SqliteBulkInsert(this, table, columns);
+
+    // Npgsql is named only here, in a method of its own: a SQLite store never loads it (issue 30, start-up).
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private Postgres.PostgresBulkInsert PostgresBulk(string table, string[] columns)
+        => new(this, (Npgsql.NpgsqlConnection)Connection, table, columns);
+
+    /// <summary>
+    /// True on a PostgreSQL store (the SQL of the two differs here and there). Asked of the SQLite type, never of Npgsql's:
+    /// naming Npgsql's connection type loads Npgsql, which a SQLite store never needs.
+    /// </summary>
+    public bool OnPostgres => Connection is not Microsoft.Data.Sqlite.SqliteConnection;
 
     /// <summary>Counts rows a bulk insert wrote (see <see cref="Writes"/>).</summary>
     internal void Wrote(int rows) => Writes += rows;
