@@ -36,16 +36,14 @@ internal abstract record AuditEvent
 internal static class EventJson
 {
     /// <summary>Writes as the log always has; reads a time as UTC (a time without an offset is UTC).</summary>
-    public static readonly JsonSerializerOptions Options = new() { WriteIndented = false, Converters = { new UtcTime() } };
-
-    /// <summary>The same options for reading, with the metadata of the payloads a connect reads compiled ahead (<see cref="EngineJson"/>).</summary>
-    private static readonly JsonSerializerOptions Reading = EngineJson.ForReading(Options);
+    /// <remarks>The payloads' metadata is compiled ahead (<see cref="EngineJson"/>); any other type goes through reflection.</remarks>
+    public static readonly JsonSerializerOptions Options = EngineJson.Resolving(new() { WriteIndented = false, Converters = { new UtcTime() } });
 
     /// <summary>A payload as its type, or null when there is none or it does not parse as that type (a hostile record counts for nothing).</summary>
     public static T? Read<T>(string? json) where T : class
     {
         if (json is null) return null;
-        try { return JsonSerializer.Deserialize<T>(json, Reading); }
+        try { return JsonSerializer.Deserialize<T>(json, Options); }
         catch (Exception e) when (e is JsonException or NotSupportedException or InvalidOperationException or FormatException or ArgumentException) { return null; }
     }
 
