@@ -9,6 +9,7 @@ namespace PimModule.Tests;
 /// writes them. What the serializer writes must read back as it was — every member, the maps' comparers a replay gives —
 /// and what is not a state or not a pin is refused, never half read.
 /// </summary>
+[Trait("Provider", "Neutral")]
 public sealed class CheckpointJsonTests : IDisposable
 {
     private readonly string _folder = Directory.CreateTempSubdirectory("pim-json-").FullName;

@@ -4,6 +4,7 @@ using Xunit;
 namespace PimModule.Tests;
 
 /// <summary>The one path check of every file the module writes: a regular file or nothing, else PimFilePathInvalid.</summary>
+[Trait("Provider", "Neutral")]
 public sealed class FileTargetTests : IDisposable
 {
     private readonly string _folder = Directory.CreateTempSubdirectory("pim-target-").FullName;

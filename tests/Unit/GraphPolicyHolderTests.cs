@@ -4,6 +4,7 @@ using Xunit;
 namespace PimModule.Tests;
 
 /// <summary>Issue 28, finding 8: the one rule of who holds a tenant policy id (the writer and the verified log's replay call it).</summary>
+[Trait("Provider", "Neutral")]
 public class GraphPolicyHolderTests
 {
     private static readonly Guid GlobalAdministrator = Guid.Parse("62e90394-69f5-4237-9190-012177145e10");

@@ -13,6 +13,7 @@ namespace PimModule.Tests;
 /// replay of the log agree (no honest record counts for nothing, no table row disagrees, each request's status and stage
 /// is the replay's).
 /// </summary>
+[Trait("Provider", "Neutral")]
 public sealed class KernelPropertyTests
 {
     private static readonly PimRoleReference Reader = new("Security Reader");

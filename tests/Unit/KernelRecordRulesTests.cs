@@ -8,6 +8,7 @@ namespace PimModule.Tests;
 /// a directory object's import, a pruning's window, an access review occurrence's schedule and a sealed deactivation.
 /// Given what is known, When it is decided at a time, Then the answer: every refusal named, in its order.
 /// </summary>
+[Trait("Provider", "Neutral")]
 public sealed class KernelRecordRulesTests
 {
     private static readonly DateTime T0 = new(2026, 12, 7, 9, 0, 0, DateTimeKind.Utc);

@@ -8,6 +8,7 @@ namespace PimModule.Tests;
 /// replay alike: Given what is held, When a principal acts at a time, Then the rule's answer — every refusal named.
 /// No store, no clock: the rules are pure.
 /// </summary>
+[Trait("Provider", "Neutral")]
 public sealed class KernelTests
 {
     private static readonly DateTime T0 = new(2026, 12, 7, 9, 0, 0, DateTimeKind.Utc);

@@ -4,6 +4,7 @@ using Xunit;
 namespace PimModule.Tests;
 
 /// <summary>The known-stores file: pinned on first use, moved forward, and what a swapped or rolled-back store is.</summary>
+[Trait("Provider", "Neutral")]
 public sealed class KnownStoresTests : IDisposable
 {
     private readonly string _folder = Directory.CreateTempSubdirectory("pim-known-").FullName;

@@ -9,6 +9,7 @@ namespace PimModule.Tests;
 /// The public key an administrator is handed (issue 26): whatever text comes, it is a public key or the module's own
 /// refusal; a private key in any of its forms is PimCredentialPrivateKeyGiven and none of its text is repeated.
 /// </summary>
+[Trait("Provider", "Neutral")]
 public class OnboardingTests
 {
     private static readonly Gen<string> Base64Line = Gen.String[Gen.Char["ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"], 32, 64];

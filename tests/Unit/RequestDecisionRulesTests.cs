@@ -8,6 +8,7 @@ namespace PimModule.Tests;
 /// Stop-PimRequest and the state replay all call. Given a request as it waits, When a principal approves, denies, cancels
 /// or expires it at a time, Then the kernel's answer: every refusal named, in its order, and what an approval does.
 /// </summary>
+[Trait("Provider", "Neutral")]
 public sealed class RequestDecisionRulesTests
 {
     private static readonly DateTime T0 = new(2026, 12, 7, 9, 0, 0, DateTimeKind.Utc);

@@ -9,6 +9,7 @@ using Xunit;
 namespace PimModule.Tests;
 
 /// <summary>Keys, thumbprints and JWS seals (issue 13's building blocks): only the bound key and its algorithm verify.</summary>
+[Trait("Provider", "Neutral")]
 public class SealTests
 {
     private static readonly byte[] Payload = Encoding.UTF8.GetBytes("{\"from\":1,\"to\":2}");
@@ -183,6 +184,7 @@ public class SealTests
     }
 }
 
+[Trait("Provider", "Neutral")]
 public sealed class CredentialFolderTests : IDisposable
 {
     private readonly string _root = Directory.CreateTempSubdirectory("pim-keys-").FullName;
@@ -204,6 +206,7 @@ public sealed class CredentialFolderTests : IDisposable
     }
 }
 
+[Trait("Provider", "Neutral")]
 public class KeyEncryptionTests
 {
     [Fact]

@@ -5,6 +5,7 @@ using Xunit;
 namespace PimModule.Tests;
 
 /// <summary>The seal verifier over a synthetic chain: who may seal what is judged by place in the chain.</summary>
+[Trait("Provider", "Neutral")]
 public sealed class SealVerifierTests : IDisposable
 {
     private const string Store = "5b0c8a52-2f7e-4d7b-9a55-0d1f0c9e1a01";

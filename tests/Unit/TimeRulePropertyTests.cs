@@ -13,6 +13,7 @@ namespace PimModule.Tests;
 /// with her own real key at random clock offsets, days back or weeks ahead: every honest record counts, no forgery grants
 /// anything, and the administrator's checkpoint, built step by step, equals a full replay of the log at the same clock.
 /// </summary>
+[Trait("Provider", "Neutral")]
 public sealed class TimeRulePropertyTests
 {
     private static readonly PimRoleReference Reader = new("Security Reader");
