@@ -13,33 +13,39 @@ namespace PimModule.Checkpoint;
 /// </summary>
 internal sealed partial class CheckpointTables(SqliteConnection db, SqliteTransaction tx) : IDisposable
 {
-    private SqliteCommand? _put;
+    private CheckpointStatement? _put;
+    private CheckpointStatement? _notice;
 
-    public void Dispose() => _put?.Dispose();
+    public void Dispose()
+    {
+        _put?.Dispose();
+        _notice?.Dispose();
+    }
 
     // ---- assignments ---------------------------------------------------------------------------------------
 
     public View? Assignment(string id) => db.QueryFirstOrDefault<View>(View.Select + " WHERE id = @id", new { id = id.ToLowerInvariant() }, tx);
 
-    /// <summary>Writes a verified assignment (one prepared statement: a million-row import replays a million of them).</summary>
+    /// <summary>Writes a verified assignment (one statement prepared once, bound by position: a million-row import replays a million of them).</summary>
     public void Put(View a)
     {
-        if (_put is null)
-        {
-            _put = db.CreateCommand();
-            _put.Transaction = tx;
-            _put.CommandText =
-                "INSERT INTO verified_assignments (id, principal_key, role_id, type, scope, member_type, start_ticks, end_ticks, digest) VALUES " +
-                "($id, $p, $r, $t, $s, $m, $start, $end, $digest) ON CONFLICT (id) DO UPDATE SET principal_key = excluded.principal_key, " +
-                "role_id = excluded.role_id, type = excluded.type, scope = excluded.scope, member_type = excluded.member_type, start_ticks = excluded.start_ticks, " +
-                "end_ticks = excluded.end_ticks, digest = excluded.digest";
-            foreach (var name in new[] { "$id", "$p", "$r", "$t", "$s", "$m", "$start", "$end", "$digest" }) _put.Parameters.Add(new SqliteParameter { ParameterName = name });
-            _put.Prepare();
-        }
-        var ps = _put.Parameters;
-        ps[0].Value = a.Id; ps[1].Value = a.PrincipalKey; ps[2].Value = a.RoleId; ps[3].Value = a.Type; ps[4].Value = a.Scope; ps[5].Value = a.MemberType;
-        ps[6].Value = a.Start; ps[7].Value = a.End is { } end ? end : DBNull.Value; ps[8].Value = VerifiedState.DigestOf(a.Json);
-        _put.ExecuteNonQuery();
+        var put = _put ??= new CheckpointStatement(db,
+            "INSERT INTO verified_assignments (id, principal_key, role_id, type, scope, member_type, start_ticks, end_ticks, digest) VALUES " +
+            "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT (id) DO UPDATE SET principal_key = excluded.principal_key, " +
+            "role_id = excluded.role_id, type = excluded.type, scope = excluded.scope, member_type = excluded.member_type, start_ticks = excluded.start_ticks, " +
+            "end_ticks = excluded.end_ticks, digest = excluded.digest");
+        put.Text(1, a.Id);
+        put.Text(2, a.PrincipalKey);
+        put.Text(3, a.RoleId);
+        put.Text(4, a.Type);
+        put.Text(5, a.Scope);
+        put.Text(6, a.MemberType);
+        put.Long(7, a.Start);
+        put.Long(8, a.End);
+        Span<byte> digest = stackalloc byte[VerifiedState.DigestSize];
+        VerifiedState.DigestOf(a.Json, digest);
+        put.Blob(9, digest);
+        put.Run();
     }
 
     public void RemoveAssignment(string id) => db.Execute("DELETE FROM verified_assignments WHERE id = @id", new { id = id.ToLowerInvariant() }, tx);

@@ -59,6 +59,26 @@ internal sealed partial class VerifiedState
     /// <summary>What the checkpoint keeps of an assignment's view: its SHA-256.</summary>
     public static byte[] DigestOf(string view) => SHA256.HashData(Encoding.UTF8.GetBytes(view));
 
+    /// <summary>The size of <see cref="DigestOf(string)"/>.</summary>
+    public const int DigestSize = SHA256.HashSizeInBytes;
+
+    /// <summary><see cref="DigestOf(string)"/> into <paramref name="digest"/> (<see cref="DigestSize"/> bytes), with nothing allocated for a short view.</summary>
+    public static void DigestOf(string view, Span<byte> digest)
+    {
+        var max = Encoding.UTF8.GetMaxByteCount(view.Length);
+        byte[]? rented = null;
+        var utf8 = max <= 1024 ? stackalloc byte[1024] : (rented = System.Buffers.ArrayPool<byte>.Shared.Rent(max));
+        try
+        {
+            var n = Encoding.UTF8.GetBytes(view, utf8);
+            SHA256.HashData(utf8[..n], digest);
+        }
+        finally
+        {
+            if (rented is not null) System.Buffers.ArrayPool<byte>.Shared.Return(rented);
+        }
+    }
+
     /// <summary>
     /// True when the store's row is the assignment as the verified log has it — and, for an activation, while the eligible
     /// assignment it came from still covers it as the verified log has that one (removing or shortening an eligibility ends

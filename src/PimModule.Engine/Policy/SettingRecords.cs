@@ -63,7 +63,7 @@ internal static class SettingRecords
             : RecordVerdict.Counts("MailSetting", new MailPut(r.AfterJson));
 
     public static RecordVerdict Notices(SealedRecord r)
-        => EventJson.Read<List<QueuedNotice?>>(r.AfterJson) is not { } notices ? RecordVerdict.Refused("Notification", "it lists no messages")
+        => QueuedNotice.ReadList(r.AfterJson) is not { } notices ? RecordVerdict.Refused("Notification", "it lists no messages")
             : RecordVerdict.Counts("Notification", new NoticesAdded(notices.OfType<QueuedNotice>().Where(m => m is { Id: not null, Digest: not null })
                 .Select(m => (m.Id!.Value.ToString("D"), m.Digest!)).ToList()));
 

@@ -47,10 +47,49 @@ internal sealed record AssignmentView(Guid? AssignmentId, string? Principal, Gui
     /// role, scope, type (Eligible or Active), member type (Direct or Activated) and start; else null.
     /// </summary>
     public static AssignmentView? Read(string? json, string? id = null)
-        => EventJson.Read<AssignmentView>(json) is { AssignmentId: { } aid, Principal: not null, RoleId: not null, Scope: not null,
+        => EventJson.ReadPlain<AssignmentView>(json, Plain) is { AssignmentId: { } aid, Principal: not null, RoleId: not null, Scope: not null,
                Type: "Eligible" or "Active", MemberType: "Direct" or "Activated", StartDateTime: not null } view
            && (id is null || string.Equals(id, aid.ToString("D"), StringComparison.OrdinalIgnoreCase))
             ? view : null;
+
+    private static readonly byte[][] Names = EventJson.Names(nameof(AssignmentId), nameof(Principal), nameof(RoleId), nameof(Scope), nameof(Type),
+        nameof(MemberType), nameof(StartDateTime), nameof(EndDateTime), nameof(Justification), nameof(TicketNumber), nameof(TicketSystem), nameof(EligibleId));
+
+    /// <summary>An assignment payload in the plain form (<see cref="EventJson.ReadPlain"/>): as the serializer reads it.</summary>
+    private static bool Plain(ref Utf8JsonReader r, out AssignmentView? view)
+    {
+        view = null;
+        if (r.TokenType != JsonTokenType.StartObject) return false;
+        Guid? assignmentId = null, roleId = null, eligibleId = null;
+        string? principal = null, scope = null, type = null, memberType = null, justification = null, ticketNumber = null, ticketSystem = null;
+        DateTime? start = null, end = null;
+        var seen = 0;
+        while (true)
+        {
+            if (!EventJson.PlainProperty(ref r, Names, ref seen, out var i)) return false;
+            var ok = i switch
+            {
+                -1 => true,
+                0 => EventJson.PlainGuid(ref r, out assignmentId),
+                1 => EventJson.PlainText(ref r, out principal),
+                2 => EventJson.PlainGuid(ref r, out roleId),
+                3 => EventJson.PlainText(ref r, out scope),
+                4 => EventJson.PlainText(ref r, out type),
+                5 => EventJson.PlainText(ref r, out memberType),
+                6 => EventJson.PlainTime(ref r, out start),
+                7 => EventJson.PlainTime(ref r, out end),
+                8 => EventJson.PlainText(ref r, out justification),
+                9 => EventJson.PlainText(ref r, out ticketNumber),
+                10 => EventJson.PlainText(ref r, out ticketSystem),
+                11 => EventJson.PlainGuid(ref r, out eligibleId),
+                _ => false,
+            };
+            if (!ok) return false;
+            if (i == -1) break;
+        }
+        view = new AssignmentView(assignmentId, principal, roleId, scope, type, memberType, start, end, justification, ticketNumber, ticketSystem, eligibleId);
+        return true;
+    }
 
     /// <summary>
     /// Whether an assignment record is one, as the state replay and the seal verifier both judge it: it names its

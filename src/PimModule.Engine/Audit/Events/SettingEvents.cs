@@ -114,7 +114,48 @@ internal sealed record RoleRemoved(PimRole Role) : AuditEvent
 }
 
 /// <summary>A queued notice as a Verified store's log keeps it: its id and digest (the sender sends only these).</summary>
-internal sealed record QueuedNotice(Guid? Id, string? Digest);
+internal sealed record QueuedNotice(Guid? Id, string? Digest)
+{
+    /// <summary>A notification record's payload: the notices it queued (null when it is not a list of them).</summary>
+    public static List<QueuedNotice?>? ReadList(string? json) => EventJson.ReadPlain<List<QueuedNotice?>>(json, PlainList);
+
+    private static readonly byte[][] Names = EventJson.Names(nameof(Id), nameof(Digest));
+
+    /// <summary>A list of notices in the plain form (<see cref="EventJson.ReadPlain"/>): as the serializer reads it.</summary>
+    private static bool PlainList(ref System.Text.Json.Utf8JsonReader r, out List<QueuedNotice?>? list)
+    {
+        list = null;
+        if (r.TokenType != System.Text.Json.JsonTokenType.StartArray) return false;
+        var read = new List<QueuedNotice?>();
+        while (r.Read())
+        {
+            switch (r.TokenType)
+            {
+                case System.Text.Json.JsonTokenType.EndArray:
+                    list = read;
+                    return true;
+                case System.Text.Json.JsonTokenType.Null:
+                    read.Add(null);
+                    continue;
+                case System.Text.Json.JsonTokenType.StartObject:
+                    Guid? id = null;
+                    string? digest = null;
+                    var seen = 0;
+                    while (true)
+                    {
+                        if (!EventJson.PlainProperty(ref r, Names, ref seen, out var i)) return false;
+                        if (i == -1) break;
+                        if (!(i == 0 ? EventJson.PlainGuid(ref r, out id) : EventJson.PlainText(ref r, out digest))) return false;
+                    }
+                    read.Add(new QueuedNotice(id, digest));
+                    continue;
+                default:
+                    return false;
+            }
+        }
+        return false;
+    }
+}
 
 /// <summary>The notices a change queued (written directly: a bulk batch queues thousands).</summary>
 internal sealed record NotificationsQueued(RawJson Notices) : AuditEvent
