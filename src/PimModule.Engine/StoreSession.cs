@@ -113,6 +113,20 @@ internal sealed class StoreSession : IDisposable
         return read(NewWork(connection, null, UtcNow));
     });
 
+    /// <summary>
+    /// As <see cref="Read{T}(Func{UnitOfWork, T})"/>, with the questions <paramref name="ahead"/> names sent ahead: on
+    /// PostgreSQL in the one round trip that also reads the store's recorded head (<see cref="UnitOfWork.ReadAhead"/>), instead
+    /// of a round trip for the head and one per question. The read asks its questions as ever; those sent ahead are answered
+    /// from the batch when the verified state stood at the head read with them.
+    /// </summary>
+    internal T Read<T>(Func<UnitOfWork, T> read, Func<UnitOfWork, IReadOnlyList<AheadQuery>> ahead) => Run(Provider, Identity.Mode, () =>
+    {
+        using var connection = Provider.OpenConnection();
+        var work = NewWork(connection, null, UtcNow, verify: false);
+        work.ReadAhead(Provider.Kind == PimStoreProvider.PostgreSql ? ahead(work) : []);
+        return read(work);
+    });
+
     /// <summary>Runs a change in one write transaction; a refusal (exception) rolls everything back.</summary>
     internal T Write<T>(Func<UnitOfWork, T> change) => Run(Provider, Identity.Mode, () =>
     {

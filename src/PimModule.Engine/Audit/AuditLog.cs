@@ -247,9 +247,14 @@ internal static class AuditLog
     }
 
     /// <summary>The head the store recorded beside the log (store_info, written with every record): its sequence (MaxValue when none) and hash.</summary>
-    public static (long Sequence, string? Hash) RecordedHead(UnitOfWork work)
+    public static (long Sequence, string? Hash) RecordedHead(UnitOfWork work) => RecordedHead(StoreInfoTable.Many(work, HeadKeys));
+
+    /// <summary>The store_info keys of the recorded head.</summary>
+    internal static string[] HeadKeys => [StoreInfoTable.AuditHeadSequence, StoreInfoTable.AuditHeadHash];
+
+    /// <summary>The recorded head of the store_info rows of <see cref="HeadKeys"/>, read (as <see cref="RecordedHead(UnitOfWork)"/>).</summary>
+    internal static (long Sequence, string? Hash) RecordedHead(IReadOnlyDictionary<string, string> info)
     {
-        var info = StoreInfoTable.Many(work, [StoreInfoTable.AuditHeadSequence, StoreInfoTable.AuditHeadHash]);
         var seq = info.TryGetValue(StoreInfoTable.AuditHeadSequence, out var text) && long.TryParse(text, out var hs) ? hs : long.MaxValue;
         return (seq, info.TryGetValue(StoreInfoTable.AuditHeadHash, out var hash) ? hash : null);
     }

@@ -108,6 +108,21 @@ internal sealed partial class VerifiedState : IDisposable
 
     // ---- what the replay reads and moves (Verification/CheckpointSync.cs) ----------------------------------------
 
+    /// <summary>
+    /// True when this session's verified state stands at the head the store recorded (<paramref name="sequence"/> and its
+    /// hash) and none of its pending records is due at <paramref name="now"/>: a sync then has nothing to verify or apply.
+    /// The one test of it, for the sync (<see cref="ICheckpointReplay.Sync"/>) and for a read that read the head in the
+    /// round trip of its own first rows (<see cref="UnitOfWork.HeadRead"/>).
+    /// </summary>
+    public bool StandsAt(long sequence, string? hash, DateTime now)
+    {
+        lock (_gate) return StandsAtLocked(sequence, hash, Storage.SqlTypes.Ticks(now));
+    }
+
+    /// <summary>As <see cref="StandsAt"/>, the gate held (now in ticks).</summary>
+    internal bool StandsAtLocked(long sequence, string? hash, long now)
+        => _synced is { } s && s.Sequence == sequence && s.Hash == hash && !s.State.Time.PendingDue(now);
+
     /// <summary>The checkpoint's database (the replay's transactions are on it).</summary>
     internal SqliteConnection Db => _db;
 

@@ -104,7 +104,12 @@ internal static partial class AssignmentsTable
 
     /// <summary>Every assignment (any type, time and scope) a principal holds of a role: Test-PimAccess's one index lookup.</summary>
     public static List<AssignmentRow> ForPrincipalAndRole(UnitOfWork work, string principalKey, Guid roleId)
-        => Of(principalKey, Raw(work, SelectRows + " WHERE principal_key = @principalKey AND role_id = @roleId", new { principalKey, roleId }));
+        => Of(principalKey, Raw(work, ForPrincipalAndRoleSql, new { principalKey, roleId }));
+
+    private const string ForPrincipalAndRoleSql = SelectRows + " WHERE principal_key = @principalKey AND role_id = @roleId";
+
+    /// <summary><see cref="ForPrincipalAndRole"/>'s question, to send ahead (<see cref="AheadQuery"/>).</summary>
+    public static AheadQuery ForPrincipalAndRoleAhead(string principalKey, Guid roleId) => AheadQuery.Rows<Stored>(ForPrincipalAndRoleSql, new { principalKey, roleId });
 
     /// <summary>
     /// The rows of a principal found through the principal_key column, kept only when their principal is that one: the
@@ -146,10 +151,16 @@ internal static partial class AssignmentsTable
     public static (List<AssignmentRow> Rows, List<AssignmentRow> ActorRows) ForPrincipalAndRoleWithActor(UnitOfWork work, string principalKey, Guid roleId,
         string actorKey, DateTime at)
     {
-        var rows = Raw(work, SelectRows + " WHERE (principal_key = @principalKey AND role_id = @roleId) OR (principal_key = @actorKey AND type = 'Active' AND scope = '/' AND "
-                             + LiveAt + ")", new { principalKey, roleId, actorKey, at });
+        var rows = Raw(work, WithActorSql, new { principalKey, roleId, actorKey, at });
         return (Of(principalKey, rows).FindAll(a => a.RoleId == roleId), Of(actorKey, rows).FindAll(a => a.Type == PimAssignmentType.Active && a.Scope == "/"));
     }
+
+    private const string WithActorSql = SelectRows + " WHERE (principal_key = @principalKey AND role_id = @roleId) OR (principal_key = @actorKey AND type = 'Active' AND scope = '/' AND "
+                                        + LiveAt + ")";
+
+    /// <summary><see cref="ForPrincipalAndRoleWithActor"/>'s question, to send ahead (<see cref="AheadQuery"/>).</summary>
+    public static AheadQuery ForPrincipalAndRoleWithActorAhead(string principalKey, Guid roleId, string actorKey, DateTime at)
+        => AheadQuery.Rows<Stored>(WithActorSql, new { principalKey, roleId, actorKey, at });
 
     /// <summary>Whether the principal holds a direct (assigned, not activated) administrator assignment in force at <paramref name="at"/>.</summary>
     public static bool IsDirectAdministrator(UnitOfWork work, string principalKey, DateTime at) => work.Verified is not null

@@ -45,8 +45,31 @@ internal static partial class RolesTable
             : roles.Where(r => r.IsBuiltIn || RoleCatalog.BuiltInByNameKey(RoleName.Key(r.Name)) is null).OrderBy(r => RoleName.Key(r.Name), StringComparer.Ordinal).ToList();
     }
 
+    private const string ByIdSql = Select + " WHERE role_id = @id";
+
     public static PimRole? ById(UnitOfWork work, Guid id)
-        => work.QueryFirstOrDefault<Row>(Select + " WHERE role_id = @id", new { id }) is { } r ? Counted(work, r) : null;
+        => work.QueryFirstOrDefault<Row>(ByIdSql, new { id }) is { } r ? Counted(work, r) : null;
+
+    /// <summary><see cref="ById"/>'s question, to send ahead (<see cref="AheadQuery"/>).</summary>
+    public static AheadQuery ByIdAhead(Guid id) => AheadQuery.FirstOrDefault<Row>(ByIdSql, new { id });
+
+    /// <summary>
+    /// The question <see cref="Roles.RoleService.Find"/> asks first for a reference, to send ahead, with the id it would ask
+    /// about; null when it is not known without the store (a custom role's name, a name that is not valid).
+    /// </summary>
+    public static (AheadQuery Query, Guid Id)? FindAhead(UnitOfWork work, PimRoleReference reference)
+    {
+        if (reference.Id is { } id) return (ByIdAhead(id), id);
+        if (work.Verified is null || reference.Name is null) return null;
+        try
+        {
+            return RoleCatalog.BuiltInByNameKey(RoleName.Key(reference.Name, "Role")) is { } shipped ? (ByIdAhead(shipped.Id), shipped.Id) : null;
+        }
+        catch (PimException)
+        {
+            return null; // the read refuses it as ever
+        }
+    }
 
     /// <summary>The role whose name has this key (RoleName.Key).</summary>
     public static PimRole? ByNameKey(UnitOfWork work, string key)

@@ -27,6 +27,9 @@ internal static partial class StoreInfoTable
         => work.Query<Row>("SELECT key, value FROM store_info WHERE " + work.AnyOf("key", "keys"), new { keys = work.TextList(keys) })
             .ToDictionary(r => r.Key, r => r.Value, StringComparer.Ordinal);
 
+    /// <summary>As <see cref="Many"/> (the keys are the list parameter @headKeys): the head's statement in a batch (<see cref="UnitOfWork.ReadAhead"/>).</summary>
+    public static string ManySql(UnitOfWork work) => "SELECT key, value FROM store_info WHERE " + work.AnyOf("key", "headKeys");
+
     /// <summary>The rows whose key starts with <paramref name="prefix"/> (a settings group such as "mail.").</summary>
     public static List<Row> WithPrefix(UnitOfWork work, string prefix)
         => work.Query<Row>("SELECT key, value FROM store_info WHERE key LIKE @pattern", new { pattern = prefix + "%" });

@@ -9,7 +9,7 @@ namespace PimModule.Storage;
 /// One command's work on the store: a connection, its transaction (for writes), the acting principal and
 /// the time of the command, read once from the injected clock so every row the command writes agrees.
 /// </summary>
-internal sealed class UnitOfWork
+internal sealed partial class UnitOfWork
 {
     static UnitOfWork() => SqlTypes.Register();
 
@@ -168,9 +168,11 @@ internal sealed class UnitOfWork
     // Parameters are objects (anonymous or rows); a list is one parameter, bound with AnyOf and TextList; value conversions are SqlTypes'.
     // Enums are passed as text (enum.ToString()).
 
-    public List<T> Query<T>(string sql, object? param = null) => Connection.Query<T>(sql, param, Transaction).AsList();
+    public List<T> Query<T>(string sql, object? param = null)
+        => _ahead is not null && Answered(sql, param, false, out var rows) && rows is List<T> list ? list : Connection.Query<T>(sql, param, Transaction).AsList();
 
-    public T? QueryFirstOrDefault<T>(string sql, object? param = null) => Connection.QueryFirstOrDefault<T>(sql, param, Transaction);
+    public T? QueryFirstOrDefault<T>(string sql, object? param = null)
+        => _ahead is not null && Answered(sql, param, true, out var row) && row is null or T ? (T?)row : Connection.QueryFirstOrDefault<T>(sql, param, Transaction);
 
     /// <summary>Rows read one at a time while the caller enumerates (the connection's one open reader).</summary>
     public IEnumerable<T> Stream<T>(string sql, object? param = null) => Connection.Query<T>(sql, param, Transaction, buffered: false);

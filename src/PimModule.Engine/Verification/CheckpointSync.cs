@@ -54,7 +54,7 @@ internal sealed class CheckpointSync : ICheckpointReplay
     {
         var (upTo, headHash) = Audit.AuditLog.RecordedHead(work);
         var now = Storage.SqlTypes.Ticks(work.Now);
-        if (v.Synced is { } s && s.Sequence == upTo && s.Hash == headHash && !s.State.Time.PendingDue(now))
+        if (v.StandsAtLocked(upTo, headHash, now))
             return new PimAuditVerification { IsValid = true, IdentityMode = PimIdentityMode.Verified, RecordsChecked = 0 };
         tx = v.Db.BeginTransaction(deferred: false);
         var meta = v.ReadMeta(tx);

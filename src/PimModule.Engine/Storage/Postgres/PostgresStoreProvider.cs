@@ -46,6 +46,12 @@ internal sealed partial class PostgresStoreProvider : IStoreProvider
         }
         Location = Redact(builder);                         // what the user gave, less every secret
         builder.ApplicationName ??= "PimModule";           // how the sessions show in pg_stat_activity
+        // The module keeps no session state on a connection: what a transaction sets is SET LOCAL or SET TRANSACTION, and it
+        // takes no advisory lock, LISTENs to nothing and makes no temporary table. A connection back in the pool then needs
+        // no reset (DISCARD ALL, or its seven statements once a statement is prepared) run by the server before each command's
+        // first statement; a transaction left open is still rolled back when the connection is closed. Given in the
+        // connection string, the setting is the user's.
+        if (!builder.ContainsKey("No Reset On Close")) builder.NoResetOnClose = true;
         _server = $"{builder.Host ?? "localhost"}:{builder.Port}";
         _database = builder.Database ?? builder.Username ?? "";
         _user = builder.Username ?? Environment.UserName;
