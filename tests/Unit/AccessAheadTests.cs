@@ -61,6 +61,21 @@ public sealed class AccessAheadTests : IDisposable
         Assert.False(user1.Assignments.CheckAccess("user2@contoso.com", Reader, "/administrativeUnits/x", null, detailed: false).HasAccess);
     }
 
+    [PostgresFact]
+    public void A_batch_prepared_before_the_schema_changed_is_dropped_and_the_question_asked_again()
+    {
+        var (admin, user1) = AdminAndUser1();
+        GrantReader(admin, "user2@contoso.com");
+        // Prepared on user1's pooled connection by the first check, run as prepared by the second.
+        Assert.True(user1.Assignments.CheckAccess("user2@contoso.com", Reader, null, null, detailed: false).HasAccess);
+        Assert.True(user1.Assignments.CheckAccess("user2@contoso.com", Reader, null, null, detailed: false).HasAccess);
+        // A column the batch reads changes type: the server refuses the cached plan (0A000). The check still answers.
+        _people.Sql("ALTER TABLE assignments ALTER COLUMN justification TYPE varchar(4000)");
+        Assert.True(user1.Assignments.CheckAccess("user2@contoso.com", Reader, null, null, detailed: false).HasAccess);
+        Assert.False(user1.Assignments.CheckAccess("user3@contoso.com", Reader, null, null, detailed: false).HasAccess);
+        Assert.True(user1.Assignments.CheckAccess("user2@contoso.com", Reader, null, null, detailed: false).HasAccess);
+    }
+
     [Fact]
     public void A_question_sent_ahead_answers_only_the_same_statement_with_equal_parameters()
     {
