@@ -47,7 +47,7 @@ internal sealed partial class CheckpointTables
     /// <summary>Queued notices, by id and the digest of what they say (one statement prepared once, bound by position: a bulk batch queues thousands).</summary>
     public void AddNotices(IEnumerable<(string Id, string Digest)> notices)
     {
-        var insert = _notice ??= new CheckpointStatement(db, "INSERT INTO verified_notifications (id, digest) VALUES (?1, ?2) ON CONFLICT (id) DO NOTHING");
+        var insert = _notice ??= new Storage.Sqlite.SqliteStatement(db, "INSERT INTO verified_notifications (id, digest) VALUES (?1, ?2) ON CONFLICT (id) DO NOTHING");
         foreach (var (id, digest) in notices)
         {
             insert.Text(1, id);

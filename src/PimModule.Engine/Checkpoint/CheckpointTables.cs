@@ -13,8 +13,8 @@ namespace PimModule.Checkpoint;
 /// </summary>
 internal sealed partial class CheckpointTables(SqliteConnection db, SqliteTransaction tx) : IDisposable
 {
-    private CheckpointStatement? _put;
-    private CheckpointStatement? _notice;
+    private Storage.Sqlite.SqliteStatement? _put;
+    private Storage.Sqlite.SqliteStatement? _notice;
 
     public void Dispose()
     {
@@ -29,7 +29,7 @@ internal sealed partial class CheckpointTables(SqliteConnection db, SqliteTransa
     /// <summary>Writes a verified assignment (one statement prepared once, bound by position: a million-row import replays a million of them).</summary>
     public void Put(View a)
     {
-        var put = _put ??= new CheckpointStatement(db,
+        var put = _put ??= new Storage.Sqlite.SqliteStatement(db,
             "INSERT INTO verified_assignments (id, principal_key, role_id, type, scope, member_type, start_ticks, end_ticks, digest) VALUES " +
             "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT (id) DO UPDATE SET principal_key = excluded.principal_key, " +
             "role_id = excluded.role_id, type = excluded.type, scope = excluded.scope, member_type = excluded.member_type, start_ticks = excluded.start_ticks, " +

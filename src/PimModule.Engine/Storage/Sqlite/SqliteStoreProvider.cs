@@ -183,74 +183,42 @@ internal sealed class SqliteStoreProvider : IStoreProvider
 }
 
 /// <summary>
-/// SQLite's bulk insert: one single-row INSERT prepared once per batch on the connection's own handle, its values bound
-/// by position and the statement stepped per row (SQLitePCL.raw, which Microsoft.Data.Sqlite is built on). SQLite runs
-/// in the process, so a row costs its binds and a step — no round trip, and none of the per-execution lookup of every
-/// parameter by name that a SqliteCommand does. The statement runs in the connection's transaction (SQLite's is the
-/// connection's); an error is the SqliteException Microsoft.Data.Sqlite would raise, so it is translated as any other.
+/// SQLite's bulk insert: one single-row INSERT prepared once per batch (<see cref="SqliteStatement"/>), its values bound
+/// by position and the statement stepped per row, in the connection's transaction.
 /// </summary>
 internal sealed class SqliteBulkInsert : BulkInsert
 {
-    private readonly SQLitePCL.sqlite3 _db;
-    private SQLitePCL.sqlite3_stmt? _statement;
+    private readonly SqliteConnection _connection;
+    private SqliteStatement? _statement;
     private int _next = -1; // the column the next value is for; -1 before the first row
-    private byte[] _utf8 = new byte[512]; // a text's UTF-8, reused (SQLite copies what is bound)
 
     public SqliteBulkInsert(UnitOfWork work, string table, string[] columns) : base(work, table, columns)
     {
-        _db = ((SqliteConnection)work.Connection).Handle ?? throw new InvalidOperationException("The SQLite connection is not open.");
+        _connection = (SqliteConnection)work.Connection;
     }
 
-    private SQLitePCL.sqlite3_stmt Statement => _statement ?? throw new InvalidOperationException("Start a bulk row with Row() first.");
-
-    private void Check(int rc)
-    {
-        if (rc != SQLitePCL.raw.SQLITE_OK) SqliteException.ThrowExceptionForRC(rc, _db);
-    }
+    private SqliteStatement Statement => _statement ?? throw new InvalidOperationException("Start a bulk row with Row() first.");
 
     public override void Row()
     {
-        if (_statement is null)
-        {
-            Check(SQLitePCL.raw.sqlite3_prepare_v2(_db, Sql, out var statement));
-            _statement = statement;
-        }
+        if (_statement is null) _statement = new SqliteStatement(_connection, Sql);
         else Send();
         _next = 1;
         Rows++;
     }
 
-    public override void Text(string? value)
-    {
-        if (value is null)
-        {
-            Null();
-            return;
-        }
-        var max = System.Text.Encoding.UTF8.GetMaxByteCount(value.Length);
-        if (max > _utf8.Length) _utf8 = new byte[Math.Max(max, _utf8.Length * 2)];
-        var n = System.Text.Encoding.UTF8.GetBytes(value, _utf8);
-        Check(SQLitePCL.raw.sqlite3_bind_text(Statement, _next++, _utf8.AsSpan(0, n)));
-    }
+    public override void Text(string? value) => Statement.Text(_next++, value);
 
-    /// <summary>A GUID's text ("D"), formatted straight into UTF-8.</summary>
-    public override void Id(Guid value)
-    {
-        Span<byte> text = stackalloc byte[36];
-        value.TryFormat(text, out var n, "D");
-        Check(SQLitePCL.raw.sqlite3_bind_text(Statement, _next++, text[..n]));
-    }
+    public override void Id(Guid value) => Statement.Id(_next++, value);
 
-    public override void Long(long value) => Check(SQLitePCL.raw.sqlite3_bind_int64(Statement, _next++, value));
+    public override void Long(long value) => Statement.Long(_next++, value);
 
-    public override void Null() => Check(SQLitePCL.raw.sqlite3_bind_null(Statement, _next++));
+    public override void Null() => Statement.Null(_next++);
 
     private void Send()
     {
         if (_next != Columns + 1) throw new InvalidOperationException($"A bulk row has {_next - 1} values for {Columns} columns.");
-        var rc = SQLitePCL.raw.sqlite3_step(Statement);
-        SQLitePCL.raw.sqlite3_reset(Statement);
-        if (rc != SQLitePCL.raw.SQLITE_DONE) SqliteException.ThrowExceptionForRC(rc, _db);
+        Statement.Run();
         _next = -1;
     }
 
@@ -261,7 +229,7 @@ internal sealed class SqliteBulkInsert : BulkInsert
 
     public override void Dispose()
     {
-        _statement?.Dispose(); // finalizes the statement
+        _statement?.Dispose();
         _statement = null;
     }
 }
