@@ -65,24 +65,30 @@ public abstract class PimCmdlet : PSCmdlet
         Guard(() => TellNotices(_store));
     }
 
-    private static readonly System.Collections.Concurrent.ConcurrentDictionary<Type, System.Reflection.PropertyInfo[]> PipelineProperties = new();
+    /// <summary>A cmdlet type's pipeline-bound parameters, each with the value it is reset to (its type's default).</summary>
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<Type, (System.Reflection.PropertyInfo Property, object? Default)[]> PipelineProperties = new();
+
+    /// <summary>This command's pipeline-bound parameters less those given on its command line: what is reset after each object.</summary>
+    private (System.Reflection.PropertyInfo Property, object? Default)[]? _resettable;
 
     /// <summary>
     /// PowerShell keeps a pipeline-bound parameter's value for the next input object when that object cannot bind it
-    /// (an empty CSV cell, a missing column). Each object must stand alone: reset what the pipeline bound.
+    /// (an empty CSV cell, a missing column). Each object must stand alone: reset what the pipeline bound. Runs after
+    /// every row of a bulk import: what to reset and to what is worked out once per command.
     /// </summary>
     private void ResetPipelineParameters()
     {
-        var properties = PipelineProperties.GetOrAdd(GetType(), t => t.GetProperties()
-            .Where(p => p.CanWrite && p.GetCustomAttributes(typeof(ParameterAttribute), true).Cast<ParameterAttribute>()
-                .Any(a => a.ValueFromPipeline || a.ValueFromPipelineByPropertyName))
-            .ToArray());
-        foreach (var p in properties)
+        _resettable ??= PipelineProperties.GetOrAdd(GetType(), t => t.GetProperties()
+                .Where(p => p.CanWrite && p.GetCustomAttributes(typeof(ParameterAttribute), true).Cast<ParameterAttribute>()
+                    .Any(a => a.ValueFromPipeline || a.ValueFromPipelineByPropertyName))
+                .Select(p => (p, p.PropertyType.IsValueType && Nullable.GetUnderlyingType(p.PropertyType) is null ? Activator.CreateInstance(p.PropertyType) : null))
+                .ToArray())
+            .Where(p => _fromCommandLine?.Contains(p.Property.Name) != true).ToArray();
+        var bound = MyInvocation.BoundParameters;
+        foreach (var (property, value) in _resettable)
         {
-            if (_fromCommandLine?.Contains(p.Name) == true) continue;
-            p.SetValue(this, p.PropertyType.IsValueType && Nullable.GetUnderlyingType(p.PropertyType) is null
-                ? Activator.CreateInstance(p.PropertyType) : null);
-            MyInvocation.BoundParameters.Remove(p.Name);
+            property.SetValue(this, value);
+            bound.Remove(property.Name);
         }
     }
 
