@@ -196,6 +196,20 @@ user6@contoso.com,Security Reader,administrativeUnits/x,,,,,,,
         $errs[0].FullyQualifiedErrorId | Should -Be 'PimInputColumnUnknown,PimModule.Cmdlets.NewPimEligibleAssignmentCommand'
         Get-PimAssignment -Principal 'user1@contoso.com' | Should -BeNullOrEmpty
     }
+
+    It 'binds each piped object alone: a property the next object lacks is not carried over to it' {
+        # PowerShell keeps a pipeline-bound value for the next object that does not bind it; the module resets it (PimCmdlet).
+        $made = @(
+            [pscustomobject]@{ Principal = 'user1@contoso.com'; Role = 'Security Reader'; Scope = '/administrativeUnits/x'; Duration = '30d'; TicketNumber = 'CHG1'; Justification = 'first' }
+            [pscustomobject]@{ Principal = 'user2@contoso.com'; Role = 'Security Reader' }
+        ) | New-PimEligibleAssignment
+        $made.Count | Should -Be 2
+        $made[0].EndDateTime | Should -Be $T0.AddDays(30)
+        $made[1].Scope | Should -Be '/'   # a scope left out is the whole directory, not "given as null" by the row before
+        $made[1].EndDateTime | Should -BeNullOrEmpty
+        $made[1].TicketNumber | Should -BeNullOrEmpty
+        $made[1].Justification | Should -BeNullOrEmpty
+    }
 }
 
 Describe 'A bulk import of several batches' {
