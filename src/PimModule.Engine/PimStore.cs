@@ -37,6 +37,7 @@ public sealed class PimStore : IDisposable
         Audit = new AuditService(session);
         Settings = new SettingsService(session);
         Directory = new DirectoryService(session);
+        Groups = new Groups.GroupService(session);
         Comparison = new SettingsComparison(session);
         Configuration = new ConfigurationService(session);
         Assignments = new AssignmentService(session);
@@ -90,6 +91,7 @@ public sealed class PimStore : IDisposable
     public AuditService Audit { get; }
     public SettingsService Settings { get; }
     public DirectoryService Directory { get; }
+    public Groups.GroupService Groups { get; }
     public SettingsComparison Comparison { get; }
     public ConfigurationService Configuration { get; }
     public AssignmentService Assignments { get; }

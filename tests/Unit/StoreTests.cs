@@ -198,7 +198,7 @@ public class StoreTests
         Assert.Equal(["q", "a"], Storage.Migration.TablesMadeBy(rebuilt));
         // The store's own migrations: the tables it holds, as before this list was derived.
         Assert.Equal(["schema_version", "store_info", "roles", "assignments", "requests", "audit_log", "policy_rules", "mfa_methods", "notifications",
-                      "credentials", "seals", "directory_objects", "request_approvals", "access_reviews", "access_review_items", "snapshots", "snapshot_chunks"],
+                      "credentials", "seals", "directory_objects", "request_approvals", "access_reviews", "access_review_items", "snapshots", "snapshot_chunks", "groups", "group_members"],
             Storage.Migration.TablesMadeBy(Storage.Migration.LoadEmbedded("PimModule.Sqlite.")));
     }
 

@@ -45,6 +45,17 @@ internal sealed record MailPut(string? View) : CheckpointChange;
 
 internal sealed record DirectoryObjectPut(string Id, string UserPrincipalName, string PrincipalKey, string? DisplayName) : CheckpointChange;
 
+/// <summary>A group made (CreateGroup), by <see cref="CreatedBy"/> at <see cref="CreatedTicks"/>.</summary>
+internal sealed record GroupPut(string Id, string DisplayName, string? Description, bool IsAssignableToRole, string CreatedBy, long CreatedTicks) : CheckpointChange;
+
+/// <summary>A group removed (RemoveGroup): its memberships, and its membership of other groups, go with it.</summary>
+internal sealed record GroupDropped(string Id) : CheckpointChange;
+
+/// <summary>A direct member added to a group: <see cref="MemberKey"/> is a user's principal key or a group's key.</summary>
+internal sealed record GroupMemberPut(string GroupId, string MemberKey, string Member, string AddedBy, long AddedTicks) : CheckpointChange;
+
+internal sealed record GroupMemberDropped(string GroupId, string MemberKey) : CheckpointChange;
+
 internal sealed record NoticesAdded(IReadOnlyList<(string Id, string Digest)> Notices) : CheckpointChange;
 
 internal sealed record ReviewAdded(ReviewState Review, IReadOnlyList<(string Id, string AssignmentId, string PrincipalKey, string Recommendation)> Items) : CheckpointChange;

@@ -46,6 +46,11 @@ internal static class CheckpointSchema
         CREATE TABLE IF NOT EXISTS verified_notifications (id TEXT PRIMARY KEY, digest TEXT NOT NULL);
         CREATE TABLE IF NOT EXISTS verified_directory (id TEXT PRIMARY KEY, user_principal_name TEXT NOT NULL, principal_key TEXT NOT NULL UNIQUE,
             display_name TEXT);
+        CREATE TABLE IF NOT EXISTS verified_groups (id TEXT PRIMARY KEY, display_name TEXT NOT NULL, description TEXT,
+            is_assignable_to_role INTEGER NOT NULL, created_by TEXT NOT NULL, created_ticks INTEGER NOT NULL);
+        CREATE TABLE IF NOT EXISTS verified_group_members (group_id TEXT NOT NULL, member_key TEXT NOT NULL, member TEXT NOT NULL,
+            added_by TEXT NOT NULL, added_ticks INTEGER NOT NULL, PRIMARY KEY (group_id, member_key));
+        CREATE INDEX IF NOT EXISTS ix_group_members_member ON verified_group_members (member_key);
         CREATE TABLE IF NOT EXISTS verified_reviews (id TEXT PRIMARY KEY, role_id TEXT NOT NULL, assignment_type TEXT NOT NULL, reviewers TEXT NOT NULL,
             self_review INTEGER NOT NULL, status TEXT NOT NULL, start_ticks INTEGER NOT NULL, end_ticks INTEGER NOT NULL, default_decision TEXT NOT NULL,
             auto_apply INTEGER NOT NULL, recurrence TEXT NOT NULL, duration_ticks INTEGER NOT NULL, series_id TEXT NOT NULL, occurrence INTEGER NOT NULL);

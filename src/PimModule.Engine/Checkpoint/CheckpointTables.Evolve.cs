@@ -58,6 +58,10 @@ internal sealed partial class CheckpointTables
             case MailPut(var view): PutMail(view); break;
             case DirectoryObjectPut o: PutDirectoryObject(o.Id, o.UserPrincipalName, o.PrincipalKey, o.DisplayName); break;
             case NoticesAdded(var notices): AddNotices(notices); break;
+            case GroupPut g: PutGroup(g); break;
+            case GroupDropped(var id): DropGroup(id); break;
+            case GroupMemberPut m: PutGroupMember(m); break;
+            case GroupMemberDropped(var group, var member): DropGroupMember(group, member); break;
             case ReviewAdded(var review, var items): AddReview(review, items); break;
             case ReviewCompleted(var id): CompleteReview(id); break;
             case ReviewItemDecided i: DecideReviewItem(i.Id, i.Decision, i.ReviewedBy); break;

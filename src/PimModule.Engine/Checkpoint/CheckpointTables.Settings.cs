@@ -44,6 +44,43 @@ internal sealed partial class CheckpointTables
                       "ON CONFLICT (id) DO UPDATE SET user_principal_name = excluded.user_principal_name, principal_key = excluded.principal_key, display_name = excluded.display_name",
             new { id, userPrincipalName, principalKey, displayName }, tx);
 
+    // ---- groups (Groups/GroupRecords.cs decides) -------------------------------------------------------------
+
+    /// <summary>A verified group's facts (the kernel's <see cref="Kernel.GroupFacts"/>), or null.</summary>
+    public Kernel.GroupFacts? Group(Guid id)
+        => db.QueryFirstOrDefault<long?>("SELECT is_assignable_to_role FROM verified_groups WHERE id = @id", new { id = id.ToString("D") }, tx) is { } flag
+            ? new Kernel.GroupFacts(id, flag != 0) : null;
+
+    public int RoleAssignableGroupCount()
+        => db.ExecuteScalar<int>("SELECT COUNT(*) FROM verified_groups WHERE is_assignable_to_role <> 0", transaction: tx);
+
+    public bool IsGroupMember(Guid groupId, string memberKey)
+        => db.ExecuteScalar<long>("SELECT COUNT(*) FROM verified_group_members WHERE group_id = @group AND member_key = @memberKey",
+            new { group = groupId.ToString("D"), memberKey }, tx) > 0;
+
+    /// <summary>The groups <paramref name="groupId"/> holds as direct members.</summary>
+    public IEnumerable<Guid> MemberGroupsOf(Guid groupId)
+        => db.Query<string>("SELECT member_key FROM verified_group_members WHERE group_id = @group AND member_key LIKE 'group:%'",
+                new { group = groupId.ToString("D") }, tx)
+            .Select(k => PimGroupKey.TryParse(k, out var id) ? id : Guid.Empty).Where(id => id != Guid.Empty).ToList();
+
+    private void PutGroup(GroupPut g)
+        => db.Execute("INSERT INTO verified_groups (id, display_name, description, is_assignable_to_role, created_by, created_ticks) " +
+                      "VALUES (@Id, @DisplayName, @Description, @flag, @CreatedBy, @CreatedTicks)",
+            new { g.Id, g.DisplayName, g.Description, flag = g.IsAssignableToRole ? 1L : 0L, g.CreatedBy, g.CreatedTicks }, tx);
+
+    private void DropGroup(string id)
+    {
+        db.Execute("DELETE FROM verified_group_members WHERE group_id = @id OR member_key = @key", new { id, key = PimGroupKey.Prefix + id }, tx);
+        db.Execute("DELETE FROM verified_groups WHERE id = @id", new { id }, tx);
+    }
+
+    private void PutGroupMember(GroupMemberPut m)
+        => db.Execute("INSERT INTO verified_group_members (group_id, member_key, member, added_by, added_ticks) VALUES (@GroupId, @MemberKey, @Member, @AddedBy, @AddedTicks)", m, tx);
+
+    private void DropGroupMember(string groupId, string memberKey)
+        => db.Execute("DELETE FROM verified_group_members WHERE group_id = @groupId AND member_key = @memberKey", new { groupId, memberKey }, tx);
+
     /// <summary>Queued notices, by id and the digest of what they say (one statement prepared once, bound by position: a bulk batch queues thousands).</summary>
     public void AddNotices(IEnumerable<(string Id, string Digest)> notices)
     {

@@ -178,6 +178,22 @@ internal sealed partial class VerifiedState
         lock (_gate) return _db.QueryFirstOrDefault<PolicyState>("SELECT role_id, describe, rules FROM verified_policies WHERE role_id = @id", new { id = roleId.ToString("D") });
     }
 
+    /// <summary>A group as administrators made it (CreateGroup records).</summary>
+    internal sealed record GroupState(string Id, string DisplayName, string? Description, long IsAssignableToRole, string CreatedBy, long CreatedTicks);
+
+    /// <summary>A direct membership as administrators made it (AddGroupMember records).</summary>
+    internal sealed record GroupMemberState(string GroupId, string MemberKey, string Member, string AddedBy, long AddedTicks);
+
+    public IReadOnlyList<GroupState> Groups()
+    {
+        lock (_gate) return _db.Query<GroupState>("SELECT id, display_name, description, is_assignable_to_role, created_by, created_ticks FROM verified_groups").ToList();
+    }
+
+    public IReadOnlyList<GroupMemberState> GroupMembers()
+    {
+        lock (_gate) return _db.Query<GroupMemberState>("SELECT group_id, member_key, member, added_by, added_ticks FROM verified_group_members").ToList();
+    }
+
     /// <summary>A directory object as an administrator imported it (ImportDirectoryObject records).</summary>
     internal sealed record DirectoryState(string Id, string UserPrincipalName, string PrincipalKey, string? DisplayName);
 

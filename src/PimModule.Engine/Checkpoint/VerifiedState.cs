@@ -47,7 +47,7 @@ internal sealed partial class VerifiedState : IDisposable
     internal const int SnapshotAttempts = 5;
 
     /// <summary>The checkpoint's format: what this version of PimModule writes and reads (another one is rebuilt).</summary>
-    private const string Format = "pim-checkpoint-12";
+    private const string Format = "pim-checkpoint-13";
 
     private const string Pragmas = "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA cache_size = -65536;";
 

@@ -64,6 +64,7 @@ internal sealed class StateReplay(SqliteConnection db, SqliteTransaction tx, Dat
             "MailSetting" => SettingRecords.Mail(r, ctx, view),
             "Notification" => SettingRecords.Notices(r),
             "DirectoryObject" => SettingRecords.DirectoryObject(r, ctx, view),
+            "Group" or "GroupMember" => Groups.GroupRecords.Decide(r, ctx, view),
             "AccessReview" => ReviewRecords.Review(r, ctx, view),
             "AccessReviewItem" => ReviewRecords.Item(r, ctx, view),
             "Store" when r.Action == "PruneHistory" => SettingRecords.Prune(r, ctx, view),

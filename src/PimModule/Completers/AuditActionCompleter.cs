@@ -4,7 +4,8 @@ namespace PimModule.Completers;
 public sealed class AuditActionCompleter : PimArgumentCompleter
 {
     private static readonly string[] Actions =
-        ["CreateStore", "AddRole", "RemoveRole", "UpdateRoleSetting", "RegisterMfaMethod", "MfaFailed", "CreateAccessReview", "DecideAccessReviewItem", "CompleteAccessReview", .. Enum.GetNames<PimRequestAction>()];
+        ["CreateStore", "AddRole", "RemoveRole", "UpdateRoleSetting", "RegisterMfaMethod", "MfaFailed", "CreateAccessReview", "DecideAccessReviewItem", "CompleteAccessReview",
+         "ImportDirectoryObject", "CreateGroup", "RemoveGroup", "AddGroupMember", "RemoveGroupMember", .. Enum.GetNames<PimRequestAction>()];
 
     protected override IEnumerable<(string Text, string Tooltip)> Candidates() => Actions.Select(a => (a, a));
 }

@@ -1,0 +1,64 @@
+namespace PimModule.Storage;
+
+/// <summary>
+/// The groups and group_members tables (New-PimGroup, Add-PimGroupMember, …). What a Verified store trusts is the log's
+/// CreateGroup, RemoveGroup, AddGroupMember and RemoveGroupMember records (replayed into the verified state); these tables
+/// are what a Lab store reads. No other file writes SQL against groups or group_members.
+/// </summary>
+internal static class GroupsTable
+{
+    internal sealed record GroupRow(Guid Id, string DisplayName, string? Description, bool IsAssignableToRole, string CreatedBy, DateTime Created);
+
+    /// <summary>A direct member: a user's principal (<see cref="MemberKey"/> its folded key) or a group's key (both <c>group:&lt;id&gt;</c>).</summary>
+    internal sealed record MemberRow(Guid GroupId, string MemberKey, string Member, string AddedBy, DateTime Added);
+
+    private sealed record StoredGroup(string Id, string DisplayName, string? Description, long IsAssignableToRole, string CreatedBy, long CreatedUtc)
+    {
+        public GroupRow ToRow()
+        {
+            const string T = "groups";
+            var id = StoredValue.Id(Id, T, "id", Id);
+            return new(id, DisplayName, Description, IsAssignableToRole != 0, CreatedBy, StoredValue.Time(CreatedUtc, T, "created_utc", id));
+        }
+    }
+
+    private sealed record StoredMember(string GroupId, string MemberKey, string Member, string AddedBy, long AddedUtc)
+    {
+        public MemberRow ToRow()
+        {
+            const string T = "group_members";
+            var id = StoredValue.Id(GroupId, T, "group_id", MemberKey);
+            return new(id, MemberKey, Member, AddedBy, StoredValue.Time(AddedUtc, T, "added_utc", MemberKey));
+        }
+    }
+
+    public static List<GroupRow> All(UnitOfWork work)
+        => work.Query<StoredGroup>("SELECT id, display_name, description, is_assignable_to_role, created_by, created_utc FROM groups ORDER BY name_key, id").ConvertAll(g => g.ToRow());
+
+    public static List<MemberRow> AllMembers(UnitOfWork work)
+        => work.Query<StoredMember>("SELECT group_id, member_key, member, added_by, added_utc FROM group_members ORDER BY group_id, member_key").ConvertAll(m => m.ToRow());
+
+    public static void Insert(UnitOfWork work, GroupRow g) => work.Execute(
+        "INSERT INTO groups (id, display_name, name_key, description, is_assignable_to_role, created_by, created_utc) " +
+        "VALUES (@id, @name, @nameKey, @description, @roleAssignable, @createdBy, @created)",
+        new { id = g.Id.ToString("D"), name = g.DisplayName, nameKey = NameKey(g.DisplayName), description = g.Description,
+              roleAssignable = g.IsAssignableToRole ? 1L : 0L, createdBy = g.CreatedBy, created = SqlTypes.Ticks(g.Created) });
+
+    /// <summary>Removes a group and its memberships, and its membership of other groups.</summary>
+    public static void Delete(UnitOfWork work, Guid id)
+    {
+        var p = new { id = id.ToString("D"), key = PimGroupKey.Of(id) };
+        work.Execute("DELETE FROM group_members WHERE group_id = @id OR member_key = @key", p);
+        work.Execute("DELETE FROM groups WHERE id = @id", p);
+    }
+
+    public static void AddMember(UnitOfWork work, MemberRow m) => work.Execute(
+        "INSERT INTO group_members (group_id, member_key, member, added_by, added_utc) VALUES (@group, @key, @member, @addedBy, @added)",
+        new { group = m.GroupId.ToString("D"), key = m.MemberKey, member = m.Member, addedBy = m.AddedBy, added = SqlTypes.Ticks(m.Added) });
+
+    public static void RemoveMember(UnitOfWork work, Guid groupId, string memberKey)
+        => work.Execute("DELETE FROM group_members WHERE group_id = @group AND member_key = @key", new { group = groupId.ToString("D"), key = memberKey });
+
+    /// <summary>How names are compared (one group name, whatever its case): invariant lower case.</summary>
+    public static string NameKey(string name) => name.Trim().ToLowerInvariant();
+}

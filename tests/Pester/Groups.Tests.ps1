@@ -1,0 +1,161 @@
+# Groups of the directory (issue 31, first part): New-PimGroup, Get-PimGroup, Remove-PimGroup, Add-/Remove-/Get-PimGroupMember.
+# Entra's rules (one object id per group, 500 role-assignable groups at most, no group in a role-assignable group, no group its
+# own member), who may change them (administrators), and a Verified store that counts only the memberships it verified.
+BeforeAll {
+    . (Join-Path $PSScriptRoot 'TestHelpers.ps1')
+    Import-Module $ModulePath -Force
+}
+
+Describe 'Groups' {
+    BeforeEach { $null = Connect-TestStore -Principal 'admin@contoso.com' }
+
+    It 'makes a role-assignable group and a security group, each its own key, audited' {
+        $soc = New-PimGroup -Name 'Security Operations' -Description 'SOC' -IsAssignableToRole
+        $help = New-PimGroup -Name 'Helpdesk'
+        $soc.IsAssignableToRole | Should -BeTrue
+        $help.IsAssignableToRole | Should -BeFalse
+        $soc.Key | Should -Be "group:$($soc.Id)"
+        $soc.CreatedBy | Should -Be 'admin@contoso.com'
+        (Get-PimGroup).DisplayName | Should -Be @('Helpdesk', 'Security Operations')
+        (Get-PimGroup -IsAssignableToRole).Id | Should -Be $soc.Id
+        (Get-PimGroup 'Security*').Id | Should -Be $soc.Id
+        (Get-PimGroup -Id $help.Id).DisplayName | Should -Be 'Helpdesk'
+        (Get-PimAuditLog -Action CreateGroup).TargetId | Should -Be @($soc.Id.ToString(), $help.Id.ToString())
+        $e = Get-Refusal { Get-PimGroup -Name 'No Such Group' -ErrorAction Stop }
+        $e.FullyQualifiedErrorId | Should -Be 'PimGroupNotFound,PimModule.Cmdlets.GetPimGroupCommand'
+    }
+
+    It 'adds and removes users and groups as members, each its own change' {
+        $soc = New-PimGroup -Name 'Security Operations' -IsAssignableToRole
+        $help = New-PimGroup -Name 'Helpdesk'
+        $support = New-PimGroup -Name 'All Support'
+        $added = Add-PimGroupMember -Group 'Security Operations' -Principal 'user1@contoso.com', 'User2@Contoso.com' -PassThru
+        $added.Principal | Should -Be @('user1@contoso.com', 'User2@Contoso.com')
+        Add-PimGroupMember -Group $support.Id -Principal $help.Key
+        $members = Get-PimGroupMember -Group 'All Support'
+        $members.MemberType | Should -Be 'Group'
+        $members.DisplayName | Should -Be 'Helpdesk'
+        (Get-PimGroup -Id $soc.Id).MemberCount | Should -Be 2
+        # The same user by another spelling is the same member (one canonical key).
+        $e = Get-Refusal { Add-PimGroupMember -Group 'Security Operations' -Principal 'USER1@contoso.com' -ErrorAction Stop }
+        $e.FullyQualifiedErrorId | Should -Be 'PimGroupMemberExists,PimModule.Cmdlets.AddPimGroupMemberCommand'
+        Get-PimGroupMember -Group $soc | Where-Object Principal -eq 'user1@contoso.com' | Remove-PimGroupMember -Confirm:$false
+        (Get-PimGroupMember -Group $soc).Principal | Should -Be 'User2@Contoso.com'
+        $e = Get-Refusal { Remove-PimGroupMember -Group $soc.Id -Principal 'user1@contoso.com' -ErrorAction Stop }
+        $e.FullyQualifiedErrorId | Should -Be 'PimGroupMemberNotFound,PimModule.Cmdlets.RemovePimGroupMemberCommand'
+        (Get-PimAuditLog -Action AddGroupMember, RemoveGroupMember).Action | Should -Be @('AddGroupMember', 'AddGroupMember', 'AddGroupMember', 'RemoveGroupMember')
+    }
+
+    It 'refuses <Case>, and changes nothing' -ForEach @(
+        @{ Case = 'a group as a member of a role-assignable group'; Id = 'PimGroupMemberInvalid'; Cmdlet = 'AddPimGroupMemberCommand'
+            Act = { Add-PimGroupMember -Group 'Security Operations' -Principal $script:Help.Key -ErrorAction Stop } }
+        @{ Case = 'a group as its own member'; Id = 'PimGroupMemberInvalid'; Cmdlet = 'AddPimGroupMemberCommand'
+            Act = { Add-PimGroupMember -Group 'Helpdesk' -Principal $script:Help.Key -ErrorAction Stop } }
+        @{ Case = 'a loop through another group'; Id = 'PimGroupMemberInvalid'; Cmdlet = 'AddPimGroupMemberCommand'
+            Act = { Add-PimGroupMember -Group 'Helpdesk' -Principal $script:Support.Key -ErrorAction Stop } }
+        @{ Case = 'an object id another group has'; Id = 'PimGroupExists'; Cmdlet = 'NewPimGroupCommand'
+            Act = { New-PimGroup -Name 'Copy' -Id $script:Help.Id -ErrorAction Stop } }
+        @{ Case = 'a name two groups share'; Id = 'PimGroupAmbiguous'; Cmdlet = 'AddPimGroupMemberCommand'
+            Act = { New-PimGroup -Name 'helpdesk' | Out-Null; Add-PimGroupMember -Group 'Helpdesk' -Principal 'user9@contoso.com' -ErrorAction Stop } }
+        @{ Case = 'a control character in a name'; Id = 'PimInputInvalid'; Cmdlet = 'NewPimGroupCommand'
+            Act = { New-PimGroup -Name "Help`u{0007}desk" -ErrorAction Stop } }
+        @{ Case = 'a member group that does not exist'; Id = 'PimGroupNotFound'; Cmdlet = 'AddPimGroupMemberCommand'
+            Act = { Add-PimGroupMember -Group 'Helpdesk' -Principal "group:$([guid]::NewGuid())" -ErrorAction Stop } }
+    ) {
+        $null = New-PimGroup -Name 'Security Operations' -IsAssignableToRole
+        $script:Help = New-PimGroup -Name 'Helpdesk'
+        $script:Support = New-PimGroup -Name 'All Support'
+        Add-PimGroupMember -Group 'All Support' -Principal $script:Help.Key
+        $before = Get-StoreFingerprint
+        if ($Case -eq 'a name two groups share') {
+            $null = New-PimGroup -Name 'helpdesk'
+            $before = Get-StoreFingerprint
+            $Act = { Add-PimGroupMember -Group 'Helpdesk' -Principal 'user9@contoso.com' -ErrorAction Stop }
+        }
+        $e = Get-Refusal $Act
+        $e.FullyQualifiedErrorId | Should -Be "$Id,PimModule.Cmdlets.$Cmdlet"
+        $e.Exception.Message | Should -Not -BeNullOrEmpty
+        Get-StoreFingerprint | Should -Be $before
+    }
+
+    It 'never takes a group for a user of the same name, nor a user for a group' {
+        $named = New-PimGroup -Name 'user1@contoso.com'
+        $team = New-PimGroup -Name 'Team'
+        $m = Add-PimGroupMember -Group 'Team' -Principal 'user1@contoso.com' -PassThru
+        $m.MemberType | Should -Be 'User'
+        $m.Principal | Should -Be 'user1@contoso.com'
+        # By its key or id the group is the group; its name given as a principal is the user.
+        (Add-PimGroupMember -Group 'Team' -Principal $named.Id -PassThru).MemberType | Should -Be 'Group'
+        (Get-PimGroupMember -Group $team).Principal | Should -Be @('user1@contoso.com', $named.Key)
+    }
+
+    It 'removes a group with its memberships and its membership of other groups' {
+        $help = New-PimGroup -Name 'Helpdesk'
+        $support = New-PimGroup -Name 'All Support'
+        Add-PimGroupMember -Group $help.Id -Principal 'user1@contoso.com'
+        Add-PimGroupMember -Group $support.Id -Principal $help.Key
+        Get-PimGroup 'Helpdesk' | Remove-PimGroup -Confirm:$false
+        Get-PimGroup | ForEach-Object DisplayName | Should -Be 'All Support'
+        Get-PimGroupMember -Group $support | Should -BeNullOrEmpty
+        (Get-PimAuditLog -Action RemoveGroup).TargetId | Should -Be $help.Id.ToString()
+        $e = Get-Refusal { Remove-PimGroup -Group $help.Id -Confirm:$false -ErrorAction Stop }
+        $e.FullyQualifiedErrorId | Should -Be 'PimGroupNotFound,PimModule.Cmdlets.RemovePimGroupCommand'
+    }
+
+    It 'keeps at most 500 role-assignable groups; other groups go on' {
+        $store = $global:PimTestStore
+        $values = (1..500 | ForEach-Object { "('$([guid]::NewGuid())', 'ra $_', 'ra $_', NULL, 1, 'admin@contoso.com', 0)" }) -join ', '
+        $null = Invoke-Sql -Store $store -Sql "INSERT INTO groups (id, display_name, name_key, description, is_assignable_to_role, created_by, created_utc) VALUES $values"
+        $before = Get-StoreFingerprint
+        $e = Get-Refusal { New-PimGroup -Name 'One Too Many' -IsAssignableToRole -ErrorAction Stop }
+        $e.FullyQualifiedErrorId | Should -Be 'PimGroupLimitReached,PimModule.Cmdlets.NewPimGroupCommand'
+        $e.CategoryInfo.Category | Should -Be 'LimitsExceeded'
+        Get-StoreFingerprint | Should -Be $before
+        (New-PimGroup -Name 'Ordinary').IsAssignableToRole | Should -BeFalse
+    }
+
+    It 'lets only an administrator change groups' {
+        $help = New-PimGroup -Name 'Helpdesk'
+        $null = Connect-TestStore -Store $global:PimTestStore -Principal 'user1@contoso.com'
+        $before = Get-StoreFingerprint
+        foreach ($act in { New-PimGroup -Name 'Mine' -IsAssignableToRole -ErrorAction Stop },
+                         { Add-PimGroupMember -Group 'Helpdesk' -Principal 'user1@contoso.com' -ErrorAction Stop },
+                         { Remove-PimGroup -Group 'Helpdesk' -Confirm:$false -ErrorAction Stop }) {
+            (Get-Refusal $act).Exception.ErrorId | Should -Be 'PimNotAuthorized'
+        }
+        Get-StoreFingerprint | Should -Be $before
+        (Get-PimGroup).DisplayName | Should -Be 'Helpdesk'   # anyone reads the directory
+    }
+}
+
+Describe 'Groups in a Verified store' {
+    BeforeAll {
+        $script:SavedData = $env:XDG_DATA_HOME
+        $script:GStore = New-TestStore
+        $null = Connect-ModeStore -Store $script:GStore -Folder (Join-Path $TestDrive 'admin') -Mode Verified
+        $script:Soc = New-PimGroup -Name 'Security Operations' -IsAssignableToRole
+        Add-PimGroupMember -Group $script:Soc.Id -Principal 'user1@contoso.com'
+    }
+    AfterAll { $env:XDG_DATA_HOME = $script:SavedData }
+
+    It 'counts a membership written around the module for nothing, and still verifies' {
+        $null = Invoke-Sql -Store $script:GStore -Sql ("INSERT INTO group_members (group_id, member_key, member, added_by, added_utc) " +
+            "VALUES ('$($script:Soc.Id)', 'mallory@contoso.com', 'mallory@contoso.com', 'admin@contoso.com', 0)")
+        $null = Invoke-Sql -Store $script:GStore -Sql ("INSERT INTO groups (id, display_name, name_key, description, is_assignable_to_role, created_by, created_utc) " +
+            "VALUES ('$([guid]::NewGuid())', 'Planted', 'planted', NULL, 1, 'admin@contoso.com', 0)")
+        (Get-PimGroupMember -Group $script:Soc.Id).Principal | Should -Be 'user1@contoso.com'
+        (Get-PimGroup).DisplayName | Should -Be 'Security Operations'
+        (Test-PimAuditLog).IsValid | Should -BeTrue
+    }
+
+    It 'seals each group change: the log verifies, and a new colleague sees the same groups' {
+        Add-PimGroupMember -Group $script:Soc.Id -Principal 'user2@contoso.com'
+        Remove-PimGroupMember -Group $script:Soc.Id -Principal 'user1@contoso.com' -Confirm:$false
+        (Test-PimAuditLog).IsValid | Should -BeTrue
+        # Without the checkpoint, the log is replayed from its genesis: the groups are what the sealed records make them.
+        Disconnect-PimStore
+        Get-ChildItem (Join-Path $TestDrive 'admin/PimModule/verified') -Filter '*.checkpoint*' | Remove-Item -Force
+        $null = Connect-ModeStore -Store $script:GStore -Folder (Join-Path $TestDrive 'admin') -Mode Verified
+        (Get-PimGroupMember -Group $script:Soc.Id).Principal | Should -Be 'user2@contoso.com'
+    }
+}
