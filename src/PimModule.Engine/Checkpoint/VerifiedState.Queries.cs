@@ -189,9 +189,20 @@ internal sealed partial class VerifiedState
         lock (_gate) return _db.Query<GroupState>("SELECT id, display_name, description, is_assignable_to_role, created_by, created_ticks FROM verified_groups").ToList();
     }
 
-    public IReadOnlyList<GroupMemberState> GroupMembers()
+    public IReadOnlyList<GroupMemberState> GroupMembersOf(string groupId)
     {
-        lock (_gate) return _db.Query<GroupMemberState>("SELECT group_id, member_key, member, added_by, added_ticks FROM verified_group_members").ToList();
+        lock (_gate) return _db.Query<GroupMemberState>("SELECT group_id, member_key, member, added_by, added_ticks FROM verified_group_members WHERE group_id = @groupId", new { groupId }).ToList();
+    }
+
+    /// <summary>The groups a member (a principal key, or a group's key) belongs to directly.</summary>
+    public IReadOnlyList<string> GroupsOf(string memberKey)
+    {
+        lock (_gate) return _db.Query<string>("SELECT group_id FROM verified_group_members WHERE member_key = @memberKey", new { memberKey }).ToList();
+    }
+
+    public IReadOnlyList<(string GroupId, long Count)> GroupMemberCounts()
+    {
+        lock (_gate) return _db.Query<(string, long)>("SELECT group_id, COUNT(*) FROM verified_group_members GROUP BY group_id").ToList();
     }
 
     /// <summary>A directory object as an administrator imported it (ImportDirectoryObject records).</summary>

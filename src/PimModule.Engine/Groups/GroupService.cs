@@ -207,36 +207,27 @@ public sealed class GroupService
     };
 }
 
-/// <summary>The groups and memberships of one unit of work, read once: the verified ones in a Verified store, the tables otherwise.</summary>
+/// <summary>
+/// The groups of one unit of work, read once (the verified ones in a Verified store, the table otherwise); a group's members
+/// are read when first asked for, by one index lookup (a store may hold thousands of groups of hundreds of members).
+/// </summary>
 internal sealed class GroupDirectory
 {
+    private readonly UnitOfWork _work;
     private readonly Dictionary<Guid, PimGroup> _byId = new();
     private readonly Dictionary<Guid, List<PimGroupMember>> _members = new();
 
     public IReadOnlyList<PimGroup> All { get; }
     public int RoleAssignableCount { get; }
 
-    private GroupDirectory(IEnumerable<GroupsTable.GroupRow> groups, IEnumerable<GroupsTable.MemberRow> members)
+    private GroupDirectory(UnitOfWork work, IEnumerable<GroupsTable.GroupRow> groups, IReadOnlyDictionary<Guid, int> counts)
     {
-        var groupList = groups.ToList();
-        var names = groupList.ToDictionary(g => g.Id, g => g.DisplayName);
-        foreach (var m in members)
-        {
-            if (!names.TryGetValue(m.GroupId, out var groupName)) continue;
-            var isGroup = PimGroupKey.TryParse(m.MemberKey, out var memberId);
-            if (isGroup && !names.ContainsKey(memberId)) continue;
-            if (!_members.TryGetValue(m.GroupId, out var list)) _members[m.GroupId] = list = [];
-            list.Add(new PimGroupMember
-            {
-                GroupId = m.GroupId, Group = groupName, Principal = isGroup ? m.MemberKey : m.Member, DisplayName = isGroup ? names[memberId] : null,
-                MemberType = isGroup ? PimGroupMemberType.Group : PimGroupMemberType.User, AddedBy = m.AddedBy, AddedDateTime = m.Added,
-            });
-        }
-        All = groupList
+        _work = work;
+        All = groups
             .Select(g => new PimGroup
             {
                 Id = g.Id, DisplayName = g.DisplayName, Description = g.Description, IsAssignableToRole = g.IsAssignableToRole,
-                MemberCount = _members.TryGetValue(g.Id, out var l) ? l.Count : 0, CreatedBy = g.CreatedBy, CreatedDateTime = g.Created,
+                MemberCount = counts.GetValueOrDefault(g.Id), CreatedBy = g.CreatedBy, CreatedDateTime = g.Created,
             })
             .OrderBy(g => g.DisplayName, StringComparer.OrdinalIgnoreCase).ThenBy(g => g.Id).ToList();
         foreach (var g in All) _byId[g.Id] = g;
@@ -244,26 +235,48 @@ internal sealed class GroupDirectory
     }
 
     public static GroupDirectory Of(UnitOfWork work) => work.Memo("groups", () => work.VerifiedNow() is { } v
-        ? new GroupDirectory(
+        ? new GroupDirectory(work,
             v.Groups().Select(g => new GroupsTable.GroupRow(Guid.Parse(g.Id), g.DisplayName, g.Description, g.IsAssignableToRole != 0, g.CreatedBy,
                 new DateTime(g.CreatedTicks, DateTimeKind.Utc))),
-            v.GroupMembers().Select(m => new GroupsTable.MemberRow(Guid.Parse(m.GroupId), m.MemberKey, m.Member, m.AddedBy, new DateTime(m.AddedTicks, DateTimeKind.Utc))))
-        : new GroupDirectory(GroupsTable.All(work), GroupsTable.AllMembers(work)));
+            v.GroupMemberCounts().ToDictionary(c => Guid.Parse(c.GroupId), c => (int)c.Count))
+        : new GroupDirectory(work, GroupsTable.All(work), GroupsTable.MemberCounts(work)));
+
+    /// <summary>The groups <paramref name="memberKey"/> (a principal key or a group's key) belongs to directly, as the store believes it.</summary>
+    public static IReadOnlyList<Guid> GroupsOf(UnitOfWork work, string memberKey)
+        => work.VerifiedNow() is { } v ? v.GroupsOf(memberKey).Select(Guid.Parse).ToList() : GroupsTable.GroupsOf(work, memberKey);
 
     public PimGroup? ById(Guid id) => _byId.GetValueOrDefault(id);
 
     public GroupFacts? Facts(Guid id) => _byId.TryGetValue(id, out var g) ? new GroupFacts(g.Id, g.IsAssignableToRole) : null;
 
-    public bool IsMember(Guid groupId, string memberKey)
-        => _members.TryGetValue(groupId, out var list) && list.Any(m => Key(m) == memberKey);
+    private List<PimGroupMember> Members(Guid groupId)
+    {
+        if (_members.TryGetValue(groupId, out var known)) return known;
+        var rows = _work.VerifiedNow() is { } v
+            ? v.GroupMembersOf(groupId.ToString("D")).Select(m => new GroupsTable.MemberRow(groupId, m.MemberKey, m.Member, m.AddedBy, new DateTime(m.AddedTicks, DateTimeKind.Utc)))
+            : GroupsTable.MembersOf(_work, groupId);
+        var name = ById(groupId)?.DisplayName ?? "";
+        var list = new List<PimGroupMember>();
+        foreach (var m in rows)
+        {
+            var isGroup = PimGroupKey.TryParse(m.MemberKey, out var memberId);
+            if (isGroup && ById(memberId) is null) continue;
+            list.Add(new PimGroupMember
+            {
+                GroupId = groupId, Group = name, Principal = isGroup ? m.MemberKey : m.Member, DisplayName = isGroup ? ById(memberId)!.DisplayName : null,
+                MemberType = isGroup ? PimGroupMemberType.Group : PimGroupMemberType.User, AddedBy = m.AddedBy, AddedDateTime = m.Added,
+            });
+        }
+        return _members[groupId] = list;
+    }
+
+    public bool IsMember(Guid groupId, string memberKey) => ById(groupId) is not null && Members(groupId).Any(m => Key(m) == memberKey);
 
     public IEnumerable<Guid> MemberGroupsOf(Guid groupId)
-        => _members.TryGetValue(groupId, out var list) ? list.Where(m => m.MemberType == PimGroupMemberType.Group).Select(m => PimGroupKey.TryParse(m.Principal, out var id) ? id : Guid.Empty) : [];
+        => ById(groupId) is null ? [] : Members(groupId).Where(m => m.MemberType == PimGroupMemberType.Group).Select(m => PimGroupKey.TryParse(m.Principal, out var id) ? id : Guid.Empty);
 
     public IReadOnlyList<PimGroupMember> MembersOf(PimGroup g)
-        => _members.TryGetValue(g.Id, out var list)
-            ? list.OrderBy(m => m.MemberType).ThenBy(m => m.DisplayName ?? m.Principal, StringComparer.OrdinalIgnoreCase).ToList()
-            : [];
+        => Members(g.Id).OrderBy(m => m.MemberType).ThenBy(m => m.DisplayName ?? m.Principal, StringComparer.OrdinalIgnoreCase).ToList();
 
     private static string Key(PimGroupMember m) => m.MemberType == PimGroupMemberType.Group ? m.Principal : Principal.Fold(m.Principal);
 

@@ -35,8 +35,21 @@ internal static class GroupsTable
     public static List<GroupRow> All(UnitOfWork work)
         => work.Query<StoredGroup>("SELECT id, display_name, description, is_assignable_to_role, created_by, created_utc FROM groups ORDER BY name_key, id").ConvertAll(g => g.ToRow());
 
-    public static List<MemberRow> AllMembers(UnitOfWork work)
-        => work.Query<StoredMember>("SELECT group_id, member_key, member, added_by, added_utc FROM group_members ORDER BY group_id, member_key").ConvertAll(m => m.ToRow());
+    private const string MemberSelect = "SELECT group_id, member_key, member, added_by, added_utc FROM group_members";
+
+    /// <summary>A group's direct members (one index lookup).</summary>
+    public static List<MemberRow> MembersOf(UnitOfWork work, Guid groupId)
+        => work.Query<StoredMember>(MemberSelect + " WHERE group_id = @group", new { group = groupId.ToString("D") }).ConvertAll(m => m.ToRow());
+
+    /// <summary>The groups a member (a principal key, or a group's key) belongs to directly (one index lookup).</summary>
+    public static List<Guid> GroupsOf(UnitOfWork work, string memberKey)
+        => work.Query<string>("SELECT group_id FROM group_members WHERE member_key = @memberKey", new { memberKey })
+            .ConvertAll(id => StoredValue.Id(id, "group_members", "group_id", memberKey));
+
+    /// <summary>How many direct members each group has (groups with none are left out).</summary>
+    public static Dictionary<Guid, int> MemberCounts(UnitOfWork work)
+        => work.Query<(string GroupId, long Count)>("SELECT group_id, COUNT(*) FROM group_members GROUP BY group_id")
+            .ToDictionary(c => StoredValue.Id(c.GroupId, "group_members", "group_id", null), c => (int)c.Count);
 
     public static void Insert(UnitOfWork work, GroupRow g) => work.Execute(
         "INSERT INTO groups (id, display_name, name_key, description, is_assignable_to_role, created_by, created_utc) " +
