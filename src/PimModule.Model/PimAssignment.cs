@@ -20,5 +20,7 @@ public sealed class PimAssignment
     public string? TicketNumber { get; init; }
     public string CreatedBy { get; init; } = "";
     public DateTime CreatedDateTime { get; init; }
+    /// <summary>The group through which a member holds this assignment (the group's display name); empty for a principal's own.</summary>
+    public string? Via { get; init; }
     public override string ToString() => $"{Principal} {Type} {Role} at {Scope}";
 }

@@ -31,7 +31,7 @@ Describe 'Creating assignments' -Tag TestClock {
     It 'has exactly the contract''s columns' {
         $a = New-PimActiveAssignment -Principal 'user1@contoso.com' -Role 'Security Reader' -Duration 30d -Justification 'x'
         $a.PSObject.Properties.Name | Should -Be @('AssignmentId', 'Principal', 'Role', 'RoleId', 'Scope', 'Type', 'MemberType', 'State',
-            'StartDateTime', 'EndDateTime', 'Justification', 'TicketNumber', 'CreatedBy', 'CreatedDateTime')
+            'StartDateTime', 'EndDateTime', 'Justification', 'TicketNumber', 'CreatedBy', 'CreatedDateTime', 'Via')
         $a.EndDateTime | Should -Be $T0.AddDays(30)
     }
 
@@ -180,7 +180,7 @@ user6@contoso.com,Security Reader,administrativeUnits/x,,,,,,,
         New-PimEligibleAssignment -Principal 'user2@contoso.com' -Role 'Global Reader' -Scope '/administrativeUnits/x' -Justification 'b' | Out-Null
         $csv = Join-Path $TestDrive 'export.csv'
         Get-PimAssignment -Type Eligible | Export-Csv $csv -NoTypeInformation
-        (Get-Content $csv)[0] | Should -Be '"AssignmentId","Principal","Role","RoleId","Scope","Type","MemberType","State","StartDateTime","EndDateTime","Justification","TicketNumber","CreatedBy","CreatedDateTime"'
+        (Get-Content $csv)[0] | Should -Be '"AssignmentId","Principal","Role","RoleId","Scope","Type","MemberType","State","StartDateTime","EndDateTime","Justification","TicketNumber","CreatedBy","CreatedDateTime","Via"'
         $null = Connect-TestStore -Principal 'admin@contoso.com'
         Import-Csv $csv | New-PimEligibleAssignment | Out-Null
         $back = Get-PimAssignment -Type Eligible | Sort-Object Principal

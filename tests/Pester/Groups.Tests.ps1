@@ -128,6 +128,68 @@ Describe 'Groups' {
     }
 }
 
+Describe 'Groups holding roles' {
+    BeforeEach {
+        $null = Connect-TestStore -Principal 'admin@contoso.com'
+        $script:Soc = New-PimGroup -Name 'Security Operations' -IsAssignableToRole
+        $script:Plain = New-PimGroup -Name 'Plain Group'
+    }
+
+    It 'gives its members the role it holds actively, named as the path, and takes it away with the membership' {
+        $a = New-PimActiveAssignment -Principal 'Security Operations' -Role 'Security Reader' -Permanent -Justification 'the SOC holds it'
+        $a.Principal | Should -Be $script:Soc.Key
+        Test-PimAccess -Principal 'user1@contoso.com' -Role 'Security Reader' | Should -BeFalse
+        Add-PimGroupMember -Group $script:Soc.Id -Principal 'user1@contoso.com'
+        Test-PimAccess -Principal 'user1@contoso.com' -Role 'Security Reader' | Should -BeTrue
+        Test-PimAccess -Principal 'user2@contoso.com' -Role 'Security Reader' | Should -BeFalse
+        $d = Test-PimAccess -Principal 'user1@contoso.com' -Role 'Security Reader' -Detailed
+        $d.Reason | Should -Be 'Granted'
+        $d.Detail | Should -Match "through the group 'Security Operations' \($([regex]::Escape($script:Soc.Key))\)"
+        $d.Assignment.AssignmentId | Should -Be $a.AssignmentId
+        $d.Assignment.Via | Should -Be 'Security Operations'
+        # Before the membership was made, the group gave user1 nothing.
+        Test-PimAccess -Principal 'user1@contoso.com' -Role 'Security Reader' -AsOf ([datetime]::UtcNow.AddDays(-1)) | Should -BeFalse
+        $mine = Get-PimAssignment -Principal 'user1@contoso.com'
+        $mine.AssignmentId | Should -Be $a.AssignmentId
+        $mine.Via | Should -Be 'Security Operations'
+        (Get-PimAssignment -Principal $script:Soc.Key).Via | Should -BeNullOrEmpty
+        Remove-PimGroupMember -Group $script:Soc.Id -Principal 'user1@contoso.com' -Confirm:$false
+        Test-PimAccess -Principal 'user1@contoso.com' -Role 'Security Reader' | Should -BeFalse
+        Get-PimAssignment -Principal 'user1@contoso.com' | Should -BeNullOrEmpty
+    }
+
+    It 'refuses <Case>, and changes nothing' -ForEach @(
+        @{ Case = 'a role for a group that is not role-assignable'; Act = { New-PimActiveAssignment -Principal $script:Plain.Key -Role 'Security Reader' -Permanent -Justification 'x' -ErrorAction Stop } }
+        @{ Case = 'an eligible assignment of a group (not made yet)'; Act = { New-PimEligibleAssignment -Principal $script:Soc.Key -Role 'Security Reader' -Permanent -Justification 'x' -ErrorAction Stop } }
+        @{ Case = 'an administrator role for a group (not made yet)'; Act = { New-PimActiveAssignment -Principal $script:Soc.Key -Role 'Privileged Role Administrator' -Permanent -Justification 'x' -ErrorAction Stop } }
+    ) {
+        $before = Get-StoreFingerprint
+        $e = Get-Refusal $Act
+        $e.Exception.ErrorId | Should -Be 'PimGroupNotRoleAssignable'
+        $e.Exception.Message | Should -Match 'Nothing was assigned'
+        Get-StoreFingerprint | Should -Be $before
+    }
+
+    It 'keeps a group that holds roles until they are removed' {
+        $a = New-PimActiveAssignment -Principal $script:Soc.Key -Role 'Security Reader' -Permanent -Justification 'x'
+        $before = Get-StoreFingerprint
+        $e = Get-Refusal { Remove-PimGroup -Group $script:Soc.Id -Confirm:$false -ErrorAction Stop }
+        $e.FullyQualifiedErrorId | Should -Be 'PimGroupInUse,PimModule.Cmdlets.RemovePimGroupCommand'
+        Get-StoreFingerprint | Should -Be $before
+        Remove-PimAssignment -AssignmentId $a.AssignmentId -Confirm:$false
+        Remove-PimGroup -Group $script:Soc.Id -Confirm:$false
+        Get-PimGroup -Id $script:Soc.Id -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+    }
+
+    It 'takes a user principal name as the user, never a group named so, and a name with a space as the one group' {
+        $null = New-PimGroup -Name 'user9@contoso.com' -IsAssignableToRole
+        (New-PimActiveAssignment -Principal 'user9@contoso.com' -Role 'Security Reader' -Duration 30d -Justification 'x').Principal | Should -Be 'user9@contoso.com'
+        (New-PimActiveAssignment -Principal 'security operations' -Role 'Global Reader' -Permanent -Justification 'x').Principal | Should -Be $script:Soc.Key
+        $e = Get-Refusal { New-PimActiveAssignment -Principal 'No Such Group' -Role 'Global Reader' -Permanent -Justification 'x' -ErrorAction Stop }
+        $e.Exception.ErrorId | Should -Be 'PimPrincipalInvalid'
+    }
+}
+
 Describe 'Groups in a Verified store' {
     BeforeAll {
         $script:SavedData = $env:XDG_DATA_HOME
@@ -145,6 +207,13 @@ Describe 'Groups in a Verified store' {
             "VALUES ('$([guid]::NewGuid())', 'Planted', 'planted', NULL, 1, 'admin@contoso.com', 0)")
         (Get-PimGroupMember -Group $script:Soc.Id).Principal | Should -Be 'user1@contoso.com'
         (Get-PimGroup).DisplayName | Should -Be 'Security Operations'
+        (Test-PimAuditLog).IsValid | Should -BeTrue
+    }
+
+    It 'grants a role through a group only by what it verified: a planted membership gives mallory nothing' {
+        $null = New-PimActiveAssignment -Principal $script:Soc.Key -Role 'Security Reader' -Duration 30d -Justification 'the SOC holds it'
+        Test-PimAccess -Principal 'user1@contoso.com' -Role 'Security Reader' | Should -BeTrue
+        Test-PimAccess -Principal 'mallory@contoso.com' -Role 'Security Reader' | Should -BeFalse   # her row above is not verified
         (Test-PimAuditLog).IsValid | Should -BeTrue
     }
 

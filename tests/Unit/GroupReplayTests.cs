@@ -107,4 +107,28 @@ public sealed class GroupReplayTests : IDisposable
         Assert.Contains(admin.Audit.Verify().Disagreements, d => d.Problem == "NotEntitled" && d.Detail.Contains("names no group and member"));
         Assert.Empty(admin.Groups.Members(soc.Id.ToString()));
     }
+
+    [Fact]
+    public void A_sealed_role_of_a_group_that_may_not_hold_it_counts_for_nothing_and_grants_its_members_nothing()
+    {
+        var admin = _people.Open("admin@contoso.com", _clock);
+        var plain = admin.Groups.Create("Plain", null, isAssignableToRole: false, A)!;
+        admin.Groups.AddMember(plain.Id.ToString(), "user1@contoso.com");
+        var reader = new PimRoleReference("Security Reader");
+        var e = Assert.Throws<PimException>(() => admin.Assignments.Assign(PimAssignmentType.Active, new PimAssignmentInput
+            { Principal = plain.Key, Role = reader, Permanent = true, Justification = "x" }));
+        Assert.Equal(PimErrors.IdOf(nameof(PimErrors.GroupNotRoleAssignable)), e.ErrorId);
+        // A modified module's administrator seals it anyway, with its row.
+        var roleId = admin.Roles.Resolve(reader).Id;
+        admin.Session.Write(work =>
+        {
+            var row = new Storage.AssignmentRow(Guid.NewGuid(), plain.Key, roleId, "/", PimAssignmentType.Active, PimMemberType.Direct,
+                work.Now, null, null, null, null, "admin@contoso.com", work.Now, null, null);
+            Storage.AssignmentsTable.Insert(work, row);
+            AuditLog.AppendRecord(work, "AdminAssign", "Assignment", row.Id.ToString("D"), row.RoleId, row.Principal, null, Audit.Events.AssignmentView.Of(row));
+            return 0;
+        });
+        Assert.Contains(admin.Audit.Verify().Disagreements, d => d.Problem == "NotEntitled" && d.Detail.Contains("not role-assignable"));
+        Assert.False(admin.Assignments.CheckAccess("user1@contoso.com", reader, null, null).HasAccess);
+    }
 }

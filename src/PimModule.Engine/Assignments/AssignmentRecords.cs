@@ -35,6 +35,10 @@ internal static class AssignmentRecords
         if (ctx.Trusted) return RecordVerdict.Counts(Kind, changes);
         // A scope the module would refuse (Scope.Validate) is no scope: "/a/../b" is not "/b" to anything that reads it.
         if (after is not null && !Scope.IsCanonical(after.Scope)) return RecordVerdict.Refused(Kind, $"its scope '{after.Scope}' is not one PimModule accepts");
+        // A group holds a role only as the kernel allows (Kernel/GroupRules.cs), as the writer decides it.
+        if (after is not null && PimGroupKey.TryParse(after.PrincipalKey, out var groupId)
+            && GroupRules.WhyNotHoldRole(view.Group(groupId), Guid.Parse(after.RoleId), after.Type == "Eligible" ? PimAssignmentType.Eligible : PimAssignmentType.Active) is { } notHeld)
+            return RecordVerdict.Refused(Kind, Groups.GroupService.Reason(notHeld, groupId));
         // An administrator's change needs no look at what was there; an activation and a deactivation do.
         var current = r.Action.StartsWith("Admin", StringComparison.Ordinal) ? null : view.Assignment(id);
         var why = Entitlement(r, ctx, view, current, after) ?? LastAdministrator(r, id, view, current, after);

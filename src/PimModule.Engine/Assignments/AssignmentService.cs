@@ -20,11 +20,11 @@ public sealed class AssignmentService
     private readonly StoreSession _store;
     internal AssignmentService(StoreSession store) => _store = store;
 
-    internal static PimAssignment ToOutput(AssignmentRow a, string roleName, DateTime asOf) => new()
+    internal static PimAssignment ToOutput(AssignmentRow a, string roleName, DateTime asOf, string? via = null) => new()
     {
         AssignmentId = a.Id, Principal = a.Principal, Role = roleName, RoleId = a.RoleId, Scope = a.Scope, Type = a.Type,
         MemberType = a.MemberType, State = Schedules.StateAt(a.Start, a.End, asOf), StartDateTime = a.Start, EndDateTime = a.End,
-        Justification = a.Justification, TicketNumber = a.TicketNumber, CreatedBy = a.CreatedBy, CreatedDateTime = a.Created,
+        Justification = a.Justification, TicketNumber = a.TicketNumber, CreatedBy = a.CreatedBy, CreatedDateTime = a.Created, Via = via,
     };
 
     /// <summary>Starts creating assignments of one type: rows are buffered and written a batch per short transaction.</summary>
@@ -114,10 +114,11 @@ public sealed class AssignmentService
     public IEnumerable<(PimAssignment Assignment, bool Verified)> QueryMarked(PimAssignmentQuery q)
     {
         var asOf = q.AsOf is { } t ? Times.Utc(t, "AsOf") : _store.UtcNow;
-        var principal = q.Principal is { } given && Principal.IsObjectId(given.Trim(' '))
-            ? _store.Read(work => DirectoryMap.Canonical(work, given, "Principal")) // an object id lists its UPN's assignments
+        // An object id lists its UPN's assignments (or its group's); a group's key or name lists the group's.
+        var principal = q.Principal is { } given && Groups.GroupPrincipal.MayBeGroup(given)
+            ? _store.Read(work => Groups.GroupPrincipal.Canonical(work, given, "Principal"))
             : q.Principal;
-        var listing = new AssignmentsTable.Listing(principal is { } p ? Principal.Key(p) : null, q.Type, q.MemberType, q.State,
+        var listing = new AssignmentsTable.Listing(principal is { } p ? PimGroupKey.TryParse(p, out _) ? p : Principal.Key(p) : null, q.Type, q.MemberType, q.State,
             asOf, asOf - Limits.ExpiredAssignmentVisibility);
         var scope = q.Scope is null ? null : global::PimModule.Assignments.Scope.Validate(q.Scope);
         return _store.Stream(work =>
@@ -130,11 +131,28 @@ public sealed class AssignmentService
                 if (listing.PrincipalKey is { } asked && asked != mine) return Enumerable.Empty<(PimAssignment, bool)>();
             }
             var l = mine is null ? listing : listing with { PrincipalKey = mine };
-            return Believed(work, List(work, q, l), q.IncludeUnverified)
+            var own = Believed(work, List(work, q, l), q.IncludeUnverified)
                 .Where(x => mine is null || x.Row.PrincipalKey == mine)
                 .Where(x => scope is null || string.Equals(x.Row.Scope, scope, StringComparison.OrdinalIgnoreCase))
                 .Select(x => (ToOutput(x.Row, x.Role, asOf), x.Verified));
+            // A user's listing shows too what they hold through the role-assignable groups they are a direct member of (Via).
+            return l.PrincipalKey is { } user && !PimGroupKey.TryParse(user, out _) && q.AssignmentId is null ? own.Concat(ThroughGroups(work, q, l, user, scope, asOf)) : own;
         });
+    }
+
+    /// <summary>The assignments of the role-assignable groups <paramref name="user"/> is a direct member of, each with Via (the group).</summary>
+    private static IEnumerable<(PimAssignment, bool)> ThroughGroups(UnitOfWork work, PimAssignmentQuery q, AssignmentsTable.Listing listing, string user, string? scope, DateTime asOf)
+    {
+        var memberships = Groups.GroupDirectory.GroupsOf(work, user);
+        if (memberships.Count == 0) yield break;
+        var groups = Groups.GroupDirectory.Of(work);
+        foreach (var (groupId, _) in memberships)
+        {
+            if (groups.ById(groupId) is not { IsAssignableToRole: true } group) continue;
+            foreach (var x in Believed(work, List(work, q, listing with { PrincipalKey = group.Key }), q.IncludeUnverified))
+                if (scope is null || string.Equals(x.Row.Scope, scope, StringComparison.OrdinalIgnoreCase))
+                    yield return (ToOutput(x.Row, x.Role, asOf, group.DisplayName), x.Verified);
+        }
     }
 
     /// <summary>
@@ -304,7 +322,7 @@ public sealed class AssignmentService
     /// </summary>
     public PimAccessResult CheckAccess(string principal, PimRoleReference role, string? scope, DateTime? asOf, bool detailed = true) => _store.Read(work =>
     {
-        var p = DirectoryMap.Canonical(work, principal, "Principal");
+        var p = Groups.GroupPrincipal.Canonical(work, principal, "Principal");
         var r = RoleService.Resolve(work, role);
         var s = global::PimModule.Assignments.Scope.Validate(scope);
         var at = asOf is { } t ? Times.Utc(t, "AsOf") : work.Now;
@@ -320,10 +338,10 @@ public sealed class AssignmentService
             Authorization.RequireReader(work, $"read the details of {p}'s access to '{r.Name}' (Test-PimAccess -Detailed)", actorRows);
         }
         var rows = all.Where(work.Believes).ToList();
-        PimAccessResult Result(PimAccessReason reason, AssignmentRow? a, string detail) => new()
+        PimAccessResult Result(PimAccessReason reason, AssignmentRow? a, string detail, string? via = null) => new()
         {
             Principal = p, Role = r.Name, RoleId = r.Id, Scope = s, AsOf = at, HasAccess = reason == PimAccessReason.Granted,
-            Reason = reason, Assignment = a is null ? null : ToOutput(a, r.Name, at), Detail = detail,
+            Reason = reason, Assignment = a is null ? null : ToOutput(a, r.Name, at, via), Detail = detail,
         };
         // A row that would grant the role but that the verified log does not hold counts for nothing, and is said so.
         if (rows.Count < all.Count && !rows.Any(a => a.GrantsAt(s, at))
@@ -339,6 +357,11 @@ public sealed class AssignmentService
             return Result(PimAccessReason.Granted, granted,
                 $"{p} holds '{r.Name}' at {s} through {(granted.MemberType == PimMemberType.Activated ? "an activation" : "a direct active assignment")} " +
                 $"at {granted.Scope} ({granted.Id}), {(granted.End is { } e ? "until " + e.ToString("u") : "permanently")}.");
+        // Through a group: a direct member (since before the time asked) of a group whose active assignment grants the role then.
+        if (!PimGroupKey.TryParse(key, out _) && ThroughGroup(work, key, r.Id, s, at) is var (group, held, since))
+            return Result(PimAccessReason.Granted, held, $"{p} holds '{r.Name}' at {s} through the group '{group.DisplayName}' ({group.Key}): " +
+                $"a member since {since:u} (until removed), and the group's active assignment at {held.Scope} ({held.Id}) lasts " +
+                $"{(held.End is { } ge ? "until " + ge.ToString("u") : "permanently")}.", group.DisplayName);
         if (covering.Where(a => a.Start > at).MinBy(a => a.Start) is { } later)
             return Result(PimAccessReason.Scheduled, later, $"{p}'s active assignment of '{r.Name}' starts at {later.Start:u}.");
         if (covering.Where(a => a.End <= at).MaxBy(a => a.End) is { } ended)
@@ -349,6 +372,26 @@ public sealed class AssignmentService
             return Result(PimAccessReason.EligibleOnly, eligible, $"{p} is eligible for '{r.Name}' but has not activated it.");
         return Result(PimAccessReason.NoAssignment, null, $"{p} has no active assignment of '{r.Name}' at {s}.");
     }, work => AccessAhead(work, principal, role, detailed));
+
+    /// <summary>
+    /// The group through which <paramref name="principalKey"/> holds <paramref name="roleId"/> at <paramref name="scope"/> and
+    /// <paramref name="at"/>: a group they are a direct member of (since <paramref name="at"/> or before), whose active
+    /// assignment, as the store believes it, grants the role then. Only role-assignable groups hold roles (GroupRules).
+    /// </summary>
+    internal static (PimGroup Group, AssignmentRow Held, DateTime Since)? ThroughGroup(UnitOfWork work, string principalKey, Guid roleId, string scope, DateTime at)
+    {
+        var memberships = Groups.GroupDirectory.GroupsOf(work, principalKey).Where(m => m.Added <= at).ToList();
+        if (memberships.Count == 0) return null;
+        var groups = Groups.GroupDirectory.Of(work);
+        foreach (var (groupId, added) in memberships.OrderBy(m => m.Added))
+        {
+            if (groups.ById(groupId) is not { IsAssignableToRole: true } group) continue;
+            var held = AssignmentsTable.ForPrincipalAndRole(work, group.Key, roleId).Where(work.Believes)
+                .Where(a => a.GrantsAt(scope, at)).OrderByDescending(a => a.End ?? DateTime.MaxValue).FirstOrDefault();
+            if (held is not null) return (group, held, added);
+        }
+        return null;
+    }
 
     /// <summary>
     /// What <see cref="CheckAccess"/> will ask the store, when it is known before anything is read (a built-in role's name in a

@@ -71,6 +71,7 @@ public sealed partial class AssignmentWriter : IDisposable
         _asInTenant = asInTenant;
         _batchSize = Math.Max(1, batchSize);
         _directory = new Lazy<DirectoryMap>(() => store.Read(DirectoryMap.Of), LazyThreadSafetyMode.ExecutionAndPublication);
+        _groups = new Lazy<IReadOnlyList<PimGroup>>(() => store.Read(w => Groups.GroupDirectory.Of(w).All), LazyThreadSafetyMode.ExecutionAndPublication);
     }
 
     /// <summary>
@@ -300,14 +301,18 @@ public sealed partial class AssignmentWriter : IDisposable
     {
         if (input.Role is null)
             throw PimErrors.RoleRequired("No role was given.", null, "Give -Role.");
-        // An object id (a Graph principalId) is the principal's UPN inside the store: mapped once, or refused by name.
-        if (input.Principal is { } p && Principal.IsObjectId(p.Trim(' ')))
-            input = input.WithPrincipal(_directory.Value.Canonical(p, "Principal"));
+        // A group (its key, its object id, or the name of one group that is no user's name) is its key; an object id (a Graph
+        // principalId) is otherwise the principal's UPN inside the store: mapped once, or refused by name.
+        if (input.Principal is { } p && Groups.GroupPrincipal.MayBeGroup(p))
+            input = input.WithPrincipal(Groups.GroupPrincipal.Canonical(_groups.Value, t => _directory.Value.Canonical(t, "Principal"), p, "Principal"));
         return input.Validate();
     }
 
     /// <summary>The directory, read once per writer, when a row first names a principal by object id.</summary>
     private readonly Lazy<DirectoryMap> _directory;
+
+    /// <summary>The groups, read once per writer, when a row first names what may be a group (a key, an object id, a name with a space).</summary>
+    private readonly Lazy<IReadOnlyList<PimGroup>> _groups;
 
     /// <summary>
     /// Every check of one row (normalised by <see cref="Precheck"/>), against the store as this unit of work sees it and
@@ -322,6 +327,10 @@ public sealed partial class AssignmentWriter : IDisposable
         if (!work.Memo("writer:isAdmin", () => Authorization.IsRoleAdministrator(work, work.Actor)))
             Authorization.RequireRoleAdministrator(work, $"assign roles ({_type.ToString().ToLowerInvariant()} assignments)");
         var role = ResolveRole(work, input.Role!, roles);
+        // A group holds a role only as the kernel allows (Kernel/GroupRules.cs): decided here, in the transaction that writes it.
+        if (PimGroupKey.TryParse(principal, out var groupId)
+            && Kernel.GroupRules.WhyNotHoldRole(Groups.GroupDirectory.Of(work).Facts(groupId), role.Id, _type) is { } notHeld)
+            throw Groups.GroupService.Refusal(notHeld, groupId, Groups.GroupDirectory.Of(work).ById(groupId)?.DisplayName ?? principal);
         var policies = work.Memo("writer:policies", () => new Dictionary<Guid, RolePolicy>()); // read once per role and transaction
         if (!policies.TryGetValue(role.Id, out var policy)) policies[role.Id] = policy = SettingsService.Load(work, role.Id);
         List<string>? warnings = null;

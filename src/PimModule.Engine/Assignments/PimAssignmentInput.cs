@@ -35,7 +35,8 @@ public sealed class PimAssignmentInput
 
     public PimAssignmentInput Validate() => new()
     {
-        Principal = global::PimModule.Identity.Principal.Validate(Principal),
+        // A group's key (group:<object id>) is resolved by the writer before this (GroupPrincipal); anything else is a user.
+        Principal = PimGroupKey.TryParse(Principal, out _) ? Principal : global::PimModule.Identity.Principal.Validate(Principal),
         Role = RoleName.Check(Role),
         Scope = global::PimModule.Assignments.Scope.Validate(Scope),
         StartDateTime = Times.Utc(StartDateTime, nameof(StartDateTime)),

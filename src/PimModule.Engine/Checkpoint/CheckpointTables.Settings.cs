@@ -51,6 +51,10 @@ internal sealed partial class CheckpointTables
         => db.QueryFirstOrDefault<long?>("SELECT is_assignable_to_role FROM verified_groups WHERE id = @id", new { id = id.ToString("D") }, tx) is { } flag
             ? new Kernel.GroupFacts(id, flag != 0) : null;
 
+    /// <summary>Whether a principal key (a group's key) holds any verified assignment.</summary>
+    public bool HoldsAssignments(string principalKey)
+        => db.ExecuteScalar<long>("SELECT COUNT(*) FROM verified_assignments WHERE principal_key = @principalKey", new { principalKey }, tx) > 0;
+
     public int RoleAssignableGroupCount()
         => db.ExecuteScalar<int>("SELECT COUNT(*) FROM verified_groups WHERE is_assignable_to_role <> 0", transaction: tx);
 

@@ -189,15 +189,21 @@ internal sealed partial class VerifiedState
         lock (_gate) return _db.Query<GroupState>("SELECT id, display_name, description, is_assignable_to_role, created_by, created_ticks FROM verified_groups").ToList();
     }
 
+    /// <summary>Whether a principal key (a group's key) holds any verified assignment.</summary>
+    public bool HoldsAssignments(string principalKey)
+    {
+        lock (_gate) return _db.ExecuteScalar<long>("SELECT COUNT(*) FROM verified_assignments WHERE principal_key = @principalKey", new { principalKey }) > 0;
+    }
+
     public IReadOnlyList<GroupMemberState> GroupMembersOf(string groupId)
     {
         lock (_gate) return _db.Query<GroupMemberState>("SELECT group_id, member_key, member, added_by, added_ticks FROM verified_group_members WHERE group_id = @groupId", new { groupId }).ToList();
     }
 
     /// <summary>The groups a member (a principal key, or a group's key) belongs to directly.</summary>
-    public IReadOnlyList<string> GroupsOf(string memberKey)
+    public IReadOnlyList<(string GroupId, long AddedTicks)> GroupsOf(string memberKey)
     {
-        lock (_gate) return _db.Query<string>("SELECT group_id FROM verified_group_members WHERE member_key = @memberKey", new { memberKey }).ToList();
+        lock (_gate) return _db.Query<(string, long)>("SELECT group_id, added_ticks FROM verified_group_members WHERE member_key = @memberKey", new { memberKey }).ToList();
     }
 
     public IReadOnlyList<(string GroupId, long Count)> GroupMemberCounts()

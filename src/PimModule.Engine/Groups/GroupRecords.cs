@@ -33,7 +33,7 @@ internal static class GroupRecords
                 return RecordVerdict.Counts(kind, new GroupPut(id.ToString("D"), name.Trim(), after.Description, after.IsAssignableToRole, ctx.Actor, r.AtTicks));
             }
             case GroupRemoved.Name:
-                return GroupRules.WhyNotRemove(group) is { } gone ? RecordVerdict.Refused(kind, GroupService.Reason(gone, id))
+                return GroupRules.WhyNotRemove(group, view.HoldsAssignments(PimGroupKey.Of(id))) is { } gone ? RecordVerdict.Refused(kind, GroupService.Reason(gone, id))
                     : RecordVerdict.Counts(kind, new GroupDropped(id.ToString("D")));
             case GroupMemberAdded.Name:
             {

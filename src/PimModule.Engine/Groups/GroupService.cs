@@ -82,7 +82,8 @@ public sealed class GroupService
             {
                 Authorization.RequireRoleAdministrator(work, "remove groups");
                 var g = GroupDirectory.Of(work).Resolve(group, "Group");
-                if (GroupRules.WhyNotRemove(GroupDirectory.Of(work).Facts(g.Id)) is { } refused) throw Refusal(refused, g.Id, g.DisplayName);
+                if (GroupRules.WhyNotRemove(GroupDirectory.Of(work).Facts(g.Id), GroupDirectory.HoldsAssignments(work, g.Key)) is { } refused)
+                    throw Refusal(refused, g.Id, g.DisplayName);
                 return g;
             },
             g => new PimChange($"{g.DisplayName} ({g.Id})", $"Remove group and its {g.MemberCount} membership(s)"),
@@ -171,7 +172,7 @@ public sealed class GroupService
     }
 
     /// <summary>The refusal of a kernel answer, for a caller (the writer's side).</summary>
-    private static PimException Refusal(GroupRefusal refusal, Guid id, string name, string? member = null) => refusal switch
+    internal static PimException Refusal(GroupRefusal refusal, Guid id, string name, string? member = null) => refusal switch
     {
         GroupRefusal.Exists => PimErrors.GroupExists($"A group with the id {id} exists already; nothing was created.", id,
             "Give another -Id, or leave -Id out for a new one (Get-PimGroup lists the groups)."),
@@ -190,6 +191,15 @@ public sealed class GroupService
             "Nothing to do: Get-PimGroupMember lists the members."),
         GroupRefusal.NotMember => PimErrors.GroupMemberNotFound($"{member} is not a member of '{name}'.", member,
             "Check the members with Get-PimGroupMember."),
+        GroupRefusal.HoldsRoles => PimErrors.GroupInUse($"'{name}' ({id}) holds role assignments; nothing was removed.", name,
+            $"Remove them first: Get-PimAssignment -Principal {PimGroupKey.Of(id)} | Remove-PimAssignment."),
+        GroupRefusal.NotRoleAssignable => PimErrors.GroupNotRoleAssignable(
+            $"'{name}' ({id}) is not role-assignable: as in Entra, only a group made with -IsAssignableToRole holds roles. Nothing was assigned.", name,
+            "Assign the role to a role-assignable group (New-PimGroup -IsAssignableToRole), or to the users directly."),
+        GroupRefusal.NotYet => PimErrors.GroupNotRoleAssignable(
+            $"'{name}' ({id}) may hold active assignments of roles other than Privileged Role Administrator and Global Administrator; " +
+            "eligible assignments of groups (each member activating for themselves) and groups administering the store are not made by this PimModule yet. Nothing was assigned.", name,
+            "Give the group an active assignment, or assign the role to the users directly."),
         _ => throw new ArgumentOutOfRangeException(nameof(refusal)),
     };
 
@@ -203,6 +213,9 @@ public sealed class GroupService
         GroupRefusal.Cycle => $"{member} holds the group {id}: it would be its own member",
         GroupRefusal.AlreadyMember => $"{member} is a member of the group {id} already",
         GroupRefusal.NotMember => $"{member} is not a member of the group {id}",
+        GroupRefusal.HoldsRoles => $"the group {id} holds role assignments",
+        GroupRefusal.NotRoleAssignable => $"the group {id} is not role-assignable, and only such a group holds roles",
+        GroupRefusal.NotYet => $"the group {id} may hold only active assignments of roles that do not administer the store",
         _ => refusal.ToString(),
     };
 }
@@ -242,8 +255,13 @@ internal sealed class GroupDirectory
         : new GroupDirectory(work, GroupsTable.All(work), GroupsTable.MemberCounts(work)));
 
     /// <summary>The groups <paramref name="memberKey"/> (a principal key or a group's key) belongs to directly, as the store believes it.</summary>
-    public static IReadOnlyList<Guid> GroupsOf(UnitOfWork work, string memberKey)
-        => work.VerifiedNow() is { } v ? v.GroupsOf(memberKey).Select(Guid.Parse).ToList() : GroupsTable.GroupsOf(work, memberKey);
+    public static IReadOnlyList<(Guid Group, DateTime Added)> GroupsOf(UnitOfWork work, string memberKey)
+        => work.VerifiedNow() is { } v ? v.GroupsOf(memberKey).Select(m => (Guid.Parse(m.GroupId), new DateTime(m.AddedTicks, DateTimeKind.Utc))).ToList()
+            : GroupsTable.GroupsOf(work, memberKey);
+
+    /// <summary>Whether a group's key holds any assignment, as the store believes it.</summary>
+    public static bool HoldsAssignments(UnitOfWork work, string groupKey)
+        => work.VerifiedNow() is { } v ? v.HoldsAssignments(groupKey) : AssignmentsTable.PrincipalKeysPresent(work, [groupKey]).Count > 0;
 
     public PimGroup? ById(Guid id) => _byId.GetValueOrDefault(id);
 

@@ -179,7 +179,8 @@ internal static class GraphAssignments
             ["justification"] = a.Justification,
             ["roleDefinitionId"] = a.RoleId.ToString("D"),
             ["directoryScopeId"] = a.Scope,
-            ["principalId"] = directory.IdOf(a.Principal, $"Assignment {a.AssignmentId}").ToString("D"),
+            // A group's assignment names the group by its object id, as Graph does (a role-assignable group holding the role).
+            ["principalId"] = (PimGroupKey.TryParse(a.Principal, out var group) ? group : directory.IdOf(a.Principal, $"Assignment {a.AssignmentId}")).ToString("D"),
             ["scheduleInfo"] = new JsonObject
             {
                 ["startDateTime"] = Format(a.StartDateTime),

@@ -17,6 +17,12 @@ internal enum GroupRefusal
     AlreadyMember,
     /// <summary>The principal is not a member.</summary>
     NotMember,
+    /// <summary>A role assignment of a group that is not role-assignable (Entra: only those hold roles).</summary>
+    NotRoleAssignable,
+    /// <summary>A role assignment of a group this PimModule does not make yet: an eligible one, or of an administrator role.</summary>
+    NotYet,
+    /// <summary>The group holds role assignments: they are removed first.</summary>
+    HoldsRoles,
 }
 
 /// <summary>A group as the rules see it: its id and whether it may hold roles (set when it was made; never changed).</summary>
@@ -39,8 +45,21 @@ internal static class GroupRules
             : isAssignableToRole && roleAssignableCount >= MaxRoleAssignable ? GroupRefusal.TooManyRoleAssignable
             : null;
 
-    /// <summary>Why <paramref name="group"/> may not be removed (it does not exist).</summary>
-    public static GroupRefusal? WhyNotRemove(GroupFacts? group) => group is null ? GroupRefusal.NotFound : null;
+    /// <summary>Why <paramref name="group"/> may not be removed: it does not exist, or it holds role assignments.</summary>
+    public static GroupRefusal? WhyNotRemove(GroupFacts? group, bool holdsRoles = false)
+        => group is null ? GroupRefusal.NotFound : holdsRoles ? GroupRefusal.HoldsRoles : null;
+
+    /// <summary>
+    /// Why <paramref name="group"/> may not hold an assignment of <paramref name="roleId"/>: only a role-assignable group holds
+    /// roles (Entra). This PimModule makes active assignments of groups, not of an administrator role (Privileged Role
+    /// Administrator, Global Administrator: who administers the store is decided by direct assignments only), and not
+    /// eligible ones (a member's activation through the group comes later).
+    /// </summary>
+    public static GroupRefusal? WhyNotHoldRole(GroupFacts? group, Guid roleId, PimAssignmentType type)
+        => group is not { } g ? GroupRefusal.NotFound
+            : !g.IsAssignableToRole ? GroupRefusal.NotRoleAssignable
+            : type != PimAssignmentType.Active || Administrators.IsAdministratorRole(roleId) ? GroupRefusal.NotYet
+            : null;
 
     /// <summary>
     /// Why a member may not be added to <paramref name="group"/>: the group (or the member group, <paramref name="memberGroupId"/>

@@ -68,7 +68,8 @@ internal static class Outbox
         if (row.CriticalOnly && !critical) return 0;
         // Every recipient gets its message; one that is not a mail address (the operating-system user who created the store)
         // gets it as Failed, with the reason and the fix, so no notification is dropped without a trace.
-        var recipients = (row.DefaultRecipients ? defaultRecipients : [])
+        // A group (an assignee that is a group's key) has no mailbox here: it is not a recipient.
+        var recipients = (row.DefaultRecipients ? defaultRecipients.Where(r => !PimGroupKey.TryParse(r, out _)) : [])
             .Concat(row.AdditionalRecipients)
             .Distinct(Principal.Comparer)
             .ToList();

@@ -42,9 +42,9 @@ internal static class GroupsTable
         => work.Query<StoredMember>(MemberSelect + " WHERE group_id = @group", new { group = groupId.ToString("D") }).ConvertAll(m => m.ToRow());
 
     /// <summary>The groups a member (a principal key, or a group's key) belongs to directly (one index lookup).</summary>
-    public static List<Guid> GroupsOf(UnitOfWork work, string memberKey)
-        => work.Query<string>("SELECT group_id FROM group_members WHERE member_key = @memberKey", new { memberKey })
-            .ConvertAll(id => StoredValue.Id(id, "group_members", "group_id", memberKey));
+    public static List<(Guid Group, DateTime Added)> GroupsOf(UnitOfWork work, string memberKey)
+        => work.Query<(string GroupId, long AddedUtc)>("SELECT group_id, added_utc FROM group_members WHERE member_key = @memberKey", new { memberKey })
+            .ConvertAll(m => (StoredValue.Id(m.GroupId, "group_members", "group_id", memberKey), StoredValue.Time(m.AddedUtc, "group_members", "added_utc", memberKey)));
 
     /// <summary>How many direct members each group has (groups with none are left out).</summary>
     public static Dictionary<Guid, int> MemberCounts(UnitOfWork work)

@@ -26,6 +26,14 @@ internal static partial class PimErrors
     public static PimException GroupMemberExists(string message, object? target = null, string? recommendedAction = null, Exception? inner = null)
         => Make(PimErrorCategory.ResourceExists, message, target, recommendedAction, inner);
 
+    /// <summary>A role assignment of a group that is not role-assignable, or of a kind this PimModule does not make for groups yet.</summary>
+    public static PimException GroupNotRoleAssignable(string message, object? target = null, string? recommendedAction = null, Exception? inner = null)
+        => Make(PimErrorCategory.InvalidOperation, message, target, recommendedAction, inner);
+
+    /// <summary>A group that still holds role assignments (Remove-PimGroup): they are removed first.</summary>
+    public static PimException GroupInUse(string message, object? target = null, string? recommendedAction = null, Exception? inner = null)
+        => Make(PimErrorCategory.InvalidOperation, message, target, recommendedAction, inner);
+
     /// <summary>The principal is not a member of the group.</summary>
     public static PimException GroupMemberNotFound(string message, object? target = null, string? recommendedAction = null, Exception? inner = null)
         => Make(PimErrorCategory.ObjectNotFound, message, target, recommendedAction, inner);

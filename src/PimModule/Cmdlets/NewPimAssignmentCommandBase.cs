@@ -68,7 +68,7 @@ public abstract class NewPimAssignmentCommandBase : PimCmdlet, IDisposable
     protected virtual string? MfaCodeValue => null;
 
     /// <summary>The columns of this module's own output (Get-PimAssignment | Export-Csv) that a row may carry.</summary>
-    private static readonly string[] OutputColumns = ["Type", "MemberType", "State", "AssignmentId", "RoleId", "CreatedBy", "CreatedDateTime", "Role", "Verified"];
+    private static readonly string[] OutputColumns = ["Type", "MemberType", "State", "AssignmentId", "RoleId", "CreatedBy", "CreatedDateTime", "Role", "Verified", "Via"];
 
     private bool _asks;
 
