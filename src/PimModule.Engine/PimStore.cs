@@ -133,10 +133,8 @@ public sealed class PimStore : IDisposable
     }
 
     public PimStoreInfo GetInfo() => StoreFacts.Info(this);
-
     /// <summary>The principals the store knows (for completion): holders of assignments and requesters.</summary>
     public IReadOnlyList<string> KnownPrincipals() => StoreFacts.KnownPrincipals(Session);
-
     /// <summary>The scopes assignments use (for completion).</summary>
     public IReadOnlyList<string> KnownScopes() => StoreFacts.KnownScopes(Session);
 

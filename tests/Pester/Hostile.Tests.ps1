@@ -3570,8 +3570,8 @@ Describe 'Third hostile pass, finding 2: on PostgreSQL only a writer can hold wr
         $store = Connect-TestStore -Principal 'admin@contoso.com'
         New-PimRole -Name 'Made at schema 12' | Out-Null
         Disconnect-PimStore
-        # As a store of schema version 12 is (without what 13, the write lock, and 14, snapshots, made).
-        $null = Invoke-Sql $store 'DROP TABLE pim_write_lock; DROP TABLE snapshot_chunks; DROP TABLE snapshots; DROP INDEX ix_audit_keys; DELETE FROM schema_version WHERE version >= 13'
+        # As a store of schema version 12 is (without what 13, the write lock, 14, snapshots, and 15, groups, made).
+        $null = Invoke-Sql $store 'DROP TABLE pim_write_lock; DROP TABLE snapshot_chunks; DROP TABLE snapshots; DROP INDEX ix_audit_keys; DROP TABLE group_members; DROP TABLE groups; DELETE FROM schema_version WHERE version >= 13'
         $e = Get-Refusal { Connect-TestStore -Store $store -Principal 'admin@contoso.com' }
         $e.FullyQualifiedErrorId | Should -Be 'PimStoreNotWritable,PimModule.Cmdlets.ConnectPimStoreCommand'
         $e.Exception.Message | Should -Match 'pim_write_lock'

@@ -243,7 +243,7 @@ Describe 'The decision kernel (src/PimModule.Engine/Kernel)' {
     }
 
     It 'exists and holds the rules' {
-        ($kernelFiles.Name | Sort-Object) | Should -Be @('ActivationRequestRules.cs', 'ActivationRules.cs', 'Administrators.cs', 'ApprovalRules.cs', 'DirectoryRules.cs', 'EligibilityRules.cs', 'Held.cs', 'RequestDecisionRules.cs', 'RequestLifetime.cs', 'RequestLimits.cs', 'RetentionRules.cs', 'ReviewRules.cs', 'RulesVersion.cs', 'TimeRule.cs')
+        ($kernelFiles.Name | Sort-Object) | Should -Be @('ActivationRequestRules.cs', 'ActivationRules.cs', 'Administrators.cs', 'ApprovalRules.cs', 'DirectoryRules.cs', 'EligibilityRules.cs', 'GroupRules.cs', 'Held.cs', 'RequestDecisionRules.cs', 'RequestLifetime.cs', 'RequestLimits.cs', 'RetentionRules.cs', 'ReviewRules.cs', 'RulesVersion.cs', 'TimeRule.cs')
     }
 
     It 'does no I/O and sees no layer above it' {
@@ -322,7 +322,7 @@ Describe 'The decision kernel (src/PimModule.Engine/Kernel)' {
             ForEach-Object { "$($_.Filename):$($_.LineNumber): $($_.Line.Trim())" } | Should -BeNullOrEmpty
         $deciders = Get-ChildItem (Join-Path $root 'src/PimModule.Engine') -Recurse -Filter *Records.cs | Where-Object { $_.FullName -notmatch '[\\/](obj|bin)[\\/]' }
         ($deciders | ForEach-Object { Get-Relative $_.FullName } | Sort-Object) | Should -Be @('src/PimModule.Engine/Assignments/AssignmentRecords.cs',
-            'src/PimModule.Engine/Policy/SettingRecords.cs', 'src/PimModule.Engine/Requests/RequestRecords.cs', 'src/PimModule.Engine/Reviews/ReviewRecords.cs')
+            'src/PimModule.Engine/Groups/GroupRecords.cs', 'src/PimModule.Engine/Policy/SettingRecords.cs', 'src/PimModule.Engine/Requests/RequestRecords.cs', 'src/PimModule.Engine/Reviews/ReviewRecords.cs')
         # A decider decides and the checkpoint applies: no decider moves the checkpoint's tables itself.
         $deciders | Select-String -Pattern 'view\.(Put|Remove\w*|Add\w*|Close|NextStage|Complete\w*|Decide\w*|Keep\w*|Evolve)\(' |
             ForEach-Object { "$($_.Filename):$($_.LineNumber): $($_.Line.Trim())" } | Should -BeNullOrEmpty

@@ -62,7 +62,7 @@ public sealed class GroupReplayTests : IDisposable
         // A modified module's administrator seals what the module refuses.
         admin.Session.Write(work =>
         {
-            Storage.GroupsTable.AddMember(work, new Storage.GroupsTable.MemberRow(A, help.Key, help.Key, "admin@contoso.com", work.Now));
+            Storage.GroupMembersTable.Add(work, new Storage.GroupMembersTable.MemberRow(A, help.Key, help.Key, "admin@contoso.com", work.Now));
             AuditLog.AppendRecord(work, Audit.Events.GroupMemberAdded.Name, "GroupMember", A.ToString("D"), null, help.Key, null, new Audit.Events.GroupMemberView(A, help.Key));
             return 0;
         });
@@ -83,7 +83,7 @@ public sealed class GroupReplayTests : IDisposable
         // user1's modified module seals the membership itself.
         user1.Session.Write(work =>
         {
-            Storage.GroupsTable.AddMember(work, new Storage.GroupsTable.MemberRow(A, "user1@contoso.com", "user1@contoso.com", "user1@contoso.com", work.Now));
+            Storage.GroupMembersTable.Add(work, new Storage.GroupMembersTable.MemberRow(A, "user1@contoso.com", "user1@contoso.com", "user1@contoso.com", work.Now));
             AuditLog.AppendRecord(work, Audit.Events.GroupMemberAdded.Name, "GroupMember", A.ToString("D"), null, "user1@contoso.com", null, new Audit.Events.GroupMemberView(A, "user1@contoso.com"));
             return 0;
         });

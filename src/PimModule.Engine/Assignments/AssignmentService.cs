@@ -15,7 +15,7 @@ using PimModule.Validation;
 namespace PimModule.Assignments;
 
 /// <summary>Eligible and active assignments: creating (one or in bulk), listing, updating, removing, and access checks.</summary>
-public sealed class AssignmentService
+public sealed partial class AssignmentService
 {
     private readonly StoreSession _store;
     internal AssignmentService(StoreSession store) => _store = store;
@@ -138,21 +138,6 @@ public sealed class AssignmentService
             // A user's listing shows too what they hold through the role-assignable groups they are a direct member of (Via).
             return l.PrincipalKey is { } user && !PimGroupKey.TryParse(user, out _) && q.AssignmentId is null ? own.Concat(ThroughGroups(work, q, l, user, scope, asOf)) : own;
         });
-    }
-
-    /// <summary>The assignments of the role-assignable groups <paramref name="user"/> is a direct member of, each with Via (the group).</summary>
-    private static IEnumerable<(PimAssignment, bool)> ThroughGroups(UnitOfWork work, PimAssignmentQuery q, AssignmentsTable.Listing listing, string user, string? scope, DateTime asOf)
-    {
-        var memberships = Groups.GroupDirectory.GroupsOf(work, user);
-        if (memberships.Count == 0) yield break;
-        var groups = Groups.GroupDirectory.Of(work);
-        foreach (var (groupId, _) in memberships)
-        {
-            if (groups.ById(groupId) is not { IsAssignableToRole: true } group) continue;
-            foreach (var x in Believed(work, List(work, q, listing with { PrincipalKey = group.Key }), q.IncludeUnverified))
-                if (scope is null || string.Equals(x.Row.Scope, scope, StringComparison.OrdinalIgnoreCase))
-                    yield return (ToOutput(x.Row, x.Role, asOf, group.DisplayName), x.Verified);
-        }
     }
 
     /// <summary>
@@ -372,26 +357,6 @@ public sealed class AssignmentService
             return Result(PimAccessReason.EligibleOnly, eligible, $"{p} is eligible for '{r.Name}' but has not activated it.");
         return Result(PimAccessReason.NoAssignment, null, $"{p} has no active assignment of '{r.Name}' at {s}.");
     }, work => AccessAhead(work, principal, role, detailed));
-
-    /// <summary>
-    /// The group through which <paramref name="principalKey"/> holds <paramref name="roleId"/> at <paramref name="scope"/> and
-    /// <paramref name="at"/>: a group they are a direct member of (since <paramref name="at"/> or before), whose active
-    /// assignment, as the store believes it, grants the role then. Only role-assignable groups hold roles (GroupRules).
-    /// </summary>
-    internal static (PimGroup Group, AssignmentRow Held, DateTime Since)? ThroughGroup(UnitOfWork work, string principalKey, Guid roleId, string scope, DateTime at)
-    {
-        var memberships = Groups.GroupDirectory.GroupsOf(work, principalKey).Where(m => m.Added <= at).ToList();
-        if (memberships.Count == 0) return null;
-        var groups = Groups.GroupDirectory.Of(work);
-        foreach (var (groupId, added) in memberships.OrderBy(m => m.Added))
-        {
-            if (groups.ById(groupId) is not { IsAssignableToRole: true } group) continue;
-            var held = AssignmentsTable.ForPrincipalAndRole(work, group.Key, roleId).Where(work.Believes)
-                .Where(a => a.GrantsAt(scope, at)).OrderByDescending(a => a.End ?? DateTime.MaxValue).FirstOrDefault();
-            if (held is not null) return (group, held, added);
-        }
-        return null;
-    }
 
     /// <summary>
     /// What <see cref="CheckAccess"/> will ask the store, when it is known before anything is read (a built-in role's name in a

@@ -121,7 +121,7 @@ public sealed class GroupService
             (work, m) =>
             {
                 var key = m.MemberType == PimGroupMemberType.Group ? m.Principal : Principal.Fold(m.Principal);
-                GroupsTable.AddMember(work, new GroupsTable.MemberRow(m.GroupId, key, m.Principal, work.Actor, work.Now));
+                GroupMembersTable.Add(work, new GroupMembersTable.MemberRow(m.GroupId, key, m.Principal, work.Actor, work.Now));
                 AuditLog.Append(work, new GroupMemberAdded(new GroupMemberView(m.GroupId, m.Principal)));
                 return m;
             },
@@ -143,7 +143,7 @@ public sealed class GroupService
             m => new PimChange($"{m.Principal} → {m.Group} ({m.GroupId})", "Remove group member"),
             (work, m) =>
             {
-                GroupsTable.RemoveMember(work, m.GroupId, MemberKey(m));
+                GroupMembersTable.Remove(work, m.GroupId, MemberKey(m));
                 AuditLog.Append(work, new GroupMemberRemoved(new GroupMemberView(m.GroupId, m.Principal)));
                 return m;
             },
@@ -252,12 +252,12 @@ internal sealed class GroupDirectory
             v.Groups().Select(g => new GroupsTable.GroupRow(Guid.Parse(g.Id), g.DisplayName, g.Description, g.IsAssignableToRole != 0, g.CreatedBy,
                 new DateTime(g.CreatedTicks, DateTimeKind.Utc))),
             v.GroupMemberCounts().ToDictionary(c => Guid.Parse(c.GroupId), c => (int)c.Count))
-        : new GroupDirectory(work, GroupsTable.All(work), GroupsTable.MemberCounts(work)));
+        : new GroupDirectory(work, GroupsTable.All(work), GroupMembersTable.MemberCounts(work)));
 
     /// <summary>The groups <paramref name="memberKey"/> (a principal key or a group's key) belongs to directly, as the store believes it.</summary>
     public static IReadOnlyList<(Guid Group, DateTime Added)> GroupsOf(UnitOfWork work, string memberKey)
         => work.VerifiedNow() is { } v ? v.GroupsOf(memberKey).Select(m => (Guid.Parse(m.GroupId), new DateTime(m.AddedTicks, DateTimeKind.Utc))).ToList()
-            : GroupsTable.GroupsOf(work, memberKey);
+            : GroupMembersTable.GroupsOf(work, memberKey);
 
     /// <summary>Whether a group's key holds any assignment, as the store believes it.</summary>
     public static bool HoldsAssignments(UnitOfWork work, string groupKey)
@@ -271,8 +271,8 @@ internal sealed class GroupDirectory
     {
         if (_members.TryGetValue(groupId, out var known)) return known;
         var rows = _work.VerifiedNow() is { } v
-            ? v.GroupMembersOf(groupId.ToString("D")).Select(m => new GroupsTable.MemberRow(groupId, m.MemberKey, m.Member, m.AddedBy, new DateTime(m.AddedTicks, DateTimeKind.Utc)))
-            : GroupsTable.MembersOf(_work, groupId);
+            ? v.GroupMembersOf(groupId.ToString("D")).Select(m => new GroupMembersTable.MemberRow(groupId, m.MemberKey, m.Member, m.AddedBy, new DateTime(m.AddedTicks, DateTimeKind.Utc)))
+            : GroupMembersTable.MembersOf(_work, groupId);
         var name = ById(groupId)?.DisplayName ?? "";
         var list = new List<PimGroupMember>();
         foreach (var m in rows)

@@ -1,0 +1,44 @@
+using PimModule.Interop;
+using PimModule.Kernel;
+using PimModule.Storage;
+
+namespace PimModule.Assignments;
+
+/// <summary>What a user holds through the role-assignable groups they are a direct member of (issue 31): Test-PimAccess and Get-PimAssignment.</summary>
+public sealed partial class AssignmentService
+{
+    /// <summary>
+    /// The group through which <paramref name="principalKey"/> holds <paramref name="roleId"/> at <paramref name="scope"/> and
+    /// <paramref name="at"/>: a group they are a direct member of (since <paramref name="at"/> or before), whose active
+    /// assignment, as the store believes it, grants the role then. Only role-assignable groups hold roles (GroupRules).
+    /// </summary>
+    internal static (PimGroup Group, AssignmentRow Held, DateTime Since)? ThroughGroup(UnitOfWork work, string principalKey, Guid roleId, string scope, DateTime at)
+    {
+        var memberships = Groups.GroupDirectory.GroupsOf(work, principalKey).Where(m => m.Added <= at).ToList();
+        if (memberships.Count == 0) return null;
+        var groups = Groups.GroupDirectory.Of(work);
+        foreach (var (groupId, added) in memberships.OrderBy(m => m.Added))
+        {
+            if (groups.ById(groupId) is not { IsAssignableToRole: true } group) continue;
+            var held = AssignmentsTable.ForPrincipalAndRole(work, group.Key, roleId).Where(work.Believes)
+                .Where(a => a.GrantsAt(scope, at)).MaxBy(a => a.End ?? DateTime.MaxValue); // any that grants: the longest is shown
+            if (held is not null) return (group, held, added);
+        }
+        return null;
+    }
+
+    /// <summary>The assignments of the role-assignable groups <paramref name="user"/> is a direct member of, each with Via (the group).</summary>
+    private static IEnumerable<(PimAssignment, bool)> ThroughGroups(UnitOfWork work, PimAssignmentQuery q, AssignmentsTable.Listing listing, string user, string? scope, DateTime asOf)
+    {
+        var memberships = Groups.GroupDirectory.GroupsOf(work, user);
+        if (memberships.Count == 0) yield break;
+        var groups = Groups.GroupDirectory.Of(work);
+        foreach (var (groupId, _) in memberships)
+        {
+            if (groups.ById(groupId) is not { IsAssignableToRole: true } group) continue;
+            foreach (var x in Believed(work, List(work, q, listing with { PrincipalKey = group.Key }), q.IncludeUnverified))
+                if (scope is null || string.Equals(x.Row.Scope, scope, StringComparison.OrdinalIgnoreCase))
+                    yield return (ToOutput(x.Row, x.Role, asOf, group.DisplayName), x.Verified);
+        }
+    }
+}
