@@ -59,6 +59,12 @@ Describe 'Groups' {
             Act = { New-PimGroup -Name 'helpdesk' | Out-Null; Add-PimGroupMember -Group 'Helpdesk' -Principal 'user9@contoso.com' -ErrorAction Stop } }
         @{ Case = 'a control character in a name'; Id = 'PimInputInvalid'; Cmdlet = 'NewPimGroupCommand'
             Act = { New-PimGroup -Name "Help`u{0007}desk" -ErrorAction Stop } }
+        @{ Case = 'a name that reads as another group''s key'; Id = 'PimInputValueInvalid'; Cmdlet = 'NewPimGroupCommand'
+            Act = { New-PimGroup -Name $script:Help.Key -ErrorAction Stop } }
+        @{ Case = 'a name that reads as an object id'; Id = 'PimInputValueInvalid'; Cmdlet = 'NewPimGroupCommand'
+            Act = { New-PimGroup -Name $script:Help.Id.ToString() -ErrorAction Stop } }
+        @{ Case = 'an account name that is also a group''s name, as a member'; Id = 'PimGroupAmbiguous'; Cmdlet = 'AddPimGroupMemberCommand'
+            Act = { Add-PimGroupMember -Group 'All Support' -Principal 'helpdesk' -ErrorAction Stop } }
         @{ Case = 'a member group that does not exist'; Id = 'PimGroupNotFound'; Cmdlet = 'AddPimGroupMemberCommand'
             Act = { Add-PimGroupMember -Group 'Helpdesk' -Principal "group:$([guid]::NewGuid())" -ErrorAction Stop } }
     ) {
@@ -152,6 +158,7 @@ Describe 'Groups holding roles' {
         $mine = Get-PimAssignment -Principal 'user1@contoso.com'
         $mine.AssignmentId | Should -Be $a.AssignmentId
         $mine.Via | Should -Be 'Security Operations'
+        Get-PimAssignment -Principal 'user1@contoso.com' -AsOf ([datetime]::UtcNow.AddDays(-1)) | Should -BeNullOrEmpty   # not a member then
         (Get-PimAssignment -Principal $script:Soc.Key).Via | Should -BeNullOrEmpty
         Remove-PimGroupMember -Group $script:Soc.Id -Principal 'user1@contoso.com' -Confirm:$false
         Test-PimAccess -Principal 'user1@contoso.com' -Role 'Security Reader' | Should -BeFalse
@@ -159,14 +166,27 @@ Describe 'Groups holding roles' {
     }
 
     It 'refuses <Case>, and changes nothing' -ForEach @(
-        @{ Case = 'a role for a group that is not role-assignable'; Act = { New-PimActiveAssignment -Principal $script:Plain.Key -Role 'Security Reader' -Permanent -Justification 'x' -ErrorAction Stop } }
-        @{ Case = 'an eligible assignment of a group (not made yet)'; Act = { New-PimEligibleAssignment -Principal $script:Soc.Key -Role 'Security Reader' -Permanent -Justification 'x' -ErrorAction Stop } }
-        @{ Case = 'an administrator role for a group (not made yet)'; Act = { New-PimActiveAssignment -Principal $script:Soc.Key -Role 'Privileged Role Administrator' -Permanent -Justification 'x' -ErrorAction Stop } }
+        @{ Case = 'a role for a group that is not role-assignable'; Id = 'PimGroupNotRoleAssignable'; Act = { New-PimActiveAssignment -Principal $script:Plain.Key -Role 'Security Reader' -Permanent -Justification 'x' -ErrorAction Stop } }
+        @{ Case = 'an eligible assignment of a group (not made yet)'; Id = 'PimGroupRoleNotSupported'; Act = { New-PimEligibleAssignment -Principal $script:Soc.Key -Role 'Security Reader' -Permanent -Justification 'x' -ErrorAction Stop } }
+        @{ Case = 'an administrator role for a group (not made yet)'; Id = 'PimGroupRoleNotSupported'; Act = { New-PimActiveAssignment -Principal $script:Soc.Key -Role 'Privileged Role Administrator' -Permanent -Justification 'x' -ErrorAction Stop } }
+        @{ Case = 'an account name that is also a group''s name'; Id = 'PimGroupAmbiguous'; Act = { New-PimActiveAssignment -Principal 'Tier0' -Role 'Security Reader' -Duration 1d -Justification 'x' -ErrorAction Stop } }
     ) {
+        if ($Case -like 'an account name*') { $null = New-PimGroup -Name 'Tier0' -IsAssignableToRole }
         $before = Get-StoreFingerprint
         $e = Get-Refusal $Act
-        $e.Exception.ErrorId | Should -Be 'PimGroupNotRoleAssignable'
-        $e.Exception.Message | Should -Match 'Nothing was assigned'
+        $e.Exception.ErrorId | Should -Be $Id
+        $e.Exception.Message | Should -Match 'Nothing was assigned|must name one principal'
+        Get-StoreFingerprint | Should -Be $before
+    }
+
+    It 'lets no reviewer decide on a group''s assignment they hold through the group' {
+        $null = New-PimActiveAssignment -Principal $script:Soc.Key -Role 'Security Reader' -Permanent -Justification 'the SOC holds it'
+        Add-PimGroupMember -Group $script:Soc.Id -Principal 'user1@contoso.com'
+        $review = New-PimAccessReview -Role 'Security Reader' -AssignmentType Active -Reviewer 'user1@contoso.com' -Duration 7d
+        $null = Connect-TestStore -Store $global:PimTestStore -Principal 'user1@contoso.com'
+        $before = Get-StoreFingerprint
+        $e = Get-Refusal { Get-PimAccessReviewItem -ReviewId $review.ReviewId | Set-PimAccessReviewDecision -Decision Approve -Justification 'keep' -ErrorAction Stop }
+        $e.FullyQualifiedErrorId | Should -BeLike 'PimAccessReviewOwnAssignment,*'
         Get-StoreFingerprint | Should -Be $before
     }
 
@@ -200,20 +220,28 @@ Describe 'Groups in a Verified store' {
     }
     AfterAll { $env:XDG_DATA_HOME = $script:SavedData }
 
-    It 'counts a membership written around the module for nothing, and still verifies' {
+    It 'counts a membership written around the module for nothing, and Test-PimAuditLog reports it' {
         $null = Invoke-Sql -Store $script:GStore -Sql ("INSERT INTO group_members (group_id, member_key, member, added_by, added_utc) " +
             "VALUES ('$($script:Soc.Id)', 'mallory@contoso.com', 'mallory@contoso.com', 'admin@contoso.com', 0)")
         $null = Invoke-Sql -Store $script:GStore -Sql ("INSERT INTO groups (id, display_name, name_key, description, is_assignable_to_role, created_by, created_utc) " +
             "VALUES ('$([guid]::NewGuid())', 'Planted', 'planted', NULL, 1, 'admin@contoso.com', 0)")
         (Get-PimGroupMember -Group $script:Soc.Id).Principal | Should -Be 'user1@contoso.com'
         (Get-PimGroup).DisplayName | Should -Be 'Security Operations'
+        # Test-PimAuditLog names both rows; taken out again, the store verifies.
+        $check = Test-PimAuditLog
+        $check.IsValid | Should -BeFalse
+        ($check.Disagreements | Sort-Object Kind | ForEach-Object { '{0} {1}' -f $_.Kind, $_.Problem }) | Should -Be @('Group Unverified', 'GroupMember Unverified')
+        $null = Invoke-Sql -Store $script:GStore -Sql "DELETE FROM group_members WHERE member_key = 'mallory@contoso.com'; DELETE FROM groups WHERE name_key = 'planted'"
         (Test-PimAuditLog).IsValid | Should -BeTrue
     }
 
     It 'grants a role through a group only by what it verified: a planted membership gives mallory nothing' {
         $null = New-PimActiveAssignment -Principal $script:Soc.Key -Role 'Security Reader' -Duration 30d -Justification 'the SOC holds it'
         Test-PimAccess -Principal 'user1@contoso.com' -Role 'Security Reader' | Should -BeTrue
-        Test-PimAccess -Principal 'mallory@contoso.com' -Role 'Security Reader' | Should -BeFalse   # her row above is not verified
+        $null = Invoke-Sql -Store $script:GStore -Sql ("INSERT INTO group_members (group_id, member_key, member, added_by, added_utc) " +
+            "VALUES ('$($script:Soc.Id)', 'mallory@contoso.com', 'mallory@contoso.com', 'admin@contoso.com', 0)")
+        Test-PimAccess -Principal 'mallory@contoso.com' -Role 'Security Reader' | Should -BeFalse   # her row is not verified
+        $null = Invoke-Sql -Store $script:GStore -Sql "DELETE FROM group_members WHERE member_key = 'mallory@contoso.com'"
         (Test-PimAuditLog).IsValid | Should -BeTrue
     }
 

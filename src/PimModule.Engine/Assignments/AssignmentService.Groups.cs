@@ -20,7 +20,9 @@ public sealed partial class AssignmentService
         foreach (var (groupId, added) in memberships.OrderBy(m => m.Added))
         {
             if (groups.ById(groupId) is not { IsAssignableToRole: true } group) continue;
+            // Only what the kernel lets a group hold grants through it (a row it would refuse, written around the module, does not).
             var held = AssignmentsTable.ForPrincipalAndRole(work, group.Key, roleId).Where(work.Believes)
+                .Where(a => GroupRules.WhyNotHoldRole(groups.Facts(groupId), a.RoleId, a.Type) is null)
                 .Where(a => a.GrantsAt(scope, at)).MaxBy(a => a.End ?? DateTime.MaxValue); // any that grants: the longest is shown
             if (held is not null) return (group, held, added);
         }
@@ -33,11 +35,13 @@ public sealed partial class AssignmentService
         var memberships = Groups.GroupDirectory.GroupsOf(work, user);
         if (memberships.Count == 0) yield break;
         var groups = Groups.GroupDirectory.Of(work);
-        foreach (var (groupId, _) in memberships)
+        // A membership counts from when it was made (as Test-PimAccess -AsOf counts it).
+        foreach (var (groupId, _) in memberships.Where(m => m.Added <= asOf))
         {
             if (groups.ById(groupId) is not { IsAssignableToRole: true } group) continue;
             foreach (var x in Believed(work, List(work, q, listing with { PrincipalKey = group.Key }), q.IncludeUnverified))
-                if (scope is null || string.Equals(x.Row.Scope, scope, StringComparison.OrdinalIgnoreCase))
+                if ((scope is null || string.Equals(x.Row.Scope, scope, StringComparison.OrdinalIgnoreCase))
+                    && GroupRules.WhyNotHoldRole(groups.Facts(groupId), x.Row.RoleId, x.Row.Type) is null)
                     yield return (ToOutput(x.Row, x.Role, asOf, group.DisplayName), x.Verified);
         }
     }

@@ -195,6 +195,12 @@ internal sealed partial class VerifiedState
         lock (_gate) return _db.ExecuteScalar<long>("SELECT COUNT(*) FROM verified_assignments WHERE principal_key = @principalKey", new { principalKey }) > 0;
     }
 
+    /// <summary>Every verified membership (Test-PimAuditLog compares the store's rows with them).</summary>
+    public IReadOnlyList<GroupMemberState> AllGroupMembers()
+    {
+        lock (_gate) return _db.Query<GroupMemberState>("SELECT group_id, member_key, member, added_by, added_ticks FROM verified_group_members").ToList();
+    }
+
     public IReadOnlyList<GroupMemberState> GroupMembersOf(string groupId)
     {
         lock (_gate) return _db.Query<GroupMemberState>("SELECT group_id, member_key, member, added_by, added_ticks FROM verified_group_members WHERE group_id = @groupId", new { groupId }).ToList();

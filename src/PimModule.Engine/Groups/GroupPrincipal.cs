@@ -14,11 +14,14 @@ namespace PimModule.Groups;
 /// </summary>
 internal static class GroupPrincipal
 {
-    /// <summary>Whether the text needs the groups to be resolved (a key, an object id, or no user's name); a user's name does not.</summary>
+    /// <summary>
+    /// Whether the text needs the groups to be resolved: a key, an object id, no user's name, or an account name (no '@',
+    /// which a group may share); a user principal name (name@domain) does not.
+    /// </summary>
     public static bool MayBeGroup(string? text)
     {
         var t = text?.Trim(' ');
-        return t is not null && (t.StartsWith(PimGroupKey.Prefix, StringComparison.OrdinalIgnoreCase) || Principal.IsObjectId(t) || !Principal.IsValid(t));
+        return t is not null && (t.StartsWith(PimGroupKey.Prefix, StringComparison.OrdinalIgnoreCase) || Principal.IsObjectId(t) || !t.Contains('@') || !Principal.IsValid(t));
     }
 
     /// <summary>The principal canonical: a group's key, or a user's principal name (an object id through the imported directory).</summary>
@@ -37,7 +40,13 @@ internal static class GroupPrincipal
             return Known(groups, id, t);
         }
         if (Principal.IsObjectId(t) && Guid.TryParse(t, out var objectId) && groups.Any(g => g.Id == objectId)) return PimGroupKey.Of(objectId);
-        if (Principal.IsObjectId(t) || Principal.IsValid(t)) return user(text);
+        if (Principal.IsObjectId(t) || t.Contains('@') && Principal.IsValid(t)) return user(text);
+        // An account name (user1, CONTOSO\user1) that is also a group's name names neither: the caller says which.
+        if (Principal.IsValid(t))
+            return groups.FirstOrDefault(g => string.Equals(g.DisplayName, t, StringComparison.OrdinalIgnoreCase)) is { } same
+                ? throw PimErrors.GroupAmbiguous($"'{Validation.Input.Preview(t)}' is an account name and the name of the group {same.Key}: -{parameter} must name one principal.",
+                    t, $"Give the group's key (-{parameter} {same.Key}), or the user's principal name (name@domain).")
+                : user(text);
         // No user's name: a group's display name, or nothing.
         Validation.Input.Text(text, parameter, Validation.Input.PrincipalLength, PimErrors.PrincipalInvalid);
         var named = groups.Where(g => string.Equals(g.DisplayName, t, StringComparison.OrdinalIgnoreCase)).ToList();

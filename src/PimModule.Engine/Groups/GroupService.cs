@@ -40,7 +40,7 @@ public sealed class GroupService
         });
 
     internal static bool IsValidName(string? name) => name is not null && name.Trim().Length is > 0 and <= NameLength
-        && !name.Any(char.IsControl);
+        && !name.Any(char.IsControl) && !name.Trim().StartsWith(PimGroupKey.Prefix, StringComparison.OrdinalIgnoreCase) && !Principal.IsObjectId(name.Trim());
 
     /// <summary>
     /// Makes a group: administrators only. <paramref name="isAssignableToRole"/> is set now and never changes; at most 500
@@ -51,6 +51,10 @@ public sealed class GroupService
         var displayName = (Validation.Input.Text(name, "Name", NameLength) ?? "").Trim();
         if (displayName.Length == 0)
             throw PimErrors.InputValueInvalid("-Name is empty: a group needs a display name.", name, "Give -Name, for example 'Security Readers'.");
+        // A name that reads as a group's key or an object id would pass for another group's identity wherever it is shown.
+        if (displayName.StartsWith(PimGroupKey.Prefix, StringComparison.OrdinalIgnoreCase) || Principal.IsObjectId(displayName))
+            throw PimErrors.InputValueInvalid($"-Name '{Validation.Input.Preview(displayName)}' reads as a group's key or an object id; a display name may not, so that no group passes for another.",
+                name, "Give the group a name of words, for example 'Security Readers'.");
         var text = Validation.Input.Text(description, "Description", DescriptionLength)?.Trim();
         if (text?.Length == 0) text = null;
         if (id == Guid.Empty)
@@ -167,6 +171,10 @@ public sealed class GroupService
                 throw PimErrors.GroupNotFound($"No group has the id {id}.", member, "Check the id with Get-PimGroup.");
             return (PimGroupKey.Of(id), PimGroupKey.Of(id), g);
         }
+        // An account name (no '@') that is also a group's name names neither: the caller gives the key or the UPN.
+        if (!text.Contains('@') && Principal.IsValid(text) && directory.All.FirstOrDefault(g => string.Equals(g.DisplayName, text, StringComparison.OrdinalIgnoreCase)) is { } same)
+            throw PimErrors.GroupAmbiguous($"'{Validation.Input.Preview(text)}' is an account name and the name of the group {same.Key}: -Principal must name one principal.",
+                text, $"Give the group's key (-Principal {same.Key}), or the user's principal name (name@domain).");
         var principal = DirectoryMap.Canonical(work, member, "Principal");
         return (Principal.Fold(principal), principal, null);
     }
@@ -196,12 +204,34 @@ public sealed class GroupService
         GroupRefusal.NotRoleAssignable => PimErrors.GroupNotRoleAssignable(
             $"'{name}' ({id}) is not role-assignable: as in Entra, only a group made with -IsAssignableToRole holds roles. Nothing was assigned.", name,
             "Assign the role to a role-assignable group (New-PimGroup -IsAssignableToRole), or to the users directly."),
-        GroupRefusal.NotYet => PimErrors.GroupNotRoleAssignable(
+        GroupRefusal.NotYet => PimErrors.GroupRoleNotSupported(
             $"'{name}' ({id}) may hold active assignments of roles other than Privileged Role Administrator and Global Administrator; " +
             "eligible assignments of groups (each member activating for themselves) and groups administering the store are not made by this PimModule yet. Nothing was assigned.", name,
             "Give the group an active assignment, or assign the role to the users directly."),
         _ => throw new ArgumentOutOfRangeException(nameof(refusal)),
     };
+
+    /// <summary>
+    /// What Test-PimAuditLog reports of the groups: each group or membership row of the store that the verified log does not
+    /// hold as it is (written or changed around PimModule: it counts for nothing), and each verified one the store lacks.
+    /// </summary>
+    internal static IEnumerable<(string Kind, string Id, string Problem, string Detail)> Disagreements(UnitOfWork work, Checkpoint.VerifiedState verified)
+    {
+        var groups = verified.Groups().ToDictionary(g => g.Id, StringComparer.OrdinalIgnoreCase);
+        foreach (var g in GroupsTable.All(work))
+            if (!groups.Remove(g.Id.ToString("D"), out var v) || v.DisplayName != g.DisplayName || v.Description != g.Description || (v.IsAssignableToRole != 0) != g.IsAssignableToRole)
+                yield return ("Group", g.Id.ToString("D"), v is null ? "Unverified" : "Different",
+                    $"The store holds the group '{g.DisplayName}' as the verified log does not (written or changed around PimModule): it counts for nothing.");
+        foreach (var id in groups.Keys.Order(StringComparer.Ordinal))
+            yield return ("Group", id, "Missing", "The verified log holds this group; the store does not.");
+        var members = verified.AllGroupMembers().Select(m => (m.GroupId.ToLowerInvariant(), m.MemberKey)).ToHashSet();
+        foreach (var m in GroupMembersTable.All(work))
+            if (!members.Remove((m.GroupId.ToString("D"), m.MemberKey)))
+                yield return ("GroupMember", $"{m.GroupId:D}/{m.MemberKey}", "Unverified",
+                    $"The store makes {m.Member} a member of the group {m.GroupId} as the verified log does not (written around PimModule): it grants nothing.");
+        foreach (var (group, member) in members.Order())
+            yield return ("GroupMember", $"{group}/{member}", "Missing", "The verified log holds this membership; the store does not.");
+    }
 
     /// <summary>Why a sealed group record counts for nothing (<see cref="GroupRules"/>), as the replay reports it.</summary>
     internal static string Reason(GroupRefusal refusal, Guid id, string? member = null) => refusal switch

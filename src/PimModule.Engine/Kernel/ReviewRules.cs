@@ -118,12 +118,16 @@ internal static class ReviewRules
     public static ReviewersRefusal? WhyReviewersNot(bool selfReview, int reviewers)
         => selfReview && reviewers > 0 ? ReviewersRefusal.Both : !selfReview && reviewers == 0 ? ReviewersRefusal.Neither : null;
 
+    /// <summary>
+    /// Why <paramref name="actorKey"/> may not decide an item now. <paramref name="actorInItemGroup"/>: the item's principal is a
+    /// group the actor is a direct member of — its assignment is one they hold through it, so it is their own.
+    /// </summary>
     public static ReviewDecisionRefusal? WhyMayNotDecide(bool completed, DateTime end, bool selfReview, IEnumerable<string> reviewerKeys,
-        string itemPrincipalKey, string actorKey, DateTime at)
+        string itemPrincipalKey, string actorKey, DateTime at, bool actorInItemGroup = false)
         => completed ? ReviewDecisionRefusal.Completed
             : at >= end ? ReviewDecisionRefusal.Ended
             : selfReview ? (itemPrincipalKey == actorKey ? null : ReviewDecisionRefusal.NotOwnItem)
             : !reviewerKeys.Contains(actorKey, StringComparer.Ordinal) ? ReviewDecisionRefusal.NotReviewer
-            : itemPrincipalKey == actorKey ? ReviewDecisionRefusal.OwnAssignment
+            : itemPrincipalKey == actorKey || actorInItemGroup ? ReviewDecisionRefusal.OwnAssignment
             : null;
 }

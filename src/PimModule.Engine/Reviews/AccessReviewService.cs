@@ -259,7 +259,8 @@ public sealed partial class AccessReviewService
                 itemId, "Run Test-PimAuditLog and tell your administrators; decide on the items Get-PimAccessReviewItem lists.");
         var role = RolesTable.ById(work, review.RoleId)?.Name ?? review.RoleId.ToString("D");
         switch (Kernel.ReviewRules.WhyMayNotDecide(review.StatusAt(work.Now) == PimAccessReviewStatus.Completed, review.End, review.SelfReview,
-                    review.Reviewers.Select(Principal.Fold), item.PrincipalKey, Principal.Fold(work.Actor), work.Now))
+                    review.Reviewers.Select(Principal.Fold), item.PrincipalKey, Principal.Fold(work.Actor), work.Now,
+                    PimGroupKey.TryParse(item.PrincipalKey, out var itemGroup) && Groups.GroupDirectory.Of(work).IsMember(itemGroup, Principal.Fold(work.Actor))))
         {
             case Kernel.ReviewDecisionRefusal.Completed:
                 throw PimErrors.AccessReviewClosed($"The access review {review.Id} of '{role}' was completed on {review.Completed:u}; its decisions were applied and can no longer change.",

@@ -87,7 +87,8 @@ internal static class ReviewRecords
             // The kernel's rule (ReviewRules), at the later of the verified time and the record's own: a review that had ended by either is closed.
             var at = new DateTime(Math.Max(ctx.VerifiedAtTicks, r.AtTicks), DateTimeKind.Utc);
             if (ReviewRules.WhyMayNotDecide(review.Status != "InProgress", new DateTime(review.EndTicks, DateTimeKind.Utc), review.SelfReview != 0,
-                    JsonSerializer.Deserialize<string[]>(review.Reviewers) ?? [], item.PrincipalKey, ctx.Actor, at) is { } refused)
+                    JsonSerializer.Deserialize<string[]>(review.Reviewers) ?? [], item.PrincipalKey, ctx.Actor, at,
+                    PimGroupKey.TryParse(item.PrincipalKey, out var itemGroup) && view.IsGroupMember(itemGroup, ctx.Actor)) is { } refused)
                 return RecordVerdict.Refused("AccessReviewItem", ReviewRefusals.Reason(refused, ctx.Actor, item.PrincipalKey));
         }
         return RecordVerdict.Counts("AccessReviewItem", new ReviewItemDecided(item.Id, decision, ctx.Actor));

@@ -22,6 +22,9 @@ internal static class GroupMembersTable
 
     private const string MemberSelect = "SELECT group_id, member_key, member, added_by, added_utc FROM group_members";
 
+    /// <summary>Every membership (Test-PimAuditLog compares them with the verified ones).</summary>
+    public static List<MemberRow> All(UnitOfWork work) => work.Query<StoredMember>(MemberSelect).ConvertAll(m => m.ToRow());
+
     /// <summary>A group's direct members (one index lookup).</summary>
     public static List<MemberRow> MembersOf(UnitOfWork work, Guid groupId)
         => work.Query<StoredMember>(MemberSelect + " WHERE group_id = @group", new { group = groupId.ToString("D") }).ConvertAll(m => m.ToRow());

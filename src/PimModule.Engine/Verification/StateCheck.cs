@@ -113,6 +113,7 @@ internal static class StateCheck
                         $"the verified decision ({v?.Decision ?? "none"}) is the one applied.");
         }
 
+        foreach (var (kind, id, problem, detail) in Groups.GroupService.Disagreements(work, fresh)) Add(kind, id, problem, detail);
         // Mail settings.
         var mail = NotificationService.ReadMailSetting(work);
         if (fresh.Mail() is { } sealedMail ? sealedMail != AuditLog.ToJson(mail) : !string.IsNullOrEmpty(mail.SmtpServer))

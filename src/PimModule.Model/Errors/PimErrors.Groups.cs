@@ -30,6 +30,10 @@ internal static partial class PimErrors
     public static PimException GroupNotRoleAssignable(string message, object? target = null, string? recommendedAction = null, Exception? inner = null)
         => Make(PimErrorCategory.InvalidOperation, message, target, recommendedAction, inner);
 
+    /// <summary>A role assignment a role-assignable group may hold in Entra and this PimModule does not make yet (eligible, or of an administrator role).</summary>
+    public static PimException GroupRoleNotSupported(string message, object? target = null, string? recommendedAction = null, Exception? inner = null)
+        => Make(PimErrorCategory.NotImplemented, message, target, recommendedAction, inner);
+
     /// <summary>A group that still holds role assignments (Remove-PimGroup): they are removed first.</summary>
     public static PimException GroupInUse(string message, object? target = null, string? recommendedAction = null, Exception? inner = null)
         => Make(PimErrorCategory.InvalidOperation, message, target, recommendedAction, inner);
