@@ -16,13 +16,17 @@ public sealed partial class AssignmentService
     {
         var memberships = Groups.GroupDirectory.GroupsOf(work, principalKey).Where(m => m.Added <= at).ToList();
         if (memberships.Count == 0) return null;
-        var groups = Groups.GroupDirectory.Of(work);
+        // Only the user's groups are read (a store may hold thousands).
+        var groups = Groups.GroupDirectory.Only(work, memberships.Select(m => m.Group).ToList());
+        // The role's assignments of all of them, in one query.
+        var holding = AssignmentsTable.ForPrincipalsAndRole(work, groups.Values.Where(g => g.IsAssignableToRole).Select(g => g.Key).ToList(), roleId)
+            .ToLookup(a => a.PrincipalKey, StringComparer.Ordinal);
         foreach (var (groupId, added) in memberships.OrderBy(m => m.Added))
         {
-            if (groups.ById(groupId) is not { IsAssignableToRole: true } group) continue;
+            if (!groups.TryGetValue(groupId, out var group) || !group.IsAssignableToRole) continue;
             // Only what the kernel lets a group hold grants through it (a row it would refuse, written around the module, does not).
-            var held = AssignmentsTable.ForPrincipalAndRole(work, group.Key, roleId).Where(work.Believes)
-                .Where(a => GroupRules.WhyNotHoldRole(groups.Facts(groupId), a.RoleId, a.Type) is null)
+            var held = holding[group.Key].Where(work.Believes)
+                .Where(a => GroupRules.WhyNotHoldRole(new GroupFacts(group.Id, true), a.RoleId, a.Type) is null)
                 .Where(a => a.GrantsAt(scope, at)).MaxBy(a => a.End ?? DateTime.MaxValue); // any that grants: the longest is shown
             if (held is not null) return (group, held, added);
         }
@@ -34,14 +38,14 @@ public sealed partial class AssignmentService
     {
         var memberships = Groups.GroupDirectory.GroupsOf(work, user);
         if (memberships.Count == 0) yield break;
-        var groups = Groups.GroupDirectory.Of(work);
+        var groups = Groups.GroupDirectory.Only(work, memberships.Select(m => m.Group).ToList());
         // A membership counts from when it was made (as Test-PimAccess -AsOf counts it).
         foreach (var (groupId, _) in memberships.Where(m => m.Added <= asOf))
         {
-            if (groups.ById(groupId) is not { IsAssignableToRole: true } group) continue;
+            if (!groups.TryGetValue(groupId, out var group) || !group.IsAssignableToRole) continue;
             foreach (var x in Believed(work, List(work, q, listing with { PrincipalKey = group.Key }), q.IncludeUnverified))
                 if ((scope is null || string.Equals(x.Row.Scope, scope, StringComparison.OrdinalIgnoreCase))
-                    && GroupRules.WhyNotHoldRole(groups.Facts(groupId), x.Row.RoleId, x.Row.Type) is null)
+                    && GroupRules.WhyNotHoldRole(new GroupFacts(group.Id, true), x.Row.RoleId, x.Row.Type) is null)
                     yield return (ToOutput(x.Row, x.Role, asOf, group.DisplayName), x.Verified);
         }
     }

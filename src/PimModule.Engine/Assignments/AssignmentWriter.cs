@@ -71,7 +71,7 @@ public sealed partial class AssignmentWriter : IDisposable
         _asInTenant = asInTenant;
         _batchSize = Math.Max(1, batchSize);
         _directory = new Lazy<DirectoryMap>(() => store.Read(DirectoryMap.Of), LazyThreadSafetyMode.ExecutionAndPublication);
-        _groups = new Lazy<IReadOnlyList<PimGroup>>(() => store.Read(w => Groups.GroupDirectory.Of(w).All), LazyThreadSafetyMode.ExecutionAndPublication);
+        _groups = new Lazy<IReadOnlyList<PimGroup>>(() => store.Read(w => Groups.GroupDirectory.Of(w).Named), LazyThreadSafetyMode.ExecutionAndPublication);
     }
 
     /// <summary>

@@ -184,6 +184,12 @@ internal sealed partial class VerifiedState
     /// <summary>A direct membership as administrators made it (AddGroupMember records).</summary>
     internal sealed record GroupMemberState(string GroupId, string MemberKey, string Member, string AddedBy, long AddedTicks);
 
+    /// <summary>The verified groups of the given ids.</summary>
+    public IReadOnlyList<GroupState> GroupsByIds(IReadOnlyCollection<string> ids)
+    {
+        lock (_gate) return _db.Query<GroupState>("SELECT id, display_name, description, is_assignable_to_role, created_by, created_ticks FROM verified_groups WHERE id IN @ids", new { ids }).ToList();
+    }
+
     public IReadOnlyList<GroupState> Groups()
     {
         lock (_gate) return _db.Query<GroupState>("SELECT id, display_name, description, is_assignable_to_role, created_by, created_ticks FROM verified_groups").ToList();

@@ -26,7 +26,7 @@ internal static class GroupPrincipal
 
     /// <summary>The principal canonical: a group's key, or a user's principal name (an object id through the imported directory).</summary>
     public static string Canonical(UnitOfWork work, string? text, string parameter)
-        => MayBeGroup(text) ? Canonical(GroupDirectory.Of(work).All, t => DirectoryMap.Canonical(work, t, parameter), text, parameter)
+        => MayBeGroup(text) ? Canonical(GroupDirectory.Of(work).Named, t => DirectoryMap.Canonical(work, t, parameter), text, parameter)
             : Principal.Validate(text, parameter);
 
     /// <summary>As <see cref="Canonical(UnitOfWork, string?, string)"/> over a list of groups read before (a bulk writer's).</summary>

@@ -172,7 +172,7 @@ public sealed class GroupService
             return (PimGroupKey.Of(id), PimGroupKey.Of(id), g);
         }
         // An account name (no '@') that is also a group's name names neither: the caller gives the key or the UPN.
-        if (!text.Contains('@') && Principal.IsValid(text) && directory.All.FirstOrDefault(g => string.Equals(g.DisplayName, text, StringComparison.OrdinalIgnoreCase)) is { } same)
+        if (!text.Contains('@') && Principal.IsValid(text) && directory.Named.FirstOrDefault(g => string.Equals(g.DisplayName, text, StringComparison.OrdinalIgnoreCase)) is { } same)
             throw PimErrors.GroupAmbiguous($"'{Validation.Input.Preview(text)}' is an account name and the name of the group {same.Key}: -Principal must name one principal.",
                 text, $"Give the group's key (-Principal {same.Key}), or the user's principal name (name@domain).");
         var principal = DirectoryMap.Canonical(work, member, "Principal");
@@ -257,32 +257,50 @@ public sealed class GroupService
 internal sealed class GroupDirectory
 {
     private readonly UnitOfWork _work;
-    private readonly Dictionary<Guid, PimGroup> _byId = new();
+    private readonly Dictionary<Guid, GroupsTable.GroupRow> _rows = new();
     private readonly Dictionary<Guid, List<PimGroupMember>> _members = new();
+    private IReadOnlyList<PimGroup>? _all;
 
-    public IReadOnlyList<PimGroup> All { get; }
+    /// <summary>Every group by name, without member counts: what names and ids resolve against (never shown).</summary>
+    public IReadOnlyList<PimGroup> Named { get; }
     public int RoleAssignableCount { get; }
 
-    private GroupDirectory(UnitOfWork work, IEnumerable<GroupsTable.GroupRow> groups, IReadOnlyDictionary<Guid, int> counts)
+    private GroupDirectory(UnitOfWork work, IEnumerable<GroupsTable.GroupRow> groups)
     {
         _work = work;
-        All = groups
-            .Select(g => new PimGroup
-            {
-                Id = g.Id, DisplayName = g.DisplayName, Description = g.Description, IsAssignableToRole = g.IsAssignableToRole,
-                MemberCount = counts.GetValueOrDefault(g.Id), CreatedBy = g.CreatedBy, CreatedDateTime = g.Created,
-            })
-            .OrderBy(g => g.DisplayName, StringComparer.OrdinalIgnoreCase).ThenBy(g => g.Id).ToList();
-        foreach (var g in All) _byId[g.Id] = g;
-        RoleAssignableCount = All.Count(g => g.IsAssignableToRole);
+        foreach (var g in groups) _rows[g.Id] = g;
+        Named = _rows.Values.Select(g => Output(g, 0)).OrderBy(g => g.DisplayName, StringComparer.OrdinalIgnoreCase).ThenBy(g => g.Id).ToList();
+        RoleAssignableCount = _rows.Values.Count(g => g.IsAssignableToRole);
+    }
+
+    private static PimGroup Output(GroupsTable.GroupRow g, int members) => new()
+    {
+        Id = g.Id, DisplayName = g.DisplayName, Description = g.Description, IsAssignableToRole = g.IsAssignableToRole,
+        MemberCount = members, CreatedBy = g.CreatedBy, CreatedDateTime = g.Created,
+    };
+
+    /// <summary>Every group by name, with its member count (one aggregate, read when first asked for: Get-PimGroup).</summary>
+    public IReadOnlyList<PimGroup> All => _all ??= Counted();
+
+    private List<PimGroup> Counted()
+    {
+        var counts = _work.VerifiedNow() is { } v
+            ? v.GroupMemberCounts().ToDictionary(c => Guid.Parse(c.GroupId), c => (int)c.Count)
+            : GroupMembersTable.MemberCounts(_work);
+        return Named.Select(g => Output(_rows[g.Id], counts.GetValueOrDefault(g.Id))).ToList();
     }
 
     public static GroupDirectory Of(UnitOfWork work) => work.Memo("groups", () => work.VerifiedNow() is { } v
-        ? new GroupDirectory(work,
-            v.Groups().Select(g => new GroupsTable.GroupRow(Guid.Parse(g.Id), g.DisplayName, g.Description, g.IsAssignableToRole != 0, g.CreatedBy,
-                new DateTime(g.CreatedTicks, DateTimeKind.Utc))),
-            v.GroupMemberCounts().ToDictionary(c => Guid.Parse(c.GroupId), c => (int)c.Count))
-        : new GroupDirectory(work, GroupsTable.All(work), GroupMembersTable.MemberCounts(work)));
+        ? new GroupDirectory(work, v.Groups().Select(ToRow))
+        : new GroupDirectory(work, GroupsTable.All(work)));
+
+    private static GroupsTable.GroupRow ToRow(Checkpoint.VerifiedState.GroupState g)
+        => new(Guid.Parse(g.Id), g.DisplayName, g.Description, g.IsAssignableToRole != 0, g.CreatedBy, new DateTime(g.CreatedTicks, DateTimeKind.Utc));
+
+    /// <summary>The groups of the given ids, as the store believes them, without reading the others (Test-PimAccess through groups).</summary>
+    public static IReadOnlyDictionary<Guid, PimGroup> Only(UnitOfWork work, IReadOnlyCollection<Guid> ids)
+        => (work.VerifiedNow() is { } v ? v.GroupsByIds(ids.Select(i => i.ToString("D")).ToList()).Select(ToRow) : GroupsTable.ByIds(work, ids))
+            .ToDictionary(g => g.Id, g => Output(g, 0));
 
     /// <summary>The groups <paramref name="memberKey"/> (a principal key or a group's key) belongs to directly, as the store believes it.</summary>
     public static IReadOnlyList<(Guid Group, DateTime Added)> GroupsOf(UnitOfWork work, string memberKey)
@@ -293,9 +311,12 @@ internal sealed class GroupDirectory
     public static bool HoldsAssignments(UnitOfWork work, string groupKey)
         => work.VerifiedNow() is { } v ? v.HoldsAssignments(groupKey) : AssignmentsTable.PrincipalKeysPresent(work, [groupKey]).Count > 0;
 
-    public PimGroup? ById(Guid id) => _byId.GetValueOrDefault(id);
+    /// <summary>A group with its member count (its members read by one index lookup), or null.</summary>
+    public PimGroup? ById(Guid id) => _rows.TryGetValue(id, out var g) ? Output(g, Members(id).Count) : null;
 
-    public GroupFacts? Facts(Guid id) => _byId.TryGetValue(id, out var g) ? new GroupFacts(g.Id, g.IsAssignableToRole) : null;
+    private bool Exists(Guid id) => _rows.ContainsKey(id);
+
+    public GroupFacts? Facts(Guid id) => _rows.TryGetValue(id, out var g) ? new GroupFacts(g.Id, g.IsAssignableToRole) : null;
 
     private List<PimGroupMember> Members(Guid groupId)
     {
@@ -303,25 +324,25 @@ internal sealed class GroupDirectory
         var rows = _work.VerifiedNow() is { } v
             ? v.GroupMembersOf(groupId.ToString("D")).Select(m => new GroupMembersTable.MemberRow(groupId, m.MemberKey, m.Member, m.AddedBy, new DateTime(m.AddedTicks, DateTimeKind.Utc)))
             : GroupMembersTable.MembersOf(_work, groupId);
-        var name = ById(groupId)?.DisplayName ?? "";
+        var name = _rows.TryGetValue(groupId, out var row) ? row.DisplayName : "";
         var list = new List<PimGroupMember>();
         foreach (var m in rows)
         {
             var isGroup = PimGroupKey.TryParse(m.MemberKey, out var memberId);
-            if (isGroup && ById(memberId) is null) continue;
+            if (isGroup && !Exists(memberId)) continue;
             list.Add(new PimGroupMember
             {
-                GroupId = groupId, Group = name, Principal = isGroup ? m.MemberKey : m.Member, DisplayName = isGroup ? ById(memberId)!.DisplayName : null,
+                GroupId = groupId, Group = name, Principal = isGroup ? m.MemberKey : m.Member, DisplayName = isGroup ? _rows[memberId].DisplayName : null,
                 MemberType = isGroup ? PimGroupMemberType.Group : PimGroupMemberType.User, AddedBy = m.AddedBy, AddedDateTime = m.Added,
             });
         }
         return _members[groupId] = list;
     }
 
-    public bool IsMember(Guid groupId, string memberKey) => ById(groupId) is not null && Members(groupId).Any(m => Key(m) == memberKey);
+    public bool IsMember(Guid groupId, string memberKey) => Exists(groupId) && Members(groupId).Any(m => Key(m) == memberKey);
 
     public IEnumerable<Guid> MemberGroupsOf(Guid groupId)
-        => ById(groupId) is null ? [] : Members(groupId).Where(m => m.MemberType == PimGroupMemberType.Group).Select(m => PimGroupKey.TryParse(m.Principal, out var id) ? id : Guid.Empty);
+        => !Exists(groupId) ? [] : Members(groupId).Where(m => m.MemberType == PimGroupMemberType.Group).Select(m => PimGroupKey.TryParse(m.Principal, out var id) ? id : Guid.Empty);
 
     public IReadOnlyList<PimGroupMember> MembersOf(PimGroup g)
         => Members(g.Id).OrderBy(m => m.MemberType).ThenBy(m => m.DisplayName ?? m.Principal, StringComparer.OrdinalIgnoreCase).ToList();
@@ -339,10 +360,10 @@ internal sealed class GroupDirectory
             throw PimErrors.GroupNotFound($"-{parameter} is empty: name a group.", text, "Give the group's display name, object id or key (Get-PimGroup lists them).");
         if (PimGroupKey.TryParse(given.ToLowerInvariant(), out var id) || (Guid.TryParse(given, out id) && Principal.IsObjectId(given)))
             return ById(id) ?? throw PimErrors.GroupNotFound($"No group has the id {id}.", given, "Check the id with Get-PimGroup.");
-        var named = All.Where(g => string.Equals(g.DisplayName, given, StringComparison.OrdinalIgnoreCase)).ToList();
+        var named = Named.Where(g => string.Equals(g.DisplayName, given, StringComparison.OrdinalIgnoreCase)).ToList();
         return named.Count switch
         {
-            1 => named[0],
+            1 => ById(named[0].Id)!,
             0 => throw PimErrors.GroupNotFound($"No group is named '{Validation.Input.Preview(given)}'.", given,
                 "Check the name with Get-PimGroup, or create the group (New-PimGroup)."),
             _ => throw PimErrors.GroupAmbiguous($"{named.Count} groups are named '{Validation.Input.Preview(given)}' ({string.Join(", ", named.Select(g => g.Id))}); " +

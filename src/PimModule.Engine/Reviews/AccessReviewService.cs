@@ -260,7 +260,7 @@ public sealed partial class AccessReviewService
         var role = RolesTable.ById(work, review.RoleId)?.Name ?? review.RoleId.ToString("D");
         switch (Kernel.ReviewRules.WhyMayNotDecide(review.StatusAt(work.Now) == PimAccessReviewStatus.Completed, review.End, review.SelfReview,
                     review.Reviewers.Select(Principal.Fold), item.PrincipalKey, Principal.Fold(work.Actor), work.Now,
-                    PimGroupKey.TryParse(item.PrincipalKey, out var itemGroup) && Groups.GroupDirectory.Of(work).IsMember(itemGroup, Principal.Fold(work.Actor))))
+                    PimGroupKey.TryParse(item.PrincipalKey, out var itemGroup) && Groups.GroupDirectory.GroupsOf(work, Principal.Fold(work.Actor)).Any(m => m.Group == itemGroup)))
         {
             case Kernel.ReviewDecisionRefusal.Completed:
                 throw PimErrors.AccessReviewClosed($"The access review {review.Id} of '{role}' was completed on {review.Completed:u}; its decisions were applied and can no longer change.",

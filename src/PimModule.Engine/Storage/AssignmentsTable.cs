@@ -115,6 +115,15 @@ internal static partial class AssignmentsTable
     /// The rows of a principal found through the principal_key column, kept only when their principal is that one: the
     /// column is not part of what the verified log holds (a row whose key was edited is someone else's, not theirs).
     /// </summary>
+    /// <summary>The assignments of a role held by any of <paramref name="principalKeys"/> (the groups of a user: one query).</summary>
+    public static List<AssignmentRow> ForPrincipalsAndRole(UnitOfWork work, IReadOnlyCollection<string> principalKeys, Guid roleId)
+    {
+        if (principalKeys.Count == 0) return [];
+        var keys = principalKeys.ToHashSet(StringComparer.Ordinal);
+        return Raw(work, SelectRows + $" WHERE {work.AnyOf("principal_key", "keys")} AND role_id = @roleId", new { keys = work.TextList(keys), roleId })
+            .FindAll(a => keys.Contains(a.PrincipalKey));
+    }
+
     private static List<AssignmentRow> Of(string principalKey, List<AssignmentRow> rows) => rows.FindAll(a => a.PrincipalKey == principalKey);
 
     /// <summary>The activations that came from an eligible assignment and have not ended by <paramref name="after"/>.</summary>

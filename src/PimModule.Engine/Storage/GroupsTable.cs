@@ -22,6 +22,11 @@ internal static class GroupsTable
     public static List<GroupRow> All(UnitOfWork work)
         => work.Query<StoredGroup>("SELECT id, display_name, description, is_assignable_to_role, created_by, created_utc FROM groups ORDER BY name_key, id").ConvertAll(g => g.ToRow());
 
+    /// <summary>The groups of the given ids (one query).</summary>
+    public static List<GroupRow> ByIds(UnitOfWork work, IReadOnlyCollection<Guid> ids)
+        => ids.Count == 0 ? [] : work.Query<StoredGroup>("SELECT id, display_name, description, is_assignable_to_role, created_by, created_utc FROM groups " +
+            $"WHERE {work.AnyOf("id", "ids")}", new { ids = work.TextList(ids.Select(i => i.ToString("D"))) }).ConvertAll(g => g.ToRow());
+
     public static void Insert(UnitOfWork work, GroupRow g) => work.Execute(
         "INSERT INTO groups (id, display_name, name_key, description, is_assignable_to_role, created_by, created_utc) " +
         "VALUES (@id, @name, @nameKey, @description, @roleAssignable, @createdBy, @created)",

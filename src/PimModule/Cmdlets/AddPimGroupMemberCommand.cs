@@ -8,37 +8,7 @@ namespace PimModule.Cmdlets;
 /// </summary>
 [Cmdlet(VerbsCommon.Add, "PimGroupMember", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
 [OutputType(typeof(PimGroupMember))]
-public sealed class AddPimGroupMemberCommand : PimCmdlet
+public sealed class AddPimGroupMemberCommand : GroupMembershipCommandBase
 {
-    /// <summary>The group: its display name, object id or key (group:&lt;id&gt;).</summary>
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
-    [Alias("GroupId")]
-    [ArgumentCompleter(typeof(GroupNameCompleter))]
-    public string Group { get; set; } = "";
-
-    /// <summary>Users (principal names or object ids) and groups (object ids or keys).</summary>
-    [Parameter(Mandatory = true, Position = 1, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
-    [Alias("UserPrincipalName", "Member", "Key")]
-    [ArgumentCompleter(typeof(PrincipalCompleter))]
-    public string[] Principal { get; set; } = [];
-
-    /// <summary>Writes each membership made.</summary>
-    [Parameter]
-    public SwitchParameter PassThru { get; set; }
-
-    protected override void ProcessPim()
-    {
-        foreach (var principal in Principal)
-        {
-            try
-            {
-                var added = Store.Groups.AddMember(Group, principal, ShouldProcess);
-                if (PassThru && added is not null) WriteObject(added);
-            }
-            catch (PimException e) when (Principal.Length > 1 && e is not PimStoreException)
-            {
-                WriteError(ToErrorRecord(e)); // each principal is its own change: the others go on
-            }
-        }
-    }
+    protected override PimGroupMember? Change(string group, string principal) => Store.Groups.AddMember(group, principal, ShouldProcess);
 }
