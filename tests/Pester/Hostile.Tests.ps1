@@ -4262,3 +4262,51 @@ Describe 'Third hostile pass, the review after the fixes: an empty file already 
         foreach ($file in $path, "$path-wal", "$path-shm") { [IO.File]::GetUnixFileMode($file) | Should -Be $script:OwnerOnly -Because "$file holds the copy's rows" }
     }
 }
+
+# Issue 31: groups and memberships written or sealed around the module, in a Verified store (the default).
+Describe 'Groups, around the module (issue 31)' {
+    BeforeAll {
+        $script:SavedData = $env:XDG_DATA_HOME
+        $script:GStore = New-TestStore
+        $null = Connect-ModeStore -Store $script:GStore -Folder (Join-Path $TestDrive 'admin') -Mode Verified
+        $script:Soc = New-PimGroup -Name 'Security Operations' -IsAssignableToRole
+        Add-PimGroupMember -Group $script:Soc.Id -Principal 'user1@contoso.com'
+    }
+    AfterAll { $env:XDG_DATA_HOME = $script:SavedData }
+
+    It 'counts a membership written around the module for nothing, and Test-PimAuditLog reports it' {
+        $null = Invoke-Sql -Store $script:GStore -Sql ("INSERT INTO group_members (group_id, member_key, member, added_by, added_utc) " +
+            "VALUES ('$($script:Soc.Id)', 'mallory@contoso.com', 'mallory@contoso.com', 'admin@contoso.com', 0)")
+        $null = Invoke-Sql -Store $script:GStore -Sql ("INSERT INTO groups (id, display_name, name_key, description, is_assignable_to_role, created_by, created_utc) " +
+            "VALUES ('$([guid]::NewGuid())', 'Planted', 'planted', NULL, 1, 'admin@contoso.com', 0)")
+        (Get-PimGroupMember -Group $script:Soc.Id).Principal | Should -Be 'user1@contoso.com'
+        (Get-PimGroup).DisplayName | Should -Be 'Security Operations'
+        # Test-PimAuditLog names both rows; taken out again, the store verifies.
+        $check = Test-PimAuditLog
+        $check.IsValid | Should -BeFalse
+        ($check.Disagreements | Sort-Object Kind | ForEach-Object { '{0} {1}' -f $_.Kind, $_.Problem }) | Should -Be @('Group Unverified', 'GroupMember Unverified')
+        $null = Invoke-Sql -Store $script:GStore -Sql "DELETE FROM group_members WHERE member_key = 'mallory@contoso.com'; DELETE FROM groups WHERE name_key = 'planted'"
+        (Test-PimAuditLog).IsValid | Should -BeTrue
+    }
+
+    It 'grants a role through a group only by what it verified: a planted membership gives mallory nothing' {
+        $null = New-PimActiveAssignment -Principal $script:Soc.Key -Role 'Security Reader' -Duration 30d -Justification 'the SOC holds it'
+        Test-PimAccess -Principal 'user1@contoso.com' -Role 'Security Reader' | Should -BeTrue
+        $null = Invoke-Sql -Store $script:GStore -Sql ("INSERT INTO group_members (group_id, member_key, member, added_by, added_utc) " +
+            "VALUES ('$($script:Soc.Id)', 'mallory@contoso.com', 'mallory@contoso.com', 'admin@contoso.com', 0)")
+        Test-PimAccess -Principal 'mallory@contoso.com' -Role 'Security Reader' | Should -BeFalse   # her row is not verified
+        $null = Invoke-Sql -Store $script:GStore -Sql "DELETE FROM group_members WHERE member_key = 'mallory@contoso.com'"
+        (Test-PimAuditLog).IsValid | Should -BeTrue
+    }
+
+    It 'seals each group change: the log verifies, and a new colleague sees the same groups' {
+        Add-PimGroupMember -Group $script:Soc.Id -Principal 'user2@contoso.com'
+        Remove-PimGroupMember -Group $script:Soc.Id -Principal 'user1@contoso.com' -Confirm:$false
+        (Test-PimAuditLog).IsValid | Should -BeTrue
+        # Without the checkpoint, the log is replayed from its genesis: the groups are what the sealed records make them.
+        Disconnect-PimStore
+        Get-ChildItem (Join-Path $TestDrive 'admin/PimModule/verified') -Filter '*.checkpoint*' | Remove-Item -Force
+        $null = Connect-ModeStore -Store $script:GStore -Folder (Join-Path $TestDrive 'admin') -Mode Verified
+        (Get-PimGroupMember -Group $script:Soc.Id).Principal | Should -Be 'user2@contoso.com'
+    }
+}
